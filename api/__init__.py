@@ -1,0 +1,1 @@
+"""Entry points: the gongshi command line (and, later, the HTTP API)."""

@@ -1,0 +1,120 @@
+"""The ``gongshi`` command: keys, demo, check, erase."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from uuid import UUID
+
+from ledger.actor import Actor, Role
+from ledger.app import open_app
+from ledger.check import check_store
+from ledger.db import reset_database
+from ledger.demo import demo_summary, load_demo
+from ledger.errors import LedgerError
+from ledger.ledger import open_ledger
+from ledger.settings import ConfigError, Settings, load_settings
+from ledger.vault import create_master_key
+
+
+def _keys_init(settings: Settings, _: argparse.Namespace) -> int:
+    if create_master_key(settings.vault_key_path):
+        print(f"created vault master key {settings.vault_key_path} (mode 0600); back it up")
+    else:
+        print(f"vault master key exists: {settings.vault_key_path}")
+    return 0
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    if args.reset:
+        reset_database(settings.database)
+        print(f"reset {settings.database.kind} database")
+    if settings.vault_key_hex is None and create_master_key(settings.vault_key_path):
+        print(f"created vault master key {settings.vault_key_path}")
+    ledger = open_ledger(settings)
+    try:
+        summary = load_demo(ledger)
+        if summary is None:
+            print("demo data already loaded (nothing written; use --reset to start again)")
+            summary = demo_summary(ledger)
+        print("Tongcheng pioneer care fund (桐城市先锋关爱基金)")
+        for year in summary:
+            print("  " + year.line())
+    finally:
+        ledger.close()
+    return 0
+
+
+def _progress(count: int) -> None:
+    if sys.stderr.isatty():
+        print(f"\rchecked {count:,} records", end="", file=sys.stderr, flush=True)
+
+
+def _check(settings: Settings, _: argparse.Namespace) -> int:
+    app = open_app(settings.database)
+    try:
+        report = check_store(app.recorder, progress=_progress)
+    finally:
+        app.close()
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    if report.ok:
+        print(f"OK: {report.records} records in {report.streams} streams, every hash and chain verified")
+        return 0
+    first = report.breaks[0]
+    print(f"BROKEN: stream {first.stream} version {first.version}: {first.reason}")
+    print(f"  expected {first.expected}")
+    print(f"  computed {first.computed}")
+    if len(report.breaks) > 1:
+        print(f"  ({len(report.breaks) - 1} further breaks)")
+        for brk in report.breaks[1:20]:
+            print(f"  - {brk}")
+    return 1
+
+
+def _erase(settings: Settings, args: argparse.Namespace) -> int:
+    ledger = open_ledger(settings)
+    try:
+        ledger.erase_subject(UUID(args.subject), args.reason, Actor(args.principal, Role(args.role)))
+    finally:
+        ledger.close()
+    print(f"erased subject {args.subject}: vault key and data deleted, erasure recorded")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gongshi", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    keys = sub.add_parser("keys", help="key management").add_subparsers(dest="keys", required=True)
+    keys.add_parser("init", help="create the keys under $GONGSHI_HOME/keys").set_defaults(
+        run=_keys_init
+    )
+    demo = sub.add_parser("demo", help="load the Tongcheng care-fund demo")
+    demo.add_argument("--reset", action="store_true", help="delete all ledger data first")
+    demo.set_defaults(run=_demo)
+    sub.add_parser("check", help="verify every stored record's hash and chain").set_defaults(
+        run=_check
+    )
+    erase = sub.add_parser("erase", help="erase a subject's personal data from the vault")
+    erase.add_argument("subject", help="the subject's pseudonymous id (UUID)")
+    erase.add_argument("--reason", required=True)
+    erase.add_argument("--principal", required=True)
+    erase.add_argument("--role", required=True, choices=[r.value for r in Role])
+    erase.set_defaults(run=_erase)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        code: int = args.run(settings, args)
+    except (ConfigError, LedgerError, ValueError) as e:
+        print(f"gongshi: {e}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

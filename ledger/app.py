@@ -1,0 +1,69 @@
+"""The one eventsourcing Application that stores every kind of record.
+
+One Application gives one notification order, which the Merkle log follows. Its name is fixed
+(``gongshi``), so PostgreSQL table names never depend on a class name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import Mapper
+
+from ledger.chained import LedgerAggregate
+from ledger.db import ensure_schema
+from ledger.errors import NotFound
+from ledger.mapper import RecordMapper
+from ledger.settings import APP_NAME, Database
+
+A = TypeVar("A", bound=LedgerAggregate)
+
+
+class LedgerApp(Application[UUID]):
+    name = APP_NAME
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return RecordMapper(transcoder=self.construct_transcoder())
+
+    def get(self, kind: type[A], stream: UUID) -> A:
+        """The aggregate ``stream`` of class ``kind``; NotFound if absent or of another kind."""
+        try:
+            aggregate = self.repository.get(stream)
+        except AggregateNotFoundError:
+            raise NotFound(kind.__name__, stream) from None
+        if not isinstance(aggregate, kind):
+            raise NotFound(kind.__name__, stream)
+        return aggregate
+
+    def exists(self, stream: UUID) -> bool:
+        return stream in self.repository
+
+
+def open_app(database: Database, extra_env: dict[str, str] | None = None) -> LedgerApp:
+    """Construct the Application on ``database`` (creating the PostgreSQL schema if needed)."""
+    ensure_schema(database)
+    env: dict[str, Any] = database.eventsourcing_env()
+    env.update(extra_env or {})
+    return LedgerApp(env=env)
+
+
+T = TypeVar("T")
+
+
+def retry_on_conflict(action: Callable[[], T], attempts: int = 20) -> T:
+    """Run ``action`` again when a concurrent writer took the same stream version first.
+
+    ``action`` must reload what it checks, so a retry re-applies the rules to fresh state.
+    """
+    from eventsourcing.persistence import RecordConflictError
+
+    for attempt in range(attempts):
+        try:
+            return action()
+        except RecordConflictError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")

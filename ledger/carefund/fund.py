@@ -1,0 +1,230 @@
+"""A fund year: budget, money received, grants committed, disbursed and recovered.
+
+Money rules (all in fen):
+- committed = grants approved - recovered; committed may never exceed the budget
+  (``carefund.budget_cap``): the approval that would exceed it is refused.
+- cash on hand = received + recovered - disbursed; a disbursement may not exceed it
+  (``carefund.cash_on_hand``), nor take disbursements past the budget.
+Because approval and disbursement save this aggregate together with the case, two processes
+approving at once conflict on this stream's next version and one of them re-checks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from ledger.actor import Actor, Role
+from ledger.carefund.config import FundConfig, Source, yuan
+from ledger.chained import LedgerAggregate
+from ledger.errors import RuleViolation
+
+FUND_NAMESPACE = uuid5(NAMESPACE_URL, "https://gongshi.example/carefund")
+
+
+def fund_year_id(fund: str, year: int) -> UUID:
+    """Deterministic stream id of a fund year, so it can be found and opened only once."""
+    return uuid5(FUND_NAMESPACE, f"{fund}/{year}")
+
+
+def _positive(amount_fen: int, what: str) -> None:
+    if type(amount_fen) is not int or amount_fen <= 0:
+        raise RuleViolation("carefund.amount", f"{what} must be a positive integer of fen")
+
+
+class FundYear(LedgerAggregate):
+    if TYPE_CHECKING:  # attributes set by events; not dataclass fields
+        fund: str
+        year: int
+        budget_fen: int
+        tiers_fen: dict[str, int]
+        first_follow_up_days: int
+        received_fen: int
+        granted_fen: int
+        disbursed_fen: int
+        recovered_fen: int
+        grants: int
+        disbursements: int
+        audit_results: int
+
+    @property
+    def committed_fen(self) -> int:
+        return self.granted_fen - self.recovered_fen
+
+    @property
+    def remaining_budget_fen(self) -> int:
+        return self.budget_fen - self.committed_fen
+
+    @property
+    def cash_on_hand_fen(self) -> int:
+        return self.received_fen + self.recovered_fen - self.disbursed_fen
+
+    def tier_amount(self, tier: int) -> int:
+        if str(tier) not in self.tiers_fen:
+            raise RuleViolation(
+                "carefund.tier", f"tier {tier} not in {sorted(int(t) for t in self.tiers_fen)}"
+            )
+        return self.tiers_fen[str(tier)]
+
+    # --- commands -----------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, config: FundConfig, year: int, actor: Actor, moment: datetime) -> FundYear:
+        actor.require(Role.FINANCE)
+        if not 2000 <= year <= 2100:
+            raise RuleViolation("carefund.year", f"year {year} outside 2000..2100")
+        return cls._start(
+            cls.Opened,
+            id=fund_year_id(config.fund, year),
+            actor=actor,
+            moment=moment,
+            fund=config.fund,
+            year=year,
+            budget_fen=config.budget_fen,
+            tiers_fen={str(k): v for k, v in sorted(config.tiers_fen.items())},
+            first_follow_up_days=config.first_follow_up_days,
+        )
+
+    def receive(
+        self, source: Source, amount_fen: int, reference: str, actor: Actor, moment: datetime,
+        donor: str | None = None,
+    ) -> None:
+        actor.require(Role.FINANCE)
+        _positive(amount_fen, "contribution")
+        if (source is Source.SOCIAL_DONOR) != (donor is not None):
+            raise RuleViolation(
+                "carefund.donor", "a social donor contribution names a donor subject; others don't"
+            )
+        self._append(
+            self.ContributionReceived, actor=actor, moment=moment, source=source.value,
+            amount_fen=amount_fen, reference=reference, donor=donor,
+        )
+
+    def commit_grant(
+        self, application: UUID, tier: int, actor: Actor, moment: datetime
+    ) -> int:
+        """Reserve the tier's amount for an approved application; returns the amount."""
+        amount = self.tier_amount(tier)
+        if amount > self.remaining_budget_fen:
+            raise RuleViolation(
+                "carefund.budget_cap",
+                f"grant of {yuan(amount)} yuan exceeds the {self.year} budget: remaining "
+                f"{yuan(self.remaining_budget_fen)} of {yuan(self.budget_fen)} yuan",
+            )
+        self._append(
+            self.GrantCommitted, actor=actor, moment=moment, application=str(application),
+            tier=tier, amount_fen=amount,
+        )
+        return amount
+
+    def book_disbursement(
+        self, application: UUID, amount_fen: int, actor: Actor, moment: datetime
+    ) -> None:
+        _positive(amount_fen, "disbursement")
+        if amount_fen > self.cash_on_hand_fen:
+            raise RuleViolation(
+                "carefund.cash_on_hand",
+                f"disbursement of {yuan(amount_fen)} yuan exceeds the money received so far: "
+                f"cash on hand {yuan(self.cash_on_hand_fen)} yuan",
+            )
+        if self.disbursed_fen - self.recovered_fen + amount_fen > self.budget_fen:
+            raise RuleViolation(
+                "carefund.budget_cap",
+                f"disbursement of {yuan(amount_fen)} yuan exceeds the {self.year} budget: "
+                f"remaining {yuan(self.budget_fen - self.disbursed_fen + self.recovered_fen)}",
+            )
+        self._append(
+            self.DisbursementBooked, actor=actor, moment=moment, application=str(application),
+            amount_fen=amount_fen,
+        )
+
+    def book_recovery(
+        self, application: UUID, amount_fen: int, actor: Actor, moment: datetime
+    ) -> None:
+        _positive(amount_fen, "recovery")
+        self._append(
+            self.RecoveryBooked, actor=actor, moment=moment, application=str(application),
+            amount_fen=amount_fen,
+        )
+
+    def record_audit_result(
+        self, title: str, conclusion: str, findings: list[str], actor: Actor, moment: datetime
+    ) -> None:
+        actor.require(Role.AUDIT)
+        if not title.strip() or not conclusion.strip():
+            raise RuleViolation("carefund.audit_result", "an audit result needs a title and a conclusion")
+        self._append(
+            self.AuditResultRecorded, actor=actor, moment=moment, title=title,
+            conclusion=conclusion, findings=list(findings),
+        )
+
+    # --- events -------------------------------------------------------------------------
+
+    class Opened(LedgerAggregate.Created):
+        TOPIC = "carefund.FundYearOpened"
+        fund: str
+        year: int
+        budget_fen: int
+        tiers_fen: dict[str, int]
+        first_follow_up_days: int
+
+        def assign(self, aggregate: Any) -> None:
+            aggregate.fund = self.fund
+            aggregate.year = self.year
+            aggregate.budget_fen = self.budget_fen
+            aggregate.tiers_fen = dict(self.tiers_fen)
+            aggregate.first_follow_up_days = self.first_follow_up_days
+            aggregate.received_fen = 0
+            aggregate.granted_fen = 0
+            aggregate.disbursed_fen = 0
+            aggregate.recovered_fen = 0
+            aggregate.grants = 0
+            aggregate.disbursements = 0
+            aggregate.audit_results = 0
+
+    class ContributionReceived(LedgerAggregate.Event):
+        TOPIC = "carefund.ContributionReceived"
+        source: str
+        amount_fen: int
+        reference: str
+        donor: str | None
+
+        def assign(self, aggregate: Any) -> None:
+            aggregate.received_fen += self.amount_fen
+
+    class GrantCommitted(LedgerAggregate.Event):
+        TOPIC = "carefund.GrantCommitted"
+        application: str
+        tier: int
+        amount_fen: int
+
+        def assign(self, aggregate: Any) -> None:
+            aggregate.granted_fen += self.amount_fen
+            aggregate.grants += 1
+
+    class DisbursementBooked(LedgerAggregate.Event):
+        TOPIC = "carefund.DisbursementBooked"
+        application: str
+        amount_fen: int
+
+        def assign(self, aggregate: Any) -> None:
+            aggregate.disbursed_fen += self.amount_fen
+            aggregate.disbursements += 1
+
+    class RecoveryBooked(LedgerAggregate.Event):
+        TOPIC = "carefund.RecoveryBooked"
+        application: str
+        amount_fen: int
+
+        def assign(self, aggregate: Any) -> None:
+            aggregate.recovered_fen += self.amount_fen
+
+    class AuditResultRecorded(LedgerAggregate.Event):
+        TOPIC = "carefund.AuditResultRecorded"
+        title: str
+        conclusion: str
+        findings: list[str]
+
+        def assign(self, aggregate: Any) -> None:
+            aggregate.audit_results += 1

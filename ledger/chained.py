@@ -1,0 +1,144 @@
+"""Hash-chained aggregates: every event carries its canonical record and the record's hash.
+
+A command method checks the rules, then calls ``_start`` (first event) or ``_append`` (later
+ones) with the event class, the actor, the moment and the event's data. Those build the
+record (verify.record), hash it once, and trigger the event with the bytes and the hash
+attached. An event's ``assign`` only copies data onto the aggregate: replaying never
+recomputes a hash and never raises.
+
+Event classes declare ``TOPIC``, the stable type name stored with the event and written in
+the record (``carefund.ApplicationApproved``); it is registered so stored events resolve to
+the class without Python paths.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.utils import register_topic
+
+from ledger.actor import Actor
+from ledger.clock import format_at
+from verify.record import GENESIS_PREV, encode_record, record_hash
+
+EVENT_BASE_FIELDS = frozenset({"at", "principal", "role", "prev", "hash", "record"})
+
+
+def build_record(
+    *,
+    stream: UUID,
+    version: int,
+    type_name: str,
+    at: str,
+    actor: Actor,
+    data: dict[str, Any],
+    prev: str,
+) -> bytes:
+    """The canonical bytes of one record (raises CanonicalError/RecordError if malformed)."""
+    return encode_record(
+        {
+            "stream": str(stream),
+            "version": version,
+            "type": type_name,
+            "at": at,
+            "actor": {"principal": actor.principal, "role": actor.role.value},
+            "data": data,
+            "prev": prev,
+        }
+    )
+
+
+class LedgerAggregate(Aggregate):
+    """An aggregate whose events form a hash chain; ``head`` is the hash of its last record."""
+
+    if TYPE_CHECKING:  # attributes set by events; not dataclass fields
+        head: str
+
+    class Event(Aggregate.Event):
+        TOPIC: ClassVar[str]
+        at: str
+        principal: str
+        role: str
+        prev: str
+        hash: str
+        record: bytes
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.head = self.hash
+            self.assign(aggregate)
+
+        def assign(self, aggregate: Any) -> None:
+            """Copy this event's data onto the aggregate. Must not raise or compute."""
+
+        def data(self) -> dict[str, Any]:
+            """The event's own fields, as written in its record's ``data``."""
+            return {
+                k: v
+                for k, v in vars(self).items()
+                if k not in EVENT_BASE_FIELDS
+                and k not in ("originator_id", "originator_version", "timestamp", "originator_topic")
+            }
+
+    class Created(Event, Aggregate.Created):
+        AGGREGATE_CLASS: ClassVar[type[LedgerAggregate]]
+
+    @classmethod
+    def _start(
+        cls,
+        event_class: type[LedgerAggregate.Created],
+        *,
+        id: UUID,  # noqa: A002
+        actor: Actor,
+        moment: datetime,
+        **data: Any,
+    ) -> Self:
+        at = format_at(moment)
+        topic: str = event_class.TOPIC
+        raw = build_record(
+            stream=id, version=cls.INITIAL_VERSION, type_name=topic, at=at, actor=actor,
+            data=data, prev=GENESIS_PREV,
+        )
+        return cls._create(
+            event_class, id=id, timestamp=moment, at=at, principal=actor.principal,
+            role=actor.role.value, prev=GENESIS_PREV, hash=record_hash(raw), record=raw, **data,
+        )
+
+    def _append(
+        self,
+        event_class: type[LedgerAggregate.Event],
+        *,
+        actor: Actor,
+        moment: datetime,
+        **data: Any,
+    ) -> None:
+        at = format_at(moment)
+        topic: str = event_class.TOPIC
+        raw = build_record(
+            stream=self.id, version=self.version + 1, type_name=topic, at=at, actor=actor,
+            data=data, prev=self.head,
+        )
+        self.trigger_event(
+            event_class, timestamp=moment, at=at, principal=actor.principal,
+            role=actor.role.value, prev=self.head, hash=record_hash(raw), record=raw, **data,
+        )
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # eventsourcing has by now redefined the nested event classes as subclasses of this
+        # aggregate's Event; register those final classes under their stable type names.
+        for value in list(vars(cls).values()):
+            if isinstance(value, type) and issubclass(value, LedgerAggregate.Event):
+                topic = getattr(value, "TOPIC", None)
+                if topic:
+                    register_topic(topic, value)
+                if issubclass(value, LedgerAggregate.Created):
+                    value.AGGREGATE_CLASS = cls
+
+
+def aggregate_class_of(event_class: type[LedgerAggregate.Created]) -> type[LedgerAggregate]:
+    """The aggregate a creation event constructs (set when the aggregate class is defined)."""
+    cls: type[LedgerAggregate] = event_class.AGGREGATE_CLASS
+    return cls

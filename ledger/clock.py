@@ -1,0 +1,52 @@
+"""Time is passed in: every command takes its time from a Clock, never from the library."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+Clock = Callable[[], datetime]
+AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def system_clock() -> datetime:
+    """The real time, UTC."""
+    return datetime.now(UTC)
+
+
+def format_at(moment: datetime) -> str:
+    """Render a timezone-aware moment as a record's ``at``: UTC, microseconds, ``Z``.
+
+    Requires ``moment.tzinfo`` to be set; a naive datetime is ambiguous and refused.
+    """
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment!r}: a record's time must carry a timezone")
+    return moment.astimezone(UTC).strftime(AT_FORMAT)
+
+
+def parse_at(text: str) -> datetime:
+    """Inverse of format_at."""
+    return datetime.strptime(text, AT_FORMAT).replace(tzinfo=UTC)
+
+
+class SteppingClock:
+    """A reproducible clock: returns ``start``, then ``start + step``, and so on.
+
+    ``set(moment)`` jumps to a given moment (the demo moves through a fund year).
+    """
+
+    def __init__(self, start: datetime, step: timedelta = timedelta(seconds=1)) -> None:
+        if start.tzinfo is None:
+            raise ValueError("start must be timezone-aware")
+        self._next = start
+        self._step = step
+
+    def set(self, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError("moment must be timezone-aware")
+        self._next = moment
+
+    def __call__(self) -> datetime:
+        moment = self._next
+        self._next = moment + self._step
+        return moment

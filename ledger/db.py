@@ -1,0 +1,109 @@
+"""Plain SQL access to the ledger's database, for the tables that are not eventsourcing's own.
+
+SQL is written with ``?`` placeholders; on PostgreSQL they become ``%s``. On PostgreSQL the
+connection's search_path is the configured schema, created here if missing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+
+from ledger.settings import Database
+
+
+class SqlDatabase:
+    """One connection, opened lazily; ``transaction()`` commits or rolls back as a unit."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._conn: Any = None
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database.kind == "postgresql"
+
+    def _connect(self) -> Any:
+        if self._conn is None:
+            if self.is_postgres:
+                conn = psycopg.connect(self.database.psycopg_conninfo(), autocommit=True)
+                if self.database.schema:
+                    conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.database.schema}"')
+                    conn.execute(f'SET search_path TO "{self.database.schema}"')
+                conn.autocommit = False
+                self._conn = conn
+            else:
+                path = self.database.sqlite_path
+                assert path is not None
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        return self._conn
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.is_postgres else sql
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        conn = self._connect()
+        try:
+            cursor = conn.cursor()
+            yield _Cursor(cursor, self)
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement in its own transaction and return its rows (if any)."""
+        with self.transaction() as cur:
+            return cur.execute(sql, params)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+class _Cursor:
+    def __init__(self, cursor: Any, db: SqlDatabase) -> None:
+        self._cursor = cursor
+        self._db = db
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self._cursor.execute(self._db._sql(sql), tuple(params))
+        if self._cursor.description is None:
+            return []
+        return [tuple(row) for row in self._cursor.fetchall()]
+
+    @property
+    def rowcount(self) -> int:
+        count: int = self._cursor.rowcount
+        return count
+
+
+def ensure_schema(database: Database) -> None:
+    """Create the PostgreSQL schema named in the URL (eventsourcing needs it to exist)."""
+    if database.kind == "postgresql" and database.schema:
+        with psycopg.connect(database.psycopg_conninfo(), autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"')
+    elif database.kind == "sqlite":
+        assert database.sqlite_path is not None
+        database.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def reset_database(database: Database) -> None:
+    """Delete every table of the ledger (SQLite: the file). For ``gongshi demo --reset``."""
+    if database.kind == "sqlite":
+        assert database.sqlite_path is not None
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            path = database.sqlite_path.with_name(database.sqlite_path.name + suffix)
+            path.unlink(missing_ok=True)
+        return
+    schema = f'"{database.schema}".' if database.schema else ""
+    with psycopg.connect(database.psycopg_conninfo(), autocommit=True) as conn:
+        for table in ("gongshi_events", "gongshi_vault_documents", "gongshi_vault_subjects"):
+            conn.execute(f"DROP TABLE IF EXISTS {schema}{table}")

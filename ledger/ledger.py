@@ -1,0 +1,85 @@
+"""The wired ledger: the event store, the vault, the clock and the id source, opened together."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from ledger.actor import Actor, Role
+from ledger.app import LedgerApp, open_app
+from ledger.clock import Clock, system_clock
+from ledger.db import SqlDatabase
+from ledger.errors import RuleViolation
+from ledger.settings import Settings
+from ledger.subject import Subject
+from ledger.vault import PERSONAL_FIELDS, RandomBytes, Vault, load_master_key
+
+SUBJECT_KINDS = ("worker", "responsible_person", "donor")
+SUBJECT_ROLES = (Role.INTAKE, Role.FINANCE, Role.SUPERVISION)
+
+
+@dataclass
+class Ledger:
+    app: LedgerApp
+    vault: Vault
+    db: SqlDatabase
+    clock: Clock = system_clock
+    new_id: Callable[[], UUID] = field(default=uuid.uuid4)
+
+    def register_subject(self, personal: dict[str, Any], kind: str, actor: Actor) -> UUID:
+        """Put ``personal`` in the vault under a new random pseudonym; record the commitment.
+
+        ``personal`` holds only the vault's personal fields (name, id_number, phone, ...).
+        """
+        actor.require(*SUBJECT_ROLES)
+        unknown = set(personal) - PERSONAL_FIELDS
+        if unknown:
+            raise RuleViolation("subject.fields", f"unknown personal fields {sorted(unknown)}")
+        if not personal.get("name"):
+            raise RuleViolation("subject.fields", "a subject needs at least a name")
+        if kind not in SUBJECT_KINDS:
+            raise RuleViolation("subject.kind", f"kind {kind!r} not in {SUBJECT_KINDS}")
+        subject_id = self.new_id()
+        subject = Subject._start(
+            Subject.Registered, id=subject_id, actor=actor, moment=self.clock(),
+            commitment=self.vault.store_subject(str(subject_id), personal), kind=kind,
+        )
+        self.app.save(subject)
+        return subject_id
+
+    def require_subject(self, subject_id: UUID) -> Subject:
+        subject = self.app.get(Subject, subject_id)
+        if subject.erased:
+            raise RuleViolation("subject.erased", f"subject {subject_id} was erased")
+        return subject
+
+    def erase_subject(self, subject_id: UUID, reason: str, actor: Actor) -> None:
+        """Delete the subject's vault key and data, and record the erasure."""
+        actor.require(*SUBJECT_ROLES)
+        subject = self.require_subject(subject_id)
+        if not reason.strip():
+            raise RuleViolation("subject.erase_reason", "an erasure needs a reason")
+        subject._append(Subject.Erased, actor=actor, moment=self.clock(), reason=reason)
+        self.vault.erase(str(subject_id))
+        self.app.save(subject)
+
+    def close(self) -> None:
+        self.app.close()
+        self.db.close()
+
+
+def open_ledger(
+    settings: Settings,
+    clock: Clock = system_clock,
+    new_id: Callable[[], UUID] = uuid.uuid4,
+    random_bytes: RandomBytes = os.urandom,
+) -> Ledger:
+    """Open the ledger described by ``settings``; VaultError if the master key is missing."""
+    master = load_master_key(settings.vault_key_hex, settings.vault_key_path)
+    app = open_app(settings.database)
+    db = SqlDatabase(settings.database)
+    return Ledger(app=app, vault=Vault(db, master, random_bytes), db=db, clock=clock, new_id=new_id)

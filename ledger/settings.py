@@ -1,0 +1,127 @@
+"""Configuration: GONGSHI_HOME and GONGSHI_DATABASE_URL, translated to eventsourcing's env here.
+
+This is the one place that knows eventsourcing's setting names.
+
+    GONGSHI_HOME          local state (default ./gongshi-data): keys/, the SQLite file
+    GONGSHI_DATABASE_URL  sqlite:///PATH (default sqlite:///$GONGSHI_HOME/ledger.db) or
+                          postgresql://user:pass@host:port/db[?schema=NAME]
+    GONGSHI_VAULT_KEY     the vault master key, 64 hex digits (else $GONGSHI_HOME/keys/vault.key)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+APP_NAME = "gongshi"
+SCHEMA_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    """Where the events (and the vault and later the log) live."""
+
+    url: str
+    kind: str  # "sqlite" or "postgresql"
+    sqlite_path: Path | None = None
+    host: str = ""
+    port: int = 5432
+    user: str = ""
+    password: str = ""
+    dbname: str = ""
+    schema: str = ""
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing settings for this database. Never POSTGRES_ENABLE_DB_FUNCTIONS."""
+        if self.kind == "sqlite":
+            assert self.sqlite_path is not None
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.sqlite_path),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.dbname,
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": str(self.port),
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password,
+            "POSTGRES_POOL_SIZE": "4",
+            "POSTGRES_MAX_OVERFLOW": "4",
+        }
+        if self.schema:
+            env["POSTGRES_SCHEMA"] = self.schema
+        return env
+
+    def psycopg_conninfo(self) -> str:
+        assert self.kind == "postgresql"
+        parts = {
+            "host": self.host, "port": str(self.port), "user": self.user,
+            "password": self.password, "dbname": self.dbname,
+        }
+        return " ".join(f"{k}='{v}'" for k, v in parts.items() if v)
+
+
+def parse_database_url(url: str) -> Database:
+    """Parse ``sqlite:///PATH`` or ``postgresql://user:pass@host:port/db[?schema=NAME]``."""
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///") :]
+        if not path:
+            raise ConfigError(f"{url!r}: sqlite URL needs a file path")
+        return Database(url=url, kind="sqlite", sqlite_path=Path(unquote(path)))
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ConfigError(f"{url!r}: scheme must be sqlite:/// or postgresql://")
+    dbname = parts.path.lstrip("/")
+    if not dbname:
+        raise ConfigError(f"{url!r}: postgresql URL needs a database name")
+    query = parse_qs(parts.query)
+    schema = query.get("schema", [""])[0]
+    if schema and not SCHEMA_PATTERN.match(schema):
+        raise ConfigError(f"schema {schema!r} must match {SCHEMA_PATTERN.pattern}")
+    return Database(
+        url=url,
+        kind="postgresql",
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        dbname=dbname,
+        schema=schema,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    home: Path
+    database: Database
+    vault_key_hex: str | None
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def vault_key_path(self) -> Path:
+        return self.keys_dir / "vault.key"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings from ``environ`` (default: the process environment)."""
+    env = os.environ if environ is None else environ
+    home = Path(env.get("GONGSHI_HOME", "./gongshi-data"))
+    url = env.get("GONGSHI_DATABASE_URL") or f"sqlite:///{home / 'ledger.db'}"
+    return Settings(
+        home=home,
+        database=parse_database_url(url),
+        vault_key_hex=env.get("GONGSHI_VAULT_KEY") or None,
+    )

@@ -1,0 +1,137 @@
+"""Canonical JSON: the RFC 8785 (JCS) encoding restricted to values without floats.
+
+Every record is hashed over these bytes, so the encoding is byte-exact and documented in
+docs/FORMAT.md. Allowed values: ``None``, ``True``/``False``, integers in the I-JSON safe range
+(|n| <= 2**53 - 1), strings of Unicode scalar values, lists, and objects with string keys.
+Floats are refused everywhere: money is integer fen and points are integer tenths.
+
+Output rules (RFC 8785 §3.2): no insignificant whitespace; object members sorted by the UTF-16
+code units of their names; strings escape only ``"``, ``\\`` and U+0000..U+001F (``\\b \\t \\n
+\\f \\r`` short forms, otherwise ``\\u00xx`` in lower-case hex); everything else is literal
+UTF-8; integers in plain decimal.
+"""
+
+from __future__ import annotations
+
+import json
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from typing import Any
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+class CanonicalError(ValueError):
+    """A value can't be encoded canonically, or bytes are not canonical JSON.
+
+    ``path`` locates the offending value (``$.data.amount``), ``reason`` says what is wrong.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def _utf16_key(name: str) -> bytes:
+    return name.encode("utf-16-be", "surrogatepass")
+
+
+def _check_string(value: str, path: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise CanonicalError(path, "string contains a lone surrogate") from None
+
+
+def _encode(value: Any, path: str, out: list[str]) -> None:
+    # bool before int: bool is a subclass of int.
+    if value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif type(value) is int:
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise CanonicalError(path, f"integer {value} outside ±(2**53 - 1)")
+        out.append(str(value))
+    elif type(value) is str:
+        _check_string(value, path)
+        out.append(encode_basestring(value))
+    elif isinstance(value, list | tuple):
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            _encode(item, f"{path}[{i}]", out)
+        out.append("]")
+    elif isinstance(value, dict):
+        for key in value:
+            if type(key) is not str:
+                raise CanonicalError(path, f"object key {key!r} is not a string")
+            _check_string(key, path)
+        out.append("{")
+        for i, key in enumerate(sorted(value, key=_utf16_key)):
+            if i:
+                out.append(",")
+            out.append(encode_basestring(key))
+            out.append(":")
+            _encode(value[key], f"{path}.{key}", out)
+        out.append("}")
+    elif isinstance(value, float):
+        raise CanonicalError(path, f"float {value!r} not allowed (use integer fen or tenths)")
+    else:
+        raise CanonicalError(path, f"type {type(value).__name__} not allowed")
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """Return the canonical UTF-8 bytes of ``value``; raise CanonicalError if not encodable."""
+    out: list[str] = []
+    _encode(value, "$", out)
+    return "".join(out).encode("utf-8")
+
+
+def _reject_float(text: str) -> Any:
+    raise CanonicalError("$", f"number {text} is not an integer")
+
+
+def _reject_constant(text: str) -> Any:
+    raise CanonicalError("$", f"{text} is not JSON")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, item in pairs:
+        if key in result:
+            raise CanonicalError("$", f"duplicate object key {key!r}")
+        result[key] = item
+    return result
+
+
+def parse_canonical(data: bytes) -> Any:
+    """Parse ``data`` and require it to be exactly the canonical encoding of its value.
+
+    Raises CanonicalError for invalid UTF-8 or JSON, floats, duplicate keys, out-of-range
+    integers, and for any byte that differs from the canonical re-encoding (first offset named).
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise CanonicalError("$", f"invalid UTF-8 at byte {e.start}") from None
+    try:
+        value = json.loads(
+            text,
+            parse_float=_reject_float,
+            parse_constant=_reject_constant,
+            object_pairs_hook=_no_duplicates,
+        )
+    except json.JSONDecodeError as e:
+        raise CanonicalError("$", f"invalid JSON at character {e.pos}: {e.msg}") from None
+    again = canonical_bytes(value)
+    if again != data:
+        offset = next(
+            (i for i, (a, b) in enumerate(zip(again, data, strict=False)) if a != b),
+            min(len(again), len(data)),
+        )
+        raise CanonicalError("$", f"not canonical: first difference at byte {offset}")
+    return value

@@ -1,0 +1,139 @@
+"""The record: the canonical, hash-chained form of one stored domain event.
+
+A record is a canonical JSON object (verify.canonical) with exactly these members:
+
+    stream   the stream (aggregate) id, a lower-case hyphenated UUID string
+    version  the position of the record in its stream, an integer from 1
+    type     a stable event name such as "carefund.ApplicationApproved"
+    at       when it happened, UTC, "YYYY-MM-DDTHH:MM:SS.ffffffZ"
+    actor    {"principal": str, "role": str}: who recorded it, in which role
+    data     the event's own fields (an object; money in integer fen)
+    prev     the record hash of the previous record of the stream (64 zeros for version 1)
+
+The record hash is the lower-case hex SHA-256 of the canonical bytes. docs/FORMAT.md has a
+worked example.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from verify.canonical import CanonicalError, canonical_bytes, parse_canonical
+
+GENESIS_PREV = "0" * 64
+RECORD_KEYS = frozenset({"stream", "version", "type", "at", "actor", "data", "prev"})
+ACTOR_KEYS = frozenset({"principal", "role"})
+TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[A-Z][A-Za-z0-9]*$")
+AT_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
+HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+
+
+class RecordError(ValueError):
+    """Bytes or a value are not a well-formed record; ``field`` names the member at fault."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"record {field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A parsed, well-formed record and the hash of its bytes."""
+
+    stream: str
+    version: int
+    type: str
+    at: str
+    principal: str
+    role: str
+    data: dict[str, Any]
+    prev: str
+    hash: str
+    raw: bytes
+
+
+def record_hash(raw: bytes) -> str:
+    """The record hash: lower-case hex SHA-256 of the record's canonical bytes."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _require(condition: bool, field: str, reason: str) -> None:
+    if not condition:
+        raise RecordError(field, reason)
+
+
+def validate_record(value: Any) -> None:
+    """Raise RecordError unless ``value`` has exactly the record members, each well-formed."""
+    _require(isinstance(value, dict), "$", "not an object")
+    keys = set(value)
+    _require(keys == RECORD_KEYS, "$", f"members {sorted(keys)} != {sorted(RECORD_KEYS)}")
+    stream = value["stream"]
+    _require(isinstance(stream, str), "stream", "not a string")
+    try:
+        canonical_stream = str(uuid.UUID(stream))
+    except ValueError:
+        canonical_stream = ""
+    _require(stream == canonical_stream, "stream", f"{stream!r} is not a lower-case UUID")
+    version = value["version"]
+    _require(type(version) is int and version >= 1, "version", f"{version!r} is not >= 1")
+    _require(
+        isinstance(value["type"], str) and bool(TYPE_PATTERN.match(value["type"])),
+        "type",
+        f"{value['type']!r} is not of the form domain.EventName",
+    )
+    _require(
+        isinstance(value["at"], str) and bool(AT_PATTERN.match(value["at"])),
+        "at",
+        f"{value['at']!r} is not YYYY-MM-DDTHH:MM:SS.ffffffZ",
+    )
+    actor = value["actor"]
+    _require(isinstance(actor, dict) and set(actor) == ACTOR_KEYS, "actor", "not {principal, role}")
+    for key in ACTOR_KEYS:
+        _require(isinstance(actor[key], str) and actor[key] != "", f"actor.{key}", "empty")
+    _require(isinstance(value["data"], dict), "data", "not an object")
+    prev = value["prev"]
+    _require(
+        isinstance(prev, str) and bool(HASH_PATTERN.match(prev)), "prev", "not 64 lower-case hex"
+    )
+    _require((version == 1) == (prev == GENESIS_PREV), "prev", "64 zeros iff version is 1")
+
+
+def encode_record(value: dict[str, Any]) -> bytes:
+    """Validate ``value`` as a record and return its canonical bytes."""
+    validate_record(value)
+    return canonical_bytes(value)
+
+
+def parse_record(raw: bytes) -> Record:
+    """Parse canonical record bytes; raise CanonicalError or RecordError if they are not one."""
+    value = parse_canonical(raw)
+    validate_record(value)
+    return Record(
+        stream=value["stream"],
+        version=value["version"],
+        type=value["type"],
+        at=value["at"],
+        principal=value["actor"]["principal"],
+        role=value["actor"]["role"],
+        data=value["data"],
+        prev=value["prev"],
+        hash=record_hash(raw),
+        raw=raw,
+    )
+
+
+__all__ = [
+    "GENESIS_PREV",
+    "CanonicalError",
+    "Record",
+    "RecordError",
+    "encode_record",
+    "parse_record",
+    "record_hash",
+    "validate_record",
+]
