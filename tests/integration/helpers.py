@@ -1,0 +1,61 @@
+"""Builders for care-fund states, shared by the integration tests."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from ledger.actor import Actor, Role
+from ledger.carefund.config import FundConfig, Hardship, Industry, Source
+from ledger.carefund.service import CareFund
+from ledger.ledger import Ledger
+
+INTAKE = Actor("intake-01", Role.INTAKE)
+IPC = Actor("ipc-01", Role.INDUSTRY_PARTY_COMMITTEE)
+UNION = Actor("union-01", Role.TRADE_UNION)
+UNION_2 = Actor("union-02", Role.TRADE_UNION)
+FINANCE = Actor("finance-01", Role.FINANCE)
+FINANCE_2 = Actor("finance-02", Role.FINANCE)
+AUDIT = Actor("audit-01", Role.AUDIT)
+SUPERVISION = Actor("supervision-01", Role.SUPERVISION)
+YEAR = 2023
+
+
+def funded(ledger: Ledger, received_fen: int = 5_000_000, budget_fen: int = 5_000_000) -> CareFund:
+    fund = CareFund(ledger, FundConfig(budget_fen=budget_fen))
+    fund.open_year(YEAR, FINANCE)
+    if received_fen:
+        fund.receive(YEAR, Source.TRADE_UNION, received_fen, "R-1", FINANCE)
+    return fund
+
+
+def subject(ledger: Ledger, name: str = "测试人") -> UUID:
+    return ledger.register_subject({"name": name, "phone": "13800000000"}, "worker", INTAKE)
+
+
+def submitted(fund: CareFund, tier: int = 1) -> UUID:
+    return fund.submit(
+        year=YEAR, subject=subject(fund.ledger), industry=Industry.EXPRESS_DELIVERY,
+        hardship=Hardship.ILLNESS, requested_tier=tier, priority=False, actor=INTAKE,
+    )
+
+
+def reviewed(fund: CareFund, tier: int = 1) -> UUID:
+    case = submitted(fund, tier)
+    fund.review(case, True, "", IPC)
+    return case
+
+
+def approved(fund: CareFund, tier: int = 1) -> UUID:
+    case = reviewed(fund, tier)
+    fund.approve(case, tier, UNION)
+    return case
+
+
+def disbursed(fund: CareFund, tier: int = 1) -> UUID:
+    case = approved(fund, tier)
+    fund.disburse(case, "TX", FINANCE)
+    return case
+
+
+def stored_count(ledger: Ledger) -> int:
+    return ledger.app.recorder.max_notification_id() or 0
