@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -58,7 +59,7 @@ class VaultError(LedgerError):
 
 def load_master_key(key_hex: str | None, key_path: Path) -> bytes:
     """The master key from GONGSHI_VAULT_KEY (hex) or the key file; VaultError if neither."""
-    text = key_hex if key_hex is not None else None
+    text = key_hex
     if text is None:
         if not key_path.exists():
             raise VaultError(f"no vault master key: run 'gongshi keys init' (expected {key_path})")
@@ -127,12 +128,15 @@ class Vault:
         )
         if not rows:
             raise NotFound("vault subject", subject_id)
-        sealed = self._master.decrypt(
-            bytes(rows[0][0])[:NONCE_SIZE],
-            bytes(rows[0][0])[NONCE_SIZE:],
-            b"gongshi-vault-key:" + subject_id.encode(),
-        )
-        return sealed
+        wrapped = bytes(rows[0][0])
+        try:
+            return self._master.decrypt(
+                wrapped[:NONCE_SIZE], wrapped[NONCE_SIZE:], b"gongshi-vault-key:" + subject_id.encode()
+            )
+        except InvalidTag:
+            raise VaultError(
+                f"subject key of {subject_id} failed authentication: wrong vault master key?"
+            ) from None
 
     def store_subject(self, subject_id: str, personal: dict[str, Any]) -> str:
         """Create the subject's key, store its data encrypted, return the commitment."""
@@ -168,8 +172,6 @@ class Vault:
         return commitment(key, payload)
 
     def read_subject(self, subject_id: str) -> dict[str, Any]:
-        import json
-
         key = self._subject_key(subject_id)
         rows = self._db.execute(
             "SELECT ciphertext FROM gongshi_vault_subjects WHERE subject_id = ?", (subject_id,)
