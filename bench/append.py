@@ -1,25 +1,25 @@
 """Append throughput: the Gongshi ledger against a plain eventsourcing Application.
 
-Both sides append the same shapes of events (amount_fen int, note str with Chinese text) to
-the same kind of store in one run. SQLite: each side gets its own temp file. PostgreSQL (when
-GONGSHI_TEST_DATABASE_URL is set): both sides share one fresh schema, dropped at the end; the
-ledger writes gongshi_events, the plain app plainbench_events. Figures are the median of
---repeat runs, plain and ledger alternating which goes first. Target: ledger >= 0.8x plain.
+Both append the same event shapes (amount_fen int, note str in Chinese) to the same kind of
+store. SQLite: one temp file per side. PostgreSQL (if GONGSHI_TEST_DATABASE_URL is set): one
+fresh schema holding gongshi_events and plainbench_events, dropped at the end. Figures are
+medians of --repeat runs, plain and ledger alternating. Target: ledger >= 0.8x plain.
 
     python bench/append.py [--aggregates N] [--singles N] [--repeat N]
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
 import tempfile
 import time
+from argparse import ArgumentParser, Namespace
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
@@ -41,6 +41,7 @@ from verify.record import GENESIS_PREV, record_hash
 EVENTS_PER_AGGREGATE = 10  # 1 created + 9 changed
 NOTES = ["电话回访，情况稳定", "入户走访，已核实家庭收入", "拨付第二笔救助金，签收完毕"]
 ACTOR = Actor("bench-01", Role.FINANCE)
+now = partial(datetime.now, UTC)
 
 
 class BenchItem(LedgerAggregate):
@@ -68,10 +69,6 @@ class BenchItem(LedgerAggregate):
 
 
 class PlainItem(Aggregate):
-    if TYPE_CHECKING:
-        amount_fen: int
-        note: str
-
     class Created(Aggregate.Created):
         amount_fen: int
         note: str
@@ -93,25 +90,24 @@ class PlainApp(Application[Any]):
     name = "plainbench"
 
 
+def data(i: int) -> dict[str, Any]:
+    return {"amount_fen": 100 + i, "note": NOTES[i % 3]}
+
+
 def ledger_create(i: int) -> Aggregate:
-    now = datetime.now(UTC)
-    note = NOTES[i % 3]
-    return BenchItem._start(
-        BenchItem.Created, id=uuid4(), actor=ACTOR, moment=now, amount_fen=100 + i, note=note
-    )
+    return BenchItem._start(BenchItem.Created, id=uuid4(), actor=ACTOR, moment=now(), **data(i))
 
 
 def ledger_change(agg: Any, i: int) -> None:
-    now = datetime.now(UTC)
-    agg._append(BenchItem.Changed, actor=ACTOR, moment=now, amount_fen=100 + i, note=NOTES[i % 3])
+    agg._append(BenchItem.Changed, actor=ACTOR, moment=now(), **data(i))
 
 
 def plain_create(i: int) -> Aggregate:
-    return PlainItem._create(PlainItem.Created, id=uuid4(), amount_fen=100 + i, note=NOTES[i % 3])
+    return PlainItem._create(PlainItem.Created, id=uuid4(), **data(i))
 
 
 def plain_change(agg: Any, i: int) -> None:
-    agg.trigger_event(PlainItem.Changed, amount_fen=100 + i, note=NOTES[i % 3])
+    agg.trigger_event(PlainItem.Changed, **data(i))
 
 
 @dataclass
@@ -144,18 +140,13 @@ def singles(side: Side, n: int) -> int:
 
 
 def records_only(n: int) -> int:
-    """Just the ledger's extra work per event: canonical record bytes and their hash."""
+    """Only the ledger's extra work per event: the canonical record bytes and their hash."""
     stream, prev = uuid4(), GENESIS_PREV
     for i in range(n):
         raw = build_record(
-            stream=stream,
-            version=i + 1,
-            type_name="bench.ItemChanged",
-            at=format_at(datetime.now(UTC)),
-            actor=ACTOR,
-            data={"amount_fen": 100 + i, "note": NOTES[i % 3]},
-            prev=prev,
-        )
+            stream=stream, version=i + 1, type_name="bench.ItemChanged", at=format_at(now()),
+            actor=ACTOR, data=data(i), prev=prev,
+        )  # fmt: skip
         prev = record_hash(raw)
     return n
 
@@ -167,7 +158,8 @@ def rate(work: Callable[[], int]) -> float:
 
 
 def compare(label: str, plain: Callable[[], int], ledger: Callable[[], int], repeat: int) -> None:
-    plain(), ledger()  # warm-up (imports, table creation, statement caches)
+    """Warm up both, then time them alternately (plain first on even runs); print medians."""
+    plain(), ledger()
     rates: dict[str, list[float]] = {"plain": [], "ledger": []}
     for r in range(repeat):
         order = [("plain", plain), ("ledger", ledger)]
@@ -177,57 +169,49 @@ def compare(label: str, plain: Callable[[], int], ledger: Callable[[], int], rep
     print(f"{label:<30} plain {p:>9,.0f} ev/s   ledger {g:>9,.0f} ev/s   ratio {g / p:.2f}")
 
 
-def bench_store(kind: str, plain_db: Database, ledger_db: Database, args: Any) -> None:
+def bench_store(kind: str, plain_db: Database, ledger_db: Database, args: Namespace) -> None:
     ledger_app = open_app(ledger_db)
     ensure_schema(plain_db)
     plain_app = PlainApp(env=plain_db.eventsourcing_env())
     try:
         p = Side(plain_create, plain_change, plain_app.save)
         g = Side(ledger_create, ledger_change, ledger_app.save)
-        n, s = args.aggregates, args.singles if kind == "sqlite" else args.pg_singles
-        for label, work, count in (
-            ("batched(10/save)", batched, n),
-            ("single(1/save)", singles, s),
+        singles_n = args.singles if kind == "sqlite" else args.pg_singles
+        for label, work, n in (
+            ("batched(10/save)", batched, args.aggregates),
+            ("single(1/save)", singles, singles_n),
         ):
-            compare(
-                f"{kind:<10} {label}",
-                lambda w=work, c=count: w(p, c),
-                lambda w=work, c=count: w(g, c),
-                args.repeat,
-            )
+            compare(f"{kind:<10} {label}", partial(work, p, n), partial(work, g, n), args.repeat)
     finally:
         ledger_app.close()
         plain_app.close()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--aggregates", type=int, default=300, help="batched: aggregates")
+    parser = ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--aggregates", type=int, default=300, help="batched: aggregates of 10")
     parser.add_argument("--singles", type=int, default=1000, help="single saves on SQLite")
     parser.add_argument("--pg-singles", type=int, default=500, help="single saves on PostgreSQL")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per figure (median)")
     args = parser.parse_args()
-    print(f"median of {args.repeat} runs; {EVENTS_PER_AGGREGATE} events per aggregate")
+    print(f"median of {args.repeat} runs, after one warm-up; events/s, higher is better")
 
-    events = args.aggregates * EVENTS_PER_AGGREGATE
-    no_save = Side(plain_create, plain_change, lambda agg: agg.collect_events())
-    ledger_no_save = Side(ledger_create, ledger_change, lambda agg: agg.collect_events())
-    compare(
-        "memory     batched(no store)",
-        lambda: batched(no_save, args.aggregates),
-        lambda: batched(ledger_no_save, args.aggregates),
-        args.repeat,
-    )
-    best = max(rate(lambda: records_only(events)) for _ in range(args.repeat))
-    print(f"{'memory     record+hash only':<30} {best:>25,.0f} ev/s (best)")
+    mem_plain = Side(plain_create, plain_change, lambda agg: agg.collect_events())
+    mem_ledger = Side(ledger_create, ledger_change, lambda agg: agg.collect_events())
+    n = args.aggregates
+    compare("memory     batched(no store)", partial(batched, mem_plain, n),
+            partial(batched, mem_ledger, n), args.repeat)  # fmt: skip
+    events = n * EVENTS_PER_AGGREGATE
+    hashing = statistics.median(rate(partial(records_only, events)) for _ in range(args.repeat))
+    print(f"{'memory     record+hash only':<30} {'':>23}ledger {hashing:>9,.0f} ev/s")
 
-    with tempfile.TemporaryDirectory(prefix="gongshi-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="gongshi-bench-") as tmp:  # one file per side
         plain_db = parse_database_url(f"sqlite:///{tmp}/plain.db")
         ledger_db = parse_database_url(f"sqlite:///{tmp}/ledger.db")
         bench_store("sqlite", plain_db, ledger_db, args)
 
     url = os.environ.get("GONGSHI_TEST_DATABASE_URL")
-    if url:
+    if url:  # one fresh schema: gongshi_events and plainbench_events side by side
         schema = f"gongshi_bench_{uuid4().hex[:12]}"
         db = parse_database_url(f"{url.split('?')[0]}?schema={schema}")
         try:

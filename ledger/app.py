@@ -14,7 +14,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import Mapper
 
 from ledger.chained import LedgerAggregate
-from ledger.db import ensure_schema
+from ledger.db import ensure_schema, schema_lock
 from ledger.errors import NotFound
 from ledger.mapper import RecordMapper
 from ledger.settings import APP_NAME, Database
@@ -47,7 +47,8 @@ def open_app(database: Database, extra_env: dict[str, str] | None = None) -> Led
     ensure_schema(database)
     env: dict[str, Any] = database.eventsourcing_env()
     env.update(extra_env or {})
-    return LedgerApp(env=env)
+    with schema_lock(database):
+        return LedgerApp(env=env)
 
 
 T = TypeVar("T")

@@ -85,6 +85,24 @@ class _Cursor:
         return count
 
 
+SCHEMA_LOCK_KEY = 0x676F6E67  # "gong": the advisory lock serialising DDL between processes
+
+
+@contextmanager
+def schema_lock(database: Database) -> Iterator[None]:
+    """Hold a PostgreSQL advisory lock while creating tables: concurrent CREATE TABLE IF NOT
+    EXISTS in several processes can fail with "tuple concurrently updated". No-op on SQLite."""
+    if database.kind != "postgresql":
+        yield
+        return
+    with psycopg.connect(database.psycopg_conninfo(), autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
+
+
 def ensure_schema(database: Database) -> None:
     """Create the PostgreSQL schema named in the URL (eventsourcing needs it to exist)."""
     if database.kind == "postgresql" and database.schema:

@@ -12,7 +12,7 @@ from uuid import UUID
 from ledger.actor import Actor, Role
 from ledger.app import LedgerApp, open_app
 from ledger.clock import Clock, system_clock
-from ledger.db import SqlDatabase
+from ledger.db import SqlDatabase, schema_lock
 from ledger.errors import RuleViolation
 from ledger.settings import Settings
 from ledger.subject import Subject
@@ -82,4 +82,6 @@ def open_ledger(
     master = load_master_key(settings.vault_key_hex, settings.vault_key_path)
     app = open_app(settings.database)
     db = SqlDatabase(settings.database)
-    return Ledger(app=app, vault=Vault(db, master, random_bytes), db=db, clock=clock, new_id=new_id)
+    with schema_lock(settings.database):
+        vault = Vault(db, master, random_bytes)
+    return Ledger(app=app, vault=vault, db=db, clock=clock, new_id=new_id)
