@@ -1,0 +1,54 @@
+"""The README's flow through the real console script: demo, demo again, check (both backends)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+from ledger.settings import Database
+
+
+def _gongshi(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args], env=env, capture_output=True, text=True,
+        timeout=120, cwd=Path(__file__).resolve().parents[2],
+    )
+
+
+def test_demo_prints_nine_grants_and_is_idempotent(database: Database, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "GONGSHI_HOME": str(tmp_path / "home"),
+        "GONGSHI_DATABASE_URL": database.url,
+    }
+    env.pop("GONGSHI_VAULT_KEY", None)
+    first = _gongshi(["demo"], env)
+    assert first.returncode == 0, first.stderr
+    assert "2023: 9 grants, 7,800.00 yuan disbursed" in first.stdout
+    assert "remaining budget 42,200.00 yuan" in first.stdout
+    assert "2024: 3 grants, 2,800.00 yuan disbursed, 300.00 yuan recovered" in first.stdout
+    key = tmp_path / "home" / "keys" / "vault.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+
+    check = _gongshi(["check"], env)
+    assert check.returncode == 0, check.stdout + check.stderr
+    records = check.stdout.split()[1]
+
+    again = _gongshi(["demo"], env)
+    assert again.returncode == 0 and "already loaded" in again.stdout
+    assert "2023: 9 grants, 7,800.00 yuan disbursed" in again.stdout
+    assert _gongshi(["check"], env).stdout.split()[1] == records  # nothing doubled
+
+    reset = _gongshi(["demo", "--reset"], env)
+    assert reset.returncode == 0 and "already loaded" not in reset.stdout
+    assert _gongshi(["check"], env).stdout.split()[1] == records
+
+
+def test_bad_database_url_is_a_usage_error(tmp_path: Path) -> None:
+    env = {**os.environ, "GONGSHI_HOME": str(tmp_path), "GONGSHI_DATABASE_URL": "mysql://x/y"}
+    result = _gongshi(["check"], env)
+    assert result.returncode == 2
+    assert "scheme must be sqlite:/// or postgresql://" in result.stderr

@@ -1,0 +1,35 @@
+"""verify/ imports only the standard library and cryptography."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+VERIFY = Path(__file__).resolve().parents[2] / "verify"
+FORBIDDEN = ("ledger", "projections", "api", "eventsourcing", "psycopg", "fastapi", "starlette",
+             "pydantic")
+
+
+def test_importing_verify_loads_no_writer_side_package() -> None:
+    code = (
+        "import sys, verify, verify.canonical, verify.record, verify.chain;"
+        f"bad = [m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r}];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=VERIFY.parent, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_verify_sources_import_only_stdlib_and_cryptography() -> None:
+    allowed = set(sys.stdlib_module_names) | {"cryptography", "verify", "__future__"}
+    for path in VERIFY.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            for name in names:
+                assert name.split(".")[0] in allowed, f"{path.name} imports {name}"
