@@ -60,7 +60,9 @@ def _check(settings: Settings, _: argparse.Namespace) -> int:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     if report.ok:
-        print(f"OK: {report.records} records in {report.streams} streams, every hash and chain verified")
+        print(
+            f"OK: {report.records} records in {report.streams} streams, all hashes and chains valid"
+        )
         return 0
     first = report.breaks[0]
     print(f"BROKEN: stream {first.stream} version {first.version}: {first.reason}")
@@ -76,7 +78,9 @@ def _check(settings: Settings, _: argparse.Namespace) -> int:
 def _erase(settings: Settings, args: argparse.Namespace) -> int:
     ledger = open_ledger(settings)
     try:
-        ledger.erase_subject(UUID(args.subject), args.reason, Actor(args.principal, Role(args.role)))
+        ledger.erase_subject(
+            UUID(args.subject), args.reason, Actor(args.principal, Role(args.role))
+        )
     finally:
         ledger.close()
     print(f"erased subject {args.subject}: vault key and data deleted, erasure recorded")

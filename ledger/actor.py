@@ -32,9 +32,7 @@ class Actor:
 
     def __post_init__(self) -> None:
         if not PRINCIPAL_PATTERN.match(self.principal):
-            raise ValueError(
-                f"principal {self.principal!r} must match {PRINCIPAL_PATTERN.pattern}"
-            )
+            raise ValueError(f"principal {self.principal!r} must match {PRINCIPAL_PATTERN.pattern}")
         if not isinstance(self.role, Role):
             object.__setattr__(self, "role", Role(self.role))
 

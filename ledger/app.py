@@ -31,7 +31,7 @@ class LedgerApp(Application[UUID]):
     def get(self, kind: type[A], stream: UUID) -> A:
         """The aggregate ``stream`` of class ``kind``; NotFound if absent or of another kind."""
         try:
-            aggregate = self.repository.get(stream)
+            aggregate: object = self.repository.get(stream)
         except AggregateNotFoundError:
             raise NotFound(kind.__name__, stream) from None
         if not isinstance(aggregate, kind):

@@ -22,7 +22,8 @@ from eventsourcing.utils import register_topic
 
 from ledger.actor import Actor
 from ledger.clock import format_at
-from verify.record import GENESIS_PREV, encode_record, record_hash
+from verify.canonical import canonical_bytes
+from verify.record import GENESIS_PREV, TYPE_PATTERN, record_hash
 
 EVENT_BASE_FIELDS = frozenset({"at", "principal", "role", "prev", "hash", "record"})
 
@@ -37,17 +38,34 @@ def build_record(
     data: dict[str, Any],
     prev: str,
 ) -> bytes:
-    """The canonical bytes of one record (raises CanonicalError/RecordError if malformed)."""
-    return encode_record(
-        {
-            "stream": str(stream),
-            "version": version,
-            "type": type_name,
-            "at": at,
-            "actor": {"principal": actor.principal, "role": actor.role.value},
-            "data": data,
-            "prev": prev,
-        }
+    """The canonical bytes of one record (CanonicalError if ``data`` holds a float or the like).
+
+    Equal to ``verify.record.encode_record`` of the same value (a property test holds them
+    together), but assembled around ``canonical_bytes(data)``: every other member is built
+    by this module from values whose characters never need escaping (a UUID, an integer,
+    a checked type name, ``at``, a checked principal, a role, a hex hash), in the fixed
+    sorted member order actor, at, data, prev, stream, type, version.
+    """
+    return b"".join(
+        (
+            b'{"actor":{"principal":"',
+            actor.principal.encode(),
+            b'","role":"',
+            actor.role.value.encode(),
+            b'"},"at":"',
+            at.encode(),
+            b'","data":',
+            canonical_bytes(data),
+            b',"prev":"',
+            prev.encode(),
+            b'","stream":"',
+            str(stream).encode(),
+            b'","type":"',
+            type_name.encode(),
+            b'","version":',
+            str(version).encode(),
+            b"}",
+        )
     )
 
 
@@ -79,7 +97,8 @@ class LedgerAggregate(Aggregate):
                 k: v
                 for k, v in vars(self).items()
                 if k not in EVENT_BASE_FIELDS
-                and k not in ("originator_id", "originator_version", "timestamp", "originator_topic")
+                and k
+                not in ("originator_id", "originator_version", "timestamp", "originator_topic")
             }
 
     class Created(Event, Aggregate.Created):
@@ -90,7 +109,7 @@ class LedgerAggregate(Aggregate):
         cls,
         event_class: type[LedgerAggregate.Created],
         *,
-        id: UUID,  # noqa: A002
+        id: UUID,
         actor: Actor,
         moment: datetime,
         **data: Any,
@@ -98,12 +117,25 @@ class LedgerAggregate(Aggregate):
         at = format_at(moment)
         topic: str = event_class.TOPIC
         raw = build_record(
-            stream=id, version=cls.INITIAL_VERSION, type_name=topic, at=at, actor=actor,
-            data=data, prev=GENESIS_PREV,
+            stream=id,
+            version=cls.INITIAL_VERSION,
+            type_name=topic,
+            at=at,
+            actor=actor,
+            data=data,
+            prev=GENESIS_PREV,
         )
         return cls._create(
-            event_class, id=id, timestamp=moment, at=at, principal=actor.principal,
-            role=actor.role.value, prev=GENESIS_PREV, hash=record_hash(raw), record=raw, **data,
+            event_class,
+            id=id,
+            timestamp=moment,
+            at=at,
+            principal=actor.principal,
+            role=actor.role.value,
+            prev=GENESIS_PREV,
+            hash=record_hash(raw),
+            record=raw,
+            **data,
         )
 
     def _append(
@@ -117,12 +149,24 @@ class LedgerAggregate(Aggregate):
         at = format_at(moment)
         topic: str = event_class.TOPIC
         raw = build_record(
-            stream=self.id, version=self.version + 1, type_name=topic, at=at, actor=actor,
-            data=data, prev=self.head,
+            stream=self.id,
+            version=self.version + 1,
+            type_name=topic,
+            at=at,
+            actor=actor,
+            data=data,
+            prev=self.head,
         )
         self.trigger_event(
-            event_class, timestamp=moment, at=at, principal=actor.principal,
-            role=actor.role.value, prev=self.head, hash=record_hash(raw), record=raw, **data,
+            event_class,
+            timestamp=moment,
+            at=at,
+            principal=actor.principal,
+            role=actor.role.value,
+            prev=self.head,
+            hash=record_hash(raw),
+            record=raw,
+            **data,
         )
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -133,6 +177,8 @@ class LedgerAggregate(Aggregate):
             if isinstance(value, type) and issubclass(value, LedgerAggregate.Event):
                 topic = getattr(value, "TOPIC", None)
                 if topic:
+                    if not TYPE_PATTERN.match(topic):
+                        raise TypeError(f"{value.__qualname__}.TOPIC {topic!r} is not domain.Name")
                     register_topic(topic, value)
                 if issubclass(value, LedgerAggregate.Created):
                     value.AGGREGATE_CLASS = cls

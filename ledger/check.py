@@ -60,7 +60,9 @@ def _check_one(n: Notification, chains: ChainChecker) -> list[ChainBreak]:
         ("type", n.topic, record.type),
     ):
         if stored != written:
-            found.append(ChainBreak(stream, version, f"stored {name} differs from record", written, stored))
+            found.append(
+                ChainBreak(stream, version, f"stored {name} differs from record", written, stored)
+            )
     return found + chains.add(record)
 
 

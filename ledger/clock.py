@@ -19,9 +19,11 @@ def format_at(moment: datetime) -> str:
 
     Requires ``moment.tzinfo`` to be set; a naive datetime is ambiguous and refused.
     """
-    if moment.tzinfo is None or moment.utcoffset() is None:
+    offset = moment.utcoffset()
+    if offset is None:
         raise ValueError(f"naive datetime {moment!r}: a record's time must carry a timezone")
-    return moment.astimezone(UTC).strftime(AT_FORMAT)
+    utc = moment - offset if offset else moment
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_at(text: str) -> datetime:

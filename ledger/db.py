@@ -47,7 +47,7 @@ class SqlDatabase:
         return sql.replace("?", "%s") if self.is_postgres else sql
 
     @contextmanager
-    def transaction(self) -> Iterator[Any]:
+    def transaction(self) -> Iterator[_Cursor]:
         conn = self._connect()
         try:
             cursor = conn.cursor()

@@ -80,8 +80,11 @@ class YearSummary:
 
 def summarise(fund: FundYear) -> YearSummary:
     return YearSummary(
-        year=fund.year, grants=fund.disbursements, disbursed_fen=fund.disbursed_fen,
-        recovered_fen=fund.recovered_fen, remaining_budget_fen=fund.remaining_budget_fen,
+        year=fund.year,
+        grants=fund.disbursements,
+        disbursed_fen=fund.disbursed_fen,
+        recovered_fen=fund.recovered_fen,
+        remaining_budget_fen=fund.remaining_budget_fen,
         received_fen=fund.received_fen,
     )
 
@@ -115,8 +118,13 @@ class _Scenario:
     ) -> UUID:
         ipc = FOOD_IPC if industry is Industry.FOOD_DELIVERY else EXPRESS_IPC
         case = self.fund.submit(
-            year=year, subject=self.person(), industry=industry, hardship=hardship,
-            requested_tier=tier, priority=priority, actor=INTAKE,
+            year=year,
+            subject=self.person(),
+            industry=industry,
+            hardship=hardship,
+            requested_tier=tier,
+            priority=priority,
+            actor=INTAKE,
         )
         self.fund.review(case, True, "符合帮扶条件", ipc)
         return case
@@ -137,16 +145,24 @@ class _Scenario:
                 self.fund.follow_up(case, visited, "stable", "电话回访，生活已稳定", INTAKE)
         self.at(2023, 6, 20)
         rejected = self.fund.submit(
-            year=2023, subject=self.person(), industry=Industry.FOOD_DELIVERY,
-            hardship=Hardship.FRONTLINE, requested_tier=3, priority=False, actor=INTAKE,
+            year=2023,
+            subject=self.person(),
+            industry=Industry.FOOD_DELIVERY,
+            hardship=Hardship.FRONTLINE,
+            requested_tier=3,
+            priority=False,
+            actor=INTAKE,
         )
         self.fund.review(rejected, False, "不符合新就业形态劳动者条件", FOOD_IPC)
         declined = self.application(2023, Industry.RIDE_HAILING, Hardship.ILLNESS, 2, False)
         self.fund.reject(declined, "同一事由本年度已获其他渠道救助", UNION)
         self.at(2023, 12, 28)
         self.fund.record_audit_result(
-            2023, "2023年度先锋关爱基金专项审计", "资金使用合规，程序完整",
-            ["9笔资助均经行业党委审核、市总工会审批", "建议回访记录进一步规范"], AUDIT,
+            2023,
+            "2023年度先锋关爱基金专项审计",
+            "资金使用合规，程序完整",
+            ["9笔资助均经行业党委审核、市总工会审批", "建议回访记录进一步规范"],
+            AUDIT,
         )
 
     def year_2024(self) -> None:
@@ -170,9 +186,14 @@ class _Scenario:
             {"name": "周某某", "phone": "13900000000"}, "responsible_person", SUPERVISION
         )
         self.fund.revoke(
-            cases[1], violation=Violation.RULES, reason="虚报困难情况，不符合帮扶条件",
-            recover_fen=80_000, discipline_referral=False, judicial_referral=False,
-            accountable_organisation="桐城市外卖行业党委", responsible=[responsible],
+            cases[1],
+            violation=Violation.RULES,
+            reason="虚报困难情况，不符合帮扶条件",
+            recover_fen=80_000,
+            discipline_referral=False,
+            judicial_referral=False,
+            accountable_organisation="桐城市外卖行业党委",
+            responsible=[responsible],
             actor=SUPERVISION,
         )
         self.at(2024, 8, 15)

@@ -45,8 +45,12 @@ class Ledger:
             raise RuleViolation("subject.kind", f"kind {kind!r} not in {SUBJECT_KINDS}")
         subject_id = self.new_id()
         subject = Subject._start(
-            Subject.Registered, id=subject_id, actor=actor, moment=self.clock(),
-            commitment=self.vault.store_subject(str(subject_id), personal), kind=kind,
+            Subject.Registered,
+            id=subject_id,
+            actor=actor,
+            moment=self.clock(),
+            commitment=self.vault.store_subject(str(subject_id), personal),
+            kind=kind,
         )
         self.app.save(subject)
         return subject_id

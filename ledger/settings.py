@@ -65,8 +65,11 @@ class Database:
     def psycopg_conninfo(self) -> str:
         assert self.kind == "postgresql"
         parts = {
-            "host": self.host, "port": str(self.port), "user": self.user,
-            "password": self.password, "dbname": self.dbname,
+            "host": self.host,
+            "port": str(self.port),
+            "user": self.user,
+            "password": self.password,
+            "dbname": self.dbname,
         }
         return " ".join(f"{k}='{v}'" for k, v in parts.items() if v)
 

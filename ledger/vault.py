@@ -131,7 +131,9 @@ class Vault:
         wrapped = bytes(rows[0][0])
         try:
             return self._master.decrypt(
-                wrapped[:NONCE_SIZE], wrapped[NONCE_SIZE:], b"gongshi-vault-key:" + subject_id.encode()
+                wrapped[:NONCE_SIZE],
+                wrapped[NONCE_SIZE:],
+                b"gongshi-vault-key:" + subject_id.encode(),
             )
         except InvalidTag:
             raise VaultError(

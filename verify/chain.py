@@ -50,15 +50,21 @@ class ChainChecker:
         if record.version <= last_version:
             found.append(
                 ChainBreak(
-                    record.stream, record.version, "fork: version already seen",
-                    str(last_version + 1), str(record.version),
+                    record.stream,
+                    record.version,
+                    "fork: version already seen",
+                    str(last_version + 1),
+                    str(record.version),
                 )
             )
         elif record.version != last_version + 1:
             found.append(
                 ChainBreak(
-                    record.stream, record.version, "version gap",
-                    str(last_version + 1), str(record.version),
+                    record.stream,
+                    record.version,
+                    "version gap",
+                    str(last_version + 1),
+                    str(record.version),
                 )
             )
         if record.prev != last_hash:

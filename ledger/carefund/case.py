@@ -87,14 +87,29 @@ class Case(LedgerAggregate):
 
     @classmethod
     def submit(
-        cls, *, id: UUID, fund_year: UUID, subject: UUID, industry: Industry,  # noqa: A002
-        hardship: Hardship, requested_tier: int, priority: bool, actor: Actor, moment: datetime,
+        cls,
+        *,
+        id: UUID,
+        fund_year: UUID,
+        subject: UUID,
+        industry: Industry,
+        hardship: Hardship,
+        requested_tier: int,
+        priority: bool,
+        actor: Actor,
+        moment: datetime,
     ) -> Case:
         actor.require(Role.INTAKE)
         return cls._start(
-            cls.Submitted, id=id, actor=actor, moment=moment, fund_year=str(fund_year),
-            subject=str(subject), industry=Industry(industry).value,
-            hardship=Hardship(hardship).value, requested_tier=requested_tier,
+            cls.Submitted,
+            id=id,
+            actor=actor,
+            moment=moment,
+            fund_year=str(fund_year),
+            subject=str(subject),
+            industry=Industry(industry).value,
+            hardship=Hardship(hardship).value,
+            requested_tier=requested_tier,
             priority=bool(priority),
         )
 
@@ -104,7 +119,10 @@ class Case(LedgerAggregate):
         if not approve:
             _require_reason(reason, "a rejection")
         self._append(
-            self.Reviewed, actor=actor, moment=moment, decision="approve" if approve else "reject",
+            self.Reviewed,
+            actor=actor,
+            moment=moment,
+            decision="approve" if approve else "reject",
             reason=reason,
         )
 
@@ -136,14 +154,16 @@ class Case(LedgerAggregate):
                 f"{actor.principal} approved this case and may not also disburse it",
             )
 
-    def disburse(
-        self, reference: str, follow_up_days: int, actor: Actor, moment: datetime
-    ) -> None:
+    def disburse(self, reference: str, follow_up_days: int, actor: Actor, moment: datetime) -> None:
         self.check_disbursable(actor)
         disbursed_on = moment.date()
         self._append(
-            self.Disbursed, actor=actor, moment=moment, amount_fen=self.amount_fen,
-            reference=reference, disbursed_on=disbursed_on.isoformat(),
+            self.Disbursed,
+            actor=actor,
+            moment=moment,
+            amount_fen=self.amount_fen,
+            reference=reference,
+            disbursed_on=disbursed_on.isoformat(),
             follow_up_due=(disbursed_on + timedelta(days=follow_up_days)).isoformat(),
         )
 
@@ -163,21 +183,35 @@ class Case(LedgerAggregate):
                 f"({self.disbursed_on}) and today ({moment.date().isoformat()})",
             )
         if outcome not in FOLLOW_UP_OUTCOMES:
-            raise RuleViolation("carefund.outcome", f"outcome {outcome!r} not in {FOLLOW_UP_OUTCOMES}")
+            raise RuleViolation(
+                "carefund.outcome", f"outcome {outcome!r} not in {FOLLOW_UP_OUTCOMES}"
+            )
 
     def follow_up(
         self, visited_on: str, outcome: str, note_commitment: str, actor: Actor, moment: datetime
     ) -> None:
         self.check_follow_up(visited_on, outcome, actor, moment)
         self._append(
-            self.FollowedUp, actor=actor, moment=moment, visited_on=visited_on, outcome=outcome,
+            self.FollowedUp,
+            actor=actor,
+            moment=moment,
+            visited_on=visited_on,
+            outcome=outcome,
             note_commitment=note_commitment,
         )
 
     def revoke(
-        self, *, violation: Violation, reason: str, recover_fen: int, discipline_referral: bool,
-        judicial_referral: bool, accountable_organisation: str, responsible: list[UUID],
-        actor: Actor, moment: datetime,
+        self,
+        *,
+        violation: Violation,
+        reason: str,
+        recover_fen: int,
+        discipline_referral: bool,
+        judicial_referral: bool,
+        accountable_organisation: str,
+        responsible: list[UUID],
+        actor: Actor,
+        moment: datetime,
     ) -> None:
         actor.require(Role.SUPERVISION)
         _require_stage(self.stage, Stage.DISBURSED, "revocation")
@@ -189,15 +223,25 @@ class Case(LedgerAggregate):
                 f"amount to recover must be 0..{yuan(self.amount_fen)} yuan (the amount disbursed)",
             )
         if violation is Violation.DISCIPLINE and not discipline_referral:
-            raise RuleViolation("carefund.handling", "a breach of party discipline is referred for discipline")
+            raise RuleViolation(
+                "carefund.handling", "a breach of party discipline is referred for discipline"
+            )
         if violation is Violation.LAW and not judicial_referral:
-            raise RuleViolation("carefund.handling", "a breach of law is referred to the judicial organs")
+            raise RuleViolation(
+                "carefund.handling", "a breach of law is referred to the judicial organs"
+            )
         if not accountable_organisation.strip():
             raise RuleViolation("carefund.handling", "name the accountable party organisation")
         self._append(
-            self.Revoked, actor=actor, moment=moment, violation=violation.value, reason=reason,
-            recover_fen=recover_fen, discipline_referral=discipline_referral,
-            judicial_referral=judicial_referral, accountable_organisation=accountable_organisation,
+            self.Revoked,
+            actor=actor,
+            moment=moment,
+            violation=violation.value,
+            reason=reason,
+            recover_fen=recover_fen,
+            discipline_referral=discipline_referral,
+            judicial_referral=judicial_referral,
+            accountable_organisation=accountable_organisation,
             responsible=[str(r) for r in responsible],
         )
 
@@ -214,7 +258,10 @@ class Case(LedgerAggregate):
     def recover(self, amount_fen: int, reference: str, actor: Actor, moment: datetime) -> None:
         self.check_recoverable(amount_fen, actor)
         self._append(
-            self.RecoveryReceived, actor=actor, moment=moment, amount_fen=amount_fen,
+            self.RecoveryReceived,
+            actor=actor,
+            moment=moment,
+            amount_fen=amount_fen,
             reference=reference,
         )
 

@@ -87,7 +87,12 @@ class FundYear(LedgerAggregate):
         )
 
     def receive(
-        self, source: Source, amount_fen: int, reference: str, actor: Actor, moment: datetime,
+        self,
+        source: Source,
+        amount_fen: int,
+        reference: str,
+        actor: Actor,
+        moment: datetime,
         donor: str | None = None,
     ) -> None:
         actor.require(Role.FINANCE)
@@ -97,13 +102,16 @@ class FundYear(LedgerAggregate):
                 "carefund.donor", "a social donor contribution names a donor subject; others don't"
             )
         self._append(
-            self.ContributionReceived, actor=actor, moment=moment, source=source.value,
-            amount_fen=amount_fen, reference=reference, donor=donor,
+            self.ContributionReceived,
+            actor=actor,
+            moment=moment,
+            source=source.value,
+            amount_fen=amount_fen,
+            reference=reference,
+            donor=donor,
         )
 
-    def commit_grant(
-        self, application: UUID, tier: int, actor: Actor, moment: datetime
-    ) -> int:
+    def commit_grant(self, application: UUID, tier: int, actor: Actor, moment: datetime) -> int:
         """Reserve the tier's amount for an approved application; returns the amount."""
         amount = self.tier_amount(tier)
         if amount > self.remaining_budget_fen:
@@ -113,8 +121,12 @@ class FundYear(LedgerAggregate):
                 f"{yuan(self.remaining_budget_fen)} of {yuan(self.budget_fen)} yuan",
             )
         self._append(
-            self.GrantCommitted, actor=actor, moment=moment, application=str(application),
-            tier=tier, amount_fen=amount,
+            self.GrantCommitted,
+            actor=actor,
+            moment=moment,
+            application=str(application),
+            tier=tier,
+            amount_fen=amount,
         )
         return amount
 
@@ -135,7 +147,10 @@ class FundYear(LedgerAggregate):
                 f"remaining {yuan(self.budget_fen - self.disbursed_fen + self.recovered_fen)}",
             )
         self._append(
-            self.DisbursementBooked, actor=actor, moment=moment, application=str(application),
+            self.DisbursementBooked,
+            actor=actor,
+            moment=moment,
+            application=str(application),
             amount_fen=amount_fen,
         )
 
@@ -144,7 +159,10 @@ class FundYear(LedgerAggregate):
     ) -> None:
         _positive(amount_fen, "recovery")
         self._append(
-            self.RecoveryBooked, actor=actor, moment=moment, application=str(application),
+            self.RecoveryBooked,
+            actor=actor,
+            moment=moment,
+            application=str(application),
             amount_fen=amount_fen,
         )
 
@@ -153,10 +171,16 @@ class FundYear(LedgerAggregate):
     ) -> None:
         actor.require(Role.AUDIT)
         if not title.strip() or not conclusion.strip():
-            raise RuleViolation("carefund.audit_result", "an audit result needs a title and a conclusion")
+            raise RuleViolation(
+                "carefund.audit_result", "an audit result needs a title and a conclusion"
+            )
         self._append(
-            self.AuditResultRecorded, actor=actor, moment=moment, title=title,
-            conclusion=conclusion, findings=list(findings),
+            self.AuditResultRecorded,
+            actor=actor,
+            moment=moment,
+            title=title,
+            conclusion=conclusion,
+            findings=list(findings),
         )
 
     # --- events -------------------------------------------------------------------------

@@ -39,7 +39,12 @@ class CareFund:
         return stream
 
     def receive(
-        self, year: int, source: Source, amount_fen: int, reference: str, actor: Actor,
+        self,
+        year: int,
+        source: Source,
+        amount_fen: int,
+        reference: str,
+        actor: Actor,
         donor: UUID | None = None,
     ) -> None:
         if donor is not None:
@@ -48,7 +53,11 @@ class CareFund:
         def attempt() -> None:
             fund = self.fund_year(year)
             fund.receive(
-                Source(source), amount_fen, reference, actor, self.ledger.clock(),
+                Source(source),
+                amount_fen,
+                reference,
+                actor,
+                self.ledger.clock(),
                 donor=None if donor is None else str(donor),
             )
             self._app.save(fund)
@@ -56,17 +65,30 @@ class CareFund:
         retry_on_conflict(attempt)
 
     def submit(
-        self, *, year: int, subject: UUID, industry: Industry, hardship: Hardship,
-        requested_tier: int, priority: bool, actor: Actor,
+        self,
+        *,
+        year: int,
+        subject: UUID,
+        industry: Industry,
+        hardship: Hardship,
+        requested_tier: int,
+        priority: bool,
+        actor: Actor,
     ) -> UUID:
         fund = self.fund_year(year)
         fund.tier_amount(requested_tier)
         self.ledger.require_subject(subject)
         case_id = self.ledger.new_id()
         case = Case.submit(
-            id=case_id, fund_year=fund.id, subject=subject, industry=Industry(industry),
-            hardship=Hardship(hardship), requested_tier=requested_tier, priority=priority,
-            actor=actor, moment=self.ledger.clock(),
+            id=case_id,
+            fund_year=fund.id,
+            subject=subject,
+            industry=Industry(industry),
+            hardship=Hardship(hardship),
+            requested_tier=requested_tier,
+            priority=priority,
+            actor=actor,
+            moment=self.ledger.clock(),
         )
         self._app.save(case)
         return case_id
@@ -122,18 +144,31 @@ class CareFund:
         self._app.save(case)
 
     def revoke(
-        self, case_id: UUID, *, violation: Violation, reason: str, recover_fen: int,
-        discipline_referral: bool, judicial_referral: bool, accountable_organisation: str,
-        responsible: list[UUID], actor: Actor,
+        self,
+        case_id: UUID,
+        *,
+        violation: Violation,
+        reason: str,
+        recover_fen: int,
+        discipline_referral: bool,
+        judicial_referral: bool,
+        accountable_organisation: str,
+        responsible: list[UUID],
+        actor: Actor,
     ) -> None:
         for person in responsible:
             self.ledger.require_subject(person)
         case = self.case(case_id)
         case.revoke(
-            violation=violation, reason=reason, recover_fen=recover_fen,
-            discipline_referral=discipline_referral, judicial_referral=judicial_referral,
-            accountable_organisation=accountable_organisation, responsible=responsible,
-            actor=actor, moment=self.ledger.clock(),
+            violation=violation,
+            reason=reason,
+            recover_fen=recover_fen,
+            discipline_referral=discipline_referral,
+            judicial_referral=judicial_referral,
+            accountable_organisation=accountable_organisation,
+            responsible=responsible,
+            actor=actor,
+            moment=self.ledger.clock(),
         )
         self._app.save(case)
 

@@ -34,8 +34,13 @@ def subject(ledger: Ledger, name: str = "测试人") -> UUID:
 
 def submitted(fund: CareFund, tier: int = 1) -> UUID:
     return fund.submit(
-        year=YEAR, subject=subject(fund.ledger), industry=Industry.EXPRESS_DELIVERY,
-        hardship=Hardship.ILLNESS, requested_tier=tier, priority=False, actor=INTAKE,
+        year=YEAR,
+        subject=subject(fund.ledger),
+        industry=Industry.EXPRESS_DELIVERY,
+        hardship=Hardship.ILLNESS,
+        requested_tier=tier,
+        priority=False,
+        actor=INTAKE,
     )
 
 

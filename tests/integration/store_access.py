@@ -37,7 +37,8 @@ def update(database: Database, notification_id: int, **columns: Any) -> None:
     assignments = ", ".join(f"{name} = ?" for name in columns)
     try:
         db.execute(
-            f"UPDATE {table} SET {assignments} WHERE {key} = ?", (*columns.values(), notification_id)
+            f"UPDATE {table} SET {assignments} WHERE {key} = ?",
+            (*columns.values(), notification_id),
         )
     finally:
         db.close()
@@ -63,7 +64,11 @@ def raw_dump(database: Database) -> bytes:
         for table in ("gongshi_events", "gongshi_vault_subjects", "gongshi_vault_documents"):
             for row in db.execute(f"SELECT * FROM {table}"):
                 for value in row:
-                    out += bytes(value) if isinstance(value, bytes | memoryview) else str(value).encode()
+                    out += (
+                        bytes(value)
+                        if isinstance(value, bytes | memoryview)
+                        else str(value).encode()
+                    )
     finally:
         db.close()
     return bytes(out)

@@ -18,12 +18,28 @@ from ledger.carefund.service import CareFund
 from ledger.errors import NotFound, RuleViolation
 from ledger.ledger import Ledger
 from tests.integration.helpers import (
-    AUDIT, FINANCE, FINANCE_2, INTAKE, IPC, SUPERVISION, UNION, UNION_2, YEAR, approved,
-    disbursed, funded, reviewed, stored_count, subject, submitted,
+    AUDIT,
+    FINANCE,
+    FINANCE_2,
+    INTAKE,
+    IPC,
+    SUPERVISION,
+    UNION,
+    UNION_2,
+    YEAR,
+    approved,
+    disbursed,
+    funded,
+    reviewed,
+    stored_count,
+    subject,
+    submitted,
 )
 
 
-def rejected(ledger: Ledger, rule: str, action: Callable[[], Any], match: str = "") -> RuleViolation:
+def rejected(
+    ledger: Ledger, rule: str, action: Callable[[], Any], match: str = ""
+) -> RuleViolation:
     """Run ``action``; require RuleViolation(rule) and that nothing was stored."""
     before = stored_count(ledger)
     with pytest.raises(RuleViolation) as e:
@@ -42,7 +58,9 @@ def test_full_lifecycle_accepted(ledger: Ledger) -> None:
     assert (state.stage, state.amount_fen, state.follow_ups) == (Stage.DISBURSED, 150_000, 1)
     year = fund.fund_year(YEAR)
     assert (year.disbursed_fen, year.remaining_budget_fen, year.cash_on_hand_fen) == (
-        150_000, 4_850_000, 4_850_000,
+        150_000,
+        4_850_000,
+        4_850_000,
     )
 
 
@@ -63,12 +81,16 @@ def test_only_finance_opens_and_receives(ledger: Ledger) -> None:
 
 def test_contribution_must_be_positive_fen(ledger: Ledger) -> None:
     fund = funded(ledger)
-    rejected(ledger, "carefund.amount", lambda: fund.receive(YEAR, Source.TRADE_UNION, 0, "R", FINANCE))
+    rejected(
+        ledger, "carefund.amount", lambda: fund.receive(YEAR, Source.TRADE_UNION, 0, "R", FINANCE)
+    )
 
 
 def test_social_donor_names_a_donor_subject(ledger: Ledger) -> None:
     fund = funded(ledger)
-    rejected(ledger, "carefund.donor", lambda: fund.receive(YEAR, Source.SOCIAL_DONOR, 100, "R", FINANCE))
+    rejected(
+        ledger, "carefund.donor", lambda: fund.receive(YEAR, Source.SOCIAL_DONOR, 100, "R", FINANCE)
+    )
     donor = ledger.register_subject({"name": "捐赠人"}, "donor", FINANCE)
     fund.receive(YEAR, Source.SOCIAL_DONOR, 100, "R", FINANCE, donor=donor)
     assert fund.fund_year(YEAR).received_fen == 5_000_100
@@ -83,16 +105,26 @@ def test_submit_requires_intake_role_known_tier_and_subject(ledger: Ledger) -> N
 
     def submit(actor: Actor = INTAKE, tier: int = 1) -> Any:
         return fund.submit(
-            year=YEAR, subject=person, industry=Industry.FOOD_DELIVERY, hardship=Hardship.DISASTER,
-            requested_tier=tier, priority=True, actor=actor,
+            year=YEAR,
+            subject=person,
+            industry=Industry.FOOD_DELIVERY,
+            hardship=Hardship.DISASTER,
+            requested_tier=tier,
+            priority=True,
+            actor=actor,
         )
 
     rejected(ledger, "role", lambda: submit(actor=FINANCE))
     rejected(ledger, "carefund.tier", lambda: submit(tier=4))
     with pytest.raises(NotFound):
         fund.submit(
-            year=2031, subject=person, industry=Industry.OTHER, hardship=Hardship.ILLNESS,
-            requested_tier=1, priority=False, actor=INTAKE,
+            year=2031,
+            subject=person,
+            industry=Industry.OTHER,
+            hardship=Hardship.ILLNESS,
+            requested_tier=1,
+            priority=False,
+            actor=INTAKE,
         )
 
 
@@ -215,12 +247,20 @@ def test_disbursement_may_not_exceed_money_received(ledger: Ledger) -> None:
 def test_follow_up_rules(ledger: Ledger) -> None:
     fund = funded(ledger)
     early = approved(fund)
-    rejected(ledger, "carefund.order", lambda: fund.follow_up(early, "2023-03-01", "stable", "n", INTAKE))
+    rejected(
+        ledger, "carefund.order", lambda: fund.follow_up(early, "2023-03-01", "stable", "n", INTAKE)
+    )
     case = disbursed(fund)
     rejected(ledger, "role", lambda: fund.follow_up(case, "2023-03-01", "stable", "n", AUDIT))
-    rejected(ledger, "carefund.date", lambda: fund.follow_up(case, "2023-02-01", "stable", "n", INTAKE))
-    rejected(ledger, "carefund.date", lambda: fund.follow_up(case, "2023-13-01", "stable", "n", INTAKE))
-    rejected(ledger, "carefund.outcome", lambda: fund.follow_up(case, "2023-03-01", "fine", "n", INTAKE))
+    rejected(
+        ledger, "carefund.date", lambda: fund.follow_up(case, "2023-02-01", "stable", "n", INTAKE)
+    )
+    rejected(
+        ledger, "carefund.date", lambda: fund.follow_up(case, "2023-13-01", "stable", "n", INTAKE)
+    )
+    rejected(
+        ledger, "carefund.outcome", lambda: fund.follow_up(case, "2023-03-01", "fine", "n", INTAKE)
+    )
     fund.follow_up(case, "2023-03-01", "stable", "第一次回访", INTAKE)
     fund.follow_up(case, "2023-03-01", "improved", "第二次回访", IPC)
     assert fund.case(case).follow_ups == 2
@@ -240,8 +280,13 @@ def test_first_follow_up_due_within_90_days(ledger: Ledger) -> None:
 
 def _revoke(fund: CareFund, case: Any, **change: Any) -> None:
     args: dict[str, Any] = dict(
-        violation=Violation.RULES, reason="虚报", recover_fen=50_000, discipline_referral=False,
-        judicial_referral=False, accountable_organisation="快递行业党委", responsible=[],
+        violation=Violation.RULES,
+        reason="虚报",
+        recover_fen=50_000,
+        discipline_referral=False,
+        judicial_referral=False,
+        accountable_organisation="快递行业党委",
+        responsible=[],
         actor=SUPERVISION,
     )
     args.update(change)
@@ -257,11 +302,13 @@ def test_revocation_rules(ledger: Ledger) -> None:
     rejected(ledger, "carefund.reason", lambda: _revoke(fund, case, reason=""))
     rejected(ledger, "carefund.recovery", lambda: _revoke(fund, case, recover_fen=50_001))
     rejected(
-        ledger, "carefund.handling",
+        ledger,
+        "carefund.handling",
         lambda: _revoke(fund, case, violation=Violation.DISCIPLINE, discipline_referral=False),
     )
     rejected(
-        ledger, "carefund.handling",
+        ledger,
+        "carefund.handling",
         lambda: _revoke(fund, case, violation=Violation.LAW, judicial_referral=False),
     )
     rejected(ledger, "carefund.handling", lambda: _revoke(fund, case, accountable_organisation=""))
@@ -287,7 +334,9 @@ def test_recoveries_up_to_the_amount_to_recover(ledger: Ledger) -> None:
 def test_audit_results_by_audit_only(ledger: Ledger) -> None:
     fund = funded(ledger)
     rejected(ledger, "role", lambda: fund.record_audit_result(YEAR, "t", "c", [], FINANCE))
-    rejected(ledger, "carefund.audit_result", lambda: fund.record_audit_result(YEAR, " ", "c", [], AUDIT))
+    rejected(
+        ledger, "carefund.audit_result", lambda: fund.record_audit_result(YEAR, " ", "c", [], AUDIT)
+    )
     fund.record_audit_result(YEAR, "年度审计", "合规", ["程序完整"], AUDIT)
     assert fund.fund_year(YEAR).audit_results == 1
 
@@ -297,9 +346,15 @@ def test_erased_subject_cannot_apply(ledger: Ledger) -> None:
     person = subject(ledger)
     ledger.erase_subject(person, "申请人要求删除", INTAKE)
     rejected(
-        ledger, "subject.erased",
+        ledger,
+        "subject.erased",
         lambda: fund.submit(
-            year=YEAR, subject=person, industry=Industry.OTHER, hardship=Hardship.ILLNESS,
-            requested_tier=1, priority=False, actor=INTAKE,
+            year=YEAR,
+            subject=person,
+            industry=Industry.OTHER,
+            hardship=Hardship.ILLNESS,
+            requested_tier=1,
+            priority=False,
+            actor=INTAKE,
         ),
     )

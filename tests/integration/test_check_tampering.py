@@ -17,6 +17,7 @@ from ledger.settings import Database, Settings
 from tests.integration.helpers import INTAKE, disbursed, funded
 from tests.integration.store_access import delete, rows, update
 
+
 def _filled(ledger: Ledger) -> None:
     fund = funded(ledger)
     case = disbursed(fund)
@@ -57,7 +58,9 @@ def test_every_single_byte_flip_in_state_is_detected(ledger: Ledger, settings: S
 def test_changed_amount_in_record_is_hash_mismatch(ledger: Ledger, settings: Settings) -> None:
     _filled(ledger)
     nid, stream, version, _, state = _target(settings.database)
-    update(settings.database, nid, state=state.replace(b'"amount_fen":50000', b'"amount_fen":90000'))
+    update(
+        settings.database, nid, state=state.replace(b'"amount_fen":50000', b'"amount_fen":90000')
+    )
     brk = _first_break(ledger)
     assert (brk.stream, brk.version, brk.reason) == (stream, version, "record hash mismatch")
     assert brk.expected == state[:64].decode() and brk.computed != brk.expected
@@ -133,7 +136,7 @@ def test_moved_record_to_another_stream_is_detected(
     ledger: Ledger, settings: Settings, column: str
 ) -> None:
     _filled(ledger)
-    nid, stream, version, _, _ = _target(settings.database)
+    nid = _target(settings.database)[0]
     other = "00000000-0000-4000-8000-0000000000ff"
     update(settings.database, nid, **{column: other})
     report = check_store(ledger.app.recorder)

@@ -13,8 +13,12 @@ from ledger.settings import Database
 
 def _gongshi(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args], env=env, capture_output=True, text=True,
-        timeout=120, cwd=Path(__file__).resolve().parents[2],
+        [sys.executable, "-m", "api.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
     )
 
 

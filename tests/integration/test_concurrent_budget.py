@@ -106,8 +106,12 @@ def test_two_processes_racing_approvals_never_exceed_budget(
             ctx.Process(
                 target=_process_entry,
                 args=(
-                    settings.database.url, str(settings.home), settings.vault_key_hex,
-                    [str(c) for c in half], barrier, out,
+                    settings.database.url,
+                    str(settings.home),
+                    settings.vault_key_hex,
+                    [str(c) for c in half],
+                    barrier,
+                    out,
                 ),
             )
             for half in halves

@@ -32,11 +32,7 @@ def test_demo_personal_data_never_in_plaintext(ledger: Ledger, settings: Setting
     assert load_demo(ledger) is not None
     subjects = [r[1] for r in rows(settings.database) if r[3] == "subject.Registered"]
     assert len(subjects) >= 14
-    values = [
-        str(v).encode()
-        for s in subjects
-        for v in ledger.vault.read_subject(s).values()
-    ]
+    values = [str(v).encode() for s in subjects for v in ledger.vault.read_subject(s).values()]
     ledger.db.close()
     dump = raw_dump(settings.database)
     assert values and not [v.decode() for v in values if v in dump]
@@ -50,8 +46,13 @@ def test_canaries_never_stored_in_plaintext(ledger: Ledger, settings: Settings) 
 
     fund = CareFund(ledger)
     case = fund.submit(
-        year=2024, subject=person, industry=Industry.FOOD_DELIVERY, hardship=Hardship.ILLNESS,
-        requested_tier=1, priority=False, actor=INTAKE,
+        year=2024,
+        subject=person,
+        industry=Industry.FOOD_DELIVERY,
+        hardship=Hardship.ILLNESS,
+        requested_tier=1,
+        priority=False,
+        actor=INTAKE,
     )
     assert ledger.vault.read_subject(str(person)) == CANARY
     ledger.db.close()  # flush: SQLite file bytes below are read directly
@@ -79,7 +80,9 @@ def test_commitment_binds_the_data(ledger: Ledger) -> None:
     assert commitment(key, CANARY) != commitment(bytes(32), CANARY)
 
 
-def test_erase_deletes_key_and_data_and_chains_stay_valid(ledger: Ledger, settings: Settings) -> None:
+def test_erase_deletes_key_and_data_and_chains_stay_valid(
+    ledger: Ledger, settings: Settings
+) -> None:
     fund = funded(ledger)
     case = disbursed(fund)
     fund.follow_up(case, "2023-03-01", "stable", NOTE, INTAKE)

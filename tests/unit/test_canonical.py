@@ -15,8 +15,12 @@ json_values: st.SearchStrategy[Any] = st.recursive(
     | st.booleans()
     | st.integers(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER)
     | st.text(alphabet=st.characters(exclude_categories=["Cs"])),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(alphabet=st.characters(exclude_categories=["Cs"])), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.text(alphabet=st.characters(exclude_categories=["Cs"])), children, max_size=4
+        )
+    ),
     max_leaves=20,
 )
 
@@ -35,7 +39,7 @@ def test_chinese_text_is_literal_utf8_not_escaped() -> None:
 
 
 def test_control_characters_use_short_or_lowercase_escapes() -> None:
-    assert canonical_bytes("a\nb\t\x01\x1f\"\\") == b'"a\\nb\\t\\u0001\\u001f\\"\\\\"'
+    assert canonical_bytes('a\nb\t\x01\x1f"\\') == b'"a\\nb\\t\\u0001\\u001f\\"\\\\"'
 
 
 def test_keys_sorted_by_utf16_code_units() -> None:
@@ -69,8 +73,17 @@ def test_float_rejected_with_path() -> None:
         (b'{"a":', "invalid JSON"),
     ],
     ids=[
-        "float", "exponent", "nan", "duplicate-key", "unsorted-keys", "whitespace",
-        "escaped-cjk", "escaped-solidus", "unsafe-integer", "trailing-newline", "bad-utf8",
+        "float",
+        "exponent",
+        "nan",
+        "duplicate-key",
+        "unsorted-keys",
+        "whitespace",
+        "escaped-cjk",
+        "escaped-solidus",
+        "unsafe-integer",
+        "trailing-newline",
+        "bad-utf8",
         "truncated",
     ],
 )
@@ -89,3 +102,17 @@ def test_non_string_key_and_unknown_types_rejected() -> None:
         canonical_bytes({1: "x"})
     with pytest.raises(CanonicalError, match="not allowed"):
         canonical_bytes({"a": b"bytes"})
+
+
+@given(json_values)
+def test_fast_path_equals_careful_reference_encoder(value: Any) -> None:
+    from verify.canonical import _careful
+
+    assert canonical_bytes(value) == _careful(value)
+
+
+def test_non_bmp_keys_take_the_utf16_ordered_path() -> None:
+    from verify.canonical import _careful
+
+    value = {"\uff61": 1, "\U0001f600": 2}
+    assert canonical_bytes(value) == _careful(value) == '{"\U0001f600":2,"\uff61":1}'.encode()

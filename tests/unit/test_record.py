@@ -41,7 +41,9 @@ def test_parse_round_trip() -> None:
     raw = encode_record(EXAMPLE)
     record = parse_record(raw)
     assert (record.stream, record.version, record.principal) == (
-        EXAMPLE["stream"], 2, "ipc-express-01",
+        EXAMPLE["stream"],
+        2,
+        "ipc-express-01",
     )
     assert record.data == EXAMPLE["data"] and record.hash == EXAMPLE_HASH
 
@@ -115,8 +117,15 @@ def test_rewritten_record_breaks_the_next_link() -> None:
     checker = ChainChecker()
     records = _chain(STREAM, 3)
     value = parse_record(records[1])
-    forged = encode_record({**EXAMPLE, "stream": STREAM, "version": 2, "prev": value.prev,
-                            "data": {"decision": "reject", "reason": "x"}})
+    forged = encode_record(
+        {
+            **EXAMPLE,
+            "stream": STREAM,
+            "version": 2,
+            "prev": value.prev,
+            "data": {"decision": "reject", "reason": "x"},
+        }
+    )
     checker.add(parse_record(records[0]))
     checker.add(parse_record(forged))
     found = checker.add(parse_record(records[2]))

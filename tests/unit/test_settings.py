@@ -23,7 +23,9 @@ def test_postgres_url_translated_without_db_functions() -> None:
     env = db.eventsourcing_env()
     assert env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
     assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]) == (
-        "db.local", "6543", "ledger",
+        "db.local",
+        "6543",
+        "ledger",
     )
     assert (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"]) == ("alice", "s@cret")
     assert env["POSTGRES_SCHEMA"] == "anqing"

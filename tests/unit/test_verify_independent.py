@@ -8,8 +8,16 @@ import sys
 from pathlib import Path
 
 VERIFY = Path(__file__).resolve().parents[2] / "verify"
-FORBIDDEN = ("ledger", "projections", "api", "eventsourcing", "psycopg", "fastapi", "starlette",
-             "pydantic")
+FORBIDDEN = (
+    "ledger",
+    "projections",
+    "api",
+    "eventsourcing",
+    "psycopg",
+    "fastapi",
+    "starlette",
+    "pydantic",
+)
 
 
 def test_importing_verify_loads_no_writer_side_package() -> None:
@@ -18,7 +26,9 @@ def test_importing_verify_loads_no_writer_side_package() -> None:
         f"bad = [m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r}];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=VERIFY.parent, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=VERIFY.parent, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
