@@ -1,15 +1,18 @@
-"""The ``gongshi`` command: keys, demo, check, erase."""
+"""The ``gongshi`` command: keys, demo, check, followups, erase."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import date
 from uuid import UUID
 
 from ledger.actor import Actor, Role
 from ledger.app import open_app
+from ledger.carefund.service import CareFund
 from ledger.check import check_store
+from ledger.clock import system_clock
 from ledger.db import reset_database
 from ledger.demo import demo_summary, load_demo
 from ledger.errors import LedgerError
@@ -75,6 +78,22 @@ def _check(settings: Settings, _: argparse.Namespace) -> int:
     return 1
 
 
+def _followups(settings: Settings, args: argparse.Namespace) -> int:
+    today = date.fromisoformat(args.today) if args.today else system_clock().date()
+    ledger = open_ledger(settings)
+    try:
+        overdue = CareFund(ledger).overdue_follow_ups(args.year, today)
+    finally:
+        ledger.close()
+    print(f"{len(overdue)} grants of {args.year} without a follow-up past the due date ({today}):")
+    for case in overdue:
+        days = (today - date.fromisoformat(case.follow_up_due)).days
+        print(
+            f"  {case.id}  disbursed {case.disbursed_on}  due {case.follow_up_due}  {days} days over"
+        )
+    return 0
+
+
 def _erase(settings: Settings, args: argparse.Namespace) -> int:
     ledger = open_ledger(settings)
     try:
@@ -100,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="verify every stored record's hash and chain").set_defaults(
         run=_check
     )
+    follow = sub.add_parser("followups", help="list grants whose first follow-up is overdue")
+    follow.add_argument("--year", type=int, required=True)
+    follow.add_argument("--today", help="YYYY-MM-DD (default: today, UTC)")
+    follow.set_defaults(run=_followups)
     erase = sub.add_parser("erase", help="erase a subject's personal data from the vault")
     erase.add_argument("subject", help="the subject's pseudonymous id (UUID)")
     erase.add_argument("--reason", required=True)

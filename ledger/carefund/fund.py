@@ -45,6 +45,7 @@ class FundYear(LedgerAggregate):
         disbursed_fen: int
         recovered_fen: int
         grants: int
+        granted_applications: list[str]
         disbursements: int
         audit_results: int
 
@@ -204,6 +205,7 @@ class FundYear(LedgerAggregate):
             aggregate.disbursed_fen = 0
             aggregate.recovered_fen = 0
             aggregate.grants = 0
+            aggregate.granted_applications = []
             aggregate.disbursements = 0
             aggregate.audit_results = 0
 
@@ -226,6 +228,7 @@ class FundYear(LedgerAggregate):
         def assign(self, aggregate: Any) -> None:
             aggregate.granted_fen += self.amount_fen
             aggregate.grants += 1
+            aggregate.granted_applications.append(self.application)
 
     class DisbursementBooked(LedgerAggregate.Event):
         TOPIC = "carefund.DisbursementBooked"

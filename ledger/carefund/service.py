@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from ledger.actor import Actor
@@ -29,6 +30,12 @@ class CareFund:
 
     def case(self, case_id: UUID) -> Case:
         return self._app.get(Case, case_id)
+
+    def overdue_follow_ups(self, year: int, today: date) -> list[Case]:
+        """Disbursed grants of ``year`` whose first follow-up is past due on ``today``."""
+        fund = self.fund_year(year)
+        cases = (self.case(UUID(a)) for a in fund.granted_applications)
+        return [case for case in cases if case.follow_up_overdue(today)]
 
     def open_year(self, year: int, actor: Actor) -> UUID:
         stream = fund_year_id(self.config.fund, year)

@@ -56,3 +56,28 @@ def test_bad_database_url_is_a_usage_error(tmp_path: Path) -> None:
     result = _gongshi(["check"], env)
     assert result.returncode == 2
     assert "scheme must be sqlite:/// or postgresql://" in result.stderr
+
+
+def test_followups_and_erase_commands(sqlite_database: Database, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "GONGSHI_HOME": str(tmp_path / "home"),
+        "GONGSHI_DATABASE_URL": sqlite_database.url,
+    }
+    assert _gongshi(["demo"], env).returncode == 0
+    early = _gongshi(["followups", "--year", "2023", "--today", "2023-04-01"], env)
+    assert early.returncode == 0 and early.stdout.startswith("0 grants of 2023")
+    late = _gongshi(["followups", "--year", "2023", "--today", "2024-06-01"], env)
+    assert late.stdout.startswith("3 grants of 2023"), late.stdout  # 9 disbursed, 6 visited
+
+    from tests.integration.store_access import rows
+
+    subject = next(r[1] for r in rows(sqlite_database) if r[3] == "subject.Registered")
+    erase = ["erase", subject, "--reason", "本人申请", "--principal", "intake-tc-01"]
+    refused = _gongshi([*erase, "--role", "audit"], env)
+    assert refused.returncode == 2 and "[role]" in refused.stderr
+    done = _gongshi([*erase, "--role", "intake"], env)
+    assert done.returncode == 0, done.stderr
+    assert rows(sqlite_database)[-1][3] == "subject.Erased"
+    check = _gongshi(["check"], env)
+    assert check.returncode == 0 and check.stdout.startswith("OK: ")
