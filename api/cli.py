@@ -88,9 +88,7 @@ def _followups(settings: Settings, args: argparse.Namespace) -> int:
     print(f"{len(overdue)} grants of {args.year} without a follow-up past the due date ({today}):")
     for case in overdue:
         days = (today - date.fromisoformat(case.follow_up_due)).days
-        print(
-            f"  {case.id}  disbursed {case.disbursed_on}  due {case.follow_up_due}  {days} days over"
-        )
+        print(f"  {case.id}  disbursed {case.disbursed_on}  due {case.follow_up_due}  +{days} days")
     return 0
 
 
