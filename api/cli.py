@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
@@ -37,13 +38,13 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         print(f"created vault master key {settings.vault_key_path}")
     ledger = open_ledger(settings)
     try:
-        summary = load_demo(ledger)
-        if summary is None:
+        started = time.perf_counter()
+        if load_demo(ledger):
+            print(f"loaded the demo in {time.perf_counter() - started:.1f} s")
+        else:
             print("demo data already loaded (nothing written; use --reset to start again)")
-            summary = demo_summary(ledger)
-        print("Tongcheng pioneer care fund (桐城市先锋关爱基金)")
-        for year in summary:
-            print("  " + year.line())
+        for line in demo_summary(ledger):
+            print(line)
     finally:
         ledger.close()
     return 0

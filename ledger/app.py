@@ -41,6 +41,18 @@ class LedgerApp(Application[UUID]):
     def exists(self, stream: UUID) -> bool:
         return stream in self.repository
 
+    def streams_of(self, topic: str, batch: int = 1000) -> list[UUID]:
+        """Ids of the streams whose records include ``topic`` (e.g. a creation type), in
+        notification order. A scan of the log: for commands and the demo, not hot paths."""
+        found: list[UUID] = []
+        start = 1
+        while True:
+            rows = self.recorder.select_notifications(start=start, limit=batch, topics=[topic])
+            if not rows:
+                return found
+            found.extend(UUID(str(n.originator_id)) for n in rows)
+            start = rows[-1].id + 1
+
 
 def open_app(database: Database, extra_env: dict[str, str] | None = None) -> LedgerApp:
     """Construct the Application on ``database`` (creating the PostgreSQL schema if needed)."""

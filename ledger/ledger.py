@@ -18,8 +18,14 @@ from ledger.settings import Settings
 from ledger.subject import Subject
 from ledger.vault import PERSONAL_FIELDS, RandomBytes, Vault, load_master_key
 
-SUBJECT_KINDS = ("worker", "responsible_person", "donor")
-SUBJECT_ROLES = (Role.INTAKE, Role.FINANCE, Role.SUPERVISION)
+SUBJECT_KINDS = ("worker", "responsible_person", "donor", "cadre", "unit_head")
+SUBJECT_ROLES = (
+    Role.INTAKE,
+    Role.FINANCE,
+    Role.SUPERVISION,
+    Role.TOWNSHIP_PARTY_COMMITTEE,
+    Role.VILLAGE_COMMITTEE,
+)
 
 
 @dataclass

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from ledger.clock import SteppingClock
-from ledger.demo import seeded_ids
+from ledger.demo.ids import seeded_ids
 from ledger.ledger import Ledger, open_ledger
 from ledger.settings import Database, Settings, parse_database_url
 

@@ -1,4 +1,4 @@
-"""The demo scenario: the Tongcheng pioneer care fund (先锋关爱基金), 2023 and 2024.
+"""The care-fund demo: the Tongcheng pioneer care fund (先锋关爱基金), 2023 and 2024.
 
 Deterministic: a stepping clock and a seeded id source, so every run writes the same records
 (the vault's keys and nonces stay truly random). 2023: the co-founders' contributions, nine
@@ -8,9 +8,6 @@ follow-ups, one audit result. 2024: three grants, one revoked with a partial rec
 
 from __future__ import annotations
 
-import random
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -20,6 +17,7 @@ from ledger.carefund.config import Hardship, Industry, Source, Violation, yuan
 from ledger.carefund.fund import FundYear, fund_year_id
 from ledger.carefund.service import CareFund
 from ledger.clock import SteppingClock
+from ledger.demo.ids import seeded_ids
 from ledger.ledger import Ledger
 
 INTAKE = Actor("intake-tc-01", Role.INTAKE)
@@ -53,12 +51,6 @@ GRANTS_2023 = [
     (Industry.EXPRESS_DELIVERY, Hardship.DISASTER, 3, 3, False),
     (Industry.OTHER, Hardship.ILLNESS, 3, 3, True),
 ]
-
-
-def seeded_ids(seed: int) -> Callable[[], UUID]:
-    """A reproducible source of version-4 UUIDs (for the demo only)."""
-    rng = random.Random(seed)
-    return lambda: uuid.UUID(int=rng.getrandbits(128), version=4)
 
 
 @dataclass(frozen=True)
@@ -200,20 +192,20 @@ class _Scenario:
         self.fund.recover(cases[1], 30_000, "TC-2024-R001", FINANCE)
 
 
-def load_demo(ledger: Ledger) -> list[YearSummary] | None:
-    """Load the scenario unless it is already there; None if it was (nothing written)."""
+def load_carefund(ledger: Ledger) -> bool:
+    """Load the care-fund part unless its 2023 fund year exists; True if it was loaded."""
     fund = CareFund(ledger)
     if ledger.app.exists(fund_year_id(fund.config.fund, 2023)):
-        return None
+        return False
     clock = SteppingClock(datetime(2023, 1, 10, 9, 0, tzinfo=UTC), timedelta(minutes=7))
     ledger.clock = clock
     ledger.new_id = seeded_ids(2023)
     scenario = _Scenario(ledger, clock)
     scenario.year_2023()
     scenario.year_2024()
-    return demo_summary(ledger)
+    return True
 
 
-def demo_summary(ledger: Ledger) -> list[YearSummary]:
+def carefund_summary(ledger: Ledger) -> list[YearSummary]:
     fund = CareFund(ledger)
     return [summarise(fund.fund_year(year)) for year in (2023, 2024)]

@@ -1,0 +1,239 @@
+"""The points demo: Taihu county's 2023 scheme for 1,296 village cadres.
+
+12 townships × 18 villages × 6 cadres (2 principal, 3 deputy, 1 reserve). Every cadre gets a
+points book with two or three responsibilities and four quarters of scores; some bonuses
+reach the 5-point cap, some deductions, some corrections (one of them corrected again);
+24 cadres get a peer-evaluation form for Q4; everyone is appraised. Seeded: the same records
+every run. Books are built in memory through the domain's own rules and saved once each.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from ledger.actor import Actor, Role
+from ledger.clock import SteppingClock
+from ledger.ledger import Ledger
+from ledger.points.book import PointsBook
+from ledger.points.config import Component, Grade
+from ledger.points.evaluation import INDICATORS
+from ledger.points.plan import TaskPlan
+from ledger.points.ranking import dense_ranks
+from ledger.points.service import Points
+
+COUNTY = Actor("taihu-org-01", Role.TOWNSHIP_PARTY_COMMITTEE)
+TOWNSHIPS = [
+    "晋熙镇", "徐桥镇", "新仓镇", "小池镇", "寺前镇", "天华镇",
+    "牛镇镇", "弥陀镇", "北中镇", "百里镇", "江塘乡", "汤泉乡",
+]  # fmt: skip
+VILLAGES_PER_TOWNSHIP = 18
+CATEGORIES = ["principal", "principal", "deputy", "deputy", "deputy", "reserve"]
+TASKS = [
+    ("party-building", "党建引领", 100),
+    ("industry", "产业发展", 100),
+    ("governance", "乡村治理", 80),
+    ("livelihood", "民生服务", 80),
+    ("environment", "生态环境", 60),
+    ("safety", "安全稳定", 60),
+]
+BASE_PAY = {"principal": 2_400_000, "deputy": 1_800_000, "reserve": 1_200_000}
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌"
+
+
+def township_code(index: int) -> str:
+    return f"th{index + 1:02d}"
+
+
+@dataclass
+class PointsDemoResult:
+    books: list[UUID]
+    forms: int
+
+
+def _name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def _village_actor(township: int, village: int) -> Actor:
+    return Actor(f"vc-{township_code(township)}-{village + 1:02d}", Role.VILLAGE_COMMITTEE)
+
+
+def _township_actor(township: int) -> Actor:
+    return Actor(f"tpc-{township_code(township)}", Role.TOWNSHIP_PARTY_COMMITTEE)
+
+
+def _fill_book(
+    book: PointsBook, plan: TaskPlan, rng: random.Random, clock: SteppingClock, n: int
+) -> None:
+    """Responsibilities and four quarters of scores, through the book's own rules."""
+    village = _village_actor(*divmod(n // 6, VILLAGES_PER_TOWNSHIP))
+    township = _township_actor(n // (6 * VILLAGES_PER_TOWNSHIP))
+    tasks = rng.sample(TASKS, rng.choice((2, 3)))
+    for task, _, value in tasks:
+        book.allocate(plan, task, rng.randint(value // 2, value), village, clock())
+    for quarter in (1, 2, 3, 4):
+        clock.set(datetime(2023, 3 * quarter, 25, 10, 0, tzinfo=UTC) + timedelta(seconds=n))
+        task = rng.choice(tasks)[0]
+        work = rng.randint(60, 140) if rng.random() > 0.03 else rng.randint(5, 30)
+        book.enter(
+            quarter=quarter,
+            component=Component.WORK,
+            points_tenths=work,
+            reason=f"{quarter}季度责任任务完成情况",
+            task=task,
+            plan=plan,
+            actor=village,
+            moment=clock(),
+        )
+        if not (quarter == 4 and n % 54 == 0):  # those get a peer-evaluation form instead
+            book.enter(
+                quarter=quarter,
+                component=Component.EVALUATION,
+                points_tenths=rng.randint(30, 50),
+                reason="季度综合评价",
+                task=None,
+                plan=None,
+                actor=township,
+                moment=clock(),
+            )
+    if n % 7 == 0:  # bonuses; every 21st cadre reaches the cap exactly
+        first = book.enter(
+            quarter=2,
+            component=Component.BONUS,
+            points_tenths=20,
+            reason="获县级表彰",
+            task=None,
+            plan=None,
+            actor=township,
+            moment=clock(),
+        )
+        if n % 21 == 0:
+            book.enter(
+                quarter=3,
+                component=Component.BONUS,
+                points_tenths=30,
+                reason="招商引资突出",
+                task=None,
+                plan=None,
+                actor=township,
+                moment=clock(),
+            )
+        if n % 49 == 0:  # a bonus entered by mistake, corrected
+            book.correct(first, "表彰文件重复计分，予以冲正", township, clock())
+            if n % 98 == 0:  # ... and the correction was itself wrong
+                last = max(book.entries)
+                book.correct(last, "冲正有误，恢复原加分", township, clock())
+    if n % 11 == 0:
+        book.enter(
+            quarter=rng.randint(1, 4),
+            component=Component.DEDUCTION,
+            points_tenths=rng.randint(5, 30),
+            reason="会议缺席/工作推进迟缓",
+            task=None,
+            plan=None,
+            actor=township,
+            moment=clock(),
+        )
+    if n % 97 == 0:  # a deduction entered twice by mistake, the duplicate corrected
+        entry = book.enter(
+            quarter=2,
+            component=Component.DEDUCTION,
+            points_tenths=20,
+            reason="督查通报",
+            task=None,
+            plan=None,
+            actor=township,
+            moment=clock(),
+        )
+        book.correct(entry, "重复扣分，予以冲正", township, clock())
+
+
+def load_points(ledger: Ledger, clock: SteppingClock, rng: random.Random) -> PointsDemoResult:
+    """Scheme, plans, 1,296 books, 24 peer-evaluation forms, appraisal (requires no scheme)."""
+    points = Points(ledger)
+    clock.set(datetime(2023, 1, 5, 9, 0, tzinfo=UTC))
+    points.open_scheme(COUNTY)
+    scheme = points.scheme()
+    plans = []
+    for t, _ in enumerate(TOWNSHIPS):
+        points.set_plan(township_code(t), list(TASKS), _township_actor(t))
+        plans.append(points.plan(township_code(t)))
+    clock.set(datetime(2023, 3, 20, 9, 0, tzinfo=UTC))
+    points.amend_plan(
+        township_code(0), "flood-control", "防汛抗旱", 40, "汛期新增任务", _township_actor(0)
+    )
+    plans[0] = points.plan(township_code(0))
+    books: list[UUID] = []
+    for n in range(len(TOWNSHIPS) * VILLAGES_PER_TOWNSHIP * len(CATEGORIES)):
+        t, rest = divmod(n, VILLAGES_PER_TOWNSHIP * len(CATEGORIES))
+        village = rest // len(CATEGORIES)
+        clock.set(datetime(2023, 2, 1, 9, 0, tzinfo=UTC) + timedelta(seconds=n))
+        cadre = ledger.register_subject(
+            {"name": _name(rng), "phone": f"1395560{n:04d}"}, "cadre", _township_actor(t)
+        )
+        book = PointsBook.open(
+            scheme=scheme,
+            cadre=cadre,
+            township=township_code(t),
+            village=f"{TOWNSHIPS[t]}{village + 1:02d}村",
+            category=CATEGORIES[n % 6],
+            actor=_village_actor(t, village),
+            moment=clock(),
+        )
+        _fill_book(book, plans[t], rng, clock, n)
+        ledger.app.save(book)
+        books.append(book.id)
+    forms = _peer_evaluations(points, books, clock, rng)
+    _appraise(points, books, clock)
+    return PointsDemoResult(books=books, forms=forms)
+
+
+def _peer_evaluations(
+    points: Points, books: list[UUID], clock: SteppingClock, rng: random.Random
+) -> int:
+    clock.set(datetime(2023, 12, 20, 14, 0, tzinfo=UTC))
+    forms = 0
+    for n, book in enumerate(books):
+        if n % 54:
+            continue
+        t = n // (6 * VILLAGES_PER_TOWNSHIP)
+        actor = _township_actor(t)
+        form = points.open_form(book, 4, actor)
+        for p in range(rng.randint(5, 9)):
+            scores = {k: rng.randint(70, 100) for k in INDICATORS}
+            points.submit_scores(form, f"evaluator-{township_code(t)}-{p + 1:02d}", scores, actor)
+        points.close_form(form, actor)
+        points.feed_form(form, actor)
+        forms += 1
+    return forms
+
+
+def _appraise(points: Points, books: list[UUID], clock: SteppingClock) -> None:
+    """Grades by rank within category: top 15% excellent, lowest 3% incompetent, next 7%
+    basically competent. Saved per book."""
+    clock.set(datetime(2024, 1, 15, 9, 0, tzinfo=UTC))
+    scheme = points.scheme()
+    states = [points.book(b) for b in books]
+    by_category: dict[str, list[PointsBook]] = {}
+    for state in states:
+        by_category.setdefault(state.category, []).append(state)
+    for category, members in by_category.items():
+        ranks = dense_ranks({str(b.id): b.total_tenths for b in members})
+        ordered = sorted(members, key=lambda b: (ranks[str(b.id)], str(b.id)))
+        n = len(ordered)
+        for position, state in enumerate(ordered):
+            if position < n * 15 // 100:
+                grade = Grade.EXCELLENT
+            elif position >= n - n * 3 // 100:
+                grade = Grade.INCOMPETENT
+            elif position >= n - n * 10 // 100:
+                grade = Grade.BASICALLY_COMPETENT
+            else:
+                grade = Grade.COMPETENT
+            t = int(state.township[2:]) - 1
+            state.appraise(scheme, grade, BASE_PAY[category], _township_actor(t), clock())
+            points.ledger.app.save(state)

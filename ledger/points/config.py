@@ -1,0 +1,105 @@
+"""A points scheme's numbers, and the arithmetic of tenths, grades and pay.
+
+Points are decimals with at most one decimal place, held as integers of tenths (4.5 -> 45).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from ledger.errors import RuleViolation
+
+POINTS_PATTERN = re.compile(r"^-?\d{1,6}(\.\d)?$")
+
+
+class Component(StrEnum):
+    WORK = "work"
+    EVALUATION = "evaluation"
+    BONUS = "bonus"
+    DEDUCTION = "deduction"
+
+
+class Grade(StrEnum):
+    """Annual appraisal grades: 优秀, 称职, 基本称职, 不称职."""
+
+    EXCELLENT = "excellent"
+    COMPETENT = "competent"
+    BASICALLY_COMPETENT = "basically_competent"
+    INCOMPETENT = "incompetent"
+
+
+def parse_points(text: str) -> int:
+    """'4.5' -> 45 tenths. Refuses more than one decimal place, floats' exponents, blanks."""
+    if not POINTS_PATTERN.match(text):
+        raise RuleViolation("points.format", f"{text!r} is not points with at most one decimal")
+    sign = -1 if text.startswith("-") else 1
+    whole, _, tenth = text.lstrip("-").partition(".")
+    return sign * (int(whole) * 10 + int(tenth or "0"))
+
+
+def format_points(tenths: int) -> str:
+    """45 -> '4.5', -5 -> '-0.5'."""
+    sign = "-" if tenths < 0 else ""
+    whole, tenth = divmod(abs(tenths), 10)
+    return f"{sign}{whole}.{tenth}"
+
+
+def divide_half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator rounded half away from zero, exactly (requires denominator > 0)."""
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    quotient, remainder = divmod(abs(numerator), denominator)
+    if 2 * remainder >= denominator:
+        quotient += 1
+    return quotient if numerator >= 0 else -quotient
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    code: str
+    label: str
+
+
+def _default_categories() -> tuple[Category, ...]:
+    return (
+        Category("principal", "正职"),
+        Category("deputy", "副职"),
+        Category("reserve", "后备"),
+    )
+
+
+def _default_pay_percent() -> dict[str, int]:
+    return {
+        Grade.EXCELLENT.value: 105,
+        Grade.COMPETENT.value: 100,
+        Grade.BASICALLY_COMPETENT.value: 100,
+        Grade.INCOMPETENT.value: 95,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeConfig:
+    """One county's scheme for one year (defaults: Taihu county, village cadres)."""
+
+    county: str = "taihu"
+    year: int = 2023
+    staff: str = "village_cadres"
+    categories: tuple[Category, ...] = field(default_factory=_default_categories)
+    bonus_cap_tenths: int = 50
+    pay_percent: dict[str, int] = field(default_factory=_default_pay_percent)
+    bottom_share_percent: int = 10
+
+    def __post_init__(self) -> None:
+        if not self.categories or len({c.code for c in self.categories}) != len(self.categories):
+            raise ValueError("categories must be non-empty and unique")
+        if self.bonus_cap_tenths < 0:
+            raise ValueError("bonus cap must not be negative")
+        if set(self.pay_percent) != {g.value for g in Grade}:
+            raise ValueError("pay_percent needs one percentage per grade")
+
+
+def adjusted_pay(base_fen: int, percent: int) -> int:
+    """base × percent / 100, rounded half-up to the fen."""
+    return divide_half_up(base_fen * percent, 100)

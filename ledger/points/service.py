@@ -1,0 +1,224 @@
+"""Points commands: load, check, record, save (retrying when a concurrent writer won)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from ledger.actor import Actor
+from ledger.app import LedgerApp, retry_on_conflict
+from ledger.errors import RuleViolation
+from ledger.ledger import Ledger
+from ledger.points.book import PointsBook, book_id
+from ledger.points.config import Component, Grade, SchemeConfig, divide_half_up
+from ledger.points.evaluation import EvaluationForm
+from ledger.points.plan import TaskPlan, plan_id
+from ledger.points.scheme import Scheme, scheme_id
+
+
+class Points:
+    def __init__(self, ledger: Ledger, config: SchemeConfig | None = None) -> None:
+        self.ledger = ledger
+        self.config = config or SchemeConfig()
+
+    @property
+    def _app(self) -> LedgerApp:
+        return self.ledger.app
+
+    @property
+    def scheme_id(self) -> UUID:
+        return scheme_id(self.config.county, self.config.year, self.config.staff)
+
+    def scheme(self) -> Scheme:
+        return self._app.get(Scheme, self.scheme_id)
+
+    def book(self, book: UUID) -> PointsBook:
+        return self._app.get(PointsBook, book)
+
+    def plan(self, township: str) -> TaskPlan:
+        return self._app.get(TaskPlan, plan_id(self.scheme_id, township))
+
+    def books(self) -> list[PointsBook]:
+        """Every points book of this scheme (a scan of the log)."""
+        books = (self.book(b) for b in self._app.streams_of(PointsBook.Opened.TOPIC))
+        return [b for b in books if b.scheme == str(self.scheme_id)]
+
+    def open_scheme(self, actor: Actor, evaluation_form_percent: int = 10) -> UUID:
+        if self._app.exists(self.scheme_id):
+            raise RuleViolation("points.scheme_open", "this scheme is already open")
+        scheme = Scheme.open(self.config, actor, self.ledger.clock(), evaluation_form_percent)
+        self._app.save(scheme)
+        return scheme.id
+
+    def set_plan(self, township: str, tasks: list[tuple[str, str, int]], actor: Actor) -> UUID:
+        scheme = self.scheme()
+        if self._app.exists(plan_id(scheme.id, township)):
+            raise RuleViolation(
+                "points.plan_set", f"the {township} plan is set; change it by amendment"
+            )
+        plan = TaskPlan.set(
+            scheme=scheme.id,
+            scheme_year=scheme.year,
+            township=township,
+            tasks=tasks,
+            actor=actor,
+            moment=self.ledger.clock(),
+        )
+        self._app.save(plan)
+        return plan.id
+
+    def amend_plan(
+        self, township: str, task: str, title: str, points_tenths: int, reason: str, actor: Actor
+    ) -> None:
+        def attempt() -> None:
+            plan = self.plan(township)
+            plan.amend(task, title, points_tenths, reason, actor, self.ledger.clock())
+            self._app.save(plan)
+
+        retry_on_conflict(attempt)
+
+    def open_book(
+        self, cadre: UUID, township: str, village: str, category: str, actor: Actor
+    ) -> UUID:
+        scheme = self.scheme()
+        self.ledger.require_subject(cadre)
+        if self._app.exists(book_id(scheme.id, cadre)):
+            raise RuleViolation("points.book_open", f"cadre {cadre} already has a book")
+        book = PointsBook.open(
+            scheme=scheme,
+            cadre=cadre,
+            township=township,
+            village=village,
+            category=category,
+            actor=actor,
+            moment=self.ledger.clock(),
+        )
+        self._app.save(book)
+        return book.id
+
+    def _update_book(self, book: UUID, change: Any) -> Any:
+        def attempt() -> Any:
+            state = self.book(book)
+            result = change(state)
+            self._app.save(state)
+            return result
+
+        return retry_on_conflict(attempt)
+
+    def allocate(self, book: UUID, task: str, points_tenths: int, actor: Actor) -> None:
+        def change(state: PointsBook) -> None:
+            plan = self.plan(state.township)
+            state.allocate(plan, task, points_tenths, actor, self.ledger.clock())
+
+        self._update_book(book, change)
+
+    def enter(
+        self,
+        book: UUID,
+        *,
+        quarter: int,
+        component: Component,
+        points_tenths: int,
+        reason: str,
+        actor: Actor,
+        task: str | None = None,
+    ) -> int:
+        def change(state: PointsBook) -> int:
+            plan = self.plan(state.township) if task is not None else None
+            return state.enter(
+                quarter=quarter,
+                component=component,
+                points_tenths=points_tenths,
+                reason=reason,
+                task=task,
+                plan=plan,
+                actor=actor,
+                moment=self.ledger.clock(),
+            )
+
+        entry: int = self._update_book(book, change)
+        return entry
+
+    def correct(self, book: UUID, entry: int, reason: str, actor: Actor) -> int:
+        new_entry: int = self._update_book(
+            book, lambda state: state.correct(entry, reason, actor, self.ledger.clock())
+        )
+        return new_entry
+
+    def appraise(self, book: UUID, grade: Grade, base_pay_fen: int, actor: Actor) -> None:
+        scheme = self.scheme()
+        self._update_book(
+            book,
+            lambda state: state.appraise(scheme, grade, base_pay_fen, actor, self.ledger.clock()),
+        )
+
+    # --- peer evaluation ----------------------------------------------------------------
+
+    def form(self, form: UUID) -> EvaluationForm:
+        return self._app.get(EvaluationForm, form)
+
+    def open_form(self, book: UUID, quarter: int, actor: Actor) -> UUID:
+        self.book(book)
+        form = EvaluationForm.open(
+            id=self.ledger.new_id(),
+            book=book,
+            quarter=quarter,
+            actor=actor,
+            moment=self.ledger.clock(),
+        )
+        self._app.save(form)
+        return form.id
+
+    def submit_scores(
+        self, form: UUID, participant: str, scores: dict[str, int], actor: Actor
+    ) -> None:
+        def attempt() -> None:
+            state = self.form(form)
+            state.submit(participant, scores, actor, self.ledger.clock())
+            self._app.save(state)
+
+        retry_on_conflict(attempt)
+
+    def close_form(self, form: UUID, actor: Actor) -> int:
+        def attempt() -> int:
+            state = self.form(form)
+            overall = state.close(actor, self.ledger.clock())
+            self._app.save(state)
+            return overall
+
+        return retry_on_conflict(attempt)
+
+    def feed_form(self, form: UUID, actor: Actor) -> int:
+        """Turn a closed form into the book's evaluation entry for the form's quarter.
+
+        The entry is the form's overall mean × the scheme's evaluation_form_percent / 100,
+        half-up, in tenths. Form and book are saved together: a form feeds exactly once.
+        """
+
+        def attempt() -> int:
+            state = self.form(form)
+            book = self.book(UUID(state.book))
+            percent = self.scheme().evaluation_form_percent
+            moment = self.ledger.clock()
+            if not state.closed:
+                raise RuleViolation("points.form_open", "close the form before it feeds a score")
+            if state.fed_entry:
+                raise RuleViolation(
+                    "points.form_fed", f"the form already fed entry {state.fed_entry}"
+                )
+            entry = book.enter(
+                quarter=state.quarter,
+                component=Component.EVALUATION,
+                points_tenths=divide_half_up(state.overall_tenths * percent, 100),
+                reason=f"民主测评 peer evaluation form {form}",
+                task=None,
+                plan=None,
+                actor=actor,
+                moment=moment,
+                form=str(form),
+            )
+            state.record_fed(entry, actor, moment)
+            self._app.save(book, state)
+            return entry
+
+        return retry_on_conflict(attempt)

@@ -1,0 +1,61 @@
+"""The overdue-project policy: an item past due and not done opens a listed case, once.
+
+The case (opened with the rule's name as trigger, then listed with a deadline) and the
+project's escalation record are saved in one transaction, so a concurrent run of the policy
+conflicts on the project's next version and can't escalate the same item twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from uuid import UUID
+
+from ledger.actor import Actor, Role
+from ledger.app import LedgerApp, retry_on_conflict
+from ledger.clock import Clock
+from ledger.supervision.case import Reason, SupervisionCase, TargetKind
+from ledger.supervision.project import OVERDUE_RULE, KeyProject
+
+POLICY_ACTOR = Actor("policy-keyproject", Role.SUPERVISION)
+LISTING_DAYS = 15
+
+
+def escalate_overdue_items(
+    app: LedgerApp, clock: Clock, new_id: Callable[[], UUID], today: date
+) -> list[UUID]:
+    """Open a listed supervision case for each overdue, unescalated item; return the cases."""
+    opened: list[UUID] = []
+    for project_id in app.streams_of(KeyProject.Registered.TOPIC):
+
+        def escalate_one(project_id: UUID = project_id) -> UUID | None:
+            project = app.get(KeyProject, project_id)
+            overdue = project.overdue_items(today)
+            if not overdue:
+                return None
+            item = overdue[0]
+            moment = clock()
+            case = SupervisionCase.open(
+                id=new_id(),
+                target_kind=TargetKind.UNIT,
+                target=project.owner_unit,
+                reason=Reason.OVERDUE_PROJECT,
+                detail=f"{project.name}: item {item} due {project.items[item]} not done",
+                trigger=OVERDUE_RULE,
+                source=f"{project_id}/{item}",
+                actor=POLICY_ACTOR,
+                moment=moment,
+            )
+            case.list_case(
+                max(today, moment.date()) + timedelta(days=LISTING_DAYS),
+                f"挂牌督办：{project.name} 逾期事项 {item}",
+                POLICY_ACTOR,
+                moment,
+            )
+            project.record_escalation(item, case.id, POLICY_ACTOR, moment)
+            app.save(project, case)
+            return case.id
+
+        while (case_id := retry_on_conflict(escalate_one)) is not None:
+            opened.append(case_id)
+    return opened

@@ -1,0 +1,159 @@
+"""Supervision commands: cases and actions, inspections, key projects, the overdue policy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from uuid import UUID
+
+from ledger.actor import Actor
+from ledger.app import LedgerApp, retry_on_conflict
+from ledger.ledger import Ledger
+from ledger.supervision.case import Reason, SupervisionCase, TargetKind
+from ledger.supervision.inspection import Inspection, Outcome
+from ledger.supervision.policy import escalate_overdue_items
+from ledger.supervision.project import KeyProject
+
+
+class Supervision:
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    @property
+    def _app(self) -> LedgerApp:
+        return self.ledger.app
+
+    def case(self, case_id: UUID) -> SupervisionCase:
+        return self._app.get(SupervisionCase, case_id)
+
+    def open_case(
+        self, *, target_kind: TargetKind, target: str, reason: Reason, detail: str, actor: Actor
+    ) -> UUID:
+        if TargetKind(target_kind) is not TargetKind.UNIT:
+            self.ledger.require_subject(UUID(target))
+        case = SupervisionCase.open(
+            id=self.ledger.new_id(),
+            target_kind=target_kind,
+            target=target,
+            reason=reason,
+            detail=detail,
+            actor=actor,
+            moment=self.ledger.clock(),
+        )
+        self._app.save(case)
+        return case.id
+
+    def _act(self, case_id: UUID, action: Callable[[SupervisionCase], None]) -> None:
+        def attempt() -> None:
+            case = self.case(case_id)
+            action(case)
+            self._app.save(case)
+
+        retry_on_conflict(attempt)
+
+    def talk(self, case_id: UUID, note: str, actor: Actor) -> None:
+        self._act(case_id, lambda c: c.talk(note, actor, self.ledger.clock()))
+
+    def guide(self, case_id: UUID, instructor: str, note: str, actor: Actor) -> None:
+        self._act(case_id, lambda c: c.guide(instructor, note, actor, self.ledger.clock()))
+
+    def list_case(self, case_id: UUID, deadline: date, note: str, actor: Actor) -> None:
+        self._act(case_id, lambda c: c.list_case(deadline, note, actor, self.ledger.clock()))
+
+    def report_rectification(self, case_id: UUID, note: str, actor: Actor) -> None:
+        self._act(case_id, lambda c: c.report_rectification(note, actor, self.ledger.clock()))
+
+    def close(self, case_id: UUID, evidence: str, actor: Actor) -> None:
+        self._act(case_id, lambda c: c.close(evidence, actor, self.ledger.clock()))
+
+    def overdue_cases(self, today: date) -> list[SupervisionCase]:
+        cases = (self.case(i) for i in self._app.streams_of(SupervisionCase.Opened.TOPIC))
+        return [case for case in cases if case.is_overdue(today)]
+
+    # --- inspections --------------------------------------------------------------------
+
+    def open_inspection(self, name: str, county: str, actor: Actor) -> UUID:
+        inspection = Inspection.open(
+            id=self.ledger.new_id(),
+            name=name,
+            county=county,
+            actor=actor,
+            moment=self.ledger.clock(),
+        )
+        self._app.save(inspection)
+        return inspection.id
+
+    def inspection(self, inspection_id: UUID) -> Inspection:
+        return self._app.get(Inspection, inspection_id)
+
+    def visit(self, inspection_id: UUID, branches: list[str], actor: Actor) -> None:
+        """Record visits to ``branches`` (all or nothing)."""
+
+        def attempt() -> None:
+            inspection = self.inspection(inspection_id)
+            for branch in branches:
+                inspection.visit(branch, actor, self.ledger.clock())
+            self._app.save(inspection)
+
+        retry_on_conflict(attempt)
+
+    def examine(
+        self, inspection_id: UUID, results: list[tuple[UUID, str, Outcome, str]], actor: Actor
+    ) -> None:
+        """Record examined cadres: (cadre subject, branch, outcome, reason), all or nothing."""
+        for cadre, _, _, _ in results:
+            self.ledger.require_subject(cadre)
+
+        def attempt() -> None:
+            inspection = self.inspection(inspection_id)
+            for cadre, branch, outcome, reason in results:
+                inspection.examine(
+                    cadre=cadre,
+                    branch=branch,
+                    outcome=outcome,
+                    reason=reason,
+                    actor=actor,
+                    moment=self.ledger.clock(),
+                )
+            self._app.save(inspection)
+
+        retry_on_conflict(attempt)
+
+    # --- key projects -------------------------------------------------------------------
+
+    def register_project(
+        self,
+        *,
+        name: str,
+        owner_unit: str,
+        year: int,
+        items: list[tuple[str, str, date]],
+        actor: Actor,
+    ) -> UUID:
+        project = KeyProject.register(
+            id=self.ledger.new_id(),
+            name=name,
+            owner_unit=owner_unit,
+            year=year,
+            items=items,
+            actor=actor,
+            moment=self.ledger.clock(),
+        )
+        self._app.save(project)
+        return project.id
+
+    def project(self, project_id: UUID) -> KeyProject:
+        return self._app.get(KeyProject, project_id)
+
+    def report_progress(
+        self, project_id: UUID, item: str, done: bool, note: str, actor: Actor
+    ) -> None:
+        def attempt() -> None:
+            project = self.project(project_id)
+            project.report(item, done, note, actor, self.ledger.clock())
+            self._app.save(project)
+
+        retry_on_conflict(attempt)
+
+    def escalate_overdue_items(self, today: date) -> list[UUID]:
+        return escalate_overdue_items(self._app, self.ledger.clock, self.ledger.new_id, today)
