@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from uuid import UUID
+
+import pytest
 
 from ledger.actor import Actor, Role
 from ledger.carefund.config import FundConfig, Hardship, Industry, Source
 from ledger.carefund.service import CareFund
+from ledger.errors import RuleViolation
 from ledger.ledger import Ledger
 
 INTAKE = Actor("intake-01", Role.INTAKE)
@@ -64,3 +69,16 @@ def disbursed(fund: CareFund, tier: int = 1) -> UUID:
 
 def stored_count(ledger: Ledger) -> int:
     return ledger.app.recorder.max_notification_id() or 0
+
+
+def rejected(
+    ledger: Ledger, rule: str, action: Callable[[], Any], match: str = ""
+) -> RuleViolation:
+    """Run ``action``; require RuleViolation(rule) and that nothing was stored."""
+    before = stored_count(ledger)
+    with pytest.raises(RuleViolation) as e:
+        action()
+    assert e.value.rule == rule, e.value
+    assert match in str(e.value)
+    assert stored_count(ledger) == before, "a rejected command stored something"
+    return e.value

@@ -5,7 +5,6 @@ Every rejection names its rule and stores nothing (the notification log does not
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -15,7 +14,7 @@ from ledger.actor import Actor, Role
 from ledger.carefund.case import Stage
 from ledger.carefund.config import Hardship, Industry, Source, Violation
 from ledger.carefund.service import CareFund
-from ledger.errors import NotFound, RuleViolation
+from ledger.errors import NotFound
 from ledger.ledger import Ledger
 from tests.integration.helpers import (
     AUDIT,
@@ -30,24 +29,11 @@ from tests.integration.helpers import (
     approved,
     disbursed,
     funded,
+    rejected,
     reviewed,
-    stored_count,
     subject,
     submitted,
 )
-
-
-def rejected(
-    ledger: Ledger, rule: str, action: Callable[[], Any], match: str = ""
-) -> RuleViolation:
-    """Run ``action``; require RuleViolation(rule) and that nothing was stored."""
-    before = stored_count(ledger)
-    with pytest.raises(RuleViolation) as e:
-        action()
-    assert e.value.rule == rule, e.value
-    assert match in str(e.value)
-    assert stored_count(ledger) == before, "a rejected command stored something"
-    return e.value
 
 
 def test_full_lifecycle_accepted(ledger: Ledger) -> None:
