@@ -56,9 +56,13 @@ def _progress(count: int) -> None:
 
 
 def _check(settings: Settings, _: argparse.Namespace) -> int:
+    path = settings.database.sqlite_path
+    if path is not None and not path.exists():
+        print(f"gongshi: no ledger at {path} (see GONGSHI_DATABASE_URL)", file=sys.stderr)
+        return 2
     app = open_app(settings.database)
     try:
-        report = check_store(app.recorder, progress=_progress)
+        report = check_store(app.recorder, progress=_progress, database=settings.database)
     finally:
         app.close()
     if sys.stderr.isatty():

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from ledger.errors import RuleViolation
 
-PRINCIPAL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+PRINCIPAL_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 
 
 class Role(StrEnum):
@@ -31,7 +31,7 @@ class Actor:
     role: Role
 
     def __post_init__(self) -> None:
-        if not PRINCIPAL_PATTERN.match(self.principal):
+        if not PRINCIPAL_PATTERN.fullmatch(self.principal):
             raise ValueError(f"principal {self.principal!r} must match {PRINCIPAL_PATTERN.pattern}")
         if not isinstance(self.role, Role):
             object.__setattr__(self, "role", Role(self.role))

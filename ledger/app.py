@@ -6,12 +6,13 @@ One Application gives one notification order, which the Merkle log follows. Its 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import Mapper
+from eventsourcing.persistence import Mapper, RecordConflictError
+from eventsourcing.utils import Environment
 
 from ledger.chained import LedgerAggregate
 from ledger.db import ensure_schema, schema_lock
@@ -24,6 +25,12 @@ A = TypeVar("A", bound=LedgerAggregate)
 
 class LedgerApp(Application[UUID]):
     name = APP_NAME
+
+    def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
+        """Only the settings ledger.settings derived: eventsourcing would otherwise merge the
+        process environment, where e.g. GONGSHI_SQLITE_DBNAME or POSTGRES_ENABLE_DB_FUNCTIONS
+        could silently redirect or weaken the store."""
+        return Environment(name, dict(env or {}))
 
     def construct_mapper(self) -> Mapper[UUID]:
         return RecordMapper(transcoder=self.construct_transcoder())
@@ -71,8 +78,6 @@ def retry_on_conflict(action: Callable[[], T], attempts: int = 20) -> T:
 
     ``action`` must reload what it checks, so a retry re-applies the rules to fresh state.
     """
-    from eventsourcing.persistence import RecordConflictError
-
     for attempt in range(attempts):
         try:
             return action()

@@ -177,7 +177,7 @@ class LedgerAggregate(Aggregate):
             if isinstance(value, type) and issubclass(value, LedgerAggregate.Event):
                 topic = getattr(value, "TOPIC", None)
                 if topic:
-                    if not TYPE_PATTERN.match(topic):
+                    if not TYPE_PATTERN.fullmatch(topic):
                         raise TypeError(f"{value.__qualname__}.TOPIC {topic!r} is not domain.Name")
                     register_topic(topic, value)
                 if issubclass(value, LedgerAggregate.Created):

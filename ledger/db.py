@@ -41,6 +41,8 @@ class SqlDatabase:
                 assert path is not None
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+                # Deleted vault rows are overwritten with zeros, not left in free pages.
+                self._conn.execute("PRAGMA secure_delete = ON")
         return self._conn
 
     def _sql(self, sql: str) -> str:
@@ -61,6 +63,19 @@ class SqlDatabase:
         """Run one statement in its own transaction and return its rows (if any)."""
         with self.transaction() as cur:
             return cur.execute(sql, params)
+
+    def compact(self, *tables: str) -> None:
+        """PostgreSQL: VACUUM FULL ``tables`` so deleted rows leave the table files (SQLite's
+        secure_delete already zeroes them). WAL and backups keep history; see the README."""
+        if self.is_postgres:
+            conn = self._connect()
+            conn.commit()
+            conn.autocommit = True
+            try:
+                for table in tables:
+                    conn.execute(f"VACUUM FULL {table}")
+            finally:
+                conn.autocommit = False
 
     def close(self) -> None:
         if self._conn is not None:

@@ -47,18 +47,26 @@ class Ledger:
             raise RuleViolation("subject.fields", f"unknown personal fields {sorted(unknown)}")
         if not personal.get("name"):
             raise RuleViolation("subject.fields", "a subject needs at least a name")
+        for name, value in personal.items():
+            if not isinstance(value, str) or not 0 < len(value) <= 500:
+                raise RuleViolation("subject.fields", f"{name} must be text of 1..500 characters")
         if kind not in SUBJECT_KINDS:
             raise RuleViolation("subject.kind", f"kind {kind!r} not in {SUBJECT_KINDS}")
         subject_id = self.new_id()
-        subject = Subject._start(
-            Subject.Registered,
-            id=subject_id,
-            actor=actor,
-            moment=self.clock(),
-            commitment=self.vault.store_subject(str(subject_id), personal),
-            kind=kind,
-        )
-        self.app.save(subject)
+        commitment = self.vault.store_subject(str(subject_id), personal)
+        try:
+            subject = Subject._start(
+                Subject.Registered,
+                id=subject_id,
+                actor=actor,
+                moment=self.clock(),
+                commitment=commitment,
+                kind=kind,
+            )
+            self.app.save(subject)
+        except BaseException:
+            self.vault.erase(str(subject_id))  # no record, so no personal data either
+            raise
         return subject_id
 
     def require_subject(self, subject_id: UUID) -> Subject:
@@ -68,14 +76,22 @@ class Ledger:
         return subject
 
     def erase_subject(self, subject_id: UUID, reason: str, actor: Actor) -> None:
-        """Delete the subject's vault key and data, and record the erasure."""
+        """Record the erasure, then delete the subject's vault key and data.
+
+        In that order: if the deletion fails after the record was saved, running the erasure
+        again finishes it (an erased subject whose vault data remains is erased again).
+        """
         actor.require(*SUBJECT_ROLES)
-        subject = self.require_subject(subject_id)
-        if not reason.strip():
-            raise RuleViolation("subject.erase_reason", "an erasure needs a reason")
-        subject._append(Subject.Erased, actor=actor, moment=self.clock(), reason=reason)
+        subject = self.app.get(Subject, subject_id)
+        if subject.erased:
+            if not self.vault.has_subject(str(subject_id)):
+                raise RuleViolation("subject.erased", f"subject {subject_id} was erased")
+        else:
+            if not reason.strip():
+                raise RuleViolation("subject.erase_reason", "an erasure needs a reason")
+            subject._append(Subject.Erased, actor=actor, moment=self.clock(), reason=reason)
+            self.app.save(subject)
         self.vault.erase(str(subject_id))
-        self.app.save(subject)
 
     def close(self) -> None:
         self.app.close()

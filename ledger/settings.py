@@ -89,7 +89,7 @@ def parse_database_url(url: str) -> Database:
         raise ConfigError(f"{url!r}: postgresql URL needs a database name")
     query = parse_qs(parts.query)
     schema = query.get("schema", [""])[0]
-    if schema and not SCHEMA_PATTERN.match(schema):
+    if schema and not SCHEMA_PATTERN.fullmatch(schema):
         raise ConfigError(f"schema {schema!r} must match {SCHEMA_PATTERN.pattern}")
     return Database(
         url=url,

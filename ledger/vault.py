@@ -193,8 +193,16 @@ class Vault:
             )
         )
 
+    def discard(self, subject_id: str, label: str) -> None:
+        """Delete one document (used when the record that commits to it was not saved)."""
+        self._db.execute(
+            "DELETE FROM gongshi_vault_documents WHERE subject_id = ? AND label = ?",
+            (subject_id, label),
+        )
+
     def erase(self, subject_id: str) -> None:
         """Delete the subject's key and every ciphertext of it, in one transaction."""
         with self._db.transaction() as cur:
             cur.execute("DELETE FROM gongshi_vault_documents WHERE subject_id = ?", (subject_id,))
             cur.execute("DELETE FROM gongshi_vault_subjects WHERE subject_id = ?", (subject_id,))
+        self._db.compact("gongshi_vault_documents", "gongshi_vault_subjects")

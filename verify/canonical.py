@@ -166,9 +166,16 @@ def parse_canonical(data: bytes) -> Any:
             parse_constant=_reject_constant,
             object_pairs_hook=_no_duplicates,
         )
+    except CanonicalError:
+        raise
     except json.JSONDecodeError as e:
         raise CanonicalError("$", f"invalid JSON at character {e.pos}: {e.msg}") from None
-    again = canonical_bytes(value)
+    except (ValueError, RecursionError) as e:  # e.g. a 5,000-digit integer, deep nesting
+        raise CanonicalError("$", f"unparseable: {type(e).__name__}: {str(e)[:80]}") from None
+    try:
+        again = canonical_bytes(value)
+    except RecursionError:
+        raise CanonicalError("$", "nested too deeply") from None
     if again != data:
         offset = next(
             (i for i, (a, b) in enumerate(zip(again, data, strict=False)) if a != b),

@@ -82,12 +82,12 @@ def validate_record(value: Any) -> None:
     version = value["version"]
     _require(type(version) is int and version >= 1, "version", f"{version!r} is not >= 1")
     _require(
-        isinstance(value["type"], str) and bool(TYPE_PATTERN.match(value["type"])),
+        isinstance(value["type"], str) and bool(TYPE_PATTERN.fullmatch(value["type"])),
         "type",
         f"{value['type']!r} is not of the form domain.EventName",
     )
     _require(
-        isinstance(value["at"], str) and bool(AT_PATTERN.match(value["at"])),
+        isinstance(value["at"], str) and bool(AT_PATTERN.fullmatch(value["at"])),
         "at",
         f"{value['at']!r} is not YYYY-MM-DDTHH:MM:SS.ffffffZ",
     )
@@ -97,9 +97,8 @@ def validate_record(value: Any) -> None:
         _require(isinstance(actor[key], str) and actor[key] != "", f"actor.{key}", "empty")
     _require(isinstance(value["data"], dict), "data", "not an object")
     prev = value["prev"]
-    _require(
-        isinstance(prev, str) and bool(HASH_PATTERN.match(prev)), "prev", "not 64 lower-case hex"
-    )
+    well_formed = isinstance(prev, str) and bool(HASH_PATTERN.fullmatch(prev))
+    _require(well_formed, "prev", "not 64 lower-case hex")
     _require((version == 1) == (prev == GENESIS_PREV), "prev", "64 zeros iff version is 1")
 
 

@@ -100,6 +100,8 @@ class Case(LedgerAggregate):
         moment: datetime,
     ) -> Case:
         actor.require(Role.INTAKE)
+        if type(priority) is not bool:
+            raise RuleViolation("carefund.priority", "priority is true or false")
         return cls._start(
             cls.Submitted,
             id=id,
@@ -128,15 +130,15 @@ class Case(LedgerAggregate):
 
     def approve(self, tier: int, amount_fen: int, actor: Actor, moment: datetime) -> None:
         """Record the union's approval; ``amount_fen`` is the tier amount the fund committed."""
-        self._check_union_step(actor)
+        self.check_union_decision(actor)
         self._append(self.Approved, actor=actor, moment=moment, tier=tier, amount_fen=amount_fen)
 
     def reject(self, reason: str, actor: Actor, moment: datetime) -> None:
-        self._check_union_step(actor)
+        self.check_union_decision(actor)
         _require_reason(reason, "a rejection")
         self._append(self.Rejected, actor=actor, moment=moment, reason=reason)
 
-    def _check_union_step(self, actor: Actor) -> None:
+    def check_union_decision(self, actor: Actor) -> None:
         actor.require(Role.TRADE_UNION)
         _require_stage(self.stage, Stage.REVIEWED, "the union's decision")
         if actor.principal == self.reviewer:

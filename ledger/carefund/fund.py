@@ -1,10 +1,11 @@
 """A fund year: budget, money received, grants committed, disbursed and recovered.
 
 Money rules (all in fen):
-- committed = grants approved - recovered; committed may never exceed the budget
-  (``carefund.budget_cap``): the approval that would exceed it is refused.
+- granted = the sum of approved grants; it may never exceed the budget
+  (``carefund.budget_cap``): the approval that would exceed it is refused. Recoveries do not
+  free budget again, so disbursed <= granted <= budget always holds.
 - cash on hand = received + recovered - disbursed; a disbursement may not exceed it
-  (``carefund.cash_on_hand``), nor take disbursements past the budget.
+  (``carefund.cash_on_hand``).
 Because approval and disbursement save this aggregate together with the case, two processes
 approving at once conflict on this stream's next version and one of them re-checks.
 """
@@ -50,12 +51,8 @@ class FundYear(LedgerAggregate):
         audit_results: int
 
     @property
-    def committed_fen(self) -> int:
-        return self.granted_fen - self.recovered_fen
-
-    @property
     def remaining_budget_fen(self) -> int:
-        return self.budget_fen - self.committed_fen
+        return self.budget_fen - self.granted_fen
 
     @property
     def cash_on_hand_fen(self) -> int:
@@ -114,6 +111,7 @@ class FundYear(LedgerAggregate):
 
     def commit_grant(self, application: UUID, tier: int, actor: Actor, moment: datetime) -> int:
         """Reserve the tier's amount for an approved application; returns the amount."""
+        actor.require(Role.TRADE_UNION)
         amount = self.tier_amount(tier)
         if amount > self.remaining_budget_fen:
             raise RuleViolation(
@@ -134,18 +132,14 @@ class FundYear(LedgerAggregate):
     def book_disbursement(
         self, application: UUID, amount_fen: int, actor: Actor, moment: datetime
     ) -> None:
+        """Book a disbursement (role finance) against the cash received so far."""
+        actor.require(Role.FINANCE)
         _positive(amount_fen, "disbursement")
         if amount_fen > self.cash_on_hand_fen:
             raise RuleViolation(
                 "carefund.cash_on_hand",
                 f"disbursement of {yuan(amount_fen)} yuan exceeds the money received so far: "
                 f"cash on hand {yuan(self.cash_on_hand_fen)} yuan",
-            )
-        if self.disbursed_fen - self.recovered_fen + amount_fen > self.budget_fen:
-            raise RuleViolation(
-                "carefund.budget_cap",
-                f"disbursement of {yuan(amount_fen)} yuan exceeds the {self.year} budget: "
-                f"remaining {yuan(self.budget_fen - self.disbursed_fen + self.recovered_fen)}",
             )
         self._append(
             self.DisbursementBooked,
@@ -158,6 +152,8 @@ class FundYear(LedgerAggregate):
     def book_recovery(
         self, application: UUID, amount_fen: int, actor: Actor, moment: datetime
     ) -> None:
+        """Book money recovered on a revoked grant (role finance)."""
+        actor.require(Role.FINANCE)
         _positive(amount_fen, "recovery")
         self._append(
             self.RecoveryBooked,

@@ -1,8 +1,14 @@
-"""Care-fund commands: load, check, record, save — atomically across case and fund year."""
+"""Care-fund commands: load, check, record, save — atomically across case and fund year.
+
+Every command reloads and retries when a concurrent writer took the stream's next version
+first, so the rules are always checked against the state the write lands on.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 from uuid import UUID
 
 from ledger.actor import Actor
@@ -10,8 +16,11 @@ from ledger.app import LedgerApp, retry_on_conflict
 from ledger.carefund.case import Case
 from ledger.carefund.config import FundConfig, Hardship, Industry, Source, Violation
 from ledger.carefund.fund import FundYear, fund_year_id
+from ledger.enums import parse_enum
 from ledger.errors import RuleViolation
 from ledger.ledger import Ledger
+
+T = TypeVar("T")
 
 
 class CareFund:
@@ -26,10 +35,31 @@ class CareFund:
         return self.ledger.app
 
     def fund_year(self, year: int) -> FundYear:
+        """The fund year; NotFound if it was never opened."""
         return self._app.get(FundYear, fund_year_id(self.config.fund, year))
 
     def case(self, case_id: UUID) -> Case:
+        """The application; NotFound if there is none."""
         return self._app.get(Case, case_id)
+
+    def _on_case(self, case_id: UUID, change: Callable[[Case], T]) -> T:
+        def attempt() -> T:
+            case = self.case(case_id)
+            result = change(case)
+            self._app.save(case)
+            return result
+
+        return retry_on_conflict(attempt)
+
+    def _on_case_and_fund(self, case_id: UUID, change: Callable[[Case, FundYear], T]) -> T:
+        def attempt() -> T:
+            case = self.case(case_id)
+            fund = self._app.get(FundYear, UUID(case.fund_year))
+            result = change(case, fund)
+            self._app.save(fund, case)
+            return result
+
+        return retry_on_conflict(attempt)
 
     def overdue_follow_ups(self, year: int, today: date) -> list[Case]:
         """Disbursed grants of ``year`` whose first follow-up is past due on ``today``."""
@@ -38,29 +68,35 @@ class CareFund:
         return [case for case in cases if case.follow_up_overdue(today)]
 
     def open_year(self, year: int, actor: Actor) -> UUID:
-        stream = fund_year_id(self.config.fund, year)
-        if self._app.exists(stream):
-            raise RuleViolation("carefund.year_open", f"fund year {year} is already open")
-        fund = FundYear.open(self.config, year, actor, self.ledger.clock())
-        self._app.save(fund)
-        return stream
+        """Open the fund year with this fund's budget and tiers (once; role finance)."""
+
+        def attempt() -> UUID:
+            stream = fund_year_id(self.config.fund, year)
+            if self._app.exists(stream):
+                raise RuleViolation("carefund.year_open", f"fund year {year} is already open")
+            self._app.save(FundYear.open(self.config, year, actor, self.ledger.clock()))
+            return stream
+
+        return retry_on_conflict(attempt)
 
     def receive(
         self,
         year: int,
-        source: Source,
+        source: Source | str,
         amount_fen: int,
         reference: str,
         actor: Actor,
         donor: UUID | None = None,
     ) -> None:
+        """A contribution received from ``source`` (a social donor names a donor subject)."""
+        source = parse_enum(Source, source, "carefund.source")
         if donor is not None:
             self.ledger.require_subject(donor)
 
         def attempt() -> None:
             fund = self.fund_year(year)
             fund.receive(
-                Source(source),
+                source,
                 amount_fen,
                 reference,
                 actor,
@@ -76,85 +112,90 @@ class CareFund:
         *,
         year: int,
         subject: UUID,
-        industry: Industry,
-        hardship: Hardship,
+        industry: Industry | str,
+        hardship: Hardship | str,
         requested_tier: int,
         priority: bool,
         actor: Actor,
     ) -> UUID:
+        """A new application for a registered, not erased subject; returns its id."""
+        industry = parse_enum(Industry, industry, "carefund.industry")
+        hardship = parse_enum(Hardship, hardship, "carefund.hardship")
         fund = self.fund_year(year)
         fund.tier_amount(requested_tier)
         self.ledger.require_subject(subject)
-        case_id = self.ledger.new_id()
         case = Case.submit(
-            id=case_id,
+            id=self.ledger.new_id(),
             fund_year=fund.id,
             subject=subject,
-            industry=Industry(industry),
-            hardship=Hardship(hardship),
+            industry=industry,
+            hardship=hardship,
             requested_tier=requested_tier,
             priority=priority,
             actor=actor,
             moment=self.ledger.clock(),
         )
         self._app.save(case)
-        return case_id
+        return case.id
 
     def review(self, case_id: UUID, approve: bool, reason: str, actor: Actor) -> None:
-        case = self.case(case_id)
-        case.review(approve, reason, actor, self.ledger.clock())
-        self._app.save(case)
+        """The industry party committee's review (a rejection needs a reason)."""
+        self._on_case(case_id, lambda c: c.review(approve, reason, actor, self.ledger.clock()))
 
     def approve(self, case_id: UUID, tier: int, actor: Actor) -> int:
-        """Approve with the final tier; commits the tier amount against the year's budget."""
+        """The union's approval with the final tier; commits its amount against the budget."""
 
-        def attempt() -> int:
-            case = self.case(case_id)
-            fund = self._app.get(FundYear, UUID(case.fund_year))
-            case._check_union_step(actor)
+        def change(case: Case, fund: FundYear) -> int:
+            case.check_union_decision(actor)
             moment = self.ledger.clock()
-            amount = fund.commit_grant(case_id, tier, actor, moment)
+            amount = fund.commit_grant(case.id, tier, actor, moment)
             case.approve(tier, amount, actor, moment)
-            self._app.save(fund, case)
             return amount
 
-        return retry_on_conflict(attempt)
+        return self._on_case_and_fund(case_id, change)
 
     def reject(self, case_id: UUID, reason: str, actor: Actor) -> None:
-        case = self.case(case_id)
-        case.reject(reason, actor, self.ledger.clock())
-        self._app.save(case)
+        """The union's rejection, which ends the case."""
+        self._on_case(case_id, lambda c: c.reject(reason, actor, self.ledger.clock()))
 
     def disburse(self, case_id: UUID, reference: str, actor: Actor) -> int:
-        def attempt() -> int:
-            case = self.case(case_id)
-            fund = self._app.get(FundYear, UUID(case.fund_year))
+        """Pay the approved tier amount out of the money received; returns it."""
+
+        def change(case: Case, fund: FundYear) -> int:
             case.check_disbursable(actor)
             moment = self.ledger.clock()
-            fund.book_disbursement(case_id, case.amount_fen, actor, moment)
+            fund.book_disbursement(case.id, case.amount_fen, actor, moment)
             case.disburse(reference, fund.first_follow_up_days, actor, moment)
-            self._app.save(fund, case)
             return case.amount_fen
 
-        return retry_on_conflict(attempt)
+        return self._on_case_and_fund(case_id, change)
 
     def follow_up(
         self, case_id: UUID, visited_on: str, outcome: str, note: str, actor: Actor
     ) -> None:
         """Record a return visit; the free-text note goes to the vault, its commitment here."""
-        case = self.case(case_id)
-        moment = self.ledger.clock()
-        case.check_follow_up(visited_on, outcome, actor, moment)  # before the vault write
-        label = f"follow-up/{case_id}/{case.version + 1}"
-        commitment = self.ledger.vault.attach(case.subject, label, {"note": note})
-        case.follow_up(visited_on, outcome, commitment, actor, moment)
-        self._app.save(case)
+
+        def attempt() -> None:
+            case = self.case(case_id)
+            moment = self.ledger.clock()
+            case.check_follow_up(visited_on, outcome, actor, moment)  # before the vault write
+            self.ledger.require_subject(UUID(case.subject))
+            label = f"follow-up/{case_id}/{self.ledger.new_id()}"
+            commitment = self.ledger.vault.attach(case.subject, label, {"note": note})
+            try:
+                case.follow_up(visited_on, outcome, commitment, actor, moment)
+                self._app.save(case)
+            except BaseException:
+                self.ledger.vault.discard(case.subject, label)
+                raise
+
+        retry_on_conflict(attempt)
 
     def revoke(
         self,
         case_id: UUID,
         *,
-        violation: Violation,
+        violation: Violation | str,
         reason: str,
         recover_fen: int,
         discipline_referral: bool,
@@ -163,37 +204,41 @@ class CareFund:
         responsible: list[UUID],
         actor: Actor,
     ) -> None:
+        """Revoke a disbursed grant for a violation, with its handling."""
+        violation = parse_enum(Violation, violation, "carefund.violation")
         for person in responsible:
             self.ledger.require_subject(person)
-        case = self.case(case_id)
-        case.revoke(
-            violation=violation,
-            reason=reason,
-            recover_fen=recover_fen,
-            discipline_referral=discipline_referral,
-            judicial_referral=judicial_referral,
-            accountable_organisation=accountable_organisation,
-            responsible=responsible,
-            actor=actor,
-            moment=self.ledger.clock(),
+        self._on_case(
+            case_id,
+            lambda c: c.revoke(
+                violation=violation,
+                reason=reason,
+                recover_fen=recover_fen,
+                discipline_referral=discipline_referral,
+                judicial_referral=judicial_referral,
+                accountable_organisation=accountable_organisation,
+                responsible=responsible,
+                actor=actor,
+                moment=self.ledger.clock(),
+            ),
         )
-        self._app.save(case)
 
     def recover(self, case_id: UUID, amount_fen: int, reference: str, actor: Actor) -> None:
-        def attempt() -> None:
-            case = self.case(case_id)
-            fund = self._app.get(FundYear, UUID(case.fund_year))
+        """Money recovered on a revoked grant: back to the fund's cash on hand."""
+
+        def change(case: Case, fund: FundYear) -> None:
             case.check_recoverable(amount_fen, actor)
             moment = self.ledger.clock()
-            fund.book_recovery(case_id, amount_fen, actor, moment)
+            fund.book_recovery(case.id, amount_fen, actor, moment)
             case.recover(amount_fen, reference, actor, moment)
-            self._app.save(fund, case)
 
-        retry_on_conflict(attempt)
+        self._on_case_and_fund(case_id, change)
 
     def record_audit_result(
         self, year: int, title: str, conclusion: str, findings: list[str], actor: Actor
     ) -> None:
+        """An audit result against the fund year, for publication (role audit)."""
+
         def attempt() -> None:
             fund = self.fund_year(year)
             fund.record_audit_result(title, conclusion, findings, actor, self.ledger.clock())

@@ -135,7 +135,7 @@ class _Scenario:
                 self.clock.set(self.clock() + timedelta(days=30))
                 visited = self.clock().date().isoformat()
                 self.fund.follow_up(case, visited, "stable", "电话回访，生活已稳定", INTAKE)
-        self.at(2023, 6, 20)
+        self.at(2023, 11, 20)
         rejected = self.fund.submit(
             year=2023,
             subject=self.person(),

@@ -32,7 +32,7 @@ class Grade(StrEnum):
 
 def parse_points(text: str) -> int:
     """'4.5' -> 45 tenths. Refuses more than one decimal place, floats' exponents, blanks."""
-    if not POINTS_PATTERN.match(text):
+    if not POINTS_PATTERN.fullmatch(text):
         raise RuleViolation("points.format", f"{text!r} is not points with at most one decimal")
     sign = -1 if text.startswith("-") else 1
     whole, _, tenth = text.lstrip("-").partition(".")

@@ -79,7 +79,7 @@ class EvaluationForm(LedgerAggregate):
         """One participant's four scores, 0..100 each; each participant scores once."""
         actor.require(*FORM_ROLES)
         self._require_open()
-        if not PARTICIPANT_PATTERN.match(participant):
+        if not PARTICIPANT_PATTERN.fullmatch(participant):
             raise RuleViolation(
                 "points.form_participant", f"participant {participant!r} is not an id"
             )

@@ -23,7 +23,7 @@ def plan_id(scheme: UUID, township: str) -> UUID:
 
 
 def _check_task(task: str, title: str, points_tenths: int) -> None:
-    if not TASK_PATTERN.match(task):
+    if not TASK_PATTERN.fullmatch(task):
         raise RuleViolation("points.task", f"task code {task!r} must match {TASK_PATTERN.pattern}")
     if not title.strip():
         raise RuleViolation("points.task", f"task {task} needs a title")

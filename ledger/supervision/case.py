@@ -161,7 +161,7 @@ class SupervisionCase(LedgerAggregate):
                 "supervision.order",
                 f"closure needs reported rectification; the case is {self.stage}",
             )
-        if not EVIDENCE_PATTERN.match(evidence):
+        if not EVIDENCE_PATTERN.fullmatch(evidence):
             raise RuleViolation(
                 "supervision.evidence", "closure requires evidence: a document reference"
             )

@@ -59,7 +59,7 @@ class KeyProject(LedgerAggregate):
         if not items or len(set(codes)) != len(codes):
             raise RuleViolation("keyproject.items", "checklist items must be non-empty and unique")
         for code, title, due in items:
-            if not ITEM_PATTERN.match(code) or not title.strip():
+            if not ITEM_PATTERN.fullmatch(code) or not title.strip():
                 raise RuleViolation("keyproject.items", f"item {code!r} needs a code and a title")
             if due.year != year:
                 raise RuleViolation("keyproject.items", f"item {code} is due outside {year}")

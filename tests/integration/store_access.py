@@ -72,3 +72,14 @@ def raw_dump(database: Database) -> bytes:
     finally:
         db.close()
     return bytes(out)
+
+
+def update_raw_stream(database: Database, notification_id: int, text: str) -> None:
+    """Write ``text`` as the stored stream id, unnormalised (SQLite only)."""
+    db = SqlDatabase(database)
+    try:
+        db.execute(
+            "UPDATE stored_events SET originator_id = ? WHERE rowid = ?", (text, notification_id)
+        )
+    finally:
+        db.close()

@@ -142,3 +142,42 @@ def test_moved_record_to_another_stream_is_detected(
     report = check_store(ledger.app.recorder)
     assert not report.ok
     assert any(b.stream == other and "stream" in b.reason for b in report.breaks)
+
+
+def test_respelled_stream_id_is_detected(ledger: Ledger, settings: Settings) -> None:
+    """SQLite keeps the id as text: upper case or braces parse to the same UUID."""
+    if settings.database.kind != "sqlite":
+        pytest.skip("PostgreSQL stores a uuid column: it has one spelling")
+    _filled(ledger)
+    nid, stream, version, _, _ = _target(settings.database)
+    from tests.integration.store_access import update_raw_stream
+
+    for spelling in (stream.replace("-", "").upper(), "{" + stream + "}"):
+        update_raw_stream(settings.database, nid, spelling)
+        report = check_store(ledger.app.recorder, database=settings.database)
+        assert not report.ok
+        assert any("32 lower-case hex" in b.reason and b.version == version for b in report.breaks)
+
+
+def test_deleted_last_record_of_a_stream_is_a_notification_gap(
+    ledger: Ledger, settings: Settings
+) -> None:
+    if settings.database.kind != "sqlite":
+        pytest.skip("PostgreSQL ids may have gaps; the Merkle log anchors stream heads")
+    _filled(ledger)
+    fund_rows = [r for r in rows(settings.database) if r[3].startswith("carefund.Contribution")]
+    delete(settings.database, fund_rows[-1][0])
+    report = check_store(ledger.app.recorder, database=settings.database)
+    assert [b.reason for b in report.breaks][:1] == [
+        "notification id gap: stored records were deleted before this one"
+    ]
+
+
+def test_unparseable_record_is_reported_not_crashing(ledger: Ledger, settings: Settings) -> None:
+    _filled(ledger)
+    nid, stream, version, _, state = _target(settings.database)
+    for junk in (b'{"a":' + b"9" * 5000 + b"}", b"[" * 50_000):
+        update(settings.database, nid, state=state[:65] + junk)
+        brk = _first_break(ledger)
+        assert (brk.stream, brk.version) == (stream, version)
+        assert brk.reason.startswith("malformed stored record")

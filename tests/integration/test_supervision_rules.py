@@ -138,8 +138,8 @@ def test_inspection_rules(ledger: Ledger, sup: Supervision) -> None:
         lambda: sup.visit(inspection, ["第003党支部", "第001党支部"], SUP),
     )
     cadre = ledger.register_subject({"name": "孙八"}, "cadre", SUP)
-    rejected(ledger, "inspection.branch",
-             lambda: sup.examine(inspection, [(cadre, "第009党支部", Outcome.NO_FINDING, "")], SUP))  # fmt: skip
+    unvisited = [(cadre, "第009党支部", Outcome.NO_FINDING, "")]
+    rejected(ledger, "inspection.branch", lambda: sup.examine(inspection, unvisited, SUP))
     rejected(ledger, "inspection.reason", lambda: sup.examine(
         inspection, [(cadre, "第001党支部", Outcome.PROMOTION_DEFERRED, " ")], SUP))  # fmt: skip
     sup.examine(inspection, [(cadre, "第001党支部", Outcome.PROMOTION_DEFERRED, "家风问题")], SUP)

@@ -15,7 +15,7 @@ from ledger.clock import format_at
 from tests.unit.test_canonical import json_values
 from verify.record import encode_record, parse_record
 
-principals = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._@-]{0,20}\Z")
+principals = st.from_regex(r"\A[a-z0-9][a-z0-9._@-]{0,20}\Z")
 hashes = st.binary(min_size=32, max_size=32).map(bytes.hex).filter(lambda h: h != "0" * 64)
 
 

@@ -116,3 +116,10 @@ def test_non_bmp_keys_take_the_utf16_ordered_path() -> None:
 
     value = {"\uff61": 1, "\U0001f600": 2}
     assert canonical_bytes(value) == _careful(value) == '{"\U0001f600":2,"\uff61":1}'.encode()
+
+
+def test_huge_integer_and_deep_nesting_are_canonical_errors_not_crashes() -> None:
+    with pytest.raises(CanonicalError):
+        parse_canonical(b'{"a":' + b"9" * 5000 + b"}")
+    with pytest.raises(CanonicalError):
+        parse_canonical(b"[" * 100_000 + b"]" * 100_000)

@@ -132,3 +132,18 @@ def test_rewritten_record_breaks_the_next_link() -> None:
     assert found[0].reason == "prev mismatch"
     assert found[0].expected == record_hash(forged) and found[0].computed == value.hash
     assert re.fullmatch(r"[0-9a-f]{64}", found[0].expected)
+
+
+@pytest.mark.parametrize("field", ["type", "at", "prev"])
+def test_trailing_newline_in_a_patterned_member_rejected(field: str) -> None:
+    with pytest.raises(RecordError) as e:
+        encode_record({**EXAMPLE, field: EXAMPLE[field] + "\n"})
+    assert e.value.field == field
+
+
+def test_principal_with_newline_or_capitals_rejected() -> None:
+    from ledger.actor import Actor, Role
+
+    for bad in ("intake-01\n", "Intake-01", "", "a b"):
+        with pytest.raises(ValueError, match="principal"):
+            Actor(bad, Role.INTAKE)
