@@ -32,6 +32,15 @@ def _keys_init(settings: Settings, _: argparse.Namespace) -> int:
 
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
     if args.reset:
+        if settings.database.kind == "postgresql" and not args.yes:
+            print(
+                "gongshi: --reset drops gongshi_events and the vault tables at "
+                f"{settings.database.host}/{settings.database.dbname}"
+                f"{'/' + settings.database.schema if settings.database.schema else ''};"
+                " add --yes to confirm",
+                file=sys.stderr,
+            )
+            return 2
         reset_database(settings.database)
         print(f"reset {settings.database.kind} database")
     if settings.vault_key_hex is None and create_master_key(settings.vault_key_path):
@@ -118,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo = sub.add_parser("demo", help="load the Tongcheng care-fund demo")
     demo.add_argument("--reset", action="store_true", help="delete all ledger data first")
+    demo.add_argument("--yes", action="store_true", help="confirm --reset on PostgreSQL")
     demo.set_defaults(run=_demo)
     sub.add_parser("check", help="verify every stored record's hash and chain").set_defaults(
         run=_check

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from psycopg.conninfo import make_conninfo
+
+from psycopg.conninfo import make_conninfo
+
 APP_NAME = "gongshi"
 SCHEMA_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -63,6 +67,7 @@ class Database:
         return env
 
     def psycopg_conninfo(self) -> str:
+        """A libpq connection string (values quoted and escaped by psycopg)."""
         assert self.kind == "postgresql"
         parts = {
             "host": self.host,
@@ -71,7 +76,7 @@ class Database:
             "password": self.password,
             "dbname": self.dbname,
         }
-        return " ".join(f"{k}='{v}'" for k, v in parts.items() if v)
+        return make_conninfo(**{k: v for k, v in parts.items() if v})
 
 
 def parse_database_url(url: str) -> Database:

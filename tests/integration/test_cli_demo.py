@@ -46,7 +46,10 @@ def test_demo_prints_nine_grants_and_is_idempotent(database: Database, tmp_path:
     assert "2023: 9 grants, 7,800.00 yuan disbursed" in again.stdout
     assert _gongshi(["check"], env).stdout.split()[1] == records  # nothing doubled
 
-    reset = _gongshi(["demo", "--reset"], env)
+    if database.kind == "postgresql":
+        refused = _gongshi(["demo", "--reset"], env)
+        assert refused.returncode == 2 and "--yes" in refused.stderr
+    reset = _gongshi(["demo", "--reset", "--yes"], env)
     assert reset.returncode == 0 and "already loaded" not in reset.stdout
     assert _gongshi(["check"], env).stdout.split()[1] == records
 

@@ -39,3 +39,19 @@ def test_postgres_url_translated_without_db_functions() -> None:
 def test_bad_urls_rejected(url: str) -> None:
     with pytest.raises(ConfigError):
         parse_database_url(url)
+
+
+def test_password_with_quote_and_space_is_escaped() -> None:
+    from psycopg.conninfo import conninfo_to_dict
+
+    db = parse_database_url("postgresql://bob:it%27s%20secret@h:5432/d")
+    assert conninfo_to_dict(db.psycopg_conninfo())["password"] == "it's secret"
+
+
+def test_process_environment_does_not_reach_the_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledger.app import LedgerApp
+
+    monkeypatch.setenv("GONGSHI_SQLITE_DBNAME", "/tmp/elsewhere.db")
+    monkeypatch.setenv("POSTGRES_ENABLE_DB_FUNCTIONS", "y")
+    env = LedgerApp.construct_env(LedgerApp.__new__(LedgerApp), "gongshi", {"A": "1"})
+    assert dict(env) == {"A": "1"}
