@@ -19,8 +19,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from psycopg.conninfo import make_conninfo
 
-from psycopg.conninfo import make_conninfo
-
 APP_NAME = "gongshi"
 SCHEMA_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
