@@ -1,4 +1,4 @@
-"""The ``gongshi`` command: keys, demo, check, followups, erase."""
+"""The ``gongshi`` command: keys, demo, check, followups, overdue, erase."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from ledger.demo import demo_summary, load_demo
 from ledger.errors import LedgerError
 from ledger.ledger import open_ledger
 from ledger.settings import ConfigError, Settings, load_settings
+from ledger.supervision.service import Supervision
 from ledger.vault import create_master_key
 
 
@@ -106,6 +107,19 @@ def _followups(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _overdue(settings: Settings, args: argparse.Namespace) -> int:
+    today = date.fromisoformat(args.today) if args.today else system_clock().date()
+    ledger = open_ledger(settings)
+    try:
+        cases = Supervision(ledger).overdue_cases(today)
+    finally:
+        ledger.close()
+    print(f"{len(cases)} listed supervision cases past their deadline on {today}:")
+    for case in cases:
+        print(f"  {case.id}  {case.reason}  {case.target_kind} {case.target}  due {case.deadline}")
+    return 0
+
+
 def _erase(settings: Settings, args: argparse.Namespace) -> int:
     ledger = open_ledger(settings)
     try:
@@ -136,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     follow.add_argument("--year", type=int, required=True)
     follow.add_argument("--today", help="YYYY-MM-DD (default: today, UTC)")
     follow.set_defaults(run=_followups)
+    overdue = sub.add_parser("overdue", help="list listed supervision cases past their deadline")
+    overdue.add_argument("--today", help="YYYY-MM-DD (default: today, UTC)")
+    overdue.set_defaults(run=_overdue)
     erase = sub.add_parser("erase", help="erase a subject's personal data from the vault")
     erase.add_argument("subject", help="the subject's pseudonymous id (UUID)")
     erase.add_argument("--reason", required=True)

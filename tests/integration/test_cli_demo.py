@@ -73,6 +73,13 @@ def test_followups_and_erase_commands(sqlite_database: Database, tmp_path: Path)
     late = _gongshi(["followups", "--year", "2023", "--today", "2024-06-01"], env)
     assert late.stdout.startswith("3 grants of 2023"), late.stdout  # 9 disbursed, 6 visited
 
+    overdue = _gongshi(["overdue", "--today", "2024-04-30"], env)
+    assert overdue.returncode == 0
+    count = int(overdue.stdout.split()[0])
+    assert count > 8 and "bottom_ranking" in overdue.stdout and "overdue_project" in overdue.stdout
+    boundary = _gongshi(["overdue", "--today", "2024-03-31"], env)  # ranking deadline day
+    assert "bottom_ranking" not in boundary.stdout
+
     from tests.integration.store_access import rows
 
     subject = next(r[1] for r in rows(sqlite_database) if r[3] == "subject.Registered")
