@@ -25,8 +25,6 @@ from ledger.clock import format_at
 from verify.canonical import canonical_bytes
 from verify.record import GENESIS_PREV, TYPE_PATTERN, record_hash
 
-EVENT_BASE_FIELDS = frozenset({"at", "principal", "role", "prev", "hash", "record"})
-
 
 def build_record(
     *,
@@ -90,16 +88,6 @@ class LedgerAggregate(Aggregate):
 
         def assign(self, aggregate: Any) -> None:
             """Copy this event's data onto the aggregate. Must not raise or compute."""
-
-        def data(self) -> dict[str, Any]:
-            """The event's own fields, as written in its record's ``data``."""
-            return {
-                k: v
-                for k, v in vars(self).items()
-                if k not in EVENT_BASE_FIELDS
-                and k
-                not in ("originator_id", "originator_version", "timestamp", "originator_topic")
-            }
 
     class Created(Event, Aggregate.Created):
         AGGREGATE_CLASS: ClassVar[type[LedgerAggregate]]

@@ -29,17 +29,21 @@ class StoredFormatError(ValueError):
 
 
 def pack_state(record_hash_hex: str, record: bytes) -> bytes:
+    """HASH LF RECORD; requires a 64-digit hex hash and canonical record bytes."""
     return record_hash_hex.encode("ascii") + SEPARATOR + record
 
 
 def unpack_state(state: bytes) -> tuple[str, bytes]:
     """Split stored state into (expected hash, record bytes); raise StoredFormatError if not."""
-    if len(state) <= HASH_LENGTH + 1 or state[HASH_LENGTH : HASH_LENGTH + 1] != SEPARATOR:
-        raise StoredFormatError("stored state is not HASH LF RECORD")
+    if len(state) <= HASH_LENGTH + 1:
+        raise StoredFormatError(f"stored state has {len(state)} bytes, fewer than HASH LF RECORD")
+    if state[HASH_LENGTH : HASH_LENGTH + 1] != SEPARATOR:
+        found = state[HASH_LENGTH : HASH_LENGTH + 1].hex()
+        raise StoredFormatError(f"byte {HASH_LENGTH} is 0x{found}, expected 0x0a (LF)")
     try:
         expected = state[:HASH_LENGTH].decode("ascii")
-    except UnicodeDecodeError:
-        raise StoredFormatError("stored hash is not ASCII") from None
+    except UnicodeDecodeError as e:
+        raise StoredFormatError(f"stored hash has a non-ASCII byte at offset {e.start}") from None
     return expected, state[HASH_LENGTH + 1 :]
 
 

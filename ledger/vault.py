@@ -120,7 +120,8 @@ class Vault:
         try:
             return AESGCM(key).decrypt(sealed[:NONCE_SIZE], sealed[NONCE_SIZE:], aad)
         except InvalidTag:
-            raise VaultError("vault ciphertext failed authentication") from None
+            where = aad.decode("utf-8", "replace")
+            raise VaultError(f"vault ciphertext of {where} failed authentication") from None
 
     def _subject_key(self, subject_id: str) -> bytes:
         rows = self._db.execute(
