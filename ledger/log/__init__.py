@@ -1,0 +1,1 @@
+"""The transparency log: every record, in commit order, a leaf of one RFC 9162 Merkle tree."""
