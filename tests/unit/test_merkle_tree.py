@@ -12,9 +12,13 @@ from hypothesis import strategies as st
 
 from ledger.log.tree import NodeId, TreeRangeError, consistency_proof, inclusion_proof, root
 from verify.merkle import (
-    EMPTY_ROOT, CompactRange, ProofError, leaf_hash, verify_consistency, verify_inclusion,
+    EMPTY_ROOT,
+    CompactRange,
+    ProofError,
+    leaf_hash,
+    verify_consistency,
+    verify_inclusion,
 )  # fmt: skip
-
 
 # --- the reference: RFC 9162 §2.1.1, §2.1.3.1, §2.1.4.1, literally ---------------------
 
