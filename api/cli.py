@@ -1,14 +1,17 @@
-"""The ``gongshi`` command: keys, demo, check, followups, overdue, erase."""
+"""The ``gongshi`` command: keys, demo, check, followups, overdue, erase, and the log's
+checkpoint, proof and export (api/cli_log.py)."""
 
 from __future__ import annotations
 
 import argparse
+import base64
 import sys
 import time
 from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
 
+from api.cli_log import add_log_commands
 from ledger.actor import Actor, Role
 from ledger.app import open_app
 from ledger.carefund.service import CareFund
@@ -18,6 +21,8 @@ from ledger.db import reset_database
 from ledger.demo import demo_summary, load_demo
 from ledger.errors import LedgerError
 from ledger.ledger import open_ledger
+from ledger.log.checkpoints import latest, sign_checkpoint
+from ledger.log.keys import create_log_key, load_signer
 from ledger.settings import ConfigError, Settings, load_settings
 from ledger.supervision.service import Supervision
 from ledger.vault import create_master_key
@@ -28,6 +33,10 @@ def _keys_init(settings: Settings, _: argparse.Namespace) -> int:
         print(f"created vault master key {settings.vault_key_path} (mode 0600); back it up")
     else:
         print(f"vault master key exists: {settings.vault_key_path}")
+    created, vkey = create_log_key(settings.log_skey_path, settings.log_vkey_path, settings.origin)
+    state = "created" if created else "exists"
+    print(f"log key {state}: {settings.log_skey_path} (mode 0600); verifier key:")
+    print(vkey)
     return 0
 
 
@@ -46,6 +55,9 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         print(f"reset {settings.database.kind} database")
     if settings.vault_key_hex is None and create_master_key(settings.vault_key_path):
         print(f"created vault master key {settings.vault_key_path}")
+    if create_log_key(settings.log_skey_path, settings.log_vkey_path, settings.origin)[0]:
+        print(f"created log key {settings.log_skey_path}")
+    signer = load_signer(settings.log_skey_path, settings.origin)
     ledger = open_ledger(settings)
     try:
         started = time.perf_counter()
@@ -55,6 +67,11 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
             print("demo data already loaded (nothing written; use --reset to start again)")
         for line in demo_summary(ledger):
             print(line)
+        signed = sign_checkpoint(ledger.log, signer, settings.origin, ledger.clock)
+        state = latest(ledger.log) if signed is None else signed
+        if state is not None:
+            cp = state.checkpoint
+            print(f"log: {cp.size} leaves, root {base64.b64encode(cp.root).decode()} (signed)")
     finally:
         ledger.close()
     return 0
@@ -159,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("--principal", required=True)
     erase.add_argument("--role", required=True, choices=[r.value for r in Role])
     erase.set_defaults(run=_erase)
+    add_log_commands(sub)
     return parser
 
 

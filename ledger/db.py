@@ -40,7 +40,10 @@ class SqlDatabase:
                 path = self.database.sqlite_path
                 assert path is not None
                 path.parent.mkdir(parents=True, exist_ok=True)
-                self._conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+                # Transactions are begun explicitly (see transaction()), not by the module.
+                self._conn = sqlite3.connect(
+                    str(path), timeout=30, check_same_thread=False, isolation_level=None
+                )
                 # Deleted vault rows are overwritten with zeros, not left in free pages.
                 self._conn.execute("PRAGMA secure_delete = ON")
         return self._conn
@@ -49,10 +52,17 @@ class SqlDatabase:
         return sql.replace("?", "%s") if self.is_postgres else sql
 
     @contextmanager
-    def transaction(self) -> Iterator[_Cursor]:
+    def transaction(self, immediate: bool = False) -> Iterator[_Cursor]:
+        """One transaction on this connection, committed at the end or rolled back.
+
+        On SQLite ``immediate`` takes the database's write lock at BEGIN (so a
+        read-then-write step can't be overtaken); PostgreSQL callers lock explicitly.
+        """
         conn = self._connect()
+        cursor = conn.cursor()
+        if not self.is_postgres:
+            cursor.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
         try:
-            cursor = conn.cursor()
             yield _Cursor(cursor, self)
             conn.commit()
         except BaseException:
@@ -93,6 +103,10 @@ class _Cursor:
         if self._cursor.description is None:
             return []
         return [tuple(row) for row in self._cursor.fetchall()]
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._cursor.executemany(self._db._sql(sql), [tuple(r) for r in rows])
 
     @property
     def rowcount(self) -> int:

@@ -14,6 +14,7 @@ from ledger.app import LedgerApp, open_app
 from ledger.clock import Clock, system_clock
 from ledger.db import SqlDatabase, schema_lock
 from ledger.errors import RuleViolation
+from ledger.log.store import LogStore
 from ledger.settings import Settings
 from ledger.subject import Subject
 from ledger.vault import PERSONAL_FIELDS, RandomBytes, Vault, load_master_key
@@ -33,6 +34,7 @@ class Ledger:
     app: LedgerApp
     vault: Vault
     db: SqlDatabase
+    log: LogStore
     clock: Clock = system_clock
     new_id: Callable[[], UUID] = field(default=uuid.uuid4)
 
@@ -110,4 +112,5 @@ def open_ledger(
     db = SqlDatabase(settings.database)
     with schema_lock(settings.database):
         vault = Vault(db, master, random_bytes)
-    return Ledger(app=app, vault=vault, db=db, clock=clock, new_id=new_id)
+    log = LogStore(db, app.recorder)
+    return Ledger(app=app, vault=vault, db=db, log=log, clock=clock, new_id=new_id)

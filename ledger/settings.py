@@ -6,6 +6,7 @@ This is the one place that knows eventsourcing's setting names.
     GONGSHI_DATABASE_URL  sqlite:///PATH (default sqlite:///$GONGSHI_HOME/ledger.db) or
                           postgresql://user:pass@host:port/db[?schema=NAME]
     GONGSHI_VAULT_KEY     the vault master key, 64 hex digits (else $GONGSHI_HOME/keys/vault.key)
+    GONGSHI_LOG_ORIGIN    the log's origin line and key name (default gongshi.example/anqing)
 """
 
 from __future__ import annotations
@@ -106,11 +107,24 @@ def parse_database_url(url: str) -> Database:
     )
 
 
+DEFAULT_ORIGIN = "gongshi.example/anqing"
+ORIGIN_PATTERN = re.compile(r"[^\s+]{1,200}")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     home: Path
     database: Database
     vault_key_hex: str | None
+    origin: str = DEFAULT_ORIGIN
+
+    @property
+    def log_skey_path(self) -> Path:
+        return self.keys_dir / "log.skey"
+
+    @property
+    def log_vkey_path(self) -> Path:
+        return self.keys_dir / "log.vkey"
 
     @property
     def keys_dir(self) -> Path:
@@ -126,8 +140,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     home = Path(env.get("GONGSHI_HOME", "./gongshi-data"))
     url = env.get("GONGSHI_DATABASE_URL") or f"sqlite:///{home / 'ledger.db'}"
+    origin = env.get("GONGSHI_LOG_ORIGIN") or DEFAULT_ORIGIN
+    if not ORIGIN_PATTERN.fullmatch(origin):
+        raise ConfigError(f"origin {origin!r} must be non-empty without spaces or '+'")
     return Settings(
         home=home,
         database=parse_database_url(url),
         vault_key_hex=env.get("GONGSHI_VAULT_KEY") or None,
+        origin=origin,
     )

@@ -6,31 +6,64 @@ Each part is loaded unless already present, so running the demo twice writes not
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from ledger.clock import SteppingClock
 from ledger.demo.carefund import carefund_summary, load_carefund
 from ledger.demo.ids import seeded_ids
-from ledger.demo.points import load_points
+from ledger.demo.points import CADRES, load_points
 from ledger.demo.summary import other_summary
 from ledger.demo.supervision import bottom_tenth_cases, key_projects, wangjiang_inspection
 from ledger.ledger import Ledger
+from ledger.errors import LedgerError
+from ledger.points.book import PointsBook
 from ledger.points.service import Points
+from ledger.supervision.case import SupervisionCase
+from ledger.supervision.inspection import Inspection
+from ledger.supervision.project import KeyProject
+
+
+@contextmanager
+def _demo_time(ledger: Ledger, start: datetime, seed: int) -> Iterator[SteppingClock]:
+    """A seeded id source and a stepping clock for one part; the ledger's own are restored."""
+    saved = ledger.clock, ledger.new_id
+    clock = SteppingClock(start, timedelta(seconds=1))
+    ledger.clock, ledger.new_id = clock, seeded_ids(seed)
+    try:
+        yield clock
+    finally:
+        ledger.clock, ledger.new_id = saved
 
 
 def load_demo(ledger: Ledger) -> bool:
-    """Load every part not yet present; True if anything was written."""
+    """Load every part not yet present; True if anything was written.
+
+    Parts: the care fund; Taihu points with the bottom-tenth cases; Yuexi projects; the
+    Wangjiang inspection. Each has its own seed, so the parts are the same whatever was
+    loaded before. A part that an interrupted run left half-written is reported, not
+    repaired: start again with ``gongshi demo --reset``.
+    """
     wrote = load_carefund(ledger)
+    app = ledger.app
     points = Points(ledger)
-    if not ledger.app.exists(points.scheme_id):
-        clock = SteppingClock(datetime(2023, 1, 5, 9, 0, tzinfo=UTC), timedelta(seconds=1))
-        ledger.clock = clock
-        ledger.new_id = seeded_ids(1296)
-        rng = random.Random(1296)
-        load_points(ledger, clock, rng)
-        bottom_tenth_cases(ledger, clock)
-        key_projects(ledger, clock, rng)
-        wangjiang_inspection(ledger, clock, rng)
+    if not app.exists(points.scheme_id):
+        with _demo_time(ledger, datetime(2023, 1, 5, 9, 0, tzinfo=UTC), 1296) as clock:
+            load_points(ledger, clock, random.Random(1296))
+            bottom_tenth_cases(ledger, clock)
+        wrote = True
+    elif len(app.streams_of(PointsBook.Opened.TOPIC)) < CADRES or not app.streams_of(
+        SupervisionCase.Opened.TOPIC
+    ):
+        raise LedgerError("the demo's points part is incomplete: run 'gongshi demo --reset'")
+    if not app.streams_of(KeyProject.Registered.TOPIC):
+        with _demo_time(ledger, datetime(2023, 1, 3, 9, 0, tzinfo=UTC), 2023_10) as clock:
+            key_projects(ledger, clock, random.Random(10))
+        wrote = True
+    if not app.streams_of(Inspection.Opened.TOPIC):
+        with _demo_time(ledger, datetime(2023, 9, 4, 9, 0, tzinfo=UTC), 208) as clock:
+            wangjiang_inspection(ledger, clock, random.Random(208))
         wrote = True
     return wrote
 

@@ -197,12 +197,15 @@ def load_carefund(ledger: Ledger) -> bool:
     fund = CareFund(ledger)
     if ledger.app.exists(fund_year_id(fund.config.fund, 2023)):
         return False
+    saved = ledger.clock, ledger.new_id
     clock = SteppingClock(datetime(2023, 1, 10, 9, 0, tzinfo=UTC), timedelta(minutes=7))
-    ledger.clock = clock
-    ledger.new_id = seeded_ids(2023)
-    scenario = _Scenario(ledger, clock)
-    scenario.year_2023()
-    scenario.year_2024()
+    ledger.clock, ledger.new_id = clock, seeded_ids(2023)
+    try:
+        scenario = _Scenario(ledger, clock)
+        scenario.year_2023()
+        scenario.year_2024()
+    finally:
+        ledger.clock, ledger.new_id = saved
     return True
 
 

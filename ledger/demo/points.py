@@ -31,6 +31,7 @@ TOWNSHIPS = [
 ]  # fmt: skip
 VILLAGES_PER_TOWNSHIP = 18
 CATEGORIES = ["principal", "principal", "deputy", "deputy", "deputy", "reserve"]
+CADRES = 12 * 18 * len(CATEGORIES)  # 1,296
 TASKS = [
     ("party-building", "党建引领", 100),
     ("industry", "产业发展", 100),

@@ -1,0 +1,152 @@
+"""``gongshi checkpoint``, ``gongshi proof ...`` and ``gongshi export``: the log's commands."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import sys
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from ledger.check import iter_notifications
+from ledger.errors import LedgerError
+from ledger.ledger import Ledger, open_ledger
+from ledger.log import tree
+from ledger.log.checkpoints import covering, latest, sign_checkpoint
+from ledger.log.export import export_bundle
+from ledger.log.keys import load_signer
+from ledger.mapper import unpack_state
+from ledger.settings import Settings
+from verify.merkle import leaf_hash
+from verify.tlogproof import TlogProof
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+def _print_json(value: dict[str, Any]) -> None:
+    print(json.dumps(value, indent=2))
+
+
+def _leaf_data(ledger: Ledger, index: int) -> bytes:
+    notification = ledger.log.notification_of(index)
+    if notification is None:
+        raise LedgerError(f"leaf {index} is not in the log")
+    rows = ledger.app.recorder.select_notifications(start=notification, limit=1)
+    return unpack_state(rows[0].state)[1]
+
+
+def _default_size(ledger: Ledger, given: int | None) -> int:
+    if given is not None:
+        return given
+    signed = latest(ledger.log)
+    if signed is None:
+        raise LedgerError("no signed checkpoint yet: run 'gongshi checkpoint' or pass --size")
+    return signed.checkpoint.size
+
+
+def _in_tree(ledger: Ledger, *sizes: int) -> None:
+    size = ledger.log.state().size
+    for s in sizes:
+        if s > size:
+            raise tree.TreeRangeError(f"size {s} is beyond the log's {size} leaves")
+
+
+def _checkpoint(settings: Settings, _: argparse.Namespace) -> int:
+    signer = load_signer(settings.log_skey_path, settings.origin)
+    ledger = open_ledger(settings)
+    try:
+        signed = sign_checkpoint(ledger.log, signer, settings.origin, ledger.clock)
+        if signed is None:
+            print(f"tree did not grow (size {ledger.log.state().size}): no new checkpoint")
+        else:
+            print(signed.note, end="")
+    finally:
+        ledger.close()
+    return 0
+
+
+def _proof(settings: Settings, args: argparse.Namespace) -> int:
+    ledger = open_ledger(settings)
+    try:
+        ledger.log.integrate()
+        if args.kind == "inclusion":
+            size = _default_size(ledger, args.size)
+            _in_tree(ledger, size)
+            proof = tree.inclusion_proof(args.index, size, ledger.log.fetch)
+            _print_json({
+                "index": args.index, "tree_size": size,
+                "leaf_hash": _b64(leaf_hash(_leaf_data(ledger, args.index))),
+                "root": _b64(tree.root(size, ledger.log.fetch)),
+                "proof": [_b64(h) for h in proof],
+            })  # fmt: skip
+        elif args.kind == "consistency":
+            _in_tree(ledger, args.new)
+            proof = tree.consistency_proof(args.old, args.new, ledger.log.fetch)
+            _print_json({
+                "old_size": args.old, "new_size": args.new,
+                "old_root": _b64(tree.root(args.old, ledger.log.fetch)),
+                "new_root": _b64(tree.root(args.new, ledger.log.fetch)),
+                "proof": [_b64(h) for h in proof],
+            })  # fmt: skip
+        else:
+            index = ledger.log.leaf_of(str(UUID(args.stream)), args.version)
+            if index is None:
+                raise LedgerError(f"record {args.stream} v{args.version} is not in the log")
+            signed = covering(ledger.log, index)
+            if signed is None:
+                raise LedgerError(f"leaf {index} is not yet checkpointed: run 'gongshi checkpoint'")
+            proof = tree.inclusion_proof(index, signed.checkpoint.size, ledger.log.fetch)
+            print(TlogProof(index, tuple(proof), signed.note).text(), end="")
+    finally:
+        ledger.close()
+    return 0
+
+
+def _export(settings: Settings, args: argparse.Namespace) -> int:
+    ledger = open_ledger(settings)
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\rexported {done:,} of {total:,} records", end="", file=sys.stderr)
+
+    try:
+        vkey = settings.log_vkey_path.read_text() if settings.log_vkey_path.exists() else None
+        if vkey is None:
+            vkey = load_signer(settings.log_skey_path, settings.origin).verifier.vkey()
+        summary = export_bundle(ledger.log, ledger.app.recorder, Path(args.dir), vkey, progress)
+    finally:
+        ledger.close()
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(
+        f"exported {summary.size} records, {summary.checkpoints} checkpoints, root "
+        f"{_b64(summary.root)} to {args.dir}"
+    )
+    return 0
+
+
+def add_log_commands(sub: Any) -> None:
+    sub.add_parser("checkpoint", help="integrate and sign a checkpoint if the tree grew")\
+        .set_defaults(run=_checkpoint)  # fmt: skip
+    proof = sub.add_parser("proof", help="inclusion, consistency and per-record proofs")
+    kinds = proof.add_subparsers(dest="kind", required=True)
+    inclusion = kinds.add_parser("inclusion", help="JSON inclusion proof of a leaf index")
+    inclusion.add_argument("index", type=int)
+    inclusion.add_argument("--size", type=int, help="tree size (default: latest checkpoint)")
+    consistency = kinds.add_parser("consistency", help="JSON consistency proof OLD -> NEW")
+    consistency.add_argument("old", type=int)
+    consistency.add_argument("new", type=int)
+    record = kinds.add_parser("record", help="tlog-proof@v1 of a record (STREAM VERSION)")
+    record.add_argument("stream")
+    record.add_argument("version", type=int)
+    proof.set_defaults(run=_proof)
+    export = sub.add_parser("export", help="write the auditor's bundle into DIR")
+    export.add_argument("dir")
+    export.set_defaults(run=_export)
+
+
+__all__ = ["add_log_commands", "iter_notifications"]

@@ -1,0 +1,67 @@
+"""Signed checkpoints (c2sp.org/tlog-checkpoint): made when the tree grew, all of them kept.
+
+Before signing, the new tree is proven consistent with the last signed checkpoint, so the
+log never signs two checkpoints that can't both be true.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ledger.clock import Clock, format_at
+from ledger.log import tree
+from ledger.log.store import LogStore
+from verify.checkpoint import Checkpoint, parse_checkpoint
+from verify.merkle import verify_consistency
+from verify.note import Signer, parse_note
+
+
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    checkpoint: Checkpoint
+    note: str  # the full signed note: text, blank line, signatures (log first)
+
+
+def latest(store: LogStore) -> SignedCheckpoint | None:
+    rows = store.db.execute("SELECT note FROM gongshi_log_checkpoints ORDER BY size DESC LIMIT 1")
+    return _signed(rows[0][0]) if rows else None
+
+
+def covering(store: LogStore, index: int) -> SignedCheckpoint | None:
+    """The smallest signed checkpoint that includes leaf ``index``."""
+    rows = store.db.execute(
+        "SELECT note FROM gongshi_log_checkpoints WHERE size > ? ORDER BY size LIMIT 1", (index,)
+    )
+    return _signed(rows[0][0]) if rows else None
+
+
+def all_checkpoints(store: LogStore) -> list[SignedCheckpoint]:
+    rows = store.db.execute("SELECT note FROM gongshi_log_checkpoints ORDER BY size")
+    return [_signed(r[0]) for r in rows]
+
+
+def _signed(note: str) -> SignedCheckpoint:
+    return SignedCheckpoint(parse_checkpoint(parse_note(note).text), note)
+
+
+def sign_checkpoint(
+    store: LogStore, signer: Signer, origin: str, clock: Clock
+) -> SignedCheckpoint | None:
+    """Integrate, then sign and keep a checkpoint if the tree grew; None if it did not."""
+    store.integrate()
+    size = store.state().size
+    previous = latest(store)
+    if size == 0 or (previous is not None and previous.checkpoint.size >= size):
+        return None
+    root = tree.root(size, store.fetch)
+    if previous is not None:
+        old = previous.checkpoint
+        proof = tree.consistency_proof(old.size, size, store.fetch)
+        verify_consistency(old.size, size, proof, old.root, root)
+    checkpoint = Checkpoint(origin, size, root)
+    note = checkpoint.text() + "\n" + signer.sign_line(checkpoint.text())
+    store.db.execute(
+        "INSERT INTO gongshi_log_checkpoints (size, root, note, signed_at) VALUES (?, ?, ?, ?)",
+        (size, root, note, format_at(clock())),
+    )
+    return SignedCheckpoint(checkpoint, note)

@@ -1,0 +1,96 @@
+"""The auditor's bundle: every leaf's data, the signed checkpoints, the log's public key.
+
+    DIR/records.jsonl      line i (from 0) is exactly the data of leaf i, then LF
+    DIR/checkpoint         the latest signed checkpoint (covering every line), all signatures
+    DIR/checkpoints/SIZE   every signed checkpoint, named by its tree size
+    DIR/keys/log.vkey      the log's verifier key, one line
+    DIR/MANIFEST.json      what each file is, format versions, size and root (canonical JSON)
+
+Records are streamed in batches; while writing, the root is recomputed and must equal the
+checkpoint's, so a bundle that was written is a bundle that verifies.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from eventsourcing.persistence import ApplicationRecorder
+
+from ledger.check import iter_notifications
+from ledger.errors import LedgerError
+from ledger.log.checkpoints import all_checkpoints, latest
+from ledger.log.store import LogStore
+from ledger.mapper import unpack_state
+from verify.canonical import canonical_bytes
+from verify.merkle import CompactRange, leaf_hash
+
+BUNDLE_FORMAT = "gongshi-bundle/v1"
+Progress = Callable[[int, int], None]
+
+
+class ExportError(LedgerError):
+    """The bundle can't be written (no checkpoint, directory not empty, root mismatch)."""
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    size: int
+    root: bytes
+    checkpoints: int
+
+
+def export_bundle(
+    store: LogStore,
+    recorder: ApplicationRecorder,
+    out: Path,
+    vkey: str,
+    progress: Progress | None = None,
+) -> ExportSummary:
+    """Write the bundle for the latest signed checkpoint into ``out`` (new or empty)."""
+    signed = latest(store)
+    if signed is None:
+        raise ExportError("no signed checkpoint yet: run 'gongshi checkpoint' first")
+    if out.exists() and any(out.iterdir()):
+        raise ExportError(f"{out} is not empty")
+    size, root = signed.checkpoint.size, signed.checkpoint.root
+    last_notification = store.notification_of(size - 1)
+    assert last_notification is not None
+    (out / "keys").mkdir(parents=True, exist_ok=True)
+    (out / "checkpoints").mkdir(exist_ok=True)
+    tree = CompactRange()
+    with (out / "records.jsonl").open("wb") as f:
+        for n in iter_notifications(recorder):
+            if n.id > last_notification:
+                break
+            _, record = unpack_state(n.state)
+            f.write(record + b"\n")
+            tree.append(leaf_hash(record))
+            if progress is not None and tree.size % 10_000 == 0:
+                progress(tree.size, size)
+    if (tree.size, tree.root()) != (size, root):
+        raise ExportError(
+            f"records give size {tree.size} root {tree.root().hex()}, checkpoint says "
+            f"size {size} root {root.hex()}"
+        )
+    (out / "checkpoint").write_text(signed.note)
+    every = all_checkpoints(store)
+    for c in every:
+        (out / "checkpoints" / str(c.checkpoint.size)).write_text(c.note)
+    (out / "keys" / "log.vkey").write_text(vkey.strip() + "\n")
+    manifest = {
+        "format": BUNDLE_FORMAT,
+        "origin": signed.checkpoint.origin,
+        "tree_size": size,
+        "root": base64.b64encode(root).decode(),
+        "files": {
+            "records.jsonl": "leaf data, one record per line (gongshi record, docs/FORMAT.md)",
+            "checkpoint": "latest signed checkpoint (c2sp.org/tlog-checkpoint) over all lines",
+            "checkpoints/": "every signed checkpoint, file named by tree size",
+            "keys/log.vkey": "the log's Ed25519 verifier key (c2sp.org/signed-note vkey)",
+        },
+    }
+    (out / "MANIFEST.json").write_bytes(canonical_bytes(manifest) + b"\n")
+    return ExportSummary(size=size, root=root, checkpoints=len(every))
