@@ -17,12 +17,14 @@ from ledger.app import open_app
 from ledger.carefund.service import CareFund
 from ledger.check import check_store
 from ledger.clock import system_clock
-from ledger.db import reset_database
+from ledger.db import SqlDatabase, reset_database
 from ledger.demo import demo_summary, load_demo
 from ledger.errors import LedgerError
 from ledger.ledger import open_ledger
+from ledger.log.audit import audit_log
 from ledger.log.checkpoints import latest, sign_checkpoint
 from ledger.log.keys import create_log_key, load_signer
+from ledger.log.store import LogStore
 from ledger.settings import ConfigError, Settings, load_settings
 from ledger.supervision.service import Supervision
 from ledger.vault import create_master_key
@@ -44,7 +46,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     if args.reset:
         if settings.database.kind == "postgresql" and not args.yes:
             print(
-                "gongshi: --reset drops gongshi_events and the vault tables at "
+                "gongshi: --reset drops the events, vault and log tables at "
                 f"{settings.database.host}/{settings.database.dbname}"
                 f"{'/' + settings.database.schema if settings.database.schema else ''};"
                 " add --yes to confirm",
@@ -88,17 +90,27 @@ def _check(settings: Settings, _: argparse.Namespace) -> int:
         print(f"gongshi: no ledger at {path} (see GONGSHI_DATABASE_URL)", file=sys.stderr)
         return 2
     app = open_app(settings.database)
+    db = SqlDatabase(settings.database)
     try:
         report = check_store(app.recorder, progress=_progress, database=settings.database)
+        store = LogStore(db, app.recorder)
+        log_problems = audit_log(store, app.recorder)
+        leaves = store.state().size
     finally:
         app.close()
+        db.close()
     if sys.stderr.isatty():
         print(file=sys.stderr)
-    if report.ok:
+    for problem in log_problems:
+        print(f"LOG BROKEN: {problem}")
+    if report.ok and not log_problems:
         print(
-            f"OK: {report.records} records in {report.streams} streams, all hashes and chains valid"
+            f"OK: {report.records} records in {report.streams} streams, all hashes and chains"
+            f" valid; the log's {leaves} leaves and its checkpoints match the records"
         )
         return 0
+    if report.ok:
+        return 1
     first = report.breaks[0]
     print(f"BROKEN: stream {first.stream} version {first.version}: {first.reason}")
     print(f"  expected {first.expected}")

@@ -7,6 +7,7 @@ connection's search_path is the configured schema, created here if missing.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -17,46 +18,57 @@ from ledger.settings import Database
 
 
 class SqlDatabase:
-    """One connection, opened lazily; ``transaction()`` commits or rolls back as a unit."""
+    """One connection per thread, opened lazily; ``transaction()`` commits or rolls back."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
-        self._conn: Any = None
+        self._local = threading.local()
+        self._all: list[Any] = []
+        self._guard = threading.Lock()
+
+    @property
+    def _conn(self) -> Any:
+        return getattr(self._local, "conn", None)
 
     @property
     def is_postgres(self) -> bool:
         return self.database.kind == "postgresql"
 
     def _connect(self) -> Any:
-        if self._conn is None:
+        conn = self._conn
+        if conn is None:
             if self.is_postgres:
                 conn = psycopg.connect(self.database.psycopg_conninfo(), autocommit=True)
                 if self.database.schema:
                     conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.database.schema}"')
                     conn.execute(f'SET search_path TO "{self.database.schema}"')
                 conn.autocommit = False
-                self._conn = conn
             else:
                 path = self.database.sqlite_path
                 assert path is not None
                 path.parent.mkdir(parents=True, exist_ok=True)
                 # Transactions are begun explicitly (see transaction()), not by the module.
-                self._conn = sqlite3.connect(
+                conn = sqlite3.connect(
                     str(path), timeout=30, check_same_thread=False, isolation_level=None
                 )
                 # Deleted vault rows are overwritten with zeros, not left in free pages.
-                self._conn.execute("PRAGMA secure_delete = ON")
-        return self._conn
+                conn.execute("PRAGMA secure_delete = ON")
+            self._local.conn = conn
+            with self._guard:
+                self._all.append(conn)
+        return conn
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.is_postgres else sql
 
     @contextmanager
-    def transaction(self, immediate: bool = False) -> Iterator[_Cursor]:
+    def transaction(self, immediate: bool = True) -> Iterator[_Cursor]:
         """One transaction on this connection, committed at the end or rolled back.
 
-        On SQLite ``immediate`` takes the database's write lock at BEGIN (so a
-        read-then-write step can't be overtaken); PostgreSQL callers lock explicitly.
+        On SQLite a writing transaction takes the database's write lock at BEGIN
+        (``immediate``): a deferred one that read first and then wrote would fail at once
+        with "database is locked" when another process holds the lock, instead of waiting.
+        Read-only transactions pass ``immediate=False``. PostgreSQL callers lock explicitly.
         """
         conn = self._connect()
         cursor = conn.cursor()
@@ -71,7 +83,8 @@ class SqlDatabase:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one statement in its own transaction and return its rows (if any)."""
-        with self.transaction() as cur:
+        reading = sql.lstrip()[:6].upper() == "SELECT"
+        with self.transaction(immediate=not reading) as cur:
             return cur.execute(sql, params)
 
     def compact(self, *tables: str) -> None:
@@ -88,9 +101,12 @@ class SqlDatabase:
                 conn.autocommit = False
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        """Close every thread's connection (call when no thread is using them)."""
+        with self._guard:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
 
 
 class _Cursor:
@@ -152,5 +168,9 @@ def reset_database(database: Database) -> None:
         return
     schema = f'"{database.schema}".' if database.schema else ""
     with psycopg.connect(database.psycopg_conninfo(), autocommit=True) as conn:
-        for table in ("gongshi_events", "gongshi_vault_documents", "gongshi_vault_subjects"):
+        for table in (
+            "gongshi_events", "gongshi_vault_documents", "gongshi_vault_subjects",
+            "gongshi_log_state", "gongshi_log_leaves", "gongshi_log_nodes",
+            "gongshi_log_checkpoints",
+        ):  # fmt: skip
             conn.execute(f"DROP TABLE IF EXISTS {schema}{table}")

@@ -16,8 +16,8 @@ from ledger.demo.ids import seeded_ids
 from ledger.demo.points import CADRES, load_points
 from ledger.demo.summary import other_summary
 from ledger.demo.supervision import bottom_tenth_cases, key_projects, wangjiang_inspection
-from ledger.ledger import Ledger
 from ledger.errors import LedgerError
+from ledger.ledger import Ledger
 from ledger.points.book import PointsBook
 from ledger.points.service import Points
 from ledger.supervision.case import SupervisionCase

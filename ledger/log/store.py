@@ -111,7 +111,7 @@ class LogStore:
 
     def integrate_step(self, batch: int = 2000) -> int:
         """One transaction: up to ``batch`` records after the log's position become leaves."""
-        with self.db.transaction(immediate=True) as cur:
+        with self.db.transaction() as cur:
             if self.db.is_postgres:
                 cur.execute("SELECT pg_advisory_xact_lock(?)", (LOCK_KEY,))
             size, position = cur.execute(

@@ -3,7 +3,6 @@ property tests: every proof verifies, any one-bit change fails."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 
 import pytest
@@ -11,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.log.tree import NodeId, TreeRangeError, consistency_proof, inclusion_proof, root
+from tests.support.rfc9162 import mth, path, subproof
 from verify.merkle import (
     EMPTY_ROOT,
     CompactRange,
@@ -19,39 +19,6 @@ from verify.merkle import (
     verify_consistency,
     verify_inclusion,
 )  # fmt: skip
-
-# --- the reference: RFC 9162 §2.1.1, §2.1.3.1, §2.1.4.1, literally ---------------------
-
-
-def mth(d: list[bytes]) -> bytes:
-    n = len(d)
-    if n == 0:
-        return hashlib.sha256(b"").digest()
-    if n == 1:
-        return hashlib.sha256(b"\x00" + d[0]).digest()
-    k = 1 << ((n - 1).bit_length() - 1)
-    return hashlib.sha256(b"\x01" + mth(d[:k]) + mth(d[k:])).digest()
-
-
-def path(m: int, d: list[bytes]) -> list[bytes]:
-    n = len(d)
-    if n == 1:
-        return []
-    k = 1 << ((n - 1).bit_length() - 1)
-    if m < k:
-        return [*path(m, d[:k]), mth(d[k:])]
-    return [*path(m - k, d[k:]), mth(d[:k])]
-
-
-def subproof(m: int, d: list[bytes], b: bool) -> list[bytes]:
-    n = len(d)
-    if m == n:
-        return [] if b else [mth(d)]
-    k = 1 << ((n - 1).bit_length() - 1)
-    if m <= k:
-        return [*subproof(m, d[:k], b), mth(d[k:])]
-    return [*subproof(m - k, d[k:], False), mth(d[:k])]
-
 
 # --- a node store built the way the log builds it ------------------------------------------
 

@@ -1,0 +1,204 @@
+"""The transparency log on SQLite and PostgreSQL: exactly-once integration, roots equal to the
+RFC reference over the records, checkpoints, proofs, the export bundle."""
+
+from __future__ import annotations
+
+import base64
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from ledger.check import iter_notifications
+from ledger.clock import SteppingClock
+from ledger.ledger import Ledger
+from ledger.log import tree
+from ledger.log.checkpoints import all_checkpoints, covering, latest, sign_checkpoint
+from ledger.log.export import ExportError, export_bundle
+from ledger.log.keys import LogKeyError, create_log_key, load_signer
+from ledger.log.store import LogIntegrityError
+from ledger.settings import Settings
+from tests.integration.helpers import INTAKE
+from tests.integration.store_access import rows, update
+from tests.support.rfc9162 import mth
+from verify.checkpoint import open_checkpoint
+from verify.merkle import leaf_hash, verify_consistency, verify_inclusion
+from verify.note import Signer, parse_vkey
+from verify.tlogproof import parse_tlog_proof
+
+ORIGIN = "gongshi.example/test"
+
+
+def _records(ledger: Ledger, n: int) -> None:
+    for i in range(n):
+        ledger.register_subject({"name": f"测试{i}"}, "worker", INTAKE)
+
+
+def _signer(settings: Settings) -> Signer:
+    create_log_key(settings.log_skey_path, settings.log_vkey_path, ORIGIN)
+    return load_signer(settings.log_skey_path, ORIGIN)
+
+
+def _leaf_data(ledger: Ledger) -> list[bytes]:
+    return [n.state[65:] for n in iter_notifications(ledger.app.recorder)]
+
+
+def test_every_record_becomes_the_next_leaf_exactly_once(ledger: Ledger) -> None:
+    _records(ledger, 25)
+    assert ledger.log.integrate(batch=7) == 25
+    assert ledger.log.integrate() == 0
+    _records(ledger, 6)
+    assert ledger.log.integrate(batch=4) == 6
+    state = ledger.log.state()
+    data = _leaf_data(ledger)
+    assert state.size == len(data) == 31
+    assert tree.root(31, ledger.log.fetch) == mth(data)
+    indexes = ledger.db.execute("SELECT idx, notification_id FROM gongshi_log_leaves ORDER BY idx")
+    assert [i for i, _ in indexes] == list(range(31))
+    ids = [n for _, n in indexes]
+    assert ids == sorted(ids) and len(set(ids)) == 31
+    assert state.position == ids[-1]
+
+
+def test_every_historic_root_equals_the_reference(ledger: Ledger) -> None:
+    _records(ledger, 20)
+    ledger.log.integrate(batch=3)
+    data = _leaf_data(ledger)
+    for size in range(21):
+        assert tree.root(size, ledger.log.fetch) == mth(data[:size])
+
+
+def test_tampered_record_is_never_integrated(ledger: Ledger, settings: Settings) -> None:
+    _records(ledger, 3)
+    nid, _, _, _, state = rows(settings.database)[1]
+    update(settings.database, nid, state=state.replace(b"worker", b"wOrker"))
+    with pytest.raises(LogIntegrityError, match="stored hash"):
+        ledger.log.integrate()
+    assert ledger.log.state().size == 0  # the whole step rolled back
+
+
+def test_checkpoints_signed_when_the_tree_grew_and_all_kept(
+    ledger: Ledger, settings: Settings, clock: SteppingClock
+) -> None:
+    signer = _signer(settings)
+    assert sign_checkpoint(ledger.log, signer, ORIGIN, clock) is None  # empty tree
+    _records(ledger, 5)
+    first = sign_checkpoint(ledger.log, signer, ORIGIN, clock)
+    assert first is not None and first.checkpoint.size == 5
+    assert sign_checkpoint(ledger.log, signer, ORIGIN, clock) is None  # no growth
+    _records(ledger, 4)
+    second = sign_checkpoint(ledger.log, signer, ORIGIN, clock)
+    assert second is not None and second.checkpoint.size == 9
+    assert [c.checkpoint.size for c in all_checkpoints(ledger.log)] == [5, 9]
+    assert latest(ledger.log) == second
+    assert covering(ledger.log, 4) == first and covering(ledger.log, 5) == second
+    vkey = parse_vkey(settings.log_vkey_path.read_text())
+    for signed in (first, second):
+        assert open_checkpoint(signed.note, ORIGIN, vkey) == signed.checkpoint
+    proof = tree.consistency_proof(5, 9, ledger.log.fetch)
+    verify_consistency(5, 9, proof, first.checkpoint.root, second.checkpoint.root)
+    assert second.checkpoint.root == mth(_leaf_data(ledger))
+
+
+def test_log_key_file_modes_and_origin(settings: Settings) -> None:
+    created, vkey = create_log_key(settings.log_skey_path, settings.log_vkey_path, ORIGIN)
+    assert created and vkey.startswith(ORIGIN + "+")
+    assert stat.S_IMODE(settings.log_skey_path.stat().st_mode) == 0o600
+    assert settings.log_vkey_path.read_text().strip() == vkey
+    assert create_log_key(settings.log_skey_path, settings.log_vkey_path, ORIGIN) == (False, vkey)
+    with pytest.raises(LogKeyError, match="origin"):
+        load_signer(settings.log_skey_path, "other.example/log")
+    with pytest.raises(LogKeyError, match="keys init"):
+        load_signer(settings.home / "nowhere.skey", ORIGIN)
+
+
+def test_export_bundle_is_enough_to_check_everything(
+    ledger: Ledger, settings: Settings, clock: SteppingClock, tmp_path: Path
+) -> None:
+    signer = _signer(settings)
+    vkey_text = settings.log_vkey_path.read_text()
+    with pytest.raises(ExportError, match="checkpoint"):
+        export_bundle(ledger.log, ledger.app.recorder, tmp_path / "none", vkey_text)
+    _records(ledger, 12)
+    sign_checkpoint(ledger.log, signer, ORIGIN, clock)
+    _records(ledger, 5)
+    sign_checkpoint(ledger.log, signer, ORIGIN, clock)
+    _records(ledger, 2)  # integrated later, not yet checkpointed: not in the bundle
+    out = tmp_path / "bundle"
+    summary = export_bundle(ledger.log, ledger.app.recorder, out, vkey_text)
+    assert (summary.size, summary.checkpoints) == (17, 2)
+
+    # What an outsider does, with the bundle and docs/FORMAT.md only:
+    lines = (out / "records.jsonl").read_bytes().split(b"\n")
+    assert lines[-1] == b"" and len(lines) == 18
+    vkey = parse_vkey((out / "keys" / "log.vkey").read_text())
+    checkpoint = open_checkpoint((out / "checkpoint").read_text(), ORIGIN, vkey)
+    assert (checkpoint.size, checkpoint.root) == (17, mth(lines[:-1]))
+    old = open_checkpoint((out / "checkpoints" / "12").read_text(), ORIGIN, vkey)
+    assert old.root == mth(lines[:12])
+    manifest = json.loads((out / "MANIFEST.json").read_text())
+    assert manifest["tree_size"] == 17 and base64.b64decode(manifest["root"]) == checkpoint.root
+    with pytest.raises(ExportError, match="not empty"):
+        export_bundle(ledger.log, ledger.app.recorder, out, vkey_text)
+
+
+def test_record_proof_verifies_offline(
+    ledger: Ledger, settings: Settings, clock: SteppingClock
+) -> None:
+    signer = _signer(settings)
+    _records(ledger, 11)
+    signed = sign_checkpoint(ledger.log, signer, ORIGIN, clock)
+    assert signed is not None
+    stream = rows(settings.database)[6][1]
+    index = ledger.log.leaf_of(stream, 1)
+    assert index == 6
+    from verify.tlogproof import TlogProof
+
+    text = TlogProof(
+        index, tuple(tree.inclusion_proof(6, 11, ledger.log.fetch)), signed.note
+    ).text()
+    parsed = parse_tlog_proof(text)
+    checkpoint = open_checkpoint(parsed.checkpoint, ORIGIN, signer.verifier)
+    record = _leaf_data(ledger)[6]
+    verify_inclusion(
+        parsed.index, checkpoint.size, leaf_hash(record), parsed.proof, checkpoint.root
+    )
+
+
+def test_follower_puts_acknowledged_records_in_the_log_within_a_second(ledger: Ledger) -> None:
+    import time
+
+    from ledger.log.follower import LogFollower
+
+    follower = LogFollower(ledger.log, interval=0.1).start()
+    try:
+        subject = ledger.register_subject({"name": "及时"}, "worker", INTAKE)
+        acknowledged = time.monotonic()
+        while ledger.log.leaf_of(str(subject), 1) is None:
+            assert time.monotonic() - acknowledged < 1.0, "not in the log within 1 s"
+            time.sleep(0.01)
+    finally:
+        follower.stop()
+    assert follower.error is None
+
+
+def test_audit_names_a_record_rewritten_after_integration(
+    ledger: Ledger, settings: Settings, clock: SteppingClock
+) -> None:
+    import hashlib
+
+    from ledger.log.audit import audit_log
+
+    signer = _signer(settings)
+    _records(ledger, 6)
+    sign_checkpoint(ledger.log, signer, ORIGIN, clock)
+    assert audit_log(ledger.log, ledger.app.recorder) == []
+    nid, _, _, _, state = rows(settings.database)[-1]  # the last record of its stream
+    record = state[65:].replace(b'"kind":"worker"', b'"kind":"donor"')
+    update(
+        settings.database, nid, state=hashlib.sha256(record).hexdigest().encode() + b"\n" + record
+    )
+    problems = audit_log(ledger.log, ledger.app.recorder)
+    assert any(p.startswith("checkpoint 6: signed root") for p in problems)
+    assert any(p.startswith("log root") for p in problems)
