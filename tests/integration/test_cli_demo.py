@@ -91,3 +91,55 @@ def test_followups_and_erase_commands(sqlite_database: Database, tmp_path: Path)
     assert rows(sqlite_database)[-1][3] == "subject.Erased"
     check = _gongshi(["check"], env)
     assert check.returncode == 0 and check.stdout.startswith("OK: ")
+    _log_commands(env, tmp_path)
+
+
+def _log_commands(env: dict[str, str], tmp_path: Path) -> None:
+    """checkpoint, proof and export on the demo; the RFC reference recomputes the root."""
+    import base64
+    import json
+
+    from tests.support.rfc9162 import mth
+    from verify.checkpoint import open_checkpoint
+    from verify.merkle import leaf_hash, verify_consistency, verify_inclusion
+    from verify.note import parse_vkey
+    from verify.tlogproof import parse_tlog_proof
+
+    signed = _gongshi(["checkpoint"], env)  # the erasure grew the tree
+    assert signed.returncode == 0 and signed.stdout.startswith("gongshi.example/anqing\n")
+    again = _gongshi(["checkpoint"], env)
+    assert "tree did not grow" in again.stdout
+    bundle = tmp_path / "bundle"
+    exported = _gongshi(["export", str(bundle)], env)
+    assert exported.returncode == 0, exported.stderr
+    lines = (bundle / "records.jsonl").read_bytes().split(b"\n")[:-1]
+    vkey = parse_vkey((bundle / "keys" / "log.vkey").read_text())
+    checkpoint = open_checkpoint(
+        (bundle / "checkpoint").read_text(), "gongshi.example/anqing", vkey
+    )
+    assert checkpoint.size == len(lines) and checkpoint.root == mth(lines)
+
+    b64 = base64.b64decode
+    inclusion = json.loads(_gongshi(["proof", "inclusion", "1234"], env).stdout)
+    assert inclusion["tree_size"] == checkpoint.size
+    assert b64(inclusion["leaf_hash"]) == leaf_hash(lines[1234])
+    verify_inclusion(1234, checkpoint.size, leaf_hash(lines[1234]),
+                     [b64(h) for h in inclusion["proof"]], checkpoint.root)  # fmt: skip
+    older = sorted(int(p.name) for p in (bundle / "checkpoints").iterdir())[0]
+    consistency = json.loads(
+        _gongshi(["proof", "consistency", str(older), str(len(lines))], env).stdout
+    )
+    verify_consistency(older, len(lines), [b64(h) for h in consistency["proof"]],
+                       b64(consistency["old_root"]), checkpoint.root)  # fmt: skip
+    record = json.loads(lines[4321])
+    text = _gongshi(["proof", "record", record["stream"], str(record["version"])], env).stdout
+    proof = parse_tlog_proof(text)
+    signed_cp = open_checkpoint(proof.checkpoint, "gongshi.example/anqing", vkey)
+    verify_inclusion(
+        proof.index, signed_cp.size, leaf_hash(lines[4321]), proof.proof, signed_cp.root
+    )
+    for bad in (["proof", "inclusion", str(len(lines))], ["proof", "consistency", "5", "4"],
+                ["proof", "consistency", "0", "4"], ["proof", "inclusion", "0", "--size", "0"],
+                ["proof", "record", record["stream"], "999"]):  # fmt: skip
+        refused = _gongshi(bad, env)
+        assert refused.returncode == 2 and refused.stderr.startswith("gongshi: "), bad
