@@ -71,10 +71,15 @@ class Ledger:
             raise
         return subject_id
 
-    def require_subject(self, subject_id: UUID) -> Subject:
+    def require_subject(self, subject_id: UUID, kind: str | None = None) -> Subject:
+        """The registered, not erased subject (of ``kind`` if given); NotFound if unknown."""
         subject = self.app.get(Subject, subject_id)
         if subject.erased:
             raise RuleViolation("subject.erased", f"subject {subject_id} was erased")
+        if kind is not None and subject.kind != kind:
+            raise RuleViolation(
+                "subject.kind", f"subject {subject_id} is a {subject.kind}, expected a {kind}"
+            )
         return subject
 
     def erase_subject(self, subject_id: UUID, reason: str, actor: Actor) -> None:

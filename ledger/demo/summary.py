@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ledger.demo.supervision import DEMO_TODAY
 from ledger.ledger import Ledger
 from ledger.points.config import format_points
 from ledger.points.evaluation import EvaluationForm
 from ledger.points.ranking import bottom_share
 from ledger.points.service import Points
-from ledger.supervision.case import Reason, Stage, SupervisionCase
+from ledger.supervision.case import Reason, Stage, SupervisionCase, TargetKind
 from ledger.supervision.inspection import Inspection, Outcome
 from ledger.supervision.project import KeyProject
 
 
 def other_summary(ledger: Ledger) -> list[str]:
+    """Lines on the points year, the supervision cases, the projects and the inspection."""
     app = ledger.app
     points = Points(ledger)
     books = points.books()
@@ -23,14 +25,13 @@ def other_summary(ledger: Ledger) -> list[str]:
     at_cap = sum(1 for b in books if b.bonus_remaining_tenths == 0)
     corrections = sum(len(b.corrected) for b in books)
     forms = len(app.streams_of(EvaluationForm.Opened.TOPIC))
+    share = scheme.bottom_share_percent
     bottom = {
-        c: len(bottom_share({b.cadre: b.total_tenths for b in books if b.category == c}))
+        c: len(bottom_share({b.cadre: b.total_tenths for b in books if b.category == c}, share))
         for c in sorted(categories)
     }
     grades = Counter(b.grade for b in books)
     cases = [app.get(SupervisionCase, c) for c in app.streams_of(SupervisionCase.Opened.TOPIC)]
-    from ledger.demo.supervision import DEMO_TODAY
-
     ranking = [c for c in cases if c.reason == Reason.BOTTOM_RANKING]
     projects = [app.get(KeyProject, p) for p in app.streams_of(KeyProject.Registered.TOPIC)]
     inspections = [app.get(Inspection, i) for i in app.streams_of(Inspection.Opened.TOPIC)]
@@ -51,7 +52,11 @@ def other_summary(ledger: Ledger) -> list[str]:
     ]
     for inspection in inspections:
         outcomes = inspection.outcome_counts()
-        talks = sum(1 for c in cases if c.reason == Reason.INSPECTION and c.actions)
+        talks = sum(
+            1
+            for c in cases
+            if c.reason == Reason.INSPECTION and c.target_kind == TargetKind.UNIT_HEAD and c.actions
+        )
         lines.append(
             f"Wangjiang inspection (望江县政治素质考察): {len(inspection.examined)} cadres examined"
             f" across {len(inspection.branches)} party branches;"

@@ -9,7 +9,7 @@ Deductions are recorded as positive amounts and subtracted; totals may go negati
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid5
 
@@ -35,6 +35,8 @@ class PointsBook(LedgerAggregate):
         township: str
         village: str
         category: str
+        year: int
+        weights: dict[int, int]  # +1 original, -1 reversal, +1 reversal of a reversal
         responsibilities: dict[str, int]
         entries: dict[int, tuple[str, int, int]]  # entry -> (component, quarter, amount)
         corrected: set[int]
@@ -70,7 +72,10 @@ class PointsBook(LedgerAggregate):
         actor.require(*SCORE_ROLES)
         scheme.require_category(category)
         if not township.strip() or not village.strip():
-            raise RuleViolation("points.unit", "a cadre belongs to a township and a village")
+            raise RuleViolation(
+                "points.unit",
+                f"a cadre belongs to a township and a village, got {township!r}, {village!r}",
+            )
         book = cls._start(
             cls.Opened,
             id=book_id(scheme.id, cadre),
@@ -81,6 +86,7 @@ class PointsBook(LedgerAggregate):
             township=township,
             village=village,
             category=category,
+            year=scheme.year,
             bonus_cap_tenths=scheme.bonus_cap_tenths,
         )
         return book
@@ -91,7 +97,11 @@ class PointsBook(LedgerAggregate):
         """The village committee gives the cadre responsibility for a task of the plan."""
         actor.require(Role.VILLAGE_COMMITTEE)
         if plan.township != self.township or plan.scheme != self.scheme:
-            raise RuleViolation("points.task", "the plan is not this cadre's township plan")
+            raise RuleViolation(
+                "points.task",
+                f"the {plan.township} plan is not the plan of this cadre's township "
+                f"{self.township}",
+            )
         available = plan.task_points(task)
         if task in self.responsibilities:
             raise RuleViolation(
@@ -123,15 +133,21 @@ class PointsBook(LedgerAggregate):
         moment: datetime,
         form: str | None = None,
     ) -> int:
-        """Record a score entry; returns its entry number."""
+        """Record a score entry; returns its entry number.
+
+        A work entry that names a task names one allocated to this cadre; a quarter has at
+        most one standing evaluation entry (correct it before entering another).
+        """
         actor.require(*SCORE_ROLES)
+        self._require_season(moment)
         component = Component(component)
         if quarter not in (1, 2, 3, 4):
             raise RuleViolation("points.quarter", f"quarter {quarter} not in 1..4")
         minimum = 0 if form is not None else 1  # a peer evaluation may honestly come to 0
         if type(points_tenths) is not int or points_tenths < minimum:
             raise RuleViolation(
-                "points.amount", "an entry is a positive number of tenths (deductions too)"
+                "points.amount",
+                f"an entry is a positive number of tenths (deductions too), got {points_tenths!r}",
             )
         if not reason.strip():
             raise RuleViolation("points.reason", "a score entry names its reason")
@@ -139,8 +155,14 @@ class PointsBook(LedgerAggregate):
             if plan is None:
                 raise RuleViolation("points.task", f"task {task} needs the township plan")
             plan.task_points(task)
+            if component is Component.WORK and task not in self.responsibilities:
+                raise RuleViolation(
+                    "points.task", f"task {task} is not among this cadre's responsibilities"
+                )
         if component is Component.BONUS:
             self._check_bonus(points_tenths)
+        if component is Component.EVALUATION:
+            self._check_one_evaluation(quarter)
         entry = len(self.entries) + 1
         self._append(
             self.ScoreEntered,
@@ -160,6 +182,7 @@ class PointsBook(LedgerAggregate):
     def correct(self, entry: int, reason: str, actor: Actor, moment: datetime) -> int:
         """Reverse ``entry`` with a new entry of the opposite amount; returns its number."""
         actor.require(*SCORE_ROLES)
+        self._require_season(moment)
         if entry not in self.entries:
             raise RuleViolation("points.correction", f"entry {entry} does not exist in this book")
         if entry in self.corrected:
@@ -169,6 +192,8 @@ class PointsBook(LedgerAggregate):
         component, quarter, amount = self.entries[entry]
         if component == Component.BONUS.value and -amount > 0:
             self._check_bonus(-amount)
+        if component == Component.EVALUATION.value and self.weights[entry] < 0:
+            self._check_one_evaluation(quarter)  # reinstating an evaluation entry
         new_entry = len(self.entries) + 1
         self._append(
             self.ScoreEntered,
@@ -185,6 +210,28 @@ class PointsBook(LedgerAggregate):
         )
         return new_entry
 
+    def _require_season(self, moment: datetime) -> None:
+        """Entries belong to the scheme year; late Q4 entries and corrections may follow
+        until the end of the next year's first quarter."""
+        if not self.year <= moment.year or moment.date() > date(self.year + 1, 3, 31):
+            raise RuleViolation(
+                "points.season",
+                f"the {self.year} book takes entries from {self.year} to "
+                f"{self.year + 1}-03-31, not on {moment.date()}",
+            )
+
+    def _check_one_evaluation(self, quarter: int) -> None:
+        standing = sum(
+            self.weights[e]
+            for e, (component, q, _) in self.entries.items()
+            if component == Component.EVALUATION.value and q == quarter
+        )
+        if standing > 0:
+            raise RuleViolation(
+                "points.evaluation_once",
+                f"Q{quarter} already has an evaluation entry; correct it before entering another",
+            )
+
     def _check_bonus(self, points_tenths: int) -> None:
         if points_tenths > self.bonus_remaining_tenths:
             raise RuleViolation(
@@ -199,11 +246,14 @@ class PointsBook(LedgerAggregate):
     ) -> None:
         """Record the annual grade and the pay adjusted by the scheme's percentage."""
         actor.require(Role.TOWNSHIP_PARTY_COMMITTEE)
+        self._require_season(moment)
         grade = Grade(grade)
         if self.grade:
             raise RuleViolation("points.grade_set", f"this year's grade is already {self.grade}")
         if type(base_pay_fen) is not int or base_pay_fen < 0:
-            raise RuleViolation("points.pay", "base pay is a non-negative integer of fen")
+            raise RuleViolation(
+                "points.pay", f"base pay is a non-negative integer of fen, got {base_pay_fen!r}"
+            )
         percent = scheme.pay_percent[grade.value]
         self._append(
             self.Appraised,
@@ -224,6 +274,7 @@ class PointsBook(LedgerAggregate):
         township: str
         village: str
         category: str
+        year: int
         bonus_cap_tenths: int
 
         def assign(self, aggregate: Any) -> None:
@@ -232,6 +283,8 @@ class PointsBook(LedgerAggregate):
             aggregate.township = self.township
             aggregate.village = self.village
             aggregate.category = self.category
+            aggregate.year = self.year
+            aggregate.weights = {}
             aggregate._bonus_cap = self.bonus_cap_tenths
             aggregate.responsibilities = {}
             aggregate.entries = {}
@@ -262,6 +315,8 @@ class PointsBook(LedgerAggregate):
 
         def assign(self, aggregate: Any) -> None:
             aggregate.entries[self.entry] = (self.component, self.quarter, self.points_tenths)
+            weight = 1 if self.corrects is None else -aggregate.weights[self.corrects]
+            aggregate.weights[self.entry] = weight
             if self.corrects is not None:
                 aggregate.corrected.add(self.corrects)
             aggregate.component_totals[self.component] += self.points_tenths

@@ -49,7 +49,7 @@ def format_points(tenths: int) -> str:
 def divide_half_up(numerator: int, denominator: int) -> int:
     """numerator / denominator rounded half away from zero, exactly (requires denominator > 0)."""
     if denominator <= 0:
-        raise ValueError("denominator must be positive")
+        raise ValueError(f"denominator {denominator} must be positive")
     quotient, remainder = divmod(abs(numerator), denominator)
     if 2 * remainder >= denominator:
         quotient += 1
@@ -90,14 +90,19 @@ class SchemeConfig:
     bonus_cap_tenths: int = 50
     pay_percent: dict[str, int] = field(default_factory=_default_pay_percent)
     bottom_share_percent: int = 10
+    evaluation_form_percent: int = 5  # a form's 0-100 mean -> evaluation points (85.0 -> 4.3)
 
     def __post_init__(self) -> None:
-        if not self.categories or len({c.code for c in self.categories}) != len(self.categories):
-            raise ValueError("categories must be non-empty and unique")
+        codes = [c.code for c in self.categories]
+        if not codes or len(set(codes)) != len(codes):
+            raise ValueError(f"categories must be non-empty and unique, got {codes}")
         if self.bonus_cap_tenths < 0:
-            raise ValueError("bonus cap must not be negative")
+            raise ValueError(f"bonus cap {self.bonus_cap_tenths} must not be negative")
         if set(self.pay_percent) != {g.value for g in Grade}:
-            raise ValueError("pay_percent needs one percentage per grade")
+            raise ValueError(f"pay_percent needs one percentage per grade, got {self.pay_percent}")
+        for name in ("bottom_share_percent", "evaluation_form_percent"):
+            if not 0 < getattr(self, name) <= 100:
+                raise ValueError(f"{name} {getattr(self, name)} must be in 1..100")
 
 
 def adjusted_pay(base_fen: int, percent: int) -> int:

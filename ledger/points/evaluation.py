@@ -113,6 +113,8 @@ class EvaluationForm(LedgerAggregate):
         return overall
 
     def record_fed(self, book_entry: int, actor: Actor, moment: datetime) -> None:
+        """Record which book entry the closed form fed (once)."""
+        actor.require(*FORM_ROLES)
         if not self.closed:
             raise RuleViolation("points.form_open", "close the form before it feeds a score")
         if self.fed_entry:

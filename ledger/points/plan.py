@@ -19,6 +19,7 @@ TASK_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
 def plan_id(scheme: UUID, township: str) -> UUID:
+    """The deterministic stream id of a township's plan in a scheme."""
     return uuid5(scheme, f"plan/{township}")
 
 
@@ -34,6 +35,7 @@ def _check_task(task: str, title: str, points_tenths: int) -> None:
 class TaskPlan(LedgerAggregate):
     if TYPE_CHECKING:
         scheme: str
+        year: int
         township: str
         tasks: dict[str, int]
         titles: dict[str, str]
@@ -76,6 +78,7 @@ class TaskPlan(LedgerAggregate):
             actor=actor,
             moment=moment,
             scheme=str(scheme),
+            year=scheme_year,
             township=township,
             tasks=[{"task": t, "title": title, "points_tenths": p} for t, title, p in tasks],
         )
@@ -83,8 +86,16 @@ class TaskPlan(LedgerAggregate):
     def amend(
         self, task: str, title: str, points_tenths: int, reason: str, actor: Actor, moment: datetime
     ) -> None:
-        """Add a task or change its title and value; the reason is recorded."""
+        """Add a task or change its title and value within the scheme year, with a reason.
+
+        Lowering a task's value does not change responsibilities already allocated.
+        """
         actor.require(Role.TOWNSHIP_PARTY_COMMITTEE)
+        if moment.year != self.year:
+            raise RuleViolation(
+                "points.plan_timing",
+                f"the {self.year} plan is amended in {self.year}, not on {moment.date()}",
+            )
         _check_task(task, title, points_tenths)
         if not reason.strip():
             raise RuleViolation("points.reason", "an amendment needs a reason")
@@ -101,11 +112,13 @@ class TaskPlan(LedgerAggregate):
     class Set(LedgerAggregate.Created):
         TOPIC = "points.TaskPlanSet"
         scheme: str
+        year: int
         township: str
         tasks: list[dict[str, Any]]
 
         def assign(self, aggregate: Any) -> None:
             aggregate.scheme = self.scheme
+            aggregate.year = self.year
             aggregate.township = self.township
             aggregate.tasks = {t["task"]: t["points_tenths"] for t in self.tasks}
             aggregate.titles = {t["task"]: t["title"] for t in self.tasks}

@@ -16,6 +16,7 @@ SCHEME_ROLES = (Role.TOWNSHIP_PARTY_COMMITTEE,)
 
 
 def scheme_id(county: str, year: int, staff: str) -> UUID:
+    """The deterministic stream id of a scheme (UUID v5, docs/FORMAT.md §4)."""
     return uuid5(POINTS_NAMESPACE, f"{county}/{year}/{staff}")
 
 
@@ -37,12 +38,9 @@ class Scheme(LedgerAggregate):
             )
 
     @classmethod
-    def open(
-        cls, config: SchemeConfig, actor: Actor, moment: datetime, evaluation_form_percent: int = 10
-    ) -> Scheme:
+    def open(cls, config: SchemeConfig, actor: Actor, moment: datetime) -> Scheme:
+        """Open the scheme of ``config`` (role township party committee)."""
         actor.require(*SCHEME_ROLES)
-        if not 0 < evaluation_form_percent <= 100:
-            raise RuleViolation("points.scheme", "evaluation_form_percent must be in 1..100")
         return cls._start(
             cls.Opened,
             id=scheme_id(config.county, config.year, config.staff),
@@ -55,7 +53,7 @@ class Scheme(LedgerAggregate):
             bonus_cap_tenths=config.bonus_cap_tenths,
             pay_percent=dict(config.pay_percent),
             bottom_share_percent=config.bottom_share_percent,
-            evaluation_form_percent=evaluation_form_percent,
+            evaluation_form_percent=config.evaluation_form_percent,
         )
 
     class Opened(LedgerAggregate.Created):

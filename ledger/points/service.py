@@ -43,33 +43,45 @@ class Points:
         books = (self.book(b) for b in self._app.streams_of(PointsBook.Opened.TOPIC))
         return [b for b in books if b.scheme == str(self.scheme_id)]
 
-    def open_scheme(self, actor: Actor, evaluation_form_percent: int = 10) -> UUID:
-        if self._app.exists(self.scheme_id):
-            raise RuleViolation("points.scheme_open", "this scheme is already open")
-        scheme = Scheme.open(self.config, actor, self.ledger.clock(), evaluation_form_percent)
-        self._app.save(scheme)
-        return scheme.id
+    def open_scheme(self, actor: Actor) -> UUID:
+        """Open this service's scheme, once."""
+
+        def attempt() -> UUID:
+            if self._app.exists(self.scheme_id):
+                raise RuleViolation("points.scheme_open", "this scheme is already open")
+            scheme = Scheme.open(self.config, actor, self.ledger.clock())
+            self._app.save(scheme)
+            return scheme.id
+
+        return retry_on_conflict(attempt)
 
     def set_plan(self, township: str, tasks: list[tuple[str, str, int]], actor: Actor) -> UUID:
+        """Set a township's task plan for the scheme year (once, in Q1)."""
         scheme = self.scheme()
-        if self._app.exists(plan_id(scheme.id, township)):
-            raise RuleViolation(
-                "points.plan_set", f"the {township} plan is set; change it by amendment"
+
+        def attempt() -> UUID:
+            if self._app.exists(plan_id(scheme.id, township)):
+                raise RuleViolation(
+                    "points.plan_set", f"the {township} plan is set; change it by amendment"
+                )
+            plan = TaskPlan.set(
+                scheme=scheme.id,
+                scheme_year=scheme.year,
+                township=township,
+                tasks=tasks,
+                actor=actor,
+                moment=self.ledger.clock(),
             )
-        plan = TaskPlan.set(
-            scheme=scheme.id,
-            scheme_year=scheme.year,
-            township=township,
-            tasks=tasks,
-            actor=actor,
-            moment=self.ledger.clock(),
-        )
-        self._app.save(plan)
-        return plan.id
+            self._app.save(plan)
+            return plan.id
+
+        return retry_on_conflict(attempt)
 
     def amend_plan(
         self, township: str, task: str, title: str, points_tenths: int, reason: str, actor: Actor
     ) -> None:
+        """Add or change a task of a set plan, with the reason (within the scheme year)."""
+
         def attempt() -> None:
             plan = self.plan(township)
             plan.amend(task, title, points_tenths, reason, actor, self.ledger.clock())
@@ -80,21 +92,26 @@ class Points:
     def open_book(
         self, cadre: UUID, township: str, village: str, category: str, actor: Actor
     ) -> UUID:
+        """Open the scheme year's points book of a registered cadre (subject kind ``cadre``)."""
         scheme = self.scheme()
-        self.ledger.require_subject(cadre)
-        if self._app.exists(book_id(scheme.id, cadre)):
-            raise RuleViolation("points.book_open", f"cadre {cadre} already has a book")
-        book = PointsBook.open(
-            scheme=scheme,
-            cadre=cadre,
-            township=township,
-            village=village,
-            category=category,
-            actor=actor,
-            moment=self.ledger.clock(),
-        )
-        self._app.save(book)
-        return book.id
+        self.ledger.require_subject(cadre, kind="cadre")
+
+        def attempt() -> UUID:
+            if self._app.exists(book_id(scheme.id, cadre)):
+                raise RuleViolation("points.book_open", f"cadre {cadre} already has a book")
+            book = PointsBook.open(
+                scheme=scheme,
+                cadre=cadre,
+                township=township,
+                village=village,
+                category=category,
+                actor=actor,
+                moment=self.ledger.clock(),
+            )
+            self._app.save(book)
+            return book.id
+
+        return retry_on_conflict(attempt)
 
     def _update_book(self, book: UUID, change: Any) -> Any:
         def attempt() -> Any:

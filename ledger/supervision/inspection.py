@@ -16,6 +16,8 @@ from ledger.actor import Actor, Role
 from ledger.chained import LedgerAggregate
 from ledger.errors import RuleViolation
 
+INSPECTION_ROLES = (Role.SUPERVISION, Role.TOWNSHIP_PARTY_COMMITTEE)
+
 
 class Outcome(StrEnum):
     NO_FINDING = "no_finding"
@@ -46,13 +48,13 @@ class Inspection(LedgerAggregate):
         actor: Actor,
         moment: datetime,
     ) -> Inspection:
-        actor.require(Role.SUPERVISION)
+        actor.require(*INSPECTION_ROLES)
         if not name.strip() or not county.strip():
             raise RuleViolation("inspection.name", "an inspection has a name and a county")
         return cls._start(cls.Opened, id=id, actor=actor, moment=moment, name=name, county=county)
 
     def visit(self, branch: str, actor: Actor, moment: datetime) -> None:
-        actor.require(Role.SUPERVISION)
+        actor.require(*INSPECTION_ROLES)
         if not branch.strip():
             raise RuleViolation("inspection.branch", "name the party branch")
         if branch in self.branches:
@@ -69,7 +71,7 @@ class Inspection(LedgerAggregate):
         actor: Actor,
         moment: datetime,
     ) -> None:
-        actor.require(Role.SUPERVISION)
+        actor.require(*INSPECTION_ROLES)
         outcome = Outcome(outcome)
         if branch not in self.branches:
             raise RuleViolation("inspection.branch", f"branch {branch} has not been visited")

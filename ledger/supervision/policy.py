@@ -22,7 +22,11 @@ LISTING_DAYS = 15
 
 
 def escalate_overdue_items(
-    app: LedgerApp, clock: Clock, new_id: Callable[[], UUID], today: date
+    app: LedgerApp,
+    clock: Clock,
+    new_id: Callable[[], UUID],
+    today: date,
+    actor: Actor = POLICY_ACTOR,
 ) -> list[UUID]:
     """Open a listed supervision case for each overdue, unescalated item; return the cases."""
     opened: list[UUID] = []
@@ -43,16 +47,16 @@ def escalate_overdue_items(
                 detail=f"{project.name}: item {item} due {project.items[item]} not done",
                 trigger=OVERDUE_RULE,
                 source=f"{project_id}/{item}",
-                actor=POLICY_ACTOR,
+                actor=actor,
                 moment=moment,
             )
             case.list_case(
                 max(today, moment.date()) + timedelta(days=LISTING_DAYS),
                 f"挂牌督办：{project.name} 逾期事项 {item}",
-                POLICY_ACTOR,
+                actor,
                 moment,
             )
-            project.record_escalation(item, case.id, POLICY_ACTOR, moment)
+            project.record_escalation(item, case.id, actor, moment)
             app.save(project, case)
             return case.id
 

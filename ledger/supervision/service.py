@@ -8,10 +8,12 @@ from uuid import UUID
 
 from ledger.actor import Actor
 from ledger.app import LedgerApp, retry_on_conflict
+from ledger.enums import parse_enum
+from ledger.errors import RuleViolation
 from ledger.ledger import Ledger
 from ledger.supervision.case import Reason, SupervisionCase, TargetKind
 from ledger.supervision.inspection import Inspection, Outcome
-from ledger.supervision.policy import escalate_overdue_items
+from ledger.supervision.policy import POLICY_ACTOR, escalate_overdue_items
 from ledger.supervision.project import KeyProject
 
 
@@ -27,10 +29,26 @@ class Supervision:
         return self._app.get(SupervisionCase, case_id)
 
     def open_case(
-        self, *, target_kind: TargetKind, target: str, reason: Reason, detail: str, actor: Actor
+        self,
+        *,
+        target_kind: TargetKind | str,
+        target: str,
+        reason: Reason | str,
+        detail: str,
+        actor: Actor,
     ) -> UUID:
-        if TargetKind(target_kind) is not TargetKind.UNIT:
-            self.ledger.require_subject(UUID(target))
+        """Open a case against a cadre or a unit head (registered subjects of that kind)."""
+        target_kind = parse_enum(TargetKind, target_kind, "supervision.target")
+        reason = parse_enum(Reason, reason, "supervision.reason")
+        if target_kind is not TargetKind.UNIT:
+            try:
+                subject = UUID(target)
+            except ValueError:
+                raise RuleViolation(
+                    "supervision.target",
+                    f"a {target_kind.value} is named by subject id, not {target!r}",
+                ) from None
+            self.ledger.require_subject(subject, kind=target_kind.value)
         case = SupervisionCase.open(
             id=self.ledger.new_id(),
             target_kind=target_kind,
@@ -155,5 +173,8 @@ class Supervision:
 
         retry_on_conflict(attempt)
 
-    def escalate_overdue_items(self, today: date) -> list[UUID]:
-        return escalate_overdue_items(self._app, self.ledger.clock, self.ledger.new_id, today)
+    def escalate_overdue_items(self, today: date, actor: Actor = POLICY_ACTOR) -> list[UUID]:
+        """Run the overdue-project policy as ``actor`` (default: the policy's own account)."""
+        return escalate_overdue_items(
+            self._app, self.ledger.clock, self.ledger.new_id, today, actor
+        )

@@ -164,6 +164,7 @@ def test_deductions_uncapped_and_totals_may_go_negative(ledger: Ledger, points: 
 
 def test_correction_is_a_new_reversing_entry(ledger: Ledger, points: Points) -> None:
     book = cadre_book(points)
+    points.allocate(book, "industry", 80, VILLAGE)
     first = _enter(points, book, Component.WORK, 80, task="industry")
     fix = points.correct(book, first, "录入错误", TOWNSHIP)
     state = points.book(book)
@@ -242,7 +243,7 @@ def test_form_rules_and_result(ledger: Ledger, points: Points) -> None:
     entry = points.feed_form(form, TOWNSHIP)
     rejected(ledger, "points.form_fed", lambda: points.feed_form(form, TOWNSHIP))
     state = points.book(book)
-    assert state.entries[entry] == ("evaluation", 4, 84)  # 83.9 x 10% = 8.39 -> 8.4
+    assert state.entries[entry] == ("evaluation", 4, 42)  # 83.9 x 5% = 4.195 -> 4.2
     assert points.form(form).fed_entry == entry
 
 

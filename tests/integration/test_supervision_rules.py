@@ -10,6 +10,7 @@ import pytest
 from ledger.actor import Actor, Role
 from ledger.clock import SteppingClock
 from ledger.ledger import Ledger
+from ledger.settings import Settings
 from ledger.supervision.case import Reason, Stage, TargetKind
 from ledger.supervision.inspection import Outcome
 from ledger.supervision.project import OVERDUE_RULE
@@ -129,7 +130,8 @@ def test_overdue_at_the_deadline_boundary(
 
 
 def test_inspection_rules(ledger: Ledger, sup: Supervision) -> None:
-    rejected(ledger, "role", lambda: sup.open_inspection("考察", "wangjiang", TPC))
+    rejected(ledger, "role", lambda: sup.open_inspection("考察", "wangjiang", FINANCE))
+    rejected(ledger, "inspection.name", lambda: sup.open_inspection(" ", "wangjiang", SUP))
     inspection = sup.open_inspection("政治素质考察", "wangjiang", SUP)
     sup.visit(inspection, ["第001党支部", "第002党支部"], SUP)
     rejected(
@@ -207,3 +209,74 @@ def test_done_items_are_never_escalated(ledger: Ledger, sup: Supervision) -> Non
     sup.report_progress(project, "m01", True, "完成", TPC)
     sup.report_progress(project, "m02", True, "完成", TPC)
     assert sup.escalate_overdue_items(date(2024, 12, 31)) == []
+
+
+def test_case_targets_must_be_subjects_of_the_right_kind(ledger: Ledger, sup: Supervision) -> None:
+    worker = ledger.register_subject({"name": "骑手"}, "worker", SUP)
+    for kind in (TargetKind.CADRE, TargetKind.UNIT_HEAD):
+        rejected(
+            ledger,
+            "subject.kind",
+            lambda k=kind: sup.open_case(  # type: ignore[misc]
+                target_kind=k, target=str(worker), reason=Reason.COMPLAINT, detail="d", actor=SUP
+            ),
+        )
+        rejected(
+            ledger,
+            "supervision.target",
+            lambda k=kind: sup.open_case(  # type: ignore[misc]
+                target_kind=k, target="张三", reason=Reason.COMPLAINT, detail="d", actor=SUP
+            ),
+        )
+    rejected(ledger, "supervision.reason", lambda: sup.open_case(
+        target_kind="unit", target="某局", reason="gossip", detail="d", actor=SUP))  # fmt: skip
+
+
+def test_guidance_and_rectification_need_their_details(ledger: Ledger, sup: Supervision) -> None:
+    case = _case(sup)
+    rejected(ledger, "supervision.instructor", lambda: sup.guide(case, " ", "指导", SUP))
+    sup.talk(case, "约谈", SUP)
+    rejected(ledger, "supervision.rectification", lambda: sup.report_rectification(case, " ", SUP))
+
+
+def test_project_registration_and_progress_details(ledger: Ledger, sup: Supervision) -> None:
+    items = [("m01", "1月", date(2024, 1, 31))]
+    rejected(ledger, "keyproject.name", lambda: sup.register_project(
+        name=" ", owner_unit="u", year=2024, items=items, actor=TPC))  # fmt: skip
+    rejected(ledger, "keyproject.items", lambda: sup.register_project(
+        name="p", owner_unit="u", year=2024, items=items * 2, actor=TPC))  # fmt: skip
+    rejected(ledger, "keyproject.items", lambda: sup.register_project(
+        name="p", owner_unit="u", year=2024, items=[("M 1", "x", date(2024, 1, 1))],
+        actor=TPC))  # fmt: skip
+    project = sup.register_project(name="p", owner_unit="u", year=2024, items=items, actor=TPC)
+    rejected(
+        ledger, "keyproject.progress", lambda: sup.report_progress(project, "m01", True, " ", TPC)
+    )
+
+
+def test_policy_escalates_once_under_racing_runs(
+    ledger: Ledger, sup: Supervision, settings: Settings, clock: SteppingClock
+) -> None:
+    import threading
+
+    from ledger.ledger import open_ledger
+
+    project = _project(sup)
+    opened: list[UUID] = []
+    barrier = threading.Barrier(3)
+
+    def run() -> None:
+        own = open_ledger(settings, clock=SteppingClock(datetime(2024, 3, 2, tzinfo=UTC)))
+        try:
+            barrier.wait(timeout=30)
+            opened.extend(Supervision(own).escalate_overdue_items(date(2024, 3, 2)))
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(opened) == 2  # m01 and m02, each once
+    assert set(sup.project(project).escalated.values()) == {str(c) for c in opened}

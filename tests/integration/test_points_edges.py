@@ -1,0 +1,196 @@
+"""Points rules found in review: seasons, one evaluation per quarter, allocated tasks,
+subject kinds, form details, and the bonus cap under racing writers (both backends)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from uuid import UUID
+
+import pytest
+
+from ledger.actor import Actor, Role
+from ledger.clock import SteppingClock
+from ledger.ledger import Ledger, open_ledger
+from ledger.points.config import Component, Grade
+from ledger.points.evaluation import INDICATORS
+from ledger.points.service import Points
+from ledger.settings import Settings
+from tests.integration.helpers import FINANCE, INTAKE, rejected
+from tests.integration.points_helpers import TOWNSHIP, VILLAGE, cadre_book, points_ready
+
+FULL = {k: 80 for k in INDICATORS}
+
+
+@pytest.fixture
+def points(ledger: Ledger, clock: SteppingClock) -> Points:
+    return points_ready(ledger, clock)
+
+
+def _evaluation(points: Points, book: UUID, quarter: int = 1) -> int:
+    return points.enter(
+        book,
+        quarter=quarter,
+        component=Component.EVALUATION,
+        points_tenths=40,
+        reason="评价",
+        actor=TOWNSHIP,
+    )
+
+
+def test_one_standing_evaluation_entry_per_quarter(ledger: Ledger, points: Points) -> None:
+    book = cadre_book(points)
+    first = _evaluation(points, book)
+    rejected(ledger, "points.evaluation_once", lambda: _evaluation(points, book))
+    _evaluation(points, book, quarter=2)  # another quarter is fine
+    fix = points.correct(book, first, "重评", TOWNSHIP)
+    _evaluation(points, book)  # after the correction, Q1 takes a new one
+    rejected(ledger, "points.evaluation_once", lambda: points.correct(book, fix, "恢复", TOWNSHIP))
+
+
+def test_form_cannot_add_a_second_evaluation_to_a_quarter(ledger: Ledger, points: Points) -> None:
+    book = cadre_book(points)
+    _evaluation(points, book, quarter=4)
+    form = points.open_form(book, 4, TOWNSHIP)
+    points.submit_scores(form, "e-1", FULL, TOWNSHIP)
+    points.close_form(form, TOWNSHIP)
+    rejected(ledger, "points.evaluation_once", lambda: points.feed_form(form, TOWNSHIP))
+
+
+def test_entries_belong_to_the_scheme_year(
+    ledger: Ledger, points: Points, clock: SteppingClock
+) -> None:
+    book = cadre_book(points)
+    clock.set(datetime(2024, 3, 31, 12, 0, tzinfo=UTC))  # late Q4 entries are still accepted
+    points.enter(
+        book, quarter=4, component=Component.WORK, points_tenths=5, reason="补录", actor=TOWNSHIP
+    )
+    points.appraise(book, Grade.COMPETENT, 100, TOWNSHIP)
+    clock.set(datetime(2024, 4, 1, 0, 0, tzinfo=UTC))
+    rejected(ledger, "points.season", lambda: _evaluation(points, book, quarter=3))
+    rejected(ledger, "points.season", lambda: points.correct(book, 1, "迟", TOWNSHIP))
+
+
+def test_plan_amended_only_within_its_year(
+    ledger: Ledger, points: Points, clock: SteppingClock
+) -> None:
+    clock.set(datetime(2024, 1, 2, 9, 0, tzinfo=UTC))
+    rejected(
+        ledger,
+        "points.plan_timing",
+        lambda: points.amend_plan("th01", "industry", "产业", 90, "迟", TOWNSHIP),
+    )
+
+
+@pytest.mark.parametrize(
+    ("task", "points_tenths"), [("Bad Code", 10), ("ok", 0)], ids=["bad-code", "zero"]
+)
+def test_malformed_amendment_rejected(
+    ledger: Ledger, points: Points, task: str, points_tenths: int
+) -> None:
+    rejected(
+        ledger,
+        "points.task",
+        lambda: points.amend_plan("th01", task, "t", points_tenths, "r", TOWNSHIP),
+    )
+
+
+def test_plan_not_set_before_its_year(ledger: Ledger, points: Points, clock: SteppingClock) -> None:
+    clock.set(datetime(2022, 12, 31, 9, 0, tzinfo=UTC))
+    rejected(
+        ledger, "points.plan_timing", lambda: points.set_plan("th05", [("a", "A", 1)], TOWNSHIP)
+    )
+
+
+def test_work_entry_names_an_allocated_task(ledger: Ledger, points: Points) -> None:
+    book = cadre_book(points)
+    rejected(ledger, "points.task", lambda: points.enter(
+        book, quarter=1, component=Component.WORK, points_tenths=10, reason="r",
+        task="industry", actor=VILLAGE))  # fmt: skip
+    points.allocate(book, "industry", 50, VILLAGE)
+    points.enter(
+        book,
+        quarter=1,
+        component=Component.WORK,
+        points_tenths=10,
+        reason="r",
+        task="industry",
+        actor=VILLAGE,
+    )
+
+
+def test_allocation_only_from_the_cadres_township_plan(
+    ledger: Ledger, points: Points, clock: SteppingClock
+) -> None:
+    points.set_plan("th02", [("roads", "道路", 50)], TOWNSHIP)
+    book = cadre_book(points)  # township th01
+    state, other = points.book(book), points.plan("th02")
+    with pytest.raises(Exception, match="not the plan of this cadre's township"):
+        state.allocate(other, "roads", 10, VILLAGE, clock())
+
+
+def test_books_only_for_cadres_and_with_units(ledger: Ledger, points: Points) -> None:
+    worker = ledger.register_subject({"name": "骑手"}, "worker", INTAKE)
+    rejected(ledger, "subject.kind",
+             lambda: points.open_book(worker, "th01", "村", "deputy", VILLAGE))  # fmt: skip
+    cadre = ledger.register_subject({"name": "干部"}, "cadre", TOWNSHIP)
+    rejected(ledger, "points.unit", lambda: points.open_book(cadre, "th01", " ", "deputy", VILLAGE))
+
+
+@pytest.mark.parametrize(
+    ("participant", "scores", "rule"),
+    [("has space", FULL, "points.form_participant"),
+     ("e-1", {**FULL, "results": -1}, "points.form_score"),
+     ("e-1", {**FULL, "results": 80.5}, "points.form_score")],
+    ids=["participant-id", "negative-score", "fractional-score"],
+)  # fmt: skip
+def test_form_submission_rejections(
+    ledger: Ledger, points: Points, participant: str, scores: dict[str, int], rule: str
+) -> None:
+    form = points.open_form(cadre_book(points), 1, TOWNSHIP)
+    rejected(ledger, rule, lambda: points.submit_scores(form, participant, scores, TOWNSHIP))
+
+
+def test_form_roles_and_quarter(ledger: Ledger, points: Points) -> None:
+    book = cadre_book(points)
+    rejected(ledger, "points.quarter", lambda: points.open_form(book, 5, TOWNSHIP))
+    rejected(ledger, "role", lambda: points.open_form(book, 1, FINANCE))
+    form = points.open_form(book, 1, TOWNSHIP)
+    rejected(ledger, "role", lambda: points.submit_scores(form, "e-1", FULL, FINANCE))
+    points.submit_scores(form, "e-1", FULL, VILLAGE)
+    rejected(ledger, "role", lambda: points.close_form(form, FINANCE))
+    points.close_form(form, TOWNSHIP)
+    rejected(ledger, "role", lambda: points.feed_form(form, FINANCE))
+
+
+def test_bonus_cap_holds_under_racing_writers(ledger: Ledger, settings: Settings) -> None:
+    points = points_ready(ledger, SteppingClock(datetime(2023, 2, 1, tzinfo=UTC)))
+    book = cadre_book(points)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def run(n: int) -> None:
+        own = open_ledger(settings, clock=SteppingClock(datetime(2023, 5, 1, tzinfo=UTC)))
+        try:
+            barrier.wait(timeout=30)
+            Points(own).enter(
+                book,
+                quarter=2,
+                component=Component.BONUS,
+                points_tenths=20,
+                reason=f"表彰 {n}",
+                actor=Actor(f"tpc-{n:02d}", Role.TOWNSHIP_PARTY_COMMITTEE),
+            )
+            outcomes.append("entered")
+        except Exception as e:
+            outcomes.append(getattr(e, "rule", repr(e)))
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(outcomes) == ["entered"] * 2 + ["points.bonus_cap"] * 2
+    assert points.book(book).bonus_remaining_tenths == 10
