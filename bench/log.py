@@ -144,11 +144,15 @@ def latencies(app: LedgerApp, store: LogStore, interval: float, saves: int) -> l
 # --- 3. append path including integration --------------------------------------------------
 
 
-def batched_logged(side: Side, store: LogStore, n: int) -> int:
-    """``batched``, then wait until the log holds every stored record."""
+def batched_logged(side: Side, store: LogStore, n: int, phases: list[tuple[float, float]]) -> int:
+    """``batched``, then wait until the log holds every stored record. Appends to ``phases``
+    (seconds saving, seconds from the last save until the log had every record)."""
     stored = store.state().size  # caught up: the previous run waited for its records
+    start = time.perf_counter()
     events = batched(side, n)
+    saved = time.perf_counter()
     wait_until(lambda: store.state().size >= stored + events)
+    phases.append((saved - start, time.perf_counter() - saved))
     return events
 
 
@@ -160,13 +164,21 @@ def bench_append(
     n, repeat = args.aggregates, args.repeat
     compare(f"{kind:<10} batched, no log", partial(batched, p, n), partial(batched, g, n), repeat)
     store.integrate()  # the records above, so the follower starts caught up
+    phases: list[tuple[float, float]] = []
     with following(store, 0.05):
         compare(
             f"{kind:<10} batched+log(0.05)",
             partial(batched, p, n),
-            partial(batched_logged, g, store, n),
+            partial(batched_logged, g, store, n, phases),
             repeat,
         )
+    saving = statistics.median(s for s, _ in phases[1:])  # without the warm-up
+    tail = statistics.median(t for _, t in phases[1:])
+    print(
+        f"{kind:<10} ledger+log split (median): saving {saving * 1e3:.0f} ms"
+        f" ({n * EVENTS_PER_AGGREGATE / saving:,.0f} ev/s), then {tail * 1e3:.0f} ms"
+        " until the log had every record"
+    )
 
 
 def bench_ledger(kind: str, ledger_db: Database, plain_db: Database, args: Namespace) -> None:
