@@ -10,13 +10,16 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from ledger.app import open_app
 from ledger.check import iter_notifications
+from ledger.db import SqlDatabase
 from ledger.errors import LedgerError
 from ledger.ledger import Ledger, open_ledger
 from ledger.log import tree
 from ledger.log.checkpoints import covering, latest, sign_checkpoint
 from ledger.log.export import export_bundle
 from ledger.log.keys import load_signer
+from ledger.log.store import LogStore
 from ledger.mapper import unpack_state
 from ledger.settings import Settings
 from verify.merkle import leaf_hash
@@ -129,7 +132,35 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _follow(settings: Settings, args: argparse.Namespace) -> int:
+    """Integrate new records every --interval seconds until interrupted (SIGINT/SIGTERM)."""
+    import signal
+    import threading
+
+    app = open_app(settings.database)
+    db = SqlDatabase(settings.database)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        store = LogStore(db, app.recorder)
+        print(f"following the log every {args.interval} s (size {store.state().size})", flush=True)
+        while not stop.is_set():
+            store.integrate()
+            stop.wait(args.interval)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.close()
+        db.close()
+    return 0
+
+
 def add_log_commands(sub: Any) -> None:
+    log = sub.add_parser("log", help="the transparency log's integrator")
+    log_commands = log.add_subparsers(dest="log_command", required=True)
+    follow = log_commands.add_parser("follow", help="integrate new records continuously")
+    follow.add_argument("--interval", type=float, default=0.2, help="seconds between steps")
+    follow.set_defaults(run=_follow)
     sub.add_parser("checkpoint", help="integrate and sign a checkpoint if the tree grew")\
         .set_defaults(run=_checkpoint)  # fmt: skip
     proof = sub.add_parser("proof", help="inclusion, consistency and per-record proofs")

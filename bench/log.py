@@ -11,7 +11,7 @@
    the log's size covers every stored record, against plain eventsourcing (no log); also
    the ledger without the log for reference. Medians of --repeat runs after a warm-up,
    alternating order. Target: ledger+log >= 0.8x plain.
-4. proofs: a node table built directly from synthetic leaves (leaf data ``leaf {i}``) of
+4. proofs: hash tiles built directly from synthetic leaves (leaf data ``leaf {i}``) of
    100k and 1M leaves (1M skipped with --quick); 200 inclusion proofs at random indexes,
    200 consistency proofs between random sizes and 200 roots at random sizes: median and
    p95 ms each. Some proofs are verified against roots computed independently while the
@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,7 +41,8 @@ from functools import partial
 from pathlib import Path
 from uuid import uuid4
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
@@ -59,14 +62,13 @@ from ledger.app import LedgerApp, open_app
 from ledger.db import SqlDatabase, ensure_schema
 from ledger.log import tree
 from ledger.log.follower import LogFollower
-from ledger.log.store import LEVEL_SHIFT, LogStore
+from ledger.log.store import TILE_HEIGHT, TILE_WIDTH, LogStore, tile_key
 from ledger.settings import Database, parse_database_url
 from verify.merkle import CompactRange, leaf_hash, verify_consistency, verify_inclusion
 
 POLL = 0.002  # seconds between checks of the log from the main thread
 SPACING = 0.02  # seconds between single saves in the latency runs
 PROOFS = 200  # timed proofs (and roots) per kind and tree size
-CHUNK = 100_000  # node rows per executemany when building a node table on SQLite
 
 
 def ms(seconds: Iterable[float]) -> str:
@@ -144,6 +146,23 @@ def latencies(app: LedgerApp, store: LogStore, interval: float, saves: int) -> l
 # --- 3. append path including integration --------------------------------------------------
 
 
+@contextmanager
+def following_process(database: Database, interval: float) -> Iterator[None]:
+    """Run ``gongshi log follow`` (the integrator as its own process) for the duration."""
+    env = {**os.environ, "GONGSHI_DATABASE_URL": database.url, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "log", "follow", "--interval", str(interval)],
+        env=env, cwd=ROOT, stdout=subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    process.stdout.readline()  # started
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
 def batched_logged(side: Side, store: LogStore, n: int, phases: list[tuple[float, float]]) -> int:
     """``batched``, then wait until the log holds every stored record. Appends to ``phases``
     (seconds saving, seconds from the last save until the log had every record)."""
@@ -173,9 +192,24 @@ def bench_append(
             repeat,
         )
     saving = statistics.median(s for s, _ in phases[1:])  # without the warm-up
+    _print_split(kind, "in-process follower", n, phases)
+    store.integrate()
+    phases = []
+    with following_process(store.db.database, 0.05):
+        compare(
+            f"{kind:<10} batched+log(process)",
+            partial(batched, p, n),
+            partial(batched_logged, g, store, n, phases),
+            repeat,
+        )
+    _print_split(kind, "`gongshi log follow` process", n, phases)
+
+
+def _print_split(kind: str, how: str, n: int, phases: list[tuple[float, float]]) -> None:
+    saving = statistics.median(s for s, _ in phases[1:])  # without the warm-up
     tail = statistics.median(t for _, t in phases[1:])
     print(
-        f"{kind:<10} ledger+log split (median): saving {saving * 1e3:.0f} ms"
+        f"{kind:<10} {how}, split (median): saving {saving * 1e3:.0f} ms"
         f" ({n * EVENTS_PER_AGGREGATE / saving:,.0f} ev/s), then {tail * 1e3:.0f} ms"
         " until the log had every record"
     )
@@ -203,53 +237,34 @@ def bench_ledger(kind: str, ledger_db: Database, plain_db: Database, args: Names
 
 # --- 4. proof generation -------------------------------------------------------------------
 
-INSERT_NODE = "INSERT INTO gongshi_log_nodes (id, hash) VALUES (?, ?)"
+INSERT_TILE = "INSERT INTO gongshi_log_tiles (id, hashes) VALUES (?, ?)"
 
 
-def build_nodes(size: int, sink: Callable[[int, bytes], None], marks: set[int]) -> dict[int, bytes]:
-    """Append leaves ``leaf {i}`` for i < size, each node to ``sink(id, hash)``; returns the
-    roots (computed by CompactRange, not from the table) at the sizes ``marks`` and ``size``."""
+def build_tiles(size: int, marks: set[int]) -> tuple[dict[int, bytes], dict[int, bytes]]:
+    """Leaves ``leaf {i}`` for i < size as C2SP hash tiles {tile key: hashes}; also the roots
+    (computed by CompactRange, not from the tiles) at the sizes ``marks`` and ``size``."""
     compact = CompactRange()
     roots: dict[int, bytes] = {}
+    tiles: dict[int, bytearray] = {}
     wanted = marks | {size}
 
     def on_node(level: int, index: int, value: bytes) -> None:
-        sink(level << LEVEL_SHIFT | index, value)
+        if level % TILE_HEIGHT == 0:
+            key = tile_key(level // TILE_HEIGHT, index // TILE_WIDTH)
+            tiles.setdefault(key, bytearray()).extend(value)
 
     for i in range(size):
         compact.append(leaf_hash(f"leaf {i}".encode()), on_node)
         if compact.size in wanted:
             roots[compact.size] = compact.root()
-    return roots
+    return {k: bytes(v) for k, v in tiles.items()}, roots
 
 
-def load_sqlite(store: LogStore, size: int, marks: set[int]) -> dict[int, bytes]:
-    rows: list[tuple[int, bytes]] = []
+def load_tiles(store: LogStore, size: int, marks: set[int]) -> tuple[int, dict[int, bytes]]:
+    tiles, roots = build_tiles(size, marks)
     with store.db.transaction() as cur:
-
-        def sink(key: int, value: bytes) -> None:
-            rows.append((key, value))
-            if len(rows) >= CHUNK:
-                cur.executemany(INSERT_NODE, rows)
-                rows.clear()
-
-        roots = build_nodes(size, sink, marks)
-        cur.executemany(INSERT_NODE, rows)
-    return roots
-
-
-def load_postgres(store: LogStore, size: int, marks: set[int]) -> dict[int, bytes]:
-    database = store.db.database
-    with psycopg.connect(database.psycopg_conninfo()) as conn:
-        conn.execute(f'SET search_path TO "{database.schema}"')
-        with (
-            conn.cursor() as cur,
-            cur.copy("COPY gongshi_log_nodes (id, hash) FROM STDIN (FORMAT BINARY)") as copy,
-        ):
-            copy.set_types(["int8", "bytea"])
-            roots = build_nodes(size, lambda key, value: copy.write_row((key, value)), marks)
-        conn.execute("ANALYZE gongshi_log_nodes")
-    return roots
+        cur.executemany(INSERT_TILE, sorted(tiles.items()))
+    return len(tiles), roots
 
 
 def timed(op: Callable[[], object]) -> float:
@@ -265,11 +280,9 @@ def bench_proofs(kind: str, database: Database, size: int) -> None:
         store = LogStore(sql, app.recorder)
         rng = random.Random(size)
         marks = {rng.randrange(1, size) for _ in range(3)} | {1, size // 2}
-        load = load_postgres if sql.is_postgres else load_sqlite
         start = time.perf_counter()
-        roots = load(store, size, marks)
+        nodes, roots = load_tiles(store, size, marks)
         built = time.perf_counter() - start
-        nodes = sql.execute("SELECT count(*) FROM gongshi_log_nodes")[0][0]
         fetch = store.fetch
 
         # The table is right: its roots and proofs check against the independent roots.
@@ -296,7 +309,7 @@ def bench_proofs(kind: str, database: Database, size: int) -> None:
             verify_consistency(a, b, proof, tree.root(a, fetch), tree.root(b, fetch))
 
         label = f"{kind:<10} {size:>9,} leaves"
-        print(f"{label}  built {nodes:,} nodes in {built:.1f} s; proofs verified")
+        print(f"{label}  built {nodes:,} tiles in {built:.1f} s; proofs verified")
         print(f"{label}  inclusion    {ms(inclusion)}")
         print(f"{label}  consistency  {ms(consistency)}")
         print(f"{label}  root(size)   {ms(rooting)}")

@@ -62,7 +62,7 @@ class SqlDatabase:
         return sql.replace("?", "%s") if self.is_postgres else sql
 
     @contextmanager
-    def transaction(self, immediate: bool = True) -> Iterator[_Cursor]:
+    def transaction(self, immediate: bool = True) -> Iterator[Cursor]:
         """One transaction on this connection, committed at the end or rolled back.
 
         On SQLite a writing transaction takes the database's write lock at BEGIN
@@ -75,7 +75,7 @@ class SqlDatabase:
         if not self.is_postgres:
             cursor.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
         try:
-            yield _Cursor(cursor, self)
+            yield Cursor(cursor, self)
             conn.commit()
         except BaseException:
             conn.rollback()
@@ -109,7 +109,7 @@ class SqlDatabase:
         self._local = threading.local()
 
 
-class _Cursor:
+class Cursor:
     def __init__(self, cursor: Any, db: SqlDatabase) -> None:
         self._cursor = cursor
         self._db = db
@@ -170,7 +170,7 @@ def reset_database(database: Database) -> None:
     with psycopg.connect(database.psycopg_conninfo(), autocommit=True) as conn:
         for table in (
             "gongshi_events", "gongshi_vault_documents", "gongshi_vault_subjects",
-            "gongshi_log_state", "gongshi_log_leaves", "gongshi_log_nodes",
+            "gongshi_log_state", "gongshi_log_tiles", "gongshi_log_offsets",
             "gongshi_log_checkpoints",
         ):  # fmt: skip
             conn.execute(f"DROP TABLE IF EXISTS {schema}{table}")

@@ -21,9 +21,7 @@ def audit_log(store: LogStore, recorder: ApplicationRecorder) -> list[str]:
     state = store.state()
     checkpoints = {c.checkpoint.size: c.checkpoint.root for c in all_checkpoints(store)}
     problems: list[str] = []
-    leaves = iter(store.db.execute(
-        "SELECT idx, notification_id FROM gongshi_log_leaves ORDER BY idx"
-    ))  # fmt: skip
+    leaves = store.leaf_notifications()
     recomputed = CompactRange()
     for n in iter_notifications(recorder):
         if n.id > state.position:

@@ -1,41 +1,50 @@
 """The log's tables and its integrator: stored records become leaves, exactly once.
 
     gongshi_log_state       (id = 1, size, position): leaves so far, last notification id
-    gongshi_log_leaves      (idx, notification_id, stream, version): leaf index -> record
-    gongshi_log_nodes       (id = level << 48 | index, hash): every complete perfect subtree
+    gongshi_log_tiles       (id = level << 48 | index, hashes): C2SP tlog-tiles hash tiles
+    gongshi_log_offsets     (idx, notification_id): where leaf index -> notification id jumps
     gongshi_log_checkpoints (size, root, note, signed_at): every signed checkpoint
+
+Tiles hold the tree as c2sp.org/tlog-tiles lays it out: the tile at tile level L and index N
+holds up to 256 consecutive hashes of tree level 8·L, nodes N·256 onwards; a partial
+(rightmost) tile grows until it is full and then never changes. Any perfect subtree
+(level 8·L + r, index i) is the hash over 2^r hashes of one tile, so roots and proofs need
+O(log n) tiles, read in one query. Leaf i's record is notification ``offset + i`` where the
+offset changes only at gaps in the notification ids (PostgreSQL), so a row is written per
+gap, not per leaf.
 
 One integration step runs in one transaction: take the integration lock (PostgreSQL: an
 advisory transaction lock; SQLite: BEGIN IMMEDIATE, the file's write lock), read the state,
-read the records after ``position`` in notification order, write their leaves and nodes and
-the new state, commit. A crash anywhere rolls the step back; two integrators serialise on
-the lock, and the second sees the first's state. Leaf data are the records' canonical
-bytes; a stored record whose bytes no longer match its stored hash stops integration.
+read the records after ``position`` in notification order, write the grown tiles, the new
+offsets and the new state, commit. A crash anywhere rolls the step back; two integrators
+serialise on the lock, and the second sees the first's state. Leaf data are the records'
+canonical bytes; a stored record whose bytes no longer match its stored hash stops
+integration.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.persistence import ApplicationRecorder, Notification
 
-from ledger.db import SqlDatabase, schema_lock
+from ledger.db import Cursor, SqlDatabase, schema_lock
 from ledger.log.tree import NodeId
 from ledger.mapper import unpack_state
-from verify.merkle import CompactRange, leaf_hash
+from verify.merkle import HASH_SIZE, CompactRange, leaf_hash, node_hash
 
 LEVEL_SHIFT = 48
+TILE_HEIGHT = 8
+TILE_WIDTH = 1 << TILE_HEIGHT
 LOCK_KEY = 0x676F6E6C  # "gonl": the integration lock on PostgreSQL
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS gongshi_log_state ("
     " id INTEGER PRIMARY KEY, size BIGINT NOT NULL, position BIGINT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS gongshi_log_leaves ("
-    " idx BIGINT PRIMARY KEY, notification_id BIGINT NOT NULL UNIQUE,"
-    " stream TEXT NOT NULL, version BIGINT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS gongshi_log_leaves_record ON gongshi_log_leaves (stream, version)",
-    "CREATE TABLE IF NOT EXISTS gongshi_log_nodes (id BIGINT PRIMARY KEY, hash BYTEA NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS gongshi_log_tiles (id BIGINT PRIMARY KEY, hashes BYTEA NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS gongshi_log_offsets ("
+    " idx BIGINT PRIMARY KEY, notification_id BIGINT NOT NULL UNIQUE)",
     "CREATE TABLE IF NOT EXISTS gongshi_log_checkpoints ("
     " size BIGINT PRIMARY KEY, root BYTEA NOT NULL, note TEXT NOT NULL, signed_at TEXT NOT NULL)",
 )
@@ -45,9 +54,29 @@ class LogIntegrityError(RuntimeError):
     """A stored record can't become a leaf (its bytes don't match its hash): evidence named."""
 
 
-def node_key(node: NodeId) -> int:
-    level, index = node
+def tile_key(level: int, index: int) -> int:
     return level << LEVEL_SHIFT | index
+
+
+def tiles_for(nodes: Iterable[NodeId]) -> dict[NodeId, tuple[int, int, int]]:
+    """For each node: (tile key, first hash position in the tile, number of hashes)."""
+    placed = {}
+    for level, index in nodes:
+        tile_level, rise = divmod(level, TILE_HEIGHT)
+        first = index << rise  # the node's first hash at tree level 8·tile_level
+        tile_index, position = divmod(first, TILE_WIDTH)
+        placed[(level, index)] = (tile_key(tile_level, tile_index), position, 1 << rise)
+    return placed
+
+
+def _subtree(hashes: bytes, position: int, count: int) -> bytes:
+    """Hash ``count`` (a power of two) consecutive hashes of a tile into their subtree."""
+    layer = [
+        hashes[(position + i) * HASH_SIZE : (position + i + 1) * HASH_SIZE] for i in range(count)
+    ]
+    while len(layer) > 1:
+        layer = [node_hash(layer[i], layer[i + 1]) for i in range(0, len(layer), 2)]
+    return layer[0]
 
 
 @dataclass(frozen=True)
@@ -76,40 +105,88 @@ class LogStore:
         row = self.db.execute("SELECT size, position FROM gongshi_log_state WHERE id = 1")[0]
         return LogState(int(row[0]), int(row[1]))
 
-    def fetch(self, nodes: Iterable[NodeId]) -> dict[NodeId, bytes]:
-        """Stored perfect subtrees by (level, index), in one query."""
-        wanted = {node_key(n): n for n in nodes}
+    def tiles(self, keys: Iterable[int], cur: Cursor | None = None) -> dict[int, bytes]:
+        """Stored tiles by key, in one query (inside ``cur``'s transaction if given)."""
+        wanted = sorted(set(keys))
         if not wanted:
             return {}
         marks = ",".join("?" * len(wanted))
-        rows = self.db.execute(
-            f"SELECT id, hash FROM gongshi_log_nodes WHERE id IN ({marks})", list(wanted)
-        )
-        return {wanted[int(k)]: bytes(h) for k, h in rows}
+        sql = f"SELECT id, hashes FROM gongshi_log_tiles WHERE id IN ({marks})"
+        rows = cur.execute(sql, wanted) if cur is not None else self.db.execute(sql, wanted)
+        return {int(k): bytes(h) for k, h in rows}
 
-    def leaf_of(self, stream: str, version: int) -> int | None:
-        rows = self.db.execute(
-            "SELECT idx FROM gongshi_log_leaves WHERE stream = ? AND version = ?",
-            (stream, version),
-        )
-        return int(rows[0][0]) if rows else None
+    def tile(self, level: int, index: int) -> bytes | None:
+        """The stored hashes of one tile (full, or partial as the log now stands)."""
+        return self.tiles([tile_key(level, index)]).get(tile_key(level, index))
+
+    def fetch(self, nodes: Iterable[NodeId], cur: Cursor | None = None) -> dict[NodeId, bytes]:
+        """Complete perfect subtrees by (level, index), computed from tiles read at once."""
+        placed = tiles_for(nodes)
+        tiles = self.tiles((key for key, _, _ in placed.values()), cur)
+        found = {}
+        for node, (key, position, count) in placed.items():
+            hashes = tiles.get(key, b"")
+            if len(hashes) >= (position + count) * HASH_SIZE:
+                found[node] = _subtree(hashes, position, count)
+        return found
+
+    def leaf_notifications(self) -> Iterator[tuple[int, int]]:
+        """(leaf index, notification id) of every leaf, in order."""
+        size = self.state().size
+        jumps = self.db.execute("SELECT idx, notification_id FROM gongshi_log_offsets ORDER BY idx")
+        for n, (start, notification) in enumerate(jumps):
+            end = int(jumps[n + 1][0]) if n + 1 < len(jumps) else size
+            for index in range(int(start), end):
+                yield index, int(notification) + index - int(start)
 
     def notification_of(self, index: int) -> int | None:
+        """The notification id of leaf ``index``; None if it is not (yet) a leaf."""
+        if not 0 <= index < self.state().size:
+            return None
         rows = self.db.execute(
-            "SELECT notification_id FROM gongshi_log_leaves WHERE idx = ?", (index,)
+            "SELECT idx, notification_id FROM gongshi_log_offsets WHERE idx <= ?"
+            " ORDER BY idx DESC LIMIT 1",
+            (index,),
         )
-        return int(rows[0][0]) if rows else None
+        return int(rows[0][1]) + index - int(rows[0][0])
+
+    def leaf_of_notification(self, notification: int) -> int | None:
+        rows = self.db.execute(
+            "SELECT idx, notification_id FROM gongshi_log_offsets WHERE notification_id <= ?"
+            " ORDER BY notification_id DESC LIMIT 1",
+            (notification,),
+        )
+        if not rows:
+            return None
+        index = int(rows[0][0]) + notification - int(rows[0][1])
+        return index if self.notification_of(index) == notification else None
+
+    def leaf_of(self, stream: str, version: int) -> int | None:
+        """The leaf index of a record, or None if it is not (yet) in the log."""
+        if self.db.is_postgres:
+            sql = (
+                "SELECT notification_id FROM gongshi_events"
+                " WHERE originator_id = ? AND originator_version = ?"
+            )
+            key: object = stream
+        else:
+            sql = (
+                "SELECT rowid FROM stored_events WHERE originator_id = ? AND originator_version = ?"
+            )
+            key = stream.replace("-", "")
+        rows = self.db.execute(sql, (key, version))
+        return self.leaf_of_notification(int(rows[0][0])) if rows else None
 
     # --- integrating ---------------------------------------------------------------------
 
-    def integrate(self, batch: int = 2000) -> int:
+    def integrate(self, batch: int = 5000) -> int:
         """Integrate every record stored so far; returns the number of new leaves."""
         total = 0
         while added := self.integrate_step(batch):
             total += added
         return total
 
-    def integrate_step(self, batch: int = 2000) -> int:
+    def integrate_step(self, batch: int = 5000) -> int:
         """One transaction: up to ``batch`` records after the log's position become leaves."""
         with self.db.transaction() as cur:
             if self.db.is_postgres:
@@ -122,39 +199,65 @@ class LogStore:
             if not records:
                 return 0
             edge_ids = CompactRange.node_ids(size)
-            edge = {}
-            if edge_ids:
-                keys = [node_key(n) for n in edge_ids]
-                marks = ",".join("?" * len(keys))
-                rows = cur.execute(
-                    f"SELECT id, hash FROM gongshi_log_nodes WHERE id IN ({marks})", keys
-                )
-                edge = {int(k): bytes(h) for k, h in rows}
-            tree = CompactRange(size, [edge[node_key(n)] for n in edge_ids])
-            nodes: list[tuple[int, bytes]] = []
-            leaves: list[tuple[int, int, str, int]] = []
-
-            def keep(level: int, index: int, value: bytes) -> None:
-                nodes.append((level << LEVEL_SHIFT | index, value))
-
-            for n in records:
-                expected, record = unpack_state(n.state)
-                computed = hashlib.sha256(record).hexdigest()
-                if computed != expected:
-                    raise LogIntegrityError(
-                        f"record {n.originator_id} v{n.originator_version} (notification "
-                        f"{n.id}): stored hash {expected}, bytes hash to {computed}"
-                    )
-                leaves.append((tree.size, n.id, str(n.originator_id), n.originator_version))
-                tree.append(leaf_hash(record), keep)
+            edge = self.fetch(edge_ids, cur)
+            tree = CompactRange(size, [edge[n] for n in edge_ids])
+            grown = self._grow(tree, records, cur)
             cur.executemany(
-                "INSERT INTO gongshi_log_leaves (idx, notification_id, stream, version)"
-                " VALUES (?, ?, ?, ?)",
-                leaves,
+                "INSERT INTO gongshi_log_tiles (id, hashes) VALUES (?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET hashes = excluded.hashes",
+                sorted(grown.items()),
             )
-            cur.executemany("INSERT INTO gongshi_log_nodes (id, hash) VALUES (?, ?)", nodes)
+            cur.executemany(
+                "INSERT INTO gongshi_log_offsets (idx, notification_id) VALUES (?, ?)",
+                self._jumps(size, position, records),
+            )
             cur.execute(
                 "UPDATE gongshi_log_state SET size = ?, position = ? WHERE id = 1",
                 (tree.size, records[-1].id),
             )
             return len(records)
+
+    def _grow(
+        self, tree: CompactRange, records: Sequence[Notification], cur: Cursor
+    ) -> dict[int, bytes]:
+        """Append the records' leaves; return the tiles they changed, whole."""
+        additions: dict[int, list[tuple[int, bytes]]] = {}
+
+        def keep(level: int, index: int, value: bytes) -> None:
+            if level % TILE_HEIGHT == 0:
+                additions.setdefault(level // TILE_HEIGHT, []).append((index, value))
+
+        for n in records:
+            expected, record = unpack_state(n.state)
+            computed = hashlib.sha256(record).hexdigest()
+            if computed != expected:
+                raise LogIntegrityError(
+                    f"record {n.originator_id} v{n.originator_version} (notification "
+                    f"{n.id}): stored hash {expected}, bytes hash to {computed}"
+                )
+            tree.append(leaf_hash(record), keep)
+        first_tiles = {
+            tile_key(level, nodes[0][0] // TILE_WIDTH): level for level, nodes in additions.items()
+        }
+        existing = self.tiles(first_tiles, cur)
+        grown: dict[int, bytes] = {}
+        for level, nodes in additions.items():
+            for index, value in nodes:
+                key = tile_key(level, index // TILE_WIDTH)
+                if key not in grown:
+                    grown[key] = existing.get(key, b"")
+                if len(grown[key]) != (index % TILE_WIDTH) * HASH_SIZE:
+                    raise LogIntegrityError(f"tile {key:#x} is not contiguous at node {index}")
+                grown[key] += value
+        return grown
+
+    @staticmethod
+    def _jumps(size: int, position: int, records: Sequence[Notification]) -> list[tuple[int, int]]:
+        """Offset rows: the first leaf, and each leaf after a gap in the notification ids."""
+        rows = []
+        previous = position if size else None
+        for index, n in enumerate(records, start=size):
+            if previous is None or n.id != previous + 1:
+                rows.append((index, n.id))
+            previous = n.id
+        return rows

@@ -54,7 +54,7 @@ def test_every_record_becomes_the_next_leaf_exactly_once(ledger: Ledger) -> None
     data = _leaf_data(ledger)
     assert state.size == len(data) == 31
     assert tree.root(31, ledger.log.fetch) == mth(data)
-    indexes = ledger.db.execute("SELECT idx, notification_id FROM gongshi_log_leaves ORDER BY idx")
+    indexes = list(ledger.log.leaf_notifications())
     assert [i for i, _ in indexes] == list(range(31))
     ids = [n for _, n in indexes]
     assert ids == sorted(ids) and len(set(ids)) == 31
@@ -202,3 +202,54 @@ def test_audit_names_a_record_rewritten_after_integration(
     problems = audit_log(ledger.log, ledger.app.recorder)
     assert any(p.startswith("checkpoint 6: signed root") for p in problems)
     assert any(p.startswith("log root") for p in problems)
+
+
+def test_tiles_across_boundaries_give_reference_roots_and_proofs(ledger: Ledger) -> None:
+    from tests.support.rfc9162 import path, subproof
+
+    _records(ledger, 600)
+    added = 0
+    while step := ledger.log.integrate_step(97):
+        added += step
+    assert added == 600
+    data = _leaf_data(ledger)
+    for size in (1, 255, 256, 257, 511, 512, 513, 600):
+        assert tree.root(size, ledger.log.fetch) == mth(data[:size]), size
+    for index in (0, 255, 256, 511, 599):
+        assert tree.inclusion_proof(index, 600, ledger.log.fetch) == path(index, data)
+    assert tree.consistency_proof(256, 600, ledger.log.fetch) == subproof(256, data, True)
+    full = ledger.log.tile(0, 0)
+    assert full is not None and len(full) == 256 * 32
+    partial = ledger.log.tile(0, 2)
+    assert partial is not None and len(partial) == (600 - 512) * 32
+    level1 = ledger.log.tile(1, 0)
+    assert level1 is not None and len(level1) == 2 * 32  # two full level-0 tiles so far
+    assert level1[:32] == mth(data[:256])
+
+
+def test_notification_gaps_map_to_gapless_leaves(ledger: Ledger) -> None:
+    from eventsourcing.persistence import RecordConflictError
+
+    from ledger.subject import Subject
+
+    first = ledger.register_subject({"name": "甲"}, "worker", INTAKE)
+    for _ in range(2):  # a conflicting insert burns a PostgreSQL id (SQLite: no gap)
+        clash = ledger.app.get(Subject, first)
+        twin = ledger.app.get(Subject, first)
+        clash._append(Subject.Erased, actor=INTAKE, moment=clash.modified_on, reason="x")
+        twin._append(Subject.Erased, actor=INTAKE, moment=twin.modified_on, reason="y")
+        ledger.app.save(clash)
+        with pytest.raises(RecordConflictError):
+            ledger.app.save(twin)
+        first = ledger.register_subject({"name": "乙"}, "worker", INTAKE)
+    ledger.log.integrate()
+    pairs = list(ledger.log.leaf_notifications())
+    stored = [n.id for n in ledger.app.recorder.select_notifications(1, 100)]
+    if ledger.db.is_postgres:
+        assert stored[-1] - stored[0] + 1 > len(stored), "no gap was made"
+    assert [i for i, _ in pairs] == list(range(len(stored)))
+    assert [n for _, n in pairs] == stored
+    for index, notification in pairs:
+        assert ledger.log.notification_of(index) == notification
+        assert ledger.log.leaf_of_notification(notification) == index
+    assert ledger.log.leaf_of(str(first), 1) == len(stored) - 1

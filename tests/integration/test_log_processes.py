@@ -30,7 +30,7 @@ def _worker(settings: Settings, *args: str) -> subprocess.Popen[bytes]:
 
 def _assert_one_consistent_log(ledger: Ledger) -> None:
     data = _leaf_data(ledger)
-    leaves = ledger.db.execute("SELECT idx, notification_id FROM gongshi_log_leaves ORDER BY idx")
+    leaves = list(ledger.log.leaf_notifications())
     assert [i for i, _ in leaves] == list(range(len(data))), "gap or duplicate leaf index"
     notifications = [n.id for n in ledger.app.recorder.select_notifications(1, len(data) + 10)]
     assert [n for _, n in leaves] == notifications, "leaves are not the records in order"
