@@ -191,7 +191,6 @@ def bench_append(
             partial(batched_logged, g, store, n, phases),
             repeat,
         )
-    saving = statistics.median(s for s, _ in phases[1:])  # without the warm-up
     _print_split(kind, "in-process follower", n, phases)
     store.integrate()
     phases = []
