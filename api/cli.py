@@ -25,12 +25,13 @@ from ledger.log.audit import audit_log
 from ledger.log.checkpoints import latest, sign_checkpoint
 from ledger.log.keys import create_log_key, load_signer
 from ledger.log.store import LogStore
+from ledger.log.witnesses import DEPARTMENTS, create_witness_key, run_local_witnesses
 from ledger.settings import ConfigError, Settings, load_settings
 from ledger.supervision.service import Supervision
 from ledger.vault import create_master_key
 
 
-def _keys_init(settings: Settings, _: argparse.Namespace) -> int:
+def _keys_init(settings: Settings, args: argparse.Namespace) -> int:
     if create_master_key(settings.vault_key_path):
         print(f"created vault master key {settings.vault_key_path} (mode 0600); back it up")
     else:
@@ -39,6 +40,10 @@ def _keys_init(settings: Settings, _: argparse.Namespace) -> int:
     state = "created" if created else "exists"
     print(f"log key {state}: {settings.log_skey_path} (mode 0600); verifier key:")
     print(vkey)
+    for name in args.witness or []:
+        created, vkey = create_witness_key(settings.keys_dir, name)
+        print(f"witness key {name} {'created' if created else 'exists'}; verifier key:")
+        print(vkey)
     return 0
 
 
@@ -70,10 +75,18 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         for line in demo_summary(ledger):
             print(line)
         signed = sign_checkpoint(ledger.log, signer, settings.origin, ledger.clock)
+        for name in DEPARTMENTS:
+            create_witness_key(settings.keys_dir, name)
+        cosigned = run_local_witnesses(
+            ledger.log, settings.home, DEPARTMENTS, int(ledger.clock().timestamp())
+        )
         state = latest(ledger.log) if signed is None else signed
         if state is not None:
             cp = state.checkpoint
-            print(f"log: {cp.size} leaves, root {base64.b64encode(cp.root).decode()} (signed)")
+            print(
+                f"log: {cp.size} leaves, root {base64.b64encode(cp.root).decode()}, signed and"
+                f" cosigned by the witnesses {', '.join(cosigned)}"
+            )
     finally:
         ledger.close()
     return 0
@@ -165,9 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gongshi", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     keys = sub.add_parser("keys", help="key management").add_subparsers(dest="keys", required=True)
-    keys.add_parser("init", help="create the keys under $GONGSHI_HOME/keys").set_defaults(
-        run=_keys_init
-    )
+    init = keys.add_parser("init", help="create the keys under $GONGSHI_HOME/keys")
+    init.add_argument(
+        "--witness", action="append", metavar="NAME",
+        help="also create a witness key (demos and tests; departments make their own)",
+    )  # fmt: skip
+    init.set_defaults(run=_keys_init)
     demo = sub.add_parser("demo", help="load the Tongcheng care-fund demo")
     demo.add_argument("--reset", action="store_true", help="delete all ledger data first")
     demo.add_argument("--yes", action="store_true", help="confirm --reset on PostgreSQL")

@@ -20,9 +20,11 @@ from ledger.log.checkpoints import covering, latest, sign_checkpoint
 from ledger.log.export import export_bundle
 from ledger.log.keys import load_signer
 from ledger.log.store import LogStore
+from ledger.log.witnesses import attach_cosignature, declared_policy, witness_verifiers
 from ledger.mapper import unpack_state
 from ledger.settings import Settings
 from verify.merkle import leaf_hash
+from verify.note import parse_vkey
 from verify.tlogproof import TlogProof
 
 
@@ -120,7 +122,11 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
         vkey = settings.log_vkey_path.read_text() if settings.log_vkey_path.exists() else None
         if vkey is None:
             vkey = load_signer(settings.log_skey_path, settings.origin).verifier.vkey()
-        summary = export_bundle(ledger.log, ledger.app.recorder, Path(args.dir), vkey, progress)
+        log = parse_vkey(vkey)
+        policy = declared_policy(settings.home, log)
+        summary = export_bundle(
+            ledger.log, ledger.app.recorder, Path(args.dir), vkey, progress, policy
+        )
     finally:
         ledger.close()
     if sys.stderr.isatty():
@@ -155,7 +161,25 @@ def _follow(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_cosignature(settings: Settings, args: argparse.Namespace) -> int:
+    line = sys.stdin.read() if args.line == "-" else args.line
+    ledger = open_ledger(settings)
+    try:
+        size = attach_cosignature(ledger.log, line, witness_verifiers(settings.keys_dir))
+    finally:
+        ledger.close()
+    print(f"cosignature attached to the checkpoint of size {size}")
+    return 0
+
+
 def add_log_commands(sub: Any) -> None:
+    witness = sub.add_parser("witness", help="attach witnesses' cosignatures")
+    witness_commands = witness.add_subparsers(dest="witness_command", required=True)
+    attach = witness_commands.add_parser(
+        "add-cosignature", help="verify a cosignature line and keep it on its checkpoint"
+    )
+    attach.add_argument("line", help="the cosignature line ('-' reads it from stdin)")
+    attach.set_defaults(run=_add_cosignature)
     log = sub.add_parser("log", help="the transparency log's integrator")
     log_commands = log.add_subparsers(dest="log_command", required=True)
     follow = log_commands.add_parser("follow", help="integrate new records continuously")

@@ -4,6 +4,8 @@
     DIR/checkpoint         the latest signed checkpoint (covering every line), all signatures
     DIR/checkpoints/SIZE   every signed checkpoint, named by its tree size
     DIR/keys/log.vkey      the log's verifier key, one line
+    DIR/keys/witness-NAME.vkey   each witness's verifier key named by the policy
+    DIR/policy             the operator's declared trust policy (verify/policy.py)
     DIR/MANIFEST.json      what each file is, format versions, size and root (canonical JSON)
 
 Records are streamed in batches; while writing, the root is recomputed and must equal the
@@ -26,6 +28,7 @@ from ledger.log.store import LogStore
 from ledger.mapper import unpack_state
 from verify.canonical import canonical_bytes
 from verify.merkle import CompactRange, leaf_hash
+from verify.policy import Policy
 
 BUNDLE_FORMAT = "gongshi-bundle/v1"
 Progress = Callable[[int, int], None]
@@ -48,6 +51,7 @@ def export_bundle(
     out: Path,
     vkey: str,
     progress: Progress | None = None,
+    policy: Policy | None = None,
 ) -> ExportSummary:
     """Write the bundle for the latest signed checkpoint into ``out`` (new or empty)."""
     signed = latest(store)
@@ -80,6 +84,10 @@ def export_bundle(
     for c in every:
         (out / "checkpoints" / str(c.checkpoint.size)).write_text(c.note)
     (out / "keys" / "log.vkey").write_text(vkey.strip() + "\n")
+    if policy is not None:
+        (out / "policy").write_text(policy.text())
+        for label, witness in policy.witnesses.items():
+            (out / "keys" / f"witness-{label}.vkey").write_text(witness.vkey() + "\n")
     manifest = {
         "format": BUNDLE_FORMAT,
         "origin": signed.checkpoint.origin,
@@ -90,6 +98,8 @@ def export_bundle(
             "checkpoint": "latest signed checkpoint (c2sp.org/tlog-checkpoint) over all lines",
             "checkpoints/": "every signed checkpoint, file named by tree size",
             "keys/log.vkey": "the log's Ed25519 verifier key (c2sp.org/signed-note vkey)",
+            "keys/witness-NAME.vkey": "the witnesses' cosignature/v1 verifier keys",
+            "policy": "the operator's declared policy: log key, witness keys, quorum",
         },
     }
     (out / "MANIFEST.json").write_bytes(canonical_bytes(manifest) + b"\n")

@@ -9,8 +9,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from verify.checkpoint import Checkpoint
 from verify.note import (
-    COSIGNATURE_V1, NoteError, Signer, cosignature_time, cosigned_message, open_note, parse_note,
-    parse_skey, parse_vkey,
+    COSIGNATURE_V1,
+    NoteError,
+    Signer,
+    cosignature_time,
+    cosigned_message,
+    open_note,
+    parse_note,
+    parse_skey,
+    parse_vkey,
 )  # fmt: skip
 from verify.policy import Policy, PolicyError, check_policy, parse_policy
 
