@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -59,7 +60,13 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
             )
             return 2
         reset_database(settings.database)
-        print(f"reset {settings.database.kind} database")
+        # A log that forgot its leaves must not sign under its old identity (it would sign
+        # trees inconsistent with its earlier checkpoints): it gets a new key, and the
+        # witnesses' states for the old log go too.
+        for path in (settings.log_skey_path, settings.log_vkey_path):
+            path.unlink(missing_ok=True)
+        shutil.rmtree(settings.home / "witness", ignore_errors=True)
+        print(f"reset {settings.database.kind} database; the log gets a new key")
     if settings.vault_key_hex is None and create_master_key(settings.vault_key_path):
         print(f"created vault master key {settings.vault_key_path}")
     if create_log_key(settings.log_skey_path, settings.log_vkey_path, settings.origin)[0]:

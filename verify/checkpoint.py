@@ -36,8 +36,8 @@ def parse_checkpoint(text: str) -> Checkpoint:
     origin, size, root, *extensions = lines
     if not origin:
         raise NoteError("checkpoint line 1: empty origin")
-    if not re.fullmatch(r"0|[1-9][0-9]*", size):
-        raise NoteError(f"checkpoint line 2: {size!r} is not a decimal size")
+    if not re.fullmatch(r"0|[1-9][0-9]{0,19}", size) or int(size) >= 2**64:
+        raise NoteError(f"checkpoint line 2: {size[:30]!r} is not a decimal uint64 size")
     try:
         root_hash = base64.b64decode(root, validate=True)
     except (binascii.Error, ValueError):

@@ -40,8 +40,8 @@ class TlogProof:
 def parse_tlog_proof(text: str) -> TlogProof:
     """Parse a tlog-proof@v1 file; NoteError naming the line at fault."""
     head, sep, checkpoint = text.partition("\n\n")
-    if not sep:
-        raise NoteError("tlog-proof: no empty line before the checkpoint")
+    if not sep or not checkpoint:
+        raise NoteError("tlog-proof: no empty line and checkpoint after the proof")
     lines = head.split("\n")
     if lines[0] != HEADER:
         raise NoteError(f"tlog-proof line 1: expected {HEADER!r}")

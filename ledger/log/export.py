@@ -15,6 +15,7 @@ checkpoint's, so a bundle that was written is a bundle that verifies.
 from __future__ import annotations
 
 import base64
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,9 @@ from ledger.log.checkpoints import all_checkpoints, latest
 from ledger.log.store import LogStore
 from ledger.mapper import unpack_state
 from verify.canonical import canonical_bytes
+from verify.checkpoint import open_checkpoint
 from verify.merkle import CompactRange, leaf_hash
+from verify.note import NoteError, parse_vkey
 from verify.policy import Policy
 
 BUNDLE_FORMAT = "gongshi-bundle/v1"
@@ -57,8 +60,15 @@ def export_bundle(
     signed = latest(store)
     if signed is None:
         raise ExportError("no signed checkpoint yet: run 'gongshi checkpoint' first")
-    if out.exists() and any(out.iterdir()):
-        raise ExportError(f"{out} is not empty")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ExportError(f"{out} exists and is not an empty directory")
+    try:
+        open_checkpoint(signed.note, signed.checkpoint.origin, parse_vkey(vkey))
+    except NoteError as e:
+        raise ExportError(f"the log vkey does not verify the latest checkpoint: {e}") from None
+    final, out = out, out.with_name(out.name + ".partial")
+    if out.exists():
+        shutil.rmtree(out)  # an earlier export that was interrupted
     size, root = signed.checkpoint.size, signed.checkpoint.root
     last_notification = store.notification_of(size - 1)
     assert last_notification is not None
@@ -79,15 +89,15 @@ def export_bundle(
             f"records give size {tree.size} root {tree.root().hex()}, checkpoint says "
             f"size {size} root {root.hex()}"
         )
-    (out / "checkpoint").write_text(signed.note)
+    (out / "checkpoint").write_bytes(signed.note.encode())
     every = all_checkpoints(store)
     for c in every:
-        (out / "checkpoints" / str(c.checkpoint.size)).write_text(c.note)
-    (out / "keys" / "log.vkey").write_text(vkey.strip() + "\n")
+        (out / "checkpoints" / str(c.checkpoint.size)).write_bytes(c.note.encode())
+    (out / "keys" / "log.vkey").write_bytes(vkey.strip().encode() + b"\n")
     if policy is not None:
-        (out / "policy").write_text(policy.text())
+        (out / "policy").write_bytes(policy.text().encode())
         for label, witness in policy.witnesses.items():
-            (out / "keys" / f"witness-{label}.vkey").write_text(witness.vkey() + "\n")
+            (out / "keys" / f"witness-{label}.vkey").write_bytes(witness.vkey().encode() + b"\n")
     manifest = {
         "format": BUNDLE_FORMAT,
         "origin": signed.checkpoint.origin,
@@ -103,4 +113,7 @@ def export_bundle(
         },
     }
     (out / "MANIFEST.json").write_bytes(canonical_bytes(manifest) + b"\n")
+    if final.exists():
+        final.rmdir()  # empty, checked above
+    out.rename(final)
     return ExportSummary(size=size, root=root, checkpoints=len(every))

@@ -8,7 +8,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.errors import LedgerError
-from verify.note import NoteError, Signer, parse_skey
+from verify.note import ED25519, NoteError, Signer, parse_skey
 
 
 class LogKeyError(LedgerError):
@@ -42,4 +42,6 @@ def load_signer(skey_path: Path, origin: str) -> Signer:
         raise LogKeyError(f"{skey_path}: {e}") from None
     if signer.name != origin:
         raise LogKeyError(f"log key is named {signer.name!r} but the origin is {origin!r}")
+    if signer.sig_type != ED25519:
+        raise LogKeyError(f"{skey_path} is a witness key (type {signer.sig_type:#04x}), not 0x01")
     return signer

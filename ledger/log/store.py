@@ -20,6 +20,13 @@ offsets and the new state, commit. A crash anywhere rolls the step back; two int
 serialise on the lock, and the second sees the first's state. Leaf data are the records'
 canonical bytes; a stored record whose bytes no longer match its stored hash stops
 integration.
+
+Reading "every record after ``position``" and never looking back is safe only because a
+record with a higher notification id never becomes visible before one with a lower id: on
+PostgreSQL eventsourcing takes LOCK TABLE ... IN EXCLUSIVE MODE for every insert (which is
+why POSTGRES_ENABLE_DB_FUNCTIONS, which drops that lock, can't be set: LedgerApp ignores
+the process environment), and SQLite has a single writer. ``gongshi check`` re-derives the
+log from the records and would name a skipped record.
 """
 
 from __future__ import annotations

@@ -139,7 +139,7 @@ def test_export_bundle_is_enough_to_check_everything(
     assert old.root == mth(lines[:12])
     manifest = json.loads((out / "MANIFEST.json").read_text())
     assert manifest["tree_size"] == 17 and base64.b64decode(manifest["root"]) == checkpoint.root
-    with pytest.raises(ExportError, match="not empty"):
+    with pytest.raises(ExportError, match="not an empty directory"):
         export_bundle(ledger.log, ledger.app.recorder, out, vkey_text)
 
 
@@ -253,3 +253,60 @@ def test_notification_gaps_map_to_gapless_leaves(ledger: Ledger) -> None:
         assert ledger.log.notification_of(index) == notification
         assert ledger.log.leaf_of_notification(notification) == index
     assert ledger.log.leaf_of(str(first), 1) == len(stored) - 1
+
+
+def test_export_refuses_a_stale_vkey_a_file_target_and_cleans_up_an_interrupted_run(
+    ledger: Ledger, settings: Settings, clock: SteppingClock, tmp_path: Path
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    signer = _signer(settings)
+    _records(ledger, 3)
+    sign_checkpoint(ledger.log, signer, ORIGIN, clock)
+    stale = Signer(ORIGIN, Ed25519PrivateKey.generate()).verifier.vkey()
+    with pytest.raises(ExportError, match="does not verify"):
+        export_bundle(ledger.log, ledger.app.recorder, tmp_path / "a", stale)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ExportError, match="not an empty directory"):
+        export_bundle(ledger.log, ledger.app.recorder, tmp_path / "file", signer.verifier.vkey())
+    (tmp_path / "b.partial").mkdir()
+    (tmp_path / "b.partial" / "junk").write_text("left by a crash")
+    export_bundle(ledger.log, ledger.app.recorder, tmp_path / "b", signer.verifier.vkey())
+    assert not (tmp_path / "b.partial").exists() and not (tmp_path / "b" / "junk").exists()
+
+
+def test_concurrent_checkpoint_signers_sign_each_size_once(
+    ledger: Ledger, settings: Settings, clock: SteppingClock
+) -> None:
+    import threading
+
+    from ledger.ledger import open_ledger
+
+    signer = _signer(settings)
+    _records(ledger, 40)
+    results: list[object] = []
+    barrier = threading.Barrier(3)
+
+    def run() -> None:
+        own = open_ledger(settings)
+        try:
+            barrier.wait(timeout=30)
+            results.append(sign_checkpoint(own.log, signer, ORIGIN, own.clock))
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(results) == 3 and sum(r is not None for r in results) == 1
+    assert [c.checkpoint.size for c in all_checkpoints(ledger.log)] == [40]
+
+
+def test_log_key_must_be_a_log_key(settings: Settings) -> None:
+    from ledger.log.witnesses import create_witness_key, witness_paths
+
+    create_witness_key(settings.keys_dir, "finance")
+    with pytest.raises(LogKeyError):
+        load_signer(witness_paths(settings.keys_dir, "finance")[0], ORIGIN)

@@ -56,6 +56,16 @@ def test_sigkilled_integrator_resumes_with_no_gap_no_duplicate(
         process.wait(timeout=30)
     assert kills >= 2, "the integrator finished before it could be killed"
     assert ledger.log.state().size < 1200
+    # And mid-way through multi-leaf transactions that cross tile boundaries:
+    process = _worker(settings, "integrate", "97")
+    start = ledger.log.state().size
+    deadline = time.monotonic() + 60
+    while ledger.log.state().size == start and time.monotonic() < deadline:
+        time.sleep(0.001)
+    time.sleep(0.01)
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
     ledger.log.integrate()
     _assert_one_consistent_log(ledger)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -86,3 +87,76 @@ def test_checkpoint_round_trip_and_rules() -> None:
                 "o\n1\n" + "A" * 43 + "=\n\n"):  # fmt: skip
         with pytest.raises(NoteError):
             parse_checkpoint(bad)
+
+
+def _two_keys() -> tuple[Signer, Signer]:
+    a = Signer("a.example/log", Ed25519PrivateKey.from_private_bytes(bytes([1]) * 32))
+    b = Signer("b.example/w", Ed25519PrivateKey.from_private_bytes(bytes([2]) * 32))
+    return a, b
+
+
+def test_a_failing_known_signature_rejects_even_beside_a_good_one() -> None:
+    a, b = _two_keys()
+    text = "hello\n"
+    bad = b.sign_line("other text\n")
+    note = text + "\n" + a.sign_line(text) + bad
+    with pytest.raises(NoteError, match=r"b\.example/w"):
+        open_note(note, [a.verifier, b.verifier])
+    open_note(note, [a.verifier])  # b unknown: ignored
+
+
+def test_same_key_id_different_name_is_an_unknown_key() -> None:
+    a, _ = _two_keys()
+    text = "hello\n"
+    line = a.sign_line(text).replace("a.example/log", "c.example/log")
+    with pytest.raises(NoteError, match="no signature by a known key"):
+        open_note(text + "\n" + line, [a.verifier])
+
+
+@pytest.mark.parametrize(
+    "note",
+    ["t\r\n\n\u2014 n AAAAAAA=\n", "t\n\n" + "\u2014 n AAAAAAA=\n" * 101],
+    ids=["carriage-return", "too-many-signatures"],
+)
+def test_more_malformed_notes(note: str) -> None:
+    with pytest.raises(NoteError):
+        parse_note(note)
+
+
+def test_wrong_length_signature_by_a_known_key_fails() -> None:
+    a, _ = _two_keys()
+    text = "hello\n"
+    blob = base64.b64decode(a.sign_line(text).split()[-1])[:-1]
+    line = f"\u2014 a.example/log {base64.b64encode(blob).decode()}\n"
+    with pytest.raises(NoteError, match="does not verify"):
+        open_note(text + "\n" + line, [a.verifier])
+
+
+def test_skey_with_wrong_key_id_rejected() -> None:
+    skey = DATA["keys"][0]["Skey"]
+    parts = skey.split("+", 4)
+    parts[3] = f"{int(parts[3], 16) ^ 1:08x}"
+    with pytest.raises(NoteError, match="does not match"):
+        parse_skey("+".join(parts))
+
+
+def test_checkpoint_empty_extension_line_and_huge_size_rejected() -> None:
+    root = base64.b64encode(bytes(32)).decode()
+    for bad in (f"o\n1\n{root}\n\n", f"o\n{2**64}\n{root}\n"):
+        with pytest.raises(NoteError):
+            parse_checkpoint(bad)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["c2sp.org/tlog-proof@v2\nindex 1\n\ncp\n", "c2sp.org/tlog-proof@v1\nindex 01\n\ncp\n",
+     "c2sp.org/tlog-proof@v1\nindex 1\nAAAA\n\ncp\n", "c2sp.org/tlog-proof@v1\nindex 1\n",
+     "c2sp.org/tlog-proof@v1\nindex 1\nextra AAAA\n\ncp\n", "c2sp.org/tlog-proof@v1\nindex 1\n\n"],
+    ids=["bad-header", "leading-zero", "short-hash", "no-blank-line", "misplaced-extra",
+         "empty-checkpoint"],
+)  # fmt: skip
+def test_malformed_tlog_proofs_rejected(text: str) -> None:
+    from verify.tlogproof import parse_tlog_proof
+
+    with pytest.raises(NoteError):
+        parse_tlog_proof(text)
