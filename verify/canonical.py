@@ -159,6 +159,36 @@ def parse_canonical(data: bytes) -> Any:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise CanonicalError("$", f"invalid UTF-8 at byte {e.start}") from None
+    if not data.translate(None, _BELOW_F0):
+        # Fast path: with no float (refused while parsing), no integer literal longer than
+        # 15 characters and no character beyond U+FFFF (no UTF-8 lead byte F0..F4), the C
+        # encoder's sorted output is the canonical form; a duplicate key or a lone surrogate
+        # makes it differ or fail, and the careful path below then names the fault.
+        try:
+            value = _FAST_DECODER.decode(text)
+            if _FAST_ENCODER.encode(value).encode("utf-8") == data:
+                return value
+        except (_Slow, ValueError, RecursionError, UnicodeEncodeError):
+            pass
+    return _parse_carefully(data, text)
+
+
+_BELOW_F0 = bytes(range(0xF0))
+
+
+def _short_int(text: str) -> int:
+    if len(text) > 15:  # up to 15 digits is always below 2**53; longer: check carefully
+        raise _Slow
+    return int(text)
+
+
+_FAST_DECODER = json.JSONDecoder(
+    parse_float=_reject_float, parse_int=_short_int, parse_constant=_reject_constant
+)
+_FAST_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _parse_carefully(data: bytes, text: str) -> Any:
     try:
         value = json.loads(
             text,

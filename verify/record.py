@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +29,7 @@ ACTOR_KEYS = frozenset({"principal", "role"})
 TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[A-Z][A-Za-z0-9]*$")
 AT_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class RecordError(ValueError):
@@ -62,44 +62,39 @@ def record_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def _require(condition: bool, field: str, reason: str) -> None:
-    if not condition:
-        raise RecordError(field, reason)
+def _fail(field: str, reason: str) -> None:
+    raise RecordError(field, reason)
 
 
 def validate_record(value: Any) -> None:
     """Raise RecordError unless ``value`` has exactly the record members, each well-formed."""
-    _require(isinstance(value, dict), "$", "not an object")
-    keys = set(value)
-    _require(keys == RECORD_KEYS, "$", f"members {sorted(keys)} != {sorted(RECORD_KEYS)}")
-    stream = value["stream"]
-    _require(isinstance(stream, str), "stream", "not a string")
-    try:
-        canonical_stream = str(uuid.UUID(stream))
-    except ValueError:
-        canonical_stream = ""
-    _require(stream == canonical_stream, "stream", f"{stream!r} is not a lower-case UUID")
-    version = value["version"]
-    _require(type(version) is int and version >= 1, "version", f"{version!r} is not >= 1")
-    _require(
-        isinstance(value["type"], str) and bool(TYPE_PATTERN.fullmatch(value["type"])),
-        "type",
-        f"{value['type']!r} is not of the form domain.EventName",
-    )
-    _require(
-        isinstance(value["at"], str) and bool(AT_PATTERN.fullmatch(value["at"])),
-        "at",
-        f"{value['at']!r} is not YYYY-MM-DDTHH:MM:SS.ffffffZ",
-    )
+    if not isinstance(value, dict):
+        _fail("$", "not an object")
+    if value.keys() != RECORD_KEYS:
+        _fail("$", f"members {sorted(value)} != {sorted(RECORD_KEYS)}")
+    stream, version, prev = value["stream"], value["version"], value["prev"]
+    if not isinstance(stream, str) or not UUID_PATTERN.fullmatch(stream):
+        _fail("stream", f"{stream!r} is not a lower-case UUID")
+    if type(version) is not int or version < 1:
+        _fail("version", f"{version!r} is not >= 1")
+    kind = value["type"]
+    if not isinstance(kind, str) or not TYPE_PATTERN.fullmatch(kind):
+        _fail("type", f"{kind!r} is not of the form domain.EventName")
+    at = value["at"]
+    if not isinstance(at, str) or not AT_PATTERN.fullmatch(at):
+        _fail("at", f"{at!r} is not YYYY-MM-DDTHH:MM:SS.ffffffZ")
     actor = value["actor"]
-    _require(isinstance(actor, dict) and set(actor) == ACTOR_KEYS, "actor", "not {principal, role}")
-    for key in ACTOR_KEYS:
-        _require(isinstance(actor[key], str) and actor[key] != "", f"actor.{key}", "empty")
-    _require(isinstance(value["data"], dict), "data", "not an object")
-    prev = value["prev"]
-    well_formed = isinstance(prev, str) and bool(HASH_PATTERN.fullmatch(prev))
-    _require(well_formed, "prev", "not 64 lower-case hex")
-    _require((version == 1) == (prev == GENESIS_PREV), "prev", "64 zeros iff version is 1")
+    if not isinstance(actor, dict) or actor.keys() != ACTOR_KEYS:
+        _fail("actor", "not {principal, role}")
+    for key in ("principal", "role"):
+        if not isinstance(actor[key], str) or actor[key] == "":
+            _fail(f"actor.{key}", "empty")
+    if not isinstance(value["data"], dict):
+        _fail("data", "not an object")
+    if not isinstance(prev, str) or not HASH_PATTERN.fullmatch(prev):
+        _fail("prev", "not 64 lower-case hex")
+    if (version == 1) != (prev == GENESIS_PREV):
+        _fail("prev", "64 zeros iff version is 1")
 
 
 def encode_record(value: dict[str, Any]) -> bytes:
