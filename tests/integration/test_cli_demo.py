@@ -152,3 +152,35 @@ def _log_commands(env: dict[str, str], tmp_path: Path) -> None:
                 ["proof", "record", record["stream"], "999"]):  # fmt: skip
         refused = _gongshi(bad, env)
         assert refused.returncode == 2 and refused.stderr.startswith("gongshi: "), bad
+    _witness_round(env, tmp_path, bundle)
+
+
+def _verify(args: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "verify", *args], capture_output=True, text=True, timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+
+
+def _witness_round(env: dict[str, str], tmp_path: Path, bundle: Path) -> None:
+    """The new checkpoint has no cosignatures yet: the bundle fails the default policy until
+    two departments cosign it (from the bundle) and the operator attaches their lines."""
+    home = Path(env["GONGSHI_HOME"])
+    first = _verify(["bundle", str(bundle)])
+    assert first.returncode == 1 and "0 witness cosignatures" in first.stdout
+    for name in ("finance", "audit"):
+        key, state = home / "keys" / f"witness-{name}.skey", home / "witness" / f"{name}.json"
+        cosigned = _verify([
+            "witness", "cosign", "--name", name, "--key", str(key), "--state", str(state),
+            "--bundle", str(bundle),
+        ])  # fmt: skip
+        assert cosigned.returncode == 0, cosigned.stdout + cosigned.stderr
+        attached = _gongshi(["witness", "add-cosignature", cosigned.stdout], env)
+        assert attached.returncode == 0, attached.stderr
+    again = tmp_path / "bundle2"
+    assert _gongshi(["export", str(again)], env).returncode == 0
+    final = _verify(["bundle", str(again)])
+    assert final.returncode == 0, final.stdout
+    assert "cosigned by: finance, audit" in final.stdout
+    bogus = _gongshi(["witness", "add-cosignature", "\u2014 nobody.example AAAAAAAAAAAA"], env)
+    assert bogus.returncode == 2 and "not a known witness" in bogus.stderr
