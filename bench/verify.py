@@ -2,14 +2,15 @@
 
 1. generate: a valid export bundle (docs/FORMAT.md §7) of --records records (default 1M;
    --quick: 100k) is written to a temp dir (or --out DIR, kept). Records are the project's own
-   types and sizes (points books and scores, cadre and worker registrations, supervision
-   cases, evaluation forms, inspections, key projects and care-fund applications with their
-   fund years), Chinese text included, copied from the demo bundle's shapes. A few hundred
-   scripted lifecycles run interleaved (seeded random), so streams' records are spread over
-   the log as in a real ledger; the domain invariants (verify/invariants.py) hold. Records
-   are streamed to records.jsonl while the RFC 9162 root is computed with CompactRange; a
-   fresh Ed25519 log key signs a checkpoint at ~N/2 and one at N, three witnesses
-   (cosignature/v1) cosign the final one, and the policy asks for 2 of them.
+   types and sizes (cadres registered with two years of points books, supervision cases,
+   evaluation forms, inspections, key projects, and care-fund applications from registered
+   workers with their fund years), Chinese text included, copied from the demo bundle's
+   shapes; about 8-10 records per stream. A few hundred scripted lifecycles run interleaved
+   (seeded random), so streams' records are spread over the log as in a real ledger; the
+   domain invariants (verify/invariants.py) hold. Records are streamed to records.jsonl while
+   the RFC 9162 root is computed with CompactRange; a fresh Ed25519 log key signs a
+   checkpoint at ~N/2 and one at N, three witnesses (cosignature/v1) cosign the final one,
+   and the policy asks for 2 of them.
 2. verify + time: ``python -m verify bundle DIR`` runs as a subprocess --repeat times; each
    run must exit 0 and print VALID (else its first failures are shown and the benchmark
    stops). Wall time, records/s, the child's CPU time and its peak RSS are reported against
@@ -70,6 +71,7 @@ WITNESSES = ("finance", "audit", "supervision")
 QUORUM = 2
 ACTIVE = 400  # lifecycles in flight at once: how far a stream's records are spread
 MiB = 1024 * 1024
+CAREFUND_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/carefund")
 
 # -- realistic content (from the demo bundle) ---------------------------------------------------
 
@@ -139,7 +141,10 @@ class Content:
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self.scheme = str(uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/points"))
+        points = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/points")
+        self.schemes = {  # docs/FORMAT.md §4
+            year: uuid.uuid5(points, f"taihu/{year}/village_cadres") for year in (2023, 2024)
+        }
         self.fund_year: Stream | None = None
         self.fund_applications = 0
         self.fund_years = 0
@@ -156,17 +161,28 @@ class Content:
         return self.rng.choice(self.recent_cadres) if self.recent_cadres else self.uuid4()
 
 
-def book(c: Content) -> Script:
-    """A cadre registered, their points book: tasks allocated, a year of scores, appraisal."""
+def cadre(c: Content) -> Script:
+    """A village cadre registered, then their points books for two years."""
     rng = c.rng
     township = rng.randrange(1, 13)
     village = rng.randrange(1, 21)
     org = actor(f"tpc-th{township:02d}", "township_party_committee")
     vc = actor(f"vc-th{township:02d}-{village:02d}", "village_committee")
-    cadre = Stream(c.uuid4())
-    yield cadre, "subject.Registered", org, {"commitment": c.hex64(), "kind": "cadre"}
-    c.recent_cadres = [*c.recent_cadres[-63:], cadre.id]
-    books = Stream(c.uuid4())
+    subject = Stream(c.uuid4())
+    yield subject, "subject.Registered", org, {"commitment": c.hex64(), "kind": "cadre"}
+    c.recent_cadres = [*c.recent_cadres[-63:], subject.id]
+    for year in (2023, 2024):
+        yield from book(c, subject.id, year, (township, village), org, vc)
+
+
+def book(
+    c: Content, cadre: str, year: int, place: tuple[int, int], org: Actor, vc: Actor
+) -> Script:
+    """A year's points book: tasks allocated, four quarters of scores, the appraisal."""
+    rng = c.rng
+    township, village = place
+    scheme = c.schemes[year]
+    books = Stream(str(uuid.uuid5(scheme, f"book/{cadre}")))
     cap = 50
     yield (
         books,
@@ -174,12 +190,12 @@ def book(c: Content) -> Script:
         vc,
         {
             "bonus_cap_tenths": cap,
-            "cadre": cadre.id,
+            "cadre": cadre,
             "category": rng.choice(("principal", "deputy", "reserve")),
-            "scheme": c.scheme,
+            "scheme": str(scheme),
             "township": f"th{township:02d}",
             "village": f"晋熙镇{village:02d}村",
-            "year": 2023,
+            "year": year,
         },
     )
     tasks = rng.sample(TASKS, 3)
@@ -357,24 +373,26 @@ def care_fund(c: Content) -> Script:
     intake = actor("intake-tc-01", "intake")
     fund = c.fund_year
     if fund is None or c.fund_applications >= APPLICATIONS_PER_FUND_YEAR:
-        # Opened here, before this or any other application can touch it.
+        # Opened here, before this or any other application can touch it. A fund year's id
+        # is UUID v5 of fund/year (docs/FORMAT.md §4); each 40 applications get a new fund.
         c.fund_years += 1
-        name = f"tongcheng-pioneer-care/{2022 + c.fund_years}"
-        fund = c.fund_year = Stream(str(uuid.uuid5(uuid.NAMESPACE_URL, name)))
+        name = f"pioneer-care-{c.fund_years:04d}"
+        stream_id = uuid.uuid5(CAREFUND_NAMESPACE, f"{name}/2023")
+        fund = c.fund_year = Stream(str(stream_id))
         c.fund_applications = 0
         opened = {
             "budget_fen": FUND_BUDGET_FEN,
             "first_follow_up_days": 90,
-            "fund": "tongcheng-pioneer-care",
+            "fund": name,
             "tiers_fen": TIERS_FEN,
-            "year": 2022 + c.fund_years,
+            "year": 2023,
         }
         yield fund, "carefund.FundYearOpened", finance, opened
         for source in rng.sample(CONTRIBUTORS, 3):
             received = {
                 "amount_fen": rng.randrange(10, 30) * 100_000,
                 "donor": None,
-                "reference": f"{2022 + c.fund_years}-{source}",
+                "reference": f"2023-{source}-{c.fund_years:04d}",
                 "source": source,
             }
             yield fund, "carefund.ContributionReceived", finance, received
@@ -444,7 +462,7 @@ def care_fund(c: Content) -> Script:
 
 
 LIFECYCLES: tuple[tuple[Callable[[Content], Script], int], ...] = (
-    (book, 60),
+    (cadre, 60),
     (case, 14),
     (care_fund, 10),
     (evaluation_form, 7),
@@ -458,7 +476,7 @@ class Generated:
     records: int
     streams: int
     types: dict[str, int]
-    bytes: int
+    size_bytes: int
     root: bytes
     half: tuple[int, bytes]
     seconds: float
@@ -561,7 +579,8 @@ def generate(out: Path, count: int, seed: int) -> Generated:
 def describe(g: Generated) -> None:
     print(
         f"  {g.records:,} records in {g.streams:,} streams ({g.records / g.streams:.1f} per "
-        f"stream), {g.bytes / MiB:.1f} MB ({g.bytes / g.records:.0f} bytes per line incl. LF), "
+        f"stream), {g.size_bytes / MiB:.1f} MB ({g.size_bytes / g.records:.0f} bytes per line "
+        "incl. LF), "
         f"written in {g.seconds:.1f} s ({g.records / g.seconds:,.0f} records/s)"
     )
     top = sorted(g.types.items(), key=lambda kv: -kv[1])
@@ -645,20 +664,27 @@ def time_verifier(bundle: Path, records: int, repeat: int) -> bool:
 
 # -- profile ------------------------------------------------------------------------------------
 
-STEPS = (  # (label, function name, file suffix): cumulative time of each step
+ProfileEntry = tuple[int, int, float, float, Any]  # pstats: cc, calls, tottime, cumtime, callers
+STEPS = (  # (label, function, file suffix): its cumulative time; steps not seen are left out
     ("parse_record (all per-line record work)", "parse_record", "verify/record.py"),
     ("  parse_canonical", "parse_canonical", "verify/canonical.py"),
-    ("    json.loads (+ _no_duplicates hook)", "loads", "json/__init__.py"),
-    ("    _no_duplicates (per object)", "_no_duplicates", "verify/canonical.py"),
-    ("    canonical_bytes (re-encode to compare)", "canonical_bytes", "verify/canonical.py"),
+    ("    JSONDecoder.decode", "decode", "json/decoder.py"),
+    ("      _short_int (parse_int hook)", "_short_int", "verify/canonical.py"),
+    ("    json.loads", "loads", "json/__init__.py"),
+    ("      _no_duplicates (object_pairs_hook)", "_no_duplicates", "verify/canonical.py"),
+    ("    JSONEncoder.encode (re-encode, compare)", "encode", "json/encoder.py"),
+    ("    canonical_bytes (re-encode, compare)", "canonical_bytes", "verify/canonical.py"),
     ("      _fast_check", "_fast_check", "verify/canonical.py"),
+    ("    _parse_carefully (slow path)", "_parse_carefully", "verify/canonical.py"),
     ("  validate_record", "validate_record", "verify/record.py"),
     ("    uuid.UUID (stream id)", "__init__", "uuid.py"),
+    ("    re fullmatch (all callers)", "<method 'fullmatch' of 're.Pattern' objects>", "~"),
     ("  record_hash", "record_hash", "verify/record.py"),
     ("leaf_hash", "leaf_hash", "verify/merkle.py"),
     ("CompactRange.append", "append", "verify/merkle.py"),
     ("ChainChecker.add", "add", "verify/chain.py"),
     ("Invariants.add", "add", "verify/invariants.py"),
+    ("SHA-256 (all callers)", "<built-in method _hashlib.openssl_sha256>", "~"),
 )
 
 
@@ -672,7 +698,7 @@ def profile(bundle: Path) -> None:
     seconds = time.perf_counter() - start
     assert report.ok, report.failures[:5]
     stats = pstats.Stats(profiler, stream=io.StringIO())
-    raw: dict[tuple[str, int, str], tuple[int, int, float, float, Any]] = stats.stats  # type: ignore[attr-defined]
+    raw: dict[tuple[str, int, str], ProfileEntry] = getattr(stats, "stats")  # noqa: B009
     total = sum(tt for _, _, tt, _, _ in raw.values())
     print(
         f"  {report.records:,} records in {seconds:.2f} s under cProfile "

@@ -55,7 +55,7 @@ def parse_policy(text: str) -> Policy:
                 if witness.sig_type != COSIGNATURE_V1:
                     raise PolicyError(f"policy line {number}: a witness key must be type 0x04")
                 witnesses[words[1]] = witness
-            elif words[0] == "quorum" and len(words) == 2 and re.fullmatch(r"\d+", words[1]):
+            elif words[0] == "quorum" and len(words) == 2 and re.fullmatch(r"[0-9]+", words[1]):
                 quorum = int(words[1])
             else:
                 raise PolicyError(f"policy line {number}: can't read {line[:60]!r}")

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from ledger.errors import RuleViolation
 
-POINTS_PATTERN = re.compile(r"^-?\d{1,6}(\.\d)?$")
+POINTS_PATTERN = re.compile(r"^-?[0-9]{1,6}(\.[0-9])?$")
 
 
 class Component(StrEnum):

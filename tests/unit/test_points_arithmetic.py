@@ -73,3 +73,8 @@ def test_bottom_share_is_ceil_of_ten_percent_with_ties_at_the_cutoff() -> None:
     assert bottom_share({}) == set()
     with pytest.raises(ValueError):
         bottom_share(totals, 0)
+
+
+def test_full_width_digits_are_not_points() -> None:
+    with pytest.raises(RuleViolation):
+        parse_points("４.５")

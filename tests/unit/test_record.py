@@ -147,3 +147,9 @@ def test_principal_with_newline_or_capitals_rejected() -> None:
     for bad in ("intake-01\n", "Intake-01", "", "a b"):
         with pytest.raises(ValueError, match="principal"):
             Actor(bad, Role.INTAKE)
+
+
+def test_full_width_digits_in_at_rejected() -> None:
+    with pytest.raises(RecordError) as e:
+        encode_record({**EXAMPLE, "at": "２０２３-05-05T09:14:00.000000Z"})
+    assert e.value.field == "at"
