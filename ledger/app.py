@@ -21,6 +21,7 @@ from ledger.mapper import RecordMapper
 from ledger.settings import APP_NAME, Database
 
 A = TypeVar("A", bound=LedgerAggregate)
+T = TypeVar("T")
 
 
 class LedgerApp(Application[UUID]):
@@ -45,6 +46,18 @@ class LedgerApp(Application[UUID]):
             raise NotFound(kind.__name__, stream)
         return aggregate
 
+    def update(self, kind: type[A], stream: UUID, change: Callable[[A], T]) -> T:
+        """Load ``stream``, apply ``change`` (which checks the rules and records events),
+        save; again from fresh state if a concurrent writer took the next version first."""
+
+        def attempt() -> T:
+            aggregate = self.get(kind, stream)
+            result = change(aggregate)
+            self.save(aggregate)
+            return result
+
+        return retry_on_conflict(attempt)
+
     def exists(self, stream: UUID) -> bool:
         return stream in self.repository
 
@@ -68,9 +81,6 @@ def open_app(database: Database, extra_env: dict[str, str] | None = None) -> Led
     env.update(extra_env or {})
     with schema_lock(database):
         return LedgerApp(env=env)
-
-
-T = TypeVar("T")
 
 
 def retry_on_conflict(action: Callable[[], T], attempts: int = 20) -> T:

@@ -43,13 +43,7 @@ class CareFund:
         return self._app.get(Case, case_id)
 
     def _on_case(self, case_id: UUID, change: Callable[[Case], T]) -> T:
-        def attempt() -> T:
-            case = self.case(case_id)
-            result = change(case)
-            self._app.save(case)
-            return result
-
-        return retry_on_conflict(attempt)
+        return self._app.update(Case, case_id, change)
 
     def _on_case_and_fund(self, case_id: UUID, change: Callable[[Case, FundYear], T]) -> T:
         def attempt() -> T:
@@ -93,19 +87,14 @@ class CareFund:
         if donor is not None:
             self.ledger.require_subject(donor)
 
-        def attempt() -> None:
-            fund = self.fund_year(year)
-            fund.receive(
-                source,
-                amount_fen,
-                reference,
-                actor,
-                self.ledger.clock(),
+        self._app.update(
+            FundYear,
+            fund_year_id(self.config.fund, year),
+            lambda fund: fund.receive(
+                source, amount_fen, reference, actor, self.ledger.clock(),
                 donor=None if donor is None else str(donor),
-            )
-            self._app.save(fund)
-
-        retry_on_conflict(attempt)
+            ),
+        )  # fmt: skip
 
     def submit(
         self,
@@ -239,9 +228,10 @@ class CareFund:
     ) -> None:
         """An audit result against the fund year, for publication (role audit)."""
 
-        def attempt() -> None:
-            fund = self.fund_year(year)
-            fund.record_audit_result(title, conclusion, findings, actor, self.ledger.clock())
-            self._app.save(fund)
-
-        retry_on_conflict(attempt)
+        self._app.update(
+            FundYear,
+            fund_year_id(self.config.fund, year),
+            lambda fund: fund.record_audit_result(
+                title, conclusion, findings, actor, self.ledger.clock()
+            ),
+        )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TypeVar
 from uuid import UUID
 
 from ledger.actor import Actor
@@ -14,6 +15,8 @@ from ledger.points.config import Component, Grade, SchemeConfig, divide_half_up
 from ledger.points.evaluation import EvaluationForm
 from ledger.points.plan import TaskPlan, plan_id
 from ledger.points.scheme import Scheme, scheme_id
+
+T = TypeVar("T")
 
 
 class Points:
@@ -82,12 +85,12 @@ class Points:
     ) -> None:
         """Add or change a task of a set plan, with the reason (within the scheme year)."""
 
-        def attempt() -> None:
-            plan = self.plan(township)
-            plan.amend(task, title, points_tenths, reason, actor, self.ledger.clock())
-            self._app.save(plan)
-
-        retry_on_conflict(attempt)
+        stream = plan_id(self.scheme_id, township)
+        self._app.update(
+            TaskPlan,
+            stream,
+            lambda plan: plan.amend(task, title, points_tenths, reason, actor, self.ledger.clock()),
+        )
 
     def open_book(
         self, cadre: UUID, township: str, village: str, category: str, actor: Actor
@@ -113,14 +116,8 @@ class Points:
 
         return retry_on_conflict(attempt)
 
-    def _update_book(self, book: UUID, change: Any) -> Any:
-        def attempt() -> Any:
-            state = self.book(book)
-            result = change(state)
-            self._app.save(state)
-            return result
-
-        return retry_on_conflict(attempt)
+    def _update_book(self, book: UUID, change: Callable[[PointsBook], T]) -> T:
+        return self._app.update(PointsBook, book, change)
 
     def allocate(self, book: UUID, task: str, points_tenths: int, actor: Actor) -> None:
         def change(state: PointsBook) -> None:
@@ -189,21 +186,18 @@ class Points:
     def submit_scores(
         self, form: UUID, participant: str, scores: dict[str, int], actor: Actor
     ) -> None:
-        def attempt() -> None:
-            state = self.form(form)
-            state.submit(participant, scores, actor, self.ledger.clock())
-            self._app.save(state)
-
-        retry_on_conflict(attempt)
+        """One participant's four scores on an open form."""
+        self._app.update(
+            EvaluationForm,
+            form,
+            lambda state: state.submit(participant, scores, actor, self.ledger.clock()),
+        )
 
     def close_form(self, form: UUID, actor: Actor) -> int:
-        def attempt() -> int:
-            state = self.form(form)
-            overall = state.close(actor, self.ledger.clock())
-            self._app.save(state)
-            return overall
-
-        return retry_on_conflict(attempt)
+        """Close the form; returns its overall mean in tenths."""
+        return self._app.update(
+            EvaluationForm, form, lambda state: state.close(actor, self.ledger.clock())
+        )
 
     def feed_form(self, form: UUID, actor: Actor) -> int:
         """Turn a closed form into the book's evaluation entry for the form's quarter.

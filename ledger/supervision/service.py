@@ -7,7 +7,7 @@ from datetime import date
 from uuid import UUID
 
 from ledger.actor import Actor
-from ledger.app import LedgerApp, retry_on_conflict
+from ledger.app import LedgerApp
 from ledger.enums import parse_enum
 from ledger.errors import RuleViolation
 from ledger.ledger import Ledger
@@ -62,12 +62,7 @@ class Supervision:
         return case.id
 
     def _act(self, case_id: UUID, action: Callable[[SupervisionCase], None]) -> None:
-        def attempt() -> None:
-            case = self.case(case_id)
-            action(case)
-            self._app.save(case)
-
-        retry_on_conflict(attempt)
+        self._app.update(SupervisionCase, case_id, action)
 
     def talk(self, case_id: UUID, note: str, actor: Actor) -> None:
         self._act(case_id, lambda c: c.talk(note, actor, self.ledger.clock()))
@@ -107,13 +102,11 @@ class Supervision:
     def visit(self, inspection_id: UUID, branches: list[str], actor: Actor) -> None:
         """Record visits to ``branches`` (all or nothing)."""
 
-        def attempt() -> None:
-            inspection = self.inspection(inspection_id)
+        def change(inspection: Inspection) -> None:
             for branch in branches:
                 inspection.visit(branch, actor, self.ledger.clock())
-            self._app.save(inspection)
 
-        retry_on_conflict(attempt)
+        self._app.update(Inspection, inspection_id, change)
 
     def examine(
         self, inspection_id: UUID, results: list[tuple[UUID, str, Outcome, str]], actor: Actor
@@ -122,8 +115,7 @@ class Supervision:
         for cadre, _, _, _ in results:
             self.ledger.require_subject(cadre)
 
-        def attempt() -> None:
-            inspection = self.inspection(inspection_id)
+        def change(inspection: Inspection) -> None:
             for cadre, branch, outcome, reason in results:
                 inspection.examine(
                     cadre=cadre,
@@ -133,9 +125,8 @@ class Supervision:
                     actor=actor,
                     moment=self.ledger.clock(),
                 )
-            self._app.save(inspection)
 
-        retry_on_conflict(attempt)
+        self._app.update(Inspection, inspection_id, change)
 
     # --- key projects -------------------------------------------------------------------
 
@@ -166,12 +157,12 @@ class Supervision:
     def report_progress(
         self, project_id: UUID, item: str, done: bool, note: str, actor: Actor
     ) -> None:
-        def attempt() -> None:
-            project = self.project(project_id)
-            project.report(item, done, note, actor, self.ledger.clock())
-            self._app.save(project)
-
-        retry_on_conflict(attempt)
+        """Progress on one checklist item (done, or not yet)."""
+        self._app.update(
+            KeyProject,
+            project_id,
+            lambda project: project.report(item, done, note, actor, self.ledger.clock()),
+        )
 
     def escalate_overdue_items(self, today: date, actor: Actor = POLICY_ACTOR) -> list[UUID]:
         """Run the overdue-project policy as ``actor`` (default: the policy's own account)."""
