@@ -9,7 +9,7 @@ from uuid import UUID
 import pytest
 
 from ledger.actor import Actor, Role
-from ledger.carefund.config import FundConfig, Hardship, Industry, Source
+from ledger.carefund.config import FundConfig, Hardship, Industry, Source, Violation
 from ledger.carefund.service import CareFund
 from ledger.errors import RuleViolation
 from ledger.ledger import Ledger
@@ -82,3 +82,19 @@ def rejected(
     assert match in str(e.value)
     assert stored_count(ledger) == before, "a rejected command stored something"
     return e.value
+
+
+def revoke(fund: CareFund, case: Any, **change: Any) -> None:
+    """Revoke a disbursed case with valid defaults; ``change`` overrides any argument."""
+    args: dict[str, Any] = dict(
+        violation=Violation.RULES,
+        reason="虚报",
+        recover_fen=50_000,
+        discipline_referral=False,
+        judicial_referral=False,
+        accountable_organisation="快递行业党委",
+        responsible=[],
+        actor=SUPERVISION,
+    )
+    args.update(change)
+    fund.revoke(case, **args)

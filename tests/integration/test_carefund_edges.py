@@ -10,7 +10,7 @@ from uuid import UUID
 import pytest
 
 from ledger.actor import Actor, Role
-from ledger.carefund.config import FundConfig, Hardship, Industry, Source, Violation
+from ledger.carefund.config import FundConfig, Hardship, Industry, Source
 from ledger.carefund.service import CareFund
 from ledger.errors import NotFound
 from ledger.ledger import Ledger, open_ledger
@@ -18,7 +18,6 @@ from ledger.settings import Settings
 from tests.integration.helpers import (
     FINANCE,
     INTAKE,
-    SUPERVISION,
     UNION,
     YEAR,
     approved,
@@ -26,6 +25,7 @@ from tests.integration.helpers import (
     funded,
     rejected,
     reviewed,
+    revoke,
     stored_count,
     subject,
 )  # fmt: skip
@@ -75,21 +75,7 @@ def test_unknown_source_and_violation_name_the_rule(ledger: Ledger) -> None:
     fund = funded(ledger)
     rejected(ledger, "carefund.source", lambda: fund.receive(YEAR, "lottery", 100, "R", FINANCE))
     case = disbursed(fund)
-    rejected(
-        ledger,
-        "carefund.violation",
-        lambda: fund.revoke(
-            case,
-            violation="mood",
-            reason="r",
-            recover_fen=0,
-            discipline_referral=False,
-            judicial_referral=False,
-            accountable_organisation="o",
-            responsible=[],
-            actor=SUPERVISION,
-        ),
-    )
+    rejected(ledger, "carefund.violation", lambda: revoke(fund, case, violation="mood"))
 
 
 def test_unknown_or_erased_donor_and_responsible_rejected(ledger: Ledger) -> None:
@@ -109,17 +95,7 @@ def test_unknown_or_erased_donor_and_responsible_rejected(ledger: Ledger) -> Non
     rejected(
         ledger,
         "subject.erased",
-        lambda: fund.revoke(
-            case,
-            violation=Violation.RULES,
-            reason="r",
-            recover_fen=0,
-            discipline_referral=False,
-            judicial_referral=False,
-            accountable_organisation="o",
-            responsible=[donor],
-            actor=SUPERVISION,
-        ),
+        lambda: revoke(fund, case, responsible=[donor]),
     )
 
 
@@ -127,17 +103,7 @@ def test_unknown_or_erased_donor_and_responsible_rejected(ledger: Ledger) -> Non
 def test_recovery_of_zero_or_negative_rejected(ledger: Ledger, amount: int) -> None:
     fund = funded(ledger)
     case = disbursed(fund)
-    fund.revoke(
-        case,
-        violation=Violation.RULES,
-        reason="r",
-        recover_fen=50_000,
-        discipline_referral=False,
-        judicial_referral=False,
-        accountable_organisation="o",
-        responsible=[],
-        actor=SUPERVISION,
-    )
+    revoke(fund, case, recover_fen=50_000)
     rejected(ledger, "carefund.recovery", lambda: fund.recover(case, amount, "R", FINANCE))
 
 
@@ -147,17 +113,7 @@ def test_negative_amount_to_recover_rejected(ledger: Ledger) -> None:
     rejected(
         ledger,
         "carefund.recovery",
-        lambda: fund.revoke(
-            case,
-            violation=Violation.RULES,
-            reason="r",
-            recover_fen=-1,
-            discipline_referral=False,
-            judicial_referral=False,
-            accountable_organisation="o",
-            responsible=[],
-            actor=SUPERVISION,
-        ),
+        lambda: revoke(fund, case, recover_fen=-1),
     )
 
 

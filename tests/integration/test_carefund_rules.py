@@ -31,6 +31,7 @@ from tests.integration.helpers import (
     funded,
     rejected,
     reviewed,
+    revoke,
     subject,
     submitted,
 )
@@ -264,50 +265,35 @@ def test_first_follow_up_due_within_90_days(ledger: Ledger) -> None:
     assert not fund.case(case).follow_up_overdue(date(2030, 1, 1))
 
 
-def _revoke(fund: CareFund, case: Any, **change: Any) -> None:
-    args: dict[str, Any] = dict(
-        violation=Violation.RULES,
-        reason="虚报",
-        recover_fen=50_000,
-        discipline_referral=False,
-        judicial_referral=False,
-        accountable_organisation="快递行业党委",
-        responsible=[],
-        actor=SUPERVISION,
-    )
-    args.update(change)
-    fund.revoke(case, **args)
-
-
 def test_revocation_rules(ledger: Ledger) -> None:
     fund = funded(ledger)
     early = approved(fund)
-    rejected(ledger, "carefund.order", lambda: _revoke(fund, early))
+    rejected(ledger, "carefund.order", lambda: revoke(fund, early))
     case = disbursed(fund)
-    rejected(ledger, "role", lambda: _revoke(fund, case, actor=FINANCE))
-    rejected(ledger, "carefund.reason", lambda: _revoke(fund, case, reason=""))
-    rejected(ledger, "carefund.recovery", lambda: _revoke(fund, case, recover_fen=50_001))
+    rejected(ledger, "role", lambda: revoke(fund, case, actor=FINANCE))
+    rejected(ledger, "carefund.reason", lambda: revoke(fund, case, reason=""))
+    rejected(ledger, "carefund.recovery", lambda: revoke(fund, case, recover_fen=50_001))
     rejected(
         ledger,
         "carefund.handling",
-        lambda: _revoke(fund, case, violation=Violation.DISCIPLINE, discipline_referral=False),
+        lambda: revoke(fund, case, violation=Violation.DISCIPLINE, discipline_referral=False),
     )
     rejected(
         ledger,
         "carefund.handling",
-        lambda: _revoke(fund, case, violation=Violation.LAW, judicial_referral=False),
+        lambda: revoke(fund, case, violation=Violation.LAW, judicial_referral=False),
     )
-    rejected(ledger, "carefund.handling", lambda: _revoke(fund, case, accountable_organisation=""))
-    _revoke(fund, case, violation=Violation.LAW, judicial_referral=True)
+    rejected(ledger, "carefund.handling", lambda: revoke(fund, case, accountable_organisation=""))
+    revoke(fund, case, violation=Violation.LAW, judicial_referral=True)
     assert fund.case(case).stage == Stage.REVOKED
-    rejected(ledger, "carefund.order", lambda: _revoke(fund, case))
+    rejected(ledger, "carefund.order", lambda: revoke(fund, case))
 
 
 def test_recoveries_up_to_the_amount_to_recover(ledger: Ledger) -> None:
     fund = funded(ledger)
     case = disbursed(fund)
     rejected(ledger, "carefund.order", lambda: fund.recover(case, 100, "R", FINANCE))
-    _revoke(fund, case, recover_fen=40_000)
+    revoke(fund, case, recover_fen=40_000)
     rejected(ledger, "role", lambda: fund.recover(case, 100, "R", SUPERVISION))
     rejected(ledger, "carefund.recovery", lambda: fund.recover(case, 40_001, "R", FINANCE))
     fund.recover(case, 30_000, "R-1", FINANCE)
