@@ -23,6 +23,7 @@ from verify.policy import Policy, PolicyError, check_policy, parse_policy
 from verify.record import RecordError, parse_record
 
 MAX_DETAILED = 1000
+BUNDLE_FORMAT = "gongshi-bundle/v1"
 Progress = Callable[[int], None]
 
 
@@ -81,6 +82,13 @@ def verify_bundle(
     report = BundleReport()
     if not bundle.is_dir():
         raise BundleError(f"{bundle}: not a directory")
+    if (bundle / "MANIFEST.json").exists():
+        try:
+            declared = json.loads(_read(bundle / "MANIFEST.json")).get("format")
+        except (ValueError, AttributeError):
+            declared = None
+        if declared != BUNDLE_FORMAT:
+            report.fail(f"MANIFEST.json: format {declared!r}, this verifier reads {BUNDLE_FORMAT}")
     try:
         policy, report.policy_source = load_policy(bundle, policy_file)
     except (PolicyError, NoteError) as e:
@@ -188,12 +196,3 @@ def _stream_records(
     report.records, report.streams = tree.size, chains.streams
     report.invariants_checked = invariants.checked
     return tree
-
-
-def manifest(bundle: Path) -> dict[str, object]:
-    """MANIFEST.json, if the bundle has one (informational)."""
-    path = bundle / "MANIFEST.json"
-    if not path.exists():
-        return {}
-    value: dict[str, object] = json.loads(_read(path))
-    return value

@@ -401,3 +401,11 @@ def test_concurrent_witness_runs_never_both_advance(
     assert set(outcomes) - set(cosigned) <= {"rollback", "fork"}
     final = read_state(state)
     assert final is not None and cosigned == [f"cosigned {final.checkpoint.size}"]
+
+
+def test_unknown_bundle_format_is_named(bundle: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = json.loads((bundle / "MANIFEST.json").read_text())
+    manifest["format"] = "gongshi-bundle/v9"
+    (bundle / "MANIFEST.json").write_text(json.dumps(manifest))
+    code, out = _run(capsys, "bundle", str(bundle))
+    assert code == 1 and "this verifier reads gongshi-bundle/v1" in out
