@@ -175,6 +175,7 @@ class Vault:
         return commitment(key, payload)
 
     def read_subject(self, subject_id: str) -> dict[str, Any]:
+        """The subject's personal data; NotFound after erasure, VaultError if tampered."""
         key = self._subject_key(subject_id)
         rows = self._db.execute(
             "SELECT ciphertext FROM gongshi_vault_subjects WHERE subject_id = ?", (subject_id,)
@@ -188,6 +189,7 @@ class Vault:
         return value
 
     def has_subject(self, subject_id: str) -> bool:
+        """Whether the vault still holds the subject's key."""
         return bool(
             self._db.execute(
                 "SELECT 1 FROM gongshi_vault_subjects WHERE subject_id = ?", (subject_id,)

@@ -33,10 +33,12 @@ class RootMismatch(ProofError):
 
 
 def leaf_hash(data: bytes) -> bytes:
+    """RFC 9162 leaf hash: SHA-256(0x00 || data)."""
     return hashlib.sha256(b"\x00" + data).digest()
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
+    """RFC 9162 node hash: SHA-256(0x01 || left || right); both 32 bytes."""
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
@@ -72,6 +74,7 @@ class CompactRange:
         ]
 
     def append(self, hash_of_leaf: bytes, on_node: NodeSink | None = None) -> None:
+        """Append a leaf hash; ``on_node`` sees every node it completes."""
         index, level, value = self.size, 0, hash_of_leaf
         if on_node is not None:
             on_node(0, index, value)

@@ -168,6 +168,7 @@ def cosign(
 
 
 def keep_evidence(state_path: Path, refusal: WitnessRefusal, timestamp: int) -> Path:
+    """Write a refusal's evidence as JSON under ``<state dir>/evidence/``."""
     folder = state_path.parent / "evidence"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{state_path.stem}-{timestamp}.json"

@@ -99,6 +99,7 @@ class Case(LedgerAggregate):
         actor: Actor,
         moment: datetime,
     ) -> Case:
+        """A new application (role intake) for a subject, with the requested tier."""
         actor.require(Role.INTAKE)
         if type(priority) is not bool:
             raise RuleViolation("carefund.priority", "priority is true or false")
@@ -116,6 +117,9 @@ class Case(LedgerAggregate):
         )
 
     def review(self, approve: bool, reason: str, actor: Actor, moment: datetime) -> None:
+        """The industry party committee's review; requires stage submitted; a rejection needs a
+        reason.
+        """
         actor.require(Role.INDUSTRY_PARTY_COMMITTEE)
         _require_stage(self.stage, Stage.SUBMITTED, "review")
         if not approve:
@@ -134,11 +138,13 @@ class Case(LedgerAggregate):
         self._append(self.Approved, actor=actor, moment=moment, tier=tier, amount_fen=amount_fen)
 
     def reject(self, reason: str, actor: Actor, moment: datetime) -> None:
+        """The union's rejection (ends the case); requires stage reviewed and a reason."""
         self.check_union_decision(actor)
         _require_reason(reason, "a rejection")
         self._append(self.Rejected, actor=actor, moment=moment, reason=reason)
 
     def check_union_decision(self, actor: Actor) -> None:
+        """Requires role trade_union, stage reviewed, and a decider other than the reviewer."""
         actor.require(Role.TRADE_UNION)
         _require_stage(self.stage, Stage.REVIEWED, "the union's decision")
         if actor.principal == self.reviewer:
@@ -148,6 +154,7 @@ class Case(LedgerAggregate):
             )
 
     def check_disbursable(self, actor: Actor) -> None:
+        """Requires role finance, stage approved, and a payer other than the approver."""
         actor.require(Role.FINANCE)
         _require_stage(self.stage, Stage.APPROVED, "disbursement")
         if actor.principal == self.approver:
@@ -157,6 +164,7 @@ class Case(LedgerAggregate):
             )
 
     def disburse(self, reference: str, follow_up_days: int, actor: Actor, moment: datetime) -> None:
+        """Pay the approved amount; sets the first follow-up's due date."""
         self.check_disbursable(actor)
         disbursed_on = moment.date()
         self._append(
@@ -172,6 +180,9 @@ class Case(LedgerAggregate):
     def check_follow_up(
         self, visited_on: str, outcome: str, actor: Actor, moment: datetime
     ) -> None:
+        """Requires a visiting role, a disbursed (or revoked) case, a known outcome and a visit
+        date between disbursement and today.
+        """
         actor.require(Role.INTAKE, Role.INDUSTRY_PARTY_COMMITTEE, Role.TRADE_UNION)
         if self.stage not in (Stage.DISBURSED, Stage.REVOKED):
             raise RuleViolation(
@@ -192,6 +203,7 @@ class Case(LedgerAggregate):
     def follow_up(
         self, visited_on: str, outcome: str, note_commitment: str, actor: Actor, moment: datetime
     ) -> None:
+        """Record a return visit (the note itself is in the vault; its commitment here)."""
         self.check_follow_up(visited_on, outcome, actor, moment)
         self._append(
             self.FollowedUp,
@@ -215,6 +227,9 @@ class Case(LedgerAggregate):
         actor: Actor,
         moment: datetime,
     ) -> None:
+        """Revoke a disbursed grant (role supervision) with its handling: amount to recover
+        (0..disbursed), referrals, accountable organisation.
+        """
         actor.require(Role.SUPERVISION)
         _require_stage(self.stage, Stage.DISBURSED, "revocation")
         _require_reason(reason, "a revocation")
@@ -248,6 +263,7 @@ class Case(LedgerAggregate):
         )
 
     def check_recoverable(self, amount_fen: int, actor: Actor) -> None:
+        """Requires role finance, a revoked case and 0 < amount <= what is still to recover."""
         actor.require(Role.FINANCE)
         _require_stage(self.stage, Stage.REVOKED, "a recovery")
         if type(amount_fen) is not int or not 0 < amount_fen <= self.outstanding_recovery_fen:
@@ -258,6 +274,7 @@ class Case(LedgerAggregate):
             )
 
     def recover(self, amount_fen: int, reference: str, actor: Actor, moment: datetime) -> None:
+        """Record money recovered on a revoked grant."""
         self.check_recoverable(amount_fen, actor)
         self._append(
             self.RecoveryReceived,

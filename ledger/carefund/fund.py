@@ -59,6 +59,7 @@ class FundYear(LedgerAggregate):
         return self.received_fen + self.recovered_fen - self.disbursed_fen
 
     def tier_amount(self, tier: int) -> int:
+        """The amount of ``tier`` in fen; RuleViolation if the fund year has no such tier."""
         if str(tier) not in self.tiers_fen:
             raise RuleViolation(
                 "carefund.tier", f"tier {tier} not in {sorted(int(t) for t in self.tiers_fen)}"
@@ -69,6 +70,7 @@ class FundYear(LedgerAggregate):
 
     @classmethod
     def open(cls, config: FundConfig, year: int, actor: Actor, moment: datetime) -> FundYear:
+        """Open ``year`` of the fund with the configured budget and tiers (role finance)."""
         actor.require(Role.FINANCE)
         if not 2000 <= year <= 2100:
             raise RuleViolation("carefund.year", f"year {year} outside 2000..2100")
@@ -93,6 +95,7 @@ class FundYear(LedgerAggregate):
         moment: datetime,
         donor: str | None = None,
     ) -> None:
+        """A contribution (role finance): a positive amount from a co-founder or a named donor."""
         actor.require(Role.FINANCE)
         _positive(amount_fen, "contribution")
         if (source is Source.SOCIAL_DONOR) != (donor is not None):
@@ -166,6 +169,7 @@ class FundYear(LedgerAggregate):
     def record_audit_result(
         self, title: str, conclusion: str, findings: list[str], actor: Actor, moment: datetime
     ) -> None:
+        """An audit result for publication (role audit): title, conclusion, findings."""
         actor.require(Role.AUDIT)
         if not title.strip() or not conclusion.strip():
             raise RuleViolation(

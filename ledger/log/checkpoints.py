@@ -25,6 +25,7 @@ class SignedCheckpoint:
 
 
 def latest(store: LogStore) -> SignedCheckpoint | None:
+    """The largest signed checkpoint, or None."""
     rows = store.db.execute("SELECT note FROM gongshi_log_checkpoints ORDER BY size DESC LIMIT 1")
     return _signed(rows[0][0]) if rows else None
 
@@ -38,6 +39,7 @@ def covering(store: LogStore, index: int) -> SignedCheckpoint | None:
 
 
 def all_checkpoints(store: LogStore) -> list[SignedCheckpoint]:
+    """Every signed checkpoint, smallest first."""
     rows = store.db.execute("SELECT note FROM gongshi_log_checkpoints ORDER BY size")
     return [_signed(r[0]) for r in rows]
 

@@ -62,6 +62,7 @@ class LogIntegrityError(RuntimeError):
 
 
 def tile_key(level: int, index: int) -> int:
+    """The key of tile (tile level, tile index) in gongshi_log_tiles."""
     return level << LEVEL_SHIFT | index
 
 
@@ -109,6 +110,7 @@ class LogStore:
     # --- reading -------------------------------------------------------------------------
 
     def state(self) -> LogState:
+        """The log's size and the last notification id integrated."""
         row = self.db.execute("SELECT size, position FROM gongshi_log_state WHERE id = 1")[0]
         return LogState(int(row[0]), int(row[1]))
 
@@ -158,6 +160,7 @@ class LogStore:
         return int(rows[0][1]) + index - int(rows[0][0])
 
     def leaf_of_notification(self, notification: int) -> int | None:
+        """The leaf index of a notification id, or None if it is not (yet) a leaf."""
         rows = self.db.execute(
             "SELECT idx, notification_id FROM gongshi_log_offsets WHERE notification_id <= ?"
             " ORDER BY notification_id DESC LIMIT 1",

@@ -37,10 +37,12 @@ class WitnessError(LedgerError):
 
 
 def witness_key_name(name: str) -> str:
+    """The note key name of a department's witness."""
     return f"witness.gongshi.example/{name}"
 
 
 def witness_paths(keys_dir: Path, name: str) -> tuple[Path, Path]:
+    """The witness's skey and vkey files under ``keys_dir``."""
     return keys_dir / f"witness-{name}.skey", keys_dir / f"witness-{name}.vkey"
 
 

@@ -25,6 +25,7 @@ SIGN = {Component.WORK: 1, Component.EVALUATION: 1, Component.BONUS: 1, Componen
 
 
 def book_id(scheme: UUID, cadre: UUID) -> UUID:
+    """The deterministic stream id of a cadre's book in a scheme."""
     return uuid5(scheme, f"book/{cadre}")
 
 
@@ -69,6 +70,7 @@ class PointsBook(LedgerAggregate):
         actor: Actor,
         moment: datetime,
     ) -> PointsBook:
+        """Open a cadre's book for the scheme year (categories from the scheme)."""
         actor.require(*SCORE_ROLES)
         scheme.require_category(category)
         if not township.strip() or not village.strip():

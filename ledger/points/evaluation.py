@@ -60,6 +60,7 @@ class EvaluationForm(LedgerAggregate):
         actor: Actor,
         moment: datetime,
     ) -> EvaluationForm:
+        """Open a peer-evaluation form for a book's quarter (1-4)."""
         actor.require(*FORM_ROLES)
         if quarter not in (1, 2, 3, 4):
             raise RuleViolation("points.quarter", f"quarter {quarter} not in 1..4")

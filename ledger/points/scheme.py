@@ -32,6 +32,7 @@ class Scheme(LedgerAggregate):
         evaluation_form_percent: int
 
     def require_category(self, category: str) -> None:
+        """RuleViolation unless ``category`` is one of the scheme's."""
         if category not in self.categories:
             raise RuleViolation(
                 "points.category", f"category {category!r} not in {sorted(self.categories)}"

@@ -33,12 +33,15 @@ class Points:
         return scheme_id(self.config.county, self.config.year, self.config.staff)
 
     def scheme(self) -> Scheme:
+        """This service's scheme; NotFound until it is opened."""
         return self._app.get(Scheme, self.scheme_id)
 
     def book(self, book: UUID) -> PointsBook:
+        """A points book; NotFound if there is none."""
         return self._app.get(PointsBook, book)
 
     def plan(self, township: str) -> TaskPlan:
+        """A township's plan in this scheme; NotFound if it was never set."""
         return self._app.get(TaskPlan, plan_id(self.scheme_id, township))
 
     def books(self) -> list[PointsBook]:
@@ -120,6 +123,10 @@ class Points:
         return self._app.update(PointsBook, book, change)
 
     def allocate(self, book: UUID, task: str, points_tenths: int, actor: Actor) -> None:
+        """Give the cadre responsibility for a task of its township's plan (role village
+        committee).
+        """
+
         def change(state: PointsBook) -> None:
             plan = self.plan(state.township)
             state.allocate(plan, task, points_tenths, actor, self.ledger.clock())
@@ -137,6 +144,8 @@ class Points:
         actor: Actor,
         task: str | None = None,
     ) -> int:
+        """A score entry (rules in PointsBook.enter); returns its entry number."""
+
         def change(state: PointsBook) -> int:
             plan = self.plan(state.township) if task is not None else None
             return state.enter(
@@ -154,12 +163,14 @@ class Points:
         return entry
 
     def correct(self, book: UUID, entry: int, reason: str, actor: Actor) -> int:
+        """Reverse an entry with a new one; returns the new entry's number."""
         new_entry: int = self._update_book(
             book, lambda state: state.correct(entry, reason, actor, self.ledger.clock())
         )
         return new_entry
 
     def appraise(self, book: UUID, grade: Grade, base_pay_fen: int, actor: Actor) -> None:
+        """The annual grade and the adjusted pay (once, role township party committee)."""
         scheme = self.scheme()
         self._update_book(
             book,
@@ -169,9 +180,11 @@ class Points:
     # --- peer evaluation ----------------------------------------------------------------
 
     def form(self, form: UUID) -> EvaluationForm:
+        """An evaluation form; NotFound if there is none."""
         return self._app.get(EvaluationForm, form)
 
     def open_form(self, book: UUID, quarter: int, actor: Actor) -> UUID:
+        """Open a peer-evaluation form for a book's quarter; returns its id."""
         self.book(book)
         form = EvaluationForm.open(
             id=self.ledger.new_id(),

@@ -85,6 +85,9 @@ class SupervisionCase(LedgerAggregate):
         trigger: str | None = None,
         source: str | None = None,
     ) -> SupervisionCase:
+        """Open a case against a cadre or unit head (subject id) or a unit (name), with its
+        grounds.
+        """
         actor.require(*SUPERVISION_ROLES)
         target_kind, reason = TargetKind(target_kind), Reason(reason)
         if target_kind is not TargetKind.UNIT:
@@ -123,6 +126,7 @@ class SupervisionCase(LedgerAggregate):
             )
 
     def talk(self, note: str, actor: Actor, moment: datetime) -> None:
+        """A talk and reminder (约谈提醒); may repeat, never after a later stage."""
         self._advance(Stage.TALK, actor)
         self._append(self.Talked, actor=actor, moment=moment, note=note)
 
@@ -134,6 +138,7 @@ class SupervisionCase(LedgerAggregate):
         self._append(self.Guided, actor=actor, moment=moment, instructor=instructor, note=note)
 
     def list_case(self, deadline: date, note: str, actor: Actor, moment: datetime) -> None:
+        """List the case for supervision (挂牌督办) with a deadline not before today; once."""
         self._advance(Stage.LISTED, actor)
         if deadline < moment.date():
             raise RuleViolation(
@@ -144,6 +149,7 @@ class SupervisionCase(LedgerAggregate):
         )
 
     def report_rectification(self, note: str, actor: Actor, moment: datetime) -> None:
+        """Rectification reported, after at least one action."""
         self._advance(Stage.RECTIFIED, actor)
         if self.actions == 0:
             raise RuleViolation(

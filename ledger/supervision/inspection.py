@@ -33,6 +33,7 @@ class Inspection(LedgerAggregate):
         examined: dict[str, str]
 
     def outcome_counts(self) -> dict[str, int]:
+        """How many examined cadres got each outcome."""
         counts = {o.value: 0 for o in Outcome}
         for outcome in self.examined.values():
             counts[outcome] += 1
@@ -48,12 +49,14 @@ class Inspection(LedgerAggregate):
         actor: Actor,
         moment: datetime,
     ) -> Inspection:
+        """Open an inspection (role supervision or township party committee)."""
         actor.require(*INSPECTION_ROLES)
         if not name.strip() or not county.strip():
             raise RuleViolation("inspection.name", "an inspection has a name and a county")
         return cls._start(cls.Opened, id=id, actor=actor, moment=moment, name=name, county=county)
 
     def visit(self, branch: str, actor: Actor, moment: datetime) -> None:
+        """Record a visit to a party branch (once per branch)."""
         actor.require(*INSPECTION_ROLES)
         if not branch.strip():
             raise RuleViolation("inspection.branch", "name the party branch")
@@ -71,6 +74,9 @@ class Inspection(LedgerAggregate):
         actor: Actor,
         moment: datetime,
     ) -> None:
+        """An examined cadre's outcome, in a visited branch, once per cadre; non-trivial outcomes
+        state a reason.
+        """
         actor.require(*INSPECTION_ROLES)
         outcome = Outcome(outcome)
         if branch not in self.branches:

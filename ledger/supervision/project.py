@@ -94,6 +94,7 @@ class KeyProject(LedgerAggregate):
         )
 
     def record_escalation(self, item: str, case: UUID, actor: Actor, moment: datetime) -> None:
+        """Record that the policy opened ``case`` for ``item`` (once per item)."""
         if item in self.escalated:
             raise RuleViolation("keyproject.escalated", f"item {item} was already escalated")
         self._append(

@@ -26,6 +26,7 @@ class Supervision:
         return self.ledger.app
 
     def case(self, case_id: UUID) -> SupervisionCase:
+        """A supervision case; NotFound if there is none."""
         return self._app.get(SupervisionCase, case_id)
 
     def open_case(
@@ -65,27 +66,34 @@ class Supervision:
         self._app.update(SupervisionCase, case_id, action)
 
     def talk(self, case_id: UUID, note: str, actor: Actor) -> None:
+        """A talk and reminder on a case."""
         self._act(case_id, lambda c: c.talk(note, actor, self.ledger.clock()))
 
     def guide(self, case_id: UUID, instructor: str, note: str, actor: Actor) -> None:
+        """On-site guidance by the village party-building instructor."""
         self._act(case_id, lambda c: c.guide(instructor, note, actor, self.ledger.clock()))
 
     def list_case(self, case_id: UUID, deadline: date, note: str, actor: Actor) -> None:
+        """List a case with a deadline."""
         self._act(case_id, lambda c: c.list_case(deadline, note, actor, self.ledger.clock()))
 
     def report_rectification(self, case_id: UUID, note: str, actor: Actor) -> None:
+        """Rectification reported on a case."""
         self._act(case_id, lambda c: c.report_rectification(note, actor, self.ledger.clock()))
 
     def close(self, case_id: UUID, evidence: str, actor: Actor) -> None:
+        """Close a rectified case with evidence (a document reference)."""
         self._act(case_id, lambda c: c.close(evidence, actor, self.ledger.clock()))
 
     def overdue_cases(self, today: date) -> list[SupervisionCase]:
+        """Listed cases past their deadline on ``today`` (the deadline day itself is not)."""
         cases = (self.case(i) for i in self._app.streams_of(SupervisionCase.Opened.TOPIC))
         return [case for case in cases if case.is_overdue(today)]
 
     # --- inspections --------------------------------------------------------------------
 
     def open_inspection(self, name: str, county: str, actor: Actor) -> UUID:
+        """Open an inspection; returns its id."""
         inspection = Inspection.open(
             id=self.ledger.new_id(),
             name=name,
@@ -97,6 +105,7 @@ class Supervision:
         return inspection.id
 
     def inspection(self, inspection_id: UUID) -> Inspection:
+        """An inspection; NotFound if there is none."""
         return self._app.get(Inspection, inspection_id)
 
     def visit(self, inspection_id: UUID, branches: list[str], actor: Actor) -> None:
@@ -139,6 +148,7 @@ class Supervision:
         items: list[tuple[str, str, date]],
         actor: Actor,
     ) -> UUID:
+        """Register a key project with its monthly checklist; returns its id."""
         project = KeyProject.register(
             id=self.ledger.new_id(),
             name=name,
@@ -152,6 +162,7 @@ class Supervision:
         return project.id
 
     def project(self, project_id: UUID) -> KeyProject:
+        """A key project; NotFound if there is none."""
         return self._app.get(KeyProject, project_id)
 
     def report_progress(
