@@ -117,6 +117,8 @@ class Settings:
     database: Database
     vault_key_hex: str | None
     origin: str = DEFAULT_ORIGIN
+    posting_window_days: int = 30  # a disbursement's days in the public list
+    excellence_per_category: int = 3  # excellence candidates per points category
 
     @property
     def log_skey_path(self) -> Path:
@@ -148,4 +150,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         database=parse_database_url(url),
         vault_key_hex=env.get("GONGSHI_VAULT_KEY") or None,
         origin=origin,
+        posting_window_days=_count(env, "GONGSHI_POSTING_WINDOW_DAYS", 30, minimum=1),
+        excellence_per_category=_count(env, "GONGSHI_EXCELLENCE_PER_CATEGORY", 3, minimum=0),
     )
+
+
+def _count(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    text = env.get(name)
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < minimum or int(text) > 100_000:
+        raise ConfigError(f"{name}={text!r} must be a whole number from {minimum} to 100000")
+    return int(text)

@@ -1,0 +1,1 @@
+"""Read models that follow the log in leaf order: ledgers, public lists, rankings, boards."""

@@ -1,0 +1,80 @@
+"""What a projection is: handlers per record type over ``Rows``, a list name, its params."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from projections.rows import Rows
+
+ERASED_NAME = "已删除"
+NameLookup = Callable[[str], "str | None"]  # subject id -> name, None when not in the vault
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One leaf of the log as a projection sees it: its index and the parsed record."""
+
+    index: int
+    record: Mapping[str, Any]
+
+    @property
+    def type(self) -> str:
+        return str(self.record["type"])
+
+    @property
+    def stream(self) -> str:
+        return str(self.record["stream"])
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        value: Mapping[str, Any] = self.record["data"]
+        return value
+
+    @property
+    def date(self) -> str:
+        """The record's date: the first 10 characters of ``at`` (UTC)."""
+        return str(self.record["at"])[:10]
+
+    @property
+    def role(self) -> str:
+        return str(self.record["actor"]["role"])
+
+
+Handler = Callable[[Any, Rows, Leaf], None]
+
+
+class Projection:
+    """A fold of leaves into rows. Subclasses set ``name`` and ``handlers``; handlers only
+    read and write ``rows`` (no clock, no randomness), so a replay gives the same rows.
+    ``finish`` runs once per batch after the handlers (for recomputations over groups)."""
+
+    name: ClassVar[str]
+    handlers: ClassVar[Mapping[str, Handler]]
+    defaults: ClassVar[Mapping[str, int]] = {}
+
+    def __init__(self, names: NameLookup, params: Mapping[str, int] | None = None) -> None:
+        """``params`` override ``defaults``; requires known names and values >= 0."""
+        unknown = set(params or {}) - set(self.defaults)
+        if unknown:
+            raise ValueError(f"{self.name}: unknown parameters {sorted(unknown)}")
+        self.names = names
+        self.params: dict[str, int] = {**self.defaults, **(params or {})}
+        for key, value in self.params.items():
+            if not isinstance(value, int) or value < 0:
+                raise ValueError(f"{self.name}: {key} must be an integer >= 0, not {value!r}")
+
+    def apply(self, rows: Rows, leaf: Leaf) -> None:
+        handler = self.handlers.get(leaf.type)
+        if handler is not None:
+            handler(self, rows, leaf)
+
+    def finish(self, rows: Rows) -> None:
+        """Called after every batch; default: nothing to recompute."""
+
+    def name_of(self, subject: str, erased: bool) -> str:
+        """A subject's name from the vault, or 已删除 once erased (or gone from the vault)."""
+        if erased:
+            return ERASED_NAME
+        return self.names(subject) or ERASED_NAME

@@ -1,0 +1,118 @@
+"""The fund's ledger: per fund year the budget, money in and out, tiers, industries, months
+and the follow-ups still pending (docs/FORMAT.md §8 ``fund-ledger``)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from projections.base import Handler, Leaf, Projection
+from projections.rows import ROW, Document, Rows
+
+MONTH = {"disbursed_fen": 0, "disbursements": 0, "received_fen": 0, "recovered_fen": 0}
+
+
+def _add(bucket: dict[str, Any], key: str, amount: int) -> None:
+    entry = bucket.setdefault(key, {"amount_fen": 0, "count": 0})
+    entry["amount_fen"] += amount
+    entry["count"] += 1
+
+
+class FundLedger(Projection):
+    name: ClassVar[str] = "fund-ledger"
+
+    def _fund(self, rows: Rows, fund_year: str) -> Document | None:
+        return rows.get(ROW, fund_year)
+
+    def _save(self, rows: Rows, row: Document) -> None:
+        row["remaining_budget_fen"] = row["budget_fen"] - row["granted_fen"]
+        row["cash_on_hand_fen"] = row["received_fen"] - row["disbursed_fen"] + row["recovered_fen"]
+        rows.put(ROW, row["fund_year"], row)
+
+    def _month(self, row: Document, month: str) -> dict[str, int]:
+        months: dict[str, dict[str, int]] = row["monthly"]
+        return months.setdefault(month, dict(MONTH))
+
+    def opened(self, rows: Rows, leaf: Leaf) -> None:
+        d = leaf.data
+        self._save(rows, {
+            "fund_year": leaf.stream, "fund": d["fund"], "year": d["year"],
+            "budget_fen": d["budget_fen"], "received_fen": 0, "received_by_source": {},
+            "granted_fen": 0, "disbursed_fen": 0, "recovered_fen": 0, "by_tier": {},
+            "by_industry": {}, "monthly": {}, "pending_follow_ups": [],
+        })  # fmt: skip
+
+    def _money(self, rows: Rows, leaf: Leaf, total: str, month: str | None = None) -> None:
+        row = self._fund(rows, leaf.stream)
+        if row is None:
+            return
+        amount = leaf.data["amount_fen"]
+        row[total] += amount
+        if total == "received_fen":
+            by_source = row["received_by_source"]
+            by_source[leaf.data["source"]] = by_source.get(leaf.data["source"], 0) + amount
+        if month is not None:
+            self._month(row, leaf.date[:7])[month] += amount
+        self._save(rows, row)
+
+    def received(self, rows: Rows, leaf: Leaf) -> None:
+        self._money(rows, leaf, "received_fen", "received_fen")
+
+    def granted(self, rows: Rows, leaf: Leaf) -> None:
+        self._money(rows, leaf, "granted_fen")
+
+    def booked(self, rows: Rows, leaf: Leaf) -> None:
+        self._money(rows, leaf, "disbursed_fen")
+
+    def recovery_booked(self, rows: Rows, leaf: Leaf) -> None:
+        self._money(rows, leaf, "recovered_fen", "recovered_fen")
+
+    def submitted(self, rows: Rows, leaf: Leaf) -> None:
+        d = leaf.data
+        rows.put("app", leaf.stream, {"fund_year": d["fund_year"], "industry": d["industry"]})
+
+    def approved(self, rows: Rows, leaf: Leaf) -> None:
+        app = rows.get("app", leaf.stream)
+        if app is not None:
+            app["tier"] = leaf.data["tier"]
+            rows.put("app", leaf.stream, app)
+
+    def disbursed(self, rows: Rows, leaf: Leaf) -> None:
+        app = rows.get("app", leaf.stream)
+        row = self._fund(rows, app["fund_year"]) if app is not None else None
+        if app is None or row is None:
+            return
+        amount = leaf.data["amount_fen"]
+        _add(row["by_tier"], str(app.get("tier")), amount)
+        _add(row["by_industry"], app["industry"], amount)
+        month = self._month(row, leaf.data["disbursed_on"][:7])
+        month["disbursed_fen"] += amount
+        month["disbursements"] += 1
+        row["pending_follow_ups"].append(
+            {"application": leaf.stream, "due": leaf.data["follow_up_due"]}
+        )
+        row["pending_follow_ups"].sort(key=lambda p: (p["due"], p["application"]))
+        self._save(rows, row)
+
+    def settled(self, rows: Rows, leaf: Leaf) -> None:
+        """A follow-up or a revocation: the application no longer waits for a first visit."""
+        app = rows.get("app", leaf.stream)
+        row = self._fund(rows, app["fund_year"]) if app is not None else None
+        if row is None:
+            return
+        pending = [p for p in row["pending_follow_ups"] if p["application"] != leaf.stream]
+        if len(pending) != len(row["pending_follow_ups"]):
+            row["pending_follow_ups"] = pending
+            self._save(rows, row)
+
+    handlers: ClassVar[dict[str, Handler]] = {
+        "carefund.FundYearOpened": opened,
+        "carefund.ContributionReceived": received,
+        "carefund.GrantCommitted": granted,
+        "carefund.DisbursementBooked": booked,
+        "carefund.RecoveryBooked": recovery_booked,
+        "carefund.ApplicationSubmitted": submitted,
+        "carefund.ApplicationApproved": approved,
+        "carefund.GrantDisbursed": disbursed,
+        "carefund.FollowUpRecorded": settled,
+        "carefund.GrantRevoked": settled,
+    }

@@ -1,0 +1,54 @@
+"""Reading the log's leaves in order: leaf i is the i-th stored record in notification order.
+
+Read with plain SQL on the caller's cursor (inside its transaction), from eventsourcing's
+table: ``stored_events`` (SQLite, notification id = rowid) or ``gongshi_events`` (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from ledger.db import Cursor
+from ledger.mapper import unpack_state
+from projections.base import Leaf
+
+
+class LeafReadError(RuntimeError):
+    """The store did not give the leaves the log says it has: evidence named."""
+
+
+def log_size(cur: Cursor) -> int:
+    """The number of leaves the log has integrated (0 before the first integration)."""
+    found = cur.execute("SELECT size FROM gongshi_log_state WHERE id = 1")
+    return int(found[0][0]) if found else 0
+
+
+def read_leaves(cur: Cursor, postgres: bool, start: int, stop: int) -> Iterator[Leaf]:
+    """Leaves ``start`` .. ``stop - 1``. Requires 0 <= start <= stop <= the log's size."""
+    if start >= stop:
+        return
+    jump = cur.execute(
+        "SELECT idx, notification_id FROM gongshi_log_offsets WHERE idx <= ?"
+        " ORDER BY idx DESC LIMIT 1",
+        (start,),
+    )
+    if not jump:
+        raise LeafReadError(f"leaf {start} is not in the log")
+    first = int(jump[0][1]) + start - int(jump[0][0])
+    if postgres:
+        sql = (
+            "SELECT notification_id, state FROM gongshi_events WHERE notification_id >= ?"
+            " ORDER BY notification_id LIMIT ?"
+        )
+    else:
+        sql = "SELECT rowid, state FROM stored_events WHERE rowid >= ? ORDER BY rowid LIMIT ?"
+    found = cur.execute(sql, (first, stop - start))
+    if len(found) != stop - start:
+        raise LeafReadError(
+            f"leaves {start}..{stop - 1}: expected {stop - start} records from notification"
+            f" {first}, read {len(found)}"
+        )
+    for offset, (_, state) in enumerate(found):
+        _, raw = unpack_state(bytes(state))
+        yield Leaf(start + offset, json.loads(raw))

@@ -1,0 +1,143 @@
+"""Cadre points per quarter and year: components, capped total, dense rank in the category,
+the bottom share, excellence candidates, grade and pay (docs/FORMAT.md §8 ``points``).
+
+Ranks depend on every book of a category, so score changes only mark their (scheme, period,
+category) group; ``finish`` recomputes each marked group once per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+from ledger.points.ranking import bottom_share, dense_ranks
+from projections.base import Handler, Leaf, NameLookup, Projection
+from projections.rows import ROW, Document, Rows
+
+PERIODS = ("Q1", "Q2", "Q3", "Q4", "year")
+COMPONENTS = ("work", "evaluation", "bonus", "deduction")
+DEFAULT_EXCELLENCE = 3
+
+
+def _group(book: Document, period: str) -> str:
+    """The rows ranked together: one scheme, one period, one category."""
+    return f"{book['scheme']}/{period}/{book['category']}"
+
+
+def top_share(totals: dict[str, int], count: int) -> set[str]:
+    """The ``count`` highest totals and everyone tied with the lowest of them (count >= 0)."""
+    if count <= 0 or not totals:
+        return set()
+    cutoff = sorted(totals.values(), reverse=True)[min(count, len(totals)) - 1]
+    return {key for key, total in totals.items() if total >= cutoff}
+
+
+class Points(Projection):
+    name: ClassVar[str] = "points"
+    defaults: ClassVar[dict[str, int]] = {"excellence_per_category": DEFAULT_EXCELLENCE}
+
+    def __init__(self, names: NameLookup, params: Mapping[str, int] | None = None) -> None:
+        super().__init__(names, params)
+        self._marked: set[str] = set()  # groups to re-rank at the end of the batch
+
+    def scheme_opened(self, rows: Rows, leaf: Leaf) -> None:
+        d = leaf.data
+        rows.put("scheme", leaf.stream, {
+            "county": d["county"], "year": d["year"],
+            "bottom_share_percent": d["bottom_share_percent"],
+        })  # fmt: skip
+
+    def book_opened(self, rows: Rows, leaf: Leaf) -> None:
+        d = leaf.data
+        scheme = rows.get("scheme", d["scheme"]) or {"county": None, "year": d["year"]}
+        cadre = rows.get("cadre", d["cadre"]) or {"books": [], "erased": False}
+        name = self.name_of(d["cadre"], cadre["erased"])
+        book = {"cap": d["bonus_cap_tenths"], "scheme": d["scheme"], "category": d["category"]}
+        rows.put("book", leaf.stream, book)
+        for period in PERIODS:
+            grp = _group(book, period)
+            rows.put(ROW, f"{leaf.stream}/{period}", {
+                "book": leaf.stream, "period": period, "scheme": d["scheme"],
+                "county": scheme["county"], "year": d["year"], "township": d["township"],
+                "village": d["village"], "category": d["category"], "cadre": d["cadre"],
+                "name": name, **dict.fromkeys(COMPONENTS, 0), "total": 0, "rank": None,
+                "bottom": None, "excellent_candidate": None, "grade": None,
+                "base_pay_fen": None, "pay_percent": None, "adjusted_pay_fen": None,
+            }, grp)  # fmt: skip
+            self._marked.add(grp)
+        cadre["books"].append(leaf.stream)
+        rows.put("cadre", d["cadre"], cadre)
+
+    def scored(self, rows: Rows, leaf: Leaf) -> None:
+        book = rows.get("book", leaf.stream)
+        if book is None:
+            return
+        component, amount = leaf.data["component"], leaf.data["points_tenths"]
+        for period in (f"Q{leaf.data['quarter']}", "year"):
+            row = rows.get(ROW, f"{leaf.stream}/{period}")
+            if row is None:
+                continue
+            row[component] += amount
+            row["total"] = (
+                row["work"] + row["evaluation"] + min(row["bonus"], book["cap"])
+                - row["deduction"]
+            )  # fmt: skip
+            grp = _group(book, period)
+            rows.put(ROW, row["key"], row, grp)
+            self._marked.add(grp)
+
+    def appraised(self, rows: Rows, leaf: Leaf) -> None:
+        row = rows.get(ROW, f"{leaf.stream}/year")
+        book = rows.get("book", leaf.stream)
+        if row is None or book is None:
+            return
+        for member in ("grade", "base_pay_fen", "pay_percent", "adjusted_pay_fen"):
+            row[member] = leaf.data[member]
+        rows.put(ROW, row["key"], row, _group(book, "year"))
+
+    def erased(self, rows: Rows, leaf: Leaf) -> None:
+        cadre = rows.get("cadre", leaf.stream)
+        if cadre is None:
+            return
+        cadre["erased"] = True
+        rows.put("cadre", leaf.stream, cadre)
+        for book_id in cadre["books"]:
+            book = rows.get("book", book_id)
+            for period in PERIODS:
+                row = rows.get(ROW, f"{book_id}/{period}")
+                if row is not None and book is not None:
+                    row["name"] = self.name_of(leaf.stream, True)
+                    rows.put(ROW, row["key"], row, _group(book, period))
+
+    def finish(self, rows: Rows) -> None:
+        for grp in sorted(self._marked):
+            self._rank(rows, grp)
+        self._marked.clear()
+
+    def _rank(self, rows: Rows, grp: str) -> None:
+        group = rows.group(grp)
+        if not group:
+            return
+        any_row = next(iter(group.values()))
+        scheme = rows.get("scheme", any_row["scheme"]) or {"bottom_share_percent": 10}
+        totals = {key: int(row["total"]) for key, row in group.items()}
+        ranks = dense_ranks(totals)
+        bottom = bottom_share(totals, int(scheme["bottom_share_percent"]))
+        yearly = any_row["period"] == "year"
+        top = top_share(totals, self.params["excellence_per_category"]) if yearly else set()
+        for key, row in group.items():
+            changed: Document = {
+                "rank": ranks[key], "bottom": key in bottom,
+                "excellent_candidate": (key in top) if yearly else None,
+            }  # fmt: skip
+            if any(row[k] != v for k, v in changed.items()):
+                row.update(changed)
+                rows.put(ROW, key, row, grp)
+
+    handlers: ClassVar[dict[str, Handler]] = {
+        "points.SchemeOpened": scheme_opened,
+        "points.BookOpened": book_opened,
+        "points.ScoreEntered": scored,
+        "points.Appraised": appraised,
+        "subject.Erased": erased,
+    }

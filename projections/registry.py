@@ -1,0 +1,88 @@
+"""Every projection, by list name, and the runners that keep them in a ledger's database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ledger.db import SqlDatabase, schema_lock
+from ledger.ledger import Ledger
+from ledger.settings import Settings
+from ledger.vault import Vault, load_master_key
+from projections.audit_results import AuditResults
+from projections.base import NameLookup, Projection
+from projections.disbursements import Disbursements
+from projections.fund_ledger import FundLedger
+from projections.key_projects import KeyProjects
+from projections.names import vault_names
+from projections.points import Points
+from projections.runner import Runner, Status, table_name
+from projections.supervision_cases import SupervisionCases
+
+PROJECTIONS: tuple[type[Projection], ...] = (
+    FundLedger, Disbursements, AuditResults, Points, SupervisionCases, KeyProjects,
+)  # fmt: skip
+NAMES = tuple(p.name for p in PROJECTIONS)
+Factory = Callable[[], Projection]
+
+
+class UnknownProjection(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no projection {name!r}; the projections are {', '.join(NAMES)}")
+
+
+def params_from(settings: Settings) -> dict[str, dict[str, int]]:
+    """Each projection's params from the settings (only those that have params)."""
+    return {
+        "disbursements": {"posting_window_days": settings.posting_window_days},
+        "points": {"excellence_per_category": settings.excellence_per_category},
+    }
+
+
+def factories(names: NameLookup, params: dict[str, dict[str, int]]) -> dict[str, Factory]:
+    """A fresh projection per call (a rebuild never shares state with the live runner)."""
+
+    def make(kind: type[Projection]) -> Factory:
+        return lambda: kind(names, params.get(kind.name))
+
+    return {kind.name: make(kind) for kind in PROJECTIONS}
+
+
+class ProjectionSet:
+    """The runners of every projection over one database (one set per thread)."""
+
+    def __init__(self, db: SqlDatabase, make: dict[str, Factory], batch: int = 2000) -> None:
+        self.db = db
+        self.make = make
+        self.batch = batch
+        self.runners = {name: Runner(db, factory(), batch=batch) for name, factory in make.items()}
+
+    def select(self, names: Iterable[str] | None = None) -> list[Runner]:
+        """The runners named (all when None); UnknownProjection for a wrong name."""
+        chosen = list(self.runners) if names is None else list(names)
+        for name in chosen:
+            if name not in self.runners:
+                raise UnknownProjection(name)
+        return [self.runners[name] for name in chosen]
+
+    def catch_up(self, names: Iterable[str] | None = None, stop: int | None = None) -> int:
+        """Bring the named projections up to the log (or leaf ``stop``); returns leaves."""
+        return sum(runner.catch_up(stop) for runner in self.select(names))
+
+    def status(self) -> list[Status]:
+        return [runner.status() for runner in self.select()]
+
+    def runner(self, name: str, shadow: bool = False) -> Runner:
+        """A new runner for ``name`` (the shadow table when ``shadow``)."""
+        if name not in self.make:
+            raise UnknownProjection(name)
+        return Runner(self.db, self.make[name](), table_name(name, shadow), self.batch)
+
+
+def open_projections(ledger: Ledger, settings: Settings, **kwargs: Any) -> ProjectionSet:
+    """The projections of ``ledger``; names are read from the vault on their own connection
+    (a runner's transaction must not be shared with the vault's reads)."""
+    vault_db = SqlDatabase(settings.database)
+    with schema_lock(settings.database):
+        vault = Vault(vault_db, load_master_key(settings.vault_key_hex, settings.vault_key_path))
+    return ProjectionSet(ledger.db, factories(vault_names(vault), params_from(settings)), **kwargs)

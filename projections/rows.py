@@ -1,0 +1,131 @@
+"""A projection's table: public rows and internal state as canonical JSON documents.
+
+    gongshi_proj_NAME (kind, key, grp, body)   PRIMARY KEY (kind, key), INDEX (grp)
+
+``kind`` is ``row`` for the rows of the public list (§8 of docs/FORMAT.md) and anything else
+for state a projection keeps for itself (an application's fund year, a cadre's books). ``grp``
+groups rows that are recomputed together (a ranking's scheme, period and category). ``body``
+is canonical JSON, so the digest is the same on every database.
+
+``Rows`` is the runner's view of the table during a batch: reads go through a cache, writes
+stay in it until ``flush`` writes the changed documents in the batch's transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from ledger.db import Cursor
+from verify.canonical import canonical_bytes
+
+ROW = "row"
+Document = dict[str, Any]
+
+
+def table_ddl(table: str) -> tuple[str, ...]:
+    """The statements that create ``table`` and its index (idempotent)."""
+    return (
+        f"CREATE TABLE IF NOT EXISTS {table} (kind TEXT NOT NULL, key TEXT NOT NULL,"
+        " grp TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, key))",
+        f"CREATE INDEX IF NOT EXISTS {table}_grp ON {table} (grp)",
+    )
+
+
+class Rows:
+    """Read-through, write-back access to one projection table. Not thread-safe."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+        self.cursor: Cursor | None = None
+        self._docs: dict[tuple[str, str], Document | None] = {}
+        self._groups: dict[str, set[str]] = {}  # grp -> keys of its public rows (loaded)
+        self._grp_of: dict[str, str] = {}
+        self._dirty: set[tuple[str, str]] = set()
+
+    def _cur(self) -> Cursor:
+        if self.cursor is None:
+            raise RuntimeError("Rows used outside a batch")
+        return self.cursor
+
+    def get(self, kind: str, key: str) -> Document | None:
+        """The document, or None; the caller may change it and must then ``put`` it."""
+        if (kind, key) not in self._docs:
+            found = self._cur().execute(
+                f"SELECT grp, body FROM {self.table} WHERE kind = ? AND key = ?", (kind, key)
+            )
+            doc: Document | None = json.loads(found[0][1]) if found else None
+            self._docs[(kind, key)] = doc
+            if found and kind == ROW:
+                self._grp_of[key] = str(found[0][0])
+        return self._docs[(kind, key)]
+
+    def put(self, kind: str, key: str, doc: Document, grp: str = "") -> None:
+        """Store ``doc`` (a public row gets its ``key`` member) at the end of the batch."""
+        if kind == ROW:
+            doc["key"] = key
+            old = self._grp_of.get(key)
+            if old != grp:
+                if old is not None and old in self._groups:
+                    self._groups[old].discard(key)
+                if grp in self._groups:
+                    self._groups[grp].add(key)
+                self._grp_of[key] = grp
+        self._docs[(kind, key)] = doc
+        self._dirty.add((kind, key))
+
+    def group(self, grp: str) -> dict[str, Document]:
+        """Every public row of group ``grp`` (requires grp != ""), by key."""
+        if grp not in self._groups:
+            keys = set()
+            for key, body in self._cur().execute(
+                f"SELECT key, body FROM {self.table} WHERE grp = ? AND kind = ?", (grp, ROW)
+            ):
+                keys.add(key)
+                if (ROW, key) not in self._docs:
+                    self._docs[(ROW, key)] = json.loads(body)
+                    self._grp_of[key] = grp
+            keys |= {k for k, g in self._grp_of.items() if g == grp}
+            self._groups[grp] = keys
+        found: dict[str, Document] = {}
+        for key in self._groups[grp]:
+            doc = self._docs.get((ROW, key))
+            if doc is not None:
+                found[key] = doc
+        return found
+
+    def flush(self) -> int:
+        """Write every changed document; returns how many."""
+        rows = [
+            (kind, key, self._grp_of.get(key, "") if kind == ROW else "",
+             canonical_bytes(doc).decode("utf-8"))
+            for (kind, key) in sorted(self._dirty)
+            if (doc := self._docs[(kind, key)]) is not None
+        ]  # fmt: skip
+        self._cur().executemany(
+            f"INSERT INTO {self.table} (kind, key, grp, body) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (kind, key) DO UPDATE SET grp = excluded.grp, body = excluded.body",
+            rows,
+        )
+        self._dirty.clear()
+        return len(rows)
+
+
+def row_lines(cur: Cursor, table: str) -> Iterator[bytes]:
+    """The public rows' canonical bodies in key order (byte order of the ASCII keys)."""
+    found = cur.execute(f"SELECT key, body FROM {table} WHERE kind = ?", (ROW,))
+    for _, body in sorted(found, key=lambda row: str(row[0]).encode("utf-8")):
+        yield str(body).encode("utf-8")
+
+
+def digest_of_lines(lines: Iterator[bytes]) -> tuple[str, int]:
+    """SHA-256 over each line followed by LF (docs/FORMAT.md §8), and the number of lines."""
+    h = hashlib.sha256()
+    count = 0
+    for line in lines:
+        h.update(line)
+        h.update(b"\n")
+        count += 1
+    return h.hexdigest(), count

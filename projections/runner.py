@@ -1,0 +1,168 @@
+"""Running a projection: leaves after the tracked position, rows and position in one commit.
+
+    gongshi_proj_positions (name, position, generation)
+
+``position`` is the number of leaves applied (the tree size the rows are built to). One step
+is one transaction: take the projection's lock (PostgreSQL: an advisory transaction lock;
+SQLite: BEGIN IMMEDIATE), read the position, read the next leaves, apply them, write the
+changed rows and the new position, commit. A crash rolls the whole step back, and a second
+runner serialises on the lock and sees the first's position: every leaf is applied exactly
+once. ``generation`` changes when the table is dropped or swapped, so a runner's cache of
+rows is used only while (position, generation) is what it last wrote.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ledger.db import Cursor, SqlDatabase, schema_lock
+from projections.base import Projection
+from projections.leaves import log_size, read_leaves
+from projections.rows import Rows, digest_of_lines, row_lines, table_ddl
+
+LOCK_CLASS = 0x676F6E70  # "gonp": projection locks on PostgreSQL (first key of the pair)
+POSITIONS = (
+    "CREATE TABLE IF NOT EXISTS gongshi_proj_positions (name TEXT PRIMARY KEY,"
+    " position BIGINT NOT NULL, generation BIGINT NOT NULL)"
+)
+Progress = Callable[[int, int], None]
+
+
+def table_name(list_name: str, shadow: bool = False) -> str:
+    """``disbursements`` -> ``gongshi_proj_disbursements`` (``..._shadow`` for a rebuild)."""
+    return "gongshi_proj_" + list_name.replace("-", "_") + ("_shadow" if shadow else "")
+
+
+@dataclass(frozen=True)
+class Status:
+    name: str
+    position: int
+    log_size: int
+    digest: str
+    rows: int
+
+    @property
+    def lag(self) -> int:
+        return max(0, self.log_size - self.position)
+
+
+class Runner:
+    """Follows the log for one projection into one table. One runner per thread."""
+
+    def __init__(
+        self, db: SqlDatabase, projection: Projection, table: str | None = None, batch: int = 2000
+    ) -> None:
+        if batch < 1:
+            raise ValueError("batch must be at least 1")
+        self.db = db
+        self.projection = projection
+        self.table = table or table_name(projection.name)
+        self.batch = batch
+        self._rows = Rows(self.table)
+        self._cached_at: tuple[int, int] | None = None
+        self._pending: tuple[int, int] | None = None
+        self._created = False
+
+    def ensure_tables(self) -> None:
+        """Create the table and the positions table if missing (idempotent, any process)."""
+        if self._created:
+            return
+        with schema_lock(self.db.database), self.db.transaction() as cur:
+            for statement in (POSITIONS, *table_ddl(self.table)):
+                cur.execute(statement)
+        self._created = True
+
+    def lock(self, cur: Cursor) -> None:
+        """Hold this projection's lock until ``cur``'s transaction ends (SQLite: held)."""
+        if self.db.is_postgres:
+            key = zlib.crc32(self.table.encode()) & 0x7FFFFFFF
+            cur.execute(
+                "SELECT pg_advisory_xact_lock(CAST(? AS INTEGER), CAST(? AS INTEGER))",
+                (LOCK_CLASS, key),
+            )
+
+    def read_position(self, cur: Cursor) -> tuple[int, int]:
+        """(position, generation); (0, 0) before the first step."""
+        found = cur.execute(
+            "SELECT position, generation FROM gongshi_proj_positions WHERE name = ?", (self.table,)
+        )
+        return (int(found[0][0]), int(found[0][1])) if found else (0, 0)
+
+    def position(self) -> int:
+        self.ensure_tables()
+        with self.db.transaction(immediate=False) as cur:
+            return self.read_position(cur)[0]
+
+    def step(self, stop: int | None = None) -> int:
+        """Apply the next batch (up to leaf ``stop``, exclusive); returns leaves applied."""
+        self.ensure_tables()
+        with self.db.transaction() as cur:
+            self.lock(cur)
+            added = self.advance(cur, stop)
+        self.committed()
+        return added
+
+    def advance(self, cur: Cursor, stop: int | None = None) -> int:
+        """One batch inside the caller's transaction. Requires this projection's lock held."""
+        position, generation = self.read_position(cur)
+        target = min(log_size(cur), position + self.batch)
+        if stop is not None:
+            target = min(target, stop)
+        if target <= position:
+            return 0
+        if self._cached_at != (position, generation):
+            self._rows = Rows(self.table)
+        self._cached_at = None  # until this batch commits
+        rows = self._rows
+        rows.cursor = cur
+        try:
+            for leaf in read_leaves(cur, self.db.is_postgres, position, target):
+                self.projection.apply(rows, leaf)
+            self.projection.finish(rows)
+            rows.flush()
+            cur.execute(
+                "INSERT INTO gongshi_proj_positions (name, position, generation) VALUES (?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+                (self.table, target, generation),
+            )
+        finally:
+            rows.cursor = None
+        self._pending = (target, generation)
+        return target - position
+
+    def committed(self) -> None:
+        """The transaction around ``advance`` committed: the cache holds what it wrote."""
+        if self._pending is not None:
+            self._cached_at, self._pending = self._pending, None
+
+    def catch_up(self, stop: int | None = None, progress: Progress | None = None) -> int:
+        """Step until the position reaches the log's size (or ``stop``); returns leaves."""
+        total = 0
+        while True:
+            added = self.step(stop)
+            if not added:
+                return total
+            total += added
+            if progress is not None:
+                progress(self.position(), self.log_size())
+
+    def log_size(self) -> int:
+        with self.db.transaction(immediate=False) as cur:
+            return log_size(cur)
+
+    def digest(self, cur: Cursor | None = None) -> tuple[str, int]:
+        """(digest, rows) of the public rows as they are now (docs/FORMAT.md §8)."""
+        if cur is not None:
+            return digest_of_lines(row_lines(cur, self.table))
+        self.ensure_tables()
+        with self.db.transaction(immediate=False) as own:
+            return digest_of_lines(row_lines(own, self.table))
+
+    def status(self) -> Status:
+        self.ensure_tables()
+        with self.db.transaction(immediate=False) as cur:
+            position = self.read_position(cur)[0]
+            digest, count = digest_of_lines(row_lines(cur, self.table))
+            return Status(self.projection.name, position, log_size(cur), digest, count)
