@@ -1,5 +1,5 @@
-"""The ``gongshi`` command: keys, demo, check, followups, overdue, erase, and the log's
-checkpoint, proof and export (api/cli_log.py)."""
+"""The ``gongshi`` command: keys, demo, check, followups, overdue, erase, the log's
+checkpoint, proof and export (api/cli_log.py), and the projections (api/cli_projections.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from datetime import date
 from uuid import UUID
 
 from api.cli_log import add_log_commands
+from api.cli_projections import add_projection_commands
 from ledger.actor import Actor, Role
 from ledger.app import open_app
 from ledger.carefund.service import CareFund
@@ -30,6 +31,7 @@ from ledger.log.witnesses import DEPARTMENTS, create_witness_key, run_local_witn
 from ledger.settings import ConfigError, Settings, load_settings
 from ledger.supervision.service import Supervision
 from ledger.vault import create_master_key
+from projections.registry import open_projections
 
 
 def _keys_init(settings: Settings, args: argparse.Namespace) -> int:
@@ -87,6 +89,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         cosigned = run_local_witnesses(
             ledger.log, settings.home, DEPARTMENTS, int(ledger.clock().timestamp())
         )
+        open_projections(ledger, settings).catch_up()
         state = latest(ledger.log) if signed is None else signed
         if state is not None:
             cp = state.checkpoint
@@ -212,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("--role", required=True, choices=[r.value for r in Role])
     erase.set_defaults(run=_erase)
     add_log_commands(sub)
+    add_projection_commands(sub)
     return parser
 
 

@@ -23,6 +23,8 @@ from ledger.log.store import LogStore
 from ledger.log.witnesses import attach_cosignature, declared_policy, witness_verifiers
 from ledger.mapper import unpack_state
 from ledger.settings import Settings
+from projections.publish import write_published
+from projections.registry import open_projections
 from verify.merkle import leaf_hash
 from verify.note import parse_vkey
 from verify.tlogproof import TlogProof
@@ -124,8 +126,13 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
             vkey = load_signer(settings.log_skey_path, settings.origin).verifier.vkey()
         log = parse_vkey(vkey)
         policy = declared_policy(settings.home, log)
+        projections = open_projections(ledger, settings)
+
+        def publish(out: Path, size: int) -> None:
+            write_published(projections, out, size)
+
         summary = export_bundle(
-            ledger.log, ledger.app.recorder, Path(args.dir), vkey, progress, policy
+            ledger.log, ledger.app.recorder, Path(args.dir), vkey, progress, policy, publish
         )
     finally:
         ledger.close()

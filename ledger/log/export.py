@@ -35,6 +35,7 @@ from verify.policy import Policy
 
 BUNDLE_FORMAT = "gongshi-bundle/v1"
 Progress = Callable[[int, int], None]
+Publisher = Callable[[Path, int], object]
 
 
 class ExportError(LedgerError):
@@ -55,8 +56,10 @@ def export_bundle(
     vkey: str,
     progress: Progress | None = None,
     policy: Policy | None = None,
+    publish: Publisher | None = None,
 ) -> ExportSummary:
-    """Write the bundle for the latest signed checkpoint into ``out`` (new or empty)."""
+    """Write the bundle for the latest signed checkpoint into ``out`` (new or empty).
+    ``publish(dir, tree_size)`` adds the published lists (projections/publish.py)."""
     signed = latest(store)
     if signed is None:
         raise ExportError("no signed checkpoint yet: run 'gongshi checkpoint' first")
@@ -98,19 +101,23 @@ def export_bundle(
         (out / "policy").write_bytes(policy.text().encode())
         for label, witness in policy.witnesses.items():
             (out / "keys" / f"witness-{label}.vkey").write_bytes(witness.vkey().encode() + b"\n")
+    files = {
+        "records.jsonl": "leaf data, one record per line (gongshi record, docs/FORMAT.md)",
+        "checkpoint": "latest signed checkpoint (c2sp.org/tlog-checkpoint) over all lines",
+        "checkpoints/": "every signed checkpoint, file named by tree size",
+        "keys/log.vkey": "the log's Ed25519 verifier key (c2sp.org/signed-note vkey)",
+        "keys/witness-NAME.vkey": "the witnesses' cosignature/v1 verifier keys",
+        "policy": "the operator's declared policy: log key, witness keys, quorum",
+    }
+    if publish is not None:
+        publish(out, size)
+        files["published/"] = "the public lists, each a header line then rows (FORMAT.md §8)"
     manifest = {
         "format": BUNDLE_FORMAT,
         "origin": signed.checkpoint.origin,
         "tree_size": size,
         "root": base64.b64encode(root).decode(),
-        "files": {
-            "records.jsonl": "leaf data, one record per line (gongshi record, docs/FORMAT.md)",
-            "checkpoint": "latest signed checkpoint (c2sp.org/tlog-checkpoint) over all lines",
-            "checkpoints/": "every signed checkpoint, file named by tree size",
-            "keys/log.vkey": "the log's Ed25519 verifier key (c2sp.org/signed-note vkey)",
-            "keys/witness-NAME.vkey": "the witnesses' cosignature/v1 verifier keys",
-            "policy": "the operator's declared policy: log key, witness keys, quorum",
-        },
+        "files": files,
     }
     (out / "MANIFEST.json").write_bytes(canonical_bytes(manifest) + b"\n")
     if final.exists():

@@ -1,0 +1,112 @@
+"""``gongshi projections status|follow`` and ``gongshi rebuild``: the admins' commands."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from typing import Any
+
+from ledger.ledger import open_ledger
+from ledger.settings import Settings
+from projections.follow import ProjectionFollower
+from projections.rebuild import RebuildReport, rebuild, rebuild_shadow
+from projections.registry import NAMES, open_projections
+
+
+def _bar(name: str) -> Any:
+    """A progress bar on stderr (only when it is a terminal)."""
+
+    def progress(position: int, size: int) -> None:
+        if sys.stderr.isatty() and size:
+            done = position * 30 // size
+            print(
+                f"\r{name:<18} [{'#' * done}{'.' * (30 - done)}] {position:,}/{size:,}",
+                end="", file=sys.stderr, flush=True,
+            )  # fmt: skip
+
+    return progress
+
+
+def _status(settings: Settings, _: argparse.Namespace) -> int:
+    ledger = open_ledger(settings)
+    try:
+        projections = open_projections(ledger, settings)
+        print(f"{'projection':<18} {'position':>9} {'log':>9} {'lag':>7} {'rows':>7}  digest")
+        for s in projections.status():
+            print(
+                f"{s.name:<18} {s.position:>9} {s.log_size:>9} {s.lag:>7} {s.rows:>7}  {s.digest}"
+            )
+    finally:
+        ledger.close()
+    return 0
+
+
+def _print_report(report: RebuildReport, shadow: bool) -> None:
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    verdict = "identical" if report.identical else "DIFFERENT"
+    print(f"{report.name}: rebuilt digest at position {report.position} is {verdict}")
+    print(f"  live    {report.live_digest}\n  rebuilt {report.rebuilt_digest}")
+    if shadow:
+        print("  swapped in" if report.swapped else "  not swapped: the live table still serves")
+    for key in report.differing_keys:
+        print(f"  differing row {key}")
+
+
+def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
+    if args.all == bool(args.name):
+        print("gongshi rebuild: name one projection or give --all", file=sys.stderr)
+        return 2
+    ledger = open_ledger(settings)
+    try:
+        projections = open_projections(ledger, settings)
+        names = NAMES if args.all else [args.name]
+        projections.select(names)  # unknown names fail before anything is dropped
+        failed = 0
+        for name in names:
+            run = rebuild_shadow if args.shadow else rebuild
+            report = run(projections, name, _bar(name))
+            _print_report(report, args.shadow)
+            failed += not report.identical
+    finally:
+        ledger.close()
+    return 1 if failed else 0
+
+
+def _follow(settings: Settings, args: argparse.Namespace) -> int:
+    """Keep every projection current until SIGINT or SIGTERM."""
+    ledger = open_ledger(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    follower = ProjectionFollower(open_projections(ledger, settings), args.interval).start()
+    print(f"following the log for {len(NAMES)} projections every {args.interval} s", flush=True)
+    try:
+        while not stop.wait(1.0):
+            if follower.error is not None:
+                print(f"gongshi projections follow: {follower.error}", file=sys.stderr)
+                follower.error = None
+    except KeyboardInterrupt:
+        pass
+    finally:
+        follower.stop()
+        ledger.close()
+    return 0
+
+
+def add_projection_commands(sub: Any) -> None:
+    projections = sub.add_parser("projections", help="the read models that follow the log")
+    commands = projections.add_subparsers(dest="projections", required=True)
+    commands.add_parser("status", help="position, lag and digest of each").set_defaults(run=_status)
+    follow = commands.add_parser("follow", help="keep every projection current")
+    follow.add_argument("--interval", type=float, default=0.2, help="seconds between polls")
+    follow.set_defaults(run=_follow)
+    again = sub.add_parser("rebuild", help="rebuild projections and prove them identical")
+    again.add_argument("name", nargs="?", choices=NAMES, help="one projection")
+    again.add_argument("--all", action="store_true", help="every projection")
+    again.add_argument(
+        "--shadow", action="store_true",
+        help="build beside the live table and swap only if the digests are equal",
+    )  # fmt: skip
+    again.set_defaults(run=_rebuild)
