@@ -1,0 +1,176 @@
+"""Running and rebuilding projections: exactly-once after a crash, shadow rebuild under
+concurrent writes, read-your-writes waits, and differences reported rather than swapped."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from ledger.clock import SteppingClock
+from ledger.ledger import Ledger, open_ledger
+from ledger.settings import Settings
+from projections.follow import ProjectionFollower, wait_for
+from projections.points import Points as PointsProjection
+from projections.rebuild import rebuild, rebuild_shadow
+from projections.registry import UnknownProjection, open_projections
+from projections.runner import Runner
+from tests.integration.helpers import INTAKE, disbursed, funded
+from tests.integration.points_helpers import TOWNSHIP, cadre_book, points_ready
+from tests.integration.projection_helpers import projected, rows_of
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _some_points(ledger: Ledger, clock: SteppingClock, cadres: int = 30) -> None:
+    from ledger.points.config import Component
+
+    points = points_ready(ledger, clock)
+    for n in range(cadres):
+        book = cadre_book(points, ("principal", "deputy")[n % 2], f"王{n}")
+        for quarter in (1, 2):
+            points.enter(
+                book, quarter=quarter, component=Component.WORK, points_tenths=(n * 7) % 40 + 1,
+                reason="完成", actor=TOWNSHIP,
+            )  # fmt: skip
+
+
+def _fresh_digests(ledger: Ledger, settings: Settings) -> dict[str, str]:
+    """Every projection built from scratch, uninterrupted, in shadow tables."""
+    projections = open_projections(ledger, settings)
+    found = {}
+    for name in projections.runners:
+        runner = projections.runner(name, shadow=True)
+        runner.catch_up()
+        found[name] = runner.digest()[0]
+    return found
+
+
+def test_killed_mid_batch_then_restarted_gives_the_uninterrupted_digest(
+    ledger: Ledger, settings: Settings, clock: SteppingClock
+) -> None:
+    _some_points(ledger, clock)
+    funded(ledger)
+    ledger.log.integrate()
+    size = ledger.log.state().size
+    assert settings.vault_key_hex is not None
+    died = subprocess.run(
+        [sys.executable, "-m", "tests.support.projection_worker", settings.database.url,
+         str(settings.home), settings.vault_key_hex, "16", str(size // 2 + 3)],
+        cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert died.returncode == 9
+    projections = open_projections(ledger, settings, batch=16)
+    position = projections.runners["points"].position()
+    assert 0 < position <= size // 2 + 3 and position % 16 == 0  # whole batches only
+    projections.catch_up()
+    assert {s.name: s.digest for s in projections.status()} == _fresh_digests(ledger, settings)
+
+
+def test_shadow_rebuild_under_concurrent_writes_ends_with_equal_digests(
+    ledger: Ledger, settings: Settings
+) -> None:
+    fund = funded(ledger)
+    for _ in range(5):
+        disbursed(fund)
+    projections = projected(ledger, settings, batch=7)
+    stop = threading.Event()
+
+    def write() -> None:
+        writer = open_ledger(settings)
+        try:
+            n = 0
+            while not stop.is_set() and n < 400:
+                writer.register_subject({"name": f"并发{n}"}, "worker", INTAKE)
+                writer.log.integrate_step(5)
+                n += 1
+        finally:
+            writer.close()
+
+    follower_set = open_projections(ledger, settings, batch=7)
+    follower = ProjectionFollower(follower_set, interval=0.01).start()
+    thread = threading.Thread(target=write)
+    thread.start()
+    try:
+        reports = [rebuild_shadow(projections, name) for name in ("disbursements", "points")]
+    finally:
+        stop.set()
+        thread.join()
+        follower.stop()
+    assert follower.error is None
+    for report in reports:
+        assert report.identical and report.swapped, report
+    ledger.log.integrate()
+    projections.catch_up()
+    fresh = _fresh_digests(ledger, settings)
+    assert {s.name: s.digest for s in projections.status()} == fresh
+
+
+def test_plain_rebuild_replays_to_the_same_digest(
+    ledger: Ledger, settings: Settings, clock: SteppingClock
+) -> None:
+    _some_points(ledger, clock, cadres=6)
+    projections = projected(ledger, settings)
+    before = projections.runners["points"].status()
+    report = rebuild(projections, "points")
+    assert report.identical and report.position == before.position
+    assert projections.runners["points"].status() == before
+
+
+def test_tampered_live_row_is_reported_and_not_swapped(
+    ledger: Ledger, settings: Settings, clock: SteppingClock
+) -> None:
+    _some_points(ledger, clock, cadres=4)
+    projections = projected(ledger, settings)
+    key = sorted(rows_of(projections, "points"))[0]
+    table = projections.runners["points"].table
+    projections.db.execute(
+        f"UPDATE {table} SET body = REPLACE(body, '\"total\":', '\"total\":9') WHERE key = ?",
+        (key,),
+    )
+    report = rebuild_shadow(projections, "points")
+    assert not report.identical and not report.swapped
+    assert report.differing_keys == [key]
+    assert rows_of(projections, "points")[key]["total"] >= 9  # the live table still serves
+
+
+def test_wait_for_is_read_your_writes(ledger: Ledger, settings: Settings) -> None:
+    fund = funded(ledger)
+    projections = projected(ledger, settings)
+    follower = ProjectionFollower(open_projections(ledger, settings), interval=0.01).start()
+    try:
+        case = disbursed(fund)
+        ledger.log.integrate()
+        size = ledger.log.state().size
+        assert wait_for(projections, size, ["disbursements"], timeout=20)
+        assert str(case) in rows_of(projections, "disbursements")
+        assert not wait_for(projections, size + 1, timeout=0.05)  # no such leaf yet
+    finally:
+        follower.stop()
+    with pytest.raises(ValueError, match=">= 0"):
+        wait_for(projections, -1)
+
+
+def test_status_shows_lag_until_caught_up(ledger: Ledger, settings: Settings) -> None:
+    funded(ledger)
+    ledger.log.integrate()
+    projections = open_projections(ledger, settings)
+    status = {s.name: s for s in projections.status()}
+    assert status["fund-ledger"].lag == ledger.log.state().size and status["fund-ledger"].rows == 0
+    projections.catch_up()
+    assert all(s.lag == 0 for s in projections.status())
+
+
+def test_bad_names_and_params_are_rejected(ledger: Ledger, settings: Settings) -> None:
+    projections = open_projections(ledger, settings)
+    with pytest.raises(UnknownProjection, match="no projection 'pointz'"):
+        projections.select(["pointz"])
+    with pytest.raises(ValueError, match="unknown parameters"):
+        PointsProjection(lambda _: None, {"excellence": 3})
+    with pytest.raises(ValueError, match=">= 0"):
+        PointsProjection(lambda _: None, {"excellence_per_category": -1})
+    with pytest.raises(ValueError, match="batch"):
+        Runner(projections.db, PointsProjection(lambda _: None), batch=0)
