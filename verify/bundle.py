@@ -1,8 +1,8 @@
 """Check an export bundle (docs/FORMAT.md §7) from its files alone, streaming.
 
 Every failure is collected with its evidence (where, expected, computed), not just the first.
-Memory: the per-stream chain heads and invariant state, the O(log n) right edge of the tree,
-and the roots at the sizes of the bundle's checkpoints — never the records themselves.
+Memory: the per-stream chain heads, invariant and published-list state, the O(log n) right
+edge of the tree, and the roots at the sizes of the bundle's checkpoints — never the records.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from verify.invariants import Invariants
 from verify.merkle import CompactRange, leaf_hash
 from verify.note import NoteError, parse_note, parse_vkey
 from verify.policy import Policy, PolicyError, check_policy, parse_policy
-from verify.record import RecordError, parse_record
+from verify.published import PublishedCheck
+from verify.record import Record, RecordError, parse_record
 
 MAX_DETAILED = 1000
 BUNDLE_FORMAT = "gongshi-bundle/v1"
@@ -41,6 +42,8 @@ class BundleReport:
     failures: list[str] = field(default_factory=list)
     more_failures: int = 0
     invariants_checked: int = 0
+    published_lists: int = 0
+    published_rows: int = 0
 
     @property
     def ok(self) -> bool:
@@ -111,8 +114,14 @@ def verify_bundle(
     if since is not None:
         _add_prefix(prefixes, f"--since {since}", _read(since), policy, report)
 
-    tree = _stream_records(bundle / "records.jsonl", report, prefixes, progress)
     cp = report.checkpoint
+    published = None
+    if (bundle / "published").is_dir():  # §8: recomputed while the records stream by
+        published = PublishedCheck(bundle / "published", cp.size, report.fail)
+    tree = _stream_records(bundle / "records.jsonl", report, prefixes, progress, published)
+    if published is not None:
+        published.finish(tree.size)
+        report.published_lists, report.published_rows = published.lists, published.rows
     if tree.size != cp.size:
         report.fail(f"records.jsonl: {tree.size} lines, checkpoint size {cp.size}")
     elif tree.root() != cp.root:
@@ -155,6 +164,7 @@ def _stream_records(
     report: BundleReport,
     prefixes: dict[int, tuple[str, bytes]],
     progress: Progress | None,
+    published: PublishedCheck | None = None,
 ) -> CompactRange:
     """Read records.jsonl once: canonical form, chains, invariants, the tree and its roots."""
     chains = ChainChecker()
@@ -173,6 +183,7 @@ def _stream_records(
                 report.fail(f"{where}: truncated (no final newline)")
             data = line[:-1] if line.endswith(b"\n") else line
             tree.append(leaf_hash(data))
+            record: Record | None = None
             try:
                 record = parse_record(data)
             except (CanonicalError, RecordError) as e:
@@ -182,6 +193,8 @@ def _stream_records(
                     report.fail(f"{where}: {brk}")
                 for problem in invariants.add(record, where):
                     report.fail(problem)
+            if published is not None:
+                published.add(number - 1, record)
             expected = prefixes.get(tree.size)
             if expected is not None and tree.root() != expected[1]:
                 report.fail(

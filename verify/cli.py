@@ -52,7 +52,8 @@ def _bundle(args: argparse.Namespace) -> int:
         print(f"cosigned by: {', '.join(report.cosigned_by) or 'no witness'}")
     print(
         f"records: {report.records} in {report.streams} streams; "
-        f"{report.invariants_checked} records checked against the domain invariants"
+        f"{report.invariants_checked} records checked against the domain invariants; "
+        f"{report.published_lists} published lists ({report.published_rows} rows) recomputed"
     )
     if report.ok:
         print("VALID")

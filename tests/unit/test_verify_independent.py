@@ -49,4 +49,4 @@ def test_verify_sources_import_only_stdlib_and_cryptography() -> None:
 
 def test_verify_stays_small_enough_to_read_in_an_afternoon() -> None:
     lines = sum(len(p.read_text(encoding="utf-8").splitlines()) for p in VERIFY.rglob("*.py"))
-    assert lines < 2000, f"verify/ has {lines} lines"
+    assert lines < 2400, f"verify/ has {lines} lines"
