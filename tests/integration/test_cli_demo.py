@@ -182,5 +182,29 @@ def _witness_round(env: dict[str, str], tmp_path: Path, bundle: Path) -> None:
     final = _verify(["bundle", str(again)])
     assert final.returncode == 0, final.stdout
     assert "cosigned by: finance, audit" in final.stdout
+    assert "6 published lists" in final.stdout
+    _changed_published_amount_is_named(again)
     bogus = _gongshi(["witness", "add-cosignature", "\u2014 nobody.example AAAAAAAAAAAA"], env)
     assert bogus.returncode == 2 and "not a known witness" in bogus.stderr
+
+
+def _changed_published_amount_is_named(bundle: Path) -> None:
+    """The demo's published lists are recomputed by gongshi-verify; one changed amount in
+    the disbursement list (header digest fixed up too) fails, naming the row and member."""
+    import hashlib
+    import json
+
+    from verify.canonical import canonical_bytes
+
+    path = bundle / "published" / "disbursements.jsonl"
+    header, *rows = [json.loads(line) for line in path.read_text().splitlines()]
+    assert header["rows"] == 12 and header["tree_size"] > 0
+    rows[3]["amount_fen"] += 100
+    lines = [canonical_bytes(row) for row in rows]
+    header["digest"] = hashlib.sha256(b"".join(line + b"\n" for line in lines)).hexdigest()
+    path.write_bytes(b"".join(line + b"\n" for line in [canonical_bytes(header), *lines]))
+    tampered = _verify(["bundle", str(bundle)])
+    assert tampered.returncode == 1
+    assert f"published/disbursements.jsonl row {rows[3]['key']}: member amount_fen" in (
+        tampered.stdout
+    ), tampered.stdout
