@@ -78,9 +78,10 @@ def test_posting_window_is_configurable(ledger: Ledger, settings: Settings) -> N
     case = disbursed(funded(ledger))
     projections = projected(ledger, replace(settings, posting_window_days=7))
     row = rows_of(projections, "disbursements")[str(case)]
-    assert row["withdrawn_on"] == (
-        date.fromisoformat(row["posted_on"]) + timedelta(days=7)
-    ).isoformat()
+    assert (
+        row["withdrawn_on"]
+        == (date.fromisoformat(row["posted_on"]) + timedelta(days=7)).isoformat()
+    )
 
 
 def test_erasure_shows_deleted_and_a_rebuild_agrees(ledger: Ledger, settings: Settings) -> None:
@@ -129,4 +130,8 @@ def test_fund_ledger_follows_money_tiers_months_and_follow_ups(
         "recover_fen": 30_000, "recovered_fen": 10_000, "violation": "rules",
     }  # fmt: skip
     (audit,) = rows_of(projections, "audit-results").values()
-    assert (audit["title"], audit["findings"], audit["year"]) == ("2023年度审计", ["台账完整"], 2023)
+    assert (audit["title"], audit["findings"], audit["year"]) == (
+        "2023年度审计",
+        ["台账完整"],
+        2023,
+    )

@@ -4,16 +4,15 @@ randomized ledgers (hypothesis) and on the demo's bundle with one published amou
 
 from __future__ import annotations
 
-import json
 import secrets
-import subprocess
-import sys
 import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from ledger.carefund.config import Industry, Source
 from ledger.clock import SteppingClock
@@ -25,7 +24,16 @@ from ledger.settings import Settings, parse_database_url
 from ledger.supervision.service import Supervision
 from projections.registry import ProjectionSet
 from tests.integration.helpers import (
-    AUDIT, FINANCE, FINANCE_2, INTAKE, IPC, SUPERVISION, UNION, YEAR, funded, revoke,
+    AUDIT,
+    FINANCE,
+    FINANCE_2,
+    INTAKE,
+    IPC,
+    SUPERVISION,
+    UNION,
+    YEAR,
+    funded,
+    revoke,
 )  # fmt: skip
 from tests.integration.points_helpers import TOWNSHIP, cadre_book, points_ready
 from tests.integration.projection_helpers import projected, rows_of
