@@ -11,7 +11,7 @@ from typing import Any
 from ledger.ledger import open_ledger
 from ledger.settings import Settings
 from projections.follow import ProjectionFollower
-from projections.rebuild import RebuildReport, rebuild, rebuild_shadow
+from projections.rebuild import RebuildReport, rebuild, rebuild_all, rebuild_shadow
 from projections.registry import NAMES, open_projections
 
 
@@ -64,12 +64,14 @@ def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
         projections = open_projections(ledger, settings)
         names = NAMES if args.all else [args.name]
         projections.select(names)  # unknown names fail before anything is dropped
-        failed = 0
-        for name in names:
+        if args.all and not args.shadow:
+            reports = rebuild_all(projections, _bar("all projections"))
+        else:
             run = rebuild_shadow if args.shadow else rebuild
-            report = run(projections, name, _bar(name))
+            reports = [run(projections, name, _bar(name)) for name in names]
+        for report in reports:
             _print_report(report, args.shadow)
-            failed += not report.identical
+        failed = sum(not report.identical for report in reports)
     finally:
         ledger.close()
     return 1 if failed else 0

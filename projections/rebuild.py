@@ -80,6 +80,34 @@ def rebuild(
     return RebuildReport(name, position, live_digest, rebuilt_digest, swapped=True)
 
 
+def rebuild_all(
+    projections: ProjectionSet, progress: Progress | None = None
+) -> list[RebuildReport]:
+    """Drop every projection and replay them together (one read of the log for all); each is
+    compared with its old digest at its old position."""
+    runners = projections.select()
+    before: dict[str, tuple[int, str]] = {}
+    for runner in runners:
+        runner.ensure_tables()
+    with projections.db.transaction() as cur:
+        for runner in runners:
+            runner.lock(cur)
+        for runner in runners:
+            position, generation = runner.read_position(cur)
+            before[runner.projection.name] = (position, runner.digest(cur)[0])
+            drop(cur, runner, generation + 1)
+    reports = []
+    for position in sorted({p for p, _ in before.values()}):
+        projections.catch_up(stop=position, progress=progress)
+        for runner in runners:
+            name = runner.projection.name
+            if before[name][0] == position:
+                digest = runner.digest()[0]
+                reports.append(RebuildReport(name, position, before[name][1], digest, True))
+    projections.catch_up(progress=progress)
+    return reports
+
+
 def rebuild_shadow(
     projections: ProjectionSet, name: str, progress: Progress | None = None
 ) -> RebuildReport:

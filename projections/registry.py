@@ -16,7 +16,7 @@ from projections.fund_ledger import FundLedger
 from projections.key_projects import KeyProjects
 from projections.names import vault_names
 from projections.points import Points
-from projections.runner import Runner, Status, table_name
+from projections.runner import Progress, Runner, Status, step_together, table_name
 from projections.supervision_cases import SupervisionCases
 
 PROJECTIONS: tuple[type[Projection], ...] = (
@@ -65,9 +65,19 @@ class ProjectionSet:
                 raise UnknownProjection(name)
         return [self.runners[name] for name in chosen]
 
-    def catch_up(self, names: Iterable[str] | None = None, stop: int | None = None) -> int:
-        """Bring the named projections up to the log (or leaf ``stop``); returns leaves."""
-        return sum(runner.catch_up(stop) for runner in self.select(names))
+    def catch_up(
+        self, names: Iterable[str] | None = None, stop: int | None = None,
+        progress: Progress | None = None,
+    ) -> int:  # fmt: skip
+        """Bring the named projections up to the log (or leaf ``stop``), reading the leaves
+        once for all that are at the same position; returns the leaves applied."""
+        runners = self.select(names)
+        total = 0
+        while added := step_together(self.db, runners, stop):
+            total += added
+            if progress is not None:
+                progress(min(r.position() for r in runners), runners[0].log_size())
+        return total
 
     def status(self) -> list[Status]:
         return [runner.status() for runner in self.select()]

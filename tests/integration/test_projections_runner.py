@@ -15,7 +15,7 @@ from ledger.ledger import Ledger, open_ledger
 from ledger.settings import Settings
 from projections.follow import ProjectionFollower, wait_for
 from projections.points import Points as PointsProjection
-from projections.rebuild import rebuild, rebuild_shadow
+from projections.rebuild import rebuild, rebuild_all, rebuild_shadow
 from projections.registry import UnknownProjection, open_projections
 from projections.runner import Runner
 from tests.integration.helpers import INTAKE, disbursed, funded
@@ -174,3 +174,21 @@ def test_bad_names_and_params_are_rejected(ledger: Ledger, settings: Settings) -
         PointsProjection(lambda _: None, {"excellence_per_category": -1})
     with pytest.raises(ValueError, match="batch"):
         Runner(projections.db, PointsProjection(lambda _: None), batch=0)
+
+
+def test_rebuild_all_compares_each_at_its_own_position(
+    ledger: Ledger, settings: Settings, clock: SteppingClock
+) -> None:
+    _some_points(ledger, clock, cadres=6)
+    projections = projected(ledger, settings, batch=11)
+    disbursed(funded(ledger))
+    ledger.log.integrate()
+    projections.catch_up(["fund-ledger"])  # one projection ahead of the others
+    positions = {s.name: s.position for s in projections.status()}
+    assert len(set(positions.values())) == 2
+    reports = rebuild_all(projections)
+    assert {r.name: r.position for r in reports} == positions
+    assert all(r.identical for r in reports), reports
+    size = ledger.log.state().size
+    assert all(s.position == size for s in projections.status())
+    assert {s.name: s.digest for s in projections.status()} == _fresh_digests(ledger, settings)
