@@ -178,6 +178,8 @@ def _erase(settings: Settings, args: argparse.Namespace) -> int:
         ledger.erase_subject(
             UUID(args.subject), args.reason, Actor(args.principal, Role(args.role))
         )
+        ledger.log.integrate()  # the lists show 已删除 now, not when a follower next runs
+        open_projections(ledger, settings).catch_up()
     finally:
         ledger.close()
     print(f"erased subject {args.subject}: vault key and data deleted, erasure recorded")

@@ -100,7 +100,24 @@ def test_followups_and_erase_commands(sqlite_database: Database, tmp_path: Path)
     assert rows(sqlite_database)[-1][3] == "subject.Erased"
     check = _gongshi(["check"], env)
     assert check.returncode == 0 and check.stdout.startswith("OK: ")
+    _projection_commands(env)
     _log_commands(env, tmp_path)
+
+
+def _projection_commands(env: dict[str, str]) -> None:
+    """rebuilds after the erasure (which the erase command integrated), then status."""
+    rebuilt = _gongshi(["rebuild", "--all"], env)
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert rebuilt.stdout.count("is identical") == 6
+    shadow = _gongshi(["rebuild", "points", "--shadow"], env)
+    assert shadow.returncode == 0 and "swapped in" in shadow.stdout
+    status = _gongshi(["projections", "status"], env).stdout.splitlines()
+    assert len(status) == 7 and status[0].split()[:4] == ["projection", "position", "log", "lag"]
+    assert all(line.split()[3] == "0" for line in status[1:]), status
+    assert {line.split()[0] for line in status[1:]} >= {"disbursements", "points"}
+    for bad in (["rebuild"], ["rebuild", "points", "--all"], ["rebuild", "nosuch"]):
+        refused = _gongshi(bad, env)
+        assert refused.returncode == 2, bad
 
 
 def _log_commands(env: dict[str, str], tmp_path: Path) -> None:
