@@ -12,7 +12,7 @@ from ledger.ledger import open_ledger
 from ledger.settings import Settings
 from projections.follow import ProjectionFollower
 from projections.rebuild import RebuildReport, rebuild, rebuild_all, rebuild_shadow
-from projections.registry import NAMES, open_projections
+from projections.registry import NAMES, REBUILD_BATCH, open_projections
 
 
 def _bar(name: str) -> Any:
@@ -61,7 +61,7 @@ def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     ledger = open_ledger(settings)
     try:
-        projections = open_projections(ledger, settings)
+        projections = open_projections(ledger, settings, batch=args.batch)
         names = NAMES if args.all else [args.name]
         projections.select(names)  # unknown names fail before anything is dropped
         if args.all and not args.shadow:
@@ -111,4 +111,14 @@ def add_projection_commands(sub: Any) -> None:
         "--shadow", action="store_true",
         help="build beside the live table and swap only if the digests are equal",
     )  # fmt: skip
+    again.add_argument(
+        "--batch", type=_positive, default=REBUILD_BATCH,
+        help=f"leaves per transaction (default {REBUILD_BATCH:,})",
+    )  # fmt: skip
     again.set_defaults(run=_rebuild)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
+    return int(text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from projections.rows import Rows
@@ -12,25 +11,18 @@ ERASED_NAME = "已删除"
 NameLookup = Callable[[str], "str | None"]  # subject id -> name, None when not in the vault
 
 
-@dataclass(frozen=True)
 class Leaf:
-    """One leaf of the log as a projection sees it: its index and the parsed record."""
+    """One leaf of the log as a projection sees it: its index and the parsed record, with
+    the members every handler reads taken out once (a leaf is read by every projection)."""
 
-    index: int
-    record: Mapping[str, Any]
+    __slots__ = ("data", "index", "record", "stream", "type")
 
-    @property
-    def type(self) -> str:
-        return str(self.record["type"])
-
-    @property
-    def stream(self) -> str:
-        return str(self.record["stream"])
-
-    @property
-    def data(self) -> Mapping[str, Any]:
-        value: Mapping[str, Any] = self.record["data"]
-        return value
+    def __init__(self, index: int, record: Mapping[str, Any]) -> None:
+        self.index = index
+        self.record = record
+        self.type: str = record["type"]
+        self.stream: str = record["stream"]
+        self.data: Mapping[str, Any] = record["data"]
 
     @property
     def date(self) -> str:

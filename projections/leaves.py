@@ -51,4 +51,4 @@ def read_leaves(cur: Cursor, postgres: bool, start: int, stop: int) -> Iterator[
         )
     for offset, (_, state) in enumerate(found):
         _, raw = unpack_state(bytes(state))
-        yield Leaf(start + offset, json.loads(raw))
+        yield Leaf(start + offset, json.loads(raw.decode("utf-8")))

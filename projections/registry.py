@@ -23,6 +23,8 @@ PROJECTIONS: tuple[type[Projection], ...] = (
     FundLedger, Disbursements, AuditResults, Points, SupervisionCases, KeyProjects,
 )  # fmt: skip
 NAMES = tuple(p.name for p in PROJECTIONS)
+FOLLOW_BATCH = 2_000  # leaves per transaction while following: short write locks
+REBUILD_BATCH = 20_000  # while rebuilding: fewer re-rankings and row rewrites per leaf
 Factory = Callable[[], Projection]
 
 
@@ -51,7 +53,9 @@ def factories(names: NameLookup, params: dict[str, dict[str, int]]) -> dict[str,
 class ProjectionSet:
     """The runners of every projection over one database (one set per thread)."""
 
-    def __init__(self, db: SqlDatabase, make: dict[str, Factory], batch: int = 2000) -> None:
+    def __init__(
+        self, db: SqlDatabase, make: dict[str, Factory], batch: int = FOLLOW_BATCH
+    ) -> None:
         self.db = db
         self.make = make
         self.batch = batch

@@ -19,10 +19,22 @@ from collections.abc import Iterator
 from typing import Any
 
 from ledger.db import Cursor
-from verify.canonical import canonical_bytes
 
 ROW = "row"
 Document = dict[str, Any]
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
+)
+
+
+def encode_document(doc: Document) -> str:
+    """Canonical JSON (docs/FORMAT.md §1) of a projection's document, without the general
+    encoder's per-value checks. Requires what every projection's document is by
+    construction: ASCII object keys (so code-point order is UTF-16 order), no floats, and
+    integers within ±(2^53 − 1) (sums of amounts taken from canonical records). Unit tests
+    hold it equal to verify.canonical.canonical_bytes, and gongshi-verify checks every
+    published line is canonical."""
+    return _ENCODER.encode(doc)
 
 
 def table_ddl(table: str) -> tuple[str, ...]:
@@ -100,7 +112,7 @@ class Rows:
         """Write every changed document; returns how many."""
         rows = [
             (kind, key, self._grp_of.get(key, "") if kind == ROW else "",
-             canonical_bytes(doc).decode("utf-8"))
+             encode_document(doc))
             for (kind, key) in sorted(self._dirty)
             if (doc := self._docs[(kind, key)]) is not None
         ]  # fmt: skip

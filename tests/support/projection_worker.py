@@ -1,6 +1,6 @@
 """Subprocess body for the projections' crash test: run every projection with small batches
-and die (os._exit, no cleanup, no rollback by Python) in the middle of the batch that applies
-leaf DIE_AT.
+and die (os._exit, no cleanup, no rollback by Python) in the middle of a batch: at the first
+score entry at or after leaf DIE_AT.
 
 python -m tests.support.projection_worker URL HOME VAULT_KEY BATCH DIE_AT
 """
@@ -14,6 +14,7 @@ from pathlib import Path
 from ledger.ledger import open_ledger
 from ledger.settings import Settings, parse_database_url
 from projections.base import Leaf, Projection
+from projections.points import Points
 from projections.registry import open_projections
 from projections.rows import Rows
 
@@ -22,14 +23,14 @@ def main(argv: list[str]) -> None:
     url, home, key, batch, die_at = argv
     settings = Settings(Path(home), parse_database_url(url), key)
     ledger = open_ledger(settings)
-    original = Projection.apply
+    original = Points.handlers["points.ScoreEntered"]
 
     def dying(self: Projection, rows: Rows, leaf: Leaf) -> None:
-        if leaf.index == int(die_at) and self.name == "points":
+        if leaf.index >= int(die_at):
             os._exit(9)
         original(self, rows, leaf)
 
-    Projection.apply = dying  # type: ignore[method-assign]
+    Points.handlers["points.ScoreEntered"] = dying
     open_projections(ledger, settings, batch=int(batch)).catch_up()
     ledger.close()
 
