@@ -89,8 +89,9 @@ def rebuild(
 def rebuild_all(
     projections: ProjectionSet, progress: Progress | None = None
 ) -> list[RebuildReport]:
-    """Drop every projection and replay them together (one read of the log for all); each is
-    compared with its old digest at its old position."""
+    """Bring every projection to the log's end, drop them all and replay them together (one
+    read of the log for all); each is compared with its old digest at its old position
+    (the same for all, unless a follower elsewhere moved one on meanwhile)."""
     runners = projections.select()
     before: dict[str, tuple[int, str]] = {}
     projections.catch_up()  # compare at the log's end: see "Names" in the module docstring
