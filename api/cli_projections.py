@@ -13,9 +13,10 @@ from ledger.settings import Settings
 from projections.follow import ProjectionFollower
 from projections.rebuild import RebuildReport, rebuild, rebuild_all, rebuild_shadow
 from projections.registry import NAMES, REBUILD_BATCH, open_projections
+from projections.runner import Progress
 
 
-def _bar(name: str) -> Any:
+def _bar(name: str) -> Progress:
     """A progress bar on stderr (only when it is a terminal)."""
 
     def progress(position: int, size: int) -> None:
@@ -51,6 +52,8 @@ def _print_report(report: RebuildReport, shadow: bool) -> None:
     print(f"  live    {report.live_digest}\n  rebuilt {report.rebuilt_digest}")
     if shadow:
         print("  swapped in" if report.swapped else "  not swapped: the live table still serves")
+    if report.note:
+        print(f"  not compared: {report.note}")
     for key in report.differing_keys:
         print(f"  differing row {key}")
 
@@ -71,7 +74,7 @@ def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
             reports = [run(projections, name, _bar(name)) for name in names]
         for report in reports:
             _print_report(report, args.shadow)
-        failed = sum(not report.identical for report in reports)
+        failed = sum(report.failed for report in reports)
     finally:
         ledger.close()
     return 1 if failed else 0

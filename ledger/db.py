@@ -174,3 +174,9 @@ def reset_database(database: Database) -> None:
             "gongshi_log_checkpoints",
         ):  # fmt: skip
             conn.execute(f"DROP TABLE IF EXISTS {schema}{table}")
+        # The read models (projections/): gongshi_proj_* and their positions.
+        for (table,) in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename LIKE %s",
+            (database.schema or "public", "gongshi\\_proj\\_%"),
+        ).fetchall():
+            conn.execute(f'DROP TABLE IF EXISTS {schema}"{table}"')

@@ -6,10 +6,11 @@ application's steps before payment, each subject's applications (for erasure).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import ClassVar
 
-from projections.base import ERASED_NAME, Handler, Leaf, Projection
+from projections.base import ERASED_NAME, Handler, Leaf, NameLookup, Projection
 from projections.names import mask_name
 from projections.rows import ROW, Rows
 
@@ -19,6 +20,12 @@ DEFAULT_POSTING_WINDOW_DAYS = 30
 class Disbursements(Projection):
     name: ClassVar[str] = "disbursements"
     defaults: ClassVar[dict[str, int]] = {"posting_window_days": DEFAULT_POSTING_WINDOW_DAYS}
+
+    def __init__(self, names: NameLookup, params: Mapping[str, int] | None = None) -> None:
+        """Requires posting_window_days >= 1 (a row is in the public view for that many days)."""
+        super().__init__(names, params)
+        if self.params["posting_window_days"] < 1:
+            raise ValueError(f"{self.name}: posting_window_days must be at least 1")
 
     @property
     def window(self) -> int:
@@ -31,26 +38,26 @@ class Disbursements(Projection):
         d = leaf.data
         rows.put("app", leaf.stream, {
             "fund_year": d["fund_year"], "subject": d["subject"], "industry": d["industry"],
-            "submitted_on": leaf.date, "chain": [leaf.role],
+            "submitted_on": leaf.date, "chain": [leaf.role, None, None],
         })  # fmt: skip
         person = rows.get("subject", d["subject"]) or {"applications": [], "erased": False}
         person["applications"].append(leaf.stream)
         rows.put("subject", d["subject"], person)
 
-    def _step(self, rows: Rows, leaf: Leaf, when: str) -> None:
+    def _step(self, rows: Rows, leaf: Leaf, when: str, slot: int) -> None:
         app = rows.get("app", leaf.stream)
         if app is not None:
             app[when] = leaf.date
-            app["chain"].append(leaf.role)
+            app["chain"][slot] = leaf.role
             if leaf.type == "carefund.ApplicationApproved":
                 app["tier"] = leaf.data["tier"]
             rows.put("app", leaf.stream, app)
 
     def reviewed(self, rows: Rows, leaf: Leaf) -> None:
-        self._step(rows, leaf, "reviewed_on")
+        self._step(rows, leaf, "reviewed_on", 1)
 
     def approved(self, rows: Rows, leaf: Leaf) -> None:
-        self._step(rows, leaf, "approved_on")
+        self._step(rows, leaf, "approved_on", 2)
 
     def disbursed(self, rows: Rows, leaf: Leaf) -> None:
         app = rows.get("app", leaf.stream)

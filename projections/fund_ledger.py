@@ -82,7 +82,8 @@ class FundLedger(Projection):
         if app is None or row is None:
             return
         amount = leaf.data["amount_fen"]
-        _add(row["by_tier"], str(app.get("tier")), amount)
+        tier = app.get("tier")
+        _add(row["by_tier"], "null" if tier is None else str(tier), amount)
         _add(row["by_industry"], app["industry"], amount)
         month = self._month(row, leaf.data["disbursed_on"][:7])
         month["disbursed_fen"] += amount

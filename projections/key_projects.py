@@ -40,7 +40,7 @@ class KeyProjects(Projection):
             return
         row["progress"].append({"done": d["done"], "item": d["item"], "month": d["month"]})
         rows.put(ROW, leaf.stream, row)
-        if d["done"]:
+        if d["done"] and not any(i["done"] for i in row["items"] if i["item"] == d["item"]):
             self._item(rows, leaf, {"done": True, "done_month": d["month"]})
 
     def escalated(self, rows: Rows, leaf: Leaf) -> None:

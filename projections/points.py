@@ -58,7 +58,7 @@ class Points(Projection):
             grp = _group(book, period)
             rows.put(ROW, f"{leaf.stream}/{period}", {
                 "book": leaf.stream, "period": period, "scheme": d["scheme"],
-                "county": scheme["county"], "year": d["year"], "township": d["township"],
+                "county": scheme["county"], "year": scheme["year"], "township": d["township"],
                 "village": d["village"], "category": d["category"], "cadre": d["cadre"],
                 "name": name, **dict.fromkeys(COMPONENTS, 0), "total": 0, "rank": None,
                 "bottom": None, "excellent_candidate": None, "grade": None,
@@ -119,15 +119,16 @@ class Points(Projection):
         if not group:
             return
         any_row = next(iter(group.values()))
-        scheme = rows.get("scheme", any_row["scheme"]) or {"bottom_share_percent": 10}
+        scheme = rows.get("scheme", any_row["scheme"])
         totals = {key: int(row["total"]) for key, row in group.items()}
         ranks = dense_ranks(totals)
-        bottom = bottom_share(totals, int(scheme["bottom_share_percent"]))
+        share = int(scheme["bottom_share_percent"]) if scheme is not None else 0
+        bottom = bottom_share(totals, share) if share else set()
         yearly = any_row["period"] == "year"
         top = top_share(totals, self.params["excellence_per_category"]) if yearly else set()
         for key, row in group.items():
             changed: Document = {
-                "rank": ranks[key], "bottom": key in bottom,
+                "rank": ranks[key], "bottom": (key in bottom) if scheme is not None else None,
                 "excellent_candidate": (key in top) if yearly else None,
             }  # fmt: skip
             if any(row[k] != v for k, v in changed.items()):

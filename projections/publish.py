@@ -7,6 +7,7 @@ checkpoint) is rebuilt to that size in a scratch table, which is dropped afterwa
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from projections.rebuild import drop
@@ -48,7 +49,8 @@ def write_published(projections: ProjectionSet, out: Path, tree_size: int) -> di
         path = folder / f"{name}.jsonl"
         count = _write(live, path, tree_size)
         if count < 0:  # the live projection is past the bundle: build it again to the size
-            scratch = Runner(projections.db, projections.make[name](), table_name(name) + "_export")
+            table = f"{table_name(name)}_export_{os.getpid()}"  # one per exporting process
+            scratch = Runner(projections.db, projections.make[name](), table)
             scratch.ensure_tables()
             with projections.db.transaction() as cur:
                 scratch.lock(cur)

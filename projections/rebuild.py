@@ -34,6 +34,13 @@ class RebuildReport:
     rebuilt_digest: str
     swapped: bool
     differing_keys: list[str] = field(default_factory=list)
+    note: str = ""
+    built_with: str = ""  # the old table's params when they differ from the configured ones
+
+    @property
+    def failed(self) -> bool:
+        """Different without the reason of a deliberate change of params."""
+        return not self.identical and not self.built_with
 
     @property
     def identical(self) -> bool:
@@ -47,9 +54,10 @@ def drop(cur: Cursor, runner: Runner, generation: int) -> None:
     for statement in table_ddl(runner.table):
         cur.execute(statement)
     cur.execute(
-        "INSERT INTO gongshi_proj_positions (name, position, generation) VALUES (?, 0, ?)"
-        " ON CONFLICT (name) DO UPDATE SET position = 0, generation = excluded.generation",
-        (runner.table, generation),
+        "INSERT INTO gongshi_proj_positions (name, position, generation, params)"
+        " VALUES (?, 0, ?, ?) ON CONFLICT (name) DO UPDATE"
+        " SET position = 0, generation = excluded.generation, params = excluded.params",
+        (runner.table, generation, runner.params_text),
     )
 
 
@@ -69,21 +77,44 @@ def _differences(cur: Cursor, live: str, rebuilt: str) -> list[str]:
     return sorted(set(found))[:MAX_DIFFERENCES]
 
 
+MOVED_ON = "another runner moved it past the position before the comparison (use --shadow)"
+
+
+def _digest_at(projections: ProjectionSet, runner: Runner, position: int) -> str | None:
+    """The digest, read under the lock, if the runner's table is exactly at ``position``."""
+    with projections.db.transaction() as cur:
+        runner.lock(cur)
+        if runner.read_position(cur)[0] != position:
+            return None
+        return runner.digest(cur)[0]
+
+
+def _report(
+    name: str, position: int, live: str, rebuilt: str | None, built_with: str
+) -> RebuildReport:
+    note = MOVED_ON if rebuilt is None else ""
+    if built_with:
+        note = f"the old table was built with params {built_with}: a different list is expected"
+    return RebuildReport(name, position, live, rebuilt or "", True, [], note, built_with)
+
+
 def rebuild(
     projections: ProjectionSet, name: str, progress: Progress | None = None
 ) -> RebuildReport:
     """Drop ``name``'s rows and replay; compare with the old digest at the old position."""
     runner = projections.runner(name)
-    runner.catch_up()  # compare at the log's end: see "Names" in the module docstring
+    if not runner.params_changed():
+        runner.catch_up()  # compare at the log's end: see "Names" in the module docstring
     with projections.db.transaction() as cur:
         runner.lock(cur)
         position, generation = runner.read_position(cur)
         live_digest, _ = runner.digest(cur)
+        built_with = runner.params_changed(cur)
         drop(cur, runner, generation + 1)
     runner.catch_up(stop=position, progress=progress)
-    rebuilt_digest, _ = runner.digest()
+    rebuilt = _digest_at(projections, runner, position)
     runner.catch_up(progress=progress)
-    return RebuildReport(name, position, live_digest, rebuilt_digest, swapped=True)
+    return _report(name, position, live_digest, rebuilt, built_with)
 
 
 def rebuild_all(
@@ -93,23 +124,27 @@ def rebuild_all(
     read of the log for all); each is compared with its old digest at its old position
     (the same for all, unless a follower elsewhere moved one on meanwhile)."""
     runners = projections.select()
-    before: dict[str, tuple[int, str]] = {}
-    projections.catch_up()  # compare at the log's end: see "Names" in the module docstring
+    before: dict[str, tuple[int, str, str]] = {}
+    unchanged = [r.projection.name for r in runners if not r.params_changed()]
+    if unchanged:
+        projections.catch_up(unchanged)  # compare at the log's end: see "Names" above
     with projections.db.transaction() as cur:
         for runner in runners:
             runner.lock(cur)
         for runner in runners:
             position, generation = runner.read_position(cur)
-            before[runner.projection.name] = (position, runner.digest(cur)[0])
+            built_with = runner.params_changed(cur)
+            before[runner.projection.name] = (position, runner.digest(cur)[0], built_with)
             drop(cur, runner, generation + 1)
     reports = []
-    for position in sorted({p for p, _ in before.values()}):
+    for position in sorted({p for p, _, _ in before.values()}):
         projections.catch_up(stop=position, progress=progress)
         for runner in runners:
             name = runner.projection.name
             if before[name][0] == position:
-                digest = runner.digest()[0]
-                reports.append(RebuildReport(name, position, before[name][1], digest, True))
+                rebuilt = _digest_at(projections, runner, position)
+                _, live_digest, built_with = before[name]
+                reports.append(_report(name, position, live_digest, rebuilt, built_with))
     projections.catch_up(progress=progress)
     return reports
 
@@ -121,6 +156,11 @@ def rebuild_shadow(
     live, shadow = projections.runner(name), projections.runner(name, shadow=True)
     live.ensure_tables()
     shadow.ensure_tables()
+    built_with = live.params_changed()
+    if built_with:  # the live table can't be brought to the same position to compare
+        position = live.position()
+        note = f"the live table was built with params {built_with}: use a plain rebuild"
+        return RebuildReport(name, position, "", "", False, [], note, built_with)
     with projections.db.transaction() as cur:
         shadow.lock(cur)
         drop(cur, shadow, shadow.read_position(cur)[1] + 1)
@@ -144,7 +184,8 @@ def rebuild_shadow(
         cur.execute(f"CREATE INDEX IF NOT EXISTS {live.table}_grp ON {live.table} (grp)")
         cur.execute("DELETE FROM gongshi_proj_positions WHERE name = ?", (shadow.table,))
         cur.execute(
-            "UPDATE gongshi_proj_positions SET position = ?, generation = ? WHERE name = ?",
-            (position, generation, live.table),
+            "UPDATE gongshi_proj_positions SET position = ?, generation = ?, params = ?"
+            " WHERE name = ?",
+            (position, generation, live.params_text, live.table),
         )
     return RebuildReport(name, position, live_digest, rebuilt_digest, swapped=True)

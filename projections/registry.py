@@ -54,8 +54,10 @@ class ProjectionSet:
     """The runners of every projection over one database (one set per thread)."""
 
     def __init__(
-        self, db: SqlDatabase, make: dict[str, Factory], batch: int = FOLLOW_BATCH
-    ) -> None:
+        self, db: SqlDatabase, make: dict[str, Factory], batch: int = FOLLOW_BATCH,
+        closing: Callable[[], None] | None = None,
+    ) -> None:  # fmt: skip
+        self.closing = closing
         self.db = db
         self.make = make
         self.batch = batch
@@ -83,6 +85,11 @@ class ProjectionSet:
                 progress(min(r.position() for r in runners), runners[0].log_size())
         return total
 
+    def close(self) -> None:
+        """Release what the set opened (the vault's connections); not the ledger's database."""
+        if self.closing is not None:
+            self.closing()
+
     def status(self) -> list[Status]:
         return [runner.status() for runner in self.select()]
 
@@ -99,4 +106,5 @@ def open_projections(ledger: Ledger, settings: Settings, **kwargs: Any) -> Proje
     vault_db = SqlDatabase(settings.database)
     with schema_lock(settings.database):
         vault = Vault(vault_db, load_master_key(settings.vault_key_hex, settings.vault_key_path))
-    return ProjectionSet(ledger.db, factories(vault_names(vault), params_from(settings)), **kwargs)
+    make = factories(vault_names(vault), params_from(settings))
+    return ProjectionSet(ledger.db, make, closing=vault_db.close, **kwargs)

@@ -57,6 +57,10 @@ class Rows:
         self._grp_of: dict[str, str] = {}
         self._dirty: set[tuple[str, str]] = set()
 
+    def __len__(self) -> int:
+        """Documents held in the cache."""
+        return len(self._docs)
+
     def _cur(self) -> Cursor:
         if self.cursor is None:
             raise RuntimeError("Rows used outside a batch")

@@ -18,16 +18,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ledger.db import Cursor, SqlDatabase, schema_lock
+from ledger.errors import LedgerError
 from projections.base import Leaf, Projection
 from projections.leaves import log_size, read_leaves
 from projections.rows import Rows, digest_of_lines, row_lines, table_ddl
+from verify.canonical import canonical_bytes
 
 LOCK_CLASS = 0x676F6E70  # "gonp": projection locks on PostgreSQL (first key of the pair)
 POSITIONS = (
     "CREATE TABLE IF NOT EXISTS gongshi_proj_positions (name TEXT PRIMARY KEY,"
-    " position BIGINT NOT NULL, generation BIGINT NOT NULL)"
+    " position BIGINT NOT NULL, generation BIGINT NOT NULL, params TEXT NOT NULL)"
 )
+MAX_CACHED = 250_000  # documents a runner keeps between batches before starting afresh
 Progress = Callable[[int, int], None]
+
+
+class ProjectionStateError(LedgerError):
+    """A projection's table can't be continued (built with other params, ahead of the log,
+    or a record its handler can't fold): the evidence is in the message."""
 
 
 def table_name(list_name: str, shadow: bool = False) -> str:
@@ -64,6 +72,43 @@ class Runner:
         self._cached_at: tuple[int, int] | None = None
         self._pending: tuple[int, int] | None = None
         self._created = False
+
+    @property
+    def params_text(self) -> str:
+        """The projection's params as canonical JSON: stored with the position."""
+        return canonical_bytes(self.projection.params).decode()
+
+    def stored_params(self, cur: Cursor | None = None) -> str | None:
+        """The params the table was built with (None before its first step)."""
+        if cur is None:
+            self.ensure_tables()
+            with self.db.transaction(immediate=False) as own:
+                return self.stored_params(own)
+        found = cur.execute(
+            "SELECT params FROM gongshi_proj_positions WHERE name = ?", (self.table,)
+        )
+        return str(found[0][0]) if found else None
+
+    def params_changed(self, cur: Cursor | None = None) -> str:
+        """ "" if the table was built with this runner's params, else what it was built with."""
+        stored = self.stored_params(cur)
+        return stored if stored is not None and stored != self.params_text else ""
+
+    def check(self, cur: Cursor, position: int) -> None:
+        """Refuse to continue a table built with other params or ahead of the log (a reset
+        log): both need ``gongshi rebuild``. Requires the lock held."""
+        built = self.params_changed(cur)
+        if position and built:
+            raise ProjectionStateError(
+                f"{self.table} was built with params {built}, configured"
+                f" {self.params_text}: run gongshi rebuild {self.projection.name}"
+            )
+        size = log_size(cur)
+        if position > size:
+            raise ProjectionStateError(
+                f"{self.table} is at position {position} but the log has {size} leaves (was the"
+                f" log reset?): run gongshi rebuild {self.projection.name}"
+            )
 
     def ensure_tables(self) -> None:
         """Create the table and the positions table if missing (idempotent, any process)."""
@@ -107,6 +152,7 @@ class Runner:
     def advance(self, cur: Cursor, stop: int | None = None) -> int:
         """One batch inside the caller's transaction. Requires this projection's lock held."""
         position, generation = self.read_position(cur)
+        self.check(cur, position)
         target = self.target(cur, position, stop)
         if target <= position:
             return 0
@@ -121,7 +167,7 @@ class Runner:
     def apply(self, cur: Cursor, leaves: list[Leaf], generation: int) -> None:
         """Apply ``leaves`` (the next ones after the position: requires leaves[0].index ==
         position) and write the rows and the new position in ``cur``'s transaction."""
-        if self._cached_at != (leaves[0].index, generation):
+        if self._cached_at != (leaves[0].index, generation) or len(self._rows) > MAX_CACHED:
             self._rows = Rows(self.table)
         self._cached_at = None  # until this batch commits
         rows = self._rows
@@ -132,14 +178,21 @@ class Runner:
             for leaf in leaves:  # Projection.apply, inlined: this loop is the rebuild's cost
                 handler = handler_of(leaf.type)
                 if handler is not None:
-                    handler(projection, rows, leaf)
+                    try:
+                        handler(projection, rows, leaf)
+                    except (KeyError, TypeError, ValueError, AttributeError) as e:
+                        raise ProjectionStateError(
+                            f"{projection.name}: can't fold leaf {leaf.index} ({leaf.type},"
+                            f" stream {leaf.stream}): {type(e).__name__}: {e}"
+                        ) from e
             projection.finish(rows)
             rows.flush()
             target = leaves[-1].index + 1
             cur.execute(
-                "INSERT INTO gongshi_proj_positions (name, position, generation) VALUES (?, ?, ?)"
-                " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
-                (self.table, target, generation),
+                "INSERT INTO gongshi_proj_positions (name, position, generation, params)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE"
+                " SET position = excluded.position, params = excluded.params",
+                (self.table, target, generation, self.params_text),
             )
         finally:
             rows.cursor = None
@@ -191,6 +244,8 @@ def step_together(db: SqlDatabase, runners: list[Runner], stop: int | None = Non
         for runner in runners:
             runner.lock(cur)
         at = {runner.table: runner.read_position(cur) for runner in runners}
+        for runner in runners:
+            runner.check(cur, at[runner.table][0])
         position = min(p for p, _ in at.values())
         behind = [r for r in runners if at[r.table][0] == position]
         target = min(r.target(cur, position, stop) for r in behind)

@@ -20,7 +20,7 @@ from verify.invariants import Invariants
 from verify.merkle import CompactRange, leaf_hash
 from verify.note import NoteError, parse_note, parse_vkey
 from verify.policy import Policy, PolicyError, check_policy, parse_policy
-from verify.published import PublishedCheck
+from verify.published import DEFAULTS, PublishedCheck
 from verify.record import Record, RecordError, parse_record
 
 MAX_DETAILED = 1000
@@ -85,13 +85,19 @@ def verify_bundle(
     report = BundleReport()
     if not bundle.is_dir():
         raise BundleError(f"{bundle}: not a directory")
+    listed: object = {}
     if (bundle / "MANIFEST.json").exists():
         try:
-            declared = json.loads(_read(bundle / "MANIFEST.json")).get("format")
+            manifest = json.loads(_read(bundle / "MANIFEST.json"))
+            declared, listed = manifest.get("format"), manifest.get("files", {})
         except (ValueError, AttributeError):
             declared = None
         if declared != BUNDLE_FORMAT:
             report.fail(f"MANIFEST.json: format {declared!r}, this verifier reads {BUNDLE_FORMAT}")
+    if isinstance(listed, dict) and "published/" in listed:  # every list, or it was removed
+        for name in DEFAULTS:
+            if not (bundle / "published" / f"{name}.jsonl").is_file():
+                report.fail(f"published/{name}.jsonl: missing, but MANIFEST.json lists published/")
     try:
         policy, report.policy_source = load_policy(bundle, policy_file)
     except (PolicyError, NoteError) as e:

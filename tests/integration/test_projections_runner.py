@@ -3,6 +3,7 @@ concurrent writes, read-your-writes waits, and differences reported rather than 
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import threading
@@ -10,14 +11,17 @@ from pathlib import Path
 
 import pytest
 
+from ledger.carefund.config import FundConfig
+from ledger.carefund.service import CareFund
 from ledger.clock import SteppingClock
+from ledger.errors import RuleViolation
 from ledger.ledger import Ledger, open_ledger
 from ledger.settings import Settings
 from projections.follow import ProjectionFollower, wait_for
 from projections.points import Points as PointsProjection
 from projections.rebuild import rebuild, rebuild_all, rebuild_shadow
 from projections.registry import UnknownProjection, open_projections
-from projections.runner import Runner
+from projections.runner import ProjectionStateError, Runner
 from tests.integration.helpers import INTAKE, disbursed, funded
 from tests.integration.points_helpers import TOWNSHIP, cadre_book, points_ready
 from tests.integration.projection_helpers import projected, rows_of
@@ -79,13 +83,22 @@ def test_shadow_rebuild_under_concurrent_writes_ends_with_equal_digests(
     projections = projected(ledger, settings, batch=7)
     stop = threading.Event()
 
+    paid = threading.Event()
+
     def write() -> None:
+        """Grants paid (rows of the disbursement list and the fund ledger change) and
+        subjects registered, integrated as they go, until the rebuilds are done."""
         writer = open_ledger(settings)
+        paying = CareFund(writer, FundConfig(budget_fen=5_000_000))
         try:
             n = 0
             while not stop.is_set() and n < 400:
                 writer.register_subject({"name": f"并发{n}"}, "worker", INTAKE)
+                if n % 2 == 0:
+                    with contextlib.suppress(RuleViolation):  # once the budget is spent
+                        disbursed(paying, n % 3 + 1)
                 writer.log.integrate_step(5)
+                paid.set()
                 n += 1
         finally:
             writer.close()
@@ -94,6 +107,7 @@ def test_shadow_rebuild_under_concurrent_writes_ends_with_equal_digests(
     follower = ProjectionFollower(follower_set, interval=0.01).start()
     thread = threading.Thread(target=write)
     thread.start()
+    assert paid.wait(30)
     try:
         reports = [rebuild_shadow(projections, name) for name in ("disbursements", "points")]
     finally:
@@ -105,6 +119,7 @@ def test_shadow_rebuild_under_concurrent_writes_ends_with_equal_digests(
         assert report.identical and report.swapped, report
     ledger.log.integrate()
     projections.catch_up()
+    assert len(rows_of(projections, "disbursements")) > 6  # grants were paid meanwhile
     fresh = _fresh_digests(ledger, settings)
     assert {s.name: s.digest for s in projections.status()} == fresh
 
@@ -191,3 +206,48 @@ def test_rebuild_all_catches_up_the_laggards_then_compares_at_the_log_end(
     assert all(r.identical for r in reports), reports
     assert all(s.position == size for s in projections.status())
     assert {s.name: s.digest for s in projections.status()} == _fresh_digests(ledger, settings)
+
+
+def test_table_built_with_other_params_is_refused_until_rebuilt(
+    ledger: Ledger, settings: Settings
+) -> None:
+    from dataclasses import replace
+
+    disbursed(funded(ledger))
+    projected(ledger, settings)
+    disbursed(funded_again := CareFund(ledger, FundConfig(budget_fen=5_000_000)))
+    del funded_again
+    ledger.log.integrate()
+    other = open_projections(ledger, replace(settings, posting_window_days=10))
+    with pytest.raises(ProjectionStateError, match="built with params"):
+        other.catch_up(["disbursements"])
+    shadow = rebuild_shadow(other, "disbursements")
+    assert not shadow.swapped and "use a plain rebuild" in shadow.note
+    report = rebuild(other, "disbursements")
+    assert report.built_with == '{"posting_window_days":30}' and not report.failed
+    assert not report.identical  # every withdrawn_on moved: a different list, as expected
+    other.catch_up()
+    assert all(r["withdrawn_on"] for r in rows_of(other, "disbursements").values())
+    assert [r.failed for r in rebuild_all(other)] == [False] * 6
+
+
+def test_table_ahead_of_a_reset_log_is_refused(ledger: Ledger, settings: Settings) -> None:
+    disbursed(funded(ledger))
+    projections = projected(ledger, settings)
+    projections.db.execute("UPDATE gongshi_log_state SET size = 3 WHERE id = 1")
+    with pytest.raises(ProjectionStateError, match="the log has 3 leaves"):
+        projections.catch_up()
+
+
+def test_record_a_handler_cannot_fold_names_the_leaf(ledger: Ledger, settings: Settings) -> None:
+    from projections.base import Leaf
+    from projections.rows import Rows
+
+    runner = open_projections(ledger, settings).runners["fund-ledger"]
+    runner.ensure_tables()
+    broken = Leaf(0, {"type": "carefund.FundYearOpened", "stream": "s", "data": {}})
+    expected = r"can't fold leaf 0 \(carefund\.FundYearOpened"
+    with pytest.raises(ProjectionStateError, match=expected), ledger.db.transaction() as cur:
+        runner.apply(cur, [broken], 0)
+    with pytest.raises(RuntimeError, match="outside a batch"):
+        Rows(runner.table).get("row", "k")

@@ -63,7 +63,8 @@ def assert_lists_agree(ledger: Ledger, projections: ProjectionSet) -> None:
         assert compare(f"published/{name}.jsonl", published, recomputed[name]) == []
 
 
-def _apply(ledger: Ledger, clock: SteppingClock, ops: list[tuple[int, int, int]]) -> None:
+def apply_operations(ledger: Ledger, clock: SteppingClock, ops: list[tuple[int, int, int]]) -> None:
+    """A randomized but valid history: each op applied if the rules allow it."""
     fund = funded(ledger, received_fen=400_000, budget_fen=450_000)
     points = points_ready(ledger, clock)
     board = Supervision(ledger)
@@ -142,7 +143,7 @@ def test_projections_and_the_verifier_compute_the_same_lists(
         clock = SteppingClock(datetime(2023, 3, 1, 9, 0, tzinfo=UTC), timedelta(minutes=1))
         ledger = open_ledger(settings, clock=clock, new_id=seeded_ids(3))
         try:
-            _apply(ledger, clock, ops)
+            apply_operations(ledger, clock, ops)
             projections = projected(ledger, settings, batch=5)  # many small batches
             assert_lists_agree(ledger, projections)
         finally:
@@ -152,5 +153,5 @@ def test_projections_and_the_verifier_compute_the_same_lists(
 def test_lists_agree_on_both_backends(
     ledger: Ledger, settings: Settings, clock: SteppingClock
 ) -> None:
-    _apply(ledger, clock, [(op % 10, op * 37 % 1000, op * 91 % 1000) for op in range(60)])
+    apply_operations(ledger, clock, [(op % 10, op * 37 % 1000, op * 91 % 1000) for op in range(60)])
     assert_lists_agree(ledger, projected(ledger, settings, batch=9))
