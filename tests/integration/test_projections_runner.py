@@ -251,3 +251,19 @@ def test_record_a_handler_cannot_fold_names_the_leaf(ledger: Ledger, settings: S
         runner.apply(cur, [broken], 0)
     with pytest.raises(RuntimeError, match="outside a batch"):
         Rows(runner.table).get("row", "k")
+
+
+def test_reset_database_drops_the_projection_tables(ledger: Ledger, settings: Settings) -> None:
+    from ledger.db import reset_database
+
+    disbursed(funded(ledger))
+    rows = {s.name: s.rows for s in projected(ledger, settings).status()}
+    assert rows["disbursements"] == rows["fund-ledger"] == 1
+    ledger.close()
+    reset_database(settings.database)
+    fresh = open_ledger(settings)
+    try:
+        status = open_projections(fresh, settings).status()
+        assert [(s.position, s.rows) for s in status] == [(0, 0)] * 6
+    finally:
+        fresh.close()
