@@ -1,0 +1,288 @@
+"""The rules of the published lists (docs/FORMAT.md §8): a fold over the records alone.
+
+``Lists`` is fed records in leaf order and keeps per-stream state, never the records;
+``rows(name, params)`` builds one list at the current size without changing that state, so one
+fold serves every tree size of a bundle. Names from the vault can't be recomputed: a recomputed
+row holds ``VAULT`` there (``已删除`` once the subject is erased) and ``compare`` checks only
+the published value's shape.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from verify.record import Record, parse_record
+
+Row = dict[str, Any]
+FORMAT = "gongshi-published/v1"
+HEADER_KEYS = frozenset({"digest", "format", "list", "params", "rows", "tree_size"})
+DEFAULTS: dict[str, dict[str, int]] = {
+    "audit-results": {},
+    "disbursements": {"posting_window_days": 30},
+    "fund-ledger": {},
+    "key-projects": {},
+    "points": {"excellence_per_category": 3},
+    "supervision-cases": {},
+}
+ERASED = "已删除"
+VAULT = "<a name from the vault>"  # a recomputed vault member: only its shape can be checked
+_SURNAMES = (
+    "欧阳太史端木上官司马东方独孤南宫万俟闻人夏侯诸葛尉迟公羊赫连澹台皇甫宗政濮阳公冶太叔申屠公孙"
+    "慕容仲孙钟离长孙宇文司徒鲜于司空闾丘子车亓官司寇巫马公西颛孙壤驷公良漆雕乐正宰父谷梁拓跋夹谷"
+    "轩辕令狐段干百里呼延东郭南门羊舌微生公户公玉公仪梁丘公仲公上公门公山公坚左丘公伯西门公祖第五"
+    "公乘贯丘公皙南荣东里东宫仲长子书子桑即墨达奚褚师"
+)
+COMPOUND_SURNAMES = frozenset(_SURNAMES[i : i + 2] for i in range(0, len(_SURNAMES), 2))
+PERIODS = ("Q1", "Q2", "Q3", "Q4", "year")
+COMPONENTS = ("work", "evaluation", "bonus", "deduction")
+APPRAISAL = ("grade", "base_pay_fen", "pay_percent", "adjusted_pay_fen")
+BOOKED = {
+    "carefund.GrantCommitted": "granted_fen",
+    "carefund.DisbursementBooked": "disbursed_fen",
+    "carefund.RecoveryBooked": "recovered_fen",
+}
+STAGES = {
+    "supervision.TalkHeld": "talk",
+    "supervision.GuidanceGiven": "guidance",
+    "supervision.CaseListed": "listed",
+    "supervision.RectificationReported": "rectified",
+    "supervision.CaseClosed": "closed",
+}
+MONTH = {"disbursed_fen": 0, "disbursements": 0, "received_fen": 0, "recovered_fen": 0}
+TALLY = {"amount_fen": 0, "count": 0}
+_ABSENT = object()
+
+
+def _pick(data: Mapping[str, Any], *names: str) -> Row:
+    return {name: data[name] for name in names}
+
+
+def _add(table: Row, key: Any, zero: Row, **amounts: int) -> None:
+    entry = table.setdefault(key, dict(zero))
+    for member, amount in amounts.items():
+        entry[member] += amount
+
+
+class Lists:
+    """Every list's state, fed one record at a time in leaf order (``None``: unparseable)."""
+
+    def __init__(self) -> None:
+        self.erased: set[str] = set()
+        self.funds: dict[str, Row] = {}
+        self.apps: dict[str, Row] = {}
+        self.audits: dict[str, Row] = {}
+        self.schemes: dict[str, Row] = {}
+        self.books: dict[str, Row] = {}
+        self.cases: dict[str, Row] = {}
+        self.projects: dict[str, Row] = {}
+        self.problems: list[str] = []
+
+    def add(self, index: int, record: Record | None) -> None:
+        if record is None:
+            return
+        try:
+            self._fold(index, record, record.stream, record.data, record.at[:10])
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+            self.problems.append(
+                f"records.jsonl line {index + 1}: {record.type} of stream {record.stream} can't "
+                f"be folded into the published lists ({type(e).__name__}: {e})"
+            )
+
+    def _fold(self, i: int, r: Record, s: str, d: Row, day: str) -> None:
+        match r.type:
+            case "subject.Erased":
+                self.erased.add(s)
+            case "carefund.FundYearOpened":
+                self.funds[s] = _pick(d, "fund", "year", "budget_fen") | dict.fromkeys(
+                    ("received_fen", "granted_fen", "disbursed_fen", "recovered_fen"), 0
+                )
+                self.funds[s] |= {"received_by_source": {}, "by_tier": {}, "by_industry": {}}
+                self.funds[s]["monthly"] = {}
+            case "carefund.ContributionReceived":
+                fund, amount, source = self.funds[s], d["amount_fen"], d["source"]
+                fund["received_fen"] += amount
+                fund["received_by_source"][source] = fund["received_by_source"].get(source, 0)
+                fund["received_by_source"][source] += amount
+                _add(fund["monthly"], day[:7], MONTH, received_fen=amount)
+            case "carefund.GrantCommitted" | "carefund.DisbursementBooked":
+                self.funds[s][BOOKED[r.type]] += d["amount_fen"]
+            case "carefund.RecoveryBooked":
+                self.funds[s]["recovered_fen"] += d["amount_fen"]
+                _add(self.funds[s]["monthly"], day[:7], MONTH, recovered_fen=d["amount_fen"])
+            case "carefund.AuditResultRecorded":
+                key = f"{s}/{r.version:010d}"
+                row = {"key": key, "fund_year": s, "recorded_on": day, "leaf": i}
+                self.audits[key] = row | _pick(d, "title", "conclusion", "findings")
+            case "carefund.ApplicationSubmitted":
+                self.apps[s] = _pick(d, "fund_year", "subject", "industry") | {
+                    "submitted_on": day,
+                    **dict.fromkeys(("reviewed_on", "approved_on", "tier", "revocation", "grant")),
+                    **{"roles": [r.role, None, None, None], "follow_ups": 0, "recovered": 0},
+                }
+            case "carefund.ApplicationReviewed":
+                self.apps[s]["reviewed_on"], self.apps[s]["roles"][1] = day, r.role
+            case "carefund.ApplicationApproved":
+                app = self.apps[s]
+                app["approved_on"], app["roles"][2], app["tier"] = day, r.role, d["tier"]
+            case "carefund.GrantDisbursed":
+                app, amount = self.apps[s], d["amount_fen"]
+                app["roles"][3] = r.role
+                app["grant"] = _pick(d, "amount_fen", "disbursed_on", "follow_up_due") | {"leaf": i}
+                fund, tier = self.funds[app["fund_year"]], app["tier"]
+                tier = "null" if tier is None else str(tier)
+                _add(fund["by_tier"], tier, TALLY, amount_fen=amount, count=1)
+                _add(fund["by_industry"], app["industry"], TALLY, amount_fen=amount, count=1)
+                month = d["disbursed_on"][:7]
+                _add(fund["monthly"], month, MONTH, disbursed_fen=amount, disbursements=1)
+            case "carefund.FollowUpRecorded":
+                self.apps[s]["follow_ups"] += 1
+            case "carefund.GrantRevoked":
+                self.apps[s]["revocation"] = _pick(d, "recover_fen", "violation")
+            case "carefund.RecoveryReceived":
+                self.apps[s]["recovered"] += d["amount_fen"]
+            case "points.SchemeOpened":
+                self.schemes[s] = _pick(d, "county", "year", "bottom_share_percent")
+            case "points.BookOpened":
+                self.books[s] = _pick(d, "scheme", "township", "village", "category", "cadre") | {
+                    "cap": d["bonus_cap_tenths"],
+                    "sums": {period: dict.fromkeys(COMPONENTS, 0) for period in PERIODS},
+                    "appraisal": dict.fromkeys(APPRAISAL),
+                }
+            case "points.ScoreEntered":
+                if d["component"] not in COMPONENTS:
+                    raise ValueError(f"component {d['component']!r}")
+                for period in (f"Q{d['quarter']}", "year"):
+                    self.books[s]["sums"][period][d["component"]] += d["points_tenths"]
+            case "points.Appraised":
+                self.books[s]["appraisal"] = _pick(d, *APPRAISAL)
+            case "supervision.CaseOpened":
+                self.cases[s] = _pick(d, "target_kind", "target", "reason", "trigger", "source")
+                self.cases[s] |= {"key": s, "case": s, "opened_on": day, "stage": "opened"}
+                self.cases[s] |= {"talks": 0, "guidance": 0} | dict.fromkeys(
+                    ("deadline", "listed_on", "rectified_on", "closed_on", "evidence")
+                )
+            case kind if kind in STAGES:
+                case = self.cases[s]
+                case["stage"] = stage = STAGES[kind]
+                if stage in ("talk", "guidance"):
+                    case["talks" if stage == "talk" else "guidance"] += 1
+                elif stage == "listed":
+                    case["deadline"], case["listed_on"] = d["deadline"], day
+                elif stage == "rectified":
+                    case["rectified_on"] = day
+                else:
+                    case["closed_on"], case["evidence"] = day, d["evidence"]
+            case "keyproject.Registered":
+                self.projects[s] = _pick(d, "name", "owner_unit", "year") | {
+                    "key": s, "project": s, "progress": [],
+                    "items": [
+                        _pick(item, "due", "item", "title")
+                        | {"done": False, "done_month": None, "escalated_case": None}
+                        for item in d["items"]
+                    ],
+                }  # fmt: skip
+            case "keyproject.ProgressReported":
+                self.projects[s]["progress"].append(_pick(d, "done", "item", "month"))
+                for item in self.projects[s]["items"]:
+                    if item["item"] == d["item"] and d["done"] is True and not item["done"]:
+                        item["done"], item["done_month"] = True, d["month"]
+            case "keyproject.ItemEscalated":
+                for item in self.projects[s]["items"]:
+                    if item["item"] == d["item"]:
+                        item["escalated_case"] = d["case"]
+
+    def rows(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        """List ``name`` at the current size, in key order (``params`` default as §8 says)."""
+        merged = DEFAULTS[name] | dict(params or {})
+        rows = getattr(self, "_" + name.replace("-", "_"))(merged)
+        return sorted(copy.deepcopy(list(rows)), key=lambda row: row["key"].encode())
+
+    def _name(self, subject: Any) -> str:
+        return ERASED if subject in self.erased else VAULT
+
+    def _fund_of(self, fund_year: Any) -> Row:
+        fund = self.funds.get(fund_year, {})
+        return {"fund_year": fund_year, "fund": fund.get("fund"), "year": fund.get("year")}
+
+    def _audit_results(self, params: Row) -> Iterable[Row]:
+        return (row | self._fund_of(row["fund_year"]) for row in self.audits.values())
+
+    def _disbursements(self, params: Row) -> Iterable[Row]:
+        for key, app in self.apps.items():
+            if (grant := app["grant"]) is None:
+                continue
+            on, revoked = grant["disbursed_on"], app["revocation"]
+            row = _pick(app, "industry", "tier", "submitted_on", "reviewed_on", "approved_on")
+            row |= _pick(app, "follow_ups") | _pick(grant, "amount_fen", "disbursed_on", "leaf")
+            row |= {"key": key, "application": key, "masked_name": self._name(app["subject"])}
+            row |= {"approval_chain": app["roles"], "posted_on": on}
+            row["revocation"] = revoked and revoked | {"recovered_fen": app["recovered"]}
+            later = date.fromisoformat(on) + timedelta(params["posting_window_days"])
+            yield row | self._fund_of(app["fund_year"]) | {"withdrawn_on": later.isoformat()}
+
+    def _fund_ledger(self, params: Row) -> Iterable[Row]:
+        for key, fund in self.funds.items():
+            pending = sorted(
+                (app["grant"]["follow_up_due"], app_id)
+                for app_id, app in self.apps.items()
+                if app["fund_year"] == key and app["grant"] and app["revocation"] is None
+                and app["follow_ups"] == 0
+            )  # fmt: skip
+            row = fund | {"key": key, "fund_year": key}
+            row["remaining_budget_fen"] = fund["budget_fen"] - fund["granted_fen"]
+            row["cash_on_hand_fen"] = fund["received_fen"] - fund["disbursed_fen"]
+            row["cash_on_hand_fen"] += fund["recovered_fen"]
+            row["pending_follow_ups"] = [{"application": a, "due": due} for due, a in pending]
+            yield row
+
+    def _points(self, params: Row) -> list[Row]:
+        groups: dict[tuple[Any, ...], list[Row]] = {}
+        for key, book in self.books.items():
+            scheme = self.schemes.get(book["scheme"], {})
+            for period in PERIODS:
+                sums = book["sums"][period]
+                row = _pick(book, "scheme", "township", "village", "category", "cadre") | sums
+                row |= {"key": f"{key}/{period}", "book": key, "period": period}
+                row |= {"county": scheme.get("county"), "year": scheme.get("year")}
+                row |= {"name": self._name(book["cadre"]), "excellent_candidate": None}
+                bonus = min(sums["bonus"], book["cap"])
+                row["total"] = sums["work"] + sums["evaluation"] + bonus - sums["deduction"]
+                row |= book["appraisal"] if period == "year" else dict.fromkeys(APPRAISAL)
+                groups.setdefault((book["scheme"], period, book["category"]), []).append(row)
+        for (scheme_id, period, _), group in groups.items():
+            totals = sorted(row["total"] for row in group)
+            ranks = {t: n for n, t in enumerate(sorted(set(totals), reverse=True), start=1)}
+            share = self.schemes.get(scheme_id, {}).get("bottom_share_percent")
+            cut = None if share is None else min(-(-share * len(group) // 100), len(group))
+            best = min(params["excellence_per_category"], len(group))
+            for row in group:
+                row["rank"] = ranks[row["total"]]
+                row["bottom"] = None if cut is None else cut > 0 and row["total"] <= totals[cut - 1]
+                if period == "year":
+                    row["excellent_candidate"] = best > 0 and row["total"] >= totals[-best]
+        return [row for group in groups.values() for row in group]
+
+    def _supervision_cases(self, params: Row) -> Iterable[Row]:
+        for case in self.cases.values():
+            kind, target = case["target_kind"], case["target"]
+            name = self._name(target) if kind in ("cadre", "unit_head") else None
+            yield case | {"target_name": target if kind == "unit" else name}
+
+    def _key_projects(self, params: Row) -> Iterable[Row]:
+        return self.projects.values()
+
+
+def recompute(
+    lines: Iterable[bytes], params: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, list[Row]]:
+    """Every list from record lines in leaf order (a final LF is ignored), ``params`` by list
+    name; CanonicalError/RecordError for a line that is no record, ValueError if unfoldable."""
+    fold = Lists()
+    for index, line in enumerate(lines):
+        fold.add(index, parse_record(line.removesuffix(b"\n")))
+    if fold.problems:
+        raise ValueError("; ".join(fold.problems))
+    return {name: fold.rows(name, (params or {}).get(name)) for name in DEFAULTS}
