@@ -1,5 +1,5 @@
 """Two implementations of docs/FORMAT.md §8 checked against each other: the projections
-(incremental, in the database) and verify/published.py (a fold over the records alone), on
+(incremental, in the database) and verify/lists.py (a fold over the records alone), on
 randomized ledgers (hypothesis) and on the demo's bundle with one published amount changed."""
 
 from __future__ import annotations
