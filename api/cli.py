@@ -31,7 +31,7 @@ from ledger.log.witnesses import DEPARTMENTS, create_witness_key, run_local_witn
 from ledger.settings import ConfigError, Settings, load_settings
 from ledger.supervision.service import Supervision
 from ledger.vault import create_master_key
-from projections.registry import REBUILD_BATCH, open_projections
+from projections.registry import REBUILD_BATCH, projections_of
 
 
 def _keys_init(settings: Settings, args: argparse.Namespace) -> int:
@@ -89,7 +89,8 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         cosigned = run_local_witnesses(
             ledger.log, settings.home, DEPARTMENTS, int(ledger.clock().timestamp())
         )
-        open_projections(ledger, settings, batch=REBUILD_BATCH).catch_up()
+        with projections_of(ledger, settings, batch=REBUILD_BATCH) as projections:
+            projections.catch_up()
         state = latest(ledger.log) if signed is None else signed
         if state is not None:
             cp = state.checkpoint
@@ -179,7 +180,8 @@ def _erase(settings: Settings, args: argparse.Namespace) -> int:
             UUID(args.subject), args.reason, Actor(args.principal, Role(args.role))
         )
         ledger.log.integrate()  # the lists show 已删除 now, not when a follower next runs
-        open_projections(ledger, settings).catch_up()
+        with projections_of(ledger, settings) as projections:
+            projections.catch_up()
     finally:
         ledger.close()
     print(f"erased subject {args.subject}: vault key and data deleted, erasure recorded")

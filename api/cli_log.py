@@ -24,7 +24,7 @@ from ledger.log.witnesses import attach_cosignature, declared_policy, witness_ve
 from ledger.mapper import unpack_state
 from ledger.settings import Settings
 from projections.publish import write_published
-from projections.registry import REBUILD_BATCH, open_projections
+from projections.registry import REBUILD_BATCH, projections_of
 from verify.merkle import leaf_hash
 from verify.note import parse_vkey
 from verify.tlogproof import TlogProof
@@ -126,14 +126,14 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
             vkey = load_signer(settings.log_skey_path, settings.origin).verifier.vkey()
         log = parse_vkey(vkey)
         policy = declared_policy(settings.home, log)
-        projections = open_projections(ledger, settings, batch=REBUILD_BATCH)
+        with projections_of(ledger, settings, batch=REBUILD_BATCH) as projections:
 
-        def publish(out: Path, size: int) -> None:
-            write_published(projections, out, size)
+            def publish(out: Path, size: int) -> None:
+                write_published(projections, out, size)
 
-        summary = export_bundle(
-            ledger.log, ledger.app.recorder, Path(args.dir), vkey, progress, policy, publish
-        )
+            summary = export_bundle(
+                ledger.log, ledger.app.recorder, Path(args.dir), vkey, progress, policy, publish
+            )
     finally:
         ledger.close()
     if sys.stderr.isatty():

@@ -12,7 +12,7 @@ from ledger.ledger import open_ledger
 from ledger.settings import Settings
 from projections.follow import ProjectionFollower
 from projections.rebuild import RebuildReport, rebuild, rebuild_all, rebuild_shadow
-from projections.registry import NAMES, REBUILD_BATCH, open_projections
+from projections.registry import NAMES, REBUILD_BATCH, open_projections, projections_of
 from projections.runner import Progress
 
 
@@ -33,9 +33,10 @@ def _bar(name: str) -> Progress:
 def _status(settings: Settings, _: argparse.Namespace) -> int:
     ledger = open_ledger(settings)
     try:
-        projections = open_projections(ledger, settings)
+        with projections_of(ledger, settings) as projections:
+            statuses = projections.status()
         print(f"{'projection':<18} {'position':>9} {'log':>9} {'lag':>7} {'rows':>7}  digest")
-        for s in projections.status():
+        for s in statuses:
             print(
                 f"{s.name:<18} {s.position:>9} {s.log_size:>9} {s.lag:>7} {s.rows:>7}  {s.digest}"
             )
@@ -64,14 +65,14 @@ def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     ledger = open_ledger(settings)
     try:
-        projections = open_projections(ledger, settings, batch=args.batch)
         names = NAMES if args.all else [args.name]
-        projections.select(names)  # unknown names fail before anything is dropped
-        if args.all and not args.shadow:
-            reports = rebuild_all(projections, _bar("all projections"))
-        else:
-            run = rebuild_shadow if args.shadow else rebuild
-            reports = [run(projections, name, _bar(name)) for name in names]
+        with projections_of(ledger, settings, batch=args.batch) as projections:
+            projections.select(names)  # unknown names fail before anything is dropped
+            if args.all and not args.shadow:
+                reports = rebuild_all(projections, _bar("all projections"))
+            else:
+                run = rebuild_shadow if args.shadow else rebuild
+                reports = [run(projections, name, _bar(name)) for name in names]
         for report in reports:
             _print_report(report, args.shadow)
         failed = sum(report.failed for report in reports)
@@ -85,7 +86,8 @@ def _follow(settings: Settings, args: argparse.Namespace) -> int:
     ledger = open_ledger(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    follower = ProjectionFollower(open_projections(ledger, settings), args.interval).start()
+    projections = open_projections(ledger, settings)
+    follower = ProjectionFollower(projections, args.interval).start()
     print(f"following the log for {len(NAMES)} projections every {args.interval} s", flush=True)
     try:
         while not stop.wait(1.0):
@@ -96,6 +98,7 @@ def _follow(settings: Settings, args: argparse.Namespace) -> int:
         pass
     finally:
         follower.stop()
+        projections.close()
         ledger.close()
     return 0
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ledger.db import SqlDatabase, schema_lock
@@ -108,3 +109,13 @@ def open_projections(ledger: Ledger, settings: Settings, **kwargs: Any) -> Proje
         vault = Vault(vault_db, load_master_key(settings.vault_key_hex, settings.vault_key_path))
     make = factories(vault_names(vault), params_from(settings))
     return ProjectionSet(ledger.db, make, closing=vault_db.close, **kwargs)
+
+
+@contextmanager
+def projections_of(ledger: Ledger, settings: Settings, **kwargs: Any) -> Iterator[ProjectionSet]:
+    """``open_projections`` for the length of a ``with`` block; closed afterwards."""
+    projections = open_projections(ledger, settings, **kwargs)
+    try:
+        yield projections
+    finally:
+        projections.close()
