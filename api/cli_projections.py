@@ -54,7 +54,7 @@ def _print_report(report: RebuildReport, shadow: bool) -> None:
     if shadow:
         print("  swapped in" if report.swapped else "  not swapped: the live table still serves")
     if report.note:
-        print(f"  not compared: {report.note}")
+        print(f"  note: {report.note}")
     for key in report.differing_keys:
         print(f"  differing row {key}")
 
