@@ -62,8 +62,11 @@ class Projection:
         if handler is not None:
             handler(self, rows, leaf)
 
+    def begin(self) -> None:
+        """Called before every batch: forget what a failed batch may have left behind."""
+
     def finish(self, rows: Rows) -> None:
-        """Called after every batch; default: nothing to recompute."""
+        """Called after every batch's handlers; default: nothing to recompute."""
 
     def name_of(self, subject: str, erased: bool) -> str:
         """A subject's name from the vault, or 已删除 once erased (or gone from the vault)."""

@@ -39,6 +39,11 @@ class Points(Projection):
     def __init__(self, names: NameLookup, params: Mapping[str, int] | None = None) -> None:
         super().__init__(names, params)
         self._marked: set[str] = set()  # groups to re-rank at the end of the batch
+        self._entries: list[tuple[str, int, str, int]] = []  # the batch's score entries
+
+    def begin(self) -> None:
+        self._marked.clear()
+        self._entries.clear()
 
     def scheme_opened(self, rows: Rows, leaf: Leaf) -> None:
         d = leaf.data
@@ -69,15 +74,27 @@ class Points(Projection):
         rows.put("cadre", d["cadre"], cadre)
 
     def scored(self, rows: Rows, leaf: Leaf) -> None:
-        book = rows.get("book", leaf.stream)
-        if book is None:
-            return
-        component, amount = leaf.data["component"], leaf.data["points_tenths"]
-        for period in (f"Q{leaf.data['quarter']}", "year"):
-            row = rows.get(ROW, f"{leaf.stream}/{period}")
-            if row is None:
-                continue
-            row[component] += amount
+        """Only noted here: sums are commutative, so a batch's entries are added to their
+        rows once, in ``finish`` (one row update per book and period, not per entry)."""
+        d = leaf.data
+        self._entries.append((leaf.stream, d["quarter"], d["component"], d["points_tenths"]))
+
+    def _add_entries(self, rows: Rows) -> None:
+        sums: dict[tuple[str, str, str], int] = {}
+        for book_id, quarter, component, amount in self._entries:
+            for period in (f"Q{quarter}", "year"):
+                key = (book_id, period, component)
+                sums[key] = sums.get(key, 0) + amount
+        self._entries.clear()
+        changed: dict[tuple[str, str], Document] = {}
+        for (book_id, period, component), amount in sums.items():
+            row = rows.get(ROW, f"{book_id}/{period}")
+            if row is not None:
+                row[component] += amount
+                changed[(book_id, period)] = row
+        for (book_id, period), row in changed.items():
+            book = rows.get("book", book_id)
+            assert book is not None  # a book's rows and its state are written together
             row["total"] = (
                 row["work"] + row["evaluation"] + min(row["bonus"], book["cap"])
                 - row["deduction"]
@@ -110,6 +127,7 @@ class Points(Projection):
                     rows.put(ROW, row["key"], row, _group(book, period))
 
     def finish(self, rows: Rows) -> None:
+        self._add_entries(rows)
         for grp in sorted(self._marked):
             self._rank(rows, grp)
         self._marked.clear()

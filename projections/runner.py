@@ -174,6 +174,7 @@ class Runner:
         rows.cursor = cur
         try:
             projection = self.projection
+            projection.begin()
             handler_of = projection.handlers.get
             for leaf in leaves:  # Projection.apply, inlined: this loop is the rebuild's cost
                 handler = handler_of(leaf.type)

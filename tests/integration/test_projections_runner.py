@@ -92,7 +92,7 @@ def test_shadow_rebuild_under_concurrent_writes_ends_with_equal_digests(
         paying = CareFund(writer, FundConfig(budget_fen=5_000_000))
         try:
             n = 0
-            while not stop.is_set() and n < 400:
+            while (n < 12 or not stop.is_set()) and n < 400:  # at least 6 grants
                 writer.register_subject({"name": f"并发{n}"}, "worker", INTAKE)
                 if n % 2 == 0:
                     with contextlib.suppress(RuleViolation):  # once the budget is spent
