@@ -13,6 +13,8 @@ from ledger.db import Cursor
 from ledger.mapper import unpack_state
 from projections.base import Leaf
 
+_raw_decode = json.JSONDecoder().raw_decode
+
 
 class LeafReadError(RuntimeError):
     """The store did not give the leaves the log says it has: evidence named."""
@@ -51,4 +53,8 @@ def read_leaves(cur: Cursor, postgres: bool, start: int, stop: int) -> Iterator[
         )
     for offset, (_, state) in enumerate(found):
         _, raw = unpack_state(bytes(state))
-        yield Leaf(start + offset, json.loads(raw.decode("utf-8")))
+        text = raw.decode("utf-8")
+        record, end = _raw_decode(text)  # records are canonical: no whitespace around them
+        if end != len(text):
+            record = json.loads(text)  # raises, naming the position
+        yield Leaf(start + offset, record)
