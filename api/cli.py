@@ -14,6 +14,7 @@ from uuid import UUID
 
 from api.cli_log import add_log_commands
 from api.cli_projections import add_projection_commands
+from api.cli_server import add_server_commands
 from ledger.actor import Actor, Role
 from ledger.app import open_app
 from ledger.carefund.service import CareFund
@@ -220,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     erase.set_defaults(run=_erase)
     add_log_commands(sub)
     add_projection_commands(sub)
+    add_server_commands(sub)
     return parser
 
 

@@ -13,21 +13,17 @@ from uuid import UUID
 from ledger.app import open_app
 from ledger.check import iter_notifications
 from ledger.db import SqlDatabase
-from ledger.errors import LedgerError
-from ledger.ledger import Ledger, open_ledger
-from ledger.log import tree
-from ledger.log.checkpoints import covering, latest, sign_checkpoint
+from ledger.ledger import open_ledger
+from ledger.log import proofs
+from ledger.log.checkpoints import sign_checkpoint
 from ledger.log.export import export_bundle
 from ledger.log.keys import load_signer
 from ledger.log.store import LogStore
 from ledger.log.witnesses import attach_cosignature, declared_policy, witness_verifiers
-from ledger.mapper import unpack_state
 from ledger.settings import Settings
 from projections.publish import write_published
 from projections.registry import REBUILD_BATCH, projections_of
-from verify.merkle import leaf_hash
 from verify.note import parse_vkey
-from verify.tlogproof import TlogProof
 
 
 def _b64(value: bytes) -> str:
@@ -36,30 +32,6 @@ def _b64(value: bytes) -> str:
 
 def _print_json(value: dict[str, Any]) -> None:
     print(json.dumps(value, indent=2))
-
-
-def _leaf_data(ledger: Ledger, index: int) -> bytes:
-    notification = ledger.log.notification_of(index)
-    if notification is None:
-        raise LedgerError(f"leaf {index} is not in the log")
-    rows = ledger.app.recorder.select_notifications(start=notification, limit=1)
-    return unpack_state(rows[0].state)[1]
-
-
-def _default_size(ledger: Ledger, given: int | None) -> int:
-    if given is not None:
-        return given
-    signed = latest(ledger.log)
-    if signed is None:
-        raise LedgerError("no signed checkpoint yet: run 'gongshi checkpoint' or pass --size")
-    return signed.checkpoint.size
-
-
-def _in_tree(ledger: Ledger, *sizes: int) -> None:
-    size = ledger.log.state().size
-    for s in sizes:
-        if s > size:
-            raise tree.TreeRangeError(f"size {s} is beyond the log's {size} leaves")
 
 
 def _checkpoint(settings: Settings, _: argparse.Namespace) -> int:
@@ -81,33 +53,11 @@ def _proof(settings: Settings, args: argparse.Namespace) -> int:
     try:
         ledger.log.integrate()
         if args.kind == "inclusion":
-            size = _default_size(ledger, args.size)
-            _in_tree(ledger, size)
-            proof = tree.inclusion_proof(args.index, size, ledger.log.fetch)
-            _print_json({
-                "index": args.index, "tree_size": size,
-                "leaf_hash": _b64(leaf_hash(_leaf_data(ledger, args.index))),
-                "root": _b64(tree.root(size, ledger.log.fetch)),
-                "proof": [_b64(h) for h in proof],
-            })  # fmt: skip
+            _print_json(proofs.inclusion(ledger.log, ledger.app.recorder, args.index, args.size))
         elif args.kind == "consistency":
-            _in_tree(ledger, args.new)
-            proof = tree.consistency_proof(args.old, args.new, ledger.log.fetch)
-            _print_json({
-                "old_size": args.old, "new_size": args.new,
-                "old_root": _b64(tree.root(args.old, ledger.log.fetch)),
-                "new_root": _b64(tree.root(args.new, ledger.log.fetch)),
-                "proof": [_b64(h) for h in proof],
-            })  # fmt: skip
+            _print_json(proofs.consistency(ledger.log, args.old, args.new))
         else:
-            index = ledger.log.leaf_of(str(UUID(args.stream)), args.version)
-            if index is None:
-                raise LedgerError(f"record {args.stream} v{args.version} is not in the log")
-            signed = covering(ledger.log, index)
-            if signed is None:
-                raise LedgerError(f"leaf {index} is not yet checkpointed: run 'gongshi checkpoint'")
-            proof = tree.inclusion_proof(index, signed.checkpoint.size, ledger.log.fetch)
-            print(TlogProof(index, tuple(proof), signed.note).text(), end="")
+            print(proofs.record_proof(ledger.log, UUID(args.stream), args.version), end="")
     finally:
         ledger.close()
     return 0

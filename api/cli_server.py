@@ -1,0 +1,64 @@
+"""``gongshi serve`` and ``gongshi tokens create|revoke|list``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from api.tokens import Tokens
+from ledger.actor import Actor, Role
+from ledger.clock import system_clock
+from ledger.db import SqlDatabase
+from ledger.settings import Settings
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "api.app:app_from_environment", factory=True, host=args.host, port=args.port,
+        workers=args.workers, log_level="info",
+    )  # fmt: skip
+    return 0
+
+
+def _tokens(settings: Settings, args: argparse.Namespace) -> int:
+    db = SqlDatabase(settings.database)
+    try:
+        tokens = Tokens(db)
+        if args.tokens == "create":
+            token = tokens.create(Actor(args.principal, Role(args.role)), system_clock())
+            print(token)  # shown once: only its hash is stored
+            print(f"token for {args.principal} ({args.role}); store it now", file=sys.stderr)
+        elif args.tokens == "revoke":
+            count = tokens.revoke(args.principal, system_clock())
+            print(f"revoked {count} token(s) of {args.principal}")
+            return 0 if count else 1
+        else:
+            for t in tokens.listed():
+                state = f"revoked {t.revoked_at}" if t.revoked_at else "live"
+                print(
+                    f"{t.principal:<24} {t.role:<26} {t.created_at}  {state}  {t.token_hash[:12]}"
+                )
+    finally:
+        db.close()
+    return 0
+
+
+def add_server_commands(sub: Any) -> None:
+    serve = sub.add_parser("serve", help="run the HTTP API and the public page (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(run=_serve)
+    tokens = sub.add_parser("tokens", help="API bearer tokens (admin)")
+    commands = tokens.add_subparsers(dest="tokens", required=True)
+    create = commands.add_parser("create", help="print a new token once; only its hash is kept")
+    create.add_argument("--principal", required=True)
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.set_defaults(run=_tokens)
+    revoke = commands.add_parser("revoke", help="revoke every live token of a principal")
+    revoke.add_argument("--principal", required=True)
+    revoke.set_defaults(run=_tokens)
+    commands.add_parser("list", help="principals, roles, states").set_defaults(run=_tokens)

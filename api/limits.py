@@ -1,0 +1,56 @@
+"""Request body limit: a body over ``max_bytes`` is refused with 413 before it is parsed."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.problems import PROBLEM, TYPE_BASE
+
+
+class BodyLimit:
+    """ASGI middleware: Content-Length over the limit, or a streamed body that grows past it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps({
+            "type": TYPE_BASE + "too-large", "title": "Payload too large", "status": 413,
+            "detail": f"request bodies are limited to {self.max_bytes} bytes",
+        }).encode()  # fmt: skip
+        await send({
+            "type": "http.response.start", "status": 413,
+            "headers": [(b"content-type", PROBLEM.encode()),
+                        (b"content-length", str(len(body)).encode())],
+        })  # fmt: skip
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass

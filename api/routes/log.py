@@ -1,0 +1,70 @@
+"""The transparency log, public and cacheable: checkpoint, proofs, entries, record proofs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi.responses import PlainTextResponse, Response
+
+from api.services import Services, services
+from ledger.log import proofs
+from ledger.log.checkpoints import latest
+
+router = APIRouter(prefix="/log/v1", tags=["log"])
+MAX_ENTRIES = 1000
+Index = Annotated[int, Query(ge=0, le=2**53)]
+CACHE_SHORT = {"Cache-Control": "public, max-age=5"}
+CACHE_LONG = {"Cache-Control": "public, max-age=86400, immutable"}
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse,
+            summary="the latest signed checkpoint with every cosignature")  # fmt: skip
+def checkpoint(s: Annotated[Services, Depends(services)]) -> Response:
+    signed = latest(s.ledger.log)
+    if signed is None:
+        raise HTTPException(404, "no signed checkpoint yet")
+    return PlainTextResponse(signed.note, headers=CACHE_SHORT)
+
+
+@router.get("/proof/inclusion", summary="inclusion proof of a leaf in a tree size")
+def inclusion(
+    s: Annotated[Services, Depends(services)], index: Index, size: Index
+) -> dict[str, Any]:
+    return proofs.inclusion(s.ledger.log, s.ledger.app.recorder, index, size)
+
+
+@router.get("/proof/consistency", summary="consistency proof between two tree sizes")
+def consistency(
+    s: Annotated[Services, Depends(services)], old: Index, new: Index
+) -> dict[str, Any]:
+    return proofs.consistency(s.ledger.log, old, new)
+
+
+@router.get("/entries", response_class=PlainTextResponse,
+            summary="leaf data from start, one record per line")  # fmt: skip
+def entries(
+    s: Annotated[Services, Depends(services)],
+    start: Index,
+    limit: Annotated[int, Query(ge=1, le=MAX_ENTRIES)] = 100,
+) -> Response:
+    size = s.ledger.log.state().size
+    if start >= size:
+        raise HTTPException(404, f"no leaf {start}: the log has {size}")
+    stop = min(size, start + limit)
+    data = [proofs.leaf_data(s.ledger.log, s.ledger.app.recorder, i) for i in range(start, stop)]
+    body = b"".join(d + b"\n" for d in data)
+    headers = CACHE_LONG if stop - start == limit else CACHE_SHORT
+    return Response(body, media_type="text/plain; charset=utf-8", headers=headers)
+
+
+@router.get("/records/{stream}/{version}/proof", response_class=PlainTextResponse,
+            summary="the record's offline proof (c2sp.org/tlog-proof@v1)")  # fmt: skip
+def record_proof(
+    s: Annotated[Services, Depends(services)],
+    stream: UUID,
+    version: Annotated[int, Path(ge=1, le=2**53)],
+) -> Response:
+    text = proofs.record_proof(s.ledger.log, stream, version)
+    return PlainTextResponse(text, headers=CACHE_SHORT)

@@ -1,0 +1,112 @@
+"""Public reads (no token): only what the projections publish.
+
+Every list response carries ``position``, the number of log leaves the list is built from.
+``min_position`` makes the read wait (up to 5 s) until the list has reached that position:
+a writer that got leaf index i back reads its own write with ``min_position = i + 1``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+
+from api.services import Services, services
+from projections import queries
+from projections.follow import wait_for
+
+router = APIRouter(prefix="/api/v1/public", tags=["public"])
+WAIT_SECONDS = 5.0
+MinPosition = Annotated[int | None, Query(ge=0, le=2**53, description="wait for this position")]
+Today = Annotated[date | None, Query(description="the reader's date (default: today, UTC)")]
+
+
+def _ready(s: Services, name: str, min_position: int | None) -> int:
+    if min_position is not None and not wait_for(s.projections, min_position, [name], WAIT_SECONDS):
+        raise HTTPException(503, f"{name} has not reached position {min_position} yet")
+    return s.projections.runners[name].position()
+
+
+def _today(s: Services, given: date | None) -> date:
+    return given if given is not None else s.ledger.clock().date()
+
+
+@router.get("/disbursements", summary="公示: the public disbursement list")
+def disbursements(
+    s: Annotated[Services, Depends(services)],
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    industry: Annotated[str | None, Query(pattern=r"^[a-z_]{1,40}$")] = None,
+    tier: Annotated[int | None, Query(ge=1, le=9)] = None,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 50,
+    today: Today = None,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    position = _ready(s, "disbursements", min_position)
+    page = queries.disbursements(
+        s.reader, _today(s, today), year=year, industry=industry, tier=tier, month=month,
+        offset=offset, limit=limit,
+    )  # fmt: skip
+    return {"position": position, "total": page.total, "offset": offset, "rows": page.rows}
+
+
+@router.get("/fund-ledger", summary="the fund's ledger per fund year, with overdue follow-ups")
+def fund_ledger(
+    s: Annotated[Services, Depends(services)],
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    today: Today = None,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    position = _ready(s, "fund-ledger", min_position)
+    return {"position": position, "rows": queries.fund_ledger(s.reader, _today(s, today), year)}
+
+
+@router.get("/audit-results", summary="published audit findings")
+def audit_results(
+    s: Annotated[Services, Depends(services)],
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    position = _ready(s, "audit-results", min_position)
+    return {"position": position, "rows": queries.audit_results(s.reader, year)}
+
+
+@router.get("/points", summary="cadre points with rank, bottom-10% flag, excellence")
+def points(
+    s: Annotated[Services, Depends(services)],
+    period: Annotated[str, Query(pattern=r"^(Q[1-4]|year)$")] = "year",
+    county: Annotated[str | None, Query(max_length=60)] = None,
+    township: Annotated[str | None, Query(max_length=60)] = None,
+    village: Annotated[str | None, Query(max_length=60)] = None,
+    category: Annotated[str | None, Query(max_length=60)] = None,
+    bottom_only: bool = False,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    position = _ready(s, "points", min_position)
+    rows = queries.points(
+        s.reader, period=period, county=county, township=township, village=village,
+        category=category, bottom_only=bottom_only,
+    )  # fmt: skip
+    return {"position": position, "rows": rows}
+
+
+@router.get("/supervision", summary="the supervision board: open, overdue, closed")
+def supervision(
+    s: Annotated[Services, Depends(services)],
+    today: Today = None,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    position = _ready(s, "supervision-cases", min_position)
+    return {"position": position, **queries.supervision_board(s.reader, _today(s, today))}
+
+
+@router.get("/key-projects", summary="key projects with progress and overdue items")
+def key_projects(
+    s: Annotated[Services, Depends(services)],
+    today: Today = None,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    position = _ready(s, "key-projects", min_position)
+    return {"position": position, "rows": queries.key_projects(s.reader, _today(s, today))}

@@ -1,0 +1,65 @@
+"""What a running server holds: the ledger, the projections and their followers, the token
+table, the metrics. Built by ``create_app``'s lifespan; never a module-level global."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from fastapi import Request
+
+from api.metrics import Metrics
+from api.tokens import Tokens
+from ledger.ledger import Ledger, open_ledger
+from ledger.log.follower import LogFollower
+from ledger.settings import Settings
+from projections.follow import ProjectionFollower
+from projections.queries import ListReader
+from projections.registry import ProjectionSet, open_projections
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class Services:
+    settings: Settings
+    ledger: Ledger
+    projections: ProjectionSet
+    reader: ListReader
+    tokens: Tokens
+    metrics: Metrics
+    followers: list[LogFollower | ProjectionFollower]
+
+    @classmethod
+    def open(cls, settings: Settings, clock: Clock, follow: bool, interval: float) -> Services:
+        """Open the ledger; with ``follow``, integrate the log and keep the projections
+        current in background threads (every ``interval`` seconds when idle)."""
+        ledger = open_ledger(settings, clock=clock)
+        projections = open_projections(ledger, settings)
+        followers: list[LogFollower | ProjectionFollower] = []
+        if follow:
+            followers = [
+                LogFollower(ledger.log, interval).start(),
+                ProjectionFollower(projections, interval).start(),
+            ]
+        return cls(
+            settings, ledger, projections, ListReader(ledger.db), Tokens(ledger.db), Metrics(),
+            followers,
+        )  # fmt: skip
+
+    def errors(self) -> list[str]:
+        """The followers' last errors (for /healthz)."""
+        return [f"{type(f).__name__}: {f.error}" for f in self.followers if f.error is not None]
+
+    def close(self) -> None:
+        for follower in self.followers:
+            follower.stop()
+        self.projections.close()
+        self.ledger.close()
+
+
+def services(request: Request) -> Services:
+    """FastAPI dependency: the app's services."""
+    found: Services = request.app.state.services
+    return found

@@ -1,0 +1,93 @@
+"""The log's proofs as served to readers (CLI and HTTP): inclusion, consistency, per record.
+
+Sizes and indexes are checked against the log first, so a bad request is a clear error
+(``ProofRequestError``) and never a half-built proof. Hashes are base64 (standard, padded) in
+the JSON forms, as in docs/FORMAT.md §6 "CLI proof JSON".
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import ApplicationRecorder
+
+from ledger.errors import LedgerError
+from ledger.log import tree
+from ledger.log.checkpoints import covering, latest
+from ledger.log.store import LogStore
+from ledger.mapper import unpack_state
+from verify.merkle import leaf_hash
+from verify.tlogproof import TlogProof
+
+
+class ProofRequestError(LedgerError):
+    """The requested proof can't exist (index or size outside the log): evidence named."""
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+def leaf_data(store: LogStore, recorder: ApplicationRecorder, index: int) -> bytes:
+    """Leaf ``index``'s data: the record's canonical bytes. Requires index < the log size."""
+    notification = store.notification_of(index)
+    if notification is None:
+        raise ProofRequestError(f"leaf {index} is not in the log ({store.state().size} leaves)")
+    rows = recorder.select_notifications(start=notification, limit=1)
+    return unpack_state(rows[0].state)[1]
+
+
+def checkpoint_size(store: LogStore, given: int | None) -> int:
+    """``given``, or the latest signed checkpoint's size."""
+    if given is not None:
+        return given
+    signed = latest(store)
+    if signed is None:
+        raise ProofRequestError("no signed checkpoint yet: run 'gongshi checkpoint'")
+    return signed.checkpoint.size
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ProofRequestError(message)
+
+
+def inclusion(
+    store: LogStore, recorder: ApplicationRecorder, index: int, size: int | None = None
+) -> dict[str, Any]:
+    """Requires 0 <= index < size <= the log's size (size: default the latest checkpoint)."""
+    size = checkpoint_size(store, size)
+    have = store.state().size
+    _require(0 <= index < size <= have, f"need 0 <= index {index} < size {size} <= {have}")
+    return {
+        "index": index, "tree_size": size,
+        "leaf_hash": _b64(leaf_hash(leaf_data(store, recorder, index))),
+        "root": _b64(tree.root(size, store.fetch)),
+        "proof": [_b64(h) for h in tree.inclusion_proof(index, size, store.fetch)],
+    }  # fmt: skip
+
+
+def consistency(store: LogStore, old: int, new: int) -> dict[str, Any]:
+    """Requires 0 < old <= new <= the log's size."""
+    have = store.state().size
+    _require(0 < old <= new <= have, f"need 0 < old {old} <= new {new} <= {have}")
+    return {
+        "old_size": old, "new_size": new,
+        "old_root": _b64(tree.root(old, store.fetch)),
+        "new_root": _b64(tree.root(new, store.fetch)),
+        "proof": [_b64(h) for h in tree.consistency_proof(old, new, store.fetch)],
+    }  # fmt: skip
+
+
+def record_proof(store: LogStore, stream: UUID, version: int) -> str:
+    """The record's c2sp.org/tlog-proof@v1 against the first checkpoint covering it."""
+    index = store.leaf_of(str(stream), version)
+    if index is None:
+        raise ProofRequestError(f"record {stream} v{version} is not in the log")
+    signed = covering(store, index)
+    if signed is None:
+        raise ProofRequestError(f"leaf {index} is not yet checkpointed: run 'gongshi checkpoint'")
+    proof = tree.inclusion_proof(index, signed.checkpoint.size, store.fetch)
+    return TlogProof(index, tuple(proof), signed.note).text()
