@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from api.tokens import TokenError
 from ledger.errors import NotFound, RuleViolation
 from ledger.log.proofs import ProofRequestError
+from ledger.log.witnesses import WitnessError
 
 PROBLEM = "application/problem+json"
 FORBIDDEN_RULES = frozenset({"role", "carefund.separation_of_duties"})
@@ -45,6 +46,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProofRequestError)
     async def no_such_proof(_: Request, e: ProofRequestError) -> JSONResponse:
         return problem(422, "No such proof", str(e), "proof-range")
+
+    @app.exception_handler(WitnessError)
+    async def bad_cosignature(_: Request, e: WitnessError) -> JSONResponse:
+        return problem(422, "Cosignature refused", str(e), "cosignature")
 
     @app.exception_handler(TokenError)
     async def bad_token(_: Request, e: TokenError) -> JSONResponse:

@@ -6,6 +6,9 @@ import argparse
 import base64
 import json
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,36 @@ def _prefix_root(bundle: Path, size: int) -> bytes:
     return tree.root()
 
 
+def _http(url: str, data: bytes | None = None) -> bytes:
+    """GET (or POST ``data`` as text/plain) with the standard library; UsageError on failure."""
+    headers = {"Content-Type": "text/plain; charset=utf-8"} if data is not None else {}
+    request = urllib.request.Request(url, data=data, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body: bytes = response.read()
+            return body
+    except urllib.error.HTTPError as e:
+        detail = e.read()[:300].decode("utf-8", "replace")
+        raise UsageError(f"{url}: HTTP {e.code}: {detail}") from None
+    except (urllib.error.URLError, TimeoutError) as e:
+        raise UsageError(f"{url}: {e}") from None
+
+
+def _from_log(base: str, state_size: int | None) -> tuple[str, list[bytes] | None]:
+    """The log's latest checkpoint and, after a first cosignature, the consistency proof
+    from the size this witness last cosigned (empty when the tree did not grow)."""
+    note = _http(f"{base}/log/v1/checkpoint").decode("utf-8")
+    if state_size is None:
+        return note, None
+    lines = note.split("\n")
+    size = int(lines[1]) if len(lines) > 2 and lines[1].isdigit() else -1
+    if size <= state_size:
+        return note, []  # decide() refuses a smaller size and accepts the same one
+    query = urllib.parse.urlencode({"old": state_size, "new": size})
+    body = json.loads(_http(f"{base}/log/v1/proof/consistency?{query}"))
+    return note, [base64.b64decode(h, validate=True) for h in body["proof"]]
+
+
 def _cosign(args: argparse.Namespace) -> int:
     signer = parse_skey(read_text(args.key))
     if signer.sig_type != COSIGNATURE_V1:
@@ -35,12 +68,18 @@ def _cosign(args: argparse.Namespace) -> int:
     if args.name and signer.name.rsplit("/", 1)[-1] != args.name and signer.name != args.name:
         raise UsageError(f"{args.key} is the key of {signer.name}, not of {args.name}")
     bundle = Path(args.bundle) if args.bundle else None
-    checkpoint_file = args.checkpoint or (str(bundle / "checkpoint") if bundle else None)
-    if checkpoint_file is None:
-        raise UsageError("give --checkpoint FILE or --bundle DIR")
-    note = read_text(checkpoint_file)
     state_path = Path(args.state)
     state = read_state(state_path)
+    base = args.log_url.rstrip("/") if args.log_url else None
+    if base is not None and (bundle or args.checkpoint or args.proof):
+        raise UsageError("--log-url fetches the checkpoint and proof: no --bundle/--checkpoint")
+    checkpoint_file = args.checkpoint or (str(bundle / "checkpoint") if bundle else None)
+    if base is not None:
+        note, fetched = _from_log(base, state.checkpoint.size if state else None)
+    elif checkpoint_file is None:
+        raise UsageError("give --log-url URL, --checkpoint FILE or --bundle DIR")
+    else:
+        note, fetched = read_text(checkpoint_file), None
     vkey_file = args.log_vkey or (str(bundle / "keys" / "log.vkey") if bundle else None)
     if vkey_file is not None:
         log = parse_vkey(read_text(vkey_file))
@@ -48,7 +87,7 @@ def _cosign(args: argparse.Namespace) -> int:
         log = parse_vkey(state.log_vkey)
     else:
         raise UsageError("the first cosignature needs the log's key: --log-vkey or --bundle")
-    proof = prefix = None
+    proof, prefix = fetched, None
     if args.proof:
         body = json.loads(read_text(args.proof))
         proof = [base64.b64decode(h, validate=True) for h in body["proof"]]
@@ -61,6 +100,9 @@ def _cosign(args: argparse.Namespace) -> int:
         print(f"REFUSED: {refusal.reason} (evidence kept in {state_path.parent / 'evidence'})")
         return 1
     print(line, end="")
+    if base is not None:
+        answer = json.loads(_http(f"{base}/log/v1/cosignatures", line.encode("utf-8")))
+        print(f"attached to the checkpoint of tree size {answer['tree_size']} at {base}")
     return 0
 
 
@@ -75,5 +117,8 @@ def add_witness_commands(sub: Any) -> None:
     cosign_cmd.add_argument("--proof", help="consistency proof JSON from the cosigned size")
     cosign_cmd.add_argument("--bundle", help="an export bundle (checkpoint, records, log key)")
     cosign_cmd.add_argument("--log-vkey", help="the log's vkey (first use)")
+    cosign_cmd.add_argument(
+        "--log-url", help="the log's server: fetch checkpoint and proof, post the cosignature"
+    )
     cosign_cmd.add_argument("--time", help="POSIX timestamp to sign (default: now)")
     cosign_cmd.set_defaults(run=_cosign)

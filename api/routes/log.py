@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from api.services import Services, services
 from ledger.log import proofs
 from ledger.log.checkpoints import latest
+from ledger.log.witnesses import attach_cosignature, witness_verifiers
 
 router = APIRouter(prefix="/log/v1", tags=["log"])
 MAX_ENTRIES = 1000
@@ -68,3 +70,33 @@ def record_proof(
 ) -> Response:
     text = proofs.record_proof(s.ledger.log, stream, version)
     return PlainTextResponse(text, headers=CACHE_SHORT)
+
+
+COSIGNATURE_LIMIT = 1024
+
+
+LINE_BODY = {"type": "string", "maxLength": COSIGNATURE_LIMIT}
+
+
+@router.post(
+    "/cosignatures",
+    summary="a witness submits its cosignature line (verified first)",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"text/plain": {"schema": LINE_BODY}}}
+    },
+)
+async def cosignature(request: Request) -> dict[str, Any]:
+    """The body is one note signature line (``— NAME BASE64``) by a witness whose vkey the
+    operator holds (keys/witness-NAME.vkey); it is verified against the stored checkpoints
+    and kept on the one it signs."""
+    s: Services = request.app.state.services
+    body = await request.body()
+    if len(body) > COSIGNATURE_LIMIT:
+        raise HTTPException(413, f"a cosignature line is at most {COSIGNATURE_LIMIT} bytes")
+    try:
+        line = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HTTPException(422, "the cosignature line is not UTF-8") from None
+    witnesses = witness_verifiers(s.settings.keys_dir)
+    size = await run_in_threadpool(attach_cosignature, s.ledger.log, line, witnesses)
+    return {"tree_size": size}
