@@ -4,13 +4,14 @@ table, the metrics. Built by ``create_app``'s lifespan; never a module-level glo
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from fastapi import Request
 
 from api.metrics import Metrics
 from api.tokens import Tokens
+from ledger.carefund.config import FundConfig
 from ledger.ledger import Ledger, open_ledger
 from ledger.log.follower import LogFollower
 from ledger.settings import Settings
@@ -30,6 +31,7 @@ class Services:
     tokens: Tokens
     metrics: Metrics
     followers: list[LogFollower | ProjectionFollower]
+    carefund_config: FundConfig = field(default_factory=FundConfig)
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock, follow: bool, interval: float) -> Services:

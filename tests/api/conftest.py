@@ -26,3 +26,24 @@ def settle(client: TestClient) -> None:
     services = client.app.state.services  # type: ignore[attr-defined]
     services.ledger.log.integrate()
     services.projections.catch_up()
+
+
+ROLES = {
+    "intake": "intake-01", "industry_party_committee": "ipc-01", "trade_union": "union-01",
+    "finance": "finance-01", "audit": "audit-01", "supervision": "supervision-01",
+    "township_party_committee": "tpc-01", "village_committee": "vc-01", "admin": "admin-01",
+}  # fmt: skip
+
+
+@pytest.fixture
+def tokens(client: TestClient) -> dict[str, dict[str, str]]:
+    """An Authorization header per role (principal as in ROLES)."""
+    from api.tokens import Tokens
+    from ledger.actor import Actor, Role
+
+    store: Tokens = client.app.state.services.tokens  # type: ignore[attr-defined]
+    now = client.app.state.services.ledger.clock()  # type: ignore[attr-defined]
+    return {
+        role: {"Authorization": "Bearer " + store.create(Actor(principal, Role(role)), now)}
+        for role, principal in ROLES.items()
+    }

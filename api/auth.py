@@ -1,0 +1,41 @@
+"""Who is calling: the bearer token's principal and role, checked against an endpoint's roles.
+
+Every write endpoint declares the roles that may call it; the domain checks them again (and
+the separations of duties) when the command runs. ``admin`` manages tokens and rebuilds but
+is in no write endpoint's roles: it can't write domain records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Header
+
+from api.services import Services, services
+from api.tokens import TokenError
+from ledger.actor import Actor, Role
+
+
+def caller(
+    s: Annotated[Services, Depends(services)],
+    authorization: Annotated[str | None, Header(max_length=200)] = None,
+) -> Actor:
+    """The actor of ``Authorization: Bearer TOKEN``; TokenError (401) without a valid one."""
+    if authorization is None:
+        raise TokenError("missing bearer token (Authorization: Bearer TOKEN)")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise TokenError("the Authorization header is not 'Bearer TOKEN'")
+    return s.tokens.actor_of(token.strip())
+
+
+def acting_as(*roles: Role) -> Callable[[Actor], Actor]:
+    """A dependency: the caller, if it holds one of ``roles`` (else 403, rule ``role``)."""
+
+    def check(actor: Annotated[Actor, Depends(caller)]) -> Actor:
+        actor.require(*roles)
+        return actor
+
+    check.roles = roles  # type: ignore[attr-defined]  # read by the authorisation tests
+    return check

@@ -1,0 +1,156 @@
+"""Care-fund commands: fund years, contributions, applications through review, approval,
+disbursement, follow-up, revocation and recovery, audit results. Roles per endpoint below;
+the domain checks them again with the separations of duties."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path
+
+from api.auth import acting_as
+from api.evidence import evidence
+from api.models import (
+    ApplicationIn,
+    ApprovalIn,
+    AuditResultIn,
+    ContributionIn,
+    DisbursementIn,
+    FollowUpIn,
+    ReasonIn,
+    RecoveryIn,
+    ReviewIn,
+    RevocationIn,
+    Written,
+    YearIn,
+)  # fmt: skip
+from api.services import Services, services
+from ledger.actor import Actor, Role
+from ledger.carefund.fund import fund_year_id
+from ledger.carefund.service import CareFund
+
+router = APIRouter(prefix="/api/v1/carefund", tags=["care fund"])
+FINANCE = acting_as(Role.FINANCE)
+INTAKE = acting_as(Role.INTAKE)
+Service = Annotated[Services, Depends(services)]
+Case = Annotated[UUID, Path(description="the application's stream id")]
+YearPath = Annotated[int, Path(ge=2000, le=2100)]
+
+
+def _fund(s: Services) -> CareFund:
+    return CareFund(s.ledger, s.carefund_config)
+
+
+def _year_stream(s: Services, year: int) -> UUID:
+    return fund_year_id(s.carefund_config.fund, year)
+
+
+@router.post("/years", status_code=201, summary="open a fund year (finance)")
+def open_year(body: YearIn, s: Service, actor: Annotated[Actor, Depends(FINANCE)]) -> Written:
+    stream = _fund(s).open_year(body.year, actor)
+    return Written.model_validate({"evidence": evidence(s.ledger, stream)})
+
+
+@router.post("/years/{year}/contributions", status_code=201,
+             summary="a contribution received (finance)")  # fmt: skip
+def receive(
+    year: YearPath, body: ContributionIn, s: Service, actor: Annotated[Actor, Depends(FINANCE)]
+) -> Written:
+    _fund(s).receive(year, body.source, body.amount_fen, body.reference, actor, body.donor)
+    return Written.model_validate({"evidence": evidence(s.ledger, _year_stream(s, year))})
+
+
+@router.post("/years/{year}/audit-results", status_code=201,
+             summary="publish an audit result (audit)")  # fmt: skip
+def audit_result(
+    year: YearPath, body: AuditResultIn, s: Service,
+    actor: Annotated[Actor, Depends(acting_as(Role.AUDIT))],
+) -> Written:  # fmt: skip
+    _fund(s).record_audit_result(year, body.title, body.conclusion, body.findings, actor)
+    return Written.model_validate({"evidence": evidence(s.ledger, _year_stream(s, year))})
+
+
+@router.post("/applications", status_code=201, summary="submit an application (intake)")
+def submit(body: ApplicationIn, s: Service, actor: Annotated[Actor, Depends(INTAKE)]) -> Written:
+    case = _fund(s).submit(
+        year=body.year, subject=body.subject, industry=body.industry, hardship=body.hardship,
+        requested_tier=body.requested_tier, priority=body.priority, actor=actor,
+    )  # fmt: skip
+    return Written.model_validate({"evidence": evidence(s.ledger, case)})
+
+
+@router.post("/applications/{case}/review",
+             summary="review (industry party committee)")  # fmt: skip
+def review(
+    case: Case, body: ReviewIn, s: Service,
+    actor: Annotated[Actor, Depends(acting_as(Role.INDUSTRY_PARTY_COMMITTEE))],
+) -> Written:  # fmt: skip
+    _fund(s).review(case, body.approve, body.reason, actor)
+    return Written.model_validate({"evidence": evidence(s.ledger, case)})
+
+
+@router.post("/applications/{case}/approval", summary="approve with a tier (trade union)")
+def approve(
+    case: Case, body: ApprovalIn, s: Service,
+    actor: Annotated[Actor, Depends(acting_as(Role.TRADE_UNION))],
+) -> Written:  # fmt: skip
+    amount = _fund(s).approve(case, body.tier, actor)
+    return Written.model_validate(
+        {"evidence": evidence(s.ledger, case), "result": {"amount_fen": amount}}
+    )
+
+
+@router.post("/applications/{case}/rejection", summary="reject (trade union)")
+def reject(
+    case: Case, body: ReasonIn, s: Service,
+    actor: Annotated[Actor, Depends(acting_as(Role.TRADE_UNION))],
+) -> Written:  # fmt: skip
+    _fund(s).reject(case, body.reason, actor)
+    return Written.model_validate({"evidence": evidence(s.ledger, case)})
+
+
+@router.post("/applications/{case}/disbursement", summary="pay the approved tier (finance)")
+def disburse(
+    case: Case, body: DisbursementIn, s: Service, actor: Annotated[Actor, Depends(FINANCE)]
+) -> Written:
+    amount = _fund(s).disburse(case, body.reference, actor)
+    return Written.model_validate(
+        {"evidence": evidence(s.ledger, case), "result": {"amount_fen": amount}}
+    )
+
+
+@router.post(
+    "/applications/{case}/follow-ups", status_code=201,
+    summary="a return visit (intake, industry party committee, trade union)",
+)  # fmt: skip
+def follow_up(
+    case: Case, body: FollowUpIn, s: Service,
+    actor: Annotated[Actor, Depends(acting_as(
+        Role.INTAKE, Role.INDUSTRY_PARTY_COMMITTEE, Role.TRADE_UNION))],
+) -> Written:  # fmt: skip
+    _fund(s).follow_up(case, body.visited_on, body.outcome, body.note, actor)
+    return Written.model_validate({"evidence": evidence(s.ledger, case)})
+
+
+@router.post("/applications/{case}/revocation", summary="revoke for a violation (supervision)")
+def revoke(
+    case: Case, body: RevocationIn, s: Service,
+    actor: Annotated[Actor, Depends(acting_as(Role.SUPERVISION))],
+) -> Written:  # fmt: skip
+    _fund(s).revoke(
+        case, violation=body.violation, reason=body.reason, recover_fen=body.recover_fen,
+        discipline_referral=body.discipline_referral, judicial_referral=body.judicial_referral,
+        accountable_organisation=body.accountable_organisation, responsible=body.responsible,
+        actor=actor,
+    )  # fmt: skip
+    return Written.model_validate({"evidence": evidence(s.ledger, case)})
+
+
+@router.post("/applications/{case}/recoveries", status_code=201,
+             summary="money recovered on a revoked grant (finance)")  # fmt: skip
+def recover(
+    case: Case, body: RecoveryIn, s: Service, actor: Annotated[Actor, Depends(FINANCE)]
+) -> Written:
+    _fund(s).recover(case, body.amount_fen, body.reference, actor)
+    return Written.model_validate({"evidence": evidence(s.ledger, case)})
