@@ -1,0 +1,224 @@
+"""Cadre points commands: a county's scheme for a year, township plans, books, score entries,
+corrections, appraisal and peer-evaluation forms. The scheme is named by county and year in
+the path; books and forms must belong to it (else 404)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import Field, StrictInt
+
+from api.auth import acting_as
+from api.evidence import evidence
+from api.models import Body, ShortText, Text, Written
+from api.services import Services, services
+from ledger.actor import Actor, Role
+from ledger.errors import NotFound
+from ledger.points.book import SCORE_ROLES
+from ledger.points.config import Component, Grade, SchemeConfig
+from ledger.points.evaluation import FORM_ROLES
+from ledger.points.service import Points
+
+router = APIRouter(prefix="/api/v1/points/{county}/{year}", tags=["points"])
+TOWNSHIP = acting_as(Role.TOWNSHIP_PARTY_COMMITTEE)
+SCORERS = acting_as(*SCORE_ROLES)
+FORMS = acting_as(*FORM_ROLES)
+County = Annotated[str, Path(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
+YearPath = Annotated[int, Path(ge=2000, le=2100)]
+Service = Annotated[Services, Depends(services)]
+Tenths = Annotated[StrictInt, Field(ge=-10_000, le=10_000, description="points in tenths")]
+Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+
+
+class Task(Body):
+    task: Code
+    title: ShortText
+    points_tenths: Annotated[StrictInt, Field(ge=1, le=10_000)]
+
+
+class PlanIn(Body):
+    township: Code
+    tasks: Annotated[list[Task], Field(min_length=1, max_length=100)]
+
+
+class AmendmentIn(Task):
+    reason: Text
+
+
+class BookIn(Body):
+    cadre: UUID
+    township: Code
+    village: ShortText
+    category: Code
+
+
+class AllocationIn(Body):
+    task: Code
+    points_tenths: Annotated[StrictInt, Field(ge=1, le=10_000)]
+
+
+class EntryIn(Body):
+    quarter: Annotated[StrictInt, Field(ge=1, le=4)]
+    component: Component
+    points_tenths: Tenths
+    reason: Text
+    task: Code | None = None
+
+
+class CorrectionIn(Body):
+    entry: Annotated[StrictInt, Field(ge=1, le=100_000)]
+    reason: Text
+
+
+class AppraisalIn(Body):
+    grade: Grade
+    base_pay_fen: Annotated[StrictInt, Field(ge=0, le=10**10)]
+
+
+class FormIn(Body):
+    quarter: Annotated[StrictInt, Field(ge=1, le=4)]
+
+
+class ScoresIn(Body):
+    participant: Code
+    scores: dict[Code, Annotated[StrictInt, Field(ge=0, le=100)]]
+
+
+def _points(s: Services, county: str, year: int) -> Points:
+    return Points(s.ledger, SchemeConfig(county=county, year=year))
+
+
+def _book(points: Points, book: UUID) -> UUID:
+    if points.book(book).scheme != str(points.scheme_id):
+        raise NotFound("points book in this scheme", book)
+    return book
+
+
+def _form(points: Points, form: UUID) -> UUID:
+    _book(points, UUID(points.form(form).book))
+    return form
+
+
+def _written(s: Services, stream: UUID, **result: int) -> Written:
+    return Written.model_validate({"evidence": evidence(s.ledger, stream), "result": result})
+
+
+@router.post("/scheme", status_code=201, summary="open the scheme (township party committee)")
+def open_scheme(
+    county: County, year: YearPath, s: Service, actor: Annotated[Actor, Depends(TOWNSHIP)]
+) -> Written:
+    return _written(s, _points(s, county, year).open_scheme(actor))
+
+
+@router.post("/plans", status_code=201, summary="a township's task plan (township committee)")
+def set_plan(
+    county: County, year: YearPath, body: PlanIn, s: Service,
+    actor: Annotated[Actor, Depends(TOWNSHIP)],
+) -> Written:  # fmt: skip
+    tasks = [(t.task, t.title, t.points_tenths) for t in body.tasks]
+    return _written(s, _points(s, county, year).set_plan(body.township, tasks, actor))
+
+
+@router.post("/plans/{township}/amendments", status_code=201, summary="amend a plan's task")
+def amend_plan(
+    county: County, year: YearPath, township: Annotated[str, Path(max_length=40)],
+    body: AmendmentIn, s: Service, actor: Annotated[Actor, Depends(TOWNSHIP)],
+) -> Written:  # fmt: skip
+    points = _points(s, county, year)
+    points.amend_plan(township, body.task, body.title, body.points_tenths, body.reason, actor)
+    return _written(s, points.plan(township).id)
+
+
+@router.post("/books", status_code=201, summary="open a cadre's book (township, village)")
+def open_book(
+    county: County, year: YearPath, body: BookIn, s: Service,
+    actor: Annotated[Actor, Depends(SCORERS)],
+) -> Written:  # fmt: skip
+    points = _points(s, county, year)
+    book = points.open_book(body.cadre, body.township, body.village, body.category, actor)
+    return _written(s, book)
+
+
+@router.post("/books/{book}/allocations", status_code=201,
+             summary="give the cadre a task of the plan (village committee)")  # fmt: skip
+def allocate(
+    county: County, year: YearPath, book: UUID, body: AllocationIn, s: Service,
+    actor: Annotated[Actor, Depends(acting_as(Role.VILLAGE_COMMITTEE))],
+) -> Written:  # fmt: skip
+    points = _points(s, county, year)
+    points.allocate(_book(points, book), body.task, body.points_tenths, actor)
+    return _written(s, book)
+
+
+@router.post("/books/{book}/entries", status_code=201, summary="a score entry")
+def enter(
+    county: County, year: YearPath, book: UUID, body: EntryIn, s: Service,
+    actor: Annotated[Actor, Depends(SCORERS)],
+) -> Written:  # fmt: skip
+    points = _points(s, county, year)
+    entry = points.enter(
+        _book(points, book), quarter=body.quarter, component=body.component,
+        points_tenths=body.points_tenths, reason=body.reason, actor=actor, task=body.task,
+    )  # fmt: skip
+    return _written(s, book, entry=entry)
+
+
+@router.post("/books/{book}/corrections", status_code=201, summary="reverse an entry")
+def correct(
+    county: County, year: YearPath, book: UUID, body: CorrectionIn, s: Service,
+    actor: Annotated[Actor, Depends(SCORERS)],
+) -> Written:  # fmt: skip
+    points = _points(s, county, year)
+    entry = points.correct(_book(points, book), body.entry, body.reason, actor)
+    return _written(s, book, entry=entry)
+
+
+@router.post("/books/{book}/appraisal", summary="annual grade and pay (township committee)")
+def appraise(
+    county: County, year: YearPath, book: UUID, body: AppraisalIn, s: Service,
+    actor: Annotated[Actor, Depends(TOWNSHIP)],
+) -> Written:  # fmt: skip
+    points = _points(s, county, year)
+    points.appraise(_book(points, book), body.grade, body.base_pay_fen, actor)
+    return _written(s, book)
+
+
+@router.post("/books/{book}/forms", status_code=201, summary="open a peer-evaluation form")
+def open_form(
+    county: County, year: YearPath, book: UUID, body: FormIn, s: Service,
+    actor: Annotated[Actor, Depends(FORMS)],
+) -> Written:  # fmt: skip
+    points = _points(s, county, year)
+    return _written(s, points.open_form(_book(points, book), body.quarter, actor))
+
+
+@router.post("/forms/{form}/scores", status_code=201, summary="one participant's scores")
+def submit_scores(
+    county: County, year: YearPath, form: UUID, body: ScoresIn, s: Service,
+    actor: Annotated[Actor, Depends(FORMS)],
+) -> Written:  # fmt: skip
+    points = _points(s, county, year)
+    points.submit_scores(_form(points, form), body.participant, dict(body.scores), actor)
+    return _written(s, form)
+
+
+@router.post("/forms/{form}/closure", summary="close the form")
+def close_form(
+    county: County, year: YearPath, form: UUID, s: Service,
+    actor: Annotated[Actor, Depends(FORMS)],
+) -> Written:  # fmt: skip
+    points = _points(s, county, year)
+    overall = points.close_form(_form(points, form), actor)
+    return _written(s, form, overall_tenths=overall)
+
+
+@router.post("/forms/{form}/feeding", summary="feed the closed form into the book")
+def feed_form(
+    county: County, year: YearPath, form: UUID, s: Service,
+    actor: Annotated[Actor, Depends(FORMS)],
+) -> Written:  # fmt: skip
+    points = _points(s, county, year)
+    entry = points.feed_form(_form(points, form), actor)
+    return _written(s, UUID(points.form(form).book), entry=entry)

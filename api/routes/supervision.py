@@ -1,0 +1,188 @@
+"""Supervision commands: cases and their actions to closure with evidence, inspections, key
+projects and their monthly progress."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends
+from pydantic import Field, StrictBool
+
+from api.auth import acting_as
+from api.evidence import evidence
+from api.models import Body, ShortText, Text, Written, Year
+from api.services import Services, services
+from ledger.actor import Actor
+from ledger.supervision.case import SUPERVISION_ROLES
+from ledger.supervision.inspection import INSPECTION_ROLES, Outcome
+from ledger.supervision.project import PROJECT_ROLES
+from ledger.supervision.service import Supervision
+
+router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
+SUPERVISORS = acting_as(*SUPERVISION_ROLES)
+INSPECTORS = acting_as(*INSPECTION_ROLES)
+PROJECTS = acting_as(*PROJECT_ROLES)
+Service = Annotated[Services, Depends(services)]
+Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")]
+
+
+class CaseIn(Body):
+    target_kind: Annotated[str, Field(pattern=r"^(cadre|unit_head|unit)$")]
+    target: ShortText
+    reason: ShortText
+    detail: Text
+
+
+class NoteIn(Body):
+    note: Text
+
+
+class GuidanceIn(NoteIn):
+    instructor: ShortText
+
+
+class ListingIn(NoteIn):
+    deadline: date
+
+
+class ClosureIn(Body):
+    evidence: Annotated[str, Field(min_length=3, max_length=200)]
+
+
+class InspectionIn(Body):
+    name: ShortText
+    county: ShortText
+
+
+class VisitsIn(Body):
+    branches: Annotated[list[ShortText], Field(min_length=1, max_length=500)]
+
+
+class Examination(Body):
+    cadre: UUID
+    branch: ShortText
+    outcome: Outcome
+    reason: Annotated[str, Field(max_length=500)] = ""
+
+
+class ExaminationsIn(Body):
+    results: Annotated[list[Examination], Field(min_length=1, max_length=500)]
+
+
+class Item(Body):
+    item: Code
+    title: ShortText
+    due: date
+
+
+class ProjectIn(Body):
+    name: ShortText
+    owner_unit: ShortText
+    year: Year
+    items: Annotated[list[Item], Field(min_length=1, max_length=200)]
+
+
+class ProgressIn(Body):
+    item: Code
+    done: StrictBool
+    note: Text
+
+
+def _written(s: Services, stream: UUID) -> Written:
+    return Written.model_validate({"evidence": evidence(s.ledger, stream)})
+
+
+@router.post("/cases", status_code=201, summary="open a case (supervision, township)")
+def open_case(body: CaseIn, s: Service, actor: Annotated[Actor, Depends(SUPERVISORS)]) -> Written:
+    case = Supervision(s.ledger).open_case(
+        target_kind=body.target_kind, target=body.target, reason=body.reason,
+        detail=body.detail, actor=actor,
+    )  # fmt: skip
+    return _written(s, case)
+
+
+@router.post("/cases/{case}/talks", status_code=201, summary="a talk and reminder (约谈提醒)")
+def talk(
+    case: UUID, body: NoteIn, s: Service, actor: Annotated[Actor, Depends(SUPERVISORS)]
+) -> Written:
+    Supervision(s.ledger).talk(case, body.note, actor)
+    return _written(s, case)
+
+
+@router.post("/cases/{case}/guidance", status_code=201, summary="on-site guidance (现场指导)")
+def guide(
+    case: UUID, body: GuidanceIn, s: Service, actor: Annotated[Actor, Depends(SUPERVISORS)]
+) -> Written:
+    Supervision(s.ledger).guide(case, body.instructor, body.note, actor)
+    return _written(s, case)
+
+
+@router.post("/cases/{case}/listing", summary="listed supervision with a deadline (挂牌督办)")
+def list_case(
+    case: UUID, body: ListingIn, s: Service, actor: Annotated[Actor, Depends(SUPERVISORS)]
+) -> Written:
+    Supervision(s.ledger).list_case(case, body.deadline, body.note, actor)
+    return _written(s, case)
+
+
+@router.post("/cases/{case}/rectification", summary="rectification reported")
+def rectified(
+    case: UUID, body: NoteIn, s: Service, actor: Annotated[Actor, Depends(SUPERVISORS)]
+) -> Written:
+    Supervision(s.ledger).report_rectification(case, body.note, actor)
+    return _written(s, case)
+
+
+@router.post("/cases/{case}/closure", summary="closure with evidence (销号)")
+def close(
+    case: UUID, body: ClosureIn, s: Service, actor: Annotated[Actor, Depends(SUPERVISORS)]
+) -> Written:
+    Supervision(s.ledger).close(case, body.evidence, actor)
+    return _written(s, case)
+
+
+@router.post("/inspections", status_code=201, summary="open an inspection")
+def open_inspection(
+    body: InspectionIn, s: Service, actor: Annotated[Actor, Depends(INSPECTORS)]
+) -> Written:
+    return _written(s, Supervision(s.ledger).open_inspection(body.name, body.county, actor))
+
+
+@router.post("/inspections/{inspection}/visits", status_code=201, summary="branches visited")
+def visit(
+    inspection: UUID, body: VisitsIn, s: Service, actor: Annotated[Actor, Depends(INSPECTORS)]
+) -> Written:
+    Supervision(s.ledger).visit(inspection, list(body.branches), actor)
+    return _written(s, inspection)
+
+
+@router.post("/inspections/{inspection}/examinations", status_code=201,
+             summary="cadres examined, all or nothing")  # fmt: skip
+def examine(
+    inspection: UUID, body: ExaminationsIn, s: Service,
+    actor: Annotated[Actor, Depends(INSPECTORS)],
+) -> Written:  # fmt: skip
+    results = [(r.cadre, r.branch, r.outcome, r.reason) for r in body.results]
+    Supervision(s.ledger).examine(inspection, results, actor)
+    return _written(s, inspection)
+
+
+@router.post("/projects", status_code=201, summary="register a key project and its items")
+def register_project(
+    body: ProjectIn, s: Service, actor: Annotated[Actor, Depends(PROJECTS)]
+) -> Written:
+    project = Supervision(s.ledger).register_project(
+        name=body.name, owner_unit=body.owner_unit, year=body.year,
+        items=[(i.item, i.title, i.due) for i in body.items], actor=actor,
+    )  # fmt: skip
+    return _written(s, project)
+
+
+@router.post("/projects/{project}/progress", status_code=201, summary="progress on an item")
+def report_progress(
+    project: UUID, body: ProgressIn, s: Service, actor: Annotated[Actor, Depends(PROJECTS)]
+) -> Written:
+    Supervision(s.ledger).report_progress(project, body.item, body.done, body.note, actor)
+    return _written(s, project)
