@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request, Response
 from api.limits import BodyLimit
 from api.metrics import metrics_middleware
 from api.problems import install_problem_handlers
-from api.routes import carefund, health, log, points, public, subjects, supervision
+from api.routes import carefund, health, log, points, public, subjects, supervision, tiles
 from api.services import Clock, Services
 from ledger.clock import system_clock
 from ledger.settings import Settings, load_settings
@@ -50,7 +50,7 @@ def create_app(
     install_problem_handlers(app)
     app.middleware("http")(_measured)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
-    for module in (health, public, log, subjects, carefund, points, supervision):
+    for module in (health, public, log, tiles, subjects, carefund, points, supervision):
         app.include_router(module.router)
     return app
 

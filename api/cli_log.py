@@ -13,12 +13,14 @@ from uuid import UUID
 from ledger.app import open_app
 from ledger.check import iter_notifications
 from ledger.db import SqlDatabase
+from ledger.errors import LedgerError
 from ledger.ledger import open_ledger
 from ledger.log import proofs
-from ledger.log.checkpoints import sign_checkpoint
+from ledger.log.checkpoints import latest, sign_checkpoint
 from ledger.log.export import export_bundle
 from ledger.log.keys import load_signer
 from ledger.log.store import LogStore
+from ledger.log.tiles import write_tiles
 from ledger.log.witnesses import attach_cosignature, declared_policy, witness_verifiers
 from ledger.settings import Settings
 from projections.publish import write_published
@@ -63,7 +65,27 @@ def _proof(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_tiles(settings: Settings, out: Path) -> int:
+    ledger = open_ledger(settings)
+    try:
+        signed = latest(ledger.log)
+        if signed is None:
+            raise LedgerError("no signed checkpoint yet: run 'gongshi checkpoint' first")
+        size = signed.checkpoint.size
+        count = write_tiles(ledger.log, ledger.app.recorder, out, size, signed.note)
+    finally:
+        ledger.close()
+    print(f"wrote the checkpoint and {count} tiles (c2sp.org/tlog-tiles, size {size}) to {out}")
+    return 0
+
+
 def _export(settings: Settings, args: argparse.Namespace) -> int:
+    if args.dir is None and args.tiles is None:
+        raise LedgerError("give a bundle DIR, --tiles TILE_DIR, or both")
+    if args.tiles is not None:
+        _export_tiles(settings, Path(args.tiles))
+    if args.dir is None:
+        return 0
     ledger = open_ledger(settings)
 
     def progress(done: int, total: int) -> None:
@@ -157,7 +179,11 @@ def add_log_commands(sub: Any) -> None:
     record.add_argument("version", type=int)
     proof.set_defaults(run=_proof)
     export = sub.add_parser("export", help="write the auditor's bundle into DIR")
-    export.add_argument("dir")
+    export.add_argument("dir", nargs="?", help="the bundle's directory (new or empty)")
+    export.add_argument(
+        "--tiles", metavar="TILE_DIR",
+        help="also write the checkpoint and its tlog-tiles (tile/...) for a static server",
+    )  # fmt: skip
     export.set_defaults(run=_export)
 
 

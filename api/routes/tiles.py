@@ -1,0 +1,43 @@
+"""The log as static resources (c2sp.org/tlog-tiles) with the server root as the prefix:
+``/checkpoint``, ``/tile/<L>/<N>[.p/<W>]``, ``/tile/entries/<N>[.p/<W>]``. The same files
+come out of ``gongshi export --tiles DIR`` for a file server or a CDN."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import PlainTextResponse, Response
+
+from api.services import Services, services
+from ledger.log.checkpoints import latest
+from ledger.log.tiles import TileNotFound, entry_bundle, hash_tile, parse_tile_path
+
+router = APIRouter(tags=["log"])
+IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse,
+            summary="the latest checkpoint (tlog-tiles prefix: the server root)")  # fmt: skip
+def checkpoint(s: Annotated[Services, Depends(services)]) -> Response:
+    signed = latest(s.ledger.log)
+    if signed is None:
+        raise HTTPException(404, "no signed checkpoint yet")
+    return PlainTextResponse(
+        signed.note, media_type="text/plain; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=5"},
+    )  # fmt: skip
+
+
+@router.get("/tile/{path:path}", summary="a hash tile or an entry bundle (tlog-tiles)",
+            response_class=Response)  # fmt: skip
+def tile(path: str, s: Annotated[Services, Depends(services)]) -> Response:
+    try:
+        wanted = parse_tile_path(path)
+        if wanted.level is None:
+            data = entry_bundle(s.ledger.log, s.ledger.app.recorder, wanted)
+        else:
+            data = hash_tile(s.ledger.log, wanted)
+    except TileNotFound as e:
+        raise HTTPException(404, str(e)) from None
+    return Response(data, media_type="application/octet-stream", headers=IMMUTABLE)
