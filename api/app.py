@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
+from api import page
 from api.limits import BodyLimit
 from api.metrics import metrics_middleware
 from api.problems import install_problem_handlers
@@ -50,7 +51,7 @@ def create_app(
     install_problem_handlers(app)
     app.middleware("http")(_measured)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
-    for module in (health, public, log, tiles, subjects, carefund, points, supervision):
+    for module in (page, health, public, log, tiles, subjects, carefund, points, supervision):
         app.include_router(module.router)
     return app
 

@@ -1,0 +1,37 @@
+"""Chinese labels for the public page: roles, industries, stages, categories, departments."""
+
+from __future__ import annotations
+
+ROLES = {
+    "intake": "受理", "industry_party_committee": "行业党委审核", "trade_union": "工会审批",
+    "finance": "财政发放", "audit": "审计", "supervision": "纪检监察",
+    "township_party_committee": "乡镇党委", "village_committee": "村委会", "admin": "管理员",
+}  # fmt: skip
+INDUSTRIES = {
+    "express_delivery": "快递", "food_delivery": "外卖", "ride_hailing": "网约车",
+    "other": "其他",
+}  # fmt: skip
+STAGES = {
+    "opened": "已立案", "talk": "约谈提醒", "guidance": "现场指导", "listed": "挂牌督办",
+    "rectified": "已整改", "closed": "已销号",
+}  # fmt: skip
+CATEGORIES = {"principal": "正职", "deputy": "副职", "reserve": "后备"}
+GRADES = {
+    "excellent": "优秀", "competent": "称职", "basically_competent": "基本称职",
+    "incompetent": "不称职",
+}  # fmt: skip
+DEPARTMENTS = {"finance": "财政局", "audit": "审计局", "supervision": "纪委监委"}
+VIOLATIONS = {"rules": "违规", "discipline": "违纪", "law": "违法"}
+
+
+def yuan(fen: int) -> str:
+    """12345 -> '123.45' (integer arithmetic, never floats)."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole:,}.{cents:02d}"
+
+
+def points(tenths: int) -> str:
+    sign = "-" if tenths < 0 else ""
+    whole, tenth = divmod(abs(tenths), 10)
+    return f"{sign}{whole}.{tenth}"
