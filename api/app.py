@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request, Response
 from api import page
 from api.limits import BodyLimit
 from api.metrics import metrics_middleware
-from api.problems import install_problem_handlers
+from api.problems import PROBLEM_RESPONSES, install_problem_handlers
 from api.routes import carefund, health, log, points, public, subjects, supervision, tiles
 from api.services import Clock, Services
 from ledger.clock import system_clock
@@ -52,7 +52,7 @@ def create_app(
     app.middleware("http")(_measured)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     for module in (page, health, public, log, tiles, subjects, carefund, points, supervision):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=PROBLEM_RESPONSES)
     return app
 
 

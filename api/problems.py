@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
 from api.tokens import TokenError
@@ -24,6 +25,33 @@ PROBLEM = "application/problem+json"
 FORBIDDEN_RULES = frozenset({"role", "carefund.separation_of_duties"})
 TYPE_BASE = "https://gongshi.example/problems/"
 log = logging.getLogger(__name__)
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details (extra members: ``rule`` for a broken rule, ``errors`` for
+    invalid input)."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+def _described(status: int, text: str) -> dict[str, Any]:
+    return {"description": text, "content": {PROBLEM: {"schema": Problem.model_json_schema()}}}
+
+
+# Declared on every route, so that the OpenAPI document says what errors look like.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _described(401, "missing, malformed, unknown or revoked bearer token"),
+    403: _described(403, "the caller's role may not do this, or a separation of duties"),
+    404: _described(404, "no such resource"),
+    409: _described(409, "a rule was broken (member rule), or a list is not at the position"),
+    413: _described(413, "request body too large"),
+    422: _described(422, "the request does not match the schema"),
+    503: _described(503, "not healthy (``/healthz`` only)"),
+}
 
 
 def problem(status: int, title: str, detail: str, kind: str, **extra: Any) -> JSONResponse:
@@ -66,7 +94,11 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, e: HTTPException) -> JSONResponse:
-        return problem(e.status_code, str(e.detail), str(e.detail), "http-" + str(e.status_code))
+        response = problem(
+            e.status_code, str(e.detail), str(e.detail), "http-" + str(e.status_code)
+        )
+        response.headers.update(e.headers or {})
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, e: Exception) -> JSONResponse:

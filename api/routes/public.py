@@ -1,7 +1,8 @@
 """Public reads (no token): only what the projections publish.
 
 Every list response carries ``position``, the number of log leaves the list is built from.
-``min_position`` makes the read wait (up to 5 s) until the list has reached that position:
+``min_position`` makes the read wait (up to 5 s) until the list has reached that position
+(409 if it is beyond the log, or still not reached after the wait):
 a writer that got leaf index i back reads its own write with ``min_position = i + 1``.
 """
 
@@ -23,8 +24,17 @@ Today = Annotated[date | None, Query(description="the reader's date (default: to
 
 
 def _ready(s: Services, name: str, min_position: int | None) -> int:
-    if min_position is not None and not wait_for(s.projections, min_position, [name], WAIT_SECONDS):
-        raise HTTPException(503, f"{name} has not reached position {min_position} yet")
+    """The list's position, after waiting (up to WAIT_SECONDS) for ``min_position``: 409 at
+    once for a position beyond the log, 409 with Retry-After if the wait runs out."""
+    if min_position is not None:
+        size = s.ledger.log.state().size
+        if min_position > size:
+            raise HTTPException(409, f"position {min_position} is beyond the log ({size} leaves)")
+        if not wait_for(s.projections, min_position, [name], WAIT_SECONDS):
+            raise HTTPException(
+                409, f"{name} has not reached position {min_position} yet; retry",
+                headers={"Retry-After": "1"},
+            )  # fmt: skip
     return s.projections.runners[name].position()
 
 

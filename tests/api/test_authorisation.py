@@ -30,7 +30,8 @@ def _all_routes(routes: list[Any]) -> list[Any]:
     return flat
 
 
-def _write_routes(client: TestClient) -> list[tuple[str, tuple[str, ...]]]:
+def _write_routes(client: TestClient, templates: bool = False) -> list[tuple[str, tuple[str, ...]]]:
+    """(path, allowed roles) of every write endpoint; paths filled in unless ``templates``."""
     found = []
     for route in _all_routes(client.app.routes):  # type: ignore[attr-defined]
         if not isinstance(route, APIRoute) or "POST" not in route.methods:
@@ -41,7 +42,11 @@ def _write_routes(client: TestClient) -> list[tuple[str, tuple[str, ...]]]:
             (d.call.roles for d in route.dependant.dependencies if hasattr(d.call, "roles")), None
         )
         assert roles, f"{route.path} is a write endpoint without declared roles"
-        path = re.sub(r"\{(\w+)\}", lambda m: SAMPLE[m.group(1)], route.path)
+        path = (
+            route.path
+            if templates
+            else re.sub(r"\{(\w+)\}", lambda m: SAMPLE[m.group(1)], route.path)
+        )
         found.append((path, tuple(r.value for r in roles)))
     return found
 

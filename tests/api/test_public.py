@@ -34,7 +34,8 @@ def test_read_your_writes_waits_for_the_position(ledger: Ledger, client: TestCli
     ok = client.get("/api/v1/public/fund-ledger", params={"min_position": size})
     assert ok.status_code == 200 and ok.json()["position"] == size
     ahead = client.get("/api/v1/public/audit-results", params={"min_position": size + 1})
-    assert ahead.status_code == 503 and ahead.headers["content-type"] == PROBLEM
+    assert ahead.status_code == 409 and ahead.headers["content-type"] == PROBLEM
+    assert "beyond the log" in ahead.json()["detail"]
 
 
 def test_malformed_query_is_a_problem_not_a_crash(client: TestClient) -> None:
