@@ -16,10 +16,21 @@ from api import page
 from api.limits import BodyLimit
 from api.metrics import metrics_middleware
 from api.problems import PROBLEM_RESPONSES, install_problem_handlers
-from api.routes import carefund, health, log, points, public, subjects, supervision, tiles
+from api.routes import (
+    audit,
+    carefund,
+    health,
+    log,
+    points,
+    public,
+    subjects,
+    supervision,
+    tiles,
+)  # fmt: skip
 from api.services import Clock, Services
+from api.settings import ServerSettings
 from ledger.clock import system_clock
-from ledger.settings import Settings, load_settings
+from ledger.settings import Settings
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -51,7 +62,8 @@ def create_app(
     install_problem_handlers(app)
     app.middleware("http")(_measured)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
-    for module in (page, health, public, log, tiles, subjects, carefund, points, supervision):
+    routers = (page, health, public, log, tiles, subjects, carefund, points, supervision, audit)
+    for module in routers:
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     return app
 
@@ -67,4 +79,8 @@ async def _measured(
 
 def app_from_environment() -> FastAPI:
     """The factory uvicorn calls in each worker: settings from the environment."""
-    return create_app(load_settings())
+    server = ServerSettings()
+    return create_app(
+        server.ledger_settings(), interval=server.follow_interval,
+        max_body_bytes=server.max_body_bytes,
+    )  # fmt: skip

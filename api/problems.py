@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
 from api.tokens import TokenError
-from ledger.errors import NotFound, RuleViolation
+from ledger.errors import LedgerError, NotFound, RuleViolation
 from ledger.log.proofs import ProofRequestError
 from ledger.log.witnesses import WitnessError
 
@@ -82,6 +82,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(TokenError)
     async def bad_token(_: Request, e: TokenError) -> JSONResponse:
         return problem(401, "Unauthorized", str(e), "unauthorized")
+
+    @app.exception_handler(LedgerError)
+    async def ledger_refused(_: Request, e: LedgerError) -> JSONResponse:
+        return problem(409, "Refused", str(e), "refused")
 
     @app.exception_handler(RequestValidationError)
     async def malformed(_: Request, e: RequestValidationError) -> JSONResponse:

@@ -1,0 +1,38 @@
+"""The server's settings from the environment (pydantic-settings), as the ledger's Settings.
+
+Same variables as the CLI (README, "Configuration"), validated once at start: a bad value
+stops the server with the variable named instead of failing on the first request.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledger.settings import DEFAULT_ORIGIN, ORIGIN_PATTERN, Settings, parse_database_url
+
+
+class ServerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GONGSHI_", extra="ignore")
+
+    home: Path = Path("./gongshi-data")
+    database_url: str | None = None
+    vault_key: SecretStr | None = None
+    log_origin: str = Field(DEFAULT_ORIGIN, pattern="^" + ORIGIN_PATTERN.pattern + "$")
+    posting_window_days: int = Field(30, ge=1, le=100_000)
+    excellence_per_category: int = Field(3, ge=0, le=100_000)
+    follow_interval: float = Field(0.2, gt=0, le=60)
+    max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
+
+    def ledger_settings(self) -> Settings:
+        url = self.database_url or f"sqlite:///{self.home / 'ledger.db'}"
+        return Settings(
+            home=self.home,
+            database=parse_database_url(url),
+            vault_key_hex=self.vault_key.get_secret_value() if self.vault_key else None,
+            origin=self.log_origin,
+            posting_window_days=self.posting_window_days,
+            excellence_per_category=self.excellence_per_category,
+        )
