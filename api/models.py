@@ -45,19 +45,37 @@ class PersonalData(Body):
 
 
 class SubjectIn(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"kind": "worker", "personal": {"name": "张三", "phone": "13800000000"}}]
+        },
+    )
     kind: Annotated[str, Field(pattern=r"^(worker|responsible_person|donor|cadre|unit_head)$")]
     personal: PersonalData
 
 
 class ErasureIn(Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "本人申请删除"}]}
+    )
     reason: Text
 
 
 class YearIn(Body):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"year": 2023}]})
     year: Year
 
 
 class ContributionIn(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"source": "trade_union", "amount_fen": 2000000, "reference": "TU-2023-01"}
+            ]
+        },
+    )
     source: ShortText
     amount_fen: Annotated[StrictInt, Field(ge=1, le=10**12)]
     reference: ShortText
@@ -65,6 +83,21 @@ class ContributionIn(Body):
 
 
 class ApplicationIn(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "year": 2023,
+                    "subject": "6f1c2a4e-8a0b-4c3d-9e1f-0a1b2c3d4e5f",
+                    "industry": "food_delivery",
+                    "hardship": "illness",
+                    "requested_tier": 2,
+                    "priority": False,
+                }
+            ]
+        },
+    )
     year: Year
     subject: UUID
     industry: ShortText
@@ -74,29 +107,61 @@ class ApplicationIn(Body):
 
 
 class ReviewIn(Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"approve": True, "reason": ""}]}
+    )
     approve: StrictBool
     reason: Annotated[str, Field(max_length=500)] = ""
 
 
 class ApprovalIn(Body):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"tier": 2}]})
     tier: Annotated[StrictInt, Field(ge=1, le=9)]
 
 
 class ReasonIn(Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "材料不全"}]}
+    )
     reason: Text
 
 
 class DisbursementIn(Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reference": "BANK-TX-0001"}]}
+    )
     reference: ShortText
 
 
 class FollowUpIn(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"visited_on": "2023-07-01", "outcome": "stable", "note": "家中情况稳定"}]
+        },
+    )
     visited_on: Day
     outcome: ShortText
     note: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 class RevocationIn(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "violation": "rules",
+                    "reason": "虚报困难情况",
+                    "recover_fen": 80000,
+                    "discipline_referral": False,
+                    "judicial_referral": False,
+                    "accountable_organisation": "快递行业党委",
+                    "responsible": [],
+                }
+            ]
+        },
+    )
     violation: ShortText
     reason: Text
     recover_fen: Fen
@@ -107,11 +172,27 @@ class RevocationIn(Body):
 
 
 class RecoveryIn(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"amount_fen": 80000, "reference": "REC-0001"}]},
+    )
     amount_fen: Annotated[StrictInt, Field(ge=1, le=10**12)]
     reference: ShortText
 
 
 class AuditResultIn(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "2023年度关爱基金审计",
+                    "conclusion": "资金使用合规",
+                    "findings": ["台账完整"],
+                }
+            ]
+        },
+    )
     title: Text
     conclusion: Text
     findings: Annotated[list[Text], Field(max_length=50)]

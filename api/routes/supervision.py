@@ -8,7 +8,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends
-from pydantic import Field, StrictBool
+from pydantic import ConfigDict, Field, StrictBool
 
 from api.auth import acting_as
 from api.evidence import evidence
@@ -29,6 +29,19 @@ Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")]
 
 
 class CaseIn(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "target_kind": "unit",
+                    "target": "水利局",
+                    "reason": "complaint",
+                    "detail": "群众反映工程进度滞后",
+                }
+            ]
+        },
+    )
     target_kind: Annotated[str, Field(pattern=r"^(cadre|unit_head|unit)$")]
     target: ShortText
     reason: ShortText
@@ -44,10 +57,17 @@ class GuidanceIn(NoteIn):
 
 
 class ListingIn(NoteIn):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"deadline": "2023-09-30", "note": "挂牌督办"}]},
+    )
     deadline: date
 
 
 class ClosureIn(Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"evidence": "DOC-2023-0099 整改报告"}]}
+    )
     evidence: Annotated[str, Field(min_length=3, max_length=200)]
 
 
@@ -78,6 +98,19 @@ class Item(Body):
 
 
 class ProjectIn(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "饮水安全工程",
+                    "owner_unit": "水利局",
+                    "year": 2023,
+                    "items": [{"item": "m1", "title": "选址", "due": "2023-03-31"}],
+                }
+            ]
+        },
+    )
     name: ShortText
     owner_unit: ShortText
     year: Year
