@@ -7,14 +7,15 @@ locks, so followers in every worker are safe (one integrates, the others find no
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+import anyio.to_thread
+from fastapi import FastAPI
 
 from api import page
 from api.limits import BodyLimit
-from api.metrics import metrics_middleware
+from api.metrics import Measured
 from api.problems import PROBLEM_RESPONSES, install_problem_handlers
 from api.routes import (
     audit,
@@ -33,6 +34,7 @@ from ledger.clock import system_clock
 from ledger.settings import Settings
 
 MAX_BODY_BYTES = 64 * 1024
+THREADS = 16  # request threads per worker (each with its own database connection)
 
 
 def create_app(
@@ -41,12 +43,16 @@ def create_app(
     follow: bool = True,
     interval: float = 0.2,
     max_body_bytes: int = MAX_BODY_BYTES,
+    threads: int = THREADS,
 ) -> FastAPI:
     """The app for ``settings``. ``follow``: integrate the log and keep the projections
     current in this process (every ``interval`` s when idle); tests may drive them instead."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Each request thread holds its own database connection: bound the threads, so that
+        # workers × (threads + pools + followers) stays under the server's max_connections.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         app.state.services = Services.open(settings, clock, follow, interval)
         try:
             yield
@@ -60,7 +66,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_problem_handlers(app)
-    app.middleware("http")(_measured)
+    app.add_middleware(Measured)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     routers = (page, health, public, log, tiles, subjects, carefund, points, supervision, audit)
     for module in routers:
@@ -68,19 +74,10 @@ def create_app(
     return app
 
 
-async def _measured(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    services = getattr(request.app.state, "services", None)
-    if services is None:
-        return await call_next(request)
-    return await metrics_middleware(services.metrics)(request, call_next)
-
-
 def app_from_environment() -> FastAPI:
     """The factory uvicorn calls in each worker: settings from the environment."""
     server = ServerSettings()
     return create_app(
         server.ledger_settings(), interval=server.follow_interval,
-        max_body_bytes=server.max_body_bytes,
+        max_body_bytes=server.max_body_bytes, threads=server.threads,
     )  # fmt: skip

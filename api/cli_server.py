@@ -18,7 +18,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     uvicorn.run(
         "api.app:app_from_environment", factory=True, host=args.host, port=args.port,
-        workers=args.workers, log_level="info",
+        workers=args.workers, log_level="warning", access_log=False,
     )  # fmt: skip
     return 0
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Awaitable, Callable
 
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
@@ -59,15 +57,31 @@ class Metrics:
         return "\n".join(lines) + "\n"
 
 
-def metrics_middleware(metrics: Metrics) -> Callable[..., Awaitable[Response]]:
-    async def measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        metrics.observe(request.method, path, response.status_code, time.perf_counter() - started)
-        return response
+class Measured:
+    """Pure ASGI middleware (no per-request task group): counts and times every HTTP request
+    by method, route template and status into the app's ``Metrics`` (once it has them)."""
 
-    return measure
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            services = getattr(scope.get("app"), "state", None)
+            metrics = getattr(getattr(services, "services", None), "metrics", None)
+            if metrics is not None:
+                path = getattr(scope.get("route"), "path", "unmatched")
+                metrics.observe(scope["method"], path, status, time.perf_counter() - started)

@@ -25,6 +25,7 @@ class ServerSettings(BaseSettings):
     excellence_per_category: int = Field(3, ge=0, le=100_000)
     follow_interval: float = Field(0.2, gt=0, le=60)
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    threads: int = Field(16, ge=1, le=256)  # request threads (database connections) per worker
 
     def ledger_settings(self) -> Settings:
         url = self.database_url or f"sqlite:///{self.home / 'ledger.db'}"

@@ -17,7 +17,6 @@ from ledger.errors import LedgerError
 from ledger.log import tree
 from ledger.log.checkpoints import covering, latest
 from ledger.log.store import LogStore
-from ledger.mapper import unpack_state
 from verify.merkle import leaf_hash
 from verify.tlogproof import TlogProof
 
@@ -32,11 +31,10 @@ def _b64(value: bytes) -> str:
 
 def leaf_data(store: LogStore, recorder: ApplicationRecorder, index: int) -> bytes:
     """Leaf ``index``'s data: the record's canonical bytes. Requires index < the log size."""
-    notification = store.notification_of(index)
-    if notification is None:
+    data = store.leaf_data(index)
+    if data is None:
         raise ProofRequestError(f"leaf {index} is not in the log ({store.state().size} leaves)")
-    rows = recorder.select_notifications(start=notification, limit=1)
-    return unpack_state(rows[0].state)[1]
+    return data
 
 
 def checkpoint_size(store: LogStore, given: int | None) -> int:
@@ -64,7 +62,7 @@ def inclusion(
     return {
         "index": index, "tree_size": size,
         "leaf_hash": _b64(leaf_hash(leaf_data(store, recorder, index))),
-        "root": _b64(tree.root(size, store.fetch)),
+        "root": _b64(store.root(size)),
         "proof": [_b64(h) for h in tree.inclusion_proof(index, size, store.fetch)],
     }  # fmt: skip
 
@@ -75,8 +73,8 @@ def consistency(store: LogStore, old: int, new: int) -> dict[str, Any]:
     _require(0 < old <= new <= have, f"need 0 < old {old} <= new {new} <= {have}")
     return {
         "old_size": old, "new_size": new,
-        "old_root": _b64(tree.root(old, store.fetch)),
-        "new_root": _b64(tree.root(new, store.fetch)),
+        "old_root": _b64(store.root(old)),
+        "new_root": _b64(store.root(new)),
         "proof": [_b64(h) for h in tree.consistency_proof(old, new, store.fetch)],
     }  # fmt: skip
 

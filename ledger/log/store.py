@@ -39,6 +39,7 @@ from eventsourcing.persistence import ApplicationRecorder, Notification
 
 from ledger.db import Cursor, SqlDatabase, schema_lock
 from ledger.log.tree import NodeId
+from ledger.log.tree import root as tree_root
 from ledger.mapper import unpack_state
 from verify.merkle import HASH_SIZE, CompactRange, leaf_hash, node_hash
 
@@ -99,6 +100,7 @@ class LogStore:
     def __init__(self, db: SqlDatabase, recorder: ApplicationRecorder) -> None:
         self.db = db
         self.recorder = recorder
+        self._roots: dict[int, bytes] = {}  # size -> root: a tree of a size never changes
         with schema_lock(db.database), db.transaction() as cur:
             for statement in SCHEMA:
                 cur.execute(statement if db.is_postgres else statement.replace("BYTEA", "BLOB"))
@@ -108,6 +110,28 @@ class LogStore:
             )
 
     # --- reading -------------------------------------------------------------------------
+
+    def root(self, size: int) -> bytes:
+        """The RFC 9162 root of the first ``size`` leaves (cached: it never changes).
+        Requires 0 < size <= the log's size."""
+        found = self._roots.get(size)
+        if found is None:
+            found = tree_root(size, self.fetch)
+            if len(self._roots) >= 4096:
+                self._roots.clear()
+            self._roots[size] = found
+        return found
+
+    def leaf_data(self, index: int) -> bytes | None:
+        """Leaf ``index``'s data (the record's canonical bytes); None if not a leaf."""
+        notification = self.notification_of(index)
+        if notification is None:
+            return None
+        if self.db.is_postgres:
+            sql = "SELECT state FROM gongshi_events WHERE notification_id = ?"
+        else:
+            sql = "SELECT state FROM stored_events WHERE rowid = ?"
+        return unpack_state(bytes(self.db.execute(sql, (notification,))[0][0]))[1]
 
     def state(self) -> LogState:
         """The log's size and the last notification id integrated."""
