@@ -19,6 +19,11 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def example(body: dict[str, Any]) -> ConfigDict:
+    """A request body's config: unknown members refused, ``body`` as its OpenAPI example."""
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": [body]})
+
+
 class Evidence(BaseModel):
     """The newest record of the stream written: keep it as evidence of the write."""
 
@@ -45,36 +50,24 @@ class PersonalData(Body):
 
 
 class SubjectIn(Body):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"kind": "worker", "personal": {"name": "张三", "phone": "13800000000"}}]
-        },
-    )
+    model_config = example({"kind": "worker", "personal": {"name": "张三", "phone": "13800000000"}})
     kind: Annotated[str, Field(pattern=r"^(worker|responsible_person|donor|cadre|unit_head)$")]
     personal: PersonalData
 
 
 class ErasureIn(Body):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"reason": "本人申请删除"}]}
-    )
+    model_config = example({"reason": "本人申请删除"})
     reason: Text
 
 
 class YearIn(Body):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"year": 2023}]})
+    model_config = example({"year": 2023})
     year: Year
 
 
 class ContributionIn(Body):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"source": "trade_union", "amount_fen": 2000000, "reference": "TU-2023-01"}
-            ]
-        },
+    model_config = example(
+        {"source": "trade_union", "amount_fen": 2000000, "reference": "TU-2023-01"}
     )
     source: ShortText
     amount_fen: Annotated[StrictInt, Field(ge=1, le=10**12)]
@@ -83,20 +76,15 @@ class ContributionIn(Body):
 
 
 class ApplicationIn(Body):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "year": 2023,
-                    "subject": "6f1c2a4e-8a0b-4c3d-9e1f-0a1b2c3d4e5f",
-                    "industry": "food_delivery",
-                    "hardship": "illness",
-                    "requested_tier": 2,
-                    "priority": False,
-                }
-            ]
-        },
+    model_config = example(
+        {
+            "year": 2023,
+            "subject": "6f1c2a4e-8a0b-4c3d-9e1f-0a1b2c3d4e5f",
+            "industry": "food_delivery",
+            "hardship": "illness",
+            "requested_tier": 2,
+            "priority": False,
+        }
     )
     year: Year
     subject: UUID
@@ -107,38 +95,29 @@ class ApplicationIn(Body):
 
 
 class ReviewIn(Body):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"approve": True, "reason": ""}]}
-    )
+    model_config = example({"approve": True, "reason": ""})
     approve: StrictBool
     reason: Annotated[str, Field(max_length=500)] = ""
 
 
 class ApprovalIn(Body):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"tier": 2}]})
+    model_config = example({"tier": 2})
     tier: Annotated[StrictInt, Field(ge=1, le=9)]
 
 
 class ReasonIn(Body):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"reason": "材料不全"}]}
-    )
+    model_config = example({"reason": "材料不全"})
     reason: Text
 
 
 class DisbursementIn(Body):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"reference": "BANK-TX-0001"}]}
-    )
+    model_config = example({"reference": "BANK-TX-0001"})
     reference: ShortText
 
 
 class FollowUpIn(Body):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"visited_on": "2023-07-01", "outcome": "stable", "note": "家中情况稳定"}]
-        },
+    model_config = example(
+        {"visited_on": "2023-07-01", "outcome": "stable", "note": "家中情况稳定"}
     )
     visited_on: Day
     outcome: ShortText
@@ -146,21 +125,16 @@ class FollowUpIn(Body):
 
 
 class RevocationIn(Body):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "violation": "rules",
-                    "reason": "虚报困难情况",
-                    "recover_fen": 80000,
-                    "discipline_referral": False,
-                    "judicial_referral": False,
-                    "accountable_organisation": "快递行业党委",
-                    "responsible": [],
-                }
-            ]
-        },
+    model_config = example(
+        {
+            "violation": "rules",
+            "reason": "虚报困难情况",
+            "recover_fen": 80000,
+            "discipline_referral": False,
+            "judicial_referral": False,
+            "accountable_organisation": "快递行业党委",
+            "responsible": [],
+        }
     )
     violation: ShortText
     reason: Text
@@ -172,26 +146,18 @@ class RevocationIn(Body):
 
 
 class RecoveryIn(Body):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"amount_fen": 80000, "reference": "REC-0001"}]},
-    )
+    model_config = example({"amount_fen": 80000, "reference": "REC-0001"})
     amount_fen: Annotated[StrictInt, Field(ge=1, le=10**12)]
     reference: ShortText
 
 
 class AuditResultIn(Body):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "title": "2023年度关爱基金审计",
-                    "conclusion": "资金使用合规",
-                    "findings": ["台账完整"],
-                }
-            ]
-        },
+    model_config = example(
+        {
+            "title": "2023年度关爱基金审计",
+            "conclusion": "资金使用合规",
+            "findings": ["台账完整"],
+        }
     )
     title: Text
     conclusion: Text

@@ -8,11 +8,11 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path
-from pydantic import ConfigDict, Field, StrictInt
+from pydantic import Field, StrictInt
 
 from api.auth import acting_as
 from api.evidence import evidence
-from api.models import Body, ShortText, Text, Written
+from api.models import Body, ShortText, Text, Written, example
 from api.services import Services, services
 from ledger.actor import Actor, Role
 from ledger.errors import NotFound
@@ -39,18 +39,11 @@ class Task(Body):
 
 
 class PlanIn(Body):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "township": "th01",
-                    "tasks": [
-                        {"task": "party-building", "title": "党建引领", "points_tenths": 100}
-                    ],
-                }
-            ]
-        },
+    model_config = example(
+        {
+            "township": "th01",
+            "tasks": [{"task": "party-building", "title": "党建引领", "points_tenths": 100}],
+        }
     )
     township: Code
     tasks: Annotated[list[Task], Field(min_length=1, max_length=100)]
@@ -61,18 +54,13 @@ class AmendmentIn(Task):
 
 
 class BookIn(Body):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "cadre": "6f1c2a4e-8a0b-4c3d-9e1f-0a1b2c3d4e5f",
-                    "township": "th01",
-                    "village": "晋熙镇01村",
-                    "category": "principal",
-                }
-            ]
-        },
+    model_config = example(
+        {
+            "cadre": "6f1c2a4e-8a0b-4c3d-9e1f-0a1b2c3d4e5f",
+            "township": "th01",
+            "village": "晋熙镇01村",
+            "category": "principal",
+        }
     )
     cadre: UUID
     township: Code
@@ -86,19 +74,14 @@ class AllocationIn(Body):
 
 
 class EntryIn(Body):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "quarter": 1,
-                    "component": "work",
-                    "points_tenths": 30,
-                    "reason": "完成党建任务",
-                    "task": None,
-                }
-            ]
-        },
+    model_config = example(
+        {
+            "quarter": 1,
+            "component": "work",
+            "points_tenths": 30,
+            "reason": "完成党建任务",
+            "task": None,
+        }
     )
     quarter: Annotated[StrictInt, Field(ge=1, le=4)]
     component: Component
@@ -108,18 +91,13 @@ class EntryIn(Body):
 
 
 class CorrectionIn(Body):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"entry": 3, "reason": "录入错误"}]}
-    )
+    model_config = example({"entry": 3, "reason": "录入错误"})
     entry: Annotated[StrictInt, Field(ge=1, le=100_000)]
     reason: Text
 
 
 class AppraisalIn(Body):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"grade": "competent", "base_pay_fen": 300000}]},
-    )
+    model_config = example({"grade": "competent", "base_pay_fen": 300000})
     grade: Grade
     base_pay_fen: Annotated[StrictInt, Field(ge=0, le=10**10)]
 

@@ -8,11 +8,11 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends
-from pydantic import ConfigDict, Field, StrictBool
+from pydantic import Field, StrictBool
 
 from api.auth import acting_as
 from api.evidence import evidence
-from api.models import Body, ShortText, Text, Written, Year
+from api.models import Body, ShortText, Text, Written, Year, example
 from api.services import Services, services
 from ledger.actor import Actor
 from ledger.supervision.case import SUPERVISION_ROLES
@@ -29,18 +29,13 @@ Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")]
 
 
 class CaseIn(Body):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "target_kind": "unit",
-                    "target": "水利局",
-                    "reason": "complaint",
-                    "detail": "群众反映工程进度滞后",
-                }
-            ]
-        },
+    model_config = example(
+        {
+            "target_kind": "unit",
+            "target": "水利局",
+            "reason": "complaint",
+            "detail": "群众反映工程进度滞后",
+        }
     )
     target_kind: Annotated[str, Field(pattern=r"^(cadre|unit_head|unit)$")]
     target: ShortText
@@ -57,17 +52,12 @@ class GuidanceIn(NoteIn):
 
 
 class ListingIn(NoteIn):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"deadline": "2023-09-30", "note": "挂牌督办"}]},
-    )
+    model_config = example({"deadline": "2023-09-30", "note": "挂牌督办"})
     deadline: date
 
 
 class ClosureIn(Body):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"evidence": "DOC-2023-0099 整改报告"}]}
-    )
+    model_config = example({"evidence": "DOC-2023-0099 整改报告"})
     evidence: Annotated[str, Field(min_length=3, max_length=200)]
 
 
@@ -98,18 +88,13 @@ class Item(Body):
 
 
 class ProjectIn(Body):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "饮水安全工程",
-                    "owner_unit": "水利局",
-                    "year": 2023,
-                    "items": [{"item": "m1", "title": "选址", "due": "2023-03-31"}],
-                }
-            ]
-        },
+    model_config = example(
+        {
+            "name": "饮水安全工程",
+            "owner_unit": "水利局",
+            "year": 2023,
+            "items": [{"item": "m1", "title": "选址", "due": "2023-03-31"}],
+        }
     )
     name: ShortText
     owner_unit: ShortText
