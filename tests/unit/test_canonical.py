@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -123,3 +125,33 @@ def test_huge_integer_and_deep_nesting_are_canonical_errors_not_crashes() -> Non
         parse_canonical(b'{"a":' + b"9" * 5000 + b"}")
     with pytest.raises(CanonicalError):
         parse_canonical(b"[" * 100_000 + b"]" * 100_000)
+
+
+# RFC 8785's own vectors (tests/vectors/jcs/, from cyberphone/json-canonicalization): the
+# input files are ordinary JSON; each output file is its canonical form, no trailing newline.
+JCS = Path(__file__).resolve().parents[1] / "vectors" / "jcs"
+JCS_WITHOUT_FLOATS = ("arrays", "french", "unicode", "weird")
+JCS_WITH_FLOATS = ("structures", "values")
+
+
+def test_jcs_vectors_are_all_used() -> None:
+    names = {path.stem for path in (JCS / "input").glob("*.json")}
+    assert names == set(JCS_WITHOUT_FLOATS + JCS_WITH_FLOATS)
+
+
+@pytest.mark.parametrize("name", JCS_WITHOUT_FLOATS)
+def test_jcs_vector_without_floats_is_byte_exact(name: str) -> None:
+    """docs/FORMAT.md §1: "Records are JSON texts in the canonical form of RFC 8785"."""
+    value = json.loads((JCS / "input" / f"{name}.json").read_text(encoding="utf-8"))
+    expected = (JCS / "output" / f"{name}.json").read_bytes()
+    assert canonical_bytes(value) == expected
+    assert parse_canonical(expected) == value
+
+
+@pytest.mark.parametrize("name", JCS_WITH_FLOATS)
+def test_jcs_vector_with_floats_is_refused(name: str) -> None:
+    """docs/FORMAT.md §1: "No floats anywhere: a number with a fraction or exponent makes the
+    bytes invalid"."""
+    value = json.loads((JCS / "input" / f"{name}.json").read_text(encoding="utf-8"))
+    with pytest.raises(CanonicalError, match="float"):
+        canonical_bytes(value)
