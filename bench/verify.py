@@ -61,7 +61,7 @@ from verify.canonical import canonical_bytes
 from verify.checkpoint import Checkpoint
 from verify.merkle import CompactRange, leaf_hash
 from verify.note import COSIGNATURE_V1, Signer
-from verify.policy import Policy
+from verify.policy import departments_policy
 from verify.record import GENESIS_PREV
 
 TARGET_RATE = 200_000  # records/s on one core
@@ -556,7 +556,8 @@ def generate(out: Path, count: int, seed: int) -> Generated:
     (out / "keys" / "log.vkey").write_text(log.verifier.vkey() + "\n")
     for name, witness in witnesses.items():
         (out / "keys" / f"witness-{name}.vkey").write_text(witness.verifier.vkey() + "\n")
-    policy = Policy(log.verifier, {name: w.verifier for name, w in witnesses.items()}, QUORUM)
+    witness_keys = {name: w.verifier for name, w in witnesses.items()}
+    policy = departments_policy(log.verifier, witness_keys, threshold=QUORUM)
     (out / "policy").write_text(policy.text())
     manifest = {
         "format": "gongshi-bundle/v1",

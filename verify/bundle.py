@@ -19,7 +19,7 @@ from verify.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint
 from verify.invariants import Invariants
 from verify.merkle import CompactRange, leaf_hash
 from verify.note import NoteError, parse_note, parse_vkey
-from verify.policy import Policy, PolicyError, check_policy, parse_policy
+from verify.policy import Member, Policy, PolicyError, check_policy, parse_policy
 from verify.published import DEFAULTS, PublishedCheck
 from verify.record import Record, RecordError, parse_record
 
@@ -72,7 +72,8 @@ def load_policy(bundle: Path, policy_file: Path | None) -> tuple[Policy, str]:
     if (bundle / "policy").exists():
         return parse_policy(_read(bundle / "policy")), "the bundle's declared policy"
     log = parse_vkey(_read(bundle / "keys" / "log.vkey"))
-    return Policy(log, {}, 0), "the bundle's log key alone (no policy file: no witnesses required)"
+    alone = "the bundle's log key alone (no policy file: no witnesses required)"
+    return Policy((Member(log),)), alone
 
 
 def verify_bundle(

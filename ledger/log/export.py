@@ -100,7 +100,9 @@ def export_bundle(
     if policy is not None:
         (out / "policy").write_bytes(policy.text().encode())
         for label, witness in policy.witnesses.items():
-            (out / "keys" / f"witness-{label}.vkey").write_bytes(witness.vkey().encode() + b"\n")
+            (out / "keys" / f"witness-{label}.vkey").write_bytes(
+                witness.verifier.vkey().encode() + b"\n"
+            )
     files = {
         "records.jsonl": "leaf data, one record per line (gongshi record, docs/FORMAT.md)",
         "checkpoint": "latest signed checkpoint (c2sp.org/tlog-checkpoint) over all lines",

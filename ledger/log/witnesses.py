@@ -25,7 +25,7 @@ from verify.note import (
     parse_skey,
     parse_vkey,
 )
-from verify.policy import Policy, parse_policy
+from verify.policy import Policy, departments_policy, parse_policy
 from verify.witness import cosign, read_state
 
 DEPARTMENTS = ("finance", "audit", "supervision")
@@ -78,7 +78,7 @@ def declared_policy(home: Path, log: Verifier) -> Policy:
     if path.exists():
         return parse_policy(path.read_text())
     witnesses = witness_verifiers(home / "keys")
-    return Policy(log, witnesses, min(DEFAULT_QUORUM, len(witnesses)))
+    return departments_policy(log, witnesses, threshold=DEFAULT_QUORUM)
 
 
 def attach_cosignature(store: LogStore, line: str, witnesses: dict[str, Verifier]) -> int:

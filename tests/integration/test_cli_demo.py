@@ -217,7 +217,7 @@ def _witness_round(env: dict[str, str], tmp_path: Path, bundle: Path) -> None:
     assert _gongshi(["export", str(again)], env).returncode == 0
     final = _verify(["bundle", str(again)])
     assert final.returncode == 0, final.stdout
-    assert "cosigned by: finance, audit" in final.stdout
+    assert "cosigned by: audit, finance" in final.stdout
     assert "6 published lists" in final.stdout
     _changed_published_amount_is_named(again)
     bogus = _gongshi(["witness", "add-cosignature", "\u2014 nobody.example AAAAAAAAAAAA"], env)

@@ -114,7 +114,7 @@ def _canonical(value: object) -> bytes:
 def test_clean_bundle_passes(bundle: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = _run(capsys, "bundle", str(bundle))
     assert code == 0, out
-    assert "VALID" in out and "cosigned by: finance, audit, supervision" in out
+    assert "VALID" in out and "cosigned by: audit, finance, supervision" in out
     assert "the bundle's declared policy" in out
 
 
@@ -201,7 +201,7 @@ def test_cosignature_dropped_below_the_policy(
             and "witness.gongshi.example/finance" not in line]  # fmt: skip
     (bundle / "checkpoint").write_text("\n".join(kept))
     code, out = _run(capsys, "bundle", str(bundle))
-    assert code == 1 and "1 witness cosignatures (supervision), policy requires 2" in out
+    assert code == 1 and "1 witness cosignatures (supervision) do not satisfy quorum departments" in out
 
 
 def test_forged_cosignature(bundle: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -49,4 +49,7 @@ def test_verify_sources_import_only_stdlib_and_cryptography() -> None:
 
 def test_verify_stays_small_enough_to_read_in_an_afternoon() -> None:
     lines = sum(len(p.read_text(encoding="utf-8").splitlines()) for p in VERIFY.rglob("*.py"))
-    assert lines < 2400, f"verify/ has {lines} lines"
+    # 2,400 until issue 11 added the tlog-policy parser, ML-DSA-44, the witness's HTTP service
+    # (c2sp.org/tlog-witness) and the record schema of FORMAT.md §4: a department runs the
+    # witness from this package, so it lives here under the same import rule.
+    assert lines < 4000, f"verify/ has {lines} lines"
