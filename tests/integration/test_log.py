@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import stat
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from tests.integration.store_access import rows, update
 from tests.support.rfc9162 import mth
 from verify.checkpoint import open_checkpoint
 from verify.merkle import leaf_hash, verify_consistency, verify_inclusion
-from verify.note import Signer, parse_vkey
+from verify.note import COSIGNATURE_V1, MLDSA44_COSIGNATURE, Signer, parse_vkey
 from verify.tlogproof import parse_tlog_proof
 
 ORIGIN = "gongshi.example/test"
@@ -304,9 +305,20 @@ def test_concurrent_checkpoint_signers_sign_each_size_once(
     assert [c.checkpoint.size for c in all_checkpoints(ledger.log)] == [40]
 
 
-def test_log_key_must_be_a_log_key(settings: Settings) -> None:
-    from ledger.log.witnesses import create_witness_key, witness_paths
+@pytest.mark.parametrize("sig_type", [COSIGNATURE_V1, MLDSA44_COSIGNATURE])
+def test_log_key_must_be_a_log_key(settings: Settings, sig_type: int) -> None:
+    """A witness key named like the log passes the name check and must fail the type check."""
+    skey = Signer.generate(ORIGIN, sig_type).skey()
+    settings.log_skey_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.log_skey_path.write_text(skey + "\n")
+    with pytest.raises(
+        LogKeyError, match=re.escape(f"a witness key (type {sig_type:#04x}), not 0x01")
+    ):
+        load_signer(settings.log_skey_path, ORIGIN)
 
-    create_witness_key(settings.keys_dir, "finance")
-    with pytest.raises(LogKeyError):
-        load_signer(witness_paths(settings.keys_dir, "finance")[0], ORIGIN)
+
+def test_log_key_named_after_another_origin_is_refused(settings: Settings) -> None:
+    settings.log_skey_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.log_skey_path.write_text(Signer.generate("other.example/log").skey() + "\n")
+    with pytest.raises(LogKeyError, match=re.escape("named 'other.example/log' but the origin")):
+        load_signer(settings.log_skey_path, ORIGIN)
