@@ -1,4 +1,5 @@
-"""Chinese labels for the public page: roles, industries, stages, categories, departments."""
+"""Chinese labels for the public page: roles, industries, stages, categories, departments,
+witness states, and how long ago."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ GRADES = {
     "incompetent": "不称职",
 }  # fmt: skip
 DEPARTMENTS = {"finance": "财政局", "audit": "审计局", "supervision": "纪委监委"}
+WITNESS_STATES = {
+    "cosigned": "已联署", "refused": "拒绝联署（发现分叉证据）",
+    "silent": "无响应（近期未联署）", "waiting": "待联署",
+}  # fmt: skip
 VIOLATIONS = {"rules": "违规", "discipline": "违纪", "law": "违法"}
 
 
@@ -29,6 +34,16 @@ def yuan(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(fen), 100)
     return f"{sign}{whole:,}.{cents:02d}"
+
+
+def ago(seconds: int) -> str:
+    """How long ago, in whole units: 12 -> '12 秒前', 150 -> '2 分钟前', 0 -> '刚刚'."""
+    if seconds <= 0:
+        return "刚刚"
+    for size, unit in ((86400, "天"), (3600, "小时"), (60, "分钟")):
+        if seconds >= size:
+            return f"{seconds // size} {unit}前"
+    return f"{seconds} 秒前"
 
 
 def points(tenths: int) -> str:
