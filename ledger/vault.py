@@ -188,6 +188,24 @@ class Vault:
         value: dict[str, Any] = json.loads(plaintext)
         return value
 
+    def read_document(self, subject_id: str, label: str) -> dict[str, Any]:
+        """A document attached to the subject; NotFound if absent or erased, VaultError if
+        tampered (a ciphertext is bound to its subject and label by its AAD)."""
+        key = self._subject_key(subject_id)
+        rows = self._db.execute(
+            "SELECT ciphertext FROM gongshi_vault_documents WHERE subject_id = ? AND label = ?",
+            (subject_id, label),
+        )
+        if not rows:
+            raise NotFound("vault document", f"{subject_id}/{label}")
+        plaintext = self._open(
+            _derive(key, b"gongshi vault encryption"),
+            bytes(rows[0][0]),
+            f"document:{subject_id}:{label}".encode(),
+        )
+        value: dict[str, Any] = json.loads(plaintext)
+        return value
+
     def has_subject(self, subject_id: str) -> bool:
         """Whether the vault still holds the subject's key."""
         return bool(
