@@ -14,19 +14,12 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
+from verify.params import DEFAULTS, check_params
 from verify.record import Record, parse_record
 
 Row = dict[str, Any]
 FORMAT = "gongshi-published/v1"
 HEADER_KEYS = frozenset({"digest", "format", "list", "params", "rows", "tree_size"})
-DEFAULTS: dict[str, dict[str, int]] = {
-    "audit-results": {},
-    "disbursements": {"posting_window_days": 30},
-    "fund-ledger": {},
-    "key-projects": {},
-    "points": {"excellence_per_category": 3},
-    "supervision-cases": {},
-}
 ERASED = "已删除"
 VAULT = "<a name from the vault>"  # a recomputed vault member: only its shape can be checked
 _SURNAMES = (
@@ -195,8 +188,9 @@ class Lists:
                         item["escalated_case"] = d["case"]
 
     def rows(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
-        """List ``name`` at the current size, in key order (``params`` default as §8 says)."""
-        merged = DEFAULTS[name] | dict(params or {})
+        """List ``name`` at the current size, in key order; ParamError for params that break
+        §8's rule (verify/params.py), whose defaults fill in what ``params`` leaves out."""
+        merged = check_params(name, params)
         rows = getattr(self, "_" + name.replace("-", "_"))(merged)
         return sorted(copy.deepcopy(list(rows)), key=lambda row: row["key"].encode())
 

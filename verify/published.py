@@ -12,7 +12,6 @@ from verify.canonical import CanonicalError, canonical_bytes, parse_canonical
 from verify.lists import (
     _ABSENT,
     COMPOUND_SURNAMES,
-    DEFAULTS,
     ERASED,
     FORMAT,
     HEADER_KEYS,
@@ -21,6 +20,7 @@ from verify.lists import (
     Row,
     recompute,
 )  # fmt: skip
+from verify.params import DEFAULTS, ParamError, check_params
 from verify.record import Record
 
 __all__ = [
@@ -123,6 +123,20 @@ def compare(where: str, published: list[Row], recomputed: list[Row]) -> list[str
     return problems
 
 
+def _header_problem(name: str, params: Any, size: Any, bundle_size: int) -> str | None:
+    """What is wrong with a header's list name, params (§8: every param, within its bounds)
+    and tree size, or None."""
+    if not isinstance(params, dict):
+        return f"header params {_show(params)}, expected an object"
+    try:
+        check_params(name, params, complete=True)
+    except ParamError as e:
+        return f"header {e}"
+    if type(size) is not int or not 0 <= size <= bundle_size:
+        return f"tree_size {size!r} beyond the bundle's size {bundle_size}"
+    return None
+
+
 class PublishedCheck:
     """A bundle's ``published/*.jsonl``, recomputed while records.jsonl is streamed once."""
 
@@ -131,28 +145,13 @@ class PublishedCheck:
         self.due: dict[int, list[tuple[str, str, Row, list[Row]]]] = {}
         for path in sorted(directory.glob("*.jsonl")):
             header, rows, problems = read_published(path)
-            where, name, size = (
-                f"published/{path.name}",
-                header.get("list"),
-                header.get("tree_size"),
-            )
-            params, allowed = header.get("params"), DEFAULTS.get(str(name))
-            if allowed is None:
-                problems.append(f"{where}: unknown list {name!r} (known: {', '.join(DEFAULTS)})")
-            elif type(size) is not int or not 0 <= size <= bundle_size:
-                problems.append(
-                    f"{where}: tree_size {size!r} beyond the bundle's size {bundle_size}"
-                )
-            elif (
-                not isinstance(params, dict)
-                or params.keys() - allowed.keys()
-                or not all(type(value) is int and value >= 0 for value in params.values())
-            ):
-                problems.append(
-                    f"{where}: params {_show(params)}, expected integers as in {allowed}"
-                )
+            where, name = f"published/{path.name}", str(header.get("list"))
+            params: Any = header.get("params")
+            size: Any = header.get("tree_size")
+            if problem := _header_problem(name, params, size, bundle_size):
+                problems.append(f"{where}: {problem}")
             else:
-                self.due.setdefault(size, []).append((where, str(name), params, rows))
+                self.due.setdefault(size, []).append((where, name, params, rows))
             for problem in problems:
                 fail(problem)
         self._reach(0)

@@ -5,13 +5,13 @@ A record is a canonical JSON object (verify.canonical) with exactly these member
     stream   the stream (aggregate) id, a lower-case hyphenated UUID string
     version  the position of the record in its stream, an integer from 1
     type     a stable event name such as "carefund.ApplicationApproved"
-    at       when it happened, UTC, "YYYY-MM-DDTHH:MM:SS.ffffffZ"
+    at       when it was recorded, UTC, "YYYY-MM-DDTHH:MM:SS.ffffffZ" (a real moment)
     actor    {"principal": str, "role": str}: who recorded it, in which role
     data     the event's own fields (an object; money in integer fen)
     prev     the record hash of the previous record of the stream (64 zeros for version 1)
 
 The record hash is the lower-case hex SHA-256 of the canonical bytes. docs/FORMAT.md has a
-worked example.
+worked example. ``parse_record`` also applies the type's rules of §4 (verify/schema.py).
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from verify.canonical import CanonicalError, canonical_bytes, parse_canonical
+from verify.schema import ABSENT, ROLES, UUID_PATTERN, schema_problem
 
 GENESIS_PREV = "0" * 64
 RECORD_KEYS = frozenset({"stream", "version", "type", "at", "actor", "data", "prev"})
@@ -29,16 +31,21 @@ ACTOR_KEYS = frozenset({"principal", "role"})
 TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[A-Z][A-Za-z0-9]*$")
 AT_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$")
 HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")
-UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+PRINCIPAL_PATTERN = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
 
 
 class RecordError(ValueError):
-    """Bytes or a value are not a well-formed record; ``field`` names the member at fault."""
+    """Bytes or a value are not a well-formed record; ``field`` names the member at fault,
+    ``expected`` and ``computed`` (what was found, as canonical JSON) are the evidence when
+    a rule of §4 was broken."""
 
-    def __init__(self, field: str, reason: str) -> None:
+    def __init__(
+        self, field: str, reason: str, expected: str | None = None, computed: str | None = None
+    ) -> None:
         super().__init__(f"record {field}: {reason}")
         self.field = field
         self.reason = reason
+        self.expected, self.computed = expected, computed
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +73,14 @@ def _fail(field: str, reason: str) -> None:
     raise RecordError(field, reason)
 
 
+def _real_moment(at: str) -> bool:
+    try:
+        datetime.fromisoformat(at[:-1])  # 2023-02-30, hour 24, second 60 are refused
+    except ValueError:
+        return False
+    return True
+
+
 def validate_record(value: Any) -> None:
     """Raise RecordError unless ``value`` has exactly the record members, each well-formed."""
     if not isinstance(value, dict):
@@ -81,14 +96,17 @@ def validate_record(value: Any) -> None:
     if not isinstance(kind, str) or not TYPE_PATTERN.fullmatch(kind):
         _fail("type", f"{kind!r} is not of the form domain.EventName")
     at = value["at"]
-    if not isinstance(at, str) or not AT_PATTERN.fullmatch(at):
-        _fail("at", f"{at!r} is not YYYY-MM-DDTHH:MM:SS.ffffffZ")
+    if not isinstance(at, str) or not AT_PATTERN.fullmatch(at) or not _real_moment(at):
+        _fail("at", f"{at!r} is not a moment YYYY-MM-DDTHH:MM:SS.ffffffZ")
     actor = value["actor"]
     if not isinstance(actor, dict) or actor.keys() != ACTOR_KEYS:
         _fail("actor", "not {principal, role}")
-    for key in ("principal", "role"):
-        if not isinstance(actor[key], str) or actor[key] == "":
-            _fail(f"actor.{key}", "empty")
+    if not isinstance(actor["principal"], str) or not PRINCIPAL_PATTERN.fullmatch(
+        actor["principal"]
+    ):
+        _fail("actor.principal", f"{actor['principal']!r} is not {PRINCIPAL_PATTERN.pattern}")
+    if actor["role"] not in ROLES:
+        _fail("actor.role", f"{actor['role']!r} is not one of {', '.join(sorted(ROLES))}")
     if not isinstance(value["data"], dict):
         _fail("data", "not an object")
     if not isinstance(prev, str) or not HASH_PATTERN.fullmatch(prev):
@@ -104,9 +122,14 @@ def encode_record(value: dict[str, Any]) -> bytes:
 
 
 def parse_record(raw: bytes) -> Record:
-    """Parse canonical record bytes; raise CanonicalError or RecordError if they are not one."""
+    """Parse canonical record bytes; raise CanonicalError or RecordError if they are not a
+    well-formed record (§2) that follows its type's rules (§4)."""
     value = parse_canonical(raw)
     validate_record(value)
+    if problem := schema_problem(value):
+        field, expected, found = problem
+        shown = "(absent)" if found is ABSENT else canonical_bytes(found).decode()
+        raise RecordError(field, f"expected {expected}, found {shown[:200]}", expected, shown)
     return Record(
         stream=value["stream"],
         version=value["version"],

@@ -13,7 +13,8 @@ from ledger.actor import Actor, Role
 from ledger.chained import build_record
 from ledger.clock import format_at
 from tests.unit.test_canonical import json_values
-from verify.record import encode_record, parse_record
+from verify.canonical import parse_canonical
+from verify.record import encode_record
 
 principals = st.from_regex(r"\A[a-z0-9][a-z0-9._@-]{0,20}\Z")
 hashes = st.binary(min_size=32, max_size=32).map(bytes.hex).filter(lambda h: h != "0" * 64)
@@ -60,4 +61,4 @@ def test_build_record_equals_reference_encoding(
         }
     )
     assert raw == reference
-    assert parse_record(raw).data == data
+    assert parse_canonical(raw)["data"] == data  # data of any shape: §4 is not this test's

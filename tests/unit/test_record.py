@@ -57,8 +57,12 @@ def test_parse_round_trip() -> None:
         ({"type": "ApplicationReviewed"}, "type"),
         ({"at": "2023-05-05T09:14:00Z"}, "at"),
         ({"at": "2023-05-05 09:14:00.000000+08:00"}, "at"),
+        ({"at": "2023-02-30T09:14:00.000000Z"}, "at"),
+        ({"at": "2023-05-05T24:00:00.000000Z"}, "at"),
         ({"actor": {"principal": "x"}}, "actor"),
         ({"actor": {"principal": "", "role": "audit"}}, "actor.principal"),
+        ({"actor": {"principal": "IPC-01", "role": "audit"}}, "actor.principal"),
+        ({"actor": {"principal": "ipc-01", "role": "mayor"}}, "actor.role"),
         ({"data": []}, "data"),
         ({"prev": "E3B0" + "0" * 60}, "prev"),
         ({"prev": GENESIS_PREV}, "prev"),
@@ -76,10 +80,25 @@ def test_extra_member_rejected() -> None:
         encode_record({**EXAMPLE, "hash": EXAMPLE_HASH})
 
 
+OPENED = {
+    "type": "supervision.CaseOpened",
+    "actor": {"principal": "jw-01", "role": "supervision"},
+    "data": {"target_kind": "unit", "target": "某站点", "reason": "complaint", "detail": "d",
+             "trigger": None, "source": None},
+}  # fmt: skip
+TALK = {
+    "type": "supervision.TalkHeld",
+    "actor": {"principal": "jw-01", "role": "supervision"},
+    "data": {"note": "约谈"},
+}
+
+
 def _chain(stream: str, n: int) -> list[bytes]:
+    """A case opened, then talks: ``n`` records of one stream that follow §4."""
     out, prev = [], GENESIS_PREV
     for version in range(1, n + 1):
-        raw = encode_record({**EXAMPLE, "stream": stream, "version": version, "prev": prev})
+        record = {**EXAMPLE, **(OPENED if version == 1 else TALK)}
+        raw = encode_record(record | {"stream": stream, "version": version, "prev": prev})
         out.append(raw)
         prev = record_hash(raw)
     return out
@@ -120,10 +139,11 @@ def test_rewritten_record_breaks_the_next_link() -> None:
     forged = encode_record(
         {
             **EXAMPLE,
+            **TALK,
             "stream": STREAM,
             "version": 2,
             "prev": value.prev,
-            "data": {"decision": "reject", "reason": "x"},
+            "data": {"note": "另一次约谈"},
         }
     )
     checker.add(parse_record(records[0]))

@@ -3,21 +3,26 @@ bundle's published/*.jsonl checked against them. Tamper tests are named after th
 
 from __future__ import annotations
 
+import base64
 import json
-import uuid
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from verify.bundle import verify_bundle
+from tests.support.records import Log, sid
+from verify.anchor import Anchor
+from verify.bundle import BundleReport, verify_bundle
 from verify.canonical import canonical_bytes
 from verify.checkpoint import Checkpoint
 from verify.cli import main
 from verify.merkle import CompactRange, leaf_hash
 from verify.note import Signer
+from verify.policy import parse_policy
 from verify.published import (
+    DEFAULTS,
     ERASED,
     VAULT,
     Lists,
@@ -26,51 +31,10 @@ from verify.published import (
     digest,
     masked_name_shape,
     read_published,
-    recompute,
 )
-from verify.record import GENESIS_PREV, encode_record, parse_record, record_hash
+from verify.record import parse_record
 
-NAMESPACE = uuid.UUID("0c6b1f3e-5d7a-4f2e-9b8c-1a2b3c4d5e6f")
 ORIGIN = "gongshi.example/anqing"
-
-
-def sid(name: str) -> str:
-    """A readable stream id: the UUID v5 of ``name``."""
-    return str(uuid.uuid5(NAMESPACE, name))
-
-
-class Log:
-    """Canonical record lines with valid per-stream hash chains (docs/FORMAT.md §2)."""
-
-    def __init__(self) -> None:
-        self.lines: list[bytes] = []
-        self.heads: dict[str, tuple[int, str]] = {}
-
-    def add(
-        self, name: str, kind: str, /, at: str = "2023-03-01", role: str = "intake", **data: Any
-    ) -> str:
-        stream = name if name in self.heads else sid(name)  # a name, or a stream id seen
-        version, prev = self.heads.get(stream, (0, GENESIS_PREV))
-        raw = encode_record(
-            {
-                "stream": stream,
-                "version": version + 1,
-                "type": kind,
-                "at": f"{at}T08:00:00.000000Z",
-                "actor": {"principal": f"{role}-01", "role": role},
-                "data": data,
-                "prev": prev,
-            }
-        )
-        self.heads[stream] = (version + 1, record_hash(raw))
-        self.lines.append(raw)
-        return stream
-
-    def lists(self, **params: dict[str, int]) -> dict[str, list[Row]]:
-        return recompute(self.lines, params)
-
-    def row(self, name: str, key: str, **params: dict[str, int]) -> Row:
-        return next(row for row in self.lists(**params)[name] if row["key"] == key)
 
 
 # -- care fund ------------------------------------------------------------------------------
@@ -93,7 +57,7 @@ def disburse(
     due: str = "2023-04-09",
     industry: str = "express_delivery",
 ) -> str:
-    fund = sid("fund")
+    fund = log.sid("fund")
     log.add(
         app, "carefund.ApplicationSubmitted", at="2023-03-01", fund_year=fund,
         subject=sid(f"subject-{app}"), industry=industry, hardship="illness",
@@ -101,10 +65,10 @@ def disburse(
     )  # fmt: skip
     log.add(app, "carefund.ApplicationReviewed", at="2023-03-02",
             role="industry_party_committee", decision="approve", reason="符合条件")  # fmt: skip
-    log.add(app, "carefund.ApplicationApproved", at="2023-03-03",
-            role="township_party_committee", tier=tier, amount_fen=amount)  # fmt: skip
-    log.add("fund", "carefund.GrantCommitted", at="2023-03-03", role="finance",
-            application=sid(app), tier=tier, amount_fen=amount)  # fmt: skip
+    log.add(app, "carefund.ApplicationApproved", at="2023-03-03", tier=tier,
+            amount_fen=amount)  # fmt: skip
+    log.add("fund", "carefund.GrantCommitted", at="2023-03-03", application=sid(app),
+            tier=tier, amount_fen=amount)  # fmt: skip
     log.add(app, "carefund.GrantDisbursed", at=on, role="finance", amount_fen=amount,
             reference=f"pay-{app}", disbursed_on=on, follow_up_due=due)  # fmt: skip
     log.add("fund", "carefund.DisbursementBooked", at=on, role="finance",
@@ -126,13 +90,13 @@ def test_disbursement_row() -> None:
     app = disburse(log, "a", tier=2, amount=200_000)
     assert log.lists()["disbursements"] == [
         {
-            "key": app, "application": app, "fund_year": sid("fund"),
+            "key": app, "application": app, "fund_year": log.sid("fund"),
             "fund": "tongcheng-pioneer-care", "year": 2023, "masked_name": VAULT,
             "industry": "express_delivery", "tier": 2, "amount_fen": 200_000,
             "disbursed_on": "2023-03-10", "submitted_on": "2023-03-01",
             "reviewed_on": "2023-03-02", "approved_on": "2023-03-03",
-            "approval_chain": ["intake", "industry_party_committee",
-                               "township_party_committee", "finance"],
+            "approval_chain": ["intake", "industry_party_committee", "trade_union",
+                               "finance"],
             "follow_ups": 0, "revocation": None, "leaf": 5,
             "posted_on": "2023-03-10", "withdrawn_on": "2023-04-09",
         }
@@ -170,7 +134,7 @@ def test_follow_ups_revocation_recovery_and_pending_follow_ups() -> None:
     b = disburse(log, "b", due="2023-04-09")
     c = disburse(log, "c", due="2023-04-09")
     d = disburse(log, "d", due="2023-04-01")
-    pending = log.row("fund-ledger", sid("fund"))["pending_follow_ups"]
+    pending = log.row("fund-ledger", log.sid("fund"))["pending_follow_ups"]
     by_due = sorted([(d, "2023-04-01"), (b, "2023-04-09"), (c, "2023-04-09"), (a, "2023-04-20")],
                     key=lambda p: (p[1], p[0]))  # fmt: skip
     assert pending == [{"application": x, "due": due} for x, due in by_due]
@@ -264,16 +228,17 @@ def test_audit_results() -> None:
 
 def open_scheme(log: Log, share: int = 10) -> str:
     return log.add(
-        "scheme", "points.SchemeOpened", role="admin", county="taihu", year=2023,
-        staff="village_cadres", categories={"principal": "正职", "deputy": "副职"},
-        bonus_cap_tenths=50, pay_percent={"excellent": 120}, bottom_share_percent=share,
-        evaluation_form_percent=20,
+        "scheme", "points.SchemeOpened", county="taihu", year=2023, staff="village_cadres",
+        categories={"principal": "正职", "deputy": "副职"}, bonus_cap_tenths=50,
+        pay_percent={"excellent": 120, "competent": 100, "basically_competent": 100,
+                     "incompetent": 95},
+        bottom_share_percent=share, evaluation_form_percent=20,
     )  # fmt: skip
 
 
 def open_book(log: Log, name: str, category: str = "principal", cap: int = 50) -> str:
     return log.add(
-        name, "points.BookOpened", role="admin", scheme=sid("scheme"), cadre=sid(f"cadre-{name}"),
+        name, "points.BookOpened", scheme=log.sid("scheme"), cadre=sid(f"cadre-{name}"),
         township="t", village="v", category=category, year=2023, bonus_cap_tenths=cap,
     )  # fmt: skip
 
@@ -333,11 +298,11 @@ def test_dense_rank_per_scheme_period_and_category() -> None:
     for name, quarter, total in [("a", 1, 30), ("b", 1, 30), ("c", 2, 20), ("d", 2, 10)]:
         score(log, open_book(log, name), 1, total, quarter=quarter)
     rows = {row["key"]: row for row in log.lists()["points"]}
-    assert [rows[f"{sid(b)}/year"]["rank"] for b in "abcd"] == [1, 1, 2, 3]
-    assert [rows[f"{sid(b)}/Q1"]["rank"] for b in "abcd"] == [1, 1, 2, 2]
-    assert [rows[f"{sid(b)}/Q2"]["rank"] for b in "abcd"] == [3, 3, 1, 2]
-    assert [rows[f"{sid(b)}/Q2"]["bottom"] for b in "abcd"] == [True, True, False, False]
-    assert [rows[f"{sid(b)}/year"]["bottom"] for b in "abcd"] == [False, False, False, True]
+    assert [rows[f"{log.sid(b)}/year"]["rank"] for b in "abcd"] == [1, 1, 2, 3]
+    assert [rows[f"{log.sid(b)}/Q1"]["rank"] for b in "abcd"] == [1, 1, 2, 2]
+    assert [rows[f"{log.sid(b)}/Q2"]["rank"] for b in "abcd"] == [3, 3, 1, 2]
+    assert [rows[f"{log.sid(b)}/Q2"]["bottom"] for b in "abcd"] == [True, True, False, False]
+    assert [rows[f"{log.sid(b)}/year"]["bottom"] for b in "abcd"] == [False, False, False, True]
 
 
 @pytest.mark.parametrize(
@@ -402,7 +367,7 @@ def test_points_row_members_and_the_last_appraisal() -> None:
     assert list(rows) == ["Q1", "Q2", "Q3", "Q4", "year"]
     year = rows["year"]
     assert year["key"] == f"{book}/year" and year["book"] == book
-    assert (year["scheme"], year["county"], year["year"]) == (sid("scheme"), "taihu", 2023)
+    assert (year["scheme"], year["county"], year["year"]) == (log.sid("scheme"), "taihu", 2023)
     assert (year["cadre"], year["name"], year["category"]) == (sid("cadre-a"), VAULT, "principal")
     assert (year["grade"], year["pay_percent"], year["adjusted_pay_fen"]) == (
         "excellent",
@@ -427,7 +392,8 @@ def test_erased_name_required_after_erasure_and_allowed_before() -> None:
     assert compare("p", [before | {"name": ERASED}], [before]) == []
     assert compare("p", [before | {"name": ""}], [before])
     assert compare("p", [{k: v for k, v in before.items() if k != "name"}], [before])
-    log.add("cadre-a", "subject.Erased", role="admin", reason="本人申请")
+    log.add("cadre-a", "subject.Registered", commitment="0" * 64, kind="cadre")
+    log.add("cadre-a", "subject.Erased", reason="本人申请")
     after = log.row("points", key)
     assert after["name"] == ERASED
     assert compare("p", [after], [after]) == []
@@ -442,7 +408,8 @@ def test_erased_applicant_and_case_target() -> None:
     log.add("c", "supervision.CaseOpened", role="supervision", target_kind="cadre",
             target=sid("subject-a"), reason="complaint", detail="d", trigger=None,
             source=None)  # fmt: skip
-    log.add("subject-a", "subject.Erased", role="admin", reason="本人申请")
+    log.add("subject-a", "subject.Registered", commitment="0" * 64, kind="worker")
+    log.add("subject-a", "subject.Erased", reason="本人申请")
     lists = log.lists()
     assert lists["disbursements"][0]["masked_name"] == ERASED
     assert lists["supervision-cases"][0]["target_name"] == ERASED
@@ -512,23 +479,23 @@ def test_supervision_case_stages() -> None:
 def test_case_on_a_cadre_and_an_escalated_project_item() -> None:
     log = Log()
     project = log.add(
-        "p", "keyproject.Registered", role="admin", name="驿站建设", owner_unit="邮政管理局",
+        "p", "keyproject.Registered", name="驿站建设", owner_unit="邮政管理局",
         year=2023, items=[
-            {"item": "A1", "title": "选址", "due": "2023-03-31"},
-            {"item": "A2", "title": "装修", "due": "2023-06-30"},
-            {"item": "A3", "title": "开放", "due": "2023-09-30"},
+            {"item": "a1", "title": "选址", "due": "2023-03-31"},
+            {"item": "a2", "title": "装修", "due": "2023-06-30"},
+            {"item": "a3", "title": "开放", "due": "2023-09-30"},
         ],
     )  # fmt: skip
-    log.add("p", "keyproject.ProgressReported", at="2023-03-15", role="admin", item="A1",
-            done=False, note="n", month="2023-03")  # fmt: skip
-    log.add("p", "keyproject.ProgressReported", at="2023-04-10", role="admin", item="A1",
-            done=True, note="n", month="2023-04")  # fmt: skip
-    log.add("p", "keyproject.ProgressReported", at="2023-05-10", role="admin", item="A2",
-            done=False, note="n", month="2023-05")  # fmt: skip
+    log.add("p", "keyproject.ProgressReported", at="2023-03-15", item="a1", done=False,
+            note="n", month="2023-03")  # fmt: skip
+    log.add("p", "keyproject.ProgressReported", at="2023-04-10", item="a1", done=True,
+            note="n", month="2023-04")  # fmt: skip
+    log.add("p", "keyproject.ProgressReported", at="2023-05-10", item="a2", done=False,
+            note="n", month="2023-05")  # fmt: skip
     case = log.add("case", "supervision.CaseOpened", role="supervision", target_kind="unit_head",
                    target=sid("head"), reason="overdue_project", detail="d",
-                   trigger="keyproject.item_overdue", source=f"{project}/A2")  # fmt: skip
-    log.add("p", "keyproject.ItemEscalated", role="supervision", item="A2", case=case,
+                   trigger="keyproject.item_overdue", source=f"{project}/a2")  # fmt: skip
+    log.add("p", "keyproject.ItemEscalated", role="supervision", item="a2", case=case,
             rule="keyproject.item_overdue")  # fmt: skip
     lists = log.lists()
     assert lists["key-projects"] == [
@@ -537,16 +504,16 @@ def test_case_on_a_cadre_and_an_escalated_project_item() -> None:
             "year": 2023,
             "items": [
                 {"due": "2023-03-31", "done": True, "done_month": "2023-04",
-                 "escalated_case": None, "item": "A1", "title": "选址"},
+                 "escalated_case": None, "item": "a1", "title": "选址"},
                 {"due": "2023-06-30", "done": False, "done_month": None,
-                 "escalated_case": case, "item": "A2", "title": "装修"},
+                 "escalated_case": case, "item": "a2", "title": "装修"},
                 {"due": "2023-09-30", "done": False, "done_month": None,
-                 "escalated_case": None, "item": "A3", "title": "开放"},
+                 "escalated_case": None, "item": "a3", "title": "开放"},
             ],
             "progress": [
-                {"done": False, "item": "A1", "month": "2023-03"},
-                {"done": True, "item": "A1", "month": "2023-04"},
-                {"done": False, "item": "A2", "month": "2023-05"},
+                {"done": False, "item": "a1", "month": "2023-03"},
+                {"done": True, "item": "a1", "month": "2023-04"},
+                {"done": False, "item": "a2", "month": "2023-05"},
             ],
         }
     ]  # fmt: skip
@@ -554,7 +521,7 @@ def test_case_on_a_cadre_and_an_escalated_project_item() -> None:
     assert (row["target_name"], row["trigger"], row["source"]) == (
         VAULT,
         "keyproject.item_overdue",
-        f"{project}/A2",
+        f"{project}/a2",
     )
 
 
@@ -573,9 +540,12 @@ def test_the_fold_keeps_state_and_rows_do_not_change_it() -> None:
 
 def test_records_the_lists_cannot_be_folded_from_are_named() -> None:
     log = Log()
-    log.add("fund", "carefund.ContributionReceived", role="finance", source="trade_union",
-            amount_fen=1, reference="r", donor=None)  # fmt: skip
-    with pytest.raises(ValueError, match=r"records\.jsonl line 1: carefund\.ContributionReceived"):
+    log.add("a", "carefund.ApplicationSubmitted", fund_year=sid("never-opened"),
+            subject=sid("subject-a"), industry="other", hardship="illness", requested_tier=1,
+            priority=False)  # fmt: skip
+    log.add("a", "carefund.GrantDisbursed", amount_fen=1, reference="r",
+            disbursed_on="2023-03-01", follow_up_due="2023-04-01")  # fmt: skip
+    with pytest.raises(ValueError, match=r"records\.jsonl line 2: carefund\.GrantDisbursed"):
         log.lists()
 
 
@@ -584,20 +554,25 @@ def test_records_the_lists_cannot_be_folded_from_are_named() -> None:
 
 def full_log() -> Log:
     log = Log()
+    for name, kind in [("subject-a", "worker"), ("subject-b", "worker"), ("subject-c", "worker"),
+                       *((f"cadre-book{n}", "cadre") for n in range(3))]:  # fmt: skip
+        log.add(name, "subject.Registered", commitment="0" * 64, kind=kind)
     open_fund(log)
+    log.add("fund", "carefund.ContributionReceived", source="trade_union", amount_fen=500_000,
+            reference="r", donor=None)  # fmt: skip
     disburse(log, "a", tier=2, amount=200_000)
     disburse(log, "b")
-    log.add("subject-b", "subject.Erased", role="admin", reason="本人申请")
+    log.add("subject-b", "subject.Erased", reason="本人申请")
     log.add("fund", "carefund.AuditResultRecorded", role="audit", title="审计", conclusion="合规",
             findings=[])  # fmt: skip
     open_scheme(log)
     for n, total in enumerate([30, 20, 20]):
         score(log, open_book(log, f"book{n}"), 1, total)
     log.add("case", "supervision.CaseOpened", role="supervision", target_kind="cadre",
-            target=sid("cadre-book1"), reason="bottom_ranking", detail="d",
-            trigger="points.bottom", source=None)  # fmt: skip
-    log.add("p", "keyproject.Registered", role="admin", name="n", owner_unit="u", year=2023,
-            items=[{"item": "A1", "title": "t", "due": "2023-03-31"}])  # fmt: skip
+            target=sid("cadre-book1"), reason="bottom_ranking", detail="d", trigger=None,
+            source=None)  # fmt: skip
+    log.add("p", "keyproject.Registered", name="n", owner_unit="u", year=2023,
+            items=[{"item": "a1", "title": "t", "due": "2023-03-31"}])  # fmt: skip
     disburse(log, "c", on="2023-05-01")
     return log
 
@@ -616,7 +591,7 @@ def write_list(
         "digest": digest(lines),
         "format": "gongshi-published/v1",
         "list": name,
-        "params": params or {},
+        "params": DEFAULTS.get(name, {}) if params is None else params,
         "rows": len(lines),
         "tree_size": size,
     }
@@ -635,8 +610,16 @@ def write_bundle(tmp_path: Path, log: Log, publish: bool = True) -> Path:
         tree.append(leaf_hash(line))
     signer = Signer(ORIGIN, Ed25519PrivateKey.generate())
     (bundle / "keys" / "log.vkey").write_text(signer.verifier.vkey() + "\n")
+    (bundle / "policy").write_text(f"log {signer.verifier.vkey()}\nquorum none\n")
     text = Checkpoint(ORIGIN, tree.size, tree.root()).text()
     (bundle / "checkpoint").write_text(text + "\n" + signer.sign_line(text))
+    (bundle / "checkpoints").mkdir()
+    shutil.copy(bundle / "checkpoint", bundle / "checkpoints" / str(tree.size))
+    manifest = {
+        "files": {"records.jsonl": "the records"}, "format": "gongshi-bundle/v1",
+        "origin": ORIGIN, "root": base64.b64encode(tree.root()).decode(), "tree_size": tree.size,
+    }  # fmt: skip
+    (bundle / "MANIFEST.json").write_bytes(canonical_bytes(manifest) + b"\n")
     if publish:
         for name, rows in log.lists().items():
             write_list(bundle, name, rows, len(log.lines))
@@ -658,46 +641,55 @@ def bundle(tmp_path: Path) -> Path:
     return write_bundle(tmp_path, full_log())
 
 
+def verified(bundle: Path) -> BundleReport:
+    """The bundle checked under its own policy (the log key, no witnesses)."""
+    policy = parse_policy((bundle / "policy").read_text())
+    return verify_bundle(bundle, Anchor(policy, "the test's policy"))
+
+
 def failures(bundle: Path) -> list[str]:
-    report = verify_bundle(bundle)
-    return report.failures
+    return [f"{failure.where}: {failure.message}" for failure in verified(bundle).failures]
 
 
 def test_clean_bundle_with_published_lists_passes(
     bundle: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    report = verify_bundle(bundle)
+    report = verified(bundle)
     assert report.failures == []
     lists = full_log().lists()
     assert report.published_lists == 6
     assert report.published_rows == sum(len(rows) for rows in lists.values()) == 3 + 1 + 1 + 15 + 2
-    assert main(["bundle", str(bundle)]) == 0
+    assert main(["bundle", str(bundle), "--policy", str(bundle / "policy")]) == 0
     assert "6 published lists (22 rows) recomputed" in capsys.readouterr().out
 
 
 def test_bundle_without_published_lists_checks_none(tmp_path: Path) -> None:
-    report = verify_bundle(write_bundle(tmp_path, full_log(), publish=False))
+    report = verified(write_bundle(tmp_path, full_log(), publish=False))
     assert report.ok and (report.published_lists, report.published_rows) == (0, 0)
 
 
 def test_lists_at_different_tree_sizes(bundle: Path) -> None:
     log = full_log()
     prefix = Log()
-    prefix.lines = log.lines[:6]  # the fund and the first disbursement
-    write_list(bundle, "disbursements", prefix.lists()["disbursements"], 6)
+    prefix.lines = log.lines[:14]  # the subjects, the fund and the first disbursement
+    write_list(bundle, "disbursements", prefix.lists()["disbursements"], 14)
     write_list(bundle, "fund-ledger", [], 0)
-    report = verify_bundle(bundle)
+    report = verified(bundle)
     assert report.failures == [] and report.published_lists == 6
     write_list(bundle, "fund-ledger", log.lists()["fund-ledger"], 0)
     assert failures(bundle) == [
-        f"published/fund-ledger.jsonl row {sid('fund')}: extra (not recomputed from the records)"
+        f"published/fund-ledger.jsonl row {log.sid('fund')}: extra (not recomputed from the "
+        "records)"
     ]
 
 
 def test_list_at_an_earlier_size_with_later_rows(bundle: Path) -> None:
-    write_list(bundle, "disbursements", full_log().lists()["disbursements"], 6)
+    write_list(bundle, "disbursements", full_log().lists()["disbursements"], 14)
     found = failures(bundle)
-    assert f"published/disbursements.jsonl row {sid('b')}: extra" in found[0] and len(found) == 2
+    extra = "extra (not recomputed from the records)"
+    assert sorted(found) == sorted(
+        f"published/disbursements.jsonl row {sid(app)}: {extra}" for app in "bc"
+    )
 
 
 def test_changed_amount_in_published_row(bundle: Path) -> None:
@@ -715,7 +707,7 @@ def test_changed_amount_in_published_row(bundle: Path) -> None:
 
 
 def test_changed_total_in_points_row(bundle: Path) -> None:
-    key = f"{sid('book0')}/year"
+    key = f"{full_log().sid('book0')}/year"
 
     def change(lines: list[bytes]) -> list[bytes]:
         return [line.replace(b'"total":30', b'"total":33') for line in lines]
@@ -773,7 +765,7 @@ def test_non_canonical_line(bundle: Path) -> None:
     rewrite(bundle / "published" / "fund-ledger.jsonl", change)
     found = failures(bundle)
     assert found[0].startswith("published/fund-ledger.jsonl line 2: not canonical JSON")
-    assert f"row {sid('fund')}: missing" in found[1] and len(found) == 2
+    assert f"row {full_log().sid('fund')}: missing" in found[1] and len(found) == 2
 
 
 def test_keys_out_of_order(bundle: Path) -> None:
@@ -792,8 +784,8 @@ def test_tree_size_beyond_bundle(bundle: Path) -> None:
 def test_unknown_list(bundle: Path) -> None:
     write_list(bundle, "rumours", [{"key": "a"}], 1)
     assert failures(bundle) == [
-        "published/rumours.jsonl: unknown list 'rumours' (known: audit-results, "
-        "disbursements, fund-ledger, key-projects, points, supervision-cases)"
+        "published/rumours.jsonl: header list: expected one of audit-results, "
+        "disbursements, fund-ledger, key-projects, points, supervision-cases, got 'rumours'"
     ]
 
 
@@ -814,7 +806,10 @@ def test_unknown_params_are_refused(bundle: Path) -> None:
     write_list(bundle, "points", full_log().lists()["points"], len(full_log().lines),
                {"excellence_per_category": 3, "luck": 1})  # fmt: skip
     (found,) = failures(bundle)
-    assert found.startswith("published/points.jsonl: params {")
+    assert found == (
+        "published/points.jsonl: header points params: expected only "
+        "['excellence_per_category'], got unknown param 'luck'"
+    )
 
 
 def test_published_params_are_used(bundle: Path) -> None:
@@ -851,10 +846,11 @@ def test_read_published_returns_header_rows_and_problems(bundle: Path) -> None:
 
 
 def test_published_list_removed_from_a_bundle_whose_manifest_lists_them(bundle: Path) -> None:
-    manifest = {"format": "gongshi-bundle/v1", "files": {"published/": "the public lists"}}
+    manifest = json.loads((bundle / "MANIFEST.json").read_bytes())
+    manifest["files"]["published/"] = "the public lists"
     (bundle / "MANIFEST.json").write_bytes(canonical_bytes(manifest) + b"\n")
     assert failures(bundle) == []
     (bundle / "published" / "points.jsonl").unlink()
     assert failures(bundle) == [
-        "published/points.jsonl: missing, but MANIFEST.json lists published/"
+        "published/points.jsonl: missing: a bundle with published/ holds every list"
     ]

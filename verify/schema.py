@@ -1,0 +1,308 @@
+"""Every record type's rules (docs/FORMAT.md §4): its stream, its roles, its ``data``.
+
+For each type: which aggregate's stream it goes to (and whether it is that stream's version
+1), the ``actor.role`` values allowed to record it, and exactly which ``data`` members it has,
+each with its JSON type and allowed values. ``schema_problem`` applies them to one record and
+returns the evidence of the first rule it breaks; verify.record.parse_record raises it as a
+RecordError. The ledger's event classes are held to this table by tests/unit/test_schema.py.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from verify.canonical import MAX_SAFE_INTEGER
+
+MAX = MAX_SAFE_INTEGER
+UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+MONTH_PATTERN = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+HEX64_PATTERN = re.compile(r"[0-9a-f]{64}")
+CODE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")  # a task or checklist item code
+PARTICIPANT_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+EVIDENCE_PATTERN = re.compile(r"\S.{2,199}")
+SOURCE_PATTERN = re.compile(UUID_PATTERN.pattern + "/" + CODE_PATTERN.pattern)
+INDICATORS = ("preparation", "grounding", "expression", "results")
+OVERDUE_RULE = "keyproject.item_overdue"
+CAREFUND_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/carefund")
+POINTS_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/points")
+ROLES = frozenset({
+    "intake", "industry_party_committee", "trade_union", "finance", "audit", "supervision",
+    "township_party_committee", "village_committee", "admin",
+})  # fmt: skip
+
+
+ABSENT = object()  # a member that is not there
+Problem = tuple[str, str, Any]  # the member (data.tasks[0].title), what was expected, found
+
+
+class Spec:
+    """One value's rule; ``find`` returns the first (path, expected, found) it breaks."""
+
+    def __init__(self, expected: str, test: Callable[[Any], bool] = lambda v: True) -> None:
+        self.expected, self.test = expected, test
+
+    def find(self, value: Any, path: str) -> Problem | None:
+        return None if self.test(value) else (path, self.expected, value)
+
+
+class ArrayOf(Spec):
+    def __init__(self, item: Spec) -> None:
+        super().__init__(f"an array of {item.expected}")
+        self.item = item
+
+    def find(self, value: Any, path: str) -> Problem | None:
+        if type(value) is not list:
+            return path, self.expected, value
+        return next(
+            (bad for i, v in enumerate(value) if (bad := self.item.find(v, f"{path}[{i}]"))), None
+        )
+
+
+class ObjectOf(Spec):
+    """An object whose member names match ``names`` and whose values follow ``value``."""
+
+    def __init__(self, names: re.Pattern[str], value: Spec, least: int = 0) -> None:
+        super().__init__(f"an object of at least {least} members {names.pattern}: {value.expected}")
+        self.names, self.value, self.least = names, value, least
+
+    def find(self, value: Any, path: str) -> Problem | None:
+        if type(value) is not dict or len(value) < self.least:
+            return path, self.expected, value
+        for name, item in value.items():
+            if not self.names.fullmatch(name):
+                return f"{path}.{name}", f"a member name {self.names.pattern}", name
+            if bad := self.value.find(item, f"{path}.{name}"):
+                return bad
+        return None
+
+
+class Members(Spec):
+    """An object with exactly these members, each following its own rule."""
+
+    def __init__(self, members: Mapping[str, Spec]) -> None:
+        super().__init__(f"an object with exactly the members {', '.join(sorted(members))}")
+        self.members = dict(members)
+
+    def find(self, value: Any, path: str) -> Problem | None:
+        if type(value) is not dict:
+            return path, self.expected, value
+        for name in sorted(value.keys() - self.members.keys()):
+            return f"{path}.{name}", "no such member (" + self.expected[3:] + ")", value[name]
+        for name, spec in self.members.items():
+            if name not in value:
+                return f"{path}.{name}", spec.expected, ABSENT
+            if bad := spec.find(value[name], f"{path}.{name}"):
+                return bad
+        return None
+
+
+def integer(least: int, most: int = MAX) -> Spec:
+    return Spec(f"an integer {least}..{most}", lambda v: type(v) is int and least <= v <= most)
+
+
+def pattern(expected: str, regex: re.Pattern[str]) -> Spec:
+    return Spec(expected, lambda v: type(v) is str and regex.fullmatch(v) is not None)
+
+
+def one_of(*values: Any) -> Spec:
+    shown = ", ".join("null" if v is None else str(v) for v in values)
+    return Spec(f"one of {shown}", lambda v: type(v) in (str, type(None)) and v in values)
+
+
+class OrNull(Spec):
+    def __init__(self, spec: Spec) -> None:
+        super().__init__(f"{spec.expected}, or null")
+        self.spec = spec
+
+    def find(self, value: Any, path: str) -> Problem | None:
+        return None if value is None else self.spec.find(value, path)
+
+
+def _is_date(value: Any) -> bool:
+    if type(value) is not str or not DATE_PATTERN.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:  # 2023-02-30, month 13
+        return False
+    return True
+
+
+TEXT = Spec("a string", lambda v: type(v) is str)
+BOOL = Spec("true or false", lambda v: type(v) is bool)
+DATE = Spec("a calendar date YYYY-MM-DD", _is_date)
+MONTH = pattern("a month YYYY-MM", MONTH_PATTERN)
+ID = pattern("a stream id (lower-case UUID)", UUID_PATTERN)
+HEX64 = pattern("64 lower-case hex digits", HEX64_PATTERN)
+CODE = pattern(f"a code {CODE_PATTERN.pattern}", CODE_PATTERN)
+YEAR = integer(2000, 2100)
+FEN = integer(1)  # a positive amount of money
+TENTHS = integer(1)  # a positive number of points, in tenths
+PERCENT = integer(0, 1000)
+SCORES = Members(dict.fromkeys(INDICATORS, integer(0, 100)))
+MEANS = Members(dict.fromkeys(INDICATORS, integer(0, 1000)))
+
+
+@dataclass(frozen=True, slots=True)
+class EventSpec:
+    """A type's stream (``aggregate``; ``creates``: it is version 1), roles and data."""
+
+    aggregate: str
+    creates: bool
+    roles: frozenset[str]
+    data: Members
+
+
+def _first(aggregate: str, roles: str, **data: Spec) -> EventSpec:
+    """A type that opens a stream of ``aggregate`` (version 1), recorded by ``roles``."""
+    return EventSpec(aggregate, True, frozenset(roles.split()), Members(data))
+
+
+def _then(aggregate: str, roles: str, **data: Spec) -> EventSpec:
+    """A type that follows the first record of a stream of ``aggregate``."""
+    return EventSpec(aggregate, False, frozenset(roles.split()), Members(data))
+
+
+SUBJECT_ROLES = "intake finance supervision township_party_committee village_committee"
+POINTS_ROLES = "township_party_committee village_committee"
+SUPERVISION_ROLES = "supervision township_party_committee"
+VISITORS = "intake industry_party_committee trade_union"
+SOURCES = (
+    "non_public_sector_work_committee", "trade_union", "youth_league", "womens_federation",
+    "express_industry_party_committee", "food_delivery_industry_party_committee", "social_donor",
+)  # fmt: skip
+GRADES = ("excellent", "competent", "basically_competent", "incompetent")
+
+EVENTS: dict[str, EventSpec] = {
+    "subject.Registered": _first("subject", SUBJECT_ROLES, commitment=HEX64,
+        kind=one_of("worker", "responsible_person", "donor", "cadre", "unit_head")),
+    "subject.Erased": _then("subject", SUBJECT_ROLES, reason=TEXT),
+    "carefund.FundYearOpened": _first("fund_year", "finance", fund=TEXT, year=YEAR,
+        budget_fen=FEN, tiers_fen=ObjectOf(re.compile(r"[1-9][0-9]{0,5}"), FEN, least=1),
+        first_follow_up_days=integer(1)),
+    "carefund.ContributionReceived": _then("fund_year", "finance", source=one_of(*SOURCES),
+        amount_fen=FEN, reference=TEXT, donor=OrNull(ID)),
+    "carefund.GrantCommitted": _then("fund_year", "trade_union", application=ID,
+        tier=integer(1), amount_fen=FEN),
+    "carefund.DisbursementBooked": _then("fund_year", "finance", application=ID, amount_fen=FEN),
+    "carefund.RecoveryBooked": _then("fund_year", "finance", application=ID, amount_fen=FEN),
+    "carefund.AuditResultRecorded": _then("fund_year", "audit", title=TEXT, conclusion=TEXT,
+        findings=ArrayOf(TEXT)),
+    "carefund.ApplicationSubmitted": _first("application", "intake", fund_year=ID, subject=ID,
+        industry=one_of("express_delivery", "food_delivery", "ride_hailing", "other"),
+        hardship=one_of("illness", "disaster", "long_term_frontline_hardship"),
+        requested_tier=integer(1), priority=BOOL),
+    "carefund.ApplicationReviewed": _then("application", "industry_party_committee",
+        decision=one_of("approve", "reject"), reason=TEXT),
+    "carefund.ApplicationApproved": _then("application", "trade_union", tier=integer(1),
+        amount_fen=FEN),
+    "carefund.ApplicationRejected": _then("application", "trade_union", reason=TEXT),
+    "carefund.GrantDisbursed": _then("application", "finance", amount_fen=FEN,
+        reference=TEXT, disbursed_on=DATE, follow_up_due=DATE),
+    "carefund.FollowUpRecorded": _then("application", VISITORS, visited_on=DATE,
+        outcome=one_of("stable", "improved", "needs_further_help"), note_commitment=HEX64),
+    "carefund.GrantRevoked": _then("application", "supervision",
+        violation=one_of("rules", "discipline", "law"), reason=TEXT, recover_fen=integer(0),
+        discipline_referral=BOOL, judicial_referral=BOOL, accountable_organisation=TEXT,
+        responsible=ArrayOf(ID)),
+    "carefund.RecoveryReceived": _then("application", "finance", amount_fen=FEN,
+        reference=TEXT),
+    "points.SchemeOpened": _first("scheme", "township_party_committee", county=TEXT,
+        year=YEAR, staff=TEXT, categories=ObjectOf(re.compile(r".+"), TEXT, least=1),
+        bonus_cap_tenths=integer(0), pay_percent=Members(dict.fromkeys(GRADES, PERCENT)),
+        bottom_share_percent=integer(1, 100), evaluation_form_percent=integer(1, 100)),
+    "points.TaskPlanSet": _first("plan", "township_party_committee", scheme=ID, year=YEAR,
+        township=TEXT,
+        tasks=ArrayOf(Members({"task": CODE, "title": TEXT, "points_tenths": TENTHS}))),
+    "points.TaskPlanAmended": _then("plan", "township_party_committee", task=CODE,
+        title=TEXT, points_tenths=TENTHS, reason=TEXT),
+    "points.BookOpened": _first("book", POINTS_ROLES, scheme=ID, cadre=ID, township=TEXT,
+        village=TEXT, category=TEXT, year=YEAR, bonus_cap_tenths=integer(0)),
+    "points.ResponsibilityAllocated": _then("book", "village_committee", task=CODE,
+        points_tenths=TENTHS),
+    "points.ScoreEntered": _then("book", POINTS_ROLES, entry=integer(1),
+        quarter=integer(1, 4), component=one_of("work", "evaluation", "bonus", "deduction"),
+        points_tenths=integer(-MAX), reason=TEXT, task=OrNull(CODE),
+        corrects=OrNull(integer(1)), form=OrNull(ID)),
+    "points.Appraised": _then("book", "township_party_committee", grade=one_of(*GRADES),
+        base_pay_fen=integer(0), pay_percent=PERCENT, adjusted_pay_fen=integer(0)),
+    "points.EvaluationFormOpened": _first("form", POINTS_ROLES, book=ID,
+        quarter=integer(1, 4),
+        indicators=Spec(f"exactly {list(INDICATORS)}", lambda v: v == list(INDICATORS))),
+    "points.EvaluationScored": _then("form", POINTS_ROLES,
+        participant=pattern("an account id", PARTICIPANT_PATTERN), scores=SCORES),
+    "points.EvaluationFormClosed": _then("form", POINTS_ROLES, participants=integer(1),
+        indicator_means_tenths=MEANS, overall_tenths=integer(0, 1000)),
+    "points.EvaluationFormFed": _then("form", POINTS_ROLES, book_entry=integer(1)),
+    "supervision.CaseOpened": _first("case", SUPERVISION_ROLES,
+        target_kind=one_of("cadre", "unit_head", "unit"), target=TEXT,
+        reason=one_of("bottom_ranking", "complaint", "inspection", "carefund_violation",
+                      "overdue_project"),
+        detail=TEXT, trigger=one_of(None, OVERDUE_RULE),
+        source=OrNull(pattern("PROJECT/ITEM", SOURCE_PATTERN))),
+    "supervision.TalkHeld": _then("case", SUPERVISION_ROLES, note=TEXT),
+    "supervision.GuidanceGiven": _then("case", SUPERVISION_ROLES, instructor=TEXT, note=TEXT),
+    "supervision.CaseListed": _then("case", SUPERVISION_ROLES, deadline=DATE, note=TEXT),
+    "supervision.RectificationReported": _then("case", SUPERVISION_ROLES, note=TEXT),
+    "supervision.CaseClosed": _then("case", SUPERVISION_ROLES,
+        evidence=pattern("a document reference", EVIDENCE_PATTERN)),
+    "inspection.Opened": _first("inspection", SUPERVISION_ROLES, name=TEXT, county=TEXT),
+    "inspection.BranchVisited": _then("inspection", SUPERVISION_ROLES, branch=TEXT),
+    "inspection.CadreExamined": _then("inspection", SUPERVISION_ROLES, cadre=ID, branch=TEXT,
+        outcome=one_of("no_finding", "reminder", "non_leading_post_observation",
+                       "promotion_deferred"),
+        reason=TEXT),
+    "keyproject.Registered": _first("project", SUPERVISION_ROLES, name=TEXT, owner_unit=TEXT,
+        year=YEAR, items=ArrayOf(Members({"item": CODE, "title": TEXT, "due": DATE}))),
+    "keyproject.ProgressReported": _then("project", SUPERVISION_ROLES, item=CODE, done=BOOL,
+        note=TEXT, month=MONTH),
+    "keyproject.ItemEscalated": _then("project", SUPERVISION_ROLES, item=CODE, case=ID,
+        rule=one_of(OVERDUE_RULE)),
+}  # fmt: skip
+
+
+def _v5(namespace: uuid.UUID | str, name: str) -> str:
+    return str(uuid.uuid5(uuid.UUID(str(namespace)), name))
+
+
+# The aggregates whose stream id is derived from the first record's data (UUID v5); every
+# other aggregate's stream id is a random UUID version 4.
+DERIVED_STREAMS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "carefund.FundYearOpened": lambda d: _v5(CAREFUND_NAMESPACE, f"{d['fund']}/{d['year']}"),
+    "points.SchemeOpened": lambda d: _v5(
+        POINTS_NAMESPACE, f"{d['county']}/{d['year']}/{d['staff']}"
+    ),
+    "points.TaskPlanSet": lambda d: _v5(d["scheme"], f"plan/{d['township']}"),
+    "points.BookOpened": lambda d: _v5(d["scheme"], f"book/{d['cadre']}"),
+}
+
+
+def schema_problem(value: Mapping[str, Any]) -> Problem | None:
+    """The first rule of EVENTS that record ``value`` breaks, or None.
+
+    Requires a value that passed verify.record.validate_record.
+    """
+    spec = EVENTS.get(value["type"])
+    if spec is None:
+        return "type", "a record type of docs/FORMAT.md §4", value["type"]
+    role, version, stream = value["actor"]["role"], value["version"], value["stream"]
+    if role not in spec.roles:
+        return "actor.role", f"a role of {' '.join(sorted(spec.roles))}", role
+    if bad := spec.data.find(value["data"], "data"):
+        return bad
+    if spec.creates != (version == 1):
+        first = "is version 1" if spec.creates else "follows the first record of its stream"
+        return "version", f"{value['type']} {first}", version
+    if spec.creates:
+        derive = DERIVED_STREAMS.get(value["type"])
+        if derive is not None and stream != (expected := derive(value["data"])):
+            return "stream", f"{expected} (UUID v5, §4)", stream
+        if derive is None and uuid.UUID(stream).version != 4:
+            return "stream", "a random UUID version 4", stream
+    return None
