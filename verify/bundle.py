@@ -1,59 +1,51 @@
 """Check an export bundle (docs/FORMAT.md §7) from its files alone, streaming.
 
-Every failure is collected with its evidence (where, expected, computed), not just the first.
+The policy comes from the auditor (verify/anchor.py), never from the bundle: the bundle's own
+``policy`` and ``keys/`` are only compared with it (verify/declared.py). Every failure is
+collected as a Failure value (where, rule, expected, computed), not just the first.
 Memory: the per-stream chain heads, invariant and published-list state, the O(log n) right
 edge of the tree, and the roots at the sizes of the bundle's checkpoints — never the records.
 """
 
 from __future__ import annotations
 
-import base64
-import json
+import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from verify.anchor import Anchor, read_policy
 from verify.canonical import CanonicalError
 from verify.chain import ChainChecker
-from verify.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint
+from verify.checked import check_checkpoint
+from verify.checkpoint import Checkpoint, parse_checkpoint
+from verify.declared import compare_declared
+from verify.failure import Failure
 from verify.invariants import Invariants
+from verify.manifest import check_manifest, read_manifest
 from verify.merkle import CompactRange, leaf_hash
-from verify.note import NoteError, parse_note, parse_vkey
-from verify.policy import Member, Policy, PolicyError, check_policy, parse_policy
+from verify.note import NoteError, parse_note
+from verify.policy import Policy
 from verify.published import DEFAULTS, PublishedCheck
 from verify.record import Record, RecordError, parse_record
+from verify.report import Report, as_failure, b64
+from verify.usage import UsageError
 
-MAX_DETAILED = 1000
-BUNDLE_FORMAT = "gongshi-bundle/v1"
 Progress = Callable[[int], None]
+EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 
-class BundleError(Exception):
+class BundleError(UsageError):
     """The bundle can't be read at all (missing file, I/O): a usage/I-O error, exit 2."""
 
 
 @dataclass
-class BundleReport:
+class BundleReport(Report):
     records: int = 0
     streams: int = 0
-    checkpoint: Checkpoint | None = None
-    cosigned_by: list[str] = field(default_factory=list)
-    policy_source: str = ""
-    failures: list[str] = field(default_factory=list)
-    more_failures: int = 0
     invariants_checked: int = 0
     published_lists: int = 0
     published_rows: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures and not self.more_failures
-
-    def fail(self, message: str) -> None:
-        if len(self.failures) < MAX_DETAILED:
-            self.failures.append(message)
-        else:
-            self.more_failures += 1
 
 
 def _read(path: Path) -> str:
@@ -65,105 +57,150 @@ def _read(path: Path) -> str:
         raise BundleError(f"{path}: unreadable ({e})") from None
 
 
-def load_policy(bundle: Path, policy_file: Path | None) -> tuple[Policy, str]:
-    """The auditor's policy if given, else the bundle's declared one, else log key only."""
-    if policy_file is not None:
-        return parse_policy(_read(policy_file)), f"--policy {policy_file}"
-    if (bundle / "policy").exists():
-        return parse_policy(_read(bundle / "policy")), "the bundle's declared policy"
-    log = parse_vkey(_read(bundle / "keys" / "log.vkey"))
-    alone = "the bundle's log key alone (no policy file: no witnesses required)"
-    return Policy((Member(log),)), alone
+def own_policy(bundle: Path) -> Anchor:
+    """The bundle's own policy, for ``--trust-bundle-policy``: UNANCHORED, since nothing
+    outside the operator vouches for it. BundleError if the bundle has none."""
+    path = bundle / "policy"
+    if not path.is_file():
+        raise BundleError(f"{path}: missing: the bundle has no policy of its own to trust")
+    return Anchor(read_policy(path, str(path)), "the bundle's own policy file", anchored=False)
 
 
 def verify_bundle(
     bundle: Path,
-    policy_file: Path | None = None,
+    anchor: Anchor,
     since: Path | None = None,
     progress: Progress | None = None,
+    now: int | None = None,
 ) -> BundleReport:
-    """Check ``bundle``; BundleError if it can't be read, else a report of every failure."""
-    report = BundleReport()
+    """Check ``bundle`` under ``anchor`` at ``now`` (POSIX seconds, for cosignature times);
+    BundleError if it can't be read, else a report of every failure."""
+    report = BundleReport(policy_source=anchor.source, anchored=anchor.anchored)
     if not bundle.is_dir():
         raise BundleError(f"{bundle}: not a directory")
-    listed: object = {}
-    if (bundle / "MANIFEST.json").exists():
-        try:
-            manifest = json.loads(_read(bundle / "MANIFEST.json"))
-            declared, listed = manifest.get("format"), manifest.get("files", {})
-        except (ValueError, AttributeError):
-            declared = None
-        if declared != BUNDLE_FORMAT:
-            report.fail(f"MANIFEST.json: format {declared!r}, this verifier reads {BUNDLE_FORMAT}")
-    if isinstance(listed, dict) and "published/" in listed:  # every list, or it was removed
-        for name in DEFAULTS:
-            if not (bundle / "published" / f"{name}.jsonl").is_file():
-                report.fail(f"published/{name}.jsonl: missing, but MANIFEST.json lists published/")
-    try:
-        policy, report.policy_source = load_policy(bundle, policy_file)
-    except (PolicyError, NoteError) as e:
-        raise BundleError(f"policy: {e}") from None
+    policy = anchor.policy
+    for failure in compare_declared(bundle, policy):
+        report.fail(failure)
+    manifest, problems = read_manifest(bundle)
+    for failure in problems:
+        report.fail(failure)
     note = _read(bundle / "checkpoint")
-    try:
-        report.checkpoint, report.cosigned_by = check_policy(note, policy)
-    except (NoteError, PolicyError) as e:
-        report.fail(f"checkpoint: {e}")
+    checked, problems = check_checkpoint(note, "checkpoint", policy, now, quorum=True)
+    for failure in problems:
+        report.fail(failure)
+    if checked is not None:
+        report.checkpoint = cp = checked.checkpoint
+        report.cosigners, report.times = checked.cosigners, checked.times
+        report.set_aside = checked.set_aside
+    else:  # untrusted: still check the records against what it claims, for the evidence
         try:
-            report.checkpoint = parse_checkpoint(parse_note(note).text)
+            cp = parse_checkpoint(parse_note(note).text)
         except NoteError:
             return report
-
-    # Earlier checkpoints (and --since): each must be signed by the log and be a prefix.
-    prefixes: dict[int, tuple[str, bytes]] = {}
-    history = bundle / "checkpoints"
-    for path in sorted(history.iterdir()) if history.is_dir() else []:
-        _add_prefix(prefixes, f"checkpoints/{path.name}", _read(path), policy, report)
-    if since is not None:
-        _add_prefix(prefixes, f"--since {since}", _read(since), policy, report)
-
-    cp = report.checkpoint
+    for failure in check_manifest(bundle, manifest, cp) if manifest else []:
+        report.fail(failure)
+    if cp.size == 0:
+        report.fail(Failure("checkpoint", "checkpoint.empty", "a bundle holds at least one record"))
+    _check_copy(bundle, note, cp, report)
+    prefixes = _older_checkpoints(bundle, since, policy, cp.origin, now, report)
     published = None
-    if (bundle / "published").is_dir():  # §8: recomputed while the records stream by
-        published = PublishedCheck(bundle / "published", cp.size, report.fail)
+    if (bundle / "published").is_dir() or "published/" in manifest.get("files", {}):
+        published = _published(bundle, cp.size, report)
     tree = _stream_records(bundle / "records.jsonl", report, prefixes, progress, published)
     if published is not None:
         published.finish(tree.size)
         report.published_lists, report.published_rows = published.lists, published.rows
     if tree.size != cp.size:
-        report.fail(f"records.jsonl: {tree.size} lines, checkpoint size {cp.size}")
-    elif tree.root() != cp.root:
         report.fail(
-            f"records.jsonl: root expected {_b64(cp.root)} (checkpoint), computed "
-            f"{_b64(tree.root())}"
-        )
+            Failure("records.jsonl", "records.size", "as many lines as the checkpoint's size",
+                    str(cp.size), str(tree.size))
+        )  # fmt: skip
+    elif tree.root() != cp.root:
+        message = "the lines' RFC 9162 root is the checkpoint's"
+        computed = b64(tree.root())
+        report.fail(Failure("records.jsonl", "records.root", message, b64(cp.root), computed))
     for prefix_size, (where, _) in sorted(prefixes.items()):
         if prefix_size > tree.size:
-            report.fail(f"{where}: size {prefix_size} is beyond the bundle's {tree.size} records")
+            message = f"size {prefix_size} is beyond the bundle's {tree.size} records"
+            report.fail(Failure(where, "checkpoint.beyond", message))
+    report.summary.append(
+        f"records: {report.records} in {report.streams} streams; "
+        f"{report.invariants_checked} records checked against the domain invariants; "
+        f"{report.published_lists} published lists ({report.published_rows} rows) recomputed"
+    )
     return report
 
 
-def _add_prefix(
-    prefixes: dict[int, tuple[str, bytes]],
-    where: str,
-    note: str,
-    policy: Policy,
-    report: BundleReport,
-) -> None:
+def _check_copy(bundle: Path, note: str, cp: Checkpoint, report: Report) -> None:
+    """``checkpoint`` is byte for byte ``checkpoints/<its size>``."""
+    where = f"checkpoints/{cp.size}"
     try:
-        checkpoint = open_checkpoint(note, policy.log.name, policy.log)
-    except NoteError as e:
-        report.fail(f"{where}: {e}")
+        copy = (bundle / where).read_bytes()
+    except OSError:
+        report.fail(Failure(where, "bundle.checkpoint_copy", "missing: checkpoint has no copy"))
         return
-    if checkpoint.size in prefixes and prefixes[checkpoint.size][1] != checkpoint.root:
-        report.fail(
-            f"{where}: two signed roots for size {checkpoint.size}: "
-            f"{_b64(prefixes[checkpoint.size][1])} and {_b64(checkpoint.root)} (a fork)"
-        )
-    prefixes[checkpoint.size] = (where, checkpoint.root)
+    if copy != note.encode():
+        message = "differs from checkpoint (the same note, byte for byte)"
+        report.fail(Failure(where, "bundle.checkpoint_copy", message))
 
 
-def _b64(value: bytes) -> str:
-    return base64.b64encode(value).decode()
+def _older_checkpoints(
+    bundle: Path, since: Path | None, policy: Policy, origin: str, now: int | None,
+    report: Report,
+) -> dict[int, tuple[str, bytes]]:  # fmt: skip
+    """Every ``checkpoints/SIZE`` and the ``--since`` one: the log's signature, the
+    origin, every cosignature by a known key (no quorum); size -> (where, root) to check
+    against the first SIZE records."""
+    prefixes: dict[int, tuple[str, bytes]] = {}
+    history = bundle / "checkpoints"
+    paths = sorted(history.iterdir()) if history.is_dir() else []
+    sources = [(f"checkpoints/{p.name}", p) for p in paths]
+    if since is not None:
+        sources.append((f"--since {since}", since))
+    for where, path in sources:
+        checked, problems = check_checkpoint(_read(path), where, policy, now, quorum=False,
+                                             origin=origin)  # fmt: skip
+        for failure in problems:
+            report.fail(failure)
+        if checked is None:
+            continue
+        checkpoint = checked.checkpoint
+        if where.startswith("checkpoints/") and path.name != str(checkpoint.size):
+            message = "a file in checkpoints/ is named by its checkpoint's size"
+            report.fail(Failure(where, "bundle.checkpoint_name", message,
+                                str(checkpoint.size), path.name))  # fmt: skip
+        if checkpoint.size == 0:
+            if checkpoint.root != EMPTY_ROOT:
+                message = "a size-0 checkpoint has the empty tree's root"
+                report.fail(Failure(where, "checkpoint.empty_root", message, b64(EMPTY_ROOT),
+                                    b64(checkpoint.root)))  # fmt: skip
+            continue
+        seen = prefixes.get(checkpoint.size)
+        if seen is not None and seen[1] != checkpoint.root:
+            message = f"two signed roots for size {checkpoint.size} (a fork)"
+            report.fail(Failure(where, "checkpoint.fork", message, b64(seen[1]),
+                                b64(checkpoint.root)))  # fmt: skip
+        prefixes[checkpoint.size] = (where, checkpoint.root)
+    return prefixes
+
+
+def _published(bundle: Path, size: int, report: Report) -> PublishedCheck:
+    """The published lists: a bundle that has published/ holds every list of §8."""
+    for name in DEFAULTS:
+        where = f"published/{name}.jsonl"
+        if not (bundle / where).is_file():
+            message = "missing: a bundle with published/ holds every list"
+            report.fail(Failure(where, "published.missing", message))
+    return PublishedCheck(
+        bundle / "published", size, lambda p: report.fail(as_failure(p, "published"))
+    )
+
+
+def _record_failure(where: str, error: CanonicalError | RecordError) -> Failure:
+    if isinstance(error, CanonicalError):
+        return Failure(where, "record.canonical", str(error))
+    return Failure(where, "record", str(error), getattr(error, "expected", None),
+                   getattr(error, "computed", None))  # fmt: skip
 
 
 def _stream_records(
@@ -177,8 +214,6 @@ def _stream_records(
     chains = ChainChecker()
     invariants = Invariants()
     tree = CompactRange()
-    if 0 in prefixes:
-        report.fail(f"{prefixes[0][0]}: a checkpoint of size 0 proves nothing")
     try:
         handle = path.open("rb")
     except FileNotFoundError:
@@ -187,32 +222,35 @@ def _stream_records(
         for number, line in enumerate(handle, start=1):
             where = f"records.jsonl line {number}"
             if not line.endswith(b"\n"):
-                report.fail(f"{where}: truncated (no final newline)")
+                report.fail(Failure(where, "records.newline", "truncated (no final newline)"))
             data = line[:-1] if line.endswith(b"\n") else line
             tree.append(leaf_hash(data))
             record: Record | None = None
             try:
                 record = parse_record(data)
             except (CanonicalError, RecordError) as e:
-                report.fail(f"{where}: {e}")
+                report.fail(_record_failure(where, e))
             else:
                 for brk in chains.add(record):
-                    report.fail(f"{where}: {brk}")
+                    rule = "chain.prev" if brk.reason == "prev mismatch" else "chain.version"
+                    message = f"stream {brk.stream} version {brk.version}: {brk.reason}"
+                    report.fail(Failure(where, rule, message, brk.expected, brk.computed))
                 for problem in invariants.add(record, where):
-                    report.fail(problem)
+                    report.fail(as_failure(problem, "invariant"))
             if published is not None:
                 published.add(number - 1, record)
             expected = prefixes.get(tree.size)
             if expected is not None and tree.root() != expected[1]:
-                report.fail(
-                    f"{expected[0]}: root of the first {tree.size} records expected "
-                    f"{_b64(expected[1])} (signed), computed {_b64(tree.root())}: history was "
-                    "rewritten or the log forked"
+                message = (
+                    f"root of the first {tree.size} records differs from the signed one: "
+                    "history was rewritten or the log forked"
                 )
+                report.fail(Failure(expected[0], "checkpoint.prefix_root", message,
+                                    b64(expected[1]), b64(tree.root())))  # fmt: skip
             if progress is not None and number % 100_000 == 0:
                 progress(number)
     if tree.size == 0:
-        report.fail("records.jsonl: empty")
+        report.fail(Failure("records.jsonl", "records.empty", "no records"))
     report.records, report.streams = tree.size, chains.streams
     report.invariants_checked = invariants.checked
     return tree

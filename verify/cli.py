@@ -1,29 +1,34 @@
 """``gongshi-verify`` (also ``python -m verify``): the auditor's offline checks.
 
-    gongshi-verify bundle DIR [--policy FILE] [--since CHECKPOINT_FILE]
-    gongshi-verify proof FILE --vkey VKEY_FILE [--record FILE]
-    gongshi-verify consistency OLD NEW --proof FILE --vkey VKEY_FILE
-    gongshi-verify witness cosign --name NAME --key SKEY --state STATE --checkpoint FILE
-                                  (--proof FILE | --bundle DIR) [--log-vkey FILE]
+    gongshi-verify bundle DIR [--policy FILE | --trust-bundle-policy] [--since CHECKPOINT]
+    gongshi-verify proof FILE --record RECORD [--policy FILE]
+    gongshi-verify consistency OLD NEW --proof FILE [--policy FILE]
+        (each also takes --json, and --now SECONDS for a reproducible run)
+    gongshi-verify policy pin FILE | policy show
+    gongshi-verify witness cosign ...  (a department's witness, verify/witness_cli.py)
 
-Exit status: 0 valid, 1 invalid (with what failed), 2 usage or I/O error.
+The policy is the auditor's trust anchor, never the bundle's: --policy FILE, else the file
+named by GONGSHI_VERIFY_POLICY, else the one pinned with ``policy pin``
+($XDG_CONFIG_HOME/gongshi-verify/policy). Exit status: 0 valid (or UNANCHORED with
+--trust-bundle-policy), 1 invalid (with what failed), 2 usage or I/O error, or no policy.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import binascii
 import json
+import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from verify.bundle import BundleError, verify_bundle
-from verify.checkpoint import open_checkpoint
-from verify.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
-from verify.note import NoteError, parse_vkey
-from verify.tlogproof import parse_tlog_proof
+from verify.anchor import pin_policy, resolve_anchor
+from verify.bundle import own_policy, verify_bundle
+from verify.merkle import ProofError
+from verify.note import NoteError
+from verify.proofcheck import check_consistency, check_record_proof, parse_consistency_json
+from verify.report import INVALID, Report
 from verify.usage import UsageError, read_text
 from verify.witness_cli import add_witness_commands
 
@@ -33,104 +38,125 @@ def _progress(count: int) -> None:
         print(f"\rchecked {count:,} records", end="", file=sys.stderr, flush=True)
 
 
+def _now(args: argparse.Namespace) -> int:
+    """The one reading of the clock for this run (or ``--now``)."""
+    return int(args.now) if args.now is not None else int(time.time())
+
+
+def _show(report: Report, args: argparse.Namespace, now: int) -> int:
+    if args.json:
+        print(json.dumps(report.to_json(now), ensure_ascii=False, sort_keys=True))
+    else:
+        print("\n".join(report.lines(now)))
+    return 1 if report.result == INVALID else 0
+
+
 def _bundle(args: argparse.Namespace) -> int:
-    try:
-        report = verify_bundle(
-            Path(args.dir),
-            Path(args.policy) if args.policy else None,
-            Path(args.since) if args.since else None,
-            _progress,
-        )
-    except BundleError as e:
-        raise UsageError(str(e)) from None
+    now, bundle = _now(args), Path(args.dir)
+    if args.trust_bundle_policy:
+        if args.policy:
+            raise UsageError("--policy and --trust-bundle-policy exclude each other")
+        anchor = own_policy(bundle)
+    else:
+        anchor = resolve_anchor(args.policy, args.environ)
+    since = Path(args.since) if args.since else None
+    report = verify_bundle(bundle, anchor, since, _progress, now)
     if sys.stderr.isatty():
         print(file=sys.stderr)
-    print(f"policy: {report.policy_source}")
-    if report.checkpoint is not None:
-        cp = report.checkpoint
-        print(f"checkpoint: {cp.origin} size {cp.size} root {base64.b64encode(cp.root).decode()}")
-        print(f"cosigned by: {', '.join(report.cosigned_by) or 'no witness'}")
-    print(
-        f"records: {report.records} in {report.streams} streams; "
-        f"{report.invariants_checked} records checked against the domain invariants; "
-        f"{report.published_lists} published lists ({report.published_rows} rows) recomputed"
-    )
-    if report.ok:
-        print("VALID")
-        return 0
-    for failure in report.failures:
-        print(f"FAIL {failure}")
-    if report.more_failures:
-        print(f"FAIL ... and {report.more_failures} more failures")
-    print(f"INVALID: {len(report.failures) + report.more_failures} failures")
-    return 1
+    return _show(report, args, now)
 
 
 def _proof(args: argparse.Namespace) -> int:
-    log = parse_vkey(read_text(args.vkey))
-    proof = parse_tlog_proof(read_text(args.file))
-    checkpoint = open_checkpoint(proof.checkpoint, log.name, log)
-    print(f"checkpoint {checkpoint.origin} size {checkpoint.size} signed by {log.name}")
-    if args.record is None:
-        print(f"index {proof.index}: proof well-formed; give --record to check a record's bytes")
-        return 0
-    data = Path(args.record).read_bytes()
-    if data.endswith(b"\n"):
-        data = data[:-1]
-    verify_inclusion(proof.index, checkpoint.size, leaf_hash(data), proof.proof, checkpoint.root)
-    print(f"VALID: the record is leaf {proof.index} of the signed tree of {checkpoint.size}")
-    return 0
+    now, anchor = _now(args), resolve_anchor(args.policy, args.environ)
+    try:
+        record = Path(args.record).read_bytes()
+    except OSError as e:
+        raise UsageError(f"{args.record}: {e}") from None
+    report = check_record_proof(read_text(args.file), record, anchor.policy, now, anchor.source)
+    return _show(report, args, now)
 
 
 def _consistency(args: argparse.Namespace) -> int:
-    log = parse_vkey(read_text(args.vkey))
-    old = open_checkpoint(read_text(args.old), log.name, log)
-    new = open_checkpoint(read_text(args.new), log.name, log)
+    now, anchor = _now(args), resolve_anchor(args.policy, args.environ)
     try:
-        body = json.loads(read_text(args.proof))
-        hashes = [base64.b64decode(h, validate=True) for h in body["proof"]]
-    except (ValueError, KeyError, TypeError, binascii.Error) as e:
-        raise UsageError(f"{args.proof}: not a consistency proof ({e})") from None
-    verify_consistency(old.size, new.size, hashes, old.root, new.root)
-    print(f"VALID: the tree of {new.size} extends the tree of {old.size}")
+        hashes = parse_consistency_json(read_text(args.proof))
+    except ValueError as e:
+        raise UsageError(f"{args.proof}: {e}") from None
+    old, new = read_text(args.old), read_text(args.new)
+    report = check_consistency(old, new, hashes, anchor.policy, now, anchor.source)
+    return _show(report, args, now)
+
+
+def _policy_pin(args: argparse.Namespace) -> int:
+    target = pin_policy(Path(args.file), args.environ)
+    print(f"pinned {args.file} as {target}")
     return 0
 
 
+def _policy_show(args: argparse.Namespace) -> int:
+    anchor = resolve_anchor(None, args.environ)
+    policy = anchor.policy
+    print(f"policy: {anchor.source}")
+    print(policy.text(), end="")
+    witnesses = ", ".join(policy.witnesses) or "none"
+    print(f"# {len(policy.logs)} log(s); witnesses {witnesses}; quorum {policy.quorum}")
+    return 0
+
+
+def _checks(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--policy", help="your tlog-policy file (else the pinned one)")
+    parser.add_argument("--json", action="store_true", help="one JSON object as the output")
+    parser.add_argument("--now", type=int, help="POSIX seconds to use as now (default: clock)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gongshi-verify", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="gongshi-verify", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     bundle = sub.add_parser("bundle", help="check an export bundle")
     bundle.add_argument("dir")
-    bundle.add_argument("--policy", help="your own policy file (else the bundle's)")
+    _checks(bundle)
+    bundle.add_argument("--trust-bundle-policy", action="store_true",
+                        help="use the bundle's own policy: the result says UNANCHORED")  # fmt: skip
     bundle.add_argument("--since", help="an earlier checkpoint you hold")
     bundle.set_defaults(run=_bundle)
-    proof = sub.add_parser("proof", help="check a tlog-proof@v1 file")
+    proof = sub.add_parser("proof", help="check a record's tlog-proof@v1 file")
     proof.add_argument("file")
-    proof.add_argument("--vkey", required=True, help="the log's vkey file")
-    proof.add_argument("--record", help="the record's bytes (one line)")
+    proof.add_argument("--record", required=True, help="the record's bytes (one line)")
+    _checks(proof)
     proof.set_defaults(run=_proof)
     consistency = sub.add_parser("consistency", help="check a consistency proof")
     consistency.add_argument("old")
     consistency.add_argument("new")
     consistency.add_argument("--proof", required=True, help="JSON from 'gongshi proof consistency'")
-    consistency.add_argument("--vkey", required=True, help="the log's vkey file")
+    _checks(consistency)
     consistency.set_defaults(run=_consistency)
+    policy = sub.add_parser("policy", help="the trust policy pinned for this user")
+    policies = policy.add_subparsers(dest="policy_command", required=True)
+    pin = policies.add_parser("pin", help="validate a tlog-policy file and pin it")
+    pin.add_argument("file")
+    pin.set_defaults(run=_policy_pin)
+    show = policies.add_parser("show", help="the policy the checks would use, and from where")
+    show.set_defaults(run=_policy_show)
     add_witness_commands(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Run one command; ``environ`` (default: the process's) is where the policy is found."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:
         return 2 if e.code else 0
+    args.environ = os.environ if environ is None else environ
     try:
         code: int = args.run(args)
     except UsageError as e:
         print(f"gongshi-verify: {e}", file=sys.stderr)
         return 2
-    except (ProofError, NoteError) as e:
+    except (ProofError, NoteError) as e:  # the witness commands' refusals of their input
         print(f"INVALID: {e}")
         return 1
     return code
