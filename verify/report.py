@@ -90,7 +90,7 @@ class Report:
         elif self.result == UNANCHORED:
             out.append(
                 "UNANCHORED: consistent under the bundle's own policy, which nothing outside "
-                "the bundle vouches for; pin the departments' policy to decide VALID"
+                "the bundle vouches for (pin the departments' policy: gongshi-verify policy pin)"
             )
         else:
             out.append("VALID")

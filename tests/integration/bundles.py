@@ -1,9 +1,9 @@
 """Export bundles for the verifier's tests: a genuine small one, and what a forger can do.
 
-``make_bundle`` exports a real ledger (care-fund records, two log-signed checkpoints) and has
-three department witnesses cosign both checkpoints in the bundle (finance and supervision
-Ed25519, audit ML-DSA-44); the departments' policy is returned separately, as the auditor
-pinned it. ``forge_history`` rewrites a record and re-signs everything with fresh log and
+``make_bundle`` has three department witnesses (finance and supervision Ed25519, audit
+ML-DSA-44) cosign the two checkpoints of a real ledger (care-fund records), the log store
+their lines, and exports it; the departments' policy is written beside the bundle, as the
+auditor pinned it. ``forge_history`` rewrites a record and re-signs everything with fresh log and
 witness keys, replacing the policy and key files: a bundle that is self-consistent.
 """
 
@@ -13,6 +13,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ import pytest
 
 from ledger.clock import SteppingClock
 from ledger.ledger import Ledger
-from ledger.log.checkpoints import sign_checkpoint
+from ledger.log.checkpoints import all_checkpoints, sign_checkpoint
+from ledger.log.cosignatures import add_cosignature
 from ledger.log.export import export_bundle
 from ledger.log.keys import create_log_key, load_signer
 from ledger.settings import Settings
@@ -78,12 +80,14 @@ def make_bundle(
         disbursed(fund, tier=1)
     fund.follow_up(disbursed(fund), "2023-03-01", "stable", "回访", INTAKE)
     sign_checkpoint(ledger.log, keys.log, ORIGIN, clock)
+    policy = keys.policy()
+    for signed in all_checkpoints(ledger.log):  # the departments cosign, the log stores it
+        text = signed.checkpoint.text()
+        for name in DEPARTMENTS:
+            line = keys.witnesses[name].sign_line(text, COSIGNED_AT)
+            add_cosignature(ledger.log, policy, line, datetime.now(UTC), signed.checkpoint.size)
     vkey = settings.log_vkey_path.read_text()
-    export_bundle(ledger.log, ledger.app.recorder, out, vkey, policy=keys.policy())
-    notes: dict[str, str] = {}  # ML-DSA-44 signatures are randomised: one note per text
-    for path in [out / "checkpoint", *(out / "checkpoints").iterdir()]:
-        text = parse_note(path.read_text()).text
-        path.write_text(notes.setdefault(text, keys.cosign(text)))
+    export_bundle(ledger.log, ledger.app.recorder, out, vkey, policy=policy)
     (out.parent / "pinned-policy").write_text(keys.policy().text())
     return keys, out.parent / "pinned-policy"
 
