@@ -27,12 +27,16 @@ from ledger.ledger import open_ledger
 from ledger.log.audit import audit_log
 from ledger.log.checkpoints import latest, sign_checkpoint
 from ledger.log.keys import create_log_key, load_signer
+from ledger.log.local_witnesses import run_local_witnesses
 from ledger.log.store import LogStore
-from ledger.log.witnesses import DEPARTMENTS, create_witness_key, run_local_witnesses
+from ledger.log.witnesses import DEPARTMENTS, create_witness_key, ensure_policy
 from ledger.settings import ConfigError, Settings, load_settings
 from ledger.supervision.service import Supervision
 from ledger.vault import create_master_key
 from projections.registry import REBUILD_BATCH, projections_of
+from verify.note import COSIGNATURE_V1, MLDSA44_COSIGNATURE, parse_vkey
+
+WITNESS_TYPES = {"mldsa44": MLDSA44_COSIGNATURE, "ed25519": COSIGNATURE_V1}
 
 
 def _keys_init(settings: Settings, args: argparse.Namespace) -> int:
@@ -44,10 +48,18 @@ def _keys_init(settings: Settings, args: argparse.Namespace) -> int:
     state = "created" if created else "exists"
     print(f"log key {state}: {settings.log_skey_path} (mode 0600); verifier key:")
     print(vkey)
+    sig_type = WITNESS_TYPES[args.witness_type]
     for name in args.witness or []:
-        created, vkey = create_witness_key(settings.keys_dir, name)
+        created, vkey = create_witness_key(settings.keys_dir, name, sig_type)
         print(f"witness key {name} {'created' if created else 'exists'}; verifier key:")
         print(vkey)
+    policy_path = settings.home / "policy"
+    if policy_path.exists():
+        if args.witness:
+            print(f"{policy_path} exists: add a 'witness NAME VKEY [URL]' line for a new key")
+    else:
+        ensure_policy(settings.home, parse_vkey(settings.log_vkey_path.read_text()))
+        print(f"wrote the default policy {policy_path} (c2sp.org/tlog-policy)")
     return 0
 
 
@@ -75,6 +87,9 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     if create_log_key(settings.log_skey_path, settings.log_vkey_path, settings.origin)[0]:
         print(f"created log key {settings.log_skey_path}")
     signer = load_signer(settings.log_skey_path, settings.origin)
+    for name in DEPARTMENTS:
+        create_witness_key(settings.keys_dir, name)
+    policy = ensure_policy(settings.home, signer.verifier)
     ledger = open_ledger(settings)
     try:
         started = time.perf_counter()
@@ -84,11 +99,10 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
             print("demo data already loaded (nothing written; use --reset to start again)")
         for line in demo_summary(ledger):
             print(line)
-        signed = sign_checkpoint(ledger.log, signer, settings.origin, ledger.clock)
-        for name in DEPARTMENTS:
-            create_witness_key(settings.keys_dir, name)
+        signed = sign_checkpoint(ledger.log, signer, settings.origin, ledger.clock, policy)
+        now = ledger.clock()
         cosigned = run_local_witnesses(
-            ledger.log, settings.home, DEPARTMENTS, int(ledger.clock().timestamp())
+            ledger.log, settings.home, DEPARTMENTS, int(now.timestamp()), policy, now
         )
         with projections_of(ledger, settings, batch=REBUILD_BATCH) as projections:
             projections.catch_up()
@@ -197,6 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument(
         "--witness", action="append", metavar="NAME",
         help="also create a witness key (demos and tests; departments make their own)",
+    )  # fmt: skip
+    init.add_argument(
+        "--witness-type", choices=sorted(WITNESS_TYPES), default="mldsa44",
+        help="the witness keys' type: ML-DSA-44 (0x06, the default) or Ed25519 (0x04)",
     )  # fmt: skip
     init.set_defaults(run=_keys_init)
     demo = sub.add_parser("demo", help="load the Tongcheng care-fund demo")

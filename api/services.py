@@ -1,5 +1,6 @@
-"""What a running server holds: the ledger, the projections and their followers, the token
-table, the metrics. Built by ``create_app``'s lifespan; never a module-level global."""
+"""What a running server holds: the ledger, the projections and their followers, the log's
+policy and its checkpointing (scheduler and witness submitter), the token table, the
+metrics. Built by ``create_app``'s lifespan; never a module-level global."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from api.tokens import Tokens
 from ledger.carefund.config import FundConfig
 from ledger.ledger import Ledger, open_ledger
 from ledger.log.follower import LogFollower
+from ledger.log.witnesses import PolicyFile
+from ledger.log.witnessing import Checkpointing, log_policy, start_checkpointing
 from ledger.settings import Settings
 from projections.follow import ProjectionFollower
 from projections.queries import ListReader
@@ -31,30 +34,42 @@ class Services:
     tokens: Tokens
     metrics: Metrics
     followers: list[LogFollower | ProjectionFollower]
+    policy: PolicyFile | None = None  # None until the log has a key
+    checkpointing: Checkpointing | None = None
     carefund_config: FundConfig = field(default_factory=FundConfig)
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock, follow: bool, interval: float) -> Services:
         """Open the ledger; with ``follow``, integrate the log and keep the projections
-        current in background threads (every ``interval`` seconds when idle)."""
+        current in background threads (every ``interval`` seconds when idle), and, if the
+        log has a key, sign checkpoints on schedule and submit them to the witnesses."""
         ledger = open_ledger(settings, clock=clock)
         projections = open_projections(ledger, settings)
         followers: list[LogFollower | ProjectionFollower] = []
+        policy = log_policy(settings)
+        checkpointing = None
         if follow:
             followers = [
                 LogFollower(ledger.log, interval).start(),
                 ProjectionFollower(projections, interval).start(),
             ]
+            if policy is not None and settings.log_skey_path.exists():
+                checkpointing = start_checkpointing(ledger.log, settings, clock, policy)
         return cls(
             settings, ledger, projections, ListReader(ledger.db), Tokens(ledger.db), Metrics(),
-            followers,
+            followers, policy, checkpointing,
         )  # fmt: skip
 
     def errors(self) -> list[str]:
-        """The followers' last errors (for /healthz)."""
-        return [f"{type(f).__name__}: {f.error}" for f in self.followers if f.error is not None]
+        """The followers' and the checkpointing's last errors (for /healthz)."""
+        running: list[LogFollower | ProjectionFollower | Checkpointing] = [*self.followers]
+        if self.checkpointing is not None:
+            running.append(self.checkpointing)
+        return [f"{type(f).__name__}: {f.error}" for f in running if f.error is not None]
 
     def close(self) -> None:
+        if self.checkpointing is not None:
+            self.checkpointing.stop()
         for follower in self.followers:
             follower.stop()
         self.projections.close()

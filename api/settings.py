@@ -11,7 +11,14 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ledger.settings import DEFAULT_ORIGIN, ORIGIN_PATTERN, Settings, parse_database_url
+from ledger.settings import (
+    DEFAULT_ORIGIN,
+    EXCELLENCE,
+    ORIGIN_PATTERN,
+    WINDOW,
+    Settings,
+    parse_database_url,
+)
 
 
 class ServerSettings(BaseSettings):
@@ -21,9 +28,12 @@ class ServerSettings(BaseSettings):
     database_url: str | None = None
     vault_key: SecretStr | None = None
     log_origin: str = Field(DEFAULT_ORIGIN, pattern="^" + ORIGIN_PATTERN.pattern + "$")
-    posting_window_days: int = Field(30, ge=1, le=100_000)
-    excellence_per_category: int = Field(3, ge=0, le=100_000)
+    posting_window_days: int = Field(WINDOW.default, ge=WINDOW.minimum, le=WINDOW.maximum)
+    excellence_per_category: int = Field(
+        EXCELLENCE.default, ge=EXCELLENCE.minimum, le=EXCELLENCE.maximum
+    )
     follow_interval: float = Field(0.2, gt=0, le=60)
+    checkpoint_interval: float = Field(2.0, gt=0, le=3600)
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
     threads: int = Field(16, ge=1, le=256)  # request threads (database connections) per worker
 
@@ -36,4 +46,5 @@ class ServerSettings(BaseSettings):
             origin=self.log_origin,
             posting_window_days=self.posting_window_days,
             excellence_per_category=self.excellence_per_category,
+            checkpoint_interval=self.checkpoint_interval,
         )

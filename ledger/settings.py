@@ -7,6 +7,7 @@ This is the one place that knows eventsourcing's setting names.
                           postgresql://user:pass@host:port/db[?schema=NAME]
     GONGSHI_VAULT_KEY     the vault master key, 64 hex digits (else $GONGSHI_HOME/keys/vault.key)
     GONGSHI_LOG_ORIGIN    the log's origin line and key name (default gongshi.example/anqing)
+    GONGSHI_CHECKPOINT_INTERVAL  seconds between scheduled checkpoints (default 2)
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from psycopg.conninfo import make_conninfo
+
+from verify.params import PARAMS, Param
+
+WINDOW = PARAMS["disbursements"]["posting_window_days"]  # the one rule: verify/params.py
+EXCELLENCE = PARAMS["points"]["excellence_per_category"]
 
 APP_NAME = "gongshi"
 SCHEMA_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -117,8 +123,9 @@ class Settings:
     database: Database
     vault_key_hex: str | None
     origin: str = DEFAULT_ORIGIN
-    posting_window_days: int = 30  # a disbursement's days in the public list
-    excellence_per_category: int = 3  # excellence candidates per points category
+    posting_window_days: int = WINDOW.default  # a disbursement's days in the public list
+    excellence_per_category: int = EXCELLENCE.default  # excellence candidates per category
+    checkpoint_interval: float = 2.0  # seconds between checkpoints signed by the scheduler
 
     @property
     def log_skey_path(self) -> Path:
@@ -150,15 +157,31 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         database=parse_database_url(url),
         vault_key_hex=env.get("GONGSHI_VAULT_KEY") or None,
         origin=origin,
-        posting_window_days=_count(env, "GONGSHI_POSTING_WINDOW_DAYS", 30, minimum=1),
-        excellence_per_category=_count(env, "GONGSHI_EXCELLENCE_PER_CATEGORY", 3, minimum=0),
+        posting_window_days=_count(env, "GONGSHI_POSTING_WINDOW_DAYS", WINDOW),
+        excellence_per_category=_count(env, "GONGSHI_EXCELLENCE_PER_CATEGORY", EXCELLENCE),
+        checkpoint_interval=_seconds(env, "GONGSHI_CHECKPOINT_INTERVAL", 2.0),
     )
 
 
-def _count(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     text = env.get(name)
     if not text:
         return default
-    if not text.isdigit() or int(text) < minimum or int(text) > 100_000:
-        raise ConfigError(f"{name}={text!r} must be a whole number from {minimum} to 100000")
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise ConfigError(f"{name}={text!r} must be a number of seconds above 0, at most 3600")
+    return value
+
+
+def _count(env: Mapping[str, str], name: str, param: Param) -> int:
+    text = env.get(name)
+    if not text:
+        return param.default
+    if not text.isdigit() or not param.minimum <= int(text) <= param.maximum:
+        raise ConfigError(
+            f"{name}={text!r} must be a whole number from {param.minimum} to {param.maximum}"
+        )
     return int(text)

@@ -11,8 +11,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.services import Services, services
 from ledger.log import proofs
-from ledger.log.checkpoints import latest
-from ledger.log.witnesses import attach_cosignature, witness_verifiers
+from ledger.log.checkpoints import latest, latest_witnessed
+from ledger.log.cosignatures import MAX_LINE, add_cosignature
 
 router = APIRouter(prefix="/log/v1", tags=["log"])
 MAX_ENTRIES = 1000
@@ -22,11 +22,18 @@ CACHE_LONG = {"Cache-Control": "public, max-age=86400, immutable"}
 
 
 @router.get("/checkpoint", response_class=PlainTextResponse,
-            summary="the latest signed checkpoint with every cosignature")  # fmt: skip
-def checkpoint(s: Annotated[Services, Depends(services)]) -> Response:
-    signed = latest(s.ledger.log)
+            summary="the newest checkpoint satisfying the log's witness policy, with the "
+                    "cosignatures collected so far")  # fmt: skip
+def checkpoint(
+    s: Annotated[Services, Depends(services)],
+    unwitnessed: Annotated[
+        bool, Query(description="the newest signed checkpoint, witnessed or not")
+    ] = False,
+) -> Response:
+    signed = latest(s.ledger.log) if unwitnessed else latest_witnessed(s.ledger.log)
     if signed is None:
-        raise HTTPException(404, "no signed checkpoint yet")
+        what = "signed" if unwitnessed else "witnessed"
+        raise HTTPException(404, f"no {what} checkpoint yet")
     return PlainTextResponse(signed.note, headers=CACHE_SHORT)
 
 
@@ -72,31 +79,41 @@ def record_proof(
     return PlainTextResponse(text, headers=CACHE_SHORT)
 
 
-COSIGNATURE_LIMIT = 1024
-
-
-LINE_BODY = {"type": "string", "maxLength": COSIGNATURE_LIMIT}
+LINE_BODY = {"type": "string", "maxLength": MAX_LINE}
 
 
 @router.post(
     "/cosignatures",
-    summary="a witness submits its cosignature line (verified first)",
+    summary="a witness (pull mode) submits one cosignature line (verified first)",
     openapi_extra={
         "requestBody": {"required": True, "content": {"text/plain": {"schema": LINE_BODY}}}
     },
 )
-async def cosignature(request: Request) -> dict[str, Any]:
-    """The body is one note signature line (``— NAME BASE64``) by a witness whose vkey the
-    operator holds (keys/witness-NAME.vkey); it is verified against the stored checkpoints
-    and kept on the one it signs."""
+async def cosignature(
+    request: Request,
+    size: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="the checkpoint's size")
+    ] = None,
+) -> dict[str, Any]:
+    """The body is exactly one note signature line (``— NAME BASE64``) by a witness key of
+    the log's policy; it must verify over checkpoint ``size`` (or, without it, one of the 8
+    newest). It is stored unless a newer cosignature by the same key is; 422, nothing
+    stored, otherwise."""
     s: Services = request.app.state.services
     body = await request.body()
-    if len(body) > COSIGNATURE_LIMIT:
-        raise HTTPException(413, f"a cosignature line is at most {COSIGNATURE_LIMIT} bytes")
+    if len(body) > MAX_LINE:
+        raise HTTPException(413, f"a cosignature line is at most {MAX_LINE} bytes")
     try:
         line = body.decode("utf-8")
     except UnicodeDecodeError:
         raise HTTPException(422, "the cosignature line is not UTF-8") from None
-    witnesses = witness_verifiers(s.settings.keys_dir)
-    size = await run_in_threadpool(attach_cosignature, s.ledger.log, line, witnesses)
-    return {"tree_size": size}
+    if s.policy is None:
+        raise HTTPException(409, "the log has no key and no policy yet")
+    policy = s.policy()
+    added = await run_in_threadpool(
+        add_cosignature, s.ledger.log, policy, line, s.ledger.clock(), size
+    )
+    return {
+        "tree_size": added.size, "witness": added.witness, "stored": added.stored,
+        "witnessed": added.witnessed,
+    }  # fmt: skip

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import PlainTextResponse, Response
 
 from api.services import Services, services
-from ledger.log.checkpoints import latest
+from ledger.log.checkpoints import latest_witnessed
 from ledger.log.tiles import TileNotFound, entry_bundle, hash_tile, parse_tile_path
 
 router = APIRouter(tags=["log"])
@@ -18,11 +18,11 @@ IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 
 
 @router.get("/checkpoint", response_class=PlainTextResponse,
-            summary="the latest checkpoint (tlog-tiles prefix: the server root)")  # fmt: skip
+            summary="the newest witnessed checkpoint (tlog-tiles prefix: server root)")  # fmt: skip
 def checkpoint(s: Annotated[Services, Depends(services)]) -> Response:
-    signed = latest(s.ledger.log)
+    signed = latest_witnessed(s.ledger.log)
     if signed is None:
-        raise HTTPException(404, "no signed checkpoint yet")
+        raise HTTPException(404, "no witnessed checkpoint yet")
     return PlainTextResponse(
         signed.note, media_type="text/plain; charset=utf-8",
         headers={"Cache-Control": "public, max-age=5"},

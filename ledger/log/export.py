@@ -1,7 +1,9 @@
 """The auditor's bundle: every leaf's data, the signed checkpoints, the log's public key.
 
     DIR/records.jsonl      line i (from 0) is exactly the data of leaf i, then LF
-    DIR/checkpoint         the latest signed checkpoint (covering every line), all signatures
+    DIR/checkpoint         the newest witnessed checkpoint (covering every line): its
+                           cosignatures satisfy the log's policy (``unwitnessed``: the newest
+                           signed one, witnessed or not)
     DIR/checkpoints/SIZE   every signed checkpoint, named by its tree size
     DIR/keys/log.vkey      the log's verifier key, one line
     DIR/keys/witness-NAME.vkey   each witness's verifier key named by the policy
@@ -24,7 +26,7 @@ from eventsourcing.persistence import ApplicationRecorder
 
 from ledger.check import iter_notifications
 from ledger.errors import LedgerError
-from ledger.log.checkpoints import all_checkpoints, latest
+from ledger.log.checkpoints import all_checkpoints, latest, latest_witnessed
 from ledger.log.store import LogStore
 from ledger.mapper import unpack_state
 from verify.canonical import canonical_bytes
@@ -57,12 +59,22 @@ def export_bundle(
     progress: Progress | None = None,
     policy: Policy | None = None,
     publish: Publisher | None = None,
+    unwitnessed: bool = False,
 ) -> ExportSummary:
-    """Write the bundle for the latest signed checkpoint into ``out`` (new or empty).
-    ``publish(dir, tree_size)`` adds the published lists (projections/publish.py)."""
-    signed = latest(store)
+    """Write the bundle for the newest witnessed checkpoint (``unwitnessed``: the newest
+    signed one) into ``out`` (new or empty); ExportError if there is none, naming the newest
+    signed one. ``publish(dir, tree_size)`` adds the published lists (projections/publish.py).
+    Older checkpoints are those up to it, with the cosignatures stored so far."""
+    newest = latest(store)
+    signed = newest if unwitnessed else latest_witnessed(store)
     if signed is None:
-        raise ExportError("no signed checkpoint yet: run 'gongshi checkpoint' first")
+        if newest is None:
+            raise ExportError("no signed checkpoint yet: run 'gongshi checkpoint' first")
+        raise ExportError(
+            f"no witnessed checkpoint yet: the newest signed one (size {newest.checkpoint.size})"
+            " lacks the cosignatures its policy requires (see 'gongshi log status'); "
+            "--unwitnessed exports it anyway"
+        )
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ExportError(f"{out} exists and is not an empty directory")
     try:
@@ -93,7 +105,7 @@ def export_bundle(
             f"size {size} root {root.hex()}"
         )
     (out / "checkpoint").write_bytes(signed.note.encode())
-    every = all_checkpoints(store)
+    every = [c for c in all_checkpoints(store) if c.checkpoint.size <= size]
     for c in every:
         (out / "checkpoints" / str(c.checkpoint.size)).write_bytes(c.note.encode())
     (out / "keys" / "log.vkey").write_bytes(vkey.strip().encode() + b"\n")
@@ -108,8 +120,8 @@ def export_bundle(
         "checkpoint": "latest signed checkpoint (c2sp.org/tlog-checkpoint) over all lines",
         "checkpoints/": "every signed checkpoint, file named by tree size",
         "keys/log.vkey": "the log's Ed25519 verifier key (c2sp.org/signed-note vkey)",
-        "keys/witness-NAME.vkey": "the witnesses' cosignature/v1 verifier keys",
-        "policy": "the operator's declared policy: log key, witness keys, quorum",
+        "keys/witness-NAME.vkey": "the witnesses' verifier keys (type 0x04 or 0x06)",
+        "policy": "the operator's declared policy (c2sp.org/tlog-policy)",
     }
     if publish is not None:
         publish(out, size)

@@ -80,12 +80,19 @@ def consistency(store: LogStore, old: int, new: int) -> dict[str, Any]:
 
 
 def record_proof(store: LogStore, stream: UUID, version: int) -> str:
-    """The record's c2sp.org/tlog-proof@v1 against the first checkpoint covering it."""
+    """The record's c2sp.org/tlog-proof@v1 against the first witnessed checkpoint covering
+    it (the one whose cosignatures satisfied the log's policy), cosignatures included."""
     index = store.leaf_of(str(stream), version)
     if index is None:
         raise ProofRequestError(f"record {stream} v{version} is not in the log")
-    signed = covering(store, index)
+    signed = covering(store, index, witnessed=True)
     if signed is None:
-        raise ProofRequestError(f"leaf {index} is not yet checkpointed: run 'gongshi checkpoint'")
+        pending = covering(store, index)
+        if pending is not None:
+            raise ProofRequestError(
+                f"leaf {index} is in checkpoint {pending.checkpoint.size}, not yet witnessed: "
+                "its cosignatures are being collected"
+            )
+        raise ProofRequestError(f"leaf {index} is not yet in a signed checkpoint")
     proof = tree.inclusion_proof(index, signed.checkpoint.size, store.fetch)
     return TlogProof(index, tuple(proof), signed.note).text()

@@ -3,7 +3,15 @@
     gongshi_log_state       (id = 1, size, position): leaves so far, last notification id
     gongshi_log_tiles       (id = level << 48 | index, hashes): C2SP tlog-tiles hash tiles
     gongshi_log_offsets     (idx, notification_id): where leaf index -> notification id jumps
-    gongshi_log_checkpoints (size, root, note, signed_at): every signed checkpoint
+    gongshi_log_checkpoints (size, root, note, signed_at): every signed checkpoint, its note
+                            as the log signed it (text, blank line, the log's signature)
+    gongshi_log_cosignatures (size, name, key_id, timestamp, line): verified witness
+                            cosignature lines, one per (size, key name, key ID)
+    gongshi_log_witnessed   (size, witnessed_at): checkpoints whose stored cosignatures
+                            satisfied the log's policy (rows are never removed)
+    gongshi_log_witness_status (name, state, detail, cosigned_size, updated_at): what each
+                            policy witness last answered (ledger/log/witness_status.py)
+    gongshi_log_submission_leases (url, owner, until): which process submits to a witness
 
 Tiles hold the tree as c2sp.org/tlog-tiles lays it out: the tile at tile level L and index N
 holds up to 256 consecutive hashes of tree level 8·L, nodes N·256 onwards; a partial
@@ -55,6 +63,16 @@ SCHEMA = (
     " idx BIGINT PRIMARY KEY, notification_id BIGINT NOT NULL UNIQUE)",
     "CREATE TABLE IF NOT EXISTS gongshi_log_checkpoints ("
     " size BIGINT PRIMARY KEY, root BYTEA NOT NULL, note TEXT NOT NULL, signed_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS gongshi_log_cosignatures ("
+    " size BIGINT NOT NULL, name TEXT NOT NULL, key_id BIGINT NOT NULL,"
+    " timestamp BIGINT NOT NULL, line TEXT NOT NULL, PRIMARY KEY (size, name, key_id))",
+    "CREATE TABLE IF NOT EXISTS gongshi_log_witnessed ("
+    " size BIGINT PRIMARY KEY, witnessed_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS gongshi_log_witness_status ("
+    " name TEXT PRIMARY KEY, state TEXT NOT NULL, detail TEXT NOT NULL,"
+    " cosigned_size BIGINT, updated_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS gongshi_log_submission_leases ("
+    " url TEXT PRIMARY KEY, owner TEXT NOT NULL, until TEXT NOT NULL)",
 )
 
 

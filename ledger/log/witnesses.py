@@ -1,39 +1,30 @@
-"""Witnesses on the log's side: their keys, the declared policy, attaching cosignatures.
+"""The log's witnesses: their keys and the log's own policy file, ``$GONGSHI_HOME/policy``.
 
-The departments run their witnesses with ``gongshi-verify witness cosign`` (verify/witness.py)
-and hand back a cosignature line; ``attach_cosignature`` verifies it against a stored
-checkpoint and keeps it on that checkpoint's note, so exports carry every cosignature.
+The policy is in the c2sp.org/tlog-policy format (verify/policy.py): the log line (the log's
+vkey), one ``witness NAME VKEY [URL]`` line per department (URL = its c2sp.org/tlog-witness
+submission prefix), ``group departments 2 finance audit supervision`` and
+``quorum departments``. It says whom the log submits its checkpoints to and which
+checkpoints it serves as witnessed. Departments generate their own keys and hand the
+operator the vkey; ``create_witness_key`` is for demos and tests.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from ledger.errors import LedgerError
-from ledger.log import tree
-from ledger.log.checkpoints import all_checkpoints, latest
-from ledger.log.store import LogStore
-from verify.note import (
-    COSIGNATURE_V1,
-    NoteError,
-    Signer,
-    Verifier,
-    parse_note,
-    parse_skey,
-    parse_vkey,
-)
-from verify.policy import Policy, departments_policy, parse_policy
-from verify.witness import cosign, read_state
+from verify.note import MLDSA44_COSIGNATURE, Signer, Verifier, parse_vkey
+from verify.policy import Member, Policy, PolicyError, departments_policy, parse_policy
 
 DEPARTMENTS = ("finance", "audit", "supervision")
 DEFAULT_QUORUM = 2
+POLICY_FILE = "policy"
 
 
 class WitnessError(LedgerError):
-    """A cosignature can't be attached (unknown witness, matches no stored checkpoint)."""
+    """A cosignature can't be attached, or the policy can't be read or changed."""
 
 
 def witness_key_name(name: str) -> str:
@@ -46,15 +37,15 @@ def witness_paths(keys_dir: Path, name: str) -> tuple[Path, Path]:
     return keys_dir / f"witness-{name}.skey", keys_dir / f"witness-{name}.vkey"
 
 
-def create_witness_key(keys_dir: Path, name: str) -> tuple[bool, str]:
-    """A witness key (type 0x04) for demos and tests; returns (created, vkey).
-
-    In real use each department generates its own and gives the operator only the vkey.
-    """
+def create_witness_key(
+    keys_dir: Path, name: str, sig_type: int = MLDSA44_COSIGNATURE
+) -> tuple[bool, str]:
+    """A witness key (ML-DSA-44, type 0x06, unless ``sig_type`` is 0x04 for Ed25519) for
+    demos and tests; returns (created, vkey). An existing key is kept, whatever its type."""
     skey_path, vkey_path = witness_paths(keys_dir, name)
     if skey_path.exists():
         return False, vkey_path.read_text().strip()
-    signer = Signer(witness_key_name(name), Ed25519PrivateKey.generate(), COSIGNATURE_V1)
+    signer = Signer.generate(witness_key_name(name), sig_type)
     keys_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(skey_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -71,71 +62,90 @@ def witness_verifiers(keys_dir: Path) -> dict[str, Verifier]:
     return found
 
 
-def declared_policy(home: Path, log: Verifier) -> Policy:
-    """``$GONGSHI_HOME/policy`` if the operator wrote one; else the log key, every witness
-    vkey under keys/, and a quorum of 2 (or fewer, if fewer witnesses are known)."""
-    path = home / "policy"
-    if path.exists():
-        return parse_policy(path.read_text())
+def default_policy(home: Path, log: Verifier) -> Policy:
+    """The log key, every witness vkey under keys/, any 2 of them (fewer if fewer known)."""
     witnesses = witness_verifiers(home / "keys")
     return departments_policy(log, witnesses, threshold=DEFAULT_QUORUM)
 
 
-def attach_cosignature(store: LogStore, line: str, witnesses: dict[str, Verifier]) -> int:
-    """Verify ``line`` against the stored checkpoints (newest first) and keep it on the one
-    it signs, replacing an older cosignature by the same witness; returns that size."""
-    line = line.strip() + "\n"
-    for signed in reversed(all_checkpoints(store)):
-        parsed = parse_note(signed.note)
+def declared_policy(home: Path, log: Verifier) -> Policy:
+    """``$GONGSHI_HOME/policy`` if the operator wrote one (its one log must be ``log``),
+    else ``default_policy``."""
+    path = home / POLICY_FILE
+    if not path.exists():
+        return default_policy(home, log)
+    try:
+        policy = parse_policy(path.read_text(encoding="utf-8"))
+        if policy.log != log:
+            raise PolicyError(f"its log key is {policy.log.vkey()}, the log's is {log.vkey()}")
+    except PolicyError as e:
+        raise WitnessError(f"{path}: {e}") from None
+    return policy
+
+
+def write_policy(home: Path, policy: Policy) -> Path:
+    """Replace ``$GONGSHI_HOME/policy`` atomically (temp file, rename)."""
+    path = home / POLICY_FILE
+    home.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text(policy.text(), encoding="utf-8")
+    os.replace(temp, path)
+    return path
+
+
+def ensure_policy(home: Path, log: Verifier) -> Policy:
+    """The demo's step: write the default policy if there is none; if there is one for
+    another log key (after ``demo --reset``), keep its witnesses and URLs, with ``log``."""
+    path = home / POLICY_FILE
+    if not path.exists():
+        policy = default_policy(home, log)
+        write_policy(home, policy)
+        return policy
+    try:
+        policy = parse_policy(path.read_text(encoding="utf-8"))
+    except PolicyError as e:
+        raise WitnessError(f"{path}: {e}") from None
+    if [m.verifier for m in policy.logs] != [log]:
+        url = policy.logs[0].url if policy.logs else None
+        policy = replace(policy, logs=(Member(log, url),))
+        write_policy(home, policy)
+    return policy
+
+
+def set_witness_url(home: Path, log: Verifier, name: str, url: str | None) -> Policy:
+    """Set (or, with None, remove) witness ``name``'s submission prefix in the policy file
+    (written first from the default if missing); WitnessError for an unknown name."""
+    policy = declared_policy(home, log)
+    member = policy.witnesses.get(name)
+    if member is None:
+        known = ", ".join(policy.witnesses) or "none"
+        raise WitnessError(f"no witness {name!r} in the policy (witnesses: {known})")
+    if url is not None and (not url.startswith(("http://", "https://")) or " " in url):
+        raise WitnessError(f"{url!r} is not an http:// or https:// URL")
+    witnesses = {**policy.witnesses, name: Member(member.verifier, url)}
+    changed = replace(policy, witnesses=witnesses)
+    write_policy(home, changed)
+    return changed
+
+
+class PolicyFile:
+    """The log's policy as it stands: ``declared_policy``, read again when the file changes
+    (so ``gongshi witness set-url`` reaches a running server)."""
+
+    def __init__(self, home: Path, log: Verifier) -> None:
+        self.home = home
+        self.log = log
+        self._seen: tuple[int, int] | None = None
+        self._policy = declared_policy(home, log)
+
+    def __call__(self) -> Policy:
+        path = self.home / POLICY_FILE
         try:
-            candidate = parse_note(parsed.text + "\n" + line).signatures[0]
-        except NoteError as e:
-            raise WitnessError(f"not a cosignature line: {e}") from None
-        known = [
-            v for v in witnesses.values()
-            if (v.name, v.key_id) == (candidate.name, candidate.key_id)
-        ]  # fmt: skip
-        if not known:
-            raise WitnessError(f"{candidate.name} ({candidate.key_id:08x}) is not a known witness")
-        if not known[0].verify(parsed.text.encode(), candidate.signature):
-            continue
-        kept = [
-            s for s in parsed.signatures if (s.name, s.key_id) != (candidate.name, candidate.key_id)
-        ]
-        note = parsed.text + "\n" + "".join(s.line for s in kept) + line
-        store.db.execute(
-            "UPDATE gongshi_log_checkpoints SET note = ? WHERE size = ?",
-            (note, signed.checkpoint.size),
-        )
-        return signed.checkpoint.size
-    raise WitnessError("the cosignature matches no stored checkpoint")
-
-
-def run_local_witnesses(
-    store: LogStore, home: Path, names: tuple[str, ...], timestamp: int
-) -> list[str]:
-    """For the demo: each named witness, with its key and state under ``home``, cosigns the
-    latest checkpoint (given a consistency proof from the size it last cosigned) and the
-    cosignature is attached. Returns the names that cosigned."""
-    signed = latest(store)
-    if signed is None:
-        return []
-    log_name = signed.checkpoint.origin
-    log_vkey = (home / "keys" / "log.vkey").read_text()
-    log = parse_vkey(log_vkey)
-    if log.name != log_name:
-        raise WitnessError(f"log vkey {log.name} does not match origin {log_name}")
-    cosigned = []
-    for name in names:
-        signer = parse_skey(witness_paths(home / "keys", name)[0].read_text())
-        state_path = home / "witness" / f"{name}.json"
-        state = read_state(state_path)
-        proof = None
-        if state is not None and state.checkpoint.size < signed.checkpoint.size:
-            proof = tree.consistency_proof(
-                state.checkpoint.size, signed.checkpoint.size, store.fetch
-            )
-        line = cosign(state_path, signer, signed.note, log, timestamp, proof)
-        attach_cosignature(store, line, witness_verifiers(home / "keys"))
-        cosigned.append(name)
-    return cosigned
+            stat = path.stat()
+            seen: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+        except FileNotFoundError:
+            seen = None
+        if seen != self._seen:
+            self._policy = declared_policy(self.home, self.log)
+            self._seen = seen
+        return self._policy

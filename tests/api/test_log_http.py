@@ -13,15 +13,16 @@ from tests.api.conftest import settle
 from tests.integration.helpers import disbursed, funded
 from verify.merkle import leaf_hash, verify_consistency, verify_inclusion
 from verify.note import Signer as NoteSigner
+from verify.policy import departments_policy
 
 ORIGIN = "gongshi.example/test"
 
 
 def _signed(ledger: Ledger) -> None:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    signer = NoteSigner(ORIGIN, Ed25519PrivateKey.generate())
-    assert sign_checkpoint(ledger.log, signer, ORIGIN, ledger.clock) is not None
+    """A checkpoint signed under a policy that needs no cosignature (witnessed at once)."""
+    signer = NoteSigner.generate(ORIGIN)
+    policy = departments_policy(signer.verifier, {})
+    assert sign_checkpoint(ledger.log, signer, ORIGIN, ledger.clock, policy) is not None
 
 
 def test_checkpoint_proofs_and_entries_verify(ledger: Ledger, client: TestClient) -> None:

@@ -26,6 +26,7 @@ from tests.support.rfc9162 import mth
 from verify.checkpoint import open_checkpoint
 from verify.merkle import leaf_hash, verify_consistency, verify_inclusion
 from verify.note import COSIGNATURE_V1, MLDSA44_COSIGNATURE, Signer, parse_vkey
+from verify.policy import Policy, departments_policy
 from verify.tlogproof import parse_tlog_proof
 
 ORIGIN = "gongshi.example/test"
@@ -39,6 +40,11 @@ def _records(ledger: Ledger, n: int) -> None:
 def _signer(settings: Settings) -> Signer:
     create_log_key(settings.log_skey_path, settings.log_vkey_path, ORIGIN)
     return load_signer(settings.log_skey_path, ORIGIN)
+
+
+def _no_witnesses(signer: Signer) -> Policy:
+    """A policy that needs no cosignature: every checkpoint is witnessed when signed."""
+    return departments_policy(signer.verifier, {})
 
 
 def _leaf_data(ledger: Ledger) -> list[bytes]:
@@ -122,9 +128,9 @@ def test_export_bundle_is_enough_to_check_everything(
     with pytest.raises(ExportError, match="checkpoint"):
         export_bundle(ledger.log, ledger.app.recorder, tmp_path / "none", vkey_text)
     _records(ledger, 12)
-    sign_checkpoint(ledger.log, signer, ORIGIN, clock)
+    sign_checkpoint(ledger.log, signer, ORIGIN, clock, _no_witnesses(signer))
     _records(ledger, 5)
-    sign_checkpoint(ledger.log, signer, ORIGIN, clock)
+    sign_checkpoint(ledger.log, signer, ORIGIN, clock, _no_witnesses(signer))
     _records(ledger, 2)  # integrated later, not yet checkpointed: not in the bundle
     out = tmp_path / "bundle"
     summary = export_bundle(ledger.log, ledger.app.recorder, out, vkey_text)
@@ -263,7 +269,7 @@ def test_export_refuses_a_stale_vkey_a_file_target_and_cleans_up_an_interrupted_
 
     signer = _signer(settings)
     _records(ledger, 3)
-    sign_checkpoint(ledger.log, signer, ORIGIN, clock)
+    sign_checkpoint(ledger.log, signer, ORIGIN, clock, _no_witnesses(signer))
     stale = Signer(ORIGIN, Ed25519PrivateKey.generate()).verifier.vkey()
     with pytest.raises(ExportError, match="does not verify"):
         export_bundle(ledger.log, ledger.app.recorder, tmp_path / "a", stale)
