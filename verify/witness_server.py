@@ -181,9 +181,10 @@ class WitnessHandler(BaseHTTPRequestHandler):
             return None
         if length > MAX_BODY:
             self.close_connection = True
-            for _ in range(0, min(length, DRAIN_LIMIT), 65536):  # let the client read the 413
-                if not self.rfile.read(65536):
-                    break
+            remaining = min(length, DRAIN_LIMIT)  # read, so that the client sees the 413
+            while remaining > 0:
+                chunk = self.rfile.read(min(65536, remaining))
+                remaining = remaining - len(chunk) if chunk else 0
             self._answer(413, f"the body is limited to {MAX_BODY} bytes\n", started)
             return None
         return self.rfile.read(length)
