@@ -43,7 +43,7 @@ class WitnessReport(Protocol):
     @property
     def detail(self) -> str: ...
     @property
-    def cosigned_size(self) -> int: ...
+    def cosigned_size(self) -> int | None: ...  # None: no cosignature stored yet
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,8 @@ def _witness_line(
     detail = report.detail if report is not None else ""
     if state == "refused":
         return WitnessLine(name, "refused", detail)
-    behind = report is None or report.cosigned_size < newest_size
+    cosigned_size = report.cosigned_size if report is not None else None
+    behind = cosigned_size is None or cosigned_size < newest_size
     if state == "unreachable" or (behind and overdue):
         return WitnessLine(name, "silent", detail)
     return WitnessLine(name, "cosigned" if cosigned else "waiting", detail)

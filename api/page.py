@@ -1,10 +1,15 @@
 """The public page at ``/``: server-rendered, in Chinese, readable without JavaScript. The
 only script (inline) verifies a disbursement's inclusion proof in the browser against the
-checkpoint shown on the page. No external requests: styles, script and chart are inline."""
+checkpoint shown on the page. No external requests: styles, script and chart are inline.
+
+The checkpoint shown is the newest one the log's policy calls witnessed (the one served at
+``/log/v1/checkpoint``); its box names only the departments whose cosignature verifies under
+that policy (api/checkpoint_box.py). A row it does not cover yet is pending, with an estimate,
+never a failing 验证 button."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,29 +18,57 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from api import labels
+from api.checkpoint_box import (
+    CheckpointBox,
+    Signed,
+    WitnessLine,
+    checkpoint_box,
+    pending_seconds,
+    witness_lines,
+)
 from api.services import Services, services
-from ledger.log.checkpoints import latest
+from ledger.clock import parse_at
+from ledger.log.checkpoints import SignedCheckpoint, latest, latest_witnessed
+from ledger.log.witness_status import witness_status
 from projections import queries
-from verify.note import parse_note
+from verify.note import NoteError
+from verify.policy import PolicyError
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.filters["yuan"] = labels.yuan
 templates.env.filters["points"] = labels.points
+templates.env.filters["ago"] = labels.ago
 CHART_WIDTH, CHART_HEIGHT = 560, 160
 
 
-def _checkpoint(s: Services) -> dict[str, Any] | None:
-    signed = latest(s.ledger.log)
-    if signed is None:
+def _signed(found: SignedCheckpoint | None) -> Signed | None:
+    if found is None:
         return None
-    note = parse_note(signed.note)
-    lines = note.text.split("\n")
-    witnesses = [sig.name.rsplit("/", 1)[-1] for sig in note.signatures[1:]]
-    return {
-        "origin": lines[0], "size": int(lines[1]), "root": lines[2], "note": signed.note,
-        "departments": [labels.DEPARTMENTS.get(w, w) for w in witnesses],
-    }  # fmt: skip
+    return Signed(found.checkpoint, found.note, parse_at(found.signed_at))
+
+
+def _log_view(
+    s: Services, now: datetime
+) -> tuple[CheckpointBox | None, list[WitnessLine], Signed | None]:
+    """The witnessed checkpoint's box, the policy's witnesses, and the newest signed
+    checkpoint. No box if there is no policy (no log key) or no witnessed checkpoint, or if
+    the stored one does not verify under the policy: the page then verifies nothing."""
+    if s.policy is None:
+        return None, [], None
+    policy = s.policy()
+    newest = _signed(latest(s.ledger.log))
+    shown = _signed(latest_witnessed(s.ledger.log))
+    box = None
+    if shown is not None:
+        try:
+            box = checkpoint_box(shown, policy, now)
+        except (NoteError, PolicyError):
+            box = None
+    cosigners = box.cosigners if box is not None else ()
+    reports = witness_status(s.ledger.log, policy)
+    interval = s.settings.checkpoint_interval
+    return box, witness_lines(policy, cosigners, reports, newest, now, interval), newest
 
 
 def _chart(monthly: dict[str, dict[str, int]]) -> dict[str, Any]:
@@ -64,29 +97,40 @@ def page(
     category: Annotated[str, Query(pattern=r"^[a-z_]{0,40}$")] = "",
     today: Annotated[str, Query(pattern=r"^(|\d{4}-\d{2}-\d{2})$")] = "",
 ) -> HTMLResponse:
-    """A plain HTML form sends empty fields for "all": empty means no filter here."""
+    """A plain HTML form sends empty fields for "all": empty means no filter here. The app's
+    clock is read once: it dates the lists (unless ``today`` is given) and ages the
+    checkpoint."""
+    now = s.ledger.clock()
     try:
-        day = date.fromisoformat(today) if today else s.ledger.clock().date()
+        day = date.fromisoformat(today) if today else now.date()
     except ValueError:
         raise HTTPException(422, f"today {today!r} is not a date") from None
-    return _render(request, s, day, int(year) if year else None, industry or None,
+    return _render(request, s, now, day, int(year) if year else None, industry or None,
                    int(tier) if tier else None, category or None)  # fmt: skip
 
 
 def _render(
-    request: Request, s: Services, day: date, year: int | None, industry: str | None,
-    tier: int | None, category: str | None,
+    request: Request, s: Services, now: datetime, day: date, year: int | None,
+    industry: str | None, tier: int | None, category: str | None,
 ) -> HTMLResponse:  # fmt: skip
     listed = queries.disbursements(
         s.reader, day, year=year, industry=industry, tier=tier, limit=queries.MAX_PAGE
     )
     funds = queries.fund_ledger(s.reader, day, year)
+    box, witnesses, newest = _log_view(s, now)
+    covered = box.size if box is not None else 0
+    interval = s.settings.checkpoint_interval
+    pending = {
+        r["leaf"]: pending_seconds(r["leaf"], newest, now, interval)
+        for r in listed.rows if r["leaf"] >= covered
+    }  # fmt: skip
     context = {
         "today": day.isoformat(), "rows": listed.rows, "total": listed.total,
+        "pending": pending, "witnesses": witnesses,
         "filters": {"year": year, "industry": industry, "tier": tier, "category": category},
         "funds": [{**f, "chart": _chart(f["monthly"])} for f in funds],
         "points": queries.points(s.reader, category=category)[:200],
         "board": queries.supervision_board(s.reader, day),
-        "checkpoint": _checkpoint(s), "labels": labels,
+        "checkpoint": box, "labels": labels,
     }  # fmt: skip
     return templates.TemplateResponse(request, "index.html", context)
