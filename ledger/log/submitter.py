@@ -4,9 +4,10 @@ parallel, each with its own timeout and exponential backoff.
 A witness is due when the newest signed checkpoint has no stored cosignature by any of its
 keys. One process submits to a witness at a time: it holds a lease row
 (gongshi_log_submission_leases) renewed at each submission; another process takes over when
-the lease expires. What the submitter needs after a restart is in the database: the stored
-cosignatures say what is missing, the witness status says the size last cosigned (a wrong
-guess is corrected by the witness's 409). A witness that is down or refuses delays only
+the lease expires (10 s after its holder's last submission) or is released (on stop). What
+the submitter needs after a restart is in the database: the stored cosignatures say what is
+missing, the witness status says the size last cosigned (a wrong guess is corrected by the
+witness's 409). A witness that is down or refuses delays only
 itself; its state goes to the witness status table.
 """
 
@@ -29,7 +30,7 @@ from ledger.log.witness_status import record_status, witness_status
 from verify.policy import Policy
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=30)
+LEASE = timedelta(seconds=10)
 
 
 def witnesses_by_url(policy: Policy) -> dict[str, list[str]]:
@@ -99,10 +100,14 @@ class WitnessSubmitter:
     def stop(self, timeout: float = 10) -> None:
         self._stop.set()
         self._wake.set()
-        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
         self._pool.shutdown(wait=True, cancel_futures=True)
         for client in self._clients.values():
             client.close()
+        self.store.db.execute(
+            "DELETE FROM gongshi_log_submission_leases WHERE owner = ?", (self.owner,)
+        )
 
     def _run(self) -> None:
         while not self._stop.is_set():
