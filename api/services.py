@@ -21,6 +21,7 @@ from ledger.settings import Settings
 from projections.follow import ProjectionFollower
 from projections.queries import ListReader
 from projections.registry import ProjectionSet, open_projections
+from verify.policy import Policy
 
 Clock = Callable[[], datetime]
 
@@ -59,6 +60,12 @@ class Services:
             settings, ledger, projections, ListReader(ledger.db), Tokens(ledger.db), Metrics(),
             followers, policy, checkpointing,
         )  # fmt: skip
+
+    def log_policy(self) -> Policy | None:
+        """The log's policy as it stands (None while the log has no key)."""
+        if self.policy is None:
+            self.policy = log_policy(self.settings)
+        return None if self.policy is None else self.policy()
 
     def errors(self) -> list[str]:
         """The followers' and the checkpointing's last errors (for /healthz)."""

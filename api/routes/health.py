@@ -39,7 +39,6 @@ def metrics(s: Annotated[Services, Depends(services)]) -> Response:
             gauges[f'gongshi_checkpoint_size{{kind="{kind}"}}'] = found.checkpoint.size
             age = (s.ledger.clock() - parse_at(found.signed_at)).total_seconds()
             gauges[f'gongshi_checkpoint_age_seconds{{kind="{kind}"}}'] = round(age, 3)
-    policy = s.policy() if s.policy is not None else None
-    statuses = witness_status(s.ledger.log, policy)
+    statuses = witness_status(s.ledger.log, s.log_policy())
     text = s.metrics.render(gauges, lags, witness_lines(statuses))
     return PlainTextResponse(text, media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -107,9 +107,9 @@ async def cosignature(
         line = body.decode("utf-8")
     except UnicodeDecodeError:
         raise HTTPException(422, "the cosignature line is not UTF-8") from None
-    if s.policy is None:
+    policy = s.log_policy()
+    if policy is None:
         raise HTTPException(409, "the log has no key and no policy yet")
-    policy = s.policy()
     added = await run_in_threadpool(
         add_cosignature, s.ledger.log, policy, line, s.ledger.clock(), size
     )
