@@ -1,26 +1,41 @@
-"""The public page in a real browser (Debian's chromium through Playwright): filter the list,
-verify a row's inclusion proof in the browser, and see a tampered proof fail."""
+"""The public page in a real browser (Debian's chromium through Playwright), against
+``gongshi serve`` signing checkpoints on its schedule and the three departments' witnesses
+running as ``gongshi-verify witness serve`` processes: filter the list, verify a row's
+inclusion proof in the browser, see a tampered proof fail; then pay a grant over the API and
+watch its row go from pending to verified with no command run by hand."""
 
 from __future__ import annotations
 
 import base64
 import json
+import math
 import os
+import re
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from api.checkpoint_box import WITNESS_SECONDS
+from api.tokens import Tokens
+from ledger.actor import Actor, Role
 from ledger.ledger import Ledger
-from ledger.log.checkpoints import sign_checkpoint
-from ledger.log.keys import create_log_key, load_signer
+from ledger.log.keys import create_log_key
+from ledger.log.witnesses import DEPARTMENTS, create_witness_key
 from ledger.settings import Settings
 from tests.conftest import IN_CI
 from tests.e2e.server import ROOT, serving
+from tests.e2e.witnesses import departments_serving
 from tests.integration.helpers import disbursed, funded
+from verify.note import COSIGNATURE_V1
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("GONGSHI_ARTIFACTS", ROOT / "artifacts"))
+INTERVAL = 2.0  # GONGSHI_CHECKPOINT_INTERVAL, the default
+PATIENCE = 15.0  # seconds a row may take from paid to verifiable here
+PENDING = re.compile(r"^待纳入检查点（约 (\d+) 秒）$")
 
 
 def _browser_or_skip() -> Any:
@@ -36,25 +51,88 @@ def _browser_or_skip() -> Any:
     return sync_playwright
 
 
-def test_filter_verify_and_tampered_proof(ledger: Ledger, settings: Settings) -> None:
-    sync_playwright = _browser_or_skip()
+def _keys(settings: Settings) -> None:
+    """The log key and the departments' witness keys (audit's Ed25519, others ML-DSA-44)."""
     create_log_key(settings.log_skey_path, settings.log_vkey_path, settings.origin)
+    for name in DEPARTMENTS:
+        create_witness_key(settings.keys_dir, name, *([COSIGNATURE_V1] if name == "audit" else []))
+
+
+def _get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        body: bytes = response.read()
+        return body
+
+
+def _post(url: str, body: dict[str, Any], token: str) -> dict[str, Any]:
+    request = urllib.request.Request(url, json.dumps(body).encode(), method="POST", headers={
+        "Authorization": "Bearer " + token, "Content-Type": "application/json"})  # fmt: skip
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer: dict[str, Any] = json.loads(response.read())
+        return answer
+
+
+def _witnessed_everything(base: str) -> None:
+    """Wait until the served (witnessed) checkpoint covers the whole log."""
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        size = json.loads(_get(base + "/healthz"))["log_size"]
+        if int(_get(base + "/log/v1/checkpoint").split(b"\n")[1]) == size:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"no witnessed checkpoint of the whole log within {PATIENCE} s")
+
+
+def _pay_a_grant(base: str, ledger: Ledger, ready: Any) -> int:
+    """Register, submit, review, approve and pay a grant over the API, as the roles do; the
+    last call is made just after a witnessed checkpoint (``ready``). Returns its leaf."""
+    tokens = Tokens(ledger.db)
+    roles = ("intake", "industry_party_committee", "trade_union", "finance")
+    token = {r: tokens.create(Actor(f"{r}-01", Role(r)), ledger.clock()) for r in roles}
+    person = {"kind": "worker", "personal": {"name": "欧阳娜娜", "phone": "13912345678"}}
+    subject = _post(base + "/api/v1/subjects", person, token["intake"])["evidence"]["stream"]
+    application = {"year": 2023, "subject": subject, "industry": "food_delivery",
+                   "hardship": "illness", "requested_tier": 1, "priority": False}  # fmt: skip
+    case = _post(base + "/api/v1/carefund/applications", application, token["intake"])
+    path = f"{base}/api/v1/carefund/applications/{case['evidence']['stream']}"
+    _post(path + "/review", {"approve": True}, token["industry_party_committee"])
+    _post(path + "/approval", {"tier": 1}, token["trade_union"])
+    ready()
+    paid = _post(path + "/disbursement", {"reference": "TX-9"}, token["finance"])
+    leaf: int = paid["evidence"]["leaf_index"]
+    return leaf
+
+
+def test_filter_verify_tampered_proof_and_a_paid_grant_verifies_by_itself(
+    ledger: Ledger, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sync_playwright = _browser_or_skip()
+    monkeypatch.setenv("GONGSHI_CHECKPOINT_INTERVAL", str(INTERVAL))
+    _keys(settings)
     fund = funded(ledger)
     for tier in (1, 2, 1):
         disbursed(fund, tier)
     ledger.log.integrate()
-    signer = load_signer(settings.log_skey_path, settings.origin)
-    assert sign_checkpoint(ledger.log, signer, settings.origin, ledger.clock) is not None
     today = ledger.clock().date().isoformat()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with serving(settings) as base, sync_playwright() as p:
+    with (
+        departments_serving(settings),
+        serving(settings) as base,
+        sync_playwright() as p,
+    ):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page()
         requested: list[str] = []
         page.on("request", lambda r: requested.append(r.url))
+        _witnessed_everything(base)  # the schedule signed, the witnesses cosigned
         page.goto(f"{base}/?today={today}")
         assert page.locator("#disbursement-list tbody tr").count() == 3
         assert page.locator("#tree-size").inner_text() == str(ledger.log.state().size)
+        cosigned = page.locator("#witness-states li.witness-cosigned")
+        assert cosigned.count() == 3 and "审计局：已联署" in cosigned.all_inner_texts()
+        assert re.fullmatch(
+            r"(刚刚|\d+ 秒前)签署", page.locator("#checkpoint-age strong").inner_text()
+        )
         page.select_option("select[name=tier]", "1")
         page.click("#filter")
         rows = page.locator("#disbursement-list tbody tr")
@@ -77,9 +155,36 @@ def test_filter_verify_and_tampered_proof(ledger: Ledger, settings: Settings) ->
         failed = rows.nth(1).locator(".result")
         failed.filter(has_text="验证").wait_for(timeout=20_000)
         assert failed.inner_text().startswith("✘ 验证失败")
+        page.unroute("**/log/v1/proof/inclusion*")
+
+        leaf = _pay_a_grant(base, ledger, lambda: _witnessed_everything(base))
+        paid_at = time.monotonic()
+        row = page.locator(f'#disbursement-list tr[data-leaf="{leaf}"]')
+        while not row.count():  # today's list, once the projection has the new row
+            assert time.monotonic() - paid_at < PATIENCE, "the paid grant never showed"
+            page.goto(f"{base}/")
+        pending = PENDING.fullmatch(row.locator(".pending").inner_text())
+        assert pending, row.inner_html()  # pending, not a failure
+        assert 1 <= int(pending[1]) <= math.ceil(INTERVAL) + WITNESS_SECONDS
+        assert row.locator("button.verify").count() == 0
+        assert (
+            row.locator(".pending").evaluate("e => getComputedStyle(e).color") == "rgb(85, 85, 85)"
+        )
+        page.screenshot(path=str(ARTIFACTS / "public-page-pending.png"), full_page=True)
+        while not row.locator("button.verify").count():
+            assert time.monotonic() - paid_at < PATIENCE, "the row never became verifiable"
+            time.sleep(0.25)
+            page.goto(f"{base}/")
+        verifiable_after = time.monotonic() - paid_at
+        assert int(page.locator("#tree-size").inner_text()) > leaf
+        row.locator("button.verify").click()
+        verified = row.locator(".result")
+        verified.filter(has_text="验证").wait_for(timeout=20_000)
+        assert verified.inner_text() == "✔ 验证通过"
+        print(f"\npaid grant verifiable on the page {verifiable_after:.1f} s after its 2xx")
         shot = ARTIFACTS / "public-page-verify.png"
         page.screenshot(path=str(shot), full_page=True)
-        print(f"\nscreenshot (CI artifact): {shot}")
+        print(f"screenshot (CI artifact): {shot}")
         browser.close()
     outside = [u for u in requested if not u.startswith(base)]
     assert outside == [], outside  # no external network requests
