@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from projections.rows import Rows
+from verify.params import check_params
 
 ERASED_NAME = "已删除"
 NameLookup = Callable[[str], "str | None"]  # subject id -> name, None when not in the vault
@@ -44,18 +45,12 @@ class Projection:
 
     name: ClassVar[str]
     handlers: ClassVar[Mapping[str, Handler]]
-    defaults: ClassVar[Mapping[str, int]] = {}
 
     def __init__(self, names: NameLookup, params: Mapping[str, int] | None = None) -> None:
-        """``params`` override ``defaults``; requires known names and values >= 0."""
-        unknown = set(params or {}) - set(self.defaults)
-        if unknown:
-            raise ValueError(f"{self.name}: unknown parameters {sorted(unknown)}")
+        """``params`` override the list's defaults; ParamError (a ValueError) for params that
+        break docs/FORMAT.md §8's rule, the one verify/params.py holds for both sides."""
         self.names = names
-        self.params: dict[str, int] = {**self.defaults, **(params or {})}
-        for key, value in self.params.items():
-            if not isinstance(value, int) or value < 0:
-                raise ValueError(f"{self.name}: {key} must be an integer >= 0, not {value!r}")
+        self.params: dict[str, int] = check_params(self.name, params)
 
     def apply(self, rows: Rows, leaf: Leaf) -> None:
         handler = self.handlers.get(leaf.type)

@@ -1,31 +1,25 @@
 """The public disbursement list (公示): one row per grant paid, with a posting window.
 
 docs/FORMAT.md §8 ``disbursements``. Internal state: each fund year's fund and year, each
-application's steps before payment, each subject's applications (for erasure).
+application's records so far, each subject's applications (for erasure).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from projections.base import ERASED_NAME, Handler, Leaf, NameLookup, Projection
+from projections.base import ERASED_NAME, Handler, Leaf, Projection
 from projections.names import mask_name
 from projections.rows import ROW, Rows
 
-DEFAULT_POSTING_WINDOW_DAYS = 30
-
 
 class Disbursements(Projection):
-    name: ClassVar[str] = "disbursements"
-    defaults: ClassVar[dict[str, int]] = {"posting_window_days": DEFAULT_POSTING_WINDOW_DAYS}
+    """Each application's state (kind ``app``) holds what its row shows, whatever the order
+    of its records; the row is rewritten from it whenever it changes (docs/FORMAT.md §8:
+    a repeated record's last one gives the value, counts and sums take every one)."""
 
-    def __init__(self, names: NameLookup, params: Mapping[str, int] | None = None) -> None:
-        """Requires posting_window_days >= 1 (a row is in the public view for that many days)."""
-        super().__init__(names, params)
-        if self.params["posting_window_days"] < 1:
-            raise ValueError(f"{self.name}: posting_window_days must be at least 1")
+    name: ClassVar[str] = "disbursements"
 
     @property
     def window(self) -> int:
@@ -36,69 +30,71 @@ class Disbursements(Projection):
 
     def submitted(self, rows: Rows, leaf: Leaf) -> None:
         d = leaf.data
-        rows.put("app", leaf.stream, {
-            "fund_year": d["fund_year"], "subject": d["subject"], "industry": d["industry"],
-            "submitted_on": leaf.date, "chain": [leaf.role, None, None],
-        })  # fmt: skip
+        app = rows.get("app", leaf.stream) or _new_app()
+        app |= {"fund_year": d["fund_year"], "subject": d["subject"], "industry": d["industry"],
+                "submitted_on": leaf.date}  # fmt: skip
+        app["chain"][0] = leaf.role
         person = rows.get("subject", d["subject"]) or {"applications": [], "erased": False}
         person["applications"].append(leaf.stream)
         rows.put("subject", d["subject"], person)
+        self._save(rows, leaf.stream, app)
 
-    def _step(self, rows: Rows, leaf: Leaf, when: str, slot: int) -> None:
-        app = rows.get("app", leaf.stream)
-        if app is not None:
-            app[when] = leaf.date
-            app["chain"][slot] = leaf.role
-            if leaf.type == "carefund.ApplicationApproved":
-                app["tier"] = leaf.data["tier"]
-            rows.put("app", leaf.stream, app)
+    def _app(self, rows: Rows, leaf: Leaf) -> dict[str, Any]:
+        return rows.get("app", leaf.stream) or _new_app()
 
     def reviewed(self, rows: Rows, leaf: Leaf) -> None:
-        self._step(rows, leaf, "reviewed_on", 1)
+        app = self._app(rows, leaf)
+        app["reviewed_on"], app["chain"][1] = leaf.date, leaf.role
+        self._save(rows, leaf.stream, app)
 
     def approved(self, rows: Rows, leaf: Leaf) -> None:
-        self._step(rows, leaf, "approved_on", 2)
+        app = self._app(rows, leaf)
+        app["approved_on"], app["chain"][2], app["tier"] = leaf.date, leaf.role, leaf.data["tier"]
+        self._save(rows, leaf.stream, app)
 
     def disbursed(self, rows: Rows, leaf: Leaf) -> None:
-        app = rows.get("app", leaf.stream)
-        if app is None:
+        app, d = self._app(rows, leaf), leaf.data
+        app["chain"][3] = leaf.role
+        app["grant"] = {"amount_fen": d["amount_fen"], "disbursed_on": d["disbursed_on"],
+                        "leaf": leaf.index}  # fmt: skip
+        self._save(rows, leaf.stream, app)
+
+    def followed_up(self, rows: Rows, leaf: Leaf) -> None:
+        app = self._app(rows, leaf)
+        app["follow_ups"] += 1
+        self._save(rows, leaf.stream, app)
+
+    def revoked(self, rows: Rows, leaf: Leaf) -> None:
+        app = self._app(rows, leaf)
+        app["revocation"] = {"violation": leaf.data["violation"],
+                             "recover_fen": leaf.data["recover_fen"]}  # fmt: skip
+        self._save(rows, leaf.stream, app)
+
+    def recovered(self, rows: Rows, leaf: Leaf) -> None:
+        app = self._app(rows, leaf)
+        app["recovered_fen"] += leaf.data["amount_fen"]
+        self._save(rows, leaf.stream, app)
+
+    def _save(self, rows: Rows, application: str, app: dict[str, Any]) -> None:
+        rows.put("app", application, app)
+        if app["grant"] is None or app["subject"] is None:
             return
+        grant, paid = app["grant"], app["grant"]["disbursed_on"]
         fund = rows.get("fund", app["fund_year"]) or {"fund": None, "year": None}
         person = rows.get("subject", app["subject"]) or {"erased": False}
         name = self.name_of(app["subject"], person["erased"])
-        paid = leaf.data["disbursed_on"]
-        rows.put(ROW, leaf.stream, {
-            "application": leaf.stream, "fund_year": app["fund_year"], "fund": fund["fund"],
+        revoked = app["revocation"]
+        rows.put(ROW, application, {
+            "application": application, "fund_year": app["fund_year"], "fund": fund["fund"],
             "year": fund["year"], "masked_name": name if name == ERASED_NAME else mask_name(name),
-            "industry": app["industry"], "tier": app.get("tier"),
-            "amount_fen": leaf.data["amount_fen"], "disbursed_on": paid,
-            "submitted_on": app["submitted_on"], "reviewed_on": app.get("reviewed_on"),
-            "approved_on": app.get("approved_on"), "approval_chain": [*app["chain"], leaf.role],
-            "follow_ups": 0, "revocation": None, "leaf": leaf.index, "posted_on": paid,
+            "industry": app["industry"], "tier": app["tier"], "amount_fen": grant["amount_fen"],
+            "disbursed_on": paid, "submitted_on": app["submitted_on"],
+            "reviewed_on": app["reviewed_on"], "approved_on": app["approved_on"],
+            "approval_chain": list(app["chain"]), "follow_ups": app["follow_ups"],
+            "revocation": revoked and revoked | {"recovered_fen": app["recovered_fen"]},
+            "leaf": grant["leaf"], "posted_on": paid,
             "withdrawn_on": (date.fromisoformat(paid) + timedelta(days=self.window)).isoformat(),
         })  # fmt: skip
-
-    def followed_up(self, rows: Rows, leaf: Leaf) -> None:
-        row = rows.get(ROW, leaf.stream)
-        if row is not None:
-            row["follow_ups"] += 1
-            rows.put(ROW, leaf.stream, row)
-
-    def revoked(self, rows: Rows, leaf: Leaf) -> None:
-        row = rows.get(ROW, leaf.stream)
-        if row is not None:
-            row["revocation"] = {
-                "violation": leaf.data["violation"],
-                "recover_fen": leaf.data["recover_fen"],
-                "recovered_fen": 0,
-            }
-            rows.put(ROW, leaf.stream, row)
-
-    def recovered(self, rows: Rows, leaf: Leaf) -> None:
-        row = rows.get(ROW, leaf.stream)
-        if row is not None and row["revocation"] is not None:
-            row["revocation"]["recovered_fen"] += leaf.data["amount_fen"]
-            rows.put(ROW, leaf.stream, row)
 
     def erased(self, rows: Rows, leaf: Leaf) -> None:
         person = rows.get("subject", leaf.stream)
@@ -123,6 +119,15 @@ class Disbursements(Projection):
         "carefund.RecoveryReceived": recovered,
         "subject.Erased": erased,
     }
+
+
+def _new_app() -> dict[str, Any]:
+    """An application before any of its records: every member its row reads."""
+    return {
+        "fund_year": None, "subject": None, "industry": None, "submitted_on": None,
+        "reviewed_on": None, "approved_on": None, "tier": None, "chain": [None] * 4,
+        "grant": None, "follow_ups": 0, "revocation": None, "recovered_fen": 0,
+    }  # fmt: skip
 
 
 def in_public_view(row: dict[str, object], today: date) -> bool:

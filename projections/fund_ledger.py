@@ -88,22 +88,29 @@ class FundLedger(Projection):
         month = self._month(row, leaf.data["disbursed_on"][:7])
         month["disbursed_fen"] += amount
         month["disbursements"] += 1
-        row["pending_follow_ups"].append(
-            {"application": leaf.stream, "due": leaf.data["follow_up_due"]}
-        )
-        row["pending_follow_ups"].sort(key=lambda p: (p["due"], p["application"]))
-        self._save(rows, row)
+        app["due"] = leaf.data["follow_up_due"]  # the last disbursement's
+        rows.put("app", leaf.stream, app)
+        self._pending(rows, row, leaf.stream, app)
 
     def settled(self, rows: Rows, leaf: Leaf) -> None:
-        """A follow-up or a revocation: the application no longer waits for a first visit."""
+        """A follow-up or a revocation: the application waits for no first visit any more,
+        whenever its disbursement comes."""
         app = rows.get("app", leaf.stream)
         row = self._fund(rows, app["fund_year"]) if app is not None else None
-        if row is None:
+        if app is None or row is None:
             return
-        pending = [p for p in row["pending_follow_ups"] if p["application"] != leaf.stream]
-        if len(pending) != len(row["pending_follow_ups"]):
-            row["pending_follow_ups"] = pending
-            self._save(rows, row)
+        app["settled"] = True
+        rows.put("app", leaf.stream, app)
+        self._pending(rows, row, leaf.stream, app)
+
+    def _pending(self, rows: Rows, row: Document, application: str, app: Document) -> None:
+        """Put ``application`` in the fund year's pending follow-ups, or take it out."""
+        pending = [p for p in row["pending_follow_ups"] if p["application"] != application]
+        if app.get("due") is not None and not app.get("settled"):
+            pending.append({"application": application, "due": app["due"]})
+            pending.sort(key=lambda p: (p["due"], p["application"]))
+        row["pending_follow_ups"] = pending
+        self._save(rows, row)
 
     handlers: ClassVar[dict[str, Handler]] = {
         "carefund.FundYearOpened": opened,

@@ -40,7 +40,7 @@ class KeyProjects(Projection):
             return
         row["progress"].append({"done": d["done"], "item": d["item"], "month": d["month"]})
         rows.put(ROW, leaf.stream, row)
-        if d["done"] and not any(i["done"] for i in row["items"] if i["item"] == d["item"]):
+        if d["done"]:  # the last report of an item done gives its month (§8)
             self._item(rows, leaf, {"done": True, "done_month": d["month"]})
 
     def escalated(self, rows: Rows, leaf: Leaf) -> None:

@@ -1,4 +1,4 @@
-"""Cadre points per quarter and year: components, capped total, dense rank in the category,
+"""Cadre points per quarter and year: components, total, dense rank in the category,
 the bottom share, excellence candidates, grade and pay (docs/FORMAT.md §8 ``points``).
 
 Ranks depend on every book of a category, so score changes only mark their (scheme, period,
@@ -16,7 +16,6 @@ from projections.rows import ROW, Document, Rows
 
 PERIODS = ("Q1", "Q2", "Q3", "Q4", "year")
 COMPONENTS = ("work", "evaluation", "bonus", "deduction")
-DEFAULT_EXCELLENCE = 3
 
 
 def _group(book: Document, period: str) -> str:
@@ -34,7 +33,6 @@ def top_share(totals: dict[str, int], count: int) -> set[str]:
 
 class Points(Projection):
     name: ClassVar[str] = "points"
-    defaults: ClassVar[dict[str, int]] = {"excellence_per_category": DEFAULT_EXCELLENCE}
 
     def __init__(self, names: NameLookup, params: Mapping[str, int] | None = None) -> None:
         super().__init__(names, params)
@@ -57,7 +55,7 @@ class Points(Projection):
         scheme = rows.get("scheme", d["scheme"]) or {"county": None, "year": d["year"]}
         cadre = rows.get("cadre", d["cadre"]) or {"books": [], "erased": False}
         name = self.name_of(d["cadre"], cadre["erased"])
-        book = {"cap": d["bonus_cap_tenths"], "scheme": d["scheme"], "category": d["category"]}
+        book = {"scheme": d["scheme"], "category": d["category"]}
         rows.put("book", leaf.stream, book)
         for period in PERIODS:
             grp = _group(book, period)
@@ -95,10 +93,8 @@ class Points(Projection):
         for (book_id, period), row in changed.items():
             book = rows.get("book", book_id)
             assert book is not None  # a book's rows and its state are written together
-            row["total"] = (
-                row["work"] + row["evaluation"] + min(row["bonus"], book["cap"])
-                - row["deduction"]
-            )  # fmt: skip
+            # no cap here: a book's bonus over its cap breaks a rule of §4 (points.bonus_cap)
+            row["total"] = row["work"] + row["evaluation"] + row["bonus"] - row["deduction"]
             grp = _group(book, period)
             rows.put(ROW, row["key"], row, grp)
             self._marked.add(grp)

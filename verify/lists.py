@@ -29,6 +29,27 @@ _SURNAMES = (
     "公乘贯丘公皙南荣东里东宫仲长子书子桑即墨达奚褚师"
 )
 COMPOUND_SURNAMES = frozenset(_SURNAMES[i : i + 2] for i in range(0, len(_SURNAMES), 2))
+
+
+# Unicode's White_Space property: what §8 strips from both ends of a name before masking it
+WHITE_SPACE = (
+    "\t\n\v\f\r \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + ("\u2028\u2029\u202f\u205f\u3000")
+)
+
+
+def mask_name(name: str) -> str:
+    """§8's masked name: 张三 -> 张*, 欧阳娜娜 -> 欧阳*, 欧阳 -> 欧*, " 王 " -> 王*. The name is
+    stripped of WHITE_SPACE first; characters are code points. Requires a name left non-empty
+    (the projections show 已删除 for a blank one)."""
+    name = name.strip(WHITE_SPACE)
+    if not name:
+        raise ValueError("an empty name can't be masked")
+    surname = name[:2] if len(name) >= 3 and name[:2] in COMPOUND_SURNAMES else name[:1]
+    return surname + "*"
+
+
 PERIODS = ("Q1", "Q2", "Q3", "Q4", "year")
 COMPONENTS = ("work", "evaluation", "bonus", "deduction")
 APPRAISAL = ("grade", "base_pay_fen", "pay_percent", "adjusted_pay_fen")
@@ -140,7 +161,6 @@ class Lists:
                 self.schemes[s] = _pick(d, "county", "year", "bottom_share_percent")
             case "points.BookOpened":
                 self.books[s] = _pick(d, "scheme", "township", "village", "category", "cadre") | {
-                    "cap": d["bonus_cap_tenths"],
                     "sums": {period: dict.fromkeys(COMPONENTS, 0) for period in PERIODS},
                     "appraisal": dict.fromkeys(APPRAISAL),
                 }
@@ -180,7 +200,7 @@ class Lists:
             case "keyproject.ProgressReported":
                 self.projects[s]["progress"].append(_pick(d, "done", "item", "month"))
                 for item in self.projects[s]["items"]:
-                    if item["item"] == d["item"] and d["done"] is True and not item["done"]:
+                    if item["item"] == d["item"] and d["done"] is True:  # the last one
                         item["done"], item["done_month"] = True, d["month"]
             case "keyproject.ItemEscalated":
                 for item in self.projects[s]["items"]:
@@ -242,8 +262,7 @@ class Lists:
                 row |= {"key": f"{key}/{period}", "book": key, "period": period}
                 row |= {"county": scheme.get("county"), "year": scheme.get("year")}
                 row |= {"name": self._name(book["cadre"]), "excellent_candidate": None}
-                bonus = min(sums["bonus"], book["cap"])
-                row["total"] = sums["work"] + sums["evaluation"] + bonus - sums["deduction"]
+                row["total"] = sums["work"] + sums["evaluation"] + sums["bonus"] - sums["deduction"]
                 row |= book["appraisal"] if period == "year" else dict.fromkeys(APPRAISAL)
                 groups.setdefault((book["scheme"], period, book["category"]), []).append(row)
         for (scheme_id, period, _), group in groups.items():

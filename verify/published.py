@@ -16,6 +16,7 @@ from verify.lists import (
     FORMAT,
     HEADER_KEYS,
     VAULT,
+    WHITE_SPACE,
     Lists,
     Row,
     recompute,
@@ -85,9 +86,10 @@ def _show(value: Any) -> str:
 
 
 def masked_name_shape(value: str) -> bool:
-    """One character, or a compound surname of two, then ``*`` (§8's masked name)."""
+    """What a masked name (§8) can be without the name: one character other than white space
+    and ``*``, or a compound surname, then ``*``."""
     surname = value[:-1]
-    one = len(surname) == 1 and surname != "*"
+    one = len(surname) == 1 and surname != "*" and surname not in WHITE_SPACE
     return value.endswith("*") and (one or surname in COMPOUND_SURNAMES)
 
 

@@ -144,7 +144,7 @@ CODE = pattern(f"a code {CODE_PATTERN.pattern}", CODE_PATTERN)
 YEAR = integer(2000, 2100)
 FEN = integer(1)  # a positive amount of money
 TENTHS = integer(1)  # a positive number of points, in tenths
-PERCENT = integer(0, 1000)
+PERCENT = integer(0)
 SCORES = Members(dict.fromkeys(INDICATORS, integer(0, 100)))
 MEANS = Members(dict.fromkeys(INDICATORS, integer(0, 1000)))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from ledger.settings import ConfigError, load_settings
-from projections.disbursements import Disbursements
 
 
 def test_defaults_and_overrides() -> None:
@@ -30,8 +29,3 @@ def test_defaults_and_overrides() -> None:
 def test_bad_values_are_refused_with_the_variable_named(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         load_settings({name: value})
-
-
-def test_projection_refuses_a_window_of_zero_days() -> None:
-    with pytest.raises(ValueError, match="at least 1"):
-        Disbursements(lambda _: None, {"posting_window_days": 0})
