@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import io
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -132,12 +133,12 @@ def test_malformed_add_checkpoint_leaves_the_state_unchanged(state: Path, body: 
         assert add(url, 5, 9)[0] == 200  # the witness still works
 
 
-def test_chunked_body_needs_a_length(state: Path) -> None:
+def test_chunked_body_is_refused_even_with_a_length(state: Path) -> None:
     with serving(state) as (url, _):
         split = urlsplit(url)
         with socket.create_connection((split.hostname or "", split.port or 0), timeout=10) as s:
-            s.sendall(b"POST /add-checkpoint HTTP/1.1\r\nHost: x\r\n"
-                      b"Transfer-Encoding: chunked\r\n\r\n5\r\nold 0\r\n0\r\n\r\n")  # fmt: skip
+            s.sendall(b"POST /add-checkpoint HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n"
+                      b"Transfer-Encoding: chunked\r\n\r\n6\r\nold 0\n\r\n0\r\n\r\n")  # fmt: skip
             assert s.recv(100).startswith(b"HTTP/1.1 411 ")
     assert not state.exists()
 
@@ -172,6 +173,22 @@ def test_monitoring_endpoint_serves_the_latest_cosigned_checkpoint(state: Path) 
     keys = [LOG.verifier, MLDSA_WITNESS.verifier, ED_WITNESS.verifier]
     assert status == 200 and open_note(note, keys)[1] == keys
     assert note.startswith(checkpoint_note(DATA[:11]))
+
+
+def test_monitoring_endpoint_never_serves_a_checkpoint_without_the_witness_lines(
+    state: Path,
+) -> None:
+    """A state file written before the lines were kept has none to serve: 404, not a
+    checkpoint that lacks the witness's cosignature."""
+    path = f"/{hashlib.sha256(ORIGIN.encode()).hexdigest()}/checkpoint"
+    with serving(state) as (url, _):
+        assert add(url, 0, 4)[0] == 200
+        body = json.loads(state.read_text())
+        del body["cosignatures"], body["timestamp"]
+        state.write_text(json.dumps(body))
+        assert request(url, "GET", path)[0] == 404
+        assert add(url, 4, 6)[0] == 200
+        assert request(url, "GET", path)[0] == 200
 
 
 def test_concurrent_add_checkpoints_never_roll_back(state: Path) -> None:
