@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from ledger.carefund.service import CareFund
 from ledger.clock import SteppingClock, parse_at
 from ledger.ledger import Ledger
 from ledger.log.checkpoints import SignedCheckpoint, latest, sign_checkpoint
@@ -76,6 +77,17 @@ def cosign(ledger: Ledger, settings: Settings, keys: dict[str, Signer], *names: 
         )
 
 
+def witnessed_grant(
+    ledger: Ledger, settings: Settings, keys: dict[str, Signer], *names: str
+) -> tuple[CareFund, SignedCheckpoint]:
+    """One grant paid, a checkpoint signed over it and cosigned by ``names``."""
+    fund = funded(ledger)
+    disbursed(fund)
+    made = signed(ledger, settings)
+    cosign(ledger, settings, keys, *names)
+    return fund, made
+
+
 def get(page: TestClient) -> str:
     settle(page)
     response = page.get("/", params={"today": "2023-03-01"})
@@ -97,10 +109,7 @@ def box(html: str) -> str:
 def test_row_beyond_the_witnessed_checkpoint_is_pending_not_a_failing_button(
     page: TestClient, ledger: Ledger, settings: Settings, witnesses: dict[str, Signer]
 ) -> None:
-    fund = funded(ledger)
-    disbursed(fund)
-    signed(ledger, settings)
-    cosign(ledger, settings, witnesses, "finance", "audit")
+    fund, _ = witnessed_grant(ledger, settings, witnesses, "finance", "audit")
     disbursed(fund)  # after the witnessed checkpoint
     html = get(page)
     size = int(re.search(r'id="tree-size">(\d+)<', html)[1])  # type: ignore[index]
@@ -143,10 +152,7 @@ def test_no_witnessed_checkpoint_leaves_every_row_pending(
 def test_checkpoint_box_shows_age_and_the_departments_that_cosigned(
     page: TestClient, ledger: Ledger, settings: Settings, witnesses: dict[str, Signer]
 ) -> None:
-    fund = funded(ledger)
-    disbursed(fund)
-    signed(ledger, settings)
-    cosign(ledger, settings, witnesses, "finance", "audit")  # ML-DSA-44 and Ed25519
+    witnessed_grant(ledger, settings, witnesses, "finance", "audit")  # ML-DSA-44, Ed25519
     shown = box(get(page))
     assert re.search(r"\d+ (秒|分钟|小时|天)前签署", shown), shown
     # in the policy's order (the default policy lists the departments' vkey files by name)
@@ -190,10 +196,7 @@ def test_replayed_audit_line_and_unknown_key_show_no_fourth_department(
 def test_refused_and_silent_witnesses_are_shown(
     page: TestClient, ledger: Ledger, settings: Settings, witnesses: dict[str, Signer]
 ) -> None:
-    fund = funded(ledger)
-    disbursed(fund)
-    first = signed(ledger, settings)
-    cosign(ledger, settings, witnesses, "finance", "audit")
+    fund, first = witnessed_grant(ledger, settings, witnesses, "finance", "audit")
     now = ledger.clock()
     evidence = "422: same size 9, different root"
     record_status(ledger.log, "supervision", "refused", evidence, now)
@@ -222,10 +225,7 @@ def test_page_without_a_log_key_still_renders(client: TestClient, ledger: Ledger
 def test_age_is_taken_from_the_app_clock(
     witnesses: dict[str, Signer], ledger: Ledger, settings: Settings
 ) -> None:
-    fund = funded(ledger)
-    disbursed(fund)
-    made = signed(ledger, settings)
-    cosign(ledger, settings, witnesses, "finance", "audit")
+    _, made = witnessed_grant(ledger, settings, witnesses, "finance", "audit")
     fixed = SteppingClock(parse_at(made.signed_at) + timedelta(seconds=12), timedelta(0))
     with TestClient(create_app(settings, clock=fixed, follow=False)) as client:
         settle(client)
