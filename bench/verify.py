@@ -56,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from verify.bundle import verify_bundle
+from verify.bundle import own_policy, verify_bundle
 from verify.canonical import canonical_bytes
 from verify.checkpoint import Checkpoint
 from verify.merkle import CompactRange, leaf_hash
@@ -624,7 +624,9 @@ def run_verifier(bundle: Path) -> Run:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with tempfile.TemporaryDirectory() as scratch:
         figures, output = Path(scratch) / "figures", Path(scratch) / "output"
-        command = [sys.executable, "-m", "verify", "bundle", str(bundle)]
+        # The generator holds the departments' keys, so its policy file is the pinned one.
+        pinned = ["--policy", str(bundle / "policy")]
+        command = [sys.executable, "-m", "verify", "bundle", str(bundle), *pinned]
         with output.open("wb") as out:
             subprocess.run(
                 [sys.executable, "-S", "-c", LAUNCHER, str(figures), *command],
@@ -694,7 +696,7 @@ def profile(bundle: Path) -> None:
     profiler = cProfile.Profile()
     start = time.perf_counter()
     profiler.enable()
-    report = verify_bundle(bundle)
+    report = verify_bundle(bundle, own_policy(bundle))
     profiler.disable()
     seconds = time.perf_counter() - start
     assert report.ok, report.failures[:5]

@@ -119,7 +119,7 @@ def _export_before_the_erasure_is_signed(env: dict[str, str], tmp_path: Path) ->
     assert _gongshi(["export", str(bundle)], env).returncode == 0
     published = (bundle / "published" / "disbursements.jsonl").read_text()
     assert "已删除" in published
-    checked = _verify(["bundle", str(bundle)])
+    checked = _verify(["bundle", str(bundle), "--policy", _pinned(env, bundle)])
     assert checked.returncode == 0, checked.stdout
 
 
@@ -191,6 +191,13 @@ def _log_commands(env: dict[str, str], tmp_path: Path) -> None:
     _witness_round(env, tmp_path, bundle)
 
 
+def _pinned(env: dict[str, str], bundle: Path) -> str:
+    """The departments' policy as an auditor pins it: the demo's $GONGSHI_HOME/policy (the
+    demo holds every department's key), else the one the first export declared."""
+    home = Path(env["GONGSHI_HOME"]) / "policy"
+    return str(home if home.exists() else bundle / "policy")
+
+
 def _verify(args: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "verify", *args], capture_output=True, text=True, timeout=120,
@@ -202,7 +209,7 @@ def _witness_round(env: dict[str, str], tmp_path: Path, bundle: Path) -> None:
     """The new checkpoint has no cosignatures yet: the bundle fails the default policy until
     two departments cosign it (from the bundle) and the operator attaches their lines."""
     home = Path(env["GONGSHI_HOME"])
-    first = _verify(["bundle", str(bundle)])
+    first = _verify(["bundle", str(bundle), "--policy", _pinned(env, bundle)])
     assert first.returncode == 1 and "0 witness cosignatures" in first.stdout
     for name in ("finance", "audit"):
         key, state = home / "keys" / f"witness-{name}.skey", home / "witness" / f"{name}.json"
@@ -215,9 +222,10 @@ def _witness_round(env: dict[str, str], tmp_path: Path, bundle: Path) -> None:
         assert attached.returncode == 0, attached.stderr
     again = tmp_path / "bundle2"
     assert _gongshi(["export", str(again)], env).returncode == 0
-    final = _verify(["bundle", str(again)])
+    final = _verify(["bundle", str(again), "--policy", _pinned(env, bundle)])
     assert final.returncode == 0, final.stdout
-    assert "cosigned by: audit, finance" in final.stdout
+    cosigned = next(x for x in final.stdout.splitlines() if x.startswith("cosigned by: "))
+    assert "finance (" in cosigned and "audit (" in cosigned, cosigned
     assert "6 published lists" in final.stdout
     _changed_published_amount_is_named(again)
     bogus = _gongshi(["witness", "add-cosignature", "\u2014 nobody.example AAAAAAAAAAAA"], env)
@@ -239,7 +247,7 @@ def _changed_published_amount_is_named(bundle: Path) -> None:
     lines = [canonical_bytes(row) for row in rows]
     header["digest"] = hashlib.sha256(b"".join(line + b"\n" for line in lines)).hexdigest()
     path.write_bytes(b"".join(line + b"\n" for line in [canonical_bytes(header), *lines]))
-    tampered = _verify(["bundle", str(bundle)])
+    tampered = _verify(["bundle", str(bundle), "--policy", str(bundle / "policy")])
     assert tampered.returncode == 1
     assert f"published/disbursements.jsonl row {rows[3]['key']}: member amount_fen" in (
         tampered.stdout
