@@ -30,6 +30,7 @@ from api.services import Services, services
 from ledger.clock import parse_at
 from ledger.log.checkpoints import SignedCheckpoint, latest, latest_witnessed
 from ledger.log.witness_status import witness_status
+from ledger.log.witnesses import WitnessError
 from projections import queries
 from verify.note import NoteError
 from verify.policy import PolicyError
@@ -53,10 +54,14 @@ def _log_view(
 ) -> tuple[CheckpointBox | None, list[WitnessLine], Signed | None]:
     """The witnessed checkpoint's box, the policy's witnesses, and the newest signed
     checkpoint. No box if there is no policy (no log key) or no witnessed checkpoint, or if
-    the stored one does not verify under the policy: the page then verifies nothing."""
+    the stored one does not verify under the policy, or the policy file can't be read: the
+    page then verifies nothing."""
     if s.policy is None:
         return None, [], None
-    policy = s.policy()
+    try:
+        policy = s.policy()
+    except WitnessError:  # the operator's policy file is malformed: nothing is witnessed
+        return None, [], None
     newest = _signed(latest(s.ledger.log))
     shown = _signed(latest_witnessed(s.ledger.log))
     box = None

@@ -222,6 +222,16 @@ def test_page_without_a_log_key_still_renders(client: TestClient, ledger: Ledger
     assert 'id="witness-states"' not in response.text
 
 
+def test_malformed_policy_file_leaves_nothing_verifiable(
+    page: TestClient, ledger: Ledger, settings: Settings, witnesses: dict[str, Signer]
+) -> None:
+    witnessed_grant(ledger, settings, witnesses, "finance", "audit")
+    (settings.home / "policy").write_text("quorum departments\n")  # names nothing defined
+    html = get(page)
+    assert "尚无经见证部门联署的检查点" in html and 'class="verify"' not in html
+    assert len(PENDING.findall(html)) == 1
+
+
 def test_age_is_taken_from_the_app_clock(
     witnesses: dict[str, Signer], ledger: Ledger, settings: Settings
 ) -> None:
