@@ -24,8 +24,8 @@ from verify.tlogproof import parse_tlog_proof
 
 def record_leaf(data: bytes) -> bytes:
     """The leaf data in a record file: its bytes, without one final LF if there is one
-    (``gongshi proof record --out DIR`` writes DIR/record that way, as does
-    ``/log/v1/entries?start=INDEX&limit=1``)."""
+    (``gongshi proof record --out DIR`` writes DIR/record without it,
+    ``/log/v1/entries?start=INDEX&limit=1`` and a bundle's line with it)."""
     return data[:-1] if data.endswith(b"\n") else data
 
 
