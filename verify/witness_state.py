@@ -19,12 +19,12 @@ import base64
 import fcntl
 import hashlib
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from verify.atomic_file import replace_file
 from verify.checkpoint import Checkpoint, open_checkpoint
 from verify.note import parse_vkey
 
@@ -73,19 +73,8 @@ def read_state(path: Path) -> WitnessState | None:
 
 
 def write_state(path: Path, state: WitnessState) -> None:
-    """Replace the state file atomically: temp file, fsync, rename, fsync the directory.
-    Precondition: the caller holds ``locked(path)``."""
-    temp = path.with_name(path.name + ".tmp")
-    with temp.open("wb") as f:
-        f.write(state.to_json())
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temp, path)
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Replace the state file atomically. Precondition: the caller holds ``locked(path)``."""
+    replace_file(path, state.to_json())
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.server import ROOT
-from tests.support.witness_http import DATA, Answer, add
+from tests.support.witness_http import DATA, add, race_round
 from tests.support.witness_log import ED_WITNESS, LOG, MLDSA_WITNESS, checkpoint_note, write_keys
 from verify.note import open_note, parse_vkey
 from verify.witness import read_state
@@ -92,28 +92,7 @@ def test_two_processes_sharing_a_state_never_roll_back(tmp_path: Path) -> None:
         assert add(first, 0, 1)[0] == 200
         stored = 1
         for _ in range(5):
-            sizes = [stored + 1 + n for n in range(6)]
-            answers: dict[int, Answer] = {}
-            barrier = threading.Barrier(len(sizes))
-
-            def submit(
-                size: int, old: int = stored, barrier: threading.Barrier = barrier,
-                answers: dict[int, Answer] = answers,
-            ) -> None:  # fmt: skip
-                barrier.wait()
-                answers[size] = add(first if size % 2 else second, old, size)
-
-            threads = [threading.Thread(target=submit, args=(s,)) for s in sizes]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(timeout=60)
-            winners = [s for s, a in answers.items() if a[0] == 200]
-            assert len(winners) == 1, answers
-            assert all(a[2] == f"{winners[0]}\n" for s, a in answers.items() if s != winners[0])
-            final = read_state(state)
-            assert final is not None and final.checkpoint.size == winners[0]
-            stored = winners[0]
+            stored = race_round([first, second], state, stored)
 
 
 def test_sigkill_between_persisting_and_answering_then_the_log_recovers(tmp_path: Path) -> None:

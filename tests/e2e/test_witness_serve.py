@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.support.witness_http import DATA, Answer, add, request
+from tests.support.witness_http import DATA, add, race_round, request
 from tests.support.witness_log import (
     ED_WITNESS,
     LOG,
@@ -198,32 +198,5 @@ def test_concurrent_add_checkpoints_never_roll_back(state: Path) -> None:
     with serving(state) as (url, _):
         assert add(url, 0, 1)[0] == 200
         stored = 1
-        for round_ in range(6):
-            sizes = [stored + 1 + n for n in range(6)]
-            answers: dict[int, Answer] = {}
-            barrier = threading.Barrier(len(sizes))
-
-            def submit(
-                size: int,
-                old: int = stored,
-                barrier: threading.Barrier = barrier,
-                answers: dict[int, Answer] = answers,
-            ) -> None:
-                body = add_checkpoint_body(
-                    old, consistency(old, DATA[:size]), checkpoint_note(DATA[:size])
-                )
-                barrier.wait()
-                answers[size] = request(url, "POST", "/add-checkpoint", body)
-
-            threads = [threading.Thread(target=submit, args=(s,)) for s in sizes]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(timeout=60)
-            winners = [s for s, a in answers.items() if a[0] == 200]
-            assert len(winners) == 1, (round_, answers)
-            losers = [a for s, a in answers.items() if s != winners[0]]
-            assert all(a == (409, "text/x.tlog.size", f"{winners[0]}\n") for a in losers), answers
-            final = read_state(state)
-            assert final is not None and final.checkpoint.size == winners[0]
-            stored = winners[0]
+        for _ in range(6):
+            stored = race_round([url], state, stored)
