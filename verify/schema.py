@@ -93,7 +93,8 @@ class Members(Spec):
         if type(value) is not dict:
             return path, self.expected, value
         for name in sorted(value.keys() - self.members.keys()):
-            return f"{path}.{name}", "no such member (" + self.expected[3:] + ")", value[name]
+            expected = f"no such member (the members are {', '.join(sorted(self.members))})"
+            return f"{path}.{name}", expected, value[name]
         for name, spec in self.members.items():
             if name not in value:
                 return f"{path}.{name}", spec.expected, ABSENT

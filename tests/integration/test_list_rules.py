@@ -21,7 +21,7 @@ from tests.unit.test_verify_published import (
 from verify.lists import Row
 from verify.published import compare
 
-APPLICATION = {"industry": "express_delivery", "hardship": "illness", "requested_tier": 1,
+APPLICATION: dict[str, Any] = {"industry": "express_delivery", "hardship": "illness", "requested_tier": 1,
                "priority": False}  # fmt: skip
 
 

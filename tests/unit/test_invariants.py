@@ -1,0 +1,343 @@
+"""The rules across records of docs/FORMAT.md §4 (verify/invariants.py, verify/streams.py),
+checked after every record. Tests are named after the misbehaviour they catch; each fails if
+its check is removed or weakened (a total checked only at the end, a running total replaced
+by the last amount, recoveries freeing budget, the approver allowed to pay)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.records import Log, sid
+from tests.unit.test_verify_published import disburse, open_book, open_scheme, score
+from verify.failure import Failure
+from verify.invariants import Invariants
+from verify.record import parse_record
+
+APPLICATION: dict[str, Any] = {
+    "industry": "other",
+    "hardship": "illness",
+    "requested_tier": 1,
+    "priority": False,
+}
+
+
+def failures(log: Log, family: str = "") -> list[Failure]:
+    """Every rule whose name starts with ``family`` the log's records break, in leaf order
+    (where: records.jsonl line N)."""
+    rules, found = Invariants(), []
+    for number, line in enumerate(log.lines, start=1):
+        found += rules.add(parse_record(line), f"records.jsonl line {number}")
+    return [failure for failure in found if failure.rule.startswith(family)]
+
+
+def broken(log: Log, family: str) -> list[tuple[str, str, str | None, str | None]]:
+    return [(f.where, f.rule, f.expected, f.computed) for f in failures(log, family)]
+
+
+def funded(log: Log, budget: int = 1_000_000, cash: int = 1_000_000) -> str:
+    fund = log.add("fund", "carefund.FundYearOpened", fund="tongcheng-pioneer-care",
+                   year=2023, budget_fen=budget, tiers_fen={"1": 100_000},
+                   first_follow_up_days=30)  # fmt: skip
+    log.add("fund", "carefund.ContributionReceived", source="trade_union", amount_fen=cash,
+            reference="r", donor=None)  # fmt: skip
+    return fund
+
+
+def grant(log: Log, amount: int, name: str = "app") -> None:
+    log.add("fund", "carefund.GrantCommitted", application=sid(name), tier=1, amount_fen=amount)
+
+
+def registered(log: Log, *names: str) -> None:
+    for name in names:
+        log.add(name, "subject.Registered", commitment="0" * 64, kind="worker")
+
+
+def applied(log: Log, name: str, fund: str) -> str:
+    registered(log, f"subject-{name}")
+    return log.add(name, "carefund.ApplicationSubmitted", fund_year=fund,
+                   subject=sid(f"subject-{name}"), **APPLICATION)  # fmt: skip
+
+
+def test_a_valid_history_breaks_no_rule() -> None:
+    log = Log()
+    registered(log, "subject-a", "subject-b")
+    funded(log)
+    disburse(log, "a")
+    disburse(log, "b", tier=2, amount=200_000)
+    assert failures(log) == []
+
+
+def test_invariant_budget_exceeded_midway_then_recovered_is_caught() -> None:
+    """§4 rule 1: "the running sum of `GrantCommitted.amount_fen` never exceeds the
+    `FundYearOpened.budget_fen`. Recoveries do not free budget" — checked "after every
+    record": over budget at line 4, though a recovery later brings granted − recovered back
+    under it."""
+    log = Log()
+    funded(log, budget=150_000)
+    grant(log, 100_000, "a")
+    grant(log, 100_000, "b")  # line 4: 200,000 of 150,000
+    log.add("fund", "carefund.RecoveryBooked", application=sid("b"), amount_fen=100_000)
+    grant(log, 1, "c")  # still over: reported again
+    assert broken(log, "carefund.") == [
+        ("records.jsonl line 4", "carefund.budget_cap", "at most 150000 fen", "200000 fen"),
+        ("records.jsonl line 6", "carefund.budget_cap", "at most 150000 fen", "200001 fen"),
+    ]
+
+
+def test_invariant_budget_is_a_running_total_of_grants_each_within_it() -> None:
+    """Three grants of 60,000 fen, each within a budget of 150,000, together over it."""
+    log = Log()
+    funded(log, budget=150_000)
+    for name in "abc":
+        grant(log, 60_000, name)
+    assert broken(log, "carefund.") == [
+        ("records.jsonl line 5", "carefund.budget_cap", "at most 150000 fen", "180000 fen")
+    ]
+
+
+def test_invariant_cash_overdrawn_midway_then_topped_up_is_caught() -> None:
+    """§4 rule 3: disbursements "never exceed the running sum of `ContributionReceived` … and
+    `RecoveryBooked`": paid at line 4 before the money came in at line 5."""
+    log = Log()
+    funded(log, cash=50_000)
+    grant(log, 100_000)
+    log.add("fund", "carefund.DisbursementBooked", application=sid("app"), amount_fen=100_000)
+    log.add("fund", "carefund.ContributionReceived", source="youth_league", amount_fen=50_000,
+            reference="r2", donor=None)  # fmt: skip
+    assert broken(log, "carefund.") == [
+        ("records.jsonl line 4", "carefund.cash_on_hand", "at most 50000 fen", "100000 fen")
+    ]
+
+
+def test_invariant_cash_is_a_running_total_of_disbursements_each_within_it() -> None:
+    """Two payments of 30,000 fen, each within the 50,000 received, together over it."""
+    log = Log()
+    funded(log, cash=50_000)
+    grant(log, 100_000)
+    for _ in range(2):
+        log.add("fund", "carefund.DisbursementBooked", application=sid("app"), amount_fen=30_000)
+    assert broken(log, "carefund.") == [
+        ("records.jsonl line 5", "carefund.cash_on_hand", "at most 50000 fen", "60000 fen")
+    ]
+
+
+def test_money_in_counts_every_contribution_and_recovery() -> None:
+    """§4 rule 3: the money in is "the running sum of `ContributionReceived.amount_fen` and
+    `RecoveryBooked.amount_fen`": 30,000 + 30,000 in pays 50,000 out."""
+    log = Log()
+    funded(log, cash=30_000)
+    grant(log, 100_000)
+    log.add("fund", "carefund.RecoveryBooked", application=sid("old"), amount_fen=30_000)
+    log.add("fund", "carefund.DisbursementBooked", application=sid("app"), amount_fen=50_000)
+    assert broken(log, "carefund.") == []
+
+
+def test_invariant_disbursement_beyond_the_grants_is_caught() -> None:
+    """§4 rule 2: disbursements never exceed the grants committed before them."""
+    log = Log()
+    funded(log)
+    log.add("fund", "carefund.DisbursementBooked", application=sid("app"), amount_fen=100_000)
+    grant(log, 100_000)
+    assert broken(log, "carefund.") == [
+        ("records.jsonl line 3", "carefund.granted", "at most 0 fen", "100000 fen")
+    ]
+
+
+def test_invariant_approver_who_pays_is_caught() -> None:
+    """§4 rule 5: "the principal of `GrantDisbursed` is not that of its `ApplicationApproved`
+    (the approver does not pay)" — the reviewer is someone else, so only this check sees it."""
+    log = Log()
+    fund = funded(log)
+    app = applied(log, "a", fund)
+    log.add("a", "carefund.ApplicationReviewed", principal="ipc-01", decision="approve", reason="")
+    log.add("a", "carefund.ApplicationApproved", principal="union-01", tier=1, amount_fen=100_000)
+    log.add("a", "carefund.GrantDisbursed", principal="union-01", role="finance",
+            amount_fen=100_000, reference="TX", disbursed_on="2023-03-02",
+            follow_up_due="2023-04-01")  # fmt: skip
+    (failure,) = failures(log)
+    assert (failure.where, failure.rule, failure.computed) == (
+        "records.jsonl line 7", "carefund.separation_of_duties", "union-01")  # fmt: skip
+    assert failure.message == f"application {app} disbursed by its approver union-01"
+
+
+def test_invariant_reviewer_who_decides_is_caught() -> None:
+    """§4 rule 5: "the `actor.principal` of `ApplicationApproved` or `ApplicationRejected` is
+    not that of the application's `ApplicationReviewed`"."""
+    decisions: list[tuple[str, dict[str, Any]]] = [
+        ("ApplicationApproved", {"tier": 1, "amount_fen": 100_000}),
+        ("ApplicationRejected", {"reason": "不符合"}),
+    ]
+    for decision, data in decisions:
+        log = Log()
+        fund = funded(log)
+        applied(log, "a", fund)
+        log.add("a", "carefund.ApplicationReviewed", principal="both-01", decision="approve",
+                reason="")  # fmt: skip
+        log.add("a", f"carefund.{decision}", principal="both-01", **data)
+        assert [f.rule for f in failures(log)] == ["carefund.separation_of_duties"], decision
+
+
+def test_invariant_disbursement_after_a_rejection_is_caught() -> None:
+    """§4 rule 4: `GrantDisbursed` "needs `approved`"; a rejection ends the application."""
+    log = Log()
+    fund = funded(log)
+    applied(log, "a", fund)
+    log.add("a", "carefund.ApplicationReviewed", decision="approve", reason="")
+    log.add("a", "carefund.ApplicationRejected", reason="不符合")
+    log.add("a", "carefund.ApplicationApproved", tier=1, amount_fen=100_000)
+    assert broken(log, "carefund.") == [
+        ("records.jsonl line 7", "carefund.order", "stage reviewed", "rejected")
+    ]
+
+
+def test_invariant_bonus_over_the_cap_midway_then_corrected_is_caught() -> None:
+    """§4 rule 6: the running sum of a book's bonus entries "never exceeds" its cap, "one cap
+    per book, for the whole year": 40 in Q1 and 30 in Q2 break a cap of 50 at line 5, though
+    the correction at line 6 brings the year back to 40."""
+    log = Log()
+    open_scheme(log)
+    book = open_book(log, "a", cap=50)
+    score(log, book, 1, 40, quarter=1, component="bonus")
+    score(log, book, 2, 30, quarter=2, component="bonus")
+    score(log, book, 3, -30, quarter=2, component="bonus", corrects=2)
+    assert broken(log, "points.") == [
+        ("records.jsonl line 4", "points.bonus_cap", "at most 50", "70")
+    ]
+
+
+def test_invariant_book_cap_other_than_its_schemes_is_caught() -> None:
+    """§4 rule 6: "a book's `bonus_cap_tenths` is its scheme's"."""
+    log = Log()
+    open_scheme(log)
+    open_book(log, "a", cap=500)
+    assert broken(log, "points.") == [("records.jsonl line 2", "points.bonus_cap", "50", "500")]
+
+
+FORM_SCORES = [{"preparation": 85, "grounding": 90, "expression": 80, "results": 88},
+               {"preparation": 80, "grounding": 85, "expression": 75, "results": 90}]  # fmt: skip
+
+
+def fed_form(
+    log: Log, overall: int = 841, entry_points: int = 42, fed_entry: int = 1, **closed: Any
+) -> None:
+    """FORMAT.md §4's example: two participants, O = 841, P = 5, the entry 42."""
+    log.add("scheme", "points.SchemeOpened", county="taihu", year=2023, staff="village_cadres",
+            categories={"principal": "正职"}, bonus_cap_tenths=50,
+            pay_percent={"excellent": 105, "competent": 100, "basically_competent": 100,
+                         "incompetent": 95},
+            bottom_share_percent=10, evaluation_form_percent=5)  # fmt: skip
+    log.add("cadre-a", "subject.Registered", commitment="0" * 64, kind="cadre")
+    book = open_book(log, "a")
+    form = log.add("form", "points.EvaluationFormOpened", book=book, quarter=2,
+                   indicators=["preparation", "grounding", "expression", "results"])  # fmt: skip
+    for n, scores in enumerate(FORM_SCORES):
+        log.add("form", "points.EvaluationScored", participant=f"p{n}", scores=scores)
+    log.add("form", "points.EvaluationFormClosed", participants=2,
+            indicator_means_tenths={"preparation": 825, "grounding": 875, "expression": 775,
+                                    "results": 890} | closed,
+            overall_tenths=overall)  # fmt: skip
+    log.add("a", "points.ScoreEntered", entry=1, quarter=2, component="evaluation",
+            points_tenths=entry_points, reason="民主测评", task=None, corrects=None,
+            form=form)  # fmt: skip
+    log.add("form", "points.EvaluationFormFed", book_entry=fed_entry)
+
+
+def test_form_fed_entry_as_format_md_computes_it_breaks_no_rule() -> None:
+    """§4 "Form-fed entries": "*T* = 673, *O* = round(6730 / 8) = 841 (84.1), means 825, 875,
+    775, 890; with *P* = 5 the entry is round(4205 / 100) = 42 (4.2 points)"."""
+    log = Log()
+    fed_form(log)
+    assert failures(log) == []
+
+
+def test_form_fed_entry_typed_in_instead_of_computed_is_caught() -> None:
+    """§4: the entry's `points_tenths` "is computed, never typed in"."""
+    log = Log()
+    fed_form(log, entry_points=50)
+    assert broken(log, "points.") == [("records.jsonl line 8", "points.form", "42", "50")]
+
+
+def test_form_result_not_computed_from_its_scores_is_caught() -> None:
+    """§4: `overall_tenths` *O* = round(10 × *T* / (4 × *n*)) — "the mean of all scores, not the
+    mean of the rounded means"; a made-up mean is caught too."""
+    log = Log()
+    fed_form(log, overall=900, entry_points=45, results=990)
+    found = broken(log, "points.")
+    assert ("records.jsonl line 7", "points.form", "841", "900") in found
+    assert any(f[1] == "points.form" and f[3] and "990" in f[3] for f in found)
+
+
+def test_form_fed_record_naming_another_entry_is_caught() -> None:
+    """§4: the form's "`EvaluationFormFed.book_entry` is that entry's `entry`"."""
+    log = Log()
+    fed_form(log, fed_entry=2)
+    assert broken(log, "points.") == [("records.jsonl line 9", "points.form", "1", "2")]
+
+
+def test_record_in_a_stream_of_another_aggregate_is_caught() -> None:
+    """§4 "Streams": "a stream holds only the types of the aggregate its version 1 opened" —
+    a subject's erasure appended to an application's stream."""
+    log = Log()
+    fund = funded(log)
+    app = applied(log, "a", fund)
+    log.add("a", "subject.Erased", reason="本人申请")
+    assert broken(log, "stream.") == [
+        ("records.jsonl line 5", "stream.aggregate", "subject", "application")
+    ]
+    assert app in failures(log)[0].message
+
+
+def test_reference_to_a_subject_never_registered_is_caught() -> None:
+    """§4: a member that names a subject "holds the id of a subject registered earlier in the
+    log and not erased before the record"."""
+    log = Log()
+    fund = funded(log)
+    log.add("a", "carefund.ApplicationSubmitted", fund_year=fund, subject=sid("nobody"),
+            **APPLICATION)  # fmt: skip
+    assert broken(log, "stream.") == [
+        ("records.jsonl line 3", "stream.reference", "subject", "no stream")
+    ]
+
+
+def test_reference_to_an_erased_subject_is_caught() -> None:
+    log = Log()
+    fund = funded(log)
+    registered(log, "subject-a")
+    log.add("subject-a", "subject.Erased", reason="本人申请")
+    log.add("a", "carefund.ApplicationSubmitted", fund_year=fund, subject=sid("subject-a"),
+            **APPLICATION)  # fmt: skip
+    assert [f.rule for f in failures(log)] == ["stream.reference"]
+    assert failures(log)[0].computed == "erased"
+
+
+def test_book_of_a_subject_who_is_no_cadre_is_caught() -> None:
+    """§4: "`BookOpened.cadre` names a subject of kind `cadre`"."""
+    log = Log()
+    open_scheme(log)
+    registered(log, "cadre-a")  # a worker
+    open_book(log, "a")
+    assert broken(log, "stream.") == [
+        ("records.jsonl line 3", "stream.reference", "cadre", "worker")
+    ]
+
+
+def test_application_in_a_fund_year_never_opened_is_caught() -> None:
+    log = Log()
+    registered(log, "subject-a")
+    log.add("a", "carefund.ApplicationSubmitted", fund_year=sid("fund"), subject=sid("subject-a"),
+            **APPLICATION)  # fmt: skip
+    assert broken(log, "stream.") == [
+        ("records.jsonl line 2", "stream.reference", "fund_year", "no stream")
+    ]
+
+
+def test_at_going_backwards_within_a_stream_breaks_no_rule() -> None:
+    """FORMAT.md §2: "A checker MUST NOT reject a record because of the order of its `at`"."""
+    log = Log()
+    registered(log, "subject-a")
+    funded(log)
+    disburse(log, "a")  # submitted 03-01, reviewed 03-02, approved 03-03, paid 03-10
+    log.add("a", "carefund.FollowUpRecorded", at="2023-01-01T00:00:00.000000Z",
+            visited_on="2023-03-11", outcome="stable", note_commitment="0" * 64)  # fmt: skip
+    assert failures(log) == []
+    assert parse_record(log.lines[-1]).at < parse_record(log.lines[-2]).at

@@ -1,0 +1,256 @@
+"""The record schema of docs/FORMAT.md §4 (verify/schema.py): held to the ledger's event
+classes and to FORMAT.md itself, and every kind of rejection, each named after what is wrong
+with the record and each failing if its check is removed."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ledger
+from ledger.chained import LedgerAggregate
+from tests.support.records import Log, sid
+from tests.unit.test_verify_published import verified, write_bundle
+from verify.record import GENESIS_PREV, RecordError, encode_record, parse_record
+from verify.schema import EVENTS, ROLES, OrNull, Spec, one_of
+
+FORMAT_MD = Path(__file__).resolve().parents[2] / "docs" / "FORMAT.md"
+ROLE_GROUPS = {
+    "*subject roles*": "intake finance supervision township_party_committee village_committee",
+    "*points roles*": "township_party_committee village_committee",
+    "*supervision roles*": "supervision township_party_committee",
+}
+
+
+def event_classes() -> dict[str, type[LedgerAggregate.Event]]:
+    """Every event class of ledger/ by its TOPIC (every module imported first)."""
+    for module in pkgutil.walk_packages(ledger.__path__, "ledger."):
+        importlib.import_module(module.name)
+
+    def below(cls: type) -> Iterator[type]:
+        sub: type
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from below(sub)
+
+    return {
+        cls.__dict__["TOPIC"]: cls
+        for cls in below(LedgerAggregate.Event)
+        if "TOPIC" in cls.__dict__
+    }
+
+
+def test_every_event_class_of_the_ledger_has_a_schema_entry_with_its_members() -> None:
+    classes = event_classes()
+    assert sorted(classes) == sorted(EVENTS)
+    for topic, cls in classes.items():
+        annotations: dict[str, Any] = inspect.get_annotations(cls)
+        members = {name for name in annotations if name != "TOPIC"}
+        assert members == set(EVENTS[topic].data.members), topic
+        creates = issubclass(cls, LedgerAggregate.Created)
+        assert EVENTS[topic].creates is creates, topic
+        for name, annotation in annotations.items():
+            if name != "TOPIC":  # "X | None" in the class is exactly "or null" in §4
+                takes_null = EVENTS[topic].data.members[name].find(None, name) is None
+                assert takes_null == ("None" in str(annotation)), (topic, name)
+
+
+def section_4() -> str:
+    text = FORMAT_MD.read_text(encoding="utf-8")
+    return text[text.index("## 4. Record types") : text.index("## 5. ")]
+
+
+def table_rows() -> dict[str, list[str]]:
+    """FORMAT.md §4's table rows by type: [stream, roles, data] cells."""
+    rows = {}
+    for line in section_4().splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split(" | ")]
+        if len(cells) == 4 and re.fullmatch(r"`[a-z]+\.[A-Z]\w+`", cells[0]):
+            rows[cells[0].strip("`")] = cells[1:]
+    return rows
+
+
+def test_format_md_section_4_has_every_type_its_roles_stream_and_members() -> None:
+    rows = table_rows()
+    assert sorted(rows) == sorted(EVENTS)
+    for topic, (stream, roles, data) in rows.items():
+        spec = EVENTS[topic]
+        assert stream.startswith("**new**") is spec.creates, topic
+        named = ROLE_GROUPS.get(roles, roles.replace(",", " ")).split()
+        assert set(named) == spec.roles and spec.roles <= ROLES, topic
+        for member in spec.data.members:
+            assert f"`{member}`" in data, (topic, member)
+
+
+def record(kind: str, data: dict[str, Any], **change: Any) -> dict[str, Any]:
+    """A record of ``kind`` in a fresh random stream, version 2 unless ``kind`` opens one."""
+    creates = EVENTS[kind].creates
+    value = {
+        "stream": sid("stream"), "version": 1 if creates else 2, "type": kind,
+        "at": "2023-03-01T08:00:00.000000Z",
+        "actor": {"principal": "p-01", "role": sorted(EVENTS[kind].roles)[0]},
+        "data": data, "prev": GENESIS_PREV if creates else "ab" * 32,
+    }  # fmt: skip
+    return value | change
+
+
+GRANT = {"amount_fen": 80_000, "reference": "TX", "disbursed_on": "2023-03-01",
+         "follow_up_due": "2023-05-30"}  # fmt: skip
+
+
+def rejected(value: dict[str, Any]) -> RecordError:
+    with pytest.raises(RecordError) as refused:
+        parse_record(encode_record(value))
+    return refused.value
+
+
+def test_a_record_of_each_valid_shape_passes() -> None:
+    assert parse_record(encode_record(record("carefund.GrantDisbursed", GRANT))).data == GRANT
+
+
+def test_unknown_role_is_refused() -> None:
+    error = rejected(record("carefund.GrantDisbursed", GRANT, actor={"principal": "p-01",
+                                                                     "role": "mayor"}))  # fmt: skip
+    assert error.field == "actor.role"
+
+
+def test_known_role_not_allowed_for_the_type_is_refused() -> None:
+    """§4: `carefund.GrantDisbursed` is recorded by finance only (the approver's union may not)."""
+    value = record(
+        "carefund.GrantDisbursed", GRANT, actor={"principal": "u-01", "role": "trade_union"}
+    )
+    error = rejected(value)
+    assert (error.field, error.expected, error.computed) == (
+        "actor.role",
+        "a role of finance",
+        '"trade_union"',
+    )
+
+
+def test_unknown_data_member_is_refused() -> None:
+    error = rejected(record("carefund.GrantDisbursed", GRANT | {"bank_account": "6222"}))
+    assert (error.field, error.computed) == ("data.bank_account", '"6222"')
+    assert "no such member" in str(error.expected)
+
+
+def test_missing_data_member_is_refused() -> None:
+    data = {k: v for k, v in GRANT.items() if k != "follow_up_due"}
+    error = rejected(record("carefund.GrantDisbursed", data))
+    assert (error.field, error.expected, error.computed) == (
+        "data.follow_up_due", "a calendar date YYYY-MM-DD", "(absent)")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("member", "value", "expected"),
+    [
+        ("amount_fen", "80000", "an integer 1..9007199254740991"),
+        ("amount_fen", 0, "an integer 1..9007199254740991"),
+        ("amount_fen", True, "an integer 1..9007199254740991"),
+        ("reference", 7, "a string"),
+        ("disbursed_on", None, "a calendar date YYYY-MM-DD"),
+    ],
+    ids=[
+        "string-for-integer",
+        "zero-amount",
+        "bool-for-integer",
+        "integer-for-string",
+        "null-date",
+    ],
+)
+def test_wrong_json_type_or_value_is_refused(member: str, value: Any, expected: str) -> None:
+    error = rejected(record("carefund.GrantDisbursed", GRANT | {member: value}))
+    assert (error.field, error.expected) == (f"data.{member}", expected)
+
+
+@pytest.mark.parametrize(
+    "day", ["2023-02-30", "2023-13-01", "2023-02-29", "2023-3-01", "２０２３-03-01"]
+)
+def test_impossible_calendar_date_is_refused(day: str) -> None:
+    """§4: *date* is "a day of the Gregorian calendar (`2023-02-30` and `2023-13-01` are
+    invalid)"."""
+    error = rejected(record("carefund.GrantDisbursed", GRANT | {"disbursed_on": day}))
+    assert error.field == "data.disbursed_on"
+    assert parse_record(
+        encode_record(record("carefund.GrantDisbursed", GRANT | {"disbursed_on": "2024-02-29"}))
+    )
+
+
+def test_impossible_month_is_refused() -> None:
+    data = {"item": "a1", "done": True, "note": "n", "month": "2023-13"}
+    assert rejected(record("keyproject.ProgressReported", data)).field == "data.month"
+
+
+def test_nested_member_is_named_with_its_path() -> None:
+    tasks = [{"task": "t1", "title": "党建", "points_tenths": 50}, {"task": "T2", "title": "x",
+                                                                   "points_tenths": 5}]  # fmt: skip
+    stream = str(uuid.uuid5(uuid.UUID(sid("scheme")), "plan/t"))
+    value = record("points.TaskPlanSet", {"scheme": sid("scheme"), "year": 2023, "township": "t",
+                                          "tasks": tasks}, stream=stream)  # fmt: skip
+    assert rejected(value).field == "data.tasks[1].task"
+
+
+def test_type_that_opens_a_stream_at_a_later_version_is_refused() -> None:
+    value = record("inspection.Opened", {"name": "n", "county": "c"}, version=2, prev="ab" * 32)
+    assert rejected(value).field == "version"
+
+
+def test_later_type_as_the_first_record_of_a_stream_is_refused() -> None:
+    value = record("supervision.TalkHeld", {"note": "n"}, version=1, prev=GENESIS_PREV)
+    assert rejected(value).field == "version"
+
+
+def test_fund_year_in_a_stream_other_than_its_derived_id_is_refused() -> None:
+    """§4 "Stream ids": "A record whose stream id is not the one derived from its data … is
+    invalid"."""
+    data: dict[str, Any] = {"fund": "tongcheng-pioneer-care", "year": 2023, "budget_fen": 5_000_000,
+            "tiers_fen": {"1": 50_000}, "first_follow_up_days": 90}  # fmt: skip
+    log = Log()
+    derived = log.add("fund", "carefund.FundYearOpened", **data)
+    assert parse_record(log.lines[0]).stream == derived
+    error = rejected(record("carefund.FundYearOpened", data, stream=sid("fund")))
+    assert (error.field, error.computed) == ("stream", f'"{sid("fund")}"')
+    assert derived in str(error.expected)
+
+
+def test_random_stream_id_of_another_uuid_version_is_refused() -> None:
+    """§4 "Stream ids": a random stream id is "a UUID of version 4"."""
+    v5 = str(uuid.uuid5(uuid.NAMESPACE_URL, "subject"))
+    value = record("subject.Registered", {"commitment": "0" * 64, "kind": "worker"}, stream=v5)
+    assert rejected(value).field == "stream"
+
+
+def test_unknown_type_is_refused() -> None:
+    value = record("carefund.GrantDisbursed", GRANT, type="carefund.GrantDoubled")
+    assert rejected(value).field == "type"
+
+
+def test_spec_helpers_describe_what_they_expect() -> None:
+    assert OrNull(Spec("a string", lambda v: type(v) is str)).find(None, "x") is None
+    assert one_of("a", None).find("b", "x") == ("x", "one of a, null", "b")
+
+
+def test_bundle_reports_a_record_against_the_schema_with_its_evidence(tmp_path: Path) -> None:
+    """A bundle whose record breaks §4 is INVALID, the failure naming line, member, expected
+    and found (the operator signed it all: only the schema catches it)."""
+    log = Log()
+    log.add("case", "supervision.CaseOpened", target_kind="unit", target="某站点",
+            reason="complaint", detail="d", trigger=None, source=None)  # fmt: skip
+    log.add("case", "supervision.CaseListed", deadline="2023-02-30", note="挂牌督办")
+    (failure,) = verified(write_bundle(tmp_path, log, publish=False)).failures
+    assert (failure.where, failure.rule, failure.expected, failure.computed) == (
+        "records.jsonl line 2", "record", "a calendar date YYYY-MM-DD", '"2023-02-30"')  # fmt: skip
+    assert failure.message.startswith("record data.deadline: expected a calendar date")
+    log = Log()
+    log.add("subject", "subject.Registered", commitment="0" * 64, kind="worker", hardship="病")
+    (failure,) = verified(write_bundle(tmp_path / "2", log, publish=False)).failures
+    expected = "no such member (the members are commitment, kind)"
+    assert (failure.where, failure.expected, failure.computed) == (
+        "records.jsonl line 1", expected, '"病"')  # fmt: skip
