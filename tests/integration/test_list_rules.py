@@ -21,8 +21,8 @@ from tests.unit.test_verify_published import (
 from verify.lists import Row
 from verify.published import compare
 
-APPLICATION: dict[str, Any] = {"industry": "express_delivery", "hardship": "illness", "requested_tier": 1,
-               "priority": False}  # fmt: skip
+APPLICATION: dict[str, Any] = {"industry": "express_delivery", "hardship": "illness",
+                               "requested_tier": 1, "priority": False}  # fmt: skip
 
 
 def both_sides(database: Database, log: Log, **params: dict[str, int]) -> dict[str, list[Row]]:
