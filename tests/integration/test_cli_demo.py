@@ -154,8 +154,13 @@ def _log_commands(env: dict[str, str], tmp_path: Path) -> None:
     assert signed.returncode == 0 and signed.stdout.startswith("gongshi.example/anqing\n")
     again = _gongshi(["checkpoint"], env)
     assert "tree did not grow" in again.stdout
+    size = int(signed.stdout.split("\n")[1])
+    status = _gongshi(["log", "status"], env)  # no witness URL in the demo's policy
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert f"newest signed    checkpoint: size {size}," in status.stdout
+    assert f"newest witnessed checkpoint: size {size - 1}," in status.stdout
     bundle = tmp_path / "bundle"
-    exported = _gongshi(["export", str(bundle)], env)
+    exported = _gongshi(["export", "--unwitnessed", str(bundle)], env)
     assert exported.returncode == 0, exported.stderr
     lines = (bundle / "records.jsonl").read_bytes().split(b"\n")[:-1]
     vkey = parse_vkey((bundle / "keys" / "log.vkey").read_text())
@@ -183,6 +188,15 @@ def _log_commands(env: dict[str, str], tmp_path: Path) -> None:
     verify_inclusion(
         proof.index, signed_cp.size, leaf_hash(lines[4321]), proof.proof, signed_cp.root
     )
+    out = tmp_path / "record-proof"
+    written = _gongshi(["proof", "record", record["stream"], str(record["version"]),
+                        "--out", str(out)], env)  # fmt: skip
+    assert written.returncode == 0, written.stderr
+    assert (out / "record").read_bytes() == lines[4321]
+    assert (out / "proof").read_text() == text
+    checked = _verify(["proof", str(out / "proof"), "--record", str(out / "record"),
+                       "--policy", _pinned(env, bundle)])  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
     for bad in (["proof", "inclusion", str(len(lines))], ["proof", "consistency", "5", "4"],
                 ["proof", "consistency", "0", "4"], ["proof", "inclusion", "0", "--size", "0"],
                 ["proof", "record", record["stream"], "999"]):  # fmt: skip
