@@ -51,5 +51,8 @@ def test_verify_stays_small_enough_to_read_in_an_afternoon() -> None:
     lines = sum(len(p.read_text(encoding="utf-8").splitlines()) for p in VERIFY.rglob("*.py"))
     # 2,400 until issue 11 added the tlog-policy parser, ML-DSA-44, the witness's HTTP service
     # (c2sp.org/tlog-witness) and the record schema of FORMAT.md §4: a department runs the
-    # witness from this package, so it lives here under the same import rule.
-    assert lines < 4000, f"verify/ has {lines} lines"
+    # witness from this package, so it lives here under the same import rule. 4,000 -> 5,000:
+    # the schema of §4 (schema.py ~310), stream references (streams.py), the rules across
+    # records at every prefix (invariants.py) and the lists' params (params.py), which an
+    # auditor otherwise had to guess; each small module reads on its own.
+    assert lines < 5000, f"verify/ has {lines} lines"
