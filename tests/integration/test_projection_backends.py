@@ -14,7 +14,8 @@ from ledger.demo.ids import seeded_ids
 from ledger.ledger import open_ledger
 from ledger.settings import Database, Settings
 from tests.integration.projection_helpers import projected
-from tests.integration.test_published_crosscheck import apply_operations
+from tests.integration.random_history import RandomHistory
+from tests.integration.test_published_crosscheck import fixed_operations
 
 
 def _digests(database: Database, home: Path) -> dict[str, str]:
@@ -22,7 +23,7 @@ def _digests(database: Database, home: Path) -> dict[str, str]:
     clock = SteppingClock(datetime(2023, 3, 1, 9, 0, tzinfo=UTC), timedelta(minutes=1))
     ledger = open_ledger(settings, clock=clock, new_id=seeded_ids(11))
     try:
-        apply_operations(ledger, clock, [(n % 10, n * 53 % 1000, n * 29 % 1000) for n in range(80)])
+        RandomHistory(ledger, clock).apply(fixed_operations(80, seed=11))
         projections = projected(ledger, settings, batch=13)
         return {s.name: s.digest for s in projections.status()}
     finally:
