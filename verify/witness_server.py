@@ -114,6 +114,7 @@ class WitnessHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "gongshi-witness"
     timeout = 30  # an idle or stalled keep-alive connection is dropped
+    disable_nagle_algorithm = True  # headers and body are two writes: no delayed-ACK stall
 
     @property
     def service(self) -> WitnessService:
