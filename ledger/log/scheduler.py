@@ -9,21 +9,18 @@ was stored and takes only the integration lock, for one short transaction.
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 
+from ledger.background import Periodic
 from ledger.clock import Clock
 from ledger.log.checkpoints import SignedCheckpoint, sign_checkpoint
 from ledger.log.store import LogStore
 from verify.note import Signer
 from verify.policy import Policy
 
-log = logging.getLogger(__name__)
 
-
-class CheckpointScheduler:
+class CheckpointScheduler(Periodic):
     """Every ``tick`` seconds (default a quarter of the interval, 0.05..0.5 s): sign if due,
     then tell ``on_signed`` (the submitter). Errors are kept in ``error`` (for /healthz)."""
 
@@ -40,41 +37,22 @@ class CheckpointScheduler:
     ) -> None:
         if interval <= 0:
             raise ValueError("the checkpoint interval must be positive")
+        super().__init__(
+            tick if tick is not None else min(0.5, max(0.05, interval / 4)), "gongshi-checkpoints"
+        )
         self.store = store
         self.signer = signer
         self.origin = origin
         self.clock = clock
-        self.interval = timedelta(seconds=interval)
+        self.every = timedelta(seconds=interval)
         self.policy = policy
         self.on_signed = on_signed
-        self.tick = tick if tick is not None else min(0.5, max(0.05, interval / 4))
-        self.error: BaseException | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="gongshi-checkpoints", daemon=True)
 
-    def start(self) -> CheckpointScheduler:
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10) -> None:
-        self._stop.set()
-        self._thread.join(timeout)
-
-    def run_once(self) -> SignedCheckpoint | None:
+    def step(self) -> SignedCheckpoint | None:
         """Sign a checkpoint if one is due; the signed one, or None."""
         signed = sign_checkpoint(
-            self.store, self.signer, self.origin, self.clock, self.policy(), self.interval
+            self.store, self.signer, self.origin, self.clock, self.policy(), self.every
         )
         if signed is not None and self.on_signed is not None:
             self.on_signed(signed)
         return signed
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-                self.error = None
-            except Exception as e:  # keep scheduling; the error is kept for health checks
-                self.error = e
-                log.exception("signing a checkpoint failed")
-            self._stop.wait(self.tick)
