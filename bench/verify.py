@@ -149,6 +149,7 @@ class Content:
         self.fund_applications = 0
         self.fund_years = 0
         self.recent_cadres: list[str] = []
+        self.recent_books: list[str] = []
         self.cases = 0
 
     def uuid4(self) -> str:
@@ -158,7 +159,26 @@ class Content:
         return f"{self.rng.getrandbits(256):064x}"
 
     def cadre(self) -> str:
-        return self.rng.choice(self.recent_cadres) if self.recent_cadres else self.uuid4()
+        """A registered cadre (the preamble registers the first one)."""
+        return self.rng.choice(self.recent_cadres)
+
+
+def preamble(c: Content) -> Script:
+    """What the lifecycles name: both years' schemes and a first cadre (FORMAT.md §4: a
+    record names only streams opened before it)."""
+    org = actor("taihu-org-01", "township_party_committee")
+    for year, scheme in c.schemes.items():
+        opened = {
+            "bonus_cap_tenths": 50, "bottom_share_percent": 10, "county": "taihu",
+            "categories": {"deputy": "副职", "principal": "正职", "reserve": "后备"},
+            "evaluation_form_percent": 5, "staff": "village_cadres", "year": year,
+            "pay_percent": {"basically_competent": 100, "competent": 100, "excellent": 105,
+                            "incompetent": 95},
+        }  # fmt: skip
+        yield Stream(str(scheme)), "points.SchemeOpened", org, opened
+    subject = Stream(c.uuid4())
+    yield subject, "subject.Registered", org, {"commitment": c.hex64(), "kind": "cadre"}
+    c.recent_cadres.append(subject.id)
 
 
 def cadre(c: Content) -> Script:
@@ -183,6 +203,7 @@ def book(
     township, village = place
     scheme = c.schemes[year]
     books = Stream(str(uuid.uuid5(scheme, f"book/{cadre}")))
+    c.recent_books = [*c.recent_books[-63:], books.id]
     cap = 50
     yield (
         books,
@@ -293,12 +314,16 @@ def case(c: Content) -> Script:
 
 
 def evaluation_form(c: Content) -> Script:
-    """A peer evaluation form: opened, scored by 8 participants, closed, fed to the book."""
+    """A peer evaluation form of a book opened before it: opened, scored by 8 participants,
+    closed (the entry it feeds is left out: it would interleave with the book's own)."""
     rng = c.rng
+    if not c.recent_books:
+        return
     township = rng.randrange(1, 13)
     org = actor(f"tpc-th{township:02d}", "township_party_committee")
     s = Stream(c.uuid4())
-    opened = {"book": c.uuid4(), "indicators": list(INDICATORS), "quarter": rng.randrange(1, 5)}
+    book = rng.choice(c.recent_books)
+    opened = {"book": book, "indicators": list(INDICATORS), "quarter": rng.randrange(1, 5)}
     yield s, "points.EvaluationFormOpened", org, opened
     participants = 8
     totals = dict.fromkeys(INDICATORS, 0)
@@ -318,7 +343,6 @@ def evaluation_form(c: Content) -> Script:
         "participants": participants,
     }
     yield s, "points.EvaluationFormClosed", org, closed
-    yield s, "points.EvaluationFormFed", org, {"book_entry": rng.randrange(10, 16)}
 
 
 def inspection(c: Content) -> Script:
@@ -378,8 +402,7 @@ def care_fund(c: Content) -> Script:
         c.fund_years += 1
         name = f"pioneer-care-{c.fund_years:04d}"
         stream_id = uuid.uuid5(CAREFUND_NAMESPACE, f"{name}/2023")
-        fund = c.fund_year = Stream(str(stream_id))
-        c.fund_applications = 0
+        fund = Stream(str(stream_id))  # shared once its money is in (§4: cash on hand)
         opened = {
             "budget_fen": FUND_BUDGET_FEN,
             "first_follow_up_days": 90,
@@ -390,12 +413,13 @@ def care_fund(c: Content) -> Script:
         yield fund, "carefund.FundYearOpened", finance, opened
         for source in rng.sample(CONTRIBUTORS, 3):
             received = {
-                "amount_fen": rng.randrange(10, 30) * 100_000,
+                "amount_fen": rng.randrange(20, 30) * 100_000,  # 3 x >= 6,000,000: cash
                 "donor": None,
                 "reference": f"2023-{source}-{c.fund_years:04d}",
                 "source": source,
             }
             yield fund, "carefund.ContributionReceived", finance, received
+        c.fund_year, c.fund_applications = fund, 0
     c.fund_applications += 1
     worker = Stream(c.uuid4())
     yield worker, "subject.Registered", intake, {"commitment": c.hex64(), "kind": "worker"}
@@ -412,12 +436,12 @@ def care_fund(c: Content) -> Script:
     }
     yield app, "carefund.ApplicationSubmitted", intake, submitted
     ipc = actor(reviewer, "industry_party_committee")
-    if rng.random() < 0.1:
+    if rng.random() < 0.1:  # reviewed, then rejected by the union (§4 rule 4)
         yield (
             app,
             "carefund.ApplicationReviewed",
             ipc,
-            {"decision": "reject", "reason": "同一事由本年度已获其他渠道救助"},
+            {"decision": "approve", "reason": "符合帮扶条件"},
         )
         yield (
             app,
@@ -488,6 +512,7 @@ def write_records(path: Path, count: int, seed: int) -> Generated:
     content = Content(rng)
     makers = [maker for maker, _ in LIFECYCLES]
     weights = [weight for _, weight in LIFECYCLES]
+    first = list(preamble(content))
     active: list[Script] = [rng.choices(makers, weights)[0](content) for _ in range(ACTIVE)]
     tree = CompactRange()
     half_size, half_root = count // 2, b""
@@ -501,7 +526,7 @@ def write_records(path: Path, count: int, seed: int) -> Generated:
         while written < count:
             i = rng.randrange(ACTIVE)
             try:
-                stream, kind, who, data = next(active[i])
+                stream, kind, who, data = first.pop(0) if first else next(active[i])
             except StopIteration:
                 active[i] = rng.choices(makers, weights)[0](content)
                 continue

@@ -88,17 +88,25 @@ class Members(Spec):
     def __init__(self, members: Mapping[str, Spec]) -> None:
         super().__init__(f"an object with exactly the members {', '.join(sorted(members))}")
         self.members = dict(members)
+        self.names = frozenset(members)
+        # a plain Spec's test is called directly: one call per member on every record
+        self.tests = [(n, s.test if type(s) is Spec else None, s) for n, s in members.items()]
 
     def find(self, value: Any, path: str) -> Problem | None:
         if type(value) is not dict:
             return path, self.expected, value
-        for name in sorted(value.keys() - self.members.keys()):
-            expected = f"no such member (the members are {', '.join(sorted(self.members))})"
-            return f"{path}.{name}", expected, value[name]
-        for name, spec in self.members.items():
-            if name not in value:
-                return f"{path}.{name}", spec.expected, ABSENT
-            if bad := spec.find(value[name], f"{path}.{name}"):
+        if value.keys() != self.names:
+            for name in sorted(value.keys() - self.names):
+                expected = f"no such member (the members are {', '.join(sorted(self.names))})"
+                return f"{path}.{name}", expected, value[name]
+            missing = min(self.names - value.keys())
+            return f"{path}.{missing}", self.members[missing].expected, ABSENT
+        for name, test, spec in self.tests:
+            item = value[name]
+            if test is not None:
+                if not test(item):
+                    return f"{path}.{name}", spec.expected, item
+            elif bad := spec.find(item, f"{path}.{name}"):
                 return bad
         return None
 
