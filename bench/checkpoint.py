@@ -8,7 +8,8 @@ GONGSHI_HOME, ``gongshi keys init --witness finance --witness audit --witness su
 --interval), as subprocesses with the same environment.
 
 Three ``gongshi-verify witness serve`` processes run on loopback throughout. Phases a and b
-alternate (--rounds pairs, default 2), each --seconds (default 20) after a 2 s warm-up, with
+alternate (--rounds pairs, default 4, so that drift on a shared machine falls on both),
+each --seconds (default 10) after a 2 s warm-up, with
 --writers (default 4) closed-loop writers (one thread and one keep-alive connection each,
 POST /api/v1/subjects):
 
@@ -262,9 +263,9 @@ def report(
 
 def main() -> None:
     parser = ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--writers", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=2, help="a/b phase pairs")
+    parser.add_argument("--rounds", type=int, default=4, help="a/b phase pairs")
     parser.add_argument("--interval", type=float, help="GONGSHI_CHECKPOINT_INTERVAL (s)")
     args = parser.parse_args()
     url = os.environ.get("GONGSHI_TEST_DATABASE_URL") or DEFAULT_URL
