@@ -223,7 +223,7 @@ EVENTS: dict[str, EventSpec] = {
     "carefund.RecoveryReceived": _then("application", "finance", amount_fen=FEN,
         reference=TEXT),
     "points.SchemeOpened": _first("scheme", "township_party_committee", county=TEXT,
-        year=YEAR, staff=TEXT, categories=ObjectOf(re.compile(r".+"), TEXT, least=1),
+        year=YEAR, staff=TEXT, categories=ObjectOf(re.compile(r".+", re.DOTALL), TEXT, least=1),
         bonus_cap_tenths=integer(0), pay_percent=Members(dict.fromkeys(GRADES, PERCENT)),
         bottom_share_percent=integer(1, 100), evaluation_form_percent=integer(1, 100)),
     "points.TaskPlanSet": _first("plan", "township_party_committee", scheme=ID, year=YEAR,
