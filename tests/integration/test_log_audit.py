@@ -108,6 +108,20 @@ def test_audit_names_the_deleted_newest_record(ledger: Ledger, settings: Setting
     assert _audit(ledger) == ["log size 3, records up to its position: 2"]
 
 
+def test_audit_names_a_log_size_rolled_back_to_hide_the_newest_record(
+    ledger: Ledger, settings: Settings
+) -> None:
+    _subjects(ledger, ["甲", "乙", "丙"])
+    ledger.log.integrate()
+    db = SqlDatabase(settings.database)
+    try:
+        db.execute("UPDATE gongshi_log_state SET size = 2 WHERE id = 1")
+    finally:
+        db.close()
+    newest = rows(settings.database)[-1][0]
+    assert _audit(ledger) == [f"leaf 2: log has notification None, store has {newest}"]
+
+
 def test_audit_names_a_leaf_whose_data_no_longer_matches(
     ledger: Ledger, settings: Settings
 ) -> None:

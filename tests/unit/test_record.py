@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from verify.chain import ChainChecker
+from verify.chain import ChainBreak, ChainChecker
 from verify.record import GENESIS_PREV, RecordError, encode_record, parse_record, record_hash
 
 EXAMPLE: dict[str, Any] = {
@@ -129,7 +129,12 @@ def test_replayed_record_is_a_fork() -> None:
     for raw in records:
         checker.add(parse_record(raw))
     found = checker.add(parse_record(records[1]))
-    assert found[0].reason == "fork: version already seen"
+    fork = ChainBreak(STREAM, 2, "fork: version already seen", "3", "2")
+    head, replayed_prev = record_hash(records[1]), record_hash(records[0])
+    assert found == [fork, ChainBreak(STREAM, 2, "prev mismatch", head, replayed_prev)]
+    assert str(fork) == (
+        f"stream {STREAM} version 2: fork: version already seen (expected 3, computed 2)"
+    )
 
 
 def test_rewritten_record_breaks_the_next_link() -> None:
