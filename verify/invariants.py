@@ -11,14 +11,21 @@ at its end, so a rule broken and later made good again is still reported where i
   order; a rejecting review or a rejection ends it; the reviewer does not decide the
   approval or rejection, and the approver does not disburse;
 - points: a book's bonus total never exceeds its ``bonus_cap_tenths`` (its scheme's); a
-  closed form's result is computed from its scores, and the entry it feeds from that result.
+  closed form's result is computed from its scores, and the entry it feeds from that result;
+  a book's entries are numbered 1, 2, 3, ...; an original entry is positive (0 allowed when
+  a form fed it); a correction reverses an earlier entry of the book not yet corrected (as
+  ledger/points/book.py ``correct`` writes it); an appraisal's pay is its scheme's percent of
+  the base, half up.
 
-Fed one record at a time; state is per stream, so memory grows with streams, not records.
+Fed one record at a time; state is per stream (and per book entry: three small values), so
+memory grows with streams and score entries, not with other records.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from verify.failure import Failure
 from verify.record import Record
@@ -27,6 +34,7 @@ from verify.streams import StreamCheck
 
 BUDGET, GRANTED, CASH = "carefund.budget_cap", "carefund.granted", "carefund.cash_on_hand"
 DUTIES, BONUS_CAP, FORM = "carefund.separation_of_duties", "points.bonus_cap", "points.form"
+ENTRY, AMOUNT, CORRECTION, PAY = "points.entry", "points.amount", "points.correction", "points.pay"
 
 
 def half_up(numerator: int, denominator: int) -> int:
@@ -50,6 +58,15 @@ class _Application:
 
 
 @dataclass
+class _Book:
+    scheme: str
+    cap: int  # bonus_cap_tenths
+    bonus: int = 0  # running sum of the bonus entries, corrections with their sign
+    entries: list[tuple[str, int, int]] = field(default_factory=list)  # component, quarter, points
+    corrected: set[int] = field(default_factory=set)  # entry numbers reversed
+
+
+@dataclass
 class _Form:
     book: str
     quarter: int
@@ -64,9 +81,8 @@ class Invariants:
     streams: StreamCheck = field(default_factory=StreamCheck)
     funds: dict[str, _Fund] = field(default_factory=dict)
     applications: dict[str, _Application] = field(default_factory=dict)
-    schemes: dict[str, tuple[int, int]] = field(default_factory=dict)  # (bonus cap, form %)
-    books: dict[str, tuple[str, int]] = field(default_factory=dict)  # (scheme, bonus cap)
-    bonuses: dict[str, int] = field(default_factory=dict)
+    schemes: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # SchemeOpened data
+    books: dict[str, _Book] = field(default_factory=dict)
     forms: dict[str, _Form] = field(default_factory=dict)
     checked: int = 0
 
@@ -149,27 +165,57 @@ class Invariants:
     # --- points ---------------------------------------------------------------------------
 
     def _scheme_opened(self, r: Record, where: str) -> list[Failure]:
-        self.schemes[r.stream] = (r.data["bonus_cap_tenths"], r.data["evaluation_form_percent"])
+        self.schemes[r.stream] = r.data
         return []
 
     def _book_opened(self, r: Record, where: str) -> list[Failure]:
         cap, scheme = r.data["bonus_cap_tenths"], r.data["scheme"]
-        self.books[r.stream], self.bonuses[r.stream] = (scheme, cap), 0
-        if scheme in self.schemes and cap != self.schemes[scheme][0]:
+        self.books[r.stream] = _Book(scheme, cap)
+        if scheme in self.schemes and cap != (expected := self.schemes[scheme]["bonus_cap_tenths"]):
             message = f"book {r.stream}: bonus_cap_tenths is not its scheme's"
-            return [Failure(where, BONUS_CAP, message, str(self.schemes[scheme][0]), str(cap))]
+            return [Failure(where, BONUS_CAP, message, str(expected), str(cap))]
         return []
 
     def _score(self, r: Record, where: str) -> list[Failure]:
         found = self._form_fed_entry(r, where) if r.data["form"] is not None else []
-        if r.data["component"] != "bonus" or r.stream not in self.books:
+        if (book := self.books.get(r.stream)) is None:  # reported by the stream check
             return found
-        total = self.bonuses[r.stream] = self.bonuses[r.stream] + r.data["points_tenths"]
-        cap = self.books[r.stream][1]
-        if total > cap:
-            message = f"book {r.stream}: bonus total exceeds its cap"
-            found.append(Failure(where, BONUS_CAP, message, f"at most {cap}", str(total)))
+        d, number = r.data, len(book.entries) + 1
+        if d["entry"] != number:
+            message = f"book {r.stream}: entry is not the book's count of entries + 1"
+            found.append(Failure(where, ENTRY, message, str(number), str(d["entry"])))
+        if d["corrects"] is None:
+            least = 0 if d["form"] is not None else 1
+            if d["points_tenths"] < least:
+                message = f"book {r.stream}: an original entry is positive (0 if a form fed it)"
+                found.append(Failure(where, AMOUNT, message, f"at least {least}",
+                                     str(d["points_tenths"])))  # fmt: skip
+        else:
+            found += _correction(book, r, where)
+        book.entries.append((d["component"], d["quarter"], d["points_tenths"]))
+        if d["component"] == "bonus":
+            book.bonus += d["points_tenths"]
+            if book.bonus > book.cap:
+                message = f"book {r.stream}: bonus total exceeds its cap"
+                found.append(Failure(where, BONUS_CAP, message, f"at most {book.cap}",
+                                     str(book.bonus)))  # fmt: skip
         return found
+
+    def _appraised(self, r: Record, where: str) -> list[Failure]:
+        book, d = self.books.get(r.stream), r.data
+        scheme = self.schemes.get(book.scheme) if book is not None else None
+        if scheme is None:  # reported by the stream check
+            return []
+        expected = {
+            "pay_percent": scheme["pay_percent"][d["grade"]],
+            "adjusted_pay_fen": half_up(d["base_pay_fen"] * d["pay_percent"], 100),
+        }
+        return [
+            Failure(where, PAY, f"book {r.stream} appraised {d['grade']}: {member}",
+                    str(value), str(d[member]))
+            for member, value in expected.items()
+            if d[member] != value
+        ]  # fmt: skip
 
     def _form_opened(self, r: Record, where: str) -> list[Failure]:
         self.forms[r.stream] = _Form(r.data["book"], r.data["quarter"])
@@ -204,9 +250,10 @@ class Invariants:
 
     def _form_fed_entry(self, r: Record, where: str) -> list[Failure]:
         form, d = self.forms.get(r.data["form"]), r.data
-        if form is None or r.stream not in self.books:  # reported by the stream check
+        book = self.books.get(r.stream)
+        if form is None or book is None:  # reported by the stream check
             return []
-        percent = self.schemes.get(self.books[r.stream][0], (0, 0))[1]
+        percent = self.schemes.get(book.scheme, {}).get("evaluation_form_percent", 0)
         expected = {
             "form's book": r.stream, "component": "evaluation", "quarter": form.quarter,
             "task": None, "corrects": None, "form fed once": None,
@@ -232,6 +279,29 @@ class Invariants:
         return []
 
 
+def _correction(book: _Book, r: Record, where: str) -> list[Failure]:
+    """A correction reverses an earlier entry of its book not yet corrected (a correction is
+    an entry too, so it may be corrected once in turn): that entry's component and quarter,
+    minus its points, no task (ledger/points/book.py ``correct``)."""
+    d, corrects = r.data, r.data["corrects"]
+    if not 1 <= corrects <= len(book.entries):
+        message = f"book {r.stream}: corrects an entry the book does not have"
+        return [Failure(where, CORRECTION, message, f"1..{len(book.entries)}", str(corrects))]
+    if corrects in book.corrected:
+        message = f"book {r.stream}: entry {corrects} was already corrected"
+        return [Failure(where, CORRECTION, message, "an entry not yet corrected", str(corrects))]
+    book.corrected.add(corrects)
+    component, quarter, points = book.entries[corrects - 1]
+    expected = {"component": component, "quarter": quarter, "points_tenths": -points,
+                "task": None}  # fmt: skip
+    return [
+        Failure(where, CORRECTION, f"book {r.stream}: correction of entry {corrects}: {member}",
+                str(value), str(d[member]))
+        for member, value in expected.items()
+        if d[member] != value
+    ]  # fmt: skip
+
+
 _HANDLERS = {
     "carefund.FundYearOpened": Invariants._fund_opened,
     "carefund.ContributionReceived": Invariants._money,
@@ -246,6 +316,7 @@ _HANDLERS = {
     "points.SchemeOpened": Invariants._scheme_opened,
     "points.BookOpened": Invariants._book_opened,
     "points.ScoreEntered": Invariants._score,
+    "points.Appraised": Invariants._appraised,
     "points.EvaluationFormOpened": Invariants._form_opened,
     "points.EvaluationScored": Invariants._form_scored,
     "points.EvaluationFormClosed": Invariants._form_closed,

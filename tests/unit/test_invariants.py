@@ -5,6 +5,8 @@ by the last amount, recoveries freeing budget, the approver allowed to pay)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 from tests.support.records import Log, sid
@@ -218,7 +220,12 @@ FORM_SCORES = [{"preparation": 85, "grounding": 90, "expression": 80, "results":
 
 
 def fed_form(
-    log: Log, overall: int = 841, entry_points: int = 42, fed_entry: int = 1, **closed: Any
+    log: Log,
+    overall: int = 841,
+    entry_points: int = 42,
+    fed_entry: int = 1,
+    scores: list[dict[str, int]] = FORM_SCORES,
+    **closed: Any,
 ) -> None:
     """FORMAT.md §4's example: two participants, O = 841, P = 5, the entry 42."""
     log.add("scheme", "points.SchemeOpened", county="taihu", year=2023, staff="village_cadres",
@@ -230,8 +237,8 @@ def fed_form(
     book = open_book(log, "a")
     form = log.add("form", "points.EvaluationFormOpened", book=book, quarter=2,
                    indicators=["preparation", "grounding", "expression", "results"])  # fmt: skip
-    for n, scores in enumerate(FORM_SCORES):
-        log.add("form", "points.EvaluationScored", participant=f"p{n}", scores=scores)
+    for n, given in enumerate(scores):
+        log.add("form", "points.EvaluationScored", participant=f"p{n}", scores=given)
     log.add("form", "points.EvaluationFormClosed", participants=2,
             indicator_means_tenths={"preparation": 825, "grounding": 875, "expression": 775,
                                     "results": 890} | closed,
@@ -247,6 +254,15 @@ def test_form_fed_entry_as_format_md_computes_it_breaks_no_rule() -> None:
     775, 890; with *P* = 5 the entry is round(4205 / 100) = 42 (4.2 points)"."""
     log = Log()
     fed_form(log)
+    assert failures(log) == []
+
+
+def test_form_fed_entry_of_0_breaks_no_rule() -> None:
+    """§4: an original entry is positive "or, fed by a form, the value computed below (which
+    may be 0)": every participant scoring 0."""
+    log = Log()
+    zeros = dict.fromkeys(["preparation", "grounding", "expression", "results"], 0)
+    fed_form(log, overall=0, entry_points=0, scores=[zeros, zeros], **zeros)
     assert failures(log) == []
 
 
@@ -341,3 +357,126 @@ def test_at_going_backwards_within_a_stream_breaks_no_rule() -> None:
             visited_on="2023-03-11", outcome="stable", note_commitment="0" * 64)  # fmt: skip
     assert failures(log) == []
     assert parse_record(log.lines[-1]).at < parse_record(log.lines[-2]).at
+
+
+# --- a book's entries and appraisal (ledger/points/book.py enter, correct, appraise) ---------
+
+
+def booked(*entries: tuple[int, int, int, str, int | None]) -> Log:
+    """A scheme (cap 50), cadre a's book, then ``(entry, points, quarter, component,
+    corrects)`` score entries from line 4."""
+    log = Log()
+    open_scheme(log)
+    log.add("cadre-a", "subject.Registered", commitment="0" * 64, kind="cadre")
+    book = open_book(log, "a")
+    for entry, points, quarter, component, corrects in entries:
+        score(log, book, entry, points, quarter=quarter, component=component, corrects=corrects)
+    return log
+
+
+def test_a_book_corrected_and_its_correction_corrected_breaks_no_rule() -> None:
+    """FORMAT.md §4: "a correction of a correction is positive again"; a bonus reinstated
+    within the cap, a deduction corrected, each entry the book's count + 1."""
+    log = booked((1, 30, 1, "bonus", None), (2, -30, 1, "bonus", 1), (3, 30, 1, "bonus", 2),
+                 (4, 15, 2, "deduction", None), (5, -15, 2, "deduction", 4))  # fmt: skip
+    assert failures(log) == []
+
+
+def test_negative_bonus_entered_as_an_original_to_dodge_the_cap_is_caught() -> None:
+    """Q1 bonus +50, Q2 bonus −50 that corrects nothing, Q1 bonus +50: the running bonus
+    never passes the cap of 50, yet 100 of bonus stands. §4: "an original entry is positive"."""
+    log = booked((1, 50, 1, "bonus", None), (2, -50, 2, "bonus", None),
+                 (3, 50, 1, "bonus", None))  # fmt: skip
+    assert broken(log, "points.") == [
+        ("records.jsonl line 5", "points.amount", "at least 1", "-50")
+    ]
+
+
+def test_negative_deduction_entered_as_an_original_is_caught() -> None:
+    """A deduction is recorded as a positive amount and subtracted: −40 would add 4 points."""
+    log = booked((1, -40, 1, "deduction", None), (2, 0, 1, "work", None))
+    assert broken(log, "points.") == [
+        ("records.jsonl line 4", "points.amount", "at least 1", "-40"),
+        ("records.jsonl line 5", "points.amount", "at least 1", "0"),  # 0 only from a form
+    ]
+
+
+def test_repeated_or_skipped_entry_number_is_caught() -> None:
+    """§4: `entry` is "its number in the book": the book's count of entries + 1."""
+    log = booked((1, 10, 1, "work", None), (1, 10, 1, "work", None), (4, 10, 1, "work", None))
+    assert broken(log, "points.") == [
+        ("records.jsonl line 5", "points.entry", "2", "1"),
+        ("records.jsonl line 6", "points.entry", "3", "4"),
+    ]
+
+
+def test_correction_of_an_entry_the_book_does_not_have_is_caught() -> None:
+    """`corrects=99` in a book of one entry, and a correction naming itself."""
+    log = booked((1, 10, 1, "work", None), (2, -10, 1, "work", 99), (3, -10, 1, "work", 3))
+    assert broken(log, "points.") == [
+        ("records.jsonl line 5", "points.correction", "1..1", "99"),
+        ("records.jsonl line 6", "points.correction", "1..2", "3"),
+    ]
+
+
+def test_entry_corrected_twice_is_caught() -> None:
+    """An entry is reversed at most once (its correction may be corrected instead)."""
+    log = booked((1, 10, 1, "work", None), (2, -10, 1, "work", 1), (3, -10, 1, "work", 1))
+    assert broken(log, "points.") == [
+        ("records.jsonl line 6", "points.correction", "an entry not yet corrected", "1")
+    ]
+
+
+def test_correction_of_another_amount_component_quarter_or_with_a_task_is_caught() -> None:
+    """A correction is "minus the amount of the entry it reverses", in its component and
+    quarter, with no task (as the ledger writes it)."""
+    log = booked((1, 40, 1, "work", None), (2, 40, 1, "bonus", None))
+    book = log.sid("a")
+    score(log, book, 3, -30, corrects=1)  # a partial reversal
+    log.add(book, "points.ScoreEntered", role="township_party_committee", entry=4, quarter=2,
+            component="work", points_tenths=-40, reason="r", task="t1", corrects=2,
+            form=None)  # fmt: skip
+    assert broken(log, "points.") == [
+        ("records.jsonl line 6", "points.correction", "-40", "-30"),
+        ("records.jsonl line 7", "points.correction", "bonus", "work"),
+        ("records.jsonl line 7", "points.correction", "1", "2"),
+        ("records.jsonl line 7", "points.correction", "None", "t1"),
+    ]
+
+
+def appraised(grade: str, base: int, percent: int, adjusted: int) -> Log:
+    log = booked()
+    log.add(log.sid("a"), "points.Appraised", grade=grade, base_pay_fen=base,
+            pay_percent=percent, adjusted_pay_fen=adjusted)  # fmt: skip
+    return log
+
+
+def test_appraisal_pay_not_computed_from_base_and_percent_is_caught() -> None:
+    """§4: `adjusted_pay_fen` "= base × percent / 100, half-up": 1 fen on 100,000 × 120 %;
+    10 × 120 % = 12 exactly, 10 × 95 % = 9.5 rounds up to 10 (not down to 9)."""
+    assert broken(appraised("excellent", 100_000, 120, 1), "points.") == [
+        ("records.jsonl line 4", "points.pay", "120000", "1")
+    ]
+    assert failures(appraised("incompetent", 10, 95, 10)) == []
+    assert broken(appraised("incompetent", 10, 95, 9), "points.") == [
+        ("records.jsonl line 4", "points.pay", "10", "9")
+    ]
+
+
+def test_appraisal_percent_other_than_the_schemes_for_the_grade_is_caught() -> None:
+    """The ledger takes `pay_percent` from the scheme for the grade (excellent: 120 %)."""
+    assert broken(appraised("excellent", 100_000, 150, 150_000), "points.") == [
+        ("records.jsonl line 4", "points.pay", "120", "150")
+    ]
+
+
+def test_format_md_lists_exactly_the_rules_verify_checks_across_records() -> None:
+    """FORMAT.md §4 "Rules across records" names each rule; verify/invariants.py reports
+    exactly those (a rule checked but not written down, or written but not checked, fails)."""
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "docs" / "FORMAT.md").read_text(encoding="utf-8")
+    section = text[text.index("### Rules across records") : text.index("## 5. ")]
+    written = re.findall(r"^\d+\. `([a-z]+\.[a-z_]+)`", section, re.MULTILINE)
+    source = (root / "verify" / "invariants.py").read_text(encoding="utf-8")
+    checked = set(re.findall(r'"((?:carefund|points)\.[a-z_]+)"', source))
+    assert len(written) == 11 and set(written) == checked
