@@ -225,7 +225,7 @@ def book(
         yield books, "points.ResponsibilityAllocated", vc, allocated
     entry = 0
     bonus = 0
-    bonuses: list[tuple[int, int]] = []
+    bonuses: list[tuple[int, int, int]] = []  # entry, points, quarter
 
     def score(
         component: str, points: int, quarter: int, reason: str, task: str | None, corrects: int
@@ -259,7 +259,7 @@ def book(
             if bonus + points <= cap:
                 bonus += points
                 data = score("bonus", points, quarter, rng.choice(BONUS_REASONS), None, 0)
-                bonuses.append((entry, points))
+                bonuses.append((entry, points, quarter))
                 yield books, "points.ScoreEntered", org, data
         if rng.random() < 0.2:
             data = score(
@@ -267,8 +267,8 @@ def book(
             )
             yield books, "points.ScoreEntered", org, data
     if bonuses and rng.random() < 0.3:  # a correction (minus what it reverses) of a bonus
-        corrected, points = bonuses[-1]
-        data = score("bonus", -points, 4, "表彰文件重复计分，予以冲正", None, corrected)
+        corrected, points, quarter = bonuses[-1]  # in the reversed entry's quarter
+        data = score("bonus", -points, quarter, "表彰文件重复计分，予以冲正", None, corrected)
         yield books, "points.ScoreEntered", org, data
     grade, percent = rng.choice(GRADES)
     base = rng.choice((2_400_000, 2_600_000, 3_000_000))
