@@ -1,7 +1,10 @@
 """Witness cosignatures on the log's side: each line verified, then stored by one statement.
 
 A cosignature line is accepted only if it is exactly one note signature line, by a witness
-key of the log's policy (name and key ID), with a non-zero timestamp, and it verifies over
+key of the log's policy (name and key ID), of the length its key type signs, with a
+non-zero timestamp no more than ``MAX_FUTURE_SECONDS`` after the log's clock (a verifier
+sets a later one aside, verify/policy.py, so it must not replace a genuine line), and it
+verifies over
 the checkpoint it names (``size``) or, when none is named, over one of the ``RECENT`` newest
 checkpoints: the cost of a request is bounded whatever the log's history. It is then stored
 with
@@ -11,7 +14,7 @@ with
 so concurrent witnesses never lose each other's lines and an older cosignature never
 replaces a newer one (SQLite and PostgreSQL alike). In the same transaction, under the
 cosignature lock, the checkpoint is marked witnessed once the note with its stored lines
-satisfies the policy (``open_under_policy``); the mark is never removed. The note served is
+satisfies the policy at the log's clock (``open_under_policy`` with ``now``); the mark is never removed. The note served is
 the log-signed note followed by the stored lines (by key name, then key ID), so a served
 checkpoint always verifies.
 """
@@ -28,7 +31,7 @@ from ledger.log.store import LogStore
 from ledger.log.witness_status import record_status
 from ledger.log.witnesses import WitnessError
 from verify.note import NoteError, Signature, Verifier, cosignature_time, parse_note
-from verify.policy import Policy, PolicyError, open_under_policy
+from verify.policy import MAX_FUTURE_SECONDS, Policy, PolicyError, open_under_policy
 
 COSIGNATURE_LOCK = 0x676F6E77  # "gonw": serialises the witnessed decision on PostgreSQL
 RECENT = 8  # checkpoints a line naming no size is tried against, newest first
@@ -84,12 +87,22 @@ def add_cosignature(
 ) -> Cosigned:
     """Verify ``line`` and store it on the checkpoint it cosigns (``size``, or one of the
     ``RECENT`` newest); CosignatureError, with nothing stored, if it can't be accepted.
-    ``at`` is when (the witness's status is updated too)."""
+    ``at`` is the log's clock: it bounds the line's timestamp and dates the witness's
+    status. Requires a timezone-aware ``at``."""
     signature = parse_cosignature_line(line)
     name, verifier = _witness_key(policy, signature)
-    timestamp = cosignature_time(signature) if len(signature.signature) > 8 else 0
+    try:
+        timestamp = cosignature_time(signature)
+    except NoteError as e:
+        raise CosignatureError(f"{name}: {e}") from None
     if timestamp == 0:
         raise CosignatureError(f"{name}: a cosignature carries a non-zero timestamp")
+    now = int(at.timestamp())
+    if timestamp > now + MAX_FUTURE_SECONDS:
+        raise CosignatureError(
+            f"{name}: cosignature dated {timestamp}, more than {MAX_FUTURE_SECONDS} s after"
+            f" the log's clock {now}"
+        )
     if size is not None:
         rows = store.db.execute("SELECT size, note FROM gongshi_log_checkpoints WHERE size = ?",
                                 (size,))  # fmt: skip
@@ -152,7 +165,8 @@ def cosigned_by(store: LogStore, size: int) -> set[tuple[str, int]]:
 
 def refresh_witnessed(cur: Cursor, policy: Policy, size: int, at: datetime) -> bool:
     """Inside ``cur``'s transaction: mark checkpoint ``size`` witnessed if its log-signed
-    note with the stored lines satisfies ``policy``; whether it is witnessed now."""
+    note with the stored lines satisfies ``policy`` at ``at`` (a line dated more than
+    ``MAX_FUTURE_SECONDS`` after it counts for nothing); whether it is witnessed now."""
     if cur.execute("SELECT 1 FROM gongshi_log_witnessed WHERE size = ?", (size,)):
         return True
     rows = cur.execute("SELECT note FROM gongshi_log_checkpoints WHERE size = ?", (size,))
@@ -160,7 +174,7 @@ def refresh_witnessed(cur: Cursor, policy: Policy, size: int, at: datetime) -> b
         return False
     note = log_note(rows[0][0]) + "".join(stored_lines(cur, [size])[size])
     try:
-        met = open_under_policy(note, policy).quorum_met
+        met = open_under_policy(note, policy, int(at.timestamp())).quorum_met
     except (NoteError, PolicyError):
         return False
     if met:

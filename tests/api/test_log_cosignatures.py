@@ -4,6 +4,7 @@ statement; a stored checkpoint always verifies; the cost of a request is bounded
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -22,7 +23,13 @@ from ledger.log.witnesses import write_policy
 from ledger.settings import Settings
 from tests.integration.helpers import INTAKE
 from verify.note import COSIGNATURE_V1, MLDSA44_COSIGNATURE, Signer, Verifier
-from verify.policy import Policy, check_policy, departments_policy, open_under_policy
+from verify.policy import (
+    MAX_FUTURE_SECONDS,
+    Policy,
+    check_policy,
+    departments_policy,
+    open_under_policy,
+)
 
 ORIGIN = "gongshi.example/anqing"
 TYPES = {
@@ -31,6 +38,7 @@ TYPES = {
     "supervision": MLDSA44_COSIGNATURE,
 }
 NOW = datetime(2024, 5, 1, tzinfo=UTC)
+SIGNED = 1_677_600_000  # 2023-02-28 16:00 UTC: before the test clock (2023-03-01 09:00)
 
 
 class Log:
@@ -52,7 +60,7 @@ class Log:
         return signed.checkpoint.size
 
     def line(
-        self, ledger: Ledger, name: str, size: int | None = None, at: int = 1_714_521_600
+        self, ledger: Ledger, name: str, size: int | None = None, at: int = SIGNED
     ) -> str:
         signed = latest(ledger.log)
         assert signed is not None
@@ -113,7 +121,7 @@ def test_cosignature_endpoint_never_attaches_an_unverified_line(
     genuine = log.line(ledger, name)
     head, blob = genuine.rsplit(" ", 1)
     garbage = head + " " + blob[:12] + ("A" if blob[12] != "A" else "B") + blob[13:]
-    elsewhere = log.witnesses[name].sign_line(f"{ORIGIN}\n{size}\n{'A' * 43}=\n", 1_714_521_600)
+    elsewhere = log.witnesses[name].sign_line(f"{ORIGIN}\n{size}\n{'A' * 43}=\n", SIGNED)
     for line in (garbage, elsewhere):
         for params in ({}, {"size": size}):
             answer = server.post("/log/v1/cosignatures", params=params, content=line)
@@ -128,7 +136,7 @@ def test_line_by_a_key_outside_the_policy_is_refused(
     signed = latest(ledger.log)
     assert signed is not None
     stranger = Signer.generate("witness.gongshi.example/audit", COSIGNATURE_V1)  # same name
-    for line in (stranger.sign_line(signed.checkpoint.text(), 1_714_521_600),
+    for line in (stranger.sign_line(signed.checkpoint.text(), SIGNED),
                  log.signer.sign_line(signed.checkpoint.text()),
                  "\u2014 nobody.example AAAAAAAAAAAA\n"):  # fmt: skip
         answer = server.post("/log/v1/cosignatures", content=line)
@@ -232,3 +240,83 @@ def test_witnessed_once_two_of_three_cosigned_and_status_seen_by_another_process
         other.close()
     assert (states["finance"].state, states["finance"].cosigned_size) == ("cosigning", size)
     assert states["audit"].state == "unknown"
+
+
+CLOCK = 1_677_661_200  # the test clock's start, 2023-03-01 09:00 UTC (it steps a minute a call)
+
+
+def test_cosignature_dated_in_the_future_is_refused_and_never_replaces_the_genuine_one(
+    log: Log, ledger: Ledger, server: TestClient
+) -> None:
+    """A witness line dated an hour ahead of the log's clock would win "newest timestamp"
+    and then be set aside by every verifier (MAX_FUTURE_SECONDS): 422, nothing stored."""
+    size = log.sign(ledger, 2)
+    genuine = log.line(ledger, "finance")
+    assert server.post("/log/v1/cosignatures", content=genuine).json()["stored"] is True
+    for ahead in (log.line(ledger, "finance", at=CLOCK + 86_400),
+                  log.line(ledger, "supervision", at=CLOCK + 86_400)):  # fmt: skip
+        answer = server.post("/log/v1/cosignatures", content=ahead)
+        assert answer.status_code == 422, answer.text
+        assert "more than 300 s after the log's clock" in answer.text
+    assert _stored(ledger) == [(size, "witness.gongshi.example/finance")]
+    note = server.get("/log/v1/checkpoint", params={"unwitnessed": 1}).text
+    assert open_under_policy(note, log.policy).times == {"finance": SIGNED}
+
+
+def test_cosignature_more_than_max_future_seconds_ahead_is_refused_at_the_boundary(
+    log: Log, ledger: Ledger
+) -> None:
+    size = log.sign(ledger, 2)
+    now = int(NOW.timestamp())
+    refused = log.line(ledger, "audit", at=now + MAX_FUTURE_SECONDS + 1)
+    with pytest.raises(CosignatureError, match=f"dated {now + 301}, more than 300 s after"):
+        add_cosignature(ledger.log, log.policy, refused, NOW, size)
+    assert _stored(ledger) == []
+    at_limit = log.line(ledger, "audit", at=now + MAX_FUTURE_SECONDS)
+    assert add_cosignature(ledger.log, log.policy, at_limit, NOW, size).stored is True
+
+
+def test_stored_future_line_does_not_make_a_checkpoint_witnessed(
+    log: Log, ledger: Ledger
+) -> None:
+    """A line stored before the log refused future dates (or by a log whose clock was
+    ahead) counts for nothing when the log decides "witnessed" at its clock."""
+    size = log.sign(ledger, 2)
+    ahead = log.line(ledger, "audit", at=int(NOW.timestamp()) + 3600)
+    ledger.db.execute(
+        "INSERT INTO gongshi_log_cosignatures (size, name, key_id, timestamp, line)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (size, log.witnesses["audit"].verifier.name, log.witnesses["audit"].verifier.key_id,
+         int(NOW.timestamp()) + 3600, ahead),
+    )  # fmt: skip
+    added = add_cosignature(ledger.log, log.policy, log.line(ledger, "finance"), NOW, size)
+    assert added.stored is True and added.witnessed is False
+    assert latest_witnessed(ledger.log) is None
+
+
+@pytest.mark.parametrize("name", ["finance", "audit"])  # ML-DSA-44 and Ed25519
+def test_known_witness_line_with_a_signature_of_the_wrong_length_is_a_422(
+    log: Log, ledger: Ledger, server: TestClient, name: str
+) -> None:
+    log.sign(ledger, 2)
+    head, blob = log.line(ledger, name).rstrip("\n").rsplit(" ", 1)
+    signature = base64.b64decode(blob)
+    for wrong in (signature[:-1], signature + b"\0", signature[:6]):  # key ID + 2 bytes
+        line = f"{head} {base64.b64encode(wrong).decode()}\n"
+        answer = server.post("/log/v1/cosignatures", content=line)
+        assert answer.status_code == 422, answer.text
+        assert "is not 8 + 64 or 8 + 2420 bytes" in answer.text
+    assert _stored(ledger) == []
+
+
+@pytest.mark.parametrize("name", ["finance", "audit"])
+def test_cosignature_with_a_zero_timestamp_is_refused(
+    log: Log, ledger: Ledger, server: TestClient, name: str
+) -> None:
+    """A genuine signature by a policy witness over the checkpoint, dated 0: refused (0 is
+    not a time a witness cosigns at, and a verifier would not count it)."""
+    size = log.sign(ledger, 2)
+    zero = log.line(ledger, name, at=0)
+    answer = server.post("/log/v1/cosignatures", params={"size": size}, content=zero)
+    assert answer.status_code == 422 and "non-zero timestamp" in answer.text, answer.text
+    assert _stored(ledger) == []
