@@ -46,6 +46,7 @@ class Spec:
 
     def __init__(self, expected: str, test: Callable[[Any], bool] = lambda v: True) -> None:
         self.expected, self.test = expected, test
+        self.regex: re.Pattern[str] | None = None  # a string matching it in full (pattern())
 
     def find(self, value: Any, path: str) -> Problem | None:
         return None if self.test(value) else (path, self.expected, value)
@@ -116,7 +117,9 @@ def integer(least: int, most: int = MAX) -> Spec:
 
 
 def pattern(expected: str, regex: re.Pattern[str]) -> Spec:
-    return Spec(expected, lambda v: type(v) is str and regex.fullmatch(v) is not None)
+    spec = Spec(expected, lambda v: type(v) is str and regex.fullmatch(v) is not None)
+    spec.regex = regex
+    return spec
 
 
 def one_of(*values: Any) -> Spec:

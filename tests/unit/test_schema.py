@@ -17,10 +17,11 @@ import pytest
 
 import ledger
 from ledger.chained import LedgerAggregate
+from tests.support.format_cells import cell_members, spec_shape
 from tests.support.records import Log, sid
 from tests.unit.test_verify_published import verified, write_bundle
 from verify.record import GENESIS_PREV, RecordError, encode_record, parse_record
-from verify.schema import EVENTS, ROLES, OrNull, Spec, one_of
+from verify.schema import EVENTS, MAX, ROLES, OrNull, Spec, integer, one_of
 
 FORMAT_MD = Path(__file__).resolve().parents[2] / "docs" / "FORMAT.md"
 ROLE_GROUPS = {
@@ -79,6 +80,9 @@ def table_rows() -> dict[str, list[str]]:
 
 
 def test_format_md_section_4_has_every_type_its_roles_stream_and_members() -> None:
+    """Each row of §4 against verify/schema.py: stream, roles, and every `data` member with
+    its JSON type and range (the cell and the Spec read into one normal form:
+    tests/support/format_cells.py), so a type or range changed on one side only fails."""
     rows = table_rows()
     assert sorted(rows) == sorted(EVENTS)
     for topic, (stream, roles, data) in rows.items():
@@ -86,8 +90,65 @@ def test_format_md_section_4_has_every_type_its_roles_stream_and_members() -> No
         assert stream.startswith("**new**") is spec.creates, topic
         named = ROLE_GROUPS.get(roles, roles.replace(",", " ")).split()
         assert set(named) == spec.roles and spec.roles <= ROLES, topic
-        for member in spec.data.members:
-            assert f"`{member}`" in data, (topic, member)
+        documented = cell_members(data)
+        assert sorted(documented) == sorted(spec.data.members), topic
+        for member, member_spec in spec.data.members.items():
+            assert documented[member] == spec_shape(member_spec), (topic, member)
+
+
+@pytest.mark.parametrize(
+    ("cell", "shape"),
+    [
+        ("`a` *int 1..4*; `b` *fen*", {"a": ("int", 1, 4), "b": ("int", 1, MAX)}),
+        ("`a` *int −MAX..MAX*", {"a": ("int", -MAX, MAX)}),
+        ("`a` *code* or `null`; `b` *id* (a subject) or `null`",
+         {"a": ("null-or", ("code",)), "b": ("null-or", ("id",))}),
+        ("`a` `x` (甲) \\| `y`; `b` [{`c` *date*, `d` *string*}]",
+         {"a": ("one of", frozenset("xy")),
+          "b": ("array", ("object", (("c", ("date",)), ("d", ("string",)))))}),
+        ("`a` {`x`, `y`: *int 0..100*}; `b` *string* `^[a-z]{2}$` (two letters)",
+         {"a": ("object", (("x", ("int", 0, 100)), ("y", ("int", 0, 100)))),
+          "b": ("pattern", "[a-z]{2}")}),
+    ],
+)  # fmt: skip
+def test_format_md_cells_are_read_into_their_normal_form(
+    cell: str, shape: dict[str, tuple[Any, ...]]
+) -> None:
+    """The reader the test above relies on, on cells whose reading is known."""
+    assert cell_members(cell) == shape
+
+
+@pytest.mark.parametrize(
+    ("drift", "old", "new"),
+    [
+        ("a range in FORMAT.md", "`quarter` *int 1..4*; `component`",
+         "`quarter` *int 0..4*; `component`"),
+        ("a type in FORMAT.md", "`donor` *id* (a subject)", "`donor` *string* (a subject)"),
+        ("a value in FORMAT.md", "`decision` `approve` \\| `reject`",
+         "`decision` `approve` \\| `refuse`"),
+        ("null in FORMAT.md", "`task` *code* or `null`", "`task` *code*"),
+    ],
+)  # fmt: skip
+def test_format_md_type_or_range_drifted_from_the_schema_is_caught(
+    drift: str, old: str, new: str
+) -> None:
+    """One cell of §4 changed (as a careless edit would): its normal form is no longer the
+    schema's."""
+    rows = table_rows()
+    [(topic, cells)] = [(t, c) for t, c in rows.items() if old in c[2]]
+    before, after = cell_members(cells[2]), cell_members(cells[2].replace(old, new))
+    spec = EVENTS[topic].data.members
+    assert before == {m: spec_shape(s) for m, s in spec.items()}, drift
+    assert after != before, drift
+
+
+def test_schema_range_drifted_from_format_md_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other side: a Spec's range changed in verify/schema.py only."""
+    members = EVENTS["carefund.GrantCommitted"].data.members
+    documented = cell_members(table_rows()["carefund.GrantCommitted"][2])
+    assert documented["tier"] == spec_shape(members["tier"])
+    monkeypatch.setitem(members, "tier", integer(0))
+    assert documented["tier"] != spec_shape(members["tier"])
 
 
 def record(kind: str, data: dict[str, Any], **change: Any) -> dict[str, Any]:
