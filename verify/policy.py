@@ -216,7 +216,7 @@ class CheckedCheckpoint:
     checkpoint: Checkpoint
     cosigners: tuple[str, ...]  # policy names of the witnesses whose cosignature verified
     times: dict[str, int]  # witness name -> cosignature timestamp
-    set_aside: tuple[str, ...]  # why a verified line did not count (a future timestamp)
+    set_aside: tuple[str, ...]  # why a verified line did not count (timestamp 0 or future)
     quorum_met: bool
 
 
@@ -225,8 +225,10 @@ def open_under_policy(note: str, policy: Policy, now: int | None = None) -> Chec
 
     A listed log named as the checkpoint's origin must have signed it; any signature by a
     known key that fails makes the note invalid (NoteError); unknown keys are ignored. A
-    cosignature dated more than ``MAX_FUTURE_SECONDS`` after ``now`` (POSIX seconds, when
-    given) does not count. Does not require the quorum: see ``quorum_met``.
+    cosignature dated 0 (it states no largest tree seen: c2sp.org/tlog-cosignature, and
+    c2sp.org/tlog-witness forbids it) or more than ``MAX_FUTURE_SECONDS`` after ``now``
+    (POSIX seconds, when given) does not count and is set aside. Does not require the
+    quorum: see ``quorum_met``.
     """
     witness_keys = [m.verifier for m in policy.witnesses.values()]
     known = [m.verifier for m in policy.logs] + witness_keys
@@ -246,6 +248,9 @@ def open_under_policy(note: str, policy: Policy, now: int | None = None) -> Chec
             name = policy.witness_named(verifier)
             assert name is not None
             timestamp = cosignature_time(signature)
+            if timestamp == 0:
+                set_aside.append(f"{name}: cosignature dated 0, which states no largest tree")
+                continue
             if now is not None and timestamp > now + MAX_FUTURE_SECONDS:
                 set_aside.append(f"{name}: cosignature dated {timestamp}, after {now}")
                 continue

@@ -171,3 +171,24 @@ def test_known_witness_line_that_fails_rejects_the_note() -> None:
     garbage = ED["X1"].sign_line(TEXT, NOW)[:-10] + "AAAAAAAAA\n"
     with pytest.raises(NoteError, match="does not verify"):
         check_policy(note("X2") + garbage, policy)
+
+
+@pytest.mark.parametrize("witness", ["X2", "M"], ids=["ed25519", "ml-dsa-44"])
+def test_cosignature_dated_0_does_not_count(witness: str) -> None:
+    """c2sp.org/tlog-witness: "the timestamp MUST NOT be zero"; c2sp.org/tlog-cosignature: a
+    zero timestamp makes no statement that this is the largest tree the cosigner has seen.
+    A verified 0-dated line is set aside (named), never counted toward the quorum."""
+    mldsa = Signer.generate("w.example/M", MLDSA44_COSIGNATURE)
+    signer = mldsa if witness == "M" else ED["X2"]
+    policy = parse_policy(
+        f"log {LOG.verifier.vkey()}\nwitness X1 {vkey('X1')}\n"
+        f"witness {witness} {signer.verifier.vkey()}\ngroup g all X1 {witness}\nquorum g\n"
+    )
+    undated = note("X1") + signer.sign_line(TEXT, 0)
+    checked = open_under_policy(undated, policy, now=NOW)
+    assert checked.cosigners == ("X1",) and not checked.quorum_met
+    assert checked.set_aside == (f"{witness}: cosignature dated 0, which states no largest tree",)
+    assert open_under_policy(undated, policy).set_aside == checked.set_aside  # no now: still
+    with pytest.raises(PolicyError, match=f"set aside {witness}: cosignature dated 0"):
+        check_policy(undated, policy, now=NOW)
+    assert open_under_policy(note("X1") + signer.sign_line(TEXT, 1), policy, NOW).quorum_met
