@@ -29,7 +29,14 @@ from ledger.log.checkpoints import latest, sign_checkpoint
 from ledger.log.keys import create_log_key, load_signer
 from ledger.log.local_witnesses import run_local_witnesses
 from ledger.log.store import LogStore
-from ledger.log.witnesses import DEPARTMENTS, create_witness_key, ensure_policy
+from ledger.log.witnesses import (
+    DEPARTMENTS,
+    create_witness_key,
+    default_policy,
+    ensure_policy,
+    witness_verifiers,
+    write_policy,
+)
 from ledger.settings import ConfigError, Settings, load_settings
 from ledger.supervision.service import Supervision
 from ledger.vault import create_master_key
@@ -56,10 +63,15 @@ def _keys_init(settings: Settings, args: argparse.Namespace) -> int:
     policy_path = settings.home / "policy"
     if policy_path.exists():
         if args.witness:
-            print(f"{policy_path} exists: add a 'witness NAME VKEY [URL]' line for a new key")
-    else:
-        ensure_policy(settings.home, parse_vkey(settings.log_vkey_path.read_text()))
+            print(f"{policy_path} exists: add a new key with 'gongshi witness add NAME VKEY'")
+    elif args.witness:
+        log = parse_vkey(settings.log_vkey_path.read_text())
+        write_policy(settings.home, default_policy(settings.home, log))
         print(f"wrote the default policy {policy_path} (c2sp.org/tlog-policy)")
+    else:
+        print(f"no policy written: add each department's witness with 'gongshi witness add NAME"
+              f" VKEY [URL]' (it writes {policy_path}), or run 'gongshi demo', which adds"
+              " the demo's three")  # fmt: skip
     return 0
 
 
@@ -101,8 +113,10 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
             print(line)
         signed = sign_checkpoint(ledger.log, signer, settings.origin, ledger.clock, policy)
         now = ledger.clock()
+        demo_keys = witness_verifiers(settings.keys_dir)  # a department's own key: not here
+        local = tuple(n for n in DEPARTMENTS if policy.witnesses[n].verifier == demo_keys[n])
         cosigned = run_local_witnesses(
-            ledger.log, settings.home, DEPARTMENTS, int(now.timestamp()), policy, now
+            ledger.log, settings.home, local, int(now.timestamp()), policy, now
         )
         with projections_of(ledger, settings, batch=REBUILD_BATCH) as projections:
             projections.catch_up()
@@ -210,7 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     init = keys.add_parser("init", help="create the keys under $GONGSHI_HOME/keys")
     init.add_argument(
         "--witness", action="append", metavar="NAME",
-        help="also create a witness key (demos and tests; departments make their own)",
+        help="also create a witness key and, if there is none, the default policy naming"
+             " them (demos and tests; departments make their own)",
     )  # fmt: skip
     init.add_argument(
         "--witness-type", choices=sorted(WITNESS_TYPES), default="mldsa44",

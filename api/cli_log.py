@@ -1,5 +1,5 @@
 """The log's commands: ``gongshi checkpoint``, ``proof ...``, ``export``, ``log follow``,
-``log status`` and ``witness add-cosignature|set-url``."""
+``log status`` and ``witness add|add-cosignature|set-url``."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from ledger.log.store import LogStore
 from ledger.log.submitter import WitnessSubmitter
 from ledger.log.tiles import write_tiles
 from ledger.log.witness_status import witness_status
-from ledger.log.witnesses import declared_policy, set_witness_url
+from ledger.log.witnesses import add_witness_to_file, declared_policy, set_witness_url
 from ledger.log.witnessing import log_verifier, start_checkpointing
 from ledger.settings import Settings
 from projections.publish import write_published
@@ -178,6 +178,7 @@ def _follow(settings: Settings, args: argparse.Namespace) -> int:
         store = LogStore(db, app.recorder)
         if not args.no_checkpoints:
             policy = PolicyFile(settings.home, _log_key(settings))
+            _warn_if_unwitnessed(policy())
             checkpointing = start_checkpointing(store, settings, system_clock, policy)
         signing = (
             "" if checkpointing is None
@@ -214,6 +215,7 @@ def _status(settings: Settings, _: argparse.Namespace) -> int:
             print(f"newest {label:9} checkpoint: size {found.checkpoint.size}, signed at "
                   f"{found.signed_at}")  # fmt: skip
     print(f"policy: quorum {policy.quorum}, {len(policy.witnesses)} witnesses")
+    _warn_if_unwitnessed(policy)
     print(f"{'witness':<14} {'state':<12} {'cosigned':>9}  {'updated':<28} url / detail")
     for st in statuses:
         url = policy.witnesses[st.name].url or "(no URL: pull mode)"
@@ -240,6 +242,32 @@ def _add_cosignature(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_witness(settings: Settings, args: argparse.Namespace) -> int:
+    vkey = Path(args.vkey).read_text() if Path(args.vkey).is_file() else args.vkey
+    policy = add_witness_to_file(settings.home, _log_key(settings), args.name, vkey, args.url)
+    group = policy.groups.get(policy.quorum)
+    quorum = policy.quorum if group is None else (
+        f"{policy.quorum}: {group.threshold} of {', '.join(group.members)}")  # fmt: skip
+    print(f"witness {args.name} added to {settings.home / 'policy'}"
+          f" ({args.url or 'no URL: pull mode'}); quorum {quorum}")  # fmt: skip
+    return 0
+
+
+def unwitnessed_warning(policy: Policy) -> str | None:
+    """What to tell an operator whose policy trusts nothing but the log, or None."""
+    if policy.quorum != "none":
+        return None
+    return ("gongshi: warning: the log's policy needs no witness (quorum none): every checkpoint"
+            " counts as witnessed; add the departments' witnesses with 'gongshi witness add"
+            " NAME VKEY [URL]'")  # fmt: skip
+
+
+def _warn_if_unwitnessed(policy: Policy) -> None:
+    warning = unwitnessed_warning(policy)
+    if warning is not None:
+        print(warning, file=sys.stderr, flush=True)
+
+
 def _set_url(settings: Settings, args: argparse.Namespace) -> int:
     url = None if args.url == "none" else args.url
     set_witness_url(settings.home, _log_key(settings), args.name, url)
@@ -256,6 +284,13 @@ def add_log_commands(sub: Any) -> None:
     attach.add_argument("line", help="the cosignature line ('-' reads it from stdin)")
     attach.add_argument("--size", type=int, help="the checkpoint it cosigns (default: newest 8)")
     attach.set_defaults(run=_add_cosignature)
+    add = witness_commands.add_parser(
+        "add", help="add a department's witness (its vkey) to $GONGSHI_HOME/policy"
+    )
+    add.add_argument("name", help="the witness's name in the policy (e.g. finance)")
+    add.add_argument("vkey", help="its verifier key (name+keyid+key), or a file holding it")
+    add.add_argument("url", nargs="?", help="its tlog-witness submission prefix (optional)")
+    add.set_defaults(run=_add_witness)
     set_url = witness_commands.add_parser(
         "set-url", help="set a witness's tlog-witness submission prefix in $GONGSHI_HOME/policy"
     )

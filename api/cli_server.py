@@ -16,6 +16,15 @@ from ledger.settings import Settings
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from api.cli_log import unwitnessed_warning
+    from ledger.log.witnesses import declared_policy
+    from ledger.log.witnessing import log_verifier
+
+    log = log_verifier(settings)
+    warning = None if log is None else unwitnessed_warning(declared_policy(settings.home, log))
+    if warning is not None:
+        print(warning, file=sys.stderr, flush=True)
+
     uvicorn.run(
         "api.app:app_from_environment", factory=True, host=args.host, port=args.port,
         workers=args.workers, log_level="warning", access_log=False,

@@ -5,7 +5,13 @@ vkey), one ``witness NAME VKEY [URL]`` line per department (URL = its c2sp.org/t
 submission prefix), ``group departments 2 finance audit supervision`` and
 ``quorum departments``. It says whom the log submits its checkpoints to and which
 checkpoints it serves as witnessed. Departments generate their own keys and hand the
-operator the vkey; ``create_witness_key`` is for demos and tests.
+operator the vkey, which ``add_witness`` (``gongshi witness add``) puts in the policy;
+``create_witness_key`` is for demos and tests.
+
+A policy with no witness (``quorum none``) trusts nothing but the log: every checkpoint
+counts as witnessed. ``gongshi keys init`` therefore writes no policy unless it made
+witness keys, ``gongshi demo`` always ends with the three departments in the policy, and
+the commands that run the log warn when the quorum is ``none``.
 """
 
 from __future__ import annotations
@@ -15,11 +21,20 @@ from dataclasses import replace
 from pathlib import Path
 
 from ledger.errors import LedgerError
-from verify.note import MLDSA44_COSIGNATURE, Signer, Verifier, parse_vkey
-from verify.policy import Member, Policy, PolicyError, departments_policy, parse_policy
+from verify.note import MLDSA44_COSIGNATURE, NoteError, Signer, Verifier, parse_vkey
+from verify.policy import (
+    NONE,
+    Group,
+    Member,
+    Policy,
+    PolicyError,
+    departments_policy,
+    parse_policy,
+)
 
 DEPARTMENTS = ("finance", "audit", "supervision")
 DEFAULT_QUORUM = 2
+GROUP = "departments"
 POLICY_FILE = "policy"
 
 
@@ -63,9 +78,11 @@ def witness_verifiers(keys_dir: Path) -> dict[str, Verifier]:
 
 
 def default_policy(home: Path, log: Verifier) -> Policy:
-    """The log key, every witness vkey under keys/, any 2 of them (fewer if fewer known)."""
-    witnesses = witness_verifiers(home / "keys")
-    return departments_policy(log, witnesses, threshold=DEFAULT_QUORUM)
+    """The log key, every witness vkey under keys/ (the departments first, in the order
+    finance, audit, supervision), any 2 of them (fewer if fewer known)."""
+    found = witness_verifiers(home / "keys")
+    order = [n for n in DEPARTMENTS if n in found] + [n for n in found if n not in DEPARTMENTS]
+    return departments_policy(log, {n: found[n] for n in order}, None, DEFAULT_QUORUM, GROUP)
 
 
 def declared_policy(home: Path, log: Verifier) -> Policy:
@@ -93,22 +110,78 @@ def write_policy(home: Path, policy: Policy) -> Path:
     return path
 
 
-def ensure_policy(home: Path, log: Verifier) -> Policy:
-    """The demo's step: write the default policy if there is none; if there is one for
-    another log key (after ``demo --reset``), keep its witnesses and URLs, with ``log``."""
-    path = home / POLICY_FILE
-    if not path.exists():
-        policy = default_policy(home, log)
-        write_policy(home, policy)
-        return policy
+def _read_policy(path: Path) -> Policy:
     try:
-        policy = parse_policy(path.read_text(encoding="utf-8"))
+        return parse_policy(path.read_text(encoding="utf-8"))
     except PolicyError as e:
         raise WitnessError(f"{path}: {e}") from None
+
+
+def ensure_policy(home: Path, log: Verifier) -> Policy:
+    """The demo's step: a policy with the log key ``log`` (after ``demo --reset`` a policy
+    for another log key keeps its witnesses and URLs) in which every department is a
+    witness: a department it lacks is added with the demo's key (keys/witness-NAME.vkey,
+    which must exist) by ``add_witness``, so a policy that trusted nothing (``quorum
+    none``) ends as ``group departments 2 finance audit supervision``. Written if changed."""
+    path = home / POLICY_FILE
+    found = path.exists()
+    policy = _read_policy(path) if found else Policy((Member(log),))
+    changed = not found
     if [m.verifier for m in policy.logs] != [log]:
         url = policy.logs[0].url if policy.logs else None
-        policy = replace(policy, logs=(Member(log, url),))
+        policy, changed = replace(policy, logs=(Member(log, url),)), True
+    demo = witness_verifiers(home / "keys")
+    for name in DEPARTMENTS:
+        if name not in policy.witnesses:
+            policy, changed = add_witness(policy, name, demo[name]), True
+    if changed:
         write_policy(home, policy)
+    return policy
+
+
+def _checked_url(url: str | None) -> str | None:
+    if url is not None and (not url.startswith(("http://", "https://")) or " " in url):
+        raise WitnessError(f"{url!r} is not an http:// or https:// URL")
+    return url
+
+
+def add_witness(policy: Policy, name: str, key: Verifier, url: str | None = None) -> Policy:
+    """``policy`` with witness ``name`` holding ``key`` (a cosignature key, type 0x04 or
+    0x06) at submission prefix ``url``. When the quorum is ``none`` or the group
+    ``departments``, the witness joins that group (made of every witness if the quorum
+    was ``none``), whose threshold becomes the larger of
+    its own and min(2, members): one witness alone is needed, two of two, then two of
+    three and more; it is never lowered. Another quorum is left as it is. WitnessError if
+    the name or the key is already in the policy, or the result is no valid tlog-policy."""
+    if name in policy.witnesses:
+        raise WitnessError(f"witness {name!r} is already in the policy (set-url changes its URL)")
+    held = policy.witness_named(key)
+    if held is not None:
+        raise WitnessError(f"the key {key.vkey()} is already witness {held!r}")
+    witnesses = {**policy.witnesses, name: Member(key, _checked_url(url))}
+    groups, quorum = policy.groups, policy.quorum
+    if quorum in (NONE, GROUP):
+        old = groups.get(GROUP, Group(0, tuple(policy.witnesses) if quorum == NONE else ()))
+        members = (*old.members, name)
+        threshold = max(old.threshold, min(DEFAULT_QUORUM, len(members)))
+        groups, quorum = {**groups, GROUP: Group(threshold, members)}, GROUP
+    try:
+        return parse_policy(replace(policy, witnesses=witnesses, groups=groups,
+                                    quorum=quorum).text())  # fmt: skip
+    except PolicyError as e:
+        raise WitnessError(f"witness {name!r} can't be added: {e}") from None
+
+
+def add_witness_to_file(
+    home: Path, log: Verifier, name: str, vkey: str, url: str | None = None
+) -> Policy:
+    """``add_witness`` on the policy file (written first from the default if missing)."""
+    try:
+        key = parse_vkey(vkey)
+    except NoteError as e:
+        raise WitnessError(f"witness {name!r}: not a vkey: {e}") from None
+    policy = add_witness(declared_policy(home, log), name, key, url)
+    write_policy(home, policy)
     return policy
 
 
@@ -120,9 +193,7 @@ def set_witness_url(home: Path, log: Verifier, name: str, url: str | None) -> Po
     if member is None:
         known = ", ".join(policy.witnesses) or "none"
         raise WitnessError(f"no witness {name!r} in the policy (witnesses: {known})")
-    if url is not None and (not url.startswith(("http://", "https://")) or " " in url):
-        raise WitnessError(f"{url!r} is not an http:// or https:// URL")
-    witnesses = {**policy.witnesses, name: Member(member.verifier, url)}
+    witnesses = {**policy.witnesses, name: Member(member.verifier, _checked_url(url))}
     changed = replace(policy, witnesses=witnesses)
     write_policy(home, changed)
     return changed
