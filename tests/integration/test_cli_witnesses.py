@@ -70,8 +70,8 @@ def test_keys_init_then_demo_ends_under_the_departments_policy_and_its_export_ve
     assert "cosigned by the witnesses finance, audit, supervision" in demo.stdout
     policy = parse_policy((home / "policy").read_text())
     assert list(policy.witnesses) == ["finance", "audit", "supervision"]
-    assert "group departments 2 finance audit supervision\nquorum departments\n" in (
-        policy.text())
+    text = policy.text()
+    assert "group departments 2 finance audit supervision\nquorum departments\n" in text
     assert _gongshi(["export", str(tmp_path / "bundle")], env).returncode == 0
     checked = _verify(["bundle", str(tmp_path / "bundle"), "--policy", str(home / "policy")])
     assert checked.returncode == 0 and "VALID" in checked.stdout, checked.stdout
