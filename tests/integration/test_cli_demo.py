@@ -238,8 +238,8 @@ def _witness_round(env: dict[str, str], tmp_path: Path, bundle: Path) -> None:
     assert _gongshi(["export", str(again)], env).returncode == 0
     final = _verify(["bundle", str(again), "--policy", _pinned(env, bundle)])
     assert final.returncode == 0, final.stdout
-    cosigned = next(x for x in final.stdout.splitlines() if x.startswith("cosigned by: "))
-    assert "finance (" in cosigned and "audit (" in cosigned, cosigned
+    line = next(x for x in final.stdout.splitlines() if x.startswith("cosigned by: "))
+    assert "finance (" in line and "audit (" in line, line
     assert "6 published lists" in final.stdout
     _changed_published_amount_is_named(again)
     bogus = _gongshi(["witness", "add-cosignature", "\u2014 nobody.example AAAAAAAAAAAA"], env)
