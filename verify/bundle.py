@@ -1,8 +1,9 @@
 """Check an export bundle (docs/FORMAT.md §7) from its files alone, streaming.
 
 The policy comes from the auditor (verify/anchor.py), never from the bundle: the bundle's own
-``policy`` and ``keys/`` are only compared with it (verify/declared.py). Every failure is
-collected as a Failure value (where, rule, expected, computed), not just the first.
+``policy`` and ``keys/`` are only compared with it (verify/declared.py), each difference a
+notice in ``report.differences`` that never changes the result. Every failure is collected
+as a Failure value (where, rule, expected, computed), not just the first.
 Memory: the per-stream chain heads, invariant and published-list state, the O(log n) right
 edge of the tree, and the roots at the sizes of the bundle's checkpoints — never the records.
 """
@@ -79,8 +80,7 @@ def verify_bundle(
     if not bundle.is_dir():
         raise BundleError(f"{bundle}: not a directory")
     policy = anchor.policy
-    for failure in compare_declared(bundle, policy):
-        report.fail(failure)
+    report.differences = compare_declared(bundle, policy)  # reported; trust is the pinned one
     manifest, problems = read_manifest(bundle)
     for failure in problems:
         report.fail(failure)

@@ -3,7 +3,9 @@
 ``bundle``, ``proof`` and ``consistency`` each fill a Report; the command line prints it one
 failure per line, or as one JSON object (``--json``). The result is VALID, INVALID, or
 UNANCHORED (no failure, but the policy came from the bundle itself: nothing outside the
-operator vouches for it).
+operator vouches for it). Differences between what the bundle declares (its ``policy`` and
+``keys/``) and the pinned policy are reported too, as notices: they never change the result,
+since trust comes only from the pinned policy.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class Report:
     set_aside: tuple[str, ...] = ()
     failures: list[Failure] = field(default_factory=list)
     more_failures: int = 0
+    differences: list[Failure] = field(default_factory=list)  # notices, not failures
     summary: list[str] = field(default_factory=list)  # what was checked, in words
 
     @property
@@ -70,8 +73,8 @@ class Report:
         return [(n, self.times[n], now - self.times[n]) for n in self.cosigners]
 
     def lines(self, now: int) -> list[str]:
-        """The report as text: policy, checkpoint, cosigners with ages, summary, failures,
-        then the result line."""
+        """The report as text: policy, checkpoint, cosigners with ages, summary, differences
+        (``DIFFERS``), failures (``FAIL``), then the result line."""
         anchor = "" if self.anchored else " (UNANCHORED: the bundle's own policy)"
         out = [f"policy: {self.policy_source}{anchor}"]
         if self.checkpoint is not None:
@@ -81,6 +84,7 @@ class Report:
             out.append(f"cosigned by: {', '.join(ages) or 'no witness'}")
         out += [f"set aside: {reason}" for reason in self.set_aside]
         out += self.summary
+        out += [f"DIFFERS {difference}" for difference in self.differences]
         out += [f"FAIL {failure}" for failure in self.failures]
         if self.more_failures:
             out.append(f"FAIL ... and {self.more_failures} more failures")
@@ -114,6 +118,7 @@ class Report:
             "summary": self.summary,
             "failures": [f.to_json() for f in self.failures],
             "more_failures": self.more_failures,
+            "differences": [d.to_json() for d in self.differences],
         }
 
 
