@@ -10,7 +10,9 @@ from that checkpoint's note, the log's policy, the witnesses' statuses and the c
 - how old it is (from the time the log signed it);
 - what each department's witness is doing: cosigned, refused (fork evidence), silent
   (unreachable, or not cosigning a checkpoint the log signed a while ago), or waiting;
-- for a row the shown checkpoint does not cover yet, about how many seconds until it will.
+- for a row the shown checkpoint does not cover yet, about how many seconds until it will,
+  or, when the witnesses not down (unreachable or refusing) can't satisfy the quorum,
+  that it waits for the departments (no number that would never come true).
 
 Pure functions: time is passed in, nothing here reads a database or a file.
 """
@@ -163,6 +165,28 @@ def pending_seconds(leaf: int, newest: Signed | None, now: datetime, interval: f
         since = 0.0 if newest is None else (now - newest.signed_at).total_seconds()
         wait = max(interval - since, 0.0)
     return max(math.ceil(wait) + WITNESS_SECONDS, 1)
+
+
+DOWN = ("unreachable", "refused")
+
+
+def quorum_reachable(policy: Policy, reports: Sequence[WitnessReport]) -> bool:
+    """Whether the witnesses of ``policy`` that the log has not found unreachable or
+    refusing at its last submission (``reports``; no report: not known to be down) could
+    still satisfy its quorum."""
+    down = {r.name for r in reports if r.state in DOWN}
+    return policy.satisfied(name for name in policy.witnesses if name not in down)
+
+
+def pending_text(
+    leaf: int, newest: Signed | None, now: datetime, interval: float, reachable: bool
+) -> str:
+    """What a row not covered by the shown checkpoint says: ``待纳入检查点（约 N 秒）`` with
+    ``pending_seconds``, or ``待纳入检查点（见证部门无响应）`` when the quorum is not
+    ``reachable`` (``quorum_reachable``)."""
+    if not reachable:
+        return "待纳入检查点（见证部门无响应）"
+    return f"待纳入检查点（约 {pending_seconds(leaf, newest, now, interval)} 秒）"
 
 
 def _seconds(delta: timedelta) -> int:

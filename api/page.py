@@ -23,7 +23,8 @@ from api.checkpoint_box import (
     Signed,
     WitnessLine,
     checkpoint_box,
-    pending_seconds,
+    pending_text,
+    quorum_reachable,
     witness_lines,
 )
 from api.services import Services, services
@@ -51,17 +52,18 @@ def _signed(found: SignedCheckpoint | None) -> Signed | None:
 
 def _log_view(
     s: Services, now: datetime
-) -> tuple[CheckpointBox | None, list[WitnessLine], Signed | None]:
-    """The witnessed checkpoint's box, the policy's witnesses, and the newest signed
-    checkpoint. No box if there is no policy (no log key) or no witnessed checkpoint, or if
-    the stored one does not verify under the policy, or the policy file can't be read: the
-    page then verifies nothing."""
+) -> tuple[CheckpointBox | None, list[WitnessLine], Signed | None, bool]:
+    """The witnessed checkpoint's box, the policy's witnesses, the newest signed
+    checkpoint, and whether the witnesses still answering can satisfy the quorum. No box
+    if there is no policy (no log key) or no witnessed checkpoint, or if the stored one
+    does not verify under the policy, or the policy file can't be read: the page then
+    verifies nothing."""
     if s.policy is None:
-        return None, [], None
+        return None, [], None, True
     try:
         policy = s.policy()
     except WitnessError:  # the operator's policy file is malformed: nothing is witnessed
-        return None, [], None
+        return None, [], None, True
     newest = _signed(latest(s.ledger.log))
     shown = _signed(latest_witnessed(s.ledger.log))
     box = None
@@ -73,7 +75,8 @@ def _log_view(
     cosigners = box.cosigners if box is not None else ()
     reports = witness_status(s.ledger.log, policy)
     interval = s.settings.checkpoint_interval
-    return box, witness_lines(policy, cosigners, reports, newest, now, interval), newest
+    lines = witness_lines(policy, cosigners, reports, newest, now, interval)
+    return box, lines, newest, quorum_reachable(policy, reports)
 
 
 def _chart(monthly: dict[str, dict[str, int]]) -> dict[str, Any]:
@@ -122,11 +125,11 @@ def _render(
         s.reader, day, year=year, industry=industry, tier=tier, limit=queries.MAX_PAGE
     )
     funds = queries.fund_ledger(s.reader, day, year)
-    box, witnesses, newest = _log_view(s, now)
+    box, witnesses, newest, reachable = _log_view(s, now)
     covered = box.size if box is not None else 0
     interval = s.settings.checkpoint_interval
     pending = {
-        r["leaf"]: pending_seconds(r["leaf"], newest, now, interval)
+        r["leaf"]: pending_text(r["leaf"], newest, now, interval, reachable)
         for r in listed.rows if r["leaf"] >= covered
     }  # fmt: skip
     context = {

@@ -149,14 +149,27 @@ def test_no_witnessed_checkpoint_leaves_every_row_pending(
     assert len(PENDING.findall(html)) == 2 and 'class="verify"' not in html
 
 
+def test_pending_row_with_two_of_three_witnesses_down_says_they_do_not_answer(
+    page: TestClient, ledger: Ledger, settings: Settings, witnesses: dict[str, Signer]
+) -> None:
+    fund, _ = witnessed_grant(ledger, settings, witnesses, "finance", "audit")
+    disbursed(fund)  # after the witnessed checkpoint
+    for name in ("finance", "supervision"):
+        record_status(ledger.log, name, "unreachable", "ConnectionRefusedError", ledger.clock())
+    html = get(page)
+    assert "待纳入检查点（见证部门无响应）" in html and not PENDING.search(html)
+    record_status(ledger.log, "supervision", "cosigning", "cosigned size 1", ledger.clock(), 1)
+    assert len(PENDING.findall(get(page))) == 1  # audit and supervision can make 2 of 3
+
+
 def test_checkpoint_box_shows_age_and_the_departments_that_cosigned(
     page: TestClient, ledger: Ledger, settings: Settings, witnesses: dict[str, Signer]
 ) -> None:
     witnessed_grant(ledger, settings, witnesses, "finance", "audit")  # ML-DSA-44, Ed25519
     shown = box(get(page))
     assert re.search(r"\d+ (秒|分钟|小时|天)前签署", shown), shown
-    # in the policy's order (the default policy lists the departments' vkey files by name)
-    assert re.search(r"签名已按见证策略验证）：<strong>审计局、财政局</strong>", shown), shown
+    # in the policy's order (the default policy: finance, audit, supervision)
+    assert re.search(r"签名已按见证策略验证）：<strong>财政局、审计局</strong>", shown), shown
     assert "满足见证策略" in shown
     assert "财政局：已联署" in shown and "审计局：已联署" in shown
     # never heard from, and the newest checkpoint is minutes old by the stepping clock

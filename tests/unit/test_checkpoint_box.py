@@ -14,6 +14,8 @@ from api.checkpoint_box import (
     Signed,
     checkpoint_box,
     pending_seconds,
+    pending_text,
+    quorum_reachable,
     witness_lines,
 )
 from verify.checkpoint import Checkpoint
@@ -147,6 +149,27 @@ def test_pending_estimate(newest_size: int | None, age: float, expected: int) ->
     if newest_size is not None:
         newest = signed(newest_size, at=NOW - timedelta(seconds=age))
     assert pending_seconds(6, newest, NOW, INTERVAL) == expected
+
+
+@pytest.mark.parametrize(
+    ("states", "reachable"),
+    [
+        ({"finance": "unreachable", "audit": "unreachable"}, False),  # two of three stopped
+        ({"finance": "refused", "supervision": "unreachable"}, False),
+        ({"audit": "unreachable"}, True),  # the two others can still make 2 of 3
+        ({}, True),
+    ],
+)
+def test_pending_row_with_the_witnesses_down_says_so_instead_of_a_number(
+    states: dict[str, str], reachable: bool
+) -> None:
+    """With two of three witnesses stopped the quorum can't be met: a row must not promise
+    "约 1 秒" for ever."""
+    reports = [Report(n, states.get(n, "cosigning"), cosigned_size=4) for n in WITNESSES]
+    newest = signed(4, at=NOW - timedelta(seconds=0.5))
+    assert quorum_reachable(POLICY, reports) is reachable
+    text = pending_text(6, newest, NOW, INTERVAL, quorum_reachable(POLICY, reports))
+    assert text == ("待纳入检查点（约 3 秒）" if reachable else "待纳入检查点（见证部门无响应）")
 
 
 def test_ago_in_whole_units() -> None:
