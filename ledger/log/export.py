@@ -115,9 +115,11 @@ def export_bundle(
             (out / "keys" / f"witness-{label}.vkey").write_bytes(
                 witness.verifier.vkey().encode() + b"\n"
             )
+    which = "newest signed checkpoint, witnessed or not" if unwitnessed else (
+        "newest checkpoint witnessed under the policy")  # fmt: skip
     files = {
         "records.jsonl": "leaf data, one record per line (gongshi record, docs/FORMAT.md)",
-        "checkpoint": "latest signed checkpoint (c2sp.org/tlog-checkpoint) over all lines",
+        "checkpoint": f"{which} (c2sp.org/tlog-checkpoint, with its cosignatures) over all lines",
         "checkpoints/": "every signed checkpoint, file named by tree size",
         "keys/log.vkey": "the log's Ed25519 verifier key (c2sp.org/signed-note vkey)",
         "keys/witness-NAME.vkey": "the witnesses' verifier keys (type 0x04 or 0x06)",
