@@ -9,8 +9,10 @@
 
 The policy is the auditor's trust anchor, never the bundle's: --policy FILE, else the file
 named by GONGSHI_VERIFY_POLICY, else the one pinned with ``policy pin``
-($XDG_CONFIG_HOME/gongshi-verify/policy). Exit status: 0 valid (or UNANCHORED with
---trust-bundle-policy), 1 invalid (with what failed), 2 usage or I/O error, or no policy.
+($XDG_CONFIG_HOME/gongshi-verify/policy). Where the bundle's own policy or keys differ from
+it, each difference is printed as a DIFFERS line and changes nothing. Exit status: 0 valid
+(or UNANCHORED with --trust-bundle-policy), 1 invalid (with what failed), 2 usage or I/O
+error, or no policy.
 """
 
 from __future__ import annotations
