@@ -14,9 +14,9 @@ with
 so concurrent witnesses never lose each other's lines and an older cosignature never
 replaces a newer one (SQLite and PostgreSQL alike). In the same transaction, under the
 cosignature lock, the checkpoint is marked witnessed once the note with its stored lines
-satisfies the policy at the log's clock (``open_under_policy`` with ``now``); the mark is never removed. The note served is
-the log-signed note followed by the stored lines (by key name, then key ID), so a served
-checkpoint always verifies.
+satisfies the policy at the log's clock (``open_under_policy`` with ``now``); the mark is
+never removed. The note served is the log-signed note followed by the stored lines (by key
+name, then key ID), so a served checkpoint always verifies.
 """
 
 from __future__ import annotations

@@ -59,9 +59,7 @@ class Log:
         assert signed is not None
         return signed.checkpoint.size
 
-    def line(
-        self, ledger: Ledger, name: str, size: int | None = None, at: int = SIGNED
-    ) -> str:
+    def line(self, ledger: Ledger, name: str, size: int | None = None, at: int = SIGNED) -> str:
         signed = latest(ledger.log)
         assert signed is not None
         text = signed.checkpoint.text() if size is None else _text(ledger, size)
@@ -276,9 +274,7 @@ def test_cosignature_more_than_max_future_seconds_ahead_is_refused_at_the_bounda
     assert add_cosignature(ledger.log, log.policy, at_limit, NOW, size).stored is True
 
 
-def test_stored_future_line_does_not_make_a_checkpoint_witnessed(
-    log: Log, ledger: Ledger
-) -> None:
+def test_stored_future_line_does_not_make_a_checkpoint_witnessed(log: Log, ledger: Ledger) -> None:
     """A line stored before the log refused future dates (or by a log whose clock was
     ahead) counts for nothing when the log decides "witnessed" at its clock."""
     size = log.sign(ledger, 2)
