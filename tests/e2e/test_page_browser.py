@@ -19,13 +19,12 @@ from typing import Any
 import pytest
 
 from api.checkpoint_box import WITNESS_SECONDS
-from api.tokens import Tokens
-from ledger.actor import Actor, Role
 from ledger.ledger import Ledger
 from ledger.log.keys import create_log_key
 from ledger.log.witnesses import DEPARTMENTS, create_witness_key
 from ledger.settings import Settings
 from tests.conftest import IN_CI
+from tests.e2e.grants import pay_a_grant
 from tests.e2e.server import ROOT, serving
 from tests.e2e.witnesses import departments_serving
 from tests.integration.helpers import disbursed, funded
@@ -64,14 +63,6 @@ def _get(url: str) -> bytes:
         return body
 
 
-def _post(url: str, body: dict[str, Any], token: str) -> dict[str, Any]:
-    request = urllib.request.Request(url, json.dumps(body).encode(), method="POST", headers={
-        "Authorization": "Bearer " + token, "Content-Type": "application/json"})  # fmt: skip
-    with urllib.request.urlopen(request, timeout=30) as response:
-        answer: dict[str, Any] = json.loads(response.read())
-        return answer
-
-
 def _witnessed_everything(base: str) -> None:
     """Wait until the served (witnessed) checkpoint covers the whole log."""
     deadline = time.monotonic() + PATIENCE
@@ -81,26 +72,6 @@ def _witnessed_everything(base: str) -> None:
             return
         time.sleep(0.1)
     raise AssertionError(f"no witnessed checkpoint of the whole log within {PATIENCE} s")
-
-
-def _pay_a_grant(base: str, ledger: Ledger, ready: Any) -> int:
-    """Register, submit, review, approve and pay a grant over the API, as the roles do; the
-    last call is made just after a witnessed checkpoint (``ready``). Returns its leaf."""
-    tokens = Tokens(ledger.db)
-    roles = ("intake", "industry_party_committee", "trade_union", "finance")
-    token = {r: tokens.create(Actor(f"{r}-01", Role(r)), ledger.clock()) for r in roles}
-    person = {"kind": "worker", "personal": {"name": "欧阳娜娜", "phone": "13912345678"}}
-    subject = _post(base + "/api/v1/subjects", person, token["intake"])["evidence"]["stream"]
-    application = {"year": 2023, "subject": subject, "industry": "food_delivery",
-                   "hardship": "illness", "requested_tier": 1, "priority": False}  # fmt: skip
-    case = _post(base + "/api/v1/carefund/applications", application, token["intake"])
-    path = f"{base}/api/v1/carefund/applications/{case['evidence']['stream']}"
-    _post(path + "/review", {"approve": True}, token["industry_party_committee"])
-    _post(path + "/approval", {"tier": 1}, token["trade_union"])
-    ready()
-    paid = _post(path + "/disbursement", {"reference": "TX-9"}, token["finance"])
-    leaf: int = paid["evidence"]["leaf_index"]
-    return leaf
 
 
 def test_filter_verify_tampered_proof_and_a_paid_grant_verifies_by_itself(
@@ -157,7 +128,7 @@ def test_filter_verify_tampered_proof_and_a_paid_grant_verifies_by_itself(
         assert failed.inner_text().startswith("✘ 验证失败")
         page.unroute("**/log/v1/proof/inclusion*")
 
-        leaf = _pay_a_grant(base, ledger, lambda: _witnessed_everything(base))
+        leaf = pay_a_grant(base, ledger, lambda: _witnessed_everything(base))["leaf_index"]
         paid_at = time.monotonic()
         row = page.locator(f'#disbursement-list tr[data-leaf="{leaf}"]')
         while not row.count():  # today's list, once the projection has the new row

@@ -13,17 +13,15 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from api.tokens import Tokens
-from ledger.actor import Actor, Role
 from ledger.ledger import Ledger
 from ledger.log.checkpoints import latest, latest_witnessed
 from ledger.log.keys import create_log_key
 from ledger.log.witnesses import DEPARTMENTS, create_witness_key, witness_verifiers
 from ledger.settings import Settings
+from tests.e2e.grants import pay_a_grant
 from tests.e2e.server import ROOT, server_env, serving
 from tests.e2e.witnesses import departments_serving
 from tests.integration.helpers import INTAKE, funded
@@ -32,33 +30,6 @@ from verify.policy import departments_policy
 
 INTERVAL = "0.5"
 PATIENCE = 15.0
-
-
-def _post(url: str, body: dict[str, Any], token: str) -> dict[str, Any]:
-    request = urllib.request.Request(url, json.dumps(body).encode(), method="POST", headers={
-        "Authorization": "Bearer " + token, "Content-Type": "application/json"})  # fmt: skip
-    with urllib.request.urlopen(request, timeout=30) as response:
-        answer: dict[str, Any] = json.loads(response.read())
-        return answer
-
-
-def _pay(base: str, ledger: Ledger) -> dict[str, Any]:
-    """Register, submit, review, approve and pay a grant over the API, each role with its
-    own token; the disbursement's evidence (stream, version, leaf_index)."""
-    tokens = Tokens(ledger.db)
-    roles = ("intake", "industry_party_committee", "trade_union", "finance")
-    token = {r: tokens.create(Actor(f"{r}-01", Role(r)), ledger.clock()) for r in roles}
-    person = {"kind": "worker", "personal": {"name": "欧阳娜娜"}}
-    subject = _post(base + "/api/v1/subjects", person, token["intake"])["evidence"]["stream"]
-    application = {"year": 2023, "subject": subject, "industry": "food_delivery",
-                   "hardship": "illness", "requested_tier": 1, "priority": False}  # fmt: skip
-    case = _post(base + "/api/v1/carefund/applications", application, token["intake"])
-    path = f"{base}/api/v1/carefund/applications/{case['evidence']['stream']}"
-    _post(path + "/review", {"approve": True}, token["industry_party_committee"])
-    _post(path + "/approval", {"tier": 1}, token["trade_union"])
-    paid = _post(path + "/disbursement", {"reference": "TX-9"}, token["finance"])
-    evidence: dict[str, Any] = paid["evidence"]
-    return evidence
 
 
 def _served_size(base: str) -> int:
@@ -87,7 +58,7 @@ def test_grant_paid_over_the_api_verifies_under_the_departments_policy_with_noth
     funded(ledger)
     env = server_env(settings)
     with departments_serving(settings), serving(settings) as base:
-        paid = _pay(base, ledger)
+        paid = pay_a_grant(base, ledger)
         deadline = time.monotonic() + PATIENCE
         while _served_size(base) <= paid["leaf_index"]:
             assert time.monotonic() < deadline, f"not witnessed within {PATIENCE} s"
