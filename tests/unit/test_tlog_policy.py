@@ -8,9 +8,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from verify.checkpoint import Checkpoint
 from verify.note import COSIGNATURE_V1, MLDSA44_COSIGNATURE, NoteError, Signer
 from verify.policy import (
+    MAX_FUTURE_SECONDS,
     NONE,
     PolicyError,
     check_policy,
+    departments_policy,
     open_under_policy,
     parse_policy,
 )
@@ -192,3 +194,63 @@ def test_cosignature_dated_0_does_not_count(witness: str) -> None:
     with pytest.raises(PolicyError, match=f"set aside {witness}: cosignature dated 0"):
         check_policy(undated, policy, now=NOW)
     assert open_under_policy(note("X1") + signer.sign_line(TEXT, 1), policy, NOW).quorum_met
+
+
+# Mutation testing (bench/mutation-survivors.md): the evidence a refusal carries, and edges.
+
+FOUR = (
+    BASE
+    + f"witness X3 {vkey('X3')}\nwitness Y1 {vkey('Y1')}\n"
+    + "group g all X1 X2 X3 Y1\nquorum g\n"
+)
+
+
+def test_quorum_refusal_names_every_cosigner_and_every_line_set_aside() -> None:
+    late = note("X1", "X2") + ED["X3"].sign_line(TEXT, 0) + ED["Y1"].sign_line(TEXT, NOW + 3600)
+    with pytest.raises(PolicyError) as refused:
+        check_policy(late, parse_policy(FOUR), now=NOW)
+    assert str(refused.value) == (
+        "2 witness cosignatures (X1, X2) do not satisfy quorum g"
+        "; set aside X3: cosignature dated 0, which states no largest tree"
+        f"; set aside Y1: cosignature dated {NOW + 3600}, after {NOW}"
+    )
+    with pytest.raises(PolicyError) as refused:
+        check_policy(note(), parse_policy(FOUR), now=NOW)
+    assert str(refused.value) == "0 witness cosignatures (none) do not satisfy quorum g"
+
+
+def test_check_policy_sets_aside_a_cosignature_from_the_future() -> None:
+    policy = parse_policy(BASE + "quorum X1\n")
+    future = note("X1", time=NOW + MAX_FUTURE_SECONDS + 1)
+    with pytest.raises(PolicyError, match="set aside X1"):
+        check_policy(future, policy, now=NOW)
+    assert check_policy(future, policy)[1] == ["X1"]  # no clock given: nothing is in the future
+
+
+def test_cosignature_exactly_max_future_seconds_ahead_still_counts() -> None:
+    policy = parse_policy(BASE + "quorum X1\n")
+    at_limit = note("X1", time=NOW + MAX_FUTURE_SECONDS)
+    assert open_under_policy(at_limit, policy, now=NOW).cosigners == ("X1",)
+    assert MAX_FUTURE_SECONDS == 300
+
+
+def test_departments_policy_keeps_the_witness_urls() -> None:
+    policy = departments_policy(
+        LOG.verifier, {"X1": ED["X1"].verifier, "X2": ED["X2"].verifier},
+        {"X1": "http://127.0.0.1:9001"},
+    )  # fmt: skip
+    assert policy.witnesses["X1"].url == "http://127.0.0.1:9001"
+    assert policy.witnesses["X2"].url is None
+    assert policy.quorum == "departments" and policy.groups["departments"].threshold == 2
+
+
+def test_policy_text_writes_all_any_and_k_as_parsed() -> None:
+    policy = parse_policy(BASE + "group one all X1\ngroup two all X1 X2\ngroup k 2 X1 X2 one\n"
+                          "quorum k\n")  # fmt: skip
+    assert "group one any X1\ngroup two all X1 X2\ngroup k 2 X1 X2 one\n" in policy.text()
+
+
+def test_two_lines_by_one_witness_keep_the_newest_time() -> None:
+    policy = parse_policy(BASE + "quorum X1\n")
+    twice = note("X1", time=NOW) + ED["X1"].sign_line(TEXT, NOW - 50)
+    assert open_under_policy(twice, policy, now=NOW).times == {"X1": NOW}

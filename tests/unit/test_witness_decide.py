@@ -9,7 +9,9 @@ import base64
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from tests.support.rfc9162 import mth
 from tests.support.witness_log import (
     ED_WITNESS,
     LOG,
@@ -24,6 +26,7 @@ from tests.support.witness_log import (
 from verify.merkle import EMPTY_ROOT
 from verify.note import Signer, open_note
 from verify.witness import (
+    RecordsTree,
     Submission,
     WitnessRefusal,
     add_checkpoint,
@@ -219,3 +222,162 @@ def test_witness_keys_must_be_cosignature_keys(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="0x04 or 0x06"):
         add_checkpoint(tmp_path / "w.json", [LOG], LOG_KEY, Submission(note, 0, ()), NOW)
     assert not (tmp_path / "w.json").exists()
+
+
+# Mutation testing (bench/mutation-survivors.md): what the refusals carry, and the edges.
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+def test_witness_fork_evidence_holds_both_checkpoints_old_size_and_proof(state: Path) -> None:
+    """A kept refusal is the evidence of a misbehaving log: both notes, the client's old size
+    and the proof, base64, under fixed keys; the exception's text is the reason."""
+    forked = leaves(8, "rewritten")
+    note, proof = checkpoint_note(forked), consistency(5, forked)
+    refusal = _refused(state, Submission(note, 5, proof), 422, "fork")
+    assert str(refusal) == refusal.reason
+    assert refusal.evidence == {
+        "reason": refusal.reason,
+        "new_checkpoint": note,
+        "old_checkpoint": read_state(state).note,  # type: ignore[union-attr]
+        "old_size": 5,
+        "proof": [_b64(h) for h in proof],
+    }
+
+
+def test_witness_pull_refusal_evidence_has_no_old_size(state: Path) -> None:
+    refusal = _refused(state, Submission(checkpoint_note(GENUINE[:3])), 409, "rollback")
+    assert set(refusal.evidence) == {"reason", "new_checkpoint", "old_checkpoint"}
+
+
+def test_witness_bundle_fork_evidence_holds_the_recomputed_roots(state: Path) -> None:
+    rewritten = [GENUINE[0], b'{"n":1,"history":"rewritten"}', *GENUINE[2:8]]
+    records = records_tree(write_records(state.parent / "records.jsonl", rewritten), 5)
+    assert records.prefix_root is not None
+    refusal = _refused(state, Submission(checkpoint_note(rewritten), None, None, records), 422,
+                       "fork: the first 5 leaves")  # fmt: skip
+    assert refusal.evidence["records"] == {
+        "size": 8,
+        "root": _b64(records.root),
+        "prefix_size": 5,
+        "prefix_root": _b64(records.prefix_root),
+    }
+
+
+def test_witness_bundle_shorter_than_its_stated_prefix_is_refused_with_its_evidence(
+    state: Path,
+) -> None:
+    """A bundle of 3 records against a state of 5: no prefix root (None in the evidence),
+    and its root is not the checkpoint's: the reason names both roots."""
+    short = RecordsTree(3, bytes(32), 5, None)
+    note = checkpoint_note(GENUINE[:8])
+    refusal = _refused(state, Submission(note, None, None, short), 422, "fork")
+    root = _b64(mth(GENUINE[:8]))
+    assert refusal.reason == (
+        f"fork: the bundle's 3 records have root {_b64(bytes(32))}, "
+        f"the checkpoint says size 8 root {root}"
+    )
+    assert refusal.evidence["records"] == {
+        "size": 3, "root": _b64(bytes(32)), "prefix_size": 5, "prefix_root": None,
+    }  # fmt: skip
+
+
+def test_witness_at_size_1_refuses_a_bundle_whose_first_leaf_differs(tmp_path: Path) -> None:
+    path = tmp_path / "w.json"
+    cosign(path, MLDSA_WITNESS, checkpoint_note(GENUINE[:1]), LOG_KEY, NOW)
+    rewritten = [b'{"n":0,"history":"rewritten"}', *GENUINE[1:4]]
+    records = records_tree(write_records(tmp_path / "records.jsonl", rewritten), 1)
+    _refused(path, Submission(checkpoint_note(rewritten), None, None, records), 422,
+             "fork: the first 1 leaves")  # fmt: skip
+
+
+def test_witness_bundle_prefix_conflict_answers_its_size(state: Path) -> None:
+    records = records_tree(write_records(state.parent / "records.jsonl", GENUINE[:8]), 4)
+    refusal = _refused(state, Submission(checkpoint_note(GENUINE[:8]), None, None, records),
+                       409, "prefix")  # fmt: skip
+    assert refusal.latest_size == 5 and not refusal.keep
+
+
+def test_witness_refuses_a_malformed_note_with_400(state: Path) -> None:
+    refusal = _refused(state, Submission("not a note\n", 5, ()), 400, "malformed: ")
+    assert refusal.reason.startswith("malformed: ") and len(refusal.reason) > len("malformed: ")
+    assert refusal.evidence["new_checkpoint"] == "not a note\n" and not refusal.keep
+
+
+def test_witness_refuses_a_log_key_other_than_the_one_it_follows(state: Path) -> None:
+    """The same origin signed by another key given as the log's: the state pins the key."""
+    other = Signer(ORIGIN, Ed25519PrivateKey.from_private_bytes(bytes([9] * 32)))
+    note = checkpoint_note(GENUINE[:5], signer=other)
+    before = state.read_bytes()
+    with pytest.raises(WitnessRefusal) as refused:
+        add_checkpoint(state, [MLDSA_WITNESS], other.verifier, Submission(note, 5, ()), NOW)
+    assert refused.value.status == 403
+    assert refused.value.reason == "the log key differs from the one this witness follows"
+    assert refused.value.evidence["old_checkpoint"] == read_state(state).note  # type: ignore[union-attr]
+    assert state.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("submission", "reason"),
+    [
+        (Submission(checkpoint_note([], root=bytes(32)), 0, ()),
+         "fork: a size-0 checkpoint whose root is not the empty tree's"),
+        (Submission(checkpoint_note(GENUINE[:5]), 0, consistency(3, GENUINE[:5])),
+         "bad proof: a proof from the empty tree must be empty"),
+    ],
+)  # fmt: skip
+def test_witness_refusal_reasons_are_exact_on_a_fresh_state(
+    tmp_path: Path, submission: Submission, reason: str
+) -> None:
+    assert _refused(tmp_path / "w.json", submission, 422, reason).reason == reason
+
+
+def test_witness_refusal_reasons_are_exact_against_its_state(state: Path) -> None:
+    same = _refused(state, Submission(checkpoint_note(GENUINE[:5]), 5, consistency(3, GENUINE[:5])),
+                    422, "bad proof")  # fmt: skip
+    assert same.reason == "bad proof: equal sizes need an empty consistency proof"
+    rollback = _refused(state, Submission(checkpoint_note(GENUINE[:3])), 409, "rollback")
+    assert rollback.reason == "rollback: size 3 is smaller than the 5 already cosigned"
+
+
+def test_witness_keeps_evidence_named_by_the_refusal_time(state: Path) -> None:
+    _refused(state, Submission(checkpoint_note(GENUINE[:3])), 409, "rollback")
+    (kept,) = sorted((state.parent / "evidence").glob("*.json"))
+    assert kept.name.startswith(f"{state.stem}-{NOW + 10}-")
+
+
+def test_witness_cosigns_at_timestamp_1(tmp_path: Path) -> None:
+    """1 is the smallest time a cosignature may carry (0 states nothing)."""
+    path = tmp_path / "w.json"
+    cosigned = add_checkpoint(path, [ED_WITNESS], LOG_KEY,
+                              Submission(checkpoint_note(GENUINE[:3]), 0, ()), 1)  # fmt: skip
+    assert cosigned.state.timestamp == 1
+
+
+def test_witness_pull_mode_with_a_stale_old_size_is_a_conflict(state: Path) -> None:
+    note = checkpoint_note(GENUINE[:8])
+    with pytest.raises(WitnessRefusal) as refused:
+        cosign(state, MLDSA_WITNESS, note, LOG_KEY, NOW, consistency(3, GENUINE[:8]), None, 3)
+    assert refused.value.status == 409 and refused.value.latest_size == 5
+
+
+def test_witness_value_error_names_the_key_types(tmp_path: Path) -> None:
+    note = checkpoint_note(GENUINE[:3])
+    with pytest.raises(ValueError) as refused:
+        add_checkpoint(tmp_path / "w.json", [], LOG_KEY, Submission(note, 0, ()), NOW)
+    assert str(refused.value) == "a witness signs with one or more keys of type 0x04 or 0x06"
+
+
+def test_witness_stores_only_the_log_lines_each_whole(tmp_path: Path) -> None:
+    """A note with the log's line twice and another witness's line: the state keeps the
+    log's two lines, one after the other, and a note that still verifies."""
+    note = checkpoint_note(GENUINE[:3])
+    log_line = note.split("\n\n", 1)[1]
+    text = note.split("\n\n", 1)[0] + "\n"
+    submitted = note + log_line + ED_WITNESS.sign_line(text, NOW)
+    path = tmp_path / "w.json"
+    cosigned = add_checkpoint(path, [MLDSA_WITNESS], LOG_KEY, Submission(submitted, 0, ()), NOW)
+    assert cosigned.state.note == note + log_line
+    assert open_note(cosigned.state.note, [LOG_KEY])[1] == [LOG_KEY]
