@@ -13,6 +13,9 @@ from ledger.carefund.config import FundConfig, Hardship, Industry, Source, Viola
 from ledger.carefund.service import CareFund
 from ledger.errors import RuleViolation
 from ledger.ledger import Ledger
+from ledger.log.keys import create_log_key, load_signer
+from ledger.settings import Settings
+from verify.note import Signer
 
 INTAKE = Actor("intake-01", Role.INTAKE)
 IPC = Actor("ipc-01", Role.INDUSTRY_PARTY_COMMITTEE)
@@ -98,3 +101,15 @@ def revoke(fund: CareFund, case: Any, **change: Any) -> None:
     )
     args.update(change)
     fund.revoke(case, **args)
+
+
+def registered(ledger: Ledger, n: int, prefix: str = "测试") -> None:
+    """Write ``n`` records to the log: subjects named ``prefix`` + a number."""
+    for i in range(n):
+        ledger.register_subject({"name": f"{prefix}{i}"}, "worker", INTAKE)
+
+
+def log_signer(settings: Settings, origin: str) -> Signer:
+    """The log's signing key for ``origin`` under ``settings`` (created if missing)."""
+    create_log_key(settings.log_skey_path, settings.log_vkey_path, origin)
+    return load_signer(settings.log_skey_path, origin)

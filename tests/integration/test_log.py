@@ -20,7 +20,7 @@ from ledger.log.export import ExportError, export_bundle
 from ledger.log.keys import LogKeyError, create_log_key, load_signer
 from ledger.log.store import LogIntegrityError
 from ledger.settings import Settings
-from tests.integration.helpers import INTAKE
+from tests.integration.helpers import INTAKE, log_signer, registered
 from tests.integration.store_access import rows, update
 from tests.support.rfc9162 import mth
 from verify.checkpoint import open_checkpoint
@@ -30,16 +30,6 @@ from verify.policy import Policy, departments_policy
 from verify.tlogproof import parse_tlog_proof
 
 ORIGIN = "gongshi.example/test"
-
-
-def _records(ledger: Ledger, n: int) -> None:
-    for i in range(n):
-        ledger.register_subject({"name": f"测试{i}"}, "worker", INTAKE)
-
-
-def _signer(settings: Settings) -> Signer:
-    create_log_key(settings.log_skey_path, settings.log_vkey_path, ORIGIN)
-    return load_signer(settings.log_skey_path, ORIGIN)
 
 
 def _no_witnesses(signer: Signer) -> Policy:
@@ -52,10 +42,10 @@ def _leaf_data(ledger: Ledger) -> list[bytes]:
 
 
 def test_every_record_becomes_the_next_leaf_exactly_once(ledger: Ledger) -> None:
-    _records(ledger, 25)
+    registered(ledger, 25, "测试")
     assert ledger.log.integrate(batch=7) == 25
     assert ledger.log.integrate() == 0
-    _records(ledger, 6)
+    registered(ledger, 6, "测试")
     assert ledger.log.integrate(batch=4) == 6
     state = ledger.log.state()
     data = _leaf_data(ledger)
@@ -69,7 +59,7 @@ def test_every_record_becomes_the_next_leaf_exactly_once(ledger: Ledger) -> None
 
 
 def test_every_historic_root_equals_the_reference(ledger: Ledger) -> None:
-    _records(ledger, 20)
+    registered(ledger, 20, "测试")
     ledger.log.integrate(batch=3)
     data = _leaf_data(ledger)
     for size in range(21):
@@ -77,7 +67,7 @@ def test_every_historic_root_equals_the_reference(ledger: Ledger) -> None:
 
 
 def test_tampered_record_is_never_integrated(ledger: Ledger, settings: Settings) -> None:
-    _records(ledger, 3)
+    registered(ledger, 3, "测试")
     nid, _, _, _, state = rows(settings.database)[1]
     update(settings.database, nid, state=state.replace(b"worker", b"wOrker"))
     with pytest.raises(LogIntegrityError, match="stored hash"):
@@ -88,13 +78,13 @@ def test_tampered_record_is_never_integrated(ledger: Ledger, settings: Settings)
 def test_checkpoints_signed_when_the_tree_grew_and_all_kept(
     ledger: Ledger, settings: Settings, clock: SteppingClock
 ) -> None:
-    signer = _signer(settings)
+    signer = log_signer(settings, ORIGIN)
     assert sign_checkpoint(ledger.log, signer, ORIGIN, clock) is None  # empty tree
-    _records(ledger, 5)
+    registered(ledger, 5, "测试")
     first = sign_checkpoint(ledger.log, signer, ORIGIN, clock)
     assert first is not None and first.checkpoint.size == 5
     assert sign_checkpoint(ledger.log, signer, ORIGIN, clock) is None  # no growth
-    _records(ledger, 4)
+    registered(ledger, 4, "测试")
     second = sign_checkpoint(ledger.log, signer, ORIGIN, clock)
     assert second is not None and second.checkpoint.size == 9
     assert [c.checkpoint.size for c in all_checkpoints(ledger.log)] == [5, 9]
@@ -123,15 +113,15 @@ def test_log_key_file_modes_and_origin(settings: Settings) -> None:
 def test_export_bundle_is_enough_to_check_everything(
     ledger: Ledger, settings: Settings, clock: SteppingClock, tmp_path: Path
 ) -> None:
-    signer = _signer(settings)
+    signer = log_signer(settings, ORIGIN)
     vkey_text = settings.log_vkey_path.read_text()
     with pytest.raises(ExportError, match="checkpoint"):
         export_bundle(ledger.log, ledger.app.recorder, tmp_path / "none", vkey_text)
-    _records(ledger, 12)
+    registered(ledger, 12, "测试")
     sign_checkpoint(ledger.log, signer, ORIGIN, clock, _no_witnesses(signer))
-    _records(ledger, 5)
+    registered(ledger, 5, "测试")
     sign_checkpoint(ledger.log, signer, ORIGIN, clock, _no_witnesses(signer))
-    _records(ledger, 2)  # integrated later, not yet checkpointed: not in the bundle
+    registered(ledger, 2, "测试")  # integrated later, not yet checkpointed: not in the bundle
     out = tmp_path / "bundle"
     summary = export_bundle(ledger.log, ledger.app.recorder, out, vkey_text)
     assert (summary.size, summary.checkpoints) == (17, 2)
@@ -153,8 +143,8 @@ def test_export_bundle_is_enough_to_check_everything(
 def test_record_proof_verifies_offline(
     ledger: Ledger, settings: Settings, clock: SteppingClock
 ) -> None:
-    signer = _signer(settings)
-    _records(ledger, 11)
+    signer = log_signer(settings, ORIGIN)
+    registered(ledger, 11, "测试")
     signed = sign_checkpoint(ledger.log, signer, ORIGIN, clock)
     assert signed is not None
     stream = rows(settings.database)[6][1]
@@ -197,8 +187,8 @@ def test_audit_names_a_record_rewritten_after_integration(
 
     from ledger.log.audit import audit_log
 
-    signer = _signer(settings)
-    _records(ledger, 6)
+    signer = log_signer(settings, ORIGIN)
+    registered(ledger, 6, "测试")
     sign_checkpoint(ledger.log, signer, ORIGIN, clock)
     assert audit_log(ledger.log, ledger.app.recorder) == []
     nid, _, _, _, state = rows(settings.database)[-1]  # the last record of its stream
@@ -214,7 +204,7 @@ def test_audit_names_a_record_rewritten_after_integration(
 def test_tiles_across_boundaries_give_reference_roots_and_proofs(ledger: Ledger) -> None:
     from tests.support.rfc9162 import path, subproof
 
-    _records(ledger, 600)
+    registered(ledger, 600, "测试")
     added = 0
     while step := ledger.log.integrate_step(97):
         added += step
@@ -267,8 +257,8 @@ def test_export_refuses_a_stale_vkey_a_file_target_and_cleans_up_an_interrupted_
 ) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    signer = _signer(settings)
-    _records(ledger, 3)
+    signer = log_signer(settings, ORIGIN)
+    registered(ledger, 3, "测试")
     sign_checkpoint(ledger.log, signer, ORIGIN, clock, _no_witnesses(signer))
     stale = Signer(ORIGIN, Ed25519PrivateKey.generate()).verifier.vkey()
     with pytest.raises(ExportError, match="does not verify"):
@@ -289,8 +279,8 @@ def test_concurrent_checkpoint_signers_sign_each_size_once(
 
     from ledger.ledger import open_ledger
 
-    signer = _signer(settings)
-    _records(ledger, 40)
+    signer = log_signer(settings, ORIGIN)
+    registered(ledger, 40, "测试")
     results: list[object] = []
     barrier = threading.Barrier(3)
 

@@ -20,7 +20,6 @@ from ledger.clock import parse_at, system_clock
 from ledger.ledger import Ledger
 from ledger.log.checkpoints import all_checkpoints, latest, latest_witnessed, sign_checkpoint
 from ledger.log.cosignatures import cosigned_by
-from ledger.log.keys import create_log_key, load_signer
 from ledger.log.store import LogIntegrityError, tile_key
 from ledger.log.submission import WitnessClient, add_checkpoint_body
 from ledger.log.submitter import WitnessSubmitter
@@ -28,22 +27,12 @@ from ledger.log.witness_status import witness_status
 from ledger.log.witnesses import write_policy
 from ledger.settings import Settings
 from tests.e2e.server import free_port
-from tests.integration.helpers import INTAKE
+from tests.integration.helpers import log_signer, registered
 from tests.support.spec_witness import SpecWitness
 from verify.note import COSIGNATURE_V1, Signer
 from verify.policy import Group, Member, Policy, check_policy
 
 ORIGIN = "gongshi.example/anqing"
-
-
-def _records(ledger: Ledger, n: int) -> None:
-    for i in range(n):
-        ledger.register_subject({"name": f"见证{i}"}, "worker", INTAKE)
-
-
-def _log_signer(settings: Settings) -> Signer:
-    create_log_key(settings.log_skey_path, settings.log_vkey_path, ORIGIN)
-    return load_signer(settings.log_skey_path, ORIGIN)
 
 
 Witnesses = dict[str, tuple[SpecWitness | None, str | None]]
@@ -65,7 +54,7 @@ def _policy(log: Signer, witnesses: Witnesses, k: int) -> Policy:
 
 @pytest.fixture
 def spec_witnesses(settings: Settings) -> Iterator[dict[str, SpecWitness]]:
-    log = _log_signer(settings).verifier
+    log = log_signer(settings, ORIGIN).verifier
     started = {
         "finance": SpecWitness("finance", log).start(),
         "audit": SpecWitness("audit", log, COSIGNATURE_V1).start(),
@@ -86,7 +75,7 @@ def _wait(condition: object, seconds: float, what: str) -> None:
 def test_scheduler_signs_within_the_interval_and_serves_it_once_two_of_three_cosigned(
     ledger: Ledger, settings: Settings, spec_witnesses: dict[str, SpecWitness]
 ) -> None:
-    log = _log_signer(settings)
+    log = log_signer(settings, ORIGIN)
     ws: Witnesses = {n: (w, w.url) for n, w in spec_witnesses.items()}
     write_policy(settings.home, _policy(log, ws, 2))
     spec_witnesses["supervision"].stop()  # one of three is down: 2 of 3 still witness
@@ -94,7 +83,7 @@ def test_scheduler_signs_within_the_interval_and_serves_it_once_two_of_three_cos
     app = create_app(fast, clock=system_clock, follow=True, interval=0.05)
     with TestClient(app) as client:
         assert client.get("/log/v1/checkpoint").status_code == 404
-        _records(ledger, 3)
+        registered(ledger, 3, "见证")
         written = time.monotonic()
 
         def served_size() -> int:
@@ -108,7 +97,7 @@ def test_scheduler_signs_within_the_interval_and_serves_it_once_two_of_three_cos
         checkpoint, cosigners = check_policy(note, policy)
         assert checkpoint.size == 3 and sorted(cosigners) == ["audit", "finance"]
         assert elapsed < 3, elapsed
-        _records(ledger, 2)  # the next one within the interval, with nothing run by hand
+        registered(ledger, 2, "见证")  # the next one within the interval, with nothing run by hand
         _wait(lambda: latest_witnessed(ledger.log).checkpoint.size == 5, 5, "size 5")  # type: ignore[union-attr]
         served = client.get("/checkpoint").text
         assert check_policy(served, policy)[0].size == 5
@@ -123,14 +112,14 @@ def test_scheduler_signs_within_the_interval_and_serves_it_once_two_of_three_cos
 def test_witness_down_or_refusing_does_not_stop_the_others(
     ledger: Ledger, settings: Settings, spec_witnesses: dict[str, SpecWitness]
 ) -> None:
-    log = _log_signer(settings)
+    log = log_signer(settings, ORIGIN)
     forked = SpecWitness("forked", log.verifier, forked=True).start()
     try:
         ws: Witnesses = {n: (w, w.url) for n, w in spec_witnesses.items() if n != "supervision"}
         ws["forked"] = (forked, forked.url)
         ws["down"] = (None, f"http://127.0.0.1:{free_port()}")
         policy = _policy(log, ws, 2)
-        _records(ledger, 4)
+        registered(ledger, 4, "见证")
         signed = sign_checkpoint(ledger.log, log, ORIGIN, system_clock, policy)
         assert signed is not None and not signed.witnessed
         submitter = WitnessSubmitter(ledger.log, lambda: policy, system_clock, timeout=2)
@@ -155,10 +144,10 @@ def test_log_restarted_mid_submission_learns_the_size_from_a_409_and_loses_nothi
     """The witness persisted and answered, the log died before storing the line: the next
     submitter (a new process: nothing in memory) is told the size by a 409, resubmits, and
     stores exactly one cosignature."""
-    log = _log_signer(settings)
+    log = log_signer(settings, ORIGIN)
     finance = spec_witnesses["finance"]
     policy = _policy(log, {"finance": (finance, finance.url)}, 1)
-    _records(ledger, 6)
+    registered(ledger, 6, "见证")
     signed = sign_checkpoint(ledger.log, log, ORIGIN, system_clock, policy)
     assert signed is not None
     lost = WitnessClient(finance.url).add_checkpoint(add_checkpoint_body(0, [], signed.note))
@@ -171,7 +160,7 @@ def test_log_restarted_mid_submission_learns_the_size_from_a_409_and_loses_nothi
     rows = ledger.db.execute("SELECT size FROM gongshi_log_cosignatures")
     assert rows == [(6,)]
     assert latest_witnessed(ledger.log) is not None
-    _records(ledger, 3)  # the log grows: a proof from the learnt size 6
+    registered(ledger, 3, "见证")  # the log grows: a proof from the learnt size 6
     sign_checkpoint(ledger.log, log, ORIGIN, system_clock, policy)
     submitter = WitnessSubmitter(ledger.log, lambda: policy, system_clock)
     submitter.submit_all()
@@ -187,10 +176,10 @@ def test_log_learns_a_smaller_size_from_a_409(
     says 0 and the log resubmits from 0."""
     from ledger.log.witness_status import record_status
 
-    log = _log_signer(settings)
+    log = log_signer(settings, ORIGIN)
     audit = spec_witnesses["audit"]
     policy = _policy(log, {"audit": (audit, audit.url)}, 1)
-    _records(ledger, 7)
+    registered(ledger, 7, "见证")
     sign_checkpoint(ledger.log, log, ORIGIN, system_clock, policy)
     record_status(ledger.log, "audit", "cosigning", "earlier", system_clock(), 5)
     submitter = WitnessSubmitter(ledger.log, lambda: policy, system_clock)
@@ -206,10 +195,10 @@ def test_log_signs_only_consistent_checkpoints(
     """A stored hash tile changed after checkpoint 5 was signed: the tree now gives another
     root for the first 5 leaves, and the log refuses to sign a checkpoint that could not
     also be true with 5 (LogIntegrityError), rather than sign a fork."""
-    log = _log_signer(settings)
-    _records(ledger, 5)
+    log = log_signer(settings, ORIGIN)
+    registered(ledger, 5, "见证")
     assert sign_checkpoint(ledger.log, log, ORIGIN, system_clock) is not None
-    _records(ledger, 4)
+    registered(ledger, 4, "见证")
     ledger.log.integrate()
     tile = ledger.log.tile(0, 0)
     assert tile is not None
@@ -232,12 +221,12 @@ class StoppedClock:
 def test_checkpoint_waits_for_the_interval_since_the_stored_signed_at(
     ledger: Ledger, settings: Settings
 ) -> None:
-    log = _log_signer(settings)
+    log = log_signer(settings, ORIGIN)
     clock = StoppedClock()
     every = timedelta(seconds=2)
-    _records(ledger, 2)
+    registered(ledger, 2, "见证")
     assert sign_checkpoint(ledger.log, log, ORIGIN, clock, min_interval=every) is not None
-    _records(ledger, 1)
+    registered(ledger, 1, "见证")
     clock.now += timedelta(seconds=1.9)
     assert sign_checkpoint(ledger.log, log, ORIGIN, clock, min_interval=every) is None
     clock.now += timedelta(seconds=0.1)
@@ -253,7 +242,7 @@ def test_two_schedulers_sign_each_interval_once(ledger: Ledger, settings: Settin
     from ledger.ledger import open_ledger
     from ledger.log.scheduler import CheckpointScheduler
 
-    log = _log_signer(settings)
+    log = log_signer(settings, ORIGIN)
     policy = Policy((Member(log.verifier),))  # quorum none
     others = [open_ledger(settings) for _ in range(2)]
     schedulers = [
@@ -265,7 +254,7 @@ def test_two_schedulers_sign_each_interval_once(ledger: Ledger, settings: Settin
             s.start()
         started = time.monotonic()
         while time.monotonic() - started < 2.0:
-            _records(ledger, 1)
+            registered(ledger, 1, "见证")
             time.sleep(0.02)
     finally:
         for s in schedulers:
@@ -288,7 +277,7 @@ def test_policy_file_urls_reach_a_running_server(
     reads it (no restart)."""
     from ledger.log.witnesses import PolicyFile, set_witness_url
 
-    log = _log_signer(settings)
+    log = log_signer(settings, ORIGIN)
     ws: Witnesses = {n: (w, None) for n, w in spec_witnesses.items()}
     write_policy(settings.home, _policy(log, ws, 2))
     current = PolicyFile(settings.home, log.verifier)
@@ -297,7 +286,7 @@ def test_policy_file_urls_reach_a_running_server(
         set_witness_url(settings.home, log.verifier, name, spec_witnesses[name].url)
     time.sleep(0.01)
     assert current().witnesses["audit"].url == spec_witnesses["audit"].url
-    _records(ledger, 2)
+    registered(ledger, 2, "见证")
     sign_checkpoint(ledger.log, log, ORIGIN, system_clock, current())
     submitter = WitnessSubmitter(ledger.log, current, system_clock)
     assert len(submitter.submit_all()) == 2
