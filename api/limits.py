@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -10,7 +11,14 @@ from api.problems import PROBLEM, TYPE_BASE
 
 
 class BodyLimit:
-    """ASGI middleware: Content-Length over the limit, or a streamed body that grows past it."""
+    """ASGI middleware: Content-Length over the limit, or a streamed body that grows past it.
+
+    A body without Content-Length (``Transfer-Encoding: chunked``) is counted as it arrives; once
+    it passes the limit the app's own answer is dropped and 413 is sent instead. FastAPI turns
+    any exception raised while it reads the body (ours included) into its own 400, so the
+    exception alone can't carry the refusal out: the flag ``over`` does. The route never runs,
+    so nothing is stored.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -25,18 +33,29 @@ class BodyLimit:
             await self._refuse(send)
             return
         seen = 0
+        over = False
+        started = False
 
         async def limited() -> Message:
-            nonlocal seen
+            nonlocal seen, over
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
+                over = True
                 raise _TooLarge
             return message
 
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
+        async def guarded(message: Message) -> None:
+            nonlocal started
+            if over:
+                return  # the app's answer to a body it could not read (FastAPI's 400)
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        with contextlib.suppress(_TooLarge):
+            await self.app(scope, limited, guarded)
+        if over and not started:
             await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
