@@ -1,17 +1,33 @@
 """Request bodies: unknown members are refused, strings are bounded, numbers are integers
-(money in integer fen: a JSON float is refused, never rounded)."""
+(money in integer fen: a JSON float is refused, never rounded). Integers in paths are ASCII
+digits only ("2024", never "2024.0", "+2024", " 2024" or "２０２４")."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from fastapi import Path
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+
+ASCII_DIGITS = re.compile(r"[0-9]{1,18}")  # not \d: that matches every Unicode digit
+
+
+def ascii_digits(value: object) -> object:
+    """A path segment as an integer is ASCII digits only (pydantic alone would take "2024.0"
+    or a full-width "２０２４" as 2024); the range is the parameter's own check."""
+    if isinstance(value, str) and not ASCII_DIGITS.fullmatch(value):
+        raise ValueError("an integer in the path is written with the ASCII digits 0-9 only")
+    return value
+
+
+YearPath = Annotated[int, BeforeValidator(ascii_digits), Path(ge=2000, le=2100)]
 
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 ShortText = Annotated[str, Field(min_length=1, max_length=100)]
 Fen = Annotated[StrictInt, Field(ge=0, le=10**12, description="an amount in integer fen")]
-Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")]
+Day = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description="YYYY-MM-DD")]
 Year = Annotated[StrictInt, Field(ge=2000, le=2100)]
 
 
@@ -25,16 +41,26 @@ def example(body: dict[str, Any]) -> ConfigDict:
 
 
 class Evidence(BaseModel):
-    """The newest record of the stream written: keep it as evidence of the write."""
+    """A record this write saved (from the save itself): keep it as evidence of the write."""
 
     stream: UUID
     version: int
     record_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
-    leaf_index: int | None
+    leaf_index: int | None = Field(
+        description="the record's leaf in the log; null while leaf_pending"
+    )
+    leaf_pending: bool = Field(
+        default=False,
+        description="true: the record is stored, but the log could not be read when answering"
+        " (it becomes a leaf when the log next integrates); the write succeeded, don't repeat it",
+    )
 
 
 class Written(BaseModel):
-    evidence: Evidence
+    evidence: Evidence = Field(description="the caller's record on the stream it named or made")
+    records: list[Evidence] = Field(
+        default_factory=list, description="every record this request saved, in save order"
+    )
     result: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -2,6 +2,10 @@
 
 One Application gives one notification order, which the Merkle log follows. Its name is fixed
 (``gongshi``), so PostgreSQL table names never depend on a class name.
+
+Every save hands its recordings to the active receipt capture (``ledger.receipts``) and, when
+a request holds an idempotency key, writes the key in the events' own transaction (the
+recorder subclasses of ``ledger.idempotency``, selected in ``open_app``).
 """
 
 from __future__ import annotations
@@ -11,9 +15,11 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import Mapper, RecordConflictError
+from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
+from eventsourcing.persistence import InfrastructureFactory, Mapper, RecordConflictError, Recording
 from eventsourcing.utils import Environment
 
+from ledger import idempotency, receipts
 from ledger.chained import LedgerAggregate
 from ledger.db import ensure_schema, schema_lock
 from ledger.errors import NotFound
@@ -35,6 +41,19 @@ class LedgerApp(Application[UUID]):
 
     def construct_mapper(self) -> Mapper[UUID]:
         return RecordMapper(transcoder=self.construct_transcoder())
+
+    def save(
+        self,
+        *objs: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None,
+        **kwargs: Any,
+    ) -> list[Recording[UUID]]:
+        """Store the pending events of ``objs`` in one transaction; the recordings (each event's
+        notification: id, stream, version, stored state) go to the active receipt capture and
+        the pending idempotency key. A save that raises captures nothing."""
+        recordings = super().save(*objs, **kwargs)
+        receipts.keep(recordings)
+        idempotency.saved(recordings)
+        return recordings
 
     def get(self, kind: type[A], stream: UUID) -> A:
         """The aggregate ``stream`` of class ``kind``; NotFound if absent or of another kind."""
@@ -75,9 +94,17 @@ class LedgerApp(Application[UUID]):
 
 
 def open_app(database: Database, extra_env: dict[str, str] | None = None) -> LedgerApp:
-    """Construct the Application on ``database`` (creating the PostgreSQL schema if needed)."""
+    """Construct the Application on ``database`` (creating the PostgreSQL schema if needed).
+
+    Its recorder is ``ledger.idempotency``'s subclass of the backend's application recorder
+    (eventsourcing's factories honour APPLICATION_RECORDER_TOPIC), so that a request's
+    idempotency key is written in the same transaction as its events.
+    """
     ensure_schema(database)
     env: dict[str, Any] = database.eventsourcing_env()
+    env[InfrastructureFactory.APPLICATION_RECORDER_TOPIC] = idempotency.recorder_topic(
+        database.kind
+    )
     env.update(extra_env or {})
     with schema_lock(database):
         return LedgerApp(env=env)

@@ -10,7 +10,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path
 
 from api.auth import acting_as
-from api.evidence import evidence
+from api.evidence import written
+from api.idempotency import IDEMPOTENCY_RESPONSES, WriteRoute, idempotency_key
 from api.models import (
     ApplicationIn,
     ApprovalIn,
@@ -24,18 +25,24 @@ from api.models import (
     RevocationIn,
     Written,
     YearIn,
+    YearPath,
 )  # fmt: skip
 from api.services import Services, services
 from ledger.actor import Actor, Role
 from ledger.carefund.fund import fund_year_id
 from ledger.carefund.service import CareFund
 
-router = APIRouter(prefix="/api/v1/carefund", tags=["care fund"])
+router = APIRouter(
+    prefix="/api/v1/carefund",
+    tags=["care fund"],
+    route_class=WriteRoute,
+    dependencies=[Depends(idempotency_key)],
+    responses=IDEMPOTENCY_RESPONSES,
+)
 FINANCE = acting_as(Role.FINANCE)
 INTAKE = acting_as(Role.INTAKE)
 Service = Annotated[Services, Depends(services)]
 Case = Annotated[UUID, Path(description="the application's stream id")]
-YearPath = Annotated[int, Path(ge=2000, le=2100)]
 
 
 def _fund(s: Services) -> CareFund:
@@ -49,7 +56,7 @@ def _year_stream(s: Services, year: int) -> UUID:
 @router.post("/years", status_code=201, summary="open a fund year (finance)")
 def open_year(body: YearIn, s: Service, actor: Annotated[Actor, Depends(FINANCE)]) -> Written:
     stream = _fund(s).open_year(body.year, actor)
-    return Written.model_validate({"evidence": evidence(s.ledger, stream)})
+    return written(s.ledger, stream)
 
 
 @router.post("/years/{year}/contributions", status_code=201,
@@ -58,7 +65,7 @@ def receive(
     year: YearPath, body: ContributionIn, s: Service, actor: Annotated[Actor, Depends(FINANCE)]
 ) -> Written:
     _fund(s).receive(year, body.source, body.amount_fen, body.reference, actor, body.donor)
-    return Written.model_validate({"evidence": evidence(s.ledger, _year_stream(s, year))})
+    return written(s.ledger, _year_stream(s, year))
 
 
 @router.post("/years/{year}/audit-results", status_code=201,
@@ -68,7 +75,7 @@ def audit_result(
     actor: Annotated[Actor, Depends(acting_as(Role.AUDIT))],
 ) -> Written:  # fmt: skip
     _fund(s).record_audit_result(year, body.title, body.conclusion, body.findings, actor)
-    return Written.model_validate({"evidence": evidence(s.ledger, _year_stream(s, year))})
+    return written(s.ledger, _year_stream(s, year))
 
 
 @router.post("/applications", status_code=201, summary="submit an application (intake)")
@@ -77,7 +84,7 @@ def submit(body: ApplicationIn, s: Service, actor: Annotated[Actor, Depends(INTA
         year=body.year, subject=body.subject, industry=body.industry, hardship=body.hardship,
         requested_tier=body.requested_tier, priority=body.priority, actor=actor,
     )  # fmt: skip
-    return Written.model_validate({"evidence": evidence(s.ledger, case)})
+    return written(s.ledger, case)
 
 
 @router.post("/applications/{case}/review",
@@ -87,7 +94,7 @@ def review(
     actor: Annotated[Actor, Depends(acting_as(Role.INDUSTRY_PARTY_COMMITTEE))],
 ) -> Written:  # fmt: skip
     _fund(s).review(case, body.approve, body.reason, actor)
-    return Written.model_validate({"evidence": evidence(s.ledger, case)})
+    return written(s.ledger, case)
 
 
 @router.post("/applications/{case}/approval", summary="approve with a tier (trade union)")
@@ -96,9 +103,7 @@ def approve(
     actor: Annotated[Actor, Depends(acting_as(Role.TRADE_UNION))],
 ) -> Written:  # fmt: skip
     amount = _fund(s).approve(case, body.tier, actor)
-    return Written.model_validate(
-        {"evidence": evidence(s.ledger, case), "result": {"amount_fen": amount}}
-    )
+    return written(s.ledger, case, amount_fen=amount)
 
 
 @router.post("/applications/{case}/rejection", summary="reject (trade union)")
@@ -107,7 +112,7 @@ def reject(
     actor: Annotated[Actor, Depends(acting_as(Role.TRADE_UNION))],
 ) -> Written:  # fmt: skip
     _fund(s).reject(case, body.reason, actor)
-    return Written.model_validate({"evidence": evidence(s.ledger, case)})
+    return written(s.ledger, case)
 
 
 @router.post("/applications/{case}/disbursement", summary="pay the approved tier (finance)")
@@ -115,9 +120,7 @@ def disburse(
     case: Case, body: DisbursementIn, s: Service, actor: Annotated[Actor, Depends(FINANCE)]
 ) -> Written:
     amount = _fund(s).disburse(case, body.reference, actor)
-    return Written.model_validate(
-        {"evidence": evidence(s.ledger, case), "result": {"amount_fen": amount}}
-    )
+    return written(s.ledger, case, amount_fen=amount)
 
 
 @router.post(
@@ -130,7 +133,7 @@ def follow_up(
         Role.INTAKE, Role.INDUSTRY_PARTY_COMMITTEE, Role.TRADE_UNION))],
 ) -> Written:  # fmt: skip
     _fund(s).follow_up(case, body.visited_on, body.outcome, body.note, actor)
-    return Written.model_validate({"evidence": evidence(s.ledger, case)})
+    return written(s.ledger, case)
 
 
 @router.post("/applications/{case}/revocation", summary="revoke for a violation (supervision)")
@@ -144,7 +147,7 @@ def revoke(
         accountable_organisation=body.accountable_organisation, responsible=body.responsible,
         actor=actor,
     )  # fmt: skip
-    return Written.model_validate({"evidence": evidence(s.ledger, case)})
+    return written(s.ledger, case)
 
 
 @router.post("/applications/{case}/recoveries", status_code=201,
@@ -153,4 +156,4 @@ def recover(
     case: Case, body: RecoveryIn, s: Service, actor: Annotated[Actor, Depends(FINANCE)]
 ) -> Written:
     _fund(s).recover(case, body.amount_fen, body.reference, actor)
-    return Written.model_validate({"evidence": evidence(s.ledger, case)})
+    return written(s.ledger, case)

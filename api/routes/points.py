@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import Field, StrictInt
 
 from api.auth import acting_as
-from api.evidence import evidence
-from api.models import Body, ShortText, Text, Written, example
+from api.evidence import written
+from api.idempotency import IDEMPOTENCY_RESPONSES, WriteRoute, idempotency_key
+from api.models import Body, ShortText, Text, Written, YearPath, example
 from api.services import Services, services
 from ledger.actor import Actor, Role
 from ledger.errors import NotFound
@@ -21,12 +22,17 @@ from ledger.points.config import Component, Grade, SchemeConfig
 from ledger.points.evaluation import FORM_ROLES
 from ledger.points.service import Points
 
-router = APIRouter(prefix="/api/v1/points/{county}/{year}", tags=["points"])
+router = APIRouter(
+    prefix="/api/v1/points/{county}/{year}",
+    tags=["points"],
+    route_class=WriteRoute,
+    dependencies=[Depends(idempotency_key)],
+    responses=IDEMPOTENCY_RESPONSES,
+)
 TOWNSHIP = acting_as(Role.TOWNSHIP_PARTY_COMMITTEE)
 SCORERS = acting_as(*SCORE_ROLES)
 FORMS = acting_as(*FORM_ROLES)
 County = Annotated[str, Path(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
-YearPath = Annotated[int, Path(ge=2000, le=2100)]
 Service = Annotated[Services, Depends(services)]
 Tenths = Annotated[StrictInt, Field(ge=-10_000, le=10_000, description="points in tenths")]
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
@@ -127,7 +133,7 @@ def _form(points: Points, form: UUID) -> UUID:
 
 
 def _written(s: Services, stream: UUID, **result: int) -> Written:
-    return Written.model_validate({"evidence": evidence(s.ledger, stream), "result": result})
+    return written(s.ledger, stream, **result)
 
 
 @router.post("/scheme", status_code=201, summary="open the scheme (township party committee)")

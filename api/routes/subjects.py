@@ -8,13 +8,20 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path
 
 from api.auth import acting_as
-from api.evidence import evidence
+from api.evidence import written
+from api.idempotency import IDEMPOTENCY_RESPONSES, WriteRoute, idempotency_key
 from api.models import ErasureIn, SubjectIn, Written
 from api.services import Services, services
 from ledger.actor import Actor
 from ledger.ledger import SUBJECT_ROLES
 
-router = APIRouter(prefix="/api/v1/subjects", tags=["subjects"])
+router = APIRouter(
+    prefix="/api/v1/subjects",
+    tags=["subjects"],
+    route_class=WriteRoute,
+    dependencies=[Depends(idempotency_key)],
+    responses=IDEMPOTENCY_RESPONSES,
+)
 SUBJECTS = acting_as(*SUBJECT_ROLES)
 
 
@@ -26,7 +33,7 @@ def register(
 ) -> Written:
     personal = body.personal.model_dump(exclude_none=True)
     subject = s.ledger.register_subject(personal, body.kind, actor)
-    return Written.model_validate({"evidence": evidence(s.ledger, subject)})
+    return written(s.ledger, subject)
 
 
 @router.post("/{subject}/erasure", summary="erase the subject's personal data")
@@ -37,4 +44,4 @@ def erase(
     actor: Annotated[Actor, Depends(SUBJECTS)],
 ) -> Written:
     s.ledger.erase_subject(subject, body.reason, actor)
-    return Written.model_validate({"evidence": evidence(s.ledger, subject)})
+    return written(s.ledger, subject)

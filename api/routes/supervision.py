@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends
 from pydantic import Field, StrictBool
 
 from api.auth import acting_as
-from api.evidence import evidence
+from api.evidence import written
+from api.idempotency import IDEMPOTENCY_RESPONSES, WriteRoute, idempotency_key
 from api.models import Body, ShortText, Text, Written, Year, example
 from api.services import Services, services
 from ledger.actor import Actor
@@ -20,7 +21,13 @@ from ledger.supervision.inspection import INSPECTION_ROLES, Outcome
 from ledger.supervision.project import PROJECT_ROLES
 from ledger.supervision.service import Supervision
 
-router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
+router = APIRouter(
+    prefix="/api/v1/supervision",
+    tags=["supervision"],
+    route_class=WriteRoute,
+    dependencies=[Depends(idempotency_key)],
+    responses=IDEMPOTENCY_RESPONSES,
+)
 SUPERVISORS = acting_as(*SUPERVISION_ROLES)
 INSPECTORS = acting_as(*INSPECTION_ROLES)
 PROJECTS = acting_as(*PROJECT_ROLES)
@@ -109,7 +116,7 @@ class ProgressIn(Body):
 
 
 def _written(s: Services, stream: UUID) -> Written:
-    return Written.model_validate({"evidence": evidence(s.ledger, stream)})
+    return written(s.ledger, stream)
 
 
 @router.post("/cases", status_code=201, summary="open a case (supervision, township)")

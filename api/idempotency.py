@@ -1,0 +1,203 @@
+"""Retrying writes safely: the ``Idempotency-Key`` request header on every write route
+(draft-ietf-httpapi-idempotency-key-header), and each write's receipt from its own saves.
+
+A write router is built with ``route_class=WriteRoute``. For every request the route captures
+the recordings of its saves (``ledger.receipts``; ``api.evidence.receipt`` builds the answer
+from them). With an ``Idempotency-Key`` (1 to 255 printable ASCII characters, bare or as a
+structured-field string ``"..."``), scoped to the bearer token's principal:
+
+- first use: the key and the SHA-256 of the request (method, path, query, body bytes) are
+  written in the same database transaction as the write's events
+  (``ledger.idempotency``); once the answer is built (2xx), its status and body are stored;
+- same key, same request: the first answer, byte for byte, with ``Idempotent-Replayed: true``;
+  nothing is executed again. If the first answer was never stored (the process died after the
+  write), it is rebuilt from the recorded records (``result`` is then empty);
+- same key, different request: 422 problem+json, nothing stored;
+- same key while the first request is still in flight (its write recorded less than
+  ``IN_FLIGHT_SECONDS`` ago, no answer yet, or both racing to save): 409 problem+json with
+  ``Retry-After``; exactly one of them writes (the key's primary key decides);
+- a request refused before anything was saved (4xx, a broken rule) records no key: the draft
+  lets the client send it again with the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Header, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import caller
+from api.evidence import rebuilt
+from api.models import Written
+from api.problems import PROBLEM, Problem, problem
+from api.services import Services
+from api.tokens import TokenError
+from ledger import idempotency, receipts
+from ledger.idempotency import KeyInUse, KeyStore, PendingKey
+
+KEY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+IN_FLIGHT_SECONDS = 10.0
+RETRY_AFTER = "1"
+PRINTABLE = re.compile(r"[\x20-\x7e]{1,255}")
+SF_STRING = re.compile(r'"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"')
+log = logging.getLogger(__name__)
+
+
+class BadKey(ValueError):
+    """The Idempotency-Key header is not a key this server accepts."""
+
+
+def parse_key(value: str) -> str:
+    """The key of an ``Idempotency-Key`` header value: a structured-field string ``"..."``
+    (RFC 8941, escapes ``\\"`` and ``\\\\``) or the bare value; 1..255 printable ASCII."""
+    quoted = SF_STRING.fullmatch(value)
+    key = re.sub(r"\\(.)", r"\1", quoted.group(1)) if quoted else value
+    if not PRINTABLE.fullmatch(key):
+        raise BadKey(
+            f"{KEY_HEADER} must be 1 to 255 printable ASCII characters (got {len(key)}"
+            " characters" + ("" if key.isascii() else ", not all ASCII") + ")"
+        )
+    return key
+
+
+def request_hash(method: str, path: str, query: str, body: bytes) -> str:
+    """SHA-256 (hex) over the request as the key's fingerprint: method, path, query, body."""
+    head = f"{method.upper()}\n{path}\n{query}\n".encode()
+    return hashlib.sha256(head + body).hexdigest()
+
+
+def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias=KEY_HEADER,
+            description="optional: a unique key per write (e.g. a UUID), 1-255 printable"
+            " ASCII; sending the same request again with it returns the first answer"
+            f" ({REPLAYED_HEADER}: true) instead of writing twice",
+        ),
+    ] = None,
+) -> str | None:
+    """Declares the header in the OpenAPI document; ``WriteRoute`` does the work."""
+    return key
+
+
+IDEMPOTENCY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {
+        "description": f"malformed {KEY_HEADER} header",
+        "content": {PROBLEM: {"schema": Problem.model_json_schema()}},
+    },
+}
+
+
+def _replay(body: bytes, status: int) -> Response:
+    return Response(
+        content=body, status_code=status, media_type="application/json",
+        headers={REPLAYED_HEADER: "true"},
+    )  # fmt: skip
+
+
+def _reused() -> Response:
+    return problem(
+        422, "Idempotency key reused",
+        f"this {KEY_HEADER} was used for a different request (method, path or body); "
+        "use a new key for a new request", "idempotency-key-reused",
+    )  # fmt: skip
+
+
+def _in_flight() -> Response:
+    response = problem(
+        409, "Request in progress",
+        f"a request with this {KEY_HEADER} is still being answered; retry after a moment "
+        "for its answer", "idempotency-in-flight",
+    )  # fmt: skip
+    response.headers["Retry-After"] = RETRY_AFTER
+    return response
+
+
+class WriteRoute(APIRoute):
+    """A route that records something: its answer comes from its own saves, and it honours
+    ``Idempotency-Key`` (see the module docstring)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        status = self.status_code or 200
+
+        async def route(request: Request) -> Response:
+            values = request.headers.getlist(KEY_HEADER)
+            if not values:
+                with receipts.capture():
+                    return await handler(request)
+            try:
+                if len(values) > 1:
+                    raise BadKey(f"one {KEY_HEADER} header, not {len(values)}")
+                key = parse_key(values[0])
+            except BadKey as e:
+                return problem(400, "Bad idempotency key", str(e), "idempotency-key")
+            s: Services = request.app.state.services
+            try:
+                actor = await run_in_threadpool(caller, s, request.headers.get("authorization"))
+            except TokenError:
+                with receipts.capture():
+                    return await handler(request)  # answers 401 before anything is saved
+            body = await request.body()
+            pending = PendingKey(
+                principal=actor.principal, key=key,
+                request_hash=request_hash(request.method, request.url.path,
+                                          request.url.query, body),
+            )  # fmt: skip
+            earlier = await run_in_threadpool(_earlier, s, pending, status)
+            if earlier is not None:
+                return earlier
+            try:
+                with receipts.capture(), idempotency.pending(pending):
+                    response = await handler(request)
+            except KeyInUse:
+                later = await run_in_threadpool(_earlier, s, pending, status)
+                return _in_flight() if later is None else later
+            if pending.recorded and 200 <= response.status_code < 300:
+                await run_in_threadpool(_keep, s, pending, response)
+            return response
+
+        return route
+
+
+def _earlier(s: Services, pending: PendingKey, status: int) -> Response | None:
+    """The answer for a key already recorded (replay, 422, 409), or None if it is new."""
+    store = KeyStore(s.ledger.db)
+    found = store.find(pending.principal, pending.key)
+    if found is None:
+        return None
+    if found.request_hash != pending.request_hash:
+        return _reused()
+    if found.response is not None and found.status is not None:
+        return _replay(found.response, found.status)
+    if time.time() - found.created_at < IN_FLIGHT_SECONDS:
+        return _in_flight()
+    # The write is stored but its answer never was (the process died in between).
+    answer = Written.model_validate(rebuilt(s.ledger, found.records))
+    body = bytes(JSONResponse(answer.model_dump(mode="json")).body)
+    store.answer(pending.principal, pending.key, status, body)
+    again = store.find(pending.principal, pending.key)  # a concurrent rebuild may have won
+    if again is not None and again.response is not None and again.status is not None:
+        return _replay(again.response, again.status)
+    return _replay(body, status)
+
+
+def _keep(s: Services, pending: PendingKey, response: Response) -> None:
+    """Store the answer of a recorded key; if that fails, the answer still stands (a retry
+    after ``IN_FLIGHT_SECONDS`` gets it rebuilt from the records)."""
+    try:
+        KeyStore(s.ledger.db).answer(
+            pending.principal, pending.key, response.status_code, bytes(response.body)
+        )
+    except Exception:
+        log.warning("write stored, its answer not: a retry will rebuild it", exc_info=True)

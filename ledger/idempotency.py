@@ -1,0 +1,231 @@
+"""Idempotency keys, recorded in the same database transaction as the write's events.
+
+    gongshi_idempotency (principal, idempotency_key, request_hash, records, created_at,
+                         status, response)
+        one row per (principal, key) that made a write: the SHA-256 of the request
+        (method, path, body), the records the write saved as JSON [[stream, version], ...],
+        when (Unix seconds), and once the answer was built, its status and body bytes.
+
+While ``with pending(PendingKey(...)):`` is active, every save of this context also writes the
+key's row, inside the transaction that inserts the events (the recorder subclasses below,
+chosen with eventsourcing's APPLICATION_RECORDER_TOPIC by ``ledger.app.open_app``): the first
+save inserts it, later saves of the same request add their records. The primary key
+(principal, idempotency_key) makes a concurrent duplicate's whole save roll back with
+``KeyInUse`` — one write, whichever server or process it came through. The key row is
+inserted *before* the events, so on PostgreSQL a duplicate waits on the key (not on the
+events table lock) and then finds it taken.
+
+Records are named by (stream, version), not notification id: both identify the record, and
+(stream, version) is known before the insert, which lets the key take its slot first.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.persistence import Recording, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.utils import get_topic
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
+
+from ledger.db import SqlDatabase
+
+TABLE = "gongshi_idempotency"
+COLUMNS = (
+    "principal TEXT NOT NULL, idempotency_key TEXT NOT NULL, request_hash TEXT NOT NULL,"
+    " records TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL, status INTEGER,"
+    " response {blob}, PRIMARY KEY (principal, idempotency_key)"
+)
+INSERT = (
+    "INSERT INTO {table} (principal, idempotency_key, request_hash, records, created_at)"
+    " VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (principal, idempotency_key) DO NOTHING"
+    " RETURNING principal"
+)
+ADD_RECORDS = (
+    "UPDATE {table} SET records = {p} WHERE principal = {p} AND idempotency_key = {p}"
+    " RETURNING principal"
+)
+Record = tuple[str, int]  # (stream, version)
+
+
+class KeyInUse(Exception):
+    """Another request with this principal's key saved first; this save was rolled back.
+
+    Deliberately not a RecordConflictError: ``retry_on_conflict`` must not retry it.
+    """
+
+    def __init__(self, principal: str, key: str) -> None:
+        super().__init__(f"idempotency key {key!r} of {principal!r} is already recorded")
+        self.principal = principal
+        self.key = key
+
+
+@dataclass
+class PendingKey:
+    """A request's key; ``records`` fills as its saves succeed (``recorded`` once any did)."""
+
+    principal: str
+    key: str
+    request_hash: str
+    records: list[Record] = field(default_factory=list)
+
+    @property
+    def recorded(self) -> bool:
+        return bool(self.records)
+
+
+_pending: ContextVar[PendingKey | None] = ContextVar("gongshi_idempotency", default=None)
+
+
+@contextmanager
+def pending(key: PendingKey) -> Iterator[PendingKey]:
+    """Record ``key`` with every save made in this context until the block ends."""
+    token = _pending.set(key)
+    try:
+        yield key
+    finally:
+        _pending.reset(token)
+
+
+def saved(recordings: Sequence[Recording[Any]]) -> None:
+    """Called by ``LedgerApp.save`` after a save committed: the key now holds its records."""
+    key = _pending.get()
+    if key is not None:
+        key.records.extend(_records_of_recordings(recordings))
+
+
+def _records_of_recordings(recordings: Sequence[Recording[Any]]) -> list[Record]:
+    return [
+        (str(r.notification.originator_id), r.notification.originator_version) for r in recordings
+    ]
+
+
+def _records_of(stored: Sequence[StoredEvent]) -> list[Record]:
+    return [(str(e.originator_id), e.originator_version) for e in stored]
+
+
+def _statement(
+    key: PendingKey, stored: Sequence[StoredEvent]
+) -> tuple[str, tuple[Any, ...]] | None:
+    """What to write for ``key`` in the transaction inserting ``stored`` (None: nothing)."""
+    if not stored:
+        return None
+    records = json.dumps([*key.records, *_records_of(stored)])
+    if key.recorded:
+        return ADD_RECORDS, (records, key.principal, key.key)
+    return INSERT, (key.principal, key.key, key.request_hash, records, time.time())
+
+
+class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
+    """SQLite: the key row is written by the statement before the events, same transaction."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        table = f"CREATE TABLE IF NOT EXISTS {TABLE} ({COLUMNS.format(blob='BLOB')})"
+        return [*super().construct_create_table_statements(), table]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        key = _pending.get()
+        statement = None if key is None else _statement(key, stored_events)
+        if key is not None and statement is not None:
+            sql, params = statement
+            c.execute(sql.format(table=TABLE, p="?"), params)
+            if c.fetchone() is None:
+                raise KeyInUse(key.principal, key.key)
+        return super()._insert_events(c, stored_events, **kwargs)
+
+
+class IdempotentPostgresRecorder(PostgresApplicationRecorder):
+    """PostgreSQL: the key row is written first in the pipeline of the events' transaction.
+
+    ``_insert_events`` runs inside ``conn.transaction()`` before the events' insert (and
+    before eventsourcing's table lock), so raising there rolls the whole save back.
+    """
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        self._table = SQL("{}.{}").format(Identifier(datastore.schema), Identifier(TABLE))
+        self.sql_create_statements.append(
+            SQL("CREATE TABLE IF NOT EXISTS {} (" + COLUMNS.format(blob="BYTEA") + ")").format(
+                self._table
+            )
+        )
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        key = _pending.get()
+        statement = None if key is None else _statement(key, stored_events)
+        if key is not None and statement is not None:
+            sql, params = statement
+            query: Composed = SQL(sql.replace("{p}", "%s")).format(table=self._table)
+            curs.execute(query, params)
+            # Fetching syncs the pipeline: the duplicate of an uncommitted key waits here
+            # until that transaction ends, then inserts nothing and returns no row.
+            if curs.fetchone() is None:
+                raise KeyInUse(key.principal, key.key)
+        super()._insert_events(curs, stored_events, **kwargs)
+
+
+def recorder_topic(kind: str) -> str:
+    """The APPLICATION_RECORDER_TOPIC for a database ``kind`` ("sqlite" or "postgresql")."""
+    if kind == "sqlite":
+        return get_topic(IdempotentSQLiteRecorder)
+    return get_topic(IdempotentPostgresRecorder)
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    """A recorded key: the request it was first used for and what that request wrote."""
+
+    request_hash: str
+    records: list[Record]
+    created_at: float
+    status: int | None
+    response: bytes | None
+
+
+class KeyStore:
+    """Reads recorded keys and stores the answers given to them (plain SQL on ``db``)."""
+
+    def __init__(self, db: SqlDatabase) -> None:
+        self.db = db
+
+    def find(self, principal: str, key: str) -> StoredKey | None:
+        rows = self.db.execute(
+            f"SELECT request_hash, records, created_at, status, response FROM {TABLE}"
+            " WHERE principal = ? AND idempotency_key = ?",
+            (principal, key),
+        )
+        if not rows:
+            return None
+        request_hash, records, created_at, status, response = rows[0]
+        return StoredKey(
+            request_hash=str(request_hash),
+            records=[(str(s), int(v)) for s, v in json.loads(records)],
+            created_at=float(created_at),
+            status=None if status is None else int(status),
+            response=None if response is None else bytes(response),
+        )
+
+    def answer(self, principal: str, key: str, status: int, body: bytes) -> None:
+        """Store the first answer given for a recorded key (a later one never replaces it)."""
+        self.db.execute(
+            f"UPDATE {TABLE} SET status = ?, response = ?"
+            " WHERE principal = ? AND idempotency_key = ? AND response IS NULL",
+            (status, body, principal, key),
+        )
+
+    def count(self) -> int:
+        """How many keys are recorded (for tests and operators)."""
+        return int(self.db.execute(f"SELECT COUNT(*) FROM {TABLE}")[0][0])
