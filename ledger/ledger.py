@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import Recording
+
 from ledger.actor import Actor, Role
 from ledger.app import LedgerApp, open_app
 from ledger.clock import Clock, system_clock
@@ -82,14 +84,22 @@ class Ledger:
             )
         return subject
 
-    def erase_subject(self, subject_id: UUID, reason: str, actor: Actor) -> None:
-        """Record the erasure, then delete the subject's vault key and data.
+    def erase_subject(
+        self, subject_id: UUID, reason: str, actor: Actor, compact: bool = True
+    ) -> list[Recording[UUID]]:
+        """Record the erasure, then delete the subject's vault key and data; returns what the
+        save recorded (nothing when only an unfinished deletion was completed).
 
         In that order: if the deletion fails after the record was saved, running the erasure
         again finishes it (an erased subject whose vault data remains is erased again).
+        This deletes the vault rows only: the public lists still name the subject until the
+        projections apply the erasure, and old bytes may stay in database files.
+        ``projections.erasure.erase_everywhere`` does all of it; use that.
+        ``compact=False`` leaves the PostgreSQL rewrite of the vault tables to the caller.
         """
         actor.require(*SUBJECT_ROLES)
         subject = self.app.get(Subject, subject_id)
+        recorded: list[Recording[UUID]] = []
         if subject.erased:
             if not self.vault.has_subject(str(subject_id)):
                 raise RuleViolation("subject.erased", f"subject {subject_id} was erased")
@@ -97,8 +107,9 @@ class Ledger:
             if not reason.strip():
                 raise RuleViolation("subject.erase_reason", "an erasure needs a reason")
             subject._append(Subject.Erased, actor=actor, moment=self.clock(), reason=reason)
-            self.app.save(subject)
-        self.vault.erase(str(subject_id))
+            recorded = self.app.save(subject)
+        self.vault.erase(str(subject_id), compact=compact)
+        return recorded
 
     def close(self) -> None:
         self.app.close()

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ledger.db import SqlDatabase
 from ledger.errors import LedgerError, NotFound
+from ledger.files import private_dir
 from verify.canonical import canonical_bytes
 
 RandomBytes = Callable[[int], bytes]
@@ -40,6 +41,7 @@ PERSONAL_FIELDS = frozenset(
     {"name", "id_number", "phone", "bank_account", "address", "hardship_details", "note"}
 )
 
+VAULT_TABLES = ("gongshi_vault_documents", "gongshi_vault_subjects")
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS gongshi_vault_subjects (
         subject_id TEXT PRIMARY KEY,
@@ -74,10 +76,11 @@ def load_master_key(key_hex: str | None, key_path: Path) -> bytes:
 
 
 def create_master_key(key_path: Path, random_bytes: RandomBytes = os.urandom) -> bool:
-    """Write a new master key file (mode 0600) unless one exists; True if it was created."""
+    """Write a new master key file (mode 0600, its directory 0700: ledger/files.py) unless
+    one exists; True if it was created."""
     if key_path.exists():
         return False
-    key_path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(key_path.parent)
     fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(random_bytes(KEY_SIZE).hex() + "\n")
@@ -221,9 +224,13 @@ class Vault:
             (subject_id, label),
         )
 
-    def erase(self, subject_id: str) -> None:
-        """Delete the subject's key and every ciphertext of it, in one transaction."""
+    def erase(self, subject_id: str, compact: bool = True) -> None:
+        """Delete the subject's key and every ciphertext of it, in one transaction; with
+        ``compact``, rewrite the vault tables on PostgreSQL at once (``compact=False`` when
+        the caller rewrites them later, as projections/erasure.py does once the lists too
+        are rewritten)."""
         with self._db.transaction() as cur:
             cur.execute("DELETE FROM gongshi_vault_documents WHERE subject_id = ?", (subject_id,))
             cur.execute("DELETE FROM gongshi_vault_subjects WHERE subject_id = ?", (subject_id,))
-        self._db.compact("gongshi_vault_documents", "gongshi_vault_subjects")
+        if compact:
+            self._db.compact(*VAULT_TABLES)

@@ -8,6 +8,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.errors import LedgerError
+from ledger.files import private_dir, private_file
 from verify.note import ED25519, NoteError, Signer, parse_skey
 
 
@@ -16,19 +17,19 @@ class LogKeyError(LedgerError):
 
 
 def create_log_key(skey_path: Path, vkey_path: Path, origin: str) -> tuple[bool, str]:
-    """Create the key (skey mode 0600, vkey beside it) unless it exists.
+    """Create the key (skey and vkey mode 0600, keys/ 0700) unless it exists.
 
     Returns (created, vkey). The key name is the log's origin.
     """
     if skey_path.exists():
         return False, load_signer(skey_path, origin).verifier.vkey()
     signer = Signer(origin, Ed25519PrivateKey.generate())
-    skey_path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(skey_path.parent)
     fd = os.open(skey_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(signer.skey() + "\n")
     vkey = signer.verifier.vkey()
-    vkey_path.write_text(vkey + "\n")
+    private_file(vkey_path).write_text(vkey + "\n")
     return True, vkey
 
 

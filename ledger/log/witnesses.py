@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ledger.errors import LedgerError
+from ledger.files import private_dir, private_file
 from verify.note import MLDSA44_COSIGNATURE, NoteError, Signer, Verifier, parse_vkey
 from verify.policy import (
     NONE,
@@ -61,11 +62,11 @@ def create_witness_key(
     if skey_path.exists():
         return False, vkey_path.read_text().strip()
     signer = Signer.generate(witness_key_name(name), sig_type)
-    keys_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(keys_dir)
     fd = os.open(skey_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(signer.skey() + "\n")
-    vkey_path.write_text(signer.verifier.vkey() + "\n")
+    private_file(vkey_path).write_text(signer.verifier.vkey() + "\n")
     return True, signer.verifier.vkey()
 
 
@@ -103,8 +104,8 @@ def declared_policy(home: Path, log: Verifier) -> Policy:
 def write_policy(home: Path, policy: Policy) -> Path:
     """Replace ``$GONGSHI_HOME/policy`` atomically (temp file, rename)."""
     path = home / POLICY_FILE
-    home.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(path.name + ".tmp")
+    private_dir(home)
+    temp = private_file(path.with_name(path.name + ".tmp"))
     temp.write_text(policy.text(), encoding="utf-8")
     os.replace(temp, path)
     return path

@@ -1,0 +1,231 @@
+"""After an erasure, no file of the database holds the subject's data (issue 12, item 5).
+
+The subject's name, phone and id number are random canaries; the name is put into public rows
+(a points book and a supervision case), and the subject's wrapped key and ciphertext are read
+from the vault before the erasure. The erasure runs while the rest of a server stays open (the
+ledger, log and projection followers, another reader's connection), then the raw bytes of
+every file of the database are searched: SQLite's ledger.db, -wal, -shm, -journal; every
+relation file of the test schema on PostgreSQL. Each test first finds the canaries in the same
+files, so a scan that can't see them can't pass.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from ledger.clock import SteppingClock
+from ledger.errors import RuleViolation
+from ledger.ledger import Ledger
+from ledger.log.follower import LogFollower
+from ledger.scrub import ScrubIncomplete
+from ledger.settings import Database, Settings
+from ledger.supervision.case import Reason, TargetKind
+from ledger.supervision.service import Supervision
+from projections.base import ERASED_NAME
+from projections.erasure import ErasureIncomplete, erase_everywhere
+from projections.follow import ProjectionFollower
+from projections.registry import ProjectionSet, open_projections, projections_of
+from tests.integration.points_helpers import TOWNSHIP, points_ready
+from tests.integration.projection_helpers import rows_of
+
+READER = "gongshi-test-reader"  # the application_name of the test's extra connection
+
+
+def _canaries() -> dict[str, str]:
+    tag = secrets.token_hex(8)
+    digits = str(int(tag[:12], 16)).rjust(15, "0")[-15:]
+    return {"name": f"金丝雀{tag}", "phone": f"139{digits[:8]}", "id_number": f"340{digits}"}
+
+
+class Erasable:
+    """A cadre with a points book and a supervision case, and its vault bytes."""
+
+    def __init__(self, ledger: Ledger, clock: SteppingClock) -> None:
+        self.personal = _canaries()
+        points = points_ready(ledger, clock)
+        self.subject = ledger.register_subject(dict(self.personal), "cadre", TOWNSHIP)
+        points.open_book(self.subject, "th01", "晋熙镇01村", "principal", TOWNSHIP)
+        clock.set(datetime(2023, 2, 1, 9, 0, tzinfo=UTC))
+        Supervision(ledger).open_case(
+            target_kind=TargetKind.CADRE, target=str(self.subject),
+            reason=Reason.BOTTOM_RANKING, detail="排名后10%", actor=TOWNSHIP,
+        )  # fmt: skip
+        found = ledger.db.execute(
+            "SELECT wrapped_key, ciphertext FROM gongshi_vault_subjects WHERE subject_id = ?",
+            (str(self.subject),),
+        )
+        self.wrapped_key, self.ciphertext = bytes(found[0][0]), bytes(found[0][1])
+
+    def canaries(self) -> dict[str, bytes]:
+        """What must not be on disk after the erasure: UTF-8 text and raw vault bytes."""
+        text = {field: value.encode() for field, value in self.personal.items()}
+        return {**text, "wrapped_key": self.wrapped_key, "ciphertext": self.ciphertext}
+
+
+def database_files(database: Database) -> dict[str, bytes]:
+    """The raw bytes of every file of the database, by path (PostgreSQL: after CHECKPOINT,
+    each relation of the test schema, its TOAST table and their indexes, every fork)."""
+    if database.kind == "sqlite":
+        assert database.sqlite_path is not None
+        paths = [database.sqlite_path.with_name(database.sqlite_path.name + suffix)
+                 for suffix in ("", "-wal", "-shm", "-journal")]  # fmt: skip
+        return {str(p): p.read_bytes() for p in paths if p.exists()}
+    with psycopg.connect(database.psycopg_conninfo(), autocommit=True) as conn:
+        data = Path(str(conn.execute("SHOW data_directory").fetchone()[0]))  # type: ignore[index]
+        if not data.is_dir() or not (data / "PG_VERSION").exists():
+            pytest.skip(f"PostgreSQL's data directory {data} is not readable on this machine")
+        conn.execute("CHECKPOINT")  # shared buffers to the files
+        relations = conn.execute(
+            "WITH own AS (SELECT c.oid, c.reltoastrelid FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s)"
+            " SELECT pg_relation_filepath(oid) FROM own"
+            " UNION SELECT pg_relation_filepath(reltoastrelid) FROM own WHERE reltoastrelid <> 0"
+            " UNION SELECT pg_relation_filepath(i.indexrelid) FROM pg_index i"
+            " JOIN own ON i.indrelid = own.reltoastrelid",
+            (database.schema,),
+        ).fetchall()
+    files: dict[str, bytes] = {}
+    for (relative,) in relations:
+        if relative is None:
+            continue
+        base = data / str(relative)
+        for path in [
+            base,
+            *base.parent.glob(base.name + ".*"),
+            *base.parent.glob(base.name + "_*"),
+        ]:
+            if path.is_file():
+                files[str(path)] = path.read_bytes()
+    assert files, "no relation file found for the test schema"
+    return files
+
+
+def found_in_files(database: Database, canaries: dict[str, bytes]) -> dict[str, list[str]]:
+    """Canary name -> the files whose bytes contain it."""
+    files = database_files(database)
+    found = {name: [p for p, data in files.items() if value in data]
+             for name, value in canaries.items()}  # fmt: skip
+    return {name: paths for name, paths in found.items() if paths}
+
+
+@pytest.fixture
+def running(ledger: Ledger, settings: Settings) -> Iterator[ProjectionSet]:
+    """What a server keeps open: the log's and the projections' followers (their own
+    threads and connections), and a reader's connection that read the vault."""
+    projections = open_projections(ledger, settings)
+    followers = [LogFollower(ledger.log, 0.05).start(), ProjectionFollower(projections, 0.05)]
+    followers[1].start()
+    reader = _connect(settings.database)
+    _read_vault(reader)
+    try:
+        yield projections
+    finally:
+        reader.close()
+        for follower in followers:
+            follower.stop()
+        projections.close()
+
+
+def _connect(database: Database) -> Any:
+    if database.kind == "sqlite":
+        return sqlite3.connect(str(database.sqlite_path), isolation_level=None)
+    conn = psycopg.connect(database.psycopg_conninfo(), autocommit=True, application_name=READER)
+    conn.execute(f'SET search_path TO "{database.schema}"')
+    return conn
+
+
+def _read_vault(conn: Any) -> None:
+    conn.execute("SELECT * FROM gongshi_vault_subjects").fetchall()
+
+
+def test_erasure_leaves_no_canary_in_any_file_while_the_server_runs(
+    ledger: Ledger, settings: Settings, clock: SteppingClock, running: ProjectionSet
+) -> None:
+    cadre = Erasable(ledger, clock)
+    canaries = cadre.canaries()
+    with projections_of(ledger, settings) as projections:
+        ledger.log.integrate()
+        projections.catch_up()
+        assert {r["name"] for r in rows_of(projections, "points").values()} == {
+            cadre.personal["name"]
+        }
+        before = found_in_files(settings.database, canaries)
+        assert {"name", "wrapped_key", "ciphertext"} <= set(before), before
+
+        recorded = erase_everywhere(ledger, projections, cadre.subject, "本人申请", TOWNSHIP)
+
+        assert [r.domain_event.originator_id for r in recorded] == [cadre.subject]
+        assert {r["name"] for r in rows_of(projections, "points").values()} == {ERASED_NAME}
+        cases = rows_of(projections, "supervision-cases").values()
+        assert {r["target_name"] for r in cases} == {ERASED_NAME}
+        assert found_in_files(settings.database, canaries) == {}
+        assert not ledger.vault.has_subject(str(cadre.subject))
+
+
+def test_a_reader_holding_old_rows_is_reported_and_erasing_again_finishes(
+    ledger: Ledger, settings: Settings, clock: SteppingClock, running: ProjectionSet
+) -> None:
+    cadre = Erasable(ledger, clock)
+    canaries = {k: v for k, v in cadre.canaries().items() if k in ("name", "wrapped_key")}
+    blocker = _connect(settings.database)
+    try:
+        with projections_of(ledger, settings) as projections:
+            ledger.log.integrate()
+            projections.catch_up()
+            assert set(found_in_files(settings.database, canaries)) == {"name", "wrapped_key"}
+            # A snapshot taken before the erasure, still open, on a table the erasure never
+            # touches: no lock stands in the way, only the snapshot that can see old rows.
+            postgres = settings.database.kind == "postgresql"
+            blocker.execute("BEGIN ISOLATION LEVEL REPEATABLE READ" if postgres else "BEGIN")
+            blocker.execute("SELECT count(*) FROM gongshi_proj_positions").fetchall()
+            with pytest.raises(ErasureIncomplete) as e:
+                erase_everywhere(ledger, projections, cadre.subject, "本人申请", TOWNSHIP, wait=0.3)
+            assert e.value.subject == cadre.subject
+            assert "erase the subject again" in str(e.value)
+            if postgres:
+                assert any(READER in b for b in e.value.blockers), e.value.blockers
+            else:
+                assert e.value.where.endswith("ledger.db-wal")
+            assert not ledger.vault.has_subject(str(cadre.subject))  # recorded and deleted
+            assert set(found_in_files(settings.database, canaries)) == {"name", "wrapped_key"}
+            blocker.execute("ROLLBACK")
+
+            with pytest.raises(RuleViolation, match="was erased"):
+                erase_everywhere(ledger, projections, cadre.subject, "again", TOWNSHIP)
+            assert found_in_files(settings.database, canaries) == {}
+    finally:
+        blocker.close()
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_sqlite_erasure_refused_before_erasing_when_secure_delete_is_off(
+    ledger: Ledger, settings: Settings
+) -> None:
+    subject = ledger.register_subject({"name": "钱七"}, "cadre", TOWNSHIP)
+    ledger.db.execute("PRAGMA secure_delete = OFF")
+    refused = pytest.raises(ScrubIncomplete, match="secure_delete is off")
+    with projections_of(ledger, settings) as projections, refused:
+        erase_everywhere(ledger, projections, subject, "本人申请", TOWNSHIP)
+    assert ledger.vault.has_subject(str(subject))
+    assert not ledger.require_subject(subject).erased
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_sqlite_connections_of_every_thread_delete_securely(ledger: Ledger) -> None:
+    found: list[object] = []
+    thread = threading.Thread(
+        target=lambda: found.append(ledger.db.execute("PRAGMA secure_delete"))
+    )
+    thread.start()
+    thread.join()
+    assert found == [[(1,)]]
+    assert ledger.db.execute("PRAGMA secure_delete") == [(1,)]
