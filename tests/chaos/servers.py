@@ -48,9 +48,9 @@ class Home:
     @classmethod
     def create(cls, path: Path, url: str) -> Home:
         """A new GONGSHI_HOME at ``path`` on ``url`` (sqlite:///... or postgresql://...;
-        a PostgreSQL URL gets a unique application_name); keys made by ``gongshi keys init``,
-        the store created by ``gongshi check`` (``gongshi tokens create`` alone does not create
-        a new PostgreSQL schema: "no schema has been selected to create in")."""
+        a PostgreSQL URL gets a unique application_name); keys made by ``gongshi keys init``;
+        a PostgreSQL store created by ``gongshi check`` (``gongshi tokens create`` alone does
+        not create a new schema: "no schema has been selected to create in")."""
         app_name = ""
         if url.startswith("postgres"):
             app_name = f"gongshi-chaos-{secrets.token_hex(6)}"
@@ -58,7 +58,8 @@ class Home:
         path.mkdir(parents=True, exist_ok=True)
         home = cls(path, url, app_name)
         home.run_ok("keys", "init")
-        home.run_ok("check")
+        if app_name:
+            home.run_ok("check")
         return home
 
     def env(self) -> dict[str, str]:

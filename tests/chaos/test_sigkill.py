@@ -58,11 +58,16 @@ def test_sigkill_of_serve_under_8_writers_loses_no_acknowledged_write(
     figures = Figures.of(load.attempts, load.finals)
     report("sigkill", home, f"kills={KILLS} acked-at-kills={at_kill} {figures.line()} "
            f"restart-s={[round(r, 2) for r in restarts]} {verdict.summary()}")  # fmt: skip
+    failures = [
+        *([f"{figures.statuses[500]} answers were 500, e.g.\n{_five_hundreds(load)}"]
+          if figures.statuses[500] else []),
+        *verdict.problems()[:20],
+    ]  # fmt: skip
+    assert not failures, "\n".join(failures)
     assert figures.acked >= 30 * KILLS // 2, f"too few writes acknowledged: {figures.line()}"
-    assert not verdict.problems(), "\n".join(verdict.problems()[:20])
-    assert figures.statuses[500] == 0, _five_hundreds(load)
 
 
 def _five_hundreds(load: Load) -> str:
-    answers = [f"{a.write.marker}: {a.answer}" for a in load.attempts if a.status == 500]
-    return f"{len(answers)} answers were 500, e.g.\n" + "\n".join(answers[:5])
+    return "\n".join(f"{a.write.marker}: {a.answer}" for a in load.attempts if a.status == 500)[
+        :2000
+    ]

@@ -1,0 +1,104 @@
+"""PostgreSQL backends of ``gongshi serve`` terminated under 8 writers: first every 0.3 s for
+4 s, then as fast as they appear for 2 s (the database is gone for this server). Writers
+retry 503s and lost connections with the same Idempotency-Key and body, as a careful client
+does. Required: every answer is a success or a 503 (409 with Retry-After: the same key still
+in flight), no connection lost without an answer; within 5 s of the database coming back,
+without a restart, /healthz is 200 and a write succeeds; no acknowledged write lost; no
+write answered with an error yet stored; no write stored twice."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from ledger.settings import parse_database_url
+from tests.chaos.conftest import open_year, report
+from tests.chaos.load import Attempt, Figures, Load, acked, contribution, post
+from tests.chaos.pg_faults import Terminator, backends, outage
+from tests.chaos.servers import Home, Server
+from tests.chaos.store import exported_leaves, judge, stored_records
+
+pytestmark = [pytest.mark.chaos]
+WRITERS = 8
+RECOVERY_LIMIT = 5.0
+PATIENCE = 20.0
+
+
+@pytest.fixture
+def backend_url(pg_database: object) -> str:
+    """PostgreSQL only (this overrides the suite's both-backends fixture)."""
+    return str(getattr(pg_database, "url"))  # noqa: B009
+
+
+@pytest.mark.postgres
+def test_terminated_backends_give_503s_and_recover_without_restart(
+    home: Home, servers: list[Server], tmp_path: Path
+) -> None:
+    conninfo = parse_database_url(home.url).psycopg_conninfo()
+    server = Server(home)
+    servers.append(server)
+    server.start()
+    open_year(server.base, home.tokens["finance"])
+    assert backends(conninfo, home.app_name) > 0, "the server's backends carry no application_name"
+    load = Load([server.base], home.tokens, WRITERS, "term", retry=True).start()
+    probes: list[Attempt] = []
+    try:
+        time.sleep(1.5)
+        with Terminator(conninfo, home.app_name, every=0.3) as intermittent:
+            time.sleep(4)
+        gone = outage(conninfo, home.app_name, seconds=2)
+        back = time.monotonic()
+        healthy, written = _recovery(server, home.tokens["finance"], back, probes)
+        time.sleep(1.5)
+        health_at_end = server.health()
+    finally:
+        load.stop()
+        server.stop()
+    stored = stored_records(home.url)
+    bundle = tmp_path / "bundle"
+    home.audit(bundle)
+    finals = [*load.finals, *probes]
+    verdict = judge(finals, stored, exported_leaves(bundle))
+    figures = Figures.of([*load.attempts, *probes], finals)
+    recovery = max(healthy or PATIENCE, written or PATIENCE)
+    report("pg-terminate", home, f"terminated={intermittent.terminated}+{gone} "
+           f"{figures.line()} recovery-s={recovery:.2f} (healthz {healthy}, write {written}) "
+           f"{verdict.summary()}")  # fmt: skip
+    unexpected = {s: n for s, n in figures.statuses.items() if s not in (200, 201, 503, 409)}
+    failures = [
+        *([f"answers other than 2xx/503/409: {unexpected}\n{_examples(load)}"] if unexpected
+          else []),
+        *([f"no answer: {figures.line()}"] if figures.resets or figures.timeouts else []),
+        *([f"not recovered within {RECOVERY_LIMIT} s: healthz 200 after {healthy}, a write "
+           f"after {written}; /healthz at the end {health_at_end}"]
+          if recovery > RECOVERY_LIMIT else []),
+        *verdict.problems()[:20],
+    ]  # fmt: skip
+    assert not failures, "\n".join(failures)
+    assert figures.acked > 0
+
+
+def _recovery(
+    server: Server, token: str, back: float, probes: list[Attempt]
+) -> tuple[float | None, float | None]:
+    """Seconds after ``back`` until /healthz is 200 and until a write is acknowledged."""
+    healthy: float | None = None
+    written: float | None = None
+    while time.monotonic() - back < PATIENCE and (healthy is None or written is None):
+        if healthy is None and (server.health() or (0,))[0] == 200:
+            healthy = time.monotonic() - back
+        if written is None:
+            probe = post(server.base, contribution(f"probe-{uuid.uuid4().hex[:12]}"), token, 5)
+            probes.append(probe)
+            if acked(probe):
+                written = time.monotonic() - back
+        time.sleep(0.1)
+    return healthy, written
+
+
+def _examples(load: Load) -> str:
+    odd = [a for a in load.attempts if a.status not in (None, 200, 201, 503, 409)]
+    return "\n".join(f"{a.status} {a.write.path}: {a.answer}" for a in odd[:5])
