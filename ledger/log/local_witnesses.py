@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from ledger.files import private_dir
 from ledger.log import tree
 from ledger.log.checkpoints import latest
 from ledger.log.cosignatures import add_cosignature, log_note
@@ -35,7 +36,7 @@ def run_local_witnesses(
     cosigned = []
     for name in names:
         signer = parse_skey(witness_paths(home / "keys", name)[0].read_text())
-        state_path = home / "witness" / f"{name}.json"
+        state_path = private_dir(home / "witness") / f"{name}.json"
         state = read_state(state_path)
         proof = None
         if state is not None and state.checkpoint.size <= size:

@@ -11,8 +11,11 @@ files, so a scan that can't see them can't pass.
 
 from __future__ import annotations
 
+import logging
+import os
 import secrets
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -22,12 +25,14 @@ from typing import Any
 import psycopg
 import pytest
 
+from api.cli import main as cli_main
 from ledger.clock import SteppingClock
+from ledger.db import ensure_schema
 from ledger.errors import RuleViolation
-from ledger.ledger import Ledger
+from ledger.ledger import Ledger, open_ledger
 from ledger.log.follower import LogFollower
 from ledger.scrub import ScrubIncomplete
-from ledger.settings import Database, Settings
+from ledger.settings import Database, Settings, load_settings, parse_database_url
 from ledger.supervision.case import Reason, TargetKind
 from ledger.supervision.service import Supervision
 from projections.base import ERASED_NAME
@@ -229,3 +234,66 @@ def test_sqlite_connections_of_every_thread_delete_securely(ledger: Ledger) -> N
     thread.join()
     assert found == [[(1,)]]
     assert ledger.db.execute("PRAGMA secure_delete") == [(1,)]
+
+
+# File modes: everything under GONGSHI_HOME is the owner's alone (0700 / 0600).
+
+
+@pytest.fixture
+def loose_umask() -> Iterator[None]:
+    """The common umask 022, under which a plain create is 0644 / 0755."""
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def _modes(home: Path) -> dict[str, str]:
+    found = {".": oct(stat.S_IMODE(home.stat().st_mode))}
+    for path in sorted(home.rglob("*")):
+        found[str(path.relative_to(home))] = oct(stat.S_IMODE(path.stat().st_mode))
+    return found
+
+
+def test_fresh_home_after_keys_init_and_writes_is_0700_and_0600(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loose_umask: None
+) -> None:
+    home = tmp_path / "fresh" / "home"
+    monkeypatch.setenv("GONGSHI_HOME", str(home))
+    for name in ("GONGSHI_DATABASE_URL", "GONGSHI_VAULT_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    assert cli_main(["keys", "init", "--witness", "finance"]) == 0
+    ledger = open_ledger(load_settings())
+    try:
+        ledger.register_subject({"name": "钱七"}, "cadre", TOWNSHIP)
+        modes = _modes(home)  # while the ledger is open: -wal and -shm exist
+    finally:
+        ledger.close()
+    assert {"ledger.db", "ledger.db-wal", "ledger.db-shm", "keys/vault.key"} <= set(modes)
+    dirs = {name for name in modes if (home / name).is_dir()}
+    assert {name: mode for name, mode in modes.items() if name in dirs and mode != "0o700"} == {}
+    assert {
+        name: mode for name, mode in modes.items() if name not in dirs and mode != "0o600"
+    } == {}
+    assert oct(stat.S_IMODE(home.parent.stat().st_mode)) == "0o700"  # created missing: ours
+
+
+def test_existing_database_files_with_loose_modes_are_tightened_with_a_warning(
+    tmp_path: Path, loose_umask: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir(mode=0o755)
+    for name in ("ledger.db", "ledger.db-wal"):
+        (home / name).touch(mode=0o644)
+    database = parse_database_url(f"sqlite:///{home / 'ledger.db'}")
+    with caplog.at_level(logging.WARNING, logger="ledger.files"):
+        ensure_schema(database)
+    assert oct(stat.S_IMODE((home / "ledger.db").stat().st_mode)) == "0o600"
+    assert oct(stat.S_IMODE((home / "ledger.db-wal").stat().st_mode)) == "0o600"
+    # A directory that existed is the operator's choice: reported, not changed.
+    assert oct(stat.S_IMODE(home.stat().st_mode)) == "0o755"
+    text = caplog.text
+    assert "ledger.db had mode 644: tightened to 600" in text
+    assert "ledger.db-wal had mode 644" in text
+    assert f"{home} has mode 755" in text
