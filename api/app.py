@@ -7,6 +7,7 @@ locks, so followers in every worker are safe (one integrates, the others find no
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,7 +17,7 @@ from fastapi import FastAPI
 from api import page
 from api.limits import BodyLimit
 from api.metrics import Measured
-from api.problems import PROBLEM_RESPONSES, install_problem_handlers
+from api.problems import PROBLEM_RESPONSES, RequestIds, install_problem_handlers
 from api.routes import (
     audit,
     carefund,
@@ -29,12 +30,13 @@ from api.routes import (
     tiles,
 )  # fmt: skip
 from api.services import Clock, Services
-from api.settings import ServerSettings
+from api.settings import BACKGROUND_CONNECTIONS, ServerSettings
 from ledger.clock import system_clock
 from ledger.settings import Settings
 
 MAX_BODY_BYTES = 64 * 1024
-THREADS = 16  # request threads per worker (each with its own database connection)
+THREADS = 16  # request threads per worker (each borrows a pooled connection per transaction)
+logger = logging.getLogger(__name__)
 
 
 def create_app(
@@ -50,9 +52,17 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Each request thread holds its own database connection: bound the threads, so that
-        # workers × (threads + pools + followers) stays under the server's max_connections.
+        # Request threads borrow a pooled connection per transaction (ledger/db.py): the
+        # pool (Database.pool_size) should hold every thread and background worker at once;
+        # if it does not, a request waits Database.pool_timeout at most and gets 503.
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        database = settings.database
+        if database.kind == "postgresql" and database.pool_size < threads + BACKGROUND_CONNECTIONS:
+            logger.warning(
+                "pool of %d connections for %d request threads and %d background workers:"
+                " requests may wait %.0f s and get 503 under load (GONGSHI_DB_POOL_SIZE)",
+                database.pool_size, threads, BACKGROUND_CONNECTIONS, database.pool_timeout,
+            )  # fmt: skip
         app.state.services = Services.open(settings, clock, follow, interval)
         try:
             yield
@@ -66,6 +76,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    app.add_middleware(RequestIds)  # innermost: the others see its 503/500 answers
     app.add_middleware(Measured)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     routers = (page, health, public, log, tiles, subjects, carefund, points, supervision, audit)

@@ -12,6 +12,7 @@ from fastapi import Request
 
 from api.metrics import Metrics
 from api.tokens import Tokens
+from ledger.background import describe
 from ledger.carefund.config import FundConfig
 from ledger.ledger import Ledger, open_ledger
 from ledger.log.follower import LogFollower
@@ -68,11 +69,13 @@ class Services:
         return None if self.policy is None else self.policy()
 
     def errors(self) -> list[str]:
-        """The followers' and the checkpointing's last errors (for /healthz)."""
+        """The followers' and the checkpointing's last errors (for /healthz): the component
+        and a short reason (``ledger.background.describe``), never the exception's text.
+        An error clears when the worker's next step succeeds."""
         running: list[LogFollower | ProjectionFollower | Checkpointing] = [*self.followers]
         if self.checkpointing is not None:
             running.append(self.checkpointing)
-        return [f"{type(f).__name__}: {f.error}" for f in running if f.error is not None]
+        return [f"{type(f).__name__}: {describe(f.error)}" for f in running if f.error is not None]
 
     def close(self) -> None:
         if self.checkpointing is not None:

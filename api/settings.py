@@ -6,13 +6,17 @@ stops the server with the variable named instead of failing on the first request
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger.settings import (
+    DEFAULT_LOCK_TIMEOUT,
     DEFAULT_ORIGIN,
+    DEFAULT_POOL_SIZE,
+    DEFAULT_POOL_TIMEOUT,
     EXCELLENCE,
     ORIGIN_PATTERN,
     WINDOW,
@@ -20,12 +24,16 @@ from ledger.settings import (
     parse_database_url,
 )
 
+# Connections a worker uses beside its request threads: the log follower, the projection
+# follower (and its vault reads), the checkpoint scheduler, the witness submitter, a spare.
+BACKGROUND_CONNECTIONS = 6
+
 
 class ServerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GONGSHI_", extra="ignore")
 
     home: Path = Path("./gongshi-data")
-    database_url: str | None = None
+    database_url: SecretStr | None = None  # may hold a password: never in a repr
     vault_key: SecretStr | None = None
     log_origin: str = Field(DEFAULT_ORIGIN, pattern="^" + ORIGIN_PATTERN.pattern + "$")
     posting_window_days: int = Field(WINDOW.default, ge=WINDOW.minimum, le=WINDOW.maximum)
@@ -35,13 +43,31 @@ class ServerSettings(BaseSettings):
     follow_interval: float = Field(0.2, gt=0, le=60)
     checkpoint_interval: float = Field(2.0, gt=0, le=3600)
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
-    threads: int = Field(16, ge=1, le=256)  # request threads (database connections) per worker
+    threads: int = Field(16, ge=1, le=256)  # request threads per worker
+    # PostgreSQL connections per worker, at most (default: threads + BACKGROUND_CONNECTIONS,
+    # at least DEFAULT_POOL_SIZE); waits for a connection and for locks, in seconds.
+    db_pool_size: int | None = Field(None, ge=2, le=1000)
+    db_pool_timeout: float = Field(DEFAULT_POOL_TIMEOUT, gt=0, le=300)
+    db_lock_timeout: float = Field(DEFAULT_LOCK_TIMEOUT, gt=0, le=300)
+
+    def pool_size(self) -> int:
+        """GONGSHI_DB_POOL_SIZE, else room for every request thread and background worker."""
+        if self.db_pool_size is not None:
+            return self.db_pool_size
+        return max(DEFAULT_POOL_SIZE, self.threads + BACKGROUND_CONNECTIONS)
 
     def ledger_settings(self) -> Settings:
-        url = self.database_url or f"sqlite:///{self.home / 'ledger.db'}"
+        given = self.database_url.get_secret_value() if self.database_url else None
+        url = given or f"sqlite:///{self.home / 'ledger.db'}"
+        database = replace(
+            parse_database_url(url),
+            pool_size=self.pool_size(),
+            pool_timeout=self.db_pool_timeout,
+            lock_timeout=self.db_lock_timeout,
+        )
         return Settings(
             home=self.home,
-            database=parse_database_url(url),
+            database=database,
             vault_key_hex=self.vault_key.get_secret_value() if self.vault_key else None,
             origin=self.log_origin,
             posting_window_days=self.posting_window_days,

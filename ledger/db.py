@@ -1,7 +1,20 @@
 """Plain SQL access to the ledger's database, for the tables that are not eventsourcing's own.
 
-SQL is written with ``?`` placeholders; on PostgreSQL they become ``%s``. On PostgreSQL the
-connection's search_path is the configured schema, created here if missing.
+SQL is written with ``?`` placeholders; on PostgreSQL they become ``%s``.
+
+PostgreSQL: every transaction borrows a connection from a psycopg_pool and gives it back at
+the end; the pool checks a connection on checkout and replaces a dead one, so a terminated
+backend or a short outage costs the transactions that were using it, not the ones after.
+``SqlDatabase.sharing(database, recorder)`` borrows from eventsourcing's pool (one pool per
+process, ``ledger.factories``); a standalone ``SqlDatabase(database)`` (a command, a test)
+keeps a pool of its own with the same settings. Pooled connections are in autocommit mode
+(eventsourcing's are, and ours are made so): ``transaction()`` begins and commits
+explicitly. Their search_path is the URL's schema (set at connect through libpq's
+``options``; eventsourcing qualifies its own tables). Waiting for a connection longer than
+``Database.pool_timeout`` raises psycopg_pool.PoolTimeout (``ledger.unavailable``: 503).
+
+SQLite: one connection per thread (a file does not go away), busy timeout
+``Database.lock_timeout``.
 """
 
 from __future__ import annotations
@@ -13,72 +26,120 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+import psycopg_pool
+from psycopg.rows import tuple_row
 
+from ledger.factories import recorder_pool
 from ledger.settings import Database
 
 
-class SqlDatabase:
-    """One connection per thread, opened lazily; ``transaction()`` commits or rolls back."""
+def _autocommit(conn: psycopg.Connection[Any]) -> None:
+    conn.autocommit = True
 
-    def __init__(self, database: Database) -> None:
+
+def standalone_pool(database: Database) -> psycopg_pool.ConnectionPool[Any]:
+    """A pool of up to ``database.pool_size`` connections, checked on checkout, not yet open."""
+    return psycopg_pool.ConnectionPool(
+        kwargs=database.pool_kwargs(),
+        min_size=1,
+        max_size=database.pool_size,
+        open=False,
+        configure=_autocommit,
+        check=psycopg_pool.ConnectionPool.check_connection,
+        timeout=database.pool_timeout,
+        name="gongshi",
+    )
+
+
+class SqlDatabase:
+    """``transaction()`` commits or rolls back. PostgreSQL: a pooled connection per
+    transaction; SQLite: one connection per thread, opened lazily.
+
+    A thread must not open a transaction on this database inside another one of its own
+    (SQLite refuses the second BEGIN; PostgreSQL would take a second connection)."""
+
+    def __init__(
+        self, database: Database, pool: psycopg_pool.ConnectionPool[Any] | None = None
+    ) -> None:
         self.database = database
         self._local = threading.local()
-        self._all: list[Any] = []
+        self._all: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
+        self._own_pool = pool is None
+        self.pool: psycopg_pool.ConnectionPool[Any] | None = None
+        if self.is_postgres:
+            self.pool = pool if pool is not None else standalone_pool(database)
+        elif pool is not None:
+            raise ValueError("a connection pool is for PostgreSQL only")
 
-    @property
-    def _conn(self) -> Any:
-        return getattr(self._local, "conn", None)
+    @classmethod
+    def sharing(cls, database: Database, recorder: object) -> SqlDatabase:
+        """The database of ``recorder`` (an eventsourcing recorder on ``database``): on
+        PostgreSQL borrowing from its pool, so the process has one pool; on SQLite as
+        ``SqlDatabase(database)``."""
+        return cls(database, recorder_pool(recorder))
 
     @property
     def is_postgres(self) -> bool:
         return self.database.kind == "postgresql"
 
-    def _connect(self) -> Any:
-        conn = self._conn
+    def _sqlite(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            if self.is_postgres:
-                conn = psycopg.connect(self.database.psycopg_conninfo(), autocommit=True)
-                if self.database.schema:
-                    conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.database.schema}"')
-                    conn.execute(f'SET search_path TO "{self.database.schema}"')
-                conn.autocommit = False
-            else:
-                path = self.database.sqlite_path
-                assert path is not None
-                path.parent.mkdir(parents=True, exist_ok=True)
-                # Transactions are begun explicitly (see transaction()), not by the module.
-                conn = sqlite3.connect(
-                    str(path), timeout=30, check_same_thread=False, isolation_level=None
-                )
-                # Deleted vault rows are overwritten with zeros, not left in free pages.
-                conn.execute("PRAGMA secure_delete = ON")
+            path = self.database.sqlite_path
+            assert path is not None
+            from ledger.files import private_sqlite_file  # package C's: 0600 in a 0700 dir
+
+            private_sqlite_file(path)
+            # Transactions are begun explicitly (see transaction()), not by the module.
+            conn = sqlite3.connect(
+                str(path),
+                timeout=self.database.lock_timeout,
+                check_same_thread=False,
+                isolation_level=None,
+            )
+            # Deleted vault rows are overwritten with zeros, not left in free pages.
+            conn.execute("PRAGMA secure_delete = ON")
             self._local.conn = conn
             with self._guard:
                 self._all.append(conn)
         return conn
+
+    @contextmanager
+    def _borrowed(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection (autocommit) for the length of the block."""
+        pool = self.pool
+        assert pool is not None
+        pool.open()  # no-op once open; PoolClosed after close()
+        with pool.connection() as conn:
+            yield conn
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.is_postgres else sql
 
     @contextmanager
     def transaction(self, immediate: bool = True) -> Iterator[Cursor]:
-        """One transaction on this connection, committed at the end or rolled back.
+        """One transaction, committed at the end or rolled back.
 
         On SQLite a writing transaction takes the database's write lock at BEGIN
         (``immediate``): a deferred one that read first and then wrote would fail at once
         with "database is locked" when another process holds the lock, instead of waiting.
         Read-only transactions pass ``immediate=False``. PostgreSQL callers lock explicitly.
+        A connection lost meanwhile raises psycopg's OperationalError/InterfaceError
+        (``ledger.unavailable`` names them) and is not given back to the pool.
         """
-        conn = self._connect()
-        cursor = conn.cursor()
-        if not self.is_postgres:
-            cursor.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if self.is_postgres:
+            with self._borrowed() as conn, conn.transaction():
+                yield Cursor(conn.cursor(row_factory=tuple_row), self)
+            return
+        lite = self._sqlite()
+        cursor = lite.cursor()
+        cursor.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
         try:
             yield Cursor(cursor, self)
-            conn.commit()
+            lite.commit()
         except BaseException:
-            conn.rollback()
+            lite.rollback()
             raise
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -91,22 +152,20 @@ class SqlDatabase:
         """PostgreSQL: VACUUM FULL ``tables`` so deleted rows leave the table files (SQLite's
         secure_delete already zeroes them). WAL and backups keep history; see the README."""
         if self.is_postgres:
-            conn = self._connect()
-            conn.commit()
-            conn.autocommit = True
-            try:
+            with self._borrowed() as conn:  # autocommit: VACUUM can't run in a transaction
                 for table in tables:
                     conn.execute(f"VACUUM FULL {table}")
-            finally:
-                conn.autocommit = False
 
     def close(self) -> None:
-        """Close every thread's connection (call when no thread is using them)."""
+        """Close every SQLite connection, or the pool if it is this database's own (call when
+        no thread is using them). A shared pool is closed by its owner (the app)."""
         with self._guard:
             for conn in self._all:
                 conn.close()
             self._all.clear()
         self._local = threading.local()
+        if self.pool is not None and self._own_pool:
+            self.pool.close()
 
 
 class Cursor:
@@ -149,13 +208,17 @@ def schema_lock(database: Database) -> Iterator[None]:
 
 
 def ensure_schema(database: Database) -> None:
-    """Create the PostgreSQL schema named in the URL (eventsourcing needs it to exist)."""
+    """Create the PostgreSQL schema named in the URL (eventsourcing needs it to exist), or
+    the SQLite file with mode 0600 in a 0700 directory (ledger/files.py)."""
     if database.kind == "postgresql" and database.schema:
         with psycopg.connect(database.psycopg_conninfo(), autocommit=True) as conn:
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"')
     elif database.kind == "sqlite":
         assert database.sqlite_path is not None
-        database.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        # 0600 before SQLite (eventsourcing) creates it: -wal and -shm inherit its mode.
+        from ledger.files import private_sqlite_file
+
+        private_sqlite_file(database.sqlite_path)
 
 
 def reset_database(database: Database) -> None:

@@ -8,19 +8,33 @@ This is the one place that knows eventsourcing's setting names.
     GONGSHI_VAULT_KEY     the vault master key, 64 hex digits (else $GONGSHI_HOME/keys/vault.key)
     GONGSHI_LOG_ORIGIN    the log's origin line and key name (default gongshi.example/anqing)
     GONGSHI_CHECKPOINT_INTERVAL  seconds between scheduled checkpoints (default 2)
+    GONGSHI_DB_POOL_SIZE  PostgreSQL connections per process, at most (default 24: the 16
+                          request threads, the followers, the scheduler and the submitter)
+    GONGSHI_DB_POOL_TIMEOUT  seconds a caller waits for a pooled connection before the
+                          "unavailable" answer (default 5)
+    GONGSHI_DB_LOCK_TIMEOUT  seconds a transaction waits for a lock (SQLite busy timeout,
+                          PostgreSQL lock_timeout) before the "unavailable" answer (default 10)
+
+A postgresql:// URL may carry libpq's TLS and connection parameters in its query (sslmode,
+sslrootcert, sslcert, sslkey, sslpassword, sslcrl, connect_timeout, application_name) beside
+``schema``; they reach every connection, ours and eventsourcing's. Any other parameter is a
+ConfigError naming it. No message here ever shows a password (``ledger.unavailable.redact``).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from psycopg.conninfo import make_conninfo
 
+from ledger.unavailable import redact
 from verify.params import PARAMS, Param
 
 WINDOW = PARAMS["disbursements"]["posting_window_days"]  # the one rule: verify/params.py
@@ -28,6 +42,19 @@ EXCELLENCE = PARAMS["points"]["excellence_per_category"]
 
 APP_NAME = "gongshi"
 SCHEMA_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+# libpq parameters a postgresql:// URL may carry (beside ``schema``), passed to every connection.
+LIBPQ_PARAMS = frozenset({
+    "sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "sslcrl",
+    "connect_timeout", "application_name",
+})  # fmt: skip
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+DEFAULT_APPLICATION_NAME = "gongshi"
+DEFAULT_CONNECT_TIMEOUT = "5"  # seconds libpq tries to reach the server (unless the URL says)
+DEFAULT_POOL_SIZE = 24  # 16 request threads + log and projection followers (+ vault reads)
+DEFAULT_POOL_TIMEOUT = 5.0  # + checkpoint scheduler + witness submitter, with room to spare
+DEFAULT_LOCK_TIMEOUT = 10.0
+MIN_POOL = 2  # connections a pool keeps open while idle
+IDLE_IN_TRANSACTION_TIMEOUT = "60"  # s: PostgreSQL ends a transaction left open (a bug)
 
 
 class ConfigError(ValueError):
@@ -47,32 +74,74 @@ class Database:
     password: str = ""
     dbname: str = ""
     schema: str = ""
+    # libpq parameters from the URL's query (sslmode, sslrootcert, ...), sorted by name.
+    params: tuple[tuple[str, str], ...] = ()
+    pool_size: int = DEFAULT_POOL_SIZE  # PostgreSQL connections per process, at most
+    pool_timeout: float = DEFAULT_POOL_TIMEOUT  # s waited for a pooled connection
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT  # s waited for a lock (SQLite: busy timeout)
+
+    def __repr__(self) -> str:
+        return f"Database({self.kind}, {self.display()})"
+
+    def display(self) -> str:
+        """The URL without its password: what messages and logs may show."""
+        return redact(self.url)
 
     def eventsourcing_env(self) -> dict[str, str]:
-        """The eventsourcing settings for this database. Never POSTGRES_ENABLE_DB_FUNCTIONS."""
+        """The eventsourcing settings for this database. Never POSTGRES_ENABLE_DB_FUNCTIONS.
+
+        The factories in ``ledger.factories`` read them: on PostgreSQL the pool (shared with
+        ``SqlDatabase``) checks each connection on checkout and gets the URL's libpq
+        parameters; on SQLite the busy timeout and the pool's wait are ``lock_timeout``."""
+        wait = str(math.ceil(self.lock_timeout))
         if self.kind == "sqlite":
             assert self.sqlite_path is not None
             return {
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "PERSISTENCE_MODULE": "ledger.factories:SQLiteFactory",
                 "SQLITE_DBNAME": str(self.sqlite_path),
-                "SQLITE_LOCK_TIMEOUT": "30",
+                "SQLITE_LOCK_TIMEOUT": wait,
+                "GONGSHI_SQLITE_POOL_TIMEOUT": str(self.lock_timeout),
             }
+        minimum = min(MIN_POOL, self.pool_size)
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "ledger.factories:PostgresFactory",
             "POSTGRES_DBNAME": self.dbname,
             "POSTGRES_HOST": self.host,
             "POSTGRES_PORT": str(self.port),
             "POSTGRES_USER": self.user,
             "POSTGRES_PASSWORD": self.password,
-            "POSTGRES_POOL_SIZE": "4",
-            "POSTGRES_MAX_OVERFLOW": "4",
+            "POSTGRES_POOL_SIZE": str(minimum),
+            "POSTGRES_MAX_OVERFLOW": str(self.pool_size - minimum),
+            # eventsourcing's name for the pool's wait (getconn timeout): whole seconds
+            "POSTGRES_CONNECT_TIMEOUT": str(math.ceil(self.pool_timeout)),
+            "POSTGRES_PRE_PING": "y",
+            "POSTGRES_LOCK_TIMEOUT": wait,
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": IDLE_IN_TRANSACTION_TIMEOUT,
+            "GONGSHI_POSTGRES_PARAMS": make_conninfo(**self.connect_params()),
         }
         if self.schema:
             env["POSTGRES_SCHEMA"] = self.schema
         return env
 
+    def connect_params(self) -> dict[str, str]:
+        """The libpq parameters beyond host/port/user/password/dbname for pooled
+        connections: the URL's query parameters, a connect timeout, an application name, and
+        (``options``) the schema as search_path and the lock timeout."""
+        assert self.kind == "postgresql"
+        params = {
+            "connect_timeout": DEFAULT_CONNECT_TIMEOUT,
+            "application_name": DEFAULT_APPLICATION_NAME,
+            **dict(self.params),
+        }
+        options = [f"-c lock_timeout={math.ceil(self.lock_timeout * 1000)}"]
+        if self.schema:
+            options.append(f"-c search_path={self.schema}")  # SCHEMA_PATTERN: no quoting
+        params["options"] = " ".join(options)
+        return params
+
     def psycopg_conninfo(self) -> str:
-        """A libpq connection string (values quoted and escaped by psycopg)."""
+        """A libpq connection string (values quoted and escaped by psycopg), with the URL's
+        TLS and connection parameters; no search_path (callers qualify names)."""
         assert self.kind == "postgresql"
         parts = {
             "host": self.host,
@@ -80,36 +149,100 @@ class Database:
             "user": self.user,
             "password": self.password,
             "dbname": self.dbname,
+            "connect_timeout": DEFAULT_CONNECT_TIMEOUT,
+            "application_name": DEFAULT_APPLICATION_NAME,
+            **dict(self.params),
         }
         return make_conninfo(**{k: v for k, v in parts.items() if v})
 
+    def pool_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of psycopg.connect for a pooled connection (as eventsourcing's)."""
+        parts = {
+            "host": self.host,
+            "port": str(self.port),
+            "user": self.user,
+            "password": self.password,
+            "dbname": self.dbname,
+        }
+        return {**{k: v for k, v in parts.items() if v}, **self.connect_params()}
+
 
 def parse_database_url(url: str) -> Database:
-    """Parse ``sqlite:///PATH`` or ``postgresql://user:pass@host:port/db[?schema=NAME]``."""
+    """Parse ``sqlite:///PATH`` or ``postgresql://user:pass@host:port/db[?schema=NAME&...]``
+    (query: ``schema`` and the libpq parameters in LIBPQ_PARAMS). ConfigError messages show
+    the URL without its password."""
+    shown = redact(url)
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///") :]
         if not path:
-            raise ConfigError(f"{url!r}: sqlite URL needs a file path")
+            raise ConfigError(f"{shown!r}: sqlite URL needs a file path")
         return Database(url=url, kind="sqlite", sqlite_path=Path(unquote(path)))
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as e:  # a port out of range or not a number
+        raise ConfigError(f"{shown!r}: {redact(str(e))}") from None
     if parts.scheme not in ("postgresql", "postgres"):
-        raise ConfigError(f"{url!r}: scheme must be sqlite:/// or postgresql://")
+        raise ConfigError(f"{shown!r}: scheme must be sqlite:/// or postgresql://")
     dbname = parts.path.lstrip("/")
     if not dbname:
-        raise ConfigError(f"{url!r}: postgresql URL needs a database name")
-    query = parse_qs(parts.query)
-    schema = query.get("schema", [""])[0]
+        raise ConfigError(f"{shown!r}: postgresql URL needs a database name")
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    names = [name for name, _ in query]
+    unknown = sorted(set(names) - LIBPQ_PARAMS - {"schema"})
+    if unknown:
+        raise ConfigError(
+            f"{shown!r}: unknown query parameter(s) {', '.join(unknown)}; allowed: schema, "
+            + ", ".join(sorted(LIBPQ_PARAMS))
+        )
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ConfigError(f"{shown!r}: query parameter(s) {', '.join(twice)} given twice")
+    given = dict(query)
+    schema = given.pop("schema", "")
     if schema and not SCHEMA_PATTERN.fullmatch(schema):
         raise ConfigError(f"schema {schema!r} must match {SCHEMA_PATTERN.pattern}")
+    _check_params(shown, given)
     return Database(
         url=url,
         kind="postgresql",
         host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
+        port=port or 5432,
         user=unquote(parts.username or ""),
         password=unquote(parts.password or ""),
         dbname=dbname,
         schema=schema,
+        params=tuple(sorted(given.items())),
+    )
+
+
+def _check_params(shown: str, given: dict[str, str]) -> None:
+    """The values libpq would only refuse at the first connection, refused now."""
+    sslmode = given.get("sslmode")
+    if sslmode is not None and sslmode not in SSLMODES:
+        raise ConfigError(f"{shown!r}: sslmode={sslmode!r} must be one of {', '.join(SSLMODES)}")
+    timeout = given.get("connect_timeout")
+    if timeout is not None and not (timeout.isdigit() and 1 <= int(timeout) <= 3600):
+        raise ConfigError(f"{shown!r}: connect_timeout={timeout!r} must be 1..3600 seconds")
+    for name, value in given.items():
+        if not value:
+            raise ConfigError(f"{shown!r}: query parameter {name} is empty")
+
+
+def with_pool_settings(database: Database, env: Mapping[str, str]) -> Database:
+    """``database`` with GONGSHI_DB_POOL_SIZE, GONGSHI_DB_POOL_TIMEOUT and
+    GONGSHI_DB_LOCK_TIMEOUT from ``env`` (defaults where unset); ConfigError if malformed."""
+    size_text = env.get("GONGSHI_DB_POOL_SIZE")
+    size = DEFAULT_POOL_SIZE
+    if size_text:
+        if not size_text.isdigit() or not 2 <= int(size_text) <= 1000:
+            raise ConfigError(f"GONGSHI_DB_POOL_SIZE={size_text!r} must be a whole number 2..1000")
+        size = int(size_text)
+    return replace(
+        database,
+        pool_size=size,
+        pool_timeout=_seconds(env, "GONGSHI_DB_POOL_TIMEOUT", DEFAULT_POOL_TIMEOUT, 300),
+        lock_timeout=_seconds(env, "GONGSHI_DB_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT, 300),
     )
 
 
@@ -154,7 +287,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"origin {origin!r} must be non-empty without spaces or '+'")
     return Settings(
         home=home,
-        database=parse_database_url(url),
+        database=with_pool_settings(parse_database_url(url), env),
         vault_key_hex=env.get("GONGSHI_VAULT_KEY") or None,
         origin=origin,
         posting_window_days=_count(env, "GONGSHI_POSTING_WINDOW_DAYS", WINDOW),
@@ -163,7 +296,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     )
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+def _seconds(env: Mapping[str, str], name: str, default: float, most: float = 3600) -> float:
     text = env.get(name)
     if not text:
         return default
@@ -171,8 +304,8 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(text)
     except ValueError:
         value = -1.0
-    if not 0 < value <= 3600:
-        raise ConfigError(f"{name}={text!r} must be a number of seconds above 0, at most 3600")
+    if not 0 < value <= most:
+        raise ConfigError(f"{name}={text!r} must be a number of seconds above 0, at most {most:g}")
     return value
 
 

@@ -6,42 +6,30 @@ after a quiet period, and a busy log is followed batch after batch without sleep
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterable
 
+from ledger.background import Periodic
 from projections.registry import ProjectionSet
 
 Clock = Callable[[], float]
 
 
-class ProjectionFollower:
-    """Runs every projection's catch-up in a background thread until ``stop``."""
+class ProjectionFollower(Periodic):
+    """Runs every projection's catch-up in a background thread until ``stop``: batch after
+    batch while there is work, every ``interval`` s when idle. A failed step is kept in
+    ``error`` and retried after a capped backoff (``ledger.background``); the next step that
+    succeeds clears it."""
+
+    eager = True
 
     def __init__(self, projections: ProjectionSet, interval: float = 0.2) -> None:
+        super().__init__(interval, "projections")
         self.projections = projections
-        self.interval = interval
-        self.error: BaseException | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="projections", daemon=True)
 
-    def start(self) -> ProjectionFollower:
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                moved = sum(runner.step() for runner in self.projections.select())
-            except Exception as e:  # kept for the caller; the loop retries after a pause
-                self.error = e
-                moved = 0
-            if not moved:
-                self._stop.wait(self.interval)
+    def step(self) -> int:
+        """One batch for every projection; the leaves applied (0: all caught up)."""
+        return sum(runner.step() for runner in self.projections.select())
 
 
 def wait_for(

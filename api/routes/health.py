@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from api.metrics import witness_lines
 from api.services import Services, services
+from ledger.background import describe
 from ledger.clock import parse_at
 from ledger.log.checkpoints import latest, latest_witnessed
 from ledger.log.witness_status import witness_status
@@ -16,16 +17,27 @@ from ledger.log.witness_status import witness_status
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", summary="database reachable, followers running, projection lag")
+@router.get("/healthz", summary="database reachable now, followers running, projection lag")
 def healthz(s: Annotated[Services, Depends(services)]) -> Response:
-    size = s.ledger.log.state().size
-    lags = {st.name: st.lag for st in (r.status() for r in s.projections.select())}
-    errors = s.errors()
+    """200 when the database answers now and no background worker's last step failed; 503
+    otherwise. ``errors`` name the component and a short reason (``ledger.unavailable``'s, or
+    the exception's type): never the exception's text. A follower's error clears with its
+    next successful step."""
+    errors: list[str] = []
+    size: int | None = None
+    lags: dict[str, int] = {}
+    try:
+        size = s.ledger.log.state().size  # one cheap query, on a connection checked now
+        lags = {st.name: st.lag for st in (r.status() for r in s.projections.select())}
+    except Exception as e:  # reported, not raised: /healthz always answers
+        errors.append(f"database: {describe(e)}")
+    errors.extend(s.errors())
     body: dict[str, Any] = {
         "status": "failing" if errors else "ok", "log_size": size, "projection_lag": lags,
         "errors": errors,
     }  # fmt: skip
-    return JSONResponse(body, status_code=503 if errors else 200)
+    headers = {"Retry-After": "2"} if errors else None
+    return JSONResponse(body, status_code=503 if errors else 200, headers=headers)
 
 
 @router.get("/metrics", response_class=PlainTextResponse, summary="Prometheus text format")

@@ -23,7 +23,8 @@ gap, not per leaf.
 
 One integration step runs in one transaction: take the integration lock (PostgreSQL: an
 advisory transaction lock; SQLite: BEGIN IMMEDIATE, the file's write lock), read the state,
-read the records after ``position`` in notification order, write the grown tiles, the new
+read the records after ``position`` in notification order (plain SQL on the same
+connection: never eventsourcing's pool while holding the lock), write the grown tiles, the new
 offsets and the new state, commit. A crash anywhere rolls the step back; two integrators
 serialise on the lock, and the second sees the first's state. Leaf data are the records'
 canonical bytes; a stored record whose bytes no longer match its stored hash stops
@@ -42,8 +43,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
+from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, Notification
+from eventsourcing.persistence import ApplicationRecorder
 
 from ledger.db import Cursor, SqlDatabase, schema_lock
 from ledger.log.tree import NodeId
@@ -104,6 +107,16 @@ def _subtree(hashes: bytes, position: int, count: int) -> bytes:
     while len(layer) > 1:
         layer = [node_hash(layer[i], layer[i + 1]) for i in range(0, len(layer), 2)]
     return layer[0]
+
+
+class StoredRecord(NamedTuple):
+    """What integration needs of a stored record: its notification id, stream, version and
+    stored state (the hash and the canonical bytes, ``ledger.mapper.unpack_state``)."""
+
+    id: int
+    originator_id: str
+    originator_version: int
+    state: bytes
 
 
 @dataclass(frozen=True)
@@ -247,7 +260,7 @@ class LogStore:
                 "SELECT size, position FROM gongshi_log_state WHERE id = 1"
             )[0]
             size, position = int(size), int(position)
-            records = self.recorder.select_notifications(start=position + 1, limit=batch)
+            records = self.records_after(cur, position, batch)
             if not records:
                 return 0
             edge_ids = CompactRange.node_ids(size)
@@ -269,8 +282,31 @@ class LogStore:
             )
             return len(records)
 
+    def records_after(self, cur: Cursor, position: int, limit: int) -> list[StoredRecord]:
+        """Up to ``limit`` stored records after notification ``position``, in notification
+        order, read on ``cur`` (in its transaction).
+
+        Plain SQL on the caller's connection, never the recorder: on SQLite the caller holds
+        the file's write lock (BEGIN IMMEDIATE) and eventsourcing's pool may be held by a
+        writer waiting for that very lock (a lock-order inversion, issue 12 item 3)."""
+        if self.db.is_postgres:
+            sql = (
+                "SELECT notification_id, originator_id, originator_version, state"
+                " FROM gongshi_events WHERE notification_id > ?"
+                " ORDER BY notification_id LIMIT ?"
+            )
+        else:
+            sql = (
+                "SELECT rowid, originator_id, originator_version, state FROM stored_events"
+                " WHERE rowid > ? ORDER BY rowid LIMIT ?"
+            )
+        return [
+            StoredRecord(int(i), str(UUID(str(stream))), int(version), bytes(state))
+            for i, stream, version, state in cur.execute(sql, (position, limit))
+        ]
+
     def _grow(
-        self, tree: CompactRange, records: Sequence[Notification], cur: Cursor
+        self, tree: CompactRange, records: Sequence[StoredRecord], cur: Cursor
     ) -> dict[int, bytes]:
         """Append the records' leaves; return the tiles they changed, whole."""
         additions: dict[int, list[tuple[int, bytes]]] = {}
@@ -304,7 +340,7 @@ class LogStore:
         return grown
 
     @staticmethod
-    def _jumps(size: int, position: int, records: Sequence[Notification]) -> list[tuple[int, int]]:
+    def _jumps(size: int, position: int, records: Sequence[StoredRecord]) -> list[tuple[int, int]]:
         """Offset rows: the first leaf, and each leaf after a gap in the notification ids."""
         rows = []
         previous = position if size else None

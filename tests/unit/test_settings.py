@@ -14,14 +14,14 @@ def test_default_is_sqlite_under_home() -> None:
     assert settings.database.kind == "sqlite"
     assert settings.database.sqlite_path == Path("/tmp/gh/ledger.db")
     env = settings.database.eventsourcing_env()
-    assert env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
+    assert env["PERSISTENCE_MODULE"] == "ledger.factories:SQLiteFactory"
     assert env["SQLITE_DBNAME"] == "/tmp/gh/ledger.db"
 
 
 def test_postgres_url_translated_without_db_functions() -> None:
     db = parse_database_url("postgresql://alice:s%40cret@db.local:6543/ledger?schema=anqing")
     env = db.eventsourcing_env()
-    assert env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+    assert env["PERSISTENCE_MODULE"] == "ledger.factories:PostgresFactory"
     assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]) == (
         "db.local",
         "6543",
