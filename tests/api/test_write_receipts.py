@@ -6,9 +6,14 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from uuid import UUID
 
+import pytest
+from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 
+from ledger.carefund.config import FundConfig
+from ledger.carefund.fund import fund_year_id
 from ledger.ledger import Ledger
 
 Headers = dict[str, dict[str, str]]
@@ -61,3 +66,88 @@ def test_eight_writers_on_one_stream_each_get_their_own_record(
     assert wrong == [], f"{len(wrong)} of {len(answers)} answers describe another record"
     versions = sorted(e["version"] for _, e in answers)
     assert versions == list(range(2, 2 + WRITERS * EACH))
+
+
+def _count(client: TestClient) -> int:
+    return len(_ledger(client).app.recorder.select_notifications(start=1, limit=1_000_000))
+
+
+def test_a_log_fault_after_the_save_answers_the_receipt_with_its_leaf_pending(
+    client: TestClient, tokens: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The save succeeded, then the log could not be read: the write is stored, so the answer
+    is its receipt (201, leaf pending), never a 500 that a client would retry into a copy."""
+    finance = tokens["finance"]
+    assert client.post("/api/v1/carefund/years", json={"year": 2023}, headers=finance).is_success
+    log = _ledger(client).log
+
+    def locked(*_: Any, **__: Any) -> int:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(log, "integrate", locked)
+    before = _count(client)
+    money = {"source": "trade_union", "amount_fen": 500, "reference": "R-PENDING"}
+    answer = client.post("/api/v1/carefund/years/2023/contributions", json=money, headers=finance)
+    assert answer.status_code == 201, answer.text
+    evidence = answer.json()["evidence"]
+    assert evidence["leaf_index"] is None and evidence["leaf_pending"] is True
+    assert _count(client) == before + 1
+    (stored,) = _ledger(client).app.recorder.select_events(
+        UUID(evidence["stream"]), gt=evidence["version"] - 1, lte=evidence["version"]
+    )
+    assert stored.state[:64].decode() == evidence["record_hash"]
+    monkeypatch.undo()
+    log.integrate()
+    leaf = log.leaf_of(evidence["stream"], evidence["version"])
+    assert leaf is not None and _record_at(client, leaf)["data"]["reference"] == "R-PENDING"
+
+
+def test_a_write_of_two_streams_lists_both_and_names_the_callers_stream(
+    client: TestClient, tokens: Headers
+) -> None:
+    """An approval saves the case and the fund year in one transaction: ``records`` has both,
+    ``evidence`` is the case's (the stream the caller named), each at its own leaf."""
+
+    def post(path: str, body: dict[str, Any], role: str) -> dict[str, Any]:
+        response = client.post("/api/v1" + path, json=body, headers=tokens[role])
+        assert response.is_success, response.text
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    post("/carefund/years", {"year": 2023}, "finance")
+    money = {"source": "trade_union", "amount_fen": 2_000_000, "reference": "R-1"}
+    post("/carefund/years/2023/contributions", money, "finance")
+    subject = post("/subjects", {"kind": "worker", "personal": {"name": "李四"}}, "intake")
+    case = post("/carefund/applications", {
+        "year": 2023, "subject": subject["evidence"]["stream"], "industry": "food_delivery",
+        "hardship": "illness", "requested_tier": 1, "priority": False}, "intake",
+    )["evidence"]["stream"]  # fmt: skip
+    post(f"/carefund/applications/{case}/review", {"approve": True}, "industry_party_committee")
+    approved = post(f"/carefund/applications/{case}/approval", {"tier": 1}, "trade_union")
+    assert approved["evidence"]["stream"] == case
+    assert approved["result"]["amount_fen"] > 0
+    streams = [r["stream"] for r in approved["records"]]
+    assert sorted(streams) == sorted([case, str(fund_year_id(FundConfig().fund, 2023))])
+    assert approved["evidence"] in approved["records"]
+    for record in approved["records"]:
+        stored = _record_at(client, record["leaf_index"])
+        assert (stored["stream"], stored["version"]) == (record["stream"], record["version"])
+
+
+def test_an_erasure_answers_with_its_own_record_and_replays(
+    client: TestClient, tokens: Headers
+) -> None:
+    person = {"kind": "worker", "personal": {"name": "赵六"}}
+    subject = client.post("/api/v1/subjects", json=person, headers=tokens["intake"]).json()
+    stream = subject["evidence"]["stream"]
+    headers = {**tokens["intake"], "Idempotency-Key": "erase-" + stream}
+    erased = client.post(f"/api/v1/subjects/{stream}/erasure", json={"reason": "本人申请删除"},
+                         headers=headers)  # fmt: skip
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["evidence"]["stream"] == stream
+    assert erased.json()["evidence"]["version"] == subject["evidence"]["version"] + 1
+    count = _count(client)
+    again = client.post(f"/api/v1/subjects/{stream}/erasure", json={"reason": "本人申请删除"},
+                        headers=headers)  # fmt: skip
+    assert again.headers["Idempotent-Replayed"] == "true" and again.content == erased.content
+    assert _count(client) == count
