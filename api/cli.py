@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import argparse
 import base64
+import os
+import select
 import shutil
+import signal
+import sqlite3
 import sys
 import time
 from collections.abc import Sequence
 from datetime import date
+from urllib.parse import quote
 from uuid import UUID
+
+import psycopg
 
 from api.cli_log import add_log_commands
 from api.cli_projections import add_projection_commands
@@ -37,8 +44,17 @@ from ledger.log.witnesses import (
     witness_verifiers,
     write_policy,
 )
-from ledger.settings import ConfigError, Settings, load_settings
+from ledger.settings import ConfigError, Database, Settings, load_settings
 from ledger.supervision.service import Supervision
+from ledger.unavailable import (
+    DISK_ERROR,
+    FILE_UNAVAILABLE,
+    OUT_OF_RESOURCES,
+    SHUTTING_DOWN,
+    UNREACHABLE,
+    redact,
+    unavailable,
+)
 from ledger.vault import create_master_key
 from projections.registry import REBUILD_BATCH, projections_of
 from verify.note import COSIGNATURE_V1, MLDSA44_COSIGNATURE, parse_vkey
@@ -47,7 +63,29 @@ WITNESS_TYPES = {"mldsa44": MLDSA44_COSIGNATURE, "ed25519": COSIGNATURE_V1}
 
 
 def _keys_init(settings: Settings, args: argparse.Namespace) -> int:
-    if create_master_key(settings.vault_key_path):
+    """Create the keys that are missing. Refused, with nothing written, when a key is missing
+    and the database already holds data: new keys can't decrypt its vault or continue its
+    log's signatures, so the old ones must come back from the backup."""
+    vault_missing = settings.vault_key_hex is None and not settings.vault_key_path.exists()
+    missing = [str(path) for path, gone in (
+        (settings.vault_key_path, vault_missing),
+        (settings.log_skey_path, not settings.log_skey_path.exists()),
+    ) if gone]  # fmt: skip
+    if missing:
+        held = ledger_holdings(settings.database)
+        if held:
+            print(
+                f"gongshi keys init: refused: {' and '.join(missing)} missing, but the database"
+                f" {redact(settings.database.url)} already holds {', '.join(held)}; new keys"
+                " could not decrypt its vault or continue its log. Restore the keys directory"
+                f" {settings.keys_dir} from your backup (the vault key may instead be given as"
+                " GONGSHI_VAULT_KEY). Nothing was written.",
+                file=sys.stderr,
+            )
+            return 2
+    if settings.vault_key_hex is not None:
+        print("vault master key: GONGSHI_VAULT_KEY (no key file written)")
+    elif create_master_key(settings.vault_key_path):
         print(f"created vault master key {settings.vault_key_path} (mode 0600); back it up")
     else:
         print(f"vault master key exists: {settings.vault_key_path}")
@@ -259,14 +297,113 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Exit status: the command's own (0, 1); 2 for a refused request or
+    configuration; 3 when the database is unavailable (one line on stderr, no traceback);
+    141 (128 + SIGPIPE, what a shell reports for a command killed by a closed pipe) when the
+    reader of stdout went away, as in ``gongshi overdue | head -1``: the rest of the output
+    is dropped silently, and a ``set -o pipefail`` script sees the output was cut short."""
     args = build_parser().parse_args(argv)
+    settings: Settings | None = None
     try:
         settings = load_settings()
         code: int = args.run(settings, args)
-    except (ConfigError, LedgerError, ValueError) as e:
-        print(f"gongshi: {e}", file=sys.stderr)
-        return 2
+        sys.stdout.flush()  # inside the try: a closed pipe shows here, not at interpreter exit
+    except BrokenPipeError:
+        if not _stdout_closed():
+            raise  # a socket's broken pipe (a witness, the database) is not the reader's
+        return _reader_gone()
+    except Exception as e:
+        reason = unavailable(e)
+        if reason is not None:
+            where = "GONGSHI_DATABASE_URL" if settings is None else redact(settings.database.url)
+            print(_unavailable_line(args, where, reason), file=sys.stderr)
+            return EXIT_UNAVAILABLE
+        if isinstance(e, ConfigError | LedgerError | ValueError):
+            print(f"gongshi: {e}", file=sys.stderr)
+            return 2
+        raise
     return code
+
+
+EXIT_UNAVAILABLE = 3
+_SUBCOMMANDS = (
+    "command",
+    "keys",
+    "log_command",
+    "witness_command",
+    "kind",
+    "tokens",
+    "projections",
+)
+EXIT_READER_GONE = 128 + signal.SIGPIPE
+
+_CHECK_SERVER = "check that the database is running and reachable as GONGSHI_DATABASE_URL says"
+_ADVICE = {
+    UNREACHABLE: _CHECK_SERVER, SHUTTING_DOWN: _CHECK_SERVER, FILE_UNAVAILABLE: _CHECK_SERVER,
+    DISK_ERROR: "check the database's disk", OUT_OF_RESOURCES: "check the database's limits",
+}  # fmt: skip
+
+
+def _unavailable_line(args: argparse.Namespace, where: str, reason: str) -> str:
+    """``gongshi CMD: REASON (URL without password); WHAT TO DO, then run it again``."""
+    command = " ".join(v for k in _SUBCOMMANDS if isinstance(v := getattr(args, k, None), str))
+    advice = _ADVICE.get(reason, "wait a moment")
+    return f"gongshi {command}: {reason} ({where}); {advice}, then run the command again"
+
+
+def _stdout_closed() -> bool:
+    """True if stdout is a pipe or socket whose reader has gone (poll reports an error)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(ev & (select.POLLERR | select.POLLHUP) for _, ev in poller.poll(0))
+    except (OSError, ValueError):
+        return False
+
+
+def _reader_gone() -> int:
+    """The Python docs' recipe (library/signal.html, "Note on SIGPIPE"): point stdout at
+    /dev/null so that the interpreter's final flush of the unwritten rest can't fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_READER_GONE
+
+
+def ledger_holdings(database: Database) -> list[str]:
+    """What the database already holds of records, vault subjects and signed checkpoints
+    ([] for a new ledger). Reads only: a missing SQLite file holds nothing and is not created,
+    a PostgreSQL schema or table that doesn't exist holds nothing. An unreachable database
+    raises (the caller can't tell, so it must not assume "empty")."""
+    found: list[str] = []
+    if database.kind == "sqlite":
+        path = database.sqlite_path
+        assert path is not None
+        if not path.exists():
+            return found
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=30)
+        try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+            for table, what in (("stored_events", "records"), *_HOLDINGS):
+                if table in tables and conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
+                    found.append(what)
+        finally:
+            conn.close()
+        return found
+    schema = database.schema or "public"
+    with psycopg.connect(database.psycopg_conninfo(), connect_timeout=10) as pg:
+        for table, what in (("gongshi_events", "records"), *_HOLDINGS):
+            name = f'"{schema}"."{table}"'
+            exists = pg.execute("SELECT to_regclass(%s)", (name,)).fetchone()
+            if exists and exists[0] and pg.execute(f"SELECT 1 FROM {name} LIMIT 1").fetchone():
+                found.append(what)
+    return found
+
+
+_HOLDINGS = (  # and the events: stored_events (SQLite), gongshi_events (PostgreSQL)
+    ("gongshi_vault_subjects", "vault subjects"),
+    ("gongshi_log_checkpoints", "signed checkpoints"),
+)
 
 
 if __name__ == "__main__":

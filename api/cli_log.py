@@ -45,7 +45,11 @@ def _print_json(value: dict[str, Any]) -> None:
 def _log_key(settings: Settings) -> Verifier:
     log = log_verifier(settings)
     if log is None:
-        raise LedgerError(f"no log key under {settings.keys_dir}: run 'gongshi keys init'")
+        raise LedgerError(
+            f"no log key under {settings.keys_dir}: if this ledger already holds records,"
+            " restore the keys directory from your backup (a new key can't continue its log);"
+            " for a new, empty ledger run 'gongshi keys init'"
+        )
     return log
 
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from typing import Any
+from urllib.parse import quote
+
+import psycopg
 
 from api.tokens import Tokens
 from ledger.actor import Actor, Role
 from ledger.clock import system_clock
 from ledger.db import SqlDatabase
-from ledger.settings import Settings
+from ledger.settings import Database, Settings
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -20,6 +24,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from ledger.log.witnesses import declared_policy
     from ledger.log.witnessing import log_verifier
 
+    database_reachable(settings.database)  # unavailable: main's one line and exit 3
     log = log_verifier(settings)
     warning = None if log is None else unwitnessed_warning(declared_policy(settings.home, log))
     if warning is not None:
@@ -30,6 +35,24 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         workers=args.workers, log_level="warning", access_log=False,
     )  # fmt: skip
     return 0
+
+
+def database_reachable(database: Database) -> None:
+    """Connect once and close, so that ``gongshi serve`` stops with main's one line and exit
+    status 3 when the database is unavailable, not with uvicorn's traceback of the app factory.
+    Creates nothing: a SQLite file that doesn't exist yet is left for the server to create."""
+    if database.kind == "postgresql":
+        with psycopg.connect(database.psycopg_conninfo(), connect_timeout=10) as conn:
+            conn.execute("SELECT 1")
+        return
+    path = database.sqlite_path
+    assert path is not None
+    if path.exists():
+        lite = sqlite3.connect(f"file:{quote(str(path))}?mode=rw", uri=True, timeout=30)
+        try:
+            lite.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+        finally:
+            lite.close()
 
 
 def _tokens(settings: Settings, args: argparse.Namespace) -> int:

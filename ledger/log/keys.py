@@ -36,7 +36,11 @@ def create_log_key(skey_path: Path, vkey_path: Path, origin: str) -> tuple[bool,
 def load_signer(skey_path: Path, origin: str) -> Signer:
     """The log's signer; its key name must equal ``origin``."""
     if not skey_path.exists():
-        raise LogKeyError(f"no log key at {skey_path}: run 'gongshi keys init'")
+        raise LogKeyError(
+            f"no log key at {skey_path}: if this ledger already holds records, restore the"
+            " keys directory from your backup (a new key can't continue its log); for a new,"
+            " empty ledger run 'gongshi keys init'"
+        )
     try:
         signer = parse_skey(skey_path.read_text())
     except NoteError as e:
