@@ -6,8 +6,9 @@ the recordings of its saves (``ledger.receipts``; ``api.evidence.receipt`` build
 from them). With an ``Idempotency-Key`` (1 to 255 printable ASCII characters, bare or as a
 structured-field string ``"..."``), scoped to the bearer token's principal:
 
-- first use: the key and the SHA-256 of the request (method, path, query, body bytes) are
-  written in the same database transaction as the write's events
+- first use: the key and the request's fingerprint (HMAC-SHA256 of method, path, query and
+  body bytes, keyed from the vault master key so that a body's personal data can't be guessed
+  from the database alone) are written in the same database transaction as the write's events
   (``ledger.idempotency``); once the answer is built (2xx), its status and body are stored;
 - same key, same request: the first answer, byte for byte, with ``Idempotent-Replayed: true``;
   nothing is executed again. If the first answer was never stored (the process died after the
@@ -17,12 +18,15 @@ structured-field string ``"..."``), scoped to the bearer token's principal:
   ``IN_FLIGHT_SECONDS`` ago, no answer yet, or both racing to save): 409 problem+json with
   ``Retry-After``; exactly one of them writes (the key's primary key decides);
 - a request refused before anything was saved (4xx, a broken rule) records no key: the draft
-  lets the client send it again with the same key.
+  lets the client send it again with the same key;
+- a key expires ``KEY_LIFETIME`` seconds (24 h) after its write: its row is deleted (when
+  the key is next used, or when any later key's answer is stored) and it may be used anew.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import re
 import time
@@ -42,10 +46,12 @@ from api.services import Services
 from api.tokens import TokenError
 from ledger import idempotency, receipts
 from ledger.idempotency import KeyInUse, KeyStore, PendingKey
+from ledger.vault import load_master_key
 
 KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 IN_FLIGHT_SECONDS = 10.0
+KEY_LIFETIME = 24 * 3600.0
 RETRY_AFTER = "1"
 PRINTABLE = re.compile(r"[\x20-\x7e]{1,255}")
 SF_STRING = re.compile(r'"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"')
@@ -69,10 +75,16 @@ def parse_key(value: str) -> str:
     return key
 
 
-def request_hash(method: str, path: str, query: str, body: bytes) -> str:
-    """SHA-256 (hex) over the request as the key's fingerprint: method, path, query, body."""
+def request_hash(secret: bytes, method: str, path: str, query: str, body: bytes) -> str:
+    """The request's fingerprint under a key: HMAC-SHA256 (hex) of method, path, query, body."""
     head = f"{method.upper()}\n{path}\n{query}\n".encode()
-    return hashlib.sha256(head + body).hexdigest()
+    return hmac.new(secret, head + body, hashlib.sha256).hexdigest()
+
+
+def fingerprint_secret(s: Services) -> bytes:
+    """The fingerprints' HMAC key: derived from the vault master key (domain-separated)."""
+    master = load_master_key(s.settings.vault_key_hex, s.settings.vault_key_path)
+    return hmac.new(master, b"gongshi idempotency request fingerprint v1", hashlib.sha256).digest()
 
 
 def idempotency_key(
@@ -149,9 +161,12 @@ class WriteRoute(APIRoute):
                 with receipts.capture():
                     return await handler(request)  # answers 401 before anything is saved
             body = await request.body()
+            secret = getattr(request.app.state, "idempotency_secret", None)
+            if secret is None:
+                secret = request.app.state.idempotency_secret = fingerprint_secret(s)
             pending = PendingKey(
                 principal=actor.principal, key=key,
-                request_hash=request_hash(request.method, request.url.path,
+                request_hash=request_hash(secret, request.method, request.url.path,
                                           request.url.query, body),
             )  # fmt: skip
             earlier = await run_in_threadpool(_earlier, s, pending, status)
@@ -174,6 +189,9 @@ def _earlier(s: Services, pending: PendingKey, status: int) -> Response | None:
     """The answer for a key already recorded (replay, 422, 409), or None if it is new."""
     store = KeyStore(s.ledger.db)
     found = store.find(pending.principal, pending.key)
+    if found is not None and time.time() - found.created_at >= KEY_LIFETIME:
+        store.expire(time.time() - KEY_LIFETIME, pending.principal, pending.key)
+        found = store.find(pending.principal, pending.key)
     if found is None:
         return None
     if found.request_hash != pending.request_hash:
@@ -196,8 +214,8 @@ def _keep(s: Services, pending: PendingKey, response: Response) -> None:
     """Store the answer of a recorded key; if that fails, the answer still stands (a retry
     after ``IN_FLIGHT_SECONDS`` gets it rebuilt from the records)."""
     try:
-        KeyStore(s.ledger.db).answer(
-            pending.principal, pending.key, response.status_code, bytes(response.body)
-        )
+        store = KeyStore(s.ledger.db)
+        store.answer(pending.principal, pending.key, response.status_code, bytes(response.body))
+        store.expire(time.time() - KEY_LIFETIME)
     except Exception:
         log.warning("write stored, its answer not: a retry will rebuild it", exc_info=True)

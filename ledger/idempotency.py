@@ -2,9 +2,10 @@
 
     gongshi_idempotency (principal, idempotency_key, request_hash, records, created_at,
                          status, response)
-        one row per (principal, key) that made a write: the SHA-256 of the request
-        (method, path, body), the records the write saved as JSON [[stream, version], ...],
-        when (Unix seconds), and once the answer was built, its status and body bytes.
+        one row per (principal, key) that made a write: the request's fingerprint (an
+        HMAC of method, path, query and body, computed by the API), the records the write
+        saved as JSON [[stream, version], ...], when (Unix seconds), and once the answer
+        was built, its status and body bytes.
 
 While ``with pending(PendingKey(...)):`` is active, every save of this context also writes the
 key's row, inside the transaction that inserts the events (the recorder subclasses below,
@@ -225,6 +226,18 @@ class KeyStore:
             " WHERE principal = ? AND idempotency_key = ? AND response IS NULL",
             (status, body, principal, key),
         )
+
+    def expire(self, before: float, principal: str | None = None, key: str | None = None) -> int:
+        """Delete the keys recorded before ``before`` (Unix seconds), or only that one key;
+        returns how many were deleted."""
+        sql = f"DELETE FROM {TABLE} WHERE created_at < ?"
+        params: tuple[Any, ...] = (before,)
+        if principal is not None and key is not None:
+            sql += " AND principal = ? AND idempotency_key = ?"
+            params += (principal, key)
+        with self.db.transaction() as cur:
+            cur.execute(sql, params)
+            return cur.rowcount
 
     def count(self) -> int:
         """How many keys are recorded (for tests and operators)."""

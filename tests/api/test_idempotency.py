@@ -5,6 +5,7 @@ key is recorded with the write, so it survives a restart of the server."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -278,3 +279,37 @@ def test_every_write_route_documents_the_header(client: TestClient) -> None:
         names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
         assert "Idempotency-Key" in names, (method, path)
         assert "400" in operation["responses"], (method, path)
+
+
+def test_an_expired_key_is_deleted_and_may_be_used_anew(
+    client: TestClient, tokens: Headers, fund: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = _with_key(tokens["finance"], "k-10")
+    first = client.post(CONTRIBUTIONS, json=MONEY, headers=headers)
+    stored = _records(client)
+    monkeypatch.setattr(api_idempotency, "KEY_LIFETIME", 0.0)
+    again = client.post(CONTRIBUTIONS, json=MONEY, headers=headers)
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    assert again.json()["evidence"]["version"] == first.json()["evidence"]["version"] + 1
+    assert _records(client) == stored + 1
+    assert _keys(client) == 0  # storing the new answer expired every key, this one included
+
+
+def test_the_stored_fingerprint_is_keyed_not_the_bodys_plain_sha256(
+    client: TestClient, tokens: Headers
+) -> None:
+    """A registration's body holds personal data: its plain SHA-256 in the table would let
+    anyone with the database confirm a guessed name and phone, even after an erasure."""
+    person = {"kind": "worker", "personal": {"name": "孙七", "phone": "13700000000"}}
+    response = client.post("/api/v1/subjects", json=person,
+                           headers=_with_key(tokens["intake"], "k-11"))  # fmt: skip
+    assert response.status_code == 201
+    body = response.request.content
+    found = KeyStore(_ledger(client).db).find("intake-01", "k-11")
+    assert found is not None
+    for plain in (body, b"POST\n/api/v1/subjects\n\n" + body):
+        assert found.request_hash != hashlib.sha256(plain).hexdigest()
+    services = client.app.state.services  # type: ignore[attr-defined]
+    secret = api_idempotency.fingerprint_secret(services)
+    expected = api_idempotency.request_hash(secret, "POST", "/api/v1/subjects", "", body)
+    assert found.request_hash == expected
