@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from api.services import Services, services
@@ -31,8 +31,13 @@ def checkpoint(s: Annotated[Services, Depends(services)]) -> Response:
 
 @router.get("/tile/{path:path}", summary="a hash tile or an entry bundle (tlog-tiles)",
             response_class=Response)  # fmt: skip
-def tile(path: str, s: Annotated[Services, Depends(services)]) -> Response:
+def tile(path: str, request: Request, s: Annotated[Services, Depends(services)]) -> Response:
+    """Exactly a tlog-tiles path (ledger.log.tiles.parse_tile_path) and inside the log, else
+    404. Starlette's path pattern ends in ``$``, which also matches before a final newline:
+    ``/tile/0/000%0A`` arrives as ``path == "0/000"``, so the whole request path is compared."""
     try:
+        if not request.scope["path"].endswith("/tile/" + path):
+            raise TileNotFound(f"not a tile path: {request.scope['path']!r}")
         wanted = parse_tile_path(path)
         if wanted.level is None:
             data = entry_bundle(s.ledger.log, s.ledger.app.recorder, wanted)

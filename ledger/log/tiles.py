@@ -20,12 +20,16 @@ from pathlib import Path
 from eventsourcing.persistence import ApplicationRecorder
 
 from ledger.errors import LedgerError
-from ledger.log.store import TILE_WIDTH, LogStore
+from ledger.log.store import LEVEL_SHIFT, TILE_WIDTH, LogStore
 from ledger.mapper import unpack_state
 from verify.merkle import HASH_SIZE
 
 MAX_LEVEL = 63
-_SEGMENT = re.compile(r"^(x\d{3}/)*\d{3}$")
+MAX_INDEX = (1 << LEVEL_SHIFT) - 1  # a tile's key is level << LEVEL_SHIFT | index
+# ASCII digits only ([0-9], never \d: "٠٠٠" is three Arabic-Indic zeros to \d and int()).
+_INDEX = re.compile(r"(?:x[0-9]{3}/)*[0-9]{3}", re.ASCII)
+_LEVEL = re.compile(r"0|[1-9][0-9]?", re.ASCII)
+_WIDTH = re.compile(r"[1-9][0-9]{0,2}", re.ASCII)
 MAX_ENTRY = 0xFFFF
 
 
@@ -59,21 +63,27 @@ def encode_index(index: int) -> str:
 
 
 def parse_tile_path(path: str) -> TileId:
-    """``<L>/<N>[.p/<W>]`` or ``entries/<N>[.p/<W>]`` (after ``tile/``); TileNotFound if not
-    exactly in the spec's form (no extra leading zeros in L or W, W in 1..255)."""
+    """``<L>/<N>[.p/<W>]`` or ``entries/<N>[.p/<W>]`` (after ``tile/``); TileNotFound unless
+    exactly in the spec's form: ASCII digits, L in 0..63 and W in 1..255 without leading
+    zeros, N in the canonical encoding (``encode_index(N)``: no leading ``x000`` group) and
+    below 2^48, the tile keys' index range (a larger N would name a tile of another level)."""
     width = TILE_WIDTH
     main, dot, partial = path.partition(".p/")
     if dot:
-        if not re.fullmatch(r"[1-9]\d{0,2}", partial) or int(partial) > 255:
+        if not _WIDTH.fullmatch(partial) or int(partial) > 255:
             raise TileNotFound(f"bad partial width in {path!r}")
         width = int(partial)
     kind, _, index_text = main.partition("/")
-    if not _SEGMENT.fullmatch(index_text):
+    if not _INDEX.fullmatch(index_text):
         raise TileNotFound(f"bad tile index in {path!r}")
     index = int(index_text.replace("x", "").replace("/", ""))
+    if encode_index(index) != index_text:
+        raise TileNotFound(f"tile index not in its canonical encoding in {path!r}")
+    if index > MAX_INDEX:
+        raise TileNotFound(f"tile index {index} over 2^{LEVEL_SHIFT} - 1 in {path!r}")
     if kind == "entries":
         return TileId(None, index, width)
-    if not re.fullmatch(r"0|[1-9]\d?", kind) or int(kind) > MAX_LEVEL:
+    if not _LEVEL.fullmatch(kind) or int(kind) > MAX_LEVEL:
         raise TileNotFound(f"bad tile level in {path!r}")
     return TileId(int(kind), index, width)
 
