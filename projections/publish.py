@@ -2,15 +2,15 @@
 
 Each list is written as the projection holds it at exactly the bundle's tree size: a live
 projection behind that size is caught up to it; one already past it (the log grew after the
-checkpoint) is rebuilt to that size in a scratch table, which is dropped afterwards.
+checkpoint) is rebuilt to that size in a scratch table of its own, dropped afterwards.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
-from projections.rebuild import drop
 from projections.registry import ProjectionSet
 from projections.rows import digest_of_lines, row_lines
 from projections.runner import Runner, table_name
@@ -49,16 +49,23 @@ def write_published(projections: ProjectionSet, out: Path, tree_size: int) -> di
         path = folder / f"{name}.jsonl"
         count = _write(live, path, tree_size)
         if count < 0:  # the live projection is past the bundle: build it again to the size
-            table = f"{table_name(name)}_export_{os.getpid()}"  # one per exporting process
-            scratch = Runner(projections.db, projections.make[name](), table)
-            scratch.ensure_tables()
-            with projections.db.transaction() as cur:
-                scratch.lock(cur)
-                drop(cur, scratch, scratch.read_position(cur)[1] + 1)
-            scratch.catch_up(stop=tree_size)
-            count = _write(scratch, path, tree_size)
-            with projections.db.transaction() as cur:
-                cur.execute(f"DROP TABLE {scratch.table}")
-                cur.execute("DELETE FROM gongshi_proj_positions WHERE name = ?", (scratch.table,))
+            count = _write_rebuilt(projections, name, path, tree_size)
         written[name] = count
     return written
+
+
+def _write_rebuilt(projections: ProjectionSet, name: str, path: Path, tree_size: int) -> int:
+    """Rebuild list ``name`` to ``tree_size`` in a scratch table of this export alone and
+    write it to ``path``; the table and its positions row are dropped afterwards, whether the
+    export succeeded or not. The name is unique per call (process id and a random suffix):
+    concurrent exports in one process once shared one and dropped it under each other."""
+    table = f"{table_name(name)}_export_{os.getpid()}_{secrets.token_hex(4)}"
+    scratch = Runner(projections.db, projections.make[name](), table)
+    try:
+        scratch.ensure_tables()
+        scratch.catch_up(stop=tree_size)
+        return _write(scratch, path, tree_size)
+    finally:
+        with projections.db.transaction() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {scratch.table}")
+            cur.execute("DELETE FROM gongshi_proj_positions WHERE name = ?", (scratch.table,))
