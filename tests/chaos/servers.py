@@ -21,6 +21,11 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from api.tokens import Tokens
+from ledger.actor import Actor, Role
+from ledger.clock import system_clock
+from ledger.db import SqlDatabase
+from ledger.settings import parse_database_url
 from tests.e2e.server import ROOT, free_port
 from verify.note import parse_vkey
 from verify.policy import departments_policy
@@ -55,8 +60,7 @@ class Home:
         if url.startswith("postgres"):
             app_name = f"gongshi-chaos-{secrets.token_hex(6)}"
             url = with_query(url, application_name=app_name)
-        path.mkdir(parents=True, exist_ok=True)
-        home = cls(path, url, app_name)
+        home = cls(path, url, app_name)  # keys init makes the directory, as for an operator
         home.run_ok("keys", "init")
         if app_name:
             home.run_ok("check")
@@ -85,10 +89,15 @@ class Home:
         return done.stdout
 
     def make_tokens(self, *roles: str) -> dict[str, str]:
-        """A token per role (principal ROLE-chaos), made with ``gongshi tokens create``."""
-        for role in roles:
-            out = self.run_ok("tokens", "create", "--principal", f"{role}-chaos", "--role", role)
-            self.tokens[role] = out.split()[0]
+        """A token per role (principal ROLE-chaos), made in this process as ``gongshi tokens
+        create`` makes them (one command per token would cost a second each)."""
+        db = SqlDatabase(parse_database_url(self.url))
+        try:
+            store = Tokens(db)
+            for role in roles:
+                self.tokens[role] = store.create(Actor(f"{role}-chaos", Role(role)), system_clock())
+        finally:
+            db.close()
         return self.tokens
 
     def audit(self, out: Path) -> str:
@@ -164,3 +173,29 @@ class Server:
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
+
+    def explain(self, request_id: str) -> str:
+        """What the server's log says about ``request_id``: its first line and the last line
+        of its traceback (the exception), or that the log does not name it."""
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        for i, line in enumerate(lines):
+            if request_id in line:
+                block = [line]
+                for following in lines[i + 1 :]:
+                    if following.startswith("request ") or following.startswith("---"):
+                        break
+                    block.append(following)
+                last = [x for x in block if x and not x.startswith((" ", "Traceback", "The "))]
+                return f"{line} ... {last[-1] if last else ''}"
+        return f"request {request_id} not in {self.log_path.name}"
+
+
+def explain_errors(servers: list[Server], answers: list[dict[str, object] | None]) -> str:
+    """One line per 5xx answer body: the server's log entry for its request id."""
+    out = []
+    for answer in answers:
+        request_id = str((answer or {}).get("request_id", ""))
+        found = [s.explain(request_id) for s in servers if request_id]
+        named = [f for f in found if "not in" not in f]
+        out.append((named or found or [f"no request id in {answer}"])[0])
+    return "\n".join(out)

@@ -13,7 +13,7 @@ import pytest
 
 from tests.chaos.conftest import open_year, report
 from tests.chaos.load import Figures, Load
-from tests.chaos.servers import Home, Server
+from tests.chaos.servers import Home, Server, explain_errors
 from tests.chaos.store import exported_leaves, judge, stored_records
 
 pytestmark = pytest.mark.chaos
@@ -59,7 +59,7 @@ def test_sigkill_of_serve_under_8_writers_loses_no_acknowledged_write(
     report("sigkill", home, f"kills={KILLS} acked-at-kills={at_kill} {figures.line()} "
            f"restart-s={[round(r, 2) for r in restarts]} {verdict.summary()}")  # fmt: skip
     failures = [
-        *([f"{figures.statuses[500]} answers were 500, e.g.\n{_five_hundreds(load)}"]
+        *([f"{figures.statuses[500]} answers were 500, e.g.\n{_five_hundreds(load, servers)}"]
           if figures.statuses[500] else []),
         *verdict.problems()[:20],
     ]  # fmt: skip
@@ -67,7 +67,5 @@ def test_sigkill_of_serve_under_8_writers_loses_no_acknowledged_write(
     assert figures.acked >= 30 * KILLS // 2, f"too few writes acknowledged: {figures.line()}"
 
 
-def _five_hundreds(load: Load) -> str:
-    return "\n".join(f"{a.write.marker}: {a.answer}" for a in load.attempts if a.status == 500)[
-        :2000
-    ]
+def _five_hundreds(load: Load, servers: list[Server]) -> str:
+    return explain_errors(servers, [a.answer for a in load.attempts if a.status == 500][:5])

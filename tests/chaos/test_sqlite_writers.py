@@ -15,7 +15,7 @@ import pytest
 
 from tests.chaos.conftest import open_year, report
 from tests.chaos.load import Figures, Load
-from tests.chaos.servers import Home, Server
+from tests.chaos.servers import Home, Server, explain_errors
 from tests.chaos.store import exported_leaves, judge, stored_records
 from tests.conftest import IN_CI
 
@@ -53,7 +53,7 @@ def test_sqlite_16_writers_for_30_s_get_no_5xx(
     report("sqlite-16-writers", home, f"seconds={seconds:g} {figures.line()} "
            f"acked/s={figures.acked / seconds:.1f} {verdict.summary()}")  # fmt: skip
     failures = [
-        *([f"{figures.fivexx} answers were 5xx: {figures.line()}\n{_examples(load)}"]
+        *([f"{figures.fivexx} answers were 5xx: {figures.line()}\n{_examples(load, servers)}"]
           if figures.fivexx else []),
         *([f"no answer: {figures.line()}"] if figures.resets or figures.timeouts else []),
         *verdict.problems()[:20],
@@ -62,6 +62,6 @@ def test_sqlite_16_writers_for_30_s_get_no_5xx(
     assert figures.acked >= 2 * seconds, f"under 2 acknowledged writes a second: {figures.line()}"
 
 
-def _examples(load: Load) -> str:
+def _examples(load: Load, servers: list[Server]) -> str:
     bad = [a for a in load.attempts if a.status is not None and a.status >= 500]
-    return "\n".join(f"{a.status} {a.write.path}: {a.answer}" for a in bad[:5])
+    return explain_errors(servers, [a.answer for a in bad[:5]])

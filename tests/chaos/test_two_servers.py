@@ -17,7 +17,7 @@ import pytest
 
 from tests.chaos.conftest import open_year, report
 from tests.chaos.load import Figures, Load, acked
-from tests.chaos.servers import Home, Server
+from tests.chaos.servers import Home, Server, explain_errors
 from tests.chaos.store import exported_leaves, judge, stored_records
 from verify.checkpoint import Checkpoint, open_checkpoint
 from verify.merkle import leaf_hash, verify_consistency, verify_inclusion
@@ -87,7 +87,9 @@ def test_two_servers_on_one_database_keep_one_log(
     report("two-servers", home, f"{figures.line()} acked-per-server={list(per_server.values())} "
            f"checkpoint-sizes={sizes} proofs-checked={proven} {verdict.summary()}")  # fmt: skip
     failures = [
-        *([f"{figures.fivexx} answers were 5xx: {figures.line()}"] if figures.fivexx else []),
+        *([f"{figures.fivexx} answers were 5xx: {figures.line()}\n" + explain_errors(
+            servers, [a.answer for a in load.attempts if (a.status or 0) >= 500][:5])]
+          if figures.fivexx else []),
         *([f"no answer: {figures.line()}"] if figures.resets or figures.timeouts else []),
         *verdict.problems()[:20],
     ]  # fmt: skip
