@@ -14,7 +14,8 @@ explicitly. Their search_path is the URL's schema (set at connect through libpq'
 ``Database.pool_timeout`` raises psycopg_pool.PoolTimeout (``ledger.unavailable``: 503).
 
 SQLite: one connection per thread (a file does not go away), busy timeout
-``Database.lock_timeout``.
+``Database.lock_timeout``; a writing transaction first takes the process's write turn on
+the file, the lock eventsourcing's writers take too (``ledger.factories``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import psycopg
 import psycopg_pool
 from psycopg.rows import tuple_row
 
-from ledger.factories import recorder_pool
+from ledger.factories import recorder_pool, sqlite_writer_lock
 from ledger.settings import Database
 
 
@@ -133,14 +134,31 @@ class SqlDatabase:
                 yield Cursor(conn.cursor(row_factory=tuple_row), self)
             return
         lite = self._sqlite()
-        cursor = lite.cursor()
-        cursor.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        turn = self._write_turn() if immediate else None
         try:
-            yield Cursor(cursor, self)
-            lite.commit()
-        except BaseException:
-            lite.rollback()
-            raise
+            cursor = lite.cursor()
+            cursor.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            try:
+                yield Cursor(cursor, self)
+                lite.commit()
+            except BaseException:
+                lite.rollback()
+                raise
+        finally:
+            if turn is not None:
+                turn.release()
+
+    def _write_turn(self) -> threading.RLock:
+        """Take the process's write turn on the SQLite file (shared with eventsourcing's
+        writers, ledger/factories.py), waiting ``lock_timeout`` at most; then "database is
+        locked" (``ledger.unavailable`` names it)."""
+        assert self.database.sqlite_path is not None
+        turn = sqlite_writer_lock(self.database.sqlite_path)
+        if not turn.acquire(timeout=self.database.lock_timeout):
+            raise sqlite3.OperationalError(
+                f"database is locked: no write turn within {self.database.lock_timeout:g} s"
+            )
+        return turn
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one statement in its own transaction and return its rows (if any)."""

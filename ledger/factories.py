@@ -8,14 +8,22 @@ connect_timeout, application_name) and the ``options`` that set search_path and 
 before the pool opens. That pool (checked on checkout: POSTGRES_PRE_PING) is the process's
 one pool: ``SqlDatabase.sharing`` borrows from it.
 
-SQLite: eventsourcing's pool waits a fixed 5 s for its single writer slot; ``SQLiteFactory``
-makes that wait GONGSHI_SQLITE_POOL_TIMEOUT (the ledger's lock timeout), so a writer queued
-behind a long transaction waits as long as SQLite's busy timeout would, and then fails with
-ConnectionUnavailableError, which ``ledger.unavailable`` names.
+SQLite: one write turn per file per process. eventsourcing's pool lets one writer at a
+time into the file (its writer lock); ``SQLiteFactory`` replaces that lock with the file's
+``sqlite_writer_lock``, which ``SqlDatabase`` takes too for its writing transactions. So the
+process's writers queue on one lock instead of polling SQLite's busy handler against each
+other (which starved some for seconds with 16 writers), and SQLite's busy timeout is left
+for other processes. Lock order: the write turn, then the file's lock; whoever holds them
+never asks eventsourcing's pool for a connection (its single-permit semaphore may be held by
+a writer waiting for the turn). The pool's wait is GONGSHI_SQLITE_POOL_TIMEOUT (the ledger's
+lock timeout, not eventsourcing's fixed 5 s), then ConnectionUnavailableError, which
+``ledger.unavailable`` names.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 from typing import Any
 
 import psycopg_pool
@@ -42,14 +50,34 @@ class PostgresFactory(_PostgresFactory):
         pool.kwargs.update(extra)
 
 
+_WRITERS: dict[str, threading.RLock] = {}
+_WRITERS_GUARD = threading.Lock()
+
+
+def sqlite_writer_lock(path: str | os.PathLike[str]) -> threading.RLock:
+    """The process's write turn for the SQLite file at ``path`` (one lock per real path).
+    Re-entrant: eventsourcing takes and releases it in one thread, and so does SqlDatabase."""
+    key = os.path.realpath(path)
+    with _WRITERS_GUARD:
+        return _WRITERS.setdefault(key, threading.RLock())
+
+
 class SQLiteFactory(_SQLiteFactory):
-    """eventsourcing's SQLite factory; its pool waits GONGSHI_SQLITE_POOL_TIMEOUT seconds."""
+    """eventsourcing's SQLite factory; its pool waits GONGSHI_SQLITE_POOL_TIMEOUT seconds and
+    its writers take the file's ``sqlite_writer_lock``."""
 
     def __init__(self, env: Environment | EnvType | None) -> None:
         super().__init__(env)
+        pool = self.datastore.pool
         timeout = self.env.get(SQLITE_POOL_TIMEOUT_KEY)
         if timeout:
-            self.datastore.pool.pool_timeout = float(timeout)
+            pool.pool_timeout = float(timeout)
+        if not pool.is_sqlite_memory_mode:
+            # eventsourcing's writer lock (a plain Lock, acquired with a timeout and released
+            # by the same thread in put_connection), shared with SqlDatabase's writers.
+            if not isinstance(getattr(pool, "_writer_lock", None), type(threading.Lock())):
+                raise RuntimeError("eventsourcing's SQLite pool has no writer lock to share")
+            pool._writer_lock = sqlite_writer_lock(pool.db_name)  # type: ignore[assignment]
 
 
 def recorder_pool(recorder: Any) -> psycopg_pool.ConnectionPool[Any] | None:

@@ -1,0 +1,349 @@
+"""Database faults for real: lock contention on one SQLite file, pool exhaustion, lock
+timeouts, terminated PostgreSQL backends, TLS parameters and unreachable servers. Every fault
+outside the code is named by ``ledger.unavailable`` (the API's 503), waits are bounded, and
+the ledger recovers without a restart."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from ledger.db import SqlDatabase
+from ledger.ledger import open_ledger
+from ledger.log.follower import LogFollower
+from ledger.settings import Database, Settings, parse_database_url
+from ledger.unavailable import (
+    LOCK_TIMEOUT,
+    LOCKED,
+    POOL_EXHAUSTED,
+    UNREACHABLE,
+    unavailable,
+)
+from projections.follow import ProjectionFollower
+from projections.registry import open_projections
+from tests.conftest import make_settings
+from tests.integration.helpers import INTAKE, registered
+
+
+def _with(settings: Settings, **change: object) -> Settings:
+    return dataclasses.replace(settings, database=dataclasses.replace(settings.database, **change))
+
+
+def _named(database: Database, app_name: str) -> Database:
+    """``database`` whose connections carry ``application_name`` (to find our backends)."""
+    return parse_database_url(f"{database.url}&application_name={app_name}")
+
+
+def _hammer(work: Callable[[int], None], threads: int, seconds: float) -> list[BaseException]:
+    """Run ``work(i)`` in ``threads`` threads for ``seconds``; the exceptions raised."""
+    errors: list[BaseException] = []
+    stop = time.monotonic() + seconds
+
+    def run(n: int) -> None:
+        i = 0
+        while time.monotonic() < stop:
+            try:
+                work(n * 1_000_000 + i)
+            except Exception as e:
+                errors.append(e)
+                return
+            i += 1
+
+    pool = [threading.Thread(target=run, args=(n,)) for n in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(seconds + 60)
+    return errors
+
+
+# --- SQLite: one lock order ---------------------------------------------------------------
+
+
+def test_sqlite_writers_and_integrators_do_not_deadlock(tmp_path: Path) -> None:
+    """16 threads on one SQLite file: 12 register subjects (vault row on our connection, then
+    eventsourcing's save), 4 integrate the log (BEGIN IMMEDIATE on our connection). The old
+    integrator read the records through eventsourcing's pool while holding the write lock;
+    the pool's single permit was held by a writer waiting for that lock: each cycle ended
+    after the pool timeout with ConnectionUnavailableError. Now: no error, and no step waits
+    anywhere near the lock timeout."""
+    database = parse_database_url(f"sqlite:///{tmp_path / 'ledger.db'}")
+    settings = _with(make_settings(database, tmp_path / "home"), lock_timeout=3.0)
+    ledger = open_ledger(settings)
+    slowest = [0.0]
+    try:
+
+        def work(i: int) -> None:
+            started = time.monotonic()
+            if i // 1_000_000 < 4:
+                ledger.log.integrate_step(batch=50)
+            else:
+                ledger.register_subject({"name": f"w{i}"}, "worker", INTAKE)
+            slowest[0] = max(slowest[0], time.monotonic() - started)
+
+        errors = _hammer(work, threads=16, seconds=4)
+        assert errors == [], [f"{type(e).__name__}: {e}" for e in errors[:3]]
+        assert slowest[0] < 2.5, f"a step waited {slowest[0]:.2f} s (lock timeout 3 s)"
+        ledger.log.integrate()
+        stored = ledger.app.recorder.max_notification_id() or 0
+        assert stored > 16 and ledger.log.state().size == stored
+    finally:
+        ledger.close()
+
+
+def test_sqlite_lock_held_elsewhere_waits_then_is_named(tmp_path: Path) -> None:
+    """Another process's write lock: our transaction waits the lock timeout (not forever,
+    not at once), then fails with "database is locked", which unavailable() names; so does
+    eventsourcing's save. Once the lock is released both succeed."""
+    database = parse_database_url(f"sqlite:///{tmp_path / 'ledger.db'}")
+    settings = _with(make_settings(database, tmp_path / "home"), lock_timeout=0.5)
+    ledger = open_ledger(settings)
+    other = sqlite3.connect(str(database.sqlite_path), isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        with pytest.raises(sqlite3.OperationalError) as ours:
+            ledger.db.execute("UPDATE gongshi_log_state SET size = size WHERE id = 1")
+        waited = time.monotonic() - started
+        assert 0.4 < waited < 3, waited
+        assert unavailable(ours.value) == LOCKED
+        with pytest.raises(Exception) as theirs:
+            registered(ledger, 1)
+        assert unavailable(theirs.value) == LOCKED
+        other.execute("ROLLBACK")
+        registered(ledger, 1)
+        assert ledger.log.integrate() == 1
+    finally:
+        other.close()
+        ledger.close()
+
+
+# --- PostgreSQL: one pool, checked connections ----------------------------------------------
+
+
+@pytest.mark.postgres
+def test_one_pool_shared_with_eventsourcing(pg_database: Database, tmp_path: Path) -> None:
+    """SqlDatabase.sharing borrows eventsourcing's pool: rows are tuples (the pool's
+    connections make dicts), unqualified names find our schema, transactions commit and roll
+    back, and closing our side leaves the app's pool open."""
+    ledger = open_ledger(make_settings(pg_database, tmp_path / "home"))
+    try:
+        shared = SqlDatabase.sharing(pg_database, ledger.app.recorder)
+        assert shared.pool is getattr(ledger.app.recorder, "datastore").pool  # noqa: B009
+        registered(ledger, 2)
+        assert ledger.log.integrate() == 2
+        assert shared.execute("SELECT size FROM gongshi_log_state WHERE id = 1") == [(2,)]
+        with pytest.raises(ZeroDivisionError), shared.transaction() as cur:
+            cur.execute("UPDATE gongshi_log_state SET size = 99 WHERE id = 1")
+            raise ZeroDivisionError
+        assert shared.execute("SELECT size FROM gongshi_log_state WHERE id = 1") == [(2,)]
+        shared.close()
+        registered(ledger, 1)  # eventsourcing's pool still open
+        assert shared.pool is not None and not shared.pool.closed
+    finally:
+        ledger.close()
+
+
+@pytest.mark.postgres
+def test_pool_exhausted_is_named_after_a_bounded_wait(pg_database: Database) -> None:
+    database = dataclasses.replace(pg_database, pool_size=2, pool_timeout=0.5)
+    db = SqlDatabase(database)
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with db.transaction() as cur:
+            cur.execute("SELECT 1")
+            held.set()
+            release.wait(10)
+
+    holders = [threading.Thread(target=hold) for _ in range(2)]
+    try:
+        for t in holders:
+            t.start()
+            held.wait(5)
+            held.clear()
+        started = time.monotonic()
+        with pytest.raises(psycopg.OperationalError) as caught:
+            db.execute("SELECT 1")
+        assert 0.4 < time.monotonic() - started < 3
+        assert unavailable(caught.value) == POOL_EXHAUSTED
+    finally:
+        release.set()
+        for t in holders:
+            t.join(10)
+    assert db.execute("SELECT 1") == [(1,)]
+    db.close()
+
+
+@pytest.mark.postgres
+def test_lock_timeout_is_named(pg_database: Database, tmp_path: Path) -> None:
+    settings = _with(make_settings(pg_database, tmp_path / "home"), lock_timeout=0.5)
+    ledger = open_ledger(settings)
+    other = psycopg.connect(pg_database.psycopg_conninfo())
+    try:
+        other.execute(f'LOCK TABLE "{pg_database.schema}".gongshi_log_state IN EXCLUSIVE MODE')
+        with pytest.raises(psycopg.OperationalError) as caught:
+            ledger.db.execute("UPDATE gongshi_log_state SET size = size WHERE id = 1")
+        assert unavailable(caught.value) == LOCK_TIMEOUT
+        other.rollback()
+        ledger.db.execute("UPDATE gongshi_log_state SET size = size WHERE id = 1")
+    finally:
+        other.close()
+        ledger.close()
+
+
+TERMINATE = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
+    " AND application_name = %s AND pid <> pg_backend_pid()"
+)
+
+
+def _terminate(database: Database, app_name: str) -> int:
+    with psycopg.connect(database.psycopg_conninfo(), autocommit=True) as conn:
+        return len(conn.execute(TERMINATE, (app_name,)).fetchall())
+
+
+def _until(check: Callable[[], bool], seconds: float) -> float | None:
+    """Seconds until ``check()`` is true (exceptions count as false), None if never."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        try:
+            if check():
+                return time.monotonic() - started
+        except Exception:
+            pass
+        time.sleep(0.05)
+    return None
+
+
+@pytest.mark.postgres
+def test_terminated_backends_recover_without_restart(
+    pg_database: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Terminate every backend of a running ledger (followers included), twice, and lock the
+    log's table past the lock timeout so the followers fail for certain: writes and reads
+    succeed again within 5 s, the followers' errors clear, the log and the projections catch
+    up, and the log says why without a password. No process restart."""
+    app_name = f"gongshi-faults-{secrets.token_hex(4)}"
+    database = dataclasses.replace(_named(pg_database, app_name), lock_timeout=0.5)
+    settings = make_settings(database, tmp_path / "home")
+    ledger = open_ledger(settings)
+    projections = open_projections(ledger, settings)
+    followers = [LogFollower(ledger.log, 0.05), ProjectionFollower(projections, 0.05)]
+    caplog.set_level(logging.WARNING)
+    try:
+        for f in followers:
+            f.start()
+        registered(ledger, 3)
+        assert _until(lambda: ledger.log.state().size == 3, 5) is not None
+        for _ in range(2):
+            assert _terminate(pg_database, app_name) > 0
+            took = _until(lambda: registered(ledger, 1) is None, 5)
+            assert took is not None and took < 5
+        # The followers fail for certain: the log's state table is locked past lock_timeout.
+        with psycopg.connect(pg_database.psycopg_conninfo()) as locker:
+            locker.execute(
+                f'LOCK TABLE "{pg_database.schema}".gongshi_log_state IN ACCESS EXCLUSIVE MODE'
+            )
+            registered_meanwhile = _until(lambda: followers[0].error is not None, 5)
+            assert registered_meanwhile is not None
+            assert unavailable(followers[0].error or Exception()) == LOCK_TIMEOUT
+            _terminate(pg_database, app_name)
+        cleared = _until(lambda: all(f.error is None for f in followers), 5)
+        assert cleared is not None, [repr(f.error) for f in followers]
+        registered(ledger, 1)
+        size = ledger.app.recorder.max_notification_id() or 0
+        caught_up = _until(
+            lambda: (
+                ledger.log.state().size == size
+                and all(r.position() == size for r in projections.select())
+            ),
+            10,
+        )
+        assert caught_up is not None
+        assert "database lock timeout" in caplog.text
+        assert "recovered" in caplog.text
+    finally:
+        for f in followers:
+            f.stop()
+        projections.close()
+        ledger.close()
+
+
+# --- PostgreSQL: the URL's TLS parameters, unreachable servers, no passwords ---------------
+
+
+@pytest.mark.postgres
+def test_sslmode_reaches_both_connections(pg_database: Database, tmp_path: Path) -> None:
+    """The local server has no TLS: sslmode=require fails for eventsourcing's pool and ours
+    (so the parameter reached libpq in both), sslmode=disable works."""
+    with psycopg.connect(pg_database.psycopg_conninfo()) as conn:
+        row = conn.execute("SHOW ssl").fetchone()
+    if row is None or row[0] != "off":
+        pytest.skip("the test server has TLS on: sslmode=require would succeed")
+    required = parse_database_url(f"{pg_database.url}&sslmode=require")
+    required = dataclasses.replace(required, pool_timeout=2)
+    db = SqlDatabase(required)
+    with pytest.raises(psycopg.OperationalError) as ours:
+        db.execute("SELECT 1")
+    db.close()
+    assert unavailable(ours.value) is not None
+    with pytest.raises(Exception) as theirs:
+        open_ledger(make_settings(required, tmp_path / "required"))
+    chain = []
+    e: BaseException | None = theirs.value
+    while e is not None:
+        chain.append(str(e))
+        e = e.__cause__ or e.__context__
+    assert any("SSL" in text for text in chain), chain
+    disabled = parse_database_url(f"{pg_database.url}&sslmode=disable")
+    ledger = open_ledger(make_settings(disabled, tmp_path / "disabled"))
+    try:
+        registered(ledger, 1)
+        assert ledger.db.execute("SELECT 1") == [(1,)]
+    finally:
+        ledger.close()
+
+
+def test_unreachable_server_names_no_password(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A URL with a password and a port nobody listens on: the error is bounded, named
+    "database unreachable", and no message, repr or log line shows the password."""
+    secret = "pw-" + secrets.token_hex(6)
+    database = parse_database_url(
+        f"postgresql://alice:{secret}@127.0.0.1:1/nowhere?schema=s&connect_timeout=2"
+    )
+    database = dataclasses.replace(database, pool_timeout=1)
+    assert secret not in repr(database) and secret not in database.display()
+    db = SqlDatabase(database)
+    caplog.set_level(logging.DEBUG)
+    started = time.monotonic()
+    with pytest.raises(psycopg.OperationalError) as caught:
+        db.execute("SELECT 1")
+    assert time.monotonic() - started < 5
+    assert unavailable(caught.value) in (UNREACHABLE, POOL_EXHAUSTED)
+    follower = LogFollower.__new__(LogFollower)
+    from ledger.background import Periodic
+
+    Periodic.__init__(follower, 1.0, "probe")
+    follower.step = lambda: db.execute("SELECT 1")  # type: ignore[method-assign]
+    assert follower.run_once() == pytest.approx(0.2)
+    assert follower.error is not None
+    texts = [caplog.text, str(caught.value), repr(caught.value), repr(db.database)]
+    e: BaseException | None = caught.value
+    while e is not None:
+        texts.append(str(e))
+        e = e.__cause__ or e.__context__
+    assert not any(secret in text for text in texts)
+    db.close()
