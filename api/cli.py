@@ -56,6 +56,7 @@ from ledger.unavailable import (
     unavailable,
 )
 from ledger.vault import create_master_key
+from projections.erasure import ErasureIncomplete, erase_everywhere
 from projections.registry import REBUILD_BATCH, projections_of
 from verify.note import COSIGNATURE_V1, MLDSA44_COSIGNATURE, parse_vkey
 
@@ -243,15 +244,19 @@ def _overdue(settings: Settings, args: argparse.Namespace) -> int:
 def _erase(settings: Settings, args: argparse.Namespace) -> int:
     ledger = open_ledger(settings)
     try:
-        ledger.erase_subject(
-            UUID(args.subject), args.reason, Actor(args.principal, Role(args.role))
-        )
-        ledger.log.integrate()  # the lists show 已删除 now, not when a follower next runs
+        actor = Actor(args.principal, Role(args.role))
         with projections_of(ledger, settings) as projections:
-            projections.catch_up()
+            try:
+                erase_everywhere(ledger, projections, UUID(args.subject), args.reason, actor)
+            except ErasureIncomplete as e:
+                print(f"gongshi erase: {e}", file=sys.stderr)
+                return 1
     finally:
         ledger.close()
-    print(f"erased subject {args.subject}: vault key and data deleted, erasure recorded")
+    print(
+        f"erased subject {args.subject}: erasure recorded, vault key and data deleted,"
+        " lists rewritten, old bytes cleared from the database files"
+    )
     return 0
 
 
