@@ -107,19 +107,20 @@ class SqlDatabase:
         return conn
 
     @contextmanager
-    def _borrowed(self) -> Iterator[psycopg.Connection[Any]]:
-        """A pooled connection (autocommit) for the length of the block."""
+    def _borrowed(self, wait: float | None = None) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection (autocommit) for the length of the block; PoolTimeout after
+        ``wait`` seconds (default the pool's timeout)."""
         pool = self.pool
         assert pool is not None
         pool.open()  # no-op once open; PoolClosed after close()
-        with pool.connection() as conn:
+        with pool.connection(timeout=wait) as conn:
             yield conn
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.is_postgres else sql
 
     @contextmanager
-    def transaction(self, immediate: bool = True) -> Iterator[Cursor]:
+    def transaction(self, immediate: bool = True, wait: float | None = None) -> Iterator[Cursor]:
         """One transaction, committed at the end or rolled back.
 
         On SQLite a writing transaction takes the database's write lock at BEGIN
@@ -127,10 +128,11 @@ class SqlDatabase:
         with "database is locked" when another process holds the lock, instead of waiting.
         Read-only transactions pass ``immediate=False``. PostgreSQL callers lock explicitly.
         A connection lost meanwhile raises psycopg's OperationalError/InterfaceError
-        (``ledger.unavailable`` names them) and is not given back to the pool.
+        (``ledger.unavailable`` names them) and is not given back to the pool. ``wait``:
+        PostgreSQL, seconds to wait for a pooled connection (default the pool's timeout).
         """
         if self.is_postgres:
-            with self._borrowed() as conn, conn.transaction():
+            with self._borrowed(wait) as conn, conn.transaction():
                 yield Cursor(conn.cursor(row_factory=tuple_row), self)
             return
         lite = self._sqlite()
