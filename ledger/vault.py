@@ -99,6 +99,14 @@ def commitment(subject_key: bytes, payload: dict[str, Any]) -> str:
     return hmac.new(mac_key, canonical_bytes(payload), hashlib.sha256).hexdigest()
 
 
+def document_commitment(subject_key: bytes, label: str, payload: dict[str, Any]) -> str:
+    """The commitment of a document attached under ``label`` (a follow-up's note_commitment):
+    ``commitment`` over ``{"document": payload, "label": label}``. A label is unique per
+    subject (it keys the document), so equal notes give different commitments. Documents
+    attached before issue 12 committed to ``payload`` alone (equal for equal notes)."""
+    return commitment(subject_key, {"document": payload, "label": label})
+
+
 class Vault:
     """Seals and opens personal data; requires ``master_key`` of 32 bytes."""
 
@@ -175,7 +183,7 @@ class Vault:
             "INSERT INTO gongshi_vault_documents (subject_id, label, ciphertext) VALUES (?, ?, ?)",
             (subject_id, label, sealed),
         )
-        return commitment(key, payload)
+        return document_commitment(key, label, payload)
 
     def read_subject(self, subject_id: str) -> dict[str, Any]:
         """The subject's personal data; NotFound after erasure, VaultError if tampered."""
