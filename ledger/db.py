@@ -255,7 +255,7 @@ def reset_database(database: Database) -> None:
             "gongshi_events", "gongshi_vault_documents", "gongshi_vault_subjects",
             "gongshi_log_state", "gongshi_log_tiles", "gongshi_log_offsets",
             "gongshi_log_checkpoints", "gongshi_log_cosignatures", "gongshi_log_witnessed",
-            "gongshi_log_witness_status", "gongshi_log_submission_leases",
+            "gongshi_log_witness_status", "gongshi_log_submission_leases", "gongshi_idempotency",
         ):  # fmt: skip
             conn.execute(f"DROP TABLE IF EXISTS {schema}{table}")
         # The read models (projections/): gongshi_proj_* and their positions.

@@ -125,7 +125,7 @@ def open_ledger(
     """Open the ledger described by ``settings``; VaultError if the master key is missing."""
     master = load_master_key(settings.vault_key_hex, settings.vault_key_path)
     app = open_app(settings.database)
-    db = SqlDatabase(settings.database)
+    db = SqlDatabase.sharing(settings.database, app.recorder)
     with schema_lock(settings.database):
         vault = Vault(db, master, random_bytes)
     log = LogStore(db, app.recorder)

@@ -104,7 +104,7 @@ class ProjectionSet:
 def open_projections(ledger: Ledger, settings: Settings, **kwargs: Any) -> ProjectionSet:
     """The projections of ``ledger``; names are read from the vault on their own connection
     (a runner's transaction must not be shared with the vault's reads)."""
-    vault_db = SqlDatabase(settings.database)
+    vault_db = SqlDatabase(settings.database, pool=ledger.db.pool)
     with schema_lock(settings.database):
         vault = Vault(vault_db, load_master_key(settings.vault_key_hex, settings.vault_key_path))
     make = factories(vault_names(vault), params_from(settings))
