@@ -8,7 +8,6 @@ database's, another test's, or the shared server itself (which is never restarte
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 
 import psycopg
@@ -69,11 +68,3 @@ class Terminator:
                 self.terminated += len(conn.execute(TERMINATE, (self.app_name,)).fetchall())
                 self.rounds += 1
                 self._stop.wait(self.every)
-
-
-def outage(conninfo: str, app_name: str, seconds: float, every: float = 0.02) -> int:
-    """For ``seconds``, terminate the named backends as fast as they appear: the database is
-    gone for that server. Returns how many were terminated."""
-    with Terminator(conninfo, app_name, every) as t:
-        time.sleep(seconds)
-    return t.terminated

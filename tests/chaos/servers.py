@@ -128,8 +128,14 @@ class Server:
 
     def start(self) -> float:
         """Start and wait until /healthz answers (any status); the seconds it took."""
-        assert self.process is None or self.process.poll() is not None, "already running"
         began = time.monotonic()
+        self.launch()
+        self.wait_ready(began)
+        return time.monotonic() - began
+
+    def launch(self) -> None:
+        """Start the process; ``wait_ready`` waits for it to answer."""
+        assert self.process is None or self.process.poll() is not None, "already running"
         with self.log_path.open("ab") as log:
             log.write(f"--- start {self.starts + 1}\n".encode())
             self.process = subprocess.Popen(
@@ -137,17 +143,21 @@ class Server:
                 cwd=ROOT, env=self.home.env(), stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         self.starts += 1
+
+    def wait_ready(self, began: float) -> None:
+        """Wait until /healthz answers; RuntimeError with the output if the process ended
+        or START_PATIENCE seconds passed since ``began``."""
+        assert self.process is not None
         while self.health() is None:
             if self.process.poll() is not None or time.monotonic() - began > START_PATIENCE:
                 self.stop()
                 raise RuntimeError(f"gongshi serve did not start:\n{self.output()}")
             time.sleep(0.05)
-        return time.monotonic() - began
 
-    def health(self) -> tuple[int, dict[str, object]] | None:
-        """(status, body) of /healthz, or None when nothing answers."""
+    def health(self, timeout: float = 5.0) -> tuple[int, dict[str, object]] | None:
+        """(status, body) of /healthz, or None when nothing answers within ``timeout``."""
         try:
-            with urllib.request.urlopen(self.base + "/healthz", timeout=5) as response:
+            with urllib.request.urlopen(self.base + "/healthz", timeout=timeout) as response:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read() or b"{}")

@@ -51,9 +51,11 @@ def test_terminated_backends_give_503s_and_recover_without_restart(
         with Terminator(conninfo, home.app_name, every=0.3) as intermittent:
             time.sleep(4)
         with Terminator(conninfo, home.app_name, every=0.02) as outage:
-            time.sleep(1.5)
-            health_in_outage = server.health()
-            time.sleep(0.5)
+            time.sleep(1.0)
+            asked = time.monotonic()
+            health_in_outage = server.health(timeout=15)
+            healthz_seconds = time.monotonic() - asked
+            time.sleep(max(0.0, 1.0 - healthz_seconds))
         gone = outage.terminated
         back = time.monotonic()
         healthy, written = _recovery(server, home.tokens["finance"], back, probes)
@@ -70,7 +72,8 @@ def test_terminated_backends_give_503s_and_recover_without_restart(
     figures = Figures.of([*load.attempts, *probes], finals)
     recovery = max(healthy or PATIENCE, written or PATIENCE)
     report("pg-terminate", home, f"terminated={intermittent.terminated}+{gone} "
-           f"{figures.line()} recovery-s={recovery:.2f} (healthz {healthy}, write {written}) "
+           f"{figures.line()} recovery-s={recovery:.2f} (healthz {_s(healthy)}, write "
+           f"{_s(written)}) healthz-in-outage={_s(healthz_seconds)}s "
            f"{verdict.summary()}")  # fmt: skip
     unexpected = {s: n for s, n in figures.statuses.items() if s not in (200, 201, 503, 409)}
     failures: list[str] = []
@@ -110,6 +113,10 @@ def _recovery(
                 written = time.monotonic() - back
         time.sleep(0.1)
     return healthy, written
+
+
+def _s(seconds: float | None) -> str:
+    return "never" if seconds is None else f"{seconds:.2f}"
 
 
 def _examples(load: Load, servers: list[Server]) -> str:

@@ -62,8 +62,11 @@ def test_two_servers_on_one_database_keep_one_log(
 ) -> None:
     first, second = Server(home, name="first"), Server(home, name="second")
     servers.extend((first, second))
-    first.start()
-    second.start()
+    began = time.monotonic()
+    for server in (first, second):
+        server.launch()
+    for server in (first, second):
+        server.wait_ready(began)
     open_year(first.base, home.tokens["finance"])
     load = Load([first.base, second.base], home.tokens, WRITERS, "two").start()
     try:
