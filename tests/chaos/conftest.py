@@ -65,16 +65,29 @@ def backend_of(home: Home) -> str:
     return "sqlite" if home.url.startswith("sqlite") else "postgres"
 
 
+FIGURES: list[str] = []  # this session's lines, repeated in the terminal summary
+
+
 def report(scenario: str, home: Home, figures: str) -> str:
-    """Print the scenario's one-line figures and keep them in the artifacts, if any."""
+    """Print the scenario's one-line figures and keep them in the artifacts, if any (the
+    file is started afresh by the session's first line)."""
     line = f"chaos {scenario} [{backend_of(home)}]: {figures}"
     print("\n" + line)
     artifacts = os.environ.get("GONGSHI_ARTIFACTS")
     if artifacts:
         Path(artifacts).mkdir(parents=True, exist_ok=True)
-        with (Path(artifacts) / "chaos-figures.txt").open("a") as out:
+        with (Path(artifacts) / "chaos-figures.txt").open("a" if FIGURES else "w") as out:
             out.write(line + "\n")
+    FIGURES.append(line)
     return line
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The chaos figures at the end of the run, also without ``-s``."""
+    if FIGURES:
+        terminalreporter.section("chaos figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)
 
 
 def open_year(base: str, token: str) -> None:

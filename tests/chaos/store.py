@@ -17,7 +17,7 @@ import psycopg
 
 from ledger.mapper import unpack_state
 from ledger.settings import parse_database_url
-from tests.chaos.load import Attempt, acked
+from tests.chaos.load import REFUSED, Attempt, acked
 from verify.record import record_hash
 
 
@@ -106,7 +106,23 @@ def judge(finals: list[Attempt], stored: dict[tuple[str, int], Stored],
             )
         if acked(final):
             _held(final, stored, leaves, verdict)
+    _subjects_counted(finals, stored, verdict)
     return verdict
+
+
+def _subjects_counted(finals: list[Attempt], stored: dict[tuple[str, int], Stored],
+                      verdict: Verdict) -> None:  # fmt: skip
+    """A subject's marker is only in the vault, so registrations are counted (each acknowledged
+    one is checked at its own stream): at most one per registration sent; more is one stored
+    twice (a retry under the same Idempotency-Key written again)."""
+    subjects = [f for f in finals if f.write.kind == "subject" and f.error != REFUSED]
+    done = sum(acked(f) for f in subjects)
+    found = sum(s.record.get("type") == "subject.Registered" for s in stored.values())
+    if found > len(subjects):
+        verdict.duplicated.append(
+            f"{found} subjects registered for {len(subjects)} registrations sent "
+            f"({done} acknowledged)"
+        )
 
 
 def _held(final: Attempt, stored: dict[tuple[str, int], Stored], leaves: list[bytes] | None,
