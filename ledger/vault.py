@@ -64,7 +64,11 @@ def load_master_key(key_hex: str | None, key_path: Path) -> bytes:
     text = key_hex
     if text is None:
         if not key_path.exists():
-            raise VaultError(f"no vault master key: run 'gongshi keys init' (expected {key_path})")
+            raise VaultError(
+                f"no vault master key at {key_path}: if this ledger already holds data, restore"
+                " the keys directory from your backup (a new key can't decrypt its vault); for"
+                " a new, empty ledger run 'gongshi keys init'"
+            )
         text = key_path.read_text().strip()
     try:
         key = bytes.fromhex(text)

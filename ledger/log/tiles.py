@@ -27,7 +27,7 @@ from verify.merkle import HASH_SIZE
 MAX_LEVEL = 63
 MAX_INDEX = (1 << LEVEL_SHIFT) - 1  # a tile's key is level << LEVEL_SHIFT | index
 # ASCII digits only ([0-9], never \d: "٠٠٠" is three Arabic-Indic zeros to \d and int()).
-_INDEX = re.compile(r"(?:x[0-9]{3}/)*[0-9]{3}", re.ASCII)
+_INDEX = re.compile(r"(?:x[0-9]{3}/){0,4}[0-9]{3}", re.ASCII)  # 2^48 - 1 is x281/x474/x976/x710/655
 _LEVEL = re.compile(r"0|[1-9][0-9]?", re.ASCII)
 _WIDTH = re.compile(r"[1-9][0-9]{0,2}", re.ASCII)
 MAX_ENTRY = 0xFFFF
