@@ -4,8 +4,9 @@ A cadre registered with canary personal data gets a points book and a supervisio
 the full name reaches the points and supervision-case projection tables); once the
 projections show it, the raw files are searched for the canaries and the subject's vault
 bytes (wrapped key, ciphertext) — they must be found there, which proves the search sees
-what it looks for. Then POST /api/v1/subjects/{id}/erasure, and once the projections applied
-it, the same search must find nothing: not in the SQLite file, its WAL or shared memory, not
+what it looks for. Then POST /api/v1/subjects/{id}/erasure must answer
+``files_cleared: true``, and once the projections applied it, the same search must find
+nothing: not in the SQLite file, its WAL or shared memory, not
 in a dead PostgreSQL tuple of any table or index of the schema."""
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ def test_erasure_through_the_api_leaves_no_canary_in_the_raw_files(
     erased = _post(base, f"/api/v1/subjects/{subject}/erasure", {"reason": "本人申请删除"},
                    tokens["intake"])  # fmt: skip
     assert erased["evidence"]["stream"] == subject
+    assert erased["result"]["files_cleared"] is True, f"erasure answered {erased['result']}"
     after = _settled(server, int(str(before["log_size"])) + 1)
     files = database_files(home.url, home.path)
     left = search(files, needles)
