@@ -49,6 +49,7 @@ from projections.registry import ProjectionSet
 
 ERASED_TYPE = "subject.Erased"
 DEFAULT_WAIT = 5.0  # seconds an erasure waits for readers that still see the old rows
+# (read at each call, so a test may lower it for callers that pass no ``wait``: the route)
 
 
 class ErasureIncomplete(ScrubIncomplete):
@@ -85,10 +86,11 @@ def naming_tables(ledger: Ledger, projections: ProjectionSet) -> list[str]:
     return tables
 
 
-def finish_erasure(ledger: Ledger, projections: ProjectionSet, wait: float = DEFAULT_WAIT) -> None:
+def finish_erasure(ledger: Ledger, projections: ProjectionSet, wait: float | None = None) -> None:
     """Integrate the log, bring every projection to its end, then make deleted rows leave the
-    files (``ledger/scrub.py``). ScrubIncomplete if a reader keeps them for over ``wait`` s.
-    Requires that the calling thread holds no open transaction."""
+    files (``ledger/scrub.py``). ScrubIncomplete if a reader keeps them for over ``wait`` s
+    (None: ``DEFAULT_WAIT``). Requires that the calling thread holds no open transaction."""
+    wait = DEFAULT_WAIT if wait is None else wait
     ledger.log.integrate()
     projections.catch_up()
     database = ledger.db.database
@@ -105,10 +107,11 @@ def erase_everywhere(
     subject_id: UUID,
     reason: str,
     actor: Actor,
-    wait: float = DEFAULT_WAIT,
+    wait: float | None = None,
 ) -> list[Recording[UUID]]:
     """Erase ``subject_id``: record it, delete its vault data, rewrite the lists that named
-    it, and clear the old bytes from every file of the database. Returns what the save
+    it, and clear the old bytes from every file of the database, waiting at most ``wait``
+    seconds (None: ``DEFAULT_WAIT``) for readers that still see them. Returns what the save
     recorded (the ``subject.Erased`` record), for the caller's receipt.
 
     ``projections`` must be a set this thread may step (not a follower thread's set): e.g.
@@ -130,7 +133,7 @@ def erase_everywhere(
     return recorded
 
 
-def _finish(ledger: Ledger, projections: ProjectionSet, subject: UUID, wait: float) -> None:
+def _finish(ledger: Ledger, projections: ProjectionSet, subject: UUID, wait: float | None) -> None:
     try:
         finish_erasure(ledger, projections, wait)
     except ScrubIncomplete as e:

@@ -129,7 +129,7 @@ def running(ledger: Ledger, settings: Settings) -> Iterator[ProjectionSet]:
     projections = open_projections(ledger, settings)
     followers = [LogFollower(ledger.log, 0.05).start(), ProjectionFollower(projections, 0.05)]
     followers[1].start()
-    reader = _connect(settings.database)
+    reader = connect_reader(settings.database)
     _read_vault(reader)
     try:
         yield projections
@@ -140,7 +140,9 @@ def running(ledger: Ledger, settings: Settings) -> Iterator[ProjectionSet]:
         projections.close()
 
 
-def _connect(database: Database) -> Any:
+def connect_reader(database: Database) -> Any:
+    """Another client's connection (autocommit; PostgreSQL: application_name READER, the
+    test schema), as a reader beside the server would hold one."""
     if database.kind == "sqlite":
         return sqlite3.connect(str(database.sqlite_path), isolation_level=None)
     conn = psycopg.connect(database.psycopg_conninfo(), autocommit=True, application_name=READER)
@@ -181,7 +183,7 @@ def test_a_reader_holding_old_rows_is_reported_and_erasing_again_finishes(
 ) -> None:
     cadre = Erasable(ledger, clock)
     canaries = {k: v for k, v in cadre.canaries().items() if k in ("name", "wrapped_key")}
-    blocker = _connect(settings.database)
+    blocker = connect_reader(settings.database)
     try:
         with projections_of(ledger, settings) as projections:
             ledger.log.integrate()
