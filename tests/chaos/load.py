@@ -148,6 +148,11 @@ class Load:
         with self._lock:
             return sum(acked(a) for a in self.finals)
 
+    def snapshot(self) -> tuple[list[Attempt], list[Attempt]]:
+        """Copies of (attempts, finals) as they stand: the requests that have ended so far."""
+        with self._lock:
+            return list(self.attempts), list(self.finals)
+
     def _run(self, i: int) -> None:
         base = self.bases[i % len(self.bases)]
         make: Callable[[str], Write] = contribution if i % 2 == 0 else subject
