@@ -107,12 +107,15 @@ def request_id_of(scope: Scope) -> str:
 
 
 def answer_failure(e: BaseException, scope: Scope) -> JSONResponse:
-    """503 for a fault outside the code, else 500; logged with the request id either way."""
+    """503 for a fault outside the code, else 500; logged with the request id either way (a
+    503: one warning line with the reason and the exception's type, its traceback at debug
+    level; a 500: an error with the traceback)."""
     request_id = request_id_of(scope)
     where = f"{scope.get('method', '?')} {scope.get('path', '?')}"
     reason = unavailable(e)
     if reason is not None:
-        log.warning("request %s (%s): 503, %s", request_id, where, reason)
+        log.warning("request %s (%s): 503, %s (%s)", request_id, where, reason, type(e).__name__)
+        log.debug("request %s: the fault behind the 503", request_id, exc_info=e)
         return unavailable_problem(reason, request_id)
     log.error("request %s (%s): unhandled error", request_id, where, exc_info=e)
     return internal_problem(request_id)

@@ -10,6 +10,8 @@ recorder subclasses of ``ledger.idempotency``, selected in ``open_app``).
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from uuid import UUID
@@ -25,6 +27,7 @@ from ledger.db import ensure_schema, schema_lock
 from ledger.errors import NotFound
 from ledger.mapper import RecordMapper
 from ledger.settings import APP_NAME, Database
+from ledger.unavailable import Contention
 
 A = TypeVar("A", bound=LedgerAggregate)
 T = TypeVar("T")
@@ -110,15 +113,46 @@ def open_app(database: Database, extra_env: dict[str, str] | None = None) -> Led
         return LedgerApp(env=env)
 
 
-def retry_on_conflict(action: Callable[[], T], attempts: int = 20) -> T:
+CONFLICT_BOUND = 10.0  # s: how long writes to one stream may keep losing before "contention"
+CONFLICT_BACKOFF = (0.002, 0.1)  # s: the first pause's ceiling, and the cap of the ceilings
+
+
+def retry_on_conflict(
+    action: Callable[[], T],
+    *,
+    bound: float | None = None,
+    backoff: tuple[float, float] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    rand: Callable[[], float] = random.random,
+    clock: Callable[[], float] = time.monotonic,
+) -> T:
     """Run ``action`` again when a concurrent writer took the same stream version first.
 
     ``action`` must reload what it checks, so a retry re-applies the rules to fresh state.
+    After the n-th conflict it pauses a random time in [0, min(cap, first · 2^(n-1))) ("full
+    jitter": writers that collided spread out instead of colliding again in step), for as
+    long as ``bound`` seconds allow (defaults: CONFLICT_BOUND, CONFLICT_BACKOFF); then it
+    raises ``Contention`` from the last conflict (``ledger.unavailable`` names it: the API's
+    503 with Retry-After). ``sleep``, ``rand`` and ``clock`` are for tests.
+
+    A lost COMMIT is not retried here: eventsourcing's recorders are used without their own
+    retry (``ledger.idempotency``), so a connection that fails during the insert raises the
+    connection error (a 503; the client retries with its key), never a RecordConflictError
+    for versions this very call may have stored.
     """
-    for attempt in range(attempts):
+    bound = CONFLICT_BOUND if bound is None else bound
+    first, cap = CONFLICT_BACKOFF if backoff is None else backoff
+    started = clock()
+    conflicts = 0
+    while True:
         try:
             return action()
-        except RecordConflictError:
-            if attempt == attempts - 1:
-                raise
-    raise AssertionError("unreachable")
+        except RecordConflictError as e:
+            conflicts += 1
+            pause = rand() * min(cap, first * (1 << min(conflicts - 1, 30)))
+            elapsed = clock() - started
+            if elapsed + pause > bound:
+                raise Contention(
+                    f"{conflicts} concurrent-write conflicts in {elapsed:.2f} s (bound {bound:g} s)"
+                ) from e
+            sleep(pause)

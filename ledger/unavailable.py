@@ -56,10 +56,17 @@ _SQLITE = (  # sqlite3.OperationalError messages that are not the code's fault
 )
 
 
+class Contention(Exception):
+    """Concurrent writers kept taking the same stream's next version until the retries' time
+    bound ran out (``ledger.app.retry_on_conflict``): contention, not a fault in the code.
+    Raised ``from`` the last RecordConflictError; named CONFLICT."""
+
+
 def unavailable(e: BaseException) -> str | None:
     """A short, password-free reason if ``e`` or an exception in its cause/context chain is a
     database fault outside the code (unreachable, connection lost or closed, pool exhausted or
-    closed, lock timeout, SQLite "database is locked"); None for anything else."""
+    closed, lock timeout, SQLite "database is locked", ``Contention``); None for anything
+    else."""
     seen: set[int] = set()
     current: BaseException | None = e
     while current is not None and id(current) not in seen:
@@ -72,6 +79,8 @@ def unavailable(e: BaseException) -> str | None:
 
 
 def _reason(e: BaseException) -> str | None:
+    if isinstance(e, Contention):
+        return CONFLICT
     if isinstance(e, psycopg_pool.PoolTimeout | psycopg_pool.TooManyRequests):
         return POOL_EXHAUSTED
     if isinstance(e, psycopg_pool.PoolClosed):

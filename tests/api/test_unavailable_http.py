@@ -150,3 +150,38 @@ def test_every_route_declares_503(client: TestClient) -> None:
     for path, methods in spec["paths"].items():
         for method, operation in methods.items():
             assert "503" in operation["responses"], (method, path)
+
+
+CONTRIBUTION = {"source": "trade_union", "amount_fen": 100, "reference": "R-1"}
+
+
+def test_conflicts_past_the_time_bound_are_503_and_logged(
+    client: TestClient,
+    tokens: dict[str, dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A write that keeps losing its stream's next version to other writers until the retry
+    bound runs out is contention (503 + Retry-After, "transaction conflict"), not a 500; the
+    log names the request id, the reason and the exception's type."""
+    from eventsourcing.persistence import IntegrityError
+
+    import ledger.app
+
+    opened = client.post("/api/v1/carefund/years", json={"year": 2023}, headers=tokens["finance"])
+    assert opened.status_code == 201, opened.text
+    recorder = client.app.state.services.ledger.app.recorder  # type: ignore[attr-defined]
+
+    def always_taken(*args: object, **kwargs: object) -> None:
+        raise IntegrityError("UNIQUE constraint failed: stored_events.originator_id")
+
+    monkeypatch.setattr(ledger.app, "CONFLICT_BOUND", 0.2)
+    monkeypatch.setattr(recorder, "insert_events", always_taken)
+    caplog.set_level(logging.WARNING)
+    response = client.post("/api/v1/carefund/years/2023/contributions", json=CONTRIBUTION,
+                           headers=tokens["finance"])  # fmt: skip
+    assert_unavailable(response, "transaction conflict")
+    assert response.headers["Retry-After"] == "1"
+    request_id = response.json()["request_id"]
+    line = next(r.getMessage() for r in caplog.records if request_id in r.getMessage())
+    assert "503" in line and "transaction conflict" in line and "Contention" in line

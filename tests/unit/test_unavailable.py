@@ -116,3 +116,42 @@ def test_redact_removes_the_password(text: str) -> None:
 def test_redact_leaves_text_without_password_alone() -> None:
     text = "postgresql://alice@db.example:5432/ledger?sslmode=require"
     assert redact(text) == text
+
+
+def test_conflicts_are_retried_with_jittered_backoff_then_named_contention() -> None:
+    """retry_on_conflict: pauses drawn from [0, min(cap, first·2^(n-1))), growing; when the
+    time bound would be passed, Contention from the last conflict, which is a 503 reason."""
+    from eventsourcing.persistence import RecordConflictError
+
+    from ledger.app import retry_on_conflict
+    from ledger.unavailable import CONFLICT, Contention
+
+    now = [0.0]
+    pauses: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        now[0] += seconds
+
+    def conflict() -> None:
+        now[0] += 0.01
+        raise IntegrityError("UNIQUE constraint failed: stored_events.originator_id")
+
+    with pytest.raises(Contention) as caught:
+        retry_on_conflict(conflict, bound=1.0, backoff=(0.01, 0.08), sleep=sleep,
+                          rand=lambda: 0.5, clock=lambda: now[0])  # fmt: skip
+    assert pauses[:5] == pytest.approx([0.005, 0.01, 0.02, 0.04, 0.04])
+    assert now[0] <= 1.0 + 0.01 and len(pauses) > 20  # more than the old 20 attempts
+    assert isinstance(caught.value.__cause__, RecordConflictError)
+    assert unavailable(caught.value) == CONFLICT
+
+    calls = []
+
+    def twice_then_done() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise IntegrityError("conflict")
+        return "saved"
+
+    assert retry_on_conflict(twice_then_done, sleep=lambda _: None) == "saved"
+    assert len(calls) == 3
