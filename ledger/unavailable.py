@@ -2,10 +2,13 @@
 
 ``unavailable(e)`` answers the one question the entry points ask of an exception: is this the
 database being away, busy or locked (answer 503 with Retry-After, or exit 3 on the command
-line), or a fault in the code (500)? It walks ``e``'s ``__cause__``/``__context__`` chain, so
-eventsourcing's ``OperationalError`` wrapping a psycopg or sqlite3 error is recognised by what
-it wraps. The reasons come from a fixed vocabulary: never a driver's message, which may echo a
-connection string.
+line), or a fault in the code (500)? It walks ``e``'s explicit ``__cause__`` chain (``raise
+... from``), so eventsourcing's ``OperationalError`` wrapping a psycopg or sqlite3 error
+(``raise OperationalError(e) from e``) is recognised by what it wraps. It does not follow
+``__context__`` (implicit chaining): a bug raised while handling a fault, in an ``except`` or
+``finally`` block, is a bug (500, with its traceback), not a 503. Code that turns a fault into
+another exception must say ``from e``. The reasons come from a fixed vocabulary: never a
+driver's message, which may echo a connection string.
 
 ``redact(text)`` removes passwords from database URLs and libpq conninfo strings in ``text``,
 for the few places that must show a URL or a driver's message (logs, ConfigError).
@@ -63,10 +66,10 @@ class Contention(Exception):
 
 
 def unavailable(e: BaseException) -> str | None:
-    """A short, password-free reason if ``e`` or an exception in its cause/context chain is a
+    """A short, password-free reason if ``e`` or an exception in its ``__cause__`` chain is a
     database fault outside the code (unreachable, connection lost or closed, pool exhausted or
     closed, lock timeout, SQLite "database is locked", ``Contention``); None for anything
-    else."""
+    else, including an exception merely raised while handling a fault (``__context__``)."""
     seen: set[int] = set()
     current: BaseException | None = e
     while current is not None and id(current) not in seen:
@@ -74,7 +77,7 @@ def unavailable(e: BaseException) -> str | None:
         reason = _reason(current)
         if reason is not None:
             return reason
-        current = current.__cause__ or current.__context__
+        current = current.__cause__
     return None
 
 

@@ -59,7 +59,6 @@ def in_context(inner: BaseException, outer: BaseException) -> BaseException:
         (sqlite3.OperationalError("database is locked"), LOCKED),
         (wrapped(sqlite3.OperationalError("database is locked"), OperationalError("x")), LOCKED),
         (wrapped(psycopg.InterfaceError("closed"), OperationalError("x")), CONNECTION_LOST),
-        (in_context(sqlite3.OperationalError("database is locked"), KeyError("k")), LOCKED),
     ],
 )
 def test_faults_outside_the_code_have_a_reason(error: BaseException, reason: str) -> None:
@@ -84,6 +83,9 @@ def test_unreachable_server_is_recognised() -> None:
         IntegrityError("duplicate key"),
         psycopg.errors.UndefinedTable("relation x does not exist"),
         psycopg.errors.ObjectNotInPrerequisiteState("currval not yet defined"),
+        # A bug raised while handling a fault is a bug (500 with its traceback), not a 503:
+        in_context(sqlite3.OperationalError("database is locked"), KeyError("k")),
+        in_context(psycopg_pool.PoolTimeout("after 5 s"), AttributeError("x")),
     ],
 )
 def test_faults_in_the_code_have_none(error: BaseException) -> None:
@@ -92,7 +94,7 @@ def test_faults_in_the_code_have_none(error: BaseException) -> None:
 
 def test_a_cycle_in_the_chain_ends() -> None:
     a, b = ValueError("a"), ValueError("b")
-    a.__context__, b.__context__ = b, a
+    a.__cause__, b.__cause__ = b, a
     assert unavailable(a) is None
 
 
