@@ -1,11 +1,12 @@
 """PostgreSQL backends of ``gongshi serve`` terminated under 8 writers: first every 0.3 s for
-4 s, then as fast as they appear for 2 s (the database is gone for this server). Writers
-retry 503s and lost connections with the same Idempotency-Key and body, as a careful client
-does. Required: every answer is a success or a 503 (409 with Retry-After: the same key still
-in flight), each with Retry-After, no connection lost without an answer; /healthz is 503
-during the outage; within 5 s of the database coming back,
-without a restart, /healthz is 200 and a write succeeds; no acknowledged write lost; no
-write answered with an error yet stored; no write stored twice."""
+4 s, then as fast as they appear for 2 s (the database is gone for this server); both phases
+must actually terminate backends, and writes must still be acknowledged during the first.
+Writers retry 503s and lost connections with the same Idempotency-Key and body, as a careful
+client does. Required: every answer is a success or a 503 (409 with Retry-After: the same key
+still in flight), each with Retry-After, no connection lost without an answer; /healthz is 503
+during the outage; within 5 s of the database coming back, without a restart, /healthz is 200
+and a write succeeds; no acknowledged write lost; no write answered with an error yet stored;
+no write stored twice."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ def test_terminated_backends_give_503s_and_recover_without_restart(
     try:
         time.sleep(1.5)
         with Terminator(conninfo, home.app_name, every=0.3) as intermittent:
+            window = (time.monotonic(), time.monotonic() + 4)
             time.sleep(4)
         with Terminator(conninfo, home.app_name, every=0.02) as outage:
             time.sleep(1.0)
@@ -71,12 +73,19 @@ def test_terminated_backends_give_503s_and_recover_without_restart(
     verdict = judge(finals, stored, exported_leaves(bundle))
     figures = Figures.of([*load.attempts, *probes], finals)
     recovery = max(healthy or PATIENCE, written or PATIENCE)
+    during = [a for a in load.attempts if acked(a) and window[0] <= a.ended <= window[1]]
     report("pg-terminate", home, f"terminated={intermittent.terminated}+{gone} "
+           f"acked-while-intermittent={len(during)} "
            f"{figures.line()} recovery-s={recovery:.2f} (healthz {_s(healthy)}, write "
            f"{_s(written)}) healthz-in-outage={_s(healthz_seconds)}s "
            f"{verdict.summary()}")  # fmt: skip
     unexpected = {s: n for s, n in figures.statuses.items() if s not in (200, 201, 503, 409)}
     failures: list[str] = []
+    if intermittent.terminated == 0 or gone == 0:
+        failures.append(f"backends terminated: {intermittent.terminated} intermittently, "
+                        f"{gone} in the outage; the fault never happened")  # fmt: skip
+    if not during:
+        failures.append("no write acknowledged while backends were terminated every 0.3 s")
     if unexpected:
         failures.append(f"answers other than 2xx/503/409: {unexpected}")
         failures.append(_examples(load, servers))
