@@ -21,10 +21,12 @@ import pytest
 from ledger.carefund.config import Source
 from ledger.carefund.fund import FundYear, fund_year_id
 from ledger.db import SqlDatabase
+from ledger.factories import recorder_pool
 from ledger.ledger import Ledger, open_ledger
 from ledger.log.follower import LogFollower
 from ledger.settings import Database, Settings, parse_database_url
 from ledger.unavailable import (
+    CONNECTION_LOST,
     LOCK_TIMEOUT,
     LOCKED,
     POOL_EXHAUSTED,
@@ -252,6 +254,121 @@ def test_lock_timeout_is_named(pg_database: Database, tmp_path: Path) -> None:
     finally:
         other.close()
         ledger.close()
+
+
+def retried_in(cls: type) -> set[str]:
+    """The methods of ``cls`` that are eventsourcing's ``@retry`` wrappers."""
+    names = set()
+    for name in dir(cls):
+        code = getattr(getattr(cls, name), "__code__", None)
+        if code is not None and code.co_name == "retry_decorator":
+            names.add(name)
+    return names
+
+
+def test_no_eventsourcing_recorder_method_is_retried() -> None:
+    """eventsourcing's ``@retry`` (10 attempts, 0.2 s apart) is off on every method of our
+    PostgreSQL recorder: one fault is one prompt error."""
+    from eventsourcing.postgres import PostgresApplicationRecorder
+
+    from ledger.idempotency import IdempotentPostgresRecorder
+
+    assert retried_in(PostgresApplicationRecorder) >= {"insert_events", "select_events"}
+    assert retried_in(IdempotentPostgresRecorder) == set()
+
+
+@pytest.mark.postgres
+def test_eventsourcing_calls_fail_within_one_pool_timeout(
+    pg_database: Database, tmp_path: Path
+) -> None:
+    """Every connection of the pool held: eventsourcing's reads and its insert each fail after
+    about one pool wait (1 s), not ten (its @retry made it 10 × (1 s + 0.2 s) per call)."""
+    settings = _with(make_settings(pg_database, tmp_path / "home"), pool_size=2, pool_timeout=1)
+    ledger = open_ledger(settings)
+    registered(ledger, 1)
+    recorder = ledger.app.recorder
+    pool = recorder_pool(recorder)
+    assert pool is not None
+    stream = UUID(str(recorder.select_notifications(start=1, limit=1)[0].originator_id))
+    held = [pool.getconn(), pool.getconn()]
+    calls: list[Callable[[], object]] = [
+        recorder.max_notification_id,
+        lambda: recorder.select_notifications(start=1, limit=10),
+        lambda: recorder.select_events(stream),
+        lambda: registered(ledger, 1),
+    ]
+    try:
+        for call in calls:
+            started = time.monotonic()
+            with pytest.raises(Exception) as caught:
+                call()
+            took = time.monotonic() - started
+            assert unavailable(caught.value) == POOL_EXHAUSTED, repr(caught.value)
+            assert took < 3, f"{took:.1f} s for one call with a 1 s pool timeout"
+    finally:
+        for conn in held:
+            pool.putconn(conn)
+    assert recorder.max_notification_id() == 1  # nothing was stored meanwhile
+    ledger.close()
+
+
+def _wait_for_lock(database: Database, app_name: str) -> int | None:
+    """The pid of our backend waiting for a lock (``application_name``), within 5 s."""
+    query = (
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        " AND application_name = %s AND wait_event_type = 'Lock'"
+    )
+    with psycopg.connect(database.psycopg_conninfo(), autocommit=True) as conn:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            row = conn.execute(query, (app_name,)).fetchone()
+            if row is not None:
+                return int(row[0])
+            time.sleep(0.02)
+    return None
+
+
+@pytest.mark.postgres
+def test_an_insert_whose_connection_dies_is_one_error_not_run_again(
+    pg_database: Database, tmp_path: Path
+) -> None:
+    """A save's backend is terminated while it waits for the events table's lock: the save
+    fails once, promptly, with "connection lost" (503) and stores nothing. eventsourcing's
+    @retry ran the insert again 0.2 s later, on a new connection: where the lost error came
+    after a COMMIT that landed, that second run met its own records and the command was run
+    again on top of them."""
+    app_name = f"gongshi-insert-{secrets.token_hex(4)}"
+    database = _named(pg_database, app_name)
+    ledger = open_ledger(make_settings(database, tmp_path / "home"))
+    registered(ledger, 1)
+    before = ledger.app.recorder.max_notification_id()
+    outcome: list[BaseException | None] = []
+
+    def save() -> None:
+        try:
+            registered(ledger, 1)
+            outcome.append(None)
+        except Exception as e:
+            outcome.append(e)
+
+    locker = psycopg.connect(pg_database.psycopg_conninfo())
+    try:
+        locker.execute(f'LOCK TABLE "{pg_database.schema}".gongshi_events IN ACCESS EXCLUSIVE MODE')
+        writer = threading.Thread(target=save)
+        writer.start()
+        pid = _wait_for_lock(pg_database, app_name)
+        assert pid is not None
+        with psycopg.connect(pg_database.psycopg_conninfo(), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        time.sleep(0.5)  # the old @retry's second attempt would now be waiting for the lock
+        locker.rollback()
+        writer.join(10)
+    finally:
+        locker.close()
+    assert len(outcome) == 1 and outcome[0] is not None, outcome
+    assert unavailable(outcome[0]) == CONNECTION_LOST, repr(outcome[0])
+    assert ledger.app.recorder.max_notification_id() == before
+    ledger.close()
 
 
 TERMINATE = (
