@@ -15,10 +15,13 @@ A DELETE or UPDATE does not remove the old bytes from disk by itself:
   table is rewritten. ``rewrite_postgres`` runs ``VACUUM FULL`` on the named tables, which
   writes each table (and its TOAST table and indexes) into a new file and drops the old one.
   VACUUM FULL copies a dead tuple that a still-open transaction may see, so it first waits
-  until every transaction of this database that began before it has ended. VACUUM FULL holds
-  an ACCESS EXCLUSIVE lock on each table while it copies it: reads and writes of that table
-  wait (2.5 s for a 60 MB table with its indexes on a 2-core machine). The lock wait is
-  bounded by ``lock_timeout``.
+  until nothing older than the erasure holds back the database's xmin horizon: every
+  transaction of this database that began before it (a long report, a ``pg_dump``), prepared
+  transactions, replication slots and walsenders reporting a standby's older xmin
+  (hot_standby_feedback). VACUUM FULL holds an ACCESS EXCLUSIVE lock on each table while it
+  copies it: reads and writes of that table wait (2.5 s for a 60 MB table with its indexes on
+  a 2-core machine). Each table's lock wait is bounded by ``lock_timeout``, set from the time
+  left.
 
 Out of reach of both, and of this module: PostgreSQL's WAL segments and archives, replicas,
 backups, file-system snapshots, and blocks a file system freed but did not overwrite.
@@ -108,18 +111,43 @@ def checkpoint_sqlite(
         sleep(0.05)
 
 
-def _older_transactions(conn: psycopg.Connection[TupleRow], since: datetime) -> list[str]:
-    """This database's client transactions (other than ``conn``'s) begun before ``since``."""
+def _older_transactions(conn: psycopg.Connection[TupleRow], since: datetime, xid: str) -> list[str]:
+    """What may still see rows deleted before ``since`` (the erasure's own transaction id
+    ``xid``), other than ``conn``: this database's client transactions begun before
+    ``since``; prepared transactions (two-phase commit) of this database prepared before it or
+    with an older transaction id; replication slots whose ``xmin`` is older (a standby's
+    hot_standby_feedback through a slot: it holds the horizon of every database); walsenders
+    whose ``backend_xmin`` is older (feedback without a slot; physical ones serve every
+    database). A slot's ``catalog_xmin`` (logical decoding) holds back only the system
+    catalogs, not our tables' dead rows, so it is not a blocker."""
+    older = "age({}) > age(%(xid)s::xid)"
     rows = conn.execute(
-        "SELECT pid, application_name, state, xact_start FROM pg_stat_activity"
+        "SELECT 'pid ' || pid || ' ' || coalesce(nullif(application_name, ''), '-') || ' '"
+        "       || coalesce(state, '-') || ' since ' || xact_start, xact_start"
+        " FROM pg_stat_activity"
         " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        " AND backend_type = 'client backend' AND xact_start < %s ORDER BY xact_start",
-        (since,),
+        "   AND backend_type = 'client backend' AND xact_start < %(since)s"
+        " UNION ALL"
+        " SELECT 'prepared transaction ' || quote_literal(gid) || ' (xid ' || transaction"
+        "        || ', owner ' || owner || ') since ' || prepared, prepared"
+        " FROM pg_prepared_xacts"
+        " WHERE database = current_database()"
+        f"  AND (prepared < %(since)s OR {older.format('transaction')})"
+        " UNION ALL"
+        " SELECT 'replication slot ' || quote_literal(slot_name) || ' (' || slot_type"
+        "        || ', xmin ' || xmin || ')', NULL"
+        f" FROM pg_replication_slots WHERE xmin IS NOT NULL AND {older.format('xmin')}"
+        " UNION ALL"
+        " SELECT 'walsender pid ' || pid || ' ' || coalesce(nullif(application_name, ''), '-')"
+        "        || ' (backend_xmin ' || backend_xmin || ')', backend_start"
+        " FROM pg_stat_activity"
+        " WHERE backend_type = 'walsender' AND backend_xmin IS NOT NULL"
+        "   AND (datname IS NULL OR datname = current_database())"
+        f"  AND {older.format('backend_xmin')}"
+        " ORDER BY 2 NULLS LAST, 1",
+        {"since": since, "xid": xid},
     ).fetchall()
-    return [
-        f"pid {pid} {application or '-'} {state} since {started.isoformat()}"
-        for pid, application, state, started in rows
-    ]
+    return [str(what) for what, _ in rows]
 
 
 def rewrite_postgres(
@@ -129,12 +157,13 @@ def rewrite_postgres(
     clock: Clock = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """VACUUM FULL each of ``tables`` (those that exist, in the database's schema) once no
-    transaction that began before this call is still open; ScrubIncomplete, naming the
-    connections, if one is still open after ``wait`` seconds (>= 0) or a table's lock is not
-    granted within the remaining time. Requires that every delete and rewrite of the data has
-    committed before the call. Uses one connection of its own (VACUUM can't run in a
-    transaction), closed before returning."""
+    """VACUUM FULL each of ``tables`` (those that exist, in the database's schema) once
+    nothing older than this call holds back the xmin horizon (transactions begun before it,
+    prepared transactions, replication slots and walsenders with an older xmin);
+    ScrubIncomplete, naming them, if one still does after ``wait`` seconds (>= 0) or a
+    table's lock is not granted within the time left. Requires that every delete and
+    rewrite of the data has committed before the call. Uses one connection of its own
+    (VACUUM can't run in a transaction), closed before returning."""
     deadline = clock() + wait
     with psycopg.connect(
         database.psycopg_conninfo(), autocommit=True, application_name=APPLICATION_NAME
@@ -142,9 +171,12 @@ def rewrite_postgres(
         if database.schema:
             conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(database.schema)))
         # Taken once, now: transactions begun later than this began after the deletes
-        # committed, so no snapshot of theirs sees the old tuples.
-        since = conn.execute("SELECT clock_timestamp()").fetchone()[0]  # type: ignore[index]
-        while blockers := _older_transactions(conn, since):
+        # committed, so no snapshot of theirs sees the old tuples; the transaction id (this
+        # statement's) is newer than every delete's.
+        since, xid = conn.execute(  # type: ignore[misc]
+            "SELECT clock_timestamp(), pg_current_xact_id()::xid::text"
+        ).fetchone()
+        while blockers := _older_transactions(conn, since, xid):
             if clock() >= deadline:
                 raise ScrubIncomplete(
                     f"tables {', '.join(tables)}",
@@ -153,11 +185,13 @@ def rewrite_postgres(
                     blockers,
                 )
             sleep(0.05)
-        remaining_ms = max(100, int((deadline - clock()) * 1000))
-        conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(remaining_ms)))
         for table in tables:
             if conn.execute("SELECT to_regclass(%s)", (table,)).fetchone() == (None,):
                 continue
+            # Each table's lock wait bounded by the time left, so the whole call stays
+            # within ``wait`` (one lock_timeout for all would allow it once per table).
+            remaining_ms = max(100, int((deadline - clock()) * 1000))
+            conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(remaining_ms)))
             try:
                 conn.execute(sql.SQL("VACUUM FULL {}").format(sql.Identifier(table)))
             except psycopg.errors.LockNotAvailable:
