@@ -30,7 +30,7 @@ import psycopg
 import psycopg_pool
 from psycopg.rows import tuple_row
 
-from ledger.factories import recorder_pool, sqlite_writer_lock
+from ledger.factories import recorder_pool, take_write_turn
 from ledger.settings import Database
 
 
@@ -155,12 +155,7 @@ class SqlDatabase:
         writers, ledger/factories.py), waiting ``lock_timeout`` at most; then "database is
         locked" (``ledger.unavailable`` names it)."""
         assert self.database.sqlite_path is not None
-        turn = sqlite_writer_lock(self.database.sqlite_path)
-        if not turn.acquire(timeout=self.database.lock_timeout):
-            raise sqlite3.OperationalError(
-                f"database is locked: no write turn within {self.database.lock_timeout:g} s"
-            )
-        return turn
+        return take_write_turn(self.database.sqlite_path, self.database.lock_timeout)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one statement in its own transaction and return its rows (if any)."""

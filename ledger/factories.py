@@ -14,15 +14,20 @@ time into the file (its writer lock); ``SQLiteFactory`` replaces that lock with 
 process's writers queue on one lock instead of polling SQLite's busy handler against each
 other (which starved some for seconds with 16 writers), and SQLite's busy timeout is left
 for other processes. Lock order: the write turn, then the file's lock; whoever holds them
-never asks eventsourcing's pool for a connection (its single-permit semaphore may be held by
-a writer waiting for the turn). The pool's wait is GONGSHI_SQLITE_POOL_TIMEOUT (the ledger's
-lock timeout, not eventsourcing's fixed 5 s), then ConnectionUnavailableError, which
-``ledger.unavailable`` names.
+never asks eventsourcing's pool for a connection for reading. eventsourcing's writers take
+the turn *before* asking the pool (``ledger.idempotency.IdempotentSQLiteRecorder``): the
+pool takes its writer lock while holding its single-permit semaphore, through which every
+reader passes, so a writer queued there for the turn held up every eventsourcing read of
+the process; taken first, the (re-entrant) lock is free to the writer inside the pool.
+The pool's wait is GONGSHI_SQLITE_POOL_TIMEOUT (the ledger's lock timeout, not
+eventsourcing's fixed 5 s), then ConnectionUnavailableError, which ``ledger.unavailable``
+names.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from typing import Any
 
@@ -60,6 +65,16 @@ def sqlite_writer_lock(path: str | os.PathLike[str]) -> threading.RLock:
     key = os.path.realpath(path)
     with _WRITERS_GUARD:
         return _WRITERS.setdefault(key, threading.RLock())
+
+
+def take_write_turn(path: str | os.PathLike[str], timeout: float) -> threading.RLock:
+    """Take the process's write turn on the SQLite file at ``path``, waiting ``timeout``
+    seconds at most, then sqlite3's "database is locked" (``ledger.unavailable`` names it).
+    Returns the lock, held: the caller releases it."""
+    turn = sqlite_writer_lock(path)
+    if not turn.acquire(timeout=timeout):
+        raise sqlite3.OperationalError(f"database is locked: no write turn within {timeout:g} s")
+    return turn
 
 
 class SQLiteFactory(_SQLiteFactory):

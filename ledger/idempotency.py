@@ -39,6 +39,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.db import SqlDatabase
+from ledger.factories import take_write_turn
 
 TABLE = "gongshi_idempotency"
 COLUMNS = (
@@ -127,7 +128,25 @@ def _statement(
 
 
 class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
-    """SQLite: the key row is written by the statement before the events, same transaction."""
+    """SQLite: the key row is written by the statement before the events, same transaction.
+
+    ``insert_events`` takes the file's write turn (``ledger.factories``) before it asks the
+    pool for a connection: the pool takes its writer lock (the same re-entrant turn, so free
+    to us then) while holding the single permit every reader passes through, and a writer
+    waiting there for the turn blocked every eventsourcing read in the process.
+    """
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        pool = self.datastore.pool
+        if pool.is_sqlite_memory_mode:
+            return super().insert_events(stored_events, **kwargs)
+        turn = take_write_turn(pool.db_name, pool.pool_timeout)
+        try:
+            return super().insert_events(stored_events, **kwargs)
+        finally:
+            turn.release()
 
     def construct_create_table_statements(self) -> list[str]:
         table = f"CREATE TABLE IF NOT EXISTS {TABLE} ({COLUMNS.format(blob='BLOB')})"

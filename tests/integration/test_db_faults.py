@@ -18,8 +18,9 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from ledger.carefund.config import Source
+from ledger.carefund.config import FundConfig, Source
 from ledger.carefund.fund import FundYear, fund_year_id
+from ledger.carefund.service import CareFund
 from ledger.db import SqlDatabase
 from ledger.factories import recorder_pool
 from ledger.ledger import Ledger, open_ledger
@@ -178,6 +179,47 @@ def test_sqlite_lock_held_elsewhere_waits_then_is_named(tmp_path: Path) -> None:
         assert ledger.log.integrate() == 1
     finally:
         other.close()
+        ledger.close()
+
+
+def test_sqlite_queued_writer_does_not_block_eventsourcing_readers(tmp_path: Path) -> None:
+    """A SqlDatabase write transaction holds the file's write turn for 1.5 s; an eventsourcing
+    save queues behind it; a third thread's select_notifications must not wait for either.
+    The save used to wait for the turn inside the pool's get_connection, holding the pool's
+    single-permit semaphore, so every eventsourcing read in the process waited 1.5 s too."""
+    database = parse_database_url(f"sqlite:///{tmp_path / 'ledger.db'}")
+    ledger = open_ledger(make_settings(database, tmp_path / "home"))
+    fund = CareFund(ledger, FundConfig())
+    holding = threading.Event()
+    saved: list[BaseException | None] = []
+
+    def hold_the_turn() -> None:
+        with ledger.db.transaction() as cur:
+            cur.execute("UPDATE gongshi_log_state SET size = size WHERE id = 1")
+            holding.set()
+            time.sleep(1.5)
+
+    def save() -> None:
+        try:
+            fund.open_year(YEAR, FINANCE)
+            saved.append(None)
+        except Exception as e:
+            saved.append(e)
+
+    threads = [threading.Thread(target=hold_the_turn), threading.Thread(target=save)]
+    try:
+        threads[0].start()
+        assert holding.wait(5)
+        threads[1].start()
+        time.sleep(0.3)  # the save is now queued for the write turn
+        started = time.monotonic()
+        ledger.app.recorder.select_notifications(start=1, limit=10)
+        took = time.monotonic() - started
+        for t in threads:
+            t.join(10)
+        assert took < 0.3, f"an eventsourcing read waited {took:.2f} s for a queued writer"
+        assert saved == [None]
+    finally:
         ledger.close()
 
 
