@@ -1,11 +1,16 @@
 """Issue 12 item 7: four concurrent audit exports shared one scratch table per process
 (``..._export_<pid>``): one dropped it while another was filling it, and two answered 500
-("no such table"). Each export now has its own, dropped afterwards, even on failure."""
+("no such table"). Each export now has its own, dropped afterwards, even on failure.
+
+The four exports are made to overlap where it matters: a barrier holds each one after it has
+made its scratch table and before it fills it, until all four are there (on the old code all
+four then fill the one shared table and the first to finish drops it under the others)."""
 
 from __future__ import annotations
 
 import io
 import tarfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -20,6 +25,7 @@ from ledger.log.witnesses import declared_policy
 from ledger.settings import Settings
 from projections.publish import write_published
 from projections.registry import projections_of
+from projections.runner import Runner
 from tests.api.conftest import settle
 from tests.integration.helpers import INTAKE, disbursed, funded
 
@@ -53,7 +59,7 @@ def _scratch_tables(client: TestClient) -> list[str]:
     """Scratch tables of exports (``..._export_...``) and their positions rows left behind."""
     db = client.app.state.services.ledger.log.db  # type: ignore[attr-defined]
     tables = (
-        "SELECT tablename FROM pg_tables WHERE tablename LIKE ?"
+        "SELECT tablename FROM pg_tables WHERE tablename LIKE ? AND schemaname = current_schema()"
         if db.is_postgres
         else "SELECT name FROM sqlite_master WHERE name LIKE ?"
     )
@@ -64,9 +70,24 @@ def _scratch_tables(client: TestClient) -> list[str]:
 
 
 def test_concurrent_audit_exports_all_succeed_with_the_same_content(
-    ledger: Ledger, settings: Settings, client: TestClient, tokens: dict[str, dict[str, str]]
+    ledger: Ledger,
+    settings: Settings,
+    client: TestClient,
+    tokens: dict[str, dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _checkpoint_then_more(ledger, settings, client)
+    together = threading.Barrier(EXPORTS, timeout=30)
+    met: list[str] = []
+    catch_up = Runner.catch_up
+
+    def meet_then_catch_up(self: Runner, *args: Any, **kwargs: Any) -> int:
+        if "_export_" in self.table:  # a scratch table, made and not yet filled
+            together.wait()
+            met.append(self.table)
+        return catch_up(self, *args, **kwargs)
+
+    monkeypatch.setattr(Runner, "catch_up", meet_then_catch_up)
 
     def export(_: int) -> Any:
         return client.get("/api/v1/audit/export", headers=tokens["audit"])
@@ -74,6 +95,7 @@ def test_concurrent_audit_exports_all_succeed_with_the_same_content(
     with ThreadPoolExecutor(EXPORTS) as pool:
         answers = list(pool.map(export, range(EXPORTS)))
     assert [a.status_code for a in answers] == [200] * EXPORTS, [a.text for a in answers]
+    assert met and len(met) % EXPORTS == 0, met  # every rebuilt list: all four met there
     contents = [_files(a.content) for a in answers]
     assert all(c == contents[0] for c in contents)
     assert any(name.endswith("/published/disbursements.jsonl") for name in contents[0])
