@@ -18,10 +18,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.utils import get_topic
+
 from api.models import Written
 from ledger import receipts
 from ledger.ledger import Ledger
 from ledger.mapper import unpack_state
+from ledger.subject import Subject
 
 log = logging.getLogger(__name__)
 Entry = dict[str, Any]
@@ -47,26 +50,41 @@ def _place(ledger: Ledger, entries: Sequence[Entry], leaf: Callable[[int], int |
         log.warning("write stored, its leaf pending: the log could not be read", exc_info=True)
 
 
+class ReceiptError(RuntimeError):
+    """A route named a stream its request saved nothing on: a programming error (500)."""
+
+
 def receipt(ledger: Ledger, primary: UUID | str) -> dict[str, Any]:
     """``{"evidence": ..., "records": [...]}`` for the saves captured in this request:
     ``records`` all of them in save order, ``evidence`` the last one of stream ``primary``.
 
-    Requires a ``receipts.capture()`` around the request's saves. If the request saved no
-    record of ``primary`` (an erasure completing an earlier one saves nothing), the evidence
-    is that stream's newest record, which then is the one the request relied on.
+    Requires a ``receipts.capture()`` around the request's saves and at least one saved
+    record of ``primary``; ReceiptError otherwise (never "the stream's newest record", which
+    may be another writer's). A request that completes an earlier write and saves nothing
+    (an erasure finished again) answers with ``rebuilt`` or ``erasure_receipt`` instead.
     """
     saved = receipts.captured() or []
     notifications = [r.notification for r in saved]
+    stream = str(UUID(str(primary)))
+    if not any(str(UUID(str(n.originator_id))) == stream for n in notifications):
+        raise ReceiptError(
+            f"the request saved {len(notifications)} record(s), none on stream {stream}"
+        )
     records = [_entry(n.originator_id, n.originator_version, n.state) for n in notifications]
     _place(ledger, records, lambda n: ledger.log.leaf_of_notification(notifications[n].id))
-    stream = str(UUID(str(primary)))
     mine = [entry for entry in records if entry["stream"] == stream]
-    if mine:
-        return {"evidence": mine[-1], "records": records}
-    newest = ledger.app.recorder.select_events(UUID(stream), desc=True, limit=1)[0]
-    entry = _entry(stream, newest.originator_version, newest.state)
-    _place(ledger, [entry], lambda _: ledger.log.leaf_of(stream, newest.originator_version))
-    return {"evidence": entry, "records": records}
+    return {"evidence": mine[-1], "records": records}
+
+
+def erasure_receipt(ledger: Ledger, subject: UUID) -> dict[str, Any]:
+    """The receipt of ``subject``'s ``subject.Erased`` record (``records``: that one), for an
+    erasure that completed an earlier one and saved nothing itself. LookupError if the
+    subject has no erasure record."""
+    topic = get_topic(Subject.Erased)
+    found = [e for e in ledger.app.recorder.select_events(subject) if e.topic == topic]
+    if not found:
+        raise LookupError(f"subject {subject} has no erasure record")
+    return rebuilt(ledger, [(str(subject), found[0].originator_version)])
 
 
 def rebuilt(ledger: Ledger, saved: Sequence[tuple[str, int]]) -> dict[str, Any]:

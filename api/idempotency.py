@@ -17,6 +17,10 @@ structured-field string ``"..."``), scoped to the bearer token's principal:
 - same key while the first request is still in flight (its write recorded less than
   ``IN_FLIGHT_SECONDS`` ago, no answer yet, or both racing to save): 409 problem+json with
   ``Retry-After``; exactly one of them writes (the key's primary key decides);
+- an endpoint marked ``rerun_unanswered`` (the erasure) is run again instead, when its key
+  is recorded but no final answer is stored (the first attempt failed after its save, or
+  answered ``files_cleared: false``, which is never stored): the run finishes what is left
+  and its answer is stored;
 - a request refused before anything was saved (4xx, a broken rule) records no key: the draft
   lets the client send it again with the same key;
 - a key expires ``KEY_LIFETIME`` seconds (24 h) after its write: its row is deleted (when
@@ -27,11 +31,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import re
 import time
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Header, Request, Response
 from fastapi.responses import JSONResponse
@@ -45,7 +50,7 @@ from api.problems import PROBLEM, Problem, problem
 from api.services import Services
 from api.tokens import TokenError
 from ledger import idempotency, receipts
-from ledger.idempotency import KeyInUse, KeyStore, PendingKey
+from ledger.idempotency import KeyInUse, KeyStore, PendingKey, StoredKey
 from ledger.vault import load_master_key
 
 KEY_HEADER = "Idempotency-Key"
@@ -135,6 +140,28 @@ def _in_flight() -> Response:
     return response
 
 
+Final = Callable[[dict[str, Any]], bool]
+RERUN_ATTRIBUTE = "_gongshi_rerun_unanswered"
+E = TypeVar("E", bound=Callable[..., Any])
+
+
+def rerun_unanswered(final: Final) -> Callable[[E], E]:
+    """Mark a write endpoint whose work may end after its record is saved, yet unfinished
+    (an erasure: the record, then the vault deletion and the files). Under an
+    Idempotency-Key whose write is recorded but whose answer is not stored (the first
+    attempt answered 503 after the save, or is still running), the endpoint runs again
+    instead of the 409/rebuild, and its new answer is stored; an answer for which
+    ``final(answer)`` is false (e.g. ``files_cleared: false``) is never stored, so the next
+    retry runs again too. Requires an endpoint that is safe to run again: running it on its
+    own completed write must finish what is left and answer truthfully."""
+
+    def mark(endpoint: E) -> E:
+        setattr(endpoint, RERUN_ATTRIBUTE, final)
+        return endpoint
+
+    return mark
+
+
 class WriteRoute(APIRoute):
     """A route that records something: its answer comes from its own saves, and it honours
     ``Idempotency-Key`` (see the module docstring)."""
@@ -142,6 +169,7 @@ class WriteRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         status = self.status_code or 200
+        final: Final | None = getattr(self.endpoint, RERUN_ATTRIBUTE, None)
 
         async def route(request: Request) -> Response:
             values = request.headers.getlist(KEY_HEADER)
@@ -169,24 +197,46 @@ class WriteRoute(APIRoute):
                 request_hash=request_hash(secret, request.method, request.url.path,
                                           request.url.query, body),
             )  # fmt: skip
-            earlier = await run_in_threadpool(_earlier, s, pending, status)
-            if earlier is not None:
+            earlier = await run_in_threadpool(_earlier, s, pending, status, final)
+            if isinstance(earlier, Response):
                 return earlier
+            if earlier is not None:  # recorded, not (finally) answered: run it again
+                pending.records.extend(earlier.records)
             try:
                 with receipts.capture(), idempotency.pending(pending):
                     response = await handler(request)
             except KeyInUse:
                 later = await run_in_threadpool(_earlier, s, pending, status)
-                return _in_flight() if later is None else later
-            if pending.recorded and 200 <= response.status_code < 300:
+                return later if isinstance(later, Response) else _in_flight()
+            if (
+                pending.recorded
+                and 200 <= response.status_code < 300
+                and _is_final(final, bytes(response.body))
+            ):
                 await run_in_threadpool(_keep, s, pending, response)
             return response
 
         return route
 
 
-def _earlier(s: Services, pending: PendingKey, status: int) -> Response | None:
-    """The answer for a key already recorded (replay, 422, 409), or None if it is new."""
+def _is_final(final: Final | None, body: bytes) -> bool:
+    """Whether an answer ``body`` may be stored as its key's answer (``final`` says, for a
+    ``rerun_unanswered`` endpoint; any other answer is final)."""
+    if final is None:
+        return True
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return True
+    return not isinstance(answer, dict) or final(answer)
+
+
+def _earlier(
+    s: Services, pending: PendingKey, status: int, final: Final | None = None
+) -> Response | StoredKey | None:
+    """The answer for a key already recorded (replay, 422, 409); None if the key is new; for
+    a ``rerun_unanswered`` endpoint, the recorded key when its request is to run again (no
+    answer stored, or one that was not final)."""
     store = KeyStore(s.ledger.db)
     found = store.find(pending.principal, pending.key)
     if found is not None and time.time() - found.created_at >= KEY_LIFETIME:
@@ -197,7 +247,11 @@ def _earlier(s: Services, pending: PendingKey, status: int) -> Response | None:
     if found.request_hash != pending.request_hash:
         return _reused()
     if found.response is not None and found.status is not None:
+        if not _is_final(final, found.response):
+            return found  # stored before answers that are not final were kept out
         return _replay(found.response, found.status)
+    if final is not None:
+        return found
     if time.time() - found.created_at < IN_FLIGHT_SECONDS:
         return _in_flight()
     # The write is stored but its answer never was (the process died in between).

@@ -98,6 +98,11 @@ def pending(key: PendingKey) -> Iterator[PendingKey]:
         _pending.reset(token)
 
 
+def current() -> PendingKey | None:
+    """The key of the request running in this context (None without one)."""
+    return _pending.get()
+
+
 def saved(recordings: Sequence[Recording[Any]]) -> None:
     """Called by ``LedgerApp.save`` after a save committed: the key now holds its records."""
     key = _pending.get()

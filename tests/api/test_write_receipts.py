@@ -151,3 +151,96 @@ def test_an_erasure_answers_with_its_own_record_and_replays(
                         headers=headers)  # fmt: skip
     assert again.headers["Idempotent-Replayed"] == "true" and again.content == erased.content
     assert _count(client) == count
+
+
+def _person(client: TestClient, tokens: Headers, name: str) -> str:
+    person = {"kind": "worker", "personal": {"name": name}}
+    made = client.post("/api/v1/subjects", json=person, headers=tokens["intake"])
+    assert made.status_code == 201, made.text
+    stream: str = made.json()["evidence"]["stream"]
+    return stream
+
+
+def test_an_erasure_whose_vault_deletion_failed_is_finished_by_its_retry(
+    client: TestClient, tokens: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Erased record and the key commit, then the vault deletion fails (a database
+    fault): 503. The retry with the same key must finish the deletion and answer 200 with
+    the erasure's receipt, not rebuild a success from the records while the personal data
+    is still in the vault (nor answer 409 in flight)."""
+    import psycopg_pool
+
+    stream = _person(client, tokens, "钱七")
+    vault = _ledger(client).vault
+    real_erase = vault.erase
+    failures = [psycopg_pool.PoolTimeout("couldn't get a connection after 1.00 sec")]
+
+    def failing_once(subject_id: str, compact: bool = True) -> None:
+        if failures:
+            raise failures.pop()
+        real_erase(subject_id, compact=compact)
+
+    monkeypatch.setattr(vault, "erase", failing_once)
+    headers = {**tokens["intake"], "Idempotency-Key": "erase-once-" + stream}
+    reason = {"reason": "本人申请删除"}
+    first = client.post(f"/api/v1/subjects/{stream}/erasure", json=reason, headers=headers)
+    assert first.status_code == 503, first.text
+    assert vault.has_subject(stream)  # recorded as erased, the data still there
+    count = _count(client)
+    retry = client.post(f"/api/v1/subjects/{stream}/erasure", json=reason, headers=headers)
+    assert retry.status_code == 200, retry.text
+    assert "Idempotent-Replayed" not in retry.headers
+    assert not vault.has_subject(stream)
+    answer = retry.json()
+    assert answer["result"] == {"files_cleared": True, "already_erased": True}
+    assert answer["evidence"]["stream"] == stream and answer["evidence"]["version"] == 2
+    stored = _record_at(client, answer["evidence"]["leaf_index"])
+    assert (stored["stream"], stored["version"]) == (stream, 2)
+    assert _count(client) == count  # nothing saved again
+    again = client.post(f"/api/v1/subjects/{stream}/erasure", json=reason, headers=headers)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.content == retry.content
+
+
+def test_an_unfinished_erasure_answer_is_not_kept_for_its_key(
+    client: TestClient, tokens: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``files_cleared: false`` is the truth of that moment, not the key's answer for ever: a
+    retry with the key runs the erasure again, which clears the files and answers true."""
+    import projections.erasure
+    from ledger.scrub import ScrubIncomplete
+
+    stream = _person(client, tokens, "孙八")
+    real_finish = projections.erasure.finish_erasure
+    blocked = [ScrubIncomplete("ledger.db-wal", "a reader keeps old frames", ["pid 1"])]
+
+    def finish(*args: Any, **kwargs: Any) -> None:
+        if blocked:
+            raise blocked.pop()
+        real_finish(*args, **kwargs)
+
+    monkeypatch.setattr(projections.erasure, "finish_erasure", finish)
+    headers = {**tokens["intake"], "Idempotency-Key": "erase-files-" + stream}
+    reason = {"reason": "本人申请删除"}
+    first = client.post(f"/api/v1/subjects/{stream}/erasure", json=reason, headers=headers)
+    assert first.status_code == 200, first.text
+    assert first.json()["result"]["files_cleared"] is False
+    assert first.json()["evidence"]["version"] == 2
+    retry = client.post(f"/api/v1/subjects/{stream}/erasure", json=reason, headers=headers)
+    assert retry.status_code == 200, retry.text
+    assert "Idempotent-Replayed" not in retry.headers
+    assert retry.json()["result"] == {"files_cleared": True, "already_erased": True}
+    assert retry.json()["evidence"] == {**first.json()["evidence"], "leaf_index":
+                                        retry.json()["evidence"]["leaf_index"],
+                                        "leaf_pending": False}  # fmt: skip
+    again = client.post(f"/api/v1/subjects/{stream}/erasure", json=reason, headers=headers)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.content == retry.content
+
+
+def test_a_route_naming_a_stream_it_did_not_save_is_an_error(client: TestClient) -> None:
+    """receipt() never answers with "the stream's newest record": a request that saved
+    nothing on the stream it names is a programming error."""
+    from api.evidence import ReceiptError, receipt
+    from ledger import receipts
+
+    with receipts.capture(), pytest.raises(ReceiptError, match="none on stream"):
+        receipt(_ledger(client), UUID(int=7))
