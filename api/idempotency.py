@@ -15,7 +15,8 @@ structured-field string ``"..."``), scoped to the bearer token's principal:
   write), it is rebuilt from the recorded records (``result`` is then empty);
 - same key, different request: 422 problem+json, nothing stored;
 - same key while the first request is still in flight (its write recorded less than
-  ``IN_FLIGHT_SECONDS`` ago, no answer yet, or both racing to save): 409 problem+json with
+  ``in_flight_seconds`` ago — twice the pool and lock timeouts plus 10 s, 40 s by default —
+  no answer yet, or both racing to save): 409 problem+json with
   ``Retry-After``; exactly one of them writes (the key's primary key decides);
 - an endpoint marked ``rerun_unanswered`` (the erasure) is run again instead, when its key
   is recorded but no final answer is stored (the first attempt failed after its save, or
@@ -24,7 +25,8 @@ structured-field string ``"..."``), scoped to the bearer token's principal:
 - a request refused before anything was saved (4xx, a broken rule) records no key: the draft
   lets the client send it again with the same key;
 - a key expires ``KEY_LIFETIME`` seconds (24 h) after its write: its row is deleted (when
-  the key is next used, or when any later key's answer is stored) and it may be used anew.
+  the key is next used, or, at most once a minute per process, when a later key's answer
+  is stored) and it may be used anew.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import hmac
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, TypeVar
@@ -51,11 +54,13 @@ from api.services import Services
 from api.tokens import TokenError
 from ledger import idempotency, receipts
 from ledger.idempotency import KeyInUse, KeyStore, PendingKey, StoredKey
+from ledger.settings import Database
 from ledger.vault import load_master_key
 
 KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-IN_FLIGHT_SECONDS = 10.0
+IN_FLIGHT_MARGIN = 10.0  # s beyond the longest a first request may take after its save
+EXPIRY_INTERVAL = 60.0  # s: expired keys are deleted at most this often per process
 KEY_LIFETIME = 24 * 3600.0
 RETRY_AFTER = "1"
 PRINTABLE = re.compile(r"[\x20-\x7e]{1,255}")
@@ -219,6 +224,14 @@ class WriteRoute(APIRoute):
         return route
 
 
+def in_flight_seconds(database: Database) -> float:
+    """How long after its write a key without an answer counts as still being answered: the
+    first request may wait for the pool and a lock twice after its save (integrating the
+    log, storing the answer), each bounded by the pool and lock timeouts. Shorter, and a
+    slow first request would see its answer "rebuilt" by a retry with an empty result."""
+    return 2 * (database.pool_timeout + database.lock_timeout) + IN_FLIGHT_MARGIN
+
+
 def _is_final(final: Final | None, body: bytes) -> bool:
     """Whether an answer ``body`` may be stored as its key's answer (``final`` says, for a
     ``rerun_unanswered`` endpoint; any other answer is final)."""
@@ -252,7 +265,7 @@ def _earlier(
         return _replay(found.response, found.status)
     if final is not None:
         return found
-    if time.time() - found.created_at < IN_FLIGHT_SECONDS:
+    if time.time() - found.created_at < in_flight_seconds(s.settings.database):
         return _in_flight()
     # The write is stored but its answer never was (the process died in between).
     answer = Written.model_validate(rebuilt(s.ledger, found.records))
@@ -264,12 +277,27 @@ def _earlier(
     return _replay(body, status)
 
 
+_last_expiry = [-EXPIRY_INTERVAL]
+_expiry_guard = threading.Lock()
+
+
+def _expiry_due(now: float) -> bool:
+    """True at most once per EXPIRY_INTERVAL seconds (monotonic ``now``) in this process:
+    expiring is a scan of the whole key table, not something to do after every write."""
+    with _expiry_guard:
+        if now - _last_expiry[0] < EXPIRY_INTERVAL:
+            return False
+        _last_expiry[0] = now
+        return True
+
+
 def _keep(s: Services, pending: PendingKey, response: Response) -> None:
     """Store the answer of a recorded key; if that fails, the answer still stands (a retry
-    after ``IN_FLIGHT_SECONDS`` gets it rebuilt from the records)."""
+    after ``in_flight_seconds`` gets it rebuilt from the records)."""
     try:
         store = KeyStore(s.ledger.db)
         store.answer(pending.principal, pending.key, response.status_code, bytes(response.body))
-        store.expire(time.time() - KEY_LIFETIME)
+        if _expiry_due(time.monotonic()):
+            store.expire(time.time() - KEY_LIFETIME)
     except Exception:
         log.warning("write stored, its answer not: a retry will rebuild it", exc_info=True)

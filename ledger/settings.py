@@ -9,7 +9,8 @@ This is the one place that knows eventsourcing's setting names.
     GONGSHI_LOG_ORIGIN    the log's origin line and key name (default gongshi.example/anqing)
     GONGSHI_CHECKPOINT_INTERVAL  seconds between scheduled checkpoints (default 2)
     GONGSHI_DB_POOL_SIZE  PostgreSQL connections per process, at most (default 24: the 16
-                          request threads, the followers, the scheduler and the submitter)
+                          request threads, the followers, the scheduler and the submitter;
+                          at least MIN_POOL_SIZE = 6)
     GONGSHI_DB_POOL_TIMEOUT  seconds a caller waits for a pooled connection before the
                           "unavailable" answer (default 5)
     GONGSHI_DB_LOCK_TIMEOUT  seconds a transaction waits for a lock (SQLite busy timeout,
@@ -27,7 +28,7 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -54,6 +55,13 @@ DEFAULT_POOL_SIZE = 24  # 16 request threads + log and projection followers (+ v
 DEFAULT_POOL_TIMEOUT = 5.0  # + checkpoint scheduler + witness submitter, with room to spare
 DEFAULT_LOCK_TIMEOUT = 10.0
 MIN_POOL = 2  # connections a pool keeps open while idle
+# Threads that hold a pooled connection beside the requests: the log follower, the
+# projection follower, the checkpoint scheduler, the witness submitter.
+BACKGROUND_USERS = 4
+# A projection step holds one connection while its vault-name reads borrow a second from the
+# same pool (projections/registry.py), and so does the erasure route: below this a pool can
+# deadlock on itself until the pool timeout.
+MIN_POOL_SIZE = BACKGROUND_USERS + 2
 IDLE_IN_TRANSACTION_TIMEOUT = "60"  # s: PostgreSQL ends a transaction left open (a bug)
 
 
@@ -235,8 +243,12 @@ def with_pool_settings(database: Database, env: Mapping[str, str]) -> Database:
     size_text = env.get("GONGSHI_DB_POOL_SIZE")
     size = DEFAULT_POOL_SIZE
     if size_text:
-        if not size_text.isdigit() or not 2 <= int(size_text) <= 1000:
-            raise ConfigError(f"GONGSHI_DB_POOL_SIZE={size_text!r} must be a whole number 2..1000")
+        if not size_text.isdigit() or not MIN_POOL_SIZE <= int(size_text) <= 1000:
+            raise ConfigError(
+                f"GONGSHI_DB_POOL_SIZE={size_text!r} must be a whole number"
+                f" {MIN_POOL_SIZE}..1000 (the background threads, plus a request that holds"
+                " two connections at once)"
+            )
         size = int(size_text)
     return replace(
         database,
@@ -254,7 +266,7 @@ ORIGIN_PATTERN = re.compile(r"[^\s+]{1,200}")
 class Settings:
     home: Path
     database: Database
-    vault_key_hex: str | None
+    vault_key_hex: str | None = field(repr=False)  # the vault master key: never in a repr
     origin: str = DEFAULT_ORIGIN
     posting_window_days: int = WINDOW.default  # a disbursement's days in the public list
     excellence_per_category: int = EXCELLENCE.default  # excellence candidates per category

@@ -182,7 +182,7 @@ def test_in_flight_is_409_then_the_lost_answer_is_rebuilt_from_the_records(
     client: TestClient, tokens: Headers, fund: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The first request wrote, then its answer was never stored (as if the process died
-    between the two): a retry within IN_FLIGHT_SECONDS is 409 with Retry-After, a later one
+    between the two): a retry within in_flight_seconds is 409 with Retry-After, a later one
     gets the receipt rebuilt from the recorded records, and keeps getting that one."""
 
     def lost(*_: Any) -> None:
@@ -198,7 +198,7 @@ def test_in_flight_is_409_then_the_lost_answer_is_rebuilt_from_the_records(
     assert busy.status_code == 409 and busy.headers["content-type"] == PROBLEM
     assert busy.headers["Retry-After"] == "1"
     assert busy.json()["type"].endswith("/idempotency-in-flight")
-    monkeypatch.setattr(api_idempotency, "IN_FLIGHT_SECONDS", 0.0)
+    monkeypatch.setattr(api_idempotency, "in_flight_seconds", lambda _: 0.0)
     rebuilt = client.post(CONTRIBUTIONS, json=MONEY, headers=headers)
     assert rebuilt.status_code == 201 and rebuilt.headers["Idempotent-Replayed"] == "true"
     assert rebuilt.json()["evidence"] == first.json()["evidence"]
@@ -288,6 +288,7 @@ def test_an_expired_key_is_deleted_and_may_be_used_anew(
     first = client.post(CONTRIBUTIONS, json=MONEY, headers=headers)
     stored = _records(client)
     monkeypatch.setattr(api_idempotency, "KEY_LIFETIME", 0.0)
+    monkeypatch.setattr(api_idempotency, "_last_expiry", [-api_idempotency.EXPIRY_INTERVAL])
     again = client.post(CONTRIBUTIONS, json=MONEY, headers=headers)
     assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
     assert again.json()["evidence"]["version"] == first.json()["evidence"]["version"] + 1
@@ -313,3 +314,37 @@ def test_the_stored_fingerprint_is_keyed_not_the_bodys_plain_sha256(
     secret = api_idempotency.fingerprint_secret(services)
     expected = api_idempotency.request_hash(secret, "POST", "/api/v1/subjects", "", body)
     assert found.request_hash == expected
+
+
+def test_expired_keys_are_swept_at_most_once_a_minute(
+    client: TestClient, tokens: Headers, fund: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Storing an answer used to run a DELETE over the whole key table after every keyed
+    write; now at most once per EXPIRY_INTERVAL per process."""
+    sweeps: list[float] = []
+    real_expire = KeyStore.expire
+
+    def counted(self: KeyStore, before: float, *args: Any) -> int:
+        if not args:
+            sweeps.append(before)
+        return real_expire(self, before, *args)
+
+    monkeypatch.setattr(KeyStore, "expire", counted)
+    monkeypatch.setattr(api_idempotency, "_last_expiry", [-api_idempotency.EXPIRY_INTERVAL])
+    for n in range(3):
+        made = client.post(CONTRIBUTIONS, json=MONEY, headers=_with_key(tokens["finance"],
+                           f"k-sweep-{n}"))  # fmt: skip
+        assert made.status_code == 201, made.text
+    assert len(sweeps) == 1
+    assert _keys(client) == 3
+
+
+def test_in_flight_outlasts_a_first_request_that_waits_for_the_pool_and_a_lock(
+    settings: Settings,
+) -> None:
+    """A retry must not "rebuild" (with an empty result) the answer of a first request that
+    is still waiting, after its save, for a pooled connection and a lock (twice: the log's
+    integration, storing the answer)."""
+    database = settings.database
+    waits = database.pool_timeout + database.lock_timeout
+    assert api_idempotency.in_flight_seconds(database) >= 2 * waits + 5

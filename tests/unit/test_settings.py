@@ -139,3 +139,23 @@ def test_server_pool_holds_threads_and_background_workers() -> None:
     assert ServerSettings(threads=16).pool_size() == 24
     assert ServerSettings(threads=64).pool_size() == 64 + BACKGROUND_CONNECTIONS
     assert ServerSettings(threads=64, db_pool_size=10).pool_size() == 10
+
+
+def test_settings_repr_never_shows_the_vault_key() -> None:
+    key = "ab" * 32
+    settings = load_settings({"GONGSHI_HOME": "/tmp/gh", "GONGSHI_VAULT_KEY": key})
+    assert settings.vault_key_hex == key
+    assert key not in repr(settings) and key not in str(settings)
+
+
+def test_pool_size_leaves_room_for_two_connections_beside_the_background_threads() -> None:
+    """A projection step (and the erasure route) holds a pooled connection while its vault
+    reads borrow a second one; the followers, scheduler and submitter hold one each."""
+    from ledger.settings import BACKGROUND_USERS, MIN_POOL_SIZE
+
+    assert MIN_POOL_SIZE >= BACKGROUND_USERS + 2
+    base = {"GONGSHI_HOME": "/tmp/gh", "GONGSHI_DATABASE_URL": "postgresql://u@h/d"}
+    with pytest.raises(ConfigError, match="GONGSHI_DB_POOL_SIZE"):
+        load_settings({**base, "GONGSHI_DB_POOL_SIZE": str(MIN_POOL_SIZE - 1)})
+    smallest = load_settings({**base, "GONGSHI_DB_POOL_SIZE": str(MIN_POOL_SIZE)})
+    assert smallest.database.pool_size == MIN_POOL_SIZE
