@@ -7,7 +7,9 @@ the end; the pool checks a connection on checkout and replaces a dead one, so a 
 backend or a short outage costs the transactions that were using it, not the ones after.
 ``SqlDatabase.sharing(database, recorder)`` borrows from eventsourcing's pool (one pool per
 process, ``ledger.factories``); a standalone ``SqlDatabase(database)`` (a command, a test)
-keeps a pool of its own with the same settings. Pooled connections are in autocommit mode
+keeps a pool of its own with the same settings, and creates the URL's schema if it does not
+exist yet before its first transaction (the first command on a new database may be
+``gongshi tokens create``). Pooled connections are in autocommit mode
 (eventsourcing's are, and ours are made so): ``transaction()`` begins and commits
 explicitly. Their search_path is the URL's schema (set at connect through libpq's
 ``options``; eventsourcing qualifies its own tables). Waiting for a connection longer than
@@ -67,6 +69,9 @@ class SqlDatabase:
         self._all: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
         self._own_pool = pool is None
+        # A shared pool's schema was created by open_app; a standalone one creates it (if
+        # need be) before its first transaction, e.g. ``gongshi tokens create`` on a new one.
+        self._schema_ready = not (self._own_pool and self.is_postgres and database.schema)
         self.pool: psycopg_pool.ConnectionPool[Any] | None = None
         if self.is_postgres:
             self.pool = pool if pool is not None else standalone_pool(database)
@@ -112,6 +117,11 @@ class SqlDatabase:
         ``wait`` seconds (default the pool's timeout)."""
         pool = self.pool
         assert pool is not None
+        if not self._schema_ready:
+            with self._guard:
+                if not self._schema_ready:  # a standalone database may be the first user
+                    ensure_schema(self.database)
+                    self._schema_ready = True
         pool.open()  # no-op once open; PoolClosed after close()
         with pool.connection(timeout=wait) as conn:
             yield conn

@@ -558,3 +558,27 @@ def test_unreachable_server_names_no_password(
         e = e.__cause__ or e.__context__
     assert not any(secret in text for text in texts)
     db.close()
+
+
+@pytest.mark.postgres
+def test_tokens_on_a_fresh_schema(pg_database: Database, tmp_path: Path) -> None:
+    """``gongshi tokens create`` is often the first command on a new PostgreSQL schema: its
+    standalone SqlDatabase creates the schema before its tables ("no schema has been
+    selected to create in" before)."""
+    from api.cli import main
+
+    env = {
+        "GONGSHI_HOME": str(tmp_path / "home"),
+        "GONGSHI_DATABASE_URL": pg_database.url,
+        "GONGSHI_VAULT_KEY": "ab" * 32,
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        assert main(["tokens", "create", "--principal", "admin-01", "--role", "admin"]) == 0
+        assert main(["tokens", "list"]) == 0
+    with psycopg.connect(pg_database.psycopg_conninfo()) as conn:
+        rows = conn.execute(
+            f'SELECT principal FROM "{pg_database.schema}".gongshi_api_tokens'
+        ).fetchall()
+    assert rows == [("admin-01",)]
