@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -37,8 +38,10 @@ def client(ledger: Ledger, quick: Settings, clock: SteppingClock) -> Iterator[Te
 
 
 @contextmanager
-def locked(settings: Settings, table: str) -> Iterator[None]:
-    """Another connection holds ``table`` so that nobody else may read or write it."""
+def locked(settings: Settings, table: str, mode: str = "ACCESS EXCLUSIVE") -> Iterator[None]:
+    """Another connection holds ``table`` so that nobody else may read or write it
+    (PostgreSQL ``mode`` EXCLUSIVE: read it but not write it; SQLite: the file's write lock,
+    readers go on)."""
     database = settings.database
     if database.kind == "sqlite":
         assert database.sqlite_path is not None
@@ -51,7 +54,7 @@ def locked(settings: Settings, table: str) -> Iterator[None]:
             other.close()
         return
     with psycopg.connect(database.psycopg_conninfo()) as pg:
-        pg.execute(f'LOCK TABLE "{database.schema}".{table} IN ACCESS EXCLUSIVE MODE')
+        pg.execute(f'LOCK TABLE "{database.schema}".{table} IN {mode} MODE')
         yield
         pg.rollback()
 
@@ -185,3 +188,28 @@ def test_conflicts_past_the_time_bound_are_503_and_logged(
     request_id = response.json()["request_id"]
     line = next(r.getMessage() for r in caplog.records if request_id in r.getMessage())
     assert "503" in line and "transaction conflict" in line and "Contention" in line
+
+
+def test_eventsourcings_own_write_blocked_by_a_lock_is_503_and_stores_nothing(
+    client: TestClient, tokens: dict[str, dict[str, str]], quick: Settings
+) -> None:
+    """The events table's write lock held elsewhere (PostgreSQL: EXCLUSIVE, so the route's
+    reads pass and only eventsourcing's insert, which locks the table, waits; SQLite: another
+    connection's write transaction): the contribution is 503 with Retry-After within about one
+    lock timeout, and nothing is stored, its Idempotency-Key included."""
+    opened = client.post("/api/v1/carefund/years", json={"year": 2023}, headers=tokens["finance"])
+    assert opened.status_code == 201, opened.text
+    recorder = client.app.state.services.ledger.app.recorder  # type: ignore[attr-defined]
+    before = recorder.max_notification_id()
+    headers = {**tokens["finance"], "Idempotency-Key": "locked-out"}
+    path = "/api/v1/carefund/years/2023/contributions"
+    with locked(quick, "gongshi_events", mode="EXCLUSIVE"):
+        started = time.monotonic()
+        response = client.post(path, json=CONTRIBUTION, headers=headers)
+        took = time.monotonic() - started
+    expected = "database is locked" if quick.database.kind == "sqlite" else "lock timeout"
+    assert_unavailable(response, expected)
+    assert took < 3, f"{took:.1f} s with a 0.5 s lock timeout"
+    assert recorder.max_notification_id() == before
+    again = client.post(path, json=CONTRIBUTION, headers=headers)
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers, again.text

@@ -495,35 +495,58 @@ def test_terminated_backends_recover_without_restart(
 
 
 @pytest.mark.postgres
-def test_sslmode_reaches_both_connections(pg_database: Database, tmp_path: Path) -> None:
-    """The local server has no TLS: sslmode=require fails for eventsourcing's pool and ours
-    (so the parameter reached libpq in both), sslmode=disable works."""
+def test_url_parameters_reach_eventsourcings_pool(pg_database: Database, tmp_path: Path) -> None:
+    """The URL's libpq parameters, its schema and the lock timeout are set on the connections
+    of eventsourcing's own pool (which ours shares), read back from the server."""
+    app_name = f"gongshi-params-{secrets.token_hex(4)}"
+    database = dataclasses.replace(_named(pg_database, app_name), lock_timeout=1.5)
+    ledger = open_ledger(make_settings(database, tmp_path / "home"))
+    try:
+        datastore = getattr(ledger.app.recorder, "datastore")  # noqa: B009
+        with datastore.get_connection() as conn:
+            row = conn.execute(
+                "SELECT current_setting('application_name') AS a,"
+                " current_setting('search_path') AS s, current_setting('lock_timeout') AS l"
+            ).fetchone()
+        assert row is not None
+        assert (row["a"], row["s"], row["l"]) == (app_name, database.schema, "1500ms")
+        assert ledger.db.pool is datastore.pool  # ours is the same pool
+    finally:
+        ledger.close()
+
+
+@pytest.mark.postgres
+def test_sslmode_reaches_both_pools(pg_database: Database) -> None:
+    """The local server has no TLS: with sslmode=require, a connection made by eventsourcing's
+    pool (built by our factory, nothing else connecting first) and one made by ours fail for
+    want of SSL, so the parameter reached libpq in both; with sslmode=disable both connect."""
+    from eventsourcing.utils import Environment
+
+    from ledger.db import standalone_pool
+    from ledger.factories import PostgresFactory
+
     with psycopg.connect(pg_database.psycopg_conninfo()) as conn:
         row = conn.execute("SHOW ssl").fetchone()
     if row is None or row[0] != "off":
         pytest.skip("the test server has TLS on: sslmode=require would succeed")
-    required = parse_database_url(f"{pg_database.url}&sslmode=require")
-    required = dataclasses.replace(required, pool_timeout=2)
-    db = SqlDatabase(required)
-    with pytest.raises(psycopg.OperationalError) as ours:
-        db.execute("SELECT 1")
-    db.close()
-    assert unavailable(ours.value) is not None
-    with pytest.raises(Exception) as theirs:
-        open_ledger(make_settings(required, tmp_path / "required"))
-    chain = []
-    e: BaseException | None = theirs.value
-    while e is not None:
-        chain.append(str(e))
-        e = e.__cause__ or e.__context__
-    assert any("SSL" in text for text in chain), chain
-    disabled = parse_database_url(f"{pg_database.url}&sslmode=disable")
-    ledger = open_ledger(make_settings(disabled, tmp_path / "disabled"))
-    try:
-        registered(ledger, 1)
-        assert ledger.db.execute("SELECT 1") == [(1,)]
-    finally:
-        ledger.close()
+
+    for mode, works in (("require", False), ("disable", True)):
+        database = parse_database_url(f"{pg_database.url}&sslmode={mode}")
+        factory = PostgresFactory(Environment("gongshi", database.eventsourcing_env()))
+        pools = {"eventsourcing's": factory.datastore.pool, "ours": standalone_pool(database)}
+        try:
+            for name, pool in pools.items():
+                # How each pool makes a connection (psycopg_pool's own _connect, its kwargs):
+                # the pool's workers would only report "couldn't get a connection".
+                if works:
+                    pool._connect().close()
+                    continue
+                with pytest.raises(psycopg.OperationalError, match="SSL") as caught:
+                    pool._connect()
+                assert unavailable(caught.value) is not None, name
+        finally:
+            pools["ours"].close()
+            factory.close()
 
 
 def test_unreachable_server_names_no_password(
