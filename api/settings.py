@@ -18,6 +18,7 @@ from ledger.settings import (
     DEFAULT_POOL_SIZE,
     DEFAULT_POOL_TIMEOUT,
     EXCELLENCE,
+    MIN_POOL_SIZE,
     ORIGIN_PATTERN,
     WINDOW,
     Settings,
@@ -46,7 +47,7 @@ class ServerSettings(BaseSettings):
     threads: int = Field(16, ge=1, le=256)  # request threads per worker
     # PostgreSQL connections per worker, at most (default: threads + BACKGROUND_CONNECTIONS,
     # at least DEFAULT_POOL_SIZE); waits for a connection and for locks, in seconds.
-    db_pool_size: int | None = Field(None, ge=2, le=1000)
+    db_pool_size: int | None = Field(None, ge=MIN_POOL_SIZE, le=1000)
     db_pool_timeout: float = Field(DEFAULT_POOL_TIMEOUT, gt=0, le=300)
     db_lock_timeout: float = Field(DEFAULT_LOCK_TIMEOUT, gt=0, le=300)
 

@@ -466,9 +466,11 @@ def test_terminated_backends_recover_without_restart(
             locker.execute(
                 f'LOCK TABLE "{pg_database.schema}".gongshi_log_state IN ACCESS EXCLUSIVE MODE'
             )
-            registered_meanwhile = _until(lambda: followers[0].error is not None, 5)
-            assert registered_meanwhile is not None
-            assert unavailable(followers[0].error or Exception()) == LOCK_TIMEOUT
+            # (an error left from the terminations above may still be there: wait for this one)
+            timed_out = _until(
+                lambda: unavailable(followers[0].error or Exception()) == LOCK_TIMEOUT, 5
+            )
+            assert timed_out is not None, repr(followers[0].error)
             _terminate(pg_database, app_name)
         cleared = _until(lambda: all(f.error is None for f in followers), 5)
         assert cleared is not None, [repr(f.error) for f in followers]

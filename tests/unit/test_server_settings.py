@@ -30,7 +30,8 @@ def test_defaults_and_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
 @pytest.mark.parametrize(
     ("name", "value"),
     [("GONGSHI_POSTING_WINDOW_DAYS", "0"), ("GONGSHI_LOG_ORIGIN", "has space"),
-     ("GONGSHI_FOLLOW_INTERVAL", "0"), ("GONGSHI_MAX_BODY_BYTES", "10")],
+     ("GONGSHI_FOLLOW_INTERVAL", "0"), ("GONGSHI_MAX_BODY_BYTES", "10"),
+     ("GONGSHI_DB_POOL_SIZE", "5")],  # below MIN_POOL_SIZE: the followers could starve
 )  # fmt: skip
 def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
