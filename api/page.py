@@ -27,8 +27,11 @@ from api.checkpoint_box import (
     quorum_reachable,
     witness_lines,
 )
+from api.reader_date import RULE, AuthorizationHeader, decided_on
 from api.services import Services, services
+from api.tokens import TokenError
 from ledger.clock import parse_at
+from ledger.errors import RuleViolation
 from ledger.log.checkpoints import SignedCheckpoint, latest, latest_witnessed
 from ledger.log.witness_status import witness_status
 from ledger.log.witnesses import WitnessError
@@ -104,17 +107,36 @@ def page(
     tier: Annotated[str, Query(pattern=r"^[1-9]?$")] = "",
     category: Annotated[str, Query(pattern=r"^[a-z_]{0,40}$")] = "",
     today: Annotated[str, Query(pattern=r"^(|\d{4}-\d{2}-\d{2})$")] = "",
+    authorization: AuthorizationHeader = None,
 ) -> HTMLResponse:
     """A plain HTML form sends empty fields for "all": empty means no filter here. The app's
-    clock is read once: it dates the lists (unless ``today`` is given) and ages the
-    checkpoint."""
+    clock is read once: it dates the lists and ages the checkpoint. A ``today`` other than
+    the server's date is for the audit role only (api/reader_date.py): without its bearer
+    token the page answers a Chinese notice (401, or 403 for another role) and lists
+    nothing."""
     now = s.ledger.clock()
     try:
-        day = date.fromisoformat(today) if today else now.date()
+        asked = date.fromisoformat(today) if today else None
     except ValueError:
         raise HTTPException(422, f"today {today!r} is not a date") from None
+    try:
+        day = decided_on(s, asked, authorization)
+    except TokenError:
+        return _refused(request, now.date(), asked, 401)
+    except RuleViolation:
+        return _refused(request, now.date(), asked, 403)
     return _render(request, s, now, day, int(year) if year else None, industry or None,
                    int(tier) if tier else None, category or None)  # fmt: skip
+
+
+def _refused(request: Request, server: date, asked: date | None, status: int) -> HTMLResponse:
+    """The notice for a reader's date refused: the server's date and the rule, no list."""
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    context = {"server": server.isoformat(), "asked": asked.isoformat() if asked else "",
+               "status": status, "rule": RULE}  # fmt: skip
+    return templates.TemplateResponse(
+        request, "refused.html", context, status_code=status, headers=headers
+    )
 
 
 def _render(
@@ -139,6 +161,6 @@ def _render(
         "funds": [{**f, "chart": _chart(f["monthly"])} for f in funds],
         "points": queries.points(s.reader, category=category)[:200],
         "board": queries.supervision_board(s.reader, day),
-        "checkpoint": box, "labels": labels,
+        "checkpoint": box, "labels": labels, "other_day": day != now.date(),
     }  # fmt: skip
     return templates.TemplateResponse(request, "index.html", context)

@@ -1,7 +1,8 @@
 """RFC 9457 problem details for every error the API returns (application/problem+json).
 
 Domain errors become statuses here and nowhere else: a rule broken is 409 with the rule's
-name (403 when the rule is the actor's role or a separation of duties), an unknown stream
+name (403 when the rule is the actor's role, a separation of duties, or a reader's date
+other than the server's without the audit role: ``public.reader_date``), an unknown stream
 404, a bad or missing token 401, malformed input 422, an oversized body 413.
 
 Faults outside the code (``ledger.unavailable``: the database unreachable, a connection
@@ -31,7 +32,7 @@ from ledger.log.witnesses import WitnessError
 from ledger.unavailable import CONFLICT, LOCK_TIMEOUT, LOCKED, POOL_EXHAUSTED, unavailable
 
 PROBLEM = "application/problem+json"
-FORBIDDEN_RULES = frozenset({"role", "carefund.separation_of_duties"})
+FORBIDDEN_RULES = frozenset({"role", "carefund.separation_of_duties", "public.reader_date"})
 TYPE_BASE = "https://gongshi.example/problems/"
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,11 @@ def _described(status: int, text: str) -> dict[str, Any]:
 # Declared on every route, so that the OpenAPI document says what errors look like.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: _described(401, "missing, malformed, unknown or revoked bearer token"),
-    403: _described(403, "the caller's role may not do this, or a separation of duties"),
+    403: _described(
+        403,
+        "the caller's role may not do this, or a separation of duties, or (public lists)"
+        " another date than the server's without the audit role",
+    ),
     404: _described(404, "no such resource"),
     409: _described(409, "a rule was broken (member rule), or a list is not at the position"),
     413: _described(413, "request body too large"),

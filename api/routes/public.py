@@ -4,15 +4,19 @@ Every list response carries ``position``, the number of log leaves the list is b
 ``min_position`` makes the read wait (up to 5 s) until the list has reached that position
 (409 if it is beyond the log, or still not reached after the wait):
 a writer that got leaf index i back reads its own write with ``min_position = i + 1``.
+
+Lists that depend on a date (the posting window, overdue follow-ups, cases and items) are
+decided on the server's date and say so in ``decided_on``; another ``today`` is for the
+audit role only (api/reader_date.py).
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
+from api.reader_date import ReaderDate
 from api.services import Services, services
 from projections import queries
 from projections.follow import wait_for
@@ -20,7 +24,6 @@ from projections.follow import wait_for
 router = APIRouter(prefix="/api/v1/public", tags=["public"])
 WAIT_SECONDS = 5.0
 MinPosition = Annotated[int | None, Query(ge=0, le=2**53, description="wait for this position")]
-Today = Annotated[date | None, Query(description="the reader's date (default: today, UTC)")]
 
 
 def _ready(s: Services, name: str, min_position: int | None) -> int:
@@ -38,39 +41,39 @@ def _ready(s: Services, name: str, min_position: int | None) -> int:
     return s.projections.runners[name].position()
 
 
-def _today(s: Services, given: date | None) -> date:
-    return given if given is not None else s.ledger.clock().date()
-
-
 @router.get("/disbursements", summary="公示: the public disbursement list")
 def disbursements(
     s: Annotated[Services, Depends(services)],
+    day: ReaderDate,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     industry: Annotated[str | None, Query(pattern=r"^[a-z_]{1,40}$")] = None,
     tier: Annotated[int | None, Query(ge=1, le=9)] = None,
     month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 50,
-    today: Today = None,
     min_position: MinPosition = None,
 ) -> dict[str, Any]:
     position = _ready(s, "disbursements", min_position)
     page = queries.disbursements(
-        s.reader, _today(s, today), year=year, industry=industry, tier=tier, month=month,
+        s.reader, day, year=year, industry=industry, tier=tier, month=month,
         offset=offset, limit=limit,
     )  # fmt: skip
-    return {"position": position, "total": page.total, "offset": offset, "rows": page.rows}
+    return {
+        "position": position, "decided_on": day.isoformat(), "total": page.total,
+        "offset": offset, "rows": page.rows,
+    }  # fmt: skip
 
 
 @router.get("/fund-ledger", summary="the fund's ledger per fund year, with overdue follow-ups")
 def fund_ledger(
     s: Annotated[Services, Depends(services)],
+    day: ReaderDate,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    today: Today = None,
     min_position: MinPosition = None,
 ) -> dict[str, Any]:
     position = _ready(s, "fund-ledger", min_position)
-    return {"position": position, "rows": queries.fund_ledger(s.reader, _today(s, today), year)}
+    rows = queries.fund_ledger(s.reader, day, year)
+    return {"position": position, "decided_on": day.isoformat(), "rows": rows}
 
 
 @router.get("/audit-results", summary="published audit findings")
@@ -105,18 +108,20 @@ def points(
 @router.get("/supervision", summary="the supervision board: open, overdue, closed")
 def supervision(
     s: Annotated[Services, Depends(services)],
-    today: Today = None,
+    day: ReaderDate,
     min_position: MinPosition = None,
 ) -> dict[str, Any]:
     position = _ready(s, "supervision-cases", min_position)
-    return {"position": position, **queries.supervision_board(s.reader, _today(s, today))}
+    board = queries.supervision_board(s.reader, day)
+    return {"position": position, "decided_on": day.isoformat(), **board}
 
 
 @router.get("/key-projects", summary="key projects with progress and overdue items")
 def key_projects(
     s: Annotated[Services, Depends(services)],
-    today: Today = None,
+    day: ReaderDate,
     min_position: MinPosition = None,
 ) -> dict[str, Any]:
     position = _ready(s, "key-projects", min_position)
-    return {"position": position, "rows": queries.key_projects(s.reader, _today(s, today))}
+    rows = queries.key_projects(s.reader, day)
+    return {"position": position, "decided_on": day.isoformat(), "rows": rows}

@@ -65,7 +65,8 @@ def test_case_from_opening_to_closure(client: TestClient, tokens: Headers) -> No
     again = client.post(base + "/talks", json={"note": "再谈"}, headers=sup)
     assert again.status_code == 409 and again.json()["rule"].startswith("supervision.")
     settle(client)
-    board = client.get("/api/v1/public/supervision", params={"today": "2023-07-01"}).json()
+    board = client.get("/api/v1/public/supervision", params={"today": "2023-07-01"},
+                       headers=tokens["audit"]).json()  # fmt: skip
     assert [r["case"] for r in board["closed"]] == [case]
 
 
@@ -78,6 +79,6 @@ def test_key_project_progress(client: TestClient, tokens: Headers) -> None:
     _post(client, f"/api/v1/supervision/projects/{project}/progress",
           {"item": "m1", "done": True, "note": "完成"}, tpc)  # fmt: skip
     settle(client)
-    (row,) = client.get("/api/v1/public/key-projects",
-                        params={"today": "2023-07-01"}).json()["rows"]  # fmt: skip
+    (row,) = client.get("/api/v1/public/key-projects", params={"today": "2023-07-01"},
+                        headers=tokens["audit"]).json()["rows"]  # fmt: skip
     assert row["overdue_items"] == [] and row["items"][0]["done"] is True

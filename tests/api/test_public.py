@@ -13,7 +13,9 @@ from tests.integration.helpers import disbursed, funded
 PROBLEM = "application/problem+json"
 
 
-def test_disbursement_list_filters_and_window(ledger: Ledger, client: TestClient) -> None:
+def test_disbursement_list_filters_and_window(
+    ledger: Ledger, client: TestClient, tokens: dict[str, dict[str, str]]
+) -> None:
     fund = funded(ledger)
     cases = [disbursed(fund, tier) for tier in (1, 2, 1)]
     settle(client)
@@ -23,8 +25,10 @@ def test_disbursement_list_filters_and_window(ledger: Ledger, client: TestClient
     assert body["position"] == ledger.log.state().size
     tier1 = client.get("/api/v1/public/disbursements", params={"today": today, "tier": 1})
     assert tier1.json()["total"] == 2
-    later = client.get("/api/v1/public/disbursements", params={"today": "2030-01-01"})
-    assert later.json()["total"] == 0  # past the posting window
+    assert body["decided_on"] == today
+    later = client.get("/api/v1/public/disbursements", params={"today": "2030-01-01"},
+                       headers=tokens["audit"])  # fmt: skip
+    assert later.json()["total"] == 0  # past the posting window (an auditor's other date)
 
 
 def test_read_your_writes_waits_for_the_position(ledger: Ledger, client: TestClient) -> None:
@@ -55,8 +59,12 @@ def test_unknown_path_and_oversized_body_are_problems(client: TestClient) -> Non
     assert big.status_code == 413 and big.json()["title"] == "Payload too large"
 
 
-def test_board_points_and_projects_answer(client: TestClient) -> None:
+def test_board_points_and_projects_answer(
+    client: TestClient, tokens: dict[str, dict[str, str]]
+) -> None:
     today = date(2023, 6, 1).isoformat()
-    assert client.get("/api/v1/public/supervision", params={"today": today}).json()["open"] == {}
+    board = client.get("/api/v1/public/supervision", params={"today": today},
+                       headers=tokens["audit"])  # fmt: skip
+    assert board.json()["open"] == {} and board.json()["decided_on"] == today
     assert client.get("/api/v1/public/points").json()["rows"] == []
     assert client.get("/api/v1/public/key-projects").json()["rows"] == []
