@@ -7,8 +7,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 from ledger.settings import Settings, parse_database_url
 from tests.e2e.server import ROOT, server_env, serving
@@ -31,11 +34,20 @@ def test_demo_served_with_a_witness_over_http(tmp_path: Path) -> None:
     assert _gongshi(env, "demo").returncode == 0
     token = _gongshi(env, "tokens", "create", "--principal", "intake-01", "--role", "intake")
     assert token.returncode == 0
+    audit = _gongshi(env, "tokens", "create", "--principal", "audit-01", "--role", "audit")
+    assert audit.returncode == 0
+    auditor = {"Authorization": "Bearer " + audit.stdout.strip()}
     with serving(settings) as base:
-        status, page = _get(base + "/?today=2023-07-10")
+        # the demo's grants are from 2023: past their posting window on the server's date,
+        # seen on another date by an auditor only (the page's notice for anyone else)
+        status, page = _get(base + "/?today=2023-07-10", auditor)
         assert status == 200 and "关爱基金发放公示" in page and "验证" in page
-        status, listed = _get(base + "/api/v1/public/disbursements?today=2023-07-10")
+        status, listed = _get(base + "/api/v1/public/disbursements?today=2023-07-10", auditor)
         assert status == 200 and json.loads(listed)["total"] > 0
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            _get(base + "/?today=2023-07-10")
+        assert refused.value.code == 401
+        assert "公示期按服务器日期" in refused.value.read().decode()
         person = json.dumps({"kind": "worker", "personal": {"name": "新申请人"}}).encode()
         request = urllib.request.Request(
             base + "/api/v1/subjects", data=person, method="POST",
