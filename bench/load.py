@@ -19,7 +19,9 @@ Scenarios, each --seconds (default 10; --quick 3) measured after a 2 s warm-up (
 
 a. public list: GET /api/v1/public/disbursements?today=2023-07-10 (the demo's grants are
    from 2023; that day is inside several posting windows, so the list has rows; checked
-   before the run and by every 200 body holding a row);
+   before the run and by every 200 body holding a row). A date other than the server's is
+   the audit role's only, so every request carries an auditor's bearer token (made with
+   ``gongshi tokens create`` after the demo): the list's figures include the token check;
 b. inclusion proof: GET /log/v1/proof/inclusion?index=I&size=S, S the signed checkpoint's
    size (GET /log/v1/checkpoint, second line), I uniform in [0, S); a sample of proofs is
    verified against the checkpoint's root before the run;
@@ -86,9 +88,10 @@ TARGET_LIST_RPS, TARGET_LIST_P99, TARGET_PROOF_P99 = 1000.0, 50.0, 10.0  # req/s
 class Connection:
     """One keep-alive HTTP/1.1 connection; ``get`` sends one GET and reads its response."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, auth: str = "") -> None:
         self.host, self.port = host, port
-        self.head = f"Host: {host}:{port}\r\n\r\n".encode()
+        bearer = f"Authorization: Bearer {auth}\r\n" if auth else ""
+        self.head = f"Host: {host}:{port}\r\n{bearer}\r\n".encode()
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.reconnects = -1  # the first open is not a reconnect
@@ -140,7 +143,7 @@ class Connection:
 
     @staticmethod
     async def _chunked(reader: asyncio.StreamReader) -> bytes:
-        parts = []
+        parts: list[bytes] = []
         while True:
             size = int((await reader.readline()).split(b";")[0], 16)
             if size == 0:
@@ -151,8 +154,8 @@ class Connection:
             await reader.readexactly(2)
 
 
-async def fetch(port: int, target: str) -> tuple[int, bytes]:
-    conn = Connection("127.0.0.1", port)
+async def fetch(port: int, target: str, auth: str = "") -> tuple[int, bytes]:
+    conn = Connection("127.0.0.1", port, auth)
     try:
         return await conn.get(target.encode())
     finally:
@@ -184,7 +187,7 @@ async def load(
 ) -> Result:
     """--connections closed loops over ``paths`` (each connection from its own offset) for
     the warm-up, then --seconds measured: only responses completed in that window count."""
-    conns = [Connection("127.0.0.1", port) for _ in range(args.connections)]
+    conns = [Connection("127.0.0.1", port, args.auth) for _ in range(args.connections)]
     await asyncio.gather(*(c.open() for c in conns))
     result = Result(args.seconds)
     clock = time.perf_counter
@@ -359,6 +362,17 @@ def demo(env: dict[str, str]) -> None:
     print(f"setup: gongshi demo {time.perf_counter() - started:.1f} s; {last[:90]}")
 
 
+def audit_token(env: dict[str, str]) -> str:
+    """An auditor's bearer token: the list on 2023-07-10 is not the server's date."""
+    done = subprocess.run(
+        [sys.executable, "-m", "api.cli", "tokens", "create", "--principal", "bench-audit",
+         "--role", "audit"], cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"gongshi tokens create failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout.strip()
+
+
 @contextmanager
 def serving(env: dict[str, str], workers: int, home: Path) -> Iterator[tuple[int, int]]:
     """``gongshi serve`` on a free port until the block ends; yields (port, pid)."""
@@ -410,8 +424,8 @@ def server_errors(log: Path, shown: int = 5) -> None:
 # --- scenarios -----------------------------------------------------------------------------
 
 
-def check_list(port: int) -> int:
-    status, body = asyncio.run(fetch(port, LIST_PATH))
+def check_list(port: int, auth: str) -> int:
+    status, body = asyncio.run(fetch(port, LIST_PATH, auth))
     if status != 200:
         raise RuntimeError(f"{LIST_PATH}: {status} {body[:300]!r}")
     page = json.loads(body)
@@ -466,6 +480,7 @@ def run(args: Namespace) -> None:
             home = Path(tmp)
             env = environment(home, database)
             demo(env)
+            args.auth = audit_token(env)
             with serving(env, args.workers, home) as (port, pid):
                 print(f"setup: {time.perf_counter() - began:.1f} s in all")
                 try:
@@ -480,7 +495,7 @@ def run(args: Namespace) -> None:
 
 def measure(port: int, pid: int, args: Namespace) -> None:
     rng = random.Random(2023)
-    rows = check_list(port)
+    rows = check_list(port, args.auth)
     size, root = checkpoint(port)
     leaves = check_proofs(port, size, root, rng)
     full = size // TILE_WIDTH
