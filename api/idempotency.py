@@ -55,6 +55,7 @@ from api.tokens import TokenError
 from ledger import idempotency, receipts
 from ledger.idempotency import KeyInUse, KeyStore, PendingKey, StoredKey
 from ledger.settings import Database
+from ledger.unavailable import unavailable
 from ledger.vault import load_master_key
 
 KEY_HEADER = "Idempotency-Key"
@@ -213,6 +214,13 @@ class WriteRoute(APIRoute):
             except KeyInUse:
                 later = await run_in_threadpool(_earlier, s, pending, status)
                 return later if isinstance(later, Response) else _in_flight()
+            except Exception as e:
+                if final is not None or unavailable(e) is None:
+                    raise
+                stored = await run_in_threadpool(_after_fault, s, pending, status)
+                if stored is None:
+                    raise
+                return stored
             if (
                 pending.recorded
                 and 200 <= response.status_code < 300
@@ -268,6 +276,32 @@ def _earlier(
     if time.time() - found.created_at < in_flight_seconds(s.settings.database):
         return _in_flight()
     # The write is stored but its answer never was (the process died in between).
+    return _rebuild(s, store, pending, status, found)
+
+
+def _after_fault(s: Services, pending: PendingKey, status: int) -> Response | None:
+    """After this request's save failed for a fault outside the code: its answer if the
+    write committed anyway (a COMMIT whose acknowledgement was lost: the key's row, written
+    in the same transaction, is there), so the client gets its receipt now instead of a 503
+    followed by 409s for the in-flight window; None if nothing was stored or the database
+    can't tell yet (the 503 stands)."""
+    try:
+        store = KeyStore(s.ledger.db)
+        found = store.find(pending.principal, pending.key)
+        if found is None or found.request_hash != pending.request_hash or not found.records:
+            return None
+        if found.response is not None and found.status is not None:
+            return _replay(found.response, found.status)
+        return _rebuild(s, store, pending, status, found)
+    except Exception:
+        log.warning("a write's fault: could not tell whether it was stored", exc_info=True)
+        return None
+
+
+def _rebuild(
+    s: Services, store: KeyStore, pending: PendingKey, status: int, found: StoredKey
+) -> Response:
+    """The answer of a stored write whose answer was never stored, built from its records."""
     answer = Written.model_validate(rebuilt(s.ledger, found.records))
     body = bytes(JSONResponse(answer.model_dump(mode="json")).body)
     store.answer(pending.principal, pending.key, status, body)

@@ -10,18 +10,22 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from psycopg_pool import PoolTimeout
 
 from api import idempotency as api_idempotency
 from api.app import create_app
 from api.tokens import Tokens
 from ledger.actor import Actor, Role
+from ledger.app import LedgerApp
 from ledger.clock import SteppingClock
 from ledger.idempotency import KeyStore
 from ledger.ledger import Ledger
+from ledger.mapper import unpack_state
 from ledger.settings import Settings
 
 Headers = dict[str, dict[str, str]]
@@ -348,3 +352,32 @@ def test_in_flight_outlasts_a_first_request_that_waits_for_the_pool_and_a_lock(
     database = settings.database
     waits = database.pool_timeout + database.lock_timeout
     assert api_idempotency.in_flight_seconds(database) >= 2 * waits + 5
+
+
+def test_a_lost_commit_acknowledgement_is_answered_with_the_stored_write(
+    client: TestClient, tokens: Headers, fund: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The save committed, then the database's answer was lost (a fault): with a key the
+    server finds the write by its key's row and answers its receipt, not a 503 followed by
+    409s for the in-flight window; the key then replays that answer."""
+    original = LedgerApp.save
+
+    def lost_acknowledgement(self: LedgerApp, *objs: Any, **kwargs: Any) -> Any:
+        original(self, *objs, **kwargs)
+        raise PoolTimeout("the COMMIT's answer was lost")
+
+    headers = _with_key(tokens["finance"], "lost-commit-0001")
+    before = _records(client)
+    monkeypatch.setattr(LedgerApp, "save", lost_acknowledgement)
+    first = client.post(CONTRIBUTIONS, json=MONEY, headers=headers)
+    monkeypatch.undo()
+    assert first.status_code == 201, first.text
+    assert _records(client) == before + 1
+    evidence = first.json()["evidence"]
+    (stored,) = _ledger(client).app.recorder.select_events(
+        UUID(evidence["stream"]), gt=evidence["version"] - 1, lte=evidence["version"]
+    )
+    assert unpack_state(stored.state)[0] == evidence["record_hash"]
+    again = client.post(CONTRIBUTIONS, json=MONEY, headers=headers)
+    assert (again.status_code, again.content) == (201, first.content)
+    assert _records(client) == before + 1
