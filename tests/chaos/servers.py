@@ -26,6 +26,8 @@ from ledger.actor import Actor, Role
 from ledger.clock import system_clock
 from ledger.db import SqlDatabase
 from ledger.settings import parse_database_url
+from tests.chaos.load import Attempt
+from tests.chaos.store import Verdict, exported_leaves, judge, stored_records
 from tests.e2e.server import ROOT, free_port
 from verify.note import parse_vkey
 from verify.policy import departments_policy
@@ -99,6 +101,13 @@ class Home:
         finally:
             db.close()
         return self.tokens
+
+    def judged(self, finals: list[Attempt], out: Path) -> Verdict:
+        """After the servers stopped: read the store, audit (``audit(out)``), then hold every
+        write's final answer against the store and the exported leaves."""
+        stored = stored_records(self.url)
+        self.audit(out)
+        return judge(finals, stored, exported_leaves(out))
 
     def audit(self, out: Path) -> str:
         """Check, sign the final tree, export and verify the bundle under a policy pinned from

@@ -21,7 +21,6 @@ from tests.chaos.conftest import open_year, report
 from tests.chaos.load import Attempt, Figures, Load, acked, contribution, post
 from tests.chaos.pg_faults import Terminator, backends
 from tests.chaos.servers import Home, Server, explain_errors
-from tests.chaos.store import exported_leaves, judge, stored_records
 
 pytestmark = [pytest.mark.chaos]
 WRITERS = 8
@@ -66,11 +65,8 @@ def test_terminated_backends_give_503s_and_recover_without_restart(
     finally:
         load.stop()
         server.stop()
-    stored = stored_records(home.url)
-    bundle = tmp_path / "bundle"
-    home.audit(bundle)
     finals = [*load.finals, *probes]
-    verdict = judge(finals, stored, exported_leaves(bundle))
+    verdict = home.judged(finals, tmp_path / "bundle")
     figures = Figures.of([*load.attempts, *probes], finals)
     recovery = max(healthy or PATIENCE, written or PATIENCE)
     during = [a for a in load.attempts if acked(a) and window[0] <= a.ended <= window[1]]

@@ -21,7 +21,7 @@ import pytest
 from tests.chaos.conftest import open_year, report
 from tests.chaos.load import REFUSED, Attempt, Figures, Load, acked
 from tests.chaos.servers import Home, Server, explain_errors
-from tests.chaos.store import exported_leaves, judge, stored_records
+from tests.chaos.store import judge, stored_records
 
 pytestmark = pytest.mark.chaos
 WRITERS = 8
@@ -81,10 +81,7 @@ def test_three_sigkill_runs_of_serve_under_8_writers_lose_no_acknowledged_write(
     finally:
         load.stop()
         server.stop()
-    stored = stored_records(home.url)
-    bundle = tmp_path / "bundle"
-    home.audit(bundle)
-    verdict = judge(load.finals, stored, exported_leaves(bundle))
+    verdict = home.judged(load.finals, tmp_path / "bundle")
     figures = Figures.of(load.attempts, load.finals)
     report("sigkill", home, f"runs={RUNS} acked-at-kills={at_kill} in-flight-at-kills={cut_off} "
            f"(no answer {resets}) {figures.line()} restart-s={[round(r, 2) for r in restarts]} "

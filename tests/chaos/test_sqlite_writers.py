@@ -16,7 +16,6 @@ import pytest
 from tests.chaos.conftest import open_year, report
 from tests.chaos.load import Figures, Load
 from tests.chaos.servers import Home, Server, explain_errors
-from tests.chaos.store import exported_leaves, judge, stored_records
 from tests.conftest import IN_CI
 
 pytestmark = pytest.mark.chaos
@@ -45,10 +44,7 @@ def test_sqlite_16_writers_for_30_s_get_no_5xx(
     finally:
         load.stop()
         server.stop()
-    stored = stored_records(home.url)
-    bundle = tmp_path / "bundle"
-    home.audit(bundle)
-    verdict = judge(load.finals, stored, exported_leaves(bundle))
+    verdict = home.judged(load.finals, tmp_path / "bundle")
     figures = Figures.of(load.attempts, load.finals)
     report("sqlite-16-writers", home, f"seconds={seconds:g} {figures.line()} "
            f"acked/s={figures.acked / seconds:.1f} {verdict.summary()}")  # fmt: skip

@@ -18,7 +18,6 @@ import pytest
 from tests.chaos.conftest import open_year, report
 from tests.chaos.load import Figures, Load, acked
 from tests.chaos.servers import Home, Server, explain_errors
-from tests.chaos.store import exported_leaves, judge, stored_records
 from verify.checkpoint import Checkpoint, open_checkpoint
 from verify.merkle import leaf_hash, verify_consistency, verify_inclusion
 from verify.note import parse_vkey
@@ -79,10 +78,7 @@ def test_two_servers_on_one_database_keep_one_log(
         load.stop()
         first.stop()
         second.stop()
-    stored = stored_records(home.url)
-    bundle = tmp_path / "bundle"
-    home.audit(bundle)
-    verdict = judge(load.finals, stored, exported_leaves(bundle))
+    verdict = home.judged(load.finals, tmp_path / "bundle")
     figures = Figures.of(load.attempts, load.finals)
     per_server = {s.port: sum(acked(a) for a in load.finals if a.server == s.base)
                   for s in (first, second)}  # fmt: skip
