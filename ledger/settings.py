@@ -152,27 +152,22 @@ class Database:
         TLS and connection parameters; no search_path (callers qualify names)."""
         assert self.kind == "postgresql"
         parts = {
-            "host": self.host,
-            "port": str(self.port),
-            "user": self.user,
-            "password": self.password,
-            "dbname": self.dbname,
+            **self._address(),
             "connect_timeout": DEFAULT_CONNECT_TIMEOUT,
             "application_name": DEFAULT_APPLICATION_NAME,
             **dict(self.params),
         }
         return make_conninfo(**{k: v for k, v in parts.items() if v})
 
+    def _address(self) -> dict[str, str]:
+        """host, port, user, password and dbname, those that are set."""
+        parts = {"host": self.host, "port": str(self.port), "user": self.user,
+                 "password": self.password, "dbname": self.dbname}  # fmt: skip
+        return {k: v for k, v in parts.items() if v}
+
     def pool_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of psycopg.connect for a pooled connection (as eventsourcing's)."""
-        parts = {
-            "host": self.host,
-            "port": str(self.port),
-            "user": self.user,
-            "password": self.password,
-            "dbname": self.dbname,
-        }
-        return {**{k: v for k, v in parts.items() if v}, **self.connect_params()}
+        return {**self._address(), **self.connect_params()}
 
 
 def parse_database_url(url: str) -> Database:
