@@ -219,6 +219,9 @@ class WriteRoute(APIRoute):
                     raise
                 stored = await run_in_threadpool(_after_fault, s, pending, status)
                 if stored is None:
+                    _ENDED[(pending.principal, pending.key)] = None  # not in flight here any more
+                    while len(_ENDED) > 10_000:
+                        _ENDED.pop(next(iter(_ENDED)))
                     raise
                 return stored
             if (
@@ -273,7 +276,8 @@ def _earlier(
         return _replay(found.response, found.status)
     if final is not None:
         return found
-    if time.time() - found.created_at < in_flight_seconds(s.settings.database):
+    ended = (pending.principal, pending.key) in _ENDED  # its request failed in this process
+    if not ended and time.time() - found.created_at < in_flight_seconds(s.settings.database):
         return _in_flight()
     # The write is stored but its answer never was (the process died in between).
     return _rebuild(s, store, pending, status, found)
@@ -311,6 +315,7 @@ def _rebuild(
     return _replay(body, status)
 
 
+_ENDED: dict[tuple[str, str], None] = {}  # keys whose request ended in a fault here
 _last_expiry = [-EXPIRY_INTERVAL]
 _expiry_guard = threading.Lock()
 
