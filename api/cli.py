@@ -28,10 +28,10 @@ from ledger.db import SqlDatabase, reset_database
 from ledger.demo import demo_summary, load_demo
 from ledger.errors import LedgerError
 from ledger.ledger import open_ledger
-from ledger.log.audit import audit_log
 from ledger.log.checkpoints import latest, sign_checkpoint
 from ledger.log.keys import create_log_key, load_signer
 from ledger.log.local_witnesses import run_local_witnesses
+from ledger.log.rederive import rederive_log
 from ledger.log.store import LogStore
 from ledger.log.witnesses import (
     DEPARTMENTS,
@@ -127,7 +127,7 @@ def _check(settings: Settings, _: argparse.Namespace) -> int:
     try:
         report = check_store(app.recorder, progress=_progress, database=settings.database)
         store = LogStore(db, app.recorder)
-        log_problems = audit_log(store, app.recorder)
+        log_problems = rederive_log(store, app.recorder)
         leaves = store.state().size
     finally:
         app.close()

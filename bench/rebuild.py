@@ -63,7 +63,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psycopg
 
 from ledger.actor import Actor, Role
-from ledger.carefund.case import Case
+from ledger.carefund.application import Application
 from ledger.carefund.config import FundConfig, Hardship, Industry, Source
 from ledger.carefund.fund import FundYear
 from ledger.clock import SteppingClock
@@ -164,7 +164,7 @@ class ScoreWriter:
 
 
 class CaseWriter:
-    """Care-fund cases of a second fund, through Case's and FundYear's own rules."""
+    """Care-fund cases of a second fund, through Application's and FundYear's own rules."""
 
     def __init__(self, ledger: Ledger, rng: random.Random, clock: SteppingClock) -> None:
         self.ledger = ledger
@@ -184,7 +184,7 @@ class CaseWriter:
         personal = {"name": name, "phone": f"1380556{n % 10000:04d}"}
         subject = self.ledger.register_subject(personal, "worker", INTAKE)
         tier = rng.choice((1, 1, 1, 2, 2, 3))
-        case = Case.submit(
+        case = Application.submit(
             id=self.ledger.new_id(), fund_year=fund.id, subject=subject,
             industry=rng.choice(list(Industry)), hardship=rng.choice(list(Hardship)),
             requested_tier=tier, priority=rng.random() < 0.3, actor=INTAKE, moment=clock(),
@@ -234,14 +234,14 @@ def generate(ledger: Ledger, records: int, per_save: int, rng: random.Random) ->
                 if care is not None and care.made < cases * (r * len(writer.books) + i) // (
                     rounds * len(writer.books)
                 ):
-                    care.case()
+                    care.application()
                 count = min(per_save, scores - mix.points)
                 if count <= 0:
                     break
                 writer.save(book, count, clock)
                 mix.points += count
         while care is not None and care.made < cases:
-            care.case()
+            care.application()
     finally:
         ledger.clock = saved
     total = stored_count(ledger)

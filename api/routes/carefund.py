@@ -42,7 +42,7 @@ router = APIRouter(
 FINANCE = acting_as(Role.FINANCE)
 INTAKE = acting_as(Role.INTAKE)
 Service = Annotated[Services, Depends(services)]
-Case = Annotated[UUID, Path(description="the application's stream id")]
+ApplicationId = Annotated[UUID, Path(description="the application's stream id")]
 
 
 def _fund(s: Services) -> CareFund:
@@ -90,7 +90,7 @@ def submit(body: ApplicationIn, s: Service, actor: Annotated[Actor, Depends(INTA
 @router.post("/applications/{case}/review",
              summary="review (industry party committee)")  # fmt: skip
 def review(
-    case: Case, body: ReviewIn, s: Service,
+    case: ApplicationId, body: ReviewIn, s: Service,
     actor: Annotated[Actor, Depends(acting_as(Role.INDUSTRY_PARTY_COMMITTEE))],
 ) -> Written:  # fmt: skip
     _fund(s).review(case, body.approve, body.reason, actor)
@@ -99,7 +99,7 @@ def review(
 
 @router.post("/applications/{case}/approval", summary="approve with a tier (trade union)")
 def approve(
-    case: Case, body: ApprovalIn, s: Service,
+    case: ApplicationId, body: ApprovalIn, s: Service,
     actor: Annotated[Actor, Depends(acting_as(Role.TRADE_UNION))],
 ) -> Written:  # fmt: skip
     amount = _fund(s).approve(case, body.tier, actor)
@@ -108,7 +108,7 @@ def approve(
 
 @router.post("/applications/{case}/rejection", summary="reject (trade union)")
 def reject(
-    case: Case, body: ReasonIn, s: Service,
+    case: ApplicationId, body: ReasonIn, s: Service,
     actor: Annotated[Actor, Depends(acting_as(Role.TRADE_UNION))],
 ) -> Written:  # fmt: skip
     _fund(s).reject(case, body.reason, actor)
@@ -117,7 +117,7 @@ def reject(
 
 @router.post("/applications/{case}/disbursement", summary="pay the approved tier (finance)")
 def disburse(
-    case: Case, body: DisbursementIn, s: Service, actor: Annotated[Actor, Depends(FINANCE)]
+    case: ApplicationId, body: DisbursementIn, s: Service, actor: Annotated[Actor, Depends(FINANCE)]
 ) -> Written:
     amount = _fund(s).disburse(case, body.reference, actor)
     return written(s.ledger, case, amount_fen=amount)
@@ -128,7 +128,7 @@ def disburse(
     summary="a return visit (intake, industry party committee, trade union)",
 )  # fmt: skip
 def follow_up(
-    case: Case, body: FollowUpIn, s: Service,
+    case: ApplicationId, body: FollowUpIn, s: Service,
     actor: Annotated[Actor, Depends(acting_as(
         Role.INTAKE, Role.INDUSTRY_PARTY_COMMITTEE, Role.TRADE_UNION))],
 ) -> Written:  # fmt: skip
@@ -138,7 +138,7 @@ def follow_up(
 
 @router.post("/applications/{case}/revocation", summary="revoke for a violation (supervision)")
 def revoke(
-    case: Case, body: RevocationIn, s: Service,
+    case: ApplicationId, body: RevocationIn, s: Service,
     actor: Annotated[Actor, Depends(acting_as(Role.SUPERVISION))],
 ) -> Written:  # fmt: skip
     _fund(s).revoke(
@@ -153,7 +153,7 @@ def revoke(
 @router.post("/applications/{case}/recoveries", status_code=201,
              summary="money recovered on a revoked grant (finance)")  # fmt: skip
 def recover(
-    case: Case, body: RecoveryIn, s: Service, actor: Annotated[Actor, Depends(FINANCE)]
+    case: ApplicationId, body: RecoveryIn, s: Service, actor: Annotated[Actor, Depends(FINANCE)]
 ) -> Written:
     _fund(s).recover(case, body.amount_fen, body.reference, actor)
     return written(s.ledger, case)

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from ledger.actor import Actor
 from ledger.app import LedgerApp, retry_on_conflict
-from ledger.carefund.case import Case
+from ledger.carefund.application import Application
 from ledger.carefund.config import FundConfig, Hardship, Industry, Source, Violation
 from ledger.carefund.fund import FundYear, fund_year_id
 from ledger.enums import parse_enum
@@ -38,16 +38,16 @@ class CareFund:
         """The fund year; NotFound if it was never opened."""
         return self._app.get(FundYear, fund_year_id(self.config.fund, year))
 
-    def case(self, case_id: UUID) -> Case:
+    def application(self, case_id: UUID) -> Application:
         """The application; NotFound if there is none."""
-        return self._app.get(Case, case_id)
+        return self._app.get(Application, case_id)
 
-    def _on_case(self, case_id: UUID, change: Callable[[Case], T]) -> T:
-        return self._app.update(Case, case_id, change)
+    def _on_case(self, case_id: UUID, change: Callable[[Application], T]) -> T:
+        return self._app.update(Application, case_id, change)
 
-    def _on_case_and_fund(self, case_id: UUID, change: Callable[[Case, FundYear], T]) -> T:
+    def _on_case_and_fund(self, case_id: UUID, change: Callable[[Application, FundYear], T]) -> T:
         def attempt() -> T:
-            case = self.case(case_id)
+            case = self.application(case_id)
             fund = self._app.get(FundYear, UUID(case.fund_year))
             result = change(case, fund)
             self._app.save(fund, case)
@@ -55,10 +55,10 @@ class CareFund:
 
         return retry_on_conflict(attempt)
 
-    def overdue_follow_ups(self, year: int, today: date) -> list[Case]:
+    def overdue_follow_ups(self, year: int, today: date) -> list[Application]:
         """Disbursed grants of ``year`` whose first follow-up is past due on ``today``."""
         fund = self.fund_year(year)
-        cases = (self.case(UUID(a)) for a in fund.granted_applications)
+        cases = (self.application(UUID(a)) for a in fund.granted_applications)
         return [case for case in cases if case.follow_up_overdue(today)]
 
     def open_year(self, year: int, actor: Actor) -> UUID:
@@ -113,7 +113,7 @@ class CareFund:
         fund = self.fund_year(year)
         fund.tier_amount(requested_tier)
         self.ledger.require_subject(subject)
-        case = Case.submit(
+        case = Application.submit(
             id=self.ledger.new_id(),
             fund_year=fund.id,
             subject=subject,
@@ -134,7 +134,7 @@ class CareFund:
     def approve(self, case_id: UUID, tier: int, actor: Actor) -> int:
         """The union's approval with the final tier; commits its amount against the budget."""
 
-        def change(case: Case, fund: FundYear) -> int:
+        def change(case: Application, fund: FundYear) -> int:
             case.check_union_decision(actor)
             moment = self.ledger.clock()
             amount = fund.commit_grant(case.id, tier, actor, moment)
@@ -150,7 +150,7 @@ class CareFund:
     def disburse(self, case_id: UUID, reference: str, actor: Actor) -> int:
         """Pay the approved tier amount out of the money received; returns it."""
 
-        def change(case: Case, fund: FundYear) -> int:
+        def change(case: Application, fund: FundYear) -> int:
             case.check_disbursable(actor)
             moment = self.ledger.clock()
             fund.book_disbursement(case.id, case.amount_fen, actor, moment)
@@ -165,7 +165,7 @@ class CareFund:
         """Record a return visit; the free-text note goes to the vault, its commitment here."""
 
         def attempt() -> None:
-            case = self.case(case_id)
+            case = self.application(case_id)
             moment = self.ledger.clock()
             case.check_follow_up(visited_on, outcome, actor, moment)  # before the vault write
             self.ledger.require_subject(UUID(case.subject))
@@ -215,7 +215,7 @@ class CareFund:
     def recover(self, case_id: UUID, amount_fen: int, reference: str, actor: Actor) -> None:
         """Money recovered on a revoked grant: back to the fund's cash on hand."""
 
-        def change(case: Case, fund: FundYear) -> None:
+        def change(case: Application, fund: FundYear) -> None:
             case.check_recoverable(amount_fen, actor)
             moment = self.ledger.clock()
             fund.book_recovery(case.id, amount_fen, actor, moment)

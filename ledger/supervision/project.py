@@ -1,7 +1,7 @@
 """Key projects (Yuexi): an owner unit, monthly checklist items with due dates, progress.
 
 An item past its due date and not reported done is escalated once, by the overdue-project
-policy (supervision/policy.py), which records here which case it opened and by which rule.
+policy (supervision/escalation.py), which records here which case it opened and by which rule.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from ledger.enums import parse_enum
 from ledger.errors import RuleViolation
 from ledger.ledger import Ledger
 from ledger.supervision.case import Reason, SupervisionCase, TargetKind
+from ledger.supervision.escalation import POLICY_ACTOR, escalate_overdue_items
 from ledger.supervision.inspection import Inspection, Outcome
-from ledger.supervision.policy import POLICY_ACTOR, escalate_overdue_items
 from ledger.supervision.project import KeyProject
 
 

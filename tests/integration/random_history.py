@@ -13,8 +13,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
-from ledger.carefund.case import Case
-from ledger.carefund.case import Stage as CaseStage
+from ledger.carefund.application import Application
+from ledger.carefund.application import Stage as ApplicationStage
 from ledger.carefund.config import Hardship, Industry, Source
 from ledger.clock import SteppingClock
 from ledger.ledger import Ledger
@@ -55,7 +55,7 @@ def _oldest(items: list[UUID], a: int) -> UUID:
     return items[a % min(3, len(items))]
 
 
-def _owed(case: Case) -> bool:
+def _owed(case: Application) -> bool:
     return case.outstanding_recovery_fen > 0
 
 
@@ -148,34 +148,34 @@ class RandomHistory:
         if not movable:
             return False
         case_id = _oldest(movable, a)
-        case, year = fund.case(case_id), fund.fund_year(YEAR)
+        case, year = fund.application(case_id), fund.fund_year(YEAR)
         live = self._live(case.subject)  # a follow-up needs the subject (its note is vaulted)
-        if case.stage == CaseStage.SUBMITTED:
+        if case.stage == ApplicationStage.SUBMITTED:
             rejected = a % 7 == 0
             fund.review(case_id, not rejected, "材料不全" if rejected else "", IPC)
-        elif case.stage == CaseStage.REVIEWED:
+        elif case.stage == ApplicationStage.REVIEWED:
             tier = b % 3 + 1
             if b % 5 and year.tier_amount(tier) <= year.remaining_budget_fen:
                 fund.approve(case_id, tier, UNION)
             else:
                 fund.reject(case_id, "不符合条件或年度预算不足", UNION)
-        elif case.stage == CaseStage.APPROVED:
+        elif case.stage == ApplicationStage.APPROVED:
             if case.amount_fen > year.cash_on_hand_fen:
                 fund.receive(YEAR, Source.YOUTH_LEAGUE, case.amount_fen, f"R-{a}", FINANCE)
             fund.disburse(case_id, f"TX-{a}", FINANCE)
-        elif case.stage == CaseStage.DISBURSED and not (live and b % 3 == 0):
+        elif case.stage == ApplicationStage.DISBURSED and not (live and b % 3 == 0):
             revoke(fund, case_id, recover_fen=b * 10)
-        elif live and (case.stage == CaseStage.DISBURSED or b % 2 or not _owed(case)):
+        elif live and (case.stage == ApplicationStage.DISBURSED or b % 2 or not _owed(case)):
             fund.follow_up(case_id, self._today().isoformat(), "stable", "回访", INTAKE)
         else:  # revoked, money still to recover
             fund.recover(case_id, min(b + 1, case.outstanding_recovery_fen), f"RR-{a}", FINANCE_2)
         return True
 
     def _next_step(self, case_id: UUID) -> bool:
-        case = self.fund.case(case_id)
-        if case.stage == CaseStage.REVOKED:
+        case = self.fund.application(case_id)
+        if case.stage == ApplicationStage.REVOKED:
             return _owed(case) or self._live(case.subject)
-        return case.stage != CaseStage.REJECTED
+        return case.stage != ApplicationStage.REJECTED
 
     def receive_and_audit(self, a: int, b: int) -> bool:
         """A contribution (from a co-founder, or a new social donor) and an audit result."""

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from ledger.actor import Actor, Role
-from ledger.carefund.case import Stage
+from ledger.carefund.application import Stage
 from ledger.carefund.config import Hardship, Industry, Source, Violation
 from ledger.carefund.service import CareFund
 from ledger.errors import NotFound
@@ -41,7 +41,7 @@ def test_full_lifecycle_accepted(ledger: Ledger) -> None:
     fund = funded(ledger)
     case = disbursed(fund, tier=3)
     fund.follow_up(case, "2023-03-01", "stable", "回访", INTAKE)
-    state = fund.case(case)
+    state = fund.application(case)
     assert (state.stage, state.amount_fen, state.follow_ups) == (Stage.DISBURSED, 150_000, 1)
     year = fund.fund_year(YEAR)
     assert (year.disbursed_fen, year.remaining_budget_fen, year.cash_on_hand_fen) == (
@@ -150,7 +150,7 @@ def test_committee_rejection_ends_the_case(ledger: Ledger) -> None:
     case = submitted(fund)
     rejected(ledger, "carefund.reason", lambda: fund.review(case, False, "  ", IPC))
     fund.review(case, False, "不符合条件", IPC)
-    assert fund.case(case).stage == Stage.REJECTED
+    assert fund.application(case).stage == Stage.REJECTED
     rejected(ledger, "carefund.order", lambda: fund.approve(case, 1, UNION))
     rejected(ledger, "carefund.order", lambda: fund.review(case, True, "", IPC))
 
@@ -250,19 +250,19 @@ def test_follow_up_rules(ledger: Ledger) -> None:
     )
     fund.follow_up(case, "2023-03-01", "stable", "第一次回访", INTAKE)
     fund.follow_up(case, "2023-03-01", "improved", "第二次回访", IPC)
-    assert fund.case(case).follow_ups == 2
+    assert fund.application(case).follow_ups == 2
 
 
 def test_first_follow_up_due_within_90_days(ledger: Ledger) -> None:
     fund = funded(ledger)
     case = disbursed(fund)
-    state = fund.case(case)
+    state = fund.application(case)
     due = date.fromisoformat(state.follow_up_due)
     assert (due - date.fromisoformat(state.disbursed_on)).days == 90
     assert not state.follow_up_overdue(due)
     assert state.follow_up_overdue(date.fromordinal(due.toordinal() + 1))
     fund.follow_up(case, state.disbursed_on, "stable", "n", INTAKE)
-    assert not fund.case(case).follow_up_overdue(date(2030, 1, 1))
+    assert not fund.application(case).follow_up_overdue(date(2030, 1, 1))
 
 
 def test_revocation_rules(ledger: Ledger) -> None:
@@ -285,7 +285,7 @@ def test_revocation_rules(ledger: Ledger) -> None:
     )
     rejected(ledger, "carefund.handling", lambda: revoke(fund, case, accountable_organisation=""))
     revoke(fund, case, violation=Violation.LAW, judicial_referral=True)
-    assert fund.case(case).stage == Stage.REVOKED
+    assert fund.application(case).stage == Stage.REVOKED
     rejected(ledger, "carefund.order", lambda: revoke(fund, case))
 
 

@@ -39,7 +39,7 @@ def test_follow_up_commitment_differs_for_equal_notes(ledger: Ledger, settings: 
     assert len(set(commitments)) == 3, commitments
 
     # Each commitment opens against its own stored document and label, and no other.
-    subject = fund.case(case).subject
+    subject = fund.application(case).subject
     key = ledger.vault._subject_key(subject)
     labels = [str(r[0]) for r in ledger.db.execute(
         "SELECT label FROM gongshi_vault_documents WHERE subject_id = ?", (subject,))]  # fmt: skip

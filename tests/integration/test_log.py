@@ -185,18 +185,18 @@ def test_audit_names_a_record_rewritten_after_integration(
 ) -> None:
     import hashlib
 
-    from ledger.log.audit import audit_log
+    from ledger.log.rederive import rederive_log
 
     signer = log_signer(settings, ORIGIN)
     registered(ledger, 6, "测试")
     sign_checkpoint(ledger.log, signer, ORIGIN, clock)
-    assert audit_log(ledger.log, ledger.app.recorder) == []
+    assert rederive_log(ledger.log, ledger.app.recorder) == []
     nid, _, _, _, state = rows(settings.database)[-1]  # the last record of its stream
     record = state[65:].replace(b'"kind":"worker"', b'"kind":"donor"')
     update(
         settings.database, nid, state=hashlib.sha256(record).hexdigest().encode() + b"\n" + record
     )
-    problems = audit_log(ledger.log, ledger.app.recorder)
+    problems = rederive_log(ledger.log, ledger.app.recorder)
     assert any(p.startswith("checkpoint 6: signed root") for p in problems)
     assert any(p.startswith("log root") for p in problems)
 

@@ -48,7 +48,7 @@ def test_follow_up_is_overdue_only_after_its_due_day(ledger: Ledger, settings: S
     fund = funded(ledger)
     case = disbursed(fund)
     reader = ListReader(projected(ledger, settings).db)
-    due = date.fromisoformat(fund.case(case).follow_up_due)
+    due = date.fromisoformat(fund.application(case).follow_up_due)
     (on_due,) = queries.fund_ledger(reader, due)
     (after,) = queries.fund_ledger(reader, due + timedelta(days=1))
     assert on_due["overdue_follow_ups"] == []

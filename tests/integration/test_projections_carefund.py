@@ -51,7 +51,7 @@ def test_disbursement_row_masks_the_name_and_names_roles_not_principals(
     assert (row["tier"], row["industry"], row["follow_ups"], row["revocation"]) == (
         2, "food_delivery", 0, None,
     )  # fmt: skip
-    assert row["amount_fen"] == fund.case(case).amount_fen
+    assert row["amount_fen"] == fund.application(case).amount_fen
     assert row["leaf"] == ledger.log.leaf_of(str(case), 4)
     everything = json.dumps(
         {n: rows_of(projections, n) for n in projections.runners}, ensure_ascii=False
@@ -89,7 +89,7 @@ def test_erasure_shows_deleted_and_a_rebuild_agrees(ledger: Ledger, settings: Se
     case = disbursed(fund)
     projections = projected(ledger, settings)
     assert rows_of(projections, "disbursements")[str(case)]["masked_name"] == "测*"
-    ledger.erase_subject(UUID(fund.case(case).subject), "本人申请", INTAKE)
+    ledger.erase_subject(UUID(fund.application(case).subject), "本人申请", INTAKE)
     refresh(ledger, projections)
     assert rows_of(projections, "disbursements")[str(case)]["masked_name"] == "已删除"
     report = rebuild(projections, "disbursements")
@@ -145,7 +145,7 @@ def test_rebuild_after_an_erasure_the_projection_has_not_seen_yet_is_identical(
     fund = funded(ledger)
     case = disbursed(fund)
     projections = projected(ledger, settings)
-    ledger.erase_subject(UUID(fund.case(case).subject), "本人申请", INTAKE)
+    ledger.erase_subject(UUID(fund.application(case).subject), "本人申请", INTAKE)
     ledger.log.integrate()
     for report in (rebuild(projections, "disbursements"), *rebuild_all(projections)):
         assert report.identical, report

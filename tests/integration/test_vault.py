@@ -87,7 +87,7 @@ def test_erase_deletes_key_and_data_and_chains_stay_valid(
     fund = funded(ledger)
     case = disbursed(fund)
     fund.follow_up(case, "2023-03-01", "stable", NOTE, INTAKE)
-    person = fund.case(case).subject
+    person = fund.application(case).subject
     from uuid import UUID
 
     before = len(rows(settings.database))

@@ -53,7 +53,7 @@ def _parse_date(text: str, what: str) -> date:
         raise RuleViolation("carefund.date", f"{what} {text!r} is not YYYY-MM-DD") from None
 
 
-class Case(LedgerAggregate):
+class Application(LedgerAggregate):
     if TYPE_CHECKING:  # attributes set by events; not dataclass fields
         fund_year: str
         subject: str
@@ -98,7 +98,7 @@ class Case(LedgerAggregate):
         priority: bool,
         actor: Actor,
         moment: datetime,
-    ) -> Case:
+    ) -> Application:
         """A new application (role intake) for a subject, with the requested tier."""
         actor.require(Role.INTAKE)
         if type(priority) is not bool:

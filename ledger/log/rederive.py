@@ -16,7 +16,7 @@ from ledger.mapper import StoredFormatError, unpack_state
 from verify.merkle import CompactRange, leaf_hash
 
 
-def audit_log(store: LogStore, recorder: ApplicationRecorder) -> list[str]:
+def rederive_log(store: LogStore, recorder: ApplicationRecorder) -> list[str]:
     """Problems found (empty when the log matches the records), each with its evidence."""
     state = store.state()
     checkpoints = {c.checkpoint.size: c.checkpoint.root for c in all_checkpoints(store)}

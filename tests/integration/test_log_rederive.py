@@ -1,4 +1,4 @@
-"""The log re-derivation (ledger/log/audit.py) names each kind of tampering, on both backends.
+"""The log re-derivation (ledger/log/rederive.py) names each kind of tampering, on both backends.
 
 On PostgreSQL the record chains can't see a deleted last record of a stream (notification ids
 may have gaps there): the re-derivation is the only control, so each of its mismatch paths
@@ -19,9 +19,9 @@ from ledger.check import check_store
 from ledger.clock import SteppingClock
 from ledger.db import SqlDatabase
 from ledger.ledger import Ledger
-from ledger.log.audit import audit_log
 from ledger.log.checkpoints import sign_checkpoint
 from ledger.log.keys import create_log_key, load_signer
+from ledger.log.rederive import rederive_log
 from ledger.log.store import tile_key
 from ledger.settings import Settings
 from tests.integration.helpers import INTAKE
@@ -56,7 +56,7 @@ def _root_over_leaf_hashes(hashes: list[bytes]) -> bytes:
 
 
 def _audit(ledger: Ledger) -> list[str]:
-    return audit_log(ledger.log, ledger.app.recorder)
+    return rederive_log(ledger.log, ledger.app.recorder)
 
 
 def _sign(ledger: Ledger, settings: Settings, clock: SteppingClock) -> None:
