@@ -20,6 +20,9 @@ class Role(StrEnum):
     SUPERVISION = "supervision"
     TOWNSHIP_PARTY_COMMITTEE = "township_party_committee"
     VILLAGE_COMMITTEE = "village_committee"
+    ORGANISATION_DEPARTMENT = "organisation_department"
+    PARTY_BUILDING_INSTRUCTOR = "party_building_instructor"
+    DATA_PROTECTION = "data_protection"
     ADMIN = "admin"
 
 

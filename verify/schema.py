@@ -33,7 +33,8 @@ CAREFUND_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/car
 POINTS_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/points")
 ROLES = frozenset({
     "intake", "industry_party_committee", "trade_union", "finance", "audit", "supervision",
-    "township_party_committee", "village_committee", "admin",
+    "township_party_committee", "village_committee", "organisation_department",
+    "party_building_instructor", "data_protection", "admin",
 })  # fmt: skip
 
 

@@ -30,5 +30,5 @@ def test_every_demo_record_follows_the_schema_and_the_rules_across_records(
     assert failures == [] and lists.problems == []
     assert sum(types.values()) > 19_000 and rules.checked > 12_000
     assert set(EVENTS) - set(types) == {"subject.Erased"}  # every other type §4 knows
-    forms = sum(1 for form in rules.forms.values() if form.fed_entry is not None)
+    forms = sum(1 for form in rules.points.forms.values() if form.fed_entry is not None)
     assert forms == types["points.EvaluationFormFed"] == 24  # each fed entry recomputed
