@@ -22,7 +22,7 @@ from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregat
 from eventsourcing.persistence import InfrastructureFactory, Mapper, RecordConflictError, Recording
 from eventsourcing.utils import Environment
 
-from ledger import idempotency, receipts
+from ledger import idempotency, principal, receipts
 from ledger.chained import LedgerAggregate
 from ledger.db import ensure_schema, schema_lock
 from ledger.errors import NotFound
@@ -36,6 +36,7 @@ T = TypeVar("T")
 
 class LedgerApp(Application[UUID]):
     name = APP_NAME
+    enforce_principals = False  # set on once every caller enrols its actors
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         """Only the settings ledger.settings derived: eventsourcing would otherwise merge the
@@ -53,7 +54,16 @@ class LedgerApp(Application[UUID]):
     ) -> list[Recording[UUID]]:
         """Store the pending events of ``objs`` in one transaction; the recordings (each event's
         notification: id, stream, version, stored state) go to the active receipt capture and
-        the pending idempotency key. A save that raises captures nothing."""
+        the pending idempotency key. A save that raises captures nothing.
+
+        Every pending event's actor is checked against the principal registry first
+        (``ledger.principal.check_actors``: enrolled, in its current role and scope, not in
+        its own book): a RuleViolation stores nothing."""
+        if self.enforce_principals:
+            principal.check_actors(
+                objs, lambda account: principal.principal_of(self, account),
+                lambda: principal.registry_empty(self),
+            )  # fmt: skip
         recordings = super().save(*objs, **kwargs)
         receipts.keep(recordings)
         idempotency.saved(recordings)

@@ -6,7 +6,12 @@ One object per domain holds that domain's running state and checks (one module e
 - streams: each record in a stream of its type's aggregate; references to earlier streams
   (verify/streams.py);
 - care fund (verify/rules_carefund.py): money per fund year, the steps of an application;
-- points (verify/rules_points.py): bonus cap, entry numbering, corrections, forms, pay.
+- points (verify/rules_points.py): bonus cap, entry numbering, corrections, forms, pay; the
+  year-end close (YearCloseRules: snapshot, closed year, grades);
+- supervision cases (verify/rules_supervision.py CaseRules): bottom cases by the close, steps
+  in order and by the right hands;
+- principals (verify/rules_principals.py): every record's actor enrolled, in its current role
+  and scope, never in its own book; checked on every record, whatever its type.
 
 Fed one record at a time; state is per stream (and per book entry: three small values), so
 memory grows with streams and score entries, not with other records.
@@ -16,11 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import tzinfo
 
+from verify.days import DEFAULT_TIMEZONE, zone_named
 from verify.failure import Failure
 from verify.record import Record
 from verify.rules_carefund import CareFundRules
-from verify.rules_points import PointsRules
+from verify.rules_points import PointsRules, YearCloseRules
+from verify.rules_principals import PrincipalRules
+from verify.rules_supervision import CaseRules
 from verify.streams import StreamCheck
 
 Handler = Callable[[Record, str], list[Failure]]
@@ -31,17 +40,29 @@ class Invariants:
     streams: StreamCheck = field(default_factory=StreamCheck)
     carefund: CareFundRules = field(default_factory=CareFundRules)
     points: PointsRules = field(default_factory=PointsRules)
+    year_close: YearCloseRules = field(default_factory=YearCloseRules)
+    cases: CaseRules = field(default_factory=CaseRules)
+    principals: PrincipalRules = field(default_factory=PrincipalRules)
     checked: int = 0
+    # The business timezone (the bundle's MANIFEST.json ``timezone``): a rule comparing a
+    # business date with a record's ``at`` takes the date of ``at`` in it
+    # (verify/days.py business_date). A domain object with a ``zone`` member is given it.
+    zone: tzinfo = field(default_factory=lambda: zone_named(DEFAULT_TIMEZONE))
     _handlers: dict[str, list[Handler]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        for domain in (self.carefund, self.points):
+        for owner in (self.carefund, self.points):
+            if hasattr(owner, "zone"):
+                owner.zone = self.zone
+        for domain in (self.carefund, self.points, self.year_close, self.cases):
             for record_type, handler in domain.handlers().items():
                 self._handlers.setdefault(record_type, []).append(handler)
 
     def add(self, record: Record, where: str) -> list[Failure]:
         """Apply one record (well-formed, §4); returns the rules it breaks, with evidence."""
         found = self.streams.add(record, where)
+        found += self.cases.every(record, where)  # a close's commit holds its bottom cases
+        found += self.principals.add(record, where, record.version == 1)
         handlers = self._handlers.get(record.type)
         if handlers:
             self.checked += 1

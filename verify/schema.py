@@ -26,11 +26,17 @@ HEX64_PATTERN = re.compile(r"[0-9a-f]{64}")
 CODE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")  # a task or checklist item code
 PARTICIPANT_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 EVIDENCE_PATTERN = re.compile(r"\S.{2,199}")
+MINUTES_PATTERN = re.compile(r"\S(.{0,98}\S)?")  # a 两委会议's minutes number
 SOURCE_PATTERN = re.compile(UUID_PATTERN.pattern + "/" + CODE_PATTERN.pattern)
 INDICATORS = ("preparation", "grounding", "expression", "results")
 OVERDUE_RULE = "keyproject.item_overdue"
+YEAR_CLOSE_RULE = "points.year_close"  # the trigger of a bottom-ranking case
 CAREFUND_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/carefund")
 POINTS_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/points")
+POSTS_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/posts")
+PRINCIPAL_PATTERN_LC = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")  # a project lead's account
+PRINCIPAL_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/principals")
+ACCOUNT_PATTERN = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")  # an actor.principal
 ROLES = frozenset({
     "intake", "industry_party_committee", "trade_union", "finance", "audit", "supervision",
     "township_party_committee", "village_committee", "organisation_department",
@@ -148,6 +154,7 @@ def _is_date(value: Any) -> bool:
 
 
 TEXT = Spec("a string", lambda v: type(v) is str)
+NAME = Spec("a non-empty string", lambda v: type(v) is str and v.strip() != "")
 BOOL = Spec("true or false", lambda v: type(v) is bool)
 DATE = Spec("a calendar date YYYY-MM-DD", _is_date)
 MONTH = pattern("a month YYYY-MM", MONTH_PATTERN)
@@ -185,6 +192,8 @@ def _then(aggregate: str, roles: str, **data: Spec) -> EventSpec:
 SUBJECT_ROLES = "intake finance supervision township_party_committee village_committee"
 POINTS_ROLES = "township_party_committee village_committee"
 SUPERVISION_ROLES = "supervision township_party_committee"
+ORG = "organisation_department"
+CASE_ROLES = "supervision township_party_committee organisation_department"
 VISITORS = "intake industry_party_committee trade_union"
 SOURCES = (
     "non_public_sector_work_committee", "trade_union", "youth_league", "womens_federation",
@@ -198,7 +207,10 @@ EVENTS: dict[str, EventSpec] = {
     "subject.Erased": _then("subject", SUBJECT_ROLES, reason=TEXT),
     "carefund.FundYearOpened": _first("fund_year", "finance", fund=TEXT, year=YEAR,
         budget_fen=FEN, tiers_fen=ObjectOf(re.compile(r"[1-9][0-9]{0,5}"), FEN, least=1),
-        first_follow_up_days=integer(1)),
+        first_follow_up_days=integer(1), posting_days=integer(1),
+        follow_up_interval_days=integer(1), follow_ups=integer(1)),
+    "carefund.ApplicationQueued": _then("fund_year", "intake", application=ID,
+        priority=BOOL, requested_tier=integer(1)),
     "carefund.ContributionReceived": _then("fund_year", "finance", source=one_of(*SOURCES),
         amount_fen=FEN, reference=TEXT, donor=OrNull(ID)),
     "carefund.GrantCommitted": _then("fund_year", "trade_union", application=ID,
@@ -226,10 +238,19 @@ EVENTS: dict[str, EventSpec] = {
         responsible=ArrayOf(ID)),
     "carefund.RecoveryReceived": _then("application", "finance", amount_fen=FEN,
         reference=TEXT),
-    "points.SchemeOpened": _first("scheme", "township_party_committee", county=TEXT,
+    "points.SchemeOpened": _first("scheme", "organisation_department", county=TEXT,
         year=YEAR, staff=TEXT, categories=ObjectOf(re.compile(r".+", re.DOTALL), TEXT, least=1),
         bonus_cap_tenths=integer(0), pay_percent=Members(dict.fromkeys(GRADES, PERCENT)),
-        bottom_share_percent=integer(1, 100), evaluation_form_percent=integer(1, 100)),
+        bottom_share_percent=integer(1, 100), excellent_share_percent=integer(1, 100),
+        evaluation_form_percent=integer(1, 100)),
+    "points.YearClosed": _then("scheme", "organisation_department", close=integer(1),
+        totals=ObjectOf(UUID_PATTERN, Members({"book": ID, "category": TEXT,
+                        "total_tenths": integer(-MAX), "rank": integer(1)})),
+        bottom=ObjectOf(re.compile(r".+", re.DOTALL), ArrayOf(ID)),
+        top=ObjectOf(re.compile(r".+", re.DOTALL), ArrayOf(ID)), cases=ArrayOf(ID)),
+    "points.YearReopened": _then("scheme", "organisation_department", reason=TEXT),
+    "points.BookSealed": _then("book", "organisation_department", close=integer(1)),
+    "points.BookUnsealed": _then("book", "organisation_department", close=integer(1)),
     "points.TaskPlanSet": _first("plan", "township_party_committee", scheme=ID, year=YEAR,
         township=TEXT,
         tasks=ArrayOf(Members({"task": CODE, "title": TEXT, "points_tenths": TENTHS}))),
@@ -237,14 +258,18 @@ EVENTS: dict[str, EventSpec] = {
         title=TEXT, points_tenths=TENTHS, reason=TEXT),
     "points.BookOpened": _first("book", POINTS_ROLES, scheme=ID, cadre=ID, township=TEXT,
         village=TEXT, category=TEXT, year=YEAR, bonus_cap_tenths=integer(0)),
-    "points.ResponsibilityAllocated": _then("book", "village_committee", task=CODE,
-        points_tenths=TENTHS),
+    "points.AllocationRegisterOpened": _first("allocations", "village_committee", scheme=ID,
+        year=YEAR, township=TEXT, village=TEXT),
+    "points.ResponsibilityAllocated": _then("allocations", "village_committee", book=ID,
+        task=CODE, quarter=integer(1, 4), points_tenths=TENTHS, meeting_on=DATE,
+        minutes=pattern("a minutes number", MINUTES_PATTERN)),
     "points.ScoreEntered": _then("book", POINTS_ROLES, entry=integer(1),
         quarter=integer(1, 4), component=one_of("work", "evaluation", "bonus", "deduction"),
         points_tenths=integer(-MAX), reason=TEXT, task=OrNull(CODE),
         corrects=OrNull(integer(1)), form=OrNull(ID)),
     "points.Appraised": _then("book", "township_party_committee", grade=one_of(*GRADES),
-        base_pay_fen=integer(0), pay_percent=PERCENT, adjusted_pay_fen=integer(0)),
+        base_pay_fen=integer(0), pay_percent=PERCENT, adjusted_pay_fen=integer(0),
+        close=integer(1), reason=TEXT),
     "points.EvaluationFormOpened": _first("form", POINTS_ROLES, book=ID,
         quarter=integer(1, 4),
         indicators=Spec(f"exactly {list(INDICATORS)}", lambda v: v == list(INDICATORS))),
@@ -253,30 +278,54 @@ EVENTS: dict[str, EventSpec] = {
     "points.EvaluationFormClosed": _then("form", POINTS_ROLES, participants=integer(1),
         indicator_means_tenths=MEANS, overall_tenths=integer(0, 1000)),
     "points.EvaluationFormFed": _then("form", POINTS_ROLES, book_entry=integer(1)),
-    "supervision.CaseOpened": _first("case", SUPERVISION_ROLES,
+    "supervision.CaseOpened": _first("case", CASE_ROLES,
         target_kind=one_of("cadre", "unit_head", "unit"), target=TEXT,
         reason=one_of("bottom_ranking", "complaint", "inspection", "carefund_violation",
                       "overdue_project"),
-        detail=TEXT, trigger=one_of(None, OVERDUE_RULE),
-        source=OrNull(pattern("PROJECT/ITEM", SOURCE_PATTERN))),
-    "supervision.TalkHeld": _then("case", SUPERVISION_ROLES, note=TEXT),
-    "supervision.GuidanceGiven": _then("case", SUPERVISION_ROLES, instructor=TEXT, note=TEXT),
-    "supervision.CaseListed": _then("case", SUPERVISION_ROLES, deadline=DATE, note=TEXT),
-    "supervision.RectificationReported": _then("case", SUPERVISION_ROLES, note=TEXT),
-    "supervision.CaseClosed": _then("case", SUPERVISION_ROLES,
+        detail=TEXT, county=NAME, trigger=one_of(None, OVERDUE_RULE, YEAR_CLOSE_RULE),
+        source=OrNull(pattern("PROJECT/ITEM or SCHEME/close-N", SOURCE_PATTERN))),
+    "supervision.TalkHeld": _then("case", CASE_ROLES, note=TEXT),
+    "supervision.GuidanceGiven": _then("case", CASE_ROLES + " party_building_instructor",
+        instructor=TEXT, note=TEXT),
+    "supervision.CaseListed": _then("case", CASE_ROLES, deadline=DATE, note=TEXT),
+    "supervision.RectificationReported": _then("case", CASE_ROLES, note=TEXT, evidence=TEXT),
+    "supervision.CaseClosed": _then("case", CASE_ROLES,
         evidence=pattern("a document reference", EVIDENCE_PATTERN)),
-    "inspection.Opened": _first("inspection", SUPERVISION_ROLES, name=TEXT, county=TEXT),
-    "inspection.BranchVisited": _then("inspection", SUPERVISION_ROLES, branch=TEXT),
-    "inspection.CadreExamined": _then("inspection", SUPERVISION_ROLES, cadre=ID, branch=TEXT,
+    "inspection.Opened": _first("inspection", ORG, name=TEXT, county=TEXT),
+    "inspection.BranchVisited": _then("inspection", ORG, branch=TEXT),
+    "inspection.CadreExamined": _then("inspection", ORG, cadre=ID, branch=TEXT,
         outcome=one_of("no_finding", "reminder", "non_leading_post_observation",
                        "promotion_deferred"),
         reason=TEXT),
-    "keyproject.Registered": _first("project", SUPERVISION_ROLES, name=TEXT, owner_unit=TEXT,
-        year=YEAR, items=ArrayOf(Members({"item": CODE, "title": TEXT, "due": DATE}))),
-    "keyproject.ProgressReported": _then("project", SUPERVISION_ROLES, item=CODE, done=BOOL,
+    "selection.InspectionOpened": _first("selection", ORG, name=TEXT, county=TEXT, team=TEXT),
+    "selection.UnitVisited": _then("selection", ORG, unit=TEXT,
+        unit_kind=one_of("county_unit", "township")),
+    "selection.FindingRecorded": _then("selection", ORG, unit=TEXT, finding=TEXT,
+        weak_work=BOOL),
+    "selection.UnitHeadTalked": _then("selection", ORG, unit=TEXT, head=ID, note=TEXT),
+    "cadrepost.Assigned": _first("post", ORG, cadre=ID, county=TEXT, post=TEXT,
+        leading=BOOL),
+    "cadrepost.ObservationStarted": _then("post", ORG, post=TEXT, until=DATE, reason=TEXT,
+        inspection=OrNull(ID)),
+    "cadrepost.ObservationReviewed": _then("post", ORG,
+        decision=one_of("restored_leading", "kept_non_leading"), post=TEXT, reason=TEXT),
+    "keyproject.Registered": _first("project", ORG, name=TEXT, owner_unit=TEXT, county=TEXT,
+        lead=pattern("an account id", PRINCIPAL_PATTERN_LC), year=YEAR,
+        items=ArrayOf(Members({"item": CODE, "title": TEXT, "due": DATE}))),
+    "keyproject.Amended": _then("project", ORG, change=one_of("add", "drop", "move"),
+        item=CODE, title=TEXT, due=OrNull(DATE), reason=TEXT),
+    "keyproject.ProgressReported": _then("project", ORG, item=CODE, done=BOOL,
         note=TEXT, month=MONTH),
-    "keyproject.ItemEscalated": _then("project", SUPERVISION_ROLES, item=CODE, case=ID,
+    "keyproject.ItemVerified": _then("project", ORG, item=CODE, evidence=TEXT),
+    "keyproject.ItemEscalated": _then("project", "supervision", item=CODE, case=ID,
         rule=one_of(OVERDUE_RULE)),
+    "principal.Enrolled": _first("principal", "admin",
+        account=pattern("an account id", ACCOUNT_PATTERN), role=one_of(*sorted(ROLES)),
+        county=OrNull(NAME), township=OrNull(NAME), village=OrNull(NAME), industry=OrNull(NAME)),
+    "principal.RoleChanged": _then("principal", "admin", role=one_of(*sorted(ROLES)),
+        county=OrNull(NAME), township=OrNull(NAME), village=OrNull(NAME), industry=OrNull(NAME),
+        reason=NAME),
+    "principal.SubjectLinked": _then("principal", "admin", subject=ID),
 }  # fmt: skip
 
 
@@ -293,6 +342,11 @@ DERIVED_STREAMS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     ),
     "points.TaskPlanSet": lambda d: _v5(d["scheme"], f"plan/{d['township']}"),
     "points.BookOpened": lambda d: _v5(d["scheme"], f"book/{d['cadre']}"),
+    "cadrepost.Assigned": lambda d: _v5(POSTS_NAMESPACE, d["cadre"]),
+    "points.AllocationRegisterOpened": lambda d: _v5(
+        d["scheme"], f"allocations/{d['township']}/{d['village']}"
+    ),
+    "principal.Enrolled": lambda d: _v5(PRINCIPAL_NAMESPACE, d["account"]),
 }
 
 

@@ -22,6 +22,7 @@ from verify.schema import EVENTS
 # type -> (member, aggregate it names, subject kind required or "" for any); "[]": each item
 REFERENCES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "carefund.ContributionReceived": (("donor", "subject", ""),),
+    "carefund.ApplicationQueued": (("application", "application", ""),),
     "carefund.GrantCommitted": (("application", "application", ""),),
     "carefund.DisbursementBooked": (("application", "application", ""),),
     "carefund.RecoveryBooked": (("application", "application", ""),),
@@ -30,8 +31,14 @@ REFERENCES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "points.TaskPlanSet": (("scheme", "scheme", ""),),
     "points.BookOpened": (("scheme", "scheme", ""), ("cadre", "subject", "cadre")),
     "points.EvaluationFormOpened": (("book", "book", ""),),
+    "points.AllocationRegisterOpened": (("scheme", "scheme", ""),),
+    "points.ResponsibilityAllocated": (("book", "book", ""),),
     "points.ScoreEntered": (("form", "form", ""),),
     "inspection.CadreExamined": (("cadre", "subject", ""),),
+    "selection.UnitHeadTalked": (("head", "subject", "unit_head"),),
+    "cadrepost.Assigned": (("cadre", "subject", "cadre"),),
+    "cadrepost.ObservationStarted": (("inspection", "inspection", ""),),
+    "principal.SubjectLinked": (("subject", "subject", ""),),
 }
 NAMED_TARGETS = ("cadre", "unit_head")
 REFERENCE = "stream.reference"  # a case's target_kind that names a subject

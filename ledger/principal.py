@@ -1,0 +1,286 @@
+"""The principal registry, recorded in the log: who may act, in which one role, where.
+
+A principal is an account (``ledger.actor.PRINCIPAL_PATTERN``, never a person's name) with one
+role at a time and a scope (county, township, village, industry: each null or a value, as
+the role needs: ``verify.rules_principals.ROLE_SCOPES``). Its stream id is UUID v5 of the
+account in its own namespace (docs/FORMAT.md §4 "Stream ids"), so an account is enrolled once.
+Recorded by ``admin``:
+
+- ``principal.Enrolled`` — the account, its role and scope;
+- ``principal.RoleChanged`` — a new role and scope with the reason ("a role change is an
+  event, history kept": the earlier roles stay in the stream);
+- ``principal.SubjectLinked`` — the subject the account belongs to (a cadre's own account), so
+  that "no principal may enter, correct or appraise entries in their own book" can be checked.
+
+Bootstrap: the log's first principal is an admin that enrols itself (``gongshi principals
+enrol --account A --role admin`` on the server, while the registry is empty); every later
+enrolment is by an enrolled admin.
+
+``check_actors`` is the domain side of the rules across records of verify/rules_principals.py,
+applied by ``LedgerApp.save`` to every pending event before it is stored.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.persistence import RecordConflictError
+
+from ledger.actor import PRINCIPAL_PATTERN, Actor, Role
+from ledger.chained import LedgerAggregate
+from ledger.errors import NotFound, RuleViolation
+from verify.rules_principals import (
+    OWN_BOOK,
+    PARTICIPANT,
+    ROLE,
+    SCOPE,
+    SCOPE_LEVELS,
+    scope_problem,
+    uncovered,
+)
+from verify.schema import PRINCIPAL_NAMESPACE
+
+if TYPE_CHECKING:
+    from ledger.app import LedgerApp
+    from ledger.ledger import Ledger
+
+ENROLLED = "principal.Enrolled"
+
+
+def principal_id(account: str) -> UUID:
+    """The stream id of ``account``'s registry entry: UUID v5 in PRINCIPAL_NAMESPACE."""
+    return uuid.uuid5(PRINCIPAL_NAMESPACE, account)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Where a principal acts; each level None or a value (the role says which it needs)."""
+
+    county: str | None = None
+    township: str | None = None
+    village: str | None = None
+    industry: str | None = None
+
+    def levels(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+class Principal(LedgerAggregate):
+    """One account of the registry: its current role and scope, and its linked subjects."""
+
+    if TYPE_CHECKING:  # attributes set by events; not dataclass fields
+        account: str
+        role: str
+        scope: dict[str, str | None]
+        subjects: list[str]
+        roles_held: list[str]
+
+    def change_role(
+        self, role: Role, scope: Scope, reason: str, actor: Actor, moment: datetime
+    ) -> None:
+        actor.require(Role.ADMIN)
+        _check_scope(role, scope)
+        if not reason.strip():
+            raise RuleViolation("principal.reason", "a role change needs a reason")
+        if role.value == self.role and scope.levels() == self.scope:
+            raise RuleViolation("principal.reason", f"{self.account} already holds this role")
+        self._append(
+            Principal.RoleChanged, actor=actor, moment=moment, role=role.value,
+            reason=reason, **scope.levels(),
+        )  # fmt: skip
+
+    def link_subject(self, subject: UUID, actor: Actor, moment: datetime) -> None:
+        actor.require(Role.ADMIN)
+        if str(subject) in self.subjects:
+            raise RuleViolation("principal.linked", f"{self.account} is linked to {subject}")
+        self._append(Principal.SubjectLinked, actor=actor, moment=moment, subject=str(subject))
+
+    class Enrolled(LedgerAggregate.Created):
+        TOPIC = ENROLLED
+        account: str
+        role: str
+        county: str | None
+        township: str | None
+        village: str | None
+        industry: str | None
+
+        def assign(self, aggregate: Any) -> None:
+            aggregate.account = self.account
+            aggregate.role = self.role
+            aggregate.scope = {level: getattr(self, level) for level in SCOPE_LEVELS}
+            aggregate.subjects = []
+            aggregate.roles_held = [self.role]
+
+    class RoleChanged(LedgerAggregate.Event):
+        TOPIC = "principal.RoleChanged"
+        role: str
+        county: str | None
+        township: str | None
+        village: str | None
+        industry: str | None
+        reason: str
+
+        def assign(self, aggregate: Any) -> None:
+            aggregate.role = self.role
+            aggregate.scope = {level: getattr(self, level) for level in SCOPE_LEVELS}
+            aggregate.roles_held = [*aggregate.roles_held, self.role]
+
+    class SubjectLinked(LedgerAggregate.Event):
+        TOPIC = "principal.SubjectLinked"
+        subject: str
+
+        def assign(self, aggregate: Any) -> None:
+            aggregate.subjects = [*aggregate.subjects, self.subject]
+
+
+def _check_scope(role: Role, scope: Scope) -> None:
+    if (bad := scope_problem(role.value, scope.levels())) is not None:
+        level, expected, found = bad
+        raise RuleViolation(SCOPE, f"role {role.value}: {level} must be {expected}, not {found}")
+
+
+def enrolment(account: str, role: Role, scope: Scope, actor: Actor, moment: datetime) -> Principal:
+    """A new registry entry (not saved); the rules an enrolment must keep."""
+    if not PRINCIPAL_PATTERN.fullmatch(account):
+        raise RuleViolation("principal.account", f"{account!r} is not {PRINCIPAL_PATTERN.pattern}")
+    actor.require(Role.ADMIN)
+    _check_scope(role, scope)
+    return Principal._start(
+        Principal.Enrolled, id=principal_id(account), actor=actor, moment=moment,
+        account=account, role=role.value, **scope.levels(),
+    )  # fmt: skip
+
+
+# --- the rules every record keeps (LedgerApp.save) --------------------------------------
+
+Lookup = Callable[[str], Principal | None]
+
+
+def check_actors(objs: Iterable[object], lookup: Lookup, first: Callable[[], bool]) -> None:
+    """RuleViolation for the first pending event of ``objs`` whose actor breaks a rule of
+    verify/rules_principals.py: not enrolled or not in its current role (``principal.role``;
+    an admin enrolling itself into an empty registry is the bootstrap), outside its scope
+    (``principal.scope``), in its own book (``principal.own_book``), rating for another
+    (``principal.participant``). ``lookup(account)`` is the stored registry entry or None;
+    ``first()`` says whether the registry is still empty."""
+    seen: dict[str, Principal | None] = {}
+    for obj in objs:
+        if not isinstance(obj, LedgerAggregate):
+            continue
+        for event in obj.pending_events:
+            assert isinstance(event, LedgerAggregate.Event)
+            account = event.principal
+            if account not in seen:
+                seen[account] = lookup(account)
+            _check_event(obj, event, seen[account], first)
+
+
+def _check_event(
+    obj: LedgerAggregate,
+    event: LedgerAggregate.Event,
+    actor: Principal | None,
+    first: Callable[[], bool],
+) -> None:
+    topic, account = event.TOPIC, event.principal
+    if actor is None:
+        data = vars(event)
+        if not (
+            topic == ENROLLED
+            and data["account"] == account
+            and event.role == data["role"] == Role.ADMIN.value
+            and first()
+        ):
+            raise RuleViolation(ROLE, f"{account} is not an enrolled principal ({topic})")
+        return
+    if actor.role != event.role:
+        raise RuleViolation(ROLE, f"{account} holds role {actor.role}, not {event.role} ({topic})")
+    if not isinstance(obj, Principal):
+        record_scope = {k: v for k in SCOPE_LEVELS if isinstance(v := getattr(obj, k, None), str)}
+        if (bad := uncovered(actor.scope, record_scope)) is not None:
+            level, mine, theirs = bad
+            raise RuleViolation(SCOPE, f"{account} acts in {level} {mine}, not {theirs} ({topic})")
+    if _opening_topic(type(obj)) == "points.BookOpened" and obj.cadre in actor.subjects:  # type: ignore[attr-defined]
+        raise RuleViolation(OWN_BOOK, f"{account} is linked to {obj.cadre}, whose book this is")  # type: ignore[attr-defined]
+    if topic == "points.EvaluationScored" and vars(event)["participant"] != account:
+        participant = vars(event)["participant"]
+        raise RuleViolation(PARTICIPANT, f"{account} may rate only as itself, not as {participant}")
+
+
+@functools.cache
+def _opening_topic(cls: type[LedgerAggregate]) -> str | None:
+    for value in vars(cls).values():
+        if isinstance(value, type) and issubclass(value, LedgerAggregate.Created):
+            topic: str | None = getattr(value, "TOPIC", None)
+            return topic
+    return None
+
+
+class Principals:
+    """The registry's commands and reads over a Ledger (admin records; anyone may read)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def find(self, account: str) -> Principal | None:
+        """``account``'s registry entry, or None if it was never enrolled."""
+        return principal_of(self.ledger.app, account)
+
+    def get(self, account: str) -> Principal:
+        """``account``'s registry entry; NotFound if it was never enrolled."""
+        found = self.find(account)
+        if found is None:
+            raise NotFound("principal", account)
+        return found
+
+    def listed(self) -> list[Principal]:
+        """Every enrolled principal, in order of enrolment (a scan of the log)."""
+        app = self.ledger.app
+        return [app.get(Principal, stream) for stream in app.streams_of(ENROLLED)]
+
+    def enrol(self, account: str, role: Role, scope: Scope, actor: Actor) -> UUID:
+        """Enrol ``account`` in ``role`` and ``scope`` (once; by an admin, or by itself as
+        the first admin of an empty registry)."""
+        principal = enrolment(account, role, scope, actor, self.ledger.clock())
+        try:
+            self.ledger.app.save(principal)  # version 1 of a derived stream: once
+        except RecordConflictError:
+            raise RuleViolation("principal.enrolled", f"{account} is already enrolled") from None
+        return principal.id
+
+    def change_role(
+        self, account: str, role: Role, scope: Scope, reason: str, actor: Actor
+    ) -> None:
+        """Give ``account`` a new role and scope, with the reason; history kept."""
+        self.ledger.app.update(
+            Principal,
+            self.get(account).id,
+            lambda p: p.change_role(role, scope, reason, actor, self.ledger.clock()),
+        )
+
+    def link_subject(self, account: str, subject: UUID, actor: Actor) -> None:
+        """Record that ``account`` belongs to ``subject`` (registered, not erased)."""
+        self.ledger.require_subject(subject)
+        self.ledger.app.update(
+            Principal,
+            self.get(account).id,
+            lambda p: p.link_subject(subject, actor, self.ledger.clock()),
+        )
+
+
+def principal_of(app: LedgerApp, account: str) -> Principal | None:
+    """The stored registry entry of ``account``, or None."""
+    try:
+        return app.get(Principal, principal_id(account))
+    except NotFound:
+        return None
+
+
+def registry_empty(app: LedgerApp) -> bool:
+    """True while no principal has been enrolled (the bootstrap's condition)."""
+    return not app.recorder.select_notifications(start=1, limit=1, topics=[ENROLLED])

@@ -1,0 +1,214 @@
+"""The principal registry's rules across records (docs/FORMAT.md §4 rules 12-15,
+verify/rules_principals.py), on hand-built logs. Each test fails if its check is removed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.records import Log, default_role, sid
+from tests.unit.test_invariants import broken, failures
+from tests.unit.test_verify_published import open_scheme
+from verify.record import GENESIS_PREV, encode_record, record_hash
+from verify.rules_principals import ROLE_SCOPES
+from verify.schema import DERIVED_STREAMS
+
+AT = "2023-03-01T08:00:00.000000Z"
+
+NO_SCOPE: dict[str, Any] = {"county": None, "township": None, "village": None, "industry": None}
+VILLAGE = {"county": "taihu", "township": "t", "village": "v", "industry": None}
+
+
+def put(log: Log, name: str, kind: str, principal: str, role: str, **data: Any) -> str:
+    """Log.add, with ``data_role`` for a data member named ``role``."""
+    if "data_role" not in data:
+        return log.add(name, kind, principal=principal, role=role, **data)
+    data["role"] = data.pop("data_role")
+    stream = log.sid(name)
+    if name not in log.names and name not in log.heads:
+        derive = DERIVED_STREAMS.get(kind)
+        stream = log.names[name] = derive(data) if derive else sid(name)
+    version, prev = log.heads.get(stream, (0, GENESIS_PREV))
+    raw = encode_record({
+        "stream": stream, "version": version + 1, "type": kind, "at": AT,
+        "actor": {"principal": principal, "role": role}, "data": data, "prev": prev,
+    })  # fmt: skip
+    log.heads[stream] = (version + 1, record_hash(raw))
+    log.lines.append(raw)
+    return stream
+
+
+def enrol(log: Log, account: str, role: str, by: str = "root", **scope: Any) -> str:
+    return put(log, f"p-{account}", "principal.Enrolled", by, "admin", account=account,
+               data_role=role, **(NO_SCOPE | scope))  # fmt: skip
+
+
+def registry(log: Log) -> None:
+    """The bootstrap (root enrols itself) and the standard accounts."""
+    enrol(log, "root", "admin")
+    enrol(log, "tpc-01", "township_party_committee", county="taihu", township="t")
+    enrol(log, "vc-01", "village_committee", **VILLAGE)
+
+
+def book(log: Log, name: str = "b", by: str = "vc-01", village: str = "v") -> str:
+    log.add("cadre", "subject.Registered", principal="tpc-01", role="township_party_committee",
+            commitment="0" * 64, kind="cadre")  # fmt: skip
+    return log.add(
+        name, "points.BookOpened", principal=by, role="village_committee",
+        scheme=log.sid("scheme"), cadre=log.sid("cadre"), township="t", village=village,
+        category="principal", year=2023, bonus_cap_tenths=50,
+    )  # fmt: skip
+
+
+def entry(log: Log, name: str = "b", by: str = "vc-01", role: str = "village_committee") -> None:
+    log.add(name, "points.ScoreEntered", principal=by, role=role, entry=1, quarter=1,
+            component="work", points_tenths=10, reason="r", task=None, corrects=None,
+            form=None)  # fmt: skip
+
+
+def scheme(log: Log) -> None:
+    """The scheme (test_verify_published's), by the default account of its opening role."""
+    role = default_role("points.SchemeOpened")
+    enrol(log, f"{role}-01", role, **dict.fromkeys(ROLE_SCOPES.get(role, ()), "taihu"))
+    open_scheme(log)
+
+
+def last(log: Log, before: int = 0) -> str:
+    """Where the last record (or the one ``before`` records earlier) is."""
+    return f"records.jsonl line {len(log.lines) - before}"
+
+
+def valid() -> Log:
+    log = Log()
+    registry(log)
+    scheme(log)
+    book(log)
+    entry(log)
+    return log
+
+
+def test_a_registered_history_breaks_no_rule() -> None:
+    assert failures(valid(), "principal") == []
+
+
+def test_records_before_the_bootstrap_are_not_checked_against_the_registry() -> None:
+    log = Log()
+    open_scheme(log)  # by township_party_committee-01, never enrolled: a ledger older than it
+    registry(log)
+    assert failures(log) == []
+
+
+def test_record_by_a_principal_never_enrolled_is_caught() -> None:
+    log = valid()
+    entry(log, by="vc-99")
+    assert broken(log, "principal.role") == [
+        (last(log), "principal.role", "an enrolled principal", "vc-99")
+    ]
+
+
+def test_record_in_a_role_other_than_the_current_one_is_caught() -> None:
+    log = valid()
+    put(log, "p-vc-01", "principal.RoleChanged", "root", "admin",
+        data_role="party_building_instructor", **VILLAGE, reason="transferred")  # fmt: skip
+    entry(log)  # still acting as village_committee
+    assert broken(log, "principal.role") == [
+        (last(log), "principal.role", "party_building_instructor", "village_committee")
+    ]
+
+
+def test_first_enrolment_by_another_than_itself_is_no_bootstrap() -> None:
+    log = Log()
+    enrol(log, "x", "admin", by="root")
+    enrol(log, "y", "admin", by="x")
+    assert failures(log, "principal") == []  # not a bootstrap: the registry never started
+    log = Log()
+    enrol(log, "root", "admin")
+    enrol(log, "z", "admin", by="z")
+    assert [f.rule for f in failures(log)] == ["principal.role"]
+
+
+def test_enrolment_without_the_scope_its_role_needs_is_caught() -> None:
+    log = Log()
+    enrol(log, "root", "admin")
+    enrol(log, "vc-02", "village_committee", county="taihu", township="t")
+    enrol(log, "fin-01", "finance", county="taihu")
+    assert broken(log, "principal.scope") == [
+        ("records.jsonl line 2", "principal.scope", "a village (role village_committee needs one)",
+         "null"),
+        ("records.jsonl line 3", "principal.scope", "null (role finance has no county)", "taihu"),
+    ]  # fmt: skip
+
+
+def test_book_of_another_village_is_caught() -> None:
+    log = Log()
+    registry(log)
+    scheme(log)
+    book(log, village="w")  # vc-01 is the committee of village v
+    entry(log)
+    assert broken(log, "principal.scope") == [
+        (last(log, 1), "principal.scope", "w", "v"),
+        (last(log), "principal.scope", "w", "v"),
+    ]
+
+
+def test_application_of_another_industry_is_caught() -> None:
+    log = Log()
+    enrol(log, "root", "admin")
+    enrol(log, "intake-01", "intake")
+    enrol(log, "ipc-food", "industry_party_committee", industry="food_delivery")
+    enrol(log, "finance-01", "finance")
+    log.add(
+        "fund",
+        "carefund.FundYearOpened",
+        principal="finance-01",
+        role="finance",
+        fund="f",
+        year=2023,
+        budget_fen=1,
+        tiers_fen={"1": 1},
+        first_follow_up_days=30,
+    )
+    found_before = failures(log, "principal.scope")
+    log.add("subj", "subject.Registered", principal="intake-01", role="intake",
+            commitment="0" * 64, kind="worker")  # fmt: skip
+    log.add("app", "carefund.ApplicationSubmitted", principal="intake-01", role="intake",
+            fund_year=log.sid("fund"), subject=log.sid("subj"), industry="express_delivery",
+            hardship="illness", requested_tier=1, priority=False)  # fmt: skip
+    log.add("app", "carefund.ApplicationReviewed", principal="ipc-food",
+            role="industry_party_committee", decision="approve", reason="")  # fmt: skip
+    assert found_before == []
+    assert broken(log, "principal.scope") == [
+        (last(log), "principal.scope", "express_delivery", "food_delivery")
+    ]
+
+
+def test_entry_in_ones_own_book_is_caught() -> None:
+    log = valid()
+    log.add("p-tpc-01", "principal.SubjectLinked", principal="root", role="admin",
+            subject=log.sid("cadre"))  # fmt: skip
+    entry(log, by="tpc-01", role="township_party_committee")
+    assert broken(log, "principal.own_book") == [
+        (last(log), "principal.own_book", "another principal", "tpc-01")
+    ]
+
+
+def test_rating_in_another_participants_name_is_caught() -> None:
+    log = valid()
+    log.add("form", "points.EvaluationFormOpened", principal="vc-01", role="village_committee",
+            book=log.sid("b"), quarter=1, indicators=["preparation", "grounding", "expression",
+            "results"])  # fmt: skip
+    scores = {"preparation": 80, "grounding": 80, "expression": 80, "results": 80}
+    log.add("form", "points.EvaluationScored", principal="vc-01", role="village_committee",
+            participant="vc-01", scores=scores)  # fmt: skip
+    log.add("form", "points.EvaluationScored", principal="vc-01", role="village_committee",
+            participant="someone-else", scores=scores)  # fmt: skip
+    assert broken(log, "principal.participant") == [
+        (last(log), "principal.participant", "vc-01", "someone-else")
+    ]
+
+
+def test_stream_ids_of_principals_are_derived_from_the_account() -> None:
+    log = Log()
+    stream = enrol(log, "root", "admin")
+    from ledger.principal import principal_id
+
+    assert stream == str(principal_id("root")) != sid("p-root")
