@@ -23,7 +23,6 @@ from ledger.actor import Actor, Role
 from ledger.app import open_app
 from ledger.carefund.service import CareFund
 from ledger.check import check_store
-from ledger.clock import system_clock
 from ledger.db import SqlDatabase, reset_database
 from ledger.demo import demo_summary, load_demo
 from ledger.errors import LedgerError
@@ -156,8 +155,9 @@ def _check(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def _followups(settings: Settings, args: argparse.Namespace) -> int:
-    today = date.fromisoformat(args.today) if args.today else system_clock().date()
+    asked = date.fromisoformat(args.today) if args.today else None
     ledger = open_ledger(settings)
+    today = asked or ledger.clock().date()  # the business date (GONGSHI_TIMEZONE)
     try:
         overdue = CareFund(ledger).overdue_follow_ups(args.year, today)
     finally:
@@ -170,8 +170,9 @@ def _followups(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _overdue(settings: Settings, args: argparse.Namespace) -> int:
-    today = date.fromisoformat(args.today) if args.today else system_clock().date()
+    asked = date.fromisoformat(args.today) if args.today else None
     ledger = open_ledger(settings)
+    today = asked or ledger.clock().date()  # the business date (GONGSHI_TIMEZONE)
     try:
         cases = Supervision(ledger).overdue_cases(today)
     finally:
@@ -214,10 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     follow = sub.add_parser("followups", help="list grants whose first follow-up is overdue")
     follow.add_argument("--year", type=int, required=True)
-    follow.add_argument("--today", help="YYYY-MM-DD (default: today, UTC)")
+    follow.add_argument("--today", help="YYYY-MM-DD (default: today in GONGSHI_TIMEZONE)")
     follow.set_defaults(run=_followups)
     overdue = sub.add_parser("overdue", help="list listed supervision cases past their deadline")
-    overdue.add_argument("--today", help="YYYY-MM-DD (default: today, UTC)")
+    overdue.add_argument("--today", help="YYYY-MM-DD (default: today in GONGSHI_TIMEZONE)")
     overdue.set_defaults(run=_overdue)
     erase = sub.add_parser("erase", help="erase a subject's personal data from the vault")
     erase.add_argument("subject", help="the subject's pseudonymous id (UUID)")

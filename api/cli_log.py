@@ -150,7 +150,7 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
 
             summary = export_bundle(
                 ledger.log, ledger.app.recorder, Path(args.dir), log.vkey(), progress, policy,
-                publish, unwitnessed=args.unwitnessed,
+                publish, unwitnessed=args.unwitnessed, timezone=settings.timezone,
             )  # fmt: skip
     finally:
         ledger.close()

@@ -1,9 +1,16 @@
-"""Time is passed in: every command takes its time from a Clock, never from the library."""
+"""Time is passed in: every command takes its time from a Clock, never from the library.
+
+The ledger's clock (``Ledger.clock``) is a ``BusinessClock``: its moments are in the business
+timezone (``GONGSHI_TIMEZONE``, default Asia/Shanghai), so ``moment.date()`` in a command is
+the business date (an entry at 07:00 Beijing time is dated that Beijing day, not the UTC day
+before), while ``format_at`` still writes a record's ``at`` in UTC.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
 
 Clock = Callable[[], datetime]
 AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -12,6 +19,22 @@ AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 def system_clock() -> datetime:
     """The real time, UTC."""
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessClock:
+    """``source``'s moments seen in ``zone``: the same instants, business-timezone dates.
+
+    Requires ``source`` to return timezone-aware moments (a naive one is refused)."""
+
+    source: Clock
+    zone: tzinfo
+
+    def __call__(self) -> datetime:
+        moment = self.source()
+        if moment.tzinfo is None:
+            raise ValueError(f"naive datetime {moment!r}: a clock's moments carry a timezone")
+        return moment.astimezone(self.zone)
 
 
 def format_at(moment: datetime) -> str:

@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Any
 from uuid import UUID
 
@@ -13,13 +14,14 @@ from eventsourcing.persistence import Recording
 
 from ledger.actor import Actor, Role
 from ledger.app import LedgerApp, open_app
-from ledger.clock import Clock, system_clock
+from ledger.clock import BusinessClock, Clock, system_clock
 from ledger.db import SqlDatabase, schema_lock
 from ledger.errors import RuleViolation
 from ledger.log.store import LogStore
 from ledger.settings import Settings
 from ledger.subject import Subject
 from ledger.vault import PERSONAL_FIELDS, RandomBytes, Vault, load_master_key
+from verify.days import DEFAULT_TIMEZONE, zone_named
 
 SUBJECT_KINDS = ("worker", "responsible_person", "donor", "cadre", "unit_head")
 SUBJECT_ROLES = (
@@ -37,8 +39,21 @@ class Ledger:
     vault: Vault
     db: SqlDatabase
     log: LogStore
-    clock: Clock = system_clock
+    source_clock: Clock = system_clock
     new_id: Callable[[], UUID] = field(default=uuid.uuid4)
+    zone: tzinfo = field(default_factory=lambda: zone_named(DEFAULT_TIMEZONE))
+
+    @property
+    def clock(self) -> Clock:
+        """The business clock: ``source_clock``'s moments in the business timezone
+        (``zone``, GONGSHI_TIMEZONE), so a command's ``moment.date()`` is the business date
+        and ``format_at`` still writes UTC. Setting it sets ``source_clock`` (a clock in any
+        timezone: the demo's and the tests' UTC stepping clocks are seen in ``zone`` too)."""
+        return BusinessClock(self.source_clock, self.zone)
+
+    @clock.setter
+    def clock(self, source: Clock) -> None:
+        self.source_clock = source.source if isinstance(source, BusinessClock) else source
 
     def register_subject(self, personal: dict[str, Any], kind: str, actor: Actor) -> UUID:
         """Put ``personal`` in the vault under a new random pseudonym; record the commitment.
@@ -129,4 +144,12 @@ def open_ledger(
     with schema_lock(settings.database):
         vault = Vault(db, master, random_bytes)
     log = LogStore(db, app.recorder)
-    return Ledger(app=app, vault=vault, db=db, log=log, clock=clock, new_id=new_id)
+    return Ledger(
+        app=app,
+        vault=vault,
+        db=db,
+        log=log,
+        source_clock=clock,
+        new_id=new_id,
+        zone=settings.zone,
+    )

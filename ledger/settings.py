@@ -15,6 +15,9 @@ This is the one place that knows eventsourcing's setting names.
                           "unavailable" answer (default 5)
     GONGSHI_DB_LOCK_TIMEOUT  seconds a transaction waits for a lock (SQLite busy timeout,
                           PostgreSQL lock_timeout) before the "unavailable" answer (default 10)
+    GONGSHI_TIMEZONE      the business timezone, an IANA name (default Asia/Shanghai): the
+                          dates of the rules (disbursed on, due on, visited on, deadlines,
+                          posting windows, a public list's today) are in it; ``at`` stays UTC
 
 A postgresql:// URL may carry libpq's TLS and connection parameters in its query (sslmode,
 sslrootcert, sslcert, sslkey, sslpassword, sslcrl, connect_timeout, application_name) beside
@@ -32,10 +35,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+from zoneinfo import ZoneInfo
 
 from psycopg.conninfo import make_conninfo
 
 from ledger.unavailable import redact
+from verify.days import DEFAULT_TIMEZONE, zone_named
 from verify.params import PARAMS, Param
 
 WINDOW = PARAMS["disbursements"]["posting_window_days"]  # the one rule: verify/params.py
@@ -266,6 +271,12 @@ class Settings:
     posting_window_days: int = WINDOW.default  # a disbursement's days in the public list
     excellence_per_category: int = EXCELLENCE.default  # excellence candidates per category
     checkpoint_interval: float = 2.0  # seconds between checkpoints signed by the scheduler
+    timezone: str = DEFAULT_TIMEZONE  # the business timezone (IANA name), checked on load
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The business timezone: business dates are taken in it (``at`` stays UTC)."""
+        return zone_named(self.timezone)
 
     @property
     def log_skey_path(self) -> Path:
@@ -300,7 +311,19 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         posting_window_days=_count(env, "GONGSHI_POSTING_WINDOW_DAYS", WINDOW),
         excellence_per_category=_count(env, "GONGSHI_EXCELLENCE_PER_CATEGORY", EXCELLENCE),
         checkpoint_interval=_seconds(env, "GONGSHI_CHECKPOINT_INTERVAL", 2.0),
+        timezone=_timezone(env),
     )
+
+
+def _timezone(env: Mapping[str, str]) -> str:
+    """GONGSHI_TIMEZONE (default Asia/Shanghai), an IANA name the machine's timezone
+    database knows (the system's, or the ``tzdata`` package the project depends on)."""
+    name = env.get("GONGSHI_TIMEZONE") or DEFAULT_TIMEZONE
+    try:
+        zone_named(name)
+    except ValueError as e:
+        raise ConfigError(f"GONGSHI_TIMEZONE: {e}") from None
+    return name
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float, most: float = 3600) -> float:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import tzinfo
 
 from ledger.db import Cursor
 from ledger.mapper import unpack_state
-from projections.base import Leaf
+from projections.base import DEFAULT_ZONE, Leaf
 
 _raw_decode = json.JSONDecoder().raw_decode
 
@@ -26,8 +27,11 @@ def log_size(cur: Cursor) -> int:
     return int(found[0][0]) if found else 0
 
 
-def read_leaves(cur: Cursor, postgres: bool, start: int, stop: int) -> Iterator[Leaf]:
-    """Leaves ``start`` .. ``stop - 1``. Requires 0 <= start <= stop <= the log's size."""
+def read_leaves(
+    cur: Cursor, postgres: bool, start: int, stop: int, zone: tzinfo = DEFAULT_ZONE
+) -> Iterator[Leaf]:
+    """Leaves ``start`` .. ``stop - 1``, dated in ``zone`` (the business timezone).
+    Requires 0 <= start <= stop <= the log's size."""
     if start >= stop:
         return
     jump = cur.execute(
@@ -57,4 +61,4 @@ def read_leaves(cur: Cursor, postgres: bool, start: int, stop: int) -> Iterator[
         record, end = _raw_decode(text)  # records are canonical: no whitespace around them
         if end != len(text):
             record = json.loads(text)  # raises, naming the position
-        yield Leaf(start + offset, record)
+        yield Leaf(start + offset, record, zone)

@@ -8,10 +8,11 @@ category) group; ``finish`` recomputes each marked group once per batch.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import tzinfo
 from typing import ClassVar
 
 from ledger.points.ranking import bottom_share, dense_ranks
-from projections.base import Handler, Leaf, NameLookup, Projection
+from projections.base import DEFAULT_ZONE, Handler, Leaf, NameLookup, Projection
 from projections.rows import ROW, Document, Rows
 
 PERIODS = ("Q1", "Q2", "Q3", "Q4", "year")
@@ -34,8 +35,11 @@ def top_share(totals: dict[str, int], count: int) -> set[str]:
 class Points(Projection):
     name: ClassVar[str] = "points"
 
-    def __init__(self, names: NameLookup, params: Mapping[str, int] | None = None) -> None:
-        super().__init__(names, params)
+    def __init__(
+        self, names: NameLookup, params: Mapping[str, int] | None = None,
+        zone: tzinfo = DEFAULT_ZONE,
+    ) -> None:  # fmt: skip
+        super().__init__(names, params, zone)
         self._marked: set[str] = set()  # groups to re-rank at the end of the batch
         self._entries: list[tuple[str, int, str, int]] = []  # the batch's score entries
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import tzinfo
 from typing import Any
 
 from ledger.db import SqlDatabase, schema_lock
@@ -11,7 +12,7 @@ from ledger.ledger import Ledger
 from ledger.settings import Settings
 from ledger.vault import Vault, load_master_key
 from projections.audit_results import AuditResults
-from projections.base import NameLookup, Projection
+from projections.base import DEFAULT_ZONE, NameLookup, Projection
 from projections.disbursements import Disbursements
 from projections.fund_ledger import FundLedger
 from projections.key_projects import KeyProjects
@@ -42,11 +43,14 @@ def params_from(settings: Settings) -> dict[str, dict[str, int]]:
     }
 
 
-def factories(names: NameLookup, params: dict[str, dict[str, int]]) -> dict[str, Factory]:
-    """A fresh projection per call (a rebuild never shares state with the live runner)."""
+def factories(
+    names: NameLookup, params: dict[str, dict[str, int]], zone: tzinfo = DEFAULT_ZONE
+) -> dict[str, Factory]:
+    """A fresh projection per call (a rebuild never shares state with the live runner);
+    ``zone``: the business timezone the leaves' dates are taken in."""
 
     def make(kind: type[Projection]) -> Factory:
-        return lambda: kind(names, params.get(kind.name))
+        return lambda: kind(names, params.get(kind.name), zone)
 
     return {kind.name: make(kind) for kind in PROJECTIONS}
 
@@ -107,7 +111,7 @@ def open_projections(ledger: Ledger, settings: Settings, **kwargs: Any) -> Proje
     vault_db = SqlDatabase(settings.database, pool=ledger.db.pool)
     with schema_lock(settings.database):
         vault = Vault(vault_db, load_master_key(settings.vault_key_hex, settings.vault_key_path))
-    make = factories(vault_names(vault), params_from(settings))
+    make = factories(vault_names(vault), params_from(settings), settings.zone)
     return ProjectionSet(ledger.db, make, closing=vault_db.close, **kwargs)
 
 

@@ -156,7 +156,8 @@ class Runner:
         target = self.target(cur, position, stop)
         if target <= position:
             return 0
-        self.apply(cur, list(read_leaves(cur, self.db.is_postgres, position, target)), generation)
+        leaves = read_leaves(cur, self.db.is_postgres, position, target, self.projection.zone)
+        self.apply(cur, list(leaves), generation)
         return target - position
 
     def target(self, cur: Cursor, position: int, stop: int | None) -> int:
@@ -252,7 +253,10 @@ def step_together(db: SqlDatabase, runners: list[Runner], stop: int | None = Non
         target = min(r.target(cur, position, stop) for r in behind)
         if target <= position:
             return 0
-        leaves = list(read_leaves(cur, db.is_postgres, position, target))
+        zones = {r.projection.zone for r in behind}
+        if len(zones) != 1:
+            raise ValueError(f"projections stepped together in one timezone, not {zones}")
+        leaves = list(read_leaves(cur, db.is_postgres, position, target, zones.pop()))
         for runner in behind:
             runner.apply(cur, leaves, at[runner.table][1])
     for runner in behind:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
 
 from verify.anchor import Anchor, read_policy
@@ -23,7 +24,7 @@ from verify.checkpoint import Checkpoint, parse_checkpoint
 from verify.declared import compare_declared
 from verify.failure import Failure
 from verify.invariants import Invariants
-from verify.manifest import check_manifest, read_manifest
+from verify.manifest import check_manifest, manifest_zone, read_manifest
 from verify.merkle import CompactRange, leaf_hash
 from verify.note import NoteError, parse_note
 from verify.policy import Policy
@@ -82,7 +83,8 @@ def verify_bundle(
     policy = anchor.policy
     report.differences = compare_declared(bundle, policy)  # reported; trust is the pinned one
     manifest, problems = read_manifest(bundle)
-    for failure in problems:
+    zone, more = manifest_zone(manifest)
+    for failure in problems + more:
         report.fail(failure)
     note = _read(bundle / "checkpoint")
     checked, problems = check_checkpoint(note, "checkpoint", policy, now, quorum=True)
@@ -105,8 +107,8 @@ def verify_bundle(
     prefixes = _older_checkpoints(bundle, since, policy, cp.origin, now, report)
     published = None
     if (bundle / "published").is_dir() or "published/" in manifest.get("files", {}):
-        published = _published(bundle, cp.size, report)
-    tree = _stream_records(bundle / "records.jsonl", report, prefixes, progress, published)
+        published = _published(bundle, cp.size, report, zone)
+    tree = _stream_records(bundle / "records.jsonl", report, prefixes, progress, published, zone)
     if published is not None:
         published.finish(tree.size)
         report.published_lists, report.published_rows = published.lists, published.rows
@@ -184,7 +186,7 @@ def _older_checkpoints(
     return prefixes
 
 
-def _published(bundle: Path, size: int, report: Report) -> PublishedCheck:
+def _published(bundle: Path, size: int, report: Report, zone: tzinfo) -> PublishedCheck:
     """The published lists: a bundle that has published/ holds every list of §8."""
     for name in DEFAULTS:
         where = f"published/{name}.jsonl"
@@ -192,7 +194,7 @@ def _published(bundle: Path, size: int, report: Report) -> PublishedCheck:
             message = "missing: a bundle with published/ holds every list"
             report.fail(Failure(where, "published.missing", message))
     return PublishedCheck(
-        bundle / "published", size, lambda p: report.fail(as_failure(p, "published"))
+        bundle / "published", size, lambda p: report.fail(as_failure(p, "published")), zone
     )
 
 
@@ -209,10 +211,12 @@ def _stream_records(
     prefixes: dict[int, tuple[str, bytes]],
     progress: Progress | None,
     published: PublishedCheck | None = None,
+    zone: tzinfo | None = None,
 ) -> CompactRange:
-    """Read records.jsonl once: canonical form, chains, invariants, the tree and its roots."""
+    """Read records.jsonl once: canonical form, chains, invariants (business dates in
+    ``zone``, the manifest's timezone), the tree and its roots."""
     chains = ChainChecker()
-    invariants = Invariants()
+    invariants = Invariants() if zone is None else Invariants(zone=zone)
     tree = CompactRange()
     try:
         handle = path.open("rb")

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date, timedelta, tzinfo
 from typing import Any
 
+from verify.days import DEFAULT_TIMEZONE, business_day, zone_named
 from verify.params import DEFAULTS, check_params
 from verify.record import Record, parse_record
 
@@ -83,7 +84,10 @@ def _add(table: Row, key: Any, zero: Row, **amounts: int) -> None:
 class Lists:
     """Every list's state, fed one record at a time in leaf order (``None``: unparseable)."""
 
-    def __init__(self) -> None:
+    def __init__(self, zone: tzinfo | None = None) -> None:
+        """``zone``: the business timezone a record's date is taken in (the bundle's
+        MANIFEST.json ``timezone``; default Asia/Shanghai)."""
+        self.zone = zone_named(DEFAULT_TIMEZONE) if zone is None else zone
         self.erased: set[str] = set()
         self.funds: dict[str, Row] = {}
         self.apps: dict[str, Row] = {}
@@ -98,7 +102,8 @@ class Lists:
         if record is None:
             return
         try:
-            self._fold(index, record, record.stream, record.data, record.at[:10])
+            day = business_day(record.at, self.zone)
+            self._fold(index, record, record.stream, record.data, day)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
             self.problems.append(
                 f"records.jsonl line {index + 1}: {record.type} of stream {record.stream} can't "
@@ -289,11 +294,14 @@ class Lists:
 
 
 def recompute(
-    lines: Iterable[bytes], params: Mapping[str, Mapping[str, Any]] | None = None
+    lines: Iterable[bytes],
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    zone: tzinfo | None = None,
 ) -> dict[str, list[Row]]:
     """Every list from record lines in leaf order (a final LF is ignored), ``params`` by list
-    name; CanonicalError/RecordError for a line that is no record, ValueError if unfoldable."""
-    fold = Lists()
+    name, dates in ``zone`` (default Asia/Shanghai); CanonicalError/RecordError for a line
+    that is no record, ValueError if unfoldable."""
+    fold = Lists(zone)
     for index, line in enumerate(lines):
         fold.add(index, parse_record(line.removesuffix(b"\n")))
     if fold.problems:

@@ -1,24 +1,28 @@
 """A bundle's MANIFEST.json (docs/FORMAT.md §7), checked in full.
 
 The file is exactly the canonical JSON (§1) of an object with exactly the members
-``format`` (``gongshi-bundle/v1``), ``origin``, ``tree_size``, ``root`` (base64) and
-``files`` (path -> description), then one LF. ``origin``, ``tree_size`` and ``root`` are the
-bundle checkpoint's; every path in ``files`` is present (a path ending in ``/`` is a
-directory; ``NAME`` in a path stands for each witness of the policy, checked with the keys).
+``format`` (``gongshi-bundle/v1``), ``origin``, ``tree_size``, ``root`` (base64),
+``timezone`` (the IANA name of the ledger's business timezone, in which the records' dates
+are taken: verify/days.py) and ``files`` (path -> description), then one LF. ``origin``,
+``tree_size`` and ``root`` are the bundle checkpoint's; every path in ``files`` is present
+(a path ending in ``/`` is a directory; ``NAME`` in a path stands for each witness of the
+policy, checked with the keys).
 """
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
 from verify.canonical import CanonicalError, canonical_bytes, parse_canonical
 from verify.checkpoint import Checkpoint
+from verify.days import DEFAULT_TIMEZONE, zone_named
 from verify.failure import Failure
 from verify.report import b64
 
 BUNDLE_FORMAT = "gongshi-bundle/v1"
-MEMBERS = ("files", "format", "origin", "root", "tree_size")
+MEMBERS = ("files", "format", "origin", "root", "timezone", "tree_size")
 WHERE = "MANIFEST.json"
 
 
@@ -51,6 +55,20 @@ def read_manifest(bundle: Path) -> tuple[dict[str, Any], list[Failure]]:
         found = repr(value.get("format"))
         failures.append(Failure(WHERE, "manifest.format", message, BUNDLE_FORMAT, found))
     return value, failures
+
+
+def manifest_zone(value: dict[str, Any]) -> tuple[tzinfo, list[Failure]]:
+    """The business timezone the manifest states (``manifest.timezone`` if it names no IANA
+    zone; then Asia/Shanghai, so the other checks still run)."""
+    name = value.get("timezone", DEFAULT_TIMEZONE)
+    try:
+        if not isinstance(name, str):
+            raise ValueError(f"{name!r} is not a string")
+        return zone_named(name), []
+    except ValueError as e:
+        message = "timezone is an IANA timezone name"
+        failure = Failure(WHERE, "manifest.timezone", message, DEFAULT_TIMEZONE, str(e))
+        return zone_named(DEFAULT_TIMEZONE), [failure]
 
 
 def check_manifest(bundle: Path, value: dict[str, Any], checkpoint: Checkpoint) -> list[Failure]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -142,8 +143,11 @@ def _header_problem(name: str, params: Any, size: Any, bundle_size: int) -> str 
 class PublishedCheck:
     """A bundle's ``published/*.jsonl``, recomputed while records.jsonl is streamed once."""
 
-    def __init__(self, directory: Path, bundle_size: int, fail: Callable[[str], None]) -> None:
-        self.fail, self.lists, self.rows, self.fold = fail, 0, 0, Lists()
+    def __init__(
+        self, directory: Path, bundle_size: int, fail: Callable[[str], None],
+        zone: tzinfo | None = None,
+    ) -> None:  # fmt: skip
+        self.fail, self.lists, self.rows, self.fold = fail, 0, 0, Lists(zone)
         self.due: dict[int, list[tuple[str, str, Row, list[Row]]]] = {}
         for path in sorted(directory.glob("*.jsonl")):
             header, rows, problems = read_published(path)

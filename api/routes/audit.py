@@ -44,6 +44,7 @@ def export(
             summary = export_bundle(
                 s.ledger.log, s.ledger.app.recorder, work / "bundle", vkey, None, policy,
                 lambda out, size: write_published(projections, out, size),
+                timezone=settings.timezone,
             )  # fmt: skip
         archive = work / "bundle.tar"
         with tarfile.open(archive, "w", format=tarfile.PAX_FORMAT) as tar:

@@ -8,7 +8,8 @@
     DIR/keys/log.vkey      the log's verifier key, one line
     DIR/keys/witness-NAME.vkey   each witness's verifier key named by the policy
     DIR/policy             the operator's declared trust policy (verify/policy.py)
-    DIR/MANIFEST.json      what each file is, format versions, size and root (canonical JSON)
+    DIR/MANIFEST.json      what each file is, format versions, size, root and the business
+                           timezone the records' dates are taken in (canonical JSON)
 
 Records are streamed in batches; while writing, the root is recomputed and must equal the
 checkpoint's, so a bundle that was written is a bundle that verifies.
@@ -31,6 +32,7 @@ from ledger.log.store import LogStore
 from ledger.mapper import unpack_state
 from verify.canonical import canonical_bytes
 from verify.checkpoint import open_checkpoint
+from verify.days import DEFAULT_TIMEZONE
 from verify.merkle import CompactRange, leaf_hash
 from verify.note import NoteError, parse_vkey
 from verify.policy import Policy
@@ -60,6 +62,7 @@ def export_bundle(
     policy: Policy | None = None,
     publish: Publisher | None = None,
     unwitnessed: bool = False,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> ExportSummary:
     """Write the bundle for the newest witnessed checkpoint (``unwitnessed``: the newest
     signed one) into ``out`` (new or empty); ExportError if there is none, naming the newest
@@ -133,6 +136,7 @@ def export_bundle(
         "origin": signed.checkpoint.origin,
         "tree_size": size,
         "root": base64.b64encode(root).decode(),
+        "timezone": timezone,
         "files": files,
     }
     (out / "MANIFEST.json").write_bytes(canonical_bytes(manifest) + b"\n")

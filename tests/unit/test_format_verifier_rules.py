@@ -69,6 +69,7 @@ def test_item_1_manifest_is_canonical_json_then_lf(tmp_path: Path) -> None:
         "format": "gongshi-bundle/v1",
         "origin": ORIGIN,
         "root": "",
+        "timezone": "Asia/Shanghai",
         "tree_size": 1,
     }
     for data, ok in [(canonical_bytes(value) + b"\n", True), (canonical_bytes(value), False),
