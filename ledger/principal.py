@@ -91,7 +91,7 @@ class Principal(LedgerAggregate):
         if role.value == self.role and scope.levels() == self.scope:
             raise RuleViolation("principal.reason", f"{self.account} already holds this role")
         self._append(
-            Principal.RoleChanged, actor=actor, moment=moment, role=role.value,
+            Principal.RoleChanged, actor=actor, moment=moment, acts_as=role.value,
             reason=reason, **scope.levels(),
         )  # fmt: skip
 
@@ -104,7 +104,7 @@ class Principal(LedgerAggregate):
     class Enrolled(LedgerAggregate.Created):
         TOPIC = ENROLLED
         account: str
-        role: str
+        acts_as: str
         county: str | None
         township: str | None
         village: str | None
@@ -112,14 +112,14 @@ class Principal(LedgerAggregate):
 
         def assign(self, aggregate: Any) -> None:
             aggregate.account = self.account
-            aggregate.role = self.role
+            aggregate.role = self.acts_as
             aggregate.scope = {level: getattr(self, level) for level in SCOPE_LEVELS}
             aggregate.subjects = []
-            aggregate.roles_held = [self.role]
+            aggregate.roles_held = [self.acts_as]
 
     class RoleChanged(LedgerAggregate.Event):
         TOPIC = "principal.RoleChanged"
-        role: str
+        acts_as: str
         county: str | None
         township: str | None
         village: str | None
@@ -127,9 +127,9 @@ class Principal(LedgerAggregate):
         reason: str
 
         def assign(self, aggregate: Any) -> None:
-            aggregate.role = self.role
+            aggregate.role = self.acts_as
             aggregate.scope = {level: getattr(self, level) for level in SCOPE_LEVELS}
-            aggregate.roles_held = [*aggregate.roles_held, self.role]
+            aggregate.roles_held = [*aggregate.roles_held, self.acts_as]
 
     class SubjectLinked(LedgerAggregate.Event):
         TOPIC = "principal.SubjectLinked"
@@ -153,7 +153,7 @@ def enrolment(account: str, role: Role, scope: Scope, actor: Actor, moment: date
     _check_scope(role, scope)
     return Principal._start(
         Principal.Enrolled, id=principal_id(account), actor=actor, moment=moment,
-        account=account, role=role.value, **scope.levels(),
+        account=account, acts_as=role.value, **scope.levels(),
     )  # fmt: skip
 
 
@@ -193,7 +193,7 @@ def _check_event(
         if not (
             topic == ENROLLED
             and data["account"] == account
-            and event.role == data["role"] == Role.ADMIN.value
+            and event.role == data["acts_as"] == Role.ADMIN.value
             and first()
         ):
             raise RuleViolation(ROLE, f"{account} is not an enrolled principal ({topic})")

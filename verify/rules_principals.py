@@ -152,15 +152,15 @@ class PrincipalRules:
                 self.principals[account].subjects.add(d["subject"])
             return []
         scope = {level: d[level] for level in SCOPE_LEVELS}
-        if bad := scope_problem(d["role"], scope):
+        if bad := scope_problem(d["acts_as"], scope):
             level, expected, value = bad
-            message = f"{r.type}: the scope's {level} does not fit role {d['role']}"
+            message = f"{r.type}: the scope's {level} does not fit role {d['acts_as']}"
             found.append(Failure(where, SCOPE, message, expected, value))
         if r.type == "principal.Enrolled":
-            self.principals[d["account"]] = _Principal(d["role"], scope)
+            self.principals[d["account"]] = _Principal(d["acts_as"], scope)
             self.accounts[r.stream] = d["account"]
         elif account is not None:
-            self.principals[account].role, self.principals[account].scope = d["role"], scope
+            self.principals[account].role, self.principals[account].scope = d["acts_as"], scope
         return found
 
 
@@ -169,5 +169,5 @@ def _bootstrap(r: Record) -> bool:
     return (
         r.type == "principal.Enrolled"
         and r.data["account"] == r.principal
-        and r.role == r.data["role"] == "admin"
+        and r.role == r.data["acts_as"] == "admin"
     )

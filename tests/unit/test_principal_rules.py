@@ -8,38 +8,19 @@ from typing import Any
 from tests.support.records import Log, default_role, sid
 from tests.unit.test_invariants import broken, failures
 from tests.unit.test_verify_published import open_scheme
-from verify.record import GENESIS_PREV, encode_record, record_hash
 from verify.rules_principals import ROLE_SCOPES
-from verify.schema import DERIVED_STREAMS
-
-AT = "2023-03-01T08:00:00.000000Z"
 
 NO_SCOPE: dict[str, Any] = {"county": None, "township": None, "village": None, "industry": None}
 VILLAGE = {"county": "taihu", "township": "t", "village": "v", "industry": None}
 
 
 def put(log: Log, name: str, kind: str, principal: str, role: str, **data: Any) -> str:
-    """Log.add, with ``data_role`` for a data member named ``role``."""
-    if "data_role" not in data:
-        return log.add(name, kind, principal=principal, role=role, **data)
-    data["role"] = data.pop("data_role")
-    stream = log.sid(name)
-    if name not in log.names and name not in log.heads:
-        derive = DERIVED_STREAMS.get(kind)
-        stream = log.names[name] = derive(data) if derive else sid(name)
-    version, prev = log.heads.get(stream, (0, GENESIS_PREV))
-    raw = encode_record({
-        "stream": stream, "version": version + 1, "type": kind, "at": AT,
-        "actor": {"principal": principal, "role": role}, "data": data, "prev": prev,
-    })  # fmt: skip
-    log.heads[stream] = (version + 1, record_hash(raw))
-    log.lines.append(raw)
-    return stream
+    return log.add(name, kind, principal=principal, role=role, **data)
 
 
 def enrol(log: Log, account: str, role: str, by: str = "root", **scope: Any) -> str:
     return put(log, f"p-{account}", "principal.Enrolled", by, "admin", account=account,
-               data_role=role, **(NO_SCOPE | scope))  # fmt: skip
+               acts_as=role, **(NO_SCOPE | scope))  # fmt: skip
 
 
 def registry(log: Log) -> None:
@@ -108,7 +89,7 @@ def test_record_by_a_principal_never_enrolled_is_caught() -> None:
 def test_record_in_a_role_other_than_the_current_one_is_caught() -> None:
     log = valid()
     put(log, "p-vc-01", "principal.RoleChanged", "root", "admin",
-        data_role="party_building_instructor", **VILLAGE, reason="transferred")  # fmt: skip
+        acts_as="party_building_instructor", **VILLAGE, reason="transferred")  # fmt: skip
     entry(log)  # still acting as village_committee
     assert broken(log, "principal.role") == [
         (last(log), "principal.role", "party_building_instructor", "village_committee")

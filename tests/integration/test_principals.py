@@ -1,0 +1,136 @@
+"""The principal registry through the service (ledger/principal.py): enrolment, bootstrap,
+role changes with history, subject links, and the rules every record keeps (principal.role,
+principal.scope, principal.own_book, principal.participant), each refused with nothing
+stored. Each test fails if its check is removed."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import pytest
+
+from ledger.actor import Actor, Role
+from ledger.carefund.config import Hardship, Industry
+from ledger.clock import SteppingClock
+from ledger.ledger import Ledger
+from ledger.principal import Principals, Scope, principal_id
+from tests.integration.helpers import INTAKE, funded, rejected, subject
+from tests.integration.points_helpers import TOWNSHIP, VILLAGE, cadre_book, points_ready
+from tests.support.principals import ADMIN, enrol, enrolled
+
+STRANGER = Actor("stranger-01", Role.INTAKE)
+
+
+@pytest.fixture(autouse=True)
+def enforced(ledger: Ledger) -> None:
+    ledger.app.enforce_principals = True
+
+
+@pytest.fixture
+def registry(ledger: Ledger) -> Principals:
+    enrolled(ledger)
+    return Principals(ledger)
+
+
+def test_the_first_admin_enrols_itself_once_and_then_only_admins_enrol(ledger: Ledger) -> None:
+    registry = Principals(ledger)
+    rejected(ledger, "principal.role",
+             lambda: registry.enrol("x-01", Role.INTAKE, Scope(), ADMIN))  # fmt: skip
+    stream = registry.enrol("root", Role.ADMIN, Scope(), Actor("root", Role.ADMIN))
+    assert stream == principal_id("root")
+    rejected(
+        ledger,
+        "principal.role",
+        lambda: registry.enrol("root2", Role.ADMIN, Scope(), Actor("root2", Role.ADMIN)),
+    )
+    rejected(ledger, "role", lambda: registry.enrol("x-01", Role.INTAKE, Scope(), INTAKE))
+    registry.enrol("x-01", Role.INTAKE, Scope(), Actor("root", Role.ADMIN))
+    rejected(
+        ledger,
+        "principal.enrolled",
+        lambda: registry.enrol("x-01", Role.AUDIT, Scope(), Actor("root", Role.ADMIN)),
+    )
+    assert [p.account for p in registry.listed()] == ["root", "x-01"]
+
+
+def test_a_record_by_a_principal_never_enrolled_is_refused(registry: Principals) -> None:
+    ledger = registry.ledger
+    rejected(ledger, "principal.role",
+             lambda: ledger.register_subject({"name": "甲"}, "worker", STRANGER))  # fmt: skip
+
+
+def test_a_role_change_is_an_event_and_the_old_role_no_longer_acts(registry: Principals) -> None:
+    ledger = registry.ledger
+    rejected(ledger, "principal.reason", lambda: registry.change_role(
+        "intake-01", Role.AUDIT, Scope(), " ", ADMIN))  # fmt: skip
+    registry.change_role("intake-01", Role.AUDIT, Scope(), "moved to the audit office", ADMIN)
+    assert registry.get("intake-01").roles_held == ["intake", "audit"]
+    rejected(ledger, "principal.role",
+             lambda: ledger.register_subject({"name": "甲"}, "worker", INTAKE))  # fmt: skip
+
+
+def test_a_role_is_given_the_scope_it_needs_and_no_other(registry: Principals) -> None:
+    ledger = registry.ledger
+    rejected(
+        ledger,
+        "principal.scope",
+        lambda: registry.enrol(
+            "vc-02", Role.VILLAGE_COMMITTEE, Scope(county="taihu", township="th01"), ADMIN
+        ),
+    )
+    rejected(ledger, "principal.scope", lambda: registry.enrol(
+        "fin-09", Role.FINANCE, Scope(county="taihu"), ADMIN))  # fmt: skip
+
+
+def test_a_village_committee_writes_only_its_own_villages_books(
+    registry: Principals, clock: SteppingClock
+) -> None:
+    ledger = registry.ledger
+    points = points_ready(ledger, clock)
+    other = Actor("vc-02", Role.VILLAGE_COMMITTEE)
+    enrol(ledger, other, scope=Scope(county="taihu", township="th01", village="晋熙镇02村"))
+    cadre = ledger.register_subject({"name": "乙"}, "cadre", TOWNSHIP)
+    rejected(ledger, "principal.scope", lambda: points.open_book(
+        cadre, "th01", "晋熙镇01村", "principal", other))  # fmt: skip
+    points.open_book(cadre, "th01", "晋熙镇01村", "principal", VILLAGE)
+
+
+def test_an_industry_party_committee_reviews_only_its_industrys_applications(
+    registry: Principals,
+) -> None:
+    ledger = registry.ledger
+    fund = funded(ledger)
+    food = Actor("ipc-food-01", Role.INDUSTRY_PARTY_COMMITTEE)
+    enrol(ledger, food, scope=Scope(industry="food_delivery"))
+    case = fund.submit(year=2023, subject=subject(ledger), industry=Industry.EXPRESS_DELIVERY,
+                       hardship=Hardship.ILLNESS, requested_tier=1, priority=False,
+                       actor=INTAKE)  # fmt: skip
+    rejected(ledger, "principal.scope", lambda: fund.review(case, True, "", food))
+
+
+def test_no_principal_enters_in_its_own_book(registry: Principals, clock: SteppingClock) -> None:
+    ledger = registry.ledger
+    points = points_ready(ledger, clock)
+    book = cadre_book(points)
+    cadre = UUID(points.book(book).cadre)
+    registry.link_subject("tpc-01", cadre, ADMIN)
+    assert registry.get("tpc-01").subjects == [str(cadre)]
+    rejected(
+        ledger,
+        "principal.own_book",
+        lambda: points.enter(
+            book, quarter=1, component="bonus", points_tenths=10, reason="r", actor=TOWNSHIP
+        ),
+    )
+
+
+def test_a_peer_rating_is_by_the_authenticated_principal(
+    registry: Principals, clock: SteppingClock
+) -> None:
+    ledger = registry.ledger
+    points = points_ready(ledger, clock)
+    form = points.open_form(cadre_book(points), 1, VILLAGE)
+    scores = {"preparation": 80, "grounding": 80, "expression": 80, "results": 80}
+    rejected(ledger, "principal.participant",
+             lambda: points.submit_scores(form, "someone-else", scores, VILLAGE))  # fmt: skip
+    points.submit_scores(form, VILLAGE.principal, scores, VILLAGE)
