@@ -5,20 +5,27 @@ result is computed from its scores, and the entry it feeds from that result; a b
 are numbered 1, 2, 3, ...; an original entry is positive (0 allowed when a form fed it); a
 correction reverses an earlier entry of the book not yet corrected (as ledger/points/book.py
 ``correct`` writes it); an appraisal's pay is its scheme's percent of the base, half up.
+A village's allocations of a task stay within the task's value in its township's plan and
+cite their 两委会议; a book's work per task and quarter stays within what was allocated to it;
+bonus and deduction entries are the township party committee's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, tzinfo
 from typing import Any
 
+from verify.days import DEFAULT_TIMEZONE, business_date, zone_named
 from verify.failure import Failure
 from verify.record import Record
-from verify.schema import INDICATORS
+from verify.schema import DERIVED_STREAMS, INDICATORS
 
 BONUS_CAP, FORM = "points.bonus_cap", "points.form"
 ENTRY, AMOUNT, CORRECTION, PAY = "points.entry", "points.amount", "points.correction", "points.pay"
+ALLOCATION_CAP, MEETING = "points.allocation_cap", "points.allocation_meeting"
+WORK, ADJUSTER = "points.work_allocated", "points.adjustment_by_township"
 Handler = Callable[[Record, str], list[Failure]]
 
 
@@ -34,6 +41,17 @@ class _Book:
     bonus: int = 0  # running sum of the bonus entries, corrections with their sign
     entries: list[tuple[str, int, int]] = field(default_factory=list)  # component, quarter, points
     corrected: set[int] = field(default_factory=set)  # entry numbers reversed
+    place: tuple[str, str] = ("", "")  # township, village
+    tasks: list[str | None] = field(default_factory=list)  # each entry's task (or its entry's)
+    work: dict[tuple[str, int], int] = field(default_factory=dict)  # (task, quarter) -> standing
+
+
+@dataclass
+class _Register:
+    scheme: str
+    year: int
+    place: tuple[str, str]  # township, village
+    totals: dict[str, int] = field(default_factory=dict)  # task -> allocated, all quarters
 
 
 @dataclass
@@ -51,12 +69,20 @@ class PointsRules:
     schemes: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # SchemeOpened data
     books: dict[str, _Book] = field(default_factory=dict)
     forms: dict[str, _Form] = field(default_factory=dict)
+    plans: dict[str, dict[str, int]] = field(default_factory=dict)  # plan stream -> task values
+    registers: dict[str, _Register] = field(default_factory=dict)
+    allocated: dict[tuple[str, str, int], int] = field(default_factory=dict)  # book, task, q
+    zone: tzinfo = field(default_factory=lambda: zone_named(DEFAULT_TIMEZONE))
 
     def handlers(self) -> dict[str, Handler]:
         """Record type -> this object's check of it."""
         return {
             "points.SchemeOpened": self._scheme_opened,
+            "points.TaskPlanSet": self._plan_set,
+            "points.TaskPlanAmended": self._plan_amended,
             "points.BookOpened": self._book_opened,
+            "points.AllocationRegisterOpened": self._register_opened,
+            "points.ResponsibilityAllocated": self._allocated,
             "points.ScoreEntered": self._score,
             "points.Appraised": self._appraised,
             "points.EvaluationFormOpened": self._form_opened,
@@ -71,7 +97,7 @@ class PointsRules:
 
     def _book_opened(self, r: Record, where: str) -> list[Failure]:
         cap, scheme = r.data["bonus_cap_tenths"], r.data["scheme"]
-        self.books[r.stream] = _Book(scheme, cap)
+        self.books[r.stream] = _Book(scheme, cap, place=(r.data["township"], r.data["village"]))
         if scheme in self.schemes and cap != (expected := self.schemes[scheme]["bonus_cap_tenths"]):
             message = f"book {r.stream}: bonus_cap_tenths is not its scheme's"
             return [Failure(where, BONUS_CAP, message, str(expected), str(cap))]
@@ -93,7 +119,12 @@ class PointsRules:
                                      str(d["points_tenths"])))  # fmt: skip
         else:
             found += _correction(book, r, where)
+        corrects = d["corrects"]
+        task = d["task"] if corrects is None else (
+            book.tasks[corrects - 1] if 1 <= corrects <= len(book.tasks) else None)  # fmt: skip
+        found += self._work(book, r, where, task) + _adjuster(r, where)
         book.entries.append((d["component"], d["quarter"], d["points_tenths"]))
+        book.tasks.append(task)
         if d["component"] == "bonus":
             book.bonus += d["points_tenths"]
             if book.bonus > book.cap:
@@ -101,6 +132,69 @@ class PointsRules:
                 found.append(Failure(where, BONUS_CAP, message, f"at most {book.cap}",
                                      str(book.bonus)))  # fmt: skip
         return found
+
+    def _plan_set(self, r: Record, where: str) -> list[Failure]:
+        self.plans[r.stream] = {t["task"]: t["points_tenths"] for t in r.data["tasks"]}
+        return []
+
+    def _plan_amended(self, r: Record, where: str) -> list[Failure]:
+        self.plans.setdefault(r.stream, {})[r.data["task"]] = r.data["points_tenths"]
+        return []
+
+    def _register_opened(self, r: Record, where: str) -> list[Failure]:
+        d = r.data
+        self.registers[r.stream] = _Register(d["scheme"], d["year"], (d["township"], d["village"]))
+        scheme = self.schemes.get(d["scheme"])
+        if scheme is not None and scheme["year"] != d["year"]:
+            message = f"allocation register {r.stream}: year is not its scheme's"
+            return [Failure(where, MEETING, message, str(scheme["year"]), str(d["year"]))]
+        return []
+
+    def _allocated(self, r: Record, where: str) -> list[Failure]:
+        """Rules points.allocation_cap and points.allocation_meeting."""
+        register, d = self.registers.get(r.stream), r.data
+        book = self.books.get(d["book"])
+        if register is None or book is None:  # reported by the stream check
+            return []
+        key = (d["book"], d["task"], d["quarter"])
+        self.allocated[key] = self.allocated.get(key, 0) + d["points_tenths"]
+        found = _meeting(register, r, where, business_date(r.at, self.zone))
+        if (book.scheme, book.place) != (register.scheme, register.place):
+            message = f"allocation register {r.stream}: the book is of another village"
+            return [*found, Failure(where, ALLOCATION_CAP, message, "/".join(register.place),
+                                    "/".join(book.place))]  # fmt: skip
+        plan = DERIVED_STREAMS["points.TaskPlanSet"](
+            {"scheme": register.scheme, "township": register.place[0]}
+        )
+        value = self.plans.get(plan, {}).get(d["task"])
+        if value is None:
+            message = f"allocation register {r.stream}: task not in the township's plan"
+            return [*found, Failure(where, ALLOCATION_CAP, message, "a task of the plan",
+                                    d["task"])]  # fmt: skip
+        total = register.totals[d["task"]] = register.totals.get(d["task"], 0) + d["points_tenths"]
+        if total > value:
+            message = f"allocation register {r.stream}: task {d['task']} allocated beyond its value"
+            found.append(Failure(where, ALLOCATION_CAP, message, f"at most {value}", str(total)))
+        return found
+
+    def _work(self, book: _Book, r: Record, where: str, task: str | None) -> list[Failure]:
+        """Rule points.work_allocated: an original work entry names its task; a book's
+        standing work per task and quarter never exceeds what was allocated to it."""
+        d = r.data
+        if d["component"] != "work":
+            return []
+        if task is None:
+            if d["corrects"] is not None:  # a correction of an entry without a task: rule 10
+                return []
+            message = f"book {r.stream}: a work entry names the task it was earned on"
+            return [Failure(where, WORK, message, "a task", "null")]
+        key = (task, d["quarter"])
+        standing = book.work[key] = book.work.get(key, 0) + d["points_tenths"]
+        allocated = self.allocated.get((r.stream, task, d["quarter"]), 0)
+        if d["points_tenths"] > 0 and standing > allocated:
+            message = f"book {r.stream}: work on {task} in Q{d['quarter']} beyond its allocation"
+            return [Failure(where, WORK, message, f"at most {allocated}", str(standing))]
+        return []
 
     def _appraised(self, r: Record, where: str) -> list[Failure]:
         book, d = self.books.get(r.stream), r.data
@@ -180,6 +274,26 @@ class PointsRules:
         return []
 
 
+def _adjuster(r: Record, where: str) -> list[Failure]:
+    """Rule points.adjustment_by_township: "加减分" entries (corrections too) are the
+    township party committee's."""
+    if r.data["component"] in ("bonus", "deduction") and r.role != "township_party_committee":
+        message = f"book {r.stream}: a {r.data['component']} entry by the {r.role}"
+        return [Failure(where, ADJUSTER, message, "township_party_committee", r.role)]
+    return []
+
+
+def _meeting(register: _Register, r: Record, where: str, day: date) -> list[Failure]:
+    """Rule points.allocation_meeting: the 两委会议 met in the register's year, on or before
+    the allocation's business date (its minutes number: the schema's pattern)."""
+    meeting_on = date.fromisoformat(r.data["meeting_on"])
+    if meeting_on.year != register.year or meeting_on > day:
+        message = f"allocation register {r.stream}: meeting_on not in {register.year} up to {day}"
+        expected = f"{register.year}-01-01..{min(day, date(register.year, 12, 31))}"
+        return [Failure(where, MEETING, message, expected, r.data["meeting_on"])]
+    return []
+
+
 def _correction(book: _Book, r: Record, where: str) -> list[Failure]:
     """A correction reverses an earlier entry of its book not yet corrected (a correction is
     an entry too, so it may be corrected once in turn): that entry's component and quarter,
@@ -201,3 +315,166 @@ def _correction(book: _Book, r: Record, where: str) -> list[Failure]:
         for member, value in expected.items()
         if d[member] != value
     ]  # fmt: skip
+
+
+YEAR_CLOSE, YEAR_CLOSED, GRADE = "points.year_close", "points.year_closed", "points.grade"
+SIGN = {"work": 1, "evaluation": 1, "bonus": 1, "deduction": -1}
+
+
+@dataclass
+class _Year:
+    bottom_percent: int
+    top_percent: int
+    closes: int = 0
+    closed: bool = False
+    top: set[str] = field(default_factory=set)  # the latest close's top cadres
+    cased: set[str] = field(default_factory=set)  # cadres a close of the year opened a case for
+    books: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Ranked:
+    scheme: str
+    cadre: str
+    category: str
+    total: int = 0  # work + evaluation + bonus - deduction, corrections with their sign
+
+
+def _share(totals: Mapping[str, int], percent: int, lowest: bool) -> list[str]:
+    """ceil(percent × n / 100) lowest (or highest) totals and every total tied with the
+    cut-off, sorted: docs/FORMAT.md rule 'points.year_close'."""
+    if not totals:
+        return []
+    count = -(-len(totals) * percent // 100)
+    ordered = sorted(totals.values(), reverse=not lowest)
+    cutoff = ordered[count - 1]
+    return sorted(k for k, t in totals.items() if (t <= cutoff if lowest else t >= cutoff))
+
+
+@dataclass
+class YearCloseRules:
+    """The year-end close (ledger/points/year_close.py): its snapshot recomputed from the
+    entries before it, no entry while the year is closed, grades from the closed ranking."""
+
+    years: dict[str, _Year] = field(default_factory=dict)
+    books: dict[str, _Ranked] = field(default_factory=dict)
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "points.SchemeOpened": self._scheme,
+            "points.BookOpened": self._book,
+            "points.ScoreEntered": self._entry,
+            "points.YearClosed": self._closed,
+            "points.YearReopened": self._reopened,
+            "points.BookSealed": self._sealed,
+            "points.Appraised": self._appraised,
+        }
+
+    def _scheme(self, r: Record, where: str) -> list[Failure]:
+        d = r.data
+        self.years[r.stream] = _Year(d["bottom_share_percent"], d["excellent_share_percent"])
+        return []
+
+    def _book(self, r: Record, where: str) -> list[Failure]:
+        d = r.data
+        self.books[r.stream] = _Ranked(d["scheme"], d["cadre"], d["category"])
+        if (year := self.years.get(d["scheme"])) is not None:
+            year.books.append(r.stream)
+        return []
+
+    def _year_of(self, book: str) -> _Year | None:
+        ranked = self.books.get(book)
+        return self.years.get(ranked.scheme) if ranked is not None else None
+
+    def _entry(self, r: Record, where: str) -> list[Failure]:
+        if (ranked := self.books.get(r.stream)) is None:
+            return []
+        ranked.total += SIGN[r.data["component"]] * r.data["points_tenths"]
+        year = self.years.get(ranked.scheme)
+        if year is not None and year.closed:
+            message = f"book {r.stream}: an entry while its year is closed (close {year.closes})"
+            return [Failure(where, YEAR_CLOSED, message, "points.YearReopened first", r.type)]
+        return []
+
+    def _closed(self, r: Record, where: str) -> list[Failure]:
+        if (year := self.years.get(r.stream)) is None:
+            return []
+        d, found = r.data, []
+        if year.closed or d["close"] != year.closes + 1:
+            message = f"scheme {r.stream}: a close follows the opening or a reopening"
+            found.append(Failure(where, YEAR_CLOSE, message, f"close {year.closes + 1}, open",
+                                 f"close {d['close']}, {'closed' if year.closed else 'open'}"))  # fmt: skip
+        ranked = [self.books[b] for b in year.books]
+        totals = {
+            b.cadre: {"book": s, "category": b.category, "total_tenths": b.total}
+            for s, b in zip(year.books, ranked, strict=True)
+        }
+        bottom: dict[str, list[str]] = {}
+        top: dict[str, list[str]] = {}
+        for category in sorted({b.category for b in ranked}):
+            members = {b.cadre: b.total for b in ranked if b.category == category}
+            distinct = sorted(set(members.values()), reverse=True)
+            for cadre, total in members.items():
+                totals[cadre]["rank"] = distinct.index(total) + 1
+            bottom[category] = _share(members, year.bottom_percent, lowest=True)
+            top[category] = _share(members, year.top_percent, lowest=False)
+        cases = sorted(c for m in bottom.values() for c in m if c not in year.cased)
+        computed = {"totals": totals, "bottom": bottom, "top": top, "cases": cases}
+        for member, value in computed.items():
+            if d[member] != value:
+                found.append(_snapshot_failure(r, where, member, value, d[member]))
+        year.closes, year.closed = d["close"], True
+        year.top = {c for m in d["top"].values() for c in m}
+        year.cased.update(d["cases"])
+        return found
+
+    def _reopened(self, r: Record, where: str) -> list[Failure]:
+        if (year := self.years.get(r.stream)) is None:
+            return []
+        found = []
+        if not year.closed:
+            message = f"scheme {r.stream}: reopened while not closed"
+            found.append(Failure(where, YEAR_CLOSE, message, "a closed year", "open"))
+        if not r.data["reason"].strip():
+            message = f"scheme {r.stream}: a reopening states its reason"
+            found.append(Failure(where, YEAR_CLOSE, message, "a reason", repr(r.data["reason"])))
+        year.closed = False
+        return found
+
+    def _sealed(self, r: Record, where: str) -> list[Failure]:
+        year = self._year_of(r.stream)
+        if year is not None and (not year.closed or r.data["close"] != year.closes):
+            message = f"book {r.stream}: sealed by a close its scheme did not record"
+            return [Failure(where, YEAR_CLOSE, message, f"close {year.closes}, closed",
+                            f"close {r.data['close']}")]  # fmt: skip
+        return []
+
+    def _appraised(self, r: Record, where: str) -> list[Failure]:
+        year, ranked, d = self._year_of(r.stream), self.books.get(r.stream), r.data
+        if year is None or ranked is None:
+            return []
+        found = []
+        if not year.closed or d["close"] != year.closes:
+            message = f"book {r.stream}: a grade refers to the closed year"
+            found.append(Failure(where, GRADE, message, f"close {year.closes}, closed",
+                                 f"close {d['close']}, {'closed' if year.closed else 'open'}"))  # fmt: skip
+        if d["grade"] == "excellent" and ranked.cadre not in year.top:
+            message = f"book {r.stream}: excellent outside its category's top set"
+            found.append(Failure(where, GRADE, message, "a cadre of the close's top set",
+                                 ranked.cadre))  # fmt: skip
+        if d["grade"] == "incompetent" and not d["reason"].strip():
+            message = f"book {r.stream}: incompetent without a recorded reason"
+            found.append(Failure(where, GRADE, message, "a reason", repr(d["reason"])))
+        return found
+
+
+def _snapshot_failure(r: Record, where: str, member: str, expected: Any, found: Any) -> Failure:
+    """The first cadre or category where a close's ``member`` differs from the recomputation."""
+    if isinstance(expected, dict) and isinstance(found, dict):
+        for key in sorted(expected.keys() | found.keys()):
+            if expected.get(key) != found.get(key):
+                message = f"close {r.stream}: {member}[{key}] is not recomputed from the entries"
+                return Failure(where, YEAR_CLOSE, message, str(expected.get(key)),
+                               str(found.get(key)))  # fmt: skip
+    message = f"close {r.stream}: {member} is not recomputed from the entries"
+    return Failure(where, YEAR_CLOSE, message, str(expected), str(found))

@@ -4,6 +4,7 @@ the path; books and forms must belong to it (else 404)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -20,6 +21,7 @@ from ledger.errors import NotFound
 from ledger.points.book import SCORE_ROLES
 from ledger.points.config import Component, Grade, SchemeConfig
 from ledger.points.evaluation import FORM_ROLES
+from ledger.points.scheme import SCHEME_ROLES
 from ledger.points.service import Points
 
 router = APIRouter(
@@ -30,6 +32,7 @@ router = APIRouter(
     responses=IDEMPOTENCY_RESPONSES,
 )
 TOWNSHIP = acting_as(Role.TOWNSHIP_PARTY_COMMITTEE)
+ORGANISATION = acting_as(*SCHEME_ROLES)  # 县委组织部: opens the scheme, closes the year
 SCORERS = acting_as(*SCORE_ROLES)
 FORMS = acting_as(*FORM_ROLES)
 County = Annotated[str, Path(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
@@ -75,8 +78,20 @@ class BookIn(Body):
 
 
 class AllocationIn(Body):
+    model_config = example(
+        {
+            "task": "party-building",
+            "quarter": 1,
+            "points_tenths": 30,
+            "meeting_on": "2023-02-10",
+            "minutes": "晋熙镇01村两委〔2023〕1号",
+        }
+    )
     task: Code
+    quarter: Annotated[StrictInt, Field(ge=1, le=4)]
     points_tenths: Annotated[StrictInt, Field(ge=1, le=10_000)]
+    meeting_on: Annotated[date, Field(description="the 两委会议's date")]
+    minutes: ShortText  # the 两委会议 minutes number
 
 
 class EntryIn(Body):
@@ -103,9 +118,15 @@ class CorrectionIn(Body):
 
 
 class AppraisalIn(Body):
-    model_config = example({"grade": "competent", "base_pay_fen": 300000})
+    model_config = example({"grade": "competent", "base_pay_fen": 300000, "reason": ""})
     grade: Grade
     base_pay_fen: Annotated[StrictInt, Field(ge=0, le=10**10)]
+    reason: Annotated[str, Field(max_length=500)] = ""  # required for incompetent (不称职)
+
+
+class ReopeningIn(Body):
+    model_config = example({"reason": "2023年第四季度加分漏录，经县委组织部批准补录"})
+    reason: Text
 
 
 class FormIn(Body):
@@ -136,11 +157,33 @@ def _written(s: Services, stream: UUID, **result: int) -> Written:
     return written(s.ledger, stream, **result)
 
 
-@router.post("/scheme", status_code=201, summary="open the scheme (township party committee)")
+@router.post("/scheme", status_code=201, summary="open the scheme (organisation department)")
 def open_scheme(
-    county: County, year: YearPath, s: Service, actor: Annotated[Actor, Depends(TOWNSHIP)]
+    county: County, year: YearPath, s: Service, actor: Annotated[Actor, Depends(ORGANISATION)]
 ) -> Written:
     return _written(s, _points(s, county, year).open_scheme(actor))
+
+
+@router.post("/closure", status_code=201,
+             summary="close the year: totals, ranking, bottom-10% cases (organisation dept)")  # fmt: skip
+def close_year(
+    county: County, year: YearPath, s: Service,
+    actor: Annotated[Actor, Depends(ORGANISATION)],
+) -> Written:  # fmt: skip
+    points = _points(s, county, year)
+    closed = points.close_year(actor)
+    return _written(s, points.scheme_id, close=closed.close, cases=len(closed.cases))
+
+
+@router.post("/reopening", status_code=201,
+             summary="reopen the closed year, with the reason (organisation department)")  # fmt: skip
+def reopen_year(
+    county: County, year: YearPath, body: ReopeningIn, s: Service,
+    actor: Annotated[Actor, Depends(ORGANISATION)],
+) -> Written:  # fmt: skip
+    points = _points(s, county, year)
+    close = points.reopen_year(body.reason, actor)
+    return _written(s, points.scheme_id, reopened_close=close)
 
 
 @router.post("/plans", status_code=201, summary="a township's task plan (township committee)")
@@ -173,14 +216,19 @@ def open_book(
 
 
 @router.post("/books/{book}/allocations", status_code=201,
-             summary="give the cadre a task of the plan (village committee)")  # fmt: skip
+             summary="the 两委会议 allocates a task's points to the cadre for a quarter "
+                     "(village committee); the record is the village register's")  # fmt: skip
 def allocate(
     county: County, year: YearPath, book: UUID, body: AllocationIn, s: Service,
     actor: Annotated[Actor, Depends(acting_as(Role.VILLAGE_COMMITTEE))],
 ) -> Written:  # fmt: skip
     points = _points(s, county, year)
-    points.allocate(_book(points, book), body.task, body.points_tenths, actor)
-    return _written(s, book)
+    register = points.allocate(
+        _book(points, book), task=body.task, quarter=body.quarter,
+        points_tenths=body.points_tenths, meeting_on=body.meeting_on, minutes=body.minutes,
+        actor=actor,
+    )  # fmt: skip
+    return _written(s, register)
 
 
 @router.post("/books/{book}/entries", status_code=201, summary="a score entry")
@@ -212,7 +260,7 @@ def appraise(
     actor: Annotated[Actor, Depends(TOWNSHIP)],
 ) -> Written:  # fmt: skip
     points = _points(s, county, year)
-    points.appraise(_book(points, book), body.grade, body.base_pay_fen, actor)
+    points.appraise(_book(points, book), body.grade, body.base_pay_fen, actor, body.reason)
     return _written(s, book)
 
 

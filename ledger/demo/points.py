@@ -1,7 +1,10 @@
 """The points demo: Taihu county's 2023 scheme for 1,296 village cadres.
 
 12 townships × 18 villages × 6 cadres (2 principal, 3 deputy, 1 reserve). Every cadre gets a
-points book with two or three responsibilities and four quarters of scores; some bonuses
+points book and carries two or three of the plan's tasks; each quarter the village's 两委会议
+(minutes 〔2023〕1号..4号) allocates that quarter's share of each task's value among the cadres
+carrying it — per village and task, exactly the value of the township's plan over the year —
+and every work entry stays within its cadre's allocation for the task and quarter; some bonuses
 reach the 5-point cap, some deductions, some corrections (one of them corrected again);
 24 cadres get a peer-evaluation form for Q4; everyone is appraised. Seeded: the same records
 every run. Books are built in memory through the domain's own rules and saved once each.
@@ -11,12 +14,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from ledger.actor import Actor, Role
 from ledger.clock import SteppingClock
 from ledger.ledger import Ledger
+from ledger.points.allocation import AllocationRegister
 from ledger.points.book import PointsBook
 from ledger.points.config import Component, Grade
 from ledger.points.evaluation import INDICATORS
@@ -24,7 +28,7 @@ from ledger.points.plan import TaskPlan
 from ledger.points.ranking import dense_ranks
 from ledger.points.service import Points
 
-COUNTY = Actor("taihu-org-01", Role.TOWNSHIP_PARTY_COMMITTEE)
+COUNTY = Actor("taihu-org-01", Role.ORGANISATION_DEPARTMENT)  # 县委组织部: scheme, close
 TOWNSHIPS = [
     "晋熙镇", "徐桥镇", "新仓镇", "小池镇", "寺前镇", "天华镇",
     "牛镇镇", "弥陀镇", "北中镇", "百里镇", "江塘乡", "汤泉乡",
@@ -32,13 +36,13 @@ TOWNSHIPS = [
 VILLAGES_PER_TOWNSHIP = 18
 CATEGORIES = ["principal", "principal", "deputy", "deputy", "deputy", "reserve"]
 CADRES = 12 * 18 * len(CATEGORIES)  # 1,296
-TASKS = [
-    ("party-building", "党建引领", 100),
-    ("industry", "产业发展", 100),
-    ("governance", "乡村治理", 80),
-    ("livelihood", "民生服务", 80),
-    ("environment", "生态环境", 60),
-    ("safety", "安全稳定", 60),
+TASKS = [  # "乡镇党委每年初根据工作任务为每项工作赋分": the year's value of each task, per village
+    ("party-building", "党建引领", 1200),
+    ("industry", "产业发展", 1200),
+    ("governance", "乡村治理", 1000),
+    ("livelihood", "民生服务", 1000),
+    ("environment", "生态环境", 800),
+    ("safety", "安全稳定", 800),
 ]
 BASE_PAY = {"principal": 2_400_000, "deputy": 1_800_000, "reserve": 1_200_000}
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
@@ -67,19 +71,66 @@ def _township_actor(township: int) -> Actor:
     return Actor(f"tpc-{township_code(township)}", Role.TOWNSHIP_PARTY_COMMITTEE)
 
 
+def _split(total: int, parts: int, rng: random.Random) -> list[int]:
+    """``total`` tenths in ``parts`` random positive pieces (requires total >= parts >= 1)."""
+    cuts = sorted(rng.sample(range(1, total), parts - 1))
+    return [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
+
+
+def _allocate(
+    books: list[PointsBook], plan: TaskPlan, rng: random.Random, clock: SteppingClock, v: int
+) -> AllocationRegister:
+    """The village's 两委会议, once a quarter, divides the quarter's share of each task's value
+    among the cadres carrying it ("根据工作分工为每名干部分配责任分"); the year's shares add up to
+    the task's value."""
+    actor = _village_actor(*divmod(v, VILLAGES_PER_TOWNSHIP))
+    carriers: dict[str, list[PointsBook]] = {task: [] for task, _, _ in TASKS}
+    for book in books:
+        for task, _, _ in rng.sample(TASKS, rng.choice((2, 3))):
+            carriers[task].append(book)
+    register = AllocationRegister.open(book=books[0], actor=actor, moment=clock())
+    for quarter in (1, 2, 3, 4):
+        meeting = date(2023, 3 * quarter - 1 if quarter == 1 else 3 * quarter - 2, 10)
+        clock.set(datetime.combine(meeting, datetime.min.time(), UTC) + timedelta(hours=8))
+        minutes = f"{books[0].village}两委〔2023〕{quarter}号"
+        for task, _, value in TASKS:
+            share = value // 4 if quarter < 4 else value - 3 * (value // 4)
+            holders = carriers[task]
+            if not holders:  # no cadre of the village carries it this year
+                continue
+            for book, tenths in zip(holders, _split(share, len(holders), rng), strict=True):
+                register.allocate(
+                    book=book, plan=plan, task=task, quarter=quarter, points_tenths=tenths,
+                    meeting_on=meeting, minutes=minutes, actor=actor, moment=clock(),
+                )  # fmt: skip
+    return register
+
+
 def _fill_book(
-    book: PointsBook, plan: TaskPlan, rng: random.Random, clock: SteppingClock, n: int
+    book: PointsBook,
+    plan: TaskPlan,
+    register: AllocationRegister,
+    rng: random.Random,
+    clock: SteppingClock,
+    n: int,
 ) -> None:
-    """Responsibilities and four quarters of scores, through the book's own rules."""
+    """Four quarters of scores, through the book's own rules: each quarter's work on one of
+    the cadre's tasks, within its allocation."""
     village = _village_actor(*divmod(n // 6, VILLAGES_PER_TOWNSHIP))
     township = _township_actor(n // (6 * VILLAGES_PER_TOWNSHIP))
-    tasks = rng.sample(TASKS, rng.choice((2, 3)))
-    for task, _, value in tasks:
-        book.allocate(plan, task, rng.randint(value // 2, value), village, clock())
     for quarter in (1, 2, 3, 4):
         clock.set(datetime(2023, 3 * quarter, 25, 10, 0, tzinfo=UTC) + timedelta(seconds=n))
-        task = rng.choice(tasks)[0]
-        work = rng.randint(60, 140) if rng.random() > 0.03 else rng.randint(5, 30)
+        tasks = sorted(
+            {t for (b, t, q) in register.allocations if b == str(book.id) and q == quarter}
+        )
+        task = rng.choice(tasks)
+        allocated = register.allocated(book.id, task, quarter)
+        low = rng.random() <= 0.03
+        work = (
+            rng.randint(1, max(1, allocated // 4))
+            if low
+            else rng.randint(allocated * 6 // 10 or 1, allocated)
+        )
         book.enter(
             quarter=quarter,
             component=Component.WORK,
@@ -89,6 +140,7 @@ def _fill_book(
             plan=plan,
             actor=village,
             moment=clock(),
+            register=register,
         )
         if not (quarter == 4 and n % 54 == 0):  # those get a peer-evaluation form instead
             book.enter(
@@ -169,25 +221,32 @@ def load_points(ledger: Ledger, clock: SteppingClock, rng: random.Random) -> Poi
     )
     plans[0] = points.plan(township_code(0))
     books: list[UUID] = []
-    for n in range(len(TOWNSHIPS) * VILLAGES_PER_TOWNSHIP * len(CATEGORIES)):
-        t, rest = divmod(n, VILLAGES_PER_TOWNSHIP * len(CATEGORIES))
-        village = rest // len(CATEGORIES)
-        clock.set(datetime(2023, 2, 1, 9, 0, tzinfo=UTC) + timedelta(seconds=n))
-        cadre = ledger.register_subject(
-            {"name": _name(rng), "phone": f"1395560{n:04d}"}, "cadre", _township_actor(t)
-        )
-        book = PointsBook.open(
-            scheme=scheme,
-            cadre=cadre,
-            township=township_code(t),
-            village=f"{TOWNSHIPS[t]}{village + 1:02d}村",
-            category=CATEGORIES[n % 6],
-            actor=_village_actor(t, village),
-            moment=clock(),
-        )
-        _fill_book(book, plans[t], rng, clock, n)
-        ledger.app.save(book)
-        books.append(book.id)
+    for v in range(len(TOWNSHIPS) * VILLAGES_PER_TOWNSHIP):
+        t, village = divmod(v, VILLAGES_PER_TOWNSHIP)
+        states = []
+        for c in range(len(CATEGORIES)):
+            n = v * len(CATEGORIES) + c
+            clock.set(datetime(2023, 2, 1, 9, 0, tzinfo=UTC) + timedelta(seconds=n))
+            cadre = ledger.register_subject(
+                {"name": _name(rng), "phone": f"1395560{n:04d}"}, "cadre", _township_actor(t)
+            )
+            states.append(
+                PointsBook.open(
+                    scheme=scheme,
+                    cadre=cadre,
+                    township=township_code(t),
+                    village=f"{TOWNSHIPS[t]}{village + 1:02d}村",
+                    category=CATEGORIES[c],
+                    actor=_village_actor(t, village),
+                    moment=clock(),
+                )
+            )
+        ledger.app.save(*states)  # the books exist before the register names them
+        register = _allocate(states, plans[t], rng, clock, v)
+        for c, book in enumerate(states):
+            _fill_book(book, plans[t], register, rng, clock, v * len(CATEGORIES) + c)
+        ledger.app.save(register, *states)  # allocations before the work entries they allow
+        books.extend(book.id for book in states)
     forms = _peer_evaluations(points, books, clock, rng)
     _appraise(points, books, clock)
     return PointsDemoResult(books=books, forms=forms)
@@ -214,8 +273,12 @@ def _peer_evaluations(
 
 
 def _appraise(points: Points, books: list[UUID], clock: SteppingClock) -> None:
-    """Grades by rank within category: top 15% excellent, lowest 3% incompetent, next 7%
-    basically competent. Saved per book."""
+    """The county's organisation department closes the 2023 year on 10 January 2024 (the
+    close opens the bottom-10% cases); then grades by the closed ranking within category:
+    excellent from the close's top set (the first 15% by position), lowest 3% incompetent
+    (with the reason), next 7% basically competent. Saved per book."""
+    clock.set(datetime(2024, 1, 10, 9, 0, tzinfo=UTC))
+    points.close_year(COUNTY)
     clock.set(datetime(2024, 1, 15, 9, 0, tzinfo=UTC))
     scheme = points.scheme()
     states = [points.book(b) for b in books]
@@ -227,14 +290,17 @@ def _appraise(points: Points, books: list[UUID], clock: SteppingClock) -> None:
         ordered = sorted(members, key=lambda b: (ranks[str(b.id)], str(b.id)))
         n = len(ordered)
         for position, state in enumerate(ordered):
-            if position < n * 15 // 100:
+            reason = ""
+            if position < n * 15 // 100 and scheme.in_top(state.cadre):
                 grade = Grade.EXCELLENT
             elif position >= n - n * 3 // 100:
-                grade = Grade.INCOMPETENT
+                grade, reason = Grade.INCOMPETENT, "年度积分同类别末位，年度考核评定不称职"
             elif position >= n - n * 10 // 100:
                 grade = Grade.BASICALLY_COMPETENT
             else:
                 grade = Grade.COMPETENT
             t = int(state.township[2:]) - 1
-            state.appraise(scheme, grade, BASE_PAY[category], _township_actor(t), clock())
+            state.appraise(
+                scheme, grade, BASE_PAY[category], _township_actor(t), clock(), reason=reason
+            )
             points.ledger.app.save(state)

@@ -1,4 +1,5 @@
-"""A cadre's points book for one scheme year: responsibilities, score entries, appraisal.
+"""A cadre's points book for one scheme year: score entries (work within the allocations
+of the village's register, ledger/points/allocation.py), corrections, appraisal.
 
 Entries are numbered from 1 in the book. Nothing is edited or deleted: a correction is a new
 entry of the opposite amount that names the entry it reverses. An entry is reversed at most
@@ -16,11 +17,15 @@ from uuid import UUID, uuid5
 from ledger.actor import Actor, Role
 from ledger.chained import LedgerAggregate
 from ledger.errors import RuleViolation
+from ledger.points.allocation import AllocationRegister, register_id
 from ledger.points.config import Component, Grade, adjusted_pay, format_points
 from ledger.points.plan import TaskPlan
 from ledger.points.scheme import Scheme
 
 SCORE_ROLES = (Role.TOWNSHIP_PARTY_COMMITTEE, Role.VILLAGE_COMMITTEE)
+# "加减分": bonus and deduction entries (and their corrections) are the township party
+# committee's; the village committee's members are the cadres being scored.
+ADJUSTMENTS = (Component.BONUS, Component.DEDUCTION)
 SIGN = {Component.WORK: 1, Component.EVALUATION: 1, Component.BONUS: 1, Component.DEDUCTION: -1}
 
 
@@ -38,14 +43,16 @@ class PointsBook(LedgerAggregate):
         category: str
         year: int
         weights: dict[int, int]  # +1 original, -1 reversal, +1 reversal of a reversal
-        responsibilities: dict[str, int]
         entries: dict[int, tuple[str, int, int]]  # entry -> (component, quarter, amount)
+        entry_tasks: dict[int, str | None]  # entry -> its task (a correction: its entry's)
+        work_standing: dict[tuple[str, int], int]  # (task, quarter) -> standing work tenths
         corrected: set[int]
         component_totals: dict[str, int]
         quarter_totals: dict[int, int]
         grade: str
         adjusted_pay_fen: int
         _bonus_cap: int
+        sealed: int  # the close that sealed the book, 0 while the year is open
 
     @property
     def total_tenths(self) -> int:
@@ -93,35 +100,6 @@ class PointsBook(LedgerAggregate):
         )
         return book
 
-    def allocate(
-        self, plan: TaskPlan, task: str, points_tenths: int, actor: Actor, moment: datetime
-    ) -> None:
-        """The village committee gives the cadre responsibility for a task of the plan."""
-        actor.require(Role.VILLAGE_COMMITTEE)
-        if plan.township != self.township or plan.scheme != self.scheme:
-            raise RuleViolation(
-                "points.task",
-                f"the {plan.township} plan is not the plan of this cadre's township "
-                f"{self.township}",
-            )
-        available = plan.task_points(task)
-        if task in self.responsibilities:
-            raise RuleViolation(
-                "points.allocation", f"task {task} is already allocated to this cadre"
-            )
-        if type(points_tenths) is not int or not 0 < points_tenths <= available:
-            raise RuleViolation(
-                "points.allocation",
-                f"responsibility points must be 0.1..{format_points(available)} for task {task}",
-            )
-        self._append(
-            self.ResponsibilityAllocated,
-            actor=actor,
-            moment=moment,
-            task=task,
-            points_tenths=points_tenths,
-        )
-
     def enter(
         self,
         *,
@@ -134,15 +112,19 @@ class PointsBook(LedgerAggregate):
         actor: Actor,
         moment: datetime,
         form: str | None = None,
+        register: AllocationRegister | None = None,
     ) -> int:
         """Record a score entry; returns its entry number.
 
-        A work entry that names a task names one allocated to this cadre; a quarter has at
-        most one standing evaluation entry (correct it before entering another).
+        A work entry names a task of the plan and stays within what ``register`` (this
+        cadre's village's allocation register) allocated to this book for that task and
+        quarter; bonus and deduction entries are the township party committee's; a quarter
+        has at most one standing evaluation entry (correct it before entering another).
         """
         actor.require(*SCORE_ROLES)
         self._require_season(moment)
         component = Component(component)
+        self._require_adjuster(component, actor)
         if quarter not in (1, 2, 3, 4):
             raise RuleViolation("points.quarter", f"quarter {quarter} not in 1..4")
         minimum = 0 if form is not None else 1  # a peer evaluation may honestly come to 0
@@ -157,10 +139,12 @@ class PointsBook(LedgerAggregate):
             if plan is None:
                 raise RuleViolation("points.task", f"task {task} needs the township plan")
             plan.task_points(task)
-            if component is Component.WORK and task not in self.responsibilities:
+        if component is Component.WORK:
+            if task is None:
                 raise RuleViolation(
-                    "points.task", f"task {task} is not among this cadre's responsibilities"
+                    "points.work_allocated", "a work entry names the task it was earned on"
                 )
+            self._check_work(register, task, quarter, points_tenths)
         if component is Component.BONUS:
             self._check_bonus(points_tenths)
         if component is Component.EVALUATION:
@@ -181,8 +165,18 @@ class PointsBook(LedgerAggregate):
         )
         return entry
 
-    def correct(self, entry: int, reason: str, actor: Actor, moment: datetime) -> int:
-        """Reverse ``entry`` with a new entry of the opposite amount; returns its number."""
+    def correct(
+        self,
+        entry: int,
+        reason: str,
+        actor: Actor,
+        moment: datetime,
+        register: AllocationRegister | None = None,
+    ) -> int:
+        """Reverse ``entry`` with a new entry of the opposite amount; returns its number.
+
+        Reinstating a work entry (correcting its correction) is held to the allocation again.
+        """
         actor.require(*SCORE_ROLES)
         self._require_season(moment)
         if entry not in self.entries:
@@ -192,8 +186,12 @@ class PointsBook(LedgerAggregate):
         if not reason.strip():
             raise RuleViolation("points.reason", "a correction names its reason")
         component, quarter, amount = self.entries[entry]
+        self._require_adjuster(Component(component), actor)
         if component == Component.BONUS.value and -amount > 0:
             self._check_bonus(-amount)
+        task = self.entry_tasks[entry]
+        if component == Component.WORK.value and -amount > 0 and task is not None:
+            self._check_work(register, task, quarter, -amount)
         if component == Component.EVALUATION.value and self.weights[entry] < 0:
             self._check_one_evaluation(quarter)  # reinstating an evaluation entry
         new_entry = len(self.entries) + 1
@@ -213,13 +211,50 @@ class PointsBook(LedgerAggregate):
         return new_entry
 
     def _require_season(self, moment: datetime) -> None:
-        """Entries belong to the scheme year; late Q4 entries and corrections may follow
-        until the end of the next year's first quarter."""
-        if not self.year <= moment.year or moment.date() > date(self.year + 1, 3, 31):
+        """Entries belong to the scheme year, from its first day until the year is closed
+        (``points.YearClosed`` seals every book); after the close only a recorded
+        ``points.YearReopened`` lets entries in again (rule points.year_closed)."""
+        if moment.date() < date(self.year, 1, 1):
             raise RuleViolation(
                 "points.season",
-                f"the {self.year} book takes entries from {self.year} to "
-                f"{self.year + 1}-03-31, not on {moment.date()}",
+                f"the {self.year} book takes entries from {self.year}-01-01, not on "
+                f"{moment.date()}",
+            )
+        if self.sealed:
+            raise RuleViolation(
+                "points.year_closed",
+                f"the {self.year} year is closed (close {self.sealed}): entries need the year "
+                "reopened with a reason",
+            )
+
+    @staticmethod
+    def _require_adjuster(component: Component, actor: Actor) -> None:
+        """Bonus and deduction ("加减分") by the township party committee only."""
+        if component in ADJUSTMENTS and actor.role is not Role.TOWNSHIP_PARTY_COMMITTEE:
+            raise RuleViolation(
+                "points.adjustment_by_township",
+                f"{component.value} entries are the township party committee's, not the "
+                f"{actor.role.value}'s",
+            )
+
+    def _check_work(
+        self, register: AllocationRegister | None, task: str, quarter: int, points_tenths: int
+    ) -> None:
+        """Standing work on ``task`` in ``quarter`` plus ``points_tenths`` within what the
+        两委会议 allocated to this book (rule points.work_allocated)."""
+        village = register_id(UUID(self.scheme), self.township, self.village)
+        if register is not None and register.id != village:
+            raise RuleViolation(
+                "points.work_allocated", "the allocation register is not this cadre's village's"
+            )
+        allocated = register.allocated(self.id, task, quarter) if register is not None else 0
+        standing = self.work_standing.get((task, quarter), 0)
+        if standing + points_tenths > allocated:
+            raise RuleViolation(
+                "points.work_allocated",
+                f"work on {task} in Q{quarter}: {format_points(standing)} standing + "
+                f"{format_points(points_tenths)} exceeds the {format_points(allocated)} the "
+                "两委会议 allocated to this cadre",
             )
 
     def _check_one_evaluation(self, quarter: int) -> None:
@@ -243,13 +278,42 @@ class PointsBook(LedgerAggregate):
                 f"{format_points(self.bonus_remaining_tenths)}",
             )
 
+    def seal(self, close: int, actor: Actor, moment: datetime) -> None:
+        """The year's close ``close`` seals this book (saved with the close, year_close.py):
+        an entry racing the close conflicts on this book's next version."""
+        self._append(self.Sealed, actor=actor, moment=moment, close=close)
+
+    def unseal(self, close: int, actor: Actor, moment: datetime) -> None:
+        """The year reopened after close ``close`` (saved with the reopening)."""
+        self._append(self.Unsealed, actor=actor, moment=moment, close=close)
+
     def appraise(
-        self, scheme: Scheme, grade: Grade, base_pay_fen: int, actor: Actor, moment: datetime
+        self,
+        scheme: Scheme,
+        grade: Grade,
+        base_pay_fen: int,
+        actor: Actor,
+        moment: datetime,
+        reason: str = "",
     ) -> None:
-        """Record the annual grade and the pay adjusted by the scheme's percentage."""
+        """Record the annual grade of the closed year and the pay adjusted by the scheme's
+        percentage ("年度考核为优秀等次的，当年绩效报酬上浮 5 个百分点…"). 优秀 only from the
+        top set of the close ("评先评优原则上按年度积分，由高到低依次选取"), 不称职 only with a
+        recorded reason (rule points.grade)."""
         actor.require(Role.TOWNSHIP_PARTY_COMMITTEE)
-        self._require_season(moment)
         grade = Grade(grade)
+        if not self.sealed or scheme.closes != self.sealed:
+            raise RuleViolation(
+                "points.grade", f"grades refer to the closed {self.year} year: close it first"
+            )
+        if grade is Grade.EXCELLENT and not scheme.in_top(self.cadre):
+            raise RuleViolation(
+                "points.grade",
+                f"优秀 comes from the top {scheme.excellent_share_percent}% of the closed "
+                f"ranking; cadre {self.cadre} is not in its category's top set",
+            )
+        if grade is Grade.INCOMPETENT and not reason.strip():
+            raise RuleViolation("points.grade", "不称职 (incompetent) needs a recorded reason")
         if self.grade:
             raise RuleViolation("points.grade_set", f"this year's grade is already {self.grade}")
         if type(base_pay_fen) is not int or base_pay_fen < 0:
@@ -265,6 +329,8 @@ class PointsBook(LedgerAggregate):
             base_pay_fen=base_pay_fen,
             pay_percent=percent,
             adjusted_pay_fen=adjusted_pay(base_pay_fen, percent),
+            close=self.sealed,
+            reason=reason,
         )
 
     # --- events -------------------------------------------------------------------------
@@ -288,21 +354,15 @@ class PointsBook(LedgerAggregate):
             aggregate.year = self.year
             aggregate.weights = {}
             aggregate._bonus_cap = self.bonus_cap_tenths
-            aggregate.responsibilities = {}
             aggregate.entries = {}
+            aggregate.entry_tasks = {}
+            aggregate.work_standing = {}
             aggregate.corrected = set()
             aggregate.component_totals = {c.value: 0 for c in Component}
             aggregate.quarter_totals = {q: 0 for q in (1, 2, 3, 4)}
             aggregate.grade = ""
             aggregate.adjusted_pay_fen = 0
-
-    class ResponsibilityAllocated(LedgerAggregate.Event):
-        TOPIC = "points.ResponsibilityAllocated"
-        task: str
-        points_tenths: int
-
-        def assign(self, aggregate: Any) -> None:
-            aggregate.responsibilities[self.task] = self.points_tenths
+            aggregate.sealed = 0
 
     class ScoreEntered(LedgerAggregate.Event):
         TOPIC = "points.ScoreEntered"
@@ -317,6 +377,13 @@ class PointsBook(LedgerAggregate):
 
         def assign(self, aggregate: Any) -> None:
             aggregate.entries[self.entry] = (self.component, self.quarter, self.points_tenths)
+            task = self.task if self.corrects is None else aggregate.entry_tasks[self.corrects]
+            aggregate.entry_tasks[self.entry] = task
+            if self.component == Component.WORK.value and task is not None:
+                key = (task, self.quarter)
+                aggregate.work_standing[key] = (
+                    aggregate.work_standing.get(key, 0) + self.points_tenths
+                )
             weight = 1 if self.corrects is None else -aggregate.weights[self.corrects]
             aggregate.weights[self.entry] = weight
             if self.corrects is not None:
@@ -331,7 +398,23 @@ class PointsBook(LedgerAggregate):
         base_pay_fen: int
         pay_percent: int
         adjusted_pay_fen: int
+        close: int  # the close of the year the grade refers to
+        reason: str
 
         def assign(self, aggregate: Any) -> None:
             aggregate.grade = self.grade
             aggregate.adjusted_pay_fen = self.adjusted_pay_fen
+
+    class Sealed(LedgerAggregate.Event):
+        TOPIC = "points.BookSealed"
+        close: int
+
+        def assign(self, aggregate: Any) -> None:
+            aggregate.sealed = self.close
+
+    class Unsealed(LedgerAggregate.Event):
+        TOPIC = "points.BookUnsealed"
+        close: int
+
+        def assign(self, aggregate: Any) -> None:
+            aggregate.sealed = 0

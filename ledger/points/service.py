@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import TypeVar
 from uuid import UUID
 
@@ -10,11 +11,13 @@ from ledger.actor import Actor
 from ledger.app import LedgerApp, retry_on_conflict
 from ledger.errors import RuleViolation
 from ledger.ledger import Ledger
+from ledger.points.allocation import AllocationRegister, register_id
 from ledger.points.book import PointsBook, book_id
 from ledger.points.config import Component, Grade, SchemeConfig, divide_half_up
 from ledger.points.evaluation import EvaluationForm
 from ledger.points.plan import TaskPlan, plan_id
 from ledger.points.scheme import Scheme, scheme_id
+from ledger.points.year_close import Closed, close_year, reopen_year
 
 T = TypeVar("T")
 
@@ -100,6 +103,7 @@ class Points:
     ) -> UUID:
         """Open the scheme year's points book of a registered cadre (subject kind ``cadre``)."""
         scheme = self.scheme()
+        scheme.require_open()
         self.ledger.require_subject(cadre, kind="cadre")
 
         def attempt() -> UUID:
@@ -122,16 +126,47 @@ class Points:
     def _update_book(self, book: UUID, change: Callable[[PointsBook], T]) -> T:
         return self._app.update(PointsBook, book, change)
 
-    def allocate(self, book: UUID, task: str, points_tenths: int, actor: Actor) -> None:
-        """Give the cadre responsibility for a task of its township's plan (role village
-        committee).
+    def register(self, township: str, village: str) -> AllocationRegister | None:
+        """A village's allocation register in this scheme; None before its first allocation."""
+        stream = register_id(self.scheme_id, township, village)
+        return self._app.get(AllocationRegister, stream) if self._app.exists(stream) else None
+
+    def _register_of(self, book: PointsBook) -> AllocationRegister | None:
+        return self.register(book.township, book.village)
+
+    def allocate(
+        self,
+        book: UUID,
+        *,
+        task: str,
+        quarter: int,
+        points_tenths: int,
+        meeting_on: date,
+        minutes: str,
+        actor: Actor,
+    ) -> UUID:
+        """The 两委会议 gives the cadre responsibility points for a task of its township's
+        plan in a quarter (role village committee); returns the village register's id.
+
+        The register of the book's village is opened by its first allocation; allocations
+        of one village take turns on its stream (rules in AllocationRegister.allocate).
         """
 
-        def change(state: PointsBook) -> None:
+        def attempt() -> UUID:
+            state = self.book(book)
             plan = self.plan(state.township)
-            state.allocate(plan, task, points_tenths, actor, self.ledger.clock())
+            moment = self.ledger.clock()
+            register = self._register_of(state) or AllocationRegister.open(
+                book=state, actor=actor, moment=moment
+            )
+            register.allocate(
+                book=state, plan=plan, task=task, quarter=quarter, points_tenths=points_tenths,
+                meeting_on=meeting_on, minutes=minutes, actor=actor, moment=moment,
+            )  # fmt: skip
+            self._app.save(register)
+            return register.id
 
-        self._update_book(book, change)
+        return retry_on_conflict(attempt)
 
     def enter(
         self,
@@ -148,6 +183,7 @@ class Points:
 
         def change(state: PointsBook) -> int:
             plan = self.plan(state.township) if task is not None else None
+            register = self._register_of(state) if component is Component.WORK else None
             return state.enter(
                 quarter=quarter,
                 component=component,
@@ -157,6 +193,7 @@ class Points:
                 plan=plan,
                 actor=actor,
                 moment=self.ledger.clock(),
+                register=register,
             )
 
         entry: int = self._update_book(book, change)
@@ -165,17 +202,35 @@ class Points:
     def correct(self, book: UUID, entry: int, reason: str, actor: Actor) -> int:
         """Reverse an entry with a new one; returns the new entry's number."""
         new_entry: int = self._update_book(
-            book, lambda state: state.correct(entry, reason, actor, self.ledger.clock())
+            book,
+            lambda state: state.correct(
+                entry, reason, actor, self.ledger.clock(), self._register_of(state)
+            ),
         )
         return new_entry
 
-    def appraise(self, book: UUID, grade: Grade, base_pay_fen: int, actor: Actor) -> None:
-        """The annual grade and the adjusted pay (once, role township party committee)."""
-        scheme = self.scheme()
-        self._update_book(
-            book,
-            lambda state: state.appraise(scheme, grade, base_pay_fen, actor, self.ledger.clock()),
-        )
+    def appraise(
+        self, book: UUID, grade: Grade, base_pay_fen: int, actor: Actor, reason: str = ""
+    ) -> None:
+        """The annual grade of the closed year and the adjusted pay (once, role township
+        party committee; rules in PointsBook.appraise)."""
+
+        def change(state: PointsBook) -> None:
+            state.appraise(
+                self.scheme(), grade, base_pay_fen, actor, self.ledger.clock(), reason=reason
+            )
+
+        self._update_book(book, change)
+
+    # --- the year-end close (ledger/points/year_close.py) -------------------------------
+
+    def close_year(self, actor: Actor) -> Closed:
+        """Close the scheme year: snapshot, seals, bottom-10% cases, in one transaction."""
+        return close_year(self.ledger, self.scheme_id, actor)
+
+    def reopen_year(self, reason: str, actor: Actor) -> int:
+        """Reopen the closed year with a reason; returns the close that was reopened."""
+        return reopen_year(self.ledger, self.scheme_id, reason, actor)
 
     # --- peer evaluation ----------------------------------------------------------------
 

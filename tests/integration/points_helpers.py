@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 from ledger.actor import Actor, Role
@@ -13,6 +13,7 @@ from ledger.points.service import Points
 
 TOWNSHIP = Actor("tpc-01", Role.TOWNSHIP_PARTY_COMMITTEE)
 VILLAGE = Actor("vc-01", Role.VILLAGE_COMMITTEE)
+ORGANISATION = Actor("org-01", Role.ORGANISATION_DEPARTMENT)
 TASKS = [("party-building", "党建引领", 100), ("industry", "产业发展", 80)]
 
 
@@ -22,7 +23,7 @@ def points_ready(
     """A scheme (2023) and the township 'th01' plan, set in January."""
     clock.set(datetime(2023, 1, 10, 9, 0, tzinfo=UTC))
     points = Points(ledger, config)
-    points.open_scheme(TOWNSHIP)
+    points.open_scheme(ORGANISATION)
     points.set_plan("th01", list(TASKS), TOWNSHIP)
     return points
 
@@ -30,3 +31,22 @@ def points_ready(
 def cadre_book(points: Points, category: str = "principal", name: str = "张三") -> UUID:
     cadre = points.ledger.register_subject({"name": name}, "cadre", TOWNSHIP)
     return points.open_book(cadre, "th01", "晋熙镇01村", category, VILLAGE)
+
+
+MINUTES = "晋熙镇01村两委〔2023〕1号"
+
+
+def allocated(
+    points: Points,
+    book: UUID,
+    task: str = "industry",
+    tenths: int = 80,
+    quarter: int = 1,
+    meeting_on: date = date(2023, 1, 10),
+) -> UUID:
+    """The 两委会议 of 10 January 2023 allocates ``tenths`` of ``task`` for ``quarter`` to the
+    book's cadre; returns the village register's id."""
+    return points.allocate(
+        book, task=task, quarter=quarter, points_tenths=tenths, meeting_on=meeting_on,
+        minutes=MINUTES, actor=VILLAGE,
+    )  # fmt: skip

@@ -17,7 +17,13 @@ from ledger.points.evaluation import INDICATORS
 from ledger.points.service import Points
 from ledger.settings import Settings
 from tests.integration.helpers import FINANCE, INTAKE, rejected
-from tests.integration.points_helpers import TOWNSHIP, VILLAGE, cadre_book, points_ready
+from tests.integration.points_helpers import (
+    TOWNSHIP,
+    VILLAGE,
+    allocated,
+    cadre_book,
+    points_ready,
+)
 
 FULL = {k: 80 for k in INDICATORS}
 
@@ -61,10 +67,12 @@ def test_entries_belong_to_the_scheme_year(
     ledger: Ledger, points: Points, clock: SteppingClock
 ) -> None:
     book = cadre_book(points)
+    allocated(points, book, quarter=4)
     clock.set(datetime(2024, 3, 31, 12, 0, tzinfo=UTC))  # late Q4 entries are still accepted
     points.enter(
-        book, quarter=4, component=Component.WORK, points_tenths=5, reason="补录", actor=TOWNSHIP
-    )
+        book, quarter=4, component=Component.WORK, points_tenths=5, reason="补录", actor=TOWNSHIP,
+        task="industry",
+    )  # fmt: skip
     points.appraise(book, Grade.COMPETENT, 100, TOWNSHIP)
     clock.set(datetime(2024, 4, 1, 0, 0, tzinfo=UTC))
     rejected(ledger, "points.season", lambda: _evaluation(points, book, quarter=3))
@@ -104,10 +112,10 @@ def test_plan_not_set_before_its_year(ledger: Ledger, points: Points, clock: Ste
 
 def test_work_entry_names_an_allocated_task(ledger: Ledger, points: Points) -> None:
     book = cadre_book(points)
-    rejected(ledger, "points.task", lambda: points.enter(
+    rejected(ledger, "points.work_allocated", lambda: points.enter(
         book, quarter=1, component=Component.WORK, points_tenths=10, reason="r",
         task="industry", actor=VILLAGE))  # fmt: skip
-    points.allocate(book, "industry", 50, VILLAGE)
+    allocated(points, book, "industry", 50)
     points.enter(
         book,
         quarter=1,
@@ -124,9 +132,17 @@ def test_allocation_only_from_the_cadres_township_plan(
 ) -> None:
     points.set_plan("th02", [("roads", "道路", 50)], TOWNSHIP)
     book = cadre_book(points)  # township th01
+    register = points.register("th01", "晋熙镇01村")
+    assert register is None
+    allocated(points, book, "industry", 10)
+    register = points.register("th01", "晋熙镇01村")
+    assert register is not None
     state, other = points.book(book), points.plan("th02")
-    with pytest.raises(Exception, match="not the plan of this cadre's township"):
-        state.allocate(other, "roads", 10, VILLAGE, clock())
+    with pytest.raises(Exception, match="not the plan of th01"):
+        register.allocate(
+            book=state, plan=other, task="roads", quarter=1, points_tenths=10,
+            meeting_on=datetime(2023, 1, 10).date(), minutes="m", actor=VILLAGE, moment=clock(),
+        )  # fmt: skip
 
 
 def test_books_only_for_cadres_and_with_units(ledger: Ledger, points: Points) -> None:

@@ -13,7 +13,13 @@ from ledger.points.config import Category, Component, Grade, SchemeConfig
 from ledger.points.evaluation import INDICATORS
 from ledger.points.service import Points
 from tests.integration.helpers import FINANCE, rejected
-from tests.integration.points_helpers import TOWNSHIP, VILLAGE, cadre_book, points_ready
+from tests.integration.points_helpers import (
+    TOWNSHIP,
+    VILLAGE,
+    allocated,
+    cadre_book,
+    points_ready,
+)
 
 FULL = {k: 80 for k in INDICATORS}
 
@@ -104,13 +110,19 @@ def test_plan_changes_only_by_amendment_with_reason(ledger: Ledger, points: Poin
 
 
 def test_allocation_rules(ledger: Ledger, points: Points) -> None:
+    """The malformed allocations; the cap and the meeting: tests/integration/
+    test_points_allocations.py."""
     book = cadre_book(points)
-    rejected(ledger, "role", lambda: points.allocate(book, "industry", 50, TOWNSHIP))
-    rejected(ledger, "points.task", lambda: points.allocate(book, "unknown", 50, VILLAGE))
-    rejected(ledger, "points.allocation", lambda: points.allocate(book, "industry", 81, VILLAGE))
-    points.allocate(book, "industry", 80, VILLAGE)
-    rejected(ledger, "points.allocation", lambda: points.allocate(book, "industry", 10, VILLAGE))
-    assert points.book(book).responsibilities == {"industry": 80}
+    kw = dict(meeting_on=datetime(2023, 1, 10).date(), minutes="两委〔2023〕1号")
+    rejected(ledger, "role", lambda: points.allocate(
+        book, task="industry", quarter=1, points_tenths=50, actor=TOWNSHIP, **kw))  # type: ignore[arg-type]  # fmt: skip
+    rejected(ledger, "points.task", lambda: allocated(points, book, "unknown", 50))
+    rejected(ledger, "points.quarter", lambda: allocated(points, book, quarter=5))
+    rejected(ledger, "points.allocation", lambda: allocated(points, book, tenths=0))
+    allocated(points, book, "industry", 30)
+    allocated(points, book, "industry", 20)  # the same cadre, task and quarter: added
+    register = points.register("th01", "晋熙镇01村")
+    assert register is not None and register.allocated(book, "industry", 1) == 50
 
 
 @pytest.mark.parametrize(
@@ -151,7 +163,8 @@ def test_bonus_cap_5_1_rejected_with_remaining_allowance(ledger: Ledger, points:
 
 def test_deductions_uncapped_and_totals_may_go_negative(ledger: Ledger, points: Points) -> None:
     book = cadre_book(points)
-    _enter(points, book, Component.WORK, 30)
+    allocated(points, book, "industry", 30)
+    _enter(points, book, Component.WORK, 30, task="industry")
     _enter(points, book, Component.DEDUCTION, 500)
     _enter(points, book, Component.DEDUCTION, 500, quarter=2)
     state = points.book(book)
@@ -164,7 +177,7 @@ def test_deductions_uncapped_and_totals_may_go_negative(ledger: Ledger, points: 
 
 def test_correction_is_a_new_reversing_entry(ledger: Ledger, points: Points) -> None:
     book = cadre_book(points)
-    points.allocate(book, "industry", 80, VILLAGE)
+    allocated(points, book, "industry", 80)
     first = _enter(points, book, Component.WORK, 80, task="industry")
     fix = points.correct(book, first, "录入错误", TOWNSHIP)
     state = points.book(book)
@@ -174,7 +187,7 @@ def test_correction_is_a_new_reversing_entry(ledger: Ledger, points: Points) -> 
 
 def test_an_entry_is_corrected_only_once(ledger: Ledger, points: Points) -> None:
     book = cadre_book(points)
-    first = _enter(points, book, Component.WORK, 80)
+    first = _enter(points, book, Component.DEDUCTION, 80)
     points.correct(book, first, "错误", TOWNSHIP)
     rejected(ledger, "points.correction", lambda: points.correct(book, first, "again", TOWNSHIP))
     rejected(ledger, "points.correction", lambda: points.correct(book, 99, "none", TOWNSHIP))
