@@ -86,9 +86,35 @@ class ErasureIn(Body):
     reason: Text
 
 
+Count = Annotated[StrictInt, Field(ge=-(10**12), le=10**12)]  # its rule: the domain's (409)
+TierNumber = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,5}$")]
+
+
 class YearIn(Body):
-    model_config = example({"year": 2023})
+    """A fund year and its parameters, set by finance when the year opens; each left out
+    (or null) is the fund's default (the seed's: 50,000 yuan, tiers 500 / 800 / 1,500 yuan,
+    posted 30 days, visits every 90 days for a year). Values outside the rules: 409
+    ``carefund.year_params``."""
+
+    model_config = example({
+        "year": 2023, "budget_fen": 5000000, "tiers_fen": {"1": 50000, "2": 80000, "3": 150000},
+        "posting_days": 30, "first_follow_up_days": 90, "follow_up_interval_days": 90,
+        "follow_ups": 4,
+    })  # fmt: skip
     year: Year
+    budget_fen: Count | None = None
+    tiers_fen: dict[TierNumber, Count] | None = None
+    posting_days: Count | None = Field(None, description="the posting window (公示期) in days")
+    first_follow_up_days: Count | None = None
+    follow_up_interval_days: Count | None = None
+    follow_ups: Count | None = Field(None, description="how many follow-up visits per grant")
+
+    def params(self) -> dict[str, object]:
+        """The parameters given, for CareFund.open_year (tiers keyed by tier number)."""
+        given = self.model_dump(exclude={"year"}, exclude_none=True)
+        if "tiers_fen" in given:
+            given["tiers_fen"] = {int(tier): fen for tier, fen in given["tiers_fen"].items()}
+        return given
 
 
 class ContributionIn(Body):

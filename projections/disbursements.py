@@ -23,10 +23,14 @@ class Disbursements(Projection):
 
     @property
     def window(self) -> int:
+        """The list param: the posting window of a row whose fund year is not among the
+        leaves (only a log breaking ``stream.reference`` has one)."""
         return self.params["posting_window_days"]
 
     def fund_opened(self, rows: Rows, leaf: Leaf) -> None:
-        rows.put("fund", leaf.stream, {"fund": leaf.data["fund"], "year": leaf.data["year"]})
+        d = leaf.data
+        rows.put("fund", leaf.stream, {"fund": d["fund"], "year": d["year"],
+                                       "posting_days": d["posting_days"]})  # fmt: skip
 
     def submitted(self, rows: Rows, leaf: Leaf) -> None:
         d = leaf.data
@@ -81,6 +85,7 @@ class Disbursements(Projection):
             return
         grant, paid = app["grant"], app["grant"]["disbursed_on"]
         fund = rows.get("fund", app["fund_year"]) or {"fund": None, "year": None}
+        window = fund.get("posting_days") or self.window  # the fund year's 公示期
         person = rows.get("subject", app["subject"]) or {"erased": False}
         name = self.name_of(app["subject"], person["erased"])
         revoked = app["revocation"]
@@ -93,7 +98,7 @@ class Disbursements(Projection):
             "approval_chain": list(app["chain"]), "follow_ups": app["follow_ups"],
             "revocation": revoked and revoked | {"recovered_fen": app["recovered_fen"]},
             "leaf": grant["leaf"], "posted_on": paid,
-            "withdrawn_on": (date.fromisoformat(paid) + timedelta(days=self.window)).isoformat(),
+            "withdrawn_on": (date.fromisoformat(paid) + timedelta(days=window)).isoformat(),
         })  # fmt: skip
 
     def erased(self, rows: Rows, leaf: Leaf) -> None:

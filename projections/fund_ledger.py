@@ -3,6 +3,7 @@ and the follow-ups still pending (docs/FORMAT.md §8 ``fund-ledger``)."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from projections.base import Handler, Leaf, Projection
@@ -40,6 +41,8 @@ class FundLedger(Projection):
             "granted_fen": 0, "disbursed_fen": 0, "recovered_fen": 0, "by_tier": {},
             "by_industry": {}, "monthly": {}, "pending_follow_ups": [],
         })  # fmt: skip
+        schedule = {"interval": d["follow_up_interval_days"], "visits": d["follow_ups"]}
+        rows.put("schedule", leaf.stream, schedule)
 
     def _money(self, rows: Rows, leaf: Leaf, total: str, month: str | None = None) -> None:
         row = self._fund(rows, leaf.stream)
@@ -92,22 +95,35 @@ class FundLedger(Projection):
         rows.put("app", leaf.stream, app)
         self._pending(rows, row, leaf.stream, app)
 
-    def settled(self, rows: Rows, leaf: Leaf) -> None:
-        """A follow-up or a revocation: the application waits for no first visit any more,
-        whenever its disbursement comes."""
+    def visited(self, rows: Rows, leaf: Leaf) -> None:
+        """A follow-up visit: it settles the next visit due on the fund year's schedule,
+        whenever the disbursement comes."""
+        self._settle(rows, leaf, "visits")
+
+    def revoked(self, rows: Rows, leaf: Leaf) -> None:
+        """A revocation: the application waits for no visit any more."""
+        self._settle(rows, leaf, "revoked")
+
+    def _settle(self, rows: Rows, leaf: Leaf, what: str) -> None:
         app = rows.get("app", leaf.stream)
         row = self._fund(rows, app["fund_year"]) if app is not None else None
         if app is None or row is None:
             return
-        app["settled"] = True
+        app[what] = app.get(what, 0) + 1
         rows.put("app", leaf.stream, app)
         self._pending(rows, row, leaf.stream, app)
 
     def _pending(self, rows: Rows, row: Document, application: str, app: Document) -> None:
-        """Put ``application`` in the fund year's pending follow-ups, or take it out."""
+        """Put ``application`` in the fund year's pending follow-ups with its next visit's
+        due date (the first due + visits made x the fund year's interval), or take it out
+        when revoked or every scheduled visit is made."""
         pending = [p for p in row["pending_follow_ups"] if p["application"] != application]
-        if app.get("due") is not None and not app.get("settled"):
-            pending.append({"application": application, "due": app["due"]})
+        schedule = rows.get("schedule", row["fund_year"]) or {"interval": 0, "visits": 1}
+        visits = app.get("visits", 0)
+        if app.get("due") is not None and not app.get("revoked") and visits < schedule["visits"]:
+            step = timedelta(days=visits * schedule["interval"])
+            due = (date.fromisoformat(app["due"]) + step).isoformat()
+            pending.append({"application": application, "due": due})
             pending.sort(key=lambda p: (p["due"], p["application"]))
         row["pending_follow_ups"] = pending
         self._save(rows, row)
@@ -121,6 +137,6 @@ class FundLedger(Projection):
         "carefund.ApplicationSubmitted": submitted,
         "carefund.ApplicationApproved": approved,
         "carefund.GrantDisbursed": disbursed,
-        "carefund.FollowUpRecorded": settled,
-        "carefund.GrantRevoked": settled,
+        "carefund.FollowUpRecorded": visited,
+        "carefund.GrantRevoked": revoked,
     }

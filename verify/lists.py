@@ -75,10 +75,23 @@ def _pick(data: Mapping[str, Any], *names: str) -> Row:
     return {name: data[name] for name in names}
 
 
+def _project_item(data: Mapping[str, Any]) -> Row:
+    """A key project's checklist item as registered or added (§8 ``key-projects``)."""
+    return _pick(data, "due", "item", "title") | {
+        "done": False, "done_month": None, "escalated_case": None, "verified": False,
+    }  # fmt: skip
+
+
 def _add(table: Row, key: Any, zero: Row, **amounts: int) -> None:
     entry = table.setdefault(key, dict(zero))
     for member, amount in amounts.items():
         entry[member] += amount
+
+
+def _next_visit(first_due: str, visits: int, schedule: Row) -> str:
+    """The due date of visit ``visits`` + 1: the first due + visits x the interval."""
+    step = timedelta(days=visits * schedule["follow_up_interval_days"])
+    return (date.fromisoformat(first_due) + step).isoformat()
 
 
 class Lists:
@@ -90,6 +103,7 @@ class Lists:
         self.zone = zone_named(DEFAULT_TIMEZONE) if zone is None else zone
         self.erased: set[str] = set()
         self.funds: dict[str, Row] = {}
+        self.fund_params: dict[str, Row] = {}  # posting window and follow-up schedule
         self.apps: dict[str, Row] = {}
         self.audits: dict[str, Row] = {}
         self.schemes: dict[str, Row] = {}
@@ -120,6 +134,9 @@ class Lists:
                 )
                 self.funds[s] |= {"received_by_source": {}, "by_tier": {}, "by_industry": {}}
                 self.funds[s]["monthly"] = {}
+                self.fund_params[s] = _pick(
+                    d, "posting_days", "follow_up_interval_days", "follow_ups"
+                )
             case "carefund.ContributionReceived":
                 fund, amount, source = self.funds[s], d["amount_fen"], d["source"]
                 fund["received_fen"] += amount
@@ -194,14 +211,25 @@ class Lists:
                 else:
                     case["closed_on"], case["evidence"] = day, d["evidence"]
             case "keyproject.Registered":
-                self.projects[s] = _pick(d, "name", "owner_unit", "year") | {
-                    "key": s, "project": s, "progress": [],
-                    "items": [
-                        _pick(item, "due", "item", "title")
-                        | {"done": False, "done_month": None, "escalated_case": None}
-                        for item in d["items"]
-                    ],
+                self.projects[s] = _pick(d, "county", "lead", "name", "owner_unit", "year") | {
+                    "key": s, "project": s, "progress": [], "amendments": [],
+                    "items": [_project_item(item) for item in d["items"]],
                 }  # fmt: skip
+            case "keyproject.Amended":
+                project = self.projects[s]
+                project["amendments"].append(_pick(d, "change", "due", "item", "reason"))
+                if d["change"] == "add":
+                    project["items"].append(_project_item(d))
+                elif d["change"] == "drop":
+                    project["items"] = [i for i in project["items"] if i["item"] != d["item"]]
+                else:
+                    for item in project["items"]:
+                        if item["item"] == d["item"]:
+                            item["due"] = d["due"]
+            case "keyproject.ItemVerified":
+                for item in self.projects[s]["items"]:
+                    if item["item"] == d["item"]:
+                        item["verified"] = True
             case "keyproject.ProgressReported":
                 self.projects[s]["progress"].append(_pick(d, "done", "item", "month"))
                 for item in self.projects[s]["items"]:
@@ -239,16 +267,18 @@ class Lists:
             row |= {"key": key, "application": key, "masked_name": self._name(app["subject"])}
             row |= {"approval_chain": app["roles"], "posted_on": on}
             row["revocation"] = revoked and revoked | {"recovered_fen": app["recovered"]}
-            later = date.fromisoformat(on) + timedelta(params["posting_window_days"])
+            window = self.fund_params.get(app["fund_year"], {}).get("posting_days")
+            later = date.fromisoformat(on) + timedelta(window or params["posting_window_days"])
             yield row | self._fund_of(app["fund_year"]) | {"withdrawn_on": later.isoformat()}
 
     def _fund_ledger(self, params: Row) -> Iterable[Row]:
         for key, fund in self.funds.items():
+            schedule = self.fund_params[key]
             pending = sorted(
-                (app["grant"]["follow_up_due"], app_id)
+                (_next_visit(app["grant"]["follow_up_due"], app["follow_ups"], schedule), app_id)
                 for app_id, app in self.apps.items()
                 if app["fund_year"] == key and app["grant"] and app["revocation"] is None
-                and app["follow_ups"] == 0
+                and app["follow_ups"] < schedule["follow_ups"]
             )  # fmt: skip
             row = fund | {"key": key, "fund_year": key}
             row["remaining_budget_fen"] = fund["budget_fen"] - fund["granted_fen"]

@@ -1,29 +1,37 @@
-"""Care-fund rules across records (docs/FORMAT.md §4 "Rules across records", 1-5).
+"""Care-fund rules across records (docs/FORMAT.md §4 "Rules across records": 1-5, and
+``carefund.priority_first``, ``carefund.visit_date`` further down the list).
 
 - per fund year, as running totals: approved grants (``GrantCommitted``) never exceed the
   budget; disbursements (``DisbursementBooked``) never exceed the grants, nor the money
   received (``ContributionReceived``) plus recovered (``RecoveryBooked``);
 - per application: submitted, reviewed (approve), approved, disbursed, in that order; a
   rejecting review or a rejection ends it; the reviewer does not decide the approval or
-  rejection, and the approver does not disburse.
+  rejection, and the approver does not disburse;
+- priority (优先考虑): a grant to an application without priority leaves, of the budget, at
+  least the requested tiers' amounts of the fund year's undecided priority applications;
+- a follow-up visit is dated from the disbursement to the day it is recorded ("建立定期回访制度").
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from verify.failure import Failure
 from verify.record import Record
 
 BUDGET, GRANTED, CASH = "carefund.budget_cap", "carefund.granted", "carefund.cash_on_hand"
 DUTIES = "carefund.separation_of_duties"
+PRIORITY, VISIT = "carefund.priority_first", "carefund.visit_date"
+LATEST_OFFSET = timedelta(hours=14)  # UTC+14: the latest civil date anywhere at a moment
 Handler = Callable[[Record, str], list[Failure]]
 
 
 @dataclass
 class _Fund:
     budget: int
+    tiers: dict[str, int] = field(default_factory=dict)
     granted: int = 0
     disbursed: int = 0
     cash_in: int = 0  # received + recovered
@@ -34,6 +42,14 @@ class _Application:
     stage: str = "submitted"
     reviewer: str = ""
     approver: str = ""
+    fund_year: str = ""
+    priority: bool = False
+    requested_tier: int = 0
+    disbursed_on: str = ""
+
+    @property
+    def pending(self) -> bool:
+        return self.stage in ("submitted", "reviewed")
 
 
 @dataclass
@@ -54,12 +70,13 @@ class CareFundRules:
             "carefund.ApplicationApproved": self._decided,
             "carefund.ApplicationRejected": self._decided,
             "carefund.GrantDisbursed": self._disbursed_case,
+            "carefund.FollowUpRecorded": self._visited,
         }
 
     # --- care fund: money per fund year ---------------------------------------------------
 
     def _fund_opened(self, r: Record, where: str) -> list[Failure]:
-        self.funds[r.stream] = _Fund(r.data["budget_fen"])
+        self.funds[r.stream] = _Fund(r.data["budget_fen"], dict(r.data["tiers_fen"]))
         return []
 
     def _money(self, r: Record, where: str) -> list[Failure]:
@@ -67,26 +84,55 @@ class CareFundRules:
         if fund is None:  # reported by the stream check
             return []
         limits: list[tuple[int, int, str, str, str]] = []
+        found: list[Failure] = []
         if r.type == "carefund.GrantCommitted":
             fund.granted += amount
             limits.append((fund.granted, fund.budget, BUDGET, "approved grants", "the budget"))
+            found = self._priority_first(r, where, fund)
         elif r.type == "carefund.DisbursementBooked":
             fund.disbursed += amount
             limits.append((fund.disbursed, fund.granted, GRANTED, "disbursements", "the grants"))
             limits.append((fund.disbursed, fund.cash_in, CASH, "disbursements", "the money in"))
         else:  # ContributionReceived, RecoveryBooked: the money in
             fund.cash_in += amount
-        return [
+        return found + [
             Failure(where, rule, f"fund year {r.stream}: {what} total exceeds {bound}",
                     f"at most {limit} fen", f"{total} fen")
             for total, limit, rule, what, bound in limits
             if total > limit
         ]  # fmt: skip
 
+    def _priority_first(self, r: Record, where: str, fund: _Fund) -> list[Failure]:
+        """After a grant (already added to ``fund.granted``) to an application without
+        priority, the budget left covers the requested tiers of the fund year's priority
+        applications still undecided (the granted one aside)."""
+        granted = self.applications.get(r.data["application"])
+        if granted is None or granted.priority:
+            return []
+        held = sorted(
+            (key, fund.tiers.get(str(app.requested_tier), 0))
+            for key, app in self.applications.items()
+            if app.fund_year == r.stream and app.priority and app.pending
+            and key != r.data["application"]
+        )  # fmt: skip
+        reserved = sum(amount for _, amount in held)
+        if fund.granted + reserved <= fund.budget:
+            return []
+        message = (
+            f"fund year {r.stream}: grant to {r.data['application']} (no priority) leaves less "
+            f"than the {reserved} fen requested by pending priority applications "
+            f"{', '.join(key for key, _ in held)}"
+        )
+        return [Failure(where, PRIORITY, message, f"grants at most {fund.budget - reserved} fen",
+                        f"{fund.granted} fen")]  # fmt: skip
+
     # --- care fund: the steps of an application -----------------------------------------
 
     def _submitted(self, r: Record, where: str) -> list[Failure]:
-        self.applications[r.stream] = _Application()
+        d = r.data
+        self.applications[r.stream] = _Application(
+            fund_year=d["fund_year"], priority=d["priority"], requested_tier=d["requested_tier"]
+        )
         return []
 
     def _step(
@@ -116,8 +162,22 @@ class CareFundRules:
             found.append(Failure(where, DUTIES, message, "another principal", r.principal))
         return found
 
+    def _visited(self, r: Record, where: str) -> list[Failure]:
+        """A visit is dated no earlier than the application's (last) disbursement and no
+        later than the date of its record's ``at`` anywhere on earth (UTC+14)."""
+        app = self.applications.get(r.stream)
+        visited = r.data["visited_on"]
+        latest = (datetime.fromisoformat(r.at[:-1]) + LATEST_OFFSET).date().isoformat()
+        earliest = app.disbursed_on if app is not None else ""
+        if earliest <= visited <= latest:
+            return []
+        message = f"application {r.stream}: follow-up visit dated outside its disbursement..record"
+        return [Failure(where, VISIT, message, f"a date {earliest or '(disbursed)'}..{latest}",
+                        visited)]  # fmt: skip
+
     def _disbursed_case(self, r: Record, where: str) -> list[Failure]:
         app, found = self._step(r, where, "approved", "disbursed")
+        app.disbursed_on = r.data["disbursed_on"]
         if r.principal == app.approver:
             message = f"application {r.stream} disbursed by its approver {r.principal}"
             found.append(Failure(where, DUTIES, message, "another principal", r.principal))

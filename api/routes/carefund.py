@@ -55,7 +55,7 @@ def _year_stream(s: Services, year: int) -> UUID:
 
 @router.post("/years", status_code=201, summary="open a fund year (finance)")
 def open_year(body: YearIn, s: Service, actor: Annotated[Actor, Depends(FINANCE)]) -> Written:
-    stream = _fund(s).open_year(body.year, actor)
+    stream = _fund(s).open_year(body.year, actor, **body.params())
     return written(s.ledger, stream)
 
 

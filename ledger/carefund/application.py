@@ -4,8 +4,9 @@
       -> reviewed by the industry party committee (approve, or reject with reason)
       -> approved by the city trade union with the final tier (or rejected)
       -> disbursed by finance (amount = the tier amount)
-      -> follow-up visits (any number); revocation for a violation (supervision);
-         recoveries of the revoked amount (finance)
+      -> follow-up visits ("建立定期回访制度": due on the fund year's schedule; a visit is
+         dated between the disbursement and the day it is recorded, ``carefund.visit_date``);
+         revocation for a violation (supervision); recoveries of the revoked amount (finance)
 
 No step is skipped, repeated or reordered (``carefund.order``); a rejection ends the case. The
 reviewer may not decide the approval and the approver may not disburse
@@ -59,6 +60,7 @@ class Application(LedgerAggregate):
         subject: str
         industry: str
         requested_tier: int
+        priority: bool
         stage: str
         reviewer: str
         approver: str
@@ -75,13 +77,24 @@ class Application(LedgerAggregate):
     def outstanding_recovery_fen(self) -> int:
         return self.recover_fen - self.recovered_fen
 
-    def follow_up_overdue(self, today: date) -> bool:
-        """True if disbursed, no follow-up yet, and the first one's due date has passed."""
-        return (
-            self.stage == Stage.DISBURSED
-            and self.follow_ups == 0
-            and today > date.fromisoformat(self.follow_up_due)
-        )
+    @property
+    def pending(self) -> bool:
+        """Submitted or reviewed, and not decided yet: waiting in the review queue."""
+        return self.stage in (Stage.SUBMITTED, Stage.REVIEWED)
+
+    def next_follow_up_due(self, schedule: list[str]) -> str | None:
+        """The due date of the next visit on ``schedule`` (the fund year's due dates for
+        this grant, FundYear.follow_up_schedule), or None: not disbursed, revoked, or every
+        scheduled visit made. The k-th visit recorded settles the k-th due date."""
+        if self.stage != Stage.DISBURSED or self.follow_ups >= len(schedule):
+            return None
+        return schedule[self.follow_ups]
+
+    def follow_up_overdue(self, today: date, schedule: list[str] | None = None) -> bool:
+        """True if the next scheduled visit's due date has passed on ``today`` (schedule:
+        by default the first visit only)."""
+        due = self.next_follow_up_due(schedule or [self.follow_up_due])
+        return due is not None and today > date.fromisoformat(due)
 
     # --- commands -----------------------------------------------------------------------
 
@@ -191,7 +204,7 @@ class Application(LedgerAggregate):
         visited = _parse_date(visited_on, "visit date")
         if visited < date.fromisoformat(self.disbursed_on) or visited > moment.date():
             raise RuleViolation(
-                "carefund.date",
+                "carefund.visit_date",
                 f"visit date {visited_on} must lie between the disbursement "
                 f"({self.disbursed_on}) and today ({moment.date().isoformat()})",
             )
@@ -300,6 +313,7 @@ class Application(LedgerAggregate):
             aggregate.subject = self.subject
             aggregate.industry = self.industry
             aggregate.requested_tier = self.requested_tier
+            aggregate.priority = self.priority
             aggregate.stage = Stage.SUBMITTED.value
             aggregate.reviewer = ""
             aggregate.approver = ""

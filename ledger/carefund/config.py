@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 
@@ -43,22 +43,51 @@ def _default_tiers() -> dict[int, int]:
     return {1: 50_000, 2: 80_000, 3: 150_000}
 
 
+MAX_DAYS = 100_000  # any count of days (posting window, follow-up interval) is 1..MAX_DAYS
+MAX_FOLLOW_UPS = 1_000
+
+
 @dataclass(frozen=True, slots=True)
 class FundConfig:
-    """Budget and tier amounts in fen; days until the first follow-up is due."""
+    """A fund year's parameters, set by finance when the year opens and recorded in its
+    ``carefund.FundYearOpened``; the defaults are the seed's.
+
+    - ``budget_fen``: "以每年5万元标准" (50,000 yuan a year);
+    - ``tiers_fen``: "分三个档次设立帮扶资金" (500 / 800 / 1,500 yuan);
+    - ``posting_days``: the posting window (公示期) of a disbursement in the public list;
+    - follow-ups ("建立定期回访制度"): ``follow_ups`` visits, the first due
+      ``first_follow_up_days`` after the disbursement, each next one
+      ``follow_up_interval_days`` after the one before (default: every 90 days for a year).
+    """
 
     fund: str = "tongcheng-pioneer-care"
     budget_fen: int = 5_000_000
     tiers_fen: dict[int, int] = field(default_factory=_default_tiers)
     first_follow_up_days: int = 90
+    posting_days: int = 30
+    follow_up_interval_days: int = 90
+    follow_ups: int = 4
 
     def __post_init__(self) -> None:
-        if self.budget_fen <= 0:
-            raise ValueError("budget must be positive")
-        if not self.tiers_fen or any(a <= 0 for a in self.tiers_fen.values()):
-            raise ValueError("tiers must be positive amounts")
-        if self.first_follow_up_days <= 0:
-            raise ValueError("first_follow_up_days must be positive")
+        if type(self.budget_fen) is not int or self.budget_fen <= 0:
+            raise ValueError("budget must be a positive integer of fen")
+        if not self.tiers_fen or any(
+            type(t) is not int or not 1 <= t <= 999_999 or type(a) is not int or a <= 0
+            for t, a in self.tiers_fen.items()
+        ):
+            raise ValueError("tiers are numbers 1..999999, each a positive integer of fen")
+        for name in ("first_follow_up_days", "posting_days", "follow_up_interval_days"):
+            value = getattr(self, name)
+            if type(value) is not int or not 1 <= value <= MAX_DAYS:
+                raise ValueError(f"{name} must be 1..{MAX_DAYS} days")
+        if type(self.follow_ups) is not int or not 1 <= self.follow_ups <= MAX_FOLLOW_UPS:
+            raise ValueError(f"follow_ups must be 1..{MAX_FOLLOW_UPS}")
+
+    def with_params(self, **params: object) -> FundConfig:
+        """This configuration with the given parameters replaced (ValueError if one breaks
+        the rules above); ``None`` values keep the default."""
+        given = {k: v for k, v in params.items() if v is not None}
+        return replace(self, **given)  # type: ignore[arg-type]
 
 
 def yuan(fen: int) -> str:

@@ -6,13 +6,19 @@ Money rules (all in fen):
   free budget again, so disbursed <= granted <= budget always holds.
 - cash on hand = received + recovered - disbursed; a disbursement may not exceed it
   (``carefund.cash_on_hand``).
+- priority (优先考虑: "对主动参与城市基层治理、服从行业党委领导且生活有困难的新就业群体优先考虑"):
+  every application is queued on its fund year when submitted (``ApplicationQueued``, with its
+  priority and requested tier); the union may approve an application without priority only
+  out of the budget that the pending priority applications of the year do not need
+  (``carefund.priority_first``): its amount <= remaining budget - the requested tiers' amounts
+  of the year's priority applications still pending (submitted or reviewed, not decided).
 Because approval and disbursement save this aggregate together with the case, two processes
 approving at once conflict on this stream's next version and one of them re-checks.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -41,6 +47,10 @@ class FundYear(LedgerAggregate):
         budget_fen: int
         tiers_fen: dict[str, int]
         first_follow_up_days: int
+        posting_days: int
+        follow_up_interval_days: int
+        follow_ups: int
+        queue: dict[str, dict[str, Any]]
         received_fen: int
         granted_fen: int
         disbursed_fen: int
@@ -57,6 +67,25 @@ class FundYear(LedgerAggregate):
     @property
     def cash_on_hand_fen(self) -> int:
         return self.received_fen + self.recovered_fen - self.disbursed_fen
+
+    def follow_up_schedule(self, first_due: str) -> list[str]:
+        """The follow-up due dates of a grant whose first visit is due on ``first_due``:
+        ``follow_ups`` dates, ``follow_up_interval_days`` apart ("建立定期回访制度")."""
+        first = date.fromisoformat(first_due)
+        step = timedelta(days=self.follow_up_interval_days)
+        return [(first + k * step).isoformat() for k in range(self.follow_ups)]
+
+    def review_queue(self) -> list[str]:
+        """The queued applications, priority first, then in the order they were submitted
+        (only those not yet granted: the caller drops the decided ones)."""
+        order = list(self.queue)
+        return sorted(order, key=lambda a: (not self.queue[a]["priority"], order.index(a)))
+
+    def reserved_for_priority(self, pending: set[str], besides: str) -> tuple[int, list[str]]:
+        """The requested tiers' amounts of the queued priority applications in ``pending``
+        (other than ``besides``), and which they are."""
+        held = [a for a, q in self.queue.items() if q["priority"] and a in pending and a != besides]
+        return sum(self.tiers_fen.get(str(self.queue[a]["requested_tier"]), 0) for a in held), held
 
     def tier_amount(self, tier: int) -> int:
         """The amount of ``tier`` in fen; RuleViolation if the fund year has no such tier."""
@@ -84,6 +113,24 @@ class FundYear(LedgerAggregate):
             budget_fen=config.budget_fen,
             tiers_fen={str(k): v for k, v in sorted(config.tiers_fen.items())},
             first_follow_up_days=config.first_follow_up_days,
+            posting_days=config.posting_days,
+            follow_up_interval_days=config.follow_up_interval_days,
+            follow_ups=config.follow_ups,
+        )
+
+    def enqueue(
+        self, application: UUID, priority: bool, requested_tier: int, actor: Actor, moment: datetime
+    ) -> None:
+        """Queue a newly submitted application for review (role intake, with the submission)."""
+        actor.require(Role.INTAKE)
+        self.tier_amount(requested_tier)
+        self._append(
+            self.ApplicationQueued,
+            actor=actor,
+            moment=moment,
+            application=str(application),
+            priority=bool(priority),
+            requested_tier=requested_tier,
         )
 
     def receive(
@@ -112,8 +159,22 @@ class FundYear(LedgerAggregate):
             donor=donor,
         )
 
-    def commit_grant(self, application: UUID, tier: int, actor: Actor, moment: datetime) -> int:
-        """Reserve the tier's amount for an approved application; returns the amount."""
+    def commit_grant(
+        self,
+        application: UUID,
+        tier: int,
+        actor: Actor,
+        moment: datetime,
+        *,
+        priority: bool = True,
+        pending: set[str] | None = None,
+    ) -> int:
+        """Reserve the tier's amount for an approved application; returns the amount.
+
+        ``priority``: the application's; ``pending``: the ids of the year's applications
+        still undecided (submitted or reviewed), of which the priority ones hold their
+        requested tier's amount against an approval without priority.
+        """
         actor.require(Role.TRADE_UNION)
         amount = self.tier_amount(tier)
         if amount > self.remaining_budget_fen:
@@ -121,6 +182,16 @@ class FundYear(LedgerAggregate):
                 "carefund.budget_cap",
                 f"grant of {yuan(amount)} yuan exceeds the {self.year} budget: remaining "
                 f"{yuan(self.remaining_budget_fen)} of {yuan(self.budget_fen)} yuan",
+            )
+        reserved, held = self.reserved_for_priority(pending or set(), str(application))
+        if not priority and amount > self.remaining_budget_fen - reserved:
+            raise RuleViolation(
+                "carefund.priority_first",
+                f"grant of {yuan(amount)} yuan without priority: the {self.year} budget's "
+                f"remaining {yuan(self.remaining_budget_fen)} yuan holds "
+                f"{yuan(reserved)} yuan for {len(held)} pending priority application(s) "
+                f"{', '.join(held)}; at most {yuan(self.remaining_budget_fen - reserved)} yuan "
+                f"is free",
             )
         self._append(
             self.GrantCommitted,
@@ -193,6 +264,9 @@ class FundYear(LedgerAggregate):
         budget_fen: int
         tiers_fen: dict[str, int]
         first_follow_up_days: int
+        posting_days: int
+        follow_up_interval_days: int
+        follow_ups: int
 
         def assign(self, aggregate: Any) -> None:
             aggregate.fund = self.fund
@@ -200,6 +274,10 @@ class FundYear(LedgerAggregate):
             aggregate.budget_fen = self.budget_fen
             aggregate.tiers_fen = dict(self.tiers_fen)
             aggregate.first_follow_up_days = self.first_follow_up_days
+            aggregate.posting_days = self.posting_days
+            aggregate.follow_up_interval_days = self.follow_up_interval_days
+            aggregate.follow_ups = self.follow_ups
+            aggregate.queue = {}
             aggregate.received_fen = 0
             aggregate.granted_fen = 0
             aggregate.disbursed_fen = 0
@@ -208,6 +286,18 @@ class FundYear(LedgerAggregate):
             aggregate.granted_applications = []
             aggregate.disbursements = 0
             aggregate.audit_results = 0
+
+    class ApplicationQueued(LedgerAggregate.Event):
+        TOPIC = "carefund.ApplicationQueued"
+        application: str
+        priority: bool
+        requested_tier: int
+
+        def assign(self, aggregate: Any) -> None:
+            aggregate.queue[self.application] = {
+                "priority": self.priority,
+                "requested_tier": self.requested_tier,
+            }
 
     class ContributionReceived(LedgerAggregate.Event):
         TOPIC = "carefund.ContributionReceived"
@@ -229,6 +319,7 @@ class FundYear(LedgerAggregate):
             aggregate.granted_fen += self.amount_fen
             aggregate.grants += 1
             aggregate.granted_applications.append(self.application)
+            aggregate.queue.pop(self.application, None)
 
     class DisbursementBooked(LedgerAggregate.Event):
         TOPIC = "carefund.DisbursementBooked"

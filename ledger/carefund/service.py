@@ -13,7 +13,7 @@ from uuid import UUID
 
 from ledger.actor import Actor
 from ledger.app import LedgerApp, retry_on_conflict
-from ledger.carefund.application import Application
+from ledger.carefund.application import Application, Stage
 from ledger.carefund.config import FundConfig, Hardship, Industry, Source, Violation
 from ledger.carefund.fund import FundYear, fund_year_id
 from ledger.enums import parse_enum
@@ -55,20 +55,45 @@ class CareFund:
 
         return retry_on_conflict(attempt)
 
-    def overdue_follow_ups(self, year: int, today: date) -> list[Application]:
-        """Disbursed grants of ``year`` whose first follow-up is past due on ``today``."""
+    def follow_ups_due(self, year: int) -> list[tuple[Application, str]]:
+        """Each disbursed, unrevoked grant of ``year`` with a scheduled visit still to make,
+        and that visit's due date (the fund year's schedule), earliest first."""
         fund = self.fund_year(year)
-        cases = (self.application(UUID(a)) for a in fund.granted_applications)
-        return [case for case in cases if case.follow_up_overdue(today)]
+        found = []
+        for a in fund.granted_applications:
+            case = self.application(UUID(a))
+            if case.stage == Stage.DISBURSED:
+                due = case.next_follow_up_due(fund.follow_up_schedule(case.follow_up_due))
+                if due is not None:
+                    found.append((case, due))
+        return sorted(found, key=lambda item: (item[1], str(item[0].id)))
 
-    def open_year(self, year: int, actor: Actor) -> UUID:
-        """Open the fund year with this fund's budget and tiers (once; role finance)."""
+    def overdue_follow_ups(self, year: int, today: date) -> list[Application]:
+        """Disbursed grants of ``year`` whose next scheduled visit is past due on ``today``."""
+        return [case for case, due in self.follow_ups_due(year) if today.isoformat() > due]
+
+    def review_queue(self, year: int) -> list[Application]:
+        """The year's applications waiting for a decision (submitted or reviewed): priority
+        first (优先考虑), then in the order they were submitted."""
+        fund = self.fund_year(year)
+        cases = (self.application(UUID(a)) for a in fund.review_queue())
+        return [case for case in cases if case.pending]
+
+    def open_year(self, year: int, actor: Actor, **params: object) -> UUID:
+        """Open the fund year (once; role finance) with this fund's parameters, any of them
+        replaced by ``params`` (budget_fen, tiers_fen, posting_days, first_follow_up_days,
+        follow_up_interval_days, follow_ups; None keeps the default): finance sets them when
+        the year opens and the ``FundYearOpened`` record keeps them."""
+        try:
+            config = self.config.with_params(**params)
+        except (TypeError, ValueError) as error:
+            raise RuleViolation("carefund.year_params", str(error)) from None
 
         def attempt() -> UUID:
-            stream = fund_year_id(self.config.fund, year)
+            stream = fund_year_id(config.fund, year)
             if self._app.exists(stream):
                 raise RuleViolation("carefund.year_open", f"fund year {year} is already open")
-            self._app.save(FundYear.open(self.config, year, actor, self.ledger.clock()))
+            self._app.save(FundYear.open(config, year, actor, self.ledger.clock()))
             return stream
 
         return retry_on_conflict(attempt)
@@ -110,22 +135,29 @@ class CareFund:
         """A new application for a registered, not erased subject; returns its id."""
         industry = parse_enum(Industry, industry, "carefund.industry")
         hardship = parse_enum(Hardship, hardship, "carefund.hardship")
-        fund = self.fund_year(year)
-        fund.tier_amount(requested_tier)
         self.ledger.require_subject(subject)
-        case = Application.submit(
-            id=self.ledger.new_id(),
-            fund_year=fund.id,
-            subject=subject,
-            industry=industry,
-            hardship=hardship,
-            requested_tier=requested_tier,
-            priority=priority,
-            actor=actor,
-            moment=self.ledger.clock(),
-        )
-        self._app.save(case)
-        return case.id
+        case_id = self.ledger.new_id()
+
+        def attempt() -> UUID:
+            fund = self.fund_year(year)
+            fund.tier_amount(requested_tier)
+            moment = self.ledger.clock()
+            case = Application.submit(
+                id=case_id,
+                fund_year=fund.id,
+                subject=subject,
+                industry=industry,
+                hardship=hardship,
+                requested_tier=requested_tier,
+                priority=priority,
+                actor=actor,
+                moment=moment,
+            )
+            fund.enqueue(case.id, priority, requested_tier, actor, moment)
+            self._app.save(case, fund)
+            return case.id
+
+        return retry_on_conflict(attempt)
 
     def review(self, case_id: UUID, approve: bool, reason: str, actor: Actor) -> None:
         """The industry party committee's review (a rejection needs a reason)."""
@@ -137,11 +169,19 @@ class CareFund:
         def change(case: Application, fund: FundYear) -> int:
             case.check_union_decision(actor)
             moment = self.ledger.clock()
-            amount = fund.commit_grant(case.id, tier, actor, moment)
+            amount = fund.commit_grant(
+                case.id, tier, actor, moment,
+                priority=case.priority, pending=self._pending_priority(fund),
+            )  # fmt: skip
             case.approve(tier, amount, actor, moment)
             return amount
 
         return self._on_case_and_fund(case_id, change)
+
+    def _pending_priority(self, fund: FundYear) -> set[str]:
+        """The fund year's queued priority applications still waiting for a decision."""
+        queued = (a for a, q in fund.queue.items() if q["priority"])
+        return {a for a in queued if self.application(UUID(a)).pending}
 
     def reject(self, case_id: UUID, reason: str, actor: Actor) -> None:
         """The union's rejection, which ends the case."""

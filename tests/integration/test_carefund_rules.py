@@ -240,7 +240,9 @@ def test_follow_up_rules(ledger: Ledger) -> None:
     case = disbursed(fund)
     rejected(ledger, "role", lambda: fund.follow_up(case, "2023-03-01", "stable", "n", AUDIT))
     rejected(
-        ledger, "carefund.date", lambda: fund.follow_up(case, "2023-02-01", "stable", "n", INTAKE)
+        ledger,
+        "carefund.visit_date",
+        lambda: fund.follow_up(case, "2023-02-01", "stable", "n", INTAKE),
     )
     rejected(
         ledger, "carefund.date", lambda: fund.follow_up(case, "2023-13-01", "stable", "n", INTAKE)

@@ -90,7 +90,8 @@ def test_repeated_records_the_last_gives_the_value_counts_and_sums_take_all(
     ]:
         log.add("case", kind, at=at, **data)
     # a key project's item reported done twice and escalated twice
-    project = log.add("p", "keyproject.Registered", name="驿站", owner_unit="邮政", year=2023,
+    project = log.add("p", "keyproject.Registered", name="驿站", owner_unit="邮政",
+                      county="yuexi", lead="org-lead", year=2023,
                       items=[{"item": "a1", "title": "t", "due": "2023-03-31"}])  # fmt: skip
     for month in ("2023-03", "2023-05"):
         log.add("p", "keyproject.ProgressReported", item="a1", done=True, note="n", month=month)
@@ -128,7 +129,7 @@ def test_repeated_records_the_last_gives_the_value_counts_and_sums_take_all(
     assert project_row["key"] == project
     assert project_row["items"] == [{
         "due": "2023-03-31", "done": True, "done_month": "2023-05",
-        "escalated_case": sid("case-2"), "item": "a1", "title": "t",
+        "escalated_case": sid("case-2"), "item": "a1", "title": "t", "verified": False,
     }]  # fmt: skip
     year = by_key(lists["points"])[f"{book}/year"]
     assert (year["grade"], year["pay_percent"], year["adjusted_pay_fen"]) == (
@@ -161,7 +162,8 @@ def test_audit_result_belongs_to_the_fund_year_of_its_stream(database: Database)
     open_fund(log)
     later = log.add("fund-2024", "carefund.FundYearOpened", fund="tongcheng-pioneer-care",
                     year=2024, budget_fen=5_000_000, tiers_fen={"1": 50_000},
-                    first_follow_up_days=90)  # fmt: skip
+                    first_follow_up_days=90, posting_days=30, follow_up_interval_days=90,
+                    follow_ups=4)  # fmt: skip
     log.add("fund-2024", "carefund.AuditResultRecorded", at="2024-12-30", title="2024 审计",
             conclusion="合规", findings=[])  # fmt: skip
     (row,) = both_sides(database, log)["audit-results"]

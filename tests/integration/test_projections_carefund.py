@@ -72,11 +72,17 @@ def test_posting_window_boundary_is_thirty_days(ledger: Ledger, settings: Settin
     assert not in_public_view(row, posted + timedelta(days=30))
 
 
-def test_posting_window_is_configurable(ledger: Ledger, settings: Settings) -> None:
-    from dataclasses import replace
+def test_posting_window_is_the_fund_years(ledger: Ledger, settings: Settings) -> None:
+    """The posting window (公示期) is what finance set when the year opened (its
+    FundYearOpened.posting_days), not the list param (30 here)."""
+    from ledger.carefund.config import FundConfig
+    from ledger.carefund.service import CareFund
 
-    case = disbursed(funded(ledger))
-    projections = projected(ledger, replace(settings, posting_window_days=7))
+    fund = CareFund(ledger, FundConfig(posting_days=7))
+    fund.open_year(YEAR, FINANCE)
+    fund.receive(YEAR, Source.TRADE_UNION, 1_000_000, "R-1", FINANCE)
+    case = disbursed(fund)
+    projections = projected(ledger, settings)
     row = rows_of(projections, "disbursements")[str(case)]
     assert (
         row["withdrawn_on"]
@@ -121,7 +127,10 @@ def test_fund_ledger_follows_money_tiers_months_and_follow_ups(
     assert row["by_tier"] == {
         "1": {"amount_fen": tier["1"], "count": 1}, "2": {"amount_fen": tier["2"], "count": 1},
     }  # fmt: skip
-    assert row["pending_follow_ups"] == []  # one visited, one revoked; 'waiting' not paid
+    # one visited once (its second visit, 90 days after the first due, is next), one revoked,
+    # 'waiting' not paid: the fund year's schedule (every 90 days for a year)
+    second = date.fromisoformat(fund.application(paid).follow_up_due) + timedelta(days=90)
+    assert row["pending_follow_ups"] == [{"application": str(paid), "due": second.isoformat()}]
     month = ledger.clock().date().isoformat()[:7]
     assert row["monthly"][month]["disbursements"] == 2
     assert str(waiting) not in rows_of(projections, "disbursements")

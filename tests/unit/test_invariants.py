@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.records import Log, sid
+from tests.unit.test_invariants_year_close import snapshot
 from tests.unit.test_verify_published import disburse, open_book, open_scheme, score
 from verify.failure import Failure
 from verify.invariants import Invariants
@@ -39,7 +40,8 @@ def broken(log: Log, family: str) -> list[tuple[str, str, str | None, str | None
 def funded(log: Log, budget: int = 1_000_000, cash: int = 1_000_000) -> str:
     fund = log.add("fund", "carefund.FundYearOpened", fund="tongcheng-pioneer-care",
                    year=2023, budget_fen=budget, tiers_fen={"1": 100_000},
-                   first_follow_up_days=30)  # fmt: skip
+                   first_follow_up_days=30, posting_days=30, follow_up_interval_days=90,
+                   follow_ups=4)  # fmt: skip
     log.add("fund", "carefund.ContributionReceived", source="trade_union", amount_fen=cash,
             reference="r", donor=None)  # fmt: skip
     return fund
@@ -232,7 +234,8 @@ def fed_form(
             categories={"principal": "正职"}, bonus_cap_tenths=50,
             pay_percent={"excellent": 105, "competent": 100, "basically_competent": 100,
                          "incompetent": 95},
-            bottom_share_percent=10, evaluation_form_percent=5)  # fmt: skip
+            bottom_share_percent=10, excellent_share_percent=15,
+            evaluation_form_percent=5)  # fmt: skip
     log.add("cadre-a", "subject.Registered", commitment="0" * 64, kind="cadre")
     book = open_book(log, "a")
     form = log.add("form", "points.EvaluationFormOpened", book=book, quarter=2,
@@ -353,8 +356,8 @@ def test_at_going_backwards_within_a_stream_breaks_no_rule() -> None:
     registered(log, "subject-a")
     funded(log)
     disburse(log, "a")  # submitted 03-01, reviewed 03-02, approved 03-03, paid 03-10
-    log.add("a", "carefund.FollowUpRecorded", at="2023-01-01T00:00:00.000000Z",
-            visited_on="2023-03-11", outcome="stable", note_commitment="0" * 64)  # fmt: skip
+    log.add("a", "carefund.FollowUpRecorded", at="2023-03-10T00:00:00.000000Z",
+            visited_on="2023-03-10", outcome="stable", note_commitment="0" * 64)  # fmt: skip
     assert failures(log) == []
     assert parse_record(log.lines[-1]).at < parse_record(log.lines[-2]).at
 
@@ -445,9 +448,12 @@ def test_correction_of_another_amount_component_quarter_or_with_a_task_is_caught
 
 
 def appraised(grade: str, base: int, percent: int, adjusted: int) -> Log:
+    """Cadre a's book, the year closed (line 4; a alone is both top and bottom), then the
+    appraisal (line 5)."""
     log = booked()
+    log.add("scheme", "points.YearClosed", **snapshot(log, {"a": 0}))
     log.add(log.sid("a"), "points.Appraised", grade=grade, base_pay_fen=base,
-            pay_percent=percent, adjusted_pay_fen=adjusted)  # fmt: skip
+            pay_percent=percent, adjusted_pay_fen=adjusted, close=1, reason="r")  # fmt: skip
     return log
 
 
@@ -455,18 +461,18 @@ def test_appraisal_pay_not_computed_from_base_and_percent_is_caught() -> None:
     """§4: `adjusted_pay_fen` "= base × percent / 100, half-up": 1 fen on 100,000 × 120 %;
     10 × 120 % = 12 exactly, 10 × 95 % = 9.5 rounds up to 10 (not down to 9)."""
     assert broken(appraised("excellent", 100_000, 120, 1), "points.") == [
-        ("records.jsonl line 4", "points.pay", "120000", "1")
+        ("records.jsonl line 5", "points.pay", "120000", "1")
     ]
-    assert failures(appraised("incompetent", 10, 95, 10)) == []
+    assert failures(appraised("incompetent", 10, 95, 10), "points.") == []
     assert broken(appraised("incompetent", 10, 95, 9), "points.") == [
-        ("records.jsonl line 4", "points.pay", "10", "9")
+        ("records.jsonl line 5", "points.pay", "10", "9")
     ]
 
 
 def test_appraisal_percent_other_than_the_schemes_for_the_grade_is_caught() -> None:
     """The ledger takes `pay_percent` from the scheme for the grade (excellent: 120 %)."""
     assert broken(appraised("excellent", 100_000, 150, 150_000), "points.") == [
-        ("records.jsonl line 4", "points.pay", "120", "150")
+        ("records.jsonl line 5", "points.pay", "120", "150")
     ]
 
 

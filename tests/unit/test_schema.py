@@ -272,7 +272,8 @@ def test_fund_year_in_a_stream_other_than_its_derived_id_is_refused() -> None:
     """§4 "Stream ids": "A record whose stream id is not the one derived from its data … is
     invalid"."""
     data: dict[str, Any] = {"fund": "tongcheng-pioneer-care", "year": 2023, "budget_fen": 5_000_000,
-            "tiers_fen": {"1": 50_000}, "first_follow_up_days": 90}  # fmt: skip
+            "tiers_fen": {"1": 50_000}, "first_follow_up_days": 90, "posting_days": 30,
+            "follow_up_interval_days": 90, "follow_ups": 4}  # fmt: skip
     log = Log()
     derived = log.add("fund", "carefund.FundYearOpened", **data)
     assert parse_record(log.lines[0]).stream == derived

@@ -40,11 +40,12 @@ ORIGIN = "gongshi.example/anqing"
 # -- care fund ------------------------------------------------------------------------------
 
 
-def open_fund(log: Log, name: str = "fund") -> str:
+def open_fund(log: Log, name: str = "fund", posting_days: int = 30) -> str:
     return log.add(
         name, "carefund.FundYearOpened", role="finance", fund="tongcheng-pioneer-care",
         year=2023, budget_fen=1_000_000, tiers_fen={"1": 100_000, "2": 200_000},
-        first_follow_up_days=30,
+        first_follow_up_days=30, posting_days=posting_days, follow_up_interval_days=90,
+        follow_ups=1,
     )  # fmt: skip
 
 
@@ -120,10 +121,9 @@ def test_withdrawn_on_is_disbursed_on_plus_the_window(
     disbursed_on: str, days: int, withdrawn_on: str
 ) -> None:
     log = Log()
-    open_fund(log)
+    open_fund(log, posting_days=days)  # the fund year's posting window, not the list param
     app = disburse(log, "a", on=disbursed_on)
-    params = {"posting_window_days": days} if days != 30 else {}
-    row = log.row("disbursements", app, disbursements=params)
+    row = log.row("disbursements", app, disbursements={"posting_window_days": 99})
     assert (row["posted_on"], row["withdrawn_on"]) == (disbursed_on, withdrawn_on)
 
 
@@ -232,7 +232,7 @@ def open_scheme(log: Log, share: int = 10) -> str:
         categories={"principal": "正职", "deputy": "副职"}, bonus_cap_tenths=50,
         pay_percent={"excellent": 120, "competent": 100, "basically_competent": 100,
                      "incompetent": 95},
-        bottom_share_percent=share, evaluation_form_percent=20,
+        bottom_share_percent=share, excellent_share_percent=15, evaluation_form_percent=20,
     )  # fmt: skip
 
 
@@ -480,7 +480,7 @@ def test_case_on_a_cadre_and_an_escalated_project_item() -> None:
     log = Log()
     project = log.add(
         "p", "keyproject.Registered", name="驿站建设", owner_unit="邮政管理局",
-        year=2023, items=[
+        county="yuexi", lead="org-lead", year=2023, items=[
             {"item": "a1", "title": "选址", "due": "2023-03-31"},
             {"item": "a2", "title": "装修", "due": "2023-06-30"},
             {"item": "a3", "title": "开放", "due": "2023-09-30"},
@@ -501,14 +501,14 @@ def test_case_on_a_cadre_and_an_escalated_project_item() -> None:
     assert lists["key-projects"] == [
         {
             "key": project, "project": project, "name": "驿站建设", "owner_unit": "邮政管理局",
-            "year": 2023,
+            "county": "yuexi", "lead": "org-lead", "year": 2023, "amendments": [],
             "items": [
                 {"due": "2023-03-31", "done": True, "done_month": "2023-04",
-                 "escalated_case": None, "item": "a1", "title": "选址"},
+                 "escalated_case": None, "item": "a1", "title": "选址", "verified": False},
                 {"due": "2023-06-30", "done": False, "done_month": None,
-                 "escalated_case": case, "item": "a2", "title": "装修"},
+                 "escalated_case": case, "item": "a2", "title": "装修", "verified": False},
                 {"due": "2023-09-30", "done": False, "done_month": None,
-                 "escalated_case": None, "item": "a3", "title": "开放"},
+                 "escalated_case": None, "item": "a3", "title": "开放", "verified": False},
             ],
             "progress": [
                 {"done": False, "item": "a1", "month": "2023-03"},
@@ -571,7 +571,8 @@ def full_log() -> Log:
     log.add("case", "supervision.CaseOpened", role="supervision", target_kind="cadre",
             target=sid("cadre-book1"), reason="bottom_ranking", detail="d", trigger=None,
             source=None)  # fmt: skip
-    log.add("p", "keyproject.Registered", name="n", owner_unit="u", year=2023,
+    log.add("p", "keyproject.Registered", name="n", owner_unit="u", county="yuexi",
+            lead="org-lead", year=2023,
             items=[{"item": "a1", "title": "t", "due": "2023-03-31"}])  # fmt: skip
     disburse(log, "c", on="2023-05-01")
     return log
@@ -814,12 +815,12 @@ def test_unknown_params_are_refused(bundle: Path) -> None:
 
 def test_published_params_are_used(bundle: Path) -> None:
     log = full_log()
-    rows = log.lists(disbursements={"posting_window_days": 7})["disbursements"]
-    write_list(bundle, "disbursements", rows, len(log.lines), {"posting_window_days": 7})
+    rows = [with_names(r) for r in log.lists(points={"excellence_per_category": 1})["points"]]
+    write_list(bundle, "points", rows, len(log.lines), {"excellence_per_category": 1})
     assert failures(bundle) == []
-    write_list(bundle, "disbursements", rows, len(log.lines))  # default 30: every row differs
+    write_list(bundle, "points", rows, len(log.lines))  # default 3: the two 20s are candidates
     found = failures(bundle)
-    assert len(found) == 3 and all("member withdrawn_on published" in f for f in found)
+    assert len(found) == 2 and all("member excellent_candidate published" in f for f in found)
 
 
 def test_erased_name_for_a_subject_erased_after_the_bundle_is_accepted(bundle: Path) -> None:
