@@ -20,10 +20,12 @@ from api.metrics import Measured
 from api.problems import PROBLEM_RESPONSES, RequestIds, install_problem_handlers
 from api.routes import (
     audit,
+    cadre_work,
     carefund,
     health,
     log,
     points,
+    principals,
     public,
     subjects,
     supervision,
@@ -79,7 +81,10 @@ def create_app(
     app.add_middleware(RequestIds)  # innermost: the others see its 503/500 answers
     app.add_middleware(Measured)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
-    routers = (page, health, public, log, tiles, subjects, carefund, points, supervision, audit)
+    routers = (
+        page, health, public, log, tiles, subjects, carefund, points, supervision, cadre_work,
+        audit, principals,
+    )  # fmt: skip
     for module in routers:
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     return app

@@ -17,9 +17,9 @@ from uuid import UUID
 
 from api.cli_keys import add_keys_commands
 from api.cli_log import add_log_commands
+from api.cli_principals import add_principal_commands, add_token_argument, token_actor
 from api.cli_projections import add_projection_commands
 from api.cli_server import add_server_commands
-from ledger.actor import Actor, Role
 from ledger.app import open_app
 from ledger.carefund.service import CareFund
 from ledger.check import check_store
@@ -183,10 +183,25 @@ def _overdue(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _escalate(settings: Settings, args: argparse.Namespace) -> int:
+    ledger = open_ledger(settings)
+    try:
+        today = date.fromisoformat(args.today) if args.today else ledger.clock().date()
+        supervision = Supervision(ledger)
+        opened = supervision.escalate_overdue_items(today)
+        cases = [supervision.case(case) for case in opened]
+    finally:
+        ledger.close()
+    print(f"{len(cases)} overdue key-project items escalated on {today} (挂牌督办):")
+    for case in cases:
+        print(f"  {case.id}  {case.target}  due {case.deadline}")
+    return 0
+
+
 def _erase(settings: Settings, args: argparse.Namespace) -> int:
     ledger = open_ledger(settings)
     try:
-        actor = Actor(args.principal, Role(args.role))
+        actor = token_actor(ledger, args)
         with projections_of(ledger, settings) as projections:
             try:
                 erase_everywhere(ledger, projections, UUID(args.subject), args.reason, actor)
@@ -220,13 +235,18 @@ def build_parser() -> argparse.ArgumentParser:
     overdue = sub.add_parser("overdue", help="list listed supervision cases past their deadline")
     overdue.add_argument("--today", help="YYYY-MM-DD (default: today in GONGSHI_TIMEZONE)")
     overdue.set_defaults(run=_overdue)
+    escalate = sub.add_parser(
+        "escalate", help="run the overdue-project policy now (gongshi serve runs it daily)"
+    )
+    escalate.add_argument("--today", help="YYYY-MM-DD (default: today, GONGSHI_TIMEZONE)")
+    escalate.set_defaults(run=_escalate)
     erase = sub.add_parser("erase", help="erase a subject's personal data from the vault")
     erase.add_argument("subject", help="the subject's pseudonymous id (UUID)")
     erase.add_argument("--reason", required=True)
-    erase.add_argument("--principal", required=True)
-    erase.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add_token_argument(erase)
     erase.set_defaults(run=_erase)
     add_log_commands(sub)
+    add_principal_commands(sub)
     add_projection_commands(sub)
     add_server_commands(sub)
     return parser
@@ -269,6 +289,7 @@ _SUBCOMMANDS = (
     "witness_command",
     "kind",
     "tokens",
+    "principals",
     "projections",
 )
 EXIT_READER_GONE = 128 + signal.SIGPIPE

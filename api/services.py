@@ -19,6 +19,7 @@ from ledger.log.follower import LogFollower
 from ledger.log.witnesses import PolicyFile
 from ledger.log.witnessing import Checkpointing, log_policy, start_checkpointing
 from ledger.settings import Settings
+from ledger.supervision.escalation import DailyEscalation
 from projections.follow import ProjectionFollower
 from projections.queries import ListReader
 from projections.registry import ProjectionSet, open_projections
@@ -35,7 +36,7 @@ class Services:
     reader: ListReader
     tokens: Tokens
     metrics: Metrics
-    followers: list[LogFollower | ProjectionFollower]
+    followers: list[LogFollower | ProjectionFollower | DailyEscalation]
     policy: PolicyFile | None = None  # None until the log has a key
     checkpointing: Checkpointing | None = None
     carefund_config: FundConfig = field(default_factory=FundConfig)
@@ -47,13 +48,15 @@ class Services:
         log has a key, sign checkpoints on schedule and submit them to the witnesses."""
         ledger = open_ledger(settings, clock=clock)
         projections = open_projections(ledger, settings)
-        followers: list[LogFollower | ProjectionFollower] = []
+        followers: list[LogFollower | ProjectionFollower | DailyEscalation] = []
         policy = log_policy(settings)
         checkpointing = None
         if follow:
             followers = [
                 LogFollower(ledger.log, interval).start(),
                 ProjectionFollower(projections, interval).start(),
+                # the overdue-project policy, once a business day (挂牌督办)
+                DailyEscalation(ledger.app, ledger.clock, ledger.new_id).start(),
             ]
             if policy is not None and settings.log_skey_path.exists():
                 checkpointing = start_checkpointing(ledger.log, settings, clock, policy)
@@ -72,7 +75,7 @@ class Services:
         """The followers' and the checkpointing's last errors (for /healthz): the component
         and a short reason (``ledger.background.describe``), never the exception's text.
         An error clears when the worker's next step succeeds."""
-        running: list[LogFollower | ProjectionFollower | Checkpointing] = [*self.followers]
+        running: list[LogFollower | ProjectionFollower | DailyEscalation | Checkpointing] = [*self.followers]
         if self.checkpointing is not None:
             running.append(self.checkpointing)
         return [f"{type(f).__name__}: {describe(f.error)}" for f in running if f.error is not None]

@@ -13,6 +13,10 @@ One object per domain holds that domain's running state and checks (one module e
 - principals (verify/rules_principals.py): every record's actor enrolled, in its current role
   and scope, never in its own book; checked on every record, whatever its type.
 
+Key projects, the special inspection of cadre selection and cadres' posts
+(verify/rules_supervision.py ProjectRules): amendments, verification by the lead, an
+overdue case closed with its item, findings and talks, observation periods.
+
 Fed one record at a time; state is per stream (and per book entry: three small values), so
 memory grows with streams and score entries, not with other records.
 """
@@ -29,7 +33,7 @@ from verify.record import Record
 from verify.rules_carefund import CareFundRules
 from verify.rules_points import PointsRules, YearCloseRules
 from verify.rules_principals import PrincipalRules
-from verify.rules_supervision import CaseRules
+from verify.rules_supervision import CaseRules, ProjectRules
 from verify.streams import StreamCheck
 
 Handler = Callable[[Record, str], list[Failure]]
@@ -42,6 +46,7 @@ class Invariants:
     points: PointsRules = field(default_factory=PointsRules)
     year_close: YearCloseRules = field(default_factory=YearCloseRules)
     cases: CaseRules = field(default_factory=CaseRules)
+    projects: ProjectRules = field(default_factory=ProjectRules)
     principals: PrincipalRules = field(default_factory=PrincipalRules)
     checked: int = 0
     # The business timezone (the bundle's MANIFEST.json ``timezone``): a rule comparing a
@@ -51,10 +56,10 @@ class Invariants:
     _handlers: dict[str, list[Handler]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        for owner in (self.carefund, self.points):
+        for owner in (self.carefund, self.points, self.projects):
             if hasattr(owner, "zone"):
                 owner.zone = self.zone
-        for domain in (self.carefund, self.points, self.year_close, self.cases):
+        for domain in (self.carefund, self.points, self.year_close, self.cases, self.projects):
             for record_type, handler in domain.handlers().items():
                 self._handlers.setdefault(record_type, []).append(handler)
 
@@ -62,6 +67,7 @@ class Invariants:
         """Apply one record (well-formed, §4); returns the rules it breaks, with evidence."""
         found = self.streams.add(record, where)
         found += self.cases.every(record, where)  # a close's commit holds its bottom cases
+        found += self.projects.every(record, where)  # a verification's commit closes its case
         found += self.principals.add(record, where, record.version == 1)
         handlers = self._handlers.get(record.type)
         if handlers:

@@ -10,9 +10,10 @@ from ledger.points.config import format_points
 from ledger.points.evaluation import EvaluationForm
 from ledger.points.ranking import bottom_share
 from ledger.points.service import Points
-from ledger.supervision.case import Reason, Stage, SupervisionCase, TargetKind
+from ledger.supervision.case import Reason, Stage, SupervisionCase
 from ledger.supervision.inspection import Inspection, Outcome
 from ledger.supervision.project import KeyProject
+from ledger.supervision.selection_inspection import SelectionInspection
 
 
 def other_summary(ledger: Ledger) -> list[str]:
@@ -46,22 +47,29 @@ def other_summary(ledger: Ledger) -> list[str]:
         + f" -> {len(ranking)} supervision cases, "
         f"{sum(c.stage == Stage.CLOSED for c in ranking)} closed, "
         f"{sum(c.is_overdue(DEMO_TODAY) for c in ranking)} overdue on {DEMO_TODAY}",
-        f"Yuexi key projects (岳西县重点项目): {len(projects)} projects, "
+        f"Yuexi key projects (岳西县组织工作十大重点项目): {len(projects)} projects, "
         f"{sum(len(p.items) for p in projects)} checklist items, "
-        f"{sum(len(p.escalated) for p in projects)} overdue items escalated to listed supervision",
+        f"{sum(len(p.verified) for p in projects)} verified (盘点销号), "
+        f"{sum(len(p.escalated) for p in projects)} overdue items escalated to listed supervision"
+        f" ({sum(len(p.escalated.keys() & p.verified) for p in projects)} since verified,"
+        " their cases closed)",
     ]
     for inspection in inspections:
         outcomes = inspection.outcome_counts()
-        talks = sum(
-            1
-            for c in cases
-            if c.reason == Reason.INSPECTION and c.target_kind == TargetKind.UNIT_HEAD and c.actions
-        )
         lines.append(
             f"Wangjiang inspection (望江县政治素质考察): {len(inspection.examined)} cadres examined"
             f" across {len(inspection.branches)} party branches;"
             f" {outcomes[Outcome.NON_LEADING_POST]} moved to non-leading posts for observation,"
             f" {outcomes[Outcome.PROMOTION_DEFERRED]} promotion deferred,"
-            f" {outcomes[Outcome.REMINDER]} reminders; {talks} talks with unit heads"
+            f" {outcomes[Outcome.REMINDER]} reminders"
+        )
+    specials = [
+        app.get(SelectionInspection, i) for i in app.streams_of(SelectionInspection.Opened.TOPIC)
+    ]
+    for special in specials:
+        lines.append(
+            f"Wangjiang special inspection of cadre selection (选人用人专项检查):"
+            f" {sum(special.visited.values())} unit visits, {special.findings} findings,"
+            f" {special.talks} talks with unit heads (约谈人次)"
         )
     return lines

@@ -1,5 +1,9 @@
 """The overdue-project policy: an item past due and not done opens a listed case, once.
 
+"对规定时限内未完成的持续跟踪、挂牌督办，推动工作落地落实" (Yuexi). It runs by itself once a
+business day in ``gongshi serve`` (``DailyEscalation``), and on demand: ``gongshi escalate
+[--today D]`` and ``POST /api/v1/supervision/escalations`` (role supervision).
+
 The case (opened with the rule's name as trigger, then listed with a deadline) and the
 project's escalation record are saved in one transaction, so a concurrent run of the policy
 conflicts on the project's next version and can't escalate the same item twice.
@@ -13,6 +17,7 @@ from uuid import UUID
 
 from ledger.actor import Actor, Role
 from ledger.app import LedgerApp, retry_on_conflict
+from ledger.background import Periodic
 from ledger.clock import Clock
 from ledger.supervision.case import Reason, SupervisionCase, TargetKind
 from ledger.supervision.project import OVERDUE_RULE, KeyProject
@@ -45,6 +50,7 @@ def escalate_overdue_items(
                 target=project.owner_unit,
                 reason=Reason.OVERDUE_PROJECT,
                 detail=f"{project.name}: item {item} due {project.items[item]} not done",
+                county=project.county,
                 trigger=OVERDUE_RULE,
                 source=f"{project_id}/{item}",
                 actor=actor,
@@ -63,3 +69,31 @@ def escalate_overdue_items(
         while (case_id := retry_on_conflict(escalate_one)) is not None:
             opened.append(case_id)
     return opened
+
+
+class DailyEscalation(Periodic):
+    """The policy run by itself (``gongshi serve``): every ``interval`` s it looks at the
+    business date (the clock's, GONGSHI_TIMEZONE) and runs the policy once per new date; the
+    first step runs it at once. Runs in several workers or servers are safe: the policy
+    escalates each item once (concurrent runs conflict on the project's version)."""
+
+    def __init__(
+        self,
+        app: LedgerApp,
+        clock: Clock,
+        new_id: Callable[[], UUID],
+        interval: float = 60.0,
+    ) -> None:
+        super().__init__(interval, "gongshi-escalation")
+        self.app, self.clock, self.new_id = app, clock, new_id
+        self.last_run: date | None = None
+        self.opened: list[UUID] = []  # cases opened by the last run
+
+    def step(self) -> list[UUID] | None:
+        """Run the policy if the business date moved on since the last run; its cases."""
+        today = self.clock().date()
+        if today == self.last_run:
+            return None
+        self.opened = escalate_overdue_items(self.app, self.clock, self.new_id, today)
+        self.last_run = today
+        return self.opened

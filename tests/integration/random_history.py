@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
+from ledger.actor import Actor, Role
 from ledger.carefund.application import Application
 from ledger.carefund.application import Stage as ApplicationStage
 from ledger.carefund.config import Hardship, Industry, Source
@@ -37,7 +38,9 @@ from tests.integration.helpers import (
     revoke,
     stored_count,
 )  # fmt: skip
-from tests.integration.points_helpers import TOWNSHIP, VILLAGE, cadre_book, points_ready
+from tests.integration.points_helpers import TOWNSHIP, VILLAGE, cadre_book, points_ready, worked
+
+ORG = Actor("org-01", Role.ORGANISATION_DEPARTMENT)  # key projects (tests/support/principals.py)
 
 NAMES = ["张伟", "欧阳娜娜", "王", "司马相如", "李四"]
 Operation = tuple[int, int, int]
@@ -208,6 +211,9 @@ class RandomHistory:
             component = Component.DEDUCTION
         if amount <= 0:
             component, amount = Component.WORK, a % 60 + 1
+        if component is Component.WORK:  # within an allocation made for it
+            worked(self.points, book_id, amount, quarter)
+            return True
         self.points.enter(
             book_id, quarter=quarter, component=component, points_tenths=amount,
             reason="记分", actor=TOWNSHIP,
@@ -308,13 +314,13 @@ class RandomHistory:
         ]
         if choice == 1 and reportable:
             project, item = reportable[a % len(reportable)]
-            self.board.report_progress(project, item, a % 2 == 0, "本月进展", SUPERVISION)
+            self.board.report_progress(project, item, a % 2 == 0, "本月进展", ORG)
             return True
         end = date(today.year, 12, 31)
         items = [(f"m{n}", f"事项{n}", min(today + timedelta(days=20 * n), end)) for n in (1, 2)]
         project = self.board.register_project(
-            name=f"重点项目{a}", owner_unit=f"单位{b % 3}", year=today.year, items=items,
-            actor=SUPERVISION,
+            name=f"重点项目{a}", owner_unit=f"单位{b % 3}", county="taihu", lead="org-02",
+            year=today.year, items=items, actor=ORG,
         )  # fmt: skip
         self.projects.append(project)
         return True

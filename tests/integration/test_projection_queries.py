@@ -11,13 +11,12 @@ import pytest
 from ledger.actor import Actor, Role
 from ledger.clock import SteppingClock
 from ledger.ledger import Ledger
-from ledger.points.config import Component
 from ledger.settings import Settings
 from ledger.supervision.service import Supervision
 from projections import queries
 from projections.queries import ListReader
 from tests.integration.helpers import disbursed, funded
-from tests.integration.points_helpers import TOWNSHIP, cadre_book, points_ready
+from tests.integration.points_helpers import cadre_book, points_ready, worked
 from tests.integration.projection_helpers import projected, refresh
 
 SUPERVISOR = Actor("supervision-01", Role.SUPERVISION)
@@ -82,9 +81,9 @@ def test_board_groups_open_overdue_and_closed_cases(
 
 def test_key_project_items_progress_and_overdue(ledger: Ledger, settings: Settings) -> None:
     board = Supervision(ledger)
-    owner = Actor("tpc-01", Role.TOWNSHIP_PARTY_COMMITTEE)
+    owner = Actor("org-01", Role.ORGANISATION_DEPARTMENT)
     project = board.register_project(
-        name="饮水工程", owner_unit="水利局", year=2023,
+        name="饮水工程", owner_unit="水利局", county="taihu", lead="org-02", year=2023,
         items=[("m1", "选址", date(2023, 3, 31)), ("m2", "施工", date(2023, 6, 30))],
         actor=owner,
     )  # fmt: skip
@@ -109,8 +108,7 @@ def test_village_book_and_cadre_file(
     points = points_ready(ledger, clock)
     first = cadre_book(points, name="钱一")
     cadre_book(points, name="钱二")
-    points.enter(first, quarter=2, component=Component.WORK, points_tenths=15, reason="完成",
-                 actor=TOWNSHIP)  # fmt: skip
+    worked(points, first, 15, quarter=2)
     reader = ListReader(projected(ledger, settings).db)
     book = queries.village_book(reader, "晋熙镇01村")
     assert len(book) == 10 and {r["name"] for r in book} == {"钱一", "钱二"}

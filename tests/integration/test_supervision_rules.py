@@ -17,8 +17,9 @@ from ledger.supervision.project import OVERDUE_RULE
 from ledger.supervision.service import Supervision
 from tests.integration.helpers import FINANCE, rejected
 
-SUP = Actor("jw-01", Role.SUPERVISION)
+SUP = Actor("supervision-01", Role.SUPERVISION)
 TPC = Actor("tpc-01", Role.TOWNSHIP_PARTY_COMMITTEE)
+ORG = Actor("org-01", Role.ORGANISATION_DEPARTMENT)  # projects, inspections (county taihu)
 
 
 @pytest.fixture
@@ -32,8 +33,9 @@ def _case(sup: Supervision) -> UUID:
     return sup.open_case(
         target_kind=TargetKind.CADRE,
         target=str(cadre),
-        reason=Reason.BOTTOM_RANKING,
-        detail="排名后10%",
+        reason=Reason.COMPLAINT,
+        detail="群众投诉：工作推进迟缓",
+        county="taihu",
         actor=SUP,
     )
 
@@ -52,13 +54,13 @@ def test_full_path_to_closure(ledger: Ledger, sup: Supervision) -> None:
 
 def test_case_roles_and_targets(ledger: Ledger, sup: Supervision) -> None:
     rejected(ledger, "role", lambda: sup.open_case(
-        target_kind=TargetKind.UNIT, target="某局", reason=Reason.COMPLAINT, detail="d",
+        target_kind=TargetKind.UNIT, target="某局", reason=Reason.COMPLAINT, detail="d", county="taihu",
         actor=FINANCE))  # fmt: skip
     rejected(ledger, "supervision.target", lambda: sup.open_case(
-        target_kind=TargetKind.UNIT, target=" ", reason=Reason.COMPLAINT, detail="d",
+        target_kind=TargetKind.UNIT, target=" ", reason=Reason.COMPLAINT, detail="d", county="taihu",
         actor=SUP))  # fmt: skip
     rejected(ledger, "supervision.reason", lambda: sup.open_case(
-        target_kind=TargetKind.UNIT, target="某局", reason=Reason.COMPLAINT, detail=" ",
+        target_kind=TargetKind.UNIT, target="某局", reason=Reason.COMPLAINT, detail=" ", county="taihu",
         actor=SUP))  # fmt: skip
     case = _case(sup)
     rejected(ledger, "role", lambda: sup.talk(case, "x", FINANCE))
@@ -130,23 +132,23 @@ def test_overdue_at_the_deadline_boundary(
 
 
 def test_inspection_rules(ledger: Ledger, sup: Supervision) -> None:
-    rejected(ledger, "role", lambda: sup.open_inspection("考察", "wangjiang", FINANCE))
-    rejected(ledger, "inspection.name", lambda: sup.open_inspection(" ", "wangjiang", SUP))
-    inspection = sup.open_inspection("政治素质考察", "wangjiang", SUP)
-    sup.visit(inspection, ["第001党支部", "第002党支部"], SUP)
+    rejected(ledger, "role", lambda: sup.open_inspection("考察", "taihu", FINANCE))
+    rejected(ledger, "inspection.name", lambda: sup.open_inspection(" ", "taihu", ORG))
+    inspection = sup.open_inspection("政治素质考察", "taihu", ORG)
+    sup.visit(inspection, ["第001党支部", "第002党支部"], ORG)
     rejected(
         ledger,
         "inspection.branch",
-        lambda: sup.visit(inspection, ["第003党支部", "第001党支部"], SUP),
+        lambda: sup.visit(inspection, ["第003党支部", "第001党支部"], ORG),
     )
     cadre = ledger.register_subject({"name": "孙八"}, "cadre", SUP)
     unvisited = [(cadre, "第009党支部", Outcome.NO_FINDING, "")]
-    rejected(ledger, "inspection.branch", lambda: sup.examine(inspection, unvisited, SUP))
+    rejected(ledger, "inspection.branch", lambda: sup.examine(inspection, unvisited, ORG))
     rejected(ledger, "inspection.reason", lambda: sup.examine(
-        inspection, [(cadre, "第001党支部", Outcome.PROMOTION_DEFERRED, " ")], SUP))  # fmt: skip
-    sup.examine(inspection, [(cadre, "第001党支部", Outcome.PROMOTION_DEFERRED, "家风问题")], SUP)
+        inspection, [(cadre, "第001党支部", Outcome.PROMOTION_DEFERRED, " ")], ORG))  # fmt: skip
+    sup.examine(inspection, [(cadre, "第001党支部", Outcome.PROMOTION_DEFERRED, "家风问题")], ORG)
     rejected(ledger, "inspection.examined", lambda: sup.examine(
-        inspection, [(cadre, "第002党支部", Outcome.NO_FINDING, "")], SUP))  # fmt: skip
+        inspection, [(cadre, "第002党支部", Outcome.NO_FINDING, "")], ORG))  # fmt: skip
     counts = sup.inspection(inspection).outcome_counts()
     assert counts[Outcome.PROMOTION_DEFERRED] == 1 and sum(counts.values()) == 1
 
@@ -158,32 +160,34 @@ def _project(sup: Supervision) -> UUID:
     return sup.register_project(
         name="旅游公路",
         owner_unit="岳西县交通局",
+        county="taihu",
+        lead="org-02",
         year=2024,
-        actor=TPC,
+        actor=ORG,
         items=[("m01", "1月", date(2024, 1, 31)), ("m02", "2月", date(2024, 2, 29))],
     )
 
 
 def test_project_rules(ledger: Ledger, sup: Supervision) -> None:
     rejected(ledger, "keyproject.items", lambda: sup.register_project(
-        name="p", owner_unit="u", year=2024, items=[("m01", "x", date(2025, 1, 1))],
-        actor=TPC))  # fmt: skip
+        name="p", owner_unit="u", county="taihu", lead="org-02", year=2024, items=[("m01", "x", date(2025, 1, 1))],
+        actor=ORG))  # fmt: skip
     rejected(ledger, "keyproject.items", lambda: sup.register_project(
-        name="p", owner_unit="u", year=2024, items=[], actor=TPC))  # fmt: skip
+        name="p", owner_unit="u", county="taihu", lead="org-02", year=2024, items=[], actor=ORG))  # fmt: skip
     project = _project(sup)
     rejected(
-        ledger, "keyproject.items", lambda: sup.report_progress(project, "m09", True, "x", TPC)
+        ledger, "keyproject.items", lambda: sup.report_progress(project, "m09", True, "x", ORG)
     )
     rejected(ledger, "role", lambda: sup.report_progress(project, "m01", True, "x", FINANCE))
-    sup.report_progress(project, "m01", True, "完成", TPC)
-    rejected(ledger, "keyproject.done", lambda: sup.report_progress(project, "m01", True, "x", TPC))
+    sup.report_progress(project, "m01", True, "完成", ORG)
+    rejected(ledger, "keyproject.done", lambda: sup.report_progress(project, "m01", True, "x", ORG))
 
 
 def test_overdue_item_opens_a_listed_case_once(
     ledger: Ledger, sup: Supervision, clock: SteppingClock
 ) -> None:
     project = _project(sup)
-    sup.report_progress(project, "m01", False, "滞后", TPC)
+    sup.report_progress(project, "m01", False, "滞后", ORG)
     assert sup.escalate_overdue_items(date(2024, 1, 31)) == []  # due today: not yet overdue
     clock.set(datetime(2024, 2, 1, 8, 0, tzinfo=UTC))
     opened = sup.escalate_overdue_items(date(2024, 2, 1))
@@ -206,8 +210,8 @@ def test_overdue_item_opens_a_listed_case_once(
 
 def test_done_items_are_never_escalated(ledger: Ledger, sup: Supervision) -> None:
     project = _project(sup)
-    sup.report_progress(project, "m01", True, "完成", TPC)
-    sup.report_progress(project, "m02", True, "完成", TPC)
+    sup.report_progress(project, "m01", True, "完成", ORG)
+    sup.report_progress(project, "m02", True, "完成", ORG)
     assert sup.escalate_overdue_items(date(2024, 12, 31)) == []
 
 
@@ -218,18 +222,18 @@ def test_case_targets_must_be_subjects_of_the_right_kind(ledger: Ledger, sup: Su
             ledger,
             "subject.kind",
             lambda k=kind: sup.open_case(  # type: ignore[misc]
-                target_kind=k, target=str(worker), reason=Reason.COMPLAINT, detail="d", actor=SUP
+                target_kind=k, target=str(worker), reason=Reason.COMPLAINT, detail="d", county="taihu", actor=SUP
             ),
         )
         rejected(
             ledger,
             "supervision.target",
             lambda k=kind: sup.open_case(  # type: ignore[misc]
-                target_kind=k, target="张三", reason=Reason.COMPLAINT, detail="d", actor=SUP
+                target_kind=k, target="张三", reason=Reason.COMPLAINT, detail="d", county="taihu", actor=SUP
             ),
         )
     rejected(ledger, "supervision.reason", lambda: sup.open_case(
-        target_kind="unit", target="某局", reason="gossip", detail="d", actor=SUP))  # fmt: skip
+        target_kind="unit", target="某局", reason="gossip", detail="d", county="taihu", actor=SUP))  # fmt: skip
 
 
 def test_guidance_and_rectification_need_their_details(ledger: Ledger, sup: Supervision) -> None:
@@ -242,15 +246,15 @@ def test_guidance_and_rectification_need_their_details(ledger: Ledger, sup: Supe
 def test_project_registration_and_progress_details(ledger: Ledger, sup: Supervision) -> None:
     items = [("m01", "1月", date(2024, 1, 31))]
     rejected(ledger, "keyproject.name", lambda: sup.register_project(
-        name=" ", owner_unit="u", year=2024, items=items, actor=TPC))  # fmt: skip
+        name=" ", owner_unit="u", county="taihu", lead="org-02", year=2024, items=items, actor=ORG))  # fmt: skip
     rejected(ledger, "keyproject.items", lambda: sup.register_project(
-        name="p", owner_unit="u", year=2024, items=items * 2, actor=TPC))  # fmt: skip
+        name="p", owner_unit="u", county="taihu", lead="org-02", year=2024, items=items * 2, actor=ORG))  # fmt: skip
     rejected(ledger, "keyproject.items", lambda: sup.register_project(
-        name="p", owner_unit="u", year=2024, items=[("M 1", "x", date(2024, 1, 1))],
-        actor=TPC))  # fmt: skip
-    project = sup.register_project(name="p", owner_unit="u", year=2024, items=items, actor=TPC)
+        name="p", owner_unit="u", county="taihu", lead="org-02", year=2024, items=[("M 1", "x", date(2024, 1, 1))],
+        actor=ORG))  # fmt: skip
+    project = sup.register_project(name="p", owner_unit="u", county="taihu", lead="org-02", year=2024, items=items, actor=ORG)
     rejected(
-        ledger, "keyproject.progress", lambda: sup.report_progress(project, "m01", True, " ", TPC)
+        ledger, "keyproject.progress", lambda: sup.report_progress(project, "m01", True, " ", ORG)
     )
 
 

@@ -32,6 +32,8 @@ STANDARD = (
     Actor("tpc-01", Role.TOWNSHIP_PARTY_COMMITTEE),
     Actor("vc-01", Role.VILLAGE_COMMITTEE),
     Actor("org-01", Role.ORGANISATION_DEPARTMENT),
+    Actor("org-02", Role.ORGANISATION_DEPARTMENT),  # a key project's 工作专班 lead
+    Actor("policy-keyproject", Role.SUPERVISION),  # the overdue-project policy (escalation.py)
     Actor("pbi-01", Role.PARTY_BUILDING_INSTRUCTOR),
     Actor("dp-01", Role.DATA_PROTECTION),
     Actor("dp-02", Role.DATA_PROTECTION),
