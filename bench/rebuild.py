@@ -123,6 +123,9 @@ class ScoreWriter:
             if book.township not in self.plans:
                 self.plans[book.township] = points.plan(book.township)
         self.open: dict[UUID, list[int]] = {b.id: [] for b in self.books}  # correctable
+        self.registers = {
+            (b.township, b.village): points.register(b.township, b.village) for b in self.books
+        }
 
     def entry(self, book: PointsBook, moment: datetime) -> None:
         rng = self.rng
@@ -142,18 +145,26 @@ class ScoreWriter:
                 reason="专项工作表现突出", task=None, plan=None, actor=township, moment=moment,
             )  # fmt: skip
             return
-        if roll < 0.20:
+        register = self.registers[(book.township, book.village)]
+        room = {  # the allocation the 两委会议 gave and the demo's work left unused
+            task: tenths - book.work_standing.get((task, q), 0)
+            for (b, task, q), tenths in (register.allocations.items() if register else ())
+            if b == str(book.id) and q == quarter
+        }
+        task = max(sorted(room), key=lambda t: room[t], default=None)
+        if roll < 0.20 or task is None or room[task] < 5:
             entry = book.enter(
                 quarter=quarter, component=Component.DEDUCTION,
                 points_tenths=rng.randint(5, 30), reason="会议缺席/工作推进迟缓",
                 task=None, plan=None, actor=township, moment=moment,
             )  # fmt: skip
         else:
-            task = rng.choice(sorted(book.responsibilities))
             entry = book.enter(
-                quarter=quarter, component=Component.WORK, points_tenths=rng.randint(5, 40),
+                quarter=quarter, component=Component.WORK,
+                points_tenths=rng.randint(5, min(40, room[task])),
                 reason=f"{quarter}季度责任任务推进", task=task,
                 plan=self.plans[book.township], actor=village, moment=moment,
+                register=register,
             )  # fmt: skip
         mine.append(entry)
 

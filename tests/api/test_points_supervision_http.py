@@ -34,7 +34,16 @@ def test_points_book_entries_and_ranking(client: TestClient, tokens: Headers) ->
             "category": "principal",
         }, vc)["evidence"]["stream"]  # fmt: skip
         books.append(book)
-    entry = {"quarter": 1, "component": "work", "points_tenths": 30, "reason": "完成"}
+    meeting = {"meeting_on": "2023-01-05", "minutes": "晋熙镇01村两委〔2023〕1号"}
+    for book in books:
+        _post(
+            client,
+            f"{SCHEME}/books/{book}/allocations",
+            {"task": "party-building", "quarter": 1, "points_tenths": 30} | meeting,
+            vc,
+        )
+    entry = {"quarter": 1, "component": "work", "points_tenths": 30, "reason": "完成",
+             "task": "party-building"}  # fmt: skip
     written = _post(client, f"{SCHEME}/books/{books[0]}/entries", entry, vc)
     assert written["result"]["entry"] == 1
     fixed = _post(client, f"{SCHEME}/books/{books[0]}/corrections",

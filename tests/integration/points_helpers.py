@@ -8,13 +8,17 @@ from uuid import UUID
 from ledger.actor import Actor, Role
 from ledger.clock import SteppingClock
 from ledger.ledger import Ledger
-from ledger.points.config import SchemeConfig
+from ledger.points.config import Component, SchemeConfig
 from ledger.points.service import Points
 
 TOWNSHIP = Actor("tpc-01", Role.TOWNSHIP_PARTY_COMMITTEE)
 VILLAGE = Actor("vc-01", Role.VILLAGE_COMMITTEE)
 ORGANISATION = Actor("org-01", Role.ORGANISATION_DEPARTMENT)
-TASKS = [("party-building", "党建引领", 100), ("industry", "产业发展", 80)]
+TASKS = [
+    ("party-building", "党建引领", 100),
+    ("industry", "产业发展", 80),
+    ("routine", "日常工作", 1_000_000),  # room for tests whose subject is not the cap: worked()
+]
 
 
 def points_ready(
@@ -50,3 +54,19 @@ def allocated(
         book, task=task, quarter=quarter, points_tenths=tenths, meeting_on=meeting_on,
         minutes=MINUTES, actor=VILLAGE,
     )  # fmt: skip
+
+
+def worked(points: Points, book: UUID, tenths: int, quarter: int = 1, task: str = "routine") -> int:
+    """A work entry of ``tenths`` (by the township committee) within an allocation made for
+    it; the plan's value of ``task`` is raised by amendment first if the village's
+    allocations would pass it. Returns the entry's number."""
+    state = points.book(book)
+    register = points.register(state.township, state.village)
+    total = register.task_totals.get(task, 0) if register is not None else 0
+    plan = points.plan(state.township)
+    if total + tenths > plan.task_points(task):
+        points.amend_plan(state.township, task, plan.titles[task], total + tenths, "追加",
+                          TOWNSHIP)  # fmt: skip
+    allocated(points, book, task, tenths, quarter)
+    return points.enter(book, quarter=quarter, component=Component.WORK, points_tenths=tenths,
+                        reason="完成", task=task, actor=TOWNSHIP)  # fmt: skip

@@ -16,17 +16,14 @@ from ledger.points.config import Component, Grade
 from ledger.points.service import Points
 from ledger.settings import Settings
 from ledger.supervision.service import Supervision
-from tests.integration.points_helpers import TOWNSHIP, cadre_book, points_ready
+from tests.integration.points_helpers import TOWNSHIP, cadre_book, points_ready, worked
 from tests.integration.projection_helpers import projected, refresh, rows_of
 
 SUPERVISOR = Actor("supervision-01", Role.SUPERVISION)
 
 
 def _work(points: Points, book: UUID, tenths: int, quarter: int = 1) -> int:
-    return points.enter(
-        book, quarter=quarter, component=Component.WORK, points_tenths=tenths, reason="完成",
-        actor=TOWNSHIP,
-    )  # fmt: skip
+    return worked(points, book, tenths, quarter)
 
 
 def _category(points: Points, totals: list[int]) -> list[UUID]:

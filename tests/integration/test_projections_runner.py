@@ -23,23 +23,18 @@ from projections.rebuild import rebuild, rebuild_all, rebuild_shadow
 from projections.registry import UnknownProjection, open_projections
 from projections.runner import ProjectionStateError, Runner
 from tests.integration.helpers import INTAKE, disbursed, funded
-from tests.integration.points_helpers import TOWNSHIP, cadre_book, points_ready
+from tests.integration.points_helpers import cadre_book, points_ready, worked
 from tests.integration.projection_helpers import projected, rows_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _some_points(ledger: Ledger, clock: SteppingClock, cadres: int = 30) -> None:
-    from ledger.points.config import Component
-
     points = points_ready(ledger, clock)
     for n in range(cadres):
         book = cadre_book(points, ("principal", "deputy")[n % 2], f"王{n}")
         for quarter in (1, 2):
-            points.enter(
-                book, quarter=quarter, component=Component.WORK, points_tenths=(n * 7) % 40 + 1,
-                reason="完成", actor=TOWNSHIP,
-            )  # fmt: skip
+            worked(points, book, (n * 7) % 40 + 1, quarter)
 
 
 def _fresh_digests(ledger: Ledger, settings: Settings) -> dict[str, str]:

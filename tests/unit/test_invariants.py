@@ -397,7 +397,7 @@ def test_negative_bonus_entered_as_an_original_to_dodge_the_cap_is_caught() -> N
 
 def test_negative_deduction_entered_as_an_original_is_caught() -> None:
     """A deduction is recorded as a positive amount and subtracted: −40 would add 4 points."""
-    log = booked((1, -40, 1, "deduction", None), (2, 0, 1, "work", None))
+    log = booked((1, -40, 1, "deduction", None), (2, 0, 1, "deduction", None))
     assert broken(log, "points.") == [
         ("records.jsonl line 4", "points.amount", "at least 1", "-40"),
         ("records.jsonl line 5", "points.amount", "at least 1", "0"),  # 0 only from a form
@@ -406,7 +406,8 @@ def test_negative_deduction_entered_as_an_original_is_caught() -> None:
 
 def test_repeated_or_skipped_entry_number_is_caught() -> None:
     """§4: `entry` is "its number in the book": the book's count of entries + 1."""
-    log = booked((1, 10, 1, "work", None), (1, 10, 1, "work", None), (4, 10, 1, "work", None))
+    log = booked((1, 10, 1, "deduction", None), (1, 10, 1, "deduction", None),
+                 (4, 10, 1, "deduction", None))  # fmt: skip
     assert broken(log, "points.") == [
         ("records.jsonl line 5", "points.entry", "2", "1"),
         ("records.jsonl line 6", "points.entry", "3", "4"),
@@ -415,7 +416,8 @@ def test_repeated_or_skipped_entry_number_is_caught() -> None:
 
 def test_correction_of_an_entry_the_book_does_not_have_is_caught() -> None:
     """`corrects=99` in a book of one entry, and a correction naming itself."""
-    log = booked((1, 10, 1, "work", None), (2, -10, 1, "work", 99), (3, -10, 1, "work", 3))
+    log = booked((1, 10, 1, "deduction", None), (2, -10, 1, "deduction", 99),
+                 (3, -10, 1, "deduction", 3))  # fmt: skip
     assert broken(log, "points.") == [
         ("records.jsonl line 5", "points.correction", "1..1", "99"),
         ("records.jsonl line 6", "points.correction", "1..2", "3"),
@@ -424,7 +426,8 @@ def test_correction_of_an_entry_the_book_does_not_have_is_caught() -> None:
 
 def test_entry_corrected_twice_is_caught() -> None:
     """An entry is reversed at most once (its correction may be corrected instead)."""
-    log = booked((1, 10, 1, "work", None), (2, -10, 1, "work", 1), (3, -10, 1, "work", 1))
+    log = booked((1, 10, 1, "deduction", None), (2, -10, 1, "deduction", 1),
+                 (3, -10, 1, "deduction", 1))  # fmt: skip
     assert broken(log, "points.") == [
         ("records.jsonl line 6", "points.correction", "an entry not yet corrected", "1")
     ]
@@ -433,9 +436,9 @@ def test_entry_corrected_twice_is_caught() -> None:
 def test_correction_of_another_amount_component_quarter_or_with_a_task_is_caught() -> None:
     """A correction is "minus the amount of the entry it reverses", in its component and
     quarter, with no task (as the ledger writes it)."""
-    log = booked((1, 40, 1, "work", None), (2, 40, 1, "bonus", None))
+    log = booked((1, 40, 1, "deduction", None), (2, 40, 1, "bonus", None))
     book = log.sid("a")
-    score(log, book, 3, -30, corrects=1)  # a partial reversal
+    score(log, book, 3, -30, corrects=1, component="deduction")  # a partial reversal
     log.add(book, "points.ScoreEntered", role="township_party_committee", entry=4, quarter=2,
             component="work", points_tenths=-40, reason="r", task="t1", corrects=2,
             form=None)  # fmt: skip

@@ -567,7 +567,7 @@ def full_log() -> Log:
             findings=[])  # fmt: skip
     open_scheme(log)
     for n, total in enumerate([30, 20, 20]):
-        score(log, open_book(log, f"book{n}"), 1, total)
+        score(log, open_book(log, f"book{n}"), 1, total, component="evaluation")
     log.add("case", "supervision.CaseOpened", role="supervision", target_kind="cadre",
             target=sid("cadre-book1"), reason="bottom_ranking", detail="d", trigger=None,
             source=None)  # fmt: skip
