@@ -2,8 +2,9 @@
 
 Deterministic: a stepping clock and a seeded id source, so every run writes the same records
 (the vault's keys and nonces stay truly random). 2023: the co-founders' contributions, nine
-disbursements (5 × 500, 1 × 800, 3 × 1,500 = 7,800 yuan), two rejected applications,
-follow-ups, one audit result. 2024: three grants, one revoked with a partial recovery.
+disbursements (5 × 500, 1 × 800, 3 × 1,500 = 7,800 yuan) paid from January to 22 March 2023,
+the date of the newsletter's "今年来已有9人享受7800元帮扶资金"; return visits; two rejected
+applications; one audit result. 2024: three grants, one revoked with a partial recovery.
 """
 
 from __future__ import annotations
@@ -23,6 +24,16 @@ from ledger.ledger import Ledger
 INTAKE = Actor("intake-tc-01", Role.INTAKE)
 EXPRESS_IPC = Actor("ipc-express-01", Role.INDUSTRY_PARTY_COMMITTEE)
 FOOD_IPC = Actor("ipc-food-01", Role.INDUSTRY_PARTY_COMMITTEE)
+RIDE_IPC = Actor("ipc-ridehailing-01", Role.INDUSTRY_PARTY_COMMITTEE)
+OTHER_IPC = Actor("ipc-other-01", Role.INDUSTRY_PARTY_COMMITTEE)
+# "个人申请-所属行业党务审核-市总工会审批": each application is reviewed by its own industry's
+# party committee (the account bound to that industry in the principal registry)
+REVIEWERS = {
+    Industry.EXPRESS_DELIVERY: EXPRESS_IPC,
+    Industry.FOOD_DELIVERY: FOOD_IPC,
+    Industry.RIDE_HAILING: RIDE_IPC,
+    Industry.OTHER: OTHER_IPC,
+}
 UNION = Actor("union-tc-01", Role.TRADE_UNION)
 FINANCE = Actor("finance-tc-01", Role.FINANCE)
 AUDIT = Actor("audit-tc-01", Role.AUDIT)
@@ -39,6 +50,8 @@ CONTRIBUTIONS_2023 = [
     (Source.EXPRESS_INDUSTRY_PARTY_COMMITTEE, 300_000),
     (Source.FOOD_DELIVERY_INDUSTRY_PARTY_COMMITTEE, 200_000),
 ]
+# the 2023 grants' payment days: all paid by 22 March 2023 (the newsletter's "今年来已有9人")
+PAID_2023 = [(1, 16), (1, 30), (2, 8), (2, 17), (2, 27), (3, 3), (3, 9), (3, 15), (3, 22)]
 # (industry, hardship, requested tier, final tier, priority)
 GRANTS_2023 = [
     (Industry.EXPRESS_DELIVERY, Hardship.ILLNESS, 1, 1, True),
@@ -108,7 +121,7 @@ class _Scenario:
     def application(
         self, year: int, industry: Industry, hardship: Hardship, tier: int, priority: bool
     ) -> UUID:
-        ipc = FOOD_IPC if industry is Industry.FOOD_DELIVERY else EXPRESS_IPC
+        ipc = REVIEWERS[industry]
         case = self.fund.submit(
             year=year,
             subject=self.person(),
@@ -126,15 +139,17 @@ class _Scenario:
         self.fund.open_year(2023, FINANCE)
         for source, amount in CONTRIBUTIONS_2023:
             self.fund.receive(2023, source, amount, f"2023-{source.value}", FINANCE)
+        paid = []
         for i, (industry, hardship, requested, final, priority) in enumerate(GRANTS_2023):
-            self.at(2023, 3 + i, 5)
+            self.at(2023, *PAID_2023[i])
             case = self.application(2023, industry, hardship, requested, priority)
             self.fund.approve(case, final, UNION)
             self.fund.disburse(case, f"TC-2023-{i + 1:03d}", FINANCE)
-            if i < 6:
-                self.clock.set(self.clock() + timedelta(days=30))
-                visited = self.clock().date().isoformat()
-                self.fund.follow_up(case, visited, "stable", "电话回访，生活已稳定", INTAKE)
+            paid.append((self.clock(), case))
+        for moment, case in paid[:6]:  # 定期回访: the first visit a month after the payment
+            self.clock.set(moment + timedelta(days=30))
+            visited = self.clock().date().isoformat()
+            self.fund.follow_up(case, visited, "stable", "电话回访，生活已稳定", INTAKE)
         self.at(2023, 11, 20)
         rejected = self.fund.submit(
             year=2023,
