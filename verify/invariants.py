@@ -11,7 +11,9 @@ One object per domain holds that domain's running state and checks (one module e
 - supervision cases (verify/rules_supervision.py CaseRules): bottom cases by the close, steps
   in order and by the right hands;
 - principals (verify/rules_principals.py): every record's actor enrolled, in its current role
-  and scope, never in its own book; checked on every record, whatever its type.
+  and scope, never in its own book; checked on every record, whatever its type;
+- subjects (verify/rules_subjects.py): an erasure only after an approval by a different
+  principal, and never while the subject has an open case or application (PIPL art. 47).
 
 Key projects, the special inspection of cadre selection and cadres' posts
 (verify/rules_supervision.py ProjectRules): amendments, verification by the lead, an
@@ -33,6 +35,7 @@ from verify.record import Record
 from verify.rules_carefund import CareFundRules
 from verify.rules_points import PointsRules, YearCloseRules
 from verify.rules_principals import PrincipalRules
+from verify.rules_subjects import SubjectRules
 from verify.rules_supervision import CaseRules, ProjectRules
 from verify.streams import StreamCheck
 
@@ -48,6 +51,7 @@ class Invariants:
     cases: CaseRules = field(default_factory=CaseRules)
     projects: ProjectRules = field(default_factory=ProjectRules)
     principals: PrincipalRules = field(default_factory=PrincipalRules)
+    subjects: SubjectRules = field(default_factory=SubjectRules)
     checked: int = 0
     # The business timezone (the bundle's MANIFEST.json ``timezone``): a rule comparing a
     # business date with a record's ``at`` takes the date of ``at`` in it
@@ -59,7 +63,9 @@ class Invariants:
         for owner in (self.carefund, self.points, self.projects):
             if hasattr(owner, "zone"):
                 owner.zone = self.zone
-        for domain in (self.carefund, self.points, self.year_close, self.cases, self.projects):
+        for domain in (
+            self.carefund, self.points, self.year_close, self.cases, self.projects, self.subjects
+        ):  # fmt: skip
             for record_type, handler in domain.handlers().items():
                 self._handlers.setdefault(record_type, []).append(handler)
 

@@ -404,27 +404,21 @@ class YearCloseRules:
             message = f"scheme {r.stream}: a close follows the opening or a reopening"
             found.append(Failure(where, YEAR_CLOSE, message, f"close {year.closes + 1}, open",
                                  f"close {d['close']}, {'closed' if year.closed else 'open'}"))  # fmt: skip
-        ranked = [self.books[b] for b in year.books]
-        totals = {
-            b.cadre: {"book": s, "category": b.category, "total_tenths": b.total}
-            for s, b in zip(year.books, ranked, strict=True)
-        }
-        bottom: dict[str, list[str]] = {}
-        top: dict[str, list[str]] = {}
-        for category in sorted({b.category for b in ranked}):
-            members = {b.cadre: b.total for b in ranked if b.category == category}
-            distinct = sorted(set(members.values()), reverse=True)
-            for cadre, total in members.items():
-                totals[cadre]["rank"] = distinct.index(total) + 1
-            bottom[category] = _share(members, year.bottom_percent, lowest=True)
-            top[category] = _share(members, year.top_percent, lowest=False)
-        cases = sorted(c for m in bottom.values() for c in m if c not in year.cased)
-        computed = {"totals": totals, "bottom": bottom, "top": top, "cases": cases}
-        for member, value in computed.items():
-            if d[member] != value:
-                found.append(_snapshot_failure(r, where, member, value, d[member]))
+        ranking = _ranking(year, [(b, self.books[b]) for b in year.books])
+        for i in range(max(len(ranking), len(d["ranking"]))):
+            want = ranking[i] if i < len(ranking) else None
+            got = d["ranking"][i] if i < len(d["ranking"]) else None
+            if want != got:
+                message = f"close {r.stream}: ranking row {i} is not recomputed from the entries"
+                found.append(Failure(where, YEAR_CLOSE, message, str(want), str(got)))
+                break
+        bottom = [row["cadre"] for row in ranking if row["bottom"]]
+        cases = sorted(c for c in bottom if c not in year.cased)
+        if d["cases"] != cases:
+            message = f"close {r.stream}: cases are not the bottom cadres without an earlier case"
+            found.append(Failure(where, YEAR_CLOSE, message, str(cases), str(d["cases"])))
         year.closes, year.closed = d["close"], True
-        year.top = {c for m in d["top"].values() for c in m}
+        year.top = {row["cadre"] for row in d["ranking"] if row["top"]}
         year.cased.update(d["cases"])
         return found
 
@@ -468,13 +462,18 @@ class YearCloseRules:
         return found
 
 
-def _snapshot_failure(r: Record, where: str, member: str, expected: Any, found: Any) -> Failure:
-    """The first cadre or category where a close's ``member`` differs from the recomputation."""
-    if isinstance(expected, dict) and isinstance(found, dict):
-        for key in sorted(expected.keys() | found.keys()):
-            if expected.get(key) != found.get(key):
-                message = f"close {r.stream}: {member}[{key}] is not recomputed from the entries"
-                return Failure(where, YEAR_CLOSE, message, str(expected.get(key)),
-                               str(found.get(key)))  # fmt: skip
-    message = f"close {r.stream}: {member} is not recomputed from the entries"
-    return Failure(where, YEAR_CLOSE, message, str(expected), str(found))
+def _ranking(year: _Year, books: list[tuple[str, _Ranked]]) -> list[dict[str, Any]]:
+    """A close's ranking recomputed: per category (sorted), rows by rank then cadre."""
+    rows: list[dict[str, Any]] = []
+    for category in sorted({b.category for _, b in books}):
+        members = {b.cadre: b.total for _, b in books if b.category == category}
+        distinct = sorted(set(members.values()), reverse=True)
+        bottom = set(_share(members, year.bottom_percent, lowest=True))
+        top = set(_share(members, year.top_percent, lowest=False))
+        rows += sorted(
+            ({"cadre": b.cadre, "book": stream, "category": category, "total_tenths": b.total,
+              "rank": distinct.index(b.total) + 1, "bottom": b.cadre in bottom,
+              "top": b.cadre in top} for stream, b in books if b.category == category),
+            key=lambda row: (row["rank"], row["cadre"]),
+        )  # fmt: skip
+    return rows

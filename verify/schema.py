@@ -190,6 +190,7 @@ def _then(aggregate: str, roles: str, **data: Spec) -> EventSpec:
 
 
 SUBJECT_ROLES = "intake finance supervision township_party_committee village_committee"
+ERASURE_APPROVERS = "data_protection audit"
 POINTS_ROLES = "township_party_committee village_committee"
 SUPERVISION_ROLES = "supervision township_party_committee"
 ORG = "organisation_department"
@@ -204,7 +205,11 @@ GRADES = ("excellent", "competent", "basically_competent", "incompetent")
 EVENTS: dict[str, EventSpec] = {
     "subject.Registered": _first("subject", SUBJECT_ROLES, commitment=HEX64,
         kind=one_of("worker", "responsible_person", "donor", "cadre", "unit_head")),
-    "subject.Erased": _then("subject", SUBJECT_ROLES, reason=TEXT),
+    # PIPL art. 47: requested by data_protection with the reason, approved by a second
+    # principal, recorded as carried out by the approver (rules subject.erasure_*)
+    "subject.ErasureRequested": _then("subject", "data_protection", reason=TEXT),
+    "subject.ErasureApproved": _then("subject", ERASURE_APPROVERS),
+    "subject.Erased": _then("subject", ERASURE_APPROVERS, reason=TEXT),
     "carefund.FundYearOpened": _first("fund_year", "finance", fund=TEXT, year=YEAR,
         budget_fen=FEN, tiers_fen=ObjectOf(re.compile(r"[1-9][0-9]{0,5}"), FEN, least=1),
         first_follow_up_days=integer(1), posting_days=integer(1),
@@ -244,10 +249,10 @@ EVENTS: dict[str, EventSpec] = {
         bottom_share_percent=integer(1, 100), excellent_share_percent=integer(1, 100),
         evaluation_form_percent=integer(1, 100)),
     "points.YearClosed": _then("scheme", "organisation_department", close=integer(1),
-        totals=ObjectOf(UUID_PATTERN, Members({"book": ID, "category": TEXT,
-                        "total_tenths": integer(-MAX), "rank": integer(1)})),
-        bottom=ObjectOf(re.compile(r".+", re.DOTALL), ArrayOf(ID)),
-        top=ObjectOf(re.compile(r".+", re.DOTALL), ArrayOf(ID)), cases=ArrayOf(ID)),
+        ranking=ArrayOf(Members({"cadre": ID, "book": ID, "category": TEXT,
+                                 "total_tenths": integer(-MAX), "rank": integer(1),
+                                 "bottom": BOOL, "top": BOOL})),
+        cases=ArrayOf(ID)),
     "points.YearReopened": _then("scheme", "organisation_department", reason=TEXT),
     "points.BookSealed": _then("book", "organisation_department", close=integer(1)),
     "points.BookUnsealed": _then("book", "organisation_department", close=integer(1)),

@@ -89,7 +89,10 @@ class SchemeConfig:
     categories: tuple[Category, ...] = field(default_factory=_default_categories)
     bonus_cap_tenths: int = 50
     pay_percent: dict[str, int] = field(default_factory=_default_pay_percent)
-    bottom_share_percent: int = 10
+    bottom_share_percent: int = 10  # "年度得分处于同类别后 10%"
+    excellent_share_percent: int = (
+        15  # 优秀 from the top of the closed ranking ("由高到低依次选取")
+    )
     evaluation_form_percent: int = 5  # a form's 0-100 mean -> evaluation points (85.0 -> 4.3)
 
     def __post_init__(self) -> None:
@@ -100,7 +103,7 @@ class SchemeConfig:
             raise ValueError(f"bonus cap {self.bonus_cap_tenths} must not be negative")
         if set(self.pay_percent) != {g.value for g in Grade}:
             raise ValueError(f"pay_percent needs one percentage per grade, got {self.pay_percent}")
-        for name in ("bottom_share_percent", "evaluation_form_percent"):
+        for name in ("bottom_share_percent", "excellent_share_percent", "evaluation_form_percent"):
             if not 0 < getattr(self, name) <= 100:
                 raise ValueError(f"{name} {getattr(self, name)} must be in 1..100")
 

@@ -1,6 +1,7 @@
 """Ranking rules: dense ranks within a category and the bottom share (default 10%).
 
-Pure functions over (key, total) pairs, used by the demo and by the projections.
+Pure functions over (key, total) pairs, used by the year-end close (year_close.py), the demo
+and the projections. verify/rules_points.py recomputes the same sets independently.
 """
 
 from __future__ import annotations
@@ -28,3 +29,9 @@ def bottom_share(totals: Mapping[str, int], percent: int = 10) -> set[str]:
     ordered = sorted(totals.values())
     cutoff = ordered[count - 1]
     return {key for key, total in totals.items() if total <= cutoff}
+
+
+def top_share(totals: Mapping[str, int], percent: int) -> set[str]:
+    """The ceil(percent% × n) highest totals, plus everyone tied with the cut-off total
+    ("评先评优原则上按年度积分，由高到低依次选取"). Requires 0 < percent <= 100."""
+    return bottom_share({key: -total for key, total in totals.items()}, percent)

@@ -1,4 +1,14 @@
-"""A points scheme: one per county, year and kind of staff; its categories and caps."""
+"""A points scheme: one per county, year and kind of staff; its categories and caps; the
+year-end close.
+
+The county's organisation department opens the scheme and closes its year. The close
+(``points.YearClosed``) freezes the annual totals and the ranking: "评先评优原则上按年度积分，
+由高到低依次选取" (the top set per category, ``excellent_share_percent``) and "年度得分处于同类别
+后 10% 的村干部，乡镇党委及时约谈提醒…" (the bottom set, ``bottom_share_percent``). Grades,
+excellence and the bottom cases refer to the latest close; entries after it need a
+``points.YearReopened`` with a reason, then a new close. ledger/points/year_close.py computes
+the snapshot and saves the close with its book seals and bottom cases in one transaction.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +22,8 @@ from ledger.errors import RuleViolation
 from ledger.points.config import SchemeConfig
 
 POINTS_NAMESPACE = uuid5(NAMESPACE_URL, "https://gongshi.example/points")
-SCHEME_ROLES = (Role.TOWNSHIP_PARTY_COMMITTEE,)
+SCHEME_ROLES = (Role.ORGANISATION_DEPARTMENT,)
+CLOSE_ROLES = (Role.ORGANISATION_DEPARTMENT,)
 
 
 def scheme_id(county: str, year: int, staff: str) -> UUID:
@@ -29,7 +40,12 @@ class Scheme(LedgerAggregate):
         bonus_cap_tenths: int
         pay_percent: dict[str, int]
         bottom_share_percent: int
+        excellent_share_percent: int
         evaluation_form_percent: int
+        closes: int  # how many times the year was closed
+        closed: bool  # closed now (not reopened since the last close)
+        ranking: dict[str, dict[str, Any]]  # cadre -> its row in the latest YearClosed
+        bottom_cased: set[str]  # cadres whose bottom case a close of this year opened
 
     def require_category(self, category: str) -> None:
         """RuleViolation unless ``category`` is one of the scheme's."""
@@ -38,9 +54,21 @@ class Scheme(LedgerAggregate):
                 "points.category", f"category {category!r} not in {sorted(self.categories)}"
             )
 
+    def require_open(self) -> None:
+        """RuleViolation("points.year_closed") while the year is closed."""
+        if self.closed:
+            raise RuleViolation(
+                "points.year_closed",
+                f"the {self.year} year is closed (close {self.closes}): reopen it with a reason",
+            )
+
+    def in_top(self, cadre: str) -> bool:
+        """Whether ``cadre`` is in its category's top set of the latest close."""
+        return bool(self.ranking.get(cadre, {}).get("top"))
+
     @classmethod
     def open(cls, config: SchemeConfig, actor: Actor, moment: datetime) -> Scheme:
-        """Open the scheme of ``config`` (role township party committee)."""
+        """Open the scheme of ``config`` (role organisation department)."""
         actor.require(*SCHEME_ROLES)
         return cls._start(
             cls.Opened,
@@ -54,8 +82,51 @@ class Scheme(LedgerAggregate):
             bonus_cap_tenths=config.bonus_cap_tenths,
             pay_percent=dict(config.pay_percent),
             bottom_share_percent=config.bottom_share_percent,
+            excellent_share_percent=config.excellent_share_percent,
             evaluation_form_percent=config.evaluation_form_percent,
         )
+
+    def close_year(
+        self,
+        *,
+        ranking: list[dict[str, Any]],
+        actor: Actor,
+        moment: datetime,
+    ) -> list[str]:
+        """Record the close of the year with its ranking (computed by year_close.freeze);
+        returns the cadres whose bottom case this close opens (in the bottom set, no case
+        from an earlier close of the year). Not before the scheme year is over."""
+        actor.require(*CLOSE_ROLES)
+        self.require_open()
+        if moment.date().year <= self.year:
+            raise RuleViolation(
+                "points.year_close",
+                f"the {self.year} year closes after it ends, not on {moment.date()}",
+            )
+        cases = sorted(
+            row["cadre"]
+            for row in ranking
+            if row["bottom"] and row["cadre"] not in self.bottom_cased
+        )
+        self._append(
+            self.YearClosed,
+            actor=actor,
+            moment=moment,
+            close=self.closes + 1,
+            ranking=ranking,
+            cases=cases,
+        )
+        return cases
+
+    def reopen_year(self, reason: str, actor: Actor, moment: datetime) -> None:
+        """Reopen a closed year for late entries or corrections, with the reason; a new
+        close must follow before grades are given again."""
+        actor.require(*CLOSE_ROLES)
+        if not self.closed:
+            raise RuleViolation("points.year_reopen", f"the {self.year} year is not closed")
+        if not reason.strip():
+            raise RuleViolation("points.year_reopen", "a reopening states its reason")
+        self._append(self.YearReopened, actor=actor, moment=moment, reason=reason)
 
     class Opened(LedgerAggregate.Created):
         TOPIC = "points.SchemeOpened"
@@ -66,6 +137,7 @@ class Scheme(LedgerAggregate):
         bonus_cap_tenths: int
         pay_percent: dict[str, int]
         bottom_share_percent: int
+        excellent_share_percent: int
         evaluation_form_percent: int
 
         def assign(self, aggregate: Any) -> None:
@@ -75,8 +147,33 @@ class Scheme(LedgerAggregate):
                 "staff",
                 "bonus_cap_tenths",
                 "bottom_share_percent",
+                "excellent_share_percent",
                 "evaluation_form_percent",
             ):
                 setattr(aggregate, name, getattr(self, name))
             aggregate.categories = dict(self.categories)
             aggregate.pay_percent = dict(self.pay_percent)
+            aggregate.closes = 0
+            aggregate.closed = False
+            aggregate.ranking = {}
+            aggregate.bottom_cased = set()
+
+    class YearClosed(LedgerAggregate.Event):
+        TOPIC = "points.YearClosed"
+        close: int
+        # one row per book: cadre, book, category, total_tenths, rank, bottom, top
+        ranking: list[dict[str, Any]]
+        cases: list[str]  # cadres whose bottom case this close opens
+
+        def assign(self, aggregate: Any) -> None:
+            aggregate.closes = self.close
+            aggregate.closed = True
+            aggregate.ranking = {row["cadre"]: dict(row) for row in self.ranking}
+            aggregate.bottom_cased.update(self.cases)
+
+    class YearReopened(LedgerAggregate.Event):
+        TOPIC = "points.YearReopened"
+        reason: str
+
+        def assign(self, aggregate: Any) -> None:
+            aggregate.closed = False

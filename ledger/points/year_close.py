@@ -1,0 +1,139 @@
+"""The year-end close of a points scheme, its reopening, and the bottom-10% cases it opens.
+
+"评先评优原则上按年度积分，由高到低依次选取" and "年度得分处于同类别后 10% 的村干部，乡镇党委及时
+约谈提醒，包村党建指导员现场指导、挂牌督办、销号管理": the close freezes each cadre's annual
+total, the dense rank in the category, the bottom set (``bottom_share_percent``) and the top
+set (``excellent_share_percent``) in ``points.YearClosed.ranking``; grades and the bottom
+cases refer to it.
+
+Serialisation (across processes, on both backends): the close is saved in ONE transaction
+with a ``points.BookSealed`` record in every book of the scheme and one supervision case per
+newly bottom-ranked cadre. Each seal is written at the version of the book the snapshot was
+computed from, so an entry (or correction, appraisal) stored in any book after the close read
+it takes that version first and the close's insert fails on the stream's unique (id, version)
+— the close is retried from fresh state — or the close wins and the entry's save fails the
+same way, and its retry finds the book sealed (rule points.year_closed). Optimistic
+concurrency on the books, not a lock: it holds wherever eventsourcing's recorder enforces
+(stream, version) uniqueness, i.e. across processes on SQLite and PostgreSQL alike. The
+snapshot is therefore exactly what the entries before the close's leaf add up to, which is
+what gongshi-verify recomputes. (A book *opened* concurrently with the close is not covered:
+books are opened at the start of the year; opening one is refused once the year is closed.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from ledger.actor import Actor
+from ledger.app import retry_on_conflict
+from ledger.errors import RuleViolation
+from ledger.ledger import Ledger
+from ledger.points.book import PointsBook
+from ledger.points.config import format_points
+from ledger.points.ranking import bottom_share, dense_ranks, top_share
+from ledger.points.scheme import Scheme
+from ledger.supervision.case import YEAR_CLOSE_RULE, Reason, SupervisionCase, TargetKind
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    close: int
+    cases: dict[str, UUID]  # cadre -> the bottom case this close opened
+
+
+def freeze(scheme: Scheme, books: list[PointsBook]) -> list[dict[str, Any]]:
+    """The ranking a close freezes: one row per book of the scheme — cadre, book, category,
+    annual total, dense rank in the category, whether in the category's bottom and top
+    shares (ties at the cut-off included, ledger/points/ranking.py) — ordered by category,
+    rank, cadre."""
+    rows: list[dict[str, Any]] = []
+    for category in sorted({b.category for b in books}):
+        members = {b.cadre: b.total_tenths for b in books if b.category == category}
+        ranks = dense_ranks(members)
+        bottom = bottom_share(members, scheme.bottom_share_percent)
+        top = top_share(members, scheme.excellent_share_percent)
+        rows += sorted(
+            (
+                {
+                    "cadre": book.cadre,
+                    "book": str(book.id),
+                    "category": category,
+                    "total_tenths": book.total_tenths,
+                    "rank": ranks[book.cadre],
+                    "bottom": book.cadre in bottom,
+                    "top": book.cadre in top,
+                }
+                for book in books
+                if book.category == category
+            ),
+            key=lambda row: (row["rank"], row["cadre"]),
+        )
+    return rows
+
+
+def scheme_books(ledger: Ledger, scheme: UUID) -> list[PointsBook]:
+    """Every book of ``scheme`` (a scan of the log)."""
+    app = ledger.app
+    books = (app.get(PointsBook, b) for b in app.streams_of(PointsBook.Opened.TOPIC))
+    return [b for b in books if b.scheme == str(scheme)]
+
+
+def close_year(ledger: Ledger, scheme_id: UUID, actor: Actor) -> Closed:
+    """Close the scheme's year (role organisation department): the snapshot, a seal in every
+    book and one bottom case per newly bottom-ranked cadre, in one transaction."""
+
+    def attempt() -> Closed:
+        app, moment = ledger.app, ledger.clock()
+        scheme = app.get(Scheme, scheme_id)
+        books = scheme_books(ledger, scheme_id)
+        ranking = freeze(scheme, books)
+        newly = scheme.close_year(ranking=ranking, actor=actor, moment=moment)
+        row_of = {row["cadre"]: row for row in ranking}
+        for book in books:
+            book.seal(scheme.closes, actor, moment)
+        percent = scheme.bottom_share_percent
+        cases: dict[str, SupervisionCase] = {}
+        for cadre in newly:
+            row = row_of[cadre]
+            cases[cadre] = SupervisionCase.open(
+                id=ledger.new_id(),
+                target_kind=TargetKind.CADRE,
+                target=cadre,
+                reason=Reason.BOTTOM_RANKING,
+                detail=(
+                    f"{scheme.year}年度积分处于同类别后{percent}%：{row['category']} 第"
+                    f"{row['rank']}名，{format_points(row['total_tenths'])}分"
+                ),
+                county=scheme.county,
+                trigger=YEAR_CLOSE_RULE,
+                source=f"{scheme_id}/close-{scheme.closes}",
+                actor=actor,
+                moment=moment,
+            )
+        app.save(scheme, *cases.values(), *books)
+        return Closed(scheme.closes, {c: case.id for c, case in cases.items()})
+
+    return retry_on_conflict(attempt)
+
+
+def reopen_year(ledger: Ledger, scheme_id: UUID, reason: str, actor: Actor) -> int:
+    """Reopen the closed year with its reason (role organisation department), unsealing every
+    book in the same transaction; returns the close that was reopened."""
+
+    def attempt() -> int:
+        app, moment = ledger.app, ledger.clock()
+        scheme = app.get(Scheme, scheme_id)
+        scheme.reopen_year(reason, actor, moment)
+        books = scheme_books(ledger, scheme_id)
+        for book in books:
+            if book.sealed != scheme.closes:
+                raise RuleViolation(
+                    "points.year_closed", f"book {book.id} is not sealed by close {scheme.closes}"
+                )
+            book.unseal(scheme.closes, actor, moment)
+        app.save(scheme, *books)
+        return scheme.closes
+
+    return retry_on_conflict(attempt)

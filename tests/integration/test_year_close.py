@@ -1,0 +1,172 @@
+"""The year-end close (points.YearClosed), its reopening, grades from the closed ranking, and
+the bottom-10% cases the close opens and their four steps (both backends)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from uuid import UUID
+
+import pytest
+
+from ledger.actor import Actor, Role
+from ledger.clock import SteppingClock
+from ledger.ledger import Ledger
+from ledger.points.config import Component, Grade
+from ledger.points.service import Points
+from ledger.supervision.case import Reason, Stage, TargetKind
+from ledger.supervision.service import Supervision
+from tests.integration.helpers import rejected
+from tests.integration.points_helpers import ORGANISATION, TOWNSHIP, VILLAGE, points_ready
+from tests.support.principals import enrol
+
+SUP = Actor("jw-01", Role.SUPERVISION)
+INSTRUCTOR = Actor("pbi-th01-01", Role.PARTY_BUILDING_INSTRUCTOR)
+
+
+@pytest.fixture(autouse=True)
+def _actors(ledger: Ledger) -> None:
+    enrol(ledger, SUP, INSTRUCTOR)
+
+
+def _books(points: Points, n: int = 10) -> list[UUID]:
+    """``n`` principal cadres, cadre i with a bonus of i + 1 tenths (one lowest, one top)."""
+    books = []
+    for i in range(n):
+        cadre = points.ledger.register_subject({"name": f"干部{i}"}, "cadre", TOWNSHIP)
+        book = points.open_book(cadre, "th01", "晋熙镇01村", "principal", VILLAGE)
+        points.enter(book, quarter=2, component=Component.BONUS, points_tenths=i + 1,
+                     reason="表彰", actor=TOWNSHIP)  # fmt: skip
+        books.append(book)
+    return books
+
+
+@pytest.fixture
+def closed(ledger: Ledger, clock: SteppingClock) -> tuple[Points, list[UUID]]:
+    points = points_ready(ledger, clock)
+    clock.set(datetime(2023, 6, 1, 9, 0, tzinfo=UTC))
+    books = _books(points)
+    clock.set(datetime(2024, 1, 10, 9, 0, tzinfo=UTC))
+    points.close_year(ORGANISATION)
+    return points, books
+
+
+def test_close_freezes_totals_ranks_and_opens_the_bottom_cases(
+    ledger: Ledger, closed: tuple[Points, list[UUID]]
+) -> None:
+    points, books = closed
+    scheme = points.scheme()
+    lowest = points.book(books[0]).cadre
+    top = {points.book(b).cadre for b in books[-2:]}  # 15% of 10: ceil 1.5 = 2
+    assert (scheme.closes, scheme.closed) == (1, True)
+    assert [c for c, row in scheme.ranking.items() if row["bottom"]] == [lowest]
+    assert {c for c, row in scheme.ranking.items() if row["top"]} == top
+    assert scheme.ranking[lowest] == {
+        "cadre": lowest, "book": str(books[0]), "category": "principal", "total_tenths": 1,
+        "rank": 10, "bottom": True, "top": False,
+    }  # fmt: skip
+    sup = Supervision(ledger)
+    cases = [sup.case(c) for c in ledger.app.streams_of("supervision.CaseOpened")]
+    assert [(c.target, c.reason, c.county, c.stage) for c in cases] == [
+        (lowest, "bottom_ranking", "taihu", "opened")
+    ]
+    assert all(points.book(b).sealed == 1 for b in books)
+
+
+def test_entries_after_the_close_need_a_reopening(
+    ledger: Ledger, clock: SteppingClock, closed: tuple[Points, list[UUID]]
+) -> None:
+    points, books = closed
+
+    def late() -> int:
+        return points.enter(books[0], quarter=4, component=Component.BONUS, points_tenths=5,
+                            reason="补录", actor=TOWNSHIP)  # fmt: skip
+
+    rejected(ledger, "points.year_closed", late)
+    rejected(ledger, "points.year_closed", lambda: points.correct(books[0], 1, "冲正", TOWNSHIP))
+    rejected(ledger, "role", lambda: points.reopen_year("补录", TOWNSHIP))
+    rejected(ledger, "points.year_reopen", lambda: points.reopen_year(" ", ORGANISATION))
+    rejected(ledger, "points.year_closed", lambda: points.close_year(ORGANISATION))
+    assert points.reopen_year("第四季度加分漏录", ORGANISATION) == 1
+    rejected(ledger, "points.year_reopen", lambda: points.reopen_year("again", ORGANISATION))
+    late()
+    again = points.close_year(ORGANISATION)
+    # books[0] left the bottom (its case stays); books[1] is the new lowest: a case for it only
+    assert again.close == 2 and list(again.cases) == [points.book(books[1]).cadre]
+    assert points.scheme().ranking[points.book(books[0]).cadre]["total_tenths"] == 6
+
+
+def test_the_close_is_the_organisation_departments_and_after_the_year(
+    ledger: Ledger, clock: SteppingClock
+) -> None:
+    points = points_ready(ledger, clock)
+    _books(points, 3)
+    rejected(ledger, "role", lambda: points.close_year(TOWNSHIP))
+    clock.set(datetime(2023, 12, 31, 9, 0, tzinfo=UTC))
+    rejected(ledger, "points.year_close", lambda: points.close_year(ORGANISATION))
+
+
+def test_grades_come_from_the_closed_ranking(ledger: Ledger, clock: SteppingClock) -> None:
+    points = points_ready(ledger, clock)
+    books = _books(points)
+    clock.set(datetime(2024, 1, 10, 9, 0, tzinfo=UTC))
+    rejected(ledger, "points.grade",
+             lambda: points.appraise(books[9], Grade.EXCELLENT, 100_000, TOWNSHIP))  # fmt: skip
+    points.close_year(ORGANISATION)
+    rejected(ledger, "points.grade",
+             lambda: points.appraise(books[0], Grade.EXCELLENT, 100_000, TOWNSHIP))  # fmt: skip
+    rejected(ledger, "points.grade",
+             lambda: points.appraise(books[0], Grade.INCOMPETENT, 100_000, TOWNSHIP))  # fmt: skip
+    points.appraise(books[9], Grade.EXCELLENT, 100_000, TOWNSHIP)
+    points.appraise(books[0], Grade.INCOMPETENT, 100_000, TOWNSHIP, "年度积分末位，履职不力")
+    assert points.book(books[9]).adjusted_pay_fen == 105_000
+    assert points.book(books[0]).adjusted_pay_fen == 95_000
+
+
+def test_bottom_cases_are_not_opened_by_hand(ledger: Ledger, sup_ready: Supervision) -> None:
+    cadre = ledger.register_subject({"name": "钱七"}, "cadre", SUP)
+    rejected(ledger, "supervision.bottom_by_close", lambda: sup_ready.open_case(
+        target_kind=TargetKind.CADRE, target=str(cadre), reason=Reason.BOTTOM_RANKING,
+        detail="排名后10%", county="taihu", actor=SUP))  # fmt: skip
+    rejected(ledger, "supervision.county", lambda: sup_ready.open_case(
+        target_kind=TargetKind.CADRE, target=str(cadre), reason=Reason.COMPLAINT,
+        detail="投诉", county=" ", actor=SUP))  # fmt: skip
+
+
+@pytest.fixture
+def sup_ready(ledger: Ledger, clock: SteppingClock) -> Supervision:
+    clock.set(datetime(2024, 1, 10, 9, 0, tzinfo=UTC))
+    return Supervision(ledger)
+
+
+def _bottom_case(ledger: Ledger) -> UUID:
+    (case,) = ledger.app.streams_of("supervision.CaseOpened")
+    return case
+
+
+def test_bottom_case_steps_in_order_by_the_right_hands(
+    ledger: Ledger, clock: SteppingClock, closed: tuple[Points, list[UUID]]
+) -> None:
+    sup, case = Supervision(ledger), _bottom_case(ledger)
+    rejected(ledger, "supervision.order", lambda: sup.guide(case, None, "指导", INSTRUCTOR))
+    rejected(ledger, "supervision.order",
+             lambda: sup.list_case(case, date(2024, 3, 31), "挂牌", SUP))  # fmt: skip
+    rejected(ledger, "supervision.hands", lambda: sup.talk(case, "约谈", SUP))
+    sup.talk(case, "约谈提醒", TOWNSHIP)
+    sup.talk(case, "再次约谈", TOWNSHIP)
+    rejected(ledger, "supervision.order",
+             lambda: sup.list_case(case, date(2024, 3, 31), "挂牌", SUP))  # fmt: skip
+    rejected(ledger, "supervision.hands", lambda: sup.guide(case, "pbi-th01-01", "指导", TOWNSHIP))
+    rejected(
+        ledger, "supervision.hands", lambda: sup.guide(case, "someone-else", "指导", INSTRUCTOR)
+    )
+    sup.guide(case, None, "现场指导", INSTRUCTOR)
+    rejected(ledger, "supervision.order",
+             lambda: sup.report_rectification(case, "已整改", TOWNSHIP, "整改报告1号"))  # fmt: skip
+    sup.list_case(case, date(2024, 3, 31), "挂牌督办", SUP)
+    rejected(ledger, "supervision.evidence",
+             lambda: sup.report_rectification(case, "已整改", TOWNSHIP))  # fmt: skip
+    sup.report_rectification(case, "已整改", TOWNSHIP, "整改报告〔2024〕1号")
+    rejected(ledger, "supervision.separation",
+             lambda: sup.close(case, "销号审批表1号", TOWNSHIP))  # fmt: skip
+    sup.close(case, "销号审批表1号", SUP)
+    assert (sup.case(case).stage, sup.case(case).actions) == (Stage.CLOSED, 4)

@@ -1,0 +1,199 @@
+"""Rules across records of the year-end close and the bottom-10% cases (docs/FORMAT.md §4
+rules points.year_close, points.year_closed, points.grade, supervision.*). Each test breaks one
+record of an otherwise valid history, re-chained (tests.support.records.Log builds every line
+with its stream's chain), so only the invariant can catch it; each fails with its check
+removed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.records import Log, sid
+from tests.unit.test_verify_published import open_book, open_scheme, score
+from verify.invariants import Invariants
+from verify.record import parse_record
+
+TPC, PBI, SUP = "township_party_committee", "party_building_instructor", "supervision"
+
+
+def failures(log: Log, family: str) -> list[tuple[str, str]]:
+    rules, found = Invariants(), []
+    for number, line in enumerate(log.lines, start=1):
+        found += rules.add(parse_record(line), f"line {number}")
+    return [(f.where, f.rule) for f in found if f.rule.startswith(family)]
+
+
+def snapshot(log: Log, of: dict[str, int], **change: Any) -> dict[str, Any]:
+    """The YearClosed data of books named in ``of`` (name -> total), all principal, with the
+    default scheme's shares (bottom 10%, top 15%): the lowest is bottom, the highest top."""
+    ranked = sorted(set(of.values()), reverse=True)
+    low, high = min(of.values()), max(of.values())
+    rows = [{"cadre": sid(f"cadre-{n}"), "book": log.sid(n), "category": "principal",
+             "total_tenths": t, "rank": ranked.index(t) + 1, "bottom": t == low,
+             "top": t == high} for n, t in of.items()]  # fmt: skip
+    rows.sort(key=lambda row: (row["rank"], row["cadre"]))
+    data = {"close": 1, "ranking": rows,
+            "cases": sorted(row["cadre"] for row in rows if row["bottom"])}  # fmt: skip
+    return data | change
+
+
+def history(**change: Any) -> tuple[Log, dict[str, Any]]:
+    """A scheme, books a (1.0) and b (3.0), the close with its bottom case (a's) in its commit."""
+    log = Log()
+    open_scheme(log)
+    for name, points in (("a", 10), ("b", 30)):
+        log.add(f"cadre-{name}", "subject.Registered", commitment="0" * 64, kind="cadre")
+        open_book(log, name)
+        score(log, log.sid(name), 1, points, component="evaluation")
+    close = snapshot(log, {"a": 10, "b": 30}, **change)
+    log.add("scheme", "points.YearClosed", at="2024-01-10", **close)
+    for cadre in close["cases"]:
+        log.add(f"case-{cadre}", "supervision.CaseOpened", role="organisation_department",
+                target_kind="cadre", target=cadre, reason="bottom_ranking", detail="后10%",
+                county="taihu", trigger="points.year_close",
+                source=f"{log.sid('scheme')}/close-1")  # fmt: skip
+    for name in ("a", "b"):
+        log.add(name, "points.BookSealed", close=1)
+    return log, close
+
+
+def steps(log: Log, case: str, *taken: tuple[str, str, str, dict[str, Any]]) -> None:
+    for kind, role, principal, data in taken:
+        log.add(case, f"supervision.{kind}", role=role, principal=principal, **data)
+
+
+CASE = f"case-{sid('cadre-a')}"
+TALK = ("TalkHeld", TPC, "tpc-01", {"note": "约谈"})
+GUIDE = ("GuidanceGiven", PBI, "pbi-01", {"instructor": "pbi-01", "note": "指导"})
+LIST = ("CaseListed", SUP, "jw-01", {"deadline": "2024-03-31", "note": "挂牌"})
+RECTIFY = ("RectificationReported", TPC, "tpc-01", {"note": "整改", "evidence": "整改报告1号"})
+CLOSE = ("CaseClosed", SUP, "jw-01", {"evidence": "销号审批表1号"})
+
+
+def test_a_close_and_a_bottom_case_through_all_four_steps_break_no_rule() -> None:
+    log, _ = history()
+    steps(log, CASE, TALK, GUIDE, LIST, RECTIFY, CLOSE)
+    log.add("a", "points.Appraised", grade="incompetent", base_pay_fen=100, pay_percent=95,
+            adjusted_pay_fen=95, close=1, reason="末位")  # fmt: skip
+    log.add("b", "points.Appraised", grade="excellent", base_pay_fen=100, pay_percent=120,
+            adjusted_pay_fen=120, close=1, reason="")  # fmt: skip
+    assert failures(log, "") == []
+
+
+def test_year_closed_with_a_wrong_total_is_caught() -> None:
+    log = Log()
+    open_scheme(log)
+    log.add("cadre-a", "subject.Registered", commitment="0" * 64, kind="cadre")
+    open_book(log, "a")
+    score(log, log.sid("a"), 1, 10, component="evaluation")
+    log.add("scheme", "points.YearClosed", **snapshot(log, {"a": 12}))
+    assert ("line 5", "points.year_close") in failures(log, "points.")
+
+
+def test_year_closed_with_a_wrong_bottom_set_or_rank_is_caught() -> None:
+    _, good = history()
+    top, low = good["ranking"]  # b (3.0) then a (1.0)
+    for wrong in ({**low, "bottom": False}, {**low, "rank": 3}, {**top, "top": False}):
+        rows = [top, wrong] if wrong["cadre"] == low["cadre"] else [wrong, low]
+        assert failures(history(ranking=rows)[0], "points.year_close") == [
+            ("line 8", "points.year_close")
+        ], wrong
+
+
+def test_year_closed_whose_cases_miss_a_bottom_cadre_is_caught() -> None:
+    assert ("line 8", "points.year_close") in failures(history(cases=[])[0], "points.")
+
+
+def test_an_entry_saved_after_the_close_is_caught() -> None:
+    """A write racing the close, committed after it (or slipped in by hand)."""
+    log, _ = history()
+    score(log, log.sid("a"), 2, 5, component="evaluation")
+    assert failures(log, "points.year_closed") == [("line 12", "points.year_closed")]
+
+
+def test_an_entry_after_a_reopening_breaks_no_rule_and_the_new_close_counts_it() -> None:
+    log, _ = history()
+    log.add("scheme", "points.YearReopened", reason="漏录")
+    score(log, log.sid("a"), 2, 5, component="evaluation")
+    close = snapshot(log, {"a": 15, "b": 30}, close=2, cases=[])
+    log.add("scheme", "points.YearClosed", **close)
+    assert failures(log, "points.") == []
+
+
+def test_excellent_outside_the_top_or_incompetent_without_reason_is_caught() -> None:
+    log, _ = history()
+    log.add("a", "points.Appraised", grade="excellent", base_pay_fen=100, pay_percent=120,
+            adjusted_pay_fen=120, close=1, reason="")  # fmt: skip
+    log.add("b", "points.Appraised", grade="incompetent", base_pay_fen=100, pay_percent=95,
+            adjusted_pay_fen=95, close=1, reason=" ")  # fmt: skip
+    assert failures(log, "points.grade") == [("line 12", "points.grade"),
+                                             ("line 13", "points.grade")]  # fmt: skip
+
+
+def test_a_grade_before_the_close_is_caught() -> None:
+    log = Log()
+    open_scheme(log)
+    log.add("cadre-a", "subject.Registered", commitment="0" * 64, kind="cadre")
+    open_book(log, "a")
+    log.add("a", "points.Appraised", grade="competent", base_pay_fen=100, pay_percent=100,
+            adjusted_pay_fen=100, close=1, reason="")  # fmt: skip
+    assert failures(log, "points.grade") == [("line 4", "points.grade")]
+
+
+def test_a_bottom_case_opened_by_hand_is_caught() -> None:
+    log, _ = history()
+    log.add("cadre-c", "subject.Registered", commitment="0" * 64, kind="cadre")
+    log.add("case-c", "supervision.CaseOpened", target_kind="cadre", target=sid("cadre-c"),
+            reason="bottom_ranking", detail="后10%", county="taihu",
+            trigger="points.year_close", source=f"{log.sid('scheme')}/close-1")  # fmt: skip
+    assert failures(log, "supervision.") == [("line 13", "supervision.bottom_by_close")]
+
+
+def test_a_close_whose_commit_lacks_its_bottom_case_is_caught() -> None:
+    log = Log()
+    open_scheme(log)
+    log.add("cadre-a", "subject.Registered", commitment="0" * 64, kind="cadre")
+    open_book(log, "a")
+    log.add("scheme", "points.YearClosed", **snapshot(log, {"a": 0}))
+    log.add("a", "points.BookSealed", close=1)
+    assert failures(log, "supervision.") == [("line 5", "supervision.bottom_by_close")]
+
+
+def test_a_bottom_case_step_out_of_order_is_caught() -> None:
+    log, _ = history()
+    steps(log, CASE, TALK, LIST)  # guidance skipped
+    assert failures(log, "supervision.") == [("line 13", "supervision.order")]
+
+
+def test_a_bottom_case_step_by_the_wrong_hand_is_caught() -> None:
+    log, _ = history()
+    steps(log, CASE, ("TalkHeld", SUP, "jw-01", {"note": "约谈"}))
+    steps(log, CASE, ("GuidanceGiven", PBI, "pbi-01", {"instructor": "pbi-02", "note": "指导"}))
+    assert failures(log, "supervision.") == [("line 12", "supervision.hands"),
+                                             ("line 13", "supervision.hands")]  # fmt: skip
+
+
+def test_a_bottom_case_closed_by_its_reporter_is_caught() -> None:
+    log, _ = history()
+    steps(log, CASE, TALK, GUIDE, LIST, RECTIFY, ("CaseClosed", TPC, "tpc-01",
+                                                  {"evidence": "销号审批表1号"}))  # fmt: skip
+    assert failures(log, "supervision.") == [("line 16", "supervision.separation")]
+
+
+def test_a_bottom_rectification_without_evidence_is_caught() -> None:
+    log, _ = history()
+    steps(log, CASE, TALK, GUIDE, LIST, ("RectificationReported", TPC, "tpc-01",
+                                         {"note": "整改", "evidence": ""}))  # fmt: skip
+    assert failures(log, "supervision.") == [("line 15", "supervision.evidence")]
+
+
+def test_other_cases_keep_their_forward_only_steps() -> None:
+    log = Log()
+    log.add("case-u", "supervision.CaseOpened", target_kind="unit", target="某局",
+            reason="overdue_project", detail="逾期", county="yuexi", trigger=None,
+            source=None)  # fmt: skip
+    steps(log, "case-u", LIST, ("RectificationReported", SUP, "jw-01", {"note": "n",
+                                                                     "evidence": ""}))  # fmt: skip
+    assert failures(log, "supervision.") == []
+    steps(log, "case-u", ("TalkHeld", SUP, "jw-01", {"note": "back"}))
+    assert failures(log, "supervision.") == [("line 4", "supervision.order")]
