@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
 
+from api.cli_carefund import add_carefund_commands
 from api.cli_keys import add_keys_commands
 from api.cli_log import add_log_commands
 from api.cli_principals import add_principal_commands, add_token_argument, token_actor
@@ -25,7 +26,7 @@ from ledger.carefund.service import CareFund
 from ledger.check import check_store
 from ledger.db import SqlDatabase, reset_database
 from ledger.demo import demo_summary, load_demo
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, RuleViolation
 from ledger.ledger import open_ledger
 from ledger.log.checkpoints import latest, sign_checkpoint
 from ledger.log.keys import create_log_key, load_signer
@@ -50,7 +51,7 @@ from ledger.unavailable import (
     unavailable,
 )
 from ledger.vault import create_master_key
-from projections.erasure import ErasureIncomplete, erase_everywhere
+from projections.erasure import ErasureIncomplete, complete_erasure, run_erasure_job
 from projections.registry import REBUILD_BATCH, projections_of
 
 
@@ -158,14 +159,16 @@ def _followups(settings: Settings, args: argparse.Namespace) -> int:
     asked = date.fromisoformat(args.today) if args.today else None
     ledger = open_ledger(settings)
     today = asked or ledger.clock().date()  # the business date (GONGSHI_TIMEZONE)
-    try:
-        overdue = CareFund(ledger).overdue_follow_ups(args.year, today)
+    try:  # the next visit on the fund year's schedule (定期回访), past its due date
+        due = CareFund(ledger).follow_ups_due(args.year)
     finally:
         ledger.close()
-    print(f"{len(overdue)} grants of {args.year} without a follow-up past the due date ({today}):")
-    for case in overdue:
-        days = (today - date.fromisoformat(case.follow_up_due)).days
-        print(f"  {case.id}  disbursed {case.disbursed_on}  due {case.follow_up_due}  +{days} days")
+    overdue = [(case, on) for case, on in due if today.isoformat() > on]
+    print(f"{len(overdue)} grants of {args.year} with a return visit past its due date ({today}):")
+    for case, on in overdue:
+        days = (today - date.fromisoformat(on)).days
+        visit = case.follow_ups + 1
+        print(f"  {case.id}  disbursed {case.disbursed_on}  visit {visit} due {on}  +{days} days")
     return 0
 
 
@@ -199,21 +202,42 @@ def _escalate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _erase(settings: Settings, args: argparse.Namespace) -> int:
+    """Request (``--reason``), approve (``--approve``) or, with ``--run``, run the erasure
+    job: complete the approved erasures no longer held, compact the files once."""
     ledger = open_ledger(settings)
     try:
-        actor = token_actor(ledger, args)
         with projections_of(ledger, settings) as projections:
+            if args.run:
+                try:
+                    batch = run_erasure_job(ledger, projections)
+                except ErasureIncomplete as e:
+                    print(f"gongshi erase: {e}", file=sys.stderr)
+                    return 1
+                compacted = "yes" if batch.compacted else "nothing new"
+                print(f"erased {len(batch.erased)}, held {len(batch.held)}, compacted: {compacted}")
+                for who, held in batch.held.items():
+                    print(f"  held {who}: {', '.join(held)}")
+                return 0
+            if args.subject is None or (args.reason is None) == args.approve:
+                print("gongshi erase: SUBJECT with --reason or --approve", file=sys.stderr)
+                return 2
+            subject, actor = UUID(args.subject), token_actor(ledger, args)
+            if not args.approve:
+                ledger.request_erasure(subject, args.reason, actor)
+                print(f"erasure of {subject} requested: a second principal approves it")
+                return 0
+            ledger.approve_erasure(subject, actor)
             try:
-                erase_everywhere(ledger, projections, UUID(args.subject), args.reason, actor)
-            except ErasureIncomplete as e:
-                print(f"gongshi erase: {e}", file=sys.stderr)
-                return 1
+                complete_erasure(ledger, projections, subject)
+            except RuleViolation as e:
+                if e.rule != "subject.erasure_hold":
+                    raise
+                print(f"erasure of {subject} approved, held: {e.message}")
+                return 0
     finally:
         ledger.close()
-    print(
-        f"erased subject {args.subject}: erasure recorded, vault key and data deleted,"
-        " lists rewritten, old bytes cleared from the database files"
-    )
+    print(f"erased subject {subject}: recorded, vault data deleted, lists rewritten;"
+          " the erasure job compacts the files")  # fmt: skip
     return 0
 
 
@@ -228,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="verify every stored record's hash and chain").set_defaults(
         run=_check
     )
-    follow = sub.add_parser("followups", help="list grants whose first follow-up is overdue")
+    follow = sub.add_parser("followups", help="list grants whose next return visit is overdue")
     follow.add_argument("--year", type=int, required=True)
     follow.add_argument("--today", help="YYYY-MM-DD (default: today in GONGSHI_TIMEZONE)")
     follow.set_defaults(run=_followups)
@@ -240,13 +264,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     escalate.add_argument("--today", help="YYYY-MM-DD (default: today, GONGSHI_TIMEZONE)")
     escalate.set_defaults(run=_escalate)
-    erase = sub.add_parser("erase", help="erase a subject's personal data from the vault")
-    erase.add_argument("subject", help="the subject's pseudonymous id (UUID)")
-    erase.add_argument("--reason", required=True)
+    erase = sub.add_parser(
+        "erase", help="request (--reason), approve (--approve) an erasure, or --run the job"
+    )
+    erase.add_argument("subject", nargs="?", help="the subject's pseudonymous id (UUID)")
+    erase.add_argument("--reason", help="request the erasure, with its reason (data_protection)")
+    erase.add_argument("--approve", action="store_true", help="approve it (another principal)")
+    erase.add_argument("--run", action="store_true", help="run the batched erasure job")
     add_token_argument(erase)
     erase.set_defaults(run=_erase)
     add_log_commands(sub)
     add_principal_commands(sub)
+    add_carefund_commands(sub)
     add_projection_commands(sub)
     add_server_commands(sub)
     return parser
@@ -290,6 +319,7 @@ _SUBCOMMANDS = (
     "kind",
     "tokens",
     "principals",
+    "carefund_command",
     "projections",
 )
 EXIT_READER_GONE = 128 + signal.SIGPIPE

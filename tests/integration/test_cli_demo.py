@@ -81,7 +81,10 @@ def test_followups_and_erase_commands(sqlite_database: Database, tmp_path: Path)
     early = _gongshi(["followups", "--year", "2023", "--today", "2023-04-01"], env)
     assert early.returncode == 0 and early.stdout.startswith("0 grants of 2023")
     late = _gongshi(["followups", "--year", "2023", "--today", "2024-06-01"], env)
-    assert late.stdout.startswith("3 grants of 2023"), late.stdout  # 9 disbursed, 6 visited
+    # 9 paid by 22 March 2023: 3 never visited, 6 visited once, whose second visit (every 90
+    # days for a year) is due by September 2023
+    assert late.stdout.startswith("9 grants of 2023"), late.stdout
+    assert late.stdout.count("visit 1 due") == 3 and late.stdout.count("visit 2 due") == 6
 
     overdue = _gongshi(["overdue", "--today", "2024-04-30"], env)
     assert overdue.returncode == 0
