@@ -132,6 +132,12 @@ class Application(LedgerAggregate):
     def review(self, approve: bool, reason: str, actor: Actor, moment: datetime) -> None:
         """The industry party committee's review; requires stage submitted; a rejection needs a
         reason.
+
+        Which committee ("所属行业党务审核": the applicant's own industry) is not checked here:
+        the principal registry binds each industry party committee account to its industry
+        (ledger/principal.py, an event) and refuses a record in this stream, whose
+        ``industry`` is the opening record's, by an account of another industry
+        (``principal.scope``, checked by the verifier too). This aggregate does not repeat it.
         """
         actor.require(Role.INDUSTRY_PARTY_COMMITTEE)
         _require_stage(self.stage, Stage.SUBMITTED, "review")
