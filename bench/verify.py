@@ -83,6 +83,7 @@ TASKS = (
     ("environment", "生态环境", 60),
     ("safety", "安全稳定", 60),
 )
+YEARS = (2022, 2023)  # schemes; records are dated 2023, on or after each 两委会议 they cite
 BONUS_REASONS = ("获县级表彰", "招商引资突出", "获市级先进集体", "信访化解成效明显")
 DEDUCTION_REASONS = ("会议缺席/工作推进迟缓", "督查通报", "提醒注意工作作风", "材料报送不及时")
 GRADES = (("excellent", 105), ("competent", 100), ("basically_competent", 100))
@@ -143,8 +144,9 @@ class Content:
         self.rng = rng
         points = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/points")
         self.schemes = {  # docs/FORMAT.md §4
-            year: uuid.uuid5(points, f"taihu/{year}/village_cadres") for year in (2023, 2024)
+            year: uuid.uuid5(points, f"taihu/{year}/village_cadres") for year in YEARS
         }
+        self.registers: dict[tuple[int, int, int], Stream] = {}  # year, township, village
         self.fund_year: Stream | None = None
         self.fund_applications = 0
         self.fund_years = 0
@@ -176,6 +178,12 @@ def preamble(c: Content) -> Script:
                             "incompetent": 95},
         }  # fmt: skip
         yield Stream(str(scheme)), "points.SchemeOpened", org, opened
+        for township in range(1, 13):  # values with room for every village's allocations
+            code = f"th{township:02d}"
+            tasks = [{"task": task, "title": title, "points_tenths": 1_000_000}
+                     for task, title, _ in TASKS]  # fmt: skip
+            plan = {"scheme": str(scheme), "tasks": tasks, "township": code, "year": year}
+            yield Stream(str(uuid.uuid5(scheme, f"plan/{code}"))), "points.TaskPlanSet", org, plan
     subject = Stream(c.uuid4())
     yield subject, "subject.Registered", org, {"commitment": c.hex64(), "kind": "cadre"}
     c.recent_cadres.append(subject.id)
@@ -191,7 +199,7 @@ def cadre(c: Content) -> Script:
     subject = Stream(c.uuid4())
     yield subject, "subject.Registered", org, {"commitment": c.hex64(), "kind": "cadre"}
     c.recent_cadres = [*c.recent_cadres[-63:], subject.id]
-    for year in (2023, 2024):
+    for year in YEARS:
         yield from book(c, subject.id, year, (township, village), org, vc)
 
 
@@ -220,9 +228,15 @@ def book(
         },
     )
     tasks = rng.sample(TASKS, 3)
-    for task, _, points in tasks:
-        allocated = {"points_tenths": points // 2 - rng.randrange(10), "task": task}
-        yield books, "points.ResponsibilityAllocated", vc, allocated
+    name = f"晋熙镇{village:02d}村"
+    register = c.registers.get((year, township, village))
+    if register is None:
+        register = c.registers[(year, township, village)] = Stream(
+            str(uuid.uuid5(scheme, f"allocations/th{township:02d}/{name}"))
+        )
+        opened = {"scheme": str(scheme), "township": f"th{township:02d}", "village": name,
+                  "year": year}  # fmt: skip
+        yield register, "points.AllocationRegisterOpened", vc, opened
     entry = 0
     bonus = 0
     bonuses: list[tuple[int, int, int]] = []  # entry, points, quarter
@@ -246,12 +260,14 @@ def book(
     for quarter in range(1, 5):
         task = rng.choice(tasks)[0]
         reason = f"{quarter}季度责任任务完成情况"
-        yield (
-            books,
-            "points.ScoreEntered",
-            vc,
-            score("work", rng.randrange(15, 30), quarter, reason, task, 0),
-        )
+        work = rng.randrange(15, 30)
+        allocation = {
+            "book": books.id, "meeting_on": f"{year}-01-03",
+            "minutes": f"{name}两委〔{year}〕{quarter}号",
+            "points_tenths": work + rng.randrange(3), "quarter": quarter, "task": task,
+        }  # fmt: skip
+        yield register, "points.ResponsibilityAllocated", vc, allocation
+        yield books, "points.ScoreEntered", vc, score("work", work, quarter, reason, task, 0)
         evaluation = score("evaluation", rng.randrange(38, 50), quarter, "季度综合评价", None, 0)
         yield books, "points.ScoreEntered", org, evaluation
         if rng.random() < 0.3:
