@@ -32,6 +32,7 @@ ROLES = {
     "intake": "intake-01", "industry_party_committee": "ipc-01", "trade_union": "union-01",
     "finance": "finance-01", "audit": "audit-01", "supervision": "supervision-01",
     "township_party_committee": "tpc-01", "village_committee": "vc-01", "admin": "admin-01",
+    "organisation_department": "org-01",
 }  # fmt: skip
 
 
@@ -40,10 +41,14 @@ def tokens(client: TestClient) -> dict[str, dict[str, str]]:
     """An Authorization header per role (principal as in ROLES)."""
     from api.tokens import Tokens
     from ledger.actor import Actor, Role
+    from ledger.principal import Principals
+    from tests.support.principals import enrol
 
     store: Tokens = client.app.state.services.tokens  # type: ignore[attr-defined]
-    now = client.app.state.services.ledger.clock()  # type: ignore[attr-defined]
+    ledger = client.app.state.services.ledger  # type: ignore[attr-defined]
+    enrol(ledger, *(Actor(principal, Role(role)) for role, principal in ROLES.items()))
+    registry, now = Principals(ledger), ledger.clock()
     return {
-        role: {"Authorization": "Bearer " + store.create(Actor(principal, Role(role)), now)}
+        role: {"Authorization": "Bearer " + store.issue(registry, principal, now)}
         for role, principal in ROLES.items()
     }

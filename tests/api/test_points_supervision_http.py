@@ -80,9 +80,10 @@ def test_case_from_opening_to_closure(client: TestClient, tokens: Headers) -> No
 
 
 def test_key_project_progress(client: TestClient, tokens: Headers) -> None:
-    tpc = tokens["township_party_committee"]
+    tpc = tokens["organisation_department"]  # projects are the organisation department's
     project = _post(client, "/api/v1/supervision/projects", {
-        "name": "饮水工程", "owner_unit": "水利局", "year": 2023,
+        "name": "人才引进工作优化", "owner_unit": "县委组织部", "county": "taihu",
+        "lead": "org-02", "year": 2023,
         "items": [{"item": "m1", "title": "选址", "due": "2023-03-31"}],
     }, tpc)["evidence"]["stream"]  # fmt: skip
     _post(client, f"/api/v1/supervision/projects/{project}/progress",
