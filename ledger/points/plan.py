@@ -1,5 +1,8 @@
 """A township's task plan for a scheme year: tasks with point values, amended only explicitly.
 
+"乡镇党委每年初根据工作任务为每项工作赋分": a task's value is the year's value per village, which
+the village's 两委会议 divides among its cadres (ledger/points/allocation.py).
+
 Set once, by the township party committee, at the start of the year (in the first quarter of
 the scheme year); every later change is an amendment event with a reason.
 """
@@ -88,7 +91,9 @@ class TaskPlan(LedgerAggregate):
     ) -> None:
         """Add a task or change its title and value within the scheme year, with a reason.
 
-        Lowering a task's value does not change responsibilities already allocated.
+        Lowering a task's value does not undo allocations already made (ledger/points/
+        allocation.py): a village that has allocated more than the new value can allocate
+        none of the task until the value is raised again (rule points.allocation_cap).
         """
         actor.require(Role.TOWNSHIP_PARTY_COMMITTEE)
         if moment.year != self.year:
