@@ -21,7 +21,7 @@ from datetime import tzinfo
 from verify.days import DEFAULT_TIMEZONE, business_day, zone_named
 from verify.failure import Failure
 from verify.record import Record
-from verify.schema import EVIDENCE_PATTERN, YEAR_CLOSE_RULE
+from verify.schema import EVIDENCE_PATTERN, OVERDUE_RULE, YEAR_CLOSE_RULE
 
 BY_CLOSE, ORDER = "supervision.bottom_by_close", "supervision.order"
 HANDS, EVIDENCE, SEPARATION = "supervision.hands", "supervision.evidence", "supervision.separation"
@@ -141,7 +141,7 @@ def _bottom_step(case: _Case, step: str, r: Record, where: str) -> list[Failure]
 # records": keyproject.*, selection.*, cadrepost.*) -------------------------------------------
 
 AMENDMENT, VERIFICATION = "keyproject.amendment", "keyproject.verification"
-CASE_CLOSURE, OVERDUE = "keyproject.case_closure", "keyproject.item_overdue"
+CASE_CLOSURE, OVERDUE = "keyproject.case_closure", OVERDUE_RULE  # the policy's trigger
 SELECTION_VISIT, SELECTION_TALK = "selection.visit", "selection.talk"
 OBSERVATION, REVIEW = "cadrepost.observation", "cadrepost.review"
 NON_LEADING = "non_leading_post_observation"
@@ -311,8 +311,15 @@ class ProjectRules:
             self.weak[key] = waiting - 1
             return []
         message = f"inspection {r.stream}: a talk with {r.data['unit']}'s head"
-        return [Failure(where, SELECTION_TALK, message,
-                        "a weak-work finding in the unit not yet followed by a talk", "none")]
+        return [
+            Failure(
+                where,
+                SELECTION_TALK,
+                message,
+                "a weak-work finding in the unit not yet followed by a talk",
+                "none",
+            )
+        ]
 
     def _examined(self, r: Record, where: str) -> list[Failure]:
         if r.data["outcome"] != NON_LEADING:

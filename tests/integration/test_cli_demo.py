@@ -38,12 +38,13 @@ def test_demo_prints_nine_grants_and_is_idempotent(database: Database, tmp_path:
     out = first.stdout
     assert "1,296 cadres 648 副职, 432 正职, 216 后备" in out
     assert "58 with bonus at the 5.0-point cap" in out and "24 peer-evaluation forms" in out
-    assert "10 projects, 120 checklist items" in out
+    assert "10 projects, 120 checklist items" in out and "their cases closed" in out
     assert (
         "208 cadres examined across 152 party branches; 2 moved to non-leading posts for "
         "observation, 1 promotion deferred" in out
     )
-    assert "30 talks with unit heads" in out
+    # "目前已累计约谈 30 余人次": the special inspection of cadre selection, not the other one
+    assert "special inspection of cadre selection" in out and "33 talks with unit heads" in out
     key = tmp_path / "home" / "keys" / "vault.key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
 
@@ -90,6 +91,9 @@ def test_followups_and_erase_commands(sqlite_database: Database, tmp_path: Path)
     assert overdue.returncode == 0
     count = int(overdue.stdout.split()[0])
     assert count > 8 and "bottom_ranking" in overdue.stdout and "overdue_project" in overdue.stdout
+    escalate = _gongshi(["escalate", "--today", "2024-04-30"], env)  # the demo ran it monthly
+    assert escalate.returncode == 0, escalate.stderr
+    assert escalate.stdout.startswith("0 overdue key-project items escalated on 2024-04-30")
     boundary = _gongshi(["overdue", "--today", "2024-03-31"], env)  # ranking deadline day
     assert "bottom_ranking" not in boundary.stdout
 
