@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from ledger.clock import SteppingClock
 from tests.api.conftest import settle
 
 Headers = dict[str, dict[str, str]]
@@ -20,9 +22,20 @@ def _post(client: TestClient, path: str, body: dict[str, Any], headers: dict[str
     return found
 
 
-def test_points_book_entries_and_ranking(client: TestClient, tokens: Headers) -> None:
+def _org(client: TestClient) -> dict[str, str]:
+    """The county organisation department's token (org-01, enrolled by the test ledger)."""
+    from ledger.principal import Principals
+
+    services = client.app.state.services  # type: ignore[attr-defined]
+    token = services.tokens.issue(Principals(services.ledger), "org-01", services.ledger.clock())
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_points_book_entries_and_ranking(
+    client: TestClient, tokens: Headers, clock: SteppingClock
+) -> None:
     tpc, vc = tokens["township_party_committee"], tokens["village_committee"]
-    _post(client, SCHEME + "/scheme", {}, tpc)
+    _post(client, SCHEME + "/scheme", {}, _org(client))
     tasks = [{"task": "party-building", "title": "党建引领", "points_tenths": 100}]
     _post(client, SCHEME + "/plans", {"township": "th01", "tasks": tasks}, tpc)
     books = []
@@ -50,6 +63,8 @@ def test_points_book_entries_and_ranking(client: TestClient, tokens: Headers) ->
                   {"entry": 1, "reason": "录入错误"}, vc)  # fmt: skip
     assert fixed["result"]["entry"] == 2
     _post(client, f"{SCHEME}/books/{books[1]}/entries", entry, vc)
+    clock.set(datetime(2024, 1, 10, 9, 0, tzinfo=UTC))
+    _post(client, SCHEME + "/closure", {}, _org(client))  # grades refer to the closed year
     _post(client, f"{SCHEME}/books/{books[1]}/appraisal",
           {"grade": "excellent", "base_pay_fen": 300_000}, tpc, 200)  # fmt: skip
     elsewhere = client.post(f"/api/v1/points/qianshan/2023/books/{books[1]}/entries",
@@ -64,6 +79,7 @@ def test_case_from_opening_to_closure(client: TestClient, tokens: Headers) -> No
     sup = tokens["supervision"]
     case = _post(client, "/api/v1/supervision/cases", {
         "target_kind": "unit", "target": "水利局", "reason": "complaint", "detail": "群众反映",
+        "county": "taihu",
     }, sup)["evidence"]["stream"]  # fmt: skip
     base = f"/api/v1/supervision/cases/{case}"
     _post(client, base + "/talks", {"note": "约谈"}, sup)

@@ -70,3 +70,9 @@ def worked(points: Points, book: UUID, tenths: int, quarter: int = 1, task: str 
     allocated(points, book, task, tenths, quarter)
     return points.enter(book, quarter=quarter, component=Component.WORK, points_tenths=tenths,
                         reason="完成", task=task, actor=TOWNSHIP)  # fmt: skip
+
+
+def year_closed(points: Points, clock: SteppingClock) -> None:
+    """The organisation department closes the 2023 year on 10 January 2024 (grades follow)."""
+    clock.set(datetime(2024, 1, 10, 9, 0, tzinfo=UTC))
+    points.close_year(ORGANISATION)

@@ -18,6 +18,7 @@ from ledger.points.service import Points
 from ledger.settings import Settings
 from tests.integration.helpers import FINANCE, INTAKE, rejected
 from tests.integration.points_helpers import (
+    ORGANISATION,
     TOWNSHIP,
     VILLAGE,
     allocated,
@@ -66,17 +67,20 @@ def test_form_cannot_add_a_second_evaluation_to_a_quarter(ledger: Ledger, points
 def test_entries_belong_to_the_scheme_year(
     ledger: Ledger, points: Points, clock: SteppingClock
 ) -> None:
+    """Entries from the year's first day until the close (no fixed date: the close decides)."""
     book = cadre_book(points)
     allocated(points, book, quarter=4)
-    clock.set(datetime(2024, 3, 31, 12, 0, tzinfo=UTC))  # late Q4 entries are still accepted
+    clock.set(datetime(2022, 12, 31, 12, 0, tzinfo=UTC))
+    rejected(ledger, "points.season", lambda: _evaluation(points, book, quarter=1))
+    clock.set(datetime(2024, 4, 30, 12, 0, tzinfo=UTC))  # late, but the year is not closed
     points.enter(
         book, quarter=4, component=Component.WORK, points_tenths=5, reason="补录", actor=TOWNSHIP,
         task="industry",
     )  # fmt: skip
+    points.close_year(ORGANISATION)
     points.appraise(book, Grade.COMPETENT, 100, TOWNSHIP)
-    clock.set(datetime(2024, 4, 1, 0, 0, tzinfo=UTC))
-    rejected(ledger, "points.season", lambda: _evaluation(points, book, quarter=3))
-    rejected(ledger, "points.season", lambda: points.correct(book, 1, "迟", TOWNSHIP))
+    rejected(ledger, "points.year_closed", lambda: _evaluation(points, book, quarter=3))
+    rejected(ledger, "points.year_closed", lambda: points.correct(book, 1, "迟", TOWNSHIP))
 
 
 def test_plan_amended_only_within_its_year(

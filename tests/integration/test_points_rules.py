@@ -14,11 +14,13 @@ from ledger.points.evaluation import INDICATORS
 from ledger.points.service import Points
 from tests.integration.helpers import FINANCE, rejected
 from tests.integration.points_helpers import (
+    ORGANISATION,
     TOWNSHIP,
     VILLAGE,
     allocated,
     cadre_book,
     points_ready,
+    year_closed,
 )
 
 FULL = {k: 80 for k in INDICATORS}
@@ -41,7 +43,8 @@ def _enter(points: Points, book: object, component: Component, tenths: int, **kw
 def test_scheme_opens_once_by_township_committee(ledger: Ledger, clock: SteppingClock) -> None:
     fresh = Points(ledger, SchemeConfig(county="qianshan"))
     rejected(ledger, "role", lambda: fresh.open_scheme(VILLAGE))
-    fresh.open_scheme(TOWNSHIP)
+    rejected(ledger, "role", lambda: fresh.open_scheme(TOWNSHIP))  # the organisation dept's
+    fresh.open_scheme(ORGANISATION)
     rejected(ledger, "points.scheme_open", lambda: fresh.open_scheme(TOWNSHIP))
 
 
@@ -269,14 +272,20 @@ def test_form_rules_and_result(ledger: Ledger, points: Points) -> None:
     [(Grade.EXCELLENT, 1_890_011), (Grade.COMPETENT, 1_800_010),
      (Grade.BASICALLY_COMPETENT, 1_800_010), (Grade.INCOMPETENT, 1_710_010)],
 )  # fmt: skip
-def test_appraisal_adjusts_pay(ledger: Ledger, points: Points, grade: Grade, pay: int) -> None:
+def test_appraisal_adjusts_pay(
+    ledger: Ledger, points: Points, clock: SteppingClock, grade: Grade, pay: int
+) -> None:
     book = cadre_book(points)
-    points.appraise(book, grade, 1_800_010, TOWNSHIP)  # x1.05 = 1,890,010.5 -> ...011
+    year_closed(points, clock)  # the only cadre: top and bottom of the closed ranking
+    points.appraise(book, grade, 1_800_010, TOWNSHIP, reason="考核")  # x1.05: ...010.5 -> 011
     assert points.book(book).adjusted_pay_fen == pay
 
 
-def test_appraisal_once_by_township_committee(ledger: Ledger, points: Points) -> None:
+def test_appraisal_once_by_township_committee(
+    ledger: Ledger, points: Points, clock: SteppingClock
+) -> None:
     book = cadre_book(points)
+    year_closed(points, clock)
     rejected(ledger, "role", lambda: points.appraise(book, Grade.EXCELLENT, 100, VILLAGE))
     rejected(ledger, "points.pay", lambda: points.appraise(book, Grade.EXCELLENT, -1, TOWNSHIP))
     points.appraise(book, Grade.COMPETENT, 100, TOWNSHIP)

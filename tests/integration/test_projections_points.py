@@ -16,7 +16,8 @@ from ledger.points.config import Component, Grade
 from ledger.points.service import Points
 from ledger.settings import Settings
 from ledger.supervision.service import Supervision
-from tests.integration.points_helpers import TOWNSHIP, cadre_book, points_ready, worked
+from tests.integration.helpers import erase
+from tests.integration.points_helpers import TOWNSHIP, cadre_book, points_ready, worked, year_closed
 from tests.integration.projection_helpers import projected, refresh, rows_of
 
 SUPERVISOR = Actor("supervision-01", Role.SUPERVISION)
@@ -79,7 +80,8 @@ def test_total_caps_bonus_counts_corrections_and_excellence_ties(
         books[3], quarter=3, component=Component.DEDUCTION, points_tenths=5, reason="迟到",
         actor=TOWNSHIP,
     )  # fmt: skip
-    points.appraise(books[0], Grade.EXCELLENT, 300_000, TOWNSHIP)
+    year_closed(points, clock)  # 优秀 from the closed ranking's top 15%: books[3] (125)
+    points.appraise(books[3], Grade.EXCELLENT, 300_000, TOWNSHIP)
     rows = rows_of(projected(ledger, settings), "points")
     year = [rows[f"{b}/year"] for b in books]
     assert year[4]["work"] == 10 and year[4]["total"] == 10  # 10 + 200 - 200
@@ -89,8 +91,8 @@ def test_total_caps_bonus_counts_corrections_and_excellence_ties(
     # top 3 of [100, 90, 90, 125, 10] is 125, 100, 90, and the other 90 is tied with the 3rd
     assert [r["excellent_candidate"] for r in year] == [True, True, True, True, False]
     assert rows[f"{books[0]}/Q1"]["excellent_candidate"] is None
-    assert year[0]["grade"] == "excellent" and year[1]["grade"] is None
-    assert year[0]["adjusted_pay_fen"] == 300_000 * year[0]["pay_percent"] // 100
+    assert year[3]["grade"] == "excellent" and year[1]["grade"] is None
+    assert year[3]["adjusted_pay_fen"] == 300_000 * year[3]["pay_percent"] // 100
     assert year[0]["name"] == "李00号" and year[0]["cadre"] != year[1]["cadre"]
 
 
@@ -123,7 +125,7 @@ def test_erased_cadre_shows_deleted(
     points = points_ready(ledger, clock)
     (book,) = _category(points, [10])
     projections = projected(ledger, settings)
-    ledger.erase_subject(UUID(points.book(book).cadre), "离任", TOWNSHIP)
+    erase(ledger, UUID(points.book(book).cadre), "离任")
     rows = rows_of(refresh(ledger, projections), "points")
     assert {rows[f"{book}/{p}"]["name"] for p in ("Q1", "Q4", "year")} == {"已删除"}
 
@@ -140,8 +142,9 @@ def test_supervision_board_stages_deadline_and_closure(
     case = board.open_case(
         target_kind="cadre",
         target=str(cadre),
-        reason="bottom_ranking",
-        detail="末位",
+        reason="complaint",
+        detail="群众投诉",
+        county="taihu",
         actor=SUPERVISOR,
     )
     board.talk(case, "约谈", SUPERVISOR)
