@@ -12,6 +12,7 @@ import pytest
 from ledger.actor import Actor, Role
 from ledger.clock import SteppingClock
 from ledger.ledger import Ledger
+from ledger.settings import Settings
 from ledger.supervision.case import Stage
 from ledger.supervision.escalation import DailyEscalation
 from ledger.supervision.service import Supervision
@@ -133,3 +134,26 @@ def test_the_policy_runs_daily_once_per_business_date(
     assert daily.last_run == date(2024, 2, 1) and daily.error is None
     recorded = ledger.app.recorder.select_events(case, limit=1)[0].state
     assert b'"principal":"policy-keyproject"' in recorded
+
+
+def test_the_server_runs_the_policy_in_the_background(
+    ledger: Ledger, settings: Settings, clock: SteppingClock
+) -> None:
+    """``gongshi serve`` (Services.open with followers): the policy runs at once and then
+    once per business date, as the account policy-keyproject."""
+    import time
+
+    from api.services import Services
+
+    project = _project(Supervision(ledger))
+    clock.set(datetime(2024, 2, 1, 1, 0, tzinfo=UTC))
+    services = Services.open(settings, clock, follow=True, interval=0.2)
+    try:
+        (daily,) = [f for f in services.followers if isinstance(f, DailyEscalation)]
+        deadline = time.monotonic() + 20
+        while daily.last_run is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert daily.last_run == date(2024, 2, 1) and daily.error is None
+        assert list(Supervision(ledger).project(project).escalated) == ["m01"]
+    finally:
+        services.close()
