@@ -10,6 +10,7 @@ from ledger.points.config import format_points
 from ledger.points.evaluation import EvaluationForm
 from ledger.points.ranking import bottom_share
 from ledger.points.service import Points
+from ledger.supervision.cadre_post import CadrePost
 from ledger.supervision.case import Reason, Stage, SupervisionCase
 from ledger.supervision.inspection import Inspection, Outcome
 from ledger.supervision.project import KeyProject
@@ -62,6 +63,13 @@ def other_summary(ledger: Ledger) -> list[str]:
             f" {outcomes[Outcome.NON_LEADING_POST]} moved to non-leading posts for observation,"
             f" {outcomes[Outcome.PROMOTION_DEFERRED]} promotion deferred,"
             f" {outcomes[Outcome.REMINDER]} reminders"
+        )
+    posts = [app.get(CadrePost, p) for p in app.streams_of(CadrePost.Assigned.TOPIC)]
+    if posts:
+        lines.append(
+            f"  posts: {sum(p.leading for p in posts)} leading of {len(posts)};"
+            f" observation periods under way {sum(bool(p.observing_until) for p in posts)},"
+            f" reviewed at their end {sum(p.reviewed for p in posts)}"
         )
     specials = [
         app.get(SelectionInspection, i) for i in app.streams_of(SelectionInspection.Opened.TOPIC)

@@ -42,6 +42,7 @@ class CadrePost(LedgerAggregate):
         post: str
         leading: bool
         observing_until: str  # "" when no observation is in progress
+        reviewed: int  # observation periods reviewed
         inspection: str | None
 
     @classmethod
@@ -136,6 +137,7 @@ class CadrePost(LedgerAggregate):
             aggregate.leading = self.leading
             aggregate.observing_until = ""
             aggregate.inspection = None
+            aggregate.reviewed = 0
 
     class ObservationStarted(LedgerAggregate.Event):
         TOPIC = "cadrepost.ObservationStarted"
@@ -160,3 +162,4 @@ class CadrePost(LedgerAggregate):
             aggregate.post = self.post
             aggregate.leading = self.decision == Decision.RESTORED
             aggregate.observing_until = ""
+            aggregate.reviewed += 1
