@@ -19,6 +19,7 @@ from ledger.clock import SteppingClock
 from ledger.ledger import Ledger, open_ledger
 from ledger.points.config import Component
 from ledger.points.service import Points
+from ledger.principal import Scope
 from ledger.settings import Settings
 from tests.integration.helpers import rejected
 from tests.integration.points_helpers import (
@@ -29,6 +30,7 @@ from tests.integration.points_helpers import (
     cadre_book,
     points_ready,
 )
+from tests.support.principals import enrol
 
 
 @pytest.fixture
@@ -62,8 +64,11 @@ def test_cap_counts_every_cadre_and_quarter_of_the_village(ledger: Ledger, point
              lambda: allocated(points, b, "industry", 2, quarter=3))  # fmt: skip
     allocated(points, b, "industry", 1, quarter=3)  # exactly the value: 80 of 80
     other = points.ledger.register_subject({"name": "丙"}, "cadre", TOWNSHIP)
-    elsewhere = points.open_book(other, "th01", "晋熙镇02村", "deputy", VILLAGE)
-    allocated(points, elsewhere, "industry", 80)  # another village has the task's value too
+    neighbour = Actor("vc-02", Role.VILLAGE_COMMITTEE)
+    enrol(ledger, neighbour, scope=Scope(county="taihu", township="th01", village="晋熙镇02村"))
+    elsewhere = points.open_book(other, "th01", "晋熙镇02村", "deputy", neighbour)
+    points.allocate(elsewhere, task="industry", quarter=1, points_tenths=80,  # the task's value
+                    meeting_on=date(2023, 1, 10), minutes=MINUTES, actor=neighbour)  # fmt: skip
 
 
 def test_an_amendment_raising_the_value_frees_the_difference(

@@ -15,6 +15,7 @@ from ledger.ledger import Ledger, open_ledger
 from ledger.points.config import Component, Grade
 from ledger.points.evaluation import INDICATORS
 from ledger.points.service import Points
+from ledger.principal import Scope
 from ledger.settings import Settings
 from tests.integration.helpers import FINANCE, INTAKE, rejected
 from tests.integration.points_helpers import (
@@ -25,6 +26,7 @@ from tests.integration.points_helpers import (
     cadre_book,
     points_ready,
 )
+from tests.support.principals import enrol
 
 FULL = {k: 80 for k in INDICATORS}
 
@@ -134,7 +136,9 @@ def test_work_entry_names_an_allocated_task(ledger: Ledger, points: Points) -> N
 def test_allocation_only_from_the_cadres_township_plan(
     ledger: Ledger, points: Points, clock: SteppingClock
 ) -> None:
-    points.set_plan("th02", [("roads", "道路", 50)], TOWNSHIP)
+    th02 = Actor("tpc-02", Role.TOWNSHIP_PARTY_COMMITTEE)
+    enrol(ledger, th02, scope=Scope(county="taihu", township="th02"))
+    points.set_plan("th02", [("roads", "道路", 50)], th02)
     book = cadre_book(points)  # township th01
     register = points.register("th01", "晋熙镇01村")
     assert register is None
