@@ -13,7 +13,7 @@ from ledger.errors import NotFound, RuleViolation
 from ledger.ledger import Ledger
 from ledger.points.book import PointsBook, book_id
 from ledger.supervision.cadre_post import OBSERVATION, CadrePost, post_id
-from ledger.supervision.case import Place, Reason, SupervisionCase, TargetKind
+from ledger.supervision.case import Place, Reason, Stage, SupervisionCase, TargetKind
 from ledger.supervision.escalation import POLICY_ACTOR, escalate_overdue_items
 from ledger.supervision.inspection import Inspection, Outcome
 from ledger.supervision.project import AMENDMENT, CASE_CLOSURE, OVERDUE_RULE, Change, KeyProject
@@ -269,6 +269,9 @@ class Supervision:
                 self._app.save(project)
                 return
             case = self.case(UUID(case_id))
+            if case.stage == Stage.RECTIFIED:  # reported on the case already
+                self._app.save(project)
+                return
             case.report_rectification(f"清单事项 {item} 报告完成：{note}", actor, moment)
             self._app.save(project, case)
 

@@ -157,3 +157,15 @@ def test_the_server_runs_the_policy_in_the_background(
         assert list(Supervision(ledger).project(project).escalated) == ["m01"]
     finally:
         services.close()
+
+
+def test_a_case_rectified_by_hand_still_closes_with_its_item(
+    ledger: Ledger, sup: Supervision, clock: SteppingClock
+) -> None:
+    project = _project(sup)
+    clock.set(datetime(2024, 2, 1, 1, 0, tzinfo=UTC))
+    (case,) = sup.escalate_overdue_items(date(2024, 2, 1))
+    sup.report_rectification(case, "督办单位报告已整改", SUP)
+    sup.report_progress(project, "m01", True, "已补齐", ORG)  # the case is rectified already
+    sup.verify_item(project, "m01", "盘点销号", LEAD)
+    assert sup.case(case).stage == Stage.CLOSED
