@@ -100,6 +100,9 @@ def test_escalation_on_demand_and_the_case_closed_by_verification(
     run = _post(client, "/escalations", {}, tokens["supervision"], 200)
     assert run["today"] == "2023-03-01" and len(run["opened"]) == 2
     assert _post(client, "/escalations", {}, tokens["supervision"], 200)["opened"] == []
+    keyed = {**tokens["supervision"], "Idempotency-Key": "escalate-2023-03-01"}
+    first, again = (client.post(BASE + "/escalations", headers=keyed) for _ in range(2))
+    assert first.status_code == again.status_code == 200 and first.json() == again.json()
     case = run["opened"][0]
     _refused(client, f"/cases/{case}/closure", {"evidence": "DOC-1 销号"}, tokens["supervision"],
              "keyproject.case_closure")  # fmt: skip
