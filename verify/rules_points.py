@@ -1,4 +1,4 @@
-"""Points rules across records (docs/FORMAT.md §4 "Rules across records", 6-11).
+"""Points rules across records (docs/FORMAT.md §4 "Rules across records", 6-11 and 16-19).
 
 A book's bonus total never exceeds its ``bonus_cap_tenths`` (its scheme's); a closed form's
 result is computed from its scores, and the entry it feeds from that result; a book's entries
