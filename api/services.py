@@ -20,6 +20,7 @@ from ledger.log.witnesses import PolicyFile
 from ledger.log.witnessing import Checkpointing, log_policy, start_checkpointing
 from ledger.settings import Settings
 from ledger.supervision.escalation import DailyEscalation
+from projections.erasure import ErasureJob
 from projections.follow import ProjectionFollower
 from projections.queries import ListReader
 from projections.registry import ProjectionSet, open_projections
@@ -36,7 +37,7 @@ class Services:
     reader: ListReader
     tokens: Tokens
     metrics: Metrics
-    followers: list[LogFollower | ProjectionFollower | DailyEscalation]
+    followers: list[LogFollower | ProjectionFollower | DailyEscalation | ErasureJob]
     policy: PolicyFile | None = None  # None until the log has a key
     checkpointing: Checkpointing | None = None
     carefund_config: FundConfig = field(default_factory=FundConfig)
@@ -48,7 +49,7 @@ class Services:
         log has a key, sign checkpoints on schedule and submit them to the witnesses."""
         ledger = open_ledger(settings, clock=clock)
         projections = open_projections(ledger, settings)
-        followers: list[LogFollower | ProjectionFollower | DailyEscalation] = []
+        followers: list[LogFollower | ProjectionFollower | DailyEscalation | ErasureJob] = []
         policy = log_policy(settings)
         checkpointing = None
         if follow:
@@ -57,6 +58,8 @@ class Services:
                 ProjectionFollower(projections, interval).start(),
                 # the overdue-project policy, once a business day (挂牌督办)
                 DailyEscalation(ledger.app, ledger.clock, ledger.new_id).start(),
+                # approved erasures whose holds were closed; one compaction per batch
+                ErasureJob(ledger, settings).start(),
             ]
             if policy is not None and settings.log_skey_path.exists():
                 checkpointing = start_checkpointing(ledger.log, settings, clock, policy)
@@ -75,7 +78,9 @@ class Services:
         """The followers' and the checkpointing's last errors (for /healthz): the component
         and a short reason (``ledger.background.describe``), never the exception's text.
         An error clears when the worker's next step succeeds."""
-        running: list[LogFollower | ProjectionFollower | DailyEscalation | Checkpointing] = [*self.followers]
+        running: list[
+            LogFollower | ProjectionFollower | DailyEscalation | ErasureJob | Checkpointing
+        ] = [*self.followers]
         if self.checkpointing is not None:
             running.append(self.checkpointing)
         return [f"{type(f).__name__}: {describe(f.error)}" for f in running if f.error is not None]

@@ -16,6 +16,7 @@ from ledger.actor import Actor, Role
 from ledger.app import LedgerApp, open_app
 from ledger.clock import BusinessClock, Clock, system_clock
 from ledger.db import SqlDatabase, schema_lock
+from ledger.erasure_hold import holding
 from ledger.errors import RuleViolation
 from ledger.log.store import LogStore
 from ledger.settings import Settings
@@ -31,6 +32,7 @@ SUBJECT_ROLES = (
     Role.TOWNSHIP_PARTY_COMMITTEE,
     Role.VILLAGE_COMMITTEE,
 )
+ERASURE_APPROVERS = (Role.DATA_PROTECTION, Role.AUDIT)  # a second principal, not the requester
 
 
 @dataclass
@@ -99,29 +101,96 @@ class Ledger:
             )
         return subject
 
-    def erase_subject(
-        self, subject_id: UUID, reason: str, actor: Actor, compact: bool = True
-    ) -> list[Recording[UUID]]:
-        """Record the erasure, then delete the subject's vault key and data; returns what the
+    def request_erasure(self, subject_id: UUID, reason: str, actor: Actor) -> list[Recording[UUID]]:
+        """Record ``subject.ErasureRequested``: a ``data_protection`` principal asks, with the
+        reason (PIPL art. 47). NotFound if unknown; RuleViolation ``subject.erase_reason``
+        (blank reason), ``subject.erased``, ``subject.erasure_pending`` (a request is open)."""
+        actor.require(Role.DATA_PROTECTION)
+        if not reason.strip():
+            raise RuleViolation("subject.erase_reason", "an erasure request needs a reason")
+        subject = self.app.get(Subject, subject_id)
+        if subject.erased:
+            raise RuleViolation("subject.erased", f"subject {subject_id} was erased")
+        if subject.erasure_pending:
+            raise RuleViolation(
+                "subject.erasure_pending",
+                f"subject {subject_id}: an erasure was already requested by"
+                f" {subject.requested_by} ({subject.erasure_reason!r})",
+            )
+        subject._append(Subject.ErasureRequested, actor=actor, moment=self.clock(), reason=reason)
+        return self.app.save(subject)
+
+    def approve_erasure(self, subject_id: UUID, actor: Actor) -> list[Recording[UUID]]:
+        """Record ``subject.ErasureApproved`` by a second principal (``data_protection`` or
+        ``audit``), never the one who requested it: RuleViolation ``subject.erasure_approval``
+        (no open request, already approved, or the requester approving), ``subject.erased``."""
+        actor.require(*ERASURE_APPROVERS)
+        subject = self.app.get(Subject, subject_id)
+        if subject.erased:
+            raise RuleViolation("subject.erased", f"subject {subject_id} was erased")
+        if not subject.erasure_pending:
+            raise RuleViolation(
+                "subject.erasure_approval", f"subject {subject_id}: no erasure request to approve"
+            )
+        if subject.approved_by:
+            raise RuleViolation(
+                "subject.erasure_approval",
+                f"subject {subject_id}: the erasure was already approved by {subject.approved_by}",
+            )
+        if actor.principal == subject.requested_by:
+            raise RuleViolation(
+                "subject.erasure_approval",
+                f"{actor.principal} requested the erasure of {subject_id}; a second, different"
+                " principal approves it",
+            )
+        subject._append(
+            Subject.ErasureApproved,
+            actor=actor,
+            moment=self.clock(),
+            requested_by=subject.requested_by,
+        )
+        return self.app.save(subject)
+
+    def erase_subject(self, subject_id: UUID, compact: bool = False) -> list[Recording[UUID]]:
+        """Carry out an approved erasure: record ``subject.Erased`` (by the approver, with the
+        request's reason), then delete the subject's vault key and data; returns what the
         save recorded (nothing when only an unfinished deletion was completed).
 
-        In that order: if the deletion fails after the record was saved, running the erasure
-        again finishes it (an erased subject whose vault data remains is erased again).
-        This deletes the vault rows only: the public lists still name the subject until the
-        projections apply the erasure, and old bytes may stay in database files.
-        ``projections.erasure.erase_everywhere`` does all of it; use that.
-        ``compact=False`` leaves the PostgreSQL rewrite of the vault tables to the caller.
+        Requires a request approved by a different principal (``subject.erasure_approval``)
+        and no open supervision case or undecided application naming the subject
+        (``subject.erasure_hold``, evidence: which; ledger/erasure_hold.py): the request
+        waits, and the erasure job completes it once they are closed.
+        Record first, then the vault: if the deletion fails after the record was saved,
+        running the erasure again finishes it (an erased subject whose vault data remains
+        is erased again). This deletes the vault rows only: the lists still name the subject
+        until the projections apply the erasure, and old bytes stay in the database files
+        until the batched compaction (projections/erasure.py does all of it).
+        ``compact=True`` rewrites the vault tables at once (PostgreSQL VACUUM FULL); by
+        default the batched erasure job does it (projections/erasure.py).
         """
-        actor.require(*SUBJECT_ROLES)
         subject = self.app.get(Subject, subject_id)
         recorded: list[Recording[UUID]] = []
         if subject.erased:
             if not self.vault.has_subject(str(subject_id)):
                 raise RuleViolation("subject.erased", f"subject {subject_id} was erased")
         else:
-            if not reason.strip():
-                raise RuleViolation("subject.erase_reason", "an erasure needs a reason")
-            subject._append(Subject.Erased, actor=actor, moment=self.clock(), reason=reason)
+            if not subject.erasure_approved:
+                raise RuleViolation(
+                    "subject.erasure_approval",
+                    f"subject {subject_id}: an erasure needs a request by data_protection and"
+                    " an approval by a different principal first",
+                )
+            held = holding(self.app.recorder, subject_id)
+            if held:
+                raise RuleViolation(
+                    "subject.erasure_hold",
+                    f"subject {subject_id} keeps its public-duty name until these are closed:"
+                    f" {', '.join(held)}; the approved request waits",
+                )
+            approver = Actor(subject.approved_by, Role(subject.approver_role))
+            subject._append(
+                Subject.Erased, actor=approver, moment=self.clock(), reason=subject.erasure_reason
+            )
             recorded = self.app.save(subject)
         self.vault.erase(str(subject_id), compact=compact)
         return recorded

@@ -1,42 +1,51 @@
 """Erasing a subject everywhere: the record, the vault, the public lists, the database files.
 
-``erase_everywhere`` is the one call for an erasure (the API route and ``gongshi erase``):
+An erasure (PIPL art. 47, docs/FORMAT.md §5) is requested by a ``data_protection`` principal
+with its reason and approved by a second, different principal (``Ledger.request_erasure``,
+``Ledger.approve_erasure``). Then:
 
-1. ``Ledger.erase_subject`` records ``subject.Erased`` and deletes the subject's wrapped key
-   and every ciphertext of it from the vault;
-2. the log integrates the record and every projection is brought to the log's end, so the
-   rows that named the subject (points, supervision cases, the masked name of disbursements)
-   are rewritten with 已删除;
-3. ``ledger/scrub.py`` makes the old bytes leave the files: SQLite — ``wal_checkpoint
-   (TRUNCATE)`` (our connections have ``secure_delete`` on, checked before anything is
-   deleted); PostgreSQL — ``VACUUM FULL`` of the vault tables and of every table of a
-   projection that shows names (its shadow or export copies too), once the transactions that
-   could still see the old rows have ended.
+1. ``complete_erasure`` (the approval's route and command) carries it out at once unless the
+   subject is held (an open supervision case or undecided application naming it:
+   ``subject.erasure_hold``, ledger/erasure_hold.py): ``Ledger.erase_subject`` records
+   ``subject.Erased`` and deletes the subject's wrapped key and every ciphertext of it from
+   the vault; the log integrates the record and every projection is brought to the log's
+   end, so the rows that named the subject (points, supervision cases, the masked name of
+   disbursements) are rewritten with 已删除;
+2. ``run_erasure_job`` (``gongshi serve`` every ``JOB_INTERVAL`` seconds, ``gongshi erase
+   --run``) completes every approved erasure whose holds were closed since (the request is
+   recorded, and completed when the case or application is closed), then compacts the files
+   once for the whole batch: ``ledger/scrub.py`` makes the old bytes leave them — SQLite:
+   ``wal_checkpoint(TRUNCATE)`` (our connections have ``secure_delete`` on, checked before
+   anything is deleted); PostgreSQL: ``VACUUM FULL`` of the vault tables and of every table
+   of a projection that shows names (its shadow or export copies too), once the
+   transactions that could still see the old rows have ended.
+
+Compaction is batched, not run per request: ``VACUUM FULL`` holds an ACCESS EXCLUSIVE lock on
+each table while it copies it (reads of that list wait: 2.5 s for a 60 MB table with its
+indexes, measured on a 2-core machine), so ten erasures in a day cost one rewrite, not ten.
+Until the job has run, the personal data is gone from the vault and from the lists, but old
+bytes may remain in the database files; ``gongshi_erasure_compaction`` remembers how many
+erasures the last compaction covered, so the job knows one is due (also after a restart).
 
 Why rewrite the projection tables rather than keep names out of them and join them at read
 time: the stored rows are the published lines (docs/FORMAT.md §8), hashed as stored into the
 lists' digests and bundles, compared by ``gongshi rebuild`` and read by the list queries; a
-read-time join would put a vault decryption per row into every list read and every digest,
-and change three projections, the queries and the publication, for an operation that happens
-rarely (a person's request). The vault tables must be rewritten in any case. The cost is that
-``VACUUM FULL`` holds an ACCESS EXCLUSIVE lock on each table while it copies it: reads of that
-list wait meanwhile (2.5 s for a 60 MB table with its indexes, measured on a 2-core
-machine), once per erasure.
+read-time join would put a vault decryption per row into every list read and every digest.
 
 If a connection keeps the old data visible for longer than ``wait`` (a long read transaction),
-``ErasureIncomplete`` says so — the erasure is recorded and the vault rows are deleted, but old
-bytes may remain in the named file or tables — and calling ``erase_everywhere`` again for the
-same subject finishes the files, then raises the usual RuleViolation ``subject.erased``.
+the job raises ``ErasureIncomplete`` — the erasures are recorded and the vault rows deleted,
+but old bytes may remain in the named file or tables — and its next run compacts again.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from eventsourcing.persistence import Recording
 
-from ledger.actor import Actor
-from ledger.errors import RuleViolation
+from ledger.background import Periodic
+from ledger.erasure_hold import duties
 from ledger.ledger import Ledger
 from ledger.scrub import (
     ScrubIncomplete,
@@ -44,8 +53,9 @@ from ledger.scrub import (
     require_secure_delete,
     rewrite_postgres,
 )
+from ledger.settings import Settings
 from ledger.vault import VAULT_TABLES
-from projections.registry import ProjectionSet
+from projections.registry import ProjectionSet, projections_of
 
 ERASED_TYPE = "subject.Erased"
 DEFAULT_WAIT = 5.0  # seconds an erasure waits for readers that still see the old rows
@@ -53,18 +63,18 @@ DEFAULT_WAIT = 5.0  # seconds an erasure waits for readers that still see the ol
 
 
 class ErasureIncomplete(ScrubIncomplete):
-    """The erasure of ``subject`` is recorded and its vault rows are deleted, but old bytes
-    may remain in ``where`` (the evidence: ``reason``, ``blockers``). Erasing the same
-    subject again finishes it."""
+    """The erasures of ``subjects`` are recorded and their vault rows deleted, but old bytes
+    may remain in ``where`` (the evidence: ``reason``, ``blockers``). The job's next run
+    compacts again."""
 
-    def __init__(self, subject: UUID, cause: ScrubIncomplete) -> None:
+    def __init__(self, subjects: str, cause: ScrubIncomplete) -> None:
         super().__init__(
             cause.where,
-            f"erasure of {subject} recorded and its vault rows deleted, but old bytes may"
-            f" remain: {cause.reason}; erase the subject again to finish",
+            f"erasure of {subjects} recorded and vault rows deleted, but old bytes may"
+            f" remain: {cause.reason}; the erasure job compacts again on its next run",
             cause.blockers,
         )
-        self.subject = subject
+        self.subjects = subjects
 
 
 def naming_tables(ledger: Ledger, projections: ProjectionSet) -> list[str]:
@@ -101,40 +111,99 @@ def finish_erasure(ledger: Ledger, projections: ProjectionSet, wait: float | Non
         rewrite_postgres(database, naming_tables(ledger, projections), wait)
 
 
-def erase_everywhere(
-    ledger: Ledger,
-    projections: ProjectionSet,
-    subject_id: UUID,
-    reason: str,
-    actor: Actor,
-    wait: float | None = None,
-) -> list[Recording[UUID]]:
-    """Erase ``subject_id``: record it, delete its vault data, rewrite the lists that named
-    it, and clear the old bytes from every file of the database, waiting at most ``wait``
-    seconds (None: ``DEFAULT_WAIT``) for readers that still see them. Returns what the save
-    recorded (the ``subject.Erased`` record), for the caller's receipt.
+JOB_INTERVAL = 300.0  # seconds between runs of the erasure job in ``gongshi serve``
+COMPACTION_TABLE = "gongshi_erasure_compaction"
 
-    ``projections`` must be a set this thread may step (not a follower thread's set): e.g.
-    ``projections_of(ledger, settings)``. Raises what ``Ledger.erase_subject`` raises
-    (NotFound, RuleViolation; ``subject.erased`` after the files of an earlier, incomplete
-    erasure were finished) and ErasureIncomplete (recorded, old bytes not yet gone: call
-    again). On SQLite, refuses with ScrubIncomplete before erasing anything if our
-    connection's ``secure_delete`` is off."""
-    require_secure_delete(ledger.db)
-    if projections.db is not ledger.db:
-        require_secure_delete(projections.db)
-    try:
-        recorded = ledger.erase_subject(subject_id, reason, actor, compact=False)
-    except RuleViolation as e:
-        if e.rule == "subject.erased":  # an earlier erasure may have stopped before the files
-            _finish(ledger, projections, subject_id, wait)
-        raise
-    _finish(ledger, projections, subject_id, wait)
+
+@dataclass
+class ErasureBatch:
+    """One run of the erasure job: the subjects it erased, those still held (with what holds
+    them), and whether it compacted the files."""
+
+    erased: list[str] = field(default_factory=list)
+    held: dict[str, list[str]] = field(default_factory=dict)
+    compacted: bool = False
+
+
+def complete_erasure(
+    ledger: Ledger, projections: ProjectionSet, subject_id: UUID
+) -> list[Recording[UUID]]:
+    """Carry out ``subject_id``'s approved erasure now: record it, delete its vault data and
+    rewrite the lists that named it. The files are compacted by the next run of the job.
+    Raises what ``Ledger.erase_subject`` raises (``subject.erasure_hold`` while held)."""
+    _require_secure_delete(ledger, projections)
+    recorded = ledger.erase_subject(subject_id)
+    ledger.log.integrate()
+    projections.catch_up()
     return recorded
 
 
-def _finish(ledger: Ledger, projections: ProjectionSet, subject: UUID, wait: float | None) -> None:
-    try:
-        finish_erasure(ledger, projections, wait)
-    except ScrubIncomplete as e:
-        raise ErasureIncomplete(subject, e) from e
+def run_erasure_job(
+    ledger: Ledger, projections: ProjectionSet, wait: float | None = None
+) -> ErasureBatch:
+    """Complete every approved erasure no longer held, then compact the files once if any
+    erasure is not yet covered by a compaction. ErasureIncomplete if a reader keeps old rows
+    visible for over ``wait`` s (the erasures stay done; the next run compacts again)."""
+    _require_secure_delete(ledger, projections)
+    batch = ErasureBatch()
+    found = duties(ledger.app.recorder, erasures=True)
+    for subject in found.pending():
+        held = found.holding(subject)
+        if held:
+            batch.held[subject] = held
+            continue
+        ledger.erase_subject(UUID(subject))
+        batch.erased.append(subject)
+    erasures = len(found.erased) + len(batch.erased)
+    if erasures > _compacted(ledger):
+        try:
+            finish_erasure(ledger, projections, wait)
+        except ScrubIncomplete as e:
+            raise ErasureIncomplete(", ".join(batch.erased) or "earlier erasures", e) from e
+        _set_compacted(ledger, erasures)
+        batch.compacted = True
+    return batch
+
+
+def _require_secure_delete(ledger: Ledger, projections: ProjectionSet) -> None:
+    require_secure_delete(ledger.db)
+    if projections.db is not ledger.db:
+        require_secure_delete(projections.db)
+
+
+def _compacted(ledger: Ledger) -> int:
+    """How many erasures the last compaction covered (0 before the first)."""
+    ledger.db.execute(
+        f"CREATE TABLE IF NOT EXISTS {COMPACTION_TABLE}"
+        " (id INTEGER PRIMARY KEY, erasures BIGINT NOT NULL)"
+    )
+    found = ledger.db.execute(f"SELECT erasures FROM {COMPACTION_TABLE} WHERE id = 1")
+    return int(found[0][0]) if found else 0
+
+
+def _set_compacted(ledger: Ledger, erasures: int) -> None:
+    ledger.db.execute(
+        f"INSERT INTO {COMPACTION_TABLE} (id, erasures) VALUES (1, ?)"
+        " ON CONFLICT (id) DO UPDATE SET erasures = excluded.erasures",
+        (erasures,),
+    )
+
+
+class ErasureJob(Periodic):
+    """The erasure job in ``gongshi serve``: every ``interval`` s, if an approved erasure's
+    holds were closed or an erasure is not yet compacted, ``run_erasure_job`` on a
+    projection set of its own (a follower's set is stepped by its own thread only)."""
+
+    def __init__(self, ledger: Ledger, settings: Settings, interval: float = JOB_INTERVAL) -> None:
+        super().__init__(interval, "gongshi-erasure")
+        self.ledger, self.settings = ledger, settings
+        self.last: ErasureBatch | None = None
+
+    def step(self) -> ErasureBatch | None:
+        found = duties(self.ledger.app.recorder, erasures=True)
+        due = [subject for subject in found.pending() if not found.holding(subject)]
+        if not due and len(found.erased) <= _compacted(self.ledger):
+            return None
+        with projections_of(self.ledger, self.settings) as projections:
+            self.last = run_erasure_job(self.ledger, projections)
+        return self.last

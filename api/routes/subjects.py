@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path
@@ -18,11 +18,11 @@ from api.idempotency import (
 )
 from api.models import ErasureIn, SubjectIn, Written
 from api.services import Services, services
-from ledger import idempotency, receipts
-from ledger.actor import Actor
+from ledger.actor import Actor, Role
 from ledger.errors import RuleViolation
-from ledger.ledger import SUBJECT_ROLES
-from projections.erasure import ErasureIncomplete, erase_everywhere
+from ledger.ledger import ERASURE_APPROVERS, SUBJECT_ROLES
+from ledger.subject import Subject
+from projections.erasure import complete_erasure
 from projections.registry import projections_of
 
 router = APIRouter(
@@ -33,6 +33,9 @@ router = APIRouter(
     responses=IDEMPOTENCY_RESPONSES,
 )
 SUBJECTS = acting_as(*SUBJECT_ROLES)
+REQUESTERS = acting_as(Role.DATA_PROTECTION)
+APPROVERS = acting_as(*ERASURE_APPROVERS)
+HOLD = "subject.erasure_hold"
 log = logging.getLogger(__name__)
 
 
@@ -47,52 +50,54 @@ def register(
     return written(s.ledger, subject)
 
 
-def _cleared(answer: dict[str, Any]) -> bool:
-    """An erasure's answer is final (stored for its key) once the files are cleared."""
-    result = answer.get("result")
-    return not isinstance(result, dict) or result.get("files_cleared") is not False
-
-
-@router.post("/{subject}/erasure", summary="erase the subject's personal data")
-@rerun_unanswered(final=_cleared)
-def erase(
+@router.post("/{subject}/erasure", status_code=201, summary="request a subject's erasure")
+def request_erasure(
     subject: Annotated[UUID, Path()],
     body: ErasureIn,
     s: Annotated[Services, Depends(services)],
-    actor: Annotated[Actor, Depends(SUBJECTS)],
+    actor: Annotated[Actor, Depends(REQUESTERS)],
 ) -> Written:
-    """Record the erasure, delete the vault data, rewrite the lists that named the subject
-    and clear the old bytes from the database files (``projections.erasure``).
+    """Record ``subject.ErasureRequested`` with the reason (PIPL art. 47): a
+    ``data_protection`` principal only (403 otherwise). Nothing is deleted yet: a second,
+    different principal approves it (``POST .../erasure/approval``). 409
+    ``subject.erasure_pending`` while a request is open, ``subject.erased`` once erased."""
+    s.ledger.request_erasure(subject, body.reason, actor)
+    return written(s.ledger, subject, erased=False, approved=False)
 
-    Erasing is safe to repeat, and a repeat finishes what an earlier erasure left: if the
-    vault deletion failed after the record was saved (a 503), or a reader kept old rows
-    visible too long (``result.files_cleared: false`` and what is left), erasing again
-    completes it. When the request saved no record itself (the erasure's record was saved
-    earlier), the answer is the receipt of that ``subject.Erased`` record with
-    ``already_erased: true``. A subject whose data was already gone is 409
-    ``subject.erased`` (after its files are finished), except for a retry under the
-    Idempotency-Key that recorded the erasure: that is answered 200 as above, with
-    ``files_cleared: true``. Only a ``files_cleared: true`` answer is stored for a key; until
-    then a retry with the key runs the erasure again (``rerun_unanswered``)."""
+
+@router.post("/{subject}/erasure/approval", status_code=201, summary="approve a requested erasure")
+@rerun_unanswered(final=lambda answer: True)
+def approve_erasure(
+    subject: Annotated[UUID, Path()],
+    s: Annotated[Services, Depends(services)],
+    actor: Annotated[Actor, Depends(APPROVERS)],
+) -> Written:
+    """Record ``subject.ErasureApproved`` by a second principal (``data_protection`` or
+    ``audit``; 409 ``subject.erasure_approval`` for the requester itself, or without an open
+    request), then carry the erasure out at once: ``subject.Erased`` recorded, the vault data
+    deleted, the lists rewritten with 已删除. A subject under an open supervision case or an
+    undecided application keeps its public-duty name: the approval is recorded and the answer
+    says ``erased: false`` with ``held`` (what holds it); the erasure job completes it once
+    those are closed. Old bytes leave the database files at the job's next compaction
+    (batched, ``files_compacted: false`` here).
+
+    Safe to repeat: if the vault deletion failed after ``subject.Erased`` was saved (a 503),
+    the retry (under its Idempotency-Key, or without) finishes it and answers with that
+    record's receipt and ``already_erased: true``; once finished, 409 ``subject.erased``."""
+    state = s.ledger.app.get(Subject, subject)
+    unfinished = state.erased and s.ledger.vault.has_subject(str(subject))
+    if not unfinished:
+        s.ledger.approve_erasure(subject, actor)
     with projections_of(s.ledger, s.settings) as projections:
         try:
-            erase_everywhere(s.ledger, projections, subject, body.reason, actor)
-        except ErasureIncomplete as e:
-            log.warning("erasure of %s recorded, files not yet cleared: %s", subject, e)
-            return _answer(s, subject, files_cleared=False, detail=str(e))
+            complete_erasure(s.ledger, projections, subject)
         except RuleViolation as e:
-            key = idempotency.current()
-            if e.rule != "subject.erased" or key is None or not key.recorded:
+            if e.rule != HOLD:
                 raise
-            # A retry of this key's own recorded erasure: its files were finished just now.
-            return _answer(s, subject, files_cleared=True)
-    return _answer(s, subject, files_cleared=True)
-
-
-def _answer(s: Services, subject: UUID, **result: Any) -> Written:
-    """The erasure's answer: its own record's receipt, or, when this request saved nothing
-    (it finished an earlier erasure), the receipt of that erasure's record."""
-    if any(str(r.notification.originator_id) == str(subject) for r in receipts.captured() or []):
-        return written(s.ledger, subject, **result)
-    earlier = erasure_receipt(s.ledger, subject)
-    return Written.model_validate({**earlier, "result": {**result, "already_erased": True}})
+            log.info("erasure of %s approved and held: %s", subject, e.message)
+            return written(s.ledger, subject, erased=False, approved=True, held=e.message)
+    result = {"erased": True, "approved": True, "files_compacted": False}
+    if unfinished:
+        earlier = erasure_receipt(s.ledger, subject)
+        return Written.model_validate({**earlier, "result": {**result, "already_erased": True}})
+    return written(s.ledger, subject, **result)

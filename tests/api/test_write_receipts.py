@@ -134,21 +134,34 @@ def test_a_write_of_two_streams_lists_both_and_names_the_callers_stream(
         assert (stored["stream"], stored["version"]) == (record["stream"], record["version"])
 
 
+def _data_protection(client: TestClient) -> dict[str, dict[str, str]]:
+    """Bearer headers of the two data_protection principals (dp-01 asks, dp-02 approves)."""
+    from ledger.principal import Principals
+
+    ledger = _ledger(client)
+    store, registry = client.app.state.services.tokens, Principals(ledger)  # type: ignore[attr-defined]
+    return {name: {"Authorization": "Bearer " + store.issue(registry, name, ledger.clock())}
+            for name in ("dp-01", "dp-02")}  # fmt: skip
+
+
 def test_an_erasure_answers_with_its_own_record_and_replays(
     client: TestClient, tokens: Headers
 ) -> None:
     person = {"kind": "worker", "personal": {"name": "赵六"}}
     subject = client.post("/api/v1/subjects", json=person, headers=tokens["intake"]).json()
     stream = subject["evidence"]["stream"]
-    headers = {**tokens["intake"], "Idempotency-Key": "erase-" + stream}
-    erased = client.post(f"/api/v1/subjects/{stream}/erasure", json={"reason": "本人申请删除"},
-                         headers=headers)  # fmt: skip
-    assert erased.status_code == 200, erased.text
+    dp = _data_protection(client)
+    url = f"/api/v1/subjects/{stream}/erasure"
+    asked = client.post(url, json={"reason": "本人申请删除"}, headers=dp["dp-01"])
+    assert asked.status_code == 201, asked.text
+    assert asked.json()["evidence"]["version"] == subject["evidence"]["version"] + 1
+    headers = {**dp["dp-02"], "Idempotency-Key": "erase-" + stream}
+    erased = client.post(url + "/approval", headers=headers)
+    assert erased.status_code == 201, erased.text
     assert erased.json()["evidence"]["stream"] == stream
-    assert erased.json()["evidence"]["version"] == subject["evidence"]["version"] + 1
+    assert [r["version"] for r in erased.json()["records"]] == [3, 4]  # approved, erased
     count = _count(client)
-    again = client.post(f"/api/v1/subjects/{stream}/erasure", json={"reason": "本人申请删除"},
-                        headers=headers)  # fmt: skip
+    again = client.post(url + "/approval", headers=headers)
     assert again.headers["Idempotent-Replayed"] == "true" and again.content == erased.content
     assert _count(client) == count
 
@@ -164,75 +177,43 @@ def _person(client: TestClient, tokens: Headers, name: str) -> str:
 def test_an_erasure_whose_vault_deletion_failed_is_finished_by_its_retry(
     client: TestClient, tokens: Headers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The Erased record and the key commit, then the vault deletion fails (a database
-    fault): 503. The retry with the same key must finish the deletion and answer 200 with
-    the erasure's receipt, not rebuild a success from the records while the personal data
-    is still in the vault (nor answer 409 in flight)."""
+    """The approval and the Erased record commit, then the vault deletion fails (a database
+    fault): 503. The retry with the same key must finish the deletion and answer with the
+    erasure's receipt, not rebuild a success from the records while the personal data is
+    still in the vault (nor answer 409 in flight)."""
     import psycopg_pool
 
     stream = _person(client, tokens, "钱七")
+    dp = _data_protection(client)
+    url = f"/api/v1/subjects/{stream}/erasure"
+    assert client.post(url, json={"reason": "本人申请删除"}, headers=dp["dp-01"]).status_code == 201
     vault = _ledger(client).vault
     real_erase = vault.erase
     failures = [psycopg_pool.PoolTimeout("couldn't get a connection after 1.00 sec")]
 
-    def failing_once(subject_id: str, compact: bool = True) -> None:
+    def failing_once(subject_id: str, compact: bool = False) -> None:
         if failures:
             raise failures.pop()
         real_erase(subject_id, compact=compact)
 
     monkeypatch.setattr(vault, "erase", failing_once)
-    headers = {**tokens["intake"], "Idempotency-Key": "erase-once-" + stream}
-    reason = {"reason": "本人申请删除"}
-    first = client.post(f"/api/v1/subjects/{stream}/erasure", json=reason, headers=headers)
+    headers = {**dp["dp-02"], "Idempotency-Key": "erase-once-" + stream}
+    first = client.post(url + "/approval", headers=headers)
     assert first.status_code == 503, first.text
     assert vault.has_subject(stream)  # recorded as erased, the data still there
     count = _count(client)
-    retry = client.post(f"/api/v1/subjects/{stream}/erasure", json=reason, headers=headers)
-    assert retry.status_code == 200, retry.text
+    retry = client.post(url + "/approval", headers=headers)
+    assert retry.status_code == 201, retry.text
     assert "Idempotent-Replayed" not in retry.headers
     assert not vault.has_subject(stream)
     answer = retry.json()
-    assert answer["result"] == {"files_cleared": True, "already_erased": True}
-    assert answer["evidence"]["stream"] == stream and answer["evidence"]["version"] == 2
+    assert answer["result"] == {"erased": True, "approved": True, "files_compacted": False,
+                                "already_erased": True}  # fmt: skip
+    assert answer["evidence"]["stream"] == stream and answer["evidence"]["version"] == 4
     stored = _record_at(client, answer["evidence"]["leaf_index"])
-    assert (stored["stream"], stored["version"]) == (stream, 2)
+    assert (stored["stream"], stored["version"]) == (stream, 4)
     assert _count(client) == count  # nothing saved again
-    again = client.post(f"/api/v1/subjects/{stream}/erasure", json=reason, headers=headers)
-    assert again.headers["Idempotent-Replayed"] == "true" and again.content == retry.content
-
-
-def test_an_unfinished_erasure_answer_is_not_kept_for_its_key(
-    client: TestClient, tokens: Headers, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """``files_cleared: false`` is the truth of that moment, not the key's answer for ever: a
-    retry with the key runs the erasure again, which clears the files and answers true."""
-    import projections.erasure
-    from ledger.scrub import ScrubIncomplete
-
-    stream = _person(client, tokens, "孙八")
-    real_finish = projections.erasure.finish_erasure
-    blocked = [ScrubIncomplete("ledger.db-wal", "a reader keeps old frames", ["pid 1"])]
-
-    def finish(*args: Any, **kwargs: Any) -> None:
-        if blocked:
-            raise blocked.pop()
-        real_finish(*args, **kwargs)
-
-    monkeypatch.setattr(projections.erasure, "finish_erasure", finish)
-    headers = {**tokens["intake"], "Idempotency-Key": "erase-files-" + stream}
-    reason = {"reason": "本人申请删除"}
-    first = client.post(f"/api/v1/subjects/{stream}/erasure", json=reason, headers=headers)
-    assert first.status_code == 200, first.text
-    assert first.json()["result"]["files_cleared"] is False
-    assert first.json()["evidence"]["version"] == 2
-    retry = client.post(f"/api/v1/subjects/{stream}/erasure", json=reason, headers=headers)
-    assert retry.status_code == 200, retry.text
-    assert "Idempotent-Replayed" not in retry.headers
-    assert retry.json()["result"] == {"files_cleared": True, "already_erased": True}
-    assert retry.json()["evidence"] == {**first.json()["evidence"], "leaf_index":
-                                        retry.json()["evidence"]["leaf_index"],
-                                        "leaf_pending": False}  # fmt: skip
-    again = client.post(f"/api/v1/subjects/{stream}/erasure", json=reason, headers=headers)
+    again = client.post(url + "/approval", headers=headers)
     assert again.headers["Idempotent-Replayed"] == "true" and again.content == retry.content
 
 

@@ -1,13 +1,14 @@
 """Erasure through the API with the server running leaves nothing on disk, on both backends.
 
-A cadre registered with canary personal data gets a points book and a supervision case (so
-the full name reaches the points and supervision-case projection tables); once the
-projections show it, the raw files are searched for the canaries and the subject's vault
+A cadre registered with canary personal data gets a points book (so the full name reaches
+the points projection table; no open supervision case, which would hold the erasure); once
+the projections show it, the raw files are searched for the canaries and the subject's vault
 bytes (wrapped key, ciphertext) — they must be found there, which proves the search sees
-what it looks for. Then POST /api/v1/subjects/{id}/erasure must answer
-``files_cleared: true``, and once the projections applied it, the same search must find
-nothing: not in the SQLite file, its WAL or shared memory, not
-in a dead PostgreSQL tuple of any table or index of the schema."""
+what it looks for. Then the erasure is requested (data_protection, POST
+/api/v1/subjects/{id}/erasure) and approved by a second principal (audit, .../approval),
+which answers ``erased: true``; once ``gongshi erase --run`` (the batched job) compacted the
+files, the same search must find nothing: not in the SQLite file, its WAL or shared memory,
+not in a dead PostgreSQL tuple of any table or index of the schema."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from tests.chaos.servers import Home, Server
 pytestmark = pytest.mark.chaos
 SCHEME = "/api/v1/points/chaos/2024"
 PATIENCE = 30.0
-ROLES = ("intake", "township_party_committee", "village_committee", "supervision")
+ROLES = ("intake", "township_party_committee", "village_committee", "data_protection", "audit")
 
 
 def _post(base: str, path: str, body: dict[str, Any], token: str) -> dict[str, Any]:
@@ -99,9 +100,7 @@ def test_erasure_through_the_api_leaves_no_canary_in_the_raw_files(
     _post(base, SCHEME + "/scheme", {}, tpc)
     _post(base, SCHEME + "/books", {"cadre": subject, "township": "th01", "village": "晋熙镇01村",
                                     "category": "principal"}, vc)  # fmt: skip
-    _post(base, "/api/v1/supervision/cases", {"target_kind": "cadre", "target": subject,
-          "reason": "complaint", "detail": "群众反映"}, tokens["supervision"])  # fmt: skip
-    before = _settled(server, 4)
+    before = _settled(server, 3)
     needles = {f"canary {k}": v.encode() for k, v in canary.items()}
     needles.update(_vault_bytes(home.url, subject))
     assert len(needles) > len(canary), "the subject's vault rows were not found"
@@ -110,11 +109,13 @@ def test_erasure_through_the_api_leaves_no_canary_in_the_raw_files(
     assert {"canary name", *(k for k in needles if k.startswith("vault"))} <= seen_labels, (
         f"the search does not see the data before erasure: found only {sorted(seen_labels)}"
     )
-    erased = _post(base, f"/api/v1/subjects/{subject}/erasure", {"reason": "本人申请删除"},
-                   tokens["intake"])  # fmt: skip
+    _post(base, f"/api/v1/subjects/{subject}/erasure", {"reason": "本人申请删除"},
+          tokens["data_protection"])  # fmt: skip
+    erased = _post(base, f"/api/v1/subjects/{subject}/erasure/approval", {}, tokens["audit"])
     assert erased["evidence"]["stream"] == subject
-    assert erased["result"]["files_cleared"] is True, f"erasure answered {erased['result']}"
-    after = _settled(server, int(str(before["log_size"])) + 1)
+    assert erased["result"]["erased"] is True, f"erasure answered {erased['result']}"
+    after = _settled(server, int(str(before["log_size"])) + 3)
+    home.run_ok("erase", "--run")  # the batched job compacts the files
     files = database_files(home.url, home.path)
     left = search(files, needles)
     where = sorted({(f.what, f.needle, f.offset) for f in left})

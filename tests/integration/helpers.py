@@ -25,6 +25,8 @@ FINANCE = Actor("finance-01", Role.FINANCE)
 FINANCE_2 = Actor("finance-02", Role.FINANCE)
 AUDIT = Actor("audit-01", Role.AUDIT)
 SUPERVISION = Actor("supervision-01", Role.SUPERVISION)
+DATA_PROTECTION = Actor("dp-01", Role.DATA_PROTECTION)  # requests erasures (PIPL art. 47)
+DATA_PROTECTION_2 = Actor("dp-02", Role.DATA_PROTECTION)  # approves them: a second principal
 YEAR = 2023
 
 
@@ -68,6 +70,13 @@ def disbursed(fund: CareFund, tier: int = 1) -> UUID:
     case = approved(fund, tier)
     fund.disburse(case, "TX", FINANCE)
     return case
+
+
+def erase(ledger: Ledger, subject_id: UUID, reason: str = "本人申请删除") -> None:
+    """Request, approve (a second principal) and carry out ``subject_id``'s erasure."""
+    ledger.request_erasure(subject_id, reason, DATA_PROTECTION)
+    ledger.approve_erasure(subject_id, DATA_PROTECTION_2)
+    ledger.erase_subject(subject_id)
 
 
 def stored_count(ledger: Ledger) -> int:

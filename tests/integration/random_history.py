@@ -18,6 +18,7 @@ from ledger.carefund.application import Application
 from ledger.carefund.application import Stage as ApplicationStage
 from ledger.carefund.config import Hardship, Industry, Source
 from ledger.clock import SteppingClock
+from ledger.erasure_hold import holding
 from ledger.ledger import Ledger
 from ledger.points.book import PointsBook
 from ledger.points.config import Component, Grade
@@ -34,6 +35,7 @@ from tests.integration.helpers import (
     SUPERVISION,
     UNION,
     YEAR,
+    erase,
     funded,
     revoke,
     stored_count,
@@ -328,8 +330,9 @@ class RandomHistory:
     # --- subjects -----------------------------------------------------------------------
 
     def erase_subject(self, a: int, b: int) -> bool:
-        live = [s for s in self.subjects if self._live(s)]
+        recorder = self.ledger.app.recorder
+        live = [s for s in self.subjects if self._live(s) and not holding(recorder, s)]
         if not live:
             return False
-        self.ledger.erase_subject(live[a % len(live)], "申请删除", INTAKE)
+        erase(self.ledger, live[a % len(live)], "申请删除")
         return True

@@ -16,12 +16,14 @@ from ledger.errors import NotFound
 from ledger.ledger import Ledger, open_ledger
 from ledger.settings import Settings
 from tests.integration.helpers import (
+    DATA_PROTECTION,
     FINANCE,
     INTAKE,
     UNION,
     YEAR,
     approved,
     disbursed,
+    erase,
     funded,
     rejected,
     reviewed,
@@ -85,7 +87,7 @@ def test_unknown_or_erased_donor_and_responsible_rejected(ledger: Ledger) -> Non
         fund.receive(YEAR, Source.SOCIAL_DONOR, 100, "R", FINANCE, donor=UUID(int=7))
     assert stored_count(ledger) == before
     donor = ledger.register_subject({"name": "捐赠人"}, "donor", FINANCE)
-    ledger.erase_subject(donor, "要求删除", FINANCE)
+    erase(ledger, donor, "要求删除")
     rejected(
         ledger,
         "subject.erased",
@@ -128,10 +130,15 @@ def test_subject_registration_and_erasure_rules(ledger: Ledger) -> None:
         ledger, "subject.fields", lambda: ledger.register_subject({"name": 5}, "worker", INTAKE)
     )  # type: ignore[dict-item]
     person = subject(ledger)
-    rejected(ledger, "role", lambda: ledger.erase_subject(person, "r", auditor))
-    rejected(ledger, "subject.erase_reason", lambda: ledger.erase_subject(person, " ", INTAKE))
-    ledger.erase_subject(person, "本人申请", INTAKE)
-    rejected(ledger, "subject.erased", lambda: ledger.erase_subject(person, "again", INTAKE))
+    rejected(ledger, "role", lambda: ledger.request_erasure(person, "r", auditor))
+    rejected(ledger, "role", lambda: ledger.request_erasure(person, "r", INTAKE))
+    rejected(
+        ledger, "subject.erase_reason", lambda: ledger.request_erasure(person, " ", DATA_PROTECTION)
+    )
+    erase(ledger, person, "本人申请")
+    rejected(
+        ledger, "subject.erased", lambda: ledger.request_erasure(person, "again", DATA_PROTECTION)
+    )
 
 
 def test_failed_save_leaves_no_vault_data(ledger: Ledger) -> None:
@@ -169,9 +176,9 @@ def test_erasure_interrupted_after_the_record_can_be_finished(ledger: Ledger) ->
         mock.patch.object(ledger.vault, "erase", side_effect=RuntimeError("crash")),
         pytest.raises(RuntimeError),
     ):
-        ledger.erase_subject(person, "本人申请", INTAKE)
+        erase(ledger, person, "本人申请")
     assert ledger.vault.has_subject(str(person))  # recorded as erased, data still there
-    ledger.erase_subject(person, "完成删除", INTAKE)
+    ledger.erase_subject(person)
     assert not ledger.vault.has_subject(str(person))
 
 

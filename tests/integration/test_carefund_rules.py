@@ -28,6 +28,7 @@ from tests.integration.helpers import (
     YEAR,
     approved,
     disbursed,
+    erase,
     funded,
     rejected,
     reviewed,
@@ -319,7 +320,7 @@ def test_audit_results_by_audit_only(ledger: Ledger) -> None:
 def test_erased_subject_cannot_apply(ledger: Ledger) -> None:
     fund = funded(ledger)
     person = subject(ledger)
-    ledger.erase_subject(person, "申请人要求删除", INTAKE)
+    erase(ledger, person, "申请人要求删除")
     rejected(
         ledger,
         "subject.erased",

@@ -1,5 +1,9 @@
 """After an erasure, no file of the database holds the subject's data (issue 12, item 5).
 
+The erasure is requested by one data_protection principal and approved by another (issue 13
+item 11); the cadre's supervision case is closed first (an open one holds the erasure), and
+the batched erasure job compacts the files.
+
 The subject's name, phone and id number are random canaries; the name is put into public rows
 (a points book and a supervision case), and the subject's wrapped key and ciphertext are read
 from the vault before the erasure. The erasure runs while the rest of a server stays open (the
@@ -36,11 +40,13 @@ from ledger.settings import Database, Settings, load_settings, parse_database_ur
 from ledger.supervision.case import Reason, TargetKind
 from ledger.supervision.service import Supervision
 from projections.base import ERASED_NAME
-from projections.erasure import ErasureIncomplete, erase_everywhere
+from projections.erasure import ErasureIncomplete, complete_erasure, run_erasure_job
 from projections.follow import ProjectionFollower
 from projections.registry import ProjectionSet, open_projections, projections_of
+from tests.integration.helpers import DATA_PROTECTION, DATA_PROTECTION_2, SUPERVISION
 from tests.integration.points_helpers import TOWNSHIP, points_ready
 from tests.integration.projection_helpers import rows_of
+from tests.support.principals import enrol
 
 READER = "gongshi-test-reader"  # the application_name of the test's extra connection
 
@@ -52,7 +58,7 @@ def _canaries() -> dict[str, str]:
 
 
 class Erasable:
-    """A cadre with a points book and a supervision case, and its vault bytes."""
+    """A cadre with a points book and a closed supervision case, and its vault bytes."""
 
     def __init__(self, ledger: Ledger, clock: SteppingClock) -> None:
         self.personal = _canaries()
@@ -60,10 +66,14 @@ class Erasable:
         self.subject = ledger.register_subject(dict(self.personal), "cadre", TOWNSHIP)
         points.open_book(self.subject, "th01", "晋熙镇01村", "principal", TOWNSHIP)
         clock.set(datetime(2023, 2, 1, 9, 0, tzinfo=UTC))
-        Supervision(ledger).open_case(
-            target_kind=TargetKind.CADRE, target=str(self.subject),
-            reason=Reason.BOTTOM_RANKING, detail="排名后10%", actor=TOWNSHIP,
+        board = Supervision(ledger)
+        case = board.open_case(
+            target_kind=TargetKind.CADRE, target=str(self.subject), reason=Reason.COMPLAINT,
+            detail="群众投诉", county="taihu", actor=SUPERVISION,
         )  # fmt: skip
+        board.talk(case, "约谈", SUPERVISION)
+        board.report_rectification(case, "已整改", SUPERVISION)
+        board.close(case, "太纪监〔2023〕1号", SUPERVISION)  # an open case would hold the erasure
         found = ledger.db.execute(
             "SELECT wrapped_key, ciphertext FROM gongshi_vault_subjects WHERE subject_id = ?",
             (str(self.subject),),
@@ -74,6 +84,12 @@ class Erasable:
         """What must not be on disk after the erasure: UTF-8 text and raw vault bytes."""
         text = {field: value.encode() for field, value in self.personal.items()}
         return {**text, "wrapped_key": self.wrapped_key, "ciphertext": self.ciphertext}
+
+
+def approved(ledger: Ledger, cadre: Erasable) -> None:
+    """The cadre's erasure requested and approved by a second principal."""
+    ledger.request_erasure(cadre.subject, "本人申请", DATA_PROTECTION)
+    ledger.approve_erasure(cadre.subject, DATA_PROTECTION_2)
 
 
 def database_files(database: Database) -> dict[str, bytes]:
@@ -168,12 +184,15 @@ def test_erasure_leaves_no_canary_in_any_file_while_the_server_runs(
         before = found_in_files(settings.database, canaries)
         assert {"name", "wrapped_key", "ciphertext"} <= set(before), before
 
-        recorded = erase_everywhere(ledger, projections, cadre.subject, "本人申请", TOWNSHIP)
+        approved(ledger, cadre)
+        recorded = complete_erasure(ledger, projections, cadre.subject)
 
         assert [r.domain_event.originator_id for r in recorded] == [cadre.subject]
         assert {r["name"] for r in rows_of(projections, "points").values()} == {ERASED_NAME}
         cases = rows_of(projections, "supervision-cases").values()
         assert {r["target_name"] for r in cases} == {ERASED_NAME}
+        assert "name" in found_in_files(settings.database, canaries)  # until the job runs
+        assert run_erasure_job(ledger, projections).compacted
         assert found_in_files(settings.database, canaries) == {}
         assert not ledger.vault.has_subject(str(cadre.subject))
 
@@ -194,10 +213,11 @@ def test_a_reader_holding_old_rows_is_reported_and_erasing_again_finishes(
             postgres = settings.database.kind == "postgresql"
             blocker.execute("BEGIN ISOLATION LEVEL REPEATABLE READ" if postgres else "BEGIN")
             blocker.execute("SELECT count(*) FROM gongshi_proj_positions").fetchall()
+            approved(ledger, cadre)
             with pytest.raises(ErasureIncomplete) as e:
-                erase_everywhere(ledger, projections, cadre.subject, "本人申请", TOWNSHIP, wait=0.3)
-            assert e.value.subject == cadre.subject
-            assert "erase the subject again" in str(e.value)
+                run_erasure_job(ledger, projections, wait=0.3)
+            assert e.value.subjects == str(cadre.subject)
+            assert "compacts again on its next run" in str(e.value)
             if postgres:
                 assert any(READER in b for b in e.value.blockers), e.value.blockers
             else:
@@ -207,7 +227,8 @@ def test_a_reader_holding_old_rows_is_reported_and_erasing_again_finishes(
             blocker.execute("ROLLBACK")
 
             with pytest.raises(RuleViolation, match="was erased"):
-                erase_everywhere(ledger, projections, cadre.subject, "again", TOWNSHIP)
+                ledger.request_erasure(cadre.subject, "again", DATA_PROTECTION)
+            assert run_erasure_job(ledger, projections).compacted  # the next run finishes
             assert found_in_files(settings.database, canaries) == {}
     finally:
         blocker.close()
@@ -220,8 +241,10 @@ def test_sqlite_erasure_refused_before_erasing_when_secure_delete_is_off(
     subject = ledger.register_subject({"name": "钱七"}, "cadre", TOWNSHIP)
     ledger.db.execute("PRAGMA secure_delete = OFF")
     refused = pytest.raises(ScrubIncomplete, match="secure_delete is off")
+    ledger.request_erasure(subject, "本人申请", DATA_PROTECTION)
+    ledger.approve_erasure(subject, DATA_PROTECTION_2)
     with projections_of(ledger, settings) as projections, refused:
-        erase_everywhere(ledger, projections, subject, "本人申请", TOWNSHIP)
+        complete_erasure(ledger, projections, subject)
     assert ledger.vault.has_subject(str(subject))
     assert not ledger.require_subject(subject).erased
 
@@ -268,6 +291,7 @@ def test_fresh_home_after_keys_init_and_writes_is_0700_and_0600(
     assert cli_main(["keys", "init", "--witness", "finance"]) == 0
     ledger = open_ledger(load_settings())
     try:
+        enrol(ledger, TOWNSHIP)
         ledger.register_subject({"name": "钱七"}, "cadre", TOWNSHIP)
         modes = _modes(home)  # while the ledger is open: -wal and -shm exist
     finally:

@@ -24,7 +24,7 @@ from ledger.log.keys import create_log_key, load_signer
 from ledger.log.rederive import rederive_log
 from ledger.log.store import tile_key
 from ledger.settings import Settings
-from tests.integration.helpers import INTAKE
+from tests.integration.helpers import INTAKE, erase
 from tests.integration.store_access import delete, rows, update
 from tests.support.rfc9162 import mth
 from verify.merkle import leaf_hash
@@ -85,7 +85,7 @@ def test_audit_of_an_untouched_log_finds_nothing(
 
 def test_audit_names_a_deleted_last_record_of_a_stream(ledger: Ledger, settings: Settings) -> None:
     erased, *_ = _subjects(ledger, ["甲", "乙"])
-    ledger.erase_subject(erased, "申请删除", INTAKE)  # the last record of its stream ...
+    erase(ledger, erased, "申请删除")  # the last record of its stream ...
     _subjects(ledger, ["丙", "丁"])  # ... with later records after it
     ledger.log.integrate()
     assert _audit(ledger) == []
@@ -183,7 +183,7 @@ def test_cli_check_exits_1_on_a_deleted_last_record_of_a_stream(
     ledger: Ledger, settings: Settings
 ) -> None:
     erased, *_ = _subjects(ledger, ["甲", "乙"])
-    ledger.erase_subject(erased, "申请删除", INTAKE)
+    erase(ledger, erased, "申请删除")
     _subjects(ledger, ["丙"])
     ledger.log.integrate()
     notification = next(r[0] for r in rows(settings.database) if r[3] == "subject.Erased")

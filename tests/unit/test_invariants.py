@@ -322,7 +322,12 @@ def test_reference_to_an_erased_subject_is_caught() -> None:
     log = Log()
     fund = funded(log)
     registered(log, "subject-a")
-    log.add("subject-a", "subject.Erased", reason="本人申请")
+    log.add("subject-a", "subject.ErasureRequested", role="data_protection", principal="dp-01",
+            reason="本人申请")  # fmt: skip
+    log.add("subject-a", "subject.ErasureApproved", role="data_protection", principal="dp-02",
+            requested_by="dp-01")  # fmt: skip
+    log.add("subject-a", "subject.Erased", role="data_protection", principal="dp-02",
+            reason="本人申请")  # fmt: skip
     log.add("a", "carefund.ApplicationSubmitted", fund_year=fund, subject=sid("subject-a"),
             **APPLICATION)  # fmt: skip
     assert [f.rule for f in failures(log)] == ["stream.reference"]

@@ -1,0 +1,170 @@
+"""Erasure by the rules (issue 13 item 11; PIPL art. 47, docs/FORMAT.md §5): requested by a
+data_protection principal with the reason, approved by a second, different principal; a
+subject with an undecided application (or an open case) keeps its name until it is closed,
+and the batched erasure job completes the approved request then, compacting the files once
+per batch. Rejections through the service and through the API (409, nothing stored)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import pytest
+from fastapi.testclient import TestClient
+
+import projections.erasure as erasure
+from api.app import create_app
+from ledger.actor import Actor, Role
+from ledger.clock import SteppingClock
+from ledger.ledger import Ledger
+from ledger.principal import Principals
+from ledger.settings import Settings
+from ledger.subject import Subject
+from projections.erasure import run_erasure_job
+from projections.registry import projections_of
+from tests.integration.helpers import (
+    DATA_PROTECTION,
+    DATA_PROTECTION_2,
+    FINANCE,
+    INTAKE,
+    IPC,
+    UNION,
+    funded,
+    rejected,
+    subject,
+    submitted,
+)
+
+
+def _held_applicant(ledger: Ledger) -> tuple[Any, UUID, UUID]:
+    """A fund, an application not yet decided, and its applicant's id."""
+    fund = funded(ledger)
+    case = submitted(fund)
+    return fund, case, UUID(fund.application(case).subject)
+
+
+def test_only_data_protection_requests_with_a_reason(ledger: Ledger) -> None:
+    person = subject(ledger)
+    rejected(ledger, "role", lambda: ledger.request_erasure(person, "本人申请", INTAKE))
+    rejected(
+        ledger, "subject.erase_reason", lambda: ledger.request_erasure(person, " ", DATA_PROTECTION)
+    )
+    ledger.request_erasure(person, "本人申请", DATA_PROTECTION)
+    assert ledger.app.get(Subject, person).erasure_reason == "本人申请"
+    rejected(
+        ledger, "subject.erasure_pending",
+        lambda: ledger.request_erasure(person, "again", DATA_PROTECTION_2),
+    )  # fmt: skip
+
+
+def test_the_requester_cannot_approve_and_nothing_is_erased_unapproved(ledger: Ledger) -> None:
+    person = subject(ledger)
+    rejected(ledger, "subject.erasure_approval", lambda: ledger.erase_subject(person))
+    ledger.request_erasure(person, "本人申请", DATA_PROTECTION)
+    rejected(ledger, "subject.erasure_approval", lambda: ledger.erase_subject(person))
+    rejected(
+        ledger, "subject.erasure_approval", lambda: ledger.approve_erasure(person, DATA_PROTECTION)
+    )
+    rejected(ledger, "role", lambda: ledger.approve_erasure(person, INTAKE))
+    assert ledger.vault.has_subject(str(person))
+    ledger.approve_erasure(person, DATA_PROTECTION_2)
+    rejected(
+        ledger, "subject.erasure_approval",
+        lambda: ledger.approve_erasure(person, Actor("audit-01", Role.AUDIT)),
+    )  # fmt: skip
+    ledger.erase_subject(person)
+    erased = ledger.app.get(Subject, person)
+    assert erased.erased and not ledger.vault.has_subject(str(person))
+    assert erased.approved_by == DATA_PROTECTION_2.principal
+
+
+def test_an_open_application_holds_the_erasure_until_the_job_completes_it(
+    ledger: Ledger, settings: Settings
+) -> None:
+    fund, case, applicant = _held_applicant(ledger)
+    ledger.request_erasure(applicant, "本人申请", DATA_PROTECTION)
+    ledger.approve_erasure(applicant, DATA_PROTECTION_2)
+    rejected(
+        ledger, "subject.erasure_hold", lambda: ledger.erase_subject(applicant), match=str(case)
+    )
+    with projections_of(ledger, settings) as projections:
+        batch = run_erasure_job(ledger, projections)
+        assert batch.erased == [] and list(batch.held) == [str(applicant)]
+        assert ledger.vault.has_subject(str(applicant))  # the request waits, recorded
+        fund.review(case, True, "", IPC)
+        fund.approve(case, 1, UNION)
+        fund.disburse(case, "TX", FINANCE)  # the application is closed: the hold lifts
+        batch = run_erasure_job(ledger, projections)
+    assert batch.erased == [str(applicant)] and batch.held == {} and batch.compacted
+    assert ledger.app.get(Subject, applicant).erased
+    assert not ledger.vault.has_subject(str(applicant))
+
+
+def test_the_job_compacts_once_per_batch_not_per_erasure(
+    ledger: Ledger, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people = [subject(ledger, f"待删除{n}") for n in range(3)]
+    for person in people:
+        ledger.request_erasure(person, "本人申请", DATA_PROTECTION)
+        ledger.approve_erasure(person, DATA_PROTECTION_2)
+    compactions: list[int] = []
+    real = erasure.finish_erasure
+    monkeypatch.setattr(
+        erasure, "finish_erasure", lambda *a, **k: compactions.append(1) or real(*a, **k)
+    )
+    with projections_of(ledger, settings) as projections:
+        batch = run_erasure_job(ledger, projections)
+        assert sorted(batch.erased) == sorted(map(str, people)) and batch.compacted
+        again = run_erasure_job(ledger, projections)  # nothing new: no second rewrite
+    assert compactions == [1] and again.erased == [] and not again.compacted
+
+
+# -- through the API -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api(ledger: Ledger, settings: Settings, clock: SteppingClock) -> Any:
+    app = create_app(settings, clock=clock, follow=False)
+    with TestClient(app) as client:
+        store = client.app.state.services.tokens  # type: ignore[attr-defined]
+        registry, now = Principals(ledger), ledger.clock()
+        headers = {
+            name: {"Authorization": "Bearer " + store.issue(registry, name, now)}
+            for name in ("dp-01", "dp-02", "intake-01", "audit-01")
+        }
+        yield client, headers
+
+
+def test_api_request_and_approval_rejections_then_erasure(ledger: Ledger, api: Any) -> None:
+    client, headers = api
+    person = subject(ledger)
+    url = f"/api/v1/subjects/{person}/erasure"
+    assert (
+        client.post(url, json={"reason": "本人申请"}, headers=headers["intake-01"]).status_code
+        == 403
+    )
+    made = client.post(url, json={"reason": "本人申请"}, headers=headers["dp-01"])
+    assert made.status_code == 201, made.text
+    before = ledger.app.recorder.max_notification_id()
+    own = client.post(url + "/approval", headers=headers["dp-01"])
+    assert own.status_code == 409 and own.json()["rule"] == "subject.erasure_approval"
+    assert ledger.app.recorder.max_notification_id() == before  # nothing stored
+    done = client.post(url + "/approval", headers=headers["audit-01"])
+    assert done.status_code == 201, done.text
+    assert done.json()["result"]["erased"] is True
+    assert not ledger.vault.has_subject(str(person))
+
+
+def test_api_approval_of_a_held_subject_is_recorded_and_waits(ledger: Ledger, api: Any) -> None:
+    client, headers = api
+    _, case, applicant = _held_applicant(ledger)
+    url = f"/api/v1/subjects/{applicant}/erasure"
+    assert (
+        client.post(url, json={"reason": "本人申请"}, headers=headers["dp-01"]).status_code == 201
+    )
+    held = client.post(url + "/approval", headers=headers["dp-02"])
+    assert held.status_code == 201, held.text
+    result = held.json()["result"]
+    assert result["erased"] is False and str(case) in result["held"]
+    assert ledger.app.get(Subject, applicant).erasure_approved
+    assert ledger.vault.has_subject(str(applicant))
