@@ -235,6 +235,8 @@ class ProjectRules:
                 problem = f"a new item with a title due in {p.year}", f"{item} due {due}"
         elif item not in p.items or item in p.reporter or item in p.escalated:
             problem = "an item on the checklist, not reported done, not escalated", item
+        elif d["title"] != "":
+            problem = 'title "" (only an added item has one)', d["title"]
         elif change == "move" and (due is None or int(due[:4]) != p.year or due == p.items[item]):
             problem = f"another due date in {p.year}", f"{due} (was {p.items[item]})"
         elif change == "drop" and due is not None:

@@ -134,7 +134,7 @@ class KeyProject(LedgerAggregate):
                 raise RuleViolation(AMENDMENT, f"item {item} is not on the checklist")
             if item in self.done or item in self.escalated:
                 state = "reported done" if item in self.done else "under listed supervision"
-                raise RuleViolation(AMENDMENT, f"item {item} is {state}: it can't be {change}ped")
+                raise RuleViolation(AMENDMENT, f"item {item} is {state}: {change.value} refused")
             title = ""
             if change is Change.MOVE:
                 if due is None or due.year != self.year:
