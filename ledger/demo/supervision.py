@@ -194,7 +194,7 @@ def selection_inspection(ledger: Ledger, clock: SteppingClock) -> UUID:
     (three of them found so again in a later round, and talked to again), all by the
     newsletter's date (22 March 2023: "目前已累计约谈 30 余人次")."""
     work = CadreWork(ledger)
-    clock.set(datetime(2022, 11, 1, 1, 0, tzinfo=UTC))
+    clock.set(datetime(2023, 1, 2, 1, 0, tzinfo=UTC))
     inspection = work.open_selection_inspection(
         "望江县选人用人专项检查", "wangjiang", "县委组织部专项调研组", WANGJIANG_ORG
     )
@@ -206,7 +206,7 @@ def selection_inspection(ledger: Ledger, clock: SteppingClock) -> UUID:
         for unit, _ in units[:UNITS]
     }
     weak = {0: list(range(0, 12)), 1: list(range(12, 24)), 2: [*range(24, UNITS), 3, 9, 15]}
-    for round_, (year, month) in enumerate(((2022, 11), (2023, 1), (2023, 3))):
+    for round_, (year, month) in enumerate(((2023, 1), (2023, 2), (2023, 3))):
         clock.set(datetime(year, month, 3, 1, 0, tzinfo=UTC))
         work.visit_units(inspection, units, WANGJIANG_ORG)
         clock.set(datetime(year, month, 20, 1, 0, tzinfo=UTC))
