@@ -4,7 +4,7 @@ the domain checks them again with the separations of duties."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path
@@ -57,6 +57,22 @@ def _year_stream(s: Services, year: int) -> UUID:
 def open_year(body: YearIn, s: Service, actor: Annotated[Actor, Depends(FINANCE)]) -> Written:
     stream = _fund(s).open_year(body.year, actor, **body.params())
     return written(s.ledger, stream)
+
+
+@router.get("/years/{year}/review-queue",
+            summary="undecided applications, priority first (committees, union)")  # fmt: skip
+def review_queue(
+    year: YearPath, s: Service,
+    actor: Annotated[Actor, Depends(acting_as(Role.INDUSTRY_PARTY_COMMITTEE, Role.TRADE_UNION))],
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The year's applications submitted or reviewed and not yet decided: those with
+    priority first (优先考虑: "对主动参与城市基层治理、服从行业党委领导且生活有困难的
+    新就业群体优先考虑"), then in the order they were submitted. Pseudonymous ids only."""
+    return [
+        {"application": str(case.id), "priority": case.priority, "stage": case.stage,
+         "industry": case.industry, "requested_tier": case.requested_tier}
+        for case in _fund(s).review_queue(year)
+    ]  # fmt: skip
 
 
 @router.post("/years/{year}/contributions", status_code=201,

@@ -97,6 +97,18 @@ def test_non_priority_approval_eating_the_priority_share_is_409(
     _ok(client.post(approval, json={"tier": 1}, headers=tokens["trade_union"]))  # 500 fits
 
 
+def test_review_queue_lists_priority_first(client: TestClient, tokens: Headers) -> None:
+    _open(client, tokens)
+    plain = _submitted(client, tokens, 1, priority=False)
+    first = _reviewed(client, tokens, 2, priority=True)
+    queue = client.get(f"{YEARS}/2023/review-queue", headers=tokens["trade_union"])
+    assert queue.status_code == 200, queue.text
+    assert [(q["application"], q["priority"], q["stage"]) for q in queue.json()] == [
+        (first, True, "reviewed"), (plain, False, "submitted"),
+    ]  # fmt: skip
+    assert client.get(f"{YEARS}/2023/review-queue", headers=tokens["intake"]).status_code == 403
+
+
 def test_visit_dated_in_the_future_is_409(client: TestClient, tokens: Headers) -> None:
     _open(client, tokens)
     case = _reviewed(client, tokens, 1, priority=False)
