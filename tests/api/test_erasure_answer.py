@@ -53,11 +53,11 @@ def test_the_answer_says_files_not_compacted_and_the_job_compacts_once_readers_a
     assert set(found_in_files(settings.database, canaries)) == set(canaries)
     store, registry = services.tokens, Principals(ledger)
     dp = {n: {"Authorization": "Bearer " + store.issue(registry, n, ledger.clock())}
-          for n in ("dp-01", "dp-02")}  # fmt: skip
+          for n in ("dpo-01", "dpo-02")}  # fmt: skip
     url = f"/api/v1/subjects/{stream}/erasure"
-    asked = client.post(url, json={"reason": "本人申请删除"}, headers=dp["dp-01"])
+    asked = client.post(url, json={"reason": "本人申请删除"}, headers=dp["dpo-01"])
     assert asked.status_code == 201, asked.text
-    erased = client.post(url + "/approval", headers=dp["dp-02"])
+    erased = client.post(url + "/approval", headers=dp["dpo-02"])
     assert erased.status_code == 201, erased.text
     answer = erased.json()
     assert answer["result"] == {"erased": True, "approved": True, "files_compacted": False}

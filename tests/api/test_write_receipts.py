@@ -135,13 +135,13 @@ def test_a_write_of_two_streams_lists_both_and_names_the_callers_stream(
 
 
 def _data_protection(client: TestClient) -> dict[str, dict[str, str]]:
-    """Bearer headers of the two data_protection principals (dp-01 asks, dp-02 approves)."""
+    """Bearer headers of the two data_protection principals (dpo-01 asks, dpo-02 approves)."""
     from ledger.principal import Principals
 
     ledger = _ledger(client)
     store, registry = client.app.state.services.tokens, Principals(ledger)  # type: ignore[attr-defined]
     return {name: {"Authorization": "Bearer " + store.issue(registry, name, ledger.clock())}
-            for name in ("dp-01", "dp-02")}  # fmt: skip
+            for name in ("dpo-01", "dpo-02")}  # fmt: skip
 
 
 def test_an_erasure_answers_with_its_own_record_and_replays(
@@ -152,10 +152,10 @@ def test_an_erasure_answers_with_its_own_record_and_replays(
     stream = subject["evidence"]["stream"]
     dp = _data_protection(client)
     url = f"/api/v1/subjects/{stream}/erasure"
-    asked = client.post(url, json={"reason": "本人申请删除"}, headers=dp["dp-01"])
+    asked = client.post(url, json={"reason": "本人申请删除"}, headers=dp["dpo-01"])
     assert asked.status_code == 201, asked.text
     assert asked.json()["evidence"]["version"] == subject["evidence"]["version"] + 1
-    headers = {**dp["dp-02"], "Idempotency-Key": "erase-" + stream}
+    headers = {**dp["dpo-02"], "Idempotency-Key": "erase-" + stream}
     erased = client.post(url + "/approval", headers=headers)
     assert erased.status_code == 201, erased.text
     assert erased.json()["evidence"]["stream"] == stream
@@ -186,7 +186,7 @@ def test_an_erasure_whose_vault_deletion_failed_is_finished_by_its_retry(
     stream = _person(client, tokens, "钱七")
     dp = _data_protection(client)
     url = f"/api/v1/subjects/{stream}/erasure"
-    assert client.post(url, json={"reason": "本人申请删除"}, headers=dp["dp-01"]).status_code == 201
+    assert client.post(url, json={"reason": "本人申请删除"}, headers=dp["dpo-01"]).status_code == 201
     vault = _ledger(client).vault
     real_erase = vault.erase
     failures = [psycopg_pool.PoolTimeout("couldn't get a connection after 1.00 sec")]
@@ -197,7 +197,7 @@ def test_an_erasure_whose_vault_deletion_failed_is_finished_by_its_retry(
         real_erase(subject_id, compact=compact)
 
     monkeypatch.setattr(vault, "erase", failing_once)
-    headers = {**dp["dp-02"], "Idempotency-Key": "erase-once-" + stream}
+    headers = {**dp["dpo-02"], "Idempotency-Key": "erase-once-" + stream}
     first = client.post(url + "/approval", headers=headers)
     assert first.status_code == 503, first.text
     assert vault.has_subject(stream)  # recorded as erased, the data still there

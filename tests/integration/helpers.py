@@ -25,8 +25,8 @@ FINANCE = Actor("finance-01", Role.FINANCE)
 FINANCE_2 = Actor("finance-02", Role.FINANCE)
 AUDIT = Actor("audit-01", Role.AUDIT)
 SUPERVISION = Actor("supervision-01", Role.SUPERVISION)
-DATA_PROTECTION = Actor("dp-01", Role.DATA_PROTECTION)  # requests erasures (PIPL art. 47)
-DATA_PROTECTION_2 = Actor("dp-02", Role.DATA_PROTECTION)  # approves them: a second principal
+DATA_PROTECTION = Actor("dpo-01", Role.DATA_PROTECTION)  # requests erasures (PIPL art. 47)
+DATA_PROTECTION_2 = Actor("dpo-02", Role.DATA_PROTECTION)  # approves them: a second principal
 YEAR = 2023
 
 

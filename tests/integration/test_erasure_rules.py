@@ -20,6 +20,8 @@ from ledger.ledger import Ledger
 from ledger.principal import Principals
 from ledger.settings import Settings
 from ledger.subject import Subject
+from ledger.supervision.case import Reason, TargetKind
+from ledger.supervision.service import Supervision
 from projections.erasure import run_erasure_job
 from projections.registry import projections_of
 from tests.integration.helpers import (
@@ -28,6 +30,7 @@ from tests.integration.helpers import (
     FINANCE,
     INTAKE,
     IPC,
+    SUPERVISION,
     UNION,
     funded,
     rejected,
@@ -130,7 +133,7 @@ def api(ledger: Ledger, settings: Settings, clock: SteppingClock) -> Any:
         registry, now = Principals(ledger), ledger.clock()
         headers = {
             name: {"Authorization": "Bearer " + store.issue(registry, name, now)}
-            for name in ("dp-01", "dp-02", "intake-01", "audit-01")
+            for name in ("dpo-01", "dpo-02", "intake-01", "audit-01")
         }
         yield client, headers
 
@@ -143,10 +146,10 @@ def test_api_request_and_approval_rejections_then_erasure(ledger: Ledger, api: A
         client.post(url, json={"reason": "本人申请"}, headers=headers["intake-01"]).status_code
         == 403
     )
-    made = client.post(url, json={"reason": "本人申请"}, headers=headers["dp-01"])
+    made = client.post(url, json={"reason": "本人申请"}, headers=headers["dpo-01"])
     assert made.status_code == 201, made.text
     before = ledger.app.recorder.max_notification_id()
-    own = client.post(url + "/approval", headers=headers["dp-01"])
+    own = client.post(url + "/approval", headers=headers["dpo-01"])
     assert own.status_code == 409 and own.json()["rule"] == "subject.erasure_approval"
     assert ledger.app.recorder.max_notification_id() == before  # nothing stored
     done = client.post(url + "/approval", headers=headers["audit-01"])
@@ -160,11 +163,34 @@ def test_api_approval_of_a_held_subject_is_recorded_and_waits(ledger: Ledger, ap
     _, case, applicant = _held_applicant(ledger)
     url = f"/api/v1/subjects/{applicant}/erasure"
     assert (
-        client.post(url, json={"reason": "本人申请"}, headers=headers["dp-01"]).status_code == 201
+        client.post(url, json={"reason": "本人申请"}, headers=headers["dpo-01"]).status_code == 201
     )
-    held = client.post(url + "/approval", headers=headers["dp-02"])
+    held = client.post(url + "/approval", headers=headers["dpo-02"])
     assert held.status_code == 201, held.text
     result = held.json()["result"]
     assert result["erased"] is False and str(case) in result["held"]
     assert ledger.app.get(Subject, applicant).erasure_approved
     assert ledger.vault.has_subject(str(applicant))
+
+
+def test_a_cadre_under_an_open_case_keeps_the_name_until_the_case_is_closed(
+    ledger: Ledger, settings: Settings
+) -> None:
+    """ "乡镇党委及时约谈提醒……销号管理": the cadre's case is public duty; the erasure waits for
+    the closing (销号) and the job completes it."""
+    board = Supervision(ledger)
+    cadre = ledger.register_subject({"name": "钱七"}, "cadre", SUPERVISION)
+    case = board.open_case(
+        target_kind=TargetKind.CADRE, target=str(cadre), reason=Reason.COMPLAINT,
+        detail="群众投诉", county="taihu", actor=SUPERVISION,
+    )  # fmt: skip
+    ledger.request_erasure(cadre, "本人申请", DATA_PROTECTION)
+    ledger.approve_erasure(cadre, DATA_PROTECTION_2)
+    rejected(ledger, "subject.erasure_hold", lambda: ledger.erase_subject(cadre), str(case))
+    board.talk(case, "约谈", SUPERVISION)
+    board.report_rectification(case, "已整改", SUPERVISION)
+    rejected(ledger, "subject.erasure_hold", lambda: ledger.erase_subject(cadre))
+    board.close(case, "太纪监〔2023〕1号", SUPERVISION)
+    with projections_of(ledger, settings) as projections:
+        batch = run_erasure_job(ledger, projections)
+    assert batch.erased == [str(cadre)] and ledger.app.get(Subject, cadre).erased
