@@ -338,6 +338,7 @@ class _Ranked:
     cadre: str
     category: str
     total: int = 0  # work + evaluation + bonus - deduction, corrections with their sign
+    sealed: int = 0  # the close that sealed the book, 0 while open
 
 
 def _share(totals: Mapping[str, int], percent: int, lowest: bool) -> list[str]:
@@ -367,6 +368,7 @@ class YearCloseRules:
             "points.YearClosed": self._closed,
             "points.YearReopened": self._reopened,
             "points.BookSealed": self._sealed,
+            "points.BookUnsealed": self._unsealed,
             "points.Appraised": self._appraised,
         }
 
@@ -391,9 +393,10 @@ class YearCloseRules:
             return []
         ranked.total += SIGN[r.data["component"]] * r.data["points_tenths"]
         year = self.years.get(ranked.scheme)
-        if year is not None and year.closed:
-            message = f"book {r.stream}: an entry while its year is closed (close {year.closes})"
-            return [Failure(where, YEAR_CLOSED, message, "points.YearReopened first", r.type)]
+        if ranked.sealed or (year is not None and year.closed):
+            message = f"book {r.stream}: an entry in a sealed book or a closed year"
+            return [Failure(where, YEAR_CLOSED, message, "points.YearReopened first",
+                            f"sealed by close {ranked.sealed}")]  # fmt: skip
         return []
 
     def _closed(self, r: Record, where: str) -> list[Failure]:
@@ -402,8 +405,9 @@ class YearCloseRules:
         d, found = r.data, []
         if year.closed or d["close"] != year.closes + 1:
             message = f"scheme {r.stream}: a close follows the opening or a reopening"
+            state = f"close {d['close']}, {'closed' if year.closed else 'open'}"
             found.append(Failure(where, YEAR_CLOSE, message, f"close {year.closes + 1}, open",
-                                 f"close {d['close']}, {'closed' if year.closed else 'open'}"))  # fmt: skip
+                                 state))  # fmt: skip
         ranking = _ranking(year, [(b, self.books[b]) for b in year.books])
         for i in range(max(len(ranking), len(d["ranking"]))):
             want = ranking[i] if i < len(ranking) else None
@@ -436,11 +440,21 @@ class YearCloseRules:
         return found
 
     def _sealed(self, r: Record, where: str) -> list[Failure]:
-        year = self._year_of(r.stream)
-        if year is not None and (not year.closed or r.data["close"] != year.closes):
-            message = f"book {r.stream}: sealed by a close its scheme did not record"
-            return [Failure(where, YEAR_CLOSE, message, f"close {year.closes}, closed",
-                            f"close {r.data['close']}")]  # fmt: skip
+        """Seals come before their close (or in its commit, for a book opened meanwhile)."""
+        year, ranked, close = self._year_of(r.stream), self.books.get(r.stream), r.data["close"]
+        if year is None or ranked is None:
+            return []
+        coming = year.closes + (0 if year.closed else 1)
+        ranked.sealed, was = close, ranked.sealed
+        if close != coming or was:
+            message = f"book {r.stream}: a seal names the scheme's coming close, once"
+            return [Failure(where, YEAR_CLOSE, message, f"close {coming}, unsealed",
+                            f"close {close}, {'sealed' if was else 'unsealed'}")]  # fmt: skip
+        return []
+
+    def _unsealed(self, r: Record, where: str) -> list[Failure]:
+        if (ranked := self.books.get(r.stream)) is not None:
+            ranked.sealed = 0
         return []
 
     def _appraised(self, r: Record, where: str) -> list[Failure]:
@@ -450,8 +464,8 @@ class YearCloseRules:
         found = []
         if not year.closed or d["close"] != year.closes:
             message = f"book {r.stream}: a grade refers to the closed year"
-            found.append(Failure(where, GRADE, message, f"close {year.closes}, closed",
-                                 f"close {d['close']}, {'closed' if year.closed else 'open'}"))  # fmt: skip
+            state = f"close {d['close']}, {'closed' if year.closed else 'open'}"
+            found.append(Failure(where, GRADE, message, f"close {year.closes}, closed", state))
         if d["grade"] == "excellent" and ranked.cadre not in year.top:
             message = f"book {r.stream}: excellent outside its category's top set"
             found.append(Failure(where, GRADE, message, "a cadre of the close's top set",

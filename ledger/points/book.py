@@ -279,12 +279,14 @@ class PointsBook(LedgerAggregate):
             )
 
     def seal(self, close: int, actor: Actor, moment: datetime) -> None:
-        """The year's close ``close`` seals this book (saved with the close, year_close.py):
+        """The year's close ``close`` seals this book before it is recorded (year_close.py):
         an entry racing the close conflicts on this book's next version."""
+        actor.require(Role.ORGANISATION_DEPARTMENT)
         self._append(self.Sealed, actor=actor, moment=moment, close=close)
 
     def unseal(self, close: int, actor: Actor, moment: datetime) -> None:
         """The year reopened after close ``close`` (saved with the reopening)."""
+        actor.require(Role.ORGANISATION_DEPARTMENT)
         self._append(self.Unsealed, actor=actor, moment=moment, close=close)
 
     def appraise(

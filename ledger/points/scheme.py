@@ -6,8 +6,8 @@ The county's organisation department opens the scheme and closes its year. The c
 由高到低依次选取" (the top set per category, ``excellent_share_percent``) and "年度得分处于同类别
 后 10% 的村干部，乡镇党委及时约谈提醒…" (the bottom set, ``bottom_share_percent``). Grades,
 excellence and the bottom cases refer to the latest close; entries after it need a
-``points.YearReopened`` with a reason, then a new close. ledger/points/year_close.py computes
-the snapshot and saves the close with its book seals and bottom cases in one transaction.
+``points.YearReopened`` with a reason, then a new close. ledger/points/year_close.py seals
+the books, then computes the ranking and saves the close with its bottom cases.
 """
 
 from __future__ import annotations
@@ -93,16 +93,10 @@ class Scheme(LedgerAggregate):
         actor: Actor,
         moment: datetime,
     ) -> list[str]:
-        """Record the close of the year with its ranking (computed by year_close.freeze);
-        returns the cadres whose bottom case this close opens (in the bottom set, no case
-        from an earlier close of the year). Not before the scheme year is over."""
-        actor.require(*CLOSE_ROLES)
-        self.require_open()
-        if moment.date().year <= self.year:
-            raise RuleViolation(
-                "points.year_close",
-                f"the {self.year} year closes after it ends, not on {moment.date()}",
-            )
+        """Record the close of the year with its ranking (computed by year_close.freeze from
+        the sealed books); returns the cadres whose bottom case this close opens (in the
+        bottom set, no case from an earlier close of the year)."""
+        self.require_closable(actor, moment)
         cases = sorted(
             row["cadre"]
             for row in ranking
@@ -117,6 +111,17 @@ class Scheme(LedgerAggregate):
             cases=cases,
         )
         return cases
+
+    def require_closable(self, actor: Actor, moment: datetime) -> None:
+        """RuleViolation unless ``actor`` (organisation department) may close the year now:
+        open, and the scheme year is over."""
+        actor.require(*CLOSE_ROLES)
+        self.require_open()
+        if moment.date().year <= self.year:
+            raise RuleViolation(
+                "points.year_close",
+                f"the {self.year} year closes after it ends, not on {moment.date()}",
+            )
 
     def reopen_year(self, reason: str, actor: Actor, moment: datetime) -> None:
         """Reopen a closed year for late entries or corrections, with the reason; a new

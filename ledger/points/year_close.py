@@ -6,23 +6,26 @@ total, the dense rank in the category, the bottom set (``bottom_share_percent``)
 set (``excellent_share_percent``) in ``points.YearClosed.ranking``; grades and the bottom
 cases refer to it.
 
-Serialisation (across processes, on both backends): the close is saved in ONE transaction
-with a ``points.BookSealed`` record in every book of the scheme and one supervision case per
-newly bottom-ranked cadre. Each seal is written at the version of the book the snapshot was
-computed from, so an entry (or correction, appraisal) stored in any book after the close read
-it takes that version first and the close's insert fails on the stream's unique (id, version)
-— the close is retried from fresh state — or the close wins and the entry's save fails the
-same way, and its retry finds the book sealed (rule points.year_closed). Optimistic
-concurrency on the books, not a lock: it holds wherever eventsourcing's recorder enforces
-(stream, version) uniqueness, i.e. across processes on SQLite and PostgreSQL alike. The
-snapshot is therefore exactly what the entries before the close's leaf add up to, which is
-what gongshi-verify recomputes. (A book *opened* concurrently with the close is not covered:
-books are opened at the start of the year; opening one is refused once the year is closed.)
+Serialisation (across processes, on both backends): optimistic concurrency on the books,
+not a lock. The close first seals every book of the scheme (``points.BookSealed``, one update
+per book, retried like any write of that book): an entry racing a seal either is stored
+first — the seal's insert then fails on the stream's unique (id, version) and is retried on
+the fresh book, entry included — or comes after it and is refused (rule points.year_closed).
+Once every book is sealed nothing can change the totals, so the ranking computed from them is
+exactly what the records before the close add up to, which is what gongshi-verify
+recomputes; ``points.YearClosed`` and the bottom cases are then saved in one transaction
+(with a seal for any book opened in between, written at the version the ranking read).
+Sealing book by book keeps the close live under steady data entry (one transaction over
+every book would be retried for as long as any book is written to). A close interrupted
+after some seals leaves those books closed to entries; running the close again finishes it.
+(A book *opened* in the instant between the final read and commit is not covered: books are
+opened at the start of the year; opening one is refused once the year is closed.)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -81,18 +84,26 @@ def scheme_books(ledger: Ledger, scheme: UUID) -> list[PointsBook]:
 
 
 def close_year(ledger: Ledger, scheme_id: UUID, actor: Actor) -> Closed:
-    """Close the scheme's year (role organisation department): the snapshot, a seal in every
-    book and one bottom case per newly bottom-ranked cadre, in one transaction."""
+    """Close the scheme's year (role organisation department): seal every book, then record
+    the ranking and open one bottom case per newly bottom-ranked cadre, in one transaction
+    (with a seal for any book opened meanwhile)."""
+    app = ledger.app
+    scheme = app.get(Scheme, scheme_id)
+    scheme.require_closable(actor, ledger.clock())
+    close = scheme.closes + 1
+    for book in scheme_books(ledger, scheme_id):
+        app.update(PointsBook, book.id, lambda b: _seal(b, close, actor, ledger.clock()))
 
     def attempt() -> Closed:
-        app, moment = ledger.app, ledger.clock()
+        moment = ledger.clock()
         scheme = app.get(Scheme, scheme_id)
         books = scheme_books(ledger, scheme_id)
+        late = [b for b in books if b.sealed != close]  # opened while the seals went in
+        for book in late:
+            book.seal(close, actor, moment)
         ranking = freeze(scheme, books)
         newly = scheme.close_year(ranking=ranking, actor=actor, moment=moment)
         row_of = {row["cadre"]: row for row in ranking}
-        for book in books:
-            book.seal(scheme.closes, actor, moment)
         percent = scheme.bottom_share_percent
         cases: dict[str, SupervisionCase] = {}
         for cadre in newly:
@@ -108,14 +119,19 @@ def close_year(ledger: Ledger, scheme_id: UUID, actor: Actor) -> Closed:
                 ),
                 county=scheme.county,
                 trigger=YEAR_CLOSE_RULE,
-                source=f"{scheme_id}/close-{scheme.closes}",
+                source=f"{scheme_id}/close-{close}",
                 actor=actor,
                 moment=moment,
             )
-        app.save(scheme, *cases.values(), *books)
-        return Closed(scheme.closes, {c: case.id for c, case in cases.items()})
+        app.save(scheme, *cases.values(), *late)
+        return Closed(close, {c: case.id for c, case in cases.items()})
 
     return retry_on_conflict(attempt)
+
+
+def _seal(book: PointsBook, close: int, actor: Actor, moment: datetime) -> None:
+    if book.sealed != close:  # a close resumed after an interruption skips sealed books
+        book.seal(close, actor, moment)
 
 
 def reopen_year(ledger: Ledger, scheme_id: UUID, reason: str, actor: Actor) -> int:

@@ -3,21 +3,29 @@ the bottom-10% cases the close opens and their four steps (both backends)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import threading
+import time
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 import pytest
 
 from ledger.actor import Actor, Role
+from ledger.check import iter_notifications
 from ledger.clock import SteppingClock
-from ledger.ledger import Ledger
+from ledger.errors import RuleViolation
+from ledger.ledger import Ledger, open_ledger
+from ledger.mapper import unpack_state
 from ledger.points.config import Component, Grade
 from ledger.points.service import Points
+from ledger.settings import Settings
 from ledger.supervision.case import Reason, Stage, TargetKind
 from ledger.supervision.service import Supervision
 from tests.integration.helpers import rejected
 from tests.integration.points_helpers import ORGANISATION, TOWNSHIP, VILLAGE, points_ready
 from tests.support.principals import enrol
+from verify.invariants import Invariants
+from verify.record import parse_record
 
 SUP = Actor("jw-01", Role.SUPERVISION)
 INSTRUCTOR = Actor("pbi-th01-01", Role.PARTY_BUILDING_INSTRUCTOR)
@@ -170,3 +178,59 @@ def test_bottom_case_steps_in_order_by_the_right_hands(
              lambda: sup.close(case, "销号审批表1号", TOWNSHIP))  # fmt: skip
     sup.close(case, "销号审批表1号", SUP)
     assert (sup.case(case).stage, sup.case(case).actions) == (Stage.CLOSED, 4)
+
+
+def test_entries_racing_the_close_never_make_its_ranking_false(
+    ledger: Ledger, settings: Settings
+) -> None:
+    """Writers in their own ledgers (own Application, own connections: like other processes)
+    keep entering while another closes the year. A seal racing an entry of its book conflicts
+    and is retried on the fresh book, or the entry comes after it and is refused; the close
+    goes through while the writers write (it does not wait for them to stop), and the
+    verifier's recomputation from the records before the close agrees with its ranking."""
+    points = points_ready(ledger, SteppingClock(datetime(2023, 2, 1, tzinfo=UTC)))
+    books = _books(points, 8)
+    after = SteppingClock(datetime(2024, 1, 10, 9, 0, tzinfo=UTC), timedelta(milliseconds=1))
+    outcomes: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def write(n: int) -> None:
+        own = open_ledger(settings, clock=after)
+        try:
+            barrier.wait(timeout=30)
+            for i in range(200):
+                try:
+                    Points(own).enter(books[(n + i) % len(books)], quarter=4,
+                                      component=Component.DEDUCTION, points_tenths=1,
+                                      reason=f"补录 {n}/{i}", actor=TOWNSHIP)  # fmt: skip
+                    outcomes.append("entered")
+                    time.sleep(0.005)  # clerks, not a tight loop: the close needs a gap
+                except RuleViolation as e:
+                    outcomes.append(e.rule)
+                    if e.rule == "points.year_closed":
+                        return
+        finally:
+            own.close()
+
+    def close() -> None:
+        own = open_ledger(settings, clock=after)
+        try:
+            barrier.wait(timeout=30)
+            time.sleep(0.05)
+            Points(own).close_year(ORGANISATION)
+            outcomes.append("closed")
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(3)]
+    threads.append(threading.Thread(target=close))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert "closed" in outcomes and "entered" in outcomes
+    assert outcomes.count("points.year_closed") == 3, outcomes[-10:]
+    rules, found = Invariants(), []
+    for index, notification in enumerate(iter_notifications(ledger.app.recorder)):
+        found += rules.add(parse_record(unpack_state(notification.state)[1]), f"leaf {index}")
+    assert [f for f in found if f.rule.startswith(("points.", "supervision."))] == []

@@ -38,13 +38,16 @@ def snapshot(log: Log, of: dict[str, int], **change: Any) -> dict[str, Any]:
 
 
 def history(**change: Any) -> tuple[Log, dict[str, Any]]:
-    """A scheme, books a (1.0) and b (3.0), the close with its bottom case (a's) in its commit."""
+    """A scheme, books a (1.0) and b (3.0), both sealed (lines 8, 9), the close (line 10)
+    with its bottom case (a's, line 11) in its commit."""
     log = Log()
     open_scheme(log)
     for name, points in (("a", 10), ("b", 30)):
         log.add(f"cadre-{name}", "subject.Registered", commitment="0" * 64, kind="cadre")
         open_book(log, name)
         score(log, log.sid(name), 1, points, component="evaluation")
+    for name in ("a", "b"):
+        log.add(name, "points.BookSealed", close=1)
     close = snapshot(log, {"a": 10, "b": 30}, **change)
     log.add("scheme", "points.YearClosed", at="2024-01-10", **close)
     for cadre in close["cases"]:
@@ -52,8 +55,6 @@ def history(**change: Any) -> tuple[Log, dict[str, Any]]:
                 target_kind="cadre", target=cadre, reason="bottom_ranking", detail="后10%",
                 county="taihu", trigger="points.year_close",
                 source=f"{log.sid('scheme')}/close-1")  # fmt: skip
-    for name in ("a", "b"):
-        log.add(name, "points.BookSealed", close=1)
     return log, close
 
 
@@ -96,12 +97,12 @@ def test_year_closed_with_a_wrong_bottom_set_or_rank_is_caught() -> None:
     for wrong in ({**low, "bottom": False}, {**low, "rank": 3}, {**top, "top": False}):
         rows = [top, wrong] if wrong["cadre"] == low["cadre"] else [wrong, low]
         assert failures(history(ranking=rows)[0], "points.year_close") == [
-            ("line 8", "points.year_close")
+            ("line 10", "points.year_close")
         ], wrong
 
 
 def test_year_closed_whose_cases_miss_a_bottom_cadre_is_caught() -> None:
-    assert ("line 8", "points.year_close") in failures(history(cases=[])[0], "points.")
+    assert ("line 10", "points.year_close") in failures(history(cases=[])[0], "points.")
 
 
 def test_an_entry_saved_after_the_close_is_caught() -> None:
@@ -114,7 +115,11 @@ def test_an_entry_saved_after_the_close_is_caught() -> None:
 def test_an_entry_after_a_reopening_breaks_no_rule_and_the_new_close_counts_it() -> None:
     log, _ = history()
     log.add("scheme", "points.YearReopened", reason="漏录")
+    for name in ("a", "b"):
+        log.add(name, "points.BookUnsealed", close=1)
     score(log, log.sid("a"), 2, 5, component="evaluation")
+    for name in ("a", "b"):
+        log.add(name, "points.BookSealed", close=2)
     close = snapshot(log, {"a": 15, "b": 30}, close=2, cases=[])
     log.add("scheme", "points.YearClosed", **close)
     assert failures(log, "points.") == []
@@ -154,9 +159,10 @@ def test_a_close_whose_commit_lacks_its_bottom_case_is_caught() -> None:
     open_scheme(log)
     log.add("cadre-a", "subject.Registered", commitment="0" * 64, kind="cadre")
     open_book(log, "a")
-    log.add("scheme", "points.YearClosed", **snapshot(log, {"a": 0}))
     log.add("a", "points.BookSealed", close=1)
-    assert failures(log, "supervision.") == [("line 5", "supervision.bottom_by_close")]
+    log.add("scheme", "points.YearClosed", **snapshot(log, {"a": 0}))
+    log.add("cadre-b", "subject.Registered", commitment="0" * 64, kind="cadre")
+    assert failures(log, "supervision.") == [("line 6", "supervision.bottom_by_close")]
 
 
 def test_a_bottom_case_step_out_of_order_is_caught() -> None:
@@ -197,3 +203,25 @@ def test_other_cases_keep_their_forward_only_steps() -> None:
     assert failures(log, "supervision.") == []
     steps(log, "case-u", ("TalkHeld", SUP, "jw-01", {"note": "back"}))
     assert failures(log, "supervision.") == [("line 4", "supervision.order")]
+
+
+def test_an_entry_in_a_sealed_book_before_the_close_is_caught() -> None:
+    """Between the seals and the close (the close seals book by book first)."""
+    log = Log()
+    open_scheme(log)
+    log.add("cadre-a", "subject.Registered", commitment="0" * 64, kind="cadre")
+    open_book(log, "a")
+    log.add("a", "points.BookSealed", close=1)
+    score(log, log.sid("a"), 1, 5, component="evaluation")
+    assert failures(log, "points.") == [("line 5", "points.year_closed")]
+
+
+def test_a_seal_naming_another_close_or_sealing_twice_is_caught() -> None:
+    log = Log()
+    open_scheme(log)
+    log.add("cadre-a", "subject.Registered", commitment="0" * 64, kind="cadre")
+    open_book(log, "a")
+    log.add("a", "points.BookSealed", close=2)
+    log.add("a", "points.BookSealed", close=1)
+    assert failures(log, "points.") == [("line 4", "points.year_close"),
+                                        ("line 5", "points.year_close")]  # fmt: skip
