@@ -33,7 +33,8 @@ class SupervisionCases(Projection):
         rows.put(ROW, leaf.stream, {
             "case": leaf.stream, "target_kind": d["target_kind"], "target": d["target"],
             "target_name": self.name_of(d["target"], person["erased"]) if person else d["target"],
-            "reason": d["reason"], "trigger": d["trigger"], "source": d["source"],
+            "reason": d["reason"], "county": d["county"], "trigger": d["trigger"],
+            "source": d["source"],
             "opened_on": leaf.date, "stage": "opened", "talks": 0, "guidance": 0,
             "deadline": None, "listed_on": None, "rectified_on": None, "closed_on": None,
             "evidence": None,

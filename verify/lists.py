@@ -194,7 +194,9 @@ class Lists:
             case "points.Appraised":
                 self.books[s]["appraisal"] = _pick(d, *APPRAISAL)
             case "supervision.CaseOpened":
-                self.cases[s] = _pick(d, "target_kind", "target", "reason", "trigger", "source")
+                self.cases[s] = _pick(
+                    d, "target_kind", "target", "reason", "county", "trigger", "source"
+                )
                 self.cases[s] |= {"key": s, "case": s, "opened_on": day, "stage": "opened"}
                 self.cases[s] |= {"talks": 0, "guidance": 0} | dict.fromkeys(
                     ("deadline", "listed_on", "rectified_on", "closed_on", "evidence")

@@ -287,7 +287,7 @@ EVENTS: dict[str, EventSpec] = {
         target_kind=one_of("cadre", "unit_head", "unit"), target=TEXT,
         reason=one_of("bottom_ranking", "complaint", "inspection", "carefund_violation",
                       "overdue_project"),
-        detail=TEXT, county=NAME, trigger=one_of(None, OVERDUE_RULE, YEAR_CLOSE_RULE),
+        detail=TEXT, county=TEXT, trigger=one_of(None, OVERDUE_RULE, YEAR_CLOSE_RULE),
         source=OrNull(pattern("PROJECT/ITEM or SCHEME/close-N", SOURCE_PATTERN))),
     "supervision.TalkHeld": _then("case", CASE_ROLES, note=TEXT),
     "supervision.GuidanceGiven": _then("case", CASE_ROLES + " party_building_instructor",

@@ -76,16 +76,16 @@ def test_repeated_records_the_last_gives_the_value_counts_and_sums_take_all(
             responsible=[])  # fmt: skip
     # a supervision case listed, rectified and closed twice each; talks counted
     case = log.add("case", "supervision.CaseOpened", at="2023-02-01", target_kind="unit",
-                   target="某站点", reason="complaint", detail="d", trigger=None,
+                   target="某站点", reason="complaint", detail="d", county="taihu", trigger=None,
                    source=None)  # fmt: skip
     for kind, at, data in [
         ("supervision.TalkHeld", "2023-02-02", {"note": "n"}),
         ("supervision.CaseListed", "2023-02-03", {"deadline": "2023-03-01", "note": "n"}),
         ("supervision.CaseListed", "2023-02-04", {"deadline": "2023-04-01", "note": "n"}),
-        ("supervision.RectificationReported", "2023-03-05", {"note": "n"}),
+        ("supervision.RectificationReported", "2023-03-05", {"note": "n", "evidence": ""}),
         ("supervision.CaseClosed", "2023-03-06", {"evidence": "doc-1"}),
         ("supervision.TalkHeld", "2023-03-07", {"note": "n"}),
-        ("supervision.RectificationReported", "2023-03-08", {"note": "n"}),
+        ("supervision.RectificationReported", "2023-03-08", {"note": "n", "evidence": ""}),
         ("supervision.CaseClosed", "2023-03-09", {"evidence": "doc-2"}),
     ]:
         log.add("case", kind, at=at, **data)
@@ -103,7 +103,8 @@ def test_repeated_records_the_last_gives_the_value_counts_and_sums_take_all(
     book = open_book(log, "book")
     for grade, percent in [("competent", 100), ("excellent", 105)]:
         log.add("book", "points.Appraised", grade=grade, base_pay_fen=100_000,
-                pay_percent=percent, adjusted_pay_fen=1_000 * percent)  # fmt: skip
+                pay_percent=percent, adjusted_pay_fen=1_000 * percent, close=1,
+                reason="")  # fmt: skip
 
     lists = both_sides(database, log)
     rows = by_key(lists["disbursements"])
@@ -179,7 +180,8 @@ def test_excellence_candidates_are_counted_per_scheme_and_category(database: Dat
                     staff="community_cadres", categories={"principal": "正职"},
                     bonus_cap_tenths=50, pay_percent={"excellent": 105, "competent": 100,
                     "basically_competent": 100, "incompetent": 95},
-                    bottom_share_percent=10, evaluation_form_percent=5)  # fmt: skip
+                    bottom_share_percent=10, excellent_share_percent=15,
+                    evaluation_form_percent=5)  # fmt: skip
     totals = {"p1": ("scheme", "principal", 90), "p2": ("scheme", "principal", 80),
               "d1": ("scheme", "deputy", 10), "o1": ("scheme-2", "principal", 20),
               "o2": ("scheme-2", "principal", 20)}  # fmt: skip

@@ -28,6 +28,7 @@ ROLE_GROUPS = {
     "*subject roles*": "intake finance supervision township_party_committee village_committee",
     "*points roles*": "township_party_committee village_committee",
     "*supervision roles*": "supervision township_party_committee",
+    "*case roles*": "supervision township_party_committee organisation_department",
 }
 
 
@@ -303,7 +304,7 @@ def test_bundle_reports_a_record_against_the_schema_with_its_evidence(tmp_path: 
     """A bundle whose record breaks §4 is INVALID, the failure naming line, member, expected
     and found (the operator signed it all: only the schema catches it)."""
     log = Log()
-    log.add("case", "supervision.CaseOpened", target_kind="unit", target="某站点",
+    log.add("case", "supervision.CaseOpened", county="taihu", target_kind="unit", target="某站点",
             reason="complaint", detail="d", trigger=None, source=None)  # fmt: skip
     log.add("case", "supervision.CaseListed", deadline="2023-02-30", note="挂牌督办")
     (failure,) = verified(write_bundle(tmp_path, log, publish=False)).failures

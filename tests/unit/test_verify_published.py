@@ -362,7 +362,7 @@ def test_points_row_members_and_the_last_appraisal() -> None:
     for grade, percent in [("competent", 100), ("excellent", 120)]:
         log.add("a", "points.Appraised", role="township_party_committee", grade=grade,
                 base_pay_fen=300_000, pay_percent=percent,
-                adjusted_pay_fen=3_000 * percent)  # fmt: skip
+                adjusted_pay_fen=3_000 * percent, close=1, reason="")  # fmt: skip
     rows = {row["period"]: row for row in log.lists()["points"]}
     assert list(rows) == ["Q1", "Q2", "Q3", "Q4", "year"]
     year = rows["year"]
@@ -406,7 +406,7 @@ def test_erased_applicant_and_case_target() -> None:
     open_fund(log)
     app = disburse(log, "a")
     log.add("c", "supervision.CaseOpened", role="supervision", target_kind="cadre",
-            target=sid("subject-a"), reason="complaint", detail="d", trigger=None,
+            target=sid("subject-a"), reason="complaint", detail="d", county="taihu", trigger=None,
             source=None)  # fmt: skip
     log.add("subject-a", "subject.Registered", commitment="0" * 64, kind="worker")
     log.add("subject-a", "subject.Erased", reason="本人申请")
@@ -445,11 +445,13 @@ def test_supervision_case_stages() -> None:
     log = Log()
     case = log.add(
         "c", "supervision.CaseOpened", at="2023-02-01", role="supervision", target_kind="unit",
-        target="某某快递站点", reason="inspection", detail="d", trigger=None, source=None,
+        target="某某快递站点", reason="inspection", detail="d", county="taihu", trigger=None,
+        source=None,
     )  # fmt: skip
     expect = {
         "key": case, "case": case, "target_kind": "unit", "target": "某某快递站点",
-        "target_name": "某某快递站点", "reason": "inspection", "trigger": None, "source": None,
+        "target_name": "某某快递站点", "reason": "inspection", "county": "taihu",
+        "trigger": None, "source": None,
         "opened_on": "2023-02-01", "stage": "opened", "talks": 0, "guidance": 0,
         "deadline": None, "listed_on": None, "rectified_on": None, "closed_on": None,
         "evidence": None,
@@ -462,9 +464,9 @@ def test_supervision_case_stages() -> None:
          {"stage": "guidance", "guidance": 1}),
         ("supervision.CaseListed", "2023-02-05", {"deadline": "2023-03-31", "note": "n"},
          {"stage": "listed", "deadline": "2023-03-31", "listed_on": "2023-02-05"}),
-        ("supervision.RectificationReported", "2023-03-01", {"note": "n"},
+        ("supervision.RectificationReported", "2023-03-01", {"note": "n", "evidence": ""},
          {"stage": "rectified", "rectified_on": "2023-03-01"}),
-        ("supervision.RectificationReported", "2023-03-20", {"note": "n"},
+        ("supervision.RectificationReported", "2023-03-20", {"note": "n", "evidence": ""},
          {"rectified_on": "2023-03-20"}),
         ("supervision.TalkHeld", "2023-03-21", {"note": "n"}, {"stage": "talk", "talks": 3}),
         ("supervision.CaseClosed", "2023-03-30", {"evidence": "doc-7"},
@@ -493,7 +495,7 @@ def test_case_on_a_cadre_and_an_escalated_project_item() -> None:
     log.add("p", "keyproject.ProgressReported", at="2023-05-10", item="a2", done=False,
             note="n", month="2023-05")  # fmt: skip
     case = log.add("case", "supervision.CaseOpened", role="supervision", target_kind="unit_head",
-                   target=sid("head"), reason="overdue_project", detail="d",
+                   target=sid("head"), reason="overdue_project", detail="d", county="taihu",
                    trigger="keyproject.item_overdue", source=f"{project}/a2")  # fmt: skip
     log.add("p", "keyproject.ItemEscalated", role="supervision", item="a2", case=case,
             rule="keyproject.item_overdue")  # fmt: skip
@@ -569,7 +571,7 @@ def full_log() -> Log:
     for n, total in enumerate([30, 20, 20]):
         score(log, open_book(log, f"book{n}"), 1, total, component="evaluation")
     log.add("case", "supervision.CaseOpened", role="supervision", target_kind="cadre",
-            target=sid("cadre-book1"), reason="bottom_ranking", detail="d", trigger=None,
+            target=sid("cadre-book1"), reason="complaint", detail="d", county="taihu", trigger=None,
             source=None)  # fmt: skip
     log.add("p", "keyproject.Registered", name="n", owner_unit="u", county="yuexi",
             lead="org-lead", year=2023,
