@@ -41,6 +41,7 @@ from tests.integration.helpers import (
     stored_count,
 )  # fmt: skip
 from tests.integration.points_helpers import TOWNSHIP, VILLAGE, cadre_book, points_ready, worked
+from tests.support.principals import rater
 
 ORG = Actor("org-01", Role.ORGANISATION_DEPARTMENT)  # key projects (tests/support/principals.py)
 
@@ -231,9 +232,22 @@ class RandomHistory:
                 self.points.correct(book_id, entries[b % len(entries)], "更正", TOWNSHIP)
                 return True
             if not book.grade:
-                self.points.appraise(book_id, list(Grade)[b % 4], 200_000 + a, TOWNSHIP)
+                self._appraise_in_a_close(book_id, list(Grade)[b % 4], 200_000 + a)
                 return True
         return False
+
+    def _appraise_in_a_close(self, book_id: UUID, grade: Grade, base: int) -> None:
+        """Grades refer to a closed year: close it (on 10 January 2024, opening the bottom
+        cases), appraise (优秀 only from the top set, 不称职 with a reason), reopen to go on."""
+        back = self.clock()
+        self.clock.set(datetime(2024, 1, 10, 9, 0, tzinfo=UTC))
+        self.points.close_year(ORG)
+        cadre = self.points.book(book_id).cadre
+        if grade is Grade.EXCELLENT and not self.points.scheme().in_top(cadre):
+            grade = Grade.COMPETENT
+        self.points.appraise(book_id, grade, base, TOWNSHIP, reason="随机历史")
+        self.points.reopen_year("随机历史：继续录入", ORG)
+        self.clock.set(back)
 
     def peer_evaluation(self, a: int, b: int) -> bool:
         """A peer-evaluation form opened, scored, closed and fed into a quarter without one."""
@@ -244,7 +258,7 @@ class RandomHistory:
                 form = self.points.open_form(book_id, free[b % len(free)], VILLAGE)
                 for n in range(b % 3 + 1):
                     scores = {k: (a + 17 * n + i) % 101 for i, k in enumerate(INDICATORS)}
-                    self.points.submit_scores(form, f"member-{n}", scores, VILLAGE)
+                    self.points.submit_scores(form, f"member-{n}", scores, rater(f"member-{n}"))
                 self.points.close_form(form, VILLAGE)
                 self.points.feed_form(form, TOWNSHIP)
                 return True
@@ -257,8 +271,8 @@ class RandomHistory:
         if not cadres:
             return False
         case = self.board.open_case(
-            target_kind="cadre", target=cadres[a % len(cadres)], reason="bottom_ranking",
-            detail="末位", actor=SUPERVISION,
+            target_kind="cadre", target=cadres[a % len(cadres)], reason="complaint",
+            detail="群众投诉", county="taihu", actor=SUPERVISION,
         )  # fmt: skip
         self.supervision_cases.append(case)
         return True

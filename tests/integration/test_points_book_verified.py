@@ -13,7 +13,7 @@ from ledger.clock import SteppingClock
 from ledger.ledger import Ledger
 from ledger.mapper import unpack_state
 from ledger.points.config import Component, Grade
-from tests.integration.points_helpers import TOWNSHIP, cadre_book, points_ready
+from tests.integration.points_helpers import TOWNSHIP, cadre_book, points_ready, year_closed
 from verify.invariants import Invariants
 from verify.record import parse_record
 
@@ -40,7 +40,8 @@ def test_ledger_corrections_of_corrections_and_half_up_pay_break_no_rule(
     deduction = points.enter(book, quarter=2, component=Component.DEDUCTION, points_tenths=15,
                              reason="扣分", actor=TOWNSHIP)  # fmt: skip
     points.correct(book, deduction, "更正", TOWNSHIP)
-    points.appraise(book, Grade.INCOMPETENT, 100_010, TOWNSHIP)  # 95 %: 95,009.5 fen, up
+    year_closed(points, clock)
+    points.appraise(book, Grade.INCOMPETENT, 100_010, TOWNSHIP, "末位")  # 95 %: 95,009.5, up
     found, records = rule_failures(ledger)
     assert found == []
     entries = [(r["data"]["entry"], r["data"]["points_tenths"], r["data"]["corrects"])

@@ -84,7 +84,7 @@ OPENED = {
     "type": "supervision.CaseOpened",
     "actor": {"principal": "jw-01", "role": "supervision"},
     "data": {"target_kind": "unit", "target": "某站点", "reason": "complaint", "detail": "d",
-             "trigger": None, "source": None},
+             "county": "taihu", "trigger": None, "source": None},
 }  # fmt: skip
 TALK = {
     "type": "supervision.TalkHeld",
