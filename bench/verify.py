@@ -86,9 +86,7 @@ TASKS = (
 YEARS = (2022, 2023)  # schemes; records are dated 2023, on or after each 两委会议 they cite
 BONUS_REASONS = ("获县级表彰", "招商引资突出", "获市级先进集体", "信访化解成效明显")
 DEDUCTION_REASONS = ("会议缺席/工作推进迟缓", "督查通报", "提醒注意工作作风", "材料报送不及时")
-GRADES = (("excellent", 105), ("competent", 100), ("basically_competent", 100))
-CASE_REASONS = (
-    ("bottom_ranking", "2023年度积分排名后10%"),
+CASE_REASONS = (  # bottom_ranking cases come only from a year's close (supervision.bottom_by_close)
     ("complaint", "群众来信反映村务公开不及时"),
     ("inspection", "政治素质考察发现担当作为不足"),
 )
@@ -168,10 +166,12 @@ class Content:
 def preamble(c: Content) -> Script:
     """What the lifecycles name: both years' schemes and a first cadre (FORMAT.md §4: a
     record names only streams opened before it)."""
-    org = actor("taihu-org-01", "township_party_committee")
+    org = actor("taihu-org-01", "organisation_department")
+    tpc = actor("taihu-tpc-01", "township_party_committee")
     for year, scheme in c.schemes.items():
         opened = {
             "bonus_cap_tenths": 50, "bottom_share_percent": 10, "county": "taihu",
+            "excellent_share_percent": 15,
             "categories": {"deputy": "副职", "principal": "正职", "reserve": "后备"},
             "evaluation_form_percent": 5, "staff": "village_cadres", "year": year,
             "pay_percent": {"basically_competent": 100, "competent": 100, "excellent": 105,
@@ -183,9 +183,9 @@ def preamble(c: Content) -> Script:
             tasks = [{"task": task, "title": title, "points_tenths": 1_000_000}
                      for task, title, _ in TASKS]  # fmt: skip
             plan = {"scheme": str(scheme), "tasks": tasks, "township": code, "year": year}
-            yield Stream(str(uuid.uuid5(scheme, f"plan/{code}"))), "points.TaskPlanSet", org, plan
+            yield Stream(str(uuid.uuid5(scheme, f"plan/{code}"))), "points.TaskPlanSet", tpc, plan
     subject = Stream(c.uuid4())
-    yield subject, "subject.Registered", org, {"commitment": c.hex64(), "kind": "cadre"}
+    yield subject, "subject.Registered", tpc, {"commitment": c.hex64(), "kind": "cadre"}
     c.recent_cadres.append(subject.id)
 
 
@@ -286,15 +286,8 @@ def book(
         corrected, points, quarter = bonuses[-1]  # in the reversed entry's quarter
         data = score("bonus", -points, quarter, "表彰文件重复计分，予以冲正", None, corrected)
         yield books, "points.ScoreEntered", org, data
-    grade, percent = rng.choice(GRADES)
-    base = rng.choice((2_400_000, 2_600_000, 3_000_000))
-    appraised = {
-        "adjusted_pay_fen": base * percent // 100,
-        "base_pay_fen": base,
-        "grade": grade,
-        "pay_percent": percent,
-    }
-    yield books, "points.Appraised", org, appraised
+    # No Appraised: grades refer to a year's close (points.grade), which this synthetic
+    # history does not record (its ranking would have to be recomputed here).
 
 
 def case(c: Content) -> Script:
@@ -311,6 +304,7 @@ def case(c: Content) -> Script:
         "source": None,
         "target": c.cadre(),
         "target_kind": "cadre",
+        "county": county,
         "trigger": None,
     }
     yield s, "supervision.CaseOpened", jw, opened
@@ -324,7 +318,8 @@ def case(c: Content) -> Script:
     if rng.random() < 0.4:
         listed = {"deadline": f"2024-{rng.randrange(3, 10):02d}-30", "note": rng.choice(LISTINGS)}
         yield s, "supervision.CaseListed", jw, listed
-    yield s, "supervision.RectificationReported", jw, {"note": rng.choice(RECTIFIED)}
+    rectified = {"note": rng.choice(RECTIFIED), "evidence": f"整改报告〔2024〕{c.cases}号"}
+    yield s, "supervision.RectificationReported", jw, rectified
     evidence = f"太纪监〔2024〕{c.cases}号 销号审批表"
     yield s, "supervision.CaseClosed", jw, {"evidence": evidence}
 
