@@ -17,6 +17,7 @@ from projections.rows import ROW, Document, Rows
 
 PERIODS = ("Q1", "Q2", "Q3", "Q4", "year")
 COMPONENTS = ("work", "evaluation", "bonus", "deduction")
+CLOSED = ("close", "closed_total", "closed_rank", "closed_bottom", "closed_top")  # YearClosed
 
 
 def _group(book: Document, period: str) -> str:
@@ -70,6 +71,7 @@ class Points(Projection):
                 "name": name, **dict.fromkeys(COMPONENTS, 0), "total": 0, "rank": None,
                 "bottom": None, "excellent_candidate": None, "grade": None,
                 "base_pay_fen": None, "pay_percent": None, "adjusted_pay_fen": None,
+                **dict.fromkeys(CLOSED),
             }, grp)  # fmt: skip
             self._marked.add(grp)
         cadre["books"].append(leaf.stream)
@@ -111,6 +113,18 @@ class Points(Projection):
         for member in ("grade", "base_pay_fen", "pay_percent", "adjusted_pay_fen"):
             row[member] = leaf.data[member]
         rows.put(ROW, row["key"], row, _group(book, "year"))
+
+    def year_closed(self, rows: Rows, leaf: Leaf) -> None:
+        """The close's frozen ranking on the books' year rows (the latest close wins)."""
+        for ranked in leaf.data["ranking"]:
+            row = rows.get(ROW, f"{ranked['book']}/year")
+            book = rows.get("book", ranked["book"])
+            if row is None or book is None:
+                continue
+            row |= {"close": leaf.data["close"], "closed_total": ranked["total_tenths"],
+                    "closed_rank": ranked["rank"], "closed_bottom": ranked["bottom"],
+                    "closed_top": ranked["top"]}  # fmt: skip
+            rows.put(ROW, row["key"], row, _group(book, "year"))
 
     def erased(self, rows: Rows, leaf: Leaf) -> None:
         cadre = rows.get("cadre", leaf.stream)
@@ -158,5 +172,6 @@ class Points(Projection):
         "points.BookOpened": book_opened,
         "points.ScoreEntered": scored,
         "points.Appraised": appraised,
+        "points.YearClosed": year_closed,
         "subject.Erased": erased,
     }

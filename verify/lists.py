@@ -54,6 +54,7 @@ def mask_name(name: str) -> str:
 PERIODS = ("Q1", "Q2", "Q3", "Q4", "year")
 COMPONENTS = ("work", "evaluation", "bonus", "deduction")
 APPRAISAL = ("grade", "base_pay_fen", "pay_percent", "adjusted_pay_fen")
+CLOSED = ("close", "closed_total", "closed_rank", "closed_bottom", "closed_top")  # YearClosed
 BOOKED = {
     "carefund.GrantCommitted": "granted_fen",
     "carefund.DisbursementBooked": "disbursed_fen",
@@ -185,6 +186,7 @@ class Lists:
                 self.books[s] = _pick(d, "scheme", "township", "village", "category", "cadre") | {
                     "sums": {period: dict.fromkeys(COMPONENTS, 0) for period in PERIODS},
                     "appraisal": dict.fromkeys(APPRAISAL),
+                    "closed": dict.fromkeys(CLOSED),
                 }
             case "points.ScoreEntered":
                 if d["component"] not in COMPONENTS:
@@ -193,6 +195,13 @@ class Lists:
                     self.books[s]["sums"][period][d["component"]] += d["points_tenths"]
             case "points.Appraised":
                 self.books[s]["appraisal"] = _pick(d, *APPRAISAL)
+            case "points.YearClosed":
+                for ranked in d["ranking"]:
+                    self.books[ranked["book"]]["closed"] = {
+                        "close": d["close"], "closed_total": ranked["total_tenths"],
+                        "closed_rank": ranked["rank"], "closed_bottom": ranked["bottom"],
+                        "closed_top": ranked["top"],
+                    }  # fmt: skip
             case "supervision.CaseOpened":
                 self.cases[s] = _pick(
                     d, "target_kind", "target", "reason", "county", "trigger", "source"
@@ -301,6 +310,7 @@ class Lists:
                 row |= {"name": self._name(book["cadre"]), "excellent_candidate": None}
                 row["total"] = sums["work"] + sums["evaluation"] + sums["bonus"] - sums["deduction"]
                 row |= book["appraisal"] if period == "year" else dict.fromkeys(APPRAISAL)
+                row |= book["closed"] if period == "year" else dict.fromkeys(CLOSED)
                 groups.setdefault((book["scheme"], period, book["category"]), []).append(row)
         for (scheme_id, period, _), group in groups.items():
             totals = sorted(row["total"] for row in group)

@@ -265,7 +265,9 @@ def _peer_evaluations(
         form = points.open_form(book, 4, actor)
         for p in range(rng.randint(5, 9)):
             scores = {k: rng.randint(70, 100) for k in INDICATORS}
-            points.submit_scores(form, f"evaluator-{township_code(t)}-{p + 1:02d}", scores, actor)
+            # "由参学人员现场打分": each participant rates as itself (principal.participant)
+            rater = Actor(f"evaluator-{township_code(t)}-{p + 1:02d}", actor.role)
+            points.submit_scores(form, rater.principal, scores, rater)
         points.close_form(form, actor)
         points.feed_form(form, actor)
         forms += 1
@@ -274,10 +276,20 @@ def _peer_evaluations(
 
 def _appraise(points: Points, books: list[UUID], clock: SteppingClock) -> None:
     """The county's organisation department closes the 2023 year on 10 January 2024 (the
-    close opens the bottom-10% cases); then grades by the closed ranking within category:
+    close opens the bottom-10% cases), reopens it on the 12th for a late bonus (with the
+    reason) and closes it again on the 13th; then grades by the closed ranking within category:
     excellent from the close's top set (the first 15% by position), lowest 3% incompetent
     (with the reason), next 7% basically competent. Saved per book."""
     clock.set(datetime(2024, 1, 10, 9, 0, tzinfo=UTC))
+    points.close_year(COUNTY)
+    # a late entry after the close: only through a reopening with its reason, then a new close
+    clock.set(datetime(2024, 1, 12, 9, 0, tzinfo=UTC))
+    points.reopen_year(
+        "晋熙镇01村一名干部2023年第四季度县级表彰加分漏录，经县委组织部批准补录后重新关账", COUNTY
+    )
+    points.enter(books[1], quarter=4, component=Component.BONUS, points_tenths=10,
+                 reason="获县级表彰（补录）", actor=_township_actor(0))  # fmt: skip
+    clock.set(datetime(2024, 1, 13, 9, 0, tzinfo=UTC))
     points.close_year(COUNTY)
     clock.set(datetime(2024, 1, 15, 9, 0, tzinfo=UTC))
     scheme = points.scheme()

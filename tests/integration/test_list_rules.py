@@ -221,3 +221,40 @@ def test_total_sums_the_bonus_without_a_cap(database: Database) -> None:
     score(log, book, 2, 80, component="bonus")  # over the cap: a log §4 calls invalid
     row: dict[str, Any] = by_key(both_sides(database, log)["points"])[f"{book}/year"]
     assert (row["bonus"], row["total"]) == (80, 180)
+
+
+def test_year_rows_show_the_last_close_and_keep_it_through_a_reopening(
+    database: Database,
+) -> None:
+    """FORMAT.md §8 `points`: `close`, `closed_total`, `closed_rank`, `closed_bottom`,
+    `closed_top` — "from the book's row in the scheme's last `points.YearClosed` … which a
+    reopening leaves in place until the next close"; `null` for quarters and before a close."""
+    log = Log()
+    open_scheme(log)
+    for name, total in (("a", 10), ("b", 30)):
+        log.add(f"cadre-{name}", "subject.Registered", commitment="0" * 64, kind="cadre")
+        score(log, open_book(log, name), 1, total, component="evaluation")
+    before = by_key(both_sides(database, log)["points"])
+    assert before[f"{log.sid('a')}/year"]["close"] is None
+
+    def ranking(close: int, a: int) -> dict[str, Any]:
+        rows = [(a, "a"), (30, "b")]
+        rows.sort(key=lambda r: -r[0])
+        ranks = {n: i + 1 for i, (_, n) in enumerate(rows)}
+        data = [{"cadre": sid(f"cadre-{n}"), "book": log.sid(n), "category": "principal",
+                 "total_tenths": t, "rank": ranks[n], "bottom": ranks[n] == 2,
+                 "top": ranks[n] == 1} for t, n in rows]  # fmt: skip
+        return {"close": close, "ranking": data, "cases": []}
+
+    log.add("scheme", "points.YearClosed", **ranking(1, 10))
+    log.add("scheme", "points.YearReopened", reason="补录")
+    score(log, log.sid("a"), 2, 5, component="evaluation")
+    rows = by_key(both_sides(database, log)["points"])
+    year_a, q2_a = rows[f"{log.sid('a')}/year"], rows[f"{log.sid('a')}/Q2"]
+    members = ("total", "close", "closed_total", "closed_rank", "closed_bottom", "closed_top")
+    assert [year_a[m] for m in members] == [15, 1, 10, 2, True, False]
+    assert q2_a["close"] is None and q2_a["closed_rank"] is None
+    log.add("scheme", "points.YearClosed", **ranking(2, 15))
+    rows = by_key(both_sides(database, log)["points"])
+    assert rows[f"{log.sid('a')}/year"]["closed_total"] == 15
+    assert rows[f"{log.sid('a')}/year"]["close"] == 2
