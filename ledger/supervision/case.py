@@ -176,7 +176,8 @@ class SupervisionCase(LedgerAggregate):
                     f"in order (next: {expected})",
                 )
             return
-        actor.require(*SUPERVISION_ROLES)
+        guides = (Role.PARTY_BUILDING_INSTRUCTOR,) if to is Stage.GUIDANCE else ()
+        actor.require(*SUPERVISION_ROLES, *guides)
         if target < now or (target == now and not repeatable):
             raise RuleViolation(
                 "supervision.order", f"{to.value} can't follow {self.stage}: actions go forward"

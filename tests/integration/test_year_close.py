@@ -234,3 +234,18 @@ def test_entries_racing_the_close_never_make_its_ranking_false(
     for index, notification in enumerate(iter_notifications(ledger.app.recorder)):
         found += rules.add(parse_record(unpack_state(notification.state)[1]), f"leaf {index}")
     assert [f for f in found if f.rule.startswith(("points.", "supervision."))] == []
+
+
+def test_other_cases_keep_forward_steps_and_take_guidance_from_an_instructor(
+    ledger: Ledger, sup_ready: Supervision
+) -> None:
+    """A complaint case: no step is required (listed straight away), and the party-building
+    instructor may give its guidance too; the instructor holds no other step."""
+    cadre = ledger.register_subject({"name": "孙八"}, "cadre", SUP)
+    case = sup_ready.open_case(target_kind=TargetKind.CADRE, target=str(cadre),
+                               reason=Reason.COMPLAINT, detail="投诉", county="taihu",
+                               actor=SUP)  # fmt: skip
+    sup_ready.guide(case, None, "现场指导", INSTRUCTOR)
+    rejected(ledger, "role", lambda: sup_ready.list_case(case, date(2024, 3, 1), "x", INSTRUCTOR))
+    sup_ready.list_case(case, date(2024, 3, 1), "挂牌", SUP)
+    assert sup_ready.case(case).stage == Stage.LISTED
