@@ -1,8 +1,9 @@
 """Who is calling: the bearer token's principal and role, checked against an endpoint's roles.
 
 Every write endpoint declares the roles that may call it; the domain checks them again (and
-the separations of duties) when the command runs. ``admin`` manages tokens and rebuilds but
-is in no write endpoint's roles: it can't write domain records.
+the separations of duties, the registry's role and scope) when the command runs. ``admin``
+manages tokens, rebuilds and the principal registry (api/routes/principals.py), and is in
+no other write endpoint's roles: it can't write other domain records.
 """
 
 from __future__ import annotations
@@ -15,19 +16,27 @@ from fastapi import Depends, Header
 from api.services import Services, services
 from api.tokens import TokenError
 from ledger.actor import Actor, Role
+from ledger.principal import principal_of
 
 
 def caller(
     s: Annotated[Services, Depends(services)],
     authorization: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Actor:
-    """The actor of ``Authorization: Bearer TOKEN``; TokenError (401) without a valid one."""
+    """The actor of ``Authorization: Bearer TOKEN``; TokenError (401) without a valid one,
+    or when the token's role is no longer its principal's in the registry (a token carries
+    the role it was issued with: after a role change, a new token)."""
     if authorization is None:
         raise TokenError("missing bearer token (Authorization: Bearer TOKEN)")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise TokenError("the Authorization header is not 'Bearer TOKEN'")
-    return s.tokens.actor_of(token.strip())
+    actor = s.tokens.actor_of(token.strip())
+    principal = principal_of(s.ledger.app, actor.principal)
+    if principal is None or principal.role != actor.role.value:
+        held = "not enrolled" if principal is None else f"now {principal.role}"
+        raise TokenError(f"bearer token of {actor.principal} as {actor.role.value}, {held}")
+    return actor
 
 
 def acting_as(*roles: Role) -> Callable[[Actor], Actor]:

@@ -11,9 +11,10 @@ from urllib.parse import quote
 import psycopg
 
 from api.tokens import Tokens
-from ledger.actor import Actor, Role
 from ledger.clock import system_clock
 from ledger.db import SqlDatabase
+from ledger.ledger import open_ledger
+from ledger.principal import Principals
 from ledger.settings import Database, Settings
 
 
@@ -60,9 +61,15 @@ def _tokens(settings: Settings, args: argparse.Namespace) -> int:
     try:
         tokens = Tokens(db)
         if args.tokens == "create":
-            token = tokens.create(Actor(args.principal, Role(args.role)), system_clock())
+            ledger = open_ledger(settings)
+            try:
+                registry = Principals(ledger)
+                token = tokens.issue(registry, args.principal, system_clock())
+                role = registry.get(args.principal).role
+            finally:
+                ledger.close()
             print(token)  # shown once: only its hash is stored
-            print(f"token for {args.principal} ({args.role}); store it now", file=sys.stderr)
+            print(f"token for {args.principal} ({role}); store it now", file=sys.stderr)
         elif args.tokens == "revoke":
             count = tokens.revoke(args.principal, system_clock())
             print(f"revoked {count} token(s) of {args.principal}")
@@ -87,8 +94,7 @@ def add_server_commands(sub: Any) -> None:
     tokens = sub.add_parser("tokens", help="API bearer tokens (admin)")
     commands = tokens.add_subparsers(dest="tokens", required=True)
     create = commands.add_parser("create", help="print a new token once; only its hash is kept")
-    create.add_argument("--principal", required=True)
-    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--principal", required=True, help="an enrolled account (its role)")
     create.set_defaults(run=_tokens)
     revoke = commands.add_parser("revoke", help="revoke every live token of a principal")
     revoke.add_argument("--principal", required=True)

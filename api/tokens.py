@@ -5,6 +5,11 @@
 A token is ``gst_`` followed by 43 base64url characters (32 random bytes). It is shown once,
 when created; the table keeps SHA-256 of it, so a copy of the database opens no account.
 Lookups go by that hash and the stored hash is compared again in constant time.
+
+A token is issued only for an enrolled principal (``issue``: the principal registry of
+ledger/principal.py) and carries the role the registry gives it then; a role change revokes
+the principal's tokens (``api/routes/principals.py``, ``gongshi principals change-role``),
+and a token whose role is no longer its principal's is refused (``api.auth.caller``).
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from datetime import datetime
 from ledger.actor import Actor, Role
 from ledger.clock import format_at
 from ledger.db import SqlDatabase, schema_lock
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, NotFound
+from ledger.principal import Principals
 
 PREFIX = "gst_"
 TOKEN_PATTERN = re.compile(r"^gst_[A-Za-z0-9_-]{43}$")
@@ -76,6 +82,20 @@ class Tokens:
                 (format_at(now), principal),
             )
             return cur.rowcount
+
+    def issue(
+        self,
+        registry: Principals,
+        account: str,
+        now: datetime,
+        random_bytes: RandomBytes = os.urandom,
+    ) -> str:
+        """A new token for enrolled ``account``, in its current role; NotFound if the
+        registry has no such principal (enrol it first: a token never enrols anyone)."""
+        principal = registry.find(account)
+        if principal is None:
+            raise NotFound("principal", f"{account} (enrol it first: gongshi principals enrol)")
+        return self.create(Actor(account, Role(principal.role)), now, random_bytes)
 
     def listed(self) -> list[TokenInfo]:
         rows = self.db.execute(

@@ -36,7 +36,7 @@ T = TypeVar("T")
 
 class LedgerApp(Application[UUID]):
     name = APP_NAME
-    enforce_principals = False  # set on once every caller enrols its actors
+    enforce_principals = True  # off only for the tests of what an unchecked store accepts
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         """Only the settings ledger.settings derived: eventsourcing would otherwise merge the

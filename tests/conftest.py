@@ -82,7 +82,22 @@ def clock() -> SteppingClock:
 
 
 @pytest.fixture
-def ledger(settings: Settings, clock: SteppingClock) -> Iterator[Ledger]:
+def ledger(
+    settings: Settings, clock: SteppingClock, request: pytest.FixtureRequest
+) -> Iterator[Ledger]:
+    """A test ledger whose registry has the standard test actors (tests/support/principals.py)
+    enrolled, recorded at the clock's start, which is then set back there; with
+    ``@pytest.mark.registry("empty")`` no one is enrolled (the demo enrols its own), with
+    ``registry("unchecked")`` no one is and actors are not checked (the log's mechanics)."""
+    from tests.support.principals import enrolled
+
+    marker = request.node.get_closest_marker("registry")
+    kind = marker.args[0] if marker else "standard"
     opened = open_ledger(settings, clock=clock, new_id=seeded_ids(7))
+    if kind == "standard":
+        start = clock()
+        enrolled(opened)
+        clock.set(start)
+    opened.app.enforce_principals = kind != "unchecked"
     yield opened
     opened.close()

@@ -14,6 +14,7 @@ from ledger.clock import SteppingClock
 from ledger.demo.carefund import carefund_summary, load_carefund
 from ledger.demo.ids import seeded_ids
 from ledger.demo.points import CADRES, load_points
+from ledger.demo.principals import enrol_demo
 from ledger.demo.summary import other_summary
 from ledger.demo.supervision import bottom_tenth_cases, key_projects, wangjiang_inspection
 from ledger.errors import LedgerError
@@ -45,7 +46,8 @@ def load_demo(ledger: Ledger) -> bool:
     loaded before. A part that an interrupted run left half-written is reported, not
     repaired: start again with ``gongshi demo --reset``.
     """
-    wrote = load_carefund(ledger)
+    wrote = enrol_demo(ledger) > 0  # its scripted principals, before anything they record
+    wrote = load_carefund(ledger) or wrote
     app = ledger.app
     points = Points(ledger)
     if not app.exists(points.scheme_id):

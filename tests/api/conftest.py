@@ -32,7 +32,8 @@ ROLES = {
     "intake": "intake-01", "industry_party_committee": "ipc-01", "trade_union": "union-01",
     "finance": "finance-01", "audit": "audit-01", "supervision": "supervision-01",
     "township_party_committee": "tpc-01", "village_committee": "vc-01", "admin": "admin-01",
-    "organisation_department": "org-01",
+    "organisation_department": "org-01", "party_building_instructor": "pbi-01",
+    "data_protection": "dpo-01",
 }  # fmt: skip
 
 

@@ -36,7 +36,7 @@ def _open(client: TestClient, tokens: Headers) -> None:
 
 def _submitted(client: TestClient, tokens: Headers) -> str:
     application = {
-        "year": 2023, "subject": _applicant(client, tokens), "industry": "food_delivery",
+        "year": 2023, "subject": _applicant(client, tokens), "industry": "express_delivery",
         "hardship": "illness", "requested_tier": 1, "priority": False,
     }  # fmt: skip
     body = _ok(client.post("/api/v1/carefund/applications", json=application,
@@ -107,16 +107,24 @@ def test_refusals_are_problems_with_the_right_status(client: TestClient, tokens:
 
 def test_separation_of_duties_is_forbidden(client: TestClient, tokens: Headers) -> None:
     from api.tokens import Tokens
-    from ledger.actor import Actor, Role
+    from ledger.principal import Principals
 
     _open(client, tokens)
     case = _submitted(client, tokens)
     base = f"/api/v1/carefund/applications/{case}"
     _ok(client.post(base + "/review", json={"approve": True},
                     headers=tokens["industry_party_committee"]))  # fmt: skip
+    # one role at a time: the reviewer's account moves to the trade union (its token is
+    # revoked), and the duties it acted in for this application still count
+    moved = client.post("/api/v1/principals/ipc-01/role", headers=tokens["admin"],
+                        json={"role": "trade_union", "reason": "调任市总工会"})  # fmt: skip
+    assert moved.status_code == 200 and moved.json()["result"]["tokens_revoked"] == 1, moved.text
     services = client.app.state.services  # type: ignore[attr-defined]
     same: Tokens = services.tokens
-    token = same.create(Actor("ipc-01", Role.TRADE_UNION), services.ledger.clock())
+    old = client.post(base + "/approval", json={"tier": 1},
+                      headers=tokens["industry_party_committee"])  # fmt: skip
+    assert old.status_code == 401
+    token = same.issue(Principals(services.ledger), "ipc-01", services.ledger.clock())
     refused = client.post(base + "/approval", json={"tier": 1},
                           headers={"Authorization": f"Bearer {token}"})  # fmt: skip
     assert refused.status_code == 403

@@ -119,7 +119,7 @@ def test_a_write_of_two_streams_lists_both_and_names_the_callers_stream(
     post("/carefund/years/2023/contributions", money, "finance")
     subject = post("/subjects", {"kind": "worker", "personal": {"name": "李四"}}, "intake")
     case = post("/carefund/applications", {
-        "year": 2023, "subject": subject["evidence"]["stream"], "industry": "food_delivery",
+        "year": 2023, "subject": subject["evidence"]["stream"], "industry": "express_delivery",
         "hardship": "illness", "requested_tier": 1, "priority": False}, "intake",
     )["evidence"]["stream"]  # fmt: skip
     post(f"/carefund/applications/{case}/review", {"approve": True}, "industry_party_committee")

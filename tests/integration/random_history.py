@@ -23,6 +23,7 @@ from ledger.ledger import Ledger
 from ledger.points.book import PointsBook
 from ledger.points.config import Component, Grade
 from ledger.points.evaluation import INDICATORS
+from ledger.principal import Scope
 from ledger.subject import Subject
 from ledger.supervision.case import Stage as SupervisionStage
 from ledger.supervision.service import Supervision
@@ -31,7 +32,6 @@ from tests.integration.helpers import (
     FINANCE,
     FINANCE_2,
     INTAKE,
-    IPC,
     SUPERVISION,
     UNION,
     YEAR,
@@ -41,7 +41,7 @@ from tests.integration.helpers import (
     stored_count,
 )  # fmt: skip
 from tests.integration.points_helpers import TOWNSHIP, VILLAGE, cadre_book, points_ready, worked
-from tests.support.principals import rater
+from tests.support.principals import enrol, enrolled, rater
 
 ORG = Actor("org-01", Role.ORGANISATION_DEPARTMENT)  # key projects (tests/support/principals.py)
 
@@ -88,11 +88,19 @@ def _correctable(book: PointsBook) -> list[int]:
     )
 
 
+def reviewer(industry: Industry) -> Actor:
+    """The industry party committee bound to ``industry`` (principal.scope)."""
+    return Actor(f"ipc-{industry.value.replace('_', '-')}", Role.INDUSTRY_PARTY_COMMITTEE)
+
+
 class RandomHistory:
     """One ledger's randomized history: care fund, points, supervision, key projects."""
 
     def __init__(self, ledger: Ledger, clock: SteppingClock) -> None:
         self.ledger, self.clock = ledger, clock
+        enrolled(ledger)  # the standard actors, and a reviewer bound to each industry
+        for industry in Industry:
+            enrol(ledger, reviewer(industry), scope=Scope(industry=industry.value))
         self.fund = funded(ledger, received_fen=400_000, budget_fen=450_000)
         self.points = points_ready(ledger, clock)
         self.board = Supervision(ledger)
@@ -158,7 +166,8 @@ class RandomHistory:
         live = self._live(case.subject)  # a follow-up needs the subject (its note is vaulted)
         if case.stage == ApplicationStage.SUBMITTED:
             rejected = a % 7 == 0
-            fund.review(case_id, not rejected, "材料不全" if rejected else "", IPC)
+            reviewing = reviewer(Industry(case.industry))  # its own industry's committee
+            fund.review(case_id, not rejected, "材料不全" if rejected else "", reviewing)
         elif case.stage == ApplicationStage.REVIEWED:
             tier = b % 3 + 1
             if b % 5 and year.tier_amount(tier) <= year.remaining_budget_fen:

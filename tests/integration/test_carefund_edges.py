@@ -31,6 +31,7 @@ from tests.integration.helpers import (
     stored_count,
     subject,
 )  # fmt: skip
+from tests.support.principals import enrol
 
 
 def test_year_outside_range_rejected(ledger: Ledger) -> None:
@@ -185,6 +186,7 @@ def test_erasure_interrupted_after_the_record_can_be_finished(ledger: Ledger) ->
 def test_cash_cap_holds_under_racing_disbursements(ledger: Ledger, settings: Settings) -> None:
     fund = funded(ledger, received_fen=300_000, budget_fen=5_000_000)
     cases = [approved(fund, tier=3) for _ in range(4)]  # 6,000 approved, 3,000 received
+    enrol(ledger, *(Actor(f"finance-{n:02d}", Role.FINANCE) for n in range(4)))
     outcomes: list[str] = []
     barrier = threading.Barrier(4)
 

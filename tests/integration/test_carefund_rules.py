@@ -16,6 +16,7 @@ from ledger.carefund.config import Hardship, Industry, Source, Violation
 from ledger.carefund.service import CareFund
 from ledger.errors import NotFound
 from ledger.ledger import Ledger
+from ledger.principal import Principals, Scope
 from tests.integration.helpers import (
     AUDIT,
     FINANCE,
@@ -36,6 +37,7 @@ from tests.integration.helpers import (
     subject,
     submitted,
 )
+from tests.support.principals import ADMIN, enrol
 
 
 def test_full_lifecycle_accepted(ledger: Ledger) -> None:
@@ -183,7 +185,11 @@ def test_each_step_requires_its_role(ledger: Ledger) -> None:
 def test_reviewer_may_not_approve(ledger: Ledger) -> None:
     fund = funded(ledger)
     case = submitted(fund)
+    enrol(ledger, Actor("dual-01", Role.INDUSTRY_PARTY_COMMITTEE))
     fund.review(case, True, "", Actor("dual-01", Role.INDUSTRY_PARTY_COMMITTEE))
+    # one role at a time: the reviewer moves to the trade union, and the duties it acted
+    # in for this application still count
+    Principals(ledger).change_role("dual-01", Role.TRADE_UNION, Scope(), "transferred", ADMIN)
     same_as_union = Actor("dual-01", Role.TRADE_UNION)
     rejected(ledger, "carefund.separation_of_duties", lambda: fund.approve(case, 1, same_as_union))
     rejected(ledger, "carefund.separation_of_duties", lambda: fund.reject(case, "x", same_as_union))
@@ -192,7 +198,9 @@ def test_reviewer_may_not_approve(ledger: Ledger) -> None:
 def test_approver_may_not_disburse(ledger: Ledger) -> None:
     fund = funded(ledger)
     case = reviewed(fund)
+    enrol(ledger, Actor("dual-02", Role.TRADE_UNION))
     fund.approve(case, 1, Actor("dual-02", Role.TRADE_UNION))
+    Principals(ledger).change_role("dual-02", Role.FINANCE, Scope(), "transferred", ADMIN)
     same_as_finance = Actor("dual-02", Role.FINANCE)
     rejected(
         ledger, "carefund.separation_of_duties", lambda: fund.disburse(case, "TX", same_as_finance)

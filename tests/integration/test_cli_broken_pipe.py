@@ -34,9 +34,9 @@ def env(sqlite_database: Database, tmp_path: Path) -> dict[str, str]:
     env.pop("GONGSHI_VAULT_KEY", None)
     made = _gongshi(["keys", "init"], env)
     assert made.returncode == 0, made.stderr
-    assert (
-        _gongshi(["tokens", "create", "--principal", "a", "--role", "admin"], env).returncode == 0
-    )
+    enrolled = _gongshi(["principals", "enrol", "--account", "a", "--role", "admin"], env)
+    assert enrolled.returncode == 0, enrolled.stderr  # the bootstrap: the first admin
+    assert _gongshi(["tokens", "create", "--principal", "a"], env).returncode == 0
     return env
 
 

@@ -24,7 +24,7 @@ COMMANDS = [
     ["proof", "consistency", "1", "2"], ["proof", "record", SUBJECT, "1"], ["export", "{tmp}/b"],
     ["projections", "status"], ["projections", "follow"], ["rebuild", "--all"], ["tokens", "list"],
     ["tokens", "revoke", "--principal", "p"], ["keys", "init"],
-    ["erase", SUBJECT, "--reason", "r", "--principal", "p", "--role", "admin"],
+    ["erase", SUBJECT, "--reason", "r", "--token", "gst_x"],
     ["serve", "--port", "{port}"],
 ]  # fmt: skip
 

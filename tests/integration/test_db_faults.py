@@ -38,6 +38,7 @@ from projections.follow import ProjectionFollower
 from projections.registry import open_projections
 from tests.conftest import make_settings
 from tests.integration.helpers import FINANCE, INTAKE, YEAR, funded, registered
+from tests.support.principals import enrolled
 
 
 def _with(settings: Settings, **change: object) -> Settings:
@@ -84,7 +85,7 @@ def test_sqlite_writers_and_integrators_do_not_deadlock(tmp_path: Path) -> None:
     anywhere near the lock timeout."""
     database = parse_database_url(f"sqlite:///{tmp_path / 'ledger.db'}")
     settings = _with(make_settings(database, tmp_path / "home"), lock_timeout=3.0)
-    ledger = open_ledger(settings)
+    ledger = enrolled(open_ledger(settings))
     slowest = [0.0]
     try:
 
@@ -143,7 +144,7 @@ def test_many_writers_on_one_stream_all_succeed(tmp_path: Path) -> None:
     chaos suite's 500s, "UNIQUE constraint failed: stored_events.originator_id,
     originator_version"); with jittered backoff within a time bound every write lands."""
     database = parse_database_url(f"sqlite:///{tmp_path / 'ledger.db'}")
-    ledger = open_ledger(make_settings(database, tmp_path / "home"))
+    ledger = enrolled(open_ledger(make_settings(database, tmp_path / "home")))
     try:
         fund = funded(ledger, received_fen=0)
         stream = fund_year_id(fund.config.fund, YEAR)
@@ -161,7 +162,8 @@ def test_sqlite_lock_held_elsewhere_waits_then_is_named(tmp_path: Path) -> None:
     eventsourcing's save. Once the lock is released both succeed."""
     database = parse_database_url(f"sqlite:///{tmp_path / 'ledger.db'}")
     settings = _with(make_settings(database, tmp_path / "home"), lock_timeout=0.5)
-    ledger = open_ledger(settings)
+    ledger = enrolled(open_ledger(settings))
+    ledger.log.integrate()  # the registry's records
     other = sqlite3.connect(str(database.sqlite_path), isolation_level=None)
     try:
         other.execute("BEGIN IMMEDIATE")
@@ -188,7 +190,7 @@ def test_sqlite_queued_writer_does_not_block_eventsourcing_readers(tmp_path: Pat
     The save used to wait for the turn inside the pool's get_connection, holding the pool's
     single-permit semaphore, so every eventsourcing read in the process waited 1.5 s too."""
     database = parse_database_url(f"sqlite:///{tmp_path / 'ledger.db'}")
-    ledger = open_ledger(make_settings(database, tmp_path / "home"))
+    ledger = enrolled(open_ledger(make_settings(database, tmp_path / "home")))
     fund = CareFund(ledger, FundConfig())
     holding = threading.Event()
     saved: list[BaseException | None] = []
@@ -231,7 +233,7 @@ def test_one_pool_shared_with_eventsourcing(pg_database: Database, tmp_path: Pat
     """SqlDatabase.sharing borrows eventsourcing's pool: rows are tuples (the pool's
     connections make dicts), unqualified names find our schema, transactions commit and roll
     back, and closing our side leaves the app's pool open."""
-    ledger = open_ledger(make_settings(pg_database, tmp_path / "home"))
+    ledger = enrolled(open_ledger(make_settings(pg_database, tmp_path / "home")))
     try:
         shared = SqlDatabase.sharing(pg_database, ledger.app.recorder)
         assert shared.pool is getattr(ledger.app.recorder, "datastore").pool  # noqa: B009
@@ -284,7 +286,7 @@ def test_pool_exhausted_is_named_after_a_bounded_wait(pg_database: Database) -> 
 @pytest.mark.postgres
 def test_lock_timeout_is_named(pg_database: Database, tmp_path: Path) -> None:
     settings = _with(make_settings(pg_database, tmp_path / "home"), lock_timeout=0.5)
-    ledger = open_ledger(settings)
+    ledger = enrolled(open_ledger(settings))
     other = psycopg.connect(pg_database.psycopg_conninfo())
     try:
         other.execute(f'LOCK TABLE "{pg_database.schema}".gongshi_log_state IN EXCLUSIVE MODE')
@@ -326,7 +328,7 @@ def test_eventsourcing_calls_fail_within_one_pool_timeout(
     """Every connection of the pool held: eventsourcing's reads and its insert each fail after
     about one pool wait (1 s), not ten (its @retry made it 10 × (1 s + 0.2 s) per call)."""
     settings = _with(make_settings(pg_database, tmp_path / "home"), pool_size=2, pool_timeout=1)
-    ledger = open_ledger(settings)
+    ledger = enrolled(open_ledger(settings))
     registered(ledger, 1)
     recorder = ledger.app.recorder
     pool = recorder_pool(recorder)
@@ -381,7 +383,7 @@ def test_an_insert_whose_connection_dies_is_one_error_not_run_again(
     again on top of them."""
     app_name = f"gongshi-insert-{secrets.token_hex(4)}"
     database = _named(pg_database, app_name)
-    ledger = open_ledger(make_settings(database, tmp_path / "home"))
+    ledger = enrolled(open_ledger(make_settings(database, tmp_path / "home")))
     registered(ledger, 1)
     before = ledger.app.recorder.max_notification_id()
     outcome: list[BaseException | None] = []
@@ -448,7 +450,7 @@ def test_terminated_backends_recover_without_restart(
     app_name = f"gongshi-faults-{secrets.token_hex(4)}"
     database = dataclasses.replace(_named(pg_database, app_name), lock_timeout=0.5)
     settings = make_settings(database, tmp_path / "home")
-    ledger = open_ledger(settings)
+    ledger = enrolled(open_ledger(settings))
     projections = open_projections(ledger, settings)
     followers = [LogFollower(ledger.log, 0.05), ProjectionFollower(projections, 0.05)]
     caplog.set_level(logging.WARNING)
@@ -502,7 +504,7 @@ def test_url_parameters_reach_eventsourcings_pool(pg_database: Database, tmp_pat
     of eventsourcing's own pool (which ours shares), read back from the server."""
     app_name = f"gongshi-params-{secrets.token_hex(4)}"
     database = dataclasses.replace(_named(pg_database, app_name), lock_timeout=1.5)
-    ledger = open_ledger(make_settings(database, tmp_path / "home"))
+    ledger = enrolled(open_ledger(make_settings(database, tmp_path / "home")))
     try:
         datastore = getattr(ledger.app.recorder, "datastore")  # noqa: B009
         with datastore.get_connection() as conn:

@@ -15,6 +15,9 @@ from ledger.ledger import open_ledger
 from ledger.settings import Database, Settings
 from tests.integration.test_cli_demo import _gongshi
 
+# The log's mechanics over any records: no registry, actors not checked (tests/conftest.py).
+pytestmark = pytest.mark.registry("unchecked")
+
 
 def _env(home: Path, database: Database) -> dict[str, str]:
     env = {**os.environ, "GONGSHI_HOME": str(home), "GONGSHI_DATABASE_URL": database.url}
@@ -28,6 +31,7 @@ def _populated(home: Path, database: Database, checkpoint: bool) -> None:
     made = _gongshi(["keys", "init"], _env(home, database))
     assert made.returncode == 0, made.stderr
     ledger = open_ledger(Settings(home=home, database=database, vault_key_hex=None))
+    ledger.app.enforce_principals = False  # as pytestmark says: the log's mechanics
     try:
         ledger.register_subject({"name": "欧阳娜娜"}, "worker", Actor("intake-01", Role.INTAKE))
     finally:

@@ -9,11 +9,13 @@ import sys
 import time
 from pathlib import Path
 
+from ledger.actor import Actor, Role
 from ledger.ledger import Ledger
 from ledger.log import tree
 from ledger.settings import Settings
 from tests.integration.helpers import INTAKE
 from tests.integration.test_log import _leaf_data
+from tests.support.principals import enrol
 from tests.support.rfc9162 import mth
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,9 +75,11 @@ def test_sigkilled_integrator_resumes_with_no_gap_no_duplicate(
 def test_two_writer_processes_produce_one_consistent_log(
     ledger: Ledger, settings: Settings
 ) -> None:
+    enrol(ledger, *(Actor(f"intake-{tag}", Role.INTAKE) for tag in ("a", "b")))
+    before = ledger.app.recorder.max_notification_id() or 0  # the registry's records
     processes = [_worker(settings, "write", "120", tag) for tag in ("a", "b")]
     for p in processes:
         assert p.wait(timeout=180) == 0
     ledger.log.integrate()
     _assert_one_consistent_log(ledger)
-    assert ledger.log.state().size == 240
+    assert ledger.log.state().size == before + 240

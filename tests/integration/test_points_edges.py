@@ -26,7 +26,7 @@ from tests.integration.points_helpers import (
     cadre_book,
     points_ready,
 )
-from tests.support.principals import enrol
+from tests.support.principals import enrol, rater
 
 FULL = {k: 80 for k in INDICATORS}
 
@@ -61,7 +61,7 @@ def test_form_cannot_add_a_second_evaluation_to_a_quarter(ledger: Ledger, points
     book = cadre_book(points)
     _evaluation(points, book, quarter=4)
     form = points.open_form(book, 4, TOWNSHIP)
-    points.submit_scores(form, "e-1", FULL, TOWNSHIP)
+    points.submit_scores(form, "e-1", FULL, rater("e-1"))
     points.close_form(form, TOWNSHIP)
     rejected(ledger, "points.evaluation_once", lambda: points.feed_form(form, TOWNSHIP))
 
@@ -181,7 +181,7 @@ def test_form_roles_and_quarter(ledger: Ledger, points: Points) -> None:
     rejected(ledger, "role", lambda: points.open_form(book, 1, FINANCE))
     form = points.open_form(book, 1, TOWNSHIP)
     rejected(ledger, "role", lambda: points.submit_scores(form, "e-1", FULL, FINANCE))
-    points.submit_scores(form, "e-1", FULL, VILLAGE)
+    points.submit_scores(form, VILLAGE.principal, FULL, VILLAGE)
     rejected(ledger, "role", lambda: points.close_form(form, FINANCE))
     points.close_form(form, TOWNSHIP)
     rejected(ledger, "role", lambda: points.feed_form(form, FINANCE))
@@ -190,6 +190,7 @@ def test_form_roles_and_quarter(ledger: Ledger, points: Points) -> None:
 def test_bonus_cap_holds_under_racing_writers(ledger: Ledger, settings: Settings) -> None:
     points = points_ready(ledger, SteppingClock(datetime(2023, 2, 1, tzinfo=UTC)))
     book = cadre_book(points)
+    enrol(ledger, *(Actor(f"tpc-{n:02d}", Role.TOWNSHIP_PARTY_COMMITTEE) for n in range(4)))
     outcomes: list[str] = []
     barrier = threading.Barrier(4)
 

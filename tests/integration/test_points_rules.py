@@ -12,6 +12,7 @@ from ledger.ledger import Ledger
 from ledger.points.config import Category, Component, Grade, SchemeConfig
 from ledger.points.evaluation import INDICATORS
 from ledger.points.service import Points
+from ledger.principal import Principals, Scope
 from tests.integration.helpers import FINANCE, rejected
 from tests.integration.points_helpers import (
     ORGANISATION,
@@ -22,6 +23,7 @@ from tests.integration.points_helpers import (
     points_ready,
     year_closed,
 )
+from tests.support.principals import ADMIN, enrol, rater
 
 FULL = {k: 80 for k in INDICATORS}
 
@@ -40,7 +42,15 @@ def _enter(points: Points, book: object, component: Component, tenths: int, **kw
 # --- scheme, plan ------------------------------------------------------------------------
 
 
+def in_qianshan(ledger: Ledger) -> None:
+    """The organisation department's account moves to Qianshan county (its scope)."""
+    Principals(ledger).change_role(
+        ORGANISATION.principal, ORGANISATION.role, Scope(county="qianshan"), "调任潜山", ADMIN
+    )
+
+
 def test_scheme_opens_once_by_township_committee(ledger: Ledger, clock: SteppingClock) -> None:
+    in_qianshan(ledger)
     fresh = Points(ledger, SchemeConfig(county="qianshan"))
     rejected(ledger, "role", lambda: fresh.open_scheme(VILLAGE))
     rejected(ledger, "role", lambda: fresh.open_scheme(TOWNSHIP))  # the organisation dept's
@@ -55,14 +65,15 @@ def test_categories_and_cap_come_from_configuration(ledger: Ledger, clock: Stepp
         bonus_cap_tenths=30,
         categories=(Category("section_chief", "科级"), Category("staff", "科员")),
     )
+    in_qianshan(ledger)
     points = points_ready(ledger, clock, qianshan)
     cadre = ledger.register_subject({"name": "赵六"}, "cadre", TOWNSHIP)
     rejected(
         ledger,
         "points.category",
-        lambda: points.open_book(cadre, "th01", "村", "principal", VILLAGE),
+        lambda: points.open_book(cadre, "th01", "晋熙镇01村", "principal", VILLAGE),
     )
-    book = points.open_book(cadre, "th01", "村", "staff", VILLAGE)
+    book = points.open_book(cadre, "th01", "晋熙镇01村", "staff", VILLAGE)
     _enter(points, book, Component.BONUS, 30)
     error = rejected(ledger, "points.bonus_cap", lambda: _enter(points, book, Component.BONUS, 1))
     assert "cap of 3.0" in error.message
@@ -72,10 +83,13 @@ def test_plan_set_once_in_the_first_quarter(ledger: Ledger, clock: SteppingClock
     points = points_ready(ledger, clock)
     rejected(ledger, "points.plan_set", lambda: points.set_plan("th01", TASKS_X, TOWNSHIP))
     rejected(ledger, "role", lambda: points.set_plan("th02", TASKS_X, VILLAGE))
+    th02 = Actor("tpc-02", Role.TOWNSHIP_PARTY_COMMITTEE)
+    enrol(ledger, th02, scope=Scope(county="taihu", township="th02"))
+    rejected(ledger, "principal.scope", lambda: points.set_plan("th02", TASKS_X, TOWNSHIP))
     clock.set(datetime(2023, 4, 1, 9, 0, tzinfo=UTC))
-    rejected(ledger, "points.plan_timing", lambda: points.set_plan("th02", TASKS_X, TOWNSHIP))
+    rejected(ledger, "points.plan_timing", lambda: points.set_plan("th02", TASKS_X, th02))
     clock.set(datetime(2023, 3, 31, 23, 0, tzinfo=UTC))
-    points.set_plan("th02", TASKS_X, TOWNSHIP)
+    points.set_plan("th02", TASKS_X, th02)
 
 
 TASKS_X = [("safety", "安全稳定", 60)]
@@ -249,10 +263,10 @@ def test_form_rules_and_result(ledger: Ledger, points: Points) -> None:
         lambda: points.submit_scores(form, "e-1", {**FULL, "results": 101}, TOWNSHIP),
     )
     rejected(ledger, "points.form_open", lambda: points.feed_form(form, TOWNSHIP))
-    points.submit_scores(form, "e-1", {**FULL, "results": 95}, TOWNSHIP)
+    points.submit_scores(form, "e-1", {**FULL, "results": 95}, rater("e-1"))
     rejected(ledger, "points.form_participant",
              lambda: points.submit_scores(form, "e-1", FULL, TOWNSHIP))  # fmt: skip
-    points.submit_scores(form, "e-2", {**FULL, "results": 96}, TOWNSHIP)
+    points.submit_scores(form, "e-2", {**FULL, "results": 96}, rater("e-2"))
     assert points.close_form(form, TOWNSHIP) == 839  # (480 + 191) / 8 = 83.875 -> 83.9
     rejected(ledger, "points.form_closed", lambda: points.close_form(form, TOWNSHIP))
     rejected(ledger, "points.form_closed",
@@ -295,9 +309,9 @@ def test_appraisal_once_by_township_committee(
 
 def test_book_opened_once_for_a_known_cadre(ledger: Ledger, points: Points) -> None:
     cadre = ledger.register_subject({"name": "王五"}, "cadre", TOWNSHIP)
-    points.open_book(cadre, "th01", "村", "deputy", VILLAGE)
+    points.open_book(cadre, "th01", "晋熙镇01村", "deputy", VILLAGE)
     rejected(ledger, "points.book_open",
-             lambda: points.open_book(cadre, "th01", "村", "deputy", VILLAGE))  # fmt: skip
+             lambda: points.open_book(cadre, "th01", "晋熙镇01村", "deputy", VILLAGE))  # fmt: skip
     other = Actor("x-01", Role.AUDIT)
     rejected(
         ledger, "subject.kind", lambda: ledger.register_subject({"name": "x"}, "alien", TOWNSHIP)

@@ -32,6 +32,7 @@ def registry(ledger: Ledger) -> Principals:
     return Principals(ledger)
 
 
+@pytest.mark.registry("empty")
 def test_the_first_admin_enrols_itself_once_and_then_only_admins_enrol(ledger: Ledger) -> None:
     registry = Principals(ledger)
     rejected(ledger, "principal.role",

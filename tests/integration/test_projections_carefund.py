@@ -6,8 +6,10 @@ import json
 from datetime import date, timedelta
 from uuid import UUID
 
+from ledger.actor import Actor, Role
 from ledger.carefund.config import Source
 from ledger.ledger import Ledger
+from ledger.principal import Scope
 from ledger.settings import Settings
 from projections.disbursements import in_public_view
 from projections.rebuild import rebuild, rebuild_all
@@ -16,7 +18,6 @@ from tests.integration.helpers import (
     FINANCE,
     FINANCE_2,
     INTAKE,
-    IPC,
     UNION,
     YEAR,
     approved,
@@ -25,6 +26,7 @@ from tests.integration.helpers import (
     revoke,
 )
 from tests.integration.projection_helpers import projected, refresh, rows_of
+from tests.support.principals import enrol
 
 
 def test_disbursement_row_masks_the_name_and_names_roles_not_principals(
@@ -41,7 +43,9 @@ def test_disbursement_row_masks_the_name_and_names_roles_not_principals(
         industry="food_delivery", hardship="illness", requested_tier=2, priority=False,
         actor=INTAKE,
     )  # fmt: skip
-    fund.review(case, True, "", IPC)
+    food = Actor("ipc-food-01", Role.INDUSTRY_PARTY_COMMITTEE)
+    enrol(ledger, food, scope=Scope(industry="food_delivery"))
+    fund.review(case, True, "", food)
     fund.approve(case, 2, UNION)
     fund.disburse(case, "TX-9", FINANCE)
     projections = projected(ledger, settings)

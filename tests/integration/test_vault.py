@@ -7,6 +7,7 @@ import pytest
 from ledger.check import check_store
 from ledger.demo import load_demo
 from ledger.demo.carefund import load_carefund
+from ledger.demo.principals import enrol_demo
 from ledger.errors import NotFound, RuleViolation
 from ledger.ledger import Ledger
 from ledger.settings import Settings
@@ -40,6 +41,7 @@ def test_demo_personal_data_never_in_plaintext(ledger: Ledger, settings: Setting
 
 
 def test_canaries_never_stored_in_plaintext(ledger: Ledger, settings: Settings) -> None:
+    enrol_demo(ledger)
     load_carefund(ledger)
     person = ledger.register_subject(dict(CANARY), "worker", INTAKE)
     from ledger.carefund.config import Hardship, Industry

@@ -33,6 +33,10 @@ from tests.integration.bundles import (
 from verify.canonical import canonical_bytes
 from verify.note import Signer, parse_note
 
+# The bundle's records by position: no registry (tests/conftest.py; the principal rules'
+# bundle tests are in test_principals_verified.py).
+pytestmark = pytest.mark.registry("unchecked")
+
 
 @pytest.fixture
 def made(

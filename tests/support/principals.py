@@ -15,7 +15,7 @@ from ledger.ledger import Ledger
 from ledger.principal import Principals, Scope, registry_empty
 from verify.rules_principals import ROLE_SCOPES
 
-ADMIN = Actor("admin-01", Role.ADMIN)
+ADMIN = Actor("demo-admin", Role.ADMIN)  # the demo's own: the demo loads on top of it
 COUNTY, TOWNSHIP, VILLAGE, INDUSTRY = "taihu", "th01", "晋熙镇01村", "express_delivery"
 DEFAULTS = {"county": COUNTY, "township": TOWNSHIP, "village": VILLAGE, "industry": INDUSTRY}
 SCOPES: dict[str, Scope] = {}  # account -> a scope other than the defaults
@@ -35,9 +35,16 @@ STANDARD = (
     Actor("org-02", Role.ORGANISATION_DEPARTMENT),  # a key project's 工作专班 lead
     Actor("policy-keyproject", Role.SUPERVISION),  # the overdue-project policy (escalation.py)
     Actor("pbi-01", Role.PARTY_BUILDING_INSTRUCTOR),
-    Actor("dp-01", Role.DATA_PROTECTION),
-    Actor("dp-02", Role.DATA_PROTECTION),
+    Actor("dpo-01", Role.DATA_PROTECTION),
+    Actor("dpo-02", Role.DATA_PROTECTION),
+    *(Actor(f"e-{n}", Role.TOWNSHIP_PARTY_COMMITTEE) for n in (1, 2, 3)),  # peer raters
+    *(Actor(f"member-{n}", Role.VILLAGE_COMMITTEE) for n in (0, 1, 2)),
 )
+
+
+def rater(account: str) -> Actor:
+    """The STANDARD actor ``account`` (a peer rater rates as itself: principal.participant)."""
+    return next(a for a in STANDARD if a.principal == account)
 
 
 def default_scope(role: Role) -> Scope:

@@ -1,0 +1,97 @@
+"""``gongshi principals enrol|change-role|link-subject|list``, and how the CLI acts as a
+principal: only with a token (``--token`` or ``GONGSHI_TOKEN``), like the API.
+
+Bootstrap: while the registry is empty, ``gongshi principals enrol --account A --role admin``
+(no token) enrols A as the first admin, recorded by A itself; then ``gongshi tokens create
+--principal A`` on the server gives A its token, and every other command takes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+from uuid import UUID
+
+from api.tokens import TokenError, Tokens
+from ledger.actor import Actor, Role
+from ledger.ledger import Ledger, open_ledger
+from ledger.principal import Principals, Scope, principal_of, registry_empty
+from ledger.settings import Settings
+
+TOKEN_ENV = "GONGSHI_TOKEN"
+
+
+def token_actor(ledger: Ledger, args: argparse.Namespace) -> Actor:
+    """The principal the command acts as: its token's (``--token``, else $GONGSHI_TOKEN),
+    live and in its principal's current role; TokenError otherwise."""
+    token = getattr(args, "token", None) or os.environ.get(TOKEN_ENV)
+    if not token:
+        raise TokenError(f"this command acts as a principal: give --token or {TOKEN_ENV}")
+    actor = Tokens(ledger.db).actor_of(token.strip())
+    principal = principal_of(ledger.app, actor.principal)
+    if principal is None or principal.role != actor.role.value:
+        raise TokenError(f"the token's role {actor.role.value} is no longer {actor.principal}'s")
+    return actor
+
+
+def add_token_argument(parser: Any) -> None:
+    parser.add_argument("--token", help=f"the acting principal's API token (or ${TOKEN_ENV})")
+
+
+def _scope(args: argparse.Namespace) -> Scope:
+    return Scope(args.county, args.township, args.village, args.industry)
+
+
+def _principals(settings: Settings, args: argparse.Namespace) -> int:
+    ledger = open_ledger(settings)
+    try:
+        registry = Principals(ledger)
+        if args.principals == "list":
+            for p in registry.listed():
+                where = ", ".join(f"{k} {v}" for k, v in p.scope.items() if v) or "-"
+                linked = " ".join(p.subjects) or "-"
+                print(f"{p.account:<24} {p.role:<26} {where}  subjects {linked}")
+            return 0
+        if args.principals == "enrol":
+            bootstrap = registry_empty(ledger.app) and not (args.token or os.environ.get(TOKEN_ENV))
+            if bootstrap and Role(args.role) is not Role.ADMIN:
+                raise TokenError("the registry is empty: enrol the first admin (--role admin)")
+            actor = Actor(args.account, Role.ADMIN) if bootstrap else token_actor(ledger, args)
+            registry.enrol(args.account, Role(args.role), _scope(args), actor)
+            print(f"enrolled {args.account} as {args.role}" + (" (bootstrap)" * bootstrap))
+        elif args.principals == "change-role":
+            actor = token_actor(ledger, args)
+            registry.change_role(args.account, Role(args.role), _scope(args), args.reason, actor)
+            revoked = Tokens(ledger.db).revoke(args.account, ledger.clock())
+            print(f"{args.account} is now {args.role}; {revoked} token(s) revoked")
+        else:
+            actor = token_actor(ledger, args)
+            registry.link_subject(args.account, UUID(args.subject), actor)
+            print(f"linked {args.account} to subject {args.subject}")
+    finally:
+        ledger.close()
+    return 0
+
+
+def add_principal_commands(sub: Any) -> None:
+    principals = sub.add_parser("principals", help="the principal registry (admin)")
+    commands = principals.add_subparsers(dest="principals", required=True)
+    enrol = commands.add_parser("enrol", help="enrol an account in one role and its scope")
+    change = commands.add_parser("change-role", help="a new role and scope; revokes tokens")
+    for parser in (enrol, change):
+        parser.add_argument("--account", required=True)
+        parser.add_argument("--role", required=True, choices=[r.value for r in Role])
+        for level in ("county", "township", "village", "industry"):
+            parser.add_argument(f"--{level}")
+        add_token_argument(parser)
+        parser.set_defaults(run=_principals)
+    change.add_argument("--reason", required=True)
+    link = commands.add_parser("link-subject", help="link an account to its own subject")
+    link.add_argument("--account", required=True)
+    link.add_argument("--subject", required=True, help="the subject's id (UUID)")
+    add_token_argument(link)
+    link.set_defaults(run=_principals)
+    commands.add_parser("list", help="accounts, roles, scopes, subjects").set_defaults(
+        run=_principals
+    )

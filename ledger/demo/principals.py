@@ -1,0 +1,80 @@
+"""The demo's scripted principals, enrolled before anything else it records (every record's
+actor must be an enrolled principal in its role and scope: ledger/principal.py).
+
+The demo's own admin ``demo-admin`` enrols itself when the registry is empty (the bootstrap),
+then every account the demo's parts act as: the Tongcheng care fund's (each industry party
+committee bound to its industry), Taihu's organisation department, township party committees,
+village committees and party-building instructors (包村党建指导员, each assigned to its
+village), the peer-evaluation participants (参学人员, each rating as itself), the Yuexi and
+Wangjiang accounts, and the overdue-project policy's account.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ledger.actor import Actor, Role
+from ledger.carefund.config import Industry
+from ledger.clock import SteppingClock
+from ledger.errors import LedgerError
+from ledger.ledger import Ledger
+from ledger.principal import Principals, Scope, registry_empty
+
+ADMIN = Actor("demo-admin", Role.ADMIN)
+TAIHU, YUEXI, WANGJIANG = "taihu", "yuexi", "wangjiang"
+EVALUATORS_PER_TOWNSHIP = 9  # the most participants one demo form has
+
+
+def demo_principals() -> list[tuple[Actor, Scope]]:
+    """Every (actor, scope) the demo acts as."""
+    from ledger.demo import carefund, points, supervision
+    from ledger.supervision.escalation import POLICY_ACTOR
+
+    found: list[tuple[Actor, Scope]] = [
+        (a, Scope())
+        for a in (carefund.INTAKE, carefund.UNION, carefund.FINANCE, carefund.AUDIT,
+                  carefund.SUPERVISION, supervision.SUPERVISOR, supervision.WANGJIANG,
+                  POLICY_ACTOR)
+    ]  # fmt: skip
+    found += [(a, Scope(industry=Industry(i).value)) for i, a in carefund.REVIEWERS.items()]
+    found += [(points.COUNTY, Scope(county=TAIHU)), (supervision.YUEXI, Scope(county=YUEXI))]
+    found += [(supervision.WANGJIANG_ORG, Scope(county=WANGJIANG))]
+    found += [
+        (Actor(f"zzb-yuexi-lead-{n:02d}", Role.ORGANISATION_DEPARTMENT), Scope(county=YUEXI))
+        for n in range(1, len(supervision.PROJECTS) + 1)
+    ]
+    for t, name in enumerate(points.TOWNSHIPS):
+        code = points.township_code(t)
+        township = Scope(county=TAIHU, township=code)
+        found.append((Actor(f"tpc-{code}", Role.TOWNSHIP_PARTY_COMMITTEE), township))
+        found += [
+            (Actor(f"evaluator-{code}-{p:02d}", Role.TOWNSHIP_PARTY_COMMITTEE), township)
+            for p in range(1, EVALUATORS_PER_TOWNSHIP + 1)
+        ]
+        for v in range(1, points.VILLAGES_PER_TOWNSHIP + 1):
+            village = Scope(county=TAIHU, township=code, village=f"{name}{v:02d}村")
+            found.append((Actor(f"vc-{code}-{v:02d}", Role.VILLAGE_COMMITTEE), village))
+            found.append((Actor(f"pbi-{code}-{v:02d}", Role.PARTY_BUILDING_INSTRUCTOR), village))
+    return found
+
+
+def enrol_demo(ledger: Ledger) -> int:
+    """Enrol the demo's principals not enrolled yet (recorded on 1 January 2023); returns
+    how many. The demo's admin bootstraps an empty registry; a registry the demo did not
+    start is refused (the demo loads into a ledger of its own)."""
+    registry = Principals(ledger)
+    saved = ledger.clock
+    ledger.clock = SteppingClock(datetime(2023, 1, 1, 8, 0, tzinfo=UTC))
+    try:
+        if registry_empty(ledger.app):
+            registry.enrol(ADMIN.principal, Role.ADMIN, Scope(), ADMIN)
+        elif registry.find(ADMIN.principal) is None:
+            raise LedgerError("the demo loads only into a ledger whose registry it started")
+        enrolled = 0
+        for actor, scope in demo_principals():
+            if registry.find(actor.principal) is None:
+                registry.enrol(actor.principal, actor.role, scope, ADMIN)
+                enrolled += 1
+        return enrolled
+    finally:
+        ledger.clock = saved
