@@ -98,6 +98,19 @@ def pending(key: PendingKey) -> Iterator[PendingKey]:
         _pending.reset(token)
 
 
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Saves in this block do not carry the request's key: the resumable first steps of a
+    command whose last commit carries it (ledger/points/year_close.py seals book by book,
+    then commits the close). A retry after a failure among those steps finds no key and runs
+    the command again, which skips what was done and finishes it."""
+    token = _pending.set(None)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+
+
 def current() -> PendingKey | None:
     """The key of the request running in this context (None without one)."""
     return _pending.get()

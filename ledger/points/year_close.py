@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from ledger import idempotency
 from ledger.actor import Actor
 from ledger.app import retry_on_conflict
 from ledger.errors import RuleViolation
@@ -91,8 +92,9 @@ def close_year(ledger: Ledger, scheme_id: UUID, actor: Actor) -> Closed:
     scheme = app.get(Scheme, scheme_id)
     scheme.require_closable(actor, ledger.clock())
     close = scheme.closes + 1
-    for book in scheme_books(ledger, scheme_id):
-        app.update(PointsBook, book.id, lambda b: _seal(b, close, actor, ledger.clock()))
+    with idempotency.deferred():  # a request's key goes with the close's commit, not a seal
+        for book in scheme_books(ledger, scheme_id):
+            app.update(PointsBook, book.id, lambda b: _seal(b, close, actor, ledger.clock()))
 
     def attempt() -> Closed:
         moment = ledger.clock()

@@ -249,3 +249,21 @@ def test_other_cases_keep_forward_steps_and_take_guidance_from_an_instructor(
     rejected(ledger, "role", lambda: sup_ready.list_case(case, date(2024, 3, 1), "x", INSTRUCTOR))
     sup_ready.list_case(case, date(2024, 3, 1), "挂牌", SUP)
     assert sup_ready.case(case).stage == Stage.LISTED
+
+
+def test_a_request_key_goes_with_the_close_not_with_the_seals(
+    ledger: Ledger, clock: SteppingClock
+) -> None:
+    """The seals are resumable first steps: a request whose close failed after some seals
+    must run again on retry (its key unrecorded), not be answered as done."""
+    from ledger import idempotency
+
+    points = points_ready(ledger, clock)
+    books = _books(points, 3)
+    clock.set(datetime(2024, 1, 10, 9, 0, tzinfo=UTC))
+    key = idempotency.PendingKey("org-01", "close-2023", "0" * 64)
+    with idempotency.pending(key):
+        closed = points.close_year(ORGANISATION)
+    streams = {stream for stream, _ in key.records}
+    assert streams == {str(points.scheme_id), *(str(c) for c in closed.cases.values())}
+    assert not streams & {str(b) for b in books}
