@@ -134,7 +134,9 @@ class FormIn(Body):
 
 
 class ScoresIn(Body):
-    participant: Code
+    """One participant's four scores; the participant is the caller ("由参学人员现场打分":
+    principal.participant), never a name in the body."""
+
     scores: dict[Code, Annotated[StrictInt, Field(ge=0, le=100)]]
 
 
@@ -273,13 +275,13 @@ def open_form(
     return _written(s, points.open_form(_book(points, book), body.quarter, actor))
 
 
-@router.post("/forms/{form}/scores", status_code=201, summary="one participant's scores")
+@router.post("/forms/{form}/scores", status_code=201, summary="the caller's own scores")
 def submit_scores(
     county: County, year: YearPath, form: UUID, body: ScoresIn, s: Service,
     actor: Annotated[Actor, Depends(FORMS)],
 ) -> Written:  # fmt: skip
     points = _points(s, county, year)
-    points.submit_scores(_form(points, form), body.participant, dict(body.scores), actor)
+    points.submit_scores(_form(points, form), actor.principal, dict(body.scores), actor)
     return _written(s, form)
 
 
