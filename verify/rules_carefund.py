@@ -40,6 +40,7 @@ class _Fund:
 @dataclass
 class _Application:
     stage: str = "submitted"
+    submitter: str = ""
     reviewer: str = ""
     approver: str = ""
     fund_year: str = ""
@@ -131,8 +132,9 @@ class CareFundRules:
     def _submitted(self, r: Record, where: str) -> list[Failure]:
         d = r.data
         self.applications[r.stream] = _Application(
-            fund_year=d["fund_year"], priority=d["priority"], requested_tier=d["requested_tier"]
-        )
+            fund_year=d["fund_year"], priority=d["priority"], requested_tier=d["requested_tier"],
+            submitter=r.principal,
+        )  # fmt: skip
         return []
 
     def _step(
@@ -149,17 +151,15 @@ class CareFundRules:
     def _reviewed(self, r: Record, where: str) -> list[Failure]:
         approve = r.data["decision"] == "approve"
         app, found = self._step(r, where, "submitted", "reviewed" if approve else "rejected")
+        found += _other_hands(app, r, where, "reviewed", 1)
         app.reviewer = r.principal
         return found
 
     def _decided(self, r: Record, where: str) -> list[Failure]:
         approved = r.type == "carefund.ApplicationApproved"
         app, found = self._step(r, where, "reviewed", "approved" if approved else "rejected")
+        found += _other_hands(app, r, where, "approved" if approved else "rejected", 2)
         app.approver = r.principal
-        if r.principal == app.reviewer:
-            decided = "approved" if approved else "rejected"
-            message = f"application {r.stream} {decided} by its reviewer {r.principal}"
-            found.append(Failure(where, DUTIES, message, "another principal", r.principal))
         return found
 
     def _visited(self, r: Record, where: str) -> list[Failure]:
@@ -178,7 +178,16 @@ class CareFundRules:
     def _disbursed_case(self, r: Record, where: str) -> list[Failure]:
         app, found = self._step(r, where, "approved", "disbursed")
         app.disbursed_on = r.data["disbursed_on"]
-        if r.principal == app.approver:
-            message = f"application {r.stream} disbursed by its approver {r.principal}"
-            found.append(Failure(where, DUTIES, message, "another principal", r.principal))
-        return found
+        return found + _other_hands(app, r, where, "disbursed", 3)
+
+
+def _other_hands(app: _Application, r: Record, where: str, did: str, earlier: int) -> list[Failure]:
+    """Submitter, reviewer, approver (or rejecter) and payer are four different principals:
+    ``r``'s principal took none of the ``earlier`` steps before it, in whatever role it held
+    (a second decision is an order failure, not this one)."""
+    steps = (("submitter", app.submitter), ("reviewer", app.reviewer), ("approver", app.approver))
+    for step, who in steps[:earlier]:
+        if who and r.principal == who:
+            message = f"application {r.stream} {did} by its {step} {r.principal}"
+            return [Failure(where, DUTIES, message, "another principal", r.principal)]
+    return []

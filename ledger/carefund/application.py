@@ -9,8 +9,9 @@
          revocation for a violation (supervision); recoveries of the revoked amount (finance)
 
 No step is skipped, repeated or reordered (``carefund.order``); a rejection ends the case. The
-reviewer may not decide the approval and the approver may not disburse
-(``carefund.separation_of_duties``).
+submitter, reviewer, approver (or rejecter) and payer are four different principals
+(``carefund.separation_of_duties``): an account that acted in one step, in whatever role it
+held then (one role at a time, changed by an event: ledger/principal.py), acts in no other.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class Application(LedgerAggregate):
         requested_tier: int
         priority: bool
         stage: str
+        submitter: str
         reviewer: str
         approver: str
         tier: int
@@ -141,6 +143,7 @@ class Application(LedgerAggregate):
         """
         actor.require(Role.INDUSTRY_PARTY_COMMITTEE)
         _require_stage(self.stage, Stage.SUBMITTED, "review")
+        self._require_new_hand(actor, "review")
         if not approve:
             _require_reason(reason, "a rejection")
         self._append(
@@ -166,20 +169,22 @@ class Application(LedgerAggregate):
         """Requires role trade_union, stage reviewed, and a decider other than the reviewer."""
         actor.require(Role.TRADE_UNION)
         _require_stage(self.stage, Stage.REVIEWED, "the union's decision")
-        if actor.principal == self.reviewer:
-            raise RuleViolation(
-                "carefund.separation_of_duties",
-                f"{actor.principal} reviewed this case and may not also decide its approval",
-            )
+        self._require_new_hand(actor, "decide its approval")
 
     def check_disbursable(self, actor: Actor) -> None:
         """Requires role finance, stage approved, and a payer other than the approver."""
         actor.require(Role.FINANCE)
         _require_stage(self.stage, Stage.APPROVED, "disbursement")
-        if actor.principal == self.approver:
+        self._require_new_hand(actor, "disburse it")
+
+    def _require_new_hand(self, actor: Actor, step: str) -> None:
+        """Four different principals: ``actor`` took no earlier step of this application."""
+        earlier = {self.submitter: "submitted", self.reviewer: "reviewed",
+                   self.approver: "approved"}  # fmt: skip
+        if done := earlier.get(actor.principal):
             raise RuleViolation(
                 "carefund.separation_of_duties",
-                f"{actor.principal} approved this case and may not also disburse it",
+                f"{actor.principal} {done} this case and may not also {step}",
             )
 
     def disburse(self, reference: str, follow_up_days: int, actor: Actor, moment: datetime) -> None:
@@ -321,6 +326,7 @@ class Application(LedgerAggregate):
             aggregate.requested_tier = self.requested_tier
             aggregate.priority = self.priority
             aggregate.stage = Stage.SUBMITTED.value
+            aggregate.submitter = self.principal
             aggregate.reviewer = ""
             aggregate.approver = ""
             aggregate.tier = 0

@@ -14,7 +14,7 @@ from ledger.carefund.config import Hardship, Industry
 from ledger.clock import SteppingClock
 from ledger.ledger import Ledger
 from ledger.principal import Principals, Scope, principal_id
-from tests.integration.helpers import INTAKE, funded, rejected, subject
+from tests.integration.helpers import FINANCE, INTAKE, IPC, UNION, funded, rejected, subject
 from tests.integration.points_helpers import TOWNSHIP, VILLAGE, cadre_book, points_ready
 from tests.support.principals import ADMIN, enrol, enrolled
 
@@ -135,3 +135,26 @@ def test_a_peer_rating_is_by_the_authenticated_principal(
     rejected(ledger, "principal.participant",
              lambda: points.submit_scores(form, "someone-else", scores, VILLAGE))  # fmt: skip
     points.submit_scores(form, VILLAGE.principal, scores, VILLAGE)
+
+
+def test_submitter_reviewer_approver_and_payer_are_four_principals(
+    registry: Principals,
+) -> None:
+    """ "个人申请-所属行业党务审核-市总工会审批": an account that took one step of an
+    application takes no other, in whatever role it holds by then."""
+    ledger = registry.ledger
+    fund = funded(ledger)
+    case = fund.submit(year=2023, subject=subject(ledger), industry=Industry.EXPRESS_DELIVERY,
+                       hardship=Hardship.ILLNESS, requested_tier=1, priority=False,
+                       actor=INTAKE)  # fmt: skip
+    registry.change_role("intake-01", Role.INDUSTRY_PARTY_COMMITTEE,
+                         Scope(industry="express_delivery"), "调任快递行业党委", ADMIN)  # fmt: skip
+    as_reviewer = Actor("intake-01", Role.INDUSTRY_PARTY_COMMITTEE)
+    rejected(ledger, "carefund.separation_of_duties",
+             lambda: fund.review(case, True, "", as_reviewer), match="submitted")  # fmt: skip
+    fund.review(case, True, "", IPC)
+    fund.approve(case, 1, UNION)
+    registry.change_role("ipc-01", Role.FINANCE, Scope(), "调任财政", ADMIN)
+    rejected(ledger, "carefund.separation_of_duties", lambda: fund.disburse(
+        case, "TX", Actor("ipc-01", Role.FINANCE)), match="reviewed")  # fmt: skip
+    fund.disburse(case, "TX", FINANCE)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.support.records import Log, default_role, sid
-from tests.unit.test_invariants import broken, failures
+from tests.unit.test_invariants import applied, broken, failures, funded
 from tests.unit.test_verify_published import open_scheme
 from verify.rules_principals import ROLE_SCOPES
 
@@ -193,3 +193,24 @@ def test_stream_ids_of_principals_are_derived_from_the_account() -> None:
     from ledger.principal import principal_id
 
     assert stream == str(principal_id("root")) != sid("p-root")
+
+
+def test_application_reviewed_or_paid_by_its_submitter_is_caught() -> None:
+    """§4 rule 5: submitter, reviewer, approver and payer are four principals; the submitter
+    later acting in another role is still the submitter."""
+    log = Log()
+    fund = funded(log)
+    app = applied(log, "a", fund)  # by intake-01
+    log.add("a", "carefund.ApplicationReviewed", principal="intake-01", decision="approve",
+            reason="")  # fmt: skip
+    log.add("a", "carefund.ApplicationApproved", principal="union-01", tier=1, amount_fen=100_000)
+    log.add("a", "carefund.GrantDisbursed", principal="intake-01", role="finance",
+            amount_fen=100_000, reference="TX", disbursed_on="2023-03-02",
+            follow_up_due="2023-04-01")  # fmt: skip
+    assert [(f.rule, f.message) for f in failures(log, "carefund.separation")] == [
+        ("carefund.separation_of_duties", f"application {app} reviewed by its submitter intake-01"),
+        (
+            "carefund.separation_of_duties",
+            f"application {app} disbursed by its submitter intake-01",
+        ),
+    ]
