@@ -24,7 +24,6 @@ from pathlib import Path
 from api.tokens import Tokens
 from ledger.actor import Actor, Role
 from ledger.clock import system_clock
-from ledger.db import SqlDatabase
 from ledger.settings import parse_database_url
 from tests.chaos.load import Attempt
 from tests.chaos.store import Verdict, exported_leaves, judge, stored_records
@@ -93,13 +92,22 @@ class Home:
     def make_tokens(self, *roles: str) -> dict[str, str]:
         """A token per role (principal ROLE-chaos), made in this process as ``gongshi tokens
         create`` makes them (one command per token would cost a second each)."""
-        db = SqlDatabase(parse_database_url(self.url))
+        from ledger.ledger import open_ledger
+        from ledger.principal import Principals
+        from ledger.settings import Settings
+        from tests.support.principals import enrol
+
+        ledger = open_ledger(Settings(self.path, parse_database_url(self.url), None))
         try:
-            store = Tokens(db)
-            for role in roles:
-                self.tokens[role] = store.create(Actor(f"{role}-chaos", Role(role)), system_clock())
+            actors = [Actor(f"{role}-chaos", Role(role)) for role in roles]
+            enrol(ledger, *actors)  # a token is issued only for an enrolled principal
+            store, registry = Tokens(ledger.db), Principals(ledger)
+            for actor in actors:
+                self.tokens[actor.role.value] = store.issue(
+                    registry, actor.principal, system_clock()
+                )
         finally:
-            db.close()
+            ledger.close()
         return self.tokens
 
     def judged(self, finals: list[Attempt], out: Path) -> Verdict:

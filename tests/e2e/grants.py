@@ -11,6 +11,8 @@ from typing import Any
 from api.tokens import Tokens
 from ledger.actor import Actor, Role
 from ledger.ledger import Ledger
+from ledger.principal import Principals, Scope
+from tests.support.principals import enrol
 
 ROLES = ("intake", "industry_party_committee", "trade_union", "finance")
 
@@ -29,8 +31,12 @@ def pay_a_grant(
 ) -> dict[str, Any]:
     """Pay a tier-1 grant of 2023 at ``base``; ``before_payment`` runs just before the
     disbursement. Returns the disbursement's evidence (stream, version, leaf_index, ...)."""
-    tokens = Tokens(ledger.db)
-    token = {r: tokens.create(Actor(f"{r}-01", Role(r)), ledger.clock()) for r in ROLES}
+    tokens, registry = Tokens(ledger.db), Principals(ledger)
+    actors = [Actor(f"{r}-01", Role(r)) for r in ROLES]
+    food = [a for a in actors if a.role is Role.INDUSTRY_PARTY_COMMITTEE]
+    enrol(ledger, *food, scope=Scope(industry="food_delivery"))  # reviews its own industry
+    enrol(ledger, *actors)
+    token = {a.role.value: tokens.issue(registry, a.principal, ledger.clock()) for a in actors}
     person = {"kind": "worker", "personal": {"name": "欧阳娜娜", "phone": "13912345678"}}
     subject = post_json(base + "/api/v1/subjects", person, token["intake"])["evidence"]["stream"]
     application = {"year": 2023, "subject": subject, "industry": "food_delivery",
