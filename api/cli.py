@@ -207,7 +207,7 @@ def _erase(settings: Settings, args: argparse.Namespace) -> int:
     ledger = open_ledger(settings)
     try:
         with projections_of(ledger, settings) as projections:
-            if args.run:
+            if args.job:
                 try:
                     batch = run_erasure_job(ledger, projections)
                 except ErasureIncomplete as e:
@@ -218,7 +218,7 @@ def _erase(settings: Settings, args: argparse.Namespace) -> int:
                 for who, held in batch.held.items():
                     print(f"  held {who}: {', '.join(held)}")
                 return 0
-            if args.subject is None or (args.reason is None) == args.approve:
+            if args.subject is None or (args.reason is not None) == args.approve:
                 print("gongshi erase: SUBJECT with --reason or --approve", file=sys.stderr)
                 return 2
             subject, actor = UUID(args.subject), token_actor(ledger, args)
@@ -270,7 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("subject", nargs="?", help="the subject's pseudonymous id (UUID)")
     erase.add_argument("--reason", help="request the erasure, with its reason (data_protection)")
     erase.add_argument("--approve", action="store_true", help="approve it (another principal)")
-    erase.add_argument("--run", action="store_true", help="run the batched erasure job")
+    erase.add_argument(
+        "--run", dest="job", action="store_true", help="run the batched erasure job"
+    )  # dest: ``run`` is the command's function (set_defaults)
     add_token_argument(erase)
     erase.set_defaults(run=_erase)
     add_log_commands(sub)
