@@ -44,7 +44,9 @@ from verify.rules_principals import (
     scope_problem,
     uncovered,
 )
-from verify.schema import PRINCIPAL_NAMESPACE
+from verify.schema import PRINCIPAL_NAMESPACE, REASON_PATTERN, SCOPE_NAME_PATTERN
+
+REASON = f"one line of up to 500 characters ({REASON_PATTERN.pattern})"
 
 if TYPE_CHECKING:
     from ledger.app import LedgerApp
@@ -86,8 +88,8 @@ class Principal(LedgerAggregate):
     ) -> None:
         actor.require(Role.ADMIN)
         _check_scope(role, scope)
-        if not reason.strip():
-            raise RuleViolation("principal.reason", "a role change needs a reason")
+        if not REASON_PATTERN.fullmatch(reason):
+            raise RuleViolation("principal.reason", f"a role change needs a reason, {REASON}")
         if role.value == self.role and scope.levels() == self.scope:
             raise RuleViolation("principal.reason", f"{self.account} already holds this role")
         self._append(
@@ -140,6 +142,9 @@ class Principal(LedgerAggregate):
 
 
 def _check_scope(role: Role, scope: Scope) -> None:
+    for level, value in scope.levels().items():
+        if value is not None and not SCOPE_NAME_PATTERN.fullmatch(value):
+            raise RuleViolation(SCOPE, f"{level} {value!r} is not {SCOPE_NAME_PATTERN.pattern}")
     if (bad := scope_problem(role.value, scope.levels())) is not None:
         level, expected, found = bad
         raise RuleViolation(SCOPE, f"role {role.value}: {level} must be {expected}, not {found}")

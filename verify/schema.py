@@ -154,7 +154,10 @@ def _is_date(value: Any) -> bool:
 
 
 TEXT = Spec("a string", lambda v: type(v) is str)
-NAME = Spec("a non-empty string", lambda v: type(v) is str and v.strip() != "")
+SCOPE_NAME_PATTERN = re.compile(r"\S.{0,99}")  # a county, township, village or industry
+REASON_PATTERN = re.compile(r"\S.{0,499}")
+NAME = pattern("a scope name", SCOPE_NAME_PATTERN)
+REASON = pattern("a reason", REASON_PATTERN)
 BOOL = Spec("true or false", lambda v: type(v) is bool)
 DATE = Spec("a calendar date YYYY-MM-DD", _is_date)
 MONTH = pattern("a month YYYY-MM", MONTH_PATTERN)
@@ -329,7 +332,7 @@ EVENTS: dict[str, EventSpec] = {
         county=OrNull(NAME), township=OrNull(NAME), village=OrNull(NAME), industry=OrNull(NAME)),
     "principal.RoleChanged": _then("principal", "admin", acts_as=one_of(*sorted(ROLES)),
         county=OrNull(NAME), township=OrNull(NAME), village=OrNull(NAME), industry=OrNull(NAME),
-        reason=NAME),
+        reason=REASON),
     "principal.SubjectLinked": _then("principal", "admin", subject=ID),
 }  # fmt: skip
 
