@@ -14,7 +14,7 @@ from ledger.clock import SteppingClock
 from ledger.demo.carefund import carefund_summary, load_carefund
 from ledger.demo.ids import seeded_ids
 from ledger.demo.points import CADRES, load_points
-from ledger.demo.principals import enrol_demo
+from ledger.demo.principals import enrol_demo, registry_changes
 from ledger.demo.summary import other_summary
 from ledger.demo.supervision import bottom_tenth_cases, key_projects, wangjiang_inspection
 from ledger.errors import LedgerError
@@ -67,7 +67,7 @@ def load_demo(ledger: Ledger) -> bool:
         with _demo_time(ledger, datetime(2023, 9, 4, 9, 0, tzinfo=UTC), 208) as clock:
             wangjiang_inspection(ledger, clock, random.Random(208))
         wrote = True
-    return wrote
+    return registry_changes(ledger) or wrote
 
 
 def demo_summary(ledger: Ledger) -> list[str]:

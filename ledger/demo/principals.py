@@ -12,6 +12,7 @@ Wangjiang accounts, and the overdue-project policy's account.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from uuid import UUID
 
 from ledger.actor import Actor, Role
 from ledger.carefund.config import Industry
@@ -56,6 +57,40 @@ def demo_principals() -> list[tuple[Actor, Scope]]:
             found.append((Actor(f"vc-{code}-{v:02d}", Role.VILLAGE_COMMITTEE), village))
             found.append((Actor(f"pbi-{code}-{v:02d}", Role.PARTY_BUILDING_INSTRUCTOR), village))
     return found
+
+
+MEMBER = Actor("member-th01-01", Role.VILLAGE_COMMITTEE)  # a 村两委 member, and a cadre scored
+MOVED = Actor("pbi-th12-18", Role.PARTY_BUILDING_INSTRUCTOR)
+
+
+def registry_changes(ledger: Ledger) -> bool:
+    """After the demo's parts (on 1 March 2024), once: a member of 晋熙镇01村's committee
+    is enrolled and linked to their own subject, a cadre of the village whose book they may
+    therefore not touch ("no principal may enter, correct or appraise entries in their own
+    book"), and 汤泉乡's eighteenth village's instructor is reassigned to its first village
+    (a role change with its reason, history kept). True if it wrote anything."""
+    from ledger.demo import points
+    from ledger.points.book import PointsBook
+
+    registry = Principals(ledger)
+    if registry.find(MEMBER.principal) is not None:
+        return False
+    first = points.TOWNSHIPS[0] + "01村"
+    books = (ledger.app.get(PointsBook, b) for b in ledger.app.streams_of(PointsBook.Opened.TOPIC))
+    own = next(b for b in books if b.village == first)
+    saved = ledger.clock
+    ledger.clock = SteppingClock(datetime(2024, 3, 1, 9, 0, tzinfo=UTC))
+    try:
+        village = Scope(county=TAIHU, township=points.township_code(0), village=first)
+        registry.enrol(MEMBER.principal, MEMBER.role, village, ADMIN)
+        registry.link_subject(MEMBER.principal, UUID(own.cadre), ADMIN)
+        last = len(points.TOWNSHIPS) - 1
+        moved = Scope(county=TAIHU, township=points.township_code(last),
+                      village=f"{points.TOWNSHIPS[last]}01村")  # fmt: skip
+        registry.change_role(MOVED.principal, MOVED.role, moved, "包村调整：改包一村", ADMIN)
+    finally:
+        ledger.clock = saved
+    return True
 
 
 def enrol_demo(ledger: Ledger) -> int:
