@@ -88,7 +88,11 @@ def test_plan_set_once_in_the_first_quarter(ledger: Ledger, clock: SteppingClock
     rejected(ledger, "principal.scope", lambda: points.set_plan("th02", TASKS_X, TOWNSHIP))
     clock.set(datetime(2023, 4, 1, 9, 0, tzinfo=UTC))
     rejected(ledger, "points.plan_timing", lambda: points.set_plan("th02", TASKS_X, th02))
-    clock.set(datetime(2023, 3, 31, 23, 0, tzinfo=UTC))
+    # The quarter is the business timezone's (Asia/Shanghai, UTC+8): 16:00 UTC on 31 March
+    # is already 1 April in Beijing, one minute earlier is still the first quarter.
+    clock.set(datetime(2023, 3, 31, 16, 0, tzinfo=UTC))
+    rejected(ledger, "points.plan_timing", lambda: points.set_plan("th02", TASKS_X, th02))
+    clock.set(datetime(2023, 3, 31, 15, 59, tzinfo=UTC))
     points.set_plan("th02", TASKS_X, th02)
 
 
