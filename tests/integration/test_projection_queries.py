@@ -63,7 +63,7 @@ def test_board_groups_open_overdue_and_closed_cases(
     board = Supervision(ledger)
     opened = [
         board.open_case(target_kind="cadre", target=str(c), reason="complaint", detail="投诉",
-                        actor=SUPERVISOR)
+                        county="taihu", actor=SUPERVISOR)
         for c in cadres
     ]  # fmt: skip
     board.talk(opened[0], "约谈", SUPERVISOR)
