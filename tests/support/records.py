@@ -73,3 +73,16 @@ class Log:
 
     def row(self, name: str, key: str, **params: dict[str, int]) -> Row:
         return next(row for row in self.lists(**params)[name] if row["key"] == key)
+
+
+def erase(log: Log, name: str, reason: str = "本人申请") -> None:
+    """``name``'s subject erased as §4 and PIPL art. 47 allow it (``subject.erasure_approval``):
+    requested by one data-protection principal, approved by a second, carried out by the
+    approver."""
+    asked, approver = "data_protection-01", "data_protection-02"
+    log.add(name, "subject.ErasureRequested", role="data_protection", principal=asked,
+            reason=reason)  # fmt: skip
+    log.add(name, "subject.ErasureApproved", role="data_protection", principal=approver,
+            requested_by=asked)  # fmt: skip
+    log.add(name, "subject.Erased", role="data_protection", principal=approver,
+            reason=reason)  # fmt: skip

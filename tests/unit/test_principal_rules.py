@@ -147,6 +147,9 @@ def test_application_of_another_industry_is_caught() -> None:
         budget_fen=1,
         tiers_fen={"1": 1},
         first_follow_up_days=30,
+        posting_days=30,
+        follow_up_interval_days=90,
+        follow_ups=4,
     )
     found_before = failures(log, "principal.scope")
     log.add("subj", "subject.Registered", principal="intake-01", role="intake",

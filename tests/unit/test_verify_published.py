@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.support.records import Log, sid
+from tests.support.records import Log, erase, sid
 from verify.anchor import Anchor
 from verify.bundle import BundleReport, verify_bundle
 from verify.canonical import canonical_bytes
@@ -564,7 +564,7 @@ def full_log() -> Log:
             reference="r", donor=None)  # fmt: skip
     disburse(log, "a", tier=2, amount=200_000)
     disburse(log, "b")
-    log.add("subject-b", "subject.Erased", reason="本人申请")
+    erase(log, "subject-b")
     log.add("fund", "carefund.AuditResultRecorded", role="audit", title="审计", conclusion="合规",
             findings=[])  # fmt: skip
     open_scheme(log)
@@ -620,7 +620,8 @@ def write_bundle(tmp_path: Path, log: Log, publish: bool = True) -> Path:
     shutil.copy(bundle / "checkpoint", bundle / "checkpoints" / str(tree.size))
     manifest = {
         "files": {"records.jsonl": "the records"}, "format": "gongshi-bundle/v1",
-        "origin": ORIGIN, "root": base64.b64encode(tree.root()).decode(), "tree_size": tree.size,
+        "origin": ORIGIN, "root": base64.b64encode(tree.root()).decode(),
+        "timezone": "Asia/Shanghai", "tree_size": tree.size,
     }  # fmt: skip
     (bundle / "MANIFEST.json").write_bytes(canonical_bytes(manifest) + b"\n")
     if publish:
