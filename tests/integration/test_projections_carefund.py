@@ -22,6 +22,7 @@ from tests.integration.helpers import (
     YEAR,
     approved,
     disbursed,
+    erase,
     funded,
     revoke,
 )
@@ -99,7 +100,7 @@ def test_erasure_shows_deleted_and_a_rebuild_agrees(ledger: Ledger, settings: Se
     case = disbursed(fund)
     projections = projected(ledger, settings)
     assert rows_of(projections, "disbursements")[str(case)]["masked_name"] == "测*"
-    ledger.erase_subject(UUID(fund.application(case).subject), "本人申请", INTAKE)
+    erase(ledger, UUID(fund.application(case).subject), "本人申请")
     refresh(ledger, projections)
     assert rows_of(projections, "disbursements")[str(case)]["masked_name"] == "已删除"
     report = rebuild(projections, "disbursements")
@@ -158,7 +159,7 @@ def test_rebuild_after_an_erasure_the_projection_has_not_seen_yet_is_identical(
     fund = funded(ledger)
     case = disbursed(fund)
     projections = projected(ledger, settings)
-    ledger.erase_subject(UUID(fund.application(case).subject), "本人申请", INTAKE)
+    erase(ledger, UUID(fund.application(case).subject), "本人申请")
     ledger.log.integrate()
     for report in (rebuild(projections, "disbursements"), *rebuild_all(projections)):
         assert report.identical, report
