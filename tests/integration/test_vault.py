@@ -12,7 +12,7 @@ from ledger.errors import NotFound, RuleViolation
 from ledger.ledger import Ledger
 from ledger.settings import Settings
 from ledger.vault import VaultError, commitment, load_master_key
-from tests.integration.helpers import INTAKE, disbursed, funded
+from tests.integration.helpers import INTAKE, disbursed, erase, funded
 from tests.integration.store_access import raw_dump, rows
 
 CANARY = {
@@ -93,9 +93,9 @@ def test_erase_deletes_key_and_data_and_chains_stay_valid(
     from uuid import UUID
 
     before = len(rows(settings.database))
-    ledger.erase_subject(UUID(person), "本人申请删除个人信息", INTAKE)
-    assert len(rows(settings.database)) == before + 1
-    assert rows(settings.database)[-1][3] == "subject.Erased"
+    erase(ledger, UUID(person), "本人申请删除个人信息")
+    topics = [r[3] for r in rows(settings.database)[before:]]
+    assert topics == ["subject.ErasureRequested", "subject.ErasureApproved", "subject.Erased"]
     with pytest.raises(NotFound):
         ledger.vault.read_subject(person)
     assert not ledger.vault.has_subject(person)
@@ -105,7 +105,7 @@ def test_erase_deletes_key_and_data_and_chains_stay_valid(
     assert remaining[0][0] == 0
     assert check_store(ledger.app.recorder).ok
     with pytest.raises(RuleViolation, match="erased"):
-        ledger.erase_subject(UUID(person), "again", INTAKE)
+        ledger.erase_subject(UUID(person))
 
 
 def test_wrong_master_key_cannot_open_the_vault(ledger: Ledger, settings: Settings) -> None:
