@@ -204,24 +204,38 @@ def test_rebuild_all_catches_up_the_laggards_then_compares_at_the_log_end(
 
 
 def test_table_built_with_other_params_is_refused_until_rebuilt(
-    ledger: Ledger, settings: Settings
+    ledger: Ledger, settings: Settings, clock: SteppingClock
 ) -> None:
+    """A table built with other params is refused (catch-up and shadow rebuild alike) until a
+    plain rebuild. The points list's excellence_per_category changes its rows; the
+    disbursements list's posting_window_days no longer does (the posting window is each fund
+    year's ``posting_days``, the param only covers a fund year missing from the leaves), so its
+    table is refused all the same and rebuilds identical."""
     from dataclasses import replace
 
+    _some_points(ledger, clock, cadres=6)
     disbursed(funded(ledger))
     projected(ledger, settings)
     disbursed(funded_again := CareFund(ledger, FundConfig(budget_fen=5_000_000)))
     del funded_again
     ledger.log.integrate()
-    other = open_projections(ledger, replace(settings, posting_window_days=10))
-    with pytest.raises(ProjectionStateError, match="built with params"):
-        other.catch_up(["disbursements"])
-    shadow = rebuild_shadow(other, "disbursements")
-    assert not shadow.swapped and "use a plain rebuild" in shadow.note
+    other = open_projections(
+        ledger, replace(settings, excellence_per_category=1, posting_window_days=10)
+    )
+    for name in ("points", "disbursements"):
+        with pytest.raises(ProjectionStateError, match="built with params"):
+            other.catch_up([name])
+        shadow = rebuild_shadow(other, name)
+        assert not shadow.swapped and "use a plain rebuild" in shadow.note
+    report = rebuild(other, "points")
+    assert report.built_with == '{"excellence_per_category":3}' and not report.failed
+    assert not report.identical  # one excellent candidate per category: a different list
     report = rebuild(other, "disbursements")
     assert report.built_with == '{"posting_window_days":30}' and not report.failed
-    assert not report.identical  # every withdrawn_on moved: a different list, as expected
+    assert report.identical  # the window is the fund year's: the same list
     other.catch_up()
+    years = [r for r in rows_of(other, "points").values() if r["period"] == "year"]
+    assert sum(r["excellent_candidate"] for r in years) == 2  # principal, deputy
     assert all(r["withdrawn_on"] for r in rows_of(other, "disbursements").values())
     assert [r.failed for r in rebuild_all(other)] == [False] * 6
 
