@@ -28,7 +28,8 @@ def test_a_year_that_is_not_ascii_digits_is_422_and_writes_nothing(
         (f"/api/v1/carefund/years/{year}/contributions", MONEY, "finance"),
         (f"/api/v1/carefund/years/{year}/audit-results",
          {"title": "审计", "conclusion": "合规", "findings": []}, "audit"),
-        (f"/api/v1/points/county-a/{year}/scheme", None, "township_party_committee"),
+        # schemes are opened by the county's organisation department (issue 13 item 5)
+        (f"/api/v1/points/taihu/{year}/scheme", None, "organisation_department"),
     ]  # fmt: skip
     for path, body, role in writes:
         response = client.post(path, json=body, headers=tokens[role])
@@ -40,6 +41,6 @@ def test_a_year_that_is_not_ascii_digits_is_422_and_writes_nothing(
     ok = client.post("/api/v1/carefund/years/2024/contributions", json=MONEY,
                      headers=tokens["finance"])  # fmt: skip
     assert ok.status_code == 201, ok.text
-    scheme = client.post("/api/v1/points/county-a/2024/scheme",
-                         headers=tokens["township_party_committee"])  # fmt: skip
+    scheme = client.post("/api/v1/points/taihu/2024/scheme",
+                         headers=tokens["organisation_department"])  # fmt: skip
     assert scheme.status_code == 201, scheme.text
