@@ -170,7 +170,7 @@ class RandomHistory:
             fund.review(case_id, not rejected, "材料不全" if rejected else "", reviewing)
         elif case.stage == ApplicationStage.REVIEWED:
             tier = b % 3 + 1
-            if b % 5 and year.tier_amount(tier) <= year.remaining_budget_fen:
+            if b % 5 and year.tier_amount(tier) <= self._free_for(case):
                 fund.approve(case_id, tier, UNION)
             else:
                 fund.reject(case_id, "不符合条件或年度预算不足", UNION)
@@ -185,6 +185,17 @@ class RandomHistory:
         else:  # revoked, money still to recover
             fund.recover(case_id, min(b + 1, case.outstanding_recovery_fen), f"RR-{a}", FINANCE_2)
         return True
+
+    def _free_for(self, case: Application) -> int:
+        """The budget an approval of ``case`` may take (carefund.priority_first): the year's
+        remaining budget, less (without priority) the requested tiers of the pending
+        priority applications (优先考虑)."""
+        year = self.fund.fund_year(YEAR)
+        if case.priority:
+            return year.remaining_budget_fen
+        pending = {str(c) for c in self.cases if self.fund.application(c).pending}
+        reserved, _ = year.reserved_for_priority(pending, str(case.id))
+        return year.remaining_budget_fen - reserved
 
     def _next_step(self, case_id: UUID) -> bool:
         case = self.fund.application(case_id)

@@ -43,6 +43,12 @@ PRODUCED = {
     "supervision.CaseOpened", "supervision.TalkHeld", "supervision.GuidanceGiven",
     "supervision.CaseListed", "supervision.RectificationReported", "supervision.CaseClosed",
     "keyproject.Registered", "keyproject.ProgressReported", "keyproject.ItemEscalated",
+    # the rules of issue 13: enrolled principals, the care fund's queue, allocations, the
+    # year-end close (seals, reopening) and erasure by request and approval
+    "principal.Enrolled", "carefund.ApplicationQueued", "points.AllocationRegisterOpened",
+    "points.ResponsibilityAllocated", "points.BookSealed", "points.YearClosed",
+    "points.BookUnsealed", "points.YearReopened", "subject.ErasureRequested",
+    "subject.ErasureApproved",
 }  # fmt: skip
 
 
