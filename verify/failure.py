@@ -6,7 +6,12 @@ in one run; they are printed one per line, or as JSON (``gongshi-verify ... --js
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from verify.record import Record
 
 
 @dataclass(frozen=True)
@@ -39,3 +44,19 @@ class Failure:
             "expected": self.expected,
             "computed": self.computed,
         }
+
+
+# A rule's check of one record (and where it is): the failures it finds.
+Handler = Callable[["Record", str], list[Failure]]
+
+
+def mismatches(
+    where: str, rule: str, message: str, expected: Mapping[str, Any], computed: Mapping[str, Any]
+) -> list[Failure]:
+    """One failure per member whose computed value is not the expected one, each named after
+    ``message``: the rules that recompute a record member by member."""
+    return [
+        Failure(where, rule, f"{message}: {member}", str(value), str(computed[member]))
+        for member, value in expected.items()
+        if computed[member] != value
+    ]

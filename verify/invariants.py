@@ -25,12 +25,11 @@ memory grows with streams and score entries, not with other records.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
 
 from verify.days import DEFAULT_TIMEZONE, zone_named
-from verify.failure import Failure
+from verify.failure import Failure, Handler
 from verify.record import Record
 from verify.rules_carefund import CareFundRules
 from verify.rules_points import PointsRules, YearCloseRules
@@ -38,8 +37,6 @@ from verify.rules_principals import PrincipalRules
 from verify.rules_subjects import SubjectRules
 from verify.rules_supervision import CaseRules, ProjectRules
 from verify.streams import StreamCheck
-
-Handler = Callable[[Record, str], list[Failure]]
 
 
 @dataclass

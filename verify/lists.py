@@ -17,6 +17,7 @@ from typing import Any
 from verify.days import DEFAULT_TIMEZONE, business_day, zone_named
 from verify.params import DEFAULTS, check_params
 from verify.record import Record, parse_record
+from verify.rules_supervision import STEP as STAGES
 
 Row = dict[str, Any]
 FORMAT = "gongshi-published/v1"
@@ -59,13 +60,6 @@ BOOKED = {
     "carefund.GrantCommitted": "granted_fen",
     "carefund.DisbursementBooked": "disbursed_fen",
     "carefund.RecoveryBooked": "recovered_fen",
-}
-STAGES = {
-    "supervision.TalkHeld": "talk",
-    "supervision.GuidanceGiven": "guidance",
-    "supervision.CaseListed": "listed",
-    "supervision.RectificationReported": "rectified",
-    "supervision.CaseClosed": "closed",
 }
 MONTH = {"disbursed_fen": 0, "disbursements": 0, "received_fen": 0, "recovered_fen": 0}
 TALLY = {"amount_fen": 0, "count": 0}

@@ -14,18 +14,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from verify.failure import Failure
+from verify.failure import Failure, Handler
 from verify.record import Record
 
 BUDGET, GRANTED, CASH = "carefund.budget_cap", "carefund.granted", "carefund.cash_on_hand"
 DUTIES = "carefund.separation_of_duties"
 PRIORITY, VISIT = "carefund.priority_first", "carefund.visit_date"
 LATEST_OFFSET = timedelta(hours=14)  # UTC+14: the latest civil date anywhere at a moment
-Handler = Callable[[Record, str], list[Failure]]
 
 
 @dataclass

@@ -12,13 +12,13 @@ bonus and deduction entries are the township party committee's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from typing import Any
 
 from verify.days import DEFAULT_TIMEZONE, business_date, zone_named
-from verify.failure import Failure
+from verify.failure import Failure, Handler, mismatches
 from verify.record import Record
 from verify.schema import DERIVED_STREAMS, INDICATORS
 
@@ -26,7 +26,6 @@ BONUS_CAP, FORM = "points.bonus_cap", "points.form"
 ENTRY, AMOUNT, CORRECTION, PAY = "points.entry", "points.amount", "points.correction", "points.pay"
 ALLOCATION_CAP, MEETING = "points.allocation_cap", "points.allocation_meeting"
 WORK, ADJUSTER = "points.work_allocated", "points.adjustment_by_township"
-Handler = Callable[[Record, str], list[Failure]]
 
 
 def half_up(numerator: int, denominator: int) -> int:
@@ -205,12 +204,7 @@ class PointsRules:
             "pay_percent": scheme["pay_percent"][d["grade"]],
             "adjusted_pay_fen": half_up(d["base_pay_fen"] * d["pay_percent"], 100),
         }
-        return [
-            Failure(where, PAY, f"book {r.stream} appraised {d['grade']}: {member}",
-                    str(value), str(d[member]))
-            for member, value in expected.items()
-            if d[member] != value
-        ]  # fmt: skip
+        return mismatches(where, PAY, f"book {r.stream} appraised {d['grade']}", expected, d)
 
     def _form_opened(self, r: Record, where: str) -> list[Failure]:
         self.forms[r.stream] = _Form(r.data["book"], r.data["quarter"])
@@ -236,12 +230,8 @@ class PointsRules:
             "indicator_means_tenths": means,
             "overall_tenths": form.overall,
         }
-        return [
-            Failure(where, FORM, f"form {r.stream}: {member} is not computed from its scores",
-                    str(value), str(d[member]))
-            for member, value in computed.items()
-            if d[member] != value
-        ]  # fmt: skip
+        message = f"form {r.stream}: not computed from its scores"
+        return mismatches(where, FORM, message, computed, d)
 
     def _form_fed_entry(self, r: Record, where: str) -> list[Failure]:
         form, d = self.forms.get(r.data["form"]), r.data
@@ -259,12 +249,7 @@ class PointsRules:
             for member in ("component", "quarter", "task", "corrects", "points_tenths")
         }
         form.fed_entry = d["entry"]
-        return [
-            Failure(where, FORM, f"entry fed by form {d['form']}: {member}",
-                    str(expected[member]), str(computed[member]))
-            for member in expected
-            if expected[member] != computed[member]
-        ]  # fmt: skip
+        return mismatches(where, FORM, f"entry fed by form {d['form']}", expected, computed)
 
     def _form_fed(self, r: Record, where: str) -> list[Failure]:
         form = self.forms.get(r.stream)
@@ -309,12 +294,8 @@ def _correction(book: _Book, r: Record, where: str) -> list[Failure]:
     component, quarter, points = book.entries[corrects - 1]
     expected = {"component": component, "quarter": quarter, "points_tenths": -points,
                 "task": None}  # fmt: skip
-    return [
-        Failure(where, CORRECTION, f"book {r.stream}: correction of entry {corrects}: {member}",
-                str(value), str(d[member]))
-        for member, value in expected.items()
-        if d[member] != value
-    ]  # fmt: skip
+    return mismatches(where, CORRECTION, f"book {r.stream}: correction of entry {corrects}",
+                      expected, d)  # fmt: skip
 
 
 YEAR_CLOSE, YEAR_CLOSED, GRADE = "points.year_close", "points.year_closed", "points.grade"

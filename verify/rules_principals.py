@@ -25,7 +25,7 @@ here, so the writer and the verifier hold one table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from verify.failure import Failure
@@ -46,7 +46,6 @@ ROLE_SCOPES: Mapping[str, tuple[str, ...]] = {
 }
 REGISTRY_TYPES = ("principal.Enrolled", "principal.RoleChanged", "principal.SubjectLinked")
 Scope = Mapping[str, str | None]
-Handler = Callable[[Record, str], list[Failure]]
 
 
 def scope_problem(role: str, scope: Scope) -> tuple[str, str, str] | None:

@@ -16,16 +16,14 @@ application stream the subject it names while open.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from verify.failure import Failure
+from verify.failure import Failure, Handler
 from verify.record import Record
 
 APPROVAL, HOLD = "subject.erasure_approval", "subject.erasure_hold"
 OPENS = {"supervision.CaseOpened": "target", "carefund.ApplicationSubmitted": "subject"}
 CLOSES = ("supervision.CaseClosed", "carefund.GrantDisbursed", "carefund.ApplicationRejected")
-Handler = Callable[[Record, str], list[Failure]]
 
 
 @dataclass

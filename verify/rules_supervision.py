@@ -14,12 +14,11 @@ ledger/supervision/case.py writes them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
 
 from verify.days import DEFAULT_TIMEZONE, business_day, zone_named
-from verify.failure import Failure
+from verify.failure import Failure, Handler
 from verify.record import Record
 from verify.schema import EVIDENCE_PATTERN, OVERDUE_RULE, YEAR_CLOSE_RULE
 
@@ -35,7 +34,6 @@ STEP = {
 }
 REPEATABLE = ("talk", "guidance")
 HAND_OF = {"talk": "township_party_committee", "guidance": "party_building_instructor"}
-Handler = Callable[[Record, str], list[Failure]]
 
 
 @dataclass
@@ -185,7 +183,7 @@ class ProjectRules:
 
     def handlers(self) -> dict[str, Handler]:
         """Record type -> this object's check of it."""
-        checks: dict[str, Handler] = {
+        return {
             "keyproject.Registered": self._registered,
             "keyproject.Amended": self._amended,
             "keyproject.ProgressReported": self._progress,
@@ -201,7 +199,6 @@ class ProjectRules:
             "cadrepost.ObservationStarted": self._observation,
             "cadrepost.ObservationReviewed": self._review,
         }
-        return checks
 
     def every(self, r: Record, where: str) -> list[Failure]:
         """Before the handlers, on every record: a verified escalated item's case is closed
@@ -313,15 +310,8 @@ class ProjectRules:
             self.weak[key] = waiting - 1
             return []
         message = f"inspection {r.stream}: a talk with {r.data['unit']}'s head"
-        return [
-            Failure(
-                where,
-                SELECTION_TALK,
-                message,
-                "a weak-work finding in the unit not yet followed by a talk",
-                "none",
-            )
-        ]
+        expected = "a weak-work finding in the unit not yet followed by a talk"
+        return [Failure(where, SELECTION_TALK, message, expected, "none")]
 
     def _examined(self, r: Record, where: str) -> list[Failure]:
         if r.data["outcome"] != NON_LEADING:

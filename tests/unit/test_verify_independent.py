@@ -54,5 +54,13 @@ def test_verify_stays_small_enough_to_read_in_an_afternoon() -> None:
     # witness from this package, so it lives here under the same import rule. 4,000 -> 5,000:
     # the schema of §4 (schema.py ~310), stream references (streams.py), the rules across
     # records at every prefix (invariants.py) and the lists' params (params.py), which an
-    # auditor otherwise had to guess; each small module reads on its own.
-    assert lines < 5000, f"verify/ has {lines} lines"
+    # auditor otherwise had to guess; each small module reads on its own. 5,000 -> 6,200:
+    # issue 13 made the verifier check the domain's own rules, 38 rules across records
+    # (FORMAT.md §4), so a record that breaks one can't be slipped in by writing to the
+    # database: one module per domain (rules_points.py ~470: allocations, the year-end close
+    # and its ranking; rules_supervision.py ~360: bottom cases in order and by the right
+    # hands, key projects, the special inspection, posts; rules_carefund.py ~190;
+    # rules_principals.py ~170; rules_subjects.py ~100: erasure) and the schema of their new
+    # records; 5,949 lines after taking out what they repeated (failure.mismatches, one
+    # Handler, one table of case steps).
+    assert lines < 6200, f"verify/ has {lines} lines"
