@@ -29,9 +29,10 @@ from tests.chaos.raw_files import database_files, search
 from tests.chaos.servers import Home, Server
 
 pytestmark = pytest.mark.chaos
-SCHEME = "/api/v1/points/chaos/2024"
+SCHEME = "/api/v1/points/taihu/2024"  # the test principals' county (tests/support)
 PATIENCE = 30.0
-ROLES = ("intake", "township_party_committee", "village_committee", "data_protection", "audit")
+ROLES = ("intake", "township_party_committee", "village_committee", "data_protection", "audit",
+         "organisation_department")  # fmt: skip
 
 
 def _post(base: str, path: str, body: dict[str, Any], token: str) -> dict[str, Any]:
@@ -97,7 +98,7 @@ def test_erasure_through_the_api_leaves_no_canary_in_the_raw_files(
     base, tpc, vc = server.base, tokens["township_party_committee"], tokens["village_committee"]
     cadre = _post(base, "/api/v1/subjects", {"kind": "cadre", "personal": canary}, tpc)
     subject = cadre["evidence"]["stream"]
-    _post(base, SCHEME + "/scheme", {}, tpc)
+    _post(base, SCHEME + "/scheme", {}, tokens["organisation_department"])
     _post(base, SCHEME + "/books", {"cadre": subject, "township": "th01", "village": "晋熙镇01村",
                                     "category": "principal"}, vc)  # fmt: skip
     before = _settled(server, 3)
