@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from ledger.clock import SteppingClock
 from ledger.demo.carefund import carefund_summary, load_carefund
+from ledger.demo.erasure import erasure_requests, erasure_summary
 from ledger.demo.ids import seeded_ids
 from ledger.demo.points import CADRES, load_points
 from ledger.demo.principals import enrol_demo, registry_changes
@@ -42,9 +43,10 @@ def load_demo(ledger: Ledger) -> bool:
     """Load every part not yet present; True if anything was written.
 
     Parts: the care fund; Taihu points with the bottom-tenth cases; Yuexi projects; the
-    Wangjiang inspection. Each has its own seed, so the parts are the same whatever was
-    loaded before. A part that an interrupted run left half-written is reported, not
-    repaired: start again with ``gongshi demo --reset``.
+    Wangjiang inspection; then the registry's changes and the erasure requests (one carried
+    out, one held by an open case: ledger/demo/erasure.py). Each part has its own seed, so
+    the parts are the same whatever was loaded before. A part that an interrupted run left
+    half-written is reported, not repaired: start again with ``gongshi demo --reset``.
     """
     wrote = enrol_demo(ledger) > 0  # its scripted principals, before anything they record
     wrote = load_carefund(ledger) or wrote
@@ -67,11 +69,12 @@ def load_demo(ledger: Ledger) -> bool:
         with _demo_time(ledger, datetime(2023, 9, 4, 9, 0, tzinfo=UTC), 208) as clock:
             wangjiang_inspection(ledger, clock, random.Random(208))
         wrote = True
-    return registry_changes(ledger) or wrote
+    wrote = registry_changes(ledger) or wrote
+    return erasure_requests(ledger) or wrote  # after the cases it holds on
 
 
 def demo_summary(ledger: Ledger) -> list[str]:
     """Printable lines, computed from the stored records (not from the loader's memory)."""
     lines = ["Tongcheng pioneer care fund (桐城市先锋关爱基金)"]
     lines += ["  " + year.line() for year in carefund_summary(ledger)]
-    return lines + other_summary(ledger)
+    return [*lines, *other_summary(ledger), erasure_summary(ledger)]

@@ -106,17 +106,50 @@ def test_followups_and_erase_commands(sqlite_database: Database, tmp_path: Path)
         for r in stored
         if r[3] == "carefund.ApplicationSubmitted" and r[1] in paid
     )  # a paid applicant: the public list shows their masked name until the erasure
-    erase = ["erase", subject, "--reason", "本人申请", "--principal", "intake-tc-01"]
-    refused = _gongshi([*erase, "--role", "audit"], env)
-    assert refused.returncode == 2 and "[role]" in refused.stderr
-    done = _gongshi([*erase, "--role", "intake"], env)
-    assert done.returncode == 0, done.stderr
-    assert rows(sqlite_database)[-1][3] == "subject.Erased"
+    _erase_as_a_sysadmin_would(env, subject)
+    assert [r[3] for r in rows(sqlite_database)[-3:]] == [
+        "subject.ErasureRequested", "subject.ErasureApproved", "subject.Erased"
+    ]  # fmt: skip
     check = _gongshi(["check"], env)
     assert check.returncode == 0 and check.stdout.startswith("OK: ")
     _projection_commands(env)
     _export_before_the_erasure_is_signed(env, tmp_path)
     _log_commands(env, tmp_path)
+
+
+def _token(env: dict[str, str], principal: str) -> str:
+    created = _gongshi(["tokens", "create", "--principal", principal], env)
+    assert created.returncode == 0, created.stderr
+    return created.stdout.strip()
+
+
+def _erase_as_a_sysadmin_would(env: dict[str, str], subject: str) -> None:
+    """The CLI acts only with a token: the demo's admin enrols two data-protection officers;
+    one requests the erasure with its reason, the other approves it (PIPL art. 47), and the
+    approval carries it out; the batched job then compacts, the demo's held request waiting."""
+    admin = _token(env, "demo-admin")
+    for officer in ("dpo-ops-01", "dpo-ops-02"):
+        enrolled = _gongshi(["principals", "enrol", "--account", officer, "--role",
+                             "data_protection", "--token", admin], env)  # fmt: skip
+        assert enrolled.returncode == 0, enrolled.stderr
+    first, second = _token(env, "dpo-ops-01"), _token(env, "dpo-ops-02")
+    request = ["erase", subject, "--reason", "本人申请删除个人信息"]
+    unsigned = _gongshi(request, env)
+    assert unsigned.returncode == 2 and "--token" in unsigned.stderr
+    intake = _gongshi([*request, "--token", _token(env, "intake-tc-01")], env)
+    assert intake.returncode == 2 and "data_protection" in intake.stderr, intake.stderr
+    too_early = _gongshi(["erase", subject, "--approve", "--token", second], env)
+    assert too_early.returncode == 2 and "subject.erasure_approval" in too_early.stderr
+    requested = _gongshi([*request, "--token", first], env)
+    assert requested.returncode == 0 and "second principal" in requested.stdout, requested.stderr
+    own = _gongshi(["erase", subject, "--approve", "--token", first], env)
+    assert own.returncode == 2 and "subject.erasure_approval" in own.stderr, own.stderr
+    approved = _gongshi(["erase", subject, "--approve", "--token", second], env)
+    assert approved.returncode == 0 and approved.stdout.startswith(f"erased subject {subject}")
+    job = _gongshi(["erase", "--run"], env)  # the demo's cadre stays held by its open case
+    assert job.returncode == 0, job.stderr
+    assert job.stdout.startswith("erased 0, held 1, compacted: yes"), job.stdout
+    assert "supervision case" in job.stdout
 
 
 def _export_before_the_erasure_is_signed(env: dict[str, str], tmp_path: Path) -> None:
@@ -165,7 +198,8 @@ def _log_commands(env: dict[str, str], tmp_path: Path) -> None:
     status = _gongshi(["log", "status"], env)  # no witness URL in the demo's policy
     assert status.returncode == 0, status.stdout + status.stderr
     assert f"newest signed    checkpoint: size {size}," in status.stdout
-    assert f"newest witnessed checkpoint: size {size - 1}," in status.stdout
+    # since the demo's witnessed checkpoint: two enrolments, the request, approval, erasure
+    assert f"newest witnessed checkpoint: size {size - 5}," in status.stdout
     bundle = tmp_path / "bundle"
     exported = _gongshi(["export", "--unwitnessed", str(bundle)], env)
     assert exported.returncode == 0, exported.stderr
