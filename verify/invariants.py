@@ -57,6 +57,7 @@ class Invariants:
     _handlers: dict[str, list[Handler]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.cases.registry = self.principals  # supervision.hands: the hands' scope
         for owner in (self.carefund, self.points, self.projects):
             if hasattr(owner, "zone"):
                 owner.zone = self.zone

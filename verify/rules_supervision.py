@@ -5,9 +5,11 @@
 commit: right after it, one ``CaseOpened`` per cadre of the close's ``cases``, in that
 order, naming the close (``source`` SCHEME/close-N, ``trigger`` ``points.year_close``); such
 a case takes every step in order (talk, guidance, listing, rectification, closure; talks and
-guidance may repeat), the talk by a township party committee, the guidance by a
-party-building instructor in person, the rectification with evidence, the closure by another
-principal than the reporter. Every other case's steps go forward only, as
+guidance may repeat), the talk by the party committee of the cadre's township, the guidance
+by the party-building instructor of the cadre's village in person (the principal registry's
+scope, verify/rules_principals.py, against the township and village of the book the close
+ranked), the rectification with evidence, the closure by another principal than the reporter.
+Every other case's steps go forward only, as
 ledger/supervision/case.py writes them.
 """
 
@@ -20,6 +22,7 @@ from datetime import tzinfo
 from verify.days import DEFAULT_TIMEZONE, business_day, zone_named
 from verify.failure import Failure, Handler
 from verify.record import Record
+from verify.rules_principals import PrincipalRules
 from verify.schema import EVIDENCE_PATTERN, OVERDUE_RULE, YEAR_CLOSE_RULE
 
 BY_CLOSE, ORDER = "supervision.bottom_by_close", "supervision.order"
@@ -42,6 +45,7 @@ class _Case:
     stage: int = 0  # index in STAGES
     actions: int = 0
     reporter: str = ""
+    place: tuple[str, str] | None = None  # the cadre's (township, village), from the book
 
 
 @dataclass
@@ -49,10 +53,21 @@ class CaseRules:
     cases: dict[str, _Case] = field(default_factory=dict)
     pending: list[str] = field(default_factory=list)  # the close's cadres still to be opened
     source: str = ""  # SCHEME/close-N of the close whose commit is being read
+    books: dict[str, tuple[str, str]] = field(default_factory=dict)  # book -> (township, village)
+    ranked: dict[str, str] = field(default_factory=dict)  # bottom cadre -> book, of the close
+    registry: PrincipalRules | None = None  # the principals' state (Invariants wires it)
 
     def handlers(self) -> dict[str, Handler]:
         """Record type -> this object's check of it (``every`` sees every record first)."""
-        return {"supervision.CaseOpened": self._opened, **dict.fromkeys(STEP, self._step)}
+        return {
+            "supervision.CaseOpened": self._opened,
+            "points.BookOpened": self._book,
+            **dict.fromkeys(STEP, self._step),
+        }
+
+    def _book(self, r: Record, where: str) -> list[Failure]:
+        self.books[r.stream] = (r.data["township"], r.data["village"])
+        return []
 
     def every(self, r: Record, where: str) -> list[Failure]:
         """The commit of a close: after a ``points.YearClosed``, its bottom cases come next."""
@@ -76,10 +91,15 @@ class CaseRules:
         if r.type == "points.YearClosed":
             self.pending = list(d["cases"])
             self.source = f"{r.stream}/close-{d['close']}"
+            bottom = set(self.pending)
+            rows = d["ranking"]
+            self.ranked = {row["cadre"]: row["book"] for row in rows if row["cadre"] in bottom}
         return found
 
     def _opened(self, r: Record, where: str) -> list[Failure]:
-        self.cases[r.stream] = _Case(bottom=r.data["reason"] == "bottom_ranking")
+        bottom = r.data["reason"] == "bottom_ranking"
+        place = self.books.get(self.ranked.get(r.data["target"], "")) if bottom else None
+        self.cases[r.stream] = _Case(bottom=bottom, place=place)
         return []
 
     def _step(self, r: Record, where: str) -> list[Failure]:
@@ -88,12 +108,33 @@ class CaseRules:
         step = STEP[r.type]
         found = _order(case, step, r, where)
         if case.bottom:
-            found += _bottom_step(case, step, r, where)
+            found += _bottom_step(case, step, r, where) + self._place(case, step, r, where)
         case.stage = STAGES.index(step)
         case.actions += step in ("talk", "guidance", "listed")
         if step == "rectified":
             case.reporter = r.principal
         return found
+
+    def _place(self, case: _Case, step: str, r: Record, where: str) -> list[Failure]:
+        """The talk by the committee of the cadre's township, the guidance by the instructor
+        of the cadre's village: the acting principal's registry scope (not checked before the
+        registry's bootstrap, like every principal rule)."""
+        levels = {"talk": ("township",), "guidance": ("township", "village")}.get(step)
+        if levels is None or case.place is None or r.role != HAND_OF[step]:
+            return []  # another role: reported by _bottom_step
+        if self.registry is None or not self.registry.principals:
+            return []
+        actor = self.registry.principals.get(r.principal)
+        want = dict(zip(("township", "village"), case.place, strict=True))
+        expected = " ".join(f"{level} {want[level]}" for level in levels)
+        if actor is None:
+            found = "not an enrolled principal"
+        elif all(actor.scope.get(level) == want[level] for level in levels):
+            return []
+        else:
+            found = " ".join(f"{level} {actor.scope.get(level)}" for level in levels)
+        message = f"bottom_ranking {r.stream}: {step} by {r.principal}, outside the cadre's place"
+        return [Failure(where, HANDS, message, expected, found)]
 
 
 def _order(case: _Case, step: str, r: Record, where: str) -> list[Failure]:

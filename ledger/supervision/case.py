@@ -183,15 +183,24 @@ class SupervisionCase(LedgerAggregate):
                 "supervision.order", f"{to.value} can't follow {self.stage}: actions go forward"
             )
 
-    def talk(self, note: str, actor: Actor, moment: datetime, place: Place | None = None) -> None:
+    def talk(
+        self,
+        note: str,
+        actor: Actor,
+        moment: datetime,
+        place: Place | None = None,
+        scope: hands.Scope | None = None,
+    ) -> None:
         """A talk and reminder (约谈提醒); may repeat, never after a later stage. On a
-        bottom-ranking case by the cadre's own township party committee (``place``)."""
+        bottom-ranking case by the cadre's own township party committee: the principal's
+        registry ``scope`` names the township of the cadre's ``place``."""
         self._advance(Stage.TALK, actor)
-        if self.is_bottom and (place is None or not hands.may_talk(actor, place.township)):
+        if self.is_bottom and (place is None or not hands.may_talk(actor, scope, place.township)):
+            where = place.township if place is not None else "(unknown)"
             raise RuleViolation(
                 "supervision.hands",
-                f"约谈提醒 is the cadre's township party committee's, not {actor.role.value} "
-                f"{actor.principal}'s",
+                f"约谈提醒 is the party committee of the cadre's township {where}, not "
+                f"{actor.role.value} {actor.principal} (scope {dict(scope or {})})",
             )
         self._append(self.Talked, actor=actor, moment=moment, note=note)
 
@@ -202,22 +211,25 @@ class SupervisionCase(LedgerAggregate):
         actor: Actor,
         moment: datetime,
         place: Place | None = None,
+        scope: hands.Scope | None = None,
     ) -> None:
         """On-site guidance (现场指导) by the village party-building instructor (an account
-        id). On a bottom-ranking case the instructor is the acting principal, assigned to the
-        cadre's village (``place``)."""
+        id). On a bottom-ranking case the instructor is the acting principal, whose registry
+        ``scope`` is the cadre's village (``place``)."""
         self._advance(Stage.GUIDANCE, actor)
         if not instructor.strip():
             raise RuleViolation("supervision.instructor", "name the party-building instructor")
         if self.is_bottom and (
             place is None
-            or not hands.may_guide(actor, place.village)
+            or not hands.may_guide(actor, scope, place.township, place.village)
             or instructor != actor.principal
         ):
+            where = place.village if place is not None else "(unknown)"
             raise RuleViolation(
                 "supervision.hands",
-                f"现场指导 is given by the village's party-building instructor in person, not "
-                f"{actor.role.value} {actor.principal} for {instructor!r}",
+                f"现场指导 is given by the party-building instructor of {where} in person, not "
+                f"{actor.role.value} {actor.principal} (scope {dict(scope or {})}) for "
+                f"{instructor!r}",
             )
         self._append(self.Guided, actor=actor, moment=moment, instructor=instructor, note=note)
 

@@ -12,9 +12,10 @@ from ledger.enums import parse_enum
 from ledger.errors import NotFound, RuleViolation
 from ledger.ledger import Ledger
 from ledger.points.book import PointsBook, book_id
+from ledger.principal import POLICY_ACTOR, principal_of
 from ledger.supervision.cadre_post import OBSERVATION, CadrePost, post_id
 from ledger.supervision.case import Place, Reason, Stage, SupervisionCase, TargetKind
-from ledger.supervision.escalation import POLICY_ACTOR, escalate_overdue_items
+from ledger.supervision.escalation import escalate_overdue_items
 from ledger.supervision.inspection import Inspection, Outcome
 from ledger.supervision.project import AMENDMENT, CASE_CLOSURE, OVERDUE_RULE, Change, KeyProject
 
@@ -76,12 +77,20 @@ class Supervision:
         book = self._app.get(PointsBook, book_id(UUID(case.source.split("/")[0]), UUID(case.target)))
         return Place(book.township, book.village)
 
+    def scope(self, actor: Actor) -> dict[str, str | None] | None:
+        """The acting principal's scope in the registry (None if it is not enrolled)."""
+        found = principal_of(self._app, actor.principal)
+        return None if found is None else dict(found.scope)
+
     def _act(self, case_id: UUID, action: Callable[[SupervisionCase], None]) -> None:
         self._app.update(SupervisionCase, case_id, action)
 
     def talk(self, case_id: UUID, note: str, actor: Actor) -> None:
         """A talk and reminder on a case."""
-        self._act(case_id, lambda c: c.talk(note, actor, self.ledger.clock(), self.place(c)))
+        self._act(
+            case_id,
+            lambda c: c.talk(note, actor, self.ledger.clock(), self.place(c), self.scope(actor)),
+        )
 
     def guide(self, case_id: UUID, instructor: str | None, note: str, actor: Actor) -> None:
         """On-site guidance by the village party-building instructor (None: the acting
@@ -89,7 +98,8 @@ class Supervision:
         self._act(
             case_id,
             lambda c: c.guide(
-                instructor or actor.principal, note, actor, self.ledger.clock(), self.place(c)
+                instructor or actor.principal, note, actor, self.ledger.clock(), self.place(c),
+                self.scope(actor),
             ),
         )
 
@@ -295,8 +305,11 @@ class Supervision:
 
         retry_on_conflict(change)
 
-    def escalate_overdue_items(self, today: date, actor: Actor = POLICY_ACTOR) -> list[UUID]:
-        """Run the overdue-project policy as ``actor`` (default: the policy's own account)."""
+    def escalate_overdue_items(
+        self, today: date, actor: Actor = POLICY_ACTOR, failed: dict[UUID, str] | None = None
+    ) -> list[UUID]:
+        """Run the overdue-project policy as ``actor`` (default: the policy's own account);
+        with ``failed``, a refused project is reported there and skipped."""
         return escalate_overdue_items(
-            self._app, self.ledger.clock, self.ledger.new_id, today, actor
+            self._app, self.ledger.clock, self.ledger.new_id, today, actor, failed
         )

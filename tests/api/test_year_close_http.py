@@ -91,6 +91,21 @@ def test_close_reopen_and_grades_over_http(
     assert _post(client, SCHEME + "/closure", {}, org)["result"] == {"close": 2, "cases": 0}
 
 
+def _elsewhere(client: TestClient) -> tuple[dict[str, str], dict[str, str]]:
+    """Tokens of th02's party committee and of 晋熙镇02村's instructor (the books are of th01,
+    晋熙镇01村)."""
+    from ledger.actor import Actor, Role
+    from ledger.principal import Scope
+    from tests.support.principals import enrol
+
+    ledger = client.app.state.services.ledger  # type: ignore[attr-defined]
+    enrol(ledger, Actor("tpc-th02", Role.TOWNSHIP_PARTY_COMMITTEE),
+          scope=Scope(county="taihu", township="th02"))  # fmt: skip
+    enrol(ledger, Actor("pbi-th01-02", Role.PARTY_BUILDING_INSTRUCTOR),
+          scope=Scope(county="taihu", township="th01", village="晋熙镇02村"))  # fmt: skip
+    return _token(client, "tpc-th02"), _token(client, "pbi-th01-02")
+
+
 def test_bottom_case_steps_over_http(
     client: TestClient, tokens: Headers, clock: SteppingClock
 ) -> None:
@@ -100,6 +115,7 @@ def test_bottom_case_steps_over_http(
         _token(client, "org-01"),
     )
     pbi = _token(client, "pbi-01")
+    other_tpc, other_pbi = _elsewhere(client)  # another township's committee, village's pbi
     low, _ = _two_books(client, tokens, org)
     cadre = client.app.state.services.ledger.app.repository.get(UUID(low)).cadre  # type: ignore[attr-defined]
     hand = {"target_kind": "cadre", "target": cadre, "reason": "bottom_ranking",
@@ -114,10 +130,12 @@ def test_bottom_case_steps_over_http(
     listing = {"deadline": "2024-03-31", "note": "挂牌督办"}
     _refused(client, base + "/listing", listing, sup, "supervision.order")
     _refused(client, base + "/talks", {"note": "约谈"}, sup, "supervision.hands")
+    _refused(client, base + "/talks", {"note": "约谈"}, other_tpc, "supervision.hands")
     _post(client, base + "/talks", {"note": "约谈提醒"}, tpc)
     _refused(client, base + "/guidance", {"note": "指导", "instructor": "pbi-01"}, tpc,
              "supervision.hands")  # fmt: skip
     _refused(client, base + "/listing", listing, sup, "supervision.order")
+    _refused(client, base + "/guidance", {"note": "指导"}, other_pbi, "supervision.hands")
     _post(client, base + "/guidance", {"note": "现场指导"}, pbi)
     _post(client, base + "/listing", listing, sup, 200)
     _refused(client, base + "/rectification", {"note": "已整改"}, tpc, "supervision.evidence")

@@ -18,6 +18,7 @@ from ledger.ledger import Ledger, open_ledger
 from ledger.mapper import unpack_state
 from ledger.points.config import Component, Grade
 from ledger.points.service import Points
+from ledger.principal import Scope
 from ledger.settings import Settings
 from ledger.supervision.case import Reason, Stage, TargetKind
 from ledger.supervision.service import Supervision
@@ -178,6 +179,23 @@ def test_bottom_case_steps_in_order_by_the_right_hands(
              lambda: sup.close(case, "销号审批表1号", TOWNSHIP))  # fmt: skip
     sup.close(case, "销号审批表1号", SUP)
     assert (sup.case(case).stage, sup.case(case).actions) == (Stage.CLOSED, 4)
+
+
+def test_bottom_case_talk_and_guidance_are_by_the_cadres_own_township_and_village(
+    ledger: Ledger, clock: SteppingClock, closed: tuple[Points, list[UUID]]
+) -> None:
+    """"乡镇党委及时约谈提醒，包村党建指导员现场指导": the cadre's book is of th01 / 晋熙镇01村;
+    another township's committee may not talk, another village's instructor may not guide."""
+    other_tpc = Actor("tpc-th02", Role.TOWNSHIP_PARTY_COMMITTEE)
+    other_pbi = Actor("pbi-th01-02", Role.PARTY_BUILDING_INSTRUCTOR)
+    enrol(ledger, other_tpc, scope=Scope(county="taihu", township="th02"))
+    enrol(ledger, other_pbi, scope=Scope(county="taihu", township="th01", village="晋熙镇02村"))
+    sup, case = Supervision(ledger), _bottom_case(ledger)
+    rejected(ledger, "supervision.hands", lambda: sup.talk(case, "约谈", other_tpc))
+    sup.talk(case, "约谈提醒", TOWNSHIP)
+    rejected(ledger, "supervision.hands", lambda: sup.guide(case, None, "指导", other_pbi))
+    sup.guide(case, None, "现场指导", INSTRUCTOR)
+    assert sup.case(case).stage == Stage.GUIDANCE
 
 
 def test_entries_racing_the_close_never_make_its_ranking_false(

@@ -225,3 +225,26 @@ def test_a_seal_naming_another_close_or_sealing_twice_is_caught() -> None:
     log.add("a", "points.BookSealed", close=1)
     assert failures(log, "points.") == [("line 4", "points.year_close"),
                                         ("line 5", "points.year_close")]  # fmt: skip
+
+
+def _enrol(log: Log, account: str, role: str, township: str | None = None,
+           village: str | None = None) -> None:  # fmt: skip
+    log.add(f"p-{account}", "principal.Enrolled", role="admin", principal="admin-01",
+            account=account, acts_as=role, county=None if role == "admin" else "taihu",
+            township=township, village=village, industry=None)  # fmt: skip
+
+
+def test_a_bottom_case_step_by_another_township_or_village_is_caught() -> None:
+    """The books are of township "t", village "v": a talk by township "u"'s committee and a
+    guidance by village "w"'s instructor break supervision.hands (the registry's scope)."""
+    log, _ = history()
+    _enrol(log, "admin-01", "admin")
+    _enrol(log, "tpc-01", TPC, "t")
+    _enrol(log, "tpc-02", TPC, "u")
+    _enrol(log, "pbi-01", PBI, "t", "v")
+    _enrol(log, "pbi-02", PBI, "t", "w")
+    steps(log, CASE, ("TalkHeld", TPC, "tpc-02", {"note": "约谈"}), TALK)
+    steps(log, CASE, ("GuidanceGiven", PBI, "pbi-02", {"instructor": "pbi-02", "note": "指导"}))
+    steps(log, CASE, GUIDE, LIST)
+    assert failures(log, "supervision.") == [("line 17", "supervision.hands"),
+                                             ("line 19", "supervision.hands")]  # fmt: skip
