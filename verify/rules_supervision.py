@@ -181,6 +181,7 @@ def _bottom_step(case: _Case, step: str, r: Record, where: str) -> list[Failure]
 
 AMENDMENT, VERIFICATION = "keyproject.amendment", "keyproject.verification"
 CASE_CLOSURE, OVERDUE = "keyproject.case_closure", OVERDUE_RULE  # the policy's trigger
+ESCALATION = "keyproject.escalation"
 SELECTION_VISIT, SELECTION_TALK = "selection.visit", "selection.talk"
 OBSERVATION, REVIEW = "cadrepost.observation", "cadrepost.review"
 NON_LEADING = "non_leading_post_observation"
@@ -313,9 +314,21 @@ class ProjectRules:
         return [] if problem is None else [Failure(where, VERIFICATION, message, *problem)]
 
     def _escalated(self, r: Record, where: str) -> list[Failure]:
-        if (p := self.projects.get(r.stream)) is not None:
-            p.escalated[r.data["item"]] = r.data["case"]
-        return []
+        """Only "对规定时限内未完成的持续跟踪、挂牌督办": the escalated item is on the checklist, past
+        its due date on the record's business date and not reported done."""
+        if (p := self.projects.get(r.stream)) is None:
+            return []
+        item, today = r.data["item"], business_day(r.at, self.zone)
+        p.escalated[item] = r.data["case"]
+        if item in p.items and item not in p.reporter and p.items[item] < today:
+            return []
+        found = (
+            "not on the checklist" if item not in p.items
+            else "reported done" if item in p.reporter
+            else f"due {p.items[item]}"
+        )  # fmt: skip
+        message = f"project {r.stream}: item {item} escalated on {today}"
+        return [Failure(where, ESCALATION, message, f"an item due before {today}, not done", found)]
 
     def _case_opened(self, r: Record, where: str) -> list[Failure]:
         if r.data["trigger"] == OVERDUE and r.data["source"] is not None:

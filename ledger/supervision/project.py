@@ -29,6 +29,7 @@ from ledger.errors import RuleViolation
 PROJECT_ROLES = (Role.ORGANISATION_DEPARTMENT,)
 ITEM_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 OVERDUE_RULE = "keyproject.item_overdue"
+ESCALATION = "keyproject.escalation"  # an escalated item was past due and not done
 AMENDMENT, VERIFICATION = "keyproject.amendment", "keyproject.verification"
 CASE_CLOSURE = "keyproject.case_closure"
 
@@ -194,9 +195,21 @@ class KeyProject(LedgerAggregate):
         self._append(self.ItemVerified, actor=actor, moment=moment, item=item, evidence=evidence)
 
     def record_escalation(self, item: str, case: UUID, actor: Actor, moment: datetime) -> None:
-        """Record that the policy opened ``case`` for ``item`` (once per item)."""
+        """Record that the policy opened ``case`` for ``item`` (once per item): an item on the
+        checklist, past due on the business date of ``moment`` and not reported done ("对规定
+        时限内未完成的持续跟踪、挂牌督办"; rule ``keyproject.escalation``)."""
         if item in self.escalated:
             raise RuleViolation("keyproject.escalated", f"item {item} was already escalated")
+        today = moment.date()
+        if item not in self.items or item in self.done or self.items[item] >= today.isoformat():
+            state = (
+                "not on the checklist" if item not in self.items
+                else "reported done" if item in self.done
+                else f"due {self.items[item]}, not past due on {today}"
+            )  # fmt: skip
+            raise RuleViolation(
+                ESCALATION, f"item {item} is {state}: only an overdue item escalates"
+            )
         self._append(
             self.Escalated, actor=actor, moment=moment, item=item, case=str(case), rule=OVERDUE_RULE
         )

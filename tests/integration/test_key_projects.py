@@ -120,6 +120,20 @@ def test_a_verified_item_closes_the_case_its_escalation_opened(
     assert b'"principal":"org-02"' in closure.state  # closed by the lead who verified
 
 
+def test_only_an_item_past_due_on_the_business_date_escalates(
+    ledger: Ledger, sup: Supervision, clock: SteppingClock
+) -> None:
+    """keyproject.escalation: the policy given a later ``today`` than the clock's business
+    date (m01 is due 31 January; the record would be dated 20 January) is refused, nothing
+    stored; on a date after the due date it escalates."""
+    project = _project(sup)
+    clock.set(datetime(2024, 1, 20, 1, 0, tzinfo=UTC))
+    rejected(ledger, "keyproject.escalation", lambda: sup.escalate_overdue_items(date(2024, 2, 1)))
+    assert sup.project(project).escalated == {}
+    clock.set(datetime(2024, 2, 1, 1, 0, tzinfo=UTC))
+    assert len(sup.escalate_overdue_items(date(2024, 2, 1))) == 1
+
+
 def test_the_policy_runs_daily_once_per_business_date(
     ledger: Ledger, sup: Supervision, clock: SteppingClock
 ) -> None:

@@ -27,17 +27,17 @@ def verified(log: Log, item: str = "m01", by: str = "org-lead", at: str = "2023-
     log.add("p", "keyproject.ItemVerified", at=at, principal=by, item=item, evidence="盘点销号")
 
 
-def escalated(log: Log, item: str = "m01") -> str:
+def escalated(log: Log, item: str = "m01", at: str = "2023-01-30") -> str:
     """The policy's commit: the item escalated, its case opened and listed."""
     case = sid("case-" + item)
-    log.add("p", "keyproject.ItemEscalated", at="2023-01-30", item=item, case=case,
+    log.add("p", "keyproject.ItemEscalated", at=at, item=item, case=case,
             rule="keyproject.item_overdue")  # fmt: skip
-    log.add("case-" + item, "supervision.CaseOpened", at="2023-01-30", role="supervision",
+    log.add("case-" + item, "supervision.CaseOpened", at=at, role="supervision",
             target_kind="unit", target="组织部", reason="overdue_project", detail="逾期",
             county="yuexi", trigger="keyproject.item_overdue",
             source=f"{log.sid('p')}/{item}")  # fmt: skip
-    log.add("case-" + item, "supervision.CaseListed", at="2023-01-30", role="supervision",
-            deadline="2023-02-14", note="挂牌督办")  # fmt: skip
+    log.add("case-" + item, "supervision.CaseListed", at=at, role="supervision",
+            deadline="2023-03-31", note="挂牌督办")  # fmt: skip
     return case
 
 
@@ -51,7 +51,7 @@ def test_a_valid_project_history_breaks_no_rule() -> None:
     project(log)
     done(log)
     verified(log)
-    escalated(log, "m02")
+    escalated(log, "m02", at="2023-03-01")
     log.add("case-m02", "supervision.RectificationReported", at="2023-03-02", role=ORG,
             principal="org-01", note="已补齐", evidence="")  # fmt: skip
     done(log, "m02", at="2023-03-02")
@@ -289,3 +289,19 @@ def test_a_review_before_the_end_of_the_observation_is_caught() -> None:
         ("records.jsonl line 3", "cadrepost.review", "an observation in progress", "2023-03-01"),
         ("records.jsonl line 5", "cadrepost.review", "on or after 2023-09-01", "2023-08-31"),
     ]
+
+
+def test_escalating_an_item_not_past_due_or_reported_done_is_caught() -> None:
+    """Only "对规定时限内未完成的持续跟踪、挂牌督办": m02 is due 2023-02-28, escalated on its due
+    date (line 2); m01 was reported done before its escalation (lines 5, 6)."""
+    log = Log()
+    project(log)
+    escalated(log, "m02", at="2023-02-28")
+    done(log, "m01", at="2023-01-29")
+    escalated(log, "m01", at="2023-01-30")
+    assert broken(log, "keyproject.escalation") == [
+        ("records.jsonl line 2", "keyproject.escalation",
+         "an item due before 2023-02-28, not done", "due 2023-02-28"),
+        ("records.jsonl line 6", "keyproject.escalation",
+         "an item due before 2023-01-30, not done", "reported done"),
+    ]  # fmt: skip
