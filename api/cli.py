@@ -189,15 +189,24 @@ def _overdue(settings: Settings, args: argparse.Namespace) -> int:
 def _escalate(settings: Settings, args: argparse.Namespace) -> int:
     ledger = open_ledger(settings)
     try:
-        today = date.fromisoformat(args.today) if args.today else ledger.clock().date()
-        supervision = Supervision(ledger)
-        opened = supervision.escalate_overdue_items(today)
+        business = ledger.clock().date()
+        today = date.fromisoformat(args.today) if args.today else business
+        if today > business:  # items not yet due would be escalated
+            print(f"gongshi escalate: --today {today} is after the business date {business}"
+                  " (GONGSHI_TIMEZONE); items not yet due can't be overdue", file=sys.stderr)  # fmt: skip
+            return 2
+        supervision, failed = Supervision(ledger), dict[UUID, str]()
+        opened = supervision.escalate_overdue_items(today, failed=failed)
         cases = [supervision.case(case) for case in opened]
     finally:
         ledger.close()
     print(f"{len(cases)} overdue key-project items escalated on {today} (挂牌督办):")
     for case in cases:
         print(f"  {case.id}  {case.target}  due {case.deadline}")
+    for project, reason in failed.items():
+        print(f"  skipped project {project}: {reason}", file=sys.stderr)
+    if failed:
+        return 1
     return 0
 
 
@@ -217,7 +226,9 @@ def _erase(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"erased {len(batch.erased)}, held {len(batch.held)}, compacted: {compacted}")
                 for who, held in batch.held.items():
                     print(f"  held {who}: {', '.join(held)}")
-                return 0
+                for who, why in batch.failed.items():
+                    print(f"  failed {who}: {why} (skipped; the others went on)", file=sys.stderr)
+                return 1 if batch.failed else 0
             if args.subject is None or (args.reason is not None) == args.approve:
                 print("gongshi erase: SUBJECT with --reason or --approve", file=sys.stderr)
                 return 2

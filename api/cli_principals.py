@@ -2,8 +2,11 @@
 principal: only with a token (``--token`` or ``GONGSHI_TOKEN``), like the API.
 
 Bootstrap: while the registry is empty, ``gongshi principals enrol --account A --role admin``
-(no token) enrols A as the first admin, recorded by A itself; then ``gongshi tokens create
---principal A`` on the server gives A its token, and every other command takes it.
+(no token) enrols A as the first admin, recorded by A itself, and the system's own accounts
+(``ledger.principal.SYSTEM_ACCOUNTS``: the escalation and erasure jobs), recorded by A; then
+``gongshi tokens create --principal A`` on the server gives A its token, and every other
+command takes it. ``gongshi principals enrol-system --token ADMIN`` enrols the system
+accounts into a registry bootstrapped before they existed.
 """
 
 from __future__ import annotations
@@ -57,9 +60,16 @@ def _principals(settings: Settings, args: argparse.Namespace) -> int:
             bootstrap = registry_empty(ledger.app) and not (args.token or os.environ.get(TOKEN_ENV))
             if bootstrap and Role(args.role) is not Role.ADMIN:
                 raise TokenError("the registry is empty: enrol the first admin (--role admin)")
-            actor = Actor(args.account, Role.ADMIN) if bootstrap else token_actor(ledger, args)
-            registry.enrol(args.account, Role(args.role), _scope(args), actor)
-            print(f"enrolled {args.account} as {args.role}" + (" (bootstrap)" * bootstrap))
+            if bootstrap:
+                first, *system = registry.bootstrap(args.account)
+                print(f"enrolled {first} as admin (bootstrap); system: {', '.join(system)}")
+            else:
+                actor = token_actor(ledger, args)
+                registry.enrol(args.account, Role(args.role), _scope(args), actor)
+                print(f"enrolled {args.account} as {args.role}")
+        elif args.principals == "enrol-system":
+            enrolled = registry.enrol_system(token_actor(ledger, args))
+            print(f"system accounts enrolled: {', '.join(enrolled) or 'none (all were)'}")
         elif args.principals == "change-role":
             actor = token_actor(ledger, args)
             registry.change_role(args.account, Role(args.role), _scope(args), args.reason, actor)
@@ -87,6 +97,11 @@ def add_principal_commands(sub: Any) -> None:
         add_token_argument(parser)
         parser.set_defaults(run=_principals)
     change.add_argument("--reason", required=True)
+    system = commands.add_parser(
+        "enrol-system", help="enrol the system's job accounts missing from the registry"
+    )
+    add_token_argument(system)
+    system.set_defaults(run=_principals)
     link = commands.add_parser("link-subject", help="link an account to its own subject")
     link.add_argument("--account", required=True)
     link.add_argument("--subject", required=True, help="the subject's id (UUID)")

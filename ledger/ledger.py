@@ -151,10 +151,15 @@ class Ledger:
         )
         return self.app.save(subject)
 
-    def erase_subject(self, subject_id: UUID, compact: bool = False) -> list[Recording[UUID]]:
-        """Carry out an approved erasure: record ``subject.Erased`` (by the approver, with the
-        request's reason), then delete the subject's vault key and data; returns what the
-        save recorded (nothing when only an unfinished deletion was completed).
+    def erase_subject(
+        self, subject_id: UUID, compact: bool = False, actor: Actor | None = None
+    ) -> list[Recording[UUID]]:
+        """Carry out an approved erasure: record ``subject.Erased`` (with the request's reason
+        and ``approved_by``, the approval it completes), then delete the subject's vault key
+        and data; returns what the save recorded (nothing when only an unfinished deletion
+        was completed). Recorded by ``actor``, the account acting now: the erasure job's
+        ``ledger.principal.ERASURE_ACTOR`` for a held erasure completed later (the approver
+        may hold another role by then); None: the approver, at the approval.
 
         Requires a request approved by a different principal (``subject.erasure_approval``)
         and no open supervision case or undecided application naming the subject
@@ -187,10 +192,12 @@ class Ledger:
                     f"subject {subject_id} keeps its public-duty name until these are closed:"
                     f" {', '.join(held)}; the approved request waits",
                 )
-            approver = Actor(subject.approved_by, Role(subject.approver_role))
+            by = actor or Actor(subject.approved_by, Role(subject.approver_role))
+            by.require(*ERASURE_APPROVERS)
             subject._append(
-                Subject.Erased, actor=approver, moment=self.clock(), reason=subject.erasure_reason
-            )
+                Subject.Erased, actor=by, moment=self.clock(),
+                reason=subject.erasure_reason, approved_by=subject.approved_by,
+            )  # fmt: skip
             recorded = self.app.save(subject)
         self.vault.erase(str(subject_id), compact=compact)
         return recorded

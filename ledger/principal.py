@@ -14,7 +14,12 @@ Recorded by ``admin``:
 
 Bootstrap: the log's first principal is an admin that enrols itself (``gongshi principals
 enrol --account A --role admin`` on the server, while the registry is empty); every later
-enrolment is by an enrolled admin.
+enrolment is by an enrolled admin. The bootstrap also enrols the system's own accounts
+(``SYSTEM_ACCOUNTS``), recorded by that first admin: the jobs that act by themselves in
+``gongshi serve`` (the overdue-project escalation, "挂牌督办"; a held erasure completed when
+its case or application is closed) are principals like any other, enrolled and in one role,
+so their records pass the same rules. A registry bootstrapped before these accounts existed
+gets them with ``Principals.enrol_system`` (``gongshi principals enrol-system``).
 
 ``check_actors`` is the domain side of the rules across records of verify/rules_principals.py,
 applied by ``LedgerApp.save`` to every pending event before it is stored.
@@ -53,6 +58,12 @@ if TYPE_CHECKING:
     from ledger.ledger import Ledger
 
 ENROLLED = "principal.Enrolled"
+
+# The system's scripted accounts (no token: the server's own jobs act as them), enrolled by
+# the first admin at bootstrap, each in one role and without a scope (they act county-wide).
+POLICY_ACTOR = Actor("policy-keyproject", Role.SUPERVISION)  # ledger/supervision/escalation.py
+ERASURE_ACTOR = Actor("policy-erasure", Role.DATA_PROTECTION)  # projections/erasure.py
+SYSTEM_ACCOUNTS = (POLICY_ACTOR, ERASURE_ACTOR)
 
 
 def principal_id(account: str) -> UUID:
@@ -257,6 +268,23 @@ class Principals:
         except RecordConflictError:
             raise RuleViolation("principal.enrolled", f"{account} is already enrolled") from None
         return principal.id
+
+    def bootstrap(self, account: str) -> list[str]:
+        """Enrol ``account`` as the first admin of the empty registry (recorded by itself),
+        then the system accounts (recorded by it); the accounts enrolled, in order."""
+        if not registry_empty(self.ledger.app):
+            raise RuleViolation("principal.enrolled", "the registry is not empty: no bootstrap")
+        self.enrol(account, Role.ADMIN, Scope(), Actor(account, Role.ADMIN))
+        return [account, *self.enrol_system(Actor(account, Role.ADMIN))]
+
+    def enrol_system(self, actor: Actor) -> list[str]:
+        """Enrol every system account not enrolled yet (by the admin ``actor``); which."""
+        enrolled = []
+        for system in SYSTEM_ACCOUNTS:
+            if self.find(system.principal) is None:
+                self.enrol(system.principal, system.role, Scope(), actor)
+                enrolled.append(system.principal)
+        return enrolled
 
     def change_role(
         self, account: str, role: Role, scope: Scope, reason: str, actor: Actor

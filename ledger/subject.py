@@ -63,6 +63,7 @@ class Subject(LedgerAggregate):
     class Erased(LedgerAggregate.Event):
         TOPIC = "subject.Erased"
         reason: str
+        approved_by: str  # the principal of the ErasureApproved it completes
 
         def assign(self, aggregate: Any) -> None:
             aggregate.erased = True

@@ -13,8 +13,14 @@ with its reason and approved by a second, different principal (``Ledger.request_
    disbursements) are rewritten with 已删除;
 2. ``run_erasure_job`` (``gongshi serve`` every ``JOB_INTERVAL`` seconds, ``gongshi erase
    --run``) completes every approved erasure whose holds were closed since (the request is
-   recorded, and completed when the case or application is closed), then compacts the files
-   once for the whole batch: ``ledger/scrub.py`` makes the old bytes leave them — SQLite:
+   recorded, and completed when the case or application is closed) as the job's own account
+   ``policy-erasure`` (``ledger.principal.ERASURE_ACTOR``, enrolled at bootstrap: the
+   approver may hold another role by then), naming the approval it completes
+   (``approved_by``). A subject whose erasure fails is reported (``ErasureBatch.failed``) and
+   skipped; the others go on. Two workers erasing one subject: the second's save conflicts,
+   is retried on the fresh stream, finds it erased and leaves it (no failure). Then it
+   compacts the files once for the whole batch: ``ledger/scrub.py`` makes the old bytes
+   leave them — SQLite:
    ``wal_checkpoint(TRUNCATE)`` (our connections have ``secure_delete`` on, checked before
    anything is deleted); PostgreSQL: ``VACUUM FULL`` of the vault tables and of every table
    of a projection that shows names (its shadow or export copies too), once the
@@ -39,14 +45,18 @@ but old bytes may remain in the named file or tables — and its next run compac
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from uuid import UUID
 
 from eventsourcing.persistence import Recording
 
+from ledger.app import retry_on_conflict
 from ledger.background import Periodic
 from ledger.erasure_hold import duties
+from ledger.errors import RuleViolation
 from ledger.ledger import Ledger
+from ledger.principal import ERASURE_ACTOR
 from ledger.scrub import (
     ScrubIncomplete,
     checkpoint_sqlite,
@@ -54,8 +64,11 @@ from ledger.scrub import (
     rewrite_postgres,
 )
 from ledger.settings import Settings
+from ledger.unavailable import redact, unavailable
 from ledger.vault import VAULT_TABLES
 from projections.registry import ProjectionSet, projections_of
+
+log = logging.getLogger(__name__)
 
 ERASED_TYPE = "subject.Erased"
 DEFAULT_WAIT = 5.0  # seconds an erasure waits for readers that still see the old rows
@@ -122,6 +135,7 @@ class ErasureBatch:
 
     erased: list[str] = field(default_factory=list)
     held: dict[str, list[str]] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)  # subject -> why it was skipped
     compacted: bool = False
 
 
@@ -152,8 +166,14 @@ def run_erasure_job(
         if held:
             batch.held[subject] = held
             continue
-        ledger.erase_subject(UUID(subject))
-        batch.erased.append(subject)
+        try:
+            if _erase_held_later(ledger, UUID(subject)):
+                batch.erased.append(subject)
+        except Exception as e:
+            if unavailable(e) is not None:
+                raise
+            batch.failed[subject] = f"{type(e).__name__}: {redact(str(e))}"
+            log.warning("erasure of %s skipped: %s", subject, batch.failed[subject])
     erasures = len(found.erased) + len(batch.erased)
     if erasures > _compacted(ledger):
         try:
@@ -163,6 +183,18 @@ def run_erasure_job(
         _set_compacted(ledger, erasures)
         batch.compacted = True
     return batch
+
+
+def _erase_held_later(ledger: Ledger, subject: UUID) -> bool:
+    """Record the erasure of ``subject`` as the job's account, retried on a concurrent
+    writer; False if another worker erased it first (nothing left to do)."""
+    try:
+        recorded = retry_on_conflict(lambda: ledger.erase_subject(subject, actor=ERASURE_ACTOR))
+    except RuleViolation as e:
+        if e.rule == "subject.erased":  # recorded and its vault rows deleted by another
+            return False
+        raise
+    return bool(recorded)  # nothing recorded: another recorded it, this one deleted the rest
 
 
 def _require_secure_delete(ledger: Ledger, projections: ProjectionSet) -> None:

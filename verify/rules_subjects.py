@@ -4,7 +4,9 @@
 - ``subject.erasure_approval``: a subject's ``ErasureApproved`` follows an open
   ``ErasureRequested`` of the same stream (by ``data_protection``, as §4's roles say), names
   its principal (``requested_by``) and is by a different principal than the request; no
-  second approval of one request; a ``subject.Erased`` follows an approved request.
+  second approval of one request; a ``subject.Erased`` follows an approved request and names
+  its approver (``approved_by``; the record itself may be by another account acting when the
+  erasure is carried out, the erasure job's for a held one).
 - ``subject.erasure_hold``: no ``subject.Erased`` while the subject is the ``target`` of a
   supervision case without ``CaseClosed``, or the ``subject`` of a care-fund application not
   yet ended by ``GrantDisbursed``, ``ApplicationRejected`` or a rejecting
@@ -79,6 +81,9 @@ class SubjectRules:
             computed = "no request" if request is None else "requested, not approved"
             found.append(Failure(where, APPROVAL, "an erasure follows an approved request",
                                  "ErasureRequested then ErasureApproved", computed))  # fmt: skip
+        elif r.data.get("approved_by") != request.approver:
+            found.append(Failure(where, APPROVAL, "approved_by names the approval's principal",
+                                 request.approver, str(r.data.get("approved_by"))))  # fmt: skip
         held = sorted(stream for stream, subject in self.open.items() if subject == r.stream)
         if held:
             found.append(Failure(where, HOLD, "no erasure of a subject with an open case or"

@@ -212,7 +212,7 @@ EVENTS: dict[str, EventSpec] = {
     # principal, recorded as carried out by the approver (rules subject.erasure_*)
     "subject.ErasureRequested": _then("subject", "data_protection", reason=TEXT),
     "subject.ErasureApproved": _then("subject", ERASURE_APPROVERS, requested_by=TEXT),
-    "subject.Erased": _then("subject", ERASURE_APPROVERS, reason=TEXT),
+    "subject.Erased": _then("subject", ERASURE_APPROVERS, reason=TEXT, approved_by=TEXT),
     "carefund.FundYearOpened": _first("fund_year", "finance", fund=TEXT, year=YEAR,
         budget_fen=FEN, tiers_fen=ObjectOf(re.compile(r"[1-9][0-9]{0,5}"), FEN, least=1),
         first_follow_up_days=integer(1), posting_days=integer(1),

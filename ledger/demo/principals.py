@@ -19,7 +19,7 @@ from ledger.carefund.config import Industry
 from ledger.clock import SteppingClock
 from ledger.errors import LedgerError
 from ledger.ledger import Ledger
-from ledger.principal import Principals, Scope, registry_empty
+from ledger.principal import SYSTEM_ACCOUNTS, Principals, Scope, registry_empty
 
 ADMIN = Actor("demo-admin", Role.ADMIN)
 TAIHU, YUEXI, WANGJIANG = "taihu", "yuexi", "wangjiang"
@@ -29,13 +29,11 @@ EVALUATORS_PER_TOWNSHIP = 9  # the most participants one demo form has
 def demo_principals() -> list[tuple[Actor, Scope]]:
     """Every (actor, scope) the demo acts as."""
     from ledger.demo import carefund, points, supervision
-    from ledger.supervision.escalation import POLICY_ACTOR
-
     found: list[tuple[Actor, Scope]] = [
         (a, Scope())
         for a in (carefund.INTAKE, carefund.UNION, carefund.FINANCE, carefund.AUDIT,
                   carefund.SUPERVISION, supervision.SUPERVISOR, supervision.WANGJIANG,
-                  POLICY_ACTOR)
+                  *SYSTEM_ACCOUNTS)  # the escalation and erasure jobs' accounts
     ]  # fmt: skip
     found += [(a, Scope(industry=Industry(i).value)) for i, a in carefund.REVIEWERS.items()]
     found += [(points.COUNTY, Scope(county=TAIHU)), (supervision.YUEXI, Scope(county=YUEXI))]

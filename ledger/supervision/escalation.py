@@ -11,18 +11,22 @@ conflicts on the project's next version and can't escalate the same item twice.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date, timedelta
 from uuid import UUID
 
-from ledger.actor import Actor, Role
+from ledger.actor import Actor
 from ledger.app import LedgerApp, retry_on_conflict
 from ledger.background import Periodic
 from ledger.clock import Clock
+from ledger.principal import POLICY_ACTOR
 from ledger.supervision.case import Reason, SupervisionCase, TargetKind
 from ledger.supervision.project import OVERDUE_RULE, KeyProject
+from ledger.unavailable import redact, unavailable
 
-POLICY_ACTOR = Actor("policy-keyproject", Role.SUPERVISION)
+log = logging.getLogger(__name__)
+
 LISTING_DAYS = 15
 
 
@@ -32,8 +36,14 @@ def escalate_overdue_items(
     new_id: Callable[[], UUID],
     today: date,
     actor: Actor = POLICY_ACTOR,
+    failed: dict[UUID, str] | None = None,
 ) -> list[UUID]:
-    """Open a listed supervision case for each overdue, unescalated item; return the cases."""
+    """Open a listed supervision case for each overdue, unescalated item; return the cases.
+
+    With ``failed`` (the daily job, ``gongshi escalate``), a project whose escalation is
+    refused (a RuleViolation, an unreadable stream: anything but the database being
+    unavailable) is put there with the reason and skipped, so one failing project does not
+    stop the run for the others; without it, the first failure is raised."""
     opened: list[UUID] = []
     for project_id in app.streams_of(KeyProject.Registered.TOPIC):
 
@@ -66,8 +76,13 @@ def escalate_overdue_items(
             app.save(project, case)
             return case.id
 
-        while (case_id := retry_on_conflict(escalate_one)) is not None:
-            opened.append(case_id)
+        try:
+            while (case_id := retry_on_conflict(escalate_one)) is not None:
+                opened.append(case_id)
+        except Exception as e:
+            if failed is None or unavailable(e) is not None:
+                raise
+            failed[project_id] = f"{type(e).__name__}: {redact(str(e))}"
     return opened
 
 
@@ -75,7 +90,12 @@ class DailyEscalation(Periodic):
     """The policy run by itself (``gongshi serve``): every ``interval`` s it looks at the
     business date (the clock's, GONGSHI_TIMEZONE) and runs the policy once per new date; the
     first step runs it at once. Runs in several workers or servers are safe: the policy
-    escalates each item once (concurrent runs conflict on the project's version)."""
+    escalates each item once (concurrent runs conflict on the project's version).
+
+    A project whose escalation is refused is skipped and reported (``failed``, logged as a
+    warning with the reason); the date counts as run, so the others are escalated and
+    /healthz stays up, and the next business date tries that project again. Only the
+    database being unavailable fails the step (retried with backoff)."""
 
     def __init__(
         self,
@@ -88,12 +108,18 @@ class DailyEscalation(Periodic):
         self.app, self.clock, self.new_id = app, clock, new_id
         self.last_run: date | None = None
         self.opened: list[UUID] = []  # cases opened by the last run
+        self.failed: dict[UUID, str] = {}  # project -> why the last run skipped it
 
     def step(self) -> list[UUID] | None:
         """Run the policy if the business date moved on since the last run; its cases."""
         today = self.clock().date()
         if today == self.last_run:
             return None
-        self.opened = escalate_overdue_items(self.app, self.clock, self.new_id, today)
-        self.last_run = today
+        failed: dict[UUID, str] = {}
+        self.opened = escalate_overdue_items(
+            self.app, self.clock, self.new_id, today, failed=failed
+        )
+        self.failed, self.last_run = failed, today
+        for project, reason in failed.items():
+            log.warning("%s: project %s skipped on %s: %s", self.name, project, today, reason)
         return self.opened

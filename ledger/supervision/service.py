@@ -12,10 +12,10 @@ from ledger.enums import parse_enum
 from ledger.errors import NotFound, RuleViolation
 from ledger.ledger import Ledger
 from ledger.points.book import PointsBook, book_id
-from ledger.principal import principal_of
+from ledger.principal import POLICY_ACTOR, principal_of
 from ledger.supervision.cadre_post import OBSERVATION, CadrePost, post_id
 from ledger.supervision.case import Place, Reason, Stage, SupervisionCase, TargetKind
-from ledger.supervision.escalation import POLICY_ACTOR, escalate_overdue_items
+from ledger.supervision.escalation import escalate_overdue_items
 from ledger.supervision.inspection import Inspection, Outcome
 from ledger.supervision.project import AMENDMENT, CASE_CLOSURE, OVERDUE_RULE, Change, KeyProject
 
@@ -98,7 +98,8 @@ class Supervision:
         self._act(
             case_id,
             lambda c: c.guide(
-                instructor or actor.principal, note, actor, self.ledger.clock(), self.place(c)
+                instructor or actor.principal, note, actor, self.ledger.clock(), self.place(c),
+                self.scope(actor),
             ),
         )
 
@@ -304,8 +305,11 @@ class Supervision:
 
         retry_on_conflict(change)
 
-    def escalate_overdue_items(self, today: date, actor: Actor = POLICY_ACTOR) -> list[UUID]:
-        """Run the overdue-project policy as ``actor`` (default: the policy's own account)."""
+    def escalate_overdue_items(
+        self, today: date, actor: Actor = POLICY_ACTOR, failed: dict[UUID, str] | None = None
+    ) -> list[UUID]:
+        """Run the overdue-project policy as ``actor`` (default: the policy's own account);
+        with ``failed``, a refused project is reported there and skipped."""
         return escalate_overdue_items(
-            self._app, self.ledger.clock, self.ledger.new_id, today, actor
+            self._app, self.ledger.clock, self.ledger.new_id, today, actor, failed
         )

@@ -194,3 +194,78 @@ def test_a_cadre_under_an_open_case_keeps_the_name_until_the_case_is_closed(
     with projections_of(ledger, settings) as projections:
         batch = run_erasure_job(ledger, projections)
     assert batch.erased == [str(cadre)] and ledger.app.get(Subject, cadre).erased
+
+
+def test_a_held_erasure_whose_approver_changed_role_is_completed_by_the_job_account(
+    ledger: Ledger, settings: Settings
+) -> None:
+    """The approver became an auditor before the hold lifted: the job records the erasure as
+    its own account (policy-erasure), naming the approval it completes; a subject that can't
+    be erased is reported and skipped, never blocking the others."""
+    from ledger.principal import ERASURE_ACTOR, Scope
+    from tests.support.principals import ADMIN
+
+    fund, case, applicant = _held_applicant(ledger)
+    other = subject(ledger)
+    for who in (applicant, other):
+        ledger.request_erasure(who, "本人申请", DATA_PROTECTION)
+        ledger.approve_erasure(who, DATA_PROTECTION_2)
+    Principals(ledger).change_role(
+        DATA_PROTECTION_2.principal, Role.AUDIT, Scope(), "调任审计岗位", ADMIN
+    )
+    fund.review(case, True, "", IPC)
+    fund.approve(case, 1, UNION)
+    fund.disburse(case, "TX", FINANCE)  # the hold lifts
+    calls: list[UUID] = []
+    original = ledger.erase_subject
+
+    def failing_first(subject_id: UUID, compact: bool = False, actor: Actor | None = None) -> Any:
+        calls.append(subject_id)
+        if len(calls) == 1:  # the first subject the job tries fails
+            raise RuntimeError("disk full")
+        return original(subject_id, compact, actor)
+
+    ledger.erase_subject = failing_first  # type: ignore[method-assign]
+    with projections_of(ledger, settings) as projections:
+        batch = run_erasure_job(ledger, projections)
+    first, second = (str(c) for c in calls)
+    assert list(batch.failed) == [first] and batch.erased == [second]
+    erased = ledger.app.recorder.select_events(UUID(second), desc=True, limit=1)[0].state
+    assert b'"principal":"policy-erasure"' in erased and b'"role":"data_protection"' in erased
+    assert f'"approved_by":"{DATA_PROTECTION_2.principal}"'.encode() in erased
+    assert ERASURE_ACTOR.principal == "policy-erasure"
+    del ledger.erase_subject
+    with projections_of(ledger, settings) as projections:
+        assert run_erasure_job(ledger, projections).erased == [first]  # the next run
+    assert ledger.app.get(Subject, applicant).erased and ledger.app.get(Subject, other).erased
+
+
+def test_two_workers_erasing_one_subject_both_succeed(ledger: Ledger, settings: Settings) -> None:
+    """``--workers N``: both jobs see the subject due; the second's save conflicts, is
+    retried, finds it erased and leaves it (no failure, one ``subject.Erased``)."""
+    from ledger.subject import Subject as S
+
+    who = subject(ledger)
+    ledger.request_erasure(who, "本人申请", DATA_PROTECTION)
+    ledger.approve_erasure(who, DATA_PROTECTION_2)
+    stale = ledger.app.get(S, who)  # the second worker read the subject before the first saved
+    original_get = ledger.app.get
+    handed: list[bool] = []
+
+    def get(cls: Any, id: UUID, *args: Any, **kwargs: Any) -> Any:
+        if cls is S and id == who and not handed:
+            handed.append(True)
+            return stale
+        return original_get(cls, id, *args, **kwargs)
+
+    with projections_of(ledger, settings) as projections:
+        assert run_erasure_job(ledger, projections).erased == [str(who)]  # the first worker
+        found = erasure.duties(ledger.app.recorder, erasures=True)
+        ledger.app.get = get  # type: ignore[method-assign]
+        try:
+            assert erasure._erase_held_later(ledger, who) is False  # the second: no failure
+        finally:
+            del ledger.app.get
+        assert found.erased
+    states = [e.state for e in ledger.app.recorder.select_events(who)]
+    assert sum(b"subject.Erased" in s for s in states) == 1

@@ -183,3 +183,68 @@ def test_a_case_rectified_by_hand_still_closes_with_its_item(
     sup.report_progress(project, "m01", True, "已补齐", ORG)  # the case is rectified already
     sup.verify_item(project, "m01", "盘点销号", LEAD)
     assert sup.case(case).stage == Stage.CLOSED
+
+
+@pytest.mark.registry("empty")
+def test_on_a_server_bootstrapped_by_hand_the_daily_policy_escalates(
+    ledger: Ledger, clock: SteppingClock
+) -> None:
+    """A real server's registry: only what ``gongshi principals enrol --role admin`` (the
+    bootstrap) and that admin enrolled. The bootstrap enrols the policy account too, so the
+    daily job's first overdue item is saved, the date is marked run and /healthz stays up."""
+    from ledger.principal import Principals, Scope
+
+    clock.set(datetime(2024, 1, 10, 1, 0, tzinfo=UTC))
+    registry = Principals(ledger)
+    assert registry.bootstrap("root") == ["root", "policy-keyproject", "policy-erasure"]
+    root = Actor("root", Role.ADMIN)
+    for actor in (ORG, LEAD):
+        registry.enrol(actor.principal, actor.role, Scope(county="taihu"), root)
+    project = _project(Supervision(ledger))
+    clock.set(datetime(2024, 2, 1, 1, 0, tzinfo=UTC))
+    daily = DailyEscalation(ledger.app, ledger.clock, ledger.new_id, interval=3600)
+    daily.run_once()
+    assert daily.error is None and daily.last_run == date(2024, 2, 1) and daily.failed == {}
+    assert list(Supervision(ledger).project(project).escalated) == ["m01"]
+    enrolled = registry.get("policy-keyproject")
+    assert enrolled.role == "supervision"
+
+
+def test_a_failing_project_is_skipped_and_reported_not_stopping_the_others(
+    ledger: Ledger, sup: Supervision, clock: SteppingClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger.errors import RuleViolation
+    from ledger.supervision.project import KeyProject
+
+    bad, good = _project(sup), _project(sup)
+    original = KeyProject.record_escalation
+
+    def refuse_bad(self: KeyProject, *args: object, **kwargs: object) -> None:
+        if self.id == bad:
+            raise RuleViolation("principal.role", "policy-keyproject holds role audit")
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(KeyProject, "record_escalation", refuse_bad)
+    clock.set(datetime(2024, 2, 1, 1, 0, tzinfo=UTC))
+    daily = DailyEscalation(ledger.app, ledger.clock, ledger.new_id, interval=3600)
+    daily.run_once()
+    assert daily.error is None and daily.last_run == date(2024, 2, 1)  # healthz stays up
+    assert list(daily.failed) == [bad] and "principal.role" in daily.failed[bad]
+    assert list(sup.project(good).escalated) == ["m01"] and sup.project(bad).escalated == {}
+    # on demand without ``failed`` (the API): the refusal is answered, not hidden
+    with pytest.raises(RuleViolation):
+        sup.escalate_overdue_items(date(2024, 2, 1))
+
+
+def test_gongshi_escalate_refuses_a_date_after_the_business_date(
+    ledger: Ledger, settings: Settings, sup: Supervision, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--today`` later than the business date would escalate items not yet due."""
+    import argparse
+
+    from api.cli import _escalate
+
+    project = _project(sup)
+    code = _escalate(settings, argparse.Namespace(today="2999-01-01"))
+    assert code == 2 and "after the business date" in capsys.readouterr().err
+    assert sup.project(project).escalated == {}

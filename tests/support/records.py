@@ -78,11 +78,11 @@ class Log:
 def erase(log: Log, name: str, reason: str = "本人申请") -> None:
     """``name``'s subject erased as §4 and PIPL art. 47 allow it (``subject.erasure_approval``):
     requested by one data-protection principal, approved by a second, carried out by the
-    approver."""
+    approver (``approved_by``)."""
     asked, approver = "data_protection-01", "data_protection-02"
     log.add(name, "subject.ErasureRequested", role="data_protection", principal=asked,
             reason=reason)  # fmt: skip
     log.add(name, "subject.ErasureApproved", role="data_protection", principal=approver,
             requested_by=asked)  # fmt: skip
     log.add(name, "subject.Erased", role="data_protection", principal=approver,
-            reason=reason)  # fmt: skip
+            reason=reason, approved_by=approver)  # fmt: skip

@@ -299,7 +299,7 @@ def test_record_in_a_stream_of_another_aggregate_is_caught() -> None:
     log = Log()
     fund = funded(log)
     app = applied(log, "a", fund)
-    log.add("a", "subject.Erased", reason="本人申请")
+    log.add("a", "subject.Erased", reason="本人申请", approved_by="dp-02")
     assert broken(log, "stream.") == [
         ("records.jsonl line 5", "stream.aggregate", "subject", "application")
     ]
@@ -327,7 +327,7 @@ def test_reference_to_an_erased_subject_is_caught() -> None:
     log.add("subject-a", "subject.ErasureApproved", role="data_protection", principal="dp-02",
             requested_by="dp-01")  # fmt: skip
     log.add("subject-a", "subject.Erased", role="data_protection", principal="dp-02",
-            reason="本人申请")  # fmt: skip
+            reason="本人申请", approved_by="dp-02")  # fmt: skip
     log.add("a", "carefund.ApplicationSubmitted", fund_year=fund, subject=sid("subject-a"),
             **APPLICATION)  # fmt: skip
     assert [f.rule for f in failures(log)] == ["stream.reference"]

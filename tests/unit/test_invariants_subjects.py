@@ -33,8 +33,10 @@ def approved(
     log.add(name, "subject.ErasureApproved", role=role, principal=by, requested_by=asked)
 
 
-def erased(log: Log, name: str = "p", by: str = "dp-02") -> None:
-    log.add(name, "subject.Erased", role=DP, principal=by, reason="本人申请删除")
+def erased(log: Log, name: str = "p", by: str = "dp-02", approval: str | None = None) -> None:
+    """The erasure by ``by``, completing the approval of ``approval`` (default: ``by``'s)."""
+    log.add(name, "subject.Erased", role=DP, principal=by, reason="本人申请删除",
+            approved_by=approval or by)  # fmt: skip
 
 
 def test_a_requested_and_approved_erasure_passes() -> None:
@@ -44,6 +46,23 @@ def test_a_requested_and_approved_erasure_passes() -> None:
     approved(log, by="audit-01", role="audit")
     erased(log, by="audit-01")
     assert failures(log) == []
+
+
+def test_a_held_erasure_completed_by_the_job_names_the_approval() -> None:
+    """A held erasure completed later is recorded by the erasure job's account, naming the
+    approval it completes; one naming another principal is caught."""
+    log = Log()
+    person(log)
+    requested(log)
+    approved(log)
+    erased(log, by="policy-erasure", approval="dp-02")
+    assert failures(log) == []
+    wrong = Log()
+    person(wrong)
+    requested(wrong)
+    approved(wrong)
+    erased(wrong, by="policy-erasure", approval="dp-03")
+    assert failures(wrong) == [("line 4", "subject.erasure_approval")]
 
 
 def test_approved_by_the_requester_is_caught() -> None:

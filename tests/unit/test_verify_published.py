@@ -393,7 +393,7 @@ def test_erased_name_required_after_erasure_and_allowed_before() -> None:
     assert compare("p", [before | {"name": ""}], [before])
     assert compare("p", [{k: v for k, v in before.items() if k != "name"}], [before])
     log.add("cadre-a", "subject.Registered", commitment="0" * 64, kind="cadre")
-    log.add("cadre-a", "subject.Erased", reason="本人申请")
+    log.add("cadre-a", "subject.Erased", reason="本人申请", approved_by="dp-02")
     after = log.row("points", key)
     assert after["name"] == ERASED
     assert compare("p", [after], [after]) == []
@@ -409,7 +409,7 @@ def test_erased_applicant_and_case_target() -> None:
             target=sid("subject-a"), reason="complaint", detail="d", county="taihu", trigger=None,
             source=None)  # fmt: skip
     log.add("subject-a", "subject.Registered", commitment="0" * 64, kind="worker")
-    log.add("subject-a", "subject.Erased", reason="本人申请")
+    log.add("subject-a", "subject.Erased", reason="本人申请", approved_by="dp-02")
     lists = log.lists()
     assert lists["disbursements"][0]["masked_name"] == ERASED
     assert lists["supervision-cases"][0]["target_name"] == ERASED
