@@ -124,7 +124,20 @@ class Points:
         return retry_on_conflict(attempt)
 
     def _update_book(self, book: UUID, change: Callable[[PointsBook], T]) -> T:
-        return self._app.update(PointsBook, book, change)
+        try:
+            return self._app.update(PointsBook, book, change)
+        except RuleViolation as e:
+            if e.rule != "points.year_closed":
+                raise
+            sealed, scheme = self.book(book).sealed, self.scheme()
+            if not sealed or scheme.closes >= sealed:
+                raise
+            raise RuleViolation(  # sealed by a close that never recorded points.YearClosed
+                "points.year_closed",
+                f"the {scheme.year} books are sealed by close {sealed}, but that close did not"
+                " finish (no points.YearClosed: the year still looks open); run the close again"
+                " to finish it, then reopen the year with a reason if entries are still due",
+            ) from None
 
     def register(self, township: str, village: str) -> AllocationRegister | None:
         """A village's allocation register in this scheme; None before its first allocation."""

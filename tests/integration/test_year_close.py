@@ -184,7 +184,7 @@ def test_bottom_case_steps_in_order_by_the_right_hands(
 def test_bottom_case_talk_and_guidance_are_by_the_cadres_own_township_and_village(
     ledger: Ledger, clock: SteppingClock, closed: tuple[Points, list[UUID]]
 ) -> None:
-    """"乡镇党委及时约谈提醒，包村党建指导员现场指导": the cadre's book is of th01 / 晋熙镇01村;
+    """ "乡镇党委及时约谈提醒，包村党建指导员现场指导": the cadre's book is of th01 / 晋熙镇01村;
     another township's committee may not talk, another village's instructor may not guide."""
     other_tpc = Actor("tpc-th02", Role.TOWNSHIP_PARTY_COMMITTEE)
     other_pbi = Actor("pbi-th01-02", Role.PARTY_BUILDING_INSTRUCTOR)
@@ -285,3 +285,30 @@ def test_a_request_key_goes_with_the_close_not_with_the_seals(
     streams = {stream for stream, _ in key.records}
     assert streams == {str(points.scheme_id), *(str(c) for c in closed.cases.values())}
     assert not streams & {str(b) for b in books}
+
+
+def test_a_close_failing_after_the_seals_says_so_and_running_it_again_finishes(
+    ledger: Ledger, clock: SteppingClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Books sealed, no points.YearClosed (the close failed halfway): an entry is refused with
+    what happened and what to do; the close run again finishes (close 1, its cases)."""
+    import ledger.points.year_close as year_close
+
+    points = points_ready(ledger, clock)
+    books = _books(points, 10)
+    clock.set(datetime(2024, 1, 10, 9, 0, tzinfo=UTC))
+
+    def fail(action: object) -> object:
+        raise RuntimeError("connection lost after the seals")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(year_close, "retry_on_conflict", fail)
+        with pytest.raises(RuntimeError):
+            points.close_year(ORGANISATION)
+    assert not points.scheme().closed and points.book(books[0]).sealed == 1
+    with pytest.raises(RuleViolation, match="run the close again") as refused:
+        points.enter(books[0], quarter=4, component=Component.BONUS, points_tenths=1,
+                     reason="表彰", actor=TOWNSHIP)  # fmt: skip
+    assert refused.value.rule == "points.year_closed"
+    again = points.close_year(ORGANISATION)
+    assert again.close == 1 and points.scheme().closed and len(again.cases) == 1
