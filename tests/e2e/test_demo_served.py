@@ -32,20 +32,24 @@ def test_demo_served_with_a_witness_over_http(tmp_path: Path) -> None:
     settings = Settings(home, parse_database_url(f"sqlite:///{home / 'ledger.db'}"), "ab" * 32)
     env = server_env(settings)
     assert _gongshi(env, "demo").returncode == 0
-    token = _gongshi(env, "tokens", "create", "--principal", "intake-01", "--role", "intake")
-    assert token.returncode == 0
-    audit = _gongshi(env, "tokens", "create", "--principal", "audit-01", "--role", "audit")
-    assert audit.returncode == 0
+    # tokens only for the demo's enrolled principals, carrying their registry role
+    token = _gongshi(env, "tokens", "create", "--principal", "intake-tc-01")
+    assert token.returncode == 0, token.stderr
+    audit = _gongshi(env, "tokens", "create", "--principal", "audit-tc-01")
+    assert audit.returncode == 0, audit.stderr
+    unknown = _gongshi(env, "tokens", "create", "--principal", "audit-01")
+    assert unknown.returncode == 2 and "audit-01" in unknown.stderr  # never enrolled
     auditor = {"Authorization": "Bearer " + audit.stdout.strip()}
     with serving(settings) as base:
-        # the demo's grants are from 2023: past their posting window on the server's date,
-        # seen on another date by an auditor only (the page's notice for anyone else)
-        status, page = _get(base + "/?today=2023-07-10", auditor)
+        # the demo's grants are from 2023 and 2024: past their posting window on the server's
+        # date, seen on another date by an auditor only (the page's notice for anyone else);
+        # on 25 March 2023 the grants paid from 3 to 22 March are inside their 30-day window
+        status, page = _get(base + "/?today=2023-03-25", auditor)
         assert status == 200 and "关爱基金发放公示" in page and "验证" in page
-        status, listed = _get(base + "/api/v1/public/disbursements?today=2023-07-10", auditor)
+        status, listed = _get(base + "/api/v1/public/disbursements?today=2023-03-25", auditor)
         assert status == 200 and json.loads(listed)["total"] > 0
         with pytest.raises(urllib.error.HTTPError) as refused:
-            _get(base + "/?today=2023-07-10")
+            _get(base + "/?today=2023-03-25")
         assert refused.value.code == 401
         assert "公示期按服务器日期" in refused.value.read().decode()
         person = json.dumps({"kind": "worker", "personal": {"name": "新申请人"}}).encode()

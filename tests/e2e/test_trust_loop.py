@@ -87,6 +87,8 @@ def test_log_follow_signs_checkpoints_on_schedule_by_itself(
     """No witness keys: quorum none, so follow warns; it signs as the tree grows."""
     monkeypatch.setenv("GONGSHI_CHECKPOINT_INTERVAL", INTERVAL)
     create_log_key(settings.log_skey_path, settings.log_vkey_path, settings.origin)
+    ledger.log.integrate()  # the fixture's enrolments (the principal registry) come first
+    enrolled = ledger.log.state().size
     process = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "log", "follow", "--interval", "0.1"],
         env=server_env(settings), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -96,14 +98,14 @@ def test_log_follow_signs_checkpoints_on_schedule_by_itself(
         for batch in range(2):
             for i in range(3):
                 ledger.register_subject({"name": f"跟随{batch}{i}"}, "worker", INTAKE)
-            size = 3 * (batch + 1)
+            size = enrolled + 3 * (batch + 1)
             deadline = time.monotonic() + PATIENCE
             while (found := latest(ledger.log)) is None or found.checkpoint.size < size:
                 assert process.poll() is None, process.communicate()
                 assert time.monotonic() < deadline, f"no checkpoint of size {size}"
                 time.sleep(0.05)
         witnessed = latest_witnessed(ledger.log)
-        assert witnessed is not None and witnessed.checkpoint.size == 6
+        assert witnessed is not None and witnessed.checkpoint.size == enrolled + 6
     finally:
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=30)
