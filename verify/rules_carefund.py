@@ -9,21 +9,23 @@
   rejection, and the approver does not disburse;
 - priority (优先考虑): a grant to an application without priority leaves, of the budget, at
   least the requested tiers' amounts of the fund year's undecided priority applications;
-- a follow-up visit is dated from the disbursement to the day it is recorded ("建立定期回访制度").
+- a follow-up visit is dated from the disbursement to the day it is recorded ("建立定期回访制度");
+- a grant's amount is its tier's amount in the fund year's ``tiers_fen`` (``carefund.tier``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import tzinfo
 
+from verify.days import DEFAULT_TIMEZONE, business_day, zone_named
 from verify.failure import Failure, Handler
 from verify.record import Record
 
 BUDGET, GRANTED, CASH = "carefund.budget_cap", "carefund.granted", "carefund.cash_on_hand"
 DUTIES = "carefund.separation_of_duties"
 PRIORITY, VISIT = "carefund.priority_first", "carefund.visit_date"
-LATEST_OFFSET = timedelta(hours=14)  # UTC+14: the latest civil date anywhere at a moment
+TIER = "carefund.tier"
 
 
 @dataclass
@@ -53,6 +55,8 @@ class _Application:
 
 @dataclass
 class CareFundRules:
+    # the business timezone (Invariants gives it the bundle's MANIFEST.json ``timezone``)
+    zone: tzinfo = field(default_factory=lambda: zone_named(DEFAULT_TIMEZONE))
     funds: dict[str, _Fund] = field(default_factory=dict)
     applications: dict[str, _Application] = field(default_factory=dict)
 
@@ -87,7 +91,7 @@ class CareFundRules:
         if r.type == "carefund.GrantCommitted":
             fund.granted += amount
             limits.append((fund.granted, fund.budget, BUDGET, "approved grants", "the budget"))
-            found = self._priority_first(r, where, fund)
+            found = _tier(fund, r, where) + self._priority_first(r, where, fund)
         elif r.type == "carefund.DisbursementBooked":
             fund.disbursed += amount
             limits.append((fund.disbursed, fund.granted, GRANTED, "disbursements", "the grants"))
@@ -158,14 +162,16 @@ class CareFundRules:
         app, found = self._step(r, where, "reviewed", "approved" if approved else "rejected")
         found += _other_hands(app, r, where, "approved" if approved else "rejected", 2)
         app.approver = r.principal
+        if approved and (fund := self.funds.get(app.fund_year)) is not None:
+            found += _tier(fund, r, where)
         return found
 
     def _visited(self, r: Record, where: str) -> list[Failure]:
         """A visit is dated no earlier than the application's (last) disbursement and no
-        later than the date of its record's ``at`` anywhere on earth (UTC+14)."""
+        later than the business date of its record's ``at`` (verify/days.py)."""
         app = self.applications.get(r.stream)
         visited = r.data["visited_on"]
-        latest = (datetime.fromisoformat(r.at[:-1]) + LATEST_OFFSET).date().isoformat()
+        latest = business_day(r.at, self.zone)
         earliest = app.disbursed_on if app is not None else ""
         if earliest <= visited <= latest:
             return []
@@ -177,6 +183,19 @@ class CareFundRules:
         app, found = self._step(r, where, "approved", "disbursed")
         app.disbursed_on = r.data["disbursed_on"]
         return found + _other_hands(app, r, where, "disbursed", 3)
+
+
+def _tier(fund: _Fund, r: Record, where: str) -> list[Failure]:
+    """A grant (``GrantCommitted``, ``ApplicationApproved``) is of a tier the fund year
+    recorded, for that tier's amount ("分三个档次设立帮扶资金": the year's ``tiers_fen``)."""
+    tier, amount = str(r.data["tier"]), r.data["amount_fen"]
+    if fund.tiers.get(tier) == amount:
+        return []
+    expected = (
+        f"{fund.tiers[tier]} fen" if tier in fund.tiers else f"a tier of {sorted(fund.tiers)}"
+    )
+    message = f"{r.stream}: {r.type} of tier {tier} for {amount} fen"
+    return [Failure(where, TIER, message, expected, f"tier {tier}, {amount} fen")]
 
 
 def _other_hands(app: _Application, r: Record, where: str, did: str, earlier: int) -> list[Failure]:

@@ -129,3 +129,22 @@ def test_separation_of_duties_is_forbidden(client: TestClient, tokens: Headers) 
                           headers={"Authorization": f"Bearer {token}"})  # fmt: skip
     assert refused.status_code == 403
     assert refused.json()["rule"] == "carefund.separation_of_duties"
+
+
+def test_an_approval_of_a_tier_the_year_does_not_have_is_409(
+    client: TestClient, tokens: Headers
+) -> None:
+    """carefund.tier: the fund year's tiers (1, 2, 3 by default) decide the grant's amount;
+    a fourth tier is refused and nothing is stored."""
+    _open(client, tokens)
+    case = _submitted(client, tokens)
+    base = f"/api/v1/carefund/applications/{case}"
+    _ok(client.post(base + "/review", json={"approve": True}, headers=tokens[
+        "industry_party_committee"]))  # fmt: skip
+    ledger = client.app.state.services.ledger  # type: ignore[attr-defined]
+    before = ledger.app.recorder.max_notification_id()
+    response = client.post(base + "/approval", json={"tier": 4}, headers=tokens["trade_union"])
+    assert response.status_code == 409, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["rule"] == "carefund.tier"
+    assert ledger.app.recorder.max_notification_id() == before

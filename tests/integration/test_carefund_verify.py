@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.support.records import Log, sid
+from verify.days import zone_named
 from verify.failure import Failure
 from verify.invariants import Invariants
 from verify.record import parse_record
@@ -140,3 +141,18 @@ def test_visit_on_the_business_day_of_its_record_breaks_no_rule() -> None:
     """07:00 in Beijing on 2 April is 23:00 UTC on 1 April: the visit of 2 April is today."""
     assert failures(visited("2023-04-01T23:00:00.000000Z", "2023-04-02")) == []
     assert failures(visited("2023-03-10T08:00:00.000000Z", "2023-03-10")) == []
+
+
+def test_visit_dated_after_the_business_date_of_its_record_is_caught() -> None:
+    """The bundle's timezone decides (MANIFEST.json ``timezone``, Invariants' ``zone``):
+    recorded 2023-04-01 12:00 UTC, 20:00 in Beijing, a visit of 2 April had not happened yet
+    (though it was already 2 April at UTC+14); in Pacific/Kiritimati (UTC+14) it had."""
+    log = visited("2023-04-01T12:00:00.000000Z", "2023-04-02")
+    assert failures(log) == [
+        ("records.jsonl line 11", "carefund.visit_date", "a date 2023-03-10..2023-04-01",
+         "2023-04-02"),
+    ]  # fmt: skip
+    rules, found = Invariants(zone=zone_named("Pacific/Kiritimati")), []
+    for number, line in enumerate(log.lines, start=1):
+        found += rules.add(parse_record(line), f"records.jsonl line {number}")
+    assert [f for f in found if f.rule == "carefund.visit_date"] == []

@@ -39,7 +39,7 @@ def broken(log: Log, family: str) -> list[tuple[str, str, str | None, str | None
 
 def funded(log: Log, budget: int = 1_000_000, cash: int = 1_000_000) -> str:
     fund = log.add("fund", "carefund.FundYearOpened", fund="tongcheng-pioneer-care",
-                   year=2023, budget_fen=budget, tiers_fen={"1": 100_000},
+                   year=2023, budget_fen=budget, tiers_fen=TIERS,
                    first_follow_up_days=30, posting_days=30, follow_up_interval_days=90,
                    follow_ups=4)  # fmt: skip
     log.add("fund", "carefund.ContributionReceived", source="trade_union", amount_fen=cash,
@@ -47,8 +47,15 @@ def funded(log: Log, budget: int = 1_000_000, cash: int = 1_000_000) -> str:
     return fund
 
 
+# the test fund year's tiers: a grant's amount is its tier's (carefund.tier)
+TIERS = {"1": 100_000, "2": 200_000, "3": 60_000, "4": 1}
+
+
 def grant(log: Log, amount: int, name: str = "app") -> None:
-    log.add("fund", "carefund.GrantCommitted", application=sid(name), tier=1, amount_fen=amount)
+    """A grant of ``amount``, of the tier with that amount."""
+    tier = int(next(t for t, fen in TIERS.items() if fen == amount))
+    log.add("fund", "carefund.GrantCommitted", application=sid(name), tier=tier,
+            amount_fen=amount)  # fmt: skip
 
 
 def registered(log: Log, *names: str) -> None:
@@ -496,3 +503,23 @@ def test_format_md_lists_exactly_the_rules_verify_checks_across_records() -> Non
     )
     checked = set(re.findall(r'"([a-z]+\.[a-z_]+)"', source))  # rule names, not record types
     assert len(written) == len(set(written)) and set(written) == checked
+
+
+def test_a_grant_not_of_its_tiers_amount_is_caught() -> None:
+    """carefund.tier: "分三个档次设立帮扶资金" — the fund year records its tiers and amounts;
+    a grant of tier 1 (100,000 fen) for 150,000 fen (line 3), and an approval of a tier the
+    year does not have (line 7), are caught."""
+    log = Log()
+    fund = funded(log)
+    log.add("fund", "carefund.GrantCommitted", application=sid("x"), tier=1, amount_fen=150_000)
+    registered(log, "subject-a")
+    log.add("a", "carefund.ApplicationSubmitted", fund_year=fund, subject=sid("subject-a"),
+            **APPLICATION)  # fmt: skip
+    log.add("a", "carefund.ApplicationReviewed", principal="ipc-01", decision="approve",
+            reason="符合")  # fmt: skip
+    log.add("a", "carefund.ApplicationApproved", principal="union-01", tier=9, amount_fen=900)
+    assert broken(log, "carefund.tier") == [
+        ("records.jsonl line 3", "carefund.tier", "100000 fen", "tier 1, 150000 fen"),
+        ("records.jsonl line 7", "carefund.tier", "a tier of ['1', '2', '3', '4']",
+         "tier 9, 900 fen"),
+    ]  # fmt: skip
