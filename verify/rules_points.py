@@ -361,9 +361,14 @@ class YearCloseRules:
     def _book(self, r: Record, where: str) -> list[Failure]:
         d = r.data
         self.books[r.stream] = _Ranked(d["scheme"], d["cadre"], d["category"])
-        if (year := self.years.get(d["scheme"])) is not None:
-            year.books.append(r.stream)
-        return []
+        if (year := self.years.get(d["scheme"])) is None:
+            return []
+        year.books.append(r.stream)
+        if not year.closed:
+            return []
+        message = f"book {r.stream}: opened while its scheme's year is closed"
+        return [Failure(where, YEAR_CLOSED, message, "points.YearReopened first",
+                        f"closed by close {year.closes}")]  # fmt: skip
 
     def _year_of(self, book: str) -> _Year | None:
         ranked = self.books.get(book)

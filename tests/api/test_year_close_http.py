@@ -79,6 +79,10 @@ def test_close_reopen_and_grades_over_http(
     entry = {"quarter": 4, "component": "bonus", "points_tenths": 5, "reason": "补录"}
     _refused(client, f"{SCHEME}/books/{low}/entries", entry, tpc, "points.year_closed")
     _refused(client, SCHEME + "/closure", {}, org, "points.year_closed")
+    cadre = _post(client, "/api/v1/subjects", {"kind": "cadre", "personal": {"name": "李三"}},
+                  tpc)["evidence"]["stream"]  # fmt: skip
+    book = {"cadre": cadre, "township": "th01", "village": "晋熙镇01村", "category": "principal"}
+    _refused(client, SCHEME + "/books", book, tokens["village_committee"], "points.year_closed")
     excellent = {"grade": "excellent", "base_pay_fen": 100_000}
     _refused(client, f"{SCHEME}/books/{low}/appraisal", excellent, tpc, "points.grade")
     incompetent = {"grade": "incompetent", "base_pay_fen": 100_000}

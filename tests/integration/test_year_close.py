@@ -104,6 +104,20 @@ def test_entries_after_the_close_need_a_reopening(
     assert points.scheme().ranking[points.book(books[0]).cadre]["total_tenths"] == 6
 
 
+def test_a_book_is_not_opened_while_the_year_is_closed(
+    ledger: Ledger, closed: tuple[Points, list[UUID]]
+) -> None:
+    points, _ = closed
+    cadre = ledger.register_subject({"name": "新干部"}, "cadre", TOWNSHIP)
+
+    def book() -> UUID:
+        return points.open_book(cadre, "th01", "晋熙镇01村", "principal", VILLAGE)
+
+    rejected(ledger, "points.year_closed", book)
+    points.reopen_year("新任村干部建档", ORGANISATION)
+    book()
+
+
 def test_the_close_is_the_organisation_departments_and_after_the_year(
     ledger: Ledger, clock: SteppingClock
 ) -> None:

@@ -248,3 +248,15 @@ def test_a_bottom_case_step_by_another_township_or_village_is_caught() -> None:
     steps(log, CASE, GUIDE, LIST)
     assert failures(log, "supervision.") == [("line 17", "supervision.hands"),
                                              ("line 19", "supervision.hands")]  # fmt: skip
+
+
+def test_a_book_opened_while_the_year_is_closed_is_caught() -> None:
+    """A book opened racing the close, committed after it (or slipped in by hand): the close's
+    ranking can't hold it. After a reopening a book may be opened again."""
+    log, _ = history()
+    log.add("cadre-c", "subject.Registered", commitment="0" * 64, kind="cadre")
+    open_book(log, "c")
+    log.add("scheme", "points.YearReopened", reason="新增村干部")
+    log.add("cadre-d", "subject.Registered", commitment="0" * 64, kind="cadre")
+    open_book(log, "d")
+    assert failures(log, "points.year_closed") == [("line 13", "points.year_closed")]
