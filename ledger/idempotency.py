@@ -38,6 +38,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
+from ledger import guards
 from ledger.db import SqlDatabase
 from ledger.factories import take_write_turn
 
@@ -57,6 +58,10 @@ ADD_RECORDS = (
     " RETURNING principal"
 )
 Record = tuple[str, int]  # (stream, version)
+GUARD_ABORT = (
+    "DO $$ BEGIN RAISE unique_violation USING MESSAGE = 'gongshi guard: a condition read"
+    " before this save changed (ledger/guards.py)'; END $$"
+)
 
 
 class KeyInUse(Exception):
@@ -180,7 +185,15 @@ class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
             c.execute(sql.format(table=TABLE, p="?"), params)
             if c.fetchone() is None:
                 raise KeyInUse(key.principal, key.key)
+        if stored_events and (broken := guards.first_broken(lambda e: self._ask(c, e))):
+            raise guards.GuardConflict(guards.message(broken))  # ledger/guards.py
         return super()._insert_events(c, stored_events, **kwargs)
+
+    def _ask(self, c: SQLiteCursor, expect: guards.Expect) -> int:
+        query = guards.QUERIES[expect.query]
+        key = guards.stored_id(expect, sqlite=True)
+        c.execute(query.format(table=self.events_table_name, uuid="?", p="?"), (key,))
+        return int(c.fetchone()[0])
 
 
 def _unretried(method: Any) -> Any:
@@ -233,6 +246,29 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
             if curs.fetchone() is None:
                 raise KeyInUse(key.principal, key.key)
         super()._insert_events(curs, stored_events, **kwargs)
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        """The events' insert (after eventsourcing's table lock), then ledger/guards.py's
+        conditions: a changed one aborts the transaction as a unique violation, which
+        eventsourcing raises as a RecordConflictError after the pipeline's sync."""
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+        if not guards.pending():
+            return
+        with curs.connection.cursor() as other:  # ``curs`` keeps the insert's RETURNING
+            if guards.first_broken(lambda e: self._ask(other, e)):
+                other.execute(SQL(GUARD_ABORT))
+
+    def _ask(self, curs: Cursor[DictRow], expect: guards.Expect) -> int:
+        query = guards.QUERIES[expect.query].replace("{uuid}", "%s::uuid").replace("{p}", "%s")
+        events = SQL("{}.{}").format(
+            Identifier(self.datastore.schema), Identifier(self.events_table_name)
+        )
+        curs.execute(SQL(query).format(table=events), (expect.key,))
+        row = curs.fetchone()
+        assert row is not None
+        return int(next(iter(row.values())))
 
 
 def recorder_topic(kind: str) -> str:

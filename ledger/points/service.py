@@ -7,6 +7,7 @@ from datetime import date
 from typing import TypeVar
 from uuid import UUID
 
+from ledger import guards
 from ledger.actor import Actor
 from ledger.app import LedgerApp, retry_on_conflict
 from ledger.errors import RuleViolation
@@ -101,12 +102,15 @@ class Points:
     def open_book(
         self, cadre: UUID, township: str, village: str, category: str, actor: Actor
     ) -> UUID:
-        """Open the scheme year's points book of a registered cadre (subject kind ``cadre``)."""
-        scheme = self.scheme()
-        scheme.require_open()
+        """Open the scheme year's points book of a registered cadre (subject kind ``cadre``),
+        while the year is open: the save checks, in its transaction, that the scheme is still
+        at the version read (ledger/guards.py), so a book is never opened racing the close."""
+        self.scheme().require_open()
         self.ledger.require_subject(cadre, kind="cadre")
 
         def attempt() -> UUID:
+            scheme = self.scheme()
+            scheme.require_open()
             if self._app.exists(book_id(scheme.id, cadre)):
                 raise RuleViolation("points.book_open", f"cadre {cadre} already has a book")
             book = PointsBook.open(
@@ -118,7 +122,8 @@ class Points:
                 actor=actor,
                 moment=self.ledger.clock(),
             )
-            self._app.save(book)
+            with guards.expecting(guards.stream_version(scheme.id, scheme.version)):
+                self._app.save(book)
             return book.id
 
         return retry_on_conflict(attempt)

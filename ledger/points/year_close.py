@@ -18,8 +18,12 @@ recomputes; ``points.YearClosed`` and the bottom cases are then saved in one tra
 Sealing book by book keeps the close live under steady data entry (one transaction over
 every book would be retried for as long as any book is written to). A close interrupted
 after some seals leaves those books closed to entries; running the close again finishes it.
-(A book *opened* in the instant between the final read and commit is not covered: books are
-opened at the start of the year; opening one is refused once the year is closed.)
+A book opened between the final read and the commit is caught by the commit's guard
+(ledger/guards.py: the log's count of ``points.BookOpened`` is still the one scanned; else the
+close is retried and ranks and seals it), and opening a book checks in its own transaction
+that the scheme is still at the version it read open (a close since: refused as
+``points.year_closed``): no book is ever opened after the close nor left out of its ranking,
+across processes.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from ledger import idempotency
+from ledger import guards, idempotency
 from ledger.actor import Actor
 from ledger.app import retry_on_conflict
 from ledger.errors import RuleViolation
@@ -99,7 +103,8 @@ def close_year(ledger: Ledger, scheme_id: UUID, actor: Actor) -> Closed:
     def attempt() -> Closed:
         moment = ledger.clock()
         scheme = app.get(Scheme, scheme_id)
-        books = scheme_books(ledger, scheme_id)
+        streams = app.streams_of(PointsBook.Opened.TOPIC)
+        books = [b for b in (app.get(PointsBook, s) for s in streams) if b.scheme == str(scheme_id)]
         late = [b for b in books if b.sealed != close]  # opened while the seals went in
         for book in late:
             book.seal(close, actor, moment)
@@ -125,7 +130,8 @@ def close_year(ledger: Ledger, scheme_id: UUID, actor: Actor) -> Closed:
                 actor=actor,
                 moment=moment,
             )
-        app.save(scheme, *cases.values(), *late)
+        with guards.expecting(guards.topic_count(PointsBook.Opened.TOPIC, len(streams))):
+            app.save(scheme, *cases.values(), *late)  # no book opened since the scan
         return Closed(close, {c: case.id for c, case in cases.items()})
 
     return retry_on_conflict(attempt)

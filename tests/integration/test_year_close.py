@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -16,7 +17,10 @@ from ledger.clock import SteppingClock
 from ledger.errors import RuleViolation
 from ledger.ledger import Ledger, open_ledger
 from ledger.mapper import unpack_state
+from ledger.points import year_close
+from ledger.points.book import PointsBook, book_id
 from ledger.points.config import Component, Grade
+from ledger.points.scheme import Scheme
 from ledger.points.service import Points
 from ledger.principal import Scope
 from ledger.settings import Settings
@@ -266,6 +270,78 @@ def test_entries_racing_the_close_never_make_its_ranking_false(
     for index, notification in enumerate(iter_notifications(ledger.app.recorder)):
         found += rules.add(parse_record(unpack_state(notification.state)[1]), f"leaf {index}")
     assert [f for f in found if f.rule.startswith(("points.", "supervision."))] == []
+
+
+def _no_rule_broken(ledger: Ledger) -> None:
+    rules, found = Invariants(), []
+    for index, notification in enumerate(iter_notifications(ledger.app.recorder)):
+        found += rules.add(parse_record(unpack_state(notification.state)[1]), f"leaf {index}")
+    assert [f for f in found if f.rule.startswith(("points.", "supervision."))] == []
+
+
+AFTER = datetime(2024, 1, 10, 9, 0, tzinfo=UTC)
+
+
+def test_a_book_opened_racing_the_close_is_refused(
+    ledger: Ledger, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process closes the year between open_book's check (the year open) and its
+    save: the save's guard finds the scheme moved on (ledger/guards.py), the retry finds the
+    year closed: refused, no book stored, and no rule broken in the log."""
+    points = points_ready(ledger, SteppingClock(datetime(2023, 2, 1, tzinfo=UTC)))
+    _books(points, 3)
+    cadre = ledger.register_subject({"name": "迟到"}, "cadre", TOWNSHIP)
+    original, closes = PointsBook.open, []
+
+    def open_then_close(cls: type[PointsBook], **kwargs: Any) -> PointsBook:
+        book = original(**kwargs)
+        if not closes:  # the close commits now, in another process
+            own = open_ledger(settings, clock=SteppingClock(AFTER))
+            try:
+                closes.append(Points(own).close_year(ORGANISATION))
+            finally:
+                own.close()
+        return book
+
+    monkeypatch.setattr(PointsBook, "open", classmethod(open_then_close))
+    with pytest.raises(RuleViolation) as refused:
+        points.open_book(cadre, "th01", "晋熙镇01村", "principal", VILLAGE)
+    assert refused.value.rule == "points.year_closed" and len(closes) == 1
+    assert not ledger.app.exists(book_id(points.scheme().id, cadre))
+    _no_rule_broken(ledger)
+
+
+def test_a_book_opened_while_the_close_commits_is_ranked(
+    ledger: Ledger, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process opens a book after the close's final scan, before its commit: the
+    close's guard finds a book more than it scanned, the retry ranks and seals it."""
+    points = points_ready(ledger, SteppingClock(datetime(2023, 2, 1, tzinfo=UTC)))
+    _books(points, 3)
+    cadre = ledger.register_subject({"name": "迟到"}, "cadre", TOWNSHIP)
+    original, opened = year_close.freeze, []
+
+    def freeze_then_open(scheme: Scheme, books: list[PointsBook]) -> list[dict[str, Any]]:
+        rows = original(scheme, books)
+        if not opened:  # a book is opened now, in another process
+            own = open_ledger(settings, clock=SteppingClock(datetime(2023, 6, 1, tzinfo=UTC)))
+            try:
+                book = Points(own).open_book(cadre, "th01", "晋熙镇01村", "principal", VILLAGE)
+                opened.append(str(book))
+            finally:
+                own.close()
+        return rows
+
+    monkeypatch.setattr(year_close, "freeze", freeze_then_open)
+    closer = open_ledger(settings, clock=SteppingClock(AFTER))
+    try:
+        Points(closer).close_year(ORGANISATION)
+    finally:
+        closer.close()
+    ranked = {row["book"] for row in points.scheme().ranking.values()}
+    assert len(opened) == 1 and opened[0] in ranked and len(ranked) == 4
+    assert points.book(UUID(opened[0])).sealed == 1
+    _no_rule_broken(ledger)
 
 
 def test_other_cases_keep_forward_steps_and_take_guidance_from_an_instructor(
