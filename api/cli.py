@@ -192,8 +192,11 @@ def _escalate(settings: Settings, args: argparse.Namespace) -> int:
         business = ledger.clock().date()
         today = date.fromisoformat(args.today) if args.today else business
         if today > business:  # items not yet due would be escalated
-            print(f"gongshi escalate: --today {today} is after the business date {business}"
-                  " (GONGSHI_TIMEZONE); items not yet due can't be overdue", file=sys.stderr)  # fmt: skip
+            print(
+                f"gongshi escalate: --today {today} is after the business date {business}"
+                " (GONGSHI_TIMEZONE); items not yet due can't be overdue",
+                file=sys.stderr,
+            )
             return 2
         supervision, failed = Supervision(ledger), dict[UUID, str]()
         opened = supervision.escalate_overdue_items(today, failed=failed)

@@ -314,8 +314,8 @@ class ProjectRules:
         return [] if problem is None else [Failure(where, VERIFICATION, message, *problem)]
 
     def _escalated(self, r: Record, where: str) -> list[Failure]:
-        """Only "对规定时限内未完成的持续跟踪、挂牌督办": the escalated item is on the checklist, past
-        its due date on the record's business date and not reported done."""
+        """Only "对规定时限内未完成的持续跟踪、挂牌督办": the escalated item is on the
+        checklist, past its due date on the record's business date and not reported done."""
         if (p := self.projects.get(r.stream)) is None:
             return []
         item, today = r.data["item"], business_day(r.at, self.zone)

@@ -166,8 +166,11 @@ def open_scheme(
     return _written(s, _points(s, county, year).open_scheme(actor))
 
 
-@router.post("/closure", status_code=201,
-             summary="close the year: totals, ranking, bottom-10% cases (organisation dept)")  # fmt: skip
+@router.post(
+    "/closure",
+    status_code=201,
+    summary="close the year: totals, ranking, bottom-10% cases (organisation dept)",
+)
 def close_year(
     county: County, year: YearPath, s: Service,
     actor: Annotated[Actor, Depends(ORGANISATION)],
@@ -177,8 +180,11 @@ def close_year(
     return _written(s, points.scheme_id, close=closed.close, cases=len(closed.cases))
 
 
-@router.post("/reopening", status_code=201,
-             summary="reopen the closed year, with the reason (organisation department)")  # fmt: skip
+@router.post(
+    "/reopening",
+    status_code=201,
+    summary="reopen the closed year, with the reason (organisation department)",
+)
 def reopen_year(
     county: County, year: YearPath, body: ReopeningIn, s: Service,
     actor: Annotated[Actor, Depends(ORGANISATION)],

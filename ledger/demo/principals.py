@@ -29,6 +29,7 @@ EVALUATORS_PER_TOWNSHIP = 9  # the most participants one demo form has
 def demo_principals() -> list[tuple[Actor, Scope]]:
     """Every (actor, scope) the demo acts as."""
     from ledger.demo import carefund, points, supervision
+
     found: list[tuple[Actor, Scope]] = [
         (a, Scope())
         for a in (carefund.INTAKE, carefund.UNION, carefund.FINANCE, carefund.AUDIT,

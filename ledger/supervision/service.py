@@ -74,7 +74,9 @@ class Supervision:
         its close ranked (source ``SCHEME/close-N``); None for other cases."""
         if not case.is_bottom or not case.source:
             return None
-        book = self._app.get(PointsBook, book_id(UUID(case.source.split("/")[0]), UUID(case.target)))
+        book = self._app.get(
+            PointsBook, book_id(UUID(case.source.split("/")[0]), UUID(case.target))
+        )
         return Place(book.township, book.village)
 
     def scope(self, actor: Actor) -> dict[str, str | None] | None:
@@ -98,7 +100,11 @@ class Supervision:
         self._act(
             case_id,
             lambda c: c.guide(
-                instructor or actor.principal, note, actor, self.ledger.clock(), self.place(c),
+                instructor or actor.principal,
+                note,
+                actor,
+                self.ledger.clock(),
+                self.place(c),
                 self.scope(actor),
             ),
         )

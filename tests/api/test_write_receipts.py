@@ -186,7 +186,9 @@ def test_an_erasure_whose_vault_deletion_failed_is_finished_by_its_retry(
     stream = _person(client, tokens, "钱七")
     dp = _data_protection(client)
     url = f"/api/v1/subjects/{stream}/erasure"
-    assert client.post(url, json={"reason": "本人申请删除"}, headers=dp["dpo-01"]).status_code == 201
+    assert (
+        client.post(url, json={"reason": "本人申请删除"}, headers=dp["dpo-01"]).status_code == 201
+    )
     vault = _ledger(client).vault
     real_erase = vault.erase
     failures = [psycopg_pool.PoolTimeout("couldn't get a connection after 1.00 sec")]

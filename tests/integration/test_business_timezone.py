@@ -125,9 +125,7 @@ def test_the_lists_dates_are_the_records_dates_in_the_bundles_timezone(
     clock.set(BUNDLE_0700)
     make_bundle(ledger, settings, clock, tmp_path / "bundle")
     records = lines(tmp_path / "bundle")
-    first = next(
-        json.loads(r) for r in records if b'"type":"carefund.ApplicationSubmitted"' in r
-    )
+    first = next(json.loads(r) for r in records if b'"type":"carefund.ApplicationSubmitted"' in r)
     assert str(first["at"]).startswith("2023-02-28T23:")
     assert Leaf(0, first, settings.zone).date == "2023-03-01"
     assert Leaf(0, first, zone_named("UTC")).date == "2023-02-28"

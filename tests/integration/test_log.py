@@ -236,8 +236,20 @@ def test_notification_gaps_map_to_gapless_leaves(ledger: Ledger) -> None:
     for _ in range(2):  # a conflicting insert burns a PostgreSQL id (SQLite: no gap)
         clash = ledger.app.get(Subject, first)
         twin = ledger.app.get(Subject, first)
-        clash._append(Subject.Erased, actor=INTAKE, moment=clash.modified_on, reason="x")
-        twin._append(Subject.Erased, actor=INTAKE, moment=twin.modified_on, reason="y")
+        clash._append(
+            Subject.Erased,
+            actor=INTAKE,
+            moment=clash.modified_on,
+            reason="x",
+            approved_by="audit-01",
+        )
+        twin._append(
+            Subject.Erased,
+            actor=INTAKE,
+            moment=twin.modified_on,
+            reason="y",
+            approved_by="audit-01",
+        )
         ledger.app.save(clash)
         with pytest.raises(RecordConflictError):
             ledger.app.save(twin)

@@ -3,7 +3,7 @@ follow-ups, the supervision board, key projects, the village book and the cadre 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 import pytest
@@ -79,7 +79,9 @@ def test_board_groups_open_overdue_and_closed_cases(
     assert [r["case"] for r in view["closed"]] == [str(opened[2])]
 
 
-def test_key_project_items_progress_and_overdue(ledger: Ledger, settings: Settings) -> None:
+def test_key_project_items_progress_and_overdue(
+    ledger: Ledger, settings: Settings, clock: SteppingClock
+) -> None:
     board = Supervision(ledger)
     owner = Actor("org-01", Role.ORGANISATION_DEPARTMENT)
     project = board.register_project(
@@ -94,6 +96,7 @@ def test_key_project_items_progress_and_overdue(ledger: Ledger, settings: Settin
     assert row["overdue_items"] == ["m2"]
     assert [(i["item"], i["done"]) for i in row["items"]] == [("m1", True), ("m2", False)]
     assert [p["item"] for p in row["progress"]] == ["m1", "m2"]
+    clock.set(datetime(2023, 7, 1, 2, tzinfo=UTC))  # escalation is recorded once past due
     escalated = board.escalate_overdue_items(date(2023, 7, 1))
     (row,) = queries.key_projects(ListReader(refresh(ledger, projections).db), date(2023, 7, 1))
     assert row["items"][1]["escalated_case"] == str(escalated[0])

@@ -53,15 +53,42 @@ def test_full_path_to_closure(ledger: Ledger, sup: Supervision) -> None:
 
 
 def test_case_roles_and_targets(ledger: Ledger, sup: Supervision) -> None:
-    rejected(ledger, "role", lambda: sup.open_case(
-        target_kind=TargetKind.UNIT, target="某局", reason=Reason.COMPLAINT, detail="d", county="taihu",
-        actor=FINANCE))  # fmt: skip
-    rejected(ledger, "supervision.target", lambda: sup.open_case(
-        target_kind=TargetKind.UNIT, target=" ", reason=Reason.COMPLAINT, detail="d", county="taihu",
-        actor=SUP))  # fmt: skip
-    rejected(ledger, "supervision.reason", lambda: sup.open_case(
-        target_kind=TargetKind.UNIT, target="某局", reason=Reason.COMPLAINT, detail=" ", county="taihu",
-        actor=SUP))  # fmt: skip
+    rejected(
+        ledger,
+        "role",
+        lambda: sup.open_case(
+            target_kind=TargetKind.UNIT,
+            target="某局",
+            reason=Reason.COMPLAINT,
+            detail="d",
+            county="taihu",
+            actor=FINANCE,
+        ),
+    )
+    rejected(
+        ledger,
+        "supervision.target",
+        lambda: sup.open_case(
+            target_kind=TargetKind.UNIT,
+            target=" ",
+            reason=Reason.COMPLAINT,
+            detail="d",
+            county="taihu",
+            actor=SUP,
+        ),
+    )
+    rejected(
+        ledger,
+        "supervision.reason",
+        lambda: sup.open_case(
+            target_kind=TargetKind.UNIT,
+            target="某局",
+            reason=Reason.COMPLAINT,
+            detail=" ",
+            county="taihu",
+            actor=SUP,
+        ),
+    )
     case = _case(sup)
     rejected(ledger, "role", lambda: sup.talk(case, "x", FINANCE))
 
@@ -107,8 +134,9 @@ def test_actions_never_go_back(ledger: Ledger, sup: Supervision) -> None:
 
 def test_deadline_not_in_the_past(ledger: Ledger, sup: Supervision) -> None:
     case = _case(sup)
-    rejected(ledger, "supervision.deadline",
-             lambda: sup.list_case(case, date(2024, 1, 9), "x", SUP))  # fmt: skip
+    rejected(
+        ledger, "supervision.deadline", lambda: sup.list_case(case, date(2024, 1, 9), "x", SUP)
+    )
 
 
 def test_overdue_at_the_deadline_boundary(
@@ -144,11 +172,19 @@ def test_inspection_rules(ledger: Ledger, sup: Supervision) -> None:
     cadre = ledger.register_subject({"name": "孙八"}, "cadre", SUP)
     unvisited = [(cadre, "第009党支部", Outcome.NO_FINDING, "")]
     rejected(ledger, "inspection.branch", lambda: sup.examine(inspection, unvisited, ORG))
-    rejected(ledger, "inspection.reason", lambda: sup.examine(
-        inspection, [(cadre, "第001党支部", Outcome.PROMOTION_DEFERRED, " ")], ORG))  # fmt: skip
+    rejected(
+        ledger,
+        "inspection.reason",
+        lambda: sup.examine(
+            inspection, [(cadre, "第001党支部", Outcome.PROMOTION_DEFERRED, " ")], ORG
+        ),
+    )
     sup.examine(inspection, [(cadre, "第001党支部", Outcome.PROMOTION_DEFERRED, "家风问题")], ORG)
-    rejected(ledger, "inspection.examined", lambda: sup.examine(
-        inspection, [(cadre, "第002党支部", Outcome.NO_FINDING, "")], ORG))  # fmt: skip
+    rejected(
+        ledger,
+        "inspection.examined",
+        lambda: sup.examine(inspection, [(cadre, "第002党支部", Outcome.NO_FINDING, "")], ORG),
+    )
     counts = sup.inspection(inspection).outcome_counts()
     assert counts[Outcome.PROMOTION_DEFERRED] == 1 and sum(counts.values()) == 1
 
@@ -169,11 +205,26 @@ def _project(sup: Supervision) -> UUID:
 
 
 def test_project_rules(ledger: Ledger, sup: Supervision) -> None:
-    rejected(ledger, "keyproject.items", lambda: sup.register_project(
-        name="p", owner_unit="u", county="taihu", lead="org-02", year=2024, items=[("m01", "x", date(2025, 1, 1))],
-        actor=ORG))  # fmt: skip
-    rejected(ledger, "keyproject.items", lambda: sup.register_project(
-        name="p", owner_unit="u", county="taihu", lead="org-02", year=2024, items=[], actor=ORG))  # fmt: skip
+    rejected(
+        ledger,
+        "keyproject.items",
+        lambda: sup.register_project(
+            name="p",
+            owner_unit="u",
+            county="taihu",
+            lead="org-02",
+            year=2024,
+            items=[("m01", "x", date(2025, 1, 1))],
+            actor=ORG,
+        ),
+    )
+    rejected(
+        ledger,
+        "keyproject.items",
+        lambda: sup.register_project(
+            name="p", owner_unit="u", county="taihu", lead="org-02", year=2024, items=[], actor=ORG
+        ),
+    )
     project = _project(sup)
     rejected(
         ledger, "keyproject.items", lambda: sup.report_progress(project, "m09", True, "x", ORG)
@@ -222,18 +273,38 @@ def test_case_targets_must_be_subjects_of_the_right_kind(ledger: Ledger, sup: Su
             ledger,
             "subject.kind",
             lambda k=kind: sup.open_case(  # type: ignore[misc]
-                target_kind=k, target=str(worker), reason=Reason.COMPLAINT, detail="d", county="taihu", actor=SUP
+                target_kind=k,
+                target=str(worker),
+                reason=Reason.COMPLAINT,
+                detail="d",
+                county="taihu",
+                actor=SUP,
             ),
         )
         rejected(
             ledger,
             "supervision.target",
             lambda k=kind: sup.open_case(  # type: ignore[misc]
-                target_kind=k, target="张三", reason=Reason.COMPLAINT, detail="d", county="taihu", actor=SUP
+                target_kind=k,
+                target="张三",
+                reason=Reason.COMPLAINT,
+                detail="d",
+                county="taihu",
+                actor=SUP,
             ),
         )
-    rejected(ledger, "supervision.reason", lambda: sup.open_case(
-        target_kind="unit", target="某局", reason="gossip", detail="d", county="taihu", actor=SUP))  # fmt: skip
+    rejected(
+        ledger,
+        "supervision.reason",
+        lambda: sup.open_case(
+            target_kind="unit",
+            target="某局",
+            reason="gossip",
+            detail="d",
+            county="taihu",
+            actor=SUP,
+        ),
+    )
 
 
 def test_guidance_and_rectification_need_their_details(ledger: Ledger, sup: Supervision) -> None:
@@ -245,14 +316,48 @@ def test_guidance_and_rectification_need_their_details(ledger: Ledger, sup: Supe
 
 def test_project_registration_and_progress_details(ledger: Ledger, sup: Supervision) -> None:
     items = [("m01", "1月", date(2024, 1, 31))]
-    rejected(ledger, "keyproject.name", lambda: sup.register_project(
-        name=" ", owner_unit="u", county="taihu", lead="org-02", year=2024, items=items, actor=ORG))  # fmt: skip
-    rejected(ledger, "keyproject.items", lambda: sup.register_project(
-        name="p", owner_unit="u", county="taihu", lead="org-02", year=2024, items=items * 2, actor=ORG))  # fmt: skip
-    rejected(ledger, "keyproject.items", lambda: sup.register_project(
-        name="p", owner_unit="u", county="taihu", lead="org-02", year=2024, items=[("M 1", "x", date(2024, 1, 1))],
-        actor=ORG))  # fmt: skip
-    project = sup.register_project(name="p", owner_unit="u", county="taihu", lead="org-02", year=2024, items=items, actor=ORG)
+    rejected(
+        ledger,
+        "keyproject.name",
+        lambda: sup.register_project(
+            name=" ",
+            owner_unit="u",
+            county="taihu",
+            lead="org-02",
+            year=2024,
+            items=items,
+            actor=ORG,
+        ),
+    )
+    rejected(
+        ledger,
+        "keyproject.items",
+        lambda: sup.register_project(
+            name="p",
+            owner_unit="u",
+            county="taihu",
+            lead="org-02",
+            year=2024,
+            items=items * 2,
+            actor=ORG,
+        ),
+    )
+    rejected(
+        ledger,
+        "keyproject.items",
+        lambda: sup.register_project(
+            name="p",
+            owner_unit="u",
+            county="taihu",
+            lead="org-02",
+            year=2024,
+            items=[("M 1", "x", date(2024, 1, 1))],
+            actor=ORG,
+        ),
+    )
+    project = sup.register_project(
+        name="p", owner_unit="u", county="taihu", lead="org-02", year=2024, items=items, actor=ORG
+    )
     rejected(
         ledger, "keyproject.progress", lambda: sup.report_progress(project, "m01", True, " ", ORG)
     )
