@@ -20,6 +20,7 @@ from ledger.errors import RuleViolation
 from ledger.ledger import Ledger, open_ledger
 from ledger.settings import Settings, parse_database_url
 from tests.integration.helpers import UNION, YEAR, funded, reviewed
+from tests.support.principals import enrolled
 
 BUDGET = 450_000  # three tier-3 grants of 1,500 yuan
 CASES = 8
@@ -95,7 +96,7 @@ def test_two_processes_racing_approvals_never_exceed_budget(
     from tests.conftest import make_settings
 
     settings = make_settings(pg_database, tmp_path / "home")
-    ledger = open_ledger(settings)
+    ledger = enrolled(open_ledger(settings))
     try:
         cases = _prepare(ledger)
         ctx = multiprocessing.get_context("spawn")
