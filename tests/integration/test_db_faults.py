@@ -605,7 +605,8 @@ def test_tokens_on_a_fresh_schema(pg_database: Database, tmp_path: Path) -> None
     with pytest.MonkeyPatch.context() as patch:
         for name, value in env.items():
             patch.setenv(name, value)
-        assert main(["tokens", "create", "--principal", "admin-01", "--role", "admin"]) == 0
+        assert main(["principals", "enrol", "--account", "admin-01", "--role", "admin"]) == 0
+        assert main(["tokens", "create", "--principal", "admin-01"]) == 0
         assert main(["tokens", "list"]) == 0
     with psycopg.connect(pg_database.psycopg_conninfo()) as conn:
         rows = conn.execute(
