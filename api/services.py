@@ -4,6 +4,7 @@ metrics. Built by ``create_app``'s lifespan; never a module-level global."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -85,6 +86,22 @@ class Services:
             running.append(self.checkpointing)
         return [f"{type(f).__name__}: {describe(f.error)}" for f in running if f.error is not None]
 
+    def skipped(self) -> list[dict[str, str]]:
+        """What the jobs' last runs skipped and will try again (for /healthz): the job, the
+        item (a project or subject id: pseudonymous) and the exception's type. The reason's
+        text is in the server's log only (it may quote data)."""
+        found: list[dict[str, str]] = []
+        for job in self.followers:
+            if isinstance(job, DailyEscalation):
+                items = {str(project): why for project, why in job.failed.items()}
+            elif isinstance(job, ErasureJob) and job.last is not None:
+                items = job.last.failed
+            else:
+                continue
+            for item, why in sorted(items.items()):
+                found.append({"job": job.name, "item": item, "error": _kind(why)})
+        return found
+
     def close(self) -> None:
         if self.checkpointing is not None:
             self.checkpointing.stop()
@@ -92,6 +109,13 @@ class Services:
             follower.stop()
         self.projections.close()
         self.ledger.close()
+
+
+def _kind(reason: str) -> str:
+    """``RuleViolation [rule]`` (or the type alone) of a job's ``"Type: [rule] text"`` reason."""
+    kind, _, text = reason.partition(": ")
+    found = re.match(r"\[([\w.]+)\]", text)
+    return f"{kind} [{found[1]}]" if found else kind
 
 
 def services(request: Request) -> Services:

@@ -24,7 +24,9 @@ def healthz(s: Annotated[Services, Depends(services)]) -> Response:
     """200 when the database answers now and no background worker's last step failed; 503
     otherwise. ``errors`` name the component and a short reason (``ledger.unavailable``'s, or
     the exception's type): never the exception's text. A follower's error clears with its
-    next successful step."""
+    next successful step. ``skipped`` lists what the jobs' last runs skipped and will try
+    again (an overdue project the escalation refused, an erasure that failed): the server
+    stays healthy (the other items went on), but the list is there to be watched."""
     errors: list[str] = []
     size: int | None = None
     lags: dict[str, int] = {}
@@ -35,7 +37,7 @@ def healthz(s: Annotated[Services, Depends(services)]) -> Response:
     errors.extend(s.errors())
     body: dict[str, Any] = {
         "status": "failing" if errors else "ok", "log_size": size, "projection_lag": lags,
-        "errors": errors,
+        "errors": errors, "skipped": s.skipped(),
     }  # fmt: skip
     headers = {"Retry-After": "2"} if errors else None
     return JSONResponse(body, status_code=503 if errors else 200, headers=headers)
