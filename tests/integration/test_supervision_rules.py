@@ -52,43 +52,23 @@ def test_full_path_to_closure(ledger: Ledger, sup: Supervision) -> None:
     assert (state.stage, state.actions, state.closed_on) == (Stage.CLOSED, 4, "2024-01-10")
 
 
-def test_case_roles_and_targets(ledger: Ledger, sup: Supervision) -> None:
-    rejected(
-        ledger,
-        "role",
-        lambda: sup.open_case(
-            target_kind=TargetKind.UNIT,
-            target="某局",
-            reason=Reason.COMPLAINT,
-            detail="d",
-            county="taihu",
-            actor=FINANCE,
-        ),
-    )
-    rejected(
-        ledger,
-        "supervision.target",
-        lambda: sup.open_case(
-            target_kind=TargetKind.UNIT,
-            target=" ",
-            reason=Reason.COMPLAINT,
-            detail="d",
-            county="taihu",
-            actor=SUP,
-        ),
-    )
-    rejected(
-        ledger,
-        "supervision.reason",
-        lambda: sup.open_case(
-            target_kind=TargetKind.UNIT,
-            target="某局",
-            reason=Reason.COMPLAINT,
-            detail=" ",
-            county="taihu",
-            actor=SUP,
-        ),
-    )
+def _open_unit_case(sup: Supervision, actor: Actor, target: str, detail: str) -> UUID:
+    return sup.open_case(
+        target_kind=TargetKind.UNIT, target=target, reason=Reason.COMPLAINT, detail=detail,
+        county="taihu", actor=actor,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rule", "actor", "target", "detail"),
+    [("role", FINANCE, "某局", "d"), ("supervision.target", SUP, " ", "d"),
+     ("supervision.reason", SUP, "某局", " ")],
+    ids=["opened-by-finance", "blank-target", "blank-reason"],
+)  # fmt: skip
+def test_case_roles_and_targets(
+    ledger: Ledger, sup: Supervision, rule: str, actor: Actor, target: str, detail: str
+) -> None:
+    rejected(ledger, rule, lambda: _open_unit_case(sup, actor, target, detail))
     case = _case(sup)
     rejected(ledger, "role", lambda: sup.talk(case, "x", FINANCE))
 
