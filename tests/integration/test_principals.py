@@ -116,6 +116,7 @@ def test_no_principal_enters_in_its_own_book(registry: Principals, clock: Steppi
     cadre = UUID(points.book(book).cadre)
     registry.link_subject("tpc-01", cadre, ADMIN)
     assert registry.get("tpc-01").subjects == [str(cadre)]
+    rejected(ledger, "principal.linked", lambda: registry.link_subject("tpc-01", cadre, ADMIN))
     rejected(
         ledger,
         "principal.own_book",

@@ -1,0 +1,161 @@
+"""The rules of issue 13 whose refusal had a service test but no HTTP one: each is refused over
+the API as 409 application/problem+json naming the rule, and nothing is stored.
+
+One table, one body: a row builds its state through the services (the state is not what is
+tested) and names the refused request; the test sends it with the acting role's token. Rules
+the API cannot reach by construction are listed in /work/notes/rule-coverage.md (a token
+carries its principal's current role: ``principal.role``; the rater is the caller:
+``principal.participant``; the escalation runs on the server's business date:
+``keyproject.escalation``; ``base_pay_fen`` below 0 is a 422 of the schema: ``points.pay``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ledger.clock import SteppingClock
+from ledger.ledger import Ledger
+from ledger.points.config import Component
+from ledger.supervision.case import Reason, TargetKind
+from ledger.supervision.service import Supervision
+from tests.integration.helpers import (
+    DATA_PROTECTION,
+    SUPERVISION,
+    approved,
+    funded,
+    reviewed,
+    stored_count,
+    subject,
+)
+from tests.integration.points_helpers import TOWNSHIP, cadre_book, points_ready
+
+PROBLEM = "application/problem+json"
+SCHEME = "/api/v1/points/taihu/2023"
+Headers = dict[str, dict[str, str]]
+Request = tuple[str, dict[str, Any], str]  # path, body, the acting role (tokens' key)
+Setup = Callable[[TestClient, Ledger, SteppingClock, Headers], Request]
+
+
+def _grant_beyond_the_budget(client: TestClient, ledger: Ledger, *_: Any) -> Request:
+    """A 1,000-yuan budget; the union approves tier 3 (1,500 yuan)."""
+    case = reviewed(funded(ledger, budget_fen=100_000), tier=3)
+    return f"/api/v1/carefund/applications/{case}/approval", {"tier": 3}, "trade_union"
+
+
+def _payment_before_the_money_came_in(client: TestClient, ledger: Ledger, *_: Any) -> Request:
+    """An approved grant of a fund year that has received no contribution yet."""
+    case = approved(funded(ledger, received_fen=0))
+    return f"/api/v1/carefund/applications/{case}/disbursement", {"reference": "TX-1"}, "finance"
+
+
+def _book(ledger: Ledger, clock: SteppingClock) -> str:
+    return f"{SCHEME}/books/{cadre_book(points_ready(ledger, clock))}"
+
+
+def _entry(component: str, tenths: int) -> dict[str, Any]:
+    return {"quarter": 1, "component": component, "points_tenths": tenths, "reason": "表彰"}
+
+
+def _bonus_beyond_the_yearly_cap(
+    client: TestClient, ledger: Ledger, clock: SteppingClock, *_: Any
+) -> Request:
+    """5.1 points of bonus in one entry ("加分上限5分")."""
+    return _book(ledger, clock) + "/entries", _entry("bonus", 51), "township_party_committee"
+
+
+def _deduction_of_no_points(
+    client: TestClient, ledger: Ledger, clock: SteppingClock, *_: Any
+) -> Request:
+    return _book(ledger, clock) + "/entries", _entry("deduction", 0), "township_party_committee"
+
+
+def _correction_of_an_entry_never_made(
+    client: TestClient, ledger: Ledger, clock: SteppingClock, *_: Any
+) -> Request:
+    fix = {"entry": 99, "reason": "冲正"}
+    return _book(ledger, clock) + "/corrections", fix, "township_party_committee"
+
+
+def _second_correction_of_one_entry(
+    client: TestClient, ledger: Ledger, clock: SteppingClock, *_: Any
+) -> Request:
+    points = points_ready(ledger, clock)
+    book = cadre_book(points)
+    first = points.enter(book, quarter=1, component=Component.BONUS, points_tenths=10,
+                         reason="表彰", actor=TOWNSHIP)  # fmt: skip
+    points.correct(book, first, "录入错误", TOWNSHIP)
+    fix = {"entry": first, "reason": "再冲正"}
+    return f"{SCHEME}/books/{book}/corrections", fix, "township_party_committee"
+
+
+def _role_change_to_the_role_held(*_: Any) -> Request:
+    """A role change is an event with a reason: to the same role and scope it is no change."""
+    same = {"role": "intake", "reason": "岗位调整"}
+    return "/api/v1/principals/intake-01/role", same, "admin"
+
+
+def _subject_linked_twice(client: TestClient, ledger: Ledger, _: Any, tokens: Headers) -> Request:
+    link = {"subject": str(ledger.register_subject({"name": "李一"}, "cadre", TOWNSHIP))}
+    path = "/api/v1/principals/vc-01/subject"
+    first = client.post(path, json=link, headers=tokens["admin"])
+    assert first.status_code == 200, first.text
+    return path, link, "admin"
+
+
+def _erasure_requested_twice(client: TestClient, ledger: Ledger, *_: Any) -> Request:
+    person = subject(ledger)
+    ledger.request_erasure(person, "本人申请", DATA_PROTECTION)
+    return f"/api/v1/subjects/{person}/erasure", {"reason": "再次申请"}, "data_protection"
+
+
+def _listing_deadline_before_today(client: TestClient, ledger: Ledger, *_: Any) -> Request:
+    """挂牌督办 with a deadline already past (the clock's business date is in 2023)."""
+    board = Supervision(ledger)
+    case = board.open_case(
+        target_kind=TargetKind.UNIT, target="水利局", reason=Reason.COMPLAINT,
+        detail="群众反映", county="taihu", actor=SUPERVISION,
+    )  # fmt: skip
+    board.talk(case, "约谈", SUPERVISION)
+    listing = {"deadline": date(2000, 1, 31).isoformat(), "note": "挂牌"}
+    return f"/api/v1/supervision/cases/{case}/listing", listing, "supervision"
+
+
+REFUSALS: list[tuple[str, str, Setup]] = [
+    ("grant-beyond-the-budget", "carefund.budget_cap", _grant_beyond_the_budget),
+    ("payment-before-the-money-came-in", "carefund.cash_on_hand",
+     _payment_before_the_money_came_in),
+    ("bonus-beyond-the-yearly-cap", "points.bonus_cap", _bonus_beyond_the_yearly_cap),
+    ("deduction-of-no-points", "points.amount", _deduction_of_no_points),
+    ("correction-of-an-entry-never-made", "points.correction",
+     _correction_of_an_entry_never_made),
+    ("second-correction-of-one-entry", "points.correction", _second_correction_of_one_entry),
+    ("role-change-to-the-role-held", "principal.reason", _role_change_to_the_role_held),
+    ("subject-linked-twice", "principal.linked", _subject_linked_twice),
+    ("erasure-requested-twice", "subject.erasure_pending", _erasure_requested_twice),
+    ("listing-deadline-before-today", "supervision.deadline", _listing_deadline_before_today),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rule", "setup"), [pytest.param(rule, setup, id=name) for name, rule, setup in REFUSALS]
+)
+def test_refused_as_409_naming_the_rule_and_nothing_stored(
+    client: TestClient,
+    ledger: Ledger,
+    clock: SteppingClock,
+    tokens: Headers,
+    rule: str,
+    setup: Setup,
+) -> None:
+    path, body, role = setup(client, ledger, clock, tokens)
+    before = stored_count(ledger)
+    response = client.post(path, json=body, headers=tokens[role])
+    assert response.status_code == 409, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["rule"] == rule
+    assert stored_count(ledger) == before, "a refused write stored something"
