@@ -113,6 +113,17 @@ def _erasure_requested_twice(client: TestClient, ledger: Ledger, *_: Any) -> Req
     return f"/api/v1/subjects/{person}/erasure", {"reason": "再次申请"}, "data_protection"
 
 
+def _erasure_requested_without_a_reason(client: TestClient, ledger: Ledger, *_: Any) -> Request:
+    return f"/api/v1/subjects/{subject(ledger)}/erasure", {"reason": " "}, "data_protection"
+
+
+def _case_without_a_county(*_: Any) -> Request:
+    """Cases carry their county (issue 13 item 5): a blank one is refused."""
+    case = {"target_kind": "unit", "target": "水利局", "reason": "complaint",
+            "detail": "群众反映", "county": " "}  # fmt: skip
+    return "/api/v1/supervision/cases", case, "supervision"
+
+
 def _listing_deadline_before_today(client: TestClient, ledger: Ledger, *_: Any) -> Request:
     """挂牌督办 with a deadline already past (the clock's business date is in 2023)."""
     board = Supervision(ledger)
@@ -137,6 +148,9 @@ REFUSALS: list[tuple[str, str, Setup]] = [
     ("role-change-to-the-role-held", "principal.reason", _role_change_to_the_role_held),
     ("subject-linked-twice", "principal.linked", _subject_linked_twice),
     ("erasure-requested-twice", "subject.erasure_pending", _erasure_requested_twice),
+    ("erasure-requested-without-a-reason", "subject.erase_reason",
+     _erasure_requested_without_a_reason),
+    ("case-without-a-county", "supervision.county", _case_without_a_county),
     ("listing-deadline-before-today", "supervision.deadline", _listing_deadline_before_today),
 ]  # fmt: skip
 
