@@ -5,6 +5,8 @@ ML-DSA-44) cosign the two checkpoints of a real ledger (care-fund records), the 
 their lines, and exports it; the departments' policy is written beside the bundle, as the
 auditor pinned it. ``forge_history`` rewrites a record and re-signs everything with fresh log and
 witness keys, replacing the policy and key files: a bundle that is self-consistent.
+``forge_one`` changes one record and re-signs with the log's own keys: only the rules across
+records can catch it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -149,6 +152,42 @@ def rechain(records: list[bytes], start: int) -> list[bytes]:
         heads[record["stream"]] = hashlib.sha256(line).hexdigest()
         out.append(line)
     return out
+
+
+Change = Callable[[dict[str, Any]], None] | Mapping[str, Any]
+
+
+def forge_one(
+    bundle: Path,
+    keys: Keys,
+    kind: str,
+    change: Change,
+    pick: Callable[[dict[str, Any]], bool] = lambda record: True,
+) -> None:
+    """What an operator holding ``keys`` can do to one record: ``change`` the first record
+    of type ``kind`` that ``pick`` accepts (a function editing the parsed record, or a map of
+    dotted paths such as ``"data.unit"`` to new values), re-chain the later records of the
+    same streams, and sign (and have cosigned) one checkpoint over the lines, the older ones
+    dropped."""
+    records = lines(bundle)
+    index = next(
+        i for i, x in enumerate(records) if json.loads(x)["type"] == kind and pick(json.loads(x))
+    )
+    record = json.loads(records[index])
+    if callable(change):
+        change(record)
+    else:
+        for path, value in change.items():
+            *parents, last = path.split(".")
+            target = record
+            for name in parents:
+                target = target[name]
+            target[last] = value
+    records[index] = canonical_bytes(record)
+    write_lines(bundle, rechain(records, index))
+    for old in (bundle / "checkpoints").iterdir():
+        old.unlink()
+    resign(bundle, keys)
 
 
 def forge_history(bundle: Path) -> Keys:
