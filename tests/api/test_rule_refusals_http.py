@@ -27,6 +27,7 @@ from tests.integration.helpers import (
     DATA_PROTECTION,
     SUPERVISION,
     approved,
+    erase,
     funded,
     reviewed,
     stored_count,
@@ -117,23 +118,49 @@ def _erasure_requested_without_a_reason(client: TestClient, ledger: Ledger, *_: 
     return f"/api/v1/subjects/{subject(ledger)}/erasure", {"reason": " "}, "data_protection"
 
 
-def _case_without_a_county(*_: Any) -> Request:
-    """Cases carry their county (issue 13 item 5): a blank one is refused."""
-    case = {"target_kind": "unit", "target": "水利局", "reason": "complaint",
-            "detail": "群众反映", "county": " "}  # fmt: skip
-    return "/api/v1/supervision/cases", case, "supervision"
+def _visit_before_payment(client: TestClient, ledger: Ledger, *_: Any) -> Request:
+    """定期回访 of a grant approved and not yet paid."""
+    case = approved(funded(ledger))
+    visit = {"visited_on": "2023-01-10", "outcome": "stable", "note": "回访"}
+    return f"/api/v1/carefund/applications/{case}/follow-ups", visit, "intake"
 
 
-def _listing_deadline_before_today(client: TestClient, ledger: Ledger, *_: Any) -> Request:
-    """挂牌督办 with a deadline already past (the clock's business date is in 2023)."""
+def _erasure_of_an_erased_subject(client: TestClient, ledger: Ledger, *_: Any) -> Request:
+    person = subject(ledger)
+    erase(ledger, person)
+    return f"/api/v1/subjects/{person}/erasure", {"reason": "再次申请"}, "data_protection"
+
+
+def _blank(path: str, role: str, **body: Any) -> Setup:
+    """A request whose one blank member (" ": it passes the schema) the domain refuses."""
+    return lambda *_: (path, body, role)
+
+
+def _guidance_naming_no_instructor(client: TestClient, ledger: Ledger, *_: Any) -> Request:
+    return _case_path(ledger) + "/guidance", {"note": "指导", "instructor": " "}, "supervision"
+
+
+def _case_path(ledger: Ledger) -> str:
+    """A complaint case against a unit, talked to (the next steps may follow)."""
     board = Supervision(ledger)
     case = board.open_case(
         target_kind=TargetKind.UNIT, target="水利局", reason=Reason.COMPLAINT,
         detail="群众反映", county="taihu", actor=SUPERVISION,
     )  # fmt: skip
     board.talk(case, "约谈", SUPERVISION)
+    return f"/api/v1/supervision/cases/{case}"
+
+
+def _post_without_a_title(client: TestClient, ledger: Ledger, *_: Any) -> Request:
+    cadre = ledger.register_subject({"name": "王五"}, "cadre", TOWNSHIP)
+    post = {"cadre": str(cadre), "county": "taihu", "post": " ", "leading": True}
+    return "/api/v1/supervision/posts", post, "organisation_department"
+
+
+def _listing_deadline_before_today(client: TestClient, ledger: Ledger, *_: Any) -> Request:
+    """挂牌督办 with a deadline already past (the clock's business date is in 2023)."""
     listing = {"deadline": date(2000, 1, 31).isoformat(), "note": "挂牌"}
-    return f"/api/v1/supervision/cases/{case}/listing", listing, "supervision"
+    return _case_path(ledger) + "/listing", listing, "supervision"
 
 
 REFUSALS: list[tuple[str, str, Setup]] = [
@@ -150,8 +177,24 @@ REFUSALS: list[tuple[str, str, Setup]] = [
     ("erasure-requested-twice", "subject.erasure_pending", _erasure_requested_twice),
     ("erasure-requested-without-a-reason", "subject.erase_reason",
      _erasure_requested_without_a_reason),
-    ("case-without-a-county", "supervision.county", _case_without_a_county),
+    ("case-without-a-county", "supervision.county",  # cases carry their county (item 5)
+     _blank("/api/v1/supervision/cases", "supervision", target_kind="unit", target="水利局",
+            reason="complaint", detail="群众反映", county=" ")),
     ("listing-deadline-before-today", "supervision.deadline", _listing_deadline_before_today),
+    ("guidance-naming-no-instructor", "supervision.instructor", _guidance_naming_no_instructor),
+    ("visit-before-payment", "carefund.order", _visit_before_payment),
+    ("erasure-of-an-erased-subject", "subject.erased", _erasure_of_an_erased_subject),
+    ("inspection-without-a-county", "inspection.name",
+     _blank("/api/v1/supervision/inspections", "organisation_department", name="党建巡查",
+            county=" ")),
+    ("project-without-a-county", "keyproject.name",
+     _blank("/api/v1/supervision/projects", "organisation_department", name="人才引进",
+            owner_unit="县委组织部", county=" ", lead="org-02", year=2023,
+            items=[{"item": "m1", "title": "选址", "due": "2023-03-31"}])),
+    ("selection-inspection-without-a-team", "selection.name",
+     _blank("/api/v1/supervision/selection-inspections", "organisation_department",
+            name="选人用人专项检查", county="taihu", team=" ")),
+    ("post-without-a-title", "cadrepost.post", _post_without_a_title),
 ]  # fmt: skip
 
 
