@@ -83,8 +83,14 @@ def make_bundle(
         disbursed(fund, tier=1)
     fund.follow_up(disbursed(fund), "2023-03-01", "stable", "回访", INTAKE)
     sign_checkpoint(ledger.log, keys.log, ORIGIN, clock)
+    return keys, export_cosigned(ledger, settings, keys, out)
+
+
+def export_cosigned(ledger: Ledger, settings: Settings, keys: Keys, out: Path) -> Path:
+    """The departments cosign every checkpoint of ``ledger``'s log (the log stores their
+    lines); export the bundle to ``out`` and write the pinned policy beside it (returned)."""
     policy = keys.policy()
-    for signed in all_checkpoints(ledger.log):  # the departments cosign, the log stores it
+    for signed in all_checkpoints(ledger.log):
         text = signed.checkpoint.text()
         for name in DEPARTMENTS:
             line = keys.witnesses[name].sign_line(text, COSIGNED_AT)
@@ -92,7 +98,7 @@ def make_bundle(
     vkey = settings.log_vkey_path.read_text()
     export_bundle(ledger.log, ledger.app.recorder, out, vkey, policy=policy)
     (out.parent / "pinned-policy").write_text(keys.policy().text())
-    return keys, out.parent / "pinned-policy"
+    return out.parent / "pinned-policy"
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:

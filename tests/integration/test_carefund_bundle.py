@@ -1,56 +1,191 @@
-"""gongshi-verify on a real exported bundle in which one care-fund record breaks a rule
-across records, re-chained and re-signed by the operator (who holds the log key), so that
-only the rule can catch it. Named after the tampering."""
+"""gongshi-verify on a real exported bundle in which one care-fund or erasure record breaks a
+rule across records (docs/FORMAT.md §4 rules 1-5, 20, 21, 37, 38, 40), re-chained and
+re-signed by the operator (who holds the log key), so that only the rule can catch it.
+One mutation per case, named after the tampering; the clean bundle passes.
+
+The history (one fund year of 200,000 fen, tiers 50,000 / 80,000 / 150,000): ``first``
+(priority, tier 2) is granted while ``waiting`` (priority, tier 3) is still pending
+("优先考虑": only the budget holds a priority grant); ``second`` (no priority, tier 1) was
+granted before ``waiting`` came, within the budget less ``first``'s reserve; the reviewer of
+``first`` then moved to the trade union ("个人申请-所属行业党务审核-市总工会审批": four
+different hands all the same); ``first``'s applicant, paid, is erased at once; ``waiting``'s
+applicant's erasure is approved while the application is pending, so held, and completed by
+the erasure job once the review rejects it (PIPL art. 47); ``third`` (priority, tier 1) is
+paid last and visited ("建立定期回访制度").
+"""
 
 from __future__ import annotations
 
-import json
-import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 import pytest
 
+from ledger.actor import Actor, Role
+from ledger.carefund.config import Hardship, Industry
+from ledger.carefund.service import CareFund
 from ledger.clock import SteppingClock
 from ledger.ledger import Ledger
+from ledger.log.checkpoints import sign_checkpoint
+from ledger.principal import ERASURE_ACTOR, Principals, Scope
 from ledger.settings import Settings
 from tests.integration.bundles import (
+    ORIGIN,
     Keys,
-    lines,
-    make_bundle,
+    export_cosigned,
+    forge_one,
     no_pinned_policy,  # noqa: F401 (autouse)
-    rechain,
-    resign,
     rules,
     run_json,
-    write_lines,
 )
-from verify.canonical import canonical_bytes
+from tests.integration.helpers import (
+    DATA_PROTECTION,
+    DATA_PROTECTION_2,
+    FINANCE,
+    INTAKE,
+    IPC,
+    UNION,
+    YEAR,
+    erase,
+    funded,
+    log_signer,
+    subject,
+)
+from tests.support.principals import ADMIN, enrol
+
+IPC_2 = Actor("ipc-02", Role.INDUSTRY_PARTY_COMMITTEE)  # reviews once ipc-01 has moved
+BUDGET = 200_000  # fen: 130,000 granted + the 150,000 of a pending priority tier 3 exceed it
+TOTAL = 180_000  # fen: granted, and paid, in the whole history
 
 
-def _tampered(bundle: Path, keys: Keys, visited_on: str) -> None:
-    """The bundle's follow-up visit dated ``visited_on``, re-chained and re-signed."""
-    records = lines(bundle)
-    index = next(i for i, x in enumerate(records) if b"carefund.FollowUpRecorded" in x)
-    record = json.loads(records[index])
-    record["data"]["visited_on"] = visited_on
-    records[index] = canonical_bytes(record)
-    write_lines(bundle, rechain(records, index))
-    shutil.rmtree(bundle / "checkpoints")
-    (bundle / "checkpoints").mkdir()
-    resign(bundle, keys)
+@dataclass
+class Made:
+    keys: Keys
+    bundle: Path
+    pinned: Path
+    streams: dict[str, str]  # a name of the history above -> its stream id
 
 
-def test_follow_up_visit_dated_after_its_record(
-    ledger: Ledger, settings: Settings, clock: SteppingClock, tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
-    keys, pinned = make_bundle(ledger, settings, clock, tmp_path / "bundle")
-    bundle = tmp_path / "bundle"
-    record = next(json.loads(x) for x in lines(bundle) if b"carefund.FollowUpRecorded" in x)
+def _applied(fund: CareFund, tier: int, priority: bool) -> tuple[UUID, UUID]:
+    """A new applicant and its application (express delivery, illness): (application, subject)."""
+    person = subject(fund.ledger)
+    application = fund.submit(
+        year=YEAR, subject=person, industry=Industry.EXPRESS_DELIVERY, hardship=Hardship.ILLNESS,
+        requested_tier=tier, priority=priority, actor=INTAKE,
+    )  # fmt: skip
+    return application, person
+
+
+def _paid(fund: CareFund, application: UUID, tier: int, reviewer: Actor) -> None:
+    fund.review(application, True, "", reviewer)
+    fund.approve(application, tier, UNION)
+    fund.disburse(application, f"TX-{application}", FINANCE)
+
+
+@pytest.fixture
+def made(ledger: Ledger, settings: Settings, clock: SteppingClock, tmp_path: Path) -> Made:
+    """The history of the module's docstring, in one signed, cosigned checkpoint; exported."""
+    enrol(ledger, IPC_2)
+    keys = Keys.fresh(log_signer(settings, ORIGIN))
+    fund = funded(ledger, budget_fen=BUDGET)
+    first, paid_person = _applied(fund, 2, priority=True)
+    second, _ = _applied(fund, 1, priority=False)
+    _paid(fund, second, 1, IPC)
+    waiting, held = _applied(fund, 3, priority=True)
+    fund.review(first, True, "", IPC)
+    Principals(ledger).change_role(IPC.principal, Role.TRADE_UNION, Scope(), "调任市总工会", ADMIN)
+    fund.approve(first, 2, UNION)
+    fund.disburse(first, "TX-first", FINANCE)
+    erase(ledger, paid_person)
+    ledger.request_erasure(held, "本人申请删除", DATA_PROTECTION)
+    ledger.approve_erasure(held, DATA_PROTECTION_2)  # held: its application is pending
+    fund.review(waiting, False, "不符合条件", IPC_2)
+    ledger.erase_subject(held, actor=ERASURE_ACTOR)  # what the erasure job does then
+    third, _ = _applied(fund, 1, priority=True)
+    _paid(fund, third, 1, IPC_2)
+    fund.follow_up(third, "2023-03-01", "stable", "回访", INTAKE)
+    sign_checkpoint(ledger.log, keys.log, ORIGIN, clock)
+    pinned = export_cosigned(ledger, settings, keys, tmp_path / "bundle")
+    streams = {"first": first, "second": second, "waiting": waiting, "held": held}
+    return Made(keys, tmp_path / "bundle", pinned, {k: str(v) for k, v in streams.items()})
+
+
+def _check(capsys: pytest.CaptureFixture[str], made: Made) -> tuple[int, set[str]]:
+    code, report = run_json(capsys, "bundle", str(made.bundle), "--policy", str(made.pinned))
+    return code, rules(report)
+
+
+def test_clean_bundle_passes(made: Made, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _check(capsys, made) == (0, set())
+
+
+def _visited_after_its_record(record: dict[str, Any]) -> None:
     later = date.fromisoformat(record["at"][:10]) + timedelta(days=2)  # after the day anywhere
-    code, clean = run_json(capsys, "bundle", str(bundle), "--policy", str(pinned))
-    assert code == 0, clean
-    _tampered(bundle, keys, later.isoformat())
-    code, report = run_json(capsys, "bundle", str(bundle), "--policy", str(pinned))
-    assert code == 1 and rules(report) == {"carefund.visit_date"}, report["failures"]
+    record["data"]["visited_on"] = later.isoformat()
+
+
+def _by_its_reviewer(record: dict[str, Any]) -> None:  # ipc-01, in its new role
+    record["actor"] = {"principal": IPC.principal, "role": Role.TRADE_UNION.value}
+
+
+def _by_its_requester(record: dict[str, Any]) -> None:
+    record["actor"] = {"principal": DATA_PROTECTION.principal, "role": "data_protection"}
+
+
+# (record type, change, the stream of the history it is in: None for the first of the type)
+CASES: list[tuple[str, dict[str, Any] | Callable[[dict[str, Any]], None], str | None, str]] = [
+    ("carefund.FundYearOpened", {"data.budget_fen": TOTAL - 1}, None, "carefund.budget_cap"),
+    ("carefund.ContributionReceived", {"data.amount_fen": TOTAL - 1}, None,
+     "carefund.cash_on_hand"),
+    ("carefund.DisbursementBooked", {"data.amount_fen": 50_001}, None, "carefund.granted"),
+    ("carefund.ApplicationReviewed", {"data.decision": "reject"}, "second", "carefund.order"),
+    ("carefund.ApplicationApproved", _by_its_reviewer, "first",
+     "carefund.separation_of_duties"),
+    ("carefund.ApplicationSubmitted", {"data.priority": False}, "first",
+     "carefund.priority_first"),
+    ("carefund.GrantCommitted", {"data.tier": 4}, None, "carefund.tier"),
+    ("carefund.ApplicationApproved", {"data.amount_fen": 80_000}, "second", "carefund.tier"),
+    ("carefund.FollowUpRecorded", _visited_after_its_record, None, "carefund.visit_date"),
+    ("subject.ErasureApproved", _by_its_requester, None, "subject.erasure_approval"),
+    ("subject.Erased", {"data.approved_by": ERASURE_ACTOR.principal}, "held",
+     "subject.erasure_approval"),
+    ("carefund.ApplicationReviewed", {"data.decision": "approve"}, "waiting",
+     "subject.erasure_hold"),
+]  # fmt: skip
+IDS = [
+    "budget-lowered-below-the-grants",
+    "money-received-short-of-the-payments",
+    "disbursement-booked-above-its-grant",
+    "approved-after-a-rejecting-review",
+    "approved-by-its-reviewer-after-a-role-change",
+    "priority-struck-from-a-grant-that-took-the-priority-reserve",
+    "grant-committed-at-a-tier-the-year-lacks",
+    "approved-at-another-tiers-amount",
+    "follow-up-visit-dated-after-its-record",
+    "erasure-approved-by-its-requester",
+    "held-erasure-naming-the-job-as-its-approver",
+    "erased-while-its-application-was-pending",
+]
+
+
+@pytest.mark.parametrize(("kind", "change", "stream", "rule"), CASES, ids=IDS)
+def test_one_record_breaking_a_rule_is_named(
+    made: Made,
+    capsys: pytest.CaptureFixture[str],
+    kind: str,
+    change: dict[str, Any] | Callable[[dict[str, Any]], None],
+    stream: str | None,
+    rule: str,
+) -> None:
+    """Each tampering is caught by its rule alone: no other rule across records, nor the
+    chain, the tree or the signatures (the operator re-signed) reports anything."""
+
+    def pick(record: dict[str, Any]) -> bool:
+        return stream is None or record["stream"] == made.streams[stream]
+
+    forge_one(made.bundle, made.keys, kind, change, pick)
+    assert _check(capsys, made) == (1, {rule})
