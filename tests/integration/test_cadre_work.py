@@ -85,6 +85,8 @@ def test_observation_only_from_a_leading_post_ending_after_today(
     ledger: Ledger, work: CadreWork
 ) -> None:
     clerk = _cadre(ledger, work, leading=False)
+    cadre = ledger.register_subject({"name": "周干部"}, "cadre", SUP)
+    rejected(ledger, "cadrepost.post", lambda: work.assign_post(cadre, "taihu", " ", True, ORG))
     rejected(ledger, "cadrepost.observation", lambda: work.start_observation(
         clerk, "科员", date(2023, 9, 1), "观察使用", ORG))  # fmt: skip
     leader = _cadre(ledger, work, leading=True)

@@ -7,6 +7,7 @@ parameters, through the service: each rejection names its rule and stores nothin
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID
 
 from ledger.carefund.config import FundConfig, Hardship, Industry, Source
@@ -36,6 +37,17 @@ def applied(fund: CareFund, tier: int, priority: bool, review: bool = True) -> U
     if review:
         fund.review(case, True, "", IPC)
     return case
+
+
+def test_priority_is_true_or_false(ledger: Ledger) -> None:
+    """优先考虑 is a yes or no of the application (carefund.priority), never another value."""
+    fund = funded(ledger)
+    not_a_bool: Any = "yes"
+    application: dict[str, Any] = dict(
+        year=YEAR, subject=subject(ledger), industry=Industry.EXPRESS_DELIVERY,
+        hardship=Hardship.FRONTLINE, requested_tier=2, actor=INTAKE,
+    )  # fmt: skip
+    rejected(ledger, "carefund.priority", lambda: fund.submit(**application, priority=not_a_bool))
 
 
 # --- carefund.priority_first ----------------------------------------------------------------

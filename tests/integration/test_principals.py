@@ -45,6 +45,11 @@ def test_the_first_admin_enrols_itself_once_and_then_only_admins_enrol(ledger: L
         lambda: registry.enrol("root2", Role.ADMIN, Scope(), Actor("root2", Role.ADMIN)),
     )
     rejected(ledger, "role", lambda: registry.enrol("x-01", Role.INTAKE, Scope(), INTAKE))
+    rejected(
+        ledger,
+        "principal.account",  # an account id, never a person's name
+        lambda: registry.enrol("张三", Role.INTAKE, Scope(), Actor("root", Role.ADMIN)),
+    )
     registry.enrol("x-01", Role.INTAKE, Scope(), Actor("root", Role.ADMIN))
     rejected(
         ledger,
