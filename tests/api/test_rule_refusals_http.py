@@ -131,9 +131,9 @@ def _erasure_of_an_erased_subject(client: TestClient, ledger: Ledger, *_: Any) -
     return f"/api/v1/subjects/{person}/erasure", {"reason": "再次申请"}, "data_protection"
 
 
-def _blank(path: str, role: str, **body: Any) -> Setup:
+def _blank(path: str, acting: str, /, **body: Any) -> Setup:
     """A request whose one blank member (" ": it passes the schema) the domain refuses."""
-    return lambda *_: (path, body, role)
+    return lambda *_: (path, body, acting)
 
 
 def _guidance_naming_no_instructor(client: TestClient, ledger: Ledger, *_: Any) -> Request:
@@ -173,6 +173,9 @@ REFUSALS: list[tuple[str, str, Setup]] = [
      _correction_of_an_entry_never_made),
     ("second-correction-of-one-entry", "points.correction", _second_correction_of_one_entry),
     ("role-change-to-the-role-held", "principal.reason", _role_change_to_the_role_held),
+    ("enrolment-in-a-blank-county", "principal.scope",
+     _blank("/api/v1/principals", "admin", account="org-09", role="organisation_department",
+            county=" ")),
     ("subject-linked-twice", "principal.linked", _subject_linked_twice),
     ("erasure-requested-twice", "subject.erasure_pending", _erasure_requested_twice),
     ("erasure-requested-without-a-reason", "subject.erase_reason",

@@ -86,6 +86,9 @@ def test_a_role_is_given_the_scope_it_needs_and_no_other(registry: Principals) -
     )
     rejected(ledger, "principal.scope", lambda: registry.enrol(
         "fin-09", Role.FINANCE, Scope(county="taihu"), ADMIN))  # fmt: skip
+    blank = Scope(county=" ")  # a scope value is a name: not blank, nor space-led
+    rejected(ledger, "principal.scope", lambda: registry.enrol(
+        "org-09", Role.ORGANISATION_DEPARTMENT, blank, ADMIN))  # fmt: skip
 
 
 def test_a_village_committee_writes_only_its_own_villages_books(
