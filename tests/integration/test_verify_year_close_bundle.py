@@ -237,6 +237,22 @@ def _work_as_bonus(record: Record) -> None:  # the total stays; the bonus reache
     record["data"] |= {"component": "bonus", "task": None}
 
 
+def _cap_doubled(record: Record) -> None:  # the scheme's 5.0 stays; this book gets 10.0
+    record["data"]["bonus_cap_tenths"] *= 2
+
+
+def _next_close(record: Record) -> None:  # the scheme has had one close
+    record["data"]["close"] += 1
+
+
+def _fed_first_entry(record: Record) -> None:
+    record["data"]["book_entry"] = 1
+
+
+def _talk_by_supervision(record: Record) -> None:  # 约谈提醒 is the township committee's
+    record["actor"] = {"principal": SUP.principal, "role": SUP.role.value}
+
+
 def _overall_raised(record: Record) -> None:
     record["data"]["overall_tenths"] += 1
 
@@ -275,6 +291,8 @@ FORGED = [  # (what, pick, change, rule, test id)
      "grade-excellent-outside-the-top-share"),
     (_forge, _is("points.Appraised", grade="incompetent"), _reason_blanked, "points.grade",
      "incompetent-without-a-reason"),
+    (_forge, _is("points.Appraised", grade="excellent"), _next_close, "points.grade",
+     "grade-of-a-close-never-made"),
     (_forge, _is("points.Appraised", grade="incompetent"), _pay_raised, "points.pay",
      "incompetent-paid-in-full"),
     (_forge, _is("points.ScoreEntered", corrected=True), _correction_made_original,
@@ -285,6 +303,10 @@ FORGED = [  # (what, pick, change, rule, test id)
      "entry-number-repeated"),
     (_forge, _is("points.ScoreEntered", TOWNSHIP.principal, component="work"),
      _work_as_bonus, "points.bonus_cap", "work-relabelled-bonus-beyond-the-cap"),
+    (_forge, _is("points.BookOpened"), _cap_doubled, "points.bonus_cap",
+     "book-cap-above-its-schemes"),
+    (_forge, _is("points.EvaluationFormFed"), _fed_first_entry, "points.form",
+     "form-fed-record-naming-another-entry"),
     (_forge, _is("points.EvaluationFormClosed"), _overall_raised, "points.form",
      "form-result-above-its-scores"),
     (_forge, _is("points.EvaluationScored"), _rated_for_another, "principal.participant",
@@ -293,6 +315,8 @@ FORGED = [  # (what, pick, change, rule, test id)
      _by_own_account, "principal.own_book", "work-entered-by-the-cadres-own-account"),
     (_forge, _is("supervision.TalkHeld"), _talk_by_other_township, "supervision.hands",
      "talk-by-another-townships-committee"),
+    (_forge, _is("supervision.TalkHeld"), _talk_by_supervision, "supervision.hands",
+     "talk-by-the-supervision-office"),
     (_forge, _is("supervision.GuidanceGiven"), _guidance_for_another, "supervision.hands",
      "guidance-recorded-for-another-instructor"),
     (_forge, _is("supervision.RectificationReported"), _no_evidence, "supervision.evidence",
