@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Header
 
 from api.services import Services, services
-from api.tokens import TokenError
+from api.tokens import SYSTEM_NAMES, TokenError
 from ledger.actor import Actor, Role
 from ledger.principal import principal_of
 
@@ -25,13 +25,18 @@ def caller(
 ) -> Actor:
     """The actor of ``Authorization: Bearer TOKEN``; TokenError (401) without a valid one,
     or when the token's role is no longer its principal's in the registry (a token carries
-    the role it was issued with: after a role change, a new token)."""
+    the role it was issued with: after a role change, a new token), or is a system account's
+    (no token acts as one: api/tokens.py)."""
     if authorization is None:
         raise TokenError("missing bearer token (Authorization: Bearer TOKEN)")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise TokenError("the Authorization header is not 'Bearer TOKEN'")
     actor = s.tokens.actor_of(token.strip())
+    if actor.principal in SYSTEM_NAMES:
+        raise TokenError(
+            f"bearer token of {actor.principal}, a system account: no token acts as it"
+        )
     principal = principal_of(s.ledger.app, actor.principal)
     if principal is None or principal.role != actor.role.value:
         held = "not enrolled" if principal is None else f"now {principal.role}"

@@ -199,7 +199,8 @@ def _escalate(settings: Settings, args: argparse.Namespace) -> int:
             )
             return 2
         supervision, failed = Supervision(ledger), dict[UUID, str]()
-        opened = supervision.escalate_overdue_items(today, failed=failed)
+        actor = token_actor(ledger, args)  # a supervision principal: its county's projects
+        opened = supervision.escalate_overdue_items(today, actor, failed=failed)
         cases = [supervision.case(case) for case in opened]
     finally:
         ledger.close()
@@ -277,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
         "escalate", help="run the overdue-project policy now (gongshi serve runs it daily)"
     )
     escalate.add_argument("--today", help="YYYY-MM-DD (default: today, GONGSHI_TIMEZONE)")
+    add_token_argument(escalate)  # a supervision principal's: its county's projects
     escalate.set_defaults(run=_escalate)
     erase = sub.add_parser(
         "erase", help="request (--reason), approve (--approve) an erasure, or --run the job"

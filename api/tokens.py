@@ -10,6 +10,11 @@ A token is issued only for an enrolled principal (``issue``: the principal regis
 ledger/principal.py) and carries the role the registry gives it then; a role change revokes
 the principal's tokens (``api/routes/principals.py``, ``gongshi principals change-role``),
 and a token whose role is no longer its principal's is refused (``api.auth.caller``).
+
+No token is issued for a system account (``ledger.principal.SYSTEM_ACCOUNTS``: the server's
+own jobs act as them, for every county, and record only their job's types): an operator acts
+as its own enrolled principal. A token of one found in the table (written before this rule)
+is refused like a revoked one (``api.auth.caller``).
 """
 
 from __future__ import annotations
@@ -26,8 +31,9 @@ from datetime import datetime
 from ledger.actor import Actor, Role
 from ledger.clock import format_at
 from ledger.db import SqlDatabase, schema_lock
-from ledger.errors import LedgerError, NotFound
-from ledger.principal import Principals
+from ledger.errors import LedgerError, NotFound, RuleViolation
+from ledger.principal import SYSTEM_ACCOUNTS, Principals
+from verify.rules_principals import SYSTEM
 
 PREFIX = "gst_"
 TOKEN_PATTERN = re.compile(r"^gst_[A-Za-z0-9_-]{43}$")
@@ -40,6 +46,19 @@ RandomBytes = Callable[[int], bytes]
 
 class TokenError(LedgerError):
     """A token is missing, malformed, unknown or revoked (HTTP 401)."""
+
+
+SYSTEM_NAMES = frozenset(a.principal for a in SYSTEM_ACCOUNTS)
+
+
+def refuse_system(account: str) -> None:
+    """RuleViolation (``principal.system``) if ``account`` is a system account: no token."""
+    if account in SYSTEM_NAMES:
+        raise RuleViolation(
+            SYSTEM,
+            f"{account} is a system account (the server's own job acts as it): no token is"
+            " issued for it; act as your own enrolled principal",
+        )
 
 
 @dataclass(frozen=True)
@@ -64,7 +83,8 @@ class Tokens:
             cur.execute(SCHEMA)
 
     def create(self, actor: Actor, now: datetime, random_bytes: RandomBytes = os.urandom) -> str:
-        """A new token for ``actor``; returned once, never stored."""
+        """A new token for ``actor`` (not a system account); returned once, never stored."""
+        refuse_system(actor.principal)
         token = PREFIX + base64.urlsafe_b64encode(random_bytes(32)).decode().rstrip("=")
         self.db.execute(
             "INSERT INTO gongshi_api_tokens (token_hash, principal, role, created_at)"

@@ -22,7 +22,7 @@ from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregat
 from eventsourcing.persistence import InfrastructureFactory, Mapper, RecordConflictError, Recording
 from eventsourcing.utils import Environment
 
-from ledger import idempotency, principal, receipts
+from ledger import guards, idempotency, principal, receipts
 from ledger.chained import LedgerAggregate
 from ledger.db import ensure_schema, schema_lock
 from ledger.errors import NotFound
@@ -58,12 +58,36 @@ class LedgerApp(Application[UUID]):
 
         Every pending event's actor is checked against the principal registry first
         (``ledger.principal.check_actors``: enrolled, in its current role and scope, not in
-        its own book): a RuleViolation stores nothing."""
-        if self.enforce_principals:
-            principal.check_actors(
-                objs, lambda account: principal.principal_of(self, account),
-                lambda: principal.registry_empty(self),
-            )  # fmt: skip
+        its own book): a RuleViolation stores nothing. The save then expects each actor's
+        registry stream still at the version it read (ledger/guards.py, in the save's
+        transaction): a role or scope changed meanwhile, in any process, makes it a conflict,
+        and the events are checked again against the registry as it is now, so a write is
+        refused (the rule's RuleViolation) rather than stored under the old role; a conflict
+        that no rule explains is raised as it is (``retry_on_conflict`` runs the command
+        again)."""
+        if not self.enforce_principals:
+            return self._store(objs, kwargs)
+        events = principal.pending_events(objs)
+        read = self._check_actors(events)
+        own = {obj.id for obj in objs if isinstance(obj, LedgerAggregate)}  # versioned already
+        expected = [guards.stream_version(p.id, p.version) for p in read if p.id not in own]
+        try:
+            with guards.expecting(*expected):
+                return self._store(objs, kwargs)
+        except RecordConflictError:
+            if expected:
+                self._check_actors(events)
+            raise
+
+    def _check_actors(self, events: principal.Pending) -> list[principal.Principal]:
+        return principal.check_actors(
+            events,
+            lambda account: principal.principal_of(self, account),
+            lambda: principal.registry_empty(self),
+            lambda book: principal.book_cadre(self, book),
+        )
+
+    def _store(self, objs: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Recording[UUID]]:
         recordings = super().save(*objs, **kwargs)
         receipts.keep(recordings)
         idempotency.saved(recordings)

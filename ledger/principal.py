@@ -35,20 +35,25 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import RecordConflictError
 
 from ledger.actor import PRINCIPAL_PATTERN, Actor, Role
 from ledger.chained import LedgerAggregate
 from ledger.errors import NotFound, RuleViolation
 from verify.rules_principals import (
+    ALLOCATED,
     OWN_BOOK,
     PARTICIPANT,
     ROLE,
     SCOPE,
     SCOPE_LEVELS,
+    SYSTEM,
     scope_problem,
+    system_problem,
     uncovered,
 )
+from verify.rules_principals import SYSTEM_ACCOUNTS as SYSTEM_TABLE
 from verify.schema import PRINCIPAL_NAMESPACE, REASON_PATTERN, SCOPE_NAME_PATTERN
 
 REASON = f"one line of up to 500 characters ({REASON_PATTERN.pattern})"
@@ -60,10 +65,11 @@ if TYPE_CHECKING:
 ENROLLED = "principal.Enrolled"
 
 # The system's scripted accounts (no token: the server's own jobs act as them), enrolled by
-# the first admin at bootstrap, each in one role and without a scope (they act county-wide).
-POLICY_ACTOR = Actor("policy-keyproject", Role.SUPERVISION)  # ledger/supervision/escalation.py
-ERASURE_ACTOR = Actor("policy-erasure", Role.DATA_PROTECTION)  # projections/erasure.py
-SYSTEM_ACCOUNTS = (POLICY_ACTOR, ERASURE_ACTOR)
+# the first admin at bootstrap, each in its one role and without a scope: they act for every
+# county, and record only their job's types (verify/rules_principals.py SYSTEM_ACCOUNTS,
+# rule ``principal.system``). No token is issued for them (api/tokens.py).
+SYSTEM_ACCOUNTS = tuple(Actor(account, Role(role)) for account, (role, _) in SYSTEM_TABLE.items())
+POLICY_ACTOR, ERASURE_ACTOR = SYSTEM_ACCOUNTS  # escalation.py; projections/erasure.py
 
 
 def principal_id(account: str) -> UUID:
@@ -98,7 +104,7 @@ class Principal(LedgerAggregate):
         self, role: Role, scope: Scope, reason: str, actor: Actor, moment: datetime
     ) -> None:
         actor.require(Role.ADMIN)
-        _check_scope(role, scope)
+        _check_scope(self.account, role, scope)
         if not REASON_PATTERN.fullmatch(reason):
             raise RuleViolation("principal.reason", f"a role change needs a reason, {REASON}")
         if role.value == self.role and scope.levels() == self.scope:
@@ -152,11 +158,13 @@ class Principal(LedgerAggregate):
             aggregate.subjects = [*aggregate.subjects, self.subject]
 
 
-def _check_scope(role: Role, scope: Scope) -> None:
+def _check_scope(account: str, role: Role, scope: Scope) -> None:
+    if (system := system_problem(account, role.value, ENROLLED)) is not None:
+        raise RuleViolation(SYSTEM, f"{account} is a system account: {system[0]}, not {role}")
     for level, value in scope.levels().items():
         if value is not None and not SCOPE_NAME_PATTERN.fullmatch(value):
             raise RuleViolation(SCOPE, f"{level} {value!r} is not {SCOPE_NAME_PATTERN.pattern}")
-    if (bad := scope_problem(role.value, scope.levels())) is not None:
+    if (bad := scope_problem(role.value, scope.levels(), account)) is not None:
         level, expected, found = bad
         raise RuleViolation(SCOPE, f"role {role.value}: {level} must be {expected}, not {found}")
 
@@ -166,7 +174,7 @@ def enrolment(account: str, role: Role, scope: Scope, actor: Actor, moment: date
     if not PRINCIPAL_PATTERN.fullmatch(account):
         raise RuleViolation("principal.account", f"{account!r} is not {PRINCIPAL_PATTERN.pattern}")
     actor.require(Role.ADMIN)
-    _check_scope(role, scope)
+    _check_scope(account, role, scope)
     return Principal._start(
         Principal.Enrolled, id=principal_id(account), actor=actor, moment=moment,
         account=account, acts_as=role.value, **scope.levels(),
@@ -176,25 +184,42 @@ def enrolment(account: str, role: Role, scope: Scope, actor: Actor, moment: date
 # --- the rules every record keeps (LedgerApp.save) --------------------------------------
 
 Lookup = Callable[[str], Principal | None]
+CadreOf = Callable[[str], str | None]  # a book's stream id -> its cadre (None: no such book)
+Pending = list[tuple[LedgerAggregate, LedgerAggregate.Event]]
 
 
-def check_actors(objs: Iterable[object], lookup: Lookup, first: Callable[[], bool]) -> None:
-    """RuleViolation for the first pending event of ``objs`` whose actor breaks a rule of
+def pending_events(objs: Iterable[object]) -> Pending:
+    """The (aggregate, event) pairs a save of ``objs`` is about to store (a save collects
+    them: taken beforehand, they can be checked again after a conflict)."""
+    return [
+        (obj, event)
+        for obj in objs
+        if isinstance(obj, LedgerAggregate)
+        for event in obj.pending_events
+        if isinstance(event, LedgerAggregate.Event)
+    ]
+
+
+def check_actors(
+    events: Pending, lookup: Lookup, first: Callable[[], bool], cadre_of: CadreOf
+) -> list[Principal]:
+    """RuleViolation for the first of ``events`` whose actor breaks a rule of
     verify/rules_principals.py: not enrolled or not in its current role (``principal.role``;
     an admin enrolling itself into an empty registry is the bootstrap), outside its scope
-    (``principal.scope``), in its own book (``principal.own_book``), rating for another
-    (``principal.participant``). ``lookup(account)`` is the stored registry entry or None;
-    ``first()`` says whether the registry is still empty."""
+    (``principal.scope``), in its own book or allocating to it (``principal.own_book``),
+    rating for another (``principal.participant``), a system account recording what its job
+    does not (``principal.system``). ``lookup(account)`` is the stored registry entry or
+    None; ``first()`` says whether the registry is still empty; ``cadre_of(book)`` the cadre
+    of a book an allocation names. Returns the registry entries it read: the save expects
+    each still at the version read (ledger/guards.py), so a role changed meanwhile is not
+    stored as the old one's."""
     seen: dict[str, Principal | None] = {}
-    for obj in objs:
-        if not isinstance(obj, LedgerAggregate):
-            continue
-        for event in obj.pending_events:
-            assert isinstance(event, LedgerAggregate.Event)
-            account = event.principal
-            if account not in seen:
-                seen[account] = lookup(account)
-            _check_event(obj, event, seen[account], first)
+    for obj, event in events:
+        account = event.principal
+        if account not in seen:
+            seen[account] = lookup(account)
+        _check_event(obj, event, seen[account], first, cadre_of)
+    return [p for p in seen.values() if p is not None]
 
 
 def _check_event(
@@ -202,6 +227,7 @@ def _check_event(
     event: LedgerAggregate.Event,
     actor: Principal | None,
     first: Callable[[], bool],
+    cadre_of: CadreOf,
 ) -> None:
     topic, account = event.TOPIC, event.principal
     if actor is None:
@@ -217,15 +243,40 @@ def _check_event(
     if actor.role != event.role:
         raise RuleViolation(ROLE, f"{account} holds role {actor.role}, not {event.role} ({topic})")
     if not isinstance(obj, Principal):
+        if (system := system_problem(account, actor.role, topic)) is not None:
+            raise RuleViolation(SYSTEM, f"{account}, a system account, records only {system[0]}")
         record_scope = {k: v for k in SCOPE_LEVELS if isinstance(v := getattr(obj, k, None), str)}
         if (bad := uncovered(actor.scope, record_scope)) is not None:
             level, mine, theirs = bad
             raise RuleViolation(SCOPE, f"{account} acts in {level} {mine}, not {theirs} ({topic})")
-    if _opening_topic(type(obj)) == "points.BookOpened" and obj.cadre in actor.subjects:  # type: ignore[attr-defined]
-        raise RuleViolation(OWN_BOOK, f"{account} is linked to {obj.cadre}, whose book this is")  # type: ignore[attr-defined]
+    if actor.subjects and (cadre := _cadre_concerned(obj, event, cadre_of)) in actor.subjects:
+        raise RuleViolation(OWN_BOOK, f"{account} is linked to {cadre}, whose book this is")
     if topic == "points.EvaluationScored" and vars(event)["participant"] != account:
         participant = vars(event)["participant"]
         raise RuleViolation(PARTICIPANT, f"{account} may rate only as itself, not as {participant}")
+
+
+def _cadre_concerned(
+    obj: LedgerAggregate, event: LedgerAggregate.Event, cadre_of: CadreOf
+) -> str | None:
+    """The cadre whose book ``event`` is in (a book's record) or allocates to (an
+    allocation names the book), or None."""
+    if _opening_topic(type(obj)) == "points.BookOpened":
+        cadre: str = getattr(obj, "cadre")  # noqa: B009 (a book's attribute, set by BookOpened)
+        return cadre
+    if event.TOPIC == ALLOCATED:
+        return cadre_of(vars(event)["book"])
+    return None
+
+
+def book_cadre(app: LedgerApp, book: str) -> str | None:
+    """The cadre of the points book ``book`` (a stream id), or None if it is no book."""
+    try:
+        found: object = app.repository.get(UUID(book))
+    except (AggregateNotFoundError, ValueError):  # no such stream, a malformed id: no book
+        return None
+    cadre = getattr(found, "cadre", None)
+    return cadre if isinstance(cadre, str) else None
 
 
 @functools.cache

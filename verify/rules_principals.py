@@ -14,8 +14,12 @@ Checked on every record, whatever its type:
   township's plan, a county's scheme, an industry's application: the opening record's
   ``county``, ``township``, ``village``, ``industry``) is by a principal whose scope has the
   same value at every level both name;
-- ``principal.own_book``: no principal linked to a subject records in that subject's book
-  ("no principal may enter, correct or appraise entries in their own book");
+- ``principal.own_book``: no principal linked to a subject records in that subject's book,
+  nor allocates responsibility points to it (a ``points.ResponsibilityAllocated`` naming the
+  book: "no principal may enter, correct or appraise entries in their own book");
+- ``principal.system``: the system's own accounts (SYSTEM_ACCOUNTS: the jobs ``gongshi serve``
+  runs by themselves) hold their one role, with no scope (the overdue-project policy escalates
+  every county's projects), and record only their job's record types;
 - ``principal.participant``: a peer-evaluation rating's ``participant`` is the principal
   that recorded it, never a name typed by someone else.
 
@@ -32,25 +36,46 @@ from verify.failure import Failure
 from verify.record import Record
 
 ROLE, SCOPE, OWN_BOOK = "principal.role", "principal.scope", "principal.own_book"
-PARTICIPANT = "principal.participant"
+PARTICIPANT, SYSTEM = "principal.participant", "principal.system"
 
 SCOPE_LEVELS = ("county", "township", "village", "industry")
-# The scope levels a role needs (each a value); every other level is null. Roles not named
-# here act county-wide or fund-wide: all four levels null.
+# The scope levels a role needs (each a value); every other level is null ("principals are
+# scoped (county, township, village, industry: an event binds them) and may act only inside
+# their scope"). A supervision principal (纪检监察) is its county's: cases, key projects and
+# inspections carry their county. Roles not named here write only records that carry no
+# scope, and act for the one city (Anqing) or the one care fund (Tongcheng): finance, intake
+# and trade_union keep the Tongcheng fund's books and applications (fund-wide: a fund year
+# names no county, an application only its industry); audit audits the fund's years and
+# approves erasures; data_protection requests erasures of subjects, which name no county.
 ROLE_SCOPES: Mapping[str, tuple[str, ...]] = {
     "organisation_department": ("county",),
+    "supervision": ("county",),
     "township_party_committee": ("county", "township"),
     "village_committee": ("county", "township", "village"),
     "party_building_instructor": ("county", "township", "village"),
     "industry_party_committee": ("industry",),
 }
+# The system's own accounts: account -> (its one role, the record types its job writes).
+# Each acts without a scope, for every county (its role's scope levels all null): the
+# overdue-project policy ("对规定时限内未完成的持续跟踪、挂牌督办") escalates every county's key
+# projects; the erasure job completes held erasures. In exchange it records nothing else.
+SYSTEM_ACCOUNTS: Mapping[str, tuple[str, frozenset[str]]] = {
+    "policy-keyproject": (
+        "supervision",
+        frozenset({"supervision.CaseOpened", "supervision.CaseListed", "keyproject.ItemEscalated"}),
+    ),
+    "policy-erasure": ("data_protection", frozenset({"subject.Erased"})),
+}
 REGISTRY_TYPES = ("principal.Enrolled", "principal.RoleChanged", "principal.SubjectLinked")
+ALLOCATED = "points.ResponsibilityAllocated"  # names the book it allocates to (``book``)
 Scope = Mapping[str, str | None]
 
 
-def scope_problem(role: str, scope: Scope) -> tuple[str, str, str] | None:
-    """(level, expected, found) of the first level ``scope`` gives ``role`` wrongly, or None."""
-    needs = ROLE_SCOPES.get(role, ())
+def scope_problem(role: str, scope: Scope, account: str = "") -> tuple[str, str, str] | None:
+    """(level, expected, found) of the first level ``scope`` gives ``role`` wrongly, or None.
+    A system account in its own role (SYSTEM_ACCOUNTS) needs no level."""
+    system = SYSTEM_ACCOUNTS.get(account)
+    needs = () if system is not None and system[0] == role else ROLE_SCOPES.get(role, ())
     for level in SCOPE_LEVELS:
         value = scope.get(level)
         if level in needs and not value:
@@ -67,6 +92,22 @@ def uncovered(principal: Scope, record: Scope) -> tuple[str, str, str] | None:
         mine, theirs = principal.get(level), record.get(level)
         if mine is not None and theirs is not None and mine != theirs:
             return level, mine, theirs
+    return None
+
+
+def system_problem(account: str, role: str, record_type: str) -> tuple[str, str] | None:
+    """(expected, found) if system account ``account`` breaks ``principal.system``: enrolled
+    or changed into another role than its own (``record_type`` a registry type, ``role`` the
+    ``acts_as``), or recording a type its job does not write; None otherwise (and for every
+    other account)."""
+    system = SYSTEM_ACCOUNTS.get(account)
+    if system is None:
+        return None
+    own_role, types = system
+    if record_type in ("principal.Enrolled", "principal.RoleChanged"):
+        return None if role == own_role else (f"role {own_role}", role)
+    if record_type not in types:
+        return ", ".join(sorted(types)), record_type
     return None
 
 
@@ -102,6 +143,11 @@ class PrincipalRules:
         actor = self.principals.get(r.principal)
         if actor is not None:
             found += self._scope(r, where, actor) + self._own_book(r, where, actor)
+        if r.type not in REGISTRY_TYPES and (bad := system_problem(r.principal, r.role, r.type)):
+            message = (
+                f"{r.type} by the system account {r.principal}, whose job writes no such record"
+            )
+            found.append(Failure(where, SYSTEM, message, *bad))
         if r.type == "points.EvaluationScored" and r.data["participant"] != r.principal:
             message = f"form {r.stream}: a rating recorded for another participant"
             found.append(Failure(where, PARTICIPANT, message, r.principal, r.data["participant"]))
@@ -137,10 +183,11 @@ class PrincipalRules:
         return [Failure(where, SCOPE, message, theirs, mine)]
 
     def _own_book(self, r: Record, where: str, actor: _Principal) -> list[Failure]:
-        cadre = self.books.get(r.stream)
+        book = r.data["book"] if r.type == ALLOCATED else r.stream
+        cadre = self.books.get(book)
         if cadre is None or cadre not in actor.subjects:
             return []
-        message = f"{r.type} in the book of {cadre}, the subject {r.principal} is linked to"
+        message = f"{r.type} for the book of {cadre}, the subject {r.principal} is linked to"
         return [Failure(where, OWN_BOOK, message, "another principal", r.principal)]
 
     def _registry(self, r: Record, where: str) -> list[Failure]:
@@ -151,10 +198,14 @@ class PrincipalRules:
                 self.principals[account].subjects.add(d["subject"])
             return []
         scope = {level: d[level] for level in SCOPE_LEVELS}
-        if bad := scope_problem(d["acts_as"], scope):
+        named = d["account"] if r.type == "principal.Enrolled" else account or ""
+        if bad := scope_problem(d["acts_as"], scope, named):
             level, expected, value = bad
             message = f"{r.type}: the scope's {level} does not fit role {d['acts_as']}"
             found.append(Failure(where, SCOPE, message, expected, value))
+        if system := system_problem(named, d["acts_as"], r.type):
+            message = f"{r.type}: {named} is a system account, in its one role"
+            found.append(Failure(where, SYSTEM, message, *system))
         if r.type == "principal.Enrolled":
             self.principals[d["account"]] = _Principal(d["acts_as"], scope)
             self.accounts[r.stream] = d["account"]

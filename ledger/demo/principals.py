@@ -6,7 +6,16 @@ then every account the demo's parts act as: the Tongcheng care fund's (each indu
 committee bound to its industry), Taihu's organisation department, township party committees,
 village committees and party-building instructors (包村党建指导员, each assigned to its
 village), the peer-evaluation participants (参学人员, each rating as itself), the Yuexi and
-Wangjiang accounts, and the overdue-project policy's account.
+Wangjiang accounts, and the system's accounts (the overdue-project policy's and the erasure
+job's, without a scope: verify/rules_principals.py SYSTEM_ACCOUNTS).
+
+Each county's supervision (纪检监察) account is scoped to its county: Taihu's closes the
+bottom-tenth cases, Wangjiang's registers its cadres, Tongcheng's (supervision-tc-01) revokes
+care-fund grants, and Yuexi's (jw-yuexi-01) may run the overdue-project policy on demand for
+Yuexi's key projects (``gongshi escalate --token``); the policy's daily run is the system
+account's, for every county. The care fund's accounts (intake, trade union, finance, audit)
+act fund-wide, and the data-protection officers city-wide (Anqing): their records name no
+county.
 """
 
 from __future__ import annotations
@@ -22,7 +31,8 @@ from ledger.ledger import Ledger
 from ledger.principal import SYSTEM_ACCOUNTS, Principals, Scope, registry_empty
 
 ADMIN = Actor("demo-admin", Role.ADMIN)
-TAIHU, YUEXI, WANGJIANG = "taihu", "yuexi", "wangjiang"
+TAIHU, YUEXI, WANGJIANG, TONGCHENG = "taihu", "yuexi", "wangjiang", "tongcheng"
+YUEXI_SUPERVISION = Actor("jw-yuexi-01", Role.SUPERVISION)  # on-demand escalation (Yuexi)
 EVALUATORS_PER_TOWNSHIP = 9  # the most participants one demo form has
 
 
@@ -33,9 +43,14 @@ def demo_principals() -> list[tuple[Actor, Scope]]:
     found: list[tuple[Actor, Scope]] = [
         (a, Scope())
         for a in (carefund.INTAKE, carefund.UNION, carefund.FINANCE, carefund.AUDIT,
-                  carefund.SUPERVISION, supervision.SUPERVISOR, supervision.WANGJIANG,
                   *SYSTEM_ACCOUNTS)  # the escalation and erasure jobs' accounts
     ]  # fmt: skip
+    found += [
+        (carefund.SUPERVISION, Scope(county=TONGCHENG)),
+        (supervision.SUPERVISOR, Scope(county=TAIHU)),
+        (supervision.WANGJIANG, Scope(county=WANGJIANG)),
+        (YUEXI_SUPERVISION, Scope(county=YUEXI)),
+    ]
     found += [(a, Scope(industry=Industry(i).value)) for i, a in carefund.REVIEWERS.items()]
     found += [(points.COUNTY, Scope(county=TAIHU)), (supervision.YUEXI, Scope(county=YUEXI))]
     found += [(supervision.WANGJIANG_ORG, Scope(county=WANGJIANG))]

@@ -1,8 +1,11 @@
 """The overdue-project policy: an item past due and not done opens a listed case, once.
 
 "对规定时限内未完成的持续跟踪、挂牌督办，推动工作落地落实" (Yuexi). It runs by itself once a
-business day in ``gongshi serve`` (``DailyEscalation``), and on demand: ``gongshi escalate
-[--today D]`` and ``POST /api/v1/supervision/escalations`` (role supervision).
+business day in ``gongshi serve`` (``DailyEscalation``), as the system account
+``policy-keyproject`` (no scope: every county's projects; it records only the escalation's
+records, rule ``principal.system``), and on demand as the calling supervision principal, for
+the projects of its own county (``gongshi escalate --token T [--today D]`` and
+``POST /api/v1/supervision/escalations``): the CLI acts as a principal only with a token.
 
 The case (opened with the rule's name as trigger, then listed with a deadline) and the
 project's escalation record are saved in one transaction, so a concurrent run of the policy
@@ -37,8 +40,10 @@ def escalate_overdue_items(
     today: date,
     actor: Actor = POLICY_ACTOR,
     failed: dict[UUID, str] | None = None,
+    county: str | None = None,
 ) -> list[UUID]:
-    """Open a listed supervision case for each overdue, unescalated item; return the cases.
+    """Open a listed supervision case for each overdue, unescalated item (of the projects of
+    ``county``, or of every county when None); return the cases.
 
     With ``failed`` (the daily job, ``gongshi escalate``), a project whose escalation is
     refused (a RuleViolation, an unreadable stream: anything but the database being
@@ -49,6 +54,8 @@ def escalate_overdue_items(
 
         def escalate_one(project_id: UUID = project_id) -> UUID | None:
             project = app.get(KeyProject, project_id)
+            if county is not None and project.county != county:
+                return None
             overdue = project.overdue_items(today)
             if not overdue:
                 return None

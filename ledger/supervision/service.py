@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from uuid import UUID
 
-from ledger.actor import Actor
+from ledger.actor import Actor, Role
 from ledger.app import LedgerApp, retry_on_conflict
 from ledger.enums import parse_enum
 from ledger.errors import NotFound, RuleViolation
@@ -314,8 +314,13 @@ class Supervision:
     def escalate_overdue_items(
         self, today: date, actor: Actor = POLICY_ACTOR, failed: dict[UUID, str] | None = None
     ) -> list[UUID]:
-        """Run the overdue-project policy as ``actor`` (default: the policy's own account);
-        with ``failed``, a refused project is reported there and skipped."""
+        """Run the overdue-project policy as ``actor`` (default: the policy's own account, for
+        every county), on the projects of the actor's county when its scope names one (a
+        county's supervision principal escalates its own county's projects); with ``failed``,
+        a refused project is reported there and skipped. Role supervision."""
+        actor.require(Role.SUPERVISION)
+        enrolled = principal_of(self._app, actor.principal)
+        county = None if enrolled is None else enrolled.scope.get("county")
         return escalate_overdue_items(
-            self._app, self.ledger.clock, self.ledger.new_id, today, actor, failed
+            self._app, self.ledger.clock, self.ledger.new_id, today, actor, failed, county
         )

@@ -91,9 +91,7 @@ def test_followups_and_erase_commands(sqlite_database: Database, tmp_path: Path)
     assert overdue.returncode == 0
     count = int(overdue.stdout.split()[0])
     assert count > 8 and "bottom_ranking" in overdue.stdout and "overdue_project" in overdue.stdout
-    escalate = _gongshi(["escalate", "--today", "2024-04-30"], env)  # the demo ran it monthly
-    assert escalate.returncode == 0, escalate.stderr
-    assert escalate.stdout.startswith("0 overdue key-project items escalated on 2024-04-30")
+    _escalate_as_a_supervisor_would(env)
     boundary = _gongshi(["overdue", "--today", "2024-03-31"], env)  # ranking deadline day
     assert "bottom_ranking" not in boundary.stdout
 
@@ -121,6 +119,23 @@ def _token(env: dict[str, str], principal: str) -> str:
     created = _gongshi(["tokens", "create", "--principal", principal], env)
     assert created.returncode == 0, created.stderr
     return created.stdout.strip()
+
+
+def _escalate_as_a_supervisor_would(env: dict[str, str]) -> None:
+    """``gongshi escalate`` acts as a principal only with a token, a supervision principal's
+    (Yuexi's, for its county's projects: the demo's policy ran monthly, nothing is left); the
+    system account the daily job acts as gets no token."""
+    escalate = ["escalate", "--today", "2024-04-30"]
+    unsigned = _gongshi(escalate, env)
+    assert unsigned.returncode == 2 and "--token" in unsigned.stderr, unsigned.stderr
+    system = _gongshi(["tokens", "create", "--principal", "policy-keyproject"], env)
+    assert system.returncode == 2 and "principal.system" in system.stderr, system.stderr
+    assert system.stdout == ""
+    intake = _gongshi([*escalate, "--token", _token(env, "intake-tc-01")], env)
+    assert intake.returncode == 2 and "supervision" in intake.stderr, intake.stderr
+    yuexi = _gongshi([*escalate, "--token", _token(env, "jw-yuexi-01")], env)
+    assert yuexi.returncode == 0, yuexi.stderr
+    assert yuexi.stdout.startswith("0 overdue key-project items escalated on 2024-04-30")
 
 
 def _erase_as_a_sysadmin_would(env: dict[str, str], subject: str) -> None:

@@ -4,8 +4,8 @@ in its current role and scope: ledger/principal.py).
 ``enrol(ledger, *actors)`` bootstraps the registry with ``ADMIN`` if it is empty, then enrols
 each actor not enrolled yet, in its role and the scope SCOPES gives its account (else the
 standard test scope its role needs: Taihu county, township th01, village 晋熙镇01村, the
-express-delivery industry). ``STANDARD`` are the actors the integration helpers and the API
-tests use.
+express-delivery industry; a system account none). ``STANDARD`` are the actors the
+integration helpers and the API tests use.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from ledger.actor import Actor, Role
 from ledger.ledger import Ledger
 from ledger.principal import Principals, Scope, registry_empty
-from verify.rules_principals import ROLE_SCOPES
+from verify.rules_principals import ROLE_SCOPES, SYSTEM_ACCOUNTS
 
 ADMIN = Actor("demo-admin", Role.ADMIN)  # the demo's own: the demo loads on top of it
 COUNTY, TOWNSHIP, VILLAGE, INDUSTRY = "taihu", "th01", "晋熙镇01村", "express_delivery"
@@ -48,8 +48,11 @@ def rater(account: str) -> Actor:
     return next(a for a in STANDARD if a.principal == account)
 
 
-def default_scope(role: Role) -> Scope:
-    """The standard test scope of ``role``: the levels it needs, filled from DEFAULTS."""
+def default_scope(role: Role, account: str = "") -> Scope:
+    """The standard test scope of ``role``: the levels it needs, filled from DEFAULTS (a
+    supervision principal is Taihu's); none for a system account in its own role."""
+    if account in SYSTEM_ACCOUNTS and SYSTEM_ACCOUNTS[account][0] == role.value:
+        return Scope()
     return Scope(**{level: DEFAULTS[level] for level in ROLE_SCOPES.get(role.value, ())})
 
 
@@ -62,7 +65,9 @@ def enrol(ledger: Ledger, *actors: Actor, scope: Scope | None = None) -> None:
         registry.enrol(ADMIN.principal, Role.ADMIN, Scope(), ADMIN)
     for actor in actors:
         if registry.find(actor.principal) is None:
-            given = scope or SCOPES.get(actor.principal) or default_scope(actor.role)
+            given = (
+                scope or SCOPES.get(actor.principal) or default_scope(actor.role, actor.principal)
+            )
             registry.enrol(actor.principal, actor.role, given, ADMIN)
 
 
