@@ -27,6 +27,7 @@ from tests.integration.helpers import (
     DATA_PROTECTION,
     SUPERVISION,
     approved,
+    disbursed,
     erase,
     funded,
     reviewed,
@@ -125,6 +126,14 @@ def _visit_before_payment(client: TestClient, ledger: Ledger, *_: Any) -> Reques
     return f"/api/v1/carefund/applications/{case}/follow-ups", visit, "intake"
 
 
+def _visit_dated_before_the_payment(client: TestClient, ledger: Ledger, *_: Any) -> Request:
+    """ "建立定期回访制度": a return visit follows the payment (the future is refused in
+    test_carefund_priority.py's test_visit_dated_in_the_future_is_409)."""
+    case = disbursed(funded(ledger))
+    visit = {"visited_on": "2022-12-31", "outcome": "stable", "note": "回访"}
+    return f"/api/v1/carefund/applications/{case}/follow-ups", visit, "intake"
+
+
 def _erasure_of_an_erased_subject(client: TestClient, ledger: Ledger, *_: Any) -> Request:
     person = subject(ledger)
     erase(ledger, person)
@@ -186,6 +195,7 @@ REFUSALS: list[tuple[str, str, Setup]] = [
     ("listing-deadline-before-today", "supervision.deadline", _listing_deadline_before_today),
     ("guidance-naming-no-instructor", "supervision.instructor", _guidance_naming_no_instructor),
     ("visit-before-payment", "carefund.order", _visit_before_payment),
+    ("visit-dated-before-the-payment", "carefund.visit_date", _visit_dated_before_the_payment),
     ("erasure-of-an-erased-subject", "subject.erased", _erasure_of_an_erased_subject),
     ("inspection-without-a-county", "inspection.name",
      _blank("/api/v1/supervision/inspections", "organisation_department", name="党建巡查",
