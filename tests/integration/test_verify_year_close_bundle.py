@@ -9,7 +9,6 @@ it fails naming the rule, and that rule only (docs/FORMAT.md §4 rules 6-11, 14-
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,19 +19,17 @@ import pytest
 from ledger.actor import Actor, Role
 from ledger.clock import SteppingClock
 from ledger.ledger import Ledger
-from ledger.log.checkpoints import all_checkpoints, sign_checkpoint
-from ledger.log.cosignatures import add_cosignature
-from ledger.log.export import export_bundle
+from ledger.log.checkpoints import sign_checkpoint
 from ledger.log.keys import create_log_key, load_signer
 from ledger.points.config import Component, Grade
 from ledger.principal import Principals, Scope
 from ledger.settings import Settings
 from ledger.supervision.service import Supervision
 from tests.integration.bundles import (
-    COSIGNED_AT,
-    DEPARTMENTS,
     ORIGIN,
     Keys,
+    export_cosigned,
+    forge_one,
     lines,
     no_pinned_policy,  # noqa: F401 (autouse)
     rechain,
@@ -110,17 +107,7 @@ def made(
         reason = "年度积分末位，履职不力" if grade is Grade.INCOMPETENT else ""
         points.appraise(book, grade, BASE_PAY, TOWNSHIP, reason)
     sign_checkpoint(ledger.log, keys.log, ORIGIN, clock)
-    policy = keys.policy()
-    for signed in all_checkpoints(ledger.log):
-        text = signed.checkpoint.text()
-        for name in DEPARTMENTS:
-            line = keys.witnesses[name].sign_line(text, COSIGNED_AT)
-            add_cosignature(ledger.log, policy, line, datetime.now(UTC), signed.checkpoint.size)
-    out = tmp_path / "bundle"
-    export_bundle(ledger.log, ledger.app.recorder, out, settings.log_vkey_path.read_text(),
-                  policy=policy)  # fmt: skip
-    (tmp_path / "pinned-policy").write_text(keys.policy().text())
-    return keys, out, tmp_path / "pinned-policy"
+    return keys, tmp_path / "bundle", export_cosigned(ledger, settings, keys, tmp_path / "bundle")
 
 
 def _check(capsys: pytest.CaptureFixture[str], bundle: Path, pinned: Path) -> tuple[int, set[str]]:
@@ -130,36 +117,23 @@ def _check(capsys: pytest.CaptureFixture[str], bundle: Path, pinned: Path) -> tu
 
 Record = dict[str, Any]
 Pick = Callable[[Record], bool]
+Change = Callable[[Record], None]
 
 
-def _resign_from(bundle: Path, keys: Keys, records: list[bytes], index: int) -> None:
-    """Write ``records``, re-chained from ``index``; re-sign one checkpoint over them."""
-    write_lines(bundle, rechain(records, index))
-    shutil.rmtree(bundle / "checkpoints")
-    (bundle / "checkpoints").mkdir()
-    resign(bundle, keys)
-
-
-def _forge(bundle: Path, keys: Keys, pick: Pick, change: Callable[[Record], None]) -> None:
-    """Change the first record ``pick`` accepts; re-chain; re-sign."""
-    records = lines(bundle)
-    index = next(i for i, x in enumerate(records) if pick(json.loads(x)))
-    record = json.loads(records[index])
-    change(record)
-    records[index] = canonical_bytes(record)
-    _resign_from(bundle, keys, records, index)
-
-
-def _slip_in(bundle: Path, keys: Keys, pick: Pick, change: Callable[[Record], None]) -> None:
-    """Append a copy of the first record ``pick`` accepts, changed, as the next version of
-    its stream (what a forger writing to the database adds); re-chain; re-sign."""
+def _slip_in(bundle: Path, keys: Keys, kind: str, change: Change, pick: Pick) -> None:
+    """Append a copy of the first record of type ``kind`` that ``pick`` accepts, changed, as
+    the next version of its stream (what a forger writing to the database adds); chain it;
+    sign one checkpoint over the lines in place of the bundle's."""
     records = lines(bundle)
     parsed = [json.loads(x) for x in records]
-    record = next(r for r in parsed if pick(r))
+    record = next(r for r in parsed if r["type"] == kind and pick(r))
     record["version"] = max(r["version"] for r in parsed if r["stream"] == record["stream"]) + 1
     record["at"] = parsed[-1]["at"]
     change(record)
-    _resign_from(bundle, keys, [*records, canonical_bytes(record)], len(records))
+    write_lines(bundle, rechain([*records, canonical_bytes(record)], len(records)))
+    for old in (bundle / "checkpoints").iterdir():
+        old.unlink()
+    resign(bundle, keys)
 
 
 def test_clean_bundle_with_a_closed_year_passes(
@@ -169,20 +143,19 @@ def test_clean_bundle_with_a_closed_year_passes(
     assert _check(capsys, bundle, pinned) == (0, set())
 
 
-def _is(kind: str, by: str = "", corrected: bool | None = None, **data: Any) -> Pick:
+def _is(kind: str, by: str = "", corrected: bool | None = None, **data: Any) -> tuple[str, Pick]:
     """The records of type ``kind`` whose data has ``data``; ``by``: recorded by that
     principal; ``corrected``: a correction (True) or an original entry (False)."""
 
     def pick(r: Record) -> bool:
         d = r["data"]
         return (
-            r["type"] == kind
-            and by in ("", r["actor"]["principal"])
+            by in ("", r["actor"]["principal"])
             and (corrected is None or (d["corrects"] is not None) == corrected)
             and all(d[k] == v for k, v in data.items())
         )
 
-    return pick
+    return kind, pick
 
 
 def _total_raised(record: Record) -> None:
@@ -277,68 +250,69 @@ def _no_evidence(record: Record) -> None:
     record["data"]["evidence"] = "无"
 
 
-FORGED = [  # (what, pick, change, rule, test id)
-    (_forge, _is("points.YearClosed"), _total_raised, "points.year_close",
+FORGED = [  # (how, which record, change, rule, test id)
+    (forge_one, _is("points.YearClosed"), _total_raised, "points.year_close",
      "year-closed-with-a-wrong-total"),
-    (_forge, _is("supervision.CaseClosed"), _closed_by_reporter, "supervision.separation",
+    (forge_one, _is("supervision.CaseClosed"), _closed_by_reporter, "supervision.separation",
      "case-closed-by-its-reporter"),
-    (_forge, _is("supervision.TalkHeld"), _guidance_first, "supervision.order", "talk-skipped"),
-    (_forge, _is("supervision.CaseOpened"), _opened_by_hand, "supervision.bottom_by_close",
+    (forge_one, _is("supervision.TalkHeld"), _guidance_first, "supervision.order", "talk-skipped"),
+    (forge_one, _is("supervision.CaseOpened"), _opened_by_hand, "supervision.bottom_by_close",
      "bottom-case-not-from-the-close"),
     (_slip_in, _is("points.ScoreEntered", points_tenths=10), _late_entry, "points.year_closed",
      "entry-slipped-in-after-the-close"),
-    (_forge, _is("points.Appraised", grade="competent"), _graded_excellent, "points.grade",
+    (forge_one, _is("points.Appraised", grade="competent"), _graded_excellent, "points.grade",
      "grade-excellent-outside-the-top-share"),
-    (_forge, _is("points.Appraised", grade="incompetent"), _reason_blanked, "points.grade",
+    (forge_one, _is("points.Appraised", grade="incompetent"), _reason_blanked, "points.grade",
      "incompetent-without-a-reason"),
-    (_forge, _is("points.Appraised", grade="excellent"), _next_close, "points.grade",
+    (forge_one, _is("points.Appraised", grade="excellent"), _next_close, "points.grade",
      "grade-of-a-close-never-made"),
-    (_forge, _is("points.Appraised", grade="incompetent"), _pay_raised, "points.pay",
+    (forge_one, _is("points.Appraised", grade="incompetent"), _pay_raised, "points.pay",
      "incompetent-paid-in-full"),
-    (_forge, _is("points.ScoreEntered", corrected=True), _correction_made_original,
+    (forge_one, _is("points.ScoreEntered", corrected=True), _correction_made_original,
      "points.amount", "negative-bonus-entered-as-an-original"),
-    (_forge, _is("points.ScoreEntered", corrected=True), _corrects_first, "points.correction",
+    (forge_one, _is("points.ScoreEntered", corrected=True), _corrects_first, "points.correction",
      "correction-reversing-another-entry"),
-    (_forge, _is("points.ScoreEntered", corrected=True), _entry_repeated, "points.entry",
+    (forge_one, _is("points.ScoreEntered", corrected=True), _entry_repeated, "points.entry",
      "entry-number-repeated"),
-    (_forge, _is("points.ScoreEntered", TOWNSHIP.principal, component="work"),
+    (forge_one, _is("points.ScoreEntered", TOWNSHIP.principal, component="work"),
      _work_as_bonus, "points.bonus_cap", "work-relabelled-bonus-beyond-the-cap"),
-    (_forge, _is("points.BookOpened"), _cap_doubled, "points.bonus_cap",
+    (forge_one, _is("points.BookOpened"), _cap_doubled, "points.bonus_cap",
      "book-cap-above-its-schemes"),
-    (_forge, _is("points.EvaluationFormFed"), _fed_first_entry, "points.form",
+    (forge_one, _is("points.EvaluationFormFed"), _fed_first_entry, "points.form",
      "form-fed-record-naming-another-entry"),
-    (_forge, _is("points.EvaluationFormClosed"), _overall_raised, "points.form",
+    (forge_one, _is("points.EvaluationFormClosed"), _overall_raised, "points.form",
      "form-result-above-its-scores"),
-    (_forge, _is("points.EvaluationScored"), _rated_for_another, "principal.participant",
+    (forge_one, _is("points.EvaluationScored"), _rated_for_another, "principal.participant",
      "rating-recorded-for-another-participant"),
-    (_forge, _is("points.ScoreEntered", VILLAGE.principal, component="work"),
+    (forge_one, _is("points.ScoreEntered", VILLAGE.principal, component="work"),
      _by_own_account, "principal.own_book", "work-entered-by-the-cadres-own-account"),
-    (_forge, _is("supervision.TalkHeld"), _talk_by_other_township, "supervision.hands",
+    (forge_one, _is("supervision.TalkHeld"), _talk_by_other_township, "supervision.hands",
      "talk-by-another-townships-committee"),
-    (_forge, _is("supervision.TalkHeld"), _talk_by_supervision, "supervision.hands",
+    (forge_one, _is("supervision.TalkHeld"), _talk_by_supervision, "supervision.hands",
      "talk-by-the-supervision-office"),
-    (_forge, _is("supervision.GuidanceGiven"), _guidance_for_another, "supervision.hands",
+    (forge_one, _is("supervision.GuidanceGiven"), _guidance_for_another, "supervision.hands",
      "guidance-recorded-for-another-instructor"),
-    (_forge, _is("supervision.RectificationReported"), _no_evidence, "supervision.evidence",
+    (forge_one, _is("supervision.RectificationReported"), _no_evidence, "supervision.evidence",
      "rectification-without-evidence"),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("tamper", "pick", "change", "rule"),
+    ("tamper", "chosen", "change", "rule"),
     [row[:4] for row in FORGED],
     ids=[row[4] for row in FORGED],
 )
 def test_one_record_breaking_a_rule_is_named_alone(
     made: tuple[Keys, Path, Path],
     capsys: pytest.CaptureFixture[str],
-    tamper: Callable[[Path, Keys, Pick, Callable[[Record], None]], None],
-    pick: Pick,
-    change: Callable[[Record], None],
+    tamper: Callable[[Path, Keys, str, Change, Pick], None],
+    chosen: tuple[str, Pick],
+    change: Change,
     rule: str,
 ) -> None:
     """Each tampering breaks its rule and no other, so without that rule's check the
     forged bundle would pass."""
     keys, bundle, pinned = made
-    tamper(bundle, keys, pick, change)
+    kind, pick = chosen
+    tamper(bundle, keys, kind, change, pick)
     assert _check(capsys, bundle, pinned) == (1, {rule})
