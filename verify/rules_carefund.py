@@ -5,8 +5,9 @@
   budget; disbursements (``DisbursementBooked``) never exceed the grants, nor the money
   received (``ContributionReceived``) plus recovered (``RecoveryBooked``);
 - per application: submitted, reviewed (approve), approved, disbursed, in that order; a
-  rejecting review or a rejection ends it; the reviewer does not decide the approval or
-  rejection, and the approver does not disburse;
+  rejecting review or a rejection ends it; follow-ups only once disbursed (or revoked), a
+  revocation of a disbursed grant, recoveries of a revoked one (the domain's own order); the
+  reviewer does not decide the approval or rejection, and the approver does not disburse;
 - priority (优先考虑): a grant to an application without priority leaves, of the budget, at
   least the requested tiers' amounts of the fund year's undecided priority applications;
 - a follow-up visit is dated from the disbursement to the day it is recorded ("建立定期回访制度");
@@ -23,7 +24,7 @@ from verify.failure import Failure, Handler
 from verify.record import Record
 
 BUDGET, GRANTED, CASH = "carefund.budget_cap", "carefund.granted", "carefund.cash_on_hand"
-DUTIES = "carefund.separation_of_duties"
+DUTIES, ORDER = "carefund.separation_of_duties", "carefund.order"
 PRIORITY, VISIT = "carefund.priority_first", "carefund.visit_date"
 TIER = "carefund.tier"
 
@@ -74,6 +75,8 @@ class CareFundRules:
             "carefund.ApplicationRejected": self._decided,
             "carefund.GrantDisbursed": self._disbursed_case,
             "carefund.FollowUpRecorded": self._visited,
+            "carefund.GrantRevoked": self._revoked,
+            "carefund.RecoveryReceived": self._recovered,
         }
 
     # --- care fund: money per fund year ---------------------------------------------------
@@ -140,14 +143,17 @@ class CareFundRules:
         return []
 
     def _step(
-        self, r: Record, where: str, needs: str, becomes: str
+        self, r: Record, where: str, needs: str, becomes: str | None = None
     ) -> tuple[_Application, list[Failure]]:
+        """``r`` needs the application at stage ``needs`` (stages separated by "|": one of
+        them) and takes it to ``becomes`` (None: it stays)."""
         app = self.applications.setdefault(r.stream, _Application(stage="unknown"))
         found = []
-        if app.stage != needs:
+        if app.stage not in needs.split("|"):
             message = f"application {r.stream}: {r.type} out of order"
-            found.append(Failure(where, "carefund.order", message, f"stage {needs}", app.stage))
-        app.stage = becomes
+            expected = f"stage {needs.replace('|', ' or ')}"
+            found.append(Failure(where, ORDER, message, expected, app.stage))
+        app.stage = becomes or app.stage
         return app, found
 
     def _reviewed(self, r: Record, where: str) -> list[Failure]:
@@ -167,17 +173,26 @@ class CareFundRules:
         return found
 
     def _visited(self, r: Record, where: str) -> list[Failure]:
-        """A visit is dated no earlier than the application's (last) disbursement and no
-        later than the business date of its record's ``at`` (verify/days.py)."""
-        app = self.applications.get(r.stream)
+        """A visit follows the disbursement (``carefund.order``: "建立定期回访制度" for a grant
+        paid), dated no earlier than the application's (last) disbursement and no later than
+        the business date of its record's ``at`` (verify/days.py)."""
+        app, found = self._step(r, where, "disbursed|revoked")
         visited = r.data["visited_on"]
         latest = business_day(r.at, self.zone)
-        earliest = app.disbursed_on if app is not None else ""
+        earliest = app.disbursed_on
         if earliest <= visited <= latest:
-            return []
+            return found
         message = f"application {r.stream}: follow-up visit dated outside its disbursement..record"
-        return [Failure(where, VISIT, message, f"a date {earliest or '(disbursed)'}..{latest}",
-                        visited)]  # fmt: skip
+        expected = f"a date {earliest or '(disbursed)'}..{latest}"
+        return [*found, Failure(where, VISIT, message, expected, visited)]
+
+    def _revoked(self, r: Record, where: str) -> list[Failure]:
+        """A grant is revoked (违规、违纪、违法) once paid, and once."""
+        return self._step(r, where, "disbursed", "revoked")[1]
+
+    def _recovered(self, r: Record, where: str) -> list[Failure]:
+        """Money is recovered on a revoked grant."""
+        return self._step(r, where, "revoked")[1]
 
     def _disbursed_case(self, r: Record, where: str) -> list[Failure]:
         app, found = self._step(r, where, "approved", "disbursed")

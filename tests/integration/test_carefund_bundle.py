@@ -54,6 +54,7 @@ from tests.integration.helpers import (
     erase,
     funded,
     log_signer,
+    revoke,
     subject,
 )
 from tests.support.principals import ADMIN, enrol
@@ -109,9 +110,15 @@ def made(ledger: Ledger, settings: Settings, clock: SteppingClock, tmp_path: Pat
     third, _ = _applied(fund, 1, priority=True)
     _paid(fund, third, 1, IPC_2)
     fund.follow_up(third, "2023-03-01", "stable", "回访", INTAKE)
+    rejected, _ = _applied(fund, 1, priority=False)
+    fund.review(rejected, True, "", IPC_2)
+    fund.reject(rejected, "超出帮扶范围", UNION)
+    revoke(fund, second, recover_fen=20_000)
+    fund.recover(second, 20_000, "RR-second", FINANCE)
     sign_checkpoint(ledger.log, keys.log, ORIGIN, clock)
     pinned = export_cosigned(ledger, settings, keys, tmp_path / "bundle")
-    streams = {"first": first, "second": second, "waiting": waiting, "held": held}
+    streams = {"first": first, "second": second, "waiting": waiting, "held": held,
+               "rejected": rejected}  # fmt: skip
     return Made(keys, tmp_path / "bundle", pinned, {k: str(v) for k, v in streams.items()})
 
 
@@ -141,6 +148,17 @@ def _by_its_requester(record: dict[str, Any]) -> None:
 
 
 Change = dict[str, Any] | Callable[[dict[str, Any]], None]
+REVOCATION = {"violation": "rules", "reason": "虚报", "recover_fen": 0,
+              "discipline_referral": False, "judicial_referral": False,
+              "accountable_organisation": "快递行业党委", "responsible": []}  # fmt: skip
+
+
+def _rejection_as(kind: str, account: str, role: Role, **data: Any) -> dict[str, Any]:
+    """The union's rejection replaced by a ``kind`` record of ``account``: the application
+    was never paid."""
+    return {"type": kind, "actor": {"principal": account, "role": role.value}, "data": data}
+
+
 GRANT, PAYMENT = "carefund.GrantCommitted", "carefund.DisbursementBooked"
 APPROVED, ERASED = "carefund.ApplicationApproved", "subject.Erased"
 
@@ -179,6 +197,21 @@ CASES = [
     _case(ERASED, {"data.approved_by": ERASURE_ACTOR.principal}, "held",
           f"subject.erasure_approval at {ERASED}",
           id="held-erasure-naming-the-job-as-its-approver"),
+    _case("carefund.ApplicationRejected",
+          _rejection_as("carefund.FollowUpRecorded", "intake-01", Role.INTAKE,
+                        visited_on="2023-03-01", outcome="stable", note_commitment="0" * 64),
+          "rejected", "carefund.order at carefund.FollowUpRecorded",
+          id="visit-to-an-application-never-paid"),
+    _case("carefund.ApplicationRejected",
+          _rejection_as("carefund.GrantRevoked", "supervision-01", Role.SUPERVISION,
+                        **REVOCATION),
+          "rejected", "carefund.order at carefund.GrantRevoked",
+          id="revocation-of-a-grant-never-paid"),
+    _case("carefund.ApplicationRejected",
+          _rejection_as("carefund.RecoveryReceived", "finance-01", Role.FINANCE,
+                        amount_fen=10_000, reference="RR-x"),
+          "rejected", "carefund.order at carefund.RecoveryReceived",
+          id="recovery-on-a-grant-never-revoked"),
     _case("carefund.ApplicationReviewed", {"data.decision": "approve"}, "waiting",
           f"subject.erasure_hold at {ERASED}", id="erased-while-its-application-was-pending"),
 ]  # fmt: skip
