@@ -207,14 +207,17 @@ class _Post:
 @dataclass
 class ProjectRules:
     """Key projects (Yuexi), the special inspection of cadre selection and cadres' posts
-    (Wangjiang): amendments, verification by the lead, an overdue case closed with its item's
-    verification, findings in visited units, talks after a weak-work finding, observation
+    (Wangjiang): amendments, verification by the lead, an overdue item escalated once, its
+    case opened by the escalation's commit and closed with its item's verification, findings
+    in visited units, talks after a weak-work finding, observation
     periods started from leading posts and reviewed at their end."""
 
     zone: tzinfo = field(default_factory=lambda: zone_named(DEFAULT_TIMEZONE))
     projects: dict[str, _Project] = field(default_factory=dict)
     overdue_cases: dict[str, tuple[str, str]] = field(default_factory=dict)  # case -> item
     expect_closure: str | None = None  # the case the next record must close
+    expect_case: tuple[str, str] | None = None  # (case, PROJECT/ITEM) the next record opens
+    escalation_case: str = ""  # the case the escalation just before this record names
     last_verified: tuple[str, str] | None = None  # (project, item) if this record verified
     previous: tuple[str, str] | None = None  # last_verified of the record just before
     visited: dict[str, set[str]] = field(default_factory=dict)  # inspection -> units
@@ -243,17 +246,35 @@ class ProjectRules:
         }
 
     def every(self, r: Record, where: str) -> list[Failure]:
-        """Before the handlers, on every record: a verified escalated item's case is closed
-        by the very next record (the same commit)."""
+        """Before the handlers, on every record: an escalation's case is opened by the very
+        next record, and a verified escalated item's case is closed by it (the same commit)."""
         self.previous, self.last_verified = self.last_verified, None
+        found = self._escalation_commit(r, where)
         if self.expect_closure is None:
-            return []
+            return found
         case, self.expect_closure = self.expect_closure, None
         if r.type == "supervision.CaseClosed" and r.stream == case:
-            return []
+            return found
         message = "a verified escalated item's case is closed by the next record"
         expected = f"supervision.CaseClosed of {case}"
-        return [Failure(where, CASE_CLOSURE, message, expected, f"{r.type} {r.stream}")]
+        return [*found, Failure(where, CASE_CLOSURE, message, expected, f"{r.type} {r.stream}")]
+
+    def _escalation_commit(self, r: Record, where: str) -> list[Failure]:
+        """The policy's commit: the record after an ``ItemEscalated`` opens its ``case`` with
+        the policy's trigger and the escalated item as source."""
+        self.escalation_case = ""
+        if self.expect_case is None:
+            return []
+        (case, source), self.expect_case = self.expect_case, None
+        self.escalation_case = case
+        d = r.data
+        opened = r.type == "supervision.CaseOpened" and r.stream == case
+        if opened and (d["trigger"], d["source"]) == (OVERDUE, source):
+            return []
+        message = "an escalation's case is opened by the next record"
+        expected = f"supervision.CaseOpened of {case}, trigger {OVERDUE}, source {source}"
+        found = f"{r.type} {r.stream} trigger {d.get('trigger')} source {d.get('source')}"
+        return [Failure(where, ESCALATION, message, expected, found)]
 
     def _registered(self, r: Record, where: str) -> list[Failure]:
         d = r.data
@@ -319,11 +340,14 @@ class ProjectRules:
         if (p := self.projects.get(r.stream)) is None:
             return []
         item, today = r.data["item"], business_day(r.at, self.zone)
+        again = item in p.escalated
         p.escalated[item] = r.data["case"]
-        if item in p.items and item not in p.reporter and p.items[item] < today:
+        self.expect_case = (r.data["case"], f"{r.stream}/{item}")
+        if not again and item in p.items and item not in p.reporter and p.items[item] < today:
             return []
         found = (
-            "not on the checklist" if item not in p.items
+            "escalated before" if again
+            else "not on the checklist" if item not in p.items
             else "reported done" if item in p.reporter
             else f"due {p.items[item]}"
         )  # fmt: skip
@@ -331,10 +355,17 @@ class ProjectRules:
         return [Failure(where, ESCALATION, message, f"an item due before {today}, not done", found)]
 
     def _case_opened(self, r: Record, where: str) -> list[Failure]:
-        if r.data["trigger"] == OVERDUE and r.data["source"] is not None:
+        """A case with the policy's trigger is opened only by an escalation's commit."""
+        if r.data["trigger"] != OVERDUE:
+            return []
+        if r.data["source"] is not None:
             project, _slash, item = r.data["source"].partition("/")
             self.overdue_cases[r.stream] = (project, item)
-        return []
+        if r.stream == self.escalation_case:  # checked by _escalation_commit
+            return []
+        message = f"case {r.stream} with trigger {OVERDUE} opened outside an escalation's commit"
+        return [Failure(where, ESCALATION, message, "right after its ItemEscalated",
+                        f"opened by {r.role} {r.principal}")]  # fmt: skip
 
     def _case_closed(self, r: Record, where: str) -> list[Failure]:
         source, previous = self.overdue_cases.get(r.stream), self.previous

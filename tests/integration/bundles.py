@@ -160,7 +160,8 @@ def rechain(records: list[bytes], start: int) -> list[bytes]:
     return out
 
 
-Change = Callable[[dict[str, Any]], None] | Mapping[str, Any]
+DROP = "drop"  # as a change: the record taken out (the last of its stream: the stream ends earlier)
+Change = Callable[[dict[str, Any]], None] | Mapping[str, Any] | str
 
 
 def forge_one(
@@ -171,29 +172,36 @@ def forge_one(
     pick: Callable[[dict[str, Any]], bool] = lambda record: True,
 ) -> None:
     """What an operator holding ``keys`` can do to one record: ``change`` the first record
-    of type ``kind`` that ``pick`` accepts (a function editing the parsed record, or a map of
-    dotted paths such as ``"data.unit"`` to new values), re-chain the later records of the
-    same streams, and sign (and have cosigned) one checkpoint over the lines, the older ones
-    dropped."""
+    of type ``kind`` that ``pick`` accepts (a function editing the parsed record, a map of
+    dotted paths such as ``"data.unit"`` to new values, or ``DROP``), re-chain the later
+    records of the same streams, and sign (and have cosigned) one checkpoint over the lines,
+    the older ones dropped."""
     records = lines(bundle)
     index = next(
         i for i, x in enumerate(records) if json.loads(x)["type"] == kind and pick(json.loads(x))
     )
-    record = json.loads(records[index])
-    if callable(change):
-        change(record)
+    if change == DROP:
+        del records[index]
     else:
-        for path, value in change.items():
-            *parents, last = path.split(".")
-            target = record
-            for name in parents:
-                target = target[name]
-            target[last] = value
-    records[index] = canonical_bytes(record)
+        records[index] = canonical_bytes(_changed(json.loads(records[index]), change))
     write_lines(bundle, rechain(records, index))
     for old in (bundle / "checkpoints").iterdir():
         old.unlink()
     resign(bundle, keys)
+
+
+def _changed(record: dict[str, Any], change: Change) -> dict[str, Any]:
+    if callable(change):
+        change(record)
+        return record
+    assert isinstance(change, Mapping), change
+    for path, value in change.items():
+        *parents, last = path.split(".")
+        target = record
+        for name in parents:
+            target = target[name]
+        target[last] = value
+    return record
 
 
 def forge_history(bundle: Path) -> Keys:

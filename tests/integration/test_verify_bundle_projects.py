@@ -8,6 +8,7 @@ that rule alone (docs/FORMAT.md §4 rules 22-28, 39)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from ledger.settings import Settings
 from ledger.supervision.cadre_work import CadreWork
 from ledger.supervision.service import Supervision
 from tests.integration.bundles import (
+    DROP,
     Change,
     Keys,
     forge_one,
@@ -39,23 +41,28 @@ WHY = "根据项目实施进展和工作成效，进行动态调整"
 
 
 def _project(ledger: Ledger) -> None:
-    """m01 reported done and verified; m03 moved; m02, past due, escalated by the policy on
-    1 March 2023 (its case opened and listed), then reported done (the case rectified) and
-    verified, which closes the case in the same commit."""
+    """m01 reported done and verified; m03 moved; m04 reported done, not yet verified; m02,
+    past due, escalated by the policy on 1 March 2023 (its case opened and listed), then
+    reported done (the case rectified) and verified, which closes the case in the same
+    commit. Then a case opened by hand (a complaint about the owner unit), left open."""
     sup = Supervision(ledger)
     project = sup.register_project(
         name="人才引进工作优化", owner_unit="组织部", county="taihu", lead=LEAD.principal,
         year=2023, actor=ORG, items=[("m01", "1月清单", date(2023, 12, 28)),
                                      ("m02", "2月清单", date(2023, 2, 28)),
-                                     ("m03", "3月清单", date(2023, 3, 31))],
+                                     ("m03", "3月清单", date(2023, 3, 31)),
+                                     ("m04", "4月清单", date(2023, 4, 30))],
     )  # fmt: skip
     sup.amend_project(project, "move", "m03", WHY, ORG, due=date(2023, 9, 30))
     sup.report_progress(project, "m01", True, "完成", ORG)
     sup.verify_item(project, "m01", "盘点销号", LEAD)
+    sup.report_progress(project, "m04", True, "提前完成", ORG)
     (case,) = sup.escalate_overdue_items(date(2023, 3, 1))
     sup.report_progress(project, "m02", True, "已补齐", ORG)
     sup.verify_item(project, "m02", "3月调度会盘点销号", LEAD)
     assert sup.case(case).closed_on == "2023-03-01"
+    sup.open_case(target_kind="unit", target="组织部", reason="complaint", detail="群众反映",
+                  county="taihu", actor=SUP)  # fmt: skip
 
 
 def _selection(ledger: Ledger) -> None:
@@ -109,35 +116,47 @@ def test_clean_bundle_with_projects_inspections_and_posts_passes(
     assert _check(capsys, bundle, pinned) == (0, set())
 
 
-def _source_m01(record: dict[str, Any]) -> None:  # the escalated case names another item
-    project, _slash, _item = record["data"]["source"].partition("/")
-    record["data"]["source"] = f"{project}/m01"
+Pick = Callable[[dict[str, Any]], bool]
+
+
+def _tamper(name: str, kind: str, change: Change, rule: str, pick: Pick | None = None) -> Any:
+    """One case: the first record of ``kind`` (that ``pick`` accepts) changed, ``rule`` named."""
+    return pytest.param(kind, change, pick or (lambda record: True), rule, id=name)
+
+
+def _reason(reason: str) -> Pick:
+    return lambda record: record["data"]["reason"] == reason
 
 
 @pytest.mark.parametrize(
-    ("kind", "change", "rule"),
+    ("kind", "change", "pick", "rule"),
     [
-        pytest.param("keyproject.Amended", {"data.due": "2024-09-30"}, "keyproject.amendment",
-                     id="item-moved-out-of-the-project-year"),
-        pytest.param("keyproject.ItemVerified", {"actor.principal": "org-01"},
-                     "keyproject.verification", id="verified-by-its-reporter"),
-        pytest.param("keyproject.ItemEscalated", {"at": "2023-02-28T09:00:00.000000Z"},
-                     "keyproject.escalation", id="escalated-on-its-due-date"),
-        pytest.param("keyproject.ItemEscalated",
-                     {"data.case": "00000000-0000-4000-8000-000000000000"},
-                     "keyproject.case_closure", id="escalation-naming-another-case"),
-        pytest.param("supervision.CaseOpened", _source_m01, "keyproject.case_closure",
-                     id="overdue-case-naming-another-item"),
-        pytest.param("selection.FindingRecorded", {"data.unit": "县直单位03"}, "selection.visit",
-                     id="finding-in-a-unit-not-visited"),
-        pytest.param("selection.UnitHeadTalked", {"data.unit": "县直单位02"}, "selection.talk",
-                     id="talk-in-a-unit-without-a-weak-work-finding"),
-        pytest.param("cadrepost.ObservationStarted", {"data.until": "2023-03-01"},
-                     "cadrepost.observation", id="observation-ending-the-day-it-starts"),
-        pytest.param("cadrepost.Assigned", {"data.leading": False}, "cadrepost.observation",
-                     id="observation-of-a-non-leading-post"),
-        pytest.param("cadrepost.ObservationReviewed", {"at": "2023-08-31T15:00:00.000000Z"},
-                     "cadrepost.review", id="reviewed-the-day-before-the-observation-ends"),
+        _tamper("item-moved-out-of-the-project-year", "keyproject.Amended",
+                {"data.due": "2024-09-30"}, "keyproject.amendment"),
+        _tamper("verified-by-its-reporter", "keyproject.ItemVerified",
+                {"actor.principal": "org-01"}, "keyproject.verification"),
+        _tamper("escalated-on-its-due-date", "keyproject.ItemEscalated",
+                {"at": "2023-02-28T09:00:00.000000Z"}, "keyproject.escalation"),
+        _tamper("escalation-case-opened-without-its-trigger", "supervision.CaseOpened",
+                {"data.trigger": None}, "keyproject.escalation", _reason("overdue_project")),
+        _tamper("overdue-case-opened-by-hand", "supervision.CaseOpened",
+                {"data.trigger": "keyproject.item_overdue"}, "keyproject.escalation",
+                _reason("complaint")),
+        _tamper("escalated-item-verified-its-case-left-open", "supervision.CaseClosed", DROP,
+                "keyproject.case_closure"),
+        _tamper("case-closed-after-another-items-verification", "keyproject.ItemVerified",
+                {"data.item": "m04"}, "keyproject.case_closure",
+                lambda record: record["data"]["item"] == "m02"),
+        _tamper("finding-in-a-unit-not-visited", "selection.FindingRecorded",
+                {"data.unit": "县直单位03"}, "selection.visit"),
+        _tamper("talk-in-a-unit-without-a-weak-work-finding", "selection.UnitHeadTalked",
+                {"data.unit": "县直单位02"}, "selection.talk"),
+        _tamper("observation-ending-the-day-it-starts", "cadrepost.ObservationStarted",
+                {"data.until": "2023-03-01"}, "cadrepost.observation"),
+        _tamper("observation-of-a-non-leading-post", "cadrepost.Assigned",
+                {"data.leading": False}, "cadrepost.observation"),
+        _tamper("reviewed-the-day-before-the-observation-ends", "cadrepost.ObservationReviewed",
+                {"at": "2023-08-31T15:00:00.000000Z"}, "cadrepost.review"),
     ],
 )  # fmt: skip
 def test_a_rule_broken_by_one_resigned_record_is_named(
@@ -145,8 +164,9 @@ def test_a_rule_broken_by_one_resigned_record_is_named(
     capsys: pytest.CaptureFixture[str],
     kind: str,
     change: Change,
+    pick: Pick,
     rule: str,
 ) -> None:
     keys, bundle, pinned = made
-    forge_one(bundle, keys, kind, change)
+    forge_one(bundle, keys, kind, change, pick)
     assert _check(capsys, bundle, pinned) == (1, {rule})

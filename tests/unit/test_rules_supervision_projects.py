@@ -305,3 +305,45 @@ def test_escalating_an_item_not_past_due_or_reported_done_is_caught() -> None:
         ("records.jsonl line 6", "keyproject.escalation",
          "an item due before 2023-01-30, not done", "reported done"),
     ]  # fmt: skip
+
+
+def _opened(log: Log, name: str, source: str, trigger: str | None = "keyproject.item_overdue",
+            at: str = "2023-02-01") -> str:  # fmt: skip
+    return log.add(name, "supervision.CaseOpened", at=at, role="supervision", target_kind="unit",
+                   target="组织部", reason="overdue_project", detail="逾期", county="yuexi",
+                   trigger=trigger, source=source)  # fmt: skip
+
+
+def test_an_item_escalated_twice_is_caught() -> None:
+    """Escalated once ("挂牌督办"): m01 escalated on 30 January (lines 2-4), again on
+    1 February (line 5, its case opened next)."""
+    log = Log()
+    project(log)
+    escalated(log)
+    log.add("p", "keyproject.ItemEscalated", at="2023-02-01", item="m01", case=sid("again"),
+            rule="keyproject.item_overdue")  # fmt: skip
+    _opened(log, "again", f"{log.sid('p')}/m01")
+    assert broken(log, "keyproject.escalation") == [
+        ("records.jsonl line 5", "keyproject.escalation",
+         "an item due before 2023-02-01, not done", "escalated before")]  # fmt: skip
+
+
+def test_an_escalation_not_opening_its_case_or_an_overdue_case_opened_by_hand_is_caught() -> None:
+    """The policy's commit: the escalation of m01 (line 2) is followed by its case opened
+    without the policy's trigger (line 3); a case with the policy's trigger and m02 as source
+    opened with no escalation before it (line 4)."""
+    log = Log()
+    project(log)
+    case = sid("case-m01")
+    log.add("p", "keyproject.ItemEscalated", at="2023-01-30", item="m01", case=case,
+            rule="keyproject.item_overdue")  # fmt: skip
+    _opened(log, "case-m01", f"{log.sid('p')}/m01", trigger=None)
+    _opened(log, "hand", f"{log.sid('p')}/m02", at="2023-03-01")
+    source = f"{log.sid('p')}/m01"
+    assert broken(log, "keyproject.") == [
+        ("records.jsonl line 3", "keyproject.escalation",
+         f"supervision.CaseOpened of {case}, trigger keyproject.item_overdue, source {source}",
+         f"supervision.CaseOpened {case} trigger None source {source}"),
+        ("records.jsonl line 4", "keyproject.escalation", "right after its ItemEscalated",
+         "opened by supervision supervision-01"),
+    ]  # fmt: skip
