@@ -11,7 +11,8 @@ granted before ``waiting`` came, within the budget less ``first``'s reserve; the
 different hands all the same); ``first``'s applicant, paid, is erased at once; ``waiting``'s
 applicant's erasure is approved while the application is pending, so held, and completed by
 the erasure job once the review rejects it (PIPL art. 47); ``third`` (priority, tier 1) is
-paid last and visited ("建立定期回访制度").
+paid last and visited ("建立定期回访制度"); ``rejected`` is turned down by the union after its
+review; ``second``'s grant is revoked (违规) and part of it recovered.
 """
 
 from __future__ import annotations
