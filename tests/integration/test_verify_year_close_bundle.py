@@ -1,10 +1,11 @@
 """gongshi-verify on an exported bundle holding a points year of three cadres — a bonus
 entered twice and corrected, work within its allocation by the village and the township
 committee, a peer-evaluation form fed into a book, a village committee member's account
-linked to the cadre it is — closed, graded, and the bottom cadre's case taken through its
-four steps: clean, it passes; with one record changed (or one slipped in) — re-chained and
-re-signed by an operator holding the keys, so only the rules across records can catch it —
-it fails naming the rule, and that rule only (docs/FORMAT.md §4 rules 6-11, 14-15, 29-36)."""
+linked to the cadre it is, a fourth cadre without a book — closed, graded, and the bottom
+cadre's case taken through its four steps: clean, it passes; with one record changed (or one
+slipped in) — re-chained and re-signed by an operator holding the keys, so only the rules
+across records can catch it — it fails naming the rule, and that rule only (docs/FORMAT.md
+§4 rules 6-11, 14-15, 29-36)."""
 
 from __future__ import annotations
 
@@ -47,8 +48,9 @@ from tests.integration.points_helpers import (
 )
 from tests.support.principals import ADMIN, COUNTY, enrol, rater
 from verify.canonical import canonical_bytes
+from verify.record import GENESIS_PREV
 from verify.rules_points import half_up
-from verify.schema import INDICATORS
+from verify.schema import DERIVED_STREAMS, INDICATORS
 
 SUP = Actor("jw-01", Role.SUPERVISION)
 INSTRUCTOR = Actor("pbi-01", Role.PARTY_BUILDING_INSTRUCTOR)
@@ -67,8 +69,9 @@ def made(
     entered a second time and corrected; the top one's 6.0 of work within its allocation
     (half by the village committee, half by the township's) and a peer-evaluation form of
     three raters fed into its book; the top cadre is village committee member-2, whose
-    account is linked to it. The 2023 close (the lowest gets a case), the case closed after
-    its four steps, the three graded; one signed, cosigned checkpoint; exported."""
+    account is linked to it; a fourth cadre, elected late, has no 2023 book. The 2023 close
+    (the lowest gets a case), the case closed after its four steps, the three graded; one
+    signed, cosigned checkpoint; exported."""
     enrol(ledger, SUP, INSTRUCTOR)
     enrol(ledger, OTHER_TOWNSHIP, scope=Scope(county=COUNTY, township="th02"))
     create_log_key(settings.log_skey_path, settings.log_vkey_path, ORIGIN)
@@ -82,6 +85,7 @@ def made(
                      reason="表彰", actor=TOWNSHIP)  # fmt: skip
         books.append(book)
     Principals(ledger).link_subject(MEMBER.principal, cadre, ADMIN)
+    ledger.register_subject({"name": "干部3"}, "cadre", TOWNSHIP)  # elected late: no 2023 book
     points.enter(books[1], quarter=3, component=Component.BONUS, points_tenths=5,
                  reason="表彰（重复录入）", actor=TOWNSHIP)  # fmt: skip
     points.correct(books[1], 2, "重复录入", TOWNSHIP)
@@ -118,18 +122,25 @@ def _check(capsys: pytest.CaptureFixture[str], bundle: Path, pinned: Path) -> tu
 Record = dict[str, Any]
 Pick = Callable[[Record], bool]
 Change = Callable[[Record], None]
+Added = Callable[[Record, list[Record]], None]  # a copied record and the log it is added to
 
 
-def _slip_in(bundle: Path, keys: Keys, kind: str, change: Change, pick: Pick) -> None:
+def _slip_in(bundle: Path, keys: Keys, kind: str, change: Added, pick: Pick) -> None:
     """Append a copy of the first record of type ``kind`` that ``pick`` accepts, changed, as
-    the next version of its stream (what a forger writing to the database adds); chain it;
-    sign one checkpoint over the lines in place of the bundle's."""
+    the next version of its stream (what a forger writing to the database adds: a stream
+    derived from the data, §4, is derived again, a new one starting at version 1); chain
+    it; sign one checkpoint over the lines in place of the bundle's."""
     records = lines(bundle)
     parsed = [json.loads(x) for x in records]
-    record = next(r for r in parsed if r["type"] == kind and pick(r))
-    record["version"] = max(r["version"] for r in parsed if r["stream"] == record["stream"]) + 1
+    record = json.loads(next(x for x, r in zip(records, parsed, strict=True)
+                             if r["type"] == kind and pick(r)))  # fmt: skip
     record["at"] = parsed[-1]["at"]
-    change(record)
+    change(record, parsed)
+    if (derive := DERIVED_STREAMS.get(kind)) is not None:
+        record["stream"] = derive(record["data"])
+    versions = [r["version"] for r in parsed if r["stream"] == record["stream"]]
+    record["version"] = max(versions, default=0) + 1
+    record["prev"] = GENESIS_PREV  # a later version's: set by rechain
     write_lines(bundle, rechain([*records, canonical_bytes(record)], len(records)))
     for old in (bundle / "checkpoints").iterdir():
         old.unlink()
@@ -176,9 +187,15 @@ def _opened_by_hand(record: Record) -> None:  # a complaint case made a bottom c
     record["data"]["trigger"] = None
 
 
-def _late_entry(record: Record) -> None:  # the bottom cadre's bonus, once more, after the close
+def _late_entry(record: Record, log: list[Record]) -> None:  # the bottom cadre's, once more
     record["data"]["entry"] = 2
     record["data"]["reason"] = "补录表彰"
+
+
+def _late_book(record: Record, log: list[Record]) -> None:  # for the cadre without a book
+    booked = {r["data"]["cadre"] for r in log if r["type"] == "points.BookOpened"}
+    cadres = [r["stream"] for r in log if r["data"].get("kind") == "cadre"]
+    (record["data"]["cadre"],) = (c for c in cadres if c not in booked)
 
 
 def _graded_excellent(record: Record) -> None:  # pay moved with the grade: points.pay holds
@@ -260,6 +277,8 @@ FORGED = [  # (how, which record, change, rule, test id)
      "bottom-case-not-from-the-close"),
     (_slip_in, _is("points.ScoreEntered", points_tenths=10), _late_entry, "points.year_closed",
      "entry-slipped-in-after-the-close"),
+    (_slip_in, _is("points.BookOpened"), _late_book, "points.year_closed",
+     "book-slipped-in-after-the-close"),
     (forge_one, _is("points.Appraised", grade="competent"), _graded_excellent, "points.grade",
      "grade-excellent-outside-the-top-share"),
     (forge_one, _is("points.Appraised", grade="incompetent"), _reason_blanked, "points.grade",
@@ -305,9 +324,9 @@ FORGED = [  # (how, which record, change, rule, test id)
 def test_one_record_breaking_a_rule_is_named_alone(
     made: tuple[Keys, Path, Path],
     capsys: pytest.CaptureFixture[str],
-    tamper: Callable[[Path, Keys, str, Change, Pick], None],
+    tamper: Callable[[Path, Keys, str, Any, Pick], None],
     chosen: tuple[str, Pick],
-    change: Change,
+    change: Change | Added,
     rule: str,
 ) -> None:
     """Each tampering breaks its rule and no other, so without that rule's check the
