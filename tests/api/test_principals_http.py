@@ -8,9 +8,12 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+import pytest
 from fastapi.testclient import TestClient
 
-from ledger.principal import Principals
+from api.tokens import token_hash
+from ledger.errors import RuleViolation
+from ledger.principal import POLICY_ACTOR, Principals
 
 Headers = dict[str, dict[str, str]]
 SCHEME = "/api/v1/points/taihu/2023"
@@ -142,3 +145,66 @@ def test_a_peer_rating_is_the_callers_never_a_name_in_the_body(
     services = client.app.state.services  # type: ignore[attr-defined]
     state = services.ledger.app.repository.get(UUID(form["evidence"]["stream"]))
     assert sorted(state.scores) == ["tpc-01", "vc-01"]
+
+
+def _enrolled(
+    client: TestClient, tokens: Headers, account: str, role: str, county: str
+) -> dict[str, str]:
+    """Enrol ``account`` in ``role`` for ``county`` (by the admin, over HTTP); its token."""
+    _post(client, PRINCIPALS, {"account": account, "role": role, "county": county},
+          tokens["admin"])  # fmt: skip
+    return _token(client, account)
+
+
+CASE = {"target_kind": "unit", "target": "水利局", "reason": "complaint",
+        "detail": "群众反映工程进度滞后", "county": "taihu"}  # fmt: skip
+
+
+def test_a_supervision_principal_acts_only_in_its_county(
+    client: TestClient, tokens: Headers
+) -> None:
+    """Yuexi's supervision principal can't open or list a Taihu case (409 principal.scope);
+    on demand it escalates Yuexi's overdue projects only, as itself."""
+    yuexi = _enrolled(client, tokens, "jw-yuexi-01", "supervision", "yuexi")
+    _refused(client, "/api/v1/supervision/cases", CASE, yuexi, "principal.scope")
+    case = _post(client, "/api/v1/supervision/cases", CASE, tokens["supervision"])
+    _refused(client, f"/api/v1/supervision/cases/{case['evidence']['stream']}/listing",
+             {"deadline": "2023-09-30", "note": "挂牌督办"}, yuexi, "principal.scope")  # fmt: skip
+    items = [{"item": "m01", "title": "1月清单", "due": "2023-01-28"}]
+    for county in ("taihu", "yuexi"):
+        org = _enrolled(client, tokens, f"zzb-{county}-09", "organisation_department", county)
+        project = {"name": f"{county}项目", "county": county, "owner_unit": "县委组织部",
+                   "lead": "org-01", "year": 2023, "items": items}  # fmt: skip
+        _post(client, "/api/v1/supervision/projects", project, org)
+    run = _post(client, "/api/v1/supervision/escalations", {}, yuexi, 200)
+    assert len(run["opened"]) == 1 and {r["stream"] for r in run["records"]} >= {run["opened"][0]}
+    ledger = client.app.state.services.ledger  # type: ignore[attr-defined]
+    opened = ledger.app.recorder.select_events(UUID(run["opened"][0]))[0].state
+    assert b'"principal":"jw-yuexi-01"' in opened and b'"county":"yuexi"' in opened
+
+
+def test_no_token_acts_as_a_system_account(client: TestClient, tokens: Headers) -> None:
+    """None is issued (principal.system); one written to the table before this rule is 401."""
+    services = client.app.state.services  # type: ignore[attr-defined]
+    with pytest.raises(RuleViolation) as refused:
+        _token(client, POLICY_ACTOR.principal)
+    assert refused.value.rule == "principal.system"
+    services.ledger.db.execute(
+        "INSERT INTO gongshi_api_tokens (token_hash, principal, role, created_at)"
+        " VALUES (?, ?, ?, ?)",
+        (token_hash("gst_" + "S" * 43), POLICY_ACTOR.principal, "supervision", "2023-01-01"),
+    )
+    response = client.post("/api/v1/supervision/escalations",
+                           headers={"Authorization": "Bearer gst_" + "S" * 43})  # fmt: skip
+    assert response.status_code == 401 and "system account" in response.text
+
+
+def test_no_principal_allocates_responsibility_to_its_own_book(
+    client: TestClient, tokens: Headers
+) -> None:
+    cadre, book = _book(client, tokens)
+    _post(client, f"{PRINCIPALS}/vc-01/subject", {"subject": cadre}, tokens["admin"], 200)
+    allocation = {"task": "party-building", "quarter": 1, "points_tenths": 30,
+                  "meeting_on": "2023-02-10", "minutes": "晋熙镇01村两委〔2023〕1号"}  # fmt: skip
+    _refused(client, f"{SCHEME}/books/{book}/allocations", allocation,
+             tokens["village_committee"], "principal.own_book")  # fmt: skip

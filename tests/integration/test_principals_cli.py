@@ -58,3 +58,21 @@ def test_bootstrap_tokens_and_commands_that_act_only_with_a_token(
     assert code == 0 and "1 token(s) revoked" in out
     code, _, err = gongshi(settings, "erase", SUBJECT, "--reason", "r")
     assert code == 2 and "--token" in err  # the CLI acts as a principal only with a token
+
+
+def test_no_token_for_a_system_account_and_escalate_acts_only_with_a_supervisors(
+    ledger: object, settings: Settings
+) -> None:
+    """``gongshi tokens create`` refuses a system account (principal.system: the server's own
+    job acts as it); ``gongshi escalate`` acts as the token's supervision principal, never
+    as the system account without one (issue 13 item 12)."""
+    code, out, err = gongshi(settings, "tokens", "create", "--principal", "policy-keyproject")
+    assert code == 2 and out == "" and "principal.system" in err and "system account" in err
+    code, _, err = gongshi(settings, "escalate")
+    assert code == 2 and "--token" in err
+    _, intake, _ = gongshi(settings, "tokens", "create", "--principal", "intake-01")
+    code, _, err = gongshi(settings, "escalate", token=intake.strip())
+    assert code == 2 and "supervision" in err
+    _, supervisor, _ = gongshi(settings, "tokens", "create", "--principal", "supervision-01")
+    code, out, err = gongshi(settings, "escalate", token=supervisor.strip())
+    assert code == 0 and out.startswith("0 overdue key-project items escalated"), err
