@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.support.records import Log, default_role, sid
 from tests.unit.test_invariants import applied, broken, failures, funded
 from tests.unit.test_verify_published import open_scheme
@@ -217,3 +219,58 @@ def test_application_reviewed_or_paid_by_its_submitter_is_caught() -> None:
             f"application {app} disbursed by its submitter intake-01",
         ),
     ]
+
+
+def test_allocation_to_ones_own_book_is_caught() -> None:
+    """A ResponsibilityAllocated names the book it allocates to: by the principal linked to
+    that book's cadre, principal.own_book (the register is the village's, not the book)."""
+    log = valid()
+    log.add("p-vc-01", "principal.SubjectLinked", principal="root", role="admin",
+            subject=log.sid("cadre"))  # fmt: skip
+    log.add("reg", "points.AllocationRegisterOpened", principal="vc-01",
+            role="village_committee", scheme=log.sid("scheme"), year=2023, township="t",
+            village="v")  # fmt: skip
+    assert broken(log, "principal.own_book") == []
+    log.add("reg", "points.ResponsibilityAllocated", principal="vc-01", role="village_committee",
+            book=log.sid("b"), task="party-building", quarter=1, points_tenths=10,
+            meeting_on="2023-01-10", minutes="v两委〔2023〕1号")  # fmt: skip
+    assert broken(log, "principal.own_book") == [
+        (last(log), "principal.own_book", "another principal", "vc-01")
+    ]
+
+
+def test_supervision_enrolled_without_its_county_is_caught() -> None:
+    log = Log()
+    enrol(log, "root", "admin")
+    enrol(log, "jw-01", "supervision", county="taihu")
+    assert failures(log, "principal") == []
+    enrol(log, "jw-02", "supervision")
+    assert broken(log, "principal.scope") == [
+        (last(log), "principal.scope", "a county (role supervision needs one)", "null")
+    ]
+
+
+SYSTEM_TAMPERING = {  # a system account's record outside its job -> (expected, computed)
+    "policy-account-registers-a-subject": (
+        lambda log: log.add("s", "subject.Registered", principal="policy-keyproject",
+                            role="supervision", commitment="0" * 64, kind="cadre"),
+        "keyproject.ItemEscalated, supervision.CaseListed, supervision.CaseOpened",
+        "subject.Registered"),
+    "policy-account-enrolled-as-an-admin": (
+        lambda log: enrol(log, "policy-erasure", "admin"), "role data_protection", "admin"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("tamper, expected, computed", SYSTEM_TAMPERING.values(),
+                         ids=SYSTEM_TAMPERING.keys())  # fmt: skip
+def test_a_system_account_outside_its_job_is_caught(
+    tamper: Any, expected: str, computed: str
+) -> None:
+    """The system accounts act without a scope (no principal.scope for the policy's null
+    county) and only in their job (principal.system)."""
+    log = Log()
+    enrol(log, "root", "admin")
+    enrol(log, "policy-keyproject", "supervision")
+    assert failures(log, "principal") == []
+    tamper(log)
+    assert broken(log, "principal.system") == [(last(log), "principal.system", expected, computed)]
