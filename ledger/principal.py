@@ -2,7 +2,9 @@
 
 A principal is an account (``ledger.actor.PRINCIPAL_PATTERN``, never a person's name) with one
 role at a time and a scope (county, township, village, industry: each null or a value, as
-the role needs: ``verify.rules_principals.ROLE_SCOPES``). Its stream id is UUID v5 of the
+the role needs: ``verify.rules_principals.ROLE_SCOPES``; a supervision principal is its
+county's, the care fund's roles and audit act for the one Tongcheng fund and
+data_protection for the city, their records naming no county). Its stream id is UUID v5 of the
 account in its own namespace (docs/FORMAT.md §4 "Stream ids"), so an account is enrolled once.
 Recorded by ``admin``:
 
@@ -19,7 +21,10 @@ enrolment is by an enrolled admin. The bootstrap also enrols the system's own ac
 ``gongshi serve`` (the overdue-project escalation, "挂牌督办"; a held erasure completed when
 its case or application is closed) are principals like any other, enrolled and in one role,
 so their records pass the same rules. A registry bootstrapped before these accounts existed
-gets them with ``Principals.enrol_system`` (``gongshi principals enrol-system``).
+gets them with ``Principals.enrol_system`` (``gongshi principals enrol-system``). They have no
+scope (the overdue-project policy escalates every county's projects), record only their job's
+types (``principal.system``, one table: ``verify.rules_principals.SYSTEM_ACCOUNTS``) and get
+no token; an operator runs the policy on demand as its own supervision principal.
 
 ``check_actors`` is the domain side of the rules across records of verify/rules_principals.py,
 applied by ``LedgerApp.save`` to every pending event before it is stored.

@@ -285,8 +285,9 @@ def verify_item(
 
 @router.post("/escalations", summary="run the overdue-project policy now (挂牌督办)")
 def escalate(s: Service, actor: Annotated[Actor, Depends(ESCALATORS)]) -> EscalationRun:
-    """On the server's business date, as the calling supervision account; the same policy
-    ``gongshi serve`` runs daily. Opens nothing for items already escalated."""
+    """On the server's business date, as the calling supervision account, on the projects of
+    its county (the same policy ``gongshi serve`` runs daily as the system account, for every
+    county). Opens nothing for items already escalated."""
     today = s.ledger.clock().date()
     opened = Supervision(s.ledger).escalate_overdue_items(today, actor)
     records = receipt(s.ledger, opened[-1])["records"] if opened else []
