@@ -36,7 +36,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import get_topic
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from ledger import guards
 from ledger.db import SqlDatabase
@@ -58,9 +58,10 @@ ADD_RECORDS = (
     " RETURNING principal"
 )
 Record = tuple[str, int]  # (stream, version)
-GUARD_ABORT = (
-    "DO $$ BEGIN RAISE unique_violation USING MESSAGE = 'gongshi guard: a condition read"
-    " before this save changed (ledger/guards.py)'; END $$"
+GUARD_ABORT = (  # {found}: the condition's query; {value}: the value the command read
+    "DO $$ BEGIN IF ({found}) <> {value} THEN RAISE unique_violation USING MESSAGE ="
+    " 'gongshi guard: a condition read before this save changed (ledger/guards.py)';"
+    " END IF; END $$"
 )
 
 
@@ -247,28 +248,26 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
                 raise KeyInUse(key.principal, key.key)
         super()._insert_events(curs, stored_events, **kwargs)
 
-    def _insert_stored_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        """The events' insert (after eventsourcing's table lock), then ledger/guards.py's
-        conditions: a changed one aborts the transaction as a unique violation, which
-        eventsourcing raises as a RecordConflictError after the pipeline's sync."""
-        super()._insert_stored_events(curs, stored_events, **kwargs)
-        if not guards.pending():
-            return
-        with curs.connection.cursor() as other:  # ``curs`` keeps the insert's RETURNING
-            if guards.first_broken(lambda e: self._ask(other, e)):
-                other.execute(SQL(GUARD_ABORT))
+    def _lock_table(self, curs: Cursor[DictRow]) -> None:
+        """eventsourcing's table lock, then ledger/guards.py's conditions, queued in the
+        pipeline before the events' insert: one statement each, which aborts the transaction
+        as a unique violation if its condition changed (eventsourcing raises it as a
+        RecordConflictError at the pipeline's sync, like a stream conflict). Nothing is
+        fetched here: a fetch between the insert and eventsourcing's sync would let the
+        insert's own unique violation (two writers of one stream version) surface as
+        "pipeline aborted", an OperationalError no retry runs again."""
+        super()._lock_table(curs)
+        for expect in guards.pending():
+            curs.execute(self._guard(expect))
 
-    def _ask(self, curs: Cursor[DictRow], expect: guards.Expect) -> int:
-        query = guards.QUERIES[expect.query].replace("{uuid}", "%s::uuid").replace("{p}", "%s")
+    def _guard(self, expect: guards.Expect) -> Composed:
+        key = SQL("{}::uuid" if expect.query == "version" else "{}").format(Literal(expect.key))
+        query = guards.QUERIES[expect.query].replace("{uuid}", "{key}").replace("{p}", "{key}")
         events = SQL("{}.{}").format(
             Identifier(self.datastore.schema), Identifier(self.events_table_name)
         )
-        curs.execute(SQL(query).format(table=events), (expect.key,))
-        row = curs.fetchone()
-        assert row is not None
-        return int(next(iter(row.values())))
+        found = SQL(query).format(table=events, key=key)
+        return SQL(GUARD_ABORT).format(found=found, value=Literal(expect.value))
 
 
 def recorder_topic(kind: str) -> str:
