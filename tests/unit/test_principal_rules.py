@@ -1,4 +1,4 @@
-"""The principal registry's rules across records (docs/FORMAT.md §4 rules 12-15,
+"""The principal registry's rules across records (docs/FORMAT.md §4 rules 12-15 and 41,
 verify/rules_principals.py), on hand-built logs. Each test fails if its check is removed."""
 
 from __future__ import annotations
