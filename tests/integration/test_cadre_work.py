@@ -44,6 +44,9 @@ def test_the_special_inspection_is_the_organisation_departments(
     inspection = _special(work)
     rejected(ledger, "selection.visit", lambda: work.visit_units(
         inspection, [("县财政局", "county_unit"), ("某处", "province")], ORG))  # fmt: skip
+    rejected(
+        ledger, "selection.visit", lambda: work.visit_units(inspection, [(" ", "county_unit")], ORG)
+    )  # fmt: skip  (a unit is named)
     assert work.selection_inspection(inspection).visited == {"县交通运输局": 1, "晋熙镇": 1}
 
 
@@ -51,6 +54,11 @@ def test_a_finding_is_about_a_visited_unit(ledger: Ledger, work: CadreWork) -> N
     inspection = _special(work)
     rejected(ledger, "selection.visit", lambda: work.record_finding(
         inspection, "县财政局", "推动不力", True, ORG))  # fmt: skip
+    rejected(
+        ledger,
+        "selection.visit",
+        lambda: work.record_finding(inspection, "县交通运输局", " ", True, ORG),
+    )  # fmt: skip  (a finding says what)
     work.record_finding(inspection, "县交通运输局", "干部队伍建设推动不力", True, ORG)
     assert work.selection_inspection(inspection).findings == 1
 
@@ -68,6 +76,11 @@ def test_a_talk_follows_a_weak_work_finding_once_per_finding(
     rejected(ledger, "selection.talk", talk)  # a finding, but not of weak work
     work.record_finding(inspection, "县交通运输局", "干部队伍建设推动不力", True, ORG)
     rejected(ledger, "subject.kind", lambda: talk(who=cadre))
+    rejected(
+        ledger,
+        "selection.talk",
+        lambda: work.talk_to_head(inspection, "县交通运输局", head, " ", ORG),
+    )  # fmt: skip  (a talk records what was said)
     talk()
     rejected(ledger, "selection.talk", talk)  # one talk per finding: 人次
     work.record_finding(inspection, "县交通运输局", "整改后仍推动不力", True, ORG)
@@ -92,6 +105,11 @@ def test_observation_only_from_a_leading_post_ending_after_today(
     leader = _cadre(ledger, work, leading=True)
     rejected(ledger, "cadrepost.observation", lambda: work.start_observation(
         leader, "四级调研员", date(2023, 3, 1), "观察使用", ORG))  # fmt: skip
+    rejected(
+        ledger,
+        "cadrepost.observation",
+        lambda: work.start_observation(leader, " ", date(2023, 9, 1), "观察使用", ORG),
+    )  # fmt: skip  (the non-leading post)
     work.start_observation(leader, "四级调研员", date(2023, 9, 1), "观察使用", ORG)
     rejected(ledger, "cadrepost.observation", lambda: work.start_observation(
         leader, "科员", date(2023, 12, 1), "再次观察", ORG))  # fmt: skip
@@ -112,6 +130,11 @@ def test_the_observation_is_reviewed_at_its_end(
     clock.set(datetime(2023, 8, 31, 16, 0, tzinfo=UTC))  # 00:00 on 1 September in Shanghai
     rejected(ledger, "cadrepost.review", lambda: work.review_observation(
         leader, "restored_leading", " ", "观察期满", ORG))  # fmt: skip
+    rejected(
+        ledger,
+        "cadrepost.review",
+        lambda: work.review_observation(leader, "restored_leading", "镇党委副书记", " ", ORG),
+    )  # fmt: skip  (a reason)
     work.review_observation(leader, "restored_leading", "镇党委副书记", "观察期满，表现良好", ORG)
     post = work.post(leader)
     assert (post.leading, post.post, post.observing_until) == (True, "镇党委副书记", "")

@@ -63,6 +63,8 @@ def test_only_data_protection_requests_with_a_reason(ledger: Ledger) -> None:
 def test_the_requester_cannot_approve_and_nothing_is_erased_unapproved(ledger: Ledger) -> None:
     person = subject(ledger)
     rejected(ledger, "subject.erasure_approval", lambda: ledger.erase_subject(person))
+    approval = lambda: ledger.approve_erasure(person, DATA_PROTECTION_2)  # noqa: E731
+    rejected(ledger, "subject.erasure_approval", approval, "no erasure request")
     ledger.request_erasure(person, "本人申请", DATA_PROTECTION)
     rejected(ledger, "subject.erasure_approval", lambda: ledger.erase_subject(person))
     rejected(

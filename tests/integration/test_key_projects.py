@@ -63,6 +63,10 @@ def test_amendment_adds_drops_and_moves_with_a_reason(ledger: Ledger, sup: Super
         project, "add", "m01", why, ORG, title="again", due=date(2024, 5, 31)))  # fmt: skip
     rejected(ledger, "keyproject.amendment", lambda: sup.amend_project(
         project, "rename", "m01", why, ORG))  # fmt: skip
+    rejected(ledger, "keyproject.amendment", lambda: sup.amend_project(
+        project, "add", "m07", why, ORG, title="7月清单"), "due date")  # fmt: skip
+    rejected(ledger, "keyproject.amendment", lambda: sup.amend_project(
+        project, "move", "m01", why, ORG, due=date(2025, 1, 31)), "in 2024")  # fmt: skip
     rejected(ledger, "role", lambda: sup.amend_project(
         project, "drop", "m02", why, TPC))  # fmt: skip
     sup.amend_project(project, "move", "m01", why, ORG, due=date(2024, 3, 31))
@@ -85,6 +89,12 @@ def test_the_lead_verifies_and_never_the_reporter(ledger: Ledger, sup: Supervisi
     rejected(
         ledger, "keyproject.verification", lambda: sup.verify_item(project, "m01", "盘点", ORG)
     )  # fmt: skip  (not the lead)
+    rejected(  # what was checked
+        ledger,
+        "keyproject.verification",
+        lambda: sup.verify_item(project, "m01", " ", LEAD),
+        "cites",
+    )
     sup.verify_item(project, "m01", "1月调度会盘点销号", LEAD)
     rejected(
         ledger, "keyproject.verification", lambda: sup.verify_item(project, "m01", "盘点", LEAD)
@@ -92,6 +102,12 @@ def test_the_lead_verifies_and_never_the_reporter(ledger: Ledger, sup: Supervisi
     sup.report_progress(project, "m02", True, "完成", LEAD)
     rejected(ledger, "keyproject.verification", lambda: sup.verify_item(
         project, "m02", "自己盘点", LEAD), "reported")  # fmt: skip
+    rejected(  # neither reporter nor lead
+        ledger,
+        "keyproject.verification",
+        lambda: sup.verify_item(project, "m02", "盘点", ORG),
+        "lead",
+    )
     assert sup.project(project).verified == {"m01"}
 
 

@@ -111,7 +111,8 @@ def test_work_stays_within_the_allocation_of_its_task_and_quarter(
     _work(points, book, 10)  # exactly the allocation
     rejected(ledger, "points.work_allocated", lambda: _work(points, book, 1, quarter=2))
     rejected(ledger, "points.work_allocated", lambda: _work(points, book, 1, task="party-building"))
-    rejected(ledger, "points.work_allocated", lambda: _work(points, book, 1, task=None))
+    rejected(ledger, "points.work_allocated", lambda: _work(points, book, 1, task=None),
+             "names the task")  # fmt: skip
 
 
 def test_the_issues_99_points_against_a_10_point_responsibility(

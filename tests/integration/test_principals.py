@@ -69,6 +69,8 @@ def test_a_role_change_is_an_event_and_the_old_role_no_longer_acts(registry: Pri
     ledger = registry.ledger
     rejected(ledger, "principal.reason", lambda: registry.change_role(
         "intake-01", Role.AUDIT, Scope(), " ", ADMIN))  # fmt: skip
+    rejected(ledger, "principal.reason", lambda: registry.change_role(
+        "intake-01", Role.INTAKE, Scope(), "same desk", ADMIN), "already holds")  # fmt: skip
     registry.change_role("intake-01", Role.AUDIT, Scope(), "moved to the audit office", ADMIN)
     assert registry.get("intake-01").roles_held == ["intake", "audit"]
     rejected(ledger, "principal.role",

@@ -137,7 +137,8 @@ def test_grades_come_from_the_closed_ranking(ledger: Ledger, clock: SteppingCloc
     books = _books(points)
     clock.set(datetime(2024, 1, 10, 9, 0, tzinfo=UTC))
     rejected(ledger, "points.grade",
-             lambda: points.appraise(books[9], Grade.EXCELLENT, 100_000, TOWNSHIP))  # fmt: skip
+             lambda: points.appraise(books[9], Grade.EXCELLENT, 100_000, TOWNSHIP),
+             "close it first")  # fmt: skip
     points.close_year(ORGANISATION)
     rejected(ledger, "points.grade",
              lambda: points.appraise(books[0], Grade.EXCELLENT, 100_000, TOWNSHIP))  # fmt: skip
