@@ -253,6 +253,8 @@ def _stream_records(
                                     b64(expected[1]), b64(tree.root())))  # fmt: skip
             if progress is not None and number % 100_000 == 0:
                 progress(number)
+    for problem in invariants.end():
+        report.fail(as_failure(problem, "invariant"))
     if tree.size == 0:
         report.fail(Failure("records.jsonl", "records.empty", "no records"))
     report.records, report.streams = tree.size, chains.streams

@@ -72,6 +72,7 @@ class Invariants:
         found = self.streams.add(record, where)
         found += self.cases.every(record, where)  # a close's commit holds its bottom cases
         found += self.projects.every(record, where)  # a verification's commit closes its case
+        found += self.carefund.every(record, where)  # a pair's two records: one commit
         found += self.principals.add(record, where, record.version == 1)
         handlers = self._handlers.get(record.type)
         if handlers:
@@ -79,3 +80,7 @@ class Invariants:
             for handler in handlers:
                 found += handler(record, where)
         return found
+
+    def end(self) -> list[Failure]:
+        """After the last record: what was still waiting for its other half."""
+        return self.carefund.end()

@@ -1,5 +1,6 @@
 """Care-fund rules across records (docs/FORMAT.md §4 "Rules across records": 1-5, and
-``carefund.priority_first``, ``carefund.visit_date`` further down the list).
+``carefund.priority_first``, ``carefund.visit_date``, ``carefund.tier``, ``carefund.pair``
+further down the list).
 
 - per fund year, as running totals: approved grants (``GrantCommitted``) never exceed the
   budget; disbursements (``DisbursementBooked``) never exceed the grants, nor the money
@@ -11,13 +12,17 @@
 - priority (优先考虑): a grant to an application without priority leaves, of the budget, at
   least the requested tiers' amounts of the fund year's undecided priority applications;
 - a follow-up visit is dated from the disbursement to the day it is recorded ("建立定期回访制度");
-- a grant's amount is its tier's amount in the fund year's ``tiers_fen`` (``carefund.tier``).
+- a grant's amount is its tier's amount in the fund year's ``tiers_fen`` (``carefund.tier``);
+- the fund year's record of a command and the application's agree, in one commit
+  (``carefund.pair``, ``CareFundRules.every``).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from typing import Any
 
 from verify.days import DEFAULT_TIMEZONE, business_day, zone_named
 from verify.failure import Failure, Handler
@@ -26,7 +31,19 @@ from verify.record import Record
 BUDGET, GRANTED, CASH = "carefund.budget_cap", "carefund.granted", "carefund.cash_on_hand"
 DUTIES, ORDER = "carefund.separation_of_duties", "carefund.order"
 PRIORITY, VISIT = "carefund.priority_first", "carefund.visit_date"
-TIER = "carefund.tier"
+TIER, PAIR = "carefund.tier", "carefund.pair"
+
+# A command that changes both an application and its fund year writes one record in each, in
+# one commit: (the fund year's type, the application's type, the data members both carry).
+PAIRS = (
+    ("carefund.ApplicationQueued", "carefund.ApplicationSubmitted", ("priority", "requested_tier")),
+    ("carefund.GrantCommitted", "carefund.ApplicationApproved", ("tier", "amount_fen")),
+    ("carefund.DisbursementBooked", "carefund.GrantDisbursed", ("amount_fen",)),
+    ("carefund.RecoveryBooked", "carefund.RecoveryReceived", ("amount_fen",)),
+)
+PARTNER = {a: b for fund, app, _ in PAIRS for a, b in ((fund, app), (app, fund))}
+SHARED = {kind: members for fund, app, members in PAIRS for kind in (fund, app)}
+FUND_SIDE = frozenset(fund for fund, _, _ in PAIRS)
 
 
 @dataclass
@@ -60,6 +77,7 @@ class CareFundRules:
     zone: tzinfo = field(default_factory=lambda: zone_named(DEFAULT_TIMEZONE))
     funds: dict[str, _Fund] = field(default_factory=dict)
     applications: dict[str, _Application] = field(default_factory=dict)
+    half: tuple[Record, str] | None = None  # a pair's first record and its where
 
     def handlers(self) -> dict[str, Handler]:
         """Record type -> this object's check of it."""
@@ -78,6 +96,67 @@ class CareFundRules:
             "carefund.GrantRevoked": self._revoked,
             "carefund.RecoveryReceived": self._recovered,
         }
+
+    # --- care fund: the two records of one command ---------------------------------------
+
+    def every(self, r: Record, where: str) -> list[Failure]:
+        """Before the handlers, on every record: the records of a pair (``PAIRS``) are next to
+        each other in the log, in either order (one commit), and agree on everything both
+        record: ``actor``, ``at``, the application (the fund year's ``application``, the
+        application's stream), the fund year (its stream, the application's ``fund_year``)
+        and the shared data members ("坚持把监督贯穿先锋基金发放的全过程": the fund's books
+        and the application's file tell one story). The domain writes both halves from one
+        command's values (ledger/carefund/service.py: one actor, one moment, the amount the
+        fund committed), so its records agree by construction; a forged half is caught."""
+        found: list[Failure] = []
+        if self.half is not None:
+            (half, half_where), self.half = self.half, None
+            if r.type == PARTNER[half.type]:
+                return self._disagreement(half, r, where)
+            found.append(self._unpaired(half, half_where, f"next: {r.type} {r.stream}"))
+        if r.type in PARTNER:
+            self.half = (r, where)
+        return found
+
+    def end(self) -> list[Failure]:
+        """After the last record: a pair's first record is not the bundle's last."""
+        if self.half is None:
+            return []
+        (half, where), self.half = self.half, None
+        return [self._unpaired(half, where, "the end of the bundle")]
+
+    def _shared(self, r: Record) -> dict[str, Any]:
+        """What both records of ``r``'s pair state, as ``r`` states it."""
+        if r.type in FUND_SIDE:
+            application, fund_year = r.data["application"], r.stream
+        elif "fund_year" in r.data:  # the submission
+            application, fund_year = r.stream, r.data["fund_year"]
+        else:
+            application = r.stream
+            fund_year = self.applications.get(r.stream, _Application()).fund_year
+        head = {"actor": f"{r.role} {r.principal}", "at": r.at, "application": application,
+                "fund_year": fund_year}  # fmt: skip
+        return head | {member: r.data[member] for member in SHARED[r.type]}
+
+    def _disagreement(self, first: Record, second: Record, where: str) -> list[Failure]:
+        fund, app = (first, second) if first.type in FUND_SIDE else (second, first)
+        said, filed = self._shared(fund), self._shared(app)
+        differ = [member for member in said if said[member] != filed[member]]
+        if not differ:
+            return []
+
+        def stated(record: Record, values: dict[str, Any]) -> str:
+            shown = ", ".join(f"{m} {json.dumps(values[m], ensure_ascii=False)}" for m in differ)
+            return f"{record.type}: {shown}"
+
+        message = f"application {app.stream}: {app.type} and its {fund.type} disagree"
+        return [Failure(where, PAIR, message, stated(fund, said), stated(app, filed))]
+
+    def _unpaired(self, half: Record, where: str, instead: str) -> Failure:
+        application = self._shared(half)["application"]
+        message = f"application {application}: {half.type} without its {PARTNER[half.type]}"
+        expected = f"{PARTNER[half.type]} of {application} next to it (one commit)"
+        return Failure(where, PAIR, message, expected, instead)
 
     # --- care fund: money per fund year ---------------------------------------------------
 

@@ -1,7 +1,9 @@
 """gongshi-verify on a real exported bundle in which one care-fund or erasure record breaks a
-rule across records (docs/FORMAT.md §4 rules 1-5, 20, 21, 37, 38, 40), re-chained and
+rule across records (docs/FORMAT.md §4 rules 1-5, 20, 21, 37, 38, 40, 42), re-chained and
 re-signed by the operator (who holds the log key), so that only the rule can catch it.
-One mutation per case, named after the tampering; the clean bundle passes.
+One mutation per case, named after the tampering; the clean bundle passes. A command that
+writes a record in the fund year and one in the application (rule 42, ``carefund.pair``)
+is forged in both where the case is about another rule, as a careful forger would.
 
 The history (one fund year of 200,000 fen, tiers 50,000 / 80,000 / 150,000): ``first``
 (priority, tier 2) is granted while ``waiting`` (priority, tier 3) is still pending
@@ -36,6 +38,7 @@ from ledger.log.checkpoints import sign_checkpoint
 from ledger.principal import ERASURE_ACTOR, Principals, Scope
 from ledger.settings import Settings
 from tests.integration.bundles import (
+    DROP,
     ORIGIN,
     Keys,
     export_cosigned,
@@ -59,6 +62,7 @@ from tests.integration.helpers import (
     subject,
 )
 from tests.support.principals import ADMIN, enrol
+from verify.rules_carefund import PARTNER
 
 IPC_2 = Actor("ipc-02", Role.INDUSTRY_PARTY_COMMITTEE)  # reviews once ipc-01 has moved
 BUDGET = 200_000  # fen: 130,000 granted + the 150,000 of a pending priority tier 3 exceed it
@@ -162,12 +166,17 @@ def _rejection_as(kind: str, account: str, role: Role, **data: Any) -> dict[str,
 
 GRANT, PAYMENT = "carefund.GrantCommitted", "carefund.DisbursementBooked"
 APPROVED, ERASED = "carefund.ApplicationApproved", "subject.Erased"
+PAID, RECOVERED = "carefund.GrantDisbursed", "carefund.RecoveryReceived"
+QUEUED, PAIR = "carefund.ApplicationQueued", "carefund.pair"
 
 
-def _case(kind: str, change: Change, stream: str | None, *caught: str, id: str) -> Any:
-    """Change the first ``kind`` record (of the history's ``stream``, if named); ``caught``:
-    every failure it makes, as "RULE at TYPE" (the type of the record it is reported at)."""
-    return pytest.param(kind, change, stream, set(caught), id=id)
+def _case(
+    kind: str, change: Change, stream: str | None, *caught: str, id: str, both: bool = False
+) -> Any:
+    """Change the first ``kind`` record (of the history's ``stream``, if named), and with
+    ``both`` its other half (``carefund.pair``) the same way; ``caught``: every failure it
+    makes, as "RULE at TYPE" (the type of the record it is reported at)."""
+    return pytest.param(kind, change, stream, both, set(caught), id=id)
 
 
 CASES = [
@@ -176,17 +185,20 @@ CASES = [
     _case("carefund.ContributionReceived", {"data.amount_fen": TOTAL - 1}, None,
           f"carefund.cash_on_hand at {PAYMENT}", id="money-received-short-of-the-payments"),
     _case(PAYMENT, {"data.amount_fen": 50_001}, None,
-          f"carefund.granted at {PAYMENT}", id="disbursement-booked-above-its-grant"),
+          f"carefund.granted at {PAYMENT}", id="disbursement-booked-above-its-grant",
+          both=True),
     _case("carefund.ApplicationReviewed", {"data.decision": "reject"}, "second",
           f"carefund.order at {APPROVED}", id="approved-after-a-rejecting-review"),
     _case(APPROVED, _by_its_reviewer, "first", f"carefund.separation_of_duties at {APPROVED}",
-          id="approved-by-its-reviewer-after-a-role-change"),
+          id="approved-by-its-reviewer-after-a-role-change", both=True),
     _case("carefund.ApplicationSubmitted", {"data.priority": False}, "first",
           f"carefund.priority_first at {GRANT}",
-          id="priority-struck-from-a-grant-that-took-the-priority-reserve"),
+          id="priority-struck-from-a-grant-that-took-the-priority-reserve", both=True),
     _case(GRANT, {"data.tier": 4}, None, f"carefund.tier at {GRANT}",
-          id="grant-committed-at-a-tier-the-year-lacks"),
+          f"carefund.tier at {APPROVED}", id="grant-committed-at-a-tier-the-year-lacks",
+          both=True),
     _case(APPROVED, {"data.amount_fen": 80_000}, "second", f"carefund.tier at {APPROVED}",
+          f"{PAIR} at {APPROVED}",  # its grant raised too would break the budget as well
           id="approved-at-another-tiers-amount"),
     _case("carefund.FollowUpRecorded", _visited_after_its_record, None,
           "carefund.visit_date at carefund.FollowUpRecorded",
@@ -212,19 +224,39 @@ CASES = [
           _rejection_as("carefund.RecoveryReceived", "finance-01", Role.FINANCE,
                         amount_fen=10_000, reference="RR-x"),
           "rejected", "carefund.order at carefund.RecoveryReceived",
+          f"{PAIR} at {RECOVERED}",  # and no RecoveryBooked beside it
           id="recovery-on-a-grant-never-revoked"),
     _case("carefund.ApplicationReviewed", {"data.decision": "approve"}, "waiting",
           f"subject.erasure_hold at {ERASED}", id="erased-while-its-application-was-pending"),
+    _case(APPROVED, {"data.tier": 2, "data.amount_fen": 80_000}, "second",
+          f"{PAIR} at {APPROVED}", id="approved-at-tier-2-against-its-grant-of-tier-1"),
+    _case(PAID, {"data.amount_fen": 60_000}, "second", f"{PAIR} at {PAID}",
+          id="paid-60000-against-a-disbursement-booked-of-50000"),
+    _case(RECOVERED, {"data.amount_fen": 15_000}, "second", f"{PAIR} at {RECOVERED}",
+          id="recovery-received-other-than-its-booking"),
+    _case(QUEUED, {"data.priority": False}, None, f"{PAIR} at {QUEUED}",
+          id="queued-without-the-priority-it-was-submitted-with"),
+    _case(RECOVERED, DROP, "second", f"{PAIR} at carefund.RecoveryBooked",
+          id="recovery-received-dropped-from-the-last-commit"),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("kind", "change", "stream", "caught"), CASES)
+def _other_half(bundle: Path, kind: str, pick: Callable[[dict[str, Any]], bool]) -> Any:
+    """Which record is the other half (``carefund.pair``) of the first ``kind`` record that
+    ``pick`` accepts: the same application's."""
+    record = next(r for r in map(json.loads, lines(bundle)) if r["type"] == kind and pick(r))
+    application = record["data"].get("application", record["stream"])
+    return lambda r: application in (r["stream"], r["data"].get("application"))
+
+
+@pytest.mark.parametrize(("kind", "change", "stream", "both", "caught"), CASES)
 def test_one_record_breaking_a_rule_is_named(
     made: Made,
     capsys: pytest.CaptureFixture[str],
     kind: str,
     change: Change,
     stream: str | None,
+    both: bool,
     caught: set[str],
 ) -> None:
     """Each tampering is caught by its rule alone: no other rule across records, nor the
@@ -233,5 +265,8 @@ def test_one_record_breaking_a_rule_is_named(
     def pick(record: dict[str, Any]) -> bool:
         return stream is None or record["stream"] == made.streams[stream]
 
+    other = _other_half(made.bundle, kind, pick) if both else None
     forge_one(made.bundle, made.keys, kind, change, pick)
+    if other is not None:
+        forge_one(made.bundle, made.keys, PARTNER[kind], change, other)
     assert _check(capsys, made) == (1, caught)

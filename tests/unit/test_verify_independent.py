@@ -62,5 +62,7 @@ def test_verify_stays_small_enough_to_read_in_an_afternoon() -> None:
     # hands, key projects, the special inspection, posts; rules_carefund.py ~190;
     # rules_principals.py ~170; rules_subjects.py ~100: erasure) and the schema of their new
     # records; 5,949 lines after taking out what they repeated (failure.mismatches, one
-    # Handler, one table of case steps).
-    assert lines < 6200, f"verify/ has {lines} lines"
+    # Handler, one table of case steps). 6,200 -> 6,400: carefund.pair (rule 42, ~70 lines in
+    # rules_carefund.py) checks that the fund year's and the application's record of one
+    # command agree, and the end-of-bundle check it needs (Invariants.end).
+    assert lines < 6400, f"verify/ has {lines} lines"

@@ -64,6 +64,9 @@ def disburse(
         subject=sid(f"subject-{app}"), industry=industry, hardship="illness",
         requested_tier=tier, priority=False,
     )  # fmt: skip
+    # the submission's other half, in the same commit (carefund.pair)
+    log.add("fund", "carefund.ApplicationQueued", at="2023-03-01", application=sid(app),
+            priority=False, requested_tier=tier)  # fmt: skip
     log.add(app, "carefund.ApplicationReviewed", at="2023-03-02",
             role="industry_party_committee", decision="approve", reason="符合条件")  # fmt: skip
     log.add(app, "carefund.ApplicationApproved", at="2023-03-03", tier=tier,
@@ -98,7 +101,7 @@ def test_disbursement_row() -> None:
             "reviewed_on": "2023-03-02", "approved_on": "2023-03-03",
             "approval_chain": ["intake", "industry_party_committee", "trade_union",
                                "finance"],
-            "follow_ups": 0, "revocation": None, "leaf": 5,
+            "follow_ups": 0, "revocation": None, "leaf": 6,
             "posted_on": "2023-03-10", "withdrawn_on": "2023-04-09",
         }
     ]  # fmt: skip
