@@ -248,17 +248,25 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
                 raise KeyInUse(key.principal, key.key)
         super()._insert_events(curs, stored_events, **kwargs)
 
-    def _lock_table(self, curs: Cursor[DictRow]) -> None:
-        """eventsourcing's table lock, then ledger/guards.py's conditions, queued in the
-        pipeline before the events' insert: one statement each, which aborts the transaction
-        as a unique violation if its condition changed (eventsourcing raises it as a
-        RecordConflictError at the pipeline's sync, like a stream conflict). Nothing is
-        fetched here: a fetch between the insert and eventsourcing's sync would let the
-        insert's own unique violation (two writers of one stream version) surface as
-        "pipeline aborted", an OperationalError no retry runs again."""
-        super()._lock_table(curs)
-        for expect in guards.pending():
-            curs.execute(self._guard(expect))
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        """The events' insert (after eventsourcing's table lock), a sync, then ledger/
+        guards.py's conditions: one statement each, which aborts the transaction as a unique
+        violation if its condition changed (raised at eventsourcing's own sync, next, as a
+        RecordConflictError, like a stream conflict). The sync first surfaces the insert's
+        own unique violation (two writers of one stream version) as eventsourcing would: a
+        statement queued after a failed insert, or a fetch before the sync, left the
+        pipeline aborted without its sync, and the conflict surfaced as "pipeline aborted",
+        an OperationalError that no retry runs again. Nothing is fetched here."""
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+        if not guards.pending():
+            return
+        with curs.connection.pipeline() as pipeline:  # the pipeline the save is in
+            pipeline.sync()
+        with curs.connection.cursor() as other:  # ``curs`` keeps the insert's RETURNING
+            for expect in guards.pending():
+                other.execute(self._guard(expect))
 
     def _guard(self, expect: guards.Expect) -> Composed:
         key = SQL("{}::uuid" if expect.query == "version" else "{}").format(Literal(expect.key))
