@@ -12,12 +12,17 @@ command again, on fresh state) if that changed before its own commit:
   as ``points.year_closed`` once the year is closed);
 - ``topic_count("points.BookOpened", n)``: the close — no book was opened anywhere since its
   scan counted ``n`` (a book opened since: retried, and the book ranked and sealed).
+- ``stream_version(principal, v)``: every save (``LedgerApp.save``) — each actor's registry
+  stream is still at the version its rules were checked against (a role or scope changed
+  since: checked again, and refused by the rule rather than stored under the old role).
 
 The check runs in the save's transaction: on SQLite while holding the file's write lock (a
 writer in another process that committed since this transaction's read is refused by
 SQLite itself), on PostgreSQL after eventsourcing's ``LOCK TABLE ... IN EXCLUSIVE MODE`` (so
-every earlier inserter has committed and is visible). The save's own records are never the
-counted ones (a close opens no book, a book's save writes no scheme record).
+every earlier inserter has committed and is visible; a sync after the insert, then one
+statement per condition, raised at eventsourcing's own sync). The save's own records are
+never the counted ones (a close opens no book, a book's save writes no scheme record, a save
+of a principal's own stream does not guard it).
 (ledger/idempotency.py's recorders call ``check``.)
 """
 
