@@ -44,6 +44,7 @@ def test_the_first_admin_enrols_itself_once_and_then_only_admins_enrol(ledger: L
         "principal.role",
         lambda: registry.enrol("root2", Role.ADMIN, Scope(), Actor("root2", Role.ADMIN)),
     )
+    rejected(ledger, "principal.enrolled", lambda: registry.bootstrap("root2"), "not empty")
     rejected(ledger, "role", lambda: registry.enrol("x-01", Role.INTAKE, Scope(), INTAKE))
     rejected(
         ledger,
