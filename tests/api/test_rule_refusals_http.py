@@ -2,11 +2,13 @@
 the API as 409 application/problem+json naming the rule, and nothing is stored.
 
 One table, one body: a row builds its state through the services (the state is not what is
-tested) and names the refused request; the test sends it with the acting role's token. Rules
-the API cannot reach by construction are listed in /work/notes/rule-coverage.md (a token
-carries its principal's current role: ``principal.role``; the rater is the caller:
-``principal.participant``; the escalation runs on the server's business date:
-``keyproject.escalation``; ``base_pay_fen`` below 0 is a 422 of the schema: ``points.pay``).
+tested) and names the refused request; the test sends it with the acting role's token. A
+row whose check is removed from ledger/ fails. Rules the API cannot answer with a 409 have no
+row: a token carries its principal's current role (``principal.role``); the rater is the
+caller (``principal.participant``); the escalation runs on the server's business date
+(``keyproject.escalation``); the schema already refuses with a 422 what ``points.pay``,
+``points.allocation``, ``keyproject.lead``, ``carefund.priority`` and ``principal.account``
+refuse; a held erasure is answered 201 with ``held`` (``subject.erasure_hold``).
 """
 
 from __future__ import annotations
