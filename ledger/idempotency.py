@@ -186,8 +186,15 @@ class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
             c.execute(sql.format(table=TABLE, p="?"), params)
             if c.fetchone() is None:
                 raise KeyInUse(key.principal, key.key)
-        if stored_events and (broken := guards.first_broken(lambda e: self._ask(c, e))):
-            raise guards.GuardConflict(guards.message(broken))  # ledger/guards.py
+        if stored_events and guards.pending():
+            if statement is None:
+                # Take the write lock before the guards' reads: eventsourcing's BEGIN is
+                # deferred, and a transaction that reads first and then writes gets
+                # SQLITE_BUSY at once (no busy wait) when another process wrote meanwhile.
+                # A statement that writes nothing still takes it, waiting the busy timeout.
+                c.execute(f"DELETE FROM {TABLE} WHERE 0")
+            if broken := guards.first_broken(lambda e: self._ask(c, e)):
+                raise guards.GuardConflict(guards.message(broken))  # ledger/guards.py
         return super()._insert_events(c, stored_events, **kwargs)
 
     def _ask(self, c: SQLiteCursor, expect: guards.Expect) -> int:
