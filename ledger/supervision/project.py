@@ -199,7 +199,7 @@ class KeyProject(LedgerAggregate):
         checklist, past due on the business date of ``moment`` and not reported done ("对规定
         时限内未完成的持续跟踪、挂牌督办"; rule ``keyproject.escalation``)."""
         if item in self.escalated:
-            raise RuleViolation("keyproject.escalated", f"item {item} was already escalated")
+            raise RuleViolation(ESCALATION, f"item {item} was already escalated (once per item)")
         today = moment.date()
         if item not in self.items or item in self.done or self.items[item] >= today.isoformat():
             state = (

@@ -264,3 +264,22 @@ def test_gongshi_escalate_refuses_a_date_after_the_business_date(
     code = _escalate(settings, argparse.Namespace(today="2999-01-01"))
     assert code == 2 and "after the business date" in capsys.readouterr().err
     assert sup.project(project).escalated == {}
+
+
+def test_an_item_escalated_twice_is_refused(sup: Supervision, clock: SteppingClock) -> None:
+    """Once per item: a second run of the policy skips it (escalate_overdue_items filters
+    the escalated), so the aggregate's own refusal is reached only by a racing second
+    writer; it names the verifier's rule."""
+    from ledger.errors import RuleViolation
+    from ledger.principal import POLICY_ACTOR
+
+    project = _project(sup)
+    clock.set(datetime(2024, 2, 1, 1, 0, tzinfo=UTC))
+    (case,) = sup.escalate_overdue_items(date(2024, 2, 1))
+    assert sup.escalate_overdue_items(date(2024, 2, 1)) == []
+    state = sup.project(project)
+    with pytest.raises(RuleViolation) as refused:
+        state.record_escalation("m01", case, POLICY_ACTOR, clock())
+    assert refused.value.rule == "keyproject.escalation" and "already escalated" in str(
+        refused.value
+    )
