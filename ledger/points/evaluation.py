@@ -1,4 +1,5 @@
-"""Peer evaluation forms (Huaining): four indicators scored 0-100 by named participants.
+"""Peer evaluation forms: four indicators scored 0-100 by named participants (the 《评价表》
+Huaining uses for its organisation cadres' lectures, adapted to village cadres until issue 14).
 
 The indicators are exactly 课前准备 preparation, 业务功底 grounding, 语言表达 expression and
 实际成效 results. The result is the mean per indicator and the mean over all four, each

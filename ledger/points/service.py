@@ -307,7 +307,7 @@ class Points:
                 quarter=state.quarter,
                 component=Component.EVALUATION,
                 points_tenths=divide_half_up(state.overall_tenths * percent, 100),
-                reason=f"民主测评 peer evaluation form {form}",
+                reason=f"评价表 peer evaluation form {form}",
                 task=None,
                 plan=None,
                 actor=actor,

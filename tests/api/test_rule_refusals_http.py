@@ -5,10 +5,14 @@ One table, one body: a row builds its state through the services (the state is n
 tested) and names the refused request; the test sends it with the acting role's token. A
 row whose check is removed from ledger/ fails. Rules the API cannot answer with a 409 have no
 row: a token carries its principal's current role (``principal.role``); the rater is the
-caller (``principal.participant``); the escalation runs on the server's business date
-(``keyproject.escalation``); the schema already refuses with a 422 what ``points.pay``,
-``points.allocation``, ``keyproject.lead``, ``carefund.priority`` and ``principal.account``
-refuse; a held erasure is answered 201 with ``held`` (``subject.erasure_hold``).
+caller (``principal.participant``); no token is issued for a system account and one found in
+the table is 401 (``principal.system``: tests/api/test_principals_http.py); the escalation
+runs on the server's business date and escalates only overdue items not escalated yet, so
+only a racing second writer reaches the aggregate's refusal (``keyproject.escalation``, once
+``keyproject.escalated``: tested at the aggregate); the schema already refuses with a 422
+what ``points.pay``, ``points.allocation``, ``keyproject.lead``, ``carefund.priority`` and
+``principal.account`` refuse; a held erasure is answered 201 with ``held``
+(``subject.erasure_hold``).
 """
 
 from __future__ import annotations
