@@ -4,11 +4,15 @@ PIPL art. 47 lets a handler keep what a law requires it to keep; the newsletter'
 named on the points and supervision lists as public duty ("销号管理": a bottom-ranked cadre's
 case is closed only after rectification), and a grant is posted (公示) by name. So a subject
 keeps its name while it is the ``target`` of a supervision case not yet closed
-(``supervision.CaseOpened`` without ``supervision.CaseClosed``) or the ``subject`` of a
+(``supervision.CaseOpened`` without ``supervision.CaseClosed``), the ``subject`` of a
 care-fund application not yet decided and paid (``carefund.ApplicationSubmitted`` without
 ``GrantDisbursed``, ``ApplicationRejected`` or an ``ApplicationReviewed`` whose decision is
-``reject``). The same fold is the verifier's rule ``subject.erasure_hold``
-(verify/rules_subjects.py).
+``reject``), of a grant still in its posting window (公示期: from ``GrantDisbursed.disbursed_on``
+for its fund year's ``posting_days``, the days the public list shows it,
+projections/disbursements.py; the hold ends on the business date ``disbursed_on +
+posting_days``), or of a revoked grant whose recovery is outstanding (``GrantRevoked.recover_fen``
+more than the ``RecoveryReceived`` amounts since: the money is claimed back from a named person).
+The same fold is the verifier's rule ``subject.erasure_hold`` (verify/rules_subjects.py).
 
 Read from the event store by record type (the stored topic is the record's type), so it sees
 every saved record, integrated into the log or not.
@@ -19,6 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -30,37 +35,74 @@ OPENS = {
     "supervision.CaseOpened": "supervision case",
     "carefund.ApplicationSubmitted": "application",
 }
-CLOSES = ("supervision.CaseClosed", "carefund.GrantDisbursed", "carefund.ApplicationRejected")
+CLOSES = ("supervision.CaseClosed", "carefund.ApplicationRejected")
 REVIEWED = "carefund.ApplicationReviewed"
-HOLD_TYPES = (*OPENS, *CLOSES, REVIEWED)
+FUND_OPENED, DISBURSED = "carefund.FundYearOpened", "carefund.GrantDisbursed"
+REVOKED, RECOVERED = "carefund.GrantRevoked", "carefund.RecoveryReceived"
+HOLD_TYPES = (*OPENS, *CLOSES, REVIEWED, FUND_OPENED, DISBURSED, REVOKED, RECOVERED)
 APPROVED, ERASED = "subject.ErasureApproved", "subject.Erased"
 PAGE = 5_000
 
 
 @dataclass
 class Duties:
-    """The open cases and applications per subject, folded from records in log order."""
+    """The open cases and applications, posted grants and outstanding recoveries per
+    subject, folded from records in log order."""
 
     open: dict[str, tuple[str, str]] = field(default_factory=dict)  # stream -> (subject, kind)
     approved: set[str] = field(default_factory=set)  # subjects with an approved request
     erased: set[str] = field(default_factory=set)
+    posting_days: dict[str, int] = field(default_factory=dict)  # fund year -> its 公示期
+    fund_of: dict[str, str] = field(default_factory=dict)  # application -> its fund year
+    posted: dict[str, tuple[str, date]] = field(default_factory=dict)  # -> (subject, until)
+    owed: dict[str, tuple[str, int]] = field(default_factory=dict)  # -> (subject, fen)
 
     def add(self, record: Mapping[str, Any]) -> None:
         kind, stream, data = record["type"], record["stream"], record["data"]
-        if kind in OPENS:
+        if kind == FUND_OPENED:
+            self.posting_days[stream] = int(data["posting_days"])
+        elif kind in OPENS:
             subject = data.get("target") if kind == "supervision.CaseOpened" else data["subject"]
             if subject is not None:
                 self.open[stream] = (str(subject), OPENS[kind])
+            if "fund_year" in data:
+                self.fund_of[stream] = str(data["fund_year"])
+        elif kind == DISBURSED:  # decided and paid: posted by name for the fund year's 公示期
+            opened = self.open.pop(stream, None)
+            window = self.posting_days.get(self.fund_of.get(stream, ""), 0)
+            until = date.fromisoformat(data["disbursed_on"]) + timedelta(days=window)
+            if opened is not None:
+                self.posted[stream] = (opened[0], until)
         elif kind in CLOSES or (kind == REVIEWED and data.get("decision") == "reject"):
             self.open.pop(stream, None)
+        elif kind == REVOKED and stream in self.posted and data["recover_fen"] > 0:
+            self.owed[stream] = (self.posted[stream][0], int(data["recover_fen"]))
+        elif kind == RECOVERED and stream in self.owed:
+            subject, fen = self.owed.pop(stream)
+            if fen > data["amount_fen"]:
+                self.owed[stream] = (subject, fen - int(data["amount_fen"]))
         elif kind == APPROVED:
             self.approved.add(stream)
         elif kind == ERASED:
             self.erased.add(stream)
 
-    def holding(self, subject: str) -> list[str]:
-        """What keeps ``subject``'s name: ``"<kind> <stream>"`` per open case or application."""
-        return sorted(f"{k} {s}" for s, (who, k) in self.open.items() if who == subject)
+    def holding(self, subject: str, today: date) -> list[str]:
+        """What keeps ``subject``'s name on the business date ``today``: per open case or
+        application ``"<kind> <stream>"``, per grant still posted ``"posting window of grant
+        <stream> until <date>"`` (the first day it is no longer held), per revoked grant with
+        money to recover ``"recovery of revoked grant <stream>: <fen> fen outstanding"``."""
+        found = [f"{k} {s}" for s, (who, k) in self.open.items() if who == subject]
+        found += [
+            f"posting window of grant {s} until {until.isoformat()}"
+            for s, (who, until) in self.posted.items()
+            if who == subject and today < until
+        ]
+        found += [
+            f"recovery of revoked grant {s}: {fen} fen outstanding"
+            for s, (who, fen) in self.owed.items()
+            if who == subject
+        ]
+        return sorted(found)
 
     def pending(self) -> list[str]:
         """Subjects whose approved erasure is not yet carried out, in id order."""
@@ -87,6 +129,7 @@ def duties(recorder: ApplicationRecorder, erasures: bool = False) -> Duties:
     return folded
 
 
-def holding(recorder: ApplicationRecorder, subject: UUID) -> list[str]:
-    """What keeps ``subject``'s name now (empty: nothing; the erasure may go ahead)."""
-    return duties(recorder).holding(str(subject))
+def holding(recorder: ApplicationRecorder, subject: UUID, today: date) -> list[str]:
+    """What keeps ``subject``'s name on the business date ``today`` (empty: nothing; the
+    erasure may go ahead)."""
+    return duties(recorder).holding(str(subject), today)

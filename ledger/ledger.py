@@ -162,9 +162,10 @@ class Ledger:
         may hold another role by then); None: the approver, at the approval.
 
         Requires a request approved by a different principal (``subject.erasure_approval``)
-        and no open supervision case or undecided application naming the subject
-        (``subject.erasure_hold``, evidence: which; ledger/erasure_hold.py): the request
-        waits, and the erasure job completes it once they are closed.
+        and no open supervision case, undecided application, grant in its posting window
+        (on the business date of the ledger's clock) or outstanding recovery naming the
+        subject (``subject.erasure_hold``, evidence: which; ledger/erasure_hold.py): the
+        request waits, and the erasure job completes it once they are closed or ended.
         Record first, then the vault: if the deletion fails after the record was saved,
         running the erasure again finishes it (an erased subject whose vault data remains
         is erased again). This deletes the vault rows only: the lists still name the subject
@@ -185,7 +186,8 @@ class Ledger:
                     f"subject {subject_id}: an erasure needs a request by data_protection and"
                     " an approval by a different principal first",
                 )
-            held = holding(self.app.recorder, subject_id)
+            moment = self.clock()  # once: the hold's business date is the record's
+            held = holding(self.app.recorder, subject_id, moment.date())
             if held:
                 raise RuleViolation(
                     "subject.erasure_hold",
@@ -195,7 +197,7 @@ class Ledger:
             by = actor or Actor(subject.approved_by, Role(subject.approver_role))
             by.require(*ERASURE_APPROVERS)
             subject._append(
-                Subject.Erased, actor=by, moment=self.clock(),
+                Subject.Erased, actor=by, moment=moment,
                 reason=subject.erasure_reason, approved_by=subject.approved_by,
             )  # fmt: skip
             recorded = self.app.save(subject)

@@ -5,15 +5,18 @@ with its reason and approved by a second, different principal (``Ledger.request_
 ``Ledger.approve_erasure``). Then:
 
 1. ``complete_erasure`` (the approval's route and command) carries it out at once unless the
-   subject is held (an open supervision case or undecided application naming it:
+   subject is held (an open supervision case or undecided application naming it, a grant
+   of its still in its posting window or a revoked one with money to recover:
    ``subject.erasure_hold``, ledger/erasure_hold.py): ``Ledger.erase_subject`` records
    ``subject.Erased`` and deletes the subject's wrapped key and every ciphertext of it from
    the vault; the log integrates the record and every projection is brought to the log's
    end, so the rows that named the subject (points, supervision cases, the masked name of
    disbursements) are rewritten with 已删除;
 2. ``run_erasure_job`` (``gongshi serve`` every ``JOB_INTERVAL`` seconds, ``gongshi erase
-   --run``) completes every approved erasure whose holds were closed since (the request is
-   recorded, and completed when the case or application is closed) as the job's own account
+   --run``) completes every approved erasure whose holds were closed or ended since (the
+   request is recorded, and completed when the case or application is closed, the posting
+   window ended or the money recovered; "today" is the business date of the ledger's clock,
+   ``Ledger.clock``, GONGSHI_TIMEZONE) as the job's own account
    ``policy-erasure`` (``ledger.principal.ERASURE_ACTOR``, enrolled at bootstrap: the
    approver may hold another role by then), naming the approval it completes
    (``approved_by``). A subject whose erasure fails is reported (``ErasureBatch.failed``) and
@@ -160,9 +163,9 @@ def run_erasure_job(
     visible for over ``wait`` s (the erasures stay done; the next run compacts again)."""
     _require_secure_delete(ledger, projections)
     batch = ErasureBatch()
-    found = duties(ledger.app.recorder, erasures=True)
+    found, today = duties(ledger.app.recorder, erasures=True), ledger.clock().date()
     for subject in found.pending():
-        held = found.holding(subject)
+        held = found.holding(subject, today)
         if held:
             batch.held[subject] = held
             continue
@@ -232,8 +235,8 @@ class ErasureJob(Periodic):
         self.last: ErasureBatch | None = None
 
     def step(self) -> ErasureBatch | None:
-        found = duties(self.ledger.app.recorder, erasures=True)
-        due = [subject for subject in found.pending() if not found.holding(subject)]
+        found, today = duties(self.ledger.app.recorder, erasures=True), self.ledger.clock().date()
+        due = [subject for subject in found.pending() if not found.holding(subject, today)]
         if not due and len(found.erased) <= _compacted(self.ledger):
             return None
         with projections_of(self.ledger, self.settings) as projections:

@@ -14,7 +14,7 @@ records two requests, each with its reason, and a second principal approves each
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 from ledger.actor import Actor, Role
@@ -74,7 +74,7 @@ def erasure_requests(ledger: Ledger) -> bool:
         ledger.request_erasure(cadre, "本人撤回同意，申请删除个人信息", DPO)
         clock.set(datetime(2024, 3, 7, 9, 0, tzinfo=UTC))
         ledger.approve_erasure(cadre, SECOND_DPO)
-        if not holding(ledger.app.recorder, cadre):
+        if not holding(ledger.app.recorder, cadre, date(2024, 3, 7)):
             raise LedgerError(f"the demo's held erasure request ({cadre}) is not held")
     finally:
         ledger.clock = saved
@@ -83,8 +83,8 @@ def erasure_requests(ledger: Ledger) -> bool:
 
 def erasure_summary(ledger: Ledger) -> str:
     """One line: erasures carried out, approved requests still held, read from the store."""
-    found = duties(ledger.app.recorder, erasures=True)
-    held = [s for s in found.pending() if found.holding(s)]
+    found, today = duties(ledger.app.recorder, erasures=True), ledger.clock().date()
+    held = [s for s in found.pending() if found.holding(s, today)]
     return (
         f"Erasure (PIPL art. 47): {len(found.erased)} carried out, {len(held)} approved and"
         " held by an open case (the name stays until it is closed)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -28,6 +29,9 @@ SUPERVISION = Actor("supervision-01", Role.SUPERVISION)
 DATA_PROTECTION = Actor("dpo-01", Role.DATA_PROTECTION)  # requests erasures (PIPL art. 47)
 DATA_PROTECTION_2 = Actor("dpo-02", Role.DATA_PROTECTION)  # approves them: a second principal
 YEAR = 2023
+# After the posting window (公示期, 30 days by default) of a grant paid at the test clock's
+# start (2023-03-01): its applicant's erasure is no longer held (subject.erasure_hold).
+AFTER_POSTING = datetime(2023, 4, 10, 9, 0, tzinfo=UTC)
 
 
 def funded(ledger: Ledger, received_fen: int = 5_000_000, budget_fen: int = 5_000_000) -> CareFund:

@@ -364,8 +364,8 @@ class RandomHistory:
     # --- subjects -----------------------------------------------------------------------
 
     def erase_subject(self, a: int, b: int) -> bool:
-        recorder = self.ledger.app.recorder
-        live = [s for s in self.subjects if self._live(s) and not holding(recorder, s)]
+        recorder, today = self.ledger.app.recorder, self.ledger.clock().date()
+        live = [s for s in self.subjects if self._live(s) and not holding(recorder, s, today)]
         if not live:
             return False
         erase(self.ledger, live[a % len(live)], "申请删除")

@@ -10,11 +10,12 @@ The history (one fund year of 200,000 fen, tiers 50,000 / 80,000 / 150,000): ``f
 ("优先考虑": only the budget holds a priority grant); ``second`` (no priority, tier 1) was
 granted before ``waiting`` came, within the budget less ``first``'s reserve; the reviewer of
 ``first`` then moved to the trade union ("个人申请-所属行业党务审核-市总工会审批": four
-different hands all the same); ``first``'s applicant, paid, is erased at once; ``waiting``'s
-applicant's erasure is approved while the application is pending, so held, and completed by
-the erasure job once the review rejects it (PIPL art. 47); ``third`` (priority, tier 1) is
-paid last and visited ("建立定期回访制度"); ``rejected`` is turned down by the union after its
-review; ``second``'s grant is revoked (违规) and part of it recovered.
+different hands all the same); ``waiting``'s applicant's erasure is approved while the
+application is pending, so held, and completed by the erasure job once the review rejects it
+(PIPL art. 47); ``third`` (priority, tier 1) is paid last and visited ("建立定期回访制度");
+``rejected`` is turned down by the union after its review; ``first``'s applicant, paid on
+1 March, is erased on 10 April, once the posting window (公示期, 30 days) has ended;
+``second``'s grant is revoked (违规) and its recovery received.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from tests.integration.bundles import (
     run_json,
 )
 from tests.integration.helpers import (
+    AFTER_POSTING,
     DATA_PROTECTION,
     DATA_PROTECTION_2,
     FINANCE,
@@ -107,7 +109,6 @@ def made(ledger: Ledger, settings: Settings, clock: SteppingClock, tmp_path: Pat
     Principals(ledger).change_role(IPC.principal, Role.TRADE_UNION, Scope(), "调任市总工会", ADMIN)
     fund.approve(first, 2, UNION)
     fund.disburse(first, "TX-first", FINANCE)
-    erase(ledger, paid_person)
     ledger.request_erasure(held, "本人申请删除", DATA_PROTECTION)
     ledger.approve_erasure(held, DATA_PROTECTION_2)  # held: its application is pending
     fund.review(waiting, False, "不符合条件", IPC_2)
@@ -118,12 +119,14 @@ def made(ledger: Ledger, settings: Settings, clock: SteppingClock, tmp_path: Pat
     rejected, _ = _applied(fund, 1, priority=False)
     fund.review(rejected, True, "", IPC_2)
     fund.reject(rejected, "超出帮扶范围", UNION)
+    clock.set(AFTER_POSTING)
+    erase(ledger, paid_person)
     revoke(fund, second, recover_fen=20_000)
     fund.recover(second, 20_000, "RR-second", FINANCE)
     sign_checkpoint(ledger.log, keys.log, ORIGIN, clock)
     pinned = export_cosigned(ledger, settings, keys, tmp_path / "bundle")
     streams = {"first": first, "second": second, "waiting": waiting, "held": held,
-               "rejected": rejected}  # fmt: skip
+               "rejected": rejected, "paid_person": paid_person}  # fmt: skip
     return Made(keys, tmp_path / "bundle", pinned, {k: str(v) for k, v in streams.items()})
 
 
@@ -142,6 +145,10 @@ def test_clean_bundle_passes(made: Made, capsys: pytest.CaptureFixture[str]) -> 
 def _visited_after_its_record(record: dict[str, Any]) -> None:
     later = date.fromisoformat(record["at"][:10]) + timedelta(days=2)  # after the day anywhere
     record["data"]["visited_on"] = later.isoformat()
+
+
+def _erased_the_day_after_payment(record: dict[str, Any]) -> None:
+    record["at"] = "2023-03-02" + record["at"][10:]  # 17:00 Beijing, in the 30-day 公示期
 
 
 def _by_its_reviewer(record: dict[str, Any]) -> None:  # ipc-01, in its new role
@@ -228,6 +235,8 @@ CASES = [
           id="recovery-on-a-grant-never-revoked"),
     _case("carefund.ApplicationReviewed", {"data.decision": "approve"}, "waiting",
           f"subject.erasure_hold at {ERASED}", id="erased-while-its-application-was-pending"),
+    _case(ERASED, _erased_the_day_after_payment, "paid_person",
+          f"subject.erasure_hold at {ERASED}", id="erased-during-its-posting-window"),
     _case(APPROVED, {"data.tier": 2, "data.amount_fen": 80_000}, "second",
           f"{PAIR} at {APPROVED}", id="approved-at-tier-2-against-its-grant-of-tier-1"),
     _case(PAID, {"data.amount_fen": 60_000}, "second", f"{PAIR} at {PAID}",

@@ -1,11 +1,13 @@
 """Erasure by the rules (issue 13 item 11; PIPL art. 47, docs/FORMAT.md §5): requested by a
 data_protection principal with the reason, approved by a second, different principal; a
-subject with an undecided application (or an open case) keeps its name until it is closed,
+subject with an undecided application (or an open case), a grant in its posting window (公示期)
+or a revoked grant's recovery outstanding keeps its name until it is closed or ended,
 and the batched erasure job completes the approved request then, compacting the files once
 per batch. Rejections through the service and through the API (409, nothing stored)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -34,6 +36,7 @@ from tests.integration.helpers import (
     UNION,
     funded,
     rejected,
+    revoke,
     subject,
     submitted,
 )
@@ -83,26 +86,65 @@ def test_the_requester_cannot_approve_and_nothing_is_erased_unapproved(ledger: L
     assert erased.approved_by == DATA_PROTECTION_2.principal
 
 
-def test_an_open_application_holds_the_erasure_until_the_job_completes_it(
-    ledger: Ledger, settings: Settings
-) -> None:
+def _held_then_paid(ledger: Ledger) -> tuple[Any, UUID, UUID]:
+    """An applicant whose approved erasure is held while the application is undecided (by
+    the service and by the job), then decided and paid on 2023-03-01 (a 30-day 公示期)."""
     fund, case, applicant = _held_applicant(ledger)
     ledger.request_erasure(applicant, "本人申请", DATA_PROTECTION)
     ledger.approve_erasure(applicant, DATA_PROTECTION_2)
     rejected(
         ledger, "subject.erasure_hold", lambda: ledger.erase_subject(applicant), match=str(case)
     )
+    fund.review(case, True, "", IPC)
+    fund.approve(case, 1, UNION)
+    fund.disburse(case, "TX", FINANCE)  # decided and paid: posted by name until 2023-03-31
+    assert fund.application(case).disbursed_on == "2023-03-01"
+    return fund, case, applicant
+
+
+# the last hour of the posting window's last business day (23:00 Beijing on 30 March is
+# 15:00 UTC; the test clock steps a minute a call), and the first minute after it (00:00
+# Beijing on 31 March, still 30 March in UTC)
+LAST_POSTED = datetime(2023, 3, 30, 15, 0, tzinfo=UTC)
+UNPOSTED = datetime(2023, 3, 30, 16, 0, tzinfo=UTC)
+
+
+def test_an_application_and_its_posting_window_hold_the_erasure_until_the_job_completes_it(
+    ledger: Ledger, settings: Settings, clock: SteppingClock
+) -> None:
+    _, case, applicant = _held_then_paid(ledger)
     with projections_of(ledger, settings) as projections:
-        batch = run_erasure_job(ledger, projections)
-        assert batch.erased == [] and list(batch.held) == [str(applicant)]
+        for moment in (None, LAST_POSTED):  # at once, and on the window's last day
+            if moment is not None:
+                clock.set(moment)
+            rejected(
+                ledger, "subject.erasure_hold", lambda: ledger.erase_subject(applicant),
+                match=f"posting window of grant {case} until 2023-03-31",
+            )  # fmt: skip
+            batch = run_erasure_job(ledger, projections)
+            assert batch.erased == [] and list(batch.held) == [str(applicant)]
         assert ledger.vault.has_subject(str(applicant))  # the request waits, recorded
-        fund.review(case, True, "", IPC)
-        fund.approve(case, 1, UNION)
-        fund.disburse(case, "TX", FINANCE)  # the application is closed: the hold lifts
+        clock.set(UNPOSTED)  # the window ended on the business date (Asia/Shanghai)
         batch = run_erasure_job(ledger, projections)
     assert batch.erased == [str(applicant)] and batch.held == {} and batch.compacted
     assert ledger.app.get(Subject, applicant).erased
     assert not ledger.vault.has_subject(str(applicant))
+
+
+def test_a_revoked_grant_holds_the_erasure_while_its_recovery_is_outstanding(
+    ledger: Ledger, settings: Settings, clock: SteppingClock
+) -> None:
+    fund, case, applicant = _held_then_paid(ledger)
+    revoke(fund, case, recover_fen=50_000)
+    fund.recover(case, 30_000, "RR-1", FINANCE)
+    clock.set(UNPOSTED)  # after the posting window: the money still owed holds the name
+    rejected(
+        ledger, "subject.erasure_hold", lambda: ledger.erase_subject(applicant),
+        match=f"recovery of revoked grant {case}: 20000 fen outstanding",
+    )  # fmt: skip
+    fund.recover(case, 20_000, "RR-2", FINANCE)
+    with projections_of(ledger, settings) as projections:
+        assert run_erasure_job(ledger, projections).erased == [str(applicant)]
 
 
 def test_the_job_compacts_once_per_batch_not_per_erasure(
@@ -160,9 +202,25 @@ def test_api_request_and_approval_rejections_then_erasure(ledger: Ledger, api: A
     assert not ledger.vault.has_subject(str(person))
 
 
-def test_api_approval_of_a_held_subject_is_recorded_and_waits(ledger: Ledger, api: Any) -> None:
+def _paid_applicant(ledger: Ledger) -> tuple[Any, UUID, UUID]:
+    """A fund, an application paid today (in its posting window), and its applicant's id."""
+    fund, case, applicant = _held_applicant(ledger)
+    fund.review(case, True, "", IPC)
+    fund.approve(case, 1, UNION)
+    fund.disburse(case, "TX", FINANCE)
+    return fund, case, applicant
+
+
+@pytest.mark.parametrize(
+    ("made", "holds"),
+    [(_held_applicant, "application {}"), (_paid_applicant, "posting window of grant {}")],
+    ids=["application-undecided", "grant-in-its-posting-window"],
+)
+def test_api_approval_of_a_held_subject_is_recorded_and_waits(
+    ledger: Ledger, api: Any, made: Any, holds: str
+) -> None:
     client, headers = api
-    _, case, applicant = _held_applicant(ledger)
+    _, case, applicant = made(ledger)
     url = f"/api/v1/subjects/{applicant}/erasure"
     assert (
         client.post(url, json={"reason": "本人申请"}, headers=headers["dpo-01"]).status_code == 201
@@ -170,7 +228,7 @@ def test_api_approval_of_a_held_subject_is_recorded_and_waits(ledger: Ledger, ap
     held = client.post(url + "/approval", headers=headers["dpo-02"])
     assert held.status_code == 201, held.text
     result = held.json()["result"]
-    assert result["erased"] is False and str(case) in result["held"]
+    assert result["erased"] is False and holds.format(case) in result["held"]
     assert ledger.app.get(Subject, applicant).erasure_approved
     assert ledger.vault.has_subject(str(applicant))
 
@@ -215,9 +273,7 @@ def test_a_held_erasure_whose_approver_changed_role_is_completed_by_the_job_acco
     Principals(ledger).change_role(
         DATA_PROTECTION_2.principal, Role.AUDIT, Scope(), "调任审计岗位", ADMIN
     )
-    fund.review(case, True, "", IPC)
-    fund.approve(case, 1, UNION)
-    fund.disburse(case, "TX", FINANCE)  # the hold lifts
+    fund.review(case, False, "不符合条件", IPC)  # decided, nothing posted: the hold lifts
     calls: list[UUID] = []
     original = ledger.erase_subject
 

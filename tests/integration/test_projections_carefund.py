@@ -8,12 +8,14 @@ from uuid import UUID
 
 from ledger.actor import Actor, Role
 from ledger.carefund.config import Source
+from ledger.clock import SteppingClock
 from ledger.ledger import Ledger
 from ledger.principal import Scope
 from ledger.settings import Settings
 from projections.disbursements import in_public_view
 from projections.rebuild import rebuild, rebuild_all
 from tests.integration.helpers import (
+    AFTER_POSTING,
     AUDIT,
     FINANCE,
     FINANCE_2,
@@ -95,11 +97,14 @@ def test_posting_window_is_the_fund_years(ledger: Ledger, settings: Settings) ->
     )
 
 
-def test_erasure_shows_deleted_and_a_rebuild_agrees(ledger: Ledger, settings: Settings) -> None:
+def test_erasure_shows_deleted_and_a_rebuild_agrees(
+    ledger: Ledger, settings: Settings, clock: SteppingClock
+) -> None:
     fund = funded(ledger)
     case = disbursed(fund)
     projections = projected(ledger, settings)
     assert rows_of(projections, "disbursements")[str(case)]["masked_name"] == "测*"
+    clock.set(AFTER_POSTING)
     erase(ledger, UUID(fund.application(case).subject), "本人申请")
     refresh(ledger, projections)
     assert rows_of(projections, "disbursements")[str(case)]["masked_name"] == "已删除"
@@ -152,13 +157,14 @@ def test_fund_ledger_follows_money_tiers_months_and_follow_ups(
 
 
 def test_rebuild_after_an_erasure_the_projection_has_not_seen_yet_is_identical(
-    ledger: Ledger, settings: Settings
+    ledger: Ledger, settings: Settings, clock: SteppingClock
 ) -> None:
     """The vault forgets at once; the rebuild compares at the log's end, where the erasure
     record is, so the live rows (built with the name) are caught up before comparing."""
     fund = funded(ledger)
     case = disbursed(fund)
     projections = projected(ledger, settings)
+    clock.set(AFTER_POSTING)
     erase(ledger, UUID(fund.application(case).subject), "本人申请")
     ledger.log.integrate()
     for report in (rebuild(projections, "disbursements"), *rebuild_all(projections)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ledger.check import check_store
+from ledger.clock import SteppingClock
 from ledger.demo import load_demo
 from ledger.demo.carefund import load_carefund
 from ledger.demo.principals import enrol_demo
@@ -12,7 +13,7 @@ from ledger.errors import NotFound, RuleViolation
 from ledger.ledger import Ledger
 from ledger.settings import Settings
 from ledger.vault import VaultError, commitment, load_master_key
-from tests.integration.helpers import INTAKE, disbursed, erase, funded
+from tests.integration.helpers import AFTER_POSTING, INTAKE, disbursed, erase, funded
 from tests.integration.store_access import raw_dump, rows
 
 CANARY = {
@@ -86,7 +87,7 @@ def test_commitment_binds_the_data(ledger: Ledger) -> None:
 
 
 def test_erase_deletes_key_and_data_and_chains_stay_valid(
-    ledger: Ledger, settings: Settings
+    ledger: Ledger, settings: Settings, clock: SteppingClock
 ) -> None:
     fund = funded(ledger)
     case = disbursed(fund)
@@ -94,6 +95,7 @@ def test_erase_deletes_key_and_data_and_chains_stay_valid(
     person = fund.application(case).subject
     from uuid import UUID
 
+    clock.set(AFTER_POSTING)
     before = len(rows(settings.database))
     erase(ledger, UUID(person), "本人申请删除个人信息")
     topics = [r[3] for r in rows(settings.database)[before:]]
