@@ -11,6 +11,8 @@ from uuid import UUID
 from fastapi import Path
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
+from ledger.carefund.config import MAX_TIER
+
 ASCII_DIGITS = re.compile(r"[0-9]{1,18}")  # not \d: that matches every Unicode digit
 
 
@@ -87,7 +89,10 @@ class ErasureIn(Body):
 
 
 Count = Annotated[StrictInt, Field(ge=-(10**12), le=10**12)]  # its rule: the domain's (409)
-TierNumber = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,5}$")]
+TierNumber = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,5}$")]  # a tiers_fen key: 1..MAX_TIER
+# a requested or approved tier: any tier a fund year can have (one limit with tiers_fen's keys);
+# a tier the year does not have is the domain's refusal (409 carefund.tier)
+Tier = Annotated[StrictInt, Field(ge=1, le=MAX_TIER)]
 
 
 class YearIn(Body):
@@ -142,7 +147,7 @@ class ApplicationIn(Body):
     subject: UUID
     industry: ShortText
     hardship: ShortText
-    requested_tier: Annotated[StrictInt, Field(ge=1, le=9)]
+    requested_tier: Tier
     priority: StrictBool
 
 
@@ -154,7 +159,7 @@ class ReviewIn(Body):
 
 class ApprovalIn(Body):
     model_config = example({"tier": 2})
-    tier: Annotated[StrictInt, Field(ge=1, le=9)]
+    tier: Tier
 
 
 class ReasonIn(Body):

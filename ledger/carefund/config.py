@@ -45,6 +45,10 @@ def _default_tiers() -> dict[int, int]:
 
 MAX_DAYS = 100_000  # any count of days (posting window, follow-up interval) is 1..MAX_DAYS
 MAX_FOLLOW_UPS = 1_000
+# The highest tier number: the seed has three tiers ("分三个档次设立帮扶资金"), but how many is
+# finance's to set per fund year; FORMAT §4 keys tiers_fen by ^[1-9][0-9]{0,5}$, so 1..999999,
+# and an application's requested_tier or an approval's tier has the same bounds (API included).
+MAX_TIER = 999_999
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +76,10 @@ class FundConfig:
         if type(self.budget_fen) is not int or self.budget_fen <= 0:
             raise ValueError("budget must be a positive integer of fen")
         if not self.tiers_fen or any(
-            type(t) is not int or not 1 <= t <= 999_999 or type(a) is not int or a <= 0
+            type(t) is not int or not 1 <= t <= MAX_TIER or type(a) is not int or a <= 0
             for t, a in self.tiers_fen.items()
         ):
-            raise ValueError("tiers are numbers 1..999999, each a positive integer of fen")
+            raise ValueError(f"tiers are numbers 1..{MAX_TIER}, each a positive integer of fen")
         for name in ("first_follow_up_days", "posting_days", "follow_up_interval_days"):
             value = getattr(self, name)
             if type(value) is not int or not 1 <= value <= MAX_DAYS:

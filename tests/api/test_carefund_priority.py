@@ -82,6 +82,24 @@ def test_fund_year_parameters_out_of_range_are_409(client: TestClient, tokens: H
     assert wrong.status_code == 422
 
 
+def test_a_fund_years_highest_tier_is_requested_and_approved(
+    client: TestClient, tokens: Headers
+) -> None:
+    """One limit for tiers: any tier number a fund year's tiers_fen may have (1..999999) can be
+    requested and approved; above it the body is refused (422) before the domain."""
+    _open(client, tokens, tiers_fen={"1": 50_000, "12": 80_000, "999999": 90_000})
+    for tier in (12, 999_999):
+        case = _reviewed(client, tokens, tier, priority=False)
+        approval = f"/api/v1/carefund/applications/{case}/approval"
+        _ok(client.post(approval, json={"tier": tier}, headers=tokens["trade_union"]))
+    case = _reviewed(client, tokens, 1, False)
+    before = _stored(client)
+    response = client.post(f"/api/v1/carefund/applications/{case}/approval",
+                           json={"tier": 1_000_000}, headers=tokens["trade_union"])  # fmt: skip
+    assert response.status_code == 422, response.text
+    assert _stored(client) == before
+
+
 def test_non_priority_approval_eating_the_priority_share_is_409(
     client: TestClient, tokens: Headers
 ) -> None:
