@@ -320,7 +320,8 @@ class PointsBook(LedgerAggregate):
             raise RuleViolation("points.grade_set", f"this year's grade is already {self.grade}")
         if type(base_pay_fen) is not int or base_pay_fen < 0:
             raise RuleViolation(
-                "points.pay", f"base pay is a non-negative integer of fen, got {base_pay_fen!r}"
+                "points.base_pay",
+                f"base pay is a non-negative integer of fen, got {base_pay_fen!r}",
             )
         percent = scheme.pay_percent[grade.value]
         self._append(

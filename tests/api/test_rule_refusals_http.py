@@ -10,7 +10,7 @@ the table is 401 (``principal.system``: tests/api/test_principals_http.py); the 
 runs on the server's business date and escalates only overdue items not escalated yet, so
 only a racing second writer reaches the aggregate's refusal (``keyproject.escalation``, once
 ``keyproject.escalated``: tested at the aggregate); the schema already refuses with a 422
-what ``points.pay``, ``points.allocation``, ``keyproject.lead``, ``carefund.priority`` and
+what ``points.base_pay``, ``points.allocation``, ``keyproject.lead``, ``carefund.priority`` and
 ``principal.account`` refuse; a held erasure is answered 201 with ``held``
 (``subject.erasure_hold``).
 """

@@ -305,7 +305,9 @@ def test_appraisal_once_by_township_committee(
     book = cadre_book(points)
     year_closed(points, clock)
     rejected(ledger, "role", lambda: points.appraise(book, Grade.EXCELLENT, 100, VILLAGE))
-    rejected(ledger, "points.pay", lambda: points.appraise(book, Grade.EXCELLENT, -1, TOWNSHIP))
+    rejected(
+        ledger, "points.base_pay", lambda: points.appraise(book, Grade.EXCELLENT, -1, TOWNSHIP)
+    )
     points.appraise(book, Grade.COMPETENT, 100, TOWNSHIP)
     rejected(ledger, "points.grade_set",
              lambda: points.appraise(book, Grade.EXCELLENT, 100, TOWNSHIP))  # fmt: skip
