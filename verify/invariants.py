@@ -58,7 +58,7 @@ class Invariants:
 
     def __post_init__(self) -> None:
         self.cases.registry = self.principals  # supervision.hands: the hands' scope
-        for owner in (self.carefund, self.points, self.projects):
+        for owner in (self.carefund, self.points, self.projects, self.cases, self.subjects):
             if hasattr(owner, "zone"):
                 owner.zone = self.zone
         for domain in (

@@ -1,6 +1,6 @@
 """Care-fund rules across records (docs/FORMAT.md §4 "Rules across records": 1-5, and
-``carefund.priority_first``, ``carefund.visit_date``, ``carefund.tier``, ``carefund.pair``
-further down the list).
+``carefund.priority_first``, ``carefund.visit_date``, ``carefund.tier``, ``carefund.pair``,
+``carefund.disbursement_dates`` further down the list).
 
 - per fund year, as running totals: approved grants (``GrantCommitted``) never exceed the
   budget; disbursements (``DisbursementBooked``) never exceed the grants, nor the money
@@ -12,6 +12,11 @@ further down the list).
 - priority (优先考虑): a grant to an application without priority leaves, of the budget, at
   least the requested tiers' amounts of the fund year's undecided priority applications;
 - a follow-up visit is dated from the disbursement to the day it is recorded ("建立定期回访制度");
+- a payment's derived dates (``carefund.disbursement_dates``): ``disbursed_on`` is the
+  business date of its record's ``at`` (the domain takes no other: ledger/carefund/
+  application.py ``disburse``), ``follow_up_due`` that plus the fund year's
+  ``first_follow_up_days`` (a backdated payment would leave the 公示 list early and let visits
+  be backdated);
 - a grant's amount is its tier's amount in the fund year's ``tiers_fen`` (``carefund.tier``);
 - the fund year's record of a command and the application's agree, in one commit
   (``carefund.pair``, ``CareFundRules.every``).
@@ -21,7 +26,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import date, timedelta, tzinfo
 from typing import Any
 
 from verify.days import DEFAULT_TIMEZONE, business_day, zone_named
@@ -32,6 +37,7 @@ BUDGET, GRANTED, CASH = "carefund.budget_cap", "carefund.granted", "carefund.cas
 DUTIES, ORDER = "carefund.separation_of_duties", "carefund.order"
 PRIORITY, VISIT = "carefund.priority_first", "carefund.visit_date"
 TIER, PAIR = "carefund.tier", "carefund.pair"
+DATES = "carefund.disbursement_dates"
 
 # A command that changes both an application and its fund year writes one record in each, in
 # one commit: (the fund year's type, the application's type, the data members both carry).
@@ -50,6 +56,7 @@ FUND_SIDE = frozenset(fund for fund, _, _ in PAIRS)
 class _Fund:
     budget: int
     tiers: dict[str, int] = field(default_factory=dict)
+    first_follow_up_days: int = 0
     granted: int = 0
     disbursed: int = 0
     cash_in: int = 0  # received + recovered
@@ -161,7 +168,9 @@ class CareFundRules:
     # --- care fund: money per fund year ---------------------------------------------------
 
     def _fund_opened(self, r: Record, where: str) -> list[Failure]:
-        self.funds[r.stream] = _Fund(r.data["budget_fen"], dict(r.data["tiers_fen"]))
+        d = r.data
+        first_visit = d["first_follow_up_days"]
+        self.funds[r.stream] = _Fund(d["budget_fen"], dict(d["tiers_fen"]), first_visit)
         return []
 
     def _money(self, r: Record, where: str) -> list[Failure]:
@@ -276,7 +285,24 @@ class CareFundRules:
     def _disbursed_case(self, r: Record, where: str) -> list[Failure]:
         app, found = self._step(r, where, "approved", "disbursed")
         app.disbursed_on = r.data["disbursed_on"]
-        return found + _other_hands(app, r, where, "disbursed", 3)
+        return found + _other_hands(app, r, where, "disbursed", 3) + self._dates(app, r, where)
+
+    def _dates(self, app: _Application, r: Record, where: str) -> list[Failure]:
+        """``disbursed_on`` is the business date of ``at``; ``follow_up_due`` is it plus the
+        fund year's ``first_follow_up_days`` ("建立定期回访制度": the first visit's due date)."""
+        paid, fund = business_day(r.at, self.zone), self.funds.get(app.fund_year)
+        derived = {"disbursed_on": paid}
+        if fund is not None:  # an unknown fund year is reported by the stream check
+            due = date.fromisoformat(paid) + timedelta(days=fund.first_follow_up_days)
+            derived["follow_up_due"] = due.isoformat()
+        stated = {k: r.data[k] for k in derived}
+        wrong = [k for k in derived if stated[k] != derived[k]]
+        if not wrong:
+            return []
+        message = f"application {r.stream}: {r.type} {' and '.join(wrong)} not as derived"
+        show = ", ".join
+        return [Failure(where, DATES, message, show(f"{k} {derived[k]}" for k in wrong),
+                        show(f"{k} {stated[k]}" for k in wrong))]  # fmt: skip
 
 
 def _tier(fund: _Fund, r: Record, where: str) -> list[Failure]:

@@ -27,6 +27,7 @@ from verify.schema import EVIDENCE_PATTERN, OVERDUE_RULE, YEAR_CLOSE_RULE
 
 BY_CLOSE, ORDER = "supervision.bottom_by_close", "supervision.order"
 HANDS, EVIDENCE, SEPARATION = "supervision.hands", "supervision.evidence", "supervision.separation"
+DEADLINE = "supervision.deadline"
 STAGES = ("opened", "talk", "guidance", "listed", "rectified", "closed")
 STEP = {
     "supervision.TalkHeld": "talk",
@@ -56,6 +57,7 @@ class CaseRules:
     books: dict[str, tuple[str, str]] = field(default_factory=dict)  # book -> (township, village)
     ranked: dict[str, str] = field(default_factory=dict)  # bottom cadre -> book, of the close
     registry: PrincipalRules | None = None  # the principals' state (Invariants wires it)
+    zone: tzinfo = field(default_factory=lambda: zone_named(DEFAULT_TIMEZONE))  # the bundle's
 
     def handlers(self) -> dict[str, Handler]:
         """Record type -> this object's check of it (``every`` sees every record first)."""
@@ -102,11 +104,21 @@ class CaseRules:
         self.cases[r.stream] = _Case(bottom=bottom, place=place)
         return []
 
+    def _deadline(self, r: Record, where: str) -> list[Failure]:
+        """挂牌督办 with a deadline not before the business date of the listing's ``at``
+        (``supervision.deadline``, as ledger/supervision/case.py ``list_case`` refuses)."""
+        today = business_day(r.at, self.zone)
+        if r.type != "supervision.CaseListed" or r.data["deadline"] >= today:
+            return []
+        message = f"case {r.stream}: listed with a deadline before the day it was listed"
+        return [Failure(where, DEADLINE, message, f"a deadline on or after {today}",
+                        r.data["deadline"])]  # fmt: skip
+
     def _step(self, r: Record, where: str) -> list[Failure]:
         if (case := self.cases.get(r.stream)) is None:  # reported by the stream check
             return []
         step = STEP[r.type]
-        found = _order(case, step, r, where)
+        found = _order(case, step, r, where) + self._deadline(r, where)
         if case.bottom:
             found += _bottom_step(case, step, r, where) + self._place(case, step, r, where)
         case.stage = STAGES.index(step)

@@ -1,5 +1,5 @@
 """gongshi-verify on a real exported bundle in which one care-fund or erasure record breaks a
-rule across records (docs/FORMAT.md §4 rules 1-5, 20, 21, 37, 38, 40, 42), re-chained and
+rule across records (docs/FORMAT.md §4 rules 1-5, 20, 21, 37, 38, 40, 42, 43), re-chained and
 re-signed by the operator (who holds the log key), so that only the rule can catch it.
 One mutation per case, named after the tampering; the clean bundle passes. A command that
 writes a record in the fund year and one in the application (rule 42, ``carefund.pair``)
@@ -151,6 +151,18 @@ def _erased_the_day_after_payment(record: dict[str, Any]) -> None:
     record["at"] = "2023-03-02" + record["at"][10:]  # 17:00 Beijing, in the 30-day 公示期
 
 
+def _paid_earlier(days: int, due_too: bool) -> Change:
+    """The payment's ``disbursed_on`` moved ``days`` back (with ``due_too``, its
+    ``follow_up_due`` too, as a careful forger would: the first visit stays 90 days on)."""
+
+    def change(record: dict[str, Any]) -> None:
+        for member in ("disbursed_on", "follow_up_due") if due_too else ("disbursed_on",):
+            moved = date.fromisoformat(record["data"][member]) - timedelta(days=days)
+            record["data"][member] = moved.isoformat()
+
+    return change
+
+
 def _by_its_reviewer(record: dict[str, Any]) -> None:  # ipc-01, in its new role
     record["actor"] = {"principal": IPC.principal, "role": Role.TRADE_UNION.value}
 
@@ -175,6 +187,7 @@ GRANT, PAYMENT = "carefund.GrantCommitted", "carefund.DisbursementBooked"
 APPROVED, ERASED = "carefund.ApplicationApproved", "subject.Erased"
 PAID, RECOVERED = "carefund.GrantDisbursed", "carefund.RecoveryReceived"
 QUEUED, PAIR = "carefund.ApplicationQueued", "carefund.pair"
+DATES = "carefund.disbursement_dates"
 
 
 def _case(
@@ -237,6 +250,12 @@ CASES = [
           f"subject.erasure_hold at {ERASED}", id="erased-while-its-application-was-pending"),
     _case(ERASED, _erased_the_day_after_payment, "paid_person",
           f"subject.erasure_hold at {ERASED}", id="erased-during-its-posting-window"),
+    _case(PAID, _paid_earlier(30, due_too=True), "second", f"{DATES} at {PAID}",
+          id="payment-backdated-30-days-with-its-first-visit"),
+    _case(PAID, _paid_earlier(-365, due_too=False), "second", f"{DATES} at {PAID}",
+          id="payment-dated-a-year-after-its-record"),
+    _case(PAID, {"data.follow_up_due": "2024-03-01"}, "second", f"{DATES} at {PAID}",
+          id="first-visit-due-a-year-after-the-payment"),
     _case(APPROVED, {"data.tier": 2, "data.amount_fen": 80_000}, "second",
           f"{PAIR} at {APPROVED}", id="approved-at-tier-2-against-its-grant-of-tier-1"),
     _case(PAID, {"data.amount_fen": 60_000}, "second", f"{PAIR} at {PAID}",

@@ -5,7 +5,7 @@ linked to the cadre it is, a fourth cadre without a book — closed, graded, and
 cadre's case taken through its four steps: clean, it passes; with one record changed (or one
 slipped in) — re-chained and re-signed by an operator holding the keys, so only the rules
 across records can catch it — it fails naming the rule, and that rule only (docs/FORMAT.md
-§4 rules 6-11, 14-15, 29-36)."""
+§4 rules 6-11, 14-15, 29-36, 44)."""
 
 from __future__ import annotations
 
@@ -267,6 +267,10 @@ def _no_evidence(record: Record) -> None:
     record["data"]["evidence"] = "无"
 
 
+def _deadline_before_listing(record: Record) -> None:  # listed on 2024-01-10 (Beijing)
+    record["data"]["deadline"] = "2024-01-09"
+
+
 FORGED = [  # (how, which record, change, rule, test id)
     (forge_one, _is("points.YearClosed"), _total_raised, "points.year_close",
      "year-closed-with-a-wrong-total"),
@@ -313,6 +317,8 @@ FORGED = [  # (how, which record, change, rule, test id)
      "guidance-recorded-for-another-instructor"),
     (forge_one, _is("supervision.RectificationReported"), _no_evidence, "supervision.evidence",
      "rectification-without-evidence"),
+    (forge_one, _is("supervision.CaseListed"), _deadline_before_listing, "supervision.deadline",
+     "case-listed-with-a-deadline-before-the-day-it-was-listed"),
 ]  # fmt: skip
 
 
