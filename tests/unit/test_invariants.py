@@ -167,8 +167,8 @@ def test_invariant_approver_who_pays_is_caught() -> None:
     app = applied(log, "a", fund)
     log.add("a", "carefund.ApplicationReviewed", principal="ipc-01", decision="approve", reason="")
     log.add("a", "carefund.ApplicationApproved", principal="union-01", tier=1, amount_fen=100_000)
-    log.add("a", "carefund.GrantDisbursed", principal="union-01", role="finance",
-            amount_fen=100_000, reference="TX", disbursed_on="2023-03-02",
+    log.add("a", "carefund.GrantDisbursed", at="2023-03-02", principal="union-01",
+            role="finance", amount_fen=100_000, reference="TX", disbursed_on="2023-03-02",
             follow_up_due="2023-04-01")  # fmt: skip
     (failure,) = failures(log)
     assert (failure.where, failure.rule, failure.computed) == (
