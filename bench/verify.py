@@ -150,6 +150,7 @@ class Content:
         self.fund_years = 0
         self.recent_cadres: list[str] = []
         self.recent_books: list[str] = []
+        self.places: dict[str, dict[str, str]] = {}  # book -> its county, township, village
         self.cases = 0
 
     def uuid4(self) -> str:
@@ -182,7 +183,8 @@ def preamble(c: Content) -> Script:
             code = f"th{township:02d}"
             tasks = [{"task": task, "title": title, "points_tenths": 1_000_000}
                      for task, title, _ in TASKS]  # fmt: skip
-            plan = {"scheme": str(scheme), "tasks": tasks, "township": code, "year": year}
+            plan = {"scheme": str(scheme), "tasks": tasks, "county": "taihu", "township": code,
+                    "year": year}  # fmt: skip
             yield Stream(str(uuid.uuid5(scheme, f"plan/{code}"))), "points.TaskPlanSet", tpc, plan
     subject = Stream(c.uuid4())
     yield subject, "subject.Registered", tpc, {"commitment": c.hex64(), "kind": "cadre"}
@@ -212,6 +214,12 @@ def book(
     scheme = c.schemes[year]
     books = Stream(str(uuid.uuid5(scheme, f"book/{cadre}")))
     c.recent_books = [*c.recent_books[-63:], books.id]
+    place = {
+        "county": "taihu",
+        "township": f"th{township:02d}",
+        "village": f"晋熙镇{village:02d}村",
+    }
+    c.places[books.id] = place
     cap = 50
     yield (
         books,
@@ -222,8 +230,7 @@ def book(
             "cadre": cadre,
             "category": rng.choice(("principal", "deputy", "reserve")),
             "scheme": str(scheme),
-            "township": f"th{township:02d}",
-            "village": f"晋熙镇{village:02d}村",
+            **place,
             "year": year,
         },
     )
@@ -234,8 +241,7 @@ def book(
         register = c.registers[(year, township, village)] = Stream(
             str(uuid.uuid5(scheme, f"allocations/th{township:02d}/{name}"))
         )
-        opened = {"scheme": str(scheme), "township": f"th{township:02d}", "village": name,
-                  "year": year}  # fmt: skip
+        opened = {"scheme": str(scheme), **place, "year": year}
         yield register, "points.AllocationRegisterOpened", vc, opened
     entry = 0
     bonus = 0
@@ -330,11 +336,13 @@ def evaluation_form(c: Content) -> Script:
     rng = c.rng
     if not c.recent_books:
         return
-    township = rng.randrange(1, 13)
-    org = actor(f"tpc-th{township:02d}", "township_party_committee")
     s = Stream(c.uuid4())
     book = rng.choice(c.recent_books)
-    opened = {"book": book, "indicators": list(INDICATORS), "quarter": rng.randrange(1, 5)}
+    place = c.places[book]  # the form's scope is its book's
+    township = int(place["township"][2:])
+    org = actor(f"tpc-th{township:02d}", "township_party_committee")
+    opened = {"book": book, **place, "indicators": list(INDICATORS),
+              "quarter": rng.randrange(1, 5)}  # fmt: skip
     yield s, "points.EvaluationFormOpened", org, opened
     participants = 8
     totals = dict.fromkeys(INDICATORS, 0)

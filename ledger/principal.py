@@ -48,6 +48,7 @@ from ledger.chained import LedgerAggregate
 from ledger.errors import NotFound, RuleViolation
 from verify.rules_principals import (
     ALLOCATED,
+    FORM_OPENED,
     OWN_BOOK,
     PARTICIPANT,
     ROLE,
@@ -264,11 +265,14 @@ def _check_event(
 def _cadre_concerned(
     obj: LedgerAggregate, event: LedgerAggregate.Event, cadre_of: CadreOf
 ) -> str | None:
-    """The cadre whose book ``event`` is in (a book's record) or allocates to (an
-    allocation names the book), or None."""
-    if _opening_topic(type(obj)) == "points.BookOpened":
+    """The cadre whose book ``event`` is in (a book's record), allocates to (an
+    allocation names the book) or evaluates (a record of a form on the book), or None."""
+    opened = _opening_topic(type(obj))
+    if opened == "points.BookOpened":
         cadre: str = getattr(obj, "cadre")  # noqa: B009 (a book's attribute, set by BookOpened)
         return cadre
+    if opened == FORM_OPENED:
+        return cadre_of(getattr(obj, "book"))  # noqa: B009 (set by EvaluationFormOpened)
     if event.TOPIC == ALLOCATED:
         return cadre_of(vars(event)["book"])
     return None

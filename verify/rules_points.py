@@ -26,6 +26,8 @@ BONUS_CAP, FORM = "points.bonus_cap", "points.form"
 ENTRY, AMOUNT, CORRECTION, PAY = "points.entry", "points.amount", "points.correction", "points.pay"
 ALLOCATION_CAP, MEETING = "points.allocation_cap", "points.allocation_meeting"
 WORK, ADJUSTER = "points.work_allocated", "points.adjustment_by_township"
+SCOPE = "principal.scope"  # a stream's place is its parent's (verify/rules_principals.py)
+PLACE = ("county", "township", "village")
 
 
 def half_up(numerator: int, denominator: int) -> int:
@@ -71,6 +73,7 @@ class PointsRules:
     plans: dict[str, dict[str, int]] = field(default_factory=dict)  # plan stream -> task values
     registers: dict[str, _Register] = field(default_factory=dict)
     allocated: dict[tuple[str, str, int], int] = field(default_factory=dict)  # book, task, q
+    places: dict[str, dict[str, str]] = field(default_factory=dict)  # scheme, book -> place
     zone: tzinfo = field(default_factory=lambda: zone_named(DEFAULT_TIMEZONE))
 
     def handlers(self) -> dict[str, Handler]:
@@ -92,15 +95,33 @@ class PointsRules:
 
     def _scheme_opened(self, r: Record, where: str) -> list[Failure]:
         self.schemes[r.stream] = r.data
+        self.places[r.stream] = {"county": r.data["county"]}
         return []
 
+    def _place(self, r: Record, where: str, parent: str) -> list[Failure]:
+        """Rule principal.scope, its stream half: a plan, book or allocation register is in
+        its scheme's county (the scheme is the county's: its organisation department opens
+        it), a form at its book's place (county, township, village). The scope rule then
+        holds every later record of the stream to a principal of that place."""
+        place = self.places.get(r.data[parent])
+        if place is None:  # reported by the stream check
+            return []
+        found = []
+        for level, value in place.items():
+            if r.data[level] != value:
+                message = f"{r.type} {r.stream}: its {level} is not its {parent}'s"
+                found.append(Failure(where, SCOPE, message, value, r.data[level]))
+        return found
+
     def _book_opened(self, r: Record, where: str) -> list[Failure]:
-        cap, scheme = r.data["bonus_cap_tenths"], r.data["scheme"]
-        self.books[r.stream] = _Book(scheme, cap, place=(r.data["township"], r.data["village"]))
+        cap, scheme, d = r.data["bonus_cap_tenths"], r.data["scheme"], r.data
+        self.books[r.stream] = _Book(scheme, cap, place=(d["township"], d["village"]))
+        self.places[r.stream] = {level: d[level] for level in PLACE}
+        found = self._place(r, where, "scheme")
         if scheme in self.schemes and cap != (expected := self.schemes[scheme]["bonus_cap_tenths"]):
             message = f"book {r.stream}: bonus_cap_tenths is not its scheme's"
-            return [Failure(where, BONUS_CAP, message, str(expected), str(cap))]
-        return []
+            found.append(Failure(where, BONUS_CAP, message, str(expected), str(cap)))
+        return found
 
     def _score(self, r: Record, where: str) -> list[Failure]:
         found = self._form_fed_entry(r, where) if r.data["form"] is not None else []
@@ -134,7 +155,7 @@ class PointsRules:
 
     def _plan_set(self, r: Record, where: str) -> list[Failure]:
         self.plans[r.stream] = {t["task"]: t["points_tenths"] for t in r.data["tasks"]}
-        return []
+        return self._place(r, where, "scheme")
 
     def _plan_amended(self, r: Record, where: str) -> list[Failure]:
         self.plans.setdefault(r.stream, {})[r.data["task"]] = r.data["points_tenths"]
@@ -143,11 +164,11 @@ class PointsRules:
     def _register_opened(self, r: Record, where: str) -> list[Failure]:
         d = r.data
         self.registers[r.stream] = _Register(d["scheme"], d["year"], (d["township"], d["village"]))
-        scheme = self.schemes.get(d["scheme"])
+        scheme, found = self.schemes.get(d["scheme"]), self._place(r, where, "scheme")
         if scheme is not None and scheme["year"] != d["year"]:
             message = f"allocation register {r.stream}: year is not its scheme's"
-            return [Failure(where, MEETING, message, str(scheme["year"]), str(d["year"]))]
-        return []
+            found.append(Failure(where, MEETING, message, str(scheme["year"]), str(d["year"])))
+        return found
 
     def _allocated(self, r: Record, where: str) -> list[Failure]:
         """Rules points.allocation_cap and points.allocation_meeting."""
@@ -208,7 +229,7 @@ class PointsRules:
 
     def _form_opened(self, r: Record, where: str) -> list[Failure]:
         self.forms[r.stream] = _Form(r.data["book"], r.data["quarter"])
-        return []
+        return self._place(r, where, "book")
 
     def _form_scored(self, r: Record, where: str) -> list[Failure]:
         if (form := self.forms.get(r.stream)) is None:  # reported by the stream check

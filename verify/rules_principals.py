@@ -16,7 +16,8 @@ Checked on every record, whatever its type:
   same value at every level both name;
 - ``principal.own_book``: no principal linked to a subject records in that subject's book,
   nor allocates responsibility points to it (a ``points.ResponsibilityAllocated`` naming the
-  book: "no principal may enter, correct or appraise entries in their own book");
+  book: "no principal may enter, correct or appraise entries in their own book"), nor
+  records in an evaluation form of that book (``points.EvaluationFormOpened`` names it);
 - ``principal.system``: the system's own accounts (SYSTEM_ACCOUNTS: the jobs ``gongshi serve``
   runs by themselves) hold their one role, with no scope (the overdue-project policy escalates
   every county's projects), and record only their job's record types;
@@ -68,6 +69,7 @@ SYSTEM_ACCOUNTS: Mapping[str, tuple[str, frozenset[str]]] = {
 }
 REGISTRY_TYPES = ("principal.Enrolled", "principal.RoleChanged", "principal.SubjectLinked")
 ALLOCATED = "points.ResponsibilityAllocated"  # names the book it allocates to (``book``)
+FORM_OPENED = "points.EvaluationFormOpened"  # names the book it evaluates (``book``)
 Scope = Mapping[str, str | None]
 
 
@@ -128,6 +130,7 @@ class PrincipalRules:
     principals: dict[str, _Principal] = field(default_factory=dict)  # account -> state
     scopes: dict[str, dict[str, str]] = field(default_factory=dict)  # stream -> its scope
     books: dict[str, str] = field(default_factory=dict)  # book stream -> cadre subject
+    forms: dict[str, str] = field(default_factory=dict)  # form stream -> its book stream
     accounts: dict[str, str] = field(default_factory=dict)  # principal stream -> account
 
     def add(self, r: Record, where: str, opens: bool) -> list[Failure]:
@@ -161,6 +164,8 @@ class PrincipalRules:
                 self.scopes[r.stream] = scope
             if r.type == "points.BookOpened":
                 self.books[r.stream] = r.data["cadre"]
+            if r.type == FORM_OPENED:
+                self.forms[r.stream] = r.data["book"]
 
     def _role(self, r: Record, where: str) -> list[Failure]:
         actor = self.principals.get(r.principal)
@@ -183,7 +188,7 @@ class PrincipalRules:
         return [Failure(where, SCOPE, message, theirs, mine)]
 
     def _own_book(self, r: Record, where: str, actor: _Principal) -> list[Failure]:
-        book = r.data["book"] if r.type == ALLOCATED else r.stream
+        book = r.data["book"] if r.type == ALLOCATED else self.forms.get(r.stream, r.stream)
         cadre = self.books.get(book)
         if cadre is None or cadre not in actor.subjects:
             return []

@@ -44,6 +44,7 @@ class AllocationRegister(LedgerAggregate):
     if TYPE_CHECKING:
         scheme: str
         year: int
+        county: str
         township: str
         village: str
         allocations: dict[tuple[str, str, int], int]  # (book, task, quarter) -> tenths
@@ -64,6 +65,7 @@ class AllocationRegister(LedgerAggregate):
             moment=moment,
             scheme=book.scheme,
             year=book.year,
+            county=book.county,
             township=book.township,
             village=book.village,
         )
@@ -156,12 +158,14 @@ class AllocationRegister(LedgerAggregate):
         TOPIC = "points.AllocationRegisterOpened"
         scheme: str
         year: int
+        county: str  # the scheme's: the register's scope (principal.scope)
         township: str
         village: str
 
         def assign(self, aggregate: Any) -> None:
             aggregate.scheme = self.scheme
             aggregate.year = self.year
+            aggregate.county = self.county
             aggregate.township = self.township
             aggregate.village = self.village
             aggregate.allocations = {}

@@ -38,6 +38,7 @@ class PointsBook(LedgerAggregate):
     if TYPE_CHECKING:
         scheme: str
         cadre: str
+        county: str
         township: str
         village: str
         category: str
@@ -92,6 +93,7 @@ class PointsBook(LedgerAggregate):
             moment=moment,
             scheme=str(scheme.id),
             cadre=str(cadre),
+            county=scheme.county,
             township=township,
             village=village,
             category=category,
@@ -342,6 +344,7 @@ class PointsBook(LedgerAggregate):
         TOPIC = "points.BookOpened"
         scheme: str
         cadre: str
+        county: str  # the scheme's: with township and village, the book's scope
         township: str
         village: str
         category: str
@@ -351,6 +354,7 @@ class PointsBook(LedgerAggregate):
         def assign(self, aggregate: Any) -> None:
             aggregate.scheme = self.scheme
             aggregate.cadre = self.cadre
+            aggregate.county = self.county
             aggregate.township = self.township
             aggregate.village = self.village
             aggregate.category = self.category

@@ -20,6 +20,9 @@ from ledger.chained import LedgerAggregate
 from ledger.errors import RuleViolation
 from ledger.points.config import divide_half_up
 
+if TYPE_CHECKING:
+    from ledger.points.book import PointsBook
+
 INDICATORS = ("preparation", "grounding", "expression", "results")
 INDICATOR_LABELS = {
     "preparation": "课前准备",
@@ -45,6 +48,9 @@ def form_result(scores: list[dict[str, int]]) -> tuple[dict[str, int], int]:
 class EvaluationForm(LedgerAggregate):
     if TYPE_CHECKING:
         book: str
+        county: str
+        township: str
+        village: str
         quarter: int
         scores: dict[str, dict[str, int]]
         closed: bool
@@ -56,12 +62,15 @@ class EvaluationForm(LedgerAggregate):
         cls,
         *,
         id: UUID,
-        book: UUID,
+        book: PointsBook,
         quarter: int,
         actor: Actor,
         moment: datetime,
     ) -> EvaluationForm:
-        """Open a peer-evaluation form for a book's quarter (1-4)."""
+        """Open a peer-evaluation form for a book's quarter (1-4). The form takes the book's
+        place (county, township, village) as its scope, so only the book's own township and
+        village committees record in it (``principal.scope``), and a cadre's own account does
+        not rate or feed the form of its own book (``principal.own_book``)."""
         actor.require(*FORM_ROLES)
         if quarter not in (1, 2, 3, 4):
             raise RuleViolation("points.quarter", f"quarter {quarter} not in 1..4")
@@ -70,7 +79,10 @@ class EvaluationForm(LedgerAggregate):
             id=id,
             actor=actor,
             moment=moment,
-            book=str(book),
+            book=str(book.id),
+            county=book.county,
+            township=book.township,
+            village=book.village,
             quarter=quarter,
             indicators=list(INDICATORS),
         )
@@ -132,11 +144,17 @@ class EvaluationForm(LedgerAggregate):
     class Opened(LedgerAggregate.Created):
         TOPIC = "points.EvaluationFormOpened"
         book: str
+        county: str  # the book's place: the form's scope (principal.scope)
+        township: str
+        village: str
         quarter: int
         indicators: list[str]
 
         def assign(self, aggregate: Any) -> None:
             aggregate.book = self.book
+            aggregate.county = self.county
+            aggregate.township = self.township
+            aggregate.village = self.village
             aggregate.quarter = self.quarter
             aggregate.scores = {}
             aggregate.closed = False

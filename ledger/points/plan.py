@@ -39,6 +39,7 @@ class TaskPlan(LedgerAggregate):
     if TYPE_CHECKING:
         scheme: str
         year: int
+        county: str
         township: str
         tasks: dict[str, int]
         titles: dict[str, str]
@@ -55,6 +56,7 @@ class TaskPlan(LedgerAggregate):
         *,
         scheme: UUID,
         scheme_year: int,
+        county: str,
         township: str,
         tasks: list[tuple[str, str, int]],
         actor: Actor,
@@ -82,6 +84,7 @@ class TaskPlan(LedgerAggregate):
             moment=moment,
             scheme=str(scheme),
             year=scheme_year,
+            county=county,
             township=township,
             tasks=[{"task": t, "title": title, "points_tenths": p} for t, title, p in tasks],
         )
@@ -118,12 +121,14 @@ class TaskPlan(LedgerAggregate):
         TOPIC = "points.TaskPlanSet"
         scheme: str
         year: int
+        county: str  # the scheme's: the plan's scope (principal.scope)
         township: str
         tasks: list[dict[str, Any]]
 
         def assign(self, aggregate: Any) -> None:
             aggregate.scheme = self.scheme
             aggregate.year = self.year
+            aggregate.county = self.county
             aggregate.township = self.township
             aggregate.tasks = {t["task"]: t["points_tenths"] for t in self.tasks}
             aggregate.titles = {t["task"]: t["title"] for t in self.tasks}

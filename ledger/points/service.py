@@ -77,6 +77,7 @@ class Points:
             plan = TaskPlan.set(
                 scheme=scheme.id,
                 scheme_year=scheme.year,
+                county=scheme.county,
                 township=township,
                 tasks=tasks,
                 actor=actor,
@@ -258,10 +259,9 @@ class Points:
 
     def open_form(self, book: UUID, quarter: int, actor: Actor) -> UUID:
         """Open a peer-evaluation form for a book's quarter; returns its id."""
-        self.book(book)
         form = EvaluationForm.open(
             id=self.ledger.new_id(),
-            book=book,
+            book=self.book(book),
             quarter=quarter,
             actor=actor,
             moment=self.ledger.clock(),

@@ -43,10 +43,14 @@ def _enter(points: Points, book: object, component: Component, tenths: int, **kw
 
 
 def in_qianshan(ledger: Ledger) -> None:
-    """The organisation department's account moves to Qianshan county (its scope)."""
-    Principals(ledger).change_role(
-        ORGANISATION.principal, ORGANISATION.role, Scope(county="qianshan"), "调任潜山", ADMIN
-    )
+    """The organisation department's, township's and village's accounts move to Qianshan
+    county (their scope; a scheme's plans and books are in its county: principal.scope)."""
+    for actor, scope in (
+        (ORGANISATION, Scope(county="qianshan")),
+        (TOWNSHIP, Scope(county="qianshan", township="th01")),
+        (VILLAGE, Scope(county="qianshan", township="th01", village="晋熙镇01村")),
+    ):
+        Principals(ledger).change_role(actor.principal, actor.role, scope, "调任潜山", ADMIN)
 
 
 def test_scheme_opens_once_by_township_committee(ledger: Ledger, clock: SteppingClock) -> None:

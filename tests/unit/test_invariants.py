@@ -11,7 +11,7 @@ from typing import Any
 
 from tests.support.records import Log, sid
 from tests.unit.test_invariants_year_close import snapshot
-from tests.unit.test_verify_published import disburse, open_book, open_scheme, score
+from tests.unit.test_verify_published import PLACE, disburse, open_book, open_scheme, score
 from verify.failure import Failure
 from verify.invariants import Invariants
 from verify.record import parse_record
@@ -250,7 +250,7 @@ def fed_form(
             evaluation_form_percent=5)  # fmt: skip
     log.add("cadre-a", "subject.Registered", commitment="0" * 64, kind="cadre")
     book = open_book(log, "a")
-    form = log.add("form", "points.EvaluationFormOpened", book=book, quarter=2,
+    form = log.add("form", "points.EvaluationFormOpened", book=book, quarter=2, **PLACE,
                    indicators=["preparation", "grounding", "expression", "results"])  # fmt: skip
     for n, given in enumerate(scores):
         log.add("form", "points.EvaluationScored", participant=f"p{n}", scores=given)

@@ -31,7 +31,8 @@ def village(tasks: dict[str, int] | None = None) -> Log:
     v's register (line 7). Books a, b are in village v; book c (line 9) in village w."""
     log = Log()
     open_scheme(log)
-    log.add("plan", "points.TaskPlanSet", scheme=log.sid("scheme"), year=2023, township="t",
+    log.add("plan", "points.TaskPlanSet", scheme=log.sid("scheme"), year=2023, county="taihu",
+            township="t",
             tasks=[{"task": k, "title": "任务", "points_tenths": v}
                    for k, v in (tasks or {"industry": 80}).items()])  # fmt: skip
     for name in ("a", "b"):
@@ -43,7 +44,7 @@ def village(tasks: dict[str, int] | None = None) -> Log:
 
 def register(log: Log, name: str = "reg", place: str = "v", year: int = 2023) -> None:
     log.add(name, "points.AllocationRegisterOpened", scheme=log.sid("scheme"), year=year,
-            township="t", village=place)  # fmt: skip
+            county="taihu", township="t", village=place)  # fmt: skip
 
 
 def allocate(log: Log, book: str, tenths: int, quarter: int = 1, **kw: Any) -> None:
@@ -106,7 +107,7 @@ def test_allocation_to_a_book_of_another_village_is_caught() -> None:
     log = village()
     log.add("cadre-c", "subject.Registered", commitment="0" * 64, kind="cadre")
     log.add("c", "points.BookOpened", scheme=log.sid("scheme"), cadre=log.sid("cadre-c"),
-            township="t", village="w", category="principal", year=2023,
+            county="taihu", township="t", village="w", category="principal", year=2023,
             bonus_cap_tenths=50)  # fmt: skip
     allocate(log, "c", 10)
     assert broken(log) == [("records.jsonl line 10", "points.allocation_cap", "t/v", "t/w")]

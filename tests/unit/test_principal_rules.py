@@ -37,7 +37,8 @@ def book(log: Log, name: str = "b", by: str = "vc-01", village: str = "v") -> st
             commitment="0" * 64, kind="cadre")  # fmt: skip
     return log.add(
         name, "points.BookOpened", principal=by, role="village_committee",
-        scheme=log.sid("scheme"), cadre=log.sid("cadre"), township="t", village=village,
+        scheme=log.sid("scheme"), cadre=log.sid("cadre"), county="taihu", township="t",
+        village=village,
         category="principal", year=2023, bonus_cap_tenths=50,
     )  # fmt: skip
 
@@ -180,8 +181,8 @@ def test_entry_in_ones_own_book_is_caught() -> None:
 def test_rating_in_another_participants_name_is_caught() -> None:
     log = valid()
     log.add("form", "points.EvaluationFormOpened", principal="vc-01", role="village_committee",
-            book=log.sid("b"), quarter=1, indicators=["preparation", "grounding", "expression",
-            "results"])  # fmt: skip
+            book=log.sid("b"), county="taihu", township="t", village="v", quarter=1,
+            indicators=["preparation", "grounding", "expression", "results"])  # fmt: skip
     scores = {"preparation": 80, "grounding": 80, "expression": 80, "results": 80}
     log.add("form", "points.EvaluationScored", principal="vc-01", role="village_committee",
             participant="vc-01", scores=scores)  # fmt: skip
@@ -228,8 +229,8 @@ def test_allocation_to_ones_own_book_is_caught() -> None:
     log.add("p-vc-01", "principal.SubjectLinked", principal="root", role="admin",
             subject=log.sid("cadre"))  # fmt: skip
     log.add("reg", "points.AllocationRegisterOpened", principal="vc-01",
-            role="village_committee", scheme=log.sid("scheme"), year=2023, township="t",
-            village="v")  # fmt: skip
+            role="village_committee", scheme=log.sid("scheme"), year=2023, county="taihu",
+            township="t", village="v")  # fmt: skip
     assert broken(log, "principal.own_book") == []
     log.add("reg", "points.ResponsibilityAllocated", principal="vc-01", role="village_committee",
             book=log.sid("b"), task="party-building", quarter=1, points_tenths=10,

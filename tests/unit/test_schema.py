@@ -254,9 +254,33 @@ def test_nested_member_is_named_with_its_path() -> None:
     tasks = [{"task": "t1", "title": "党建", "points_tenths": 50}, {"task": "T2", "title": "x",
                                                                    "points_tenths": 5}]  # fmt: skip
     stream = str(uuid.uuid5(uuid.UUID(sid("scheme")), "plan/t"))
-    value = record("points.TaskPlanSet", {"scheme": sid("scheme"), "year": 2023, "township": "t",
-                                          "tasks": tasks}, stream=stream)  # fmt: skip
+    data = {"scheme": sid("scheme"), "year": 2023, "county": "c", "township": "t", "tasks": tasks}
+    value = record("points.TaskPlanSet", data, stream=stream)
     assert rejected(value).field == "data.tasks[1].task"
+
+
+PLACED = sorted(kind for kind, spec in EVENTS.items() if "county" in spec.data.members)
+
+
+@pytest.mark.parametrize("kind", PLACED)
+@pytest.mark.parametrize("blank", ["", " taihu"])
+def test_county_is_a_name_never_blank(kind: str, blank: str) -> None:
+    """A blank county would pass principal.scope (no level to compare): every type that
+    carries a county (and a place's township and village) takes the NAME pattern."""
+    for member in ("county", "township", "village"):
+        spec = EVENTS[kind].data.members.get(member)
+        if spec is not None and "null" not in spec.expected:
+            assert spec.find(blank, f"data.{member}") is not None, (kind, member)
+
+
+@pytest.mark.parametrize("kind,data", [
+    ("inspection.Opened", {"name": "n", "county": ""}),
+    ("points.BookOpened", {"scheme": sid("scheme"), "cadre": sid("cadre"), "county": "",
+                           "township": "t", "village": "v", "category": "principal",
+                           "year": 2023, "bonus_cap_tenths": 50}),
+])  # fmt: skip
+def test_record_with_a_blank_county_is_refused(kind: str, data: dict[str, Any]) -> None:
+    assert rejected(record(kind, data)).field == "data.county"
 
 
 def test_type_that_opens_a_stream_at_a_later_version_is_refused() -> None:

@@ -239,10 +239,13 @@ def open_scheme(log: Log, share: int = 10) -> str:
     )  # fmt: skip
 
 
+PLACE = {"county": "taihu", "township": "t", "village": "v"}  # the books' (and forms') place
+
+
 def open_book(log: Log, name: str, category: str = "principal", cap: int = 50) -> str:
     return log.add(
         name, "points.BookOpened", scheme=log.sid("scheme"), cadre=sid(f"cadre-{name}"),
-        township="t", village="v", category=category, year=2023, bonus_cap_tenths=cap,
+        **PLACE, category=category, year=2023, bonus_cap_tenths=cap,
     )  # fmt: skip
 
 
