@@ -69,9 +69,9 @@ def review_queue(
     priority first (优先考虑: "对主动参与城市基层治理、服从行业党委领导且生活有困难的
     新就业群体优先考虑"), then in the order they were submitted. Pseudonymous ids only."""
     return [
-        {"application": str(case.id), "priority": case.priority, "stage": case.stage,
-         "industry": case.industry, "requested_tier": case.requested_tier}
-        for case in _fund(s).review_queue(year)
+        {"application": str(app.id), "priority": app.priority, "stage": app.stage,
+         "industry": app.industry, "requested_tier": app.requested_tier}
+        for app in _fund(s).review_queue(year)
     ]  # fmt: skip
 
 
@@ -96,80 +96,88 @@ def audit_result(
 
 @router.post("/applications", status_code=201, summary="submit an application (intake)")
 def submit(body: ApplicationIn, s: Service, actor: Annotated[Actor, Depends(INTAKE)]) -> Written:
-    case = _fund(s).submit(
+    application = _fund(s).submit(
         year=body.year, subject=body.subject, industry=body.industry, hardship=body.hardship,
         requested_tier=body.requested_tier, priority=body.priority, actor=actor,
     )  # fmt: skip
-    return written(s.ledger, case)
+    return written(s.ledger, application)
 
 
-@router.post("/applications/{case}/review",
+@router.post("/applications/{application}/review",
              summary="review (industry party committee)")  # fmt: skip
 def review(
-    case: ApplicationId, body: ReviewIn, s: Service,
+    application: ApplicationId, body: ReviewIn, s: Service,
     actor: Annotated[Actor, Depends(acting_as(Role.INDUSTRY_PARTY_COMMITTEE))],
 ) -> Written:  # fmt: skip
-    _fund(s).review(case, body.approve, body.reason, actor)
-    return written(s.ledger, case)
+    _fund(s).review(application, body.approve, body.reason, actor)
+    return written(s.ledger, application)
 
 
-@router.post("/applications/{case}/approval", summary="approve with a tier (trade union)")
+@router.post("/applications/{application}/approval", summary="approve with a tier (trade union)")
 def approve(
-    case: ApplicationId, body: ApprovalIn, s: Service,
+    application: ApplicationId, body: ApprovalIn, s: Service,
     actor: Annotated[Actor, Depends(acting_as(Role.TRADE_UNION))],
 ) -> Written:  # fmt: skip
-    amount = _fund(s).approve(case, body.tier, actor)
-    return written(s.ledger, case, amount_fen=amount)
+    amount = _fund(s).approve(application, body.tier, actor)
+    return written(s.ledger, application, amount_fen=amount)
 
 
-@router.post("/applications/{case}/rejection", summary="reject (trade union)")
+@router.post("/applications/{application}/rejection", summary="reject (trade union)")
 def reject(
-    case: ApplicationId, body: ReasonIn, s: Service,
+    application: ApplicationId, body: ReasonIn, s: Service,
     actor: Annotated[Actor, Depends(acting_as(Role.TRADE_UNION))],
 ) -> Written:  # fmt: skip
-    _fund(s).reject(case, body.reason, actor)
-    return written(s.ledger, case)
+    _fund(s).reject(application, body.reason, actor)
+    return written(s.ledger, application)
 
 
-@router.post("/applications/{case}/disbursement", summary="pay the approved tier (finance)")
+@router.post("/applications/{application}/disbursement", summary="pay the approved tier (finance)")
 def disburse(
-    case: ApplicationId, body: DisbursementIn, s: Service, actor: Annotated[Actor, Depends(FINANCE)]
+    application: ApplicationId,
+    body: DisbursementIn,
+    s: Service,
+    actor: Annotated[Actor, Depends(FINANCE)],
 ) -> Written:
-    amount = _fund(s).disburse(case, body.reference, actor)
-    return written(s.ledger, case, amount_fen=amount)
+    amount = _fund(s).disburse(application, body.reference, actor)
+    return written(s.ledger, application, amount_fen=amount)
 
 
 @router.post(
-    "/applications/{case}/follow-ups", status_code=201,
+    "/applications/{application}/follow-ups", status_code=201,
     summary="a return visit (intake, industry party committee, trade union)",
 )  # fmt: skip
 def follow_up(
-    case: ApplicationId, body: FollowUpIn, s: Service,
+    application: ApplicationId, body: FollowUpIn, s: Service,
     actor: Annotated[Actor, Depends(acting_as(
         Role.INTAKE, Role.INDUSTRY_PARTY_COMMITTEE, Role.TRADE_UNION))],
 ) -> Written:  # fmt: skip
-    _fund(s).follow_up(case, body.visited_on, body.outcome, body.note, actor)
-    return written(s.ledger, case)
+    _fund(s).follow_up(application, body.visited_on, body.outcome, body.note, actor)
+    return written(s.ledger, application)
 
 
-@router.post("/applications/{case}/revocation", summary="revoke for a violation (supervision)")
+@router.post(
+    "/applications/{application}/revocation", summary="revoke for a violation (supervision)"
+)
 def revoke(
-    case: ApplicationId, body: RevocationIn, s: Service,
+    application: ApplicationId, body: RevocationIn, s: Service,
     actor: Annotated[Actor, Depends(acting_as(Role.SUPERVISION))],
 ) -> Written:  # fmt: skip
     _fund(s).revoke(
-        case, violation=body.violation, reason=body.reason, recover_fen=body.recover_fen,
+        application, violation=body.violation, reason=body.reason, recover_fen=body.recover_fen,
         discipline_referral=body.discipline_referral, judicial_referral=body.judicial_referral,
         accountable_organisation=body.accountable_organisation, responsible=body.responsible,
         actor=actor,
     )  # fmt: skip
-    return written(s.ledger, case)
+    return written(s.ledger, application)
 
 
-@router.post("/applications/{case}/recoveries", status_code=201,
+@router.post("/applications/{application}/recoveries", status_code=201,
              summary="money recovered on a revoked grant (finance)")  # fmt: skip
 def recover(
-    case: ApplicationId, body: RecoveryIn, s: Service, actor: Annotated[Actor, Depends(FINANCE)]
+    application: ApplicationId,
+    body: RecoveryIn,
+    s: Service,
+    actor: Annotated[Actor, Depends(FINANCE)],
 ) -> Written:
-    _fund(s).recover(case, body.amount_fen, body.reference, actor)
-    return written(s.ledger, case)
+    _fund(s).recover(application, body.amount_fen, body.reference, actor)
+    return written(s.ledger, application)

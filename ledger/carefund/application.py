@@ -8,10 +8,11 @@
          dated between the disbursement and the day it is recorded, ``carefund.visit_date``);
          revocation for a violation (supervision); recoveries of the revoked amount (finance)
 
-No step is skipped, repeated or reordered (``carefund.order``); a rejection ends the case. The
-submitter, reviewer, approver (or rejecter) and payer are four different principals
-(``carefund.separation_of_duties``): an account that acted in one step, in whatever role it
-held then (one role at a time, changed by an event: ledger/principal.py), acts in no other.
+No step is skipped, repeated or reordered (``carefund.order``); a rejection ends the
+application. The submitter, reviewer, approver (or rejecter) and payer are four different
+principals (``carefund.separation_of_duties``): an account that acted in one step, in
+whatever role it held then (one role at a time, changed by an event: ledger/principal.py),
+acts in no other.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class Stage(StrEnum):
 def _require_stage(stage: str, expected: Stage, step: str) -> None:
     if stage != expected:
         raise RuleViolation(
-            "carefund.order", f"{step} needs stage {expected.value}; the case is {stage}"
+            "carefund.order", f"{step} needs stage {expected.value}; the application is {stage}"
         )
 
 
@@ -160,7 +161,7 @@ class Application(LedgerAggregate):
         self._append(self.Approved, actor=actor, moment=moment, tier=tier, amount_fen=amount_fen)
 
     def reject(self, reason: str, actor: Actor, moment: datetime) -> None:
-        """The union's rejection (ends the case); requires stage reviewed and a reason."""
+        """The union's rejection (ends the application); requires stage reviewed and a reason."""
         self.check_union_decision(actor)
         _require_reason(reason, "a rejection")
         self._append(self.Rejected, actor=actor, moment=moment, reason=reason)
@@ -184,7 +185,7 @@ class Application(LedgerAggregate):
         if done := earlier.get(actor.principal):
             raise RuleViolation(
                 "carefund.separation_of_duties",
-                f"{actor.principal} {done} this case and may not also {step}",
+                f"{actor.principal} {done} this application and may not also {step}",
             )
 
     def disburse(self, reference: str, follow_up_days: int, actor: Actor, moment: datetime) -> None:
@@ -204,13 +205,14 @@ class Application(LedgerAggregate):
     def check_follow_up(
         self, visited_on: str, outcome: str, actor: Actor, moment: datetime
     ) -> None:
-        """Requires a visiting role, a disbursed (or revoked) case, a known outcome and a visit
-        date between disbursement and today.
+        """Requires a visiting role, a disbursed (or revoked) application, a known outcome and a
+        visit date between disbursement and today.
         """
         actor.require(Role.INTAKE, Role.INDUSTRY_PARTY_COMMITTEE, Role.TRADE_UNION)
         if self.stage not in (Stage.DISBURSED, Stage.REVOKED):
             raise RuleViolation(
-                "carefund.order", f"a follow-up needs a disbursed case; the case is {self.stage}"
+                "carefund.order",
+                f"a follow-up needs a disbursed application; the application is {self.stage}",
             )
         visited = _parse_date(visited_on, "visit date")
         if visited < date.fromisoformat(self.disbursed_on) or visited > moment.date():
@@ -287,7 +289,7 @@ class Application(LedgerAggregate):
         )
 
     def check_recoverable(self, amount_fen: int, actor: Actor) -> None:
-        """Requires role finance, a revoked case and 0 < amount <= what is still to recover."""
+        """Requires role finance, a revoked application, 0 < amount <= what is left to recover."""
         actor.require(Role.FINANCE)
         _require_stage(self.stage, Stage.REVOKED, "a recovery")
         if type(amount_fen) is not int or not 0 < amount_fen <= self.outstanding_recovery_fen:

@@ -12,7 +12,7 @@ Money rules (all in fen):
   out of the budget that the pending priority applications of the year do not need
   (``carefund.priority_first``): its amount <= remaining budget - the requested tiers' amounts
   of the year's priority applications still pending (submitted or reviewed, not decided).
-Because approval and disbursement save this aggregate together with the case, two processes
+Because approval and disbursement save this aggregate together with the application, two processes
 approving at once conflict on this stream's next version and one of them re-checks.
 """
 

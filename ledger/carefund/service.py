@@ -1,4 +1,4 @@
-"""Care-fund commands: load, check, record, save — atomically across case and fund year.
+"""Care-fund commands: load, check, record, save — atomically across application and fund year.
 
 Every command reloads and retries when a concurrent writer took the stream's next version
 first, so the rules are always checked against the state the write lands on.
@@ -38,19 +38,21 @@ class CareFund:
         """The fund year; NotFound if it was never opened."""
         return self._app.get(FundYear, fund_year_id(self.config.fund, year))
 
-    def application(self, case_id: UUID) -> Application:
+    def application(self, application_id: UUID) -> Application:
         """The application; NotFound if there is none."""
-        return self._app.get(Application, case_id)
+        return self._app.get(Application, application_id)
 
-    def _on_case(self, case_id: UUID, change: Callable[[Application], T]) -> T:
-        return self._app.update(Application, case_id, change)
+    def _on_application(self, application_id: UUID, change: Callable[[Application], T]) -> T:
+        return self._app.update(Application, application_id, change)
 
-    def _on_case_and_fund(self, case_id: UUID, change: Callable[[Application, FundYear], T]) -> T:
+    def _on_application_and_fund(
+        self, application_id: UUID, change: Callable[[Application, FundYear], T]
+    ) -> T:
         def attempt() -> T:
-            case = self.application(case_id)
-            fund = self._app.get(FundYear, UUID(case.fund_year))
-            result = change(case, fund)
-            self._app.save(fund, case)
+            application = self.application(application_id)
+            fund = self._app.get(FundYear, UUID(application.fund_year))
+            result = change(application, fund)
+            self._app.save(fund, application)
             return result
 
         return retry_on_conflict(attempt)
@@ -61,23 +63,27 @@ class CareFund:
         fund = self.fund_year(year)
         found = []
         for a in fund.granted_applications:
-            case = self.application(UUID(a))
-            if case.stage == Stage.DISBURSED:
-                due = case.next_follow_up_due(fund.follow_up_schedule(case.follow_up_due))
+            application = self.application(UUID(a))
+            if application.stage == Stage.DISBURSED:
+                due = application.next_follow_up_due(
+                    fund.follow_up_schedule(application.follow_up_due)
+                )
                 if due is not None:
-                    found.append((case, due))
+                    found.append((application, due))
         return sorted(found, key=lambda item: (item[1], str(item[0].id)))
 
     def overdue_follow_ups(self, year: int, today: date) -> list[Application]:
         """Disbursed grants of ``year`` whose next scheduled visit is past due on ``today``."""
-        return [case for case, due in self.follow_ups_due(year) if today.isoformat() > due]
+        return [
+            application for application, due in self.follow_ups_due(year) if today.isoformat() > due
+        ]
 
     def review_queue(self, year: int) -> list[Application]:
         """The year's applications waiting for a decision (submitted or reviewed): priority
         first (优先考虑), then in the order they were submitted."""
         fund = self.fund_year(year)
-        cases = (self.application(UUID(a)) for a in fund.review_queue())
-        return [case for case in cases if case.pending]
+        applications = (self.application(UUID(a)) for a in fund.review_queue())
+        return [application for application in applications if application.pending]
 
     def open_year(self, year: int, actor: Actor, **params: object) -> UUID:
         """Open the fund year (once; role finance) with this fund's parameters, any of them
@@ -136,14 +142,14 @@ class CareFund:
         industry = parse_enum(Industry, industry, "carefund.industry")
         hardship = parse_enum(Hardship, hardship, "carefund.hardship")
         self.ledger.require_subject(subject)
-        case_id = self.ledger.new_id()
+        application_id = self.ledger.new_id()
 
         def attempt() -> UUID:
             fund = self.fund_year(year)
             fund.tier_amount(requested_tier)
             moment = self.ledger.clock()
-            case = Application.submit(
-                id=case_id,
+            application = Application.submit(
+                id=application_id,
                 fund_year=fund.id,
                 subject=subject,
                 industry=industry,
@@ -153,76 +159,80 @@ class CareFund:
                 actor=actor,
                 moment=moment,
             )
-            fund.enqueue(case.id, priority, requested_tier, actor, moment)
-            self._app.save(case, fund)
-            return case.id
+            fund.enqueue(application.id, priority, requested_tier, actor, moment)
+            self._app.save(application, fund)
+            return application.id
 
         return retry_on_conflict(attempt)
 
-    def review(self, case_id: UUID, approve: bool, reason: str, actor: Actor) -> None:
+    def review(self, application_id: UUID, approve: bool, reason: str, actor: Actor) -> None:
         """The industry party committee's review (a rejection needs a reason)."""
-        self._on_case(case_id, lambda c: c.review(approve, reason, actor, self.ledger.clock()))
+        self._on_application(
+            application_id, lambda c: c.review(approve, reason, actor, self.ledger.clock())
+        )
 
-    def approve(self, case_id: UUID, tier: int, actor: Actor) -> int:
+    def approve(self, application_id: UUID, tier: int, actor: Actor) -> int:
         """The union's approval with the final tier; commits its amount against the budget."""
 
-        def change(case: Application, fund: FundYear) -> int:
-            case.check_union_decision(actor)
+        def change(application: Application, fund: FundYear) -> int:
+            application.check_union_decision(actor)
             moment = self.ledger.clock()
             amount = fund.commit_grant(
-                case.id, tier, actor, moment,
-                priority=case.priority, pending=self._pending_priority(fund),
+                application.id, tier, actor, moment,
+                priority=application.priority, pending=self._pending_priority(fund),
             )  # fmt: skip
-            case.approve(tier, amount, actor, moment)
+            application.approve(tier, amount, actor, moment)
             return amount
 
-        return self._on_case_and_fund(case_id, change)
+        return self._on_application_and_fund(application_id, change)
 
     def _pending_priority(self, fund: FundYear) -> set[str]:
         """The fund year's queued priority applications still waiting for a decision."""
         queued = (a for a, q in fund.queue.items() if q["priority"])
         return {a for a in queued if self.application(UUID(a)).pending}
 
-    def reject(self, case_id: UUID, reason: str, actor: Actor) -> None:
-        """The union's rejection, which ends the case."""
-        self._on_case(case_id, lambda c: c.reject(reason, actor, self.ledger.clock()))
+    def reject(self, application_id: UUID, reason: str, actor: Actor) -> None:
+        """The union's rejection, which ends the application."""
+        self._on_application(application_id, lambda c: c.reject(reason, actor, self.ledger.clock()))
 
-    def disburse(self, case_id: UUID, reference: str, actor: Actor) -> int:
+    def disburse(self, application_id: UUID, reference: str, actor: Actor) -> int:
         """Pay the approved tier amount out of the money received; returns it."""
 
-        def change(case: Application, fund: FundYear) -> int:
-            case.check_disbursable(actor)
+        def change(application: Application, fund: FundYear) -> int:
+            application.check_disbursable(actor)
             moment = self.ledger.clock()
-            fund.book_disbursement(case.id, case.amount_fen, actor, moment)
-            case.disburse(reference, fund.first_follow_up_days, actor, moment)
-            return case.amount_fen
+            fund.book_disbursement(application.id, application.amount_fen, actor, moment)
+            application.disburse(reference, fund.first_follow_up_days, actor, moment)
+            return application.amount_fen
 
-        return self._on_case_and_fund(case_id, change)
+        return self._on_application_and_fund(application_id, change)
 
     def follow_up(
-        self, case_id: UUID, visited_on: str, outcome: str, note: str, actor: Actor
+        self, application_id: UUID, visited_on: str, outcome: str, note: str, actor: Actor
     ) -> None:
         """Record a return visit; the free-text note goes to the vault, its commitment here."""
 
         def attempt() -> None:
-            case = self.application(case_id)
+            application = self.application(application_id)
             moment = self.ledger.clock()
-            case.check_follow_up(visited_on, outcome, actor, moment)  # before the vault write
-            self.ledger.require_subject(UUID(case.subject))
-            label = f"follow-up/{case_id}/{self.ledger.new_id()}"
-            commitment = self.ledger.vault.attach(case.subject, label, {"note": note})
+            application.check_follow_up(
+                visited_on, outcome, actor, moment
+            )  # before the vault write
+            self.ledger.require_subject(UUID(application.subject))
+            label = f"follow-up/{application_id}/{self.ledger.new_id()}"
+            commitment = self.ledger.vault.attach(application.subject, label, {"note": note})
             try:
-                case.follow_up(visited_on, outcome, commitment, actor, moment)
-                self._app.save(case)
+                application.follow_up(visited_on, outcome, commitment, actor, moment)
+                self._app.save(application)
             except BaseException:
-                self.ledger.vault.discard(case.subject, label)
+                self.ledger.vault.discard(application.subject, label)
                 raise
 
         retry_on_conflict(attempt)
 
     def revoke(
         self,
-        case_id: UUID,
+        application_id: UUID,
         *,
         violation: Violation | str,
         reason: str,
@@ -237,8 +247,8 @@ class CareFund:
         violation = parse_enum(Violation, violation, "carefund.violation")
         for person in responsible:
             self.ledger.require_subject(person)
-        self._on_case(
-            case_id,
+        self._on_application(
+            application_id,
             lambda c: c.revoke(
                 violation=violation,
                 reason=reason,
@@ -252,16 +262,16 @@ class CareFund:
             ),
         )
 
-    def recover(self, case_id: UUID, amount_fen: int, reference: str, actor: Actor) -> None:
+    def recover(self, application_id: UUID, amount_fen: int, reference: str, actor: Actor) -> None:
         """Money recovered on a revoked grant: back to the fund's cash on hand."""
 
-        def change(case: Application, fund: FundYear) -> None:
-            case.check_recoverable(amount_fen, actor)
+        def change(application: Application, fund: FundYear) -> None:
+            application.check_recoverable(amount_fen, actor)
             moment = self.ledger.clock()
-            fund.book_recovery(case.id, amount_fen, actor, moment)
-            case.recover(amount_fen, reference, actor, moment)
+            fund.book_recovery(application.id, amount_fen, actor, moment)
+            application.recover(amount_fen, reference, actor, moment)
 
-        self._on_case_and_fund(case_id, change)
+        self._on_application_and_fund(application_id, change)
 
     def record_audit_result(
         self, year: int, title: str, conclusion: str, findings: list[str], actor: Actor
