@@ -17,7 +17,6 @@ from ledger.settings import (
     DEFAULT_ORIGIN,
     DEFAULT_POOL_SIZE,
     DEFAULT_POOL_TIMEOUT,
-    EXCELLENCE,
     MIN_POOL_SIZE,
     ORIGIN_PATTERN,
     WINDOW,
@@ -38,9 +37,6 @@ class ServerSettings(BaseSettings):
     vault_key: SecretStr | None = None
     log_origin: str = Field(DEFAULT_ORIGIN, pattern="^" + ORIGIN_PATTERN.pattern + "$")
     posting_window_days: int = Field(WINDOW.default, ge=WINDOW.minimum, le=WINDOW.maximum)
-    excellence_per_category: int = Field(
-        EXCELLENCE.default, ge=EXCELLENCE.minimum, le=EXCELLENCE.maximum
-    )
     follow_interval: float = Field(0.2, gt=0, le=60)
     checkpoint_interval: float = Field(2.0, gt=0, le=3600)
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
@@ -72,6 +68,5 @@ class ServerSettings(BaseSettings):
             vault_key_hex=self.vault_key.get_secret_value() if self.vault_key else None,
             origin=self.log_origin,
             posting_window_days=self.posting_window_days,
-            excellence_per_category=self.excellence_per_category,
             checkpoint_interval=self.checkpoint_interval,
         )

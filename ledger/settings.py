@@ -44,7 +44,6 @@ from verify.days import DEFAULT_TIMEZONE, zone_named
 from verify.params import PARAMS, Param
 
 WINDOW = PARAMS["disbursements"]["posting_window_days"]  # the one rule: verify/params.py
-EXCELLENCE = PARAMS["points"]["excellence_per_category"]
 
 APP_NAME = "gongshi"
 SCHEMA_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -269,7 +268,6 @@ class Settings:
     vault_key_hex: str | None = field(repr=False)  # the vault master key: never in a repr
     origin: str = DEFAULT_ORIGIN
     posting_window_days: int = WINDOW.default  # a disbursement's days in the public list
-    excellence_per_category: int = EXCELLENCE.default  # excellence candidates per category
     checkpoint_interval: float = 2.0  # seconds between checkpoints signed by the scheduler
     timezone: str = DEFAULT_TIMEZONE  # the business timezone (IANA name), checked on load
 
@@ -309,7 +307,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         vault_key_hex=env.get("GONGSHI_VAULT_KEY") or None,
         origin=origin,
         posting_window_days=_count(env, "GONGSHI_POSTING_WINDOW_DAYS", WINDOW),
-        excellence_per_category=_count(env, "GONGSHI_EXCELLENCE_PER_CATEGORY", EXCELLENCE),
         checkpoint_interval=_seconds(env, "GONGSHI_CHECKPOINT_INTERVAL", 2.0),
         timezone=_timezone(env),
     )

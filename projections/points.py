@@ -1,5 +1,6 @@
-"""Cadre points per quarter and year: components, total, dense rank in the category,
-the bottom share, excellence candidates, grade and pay (docs/FORMAT.md §8 ``points``).
+"""Cadre points per quarter and year: components, total, dense rank in the category, the
+bottom share, the closed year's excellence candidates, grade and pay (docs/FORMAT.md §8
+``points``).
 
 Ranks depend on every book of a category, so score changes only mark their (scheme, period,
 category) group; ``finish`` recomputes each marked group once per batch.
@@ -23,14 +24,6 @@ CLOSED = ("close", "closed_total", "closed_rank", "closed_bottom", "closed_top")
 def _group(book: Document, period: str) -> str:
     """The rows ranked together: one scheme, one period, one category."""
     return f"{book['scheme']}/{period}/{book['category']}"
-
-
-def top_share(totals: dict[str, int], count: int) -> set[str]:
-    """The ``count`` highest totals and everyone tied with the lowest of them (count >= 0)."""
-    if count <= 0 or not totals:
-        return set()
-    cutoff = sorted(totals.values(), reverse=True)[min(count, len(totals)) - 1]
-    return {key for key, total in totals.items() if total >= cutoff}
 
 
 class Points(Projection):
@@ -115,7 +108,9 @@ class Points(Projection):
         rows.put(ROW, row["key"], row, _group(book, "year"))
 
     def year_closed(self, rows: Rows, leaf: Leaf) -> None:
-        """The close's frozen ranking on the books' year rows (the latest close wins)."""
+        """The close's frozen ranking on the books' year rows (the latest close wins); the
+        published ``excellent_candidate`` is the close's ``top``: 优秀 only from the top of the
+        closed ranking (the scheme's ``excellent_share_percent``), never from live totals."""
         for ranked in leaf.data["ranking"]:
             row = rows.get(ROW, f"{ranked['book']}/year")
             book = rows.get("book", ranked["book"])
@@ -123,7 +118,7 @@ class Points(Projection):
                 continue
             row |= {"close": leaf.data["close"], "closed_total": ranked["total_tenths"],
                     "closed_rank": ranked["rank"], "closed_bottom": ranked["bottom"],
-                    "closed_top": ranked["top"]}  # fmt: skip
+                    "closed_top": ranked["top"], "excellent_candidate": ranked["top"]}  # fmt: skip
             rows.put(ROW, row["key"], row, _group(book, "year"))
 
     def erased(self, rows: Rows, leaf: Leaf) -> None:
@@ -156,12 +151,9 @@ class Points(Projection):
         ranks = dense_ranks(totals)
         share = int(scheme["bottom_share_percent"]) if scheme is not None else 0
         bottom = bottom_share(totals, share) if share else set()
-        yearly = any_row["period"] == "year"
-        top = top_share(totals, self.params["excellence_per_category"]) if yearly else set()
         for key, row in group.items():
             changed: Document = {
                 "rank": ranks[key], "bottom": (key in bottom) if scheme is not None else None,
-                "excellent_candidate": (key in top) if yearly else None,
             }  # fmt: skip
             if any(row[k] != v for k, v in changed.items()):
                 row.update(changed)

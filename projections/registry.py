@@ -39,7 +39,6 @@ def params_from(settings: Settings) -> dict[str, dict[str, int]]:
     """Each projection's params from the settings (only those that have params)."""
     return {
         "disbursements": {"posting_window_days": settings.posting_window_days},
-        "points": {"excellence_per_category": settings.excellence_per_category},
     }
 
 

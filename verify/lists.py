@@ -301,22 +301,20 @@ class Lists:
                 row = _pick(book, "scheme", "township", "village", "category", "cadre") | sums
                 row |= {"key": f"{key}/{period}", "book": key, "period": period}
                 row |= {"county": scheme.get("county"), "year": scheme.get("year")}
-                row |= {"name": self._name(book["cadre"]), "excellent_candidate": None}
+                row |= {"name": self._name(book["cadre"])}
                 row["total"] = sums["work"] + sums["evaluation"] + sums["bonus"] - sums["deduction"]
                 row |= book["appraisal"] if period == "year" else dict.fromkeys(APPRAISAL)
                 row |= book["closed"] if period == "year" else dict.fromkeys(CLOSED)
+                row["excellent_candidate"] = row["closed_top"]  # the close's top set, not a count
                 groups.setdefault((book["scheme"], period, book["category"]), []).append(row)
-        for (scheme_id, period, _), group in groups.items():
+        for (scheme_id, _, _), group in groups.items():
             totals = sorted(row["total"] for row in group)
             ranks = {t: n for n, t in enumerate(sorted(set(totals), reverse=True), start=1)}
             share = self.schemes.get(scheme_id, {}).get("bottom_share_percent")
             cut = None if share is None else min(-(-share * len(group) // 100), len(group))
-            best = min(params["excellence_per_category"], len(group))
             for row in group:
                 row["rank"] = ranks[row["total"]]
                 row["bottom"] = None if cut is None else cut > 0 and row["total"] <= totals[cut - 1]
-                if period == "year":
-                    row["excellent_candidate"] = best > 0 and row["total"] >= totals[-best]
         return [row for group in groups.values() for row in group]
 
     def _supervision_cases(self, params: Row) -> Iterable[Row]:

@@ -27,8 +27,8 @@ PARAMS: dict[str, dict[str, Param]] = {
     "disbursements": {"posting_window_days": Param(30, 1)},
     "fund-ledger": {},
     "key-projects": {},
-    # the E highest year totals of a category are excellence candidates (0: none)
-    "points": {"excellence_per_category": Param(3, 0)},
+    # none: excellence is the closed year's top set (points.YearClosed), not a count setting
+    "points": {},
     "supervision-cases": {},
 }
 LISTS = tuple(PARAMS)

@@ -11,6 +11,7 @@ from ledger.settings import Database
 from tests.integration.projection_helpers import project_lines
 from tests.support.records import Log, sid
 from tests.unit.test_verify_published import (
+    PLACE,
     disburse,
     open_book,
     open_fund,
@@ -171,31 +172,39 @@ def test_audit_result_belongs_to_the_fund_year_of_its_stream(database: Database)
     assert (row["key"], row["fund_year"], row["year"]) == (f"{later}/0000000002", later, 2024)
 
 
-def test_excellence_candidates_are_counted_per_scheme_and_category(database: Database) -> None:
-    """FORMAT.md §8 `points`: "among the n `year` rows of the same scheme and category, true for
-    the min(E, n) highest totals and every row tied with the lowest of those"."""
+def test_excellence_candidates_are_the_last_closes_top_set(database: Database) -> None:
+    """FORMAT.md §8 `points` `excellent_candidate`: "`year` rows: the book's `closed_top` … `null`
+    before the scheme's first close": the close's top set per scheme and category, whatever the
+    live totals (no count setting; 优秀 only from the top of the closed ranking)."""
     log = Log()
     open_scheme(log)
-    other = log.add("scheme-2", "points.SchemeOpened", county="taihu", year=2023,
-                    staff="community_cadres", categories={"principal": "正职"},
-                    bonus_cap_tenths=50, pay_percent={"excellent": 105, "competent": 100,
-                    "basically_competent": 100, "incompetent": 95},
-                    bottom_share_percent=10, excellent_share_percent=15,
-                    evaluation_form_percent=5)  # fmt: skip
+    log.add("scheme-2", "points.SchemeOpened", county="taihu", year=2023,
+            staff="community_cadres", categories={"principal": "正职"},
+            bonus_cap_tenths=50, pay_percent={"excellent": 105, "competent": 100,
+            "basically_competent": 100, "incompetent": 95},
+            bottom_share_percent=10, excellent_share_percent=15,
+            evaluation_form_percent=5)  # fmt: skip
     totals = {"p1": ("scheme", "principal", 90), "p2": ("scheme", "principal", 80),
               "d1": ("scheme", "deputy", 10), "o1": ("scheme-2", "principal", 20),
               "o2": ("scheme-2", "principal", 20)}  # fmt: skip
     for name, (scheme, category, total) in totals.items():
         book = log.add(name, "points.BookOpened", scheme=log.sid(scheme),
-                       cadre=sid(f"cadre-{name}"), township="t", village="v",
+                       cadre=sid(f"cadre-{name}"), **PLACE,
                        category=category, year=2023, bonus_cap_tenths=50)  # fmt: skip
         score(log, book, 1, total)
-    assert log.sid("scheme-2") == other
-    rows = both_sides(database, log, points={"excellence_per_category": 1})["points"]
-    chosen = {
-        name for name in totals if by_key(rows)[f"{log.sid(name)}/year"]["excellent_candidate"]
-    }
-    assert chosen == {"p1", "d1", "o1", "o2"}  # per scheme and category; o1 and o2 tie
+
+    def flags() -> dict[str, Any]:
+        rows = by_key(both_sides(database, log)["points"])
+        assert all(rows[f"{log.sid(n)}/Q4"]["excellent_candidate"] is None for n in totals)
+        return {n: rows[f"{log.sid(n)}/year"]["excellent_candidate"] for n in totals}
+
+    assert set(flags().values()) == {None}  # no close: no candidate, whatever the totals
+    for scheme, top in (("scheme", {"p1", "d1"}), ("scheme-2", {"o1", "o2"})):
+        ranking = [{"cadre": sid(f"cadre-{n}"), "book": log.sid(n), "category": c,
+                    "total_tenths": t, "rank": 1, "bottom": False, "top": n in top}
+                   for n, (s, c, t) in totals.items() if s == scheme]  # fmt: skip
+        log.add(scheme, "points.YearClosed", close=1, ranking=ranking, cases=[])
+    assert flags() == {"p1": True, "p2": False, "d1": True, "o1": True, "o2": True}
 
 
 def test_tier_key_of_a_disbursement_without_approval_is_null(database: Database) -> None:
@@ -251,10 +260,12 @@ def test_year_rows_show_the_last_close_and_keep_it_through_a_reopening(
     score(log, log.sid("a"), 2, 5, component="evaluation")
     rows = by_key(both_sides(database, log)["points"])
     year_a, q2_a = rows[f"{log.sid('a')}/year"], rows[f"{log.sid('a')}/Q2"]
-    members = ("total", "close", "closed_total", "closed_rank", "closed_bottom", "closed_top")
-    assert [year_a[m] for m in members] == [15, 1, 10, 2, True, False]
+    members = ("total", "close", "closed_total", "closed_rank", "closed_bottom", "closed_top",
+               "excellent_candidate")  # fmt: skip
+    assert [year_a[m] for m in members] == [15, 1, 10, 2, True, False, False]
     assert q2_a["close"] is None and q2_a["closed_rank"] is None
     log.add("scheme", "points.YearClosed", **ranking(2, 15))
     rows = by_key(both_sides(database, log)["points"])
     assert rows[f"{log.sid('a')}/year"]["closed_total"] == 15
     assert rows[f"{log.sid('a')}/year"]["close"] == 2
+    assert rows[f"{log.sid('b')}/year"]["excellent_candidate"] is True  # the close's top

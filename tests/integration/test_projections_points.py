@@ -1,5 +1,6 @@
 """The points projection: components, capped totals, dense ranks, the bottom 10% with ties at
-the cut-off, excellence candidates, appraisal; and the supervision board."""
+the cut-off, excellence candidates (the closed year's top set), appraisal; and the
+supervision board."""
 
 from __future__ import annotations
 
@@ -88,23 +89,30 @@ def test_total_caps_bonus_counts_corrections_and_excellence_ties(
     assert rows[f"{books[4]}/Q2"]["work"] == 0
     assert (year[3]["bonus"], year[3]["deduction"], year[3]["total"]) == (50, 5, 125)
     assert [r["rank"] for r in year] == [2, 3, 3, 1, 4]
-    # top 3 of [100, 90, 90, 125, 10] is 125, 100, 90, and the other 90 is tied with the 3rd
-    assert [r["excellent_candidate"] for r in year] == [True, True, True, True, False]
+    # the close's top set, not the three highest live totals (125, 100 and both 90s)
+    assert [r["excellent_candidate"] for r in year] == [False, False, False, True, False]
     assert rows[f"{books[0]}/Q1"]["excellent_candidate"] is None
     assert year[3]["grade"] == "excellent" and year[1]["grade"] is None
     assert year[3]["adjusted_pay_fen"] == 300_000 * year[3]["pay_percent"] // 100
     assert year[0]["name"] == "李00号" and year[0]["cadre"] != year[1]["cadre"]
 
 
-def test_excellence_count_is_configurable(
+def test_excellence_candidates_are_the_closed_years_top_set(
     ledger: Ledger, settings: Settings, clock: SteppingClock
 ) -> None:
-    from dataclasses import replace
-
+    """The published 优秀 candidates are the close's ``top`` ("评先评优原则上按年度积分，由高到低
+    依次选取", applied to the closed ranking): none before the close, whatever the totals."""
     points = points_ready(ledger, clock)
     books = _category(points, [30, 20, 10])
-    rows = rows_of(projected(ledger, replace(settings, excellence_per_category=1)), "points")
-    assert [rows[f"{b}/year"]["excellent_candidate"] for b in books] == [True, False, False]
+    projections = projected(ledger, settings)
+    rows = rows_of(projections, "points")
+    assert [rows[f"{b}/year"]["excellent_candidate"] for b in books] == [None] * 3
+    year_closed(points, clock)
+    rows = rows_of(refresh(ledger, projections), "points")
+    year = [rows[f"{b}/year"] for b in books]
+    assert [r["excellent_candidate"] for r in year] == [True, False, False]
+    assert all(r["excellent_candidate"] is r["closed_top"] for r in year)
+    assert all(rows[f"{b}/Q1"]["excellent_candidate"] is None for b in books)
 
 
 def test_ranks_are_recomputed_when_a_later_batch_changes_a_total(

@@ -18,8 +18,7 @@ from verify.params import DEFAULTS, PARAMS, ParamError, check_params
 from verify.published import _header_problem
 
 PROJECTION = {kind.name: kind for kind in PROJECTIONS}
-ENV = {"posting_window_days": "GONGSHI_POSTING_WINDOW_DAYS",
-       "excellence_per_category": "GONGSHI_EXCELLENCE_PER_CATEGORY"}  # fmt: skip
+ENV = {"posting_window_days": "GONGSHI_POSTING_WINDOW_DAYS"}
 CASES = [
     (name, key, value)
     for name, params in PARAMS.items()
@@ -88,12 +87,14 @@ def test_unknown_param_is_refused_on_both_sides() -> None:
 def test_a_published_header_names_every_param() -> None:
     """FORMAT.md §8: the header's `params` holds "every param of the list, defaults
     included"."""
-    assert _header_problem("points", {}, 0, 0) is not None
-    assert _header_problem("points", {"excellence_per_category": 3}, 0, 0) is None
+    assert _header_problem("disbursements", {}, 0, 0) is not None
+    assert _header_problem("disbursements", {"posting_window_days": 30}, 0, 0) is None
+    assert _header_problem("points", {}, 0, 0) is None  # excellence is the close's, no param
+    assert _header_problem("points", {"excellence_per_category": 3}, 0, 0) is not None
     assert _header_problem("fund-ledger", {}, 0, 0) is None
 
 
 def test_settings_defaults_are_the_lists_defaults() -> None:
     settings = load_settings({})
     assert settings.posting_window_days == DEFAULTS["disbursements"]["posting_window_days"]
-    assert settings.excellence_per_category == DEFAULTS["points"]["excellence_per_category"]
+    assert DEFAULTS["points"] == {}

@@ -311,32 +311,29 @@ def test_dense_rank_per_scheme_period_and_category() -> None:
     assert [rows[f"{log.sid(b)}/year"]["bottom"] for b in "abcd"] == [False, False, False, True]
 
 
-@pytest.mark.parametrize(
-    ("totals", "excellence", "candidates"),
-    [
-        ([90, 80, 80, 70, 70, 60], 3, [90, 80, 80]),
-        ([90, 80, 70, 70, 60], 3, [90, 80, 70, 70]),  # tied with the lowest of the three
-        ([90, 90, 90, 90], 3, [90, 90, 90, 90]),
-        ([90, 80], 3, [90, 80]),  # min(E, n)
-        ([90, 80, 80], 1, [90]),
-        ([90, 90, 80], 1, [90, 90]),
-        ([90, 80], 0, []),
-    ],
-)
-def test_excellence_candidates_with_ties(
-    totals: list[int], excellence: int, candidates: list[int]
-) -> None:
+def test_excellence_candidates_are_the_closes_top_set() -> None:
+    """FORMAT.md §8 `points` `excellent_candidate`: the book's `closed_top`, `null` before a
+    close and for quarters; the live totals (here b2's 95 after the close) choose nothing."""
     log = Log()
     open_scheme(log)
-    for n, total in enumerate(totals):
-        score(log, open_book(log, f"b{n}"), 1, total)
-    params = {} if excellence == 3 else {"excellence_per_category": excellence}
-    lists = log.lists(points=params)["points"]
-    rows = [row for row in lists if row["period"] == "year"]
-    assert (
-        sorted((r["total"] for r in rows if r["excellent_candidate"]), reverse=True) == candidates
-    )
-    assert all(row["excellent_candidate"] is None for row in lists if row["period"] != "year")
+    totals = {"b0": 90, "b1": 80, "b2": 70}
+    for name, total in totals.items():
+        score(log, open_book(log, name), 1, total)
+
+    def flags() -> list[Any]:
+        lists = log.lists()["points"]
+        assert all(row["excellent_candidate"] is None for row in lists if row["period"] != "year")
+        rows = {row["key"]: row for row in lists}
+        return [rows[f"{log.sid(name)}/year"]["excellent_candidate"] for name in totals]
+
+    assert flags() == [None, None, None]
+    ranking = [{"cadre": sid(f"cadre-{name}"), "book": log.sid(name), "category": "principal",
+                "total_tenths": total, "rank": rank, "bottom": rank == 3, "top": rank == 1}
+               for rank, (name, total) in enumerate(totals.items(), start=1)]  # fmt: skip
+    log.add("scheme", "points.YearClosed", close=1, ranking=ranking, cases=[])
+    log.add("scheme", "points.YearReopened", reason="补录")
+    score(log, log.sid("b2"), 2, 250)
+    assert flags() == [True, False, False]
 
 
 def test_total_sums_the_components_and_corrections_count_with_their_sign() -> None:
@@ -812,24 +809,36 @@ def test_header_of_another_format_or_list(bundle: Path) -> None:
     )
 
 
-def test_unknown_params_are_refused(bundle: Path) -> None:
-    write_list(bundle, "points", full_log().lists()["points"], len(full_log().lines),
-               {"excellence_per_category": 3, "luck": 1})  # fmt: skip
-    (found,) = failures(bundle)
+@pytest.mark.parametrize(
+    "params", [{"luck": 1}, {"excellence_per_category": 3}], ids=["luck", "excellence-count"]
+)
+def test_unknown_params_are_refused(bundle: Path, params: dict[str, int]) -> None:
+    """The points list takes no param: its excellence is the close's, not a count setting."""
+    write_list(bundle, "points", full_log().lists()["points"], len(full_log().lines), params)
+    (found,) = points_failures(bundle)
+    (unknown,) = params
     assert found == (
-        "published/points.jsonl: header points params: expected only "
-        "['excellence_per_category'], got unknown param 'luck'"
+        "published/points.jsonl: header points params: expected only [], "
+        f"got unknown param {unknown!r}"
     )
 
 
-def test_published_params_are_used(bundle: Path) -> None:
+def points_failures(bundle: Path) -> list[str]:
+    """The failures about the published points list (the records' own rules aside)."""
+    return [f for f in failures(bundle) if f.startswith("published/points.jsonl")]
+
+
+def test_excellent_candidate_from_live_totals_is_reported(bundle: Path) -> None:
+    """The old rule (the highest live totals of a category) published where no close chose:
+    a year row flagged without the close's top is a difference."""
     log = full_log()
-    rows = [with_names(r) for r in log.lists(points={"excellence_per_category": 1})["points"]]
-    write_list(bundle, "points", rows, len(log.lines), {"excellence_per_category": 1})
-    assert failures(bundle) == []
-    write_list(bundle, "points", rows, len(log.lines))  # default 3: the two 20s are candidates
-    found = failures(bundle)
-    assert len(found) == 2 and all("member excellent_candidate published" in f for f in found)
+    rows = log.lists()["points"]
+    year = max((r for r in rows if r["period"] == "year"), key=lambda r: r["total"])
+    assert year["excellent_candidate"] is None  # no YearClosed in this log
+    year["excellent_candidate"] = True
+    write_list(bundle, "points", rows, len(log.lines))
+    (found,) = points_failures(bundle)
+    assert "member excellent_candidate published" in found and year["key"] in found
 
 
 def test_erased_name_for_a_subject_erased_after_the_bundle_is_accepted(bundle: Path) -> None:
