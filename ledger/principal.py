@@ -14,8 +14,11 @@ Recorded by ``admin``:
 - ``principal.SubjectLinked`` — the subject the account belongs to (a cadre's own account), so
   that "no principal may enter, correct or appraise entries in their own book" can be checked.
 
-Bootstrap: the log's first principal is an admin that enrols itself (``gongshi principals
-enrol --account A --role admin`` on the server, while the registry is empty); every later
+Bootstrap: the log's first record is an admin that enrols itself (``gongshi principals
+enrol --account A --role admin`` on the server, or the demo's ``demo-admin``, while the
+registry is empty): ``check_actors`` refuses every other record while no one is enrolled,
+so no record precedes it, and the verifier checks every record from the log's first
+(``principal.role``: a bootstrap rewritten, moved or dropped is caught). Every later
 enrolment is by an enrolled admin. The bootstrap also enrols the system's own accounts
 (``SYSTEM_ACCOUNTS``), recorded by that first admin: the jobs that act by themselves in
 ``gongshi serve`` (the overdue-project escalation, "挂牌督办"; a held erasure completed when

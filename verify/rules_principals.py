@@ -7,8 +7,12 @@ scope), ``principal.RoleChanged`` ("a role change is an event, history kept") an
 Checked on every record, whatever its type:
 
 - ``principal.role``: its ``actor.principal`` was enrolled before it and ``actor.role`` is
-  that principal's role at the time (the log's first record may be an admin enrolling
-  itself: the bootstrap);
+  that principal's role at the time. Every record is checked, the log's first included: the
+  one record whose actor needs no earlier enrolment is the bootstrap, an admin enrolling
+  itself while no principal is enrolled. So the log's first record is the bootstrap (the
+  domain refuses any other write into an empty registry), and a log whose bootstrap was
+  rewritten, moved or dropped fails on the first record that then has no enrolled actor;
+  there is no mode that skips the registry (a ledger older than it does not exist);
 - ``principal.scope``: an enrolment or role change gives the role the scope levels it needs
   (ROLE_SCOPES) and no others; a record in a stream opened with a scope (a village's book, a
   township's plan, a county's scheme, an industry's application: the opening record's
@@ -135,12 +139,8 @@ class PrincipalRules:
 
     def add(self, r: Record, where: str, opens: bool) -> list[Failure]:
         """Check one record (``opens``: it is the first record of its stream), then apply
-        it to the registry. Every record passes here, whatever its type. Records before
-        the registry's bootstrap predate the registry (a ledger written before it) and are
-        not checked against it."""
-        if not self.principals and not _bootstrap(r):
-            self._open(r, opens)
-            return []
+        it to the registry. Every record passes here, whatever its type, from the log's
+        first on: before the bootstrap no actor is enrolled (``principal.role``)."""
         found = self._role(r, where)
         self._open(r, opens)
         actor = self.principals.get(r.principal)
@@ -220,7 +220,8 @@ class PrincipalRules:
 
 
 def _bootstrap(r: Record) -> bool:
-    """An admin enrolling itself: the registry's first record."""
+    """An admin enrolling itself: the registry's first record, and the log's (checked only
+    while no principal is enrolled: a later self-enrolment is by an unenrolled actor)."""
     return (
         r.type == "principal.Enrolled"
         and r.data["account"] == r.principal

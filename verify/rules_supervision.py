@@ -129,22 +129,19 @@ class CaseRules:
 
     def _place(self, case: _Case, step: str, r: Record, where: str) -> list[Failure]:
         """The talk by the committee of the cadre's township, the guidance by the instructor
-        of the cadre's village: the acting principal's registry scope (not checked before the
-        registry's bootstrap, like every principal rule)."""
+        of the cadre's village: the acting principal's registry scope (an actor not enrolled
+        is reported by principal.role, which checks every record from the log's first)."""
         levels = {"talk": ("township",), "guidance": ("township", "village")}.get(step)
         if levels is None or case.place is None or r.role != HAND_OF[step]:
             return []  # another role: reported by _bottom_step
-        if self.registry is None or not self.registry.principals:
+        if self.registry is None:  # CaseRules on its own, without Invariants' registry
             return []
         actor = self.registry.principals.get(r.principal)
         want = dict(zip(("township", "village"), case.place, strict=True))
-        expected = " ".join(f"{level} {want[level]}" for level in levels)
-        if actor is None:
-            found = "not an enrolled principal"
-        elif all(actor.scope.get(level) == want[level] for level in levels):
+        if actor is None or all(actor.scope.get(level) == want[level] for level in levels):
             return []
-        else:
-            found = " ".join(f"{level} {actor.scope.get(level)}" for level in levels)
+        expected = " ".join(f"{level} {want[level]}" for level in levels)
+        found = " ".join(f"{level} {actor.scope.get(level)}" for level in levels)
         message = f"bottom_ranking {r.stream}: {step} by {r.principal}, outside the cadre's place"
         return [Failure(where, HANDS, message, expected, found)]
 

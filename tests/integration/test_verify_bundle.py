@@ -33,9 +33,12 @@ from tests.integration.bundles import (
 from verify.canonical import canonical_bytes
 from verify.note import Signer, parse_note
 
-# The bundle's records by position: no registry (tests/conftest.py; the principal rules'
-# bundle tests are in test_principals_verified.py).
-pytestmark = pytest.mark.registry("unchecked")
+
+def first_after_registry(records: list[bytes]) -> int:
+    """The index of the bundle's first record after the registry's enrolments (the standard
+    test actors, tests/conftest.py; the principal rules' bundle tests are in
+    test_principals_verified.py): the positions below count from it."""
+    return next(i for i, x in enumerate(records) if b'"type":"principal.' not in x)
 
 
 @pytest.fixture
@@ -94,7 +97,7 @@ def test_changed_byte_in_a_record(
 
 def test_deleted_record(bundle: Path, pinned: Path, capsys: pytest.CaptureFixture[str]) -> None:
     records = lines(bundle)
-    del records[4]
+    del records[first_after_registry(records) + 4]
     write_lines(bundle, records)
     code, found, _ = check(capsys, bundle, pinned)
     assert code == 1 and {"records.size", "chain.version"} <= found
@@ -102,7 +105,8 @@ def test_deleted_record(bundle: Path, pinned: Path, capsys: pytest.CaptureFixtur
 
 def test_swapped_pair(bundle: Path, pinned: Path, capsys: pytest.CaptureFixture[str]) -> None:
     records = lines(bundle)
-    records[3], records[4] = records[4], records[3]
+    at = first_after_registry(records) + 3
+    records[at], records[at + 1] = records[at + 1], records[at]
     write_lines(bundle, records)
     code, found, _ = check(capsys, bundle, pinned)
     assert code == 1 and "records.root" in found

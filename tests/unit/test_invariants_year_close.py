@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.records import Log, sid
+from tests.support.records import Log, counted, sid
 from tests.unit.test_verify_published import open_book, open_scheme, score
 from verify.invariants import Invariants
 from verify.record import parse_record
@@ -20,7 +20,9 @@ def failures(log: Log, family: str) -> list[tuple[str, str]]:
     rules, found = Invariants(), []
     for number, line in enumerate(log.lines, start=1):
         found += rules.add(parse_record(line), f"line {number}")
-    return [(f.where, f.rule) for f in found if f.rule.startswith(family)]
+    return [
+        (f.where, f.rule) for f in found if f.rule.startswith(family) and counted(f.rule, family)
+    ]
 
 
 def snapshot(log: Log, of: dict[str, int], **change: Any) -> dict[str, Any]:

@@ -74,11 +74,25 @@ def test_a_registered_history_breaks_no_rule() -> None:
     assert failures(valid(), "principal") == []
 
 
-def test_records_before_the_bootstrap_are_not_checked_against_the_registry() -> None:
+def test_record_before_the_bootstrap_is_caught() -> None:
+    """Every record is checked, the log's first included: a record moved before the
+    bootstrap has no enrolled actor (there is no ledger older than the registry)."""
     log = Log()
-    open_scheme(log)  # by township_party_committee-01, never enrolled: a ledger older than it
+    open_scheme(log)  # by organisation_department-01, before anyone is enrolled
     registry(log)
-    assert failures(log) == []
+    assert broken(log, "principal") == [
+        ("records.jsonl line 1", "principal.role", "an enrolled principal",
+         "organisation_department-01")
+    ]  # fmt: skip
+
+
+def test_log_without_its_registry_is_caught_on_every_record() -> None:
+    """The registry's streams dropped: no record has an enrolled actor."""
+    log = valid()
+    log.lines = [line for line in log.lines if b'"principal.' not in line]
+    assert [f.where for f in failures(log, "principal")] == [
+        f"records.jsonl line {n}" for n in range(1, len(log.lines) + 1)
+    ]
 
 
 def test_record_by_a_principal_never_enrolled_is_caught() -> None:
@@ -101,13 +115,15 @@ def test_record_in_a_role_other_than_the_current_one_is_caught() -> None:
 
 def test_first_enrolment_by_another_than_itself_is_no_bootstrap() -> None:
     log = Log()
-    enrol(log, "x", "admin", by="root")
-    enrol(log, "y", "admin", by="x")
-    assert failures(log, "principal") == []  # not a bootstrap: the registry never started
+    enrol(log, "x", "admin", by="root")  # the bootstrap's account rewritten
+    enrol(log, "y", "admin", by="x")  # x is enrolled by then, however
+    assert broken(log, "principal") == [
+        ("records.jsonl line 1", "principal.role", "an enrolled principal", "root")
+    ]
     log = Log()
     enrol(log, "root", "admin")
     enrol(log, "z", "admin", by="z")
-    assert [f.rule for f in failures(log)] == ["principal.role"]
+    assert [f.rule for f in failures(log, "principal")] == ["principal.role"]
 
 
 def test_enrolment_without_the_scope_its_role_needs_is_caught() -> None:

@@ -18,7 +18,7 @@ import pytest
 import ledger
 from ledger.chained import LedgerAggregate
 from tests.support.format_cells import cell_members, spec_shape
-from tests.support.records import Log, sid
+from tests.support.records import Log, enrolled, sid
 from tests.unit.test_verify_published import verified, write_bundle
 from verify.record import GENESIS_PREV, RecordError, encode_record, parse_record
 from verify.schema import EVENTS, MAX, ROLES, OrNull, Spec, integer, one_of
@@ -335,13 +335,15 @@ def test_bundle_reports_a_record_against_the_schema_with_its_evidence(tmp_path: 
     log.add("case", "supervision.CaseOpened", county="taihu", target_kind="unit", target="某站点",
             reason="complaint", detail="d", trigger=None, source=None)  # fmt: skip
     log.add("case", "supervision.CaseListed", deadline="2023-02-30", note="挂牌督办")
+    log = enrolled(log)  # its registry first (rule principal.role): 2 lines
     (failure,) = verified(write_bundle(tmp_path, log, publish=False)).failures
     assert (failure.where, failure.rule, failure.expected, failure.computed) == (
-        "records.jsonl line 2", "record", "a calendar date YYYY-MM-DD", '"2023-02-30"')  # fmt: skip
+        "records.jsonl line 4", "record", "a calendar date YYYY-MM-DD", '"2023-02-30"')  # fmt: skip
     assert failure.message.startswith("record data.deadline: expected a calendar date")
     log = Log()
     log.add("subject", "subject.Registered", commitment="0" * 64, kind="worker", hardship="病")
+    log = enrolled(log)  # its registry first: 2 lines
     (failure,) = verified(write_bundle(tmp_path / "2", log, publish=False)).failures
     expected = "no such member (the members are commitment, kind)"
     assert (failure.where, failure.expected, failure.computed) == (
-        "records.jsonl line 1", expected, '"病"')  # fmt: skip
+        "records.jsonl line 3", expected, '"病"')  # fmt: skip

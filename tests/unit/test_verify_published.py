@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.support.records import Log, erase, sid
+from tests.support.records import Log, enrolled, erase, sid
 from verify.anchor import Anchor
 from verify.bundle import BundleReport, verify_bundle
 from verify.canonical import canonical_bytes
@@ -558,6 +558,11 @@ def test_records_the_lists_cannot_be_folded_from_are_named() -> None:
 
 
 def full_log() -> Log:
+    """The records below with the registry they need before them (rule principal.role)."""
+    return enrolled(records_log())
+
+
+def records_log() -> Log:
     log = Log()
     for name, kind in [("subject-a", "worker"), ("subject-b", "worker"), ("subject-c", "worker"),
                        *((f"cadre-book{n}", "cadre") for n in range(3))]:  # fmt: skip
@@ -577,6 +582,7 @@ def full_log() -> Log:
             target=sid("cadre-book1"), reason="complaint", detail="d", county="taihu", trigger=None,
             source=None)  # fmt: skip
     log.add("p", "keyproject.Registered", name="n", owner_unit="u", county="yuexi",
+            principal="org-yuexi",
             lead="org-lead", year=2023,
             items=[{"item": "a1", "title": "t", "due": "2023-03-31"}])  # fmt: skip
     disburse(log, "c", on="2023-05-01")
@@ -678,8 +684,9 @@ def test_bundle_without_published_lists_checks_none(tmp_path: Path) -> None:
 def test_lists_at_different_tree_sizes(bundle: Path) -> None:
     log = full_log()
     prefix = Log()
-    prefix.lines = log.lines[:14]  # the subjects, the fund and the first disbursement
-    write_list(bundle, "disbursements", prefix.lists()["disbursements"], 14)
+    size = len(log.lines) - len(records_log().lines) + 14  # the registry, then
+    prefix.lines = log.lines[:size]  # the subjects, the fund and the first disbursement
+    write_list(bundle, "disbursements", prefix.lists()["disbursements"], size)
     write_list(bundle, "fund-ledger", [], 0)
     report = verified(bundle)
     assert report.failures == [] and report.published_lists == 6
