@@ -78,16 +78,17 @@ class Log:
         return next(row for row in self.lists(**params)[name] if row["key"] == key)
 
 
-def erase(log: Log, name: str, reason: str = "本人申请") -> None:
+def erase(log: Log, name: str, reason: str = "本人申请", at: str = "2023-03-01") -> None:
     """``name``'s subject erased as §4 and PIPL art. 47 allow it (``subject.erasure_approval``):
     requested by one data-protection principal, approved by a second, carried out by the
-    approver (``approved_by``)."""
+    approver (``approved_by``), on ``at`` (after a grant's posting window:
+    ``subject.erasure_hold``)."""
     asked, approver = "data_protection-01", "data_protection-02"
-    log.add(name, "subject.ErasureRequested", role="data_protection", principal=asked,
+    log.add(name, "subject.ErasureRequested", at=at, role="data_protection", principal=asked,
             reason=reason)  # fmt: skip
-    log.add(name, "subject.ErasureApproved", role="data_protection", principal=approver,
+    log.add(name, "subject.ErasureApproved", at=at, role="data_protection", principal=approver,
             requested_by=asked)  # fmt: skip
-    log.add(name, "subject.Erased", role="data_protection", principal=approver,
+    log.add(name, "subject.Erased", at=at, role="data_protection", principal=approver,
             reason=reason, approved_by=approver)  # fmt: skip
 
 
