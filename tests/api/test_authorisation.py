@@ -17,7 +17,7 @@ _ID = "00000000-0000-4000-8000-00000000000"
 SAMPLE = {
     "case": _ID + "1", "subject": _ID + "2", "book": _ID + "3", "form": _ID + "4",
     "inspection": _ID + "5", "project": _ID + "6", "year": "2023", "county": "taihu",
-    "township": "th01", "cadre": _ID + "7", "account": "vc-01",
+    "township": "th01", "cadre": _ID + "7", "account": "vc-01", "application": _ID + "8",
 }  # fmt: skip
 
 
