@@ -20,7 +20,7 @@ The check runs in the save's transaction: on SQLite while holding the file's wri
 writer in another process that committed since this transaction's read is refused by
 SQLite itself), on PostgreSQL after eventsourcing's ``LOCK TABLE ... IN EXCLUSIVE MODE`` (so
 every earlier inserter has committed and is visible; a sync after the insert, then one
-statement per condition, raised at eventsourcing's own sync). The save's own records are
+statement for all the conditions, raised at eventsourcing's own sync). The save's own records are
 never the counted ones (a close opens no book, a book's save writes no scheme record, a save
 of a principal's own stream does not guard it).
 (ledger/idempotency.py's recorders call ``check``.)
