@@ -51,9 +51,7 @@ from ledger.chained import LedgerAggregate
 from ledger.errors import NotFound, RuleViolation
 from verify.rules_principals import (
     ALLOCATED,
-    FORM_OPENED,
     OWN_BOOK,
-    PARTICIPANT,
     ROLE,
     SCOPE,
     SCOPE_LEVELS,
@@ -215,13 +213,12 @@ def check_actors(
     """RuleViolation for the first of ``events`` whose actor breaks a rule of
     verify/rules_principals.py: not enrolled or not in its current role (``principal.role``;
     an admin enrolling itself into an empty registry is the bootstrap), outside its scope
-    (``principal.scope``), in its own book or allocating to it (``principal.own_book``),
-    rating for another (``principal.participant``), a system account recording what its job
-    does not (``principal.system``). ``lookup(account)`` is the stored registry entry or
-    None; ``first()`` says whether the registry is still empty; ``cadre_of(book)`` the cadre
-    of a book an allocation names. Returns the registry entries it read: the save expects
-    each still at the version read (ledger/guards.py), so a role changed meanwhile is not
-    stored as the old one's."""
+    (``principal.scope``), in its own book or allocating to it (``principal.own_book``), a
+    system account recording what its job does not (``principal.system``).
+    ``lookup(account)`` is the stored registry entry or None; ``first()`` says whether the
+    registry is still empty; ``cadre_of(book)`` the cadre of a book an allocation names.
+    Returns the registry entries it read: the save expects each still at the version read
+    (ledger/guards.py), so a role changed meanwhile is not stored as the old one's."""
     seen: dict[str, Principal | None] = {}
     for obj, event in events:
         account = event.principal
@@ -260,22 +257,17 @@ def _check_event(
             raise RuleViolation(SCOPE, f"{account} acts in {level} {mine}, not {theirs} ({topic})")
     if actor.subjects and (cadre := _cadre_concerned(obj, event, cadre_of)) in actor.subjects:
         raise RuleViolation(OWN_BOOK, f"{account} is linked to {cadre}, whose book this is")
-    if topic == "points.EvaluationScored" and vars(event)["participant"] != account:
-        participant = vars(event)["participant"]
-        raise RuleViolation(PARTICIPANT, f"{account} may rate only as itself, not as {participant}")
 
 
 def _cadre_concerned(
     obj: LedgerAggregate, event: LedgerAggregate.Event, cadre_of: CadreOf
 ) -> str | None:
-    """The cadre whose book ``event`` is in (a book's record), allocates to (an
-    allocation names the book) or evaluates (a record of a form on the book), or None."""
+    """The cadre whose book ``event`` is in (a book's record) or allocates to (an
+    allocation names the book), or None."""
     opened = _opening_topic(type(obj))
     if opened == "points.BookOpened":
         cadre: str = getattr(obj, "cadre")  # noqa: B009 (a book's attribute, set by BookOpened)
         return cadre
-    if opened == FORM_OPENED:
-        return cadre_of(getattr(obj, "book"))  # noqa: B009 (set by EvaluationFormOpened)
     if event.TOPIC == ALLOCATED:
         return cadre_of(vars(event)["book"])
     return None

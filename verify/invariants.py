@@ -6,7 +6,7 @@ One object per domain holds that domain's running state and checks (one module e
 - streams: each record in a stream of its type's aggregate; references to earlier streams
   (verify/streams.py);
 - care fund (verify/rules_carefund.py): money per fund year, the steps of an application;
-- points (verify/rules_points.py): bonus cap, entry numbering, corrections, forms, pay; the
+- points (verify/rules_points.py): bonus cap, entry numbering, corrections, pay; the
   year-end close (YearCloseRules: snapshot, closed year, grades);
 - supervision cases (verify/rules_supervision.py CaseRules): bottom cases by the close, steps
   in order and by the right hands;

@@ -1,10 +1,9 @@
-"""Points rules across records (docs/FORMAT.md §4 "Rules across records", 6-11 and 16-19).
+"""Points rules across records (docs/FORMAT.md §4 "Rules across records", 6, 8-11 and 16-19).
 
-A book's bonus total never exceeds its ``bonus_cap_tenths`` (its scheme's); a closed form's
-result is computed from its scores, and the entry it feeds from that result; a book's entries
-are numbered 1, 2, 3, ...; an original entry is positive (0 allowed when a form fed it); a
-correction reverses an earlier entry of the book not yet corrected (as ledger/points/book.py
-``correct`` writes it); an appraisal's pay is its scheme's percent of the base, half up.
+A book's bonus total never exceeds its ``bonus_cap_tenths`` (its scheme's); a book's entries
+are numbered 1, 2, 3, ...; an original entry is positive; a correction reverses an earlier
+entry of the book not yet corrected (as ledger/points/book.py ``correct`` writes it); an
+appraisal's pay is its scheme's percent of the base, half up.
 A village's allocations of a task stay within the task's value in its township's plan and
 cite their 两委会议; a book's work per task and quarter stays within what was allocated to it;
 bonus and deduction entries are the township party committee's.
@@ -20,9 +19,9 @@ from typing import Any
 from verify.days import DEFAULT_TIMEZONE, business_date, zone_named
 from verify.failure import Failure, Handler, mismatches
 from verify.record import Record
-from verify.schema import DERIVED_STREAMS, INDICATORS
+from verify.schema import DERIVED_STREAMS
 
-BONUS_CAP, FORM = "points.bonus_cap", "points.form"
+BONUS_CAP = "points.bonus_cap"
 ENTRY, AMOUNT, CORRECTION, PAY = "points.entry", "points.amount", "points.correction", "points.pay"
 ALLOCATION_CAP, MEETING = "points.allocation_cap", "points.allocation_meeting"
 WORK, ADJUSTER = "points.work_allocated", "points.adjustment_by_township"
@@ -56,20 +55,9 @@ class _Register:
 
 
 @dataclass
-class _Form:
-    book: str
-    quarter: int
-    sums: dict[str, int] = field(default_factory=lambda: dict.fromkeys(INDICATORS, 0))
-    scored: int = 0
-    overall: int | None = None  # once closed
-    fed_entry: int | None = None
-
-
-@dataclass
 class PointsRules:
     schemes: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # SchemeOpened data
     books: dict[str, _Book] = field(default_factory=dict)
-    forms: dict[str, _Form] = field(default_factory=dict)
     plans: dict[str, dict[str, int]] = field(default_factory=dict)  # plan stream -> task values
     registers: dict[str, _Register] = field(default_factory=dict)
     allocated: dict[tuple[str, str, int], int] = field(default_factory=dict)  # book, task, q
@@ -87,10 +75,6 @@ class PointsRules:
             "points.ResponsibilityAllocated": self._allocated,
             "points.ScoreEntered": self._score,
             "points.Appraised": self._appraised,
-            "points.EvaluationFormOpened": self._form_opened,
-            "points.EvaluationScored": self._form_scored,
-            "points.EvaluationFormClosed": self._form_closed,
-            "points.EvaluationFormFed": self._form_fed,
         }
 
     def _scheme_opened(self, r: Record, where: str) -> list[Failure]:
@@ -101,8 +85,8 @@ class PointsRules:
     def _place(self, r: Record, where: str, parent: str) -> list[Failure]:
         """Rule principal.scope, its stream half: a plan, book or allocation register is in
         its scheme's county (the scheme is the county's: its organisation department opens
-        it), a form at its book's place (county, township, village). The scope rule then
-        holds every later record of the stream to a principal of that place."""
+        it). The scope rule then holds every later record of the stream to a principal of
+        that place."""
         place = self.places.get(r.data[parent])
         if place is None:  # reported by the stream check
             return []
@@ -124,7 +108,7 @@ class PointsRules:
         return found
 
     def _score(self, r: Record, where: str) -> list[Failure]:
-        found = self._form_fed_entry(r, where) if r.data["form"] is not None else []
+        found: list[Failure] = []
         if (book := self.books.get(r.stream)) is None:  # reported by the stream check
             return found
         d, number = r.data, len(book.entries) + 1
@@ -132,11 +116,9 @@ class PointsRules:
             message = f"book {r.stream}: entry is not the book's count of entries + 1"
             found.append(Failure(where, ENTRY, message, str(number), str(d["entry"])))
         if d["corrects"] is None:
-            least = 0 if d["form"] is not None else 1
-            if d["points_tenths"] < least:
-                message = f"book {r.stream}: an original entry is positive (0 if a form fed it)"
-                found.append(Failure(where, AMOUNT, message, f"at least {least}",
-                                     str(d["points_tenths"])))  # fmt: skip
+            if d["points_tenths"] < 1:
+                message = f"book {r.stream}: an original entry is positive"
+                found.append(Failure(where, AMOUNT, message, "at least 1", str(d["points_tenths"])))
         else:
             found += _correction(book, r, where)
         corrects = d["corrects"]
@@ -226,58 +208,6 @@ class PointsRules:
             "adjusted_pay_fen": half_up(d["base_pay_fen"] * d["pay_percent"], 100),
         }
         return mismatches(where, PAY, f"book {r.stream} appraised {d['grade']}", expected, d)
-
-    def _form_opened(self, r: Record, where: str) -> list[Failure]:
-        self.forms[r.stream] = _Form(r.data["book"], r.data["quarter"])
-        return self._place(r, where, "book")
-
-    def _form_scored(self, r: Record, where: str) -> list[Failure]:
-        if (form := self.forms.get(r.stream)) is None:  # reported by the stream check
-            return []
-        form.scored += 1
-        for indicator, score in r.data["scores"].items():
-            form.sums[indicator] += score
-        return []
-
-    def _form_closed(self, r: Record, where: str) -> list[Failure]:
-        form, d = self.forms.get(r.stream), r.data
-        if form is None:
-            return []
-        n = form.scored
-        means = {k: half_up(10 * total, n) for k, total in form.sums.items()} if n else None
-        form.overall = half_up(10 * sum(form.sums.values()), 4 * n) if n else None
-        computed = {
-            "participants": n,
-            "indicator_means_tenths": means,
-            "overall_tenths": form.overall,
-        }
-        message = f"form {r.stream}: not computed from its scores"
-        return mismatches(where, FORM, message, computed, d)
-
-    def _form_fed_entry(self, r: Record, where: str) -> list[Failure]:
-        form, d = self.forms.get(r.data["form"]), r.data
-        book = self.books.get(r.stream)
-        if form is None or book is None:  # reported by the stream check
-            return []
-        percent = self.schemes.get(book.scheme, {}).get("evaluation_form_percent", 0)
-        expected = {
-            "form's book": r.stream, "component": "evaluation", "quarter": form.quarter,
-            "task": None, "corrects": None, "form fed once": None,
-            "points_tenths": None if form.overall is None else half_up(form.overall * percent, 100),
-        }  # fmt: skip
-        computed = {"form's book": form.book, "form fed once": form.fed_entry} | {
-            member: d[member]
-            for member in ("component", "quarter", "task", "corrects", "points_tenths")
-        }
-        form.fed_entry = d["entry"]
-        return mismatches(where, FORM, f"entry fed by form {d['form']}", expected, computed)
-
-    def _form_fed(self, r: Record, where: str) -> list[Failure]:
-        form = self.forms.get(r.stream)
-        if form is not None and form.fed_entry != r.data["book_entry"]:
-            message = f"form {r.stream}: book_entry is not the entry it fed"
-            return [Failure(where, FORM, message, str(form.fed_entry), str(r.data["book_entry"]))]
-        return []
 
 
 def _adjuster(r: Record, where: str) -> list[Failure]:

@@ -20,13 +20,13 @@ Checked on every record, whatever its type:
   same value at every level both name;
 - ``principal.own_book``: no principal linked to a subject records in that subject's book,
   nor allocates responsibility points to it (a ``points.ResponsibilityAllocated`` naming the
-  book: "no principal may enter, correct or appraise entries in their own book"), nor
-  records in an evaluation form of that book (``points.EvaluationFormOpened`` names it);
+  book: "no principal may enter, correct or appraise entries in their own book");
 - ``principal.system``: the system's own accounts (SYSTEM_ACCOUNTS: the jobs ``gongshi serve``
   runs by themselves) hold their one role, with no scope (the overdue-project policy escalates
-  every county's projects), and record only their job's record types;
-- ``principal.participant``: a peer-evaluation rating's ``participant`` is the principal
-  that recorded it, never a name typed by someone else.
+  every county's projects), and record only their job's record types.
+
+(``principal.participant``, a points evaluation form's rater recording as itself, is withdrawn
+in issue 14: the 《评价表》 belongs to Huaining's department cadres, see ``lecture.*``.)
 
 The ledger (ledger/principal.py) imports ROLE_SCOPES, SCOPE_LEVELS and ``uncovered`` from
 here, so the writer and the verifier hold one table.
@@ -41,7 +41,7 @@ from verify.failure import Failure
 from verify.record import Record
 
 ROLE, SCOPE, OWN_BOOK = "principal.role", "principal.scope", "principal.own_book"
-PARTICIPANT, SYSTEM = "principal.participant", "principal.system"
+SYSTEM = "principal.system"
 
 SCOPE_LEVELS = ("county", "township", "village", "industry")
 # The scope levels a role needs (each a value); every other level is null ("principals are
@@ -73,7 +73,6 @@ SYSTEM_ACCOUNTS: Mapping[str, tuple[str, frozenset[str]]] = {
 }
 REGISTRY_TYPES = ("principal.Enrolled", "principal.RoleChanged", "principal.SubjectLinked")
 ALLOCATED = "points.ResponsibilityAllocated"  # names the book it allocates to (``book``)
-FORM_OPENED = "points.EvaluationFormOpened"  # names the book it evaluates (``book``)
 Scope = Mapping[str, str | None]
 
 
@@ -134,7 +133,6 @@ class PrincipalRules:
     principals: dict[str, _Principal] = field(default_factory=dict)  # account -> state
     scopes: dict[str, dict[str, str]] = field(default_factory=dict)  # stream -> its scope
     books: dict[str, str] = field(default_factory=dict)  # book stream -> cadre subject
-    forms: dict[str, str] = field(default_factory=dict)  # form stream -> its book stream
     accounts: dict[str, str] = field(default_factory=dict)  # principal stream -> account
 
     def add(self, r: Record, where: str, opens: bool) -> list[Failure]:
@@ -151,9 +149,6 @@ class PrincipalRules:
                 f"{r.type} by the system account {r.principal}, whose job writes no such record"
             )
             found.append(Failure(where, SYSTEM, message, *bad))
-        if r.type == "points.EvaluationScored" and r.data["participant"] != r.principal:
-            message = f"form {r.stream}: a rating recorded for another participant"
-            found.append(Failure(where, PARTICIPANT, message, r.principal, r.data["participant"]))
         if r.type in REGISTRY_TYPES:
             found += self._registry(r, where)
         return found
@@ -164,8 +159,6 @@ class PrincipalRules:
                 self.scopes[r.stream] = scope
             if r.type == "points.BookOpened":
                 self.books[r.stream] = r.data["cadre"]
-            if r.type == FORM_OPENED:
-                self.forms[r.stream] = r.data["book"]
 
     def _role(self, r: Record, where: str) -> list[Failure]:
         actor = self.principals.get(r.principal)
@@ -188,7 +181,7 @@ class PrincipalRules:
         return [Failure(where, SCOPE, message, theirs, mine)]
 
     def _own_book(self, r: Record, where: str, actor: _Principal) -> list[Failure]:
-        book = r.data["book"] if r.type == ALLOCATED else self.forms.get(r.stream, r.stream)
+        book = r.data["book"] if r.type == ALLOCATED else r.stream
         cadre = self.books.get(book)
         if cadre is None or cadre not in actor.subjects:
             return []

@@ -24,11 +24,10 @@ DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MONTH_PATTERN = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 HEX64_PATTERN = re.compile(r"[0-9a-f]{64}")
 CODE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")  # a task or checklist item code
-PARTICIPANT_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 EVIDENCE_PATTERN = re.compile(r"\S.{2,199}")
 MINUTES_PATTERN = re.compile(r"\S(.{0,98}\S)?")  # a 两委会议's minutes number
 SOURCE_PATTERN = re.compile(UUID_PATTERN.pattern + "/" + CODE_PATTERN.pattern)
-INDICATORS = ("preparation", "grounding", "expression", "results")
+INDICATORS = ("preparation", "grounding", "expression", "results")  # the 《评价表》 (lectures)
 OVERDUE_RULE = "keyproject.item_overdue"
 YEAR_CLOSE_RULE = "points.year_close"  # the trigger of a bottom-ranking case
 CAREFUND_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/carefund")
@@ -249,8 +248,7 @@ EVENTS: dict[str, EventSpec] = {
     "points.SchemeOpened": _first("scheme", "organisation_department", county=NAME,
         year=YEAR, staff=TEXT, categories=ObjectOf(re.compile(r".+", re.DOTALL), TEXT, least=1),
         bonus_cap_tenths=integer(0), pay_percent=Members(dict.fromkeys(GRADES, PERCENT)),
-        bottom_share_percent=integer(1, 100), excellent_share_percent=integer(1, 100),
-        evaluation_form_percent=integer(1, 100)),
+        bottom_share_percent=integer(1, 100), excellent_share_percent=integer(1, 100)),
     "points.YearClosed": _then("scheme", "organisation_department", close=integer(1),
         ranking=ArrayOf(Members({"cadre": ID, "book": ID, "category": TEXT,
                                  "total_tenths": integer(-MAX), "rank": integer(1),
@@ -274,18 +272,10 @@ EVENTS: dict[str, EventSpec] = {
     "points.ScoreEntered": _then("book", POINTS_ROLES, entry=integer(1),
         quarter=integer(1, 4), component=one_of("work", "evaluation", "bonus", "deduction"),
         points_tenths=integer(-MAX), reason=TEXT, task=OrNull(CODE),
-        corrects=OrNull(integer(1)), form=OrNull(ID)),
+        corrects=OrNull(integer(1))),
     "points.Appraised": _then("book", "township_party_committee", grade=one_of(*GRADES),
         base_pay_fen=integer(0), pay_percent=PERCENT, adjusted_pay_fen=integer(0),
         close=integer(1), reason=TEXT),
-    "points.EvaluationFormOpened": _first("form", POINTS_ROLES, book=ID,
-        county=NAME, township=NAME, village=NAME, quarter=integer(1, 4),
-        indicators=Spec(f"exactly {list(INDICATORS)}", lambda v: v == list(INDICATORS))),
-    "points.EvaluationScored": _then("form", POINTS_ROLES,
-        participant=pattern("an account id", PARTICIPANT_PATTERN), scores=SCORES),
-    "points.EvaluationFormClosed": _then("form", POINTS_ROLES, participants=integer(1),
-        indicator_means_tenths=MEANS, overall_tenths=integer(0, 1000)),
-    "points.EvaluationFormFed": _then("form", POINTS_ROLES, book_entry=integer(1)),
     "supervision.CaseOpened": _first("case", CASE_ROLES,
         target_kind=one_of("cadre", "unit_head", "unit"), target=TEXT,
         reason=one_of("bottom_ranking", "complaint", "inspection", "carefund_violation",

@@ -1,6 +1,6 @@
 """Cadre points commands: a county's scheme for a year, township plans, books, score entries,
-corrections, appraisal and peer-evaluation forms. The scheme is named by county and year in
-the path; books and forms must belong to it (else 404)."""
+corrections, allocations, appraisal and the year's close. The scheme is named by county and
+year in the path; books must belong to it (else 404)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from ledger.actor import Actor, Role
 from ledger.errors import NotFound
 from ledger.points.book import SCORE_ROLES
 from ledger.points.config import Component, Grade, SchemeConfig
-from ledger.points.evaluation import FORM_ROLES
 from ledger.points.scheme import SCHEME_ROLES
 from ledger.points.service import Points
 
@@ -34,7 +33,6 @@ router = APIRouter(
 TOWNSHIP = acting_as(Role.TOWNSHIP_PARTY_COMMITTEE)
 ORGANISATION = acting_as(*SCHEME_ROLES)  # 县委组织部: opens the scheme, closes the year
 SCORERS = acting_as(*SCORE_ROLES)
-FORMS = acting_as(*FORM_ROLES)
 County = Annotated[str, Path(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
 Service = Annotated[Services, Depends(services)]
 Tenths = Annotated[StrictInt, Field(ge=-10_000, le=10_000, description="points in tenths")]
@@ -129,17 +127,6 @@ class ReopeningIn(Body):
     reason: Text
 
 
-class FormIn(Body):
-    quarter: Annotated[StrictInt, Field(ge=1, le=4)]
-
-
-class ScoresIn(Body):
-    """One participant's four scores; the participant is the caller ("由参学人员现场打分":
-    principal.participant), never a name in the body."""
-
-    scores: dict[Code, Annotated[StrictInt, Field(ge=0, le=100)]]
-
-
 def _points(s: Services, county: str, year: int) -> Points:
     return Points(s.ledger, SchemeConfig(county=county, year=year))
 
@@ -148,11 +135,6 @@ def _book(points: Points, book: UUID) -> UUID:
     if points.book(book).scheme != str(points.scheme_id):
         raise NotFound("points book in this scheme", book)
     return book
-
-
-def _form(points: Points, form: UUID) -> UUID:
-    _book(points, UUID(points.form(form).book))
-    return form
 
 
 def _written(s: Services, stream: UUID, **result: int) -> Written:
@@ -270,42 +252,3 @@ def appraise(
     points = _points(s, county, year)
     points.appraise(_book(points, book), body.grade, body.base_pay_fen, actor, body.reason)
     return _written(s, book)
-
-
-@router.post("/books/{book}/forms", status_code=201, summary="open a peer-evaluation form")
-def open_form(
-    county: County, year: YearPath, book: UUID, body: FormIn, s: Service,
-    actor: Annotated[Actor, Depends(FORMS)],
-) -> Written:  # fmt: skip
-    points = _points(s, county, year)
-    return _written(s, points.open_form(_book(points, book), body.quarter, actor))
-
-
-@router.post("/forms/{form}/scores", status_code=201, summary="the caller's own scores")
-def submit_scores(
-    county: County, year: YearPath, form: UUID, body: ScoresIn, s: Service,
-    actor: Annotated[Actor, Depends(FORMS)],
-) -> Written:  # fmt: skip
-    points = _points(s, county, year)
-    points.submit_scores(_form(points, form), actor.principal, dict(body.scores), actor)
-    return _written(s, form)
-
-
-@router.post("/forms/{form}/closure", summary="close the form")
-def close_form(
-    county: County, year: YearPath, form: UUID, s: Service,
-    actor: Annotated[Actor, Depends(FORMS)],
-) -> Written:  # fmt: skip
-    points = _points(s, county, year)
-    overall = points.close_form(_form(points, form), actor)
-    return _written(s, form, overall_tenths=overall)
-
-
-@router.post("/forms/{form}/feeding", summary="feed the closed form into the book")
-def feed_form(
-    county: County, year: YearPath, form: UUID, s: Service,
-    actor: Annotated[Actor, Depends(FORMS)],
-) -> Written:  # fmt: skip
-    points = _points(s, county, year)
-    entry = points.feed_form(_form(points, form), actor)
-    return _written(s, UUID(points.form(form).book), entry=entry)

@@ -6,8 +6,9 @@ points book and carries two or three of the plan's tasks; each quarter the villa
 carrying it — per village and task, exactly the value of the township's plan over the year —
 and every work entry stays within its cadre's allocation for the task and quarter; some bonuses
 reach the 5-point cap, some deductions, some corrections (one of them corrected again);
-24 cadres get a peer-evaluation form for Q4; everyone is appraised. Seeded: the same records
-every run. Books are built in memory through the domain's own rules and saved once each.
+24 cadres' Q4 测评 entries come from their raters' tallies; everyone is appraised. Seeded: the
+same records every run. Books are built in memory through the domain's own rules and saved
+once each.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from ledger.clock import SteppingClock
 from ledger.ledger import Ledger
 from ledger.points.allocation import AllocationRegister
 from ledger.points.book import PointsBook
-from ledger.points.config import Component, Grade
-from ledger.points.evaluation import INDICATORS
+from ledger.points.config import Component, Grade, divide_half_up
 from ledger.points.plan import TaskPlan
 from ledger.points.ranking import dense_ranks
 from ledger.points.service import Points
+from ledger.rating_form import INDICATORS, form_result
 
 COUNTY = Actor("taihu-org-01", Role.ORGANISATION_DEPARTMENT)  # 县委组织部: scheme, close
 TOWNSHIPS = [
@@ -45,6 +46,7 @@ TASKS = [  # "乡镇党委每年初根据工作任务为每项工作赋分": the
     ("safety", "安全稳定", 800),
 ]
 BASE_PAY = {"principal": 2_400_000, "deputy": 1_800_000, "reserve": 1_200_000}
+EVALUATION_PERCENT = 5  # a tally's 0-100 mean -> 测评 points (85.0 -> 4.3)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌"
 
@@ -56,7 +58,7 @@ def township_code(index: int) -> str:
 @dataclass
 class PointsDemoResult:
     books: list[UUID]
-    forms: int
+    tallied: int  # Q4 测评 entries entered from a tally of raters' scores
 
 
 def _name(rng: random.Random) -> str:
@@ -142,7 +144,7 @@ def _fill_book(
             moment=clock(),
             register=register,
         )
-        if not (quarter == 4 and n % 54 == 0):  # those get a peer-evaluation form instead
+        if not (quarter == 4 and n % 54 == 0):  # those are tallied from raters' scores
             book.enter(
                 quarter=quarter,
                 component=Component.EVALUATION,
@@ -206,7 +208,7 @@ def _fill_book(
 
 
 def load_points(ledger: Ledger, clock: SteppingClock, rng: random.Random) -> PointsDemoResult:
-    """Scheme, plans, 1,296 books, 24 peer-evaluation forms, appraisal (requires no scheme)."""
+    """Scheme, plans, 1,296 books, 24 tallied Q4 测评 entries, appraisal (requires no scheme)."""
     points = Points(ledger)
     clock.set(datetime(2023, 1, 5, 9, 0, tzinfo=UTC))
     points.open_scheme(COUNTY)
@@ -247,31 +249,36 @@ def load_points(ledger: Ledger, clock: SteppingClock, rng: random.Random) -> Poi
             _fill_book(book, plans[t], register, rng, clock, v * len(CATEGORIES) + c)
         ledger.app.save(register, *states)  # allocations before the work entries they allow
         books.extend(book.id for book in states)
-    forms = _peer_evaluations(points, books, clock, rng)
+    tallied = _tallied_evaluations(points, books, clock, rng)
     _appraise(points, books, clock)
-    return PointsDemoResult(books=books, forms=forms)
+    return PointsDemoResult(books=books, tallied=tallied)
 
 
-def _peer_evaluations(
+def _tallied_evaluations(
     points: Points, books: list[UUID], clock: SteppingClock, rng: random.Random
 ) -> int:
+    """Every 54th cadre's Q4 测评 entry is the township's tally of 5-9 raters' scores: the
+    mean over all scores (0-100, in tenths, half up) × 5 %, entered by the township party
+    committee as the scheme's evaluation (测评) entry, like every other quarter's. The
+    draws and the arithmetic are those of the peer-evaluation forms these cadres had until
+    issue 14 (the 《评价表》 now belongs to Huaining's lectures), so Taihu's figures stay."""
     clock.set(datetime(2023, 12, 20, 14, 0, tzinfo=UTC))
-    forms = 0
+    tallied = 0
     for n, book in enumerate(books):
         if n % 54:
             continue
-        t = n // (6 * VILLAGES_PER_TOWNSHIP)
-        actor = _township_actor(t)
-        form = points.open_form(book, 4, actor)
-        for p in range(rng.randint(5, 9)):
-            scores = {k: rng.randint(70, 100) for k in INDICATORS}
-            # "由参学人员现场打分": each participant rates as itself (principal.participant)
-            rater = Actor(f"evaluator-{township_code(t)}-{p + 1:02d}", actor.role)
-            points.submit_scores(form, rater.principal, scores, rater)
-        points.close_form(form, actor)
-        points.feed_form(form, actor)
-        forms += 1
-    return forms
+        scores = [{k: rng.randint(70, 100) for k in INDICATORS} for _ in range(rng.randint(5, 9))]
+        _, overall = form_result(scores)
+        points.enter(
+            book,
+            quarter=4,
+            component=Component.EVALUATION,
+            points_tenths=divide_half_up(overall * EVALUATION_PERCENT, 100),
+            reason="第四季度测评（参评人员打分汇总）",
+            actor=_township_actor(n // (6 * VILLAGES_PER_TOWNSHIP)),
+        )
+        tallied += 1
+    return tallied
 
 
 def _appraise(points: Points, books: list[UUID], clock: SteppingClock) -> None:

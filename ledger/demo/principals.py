@@ -5,9 +5,8 @@ The demo's own admin ``demo-admin`` enrols itself when the registry is empty (th
 then every account the demo's parts act as: the Tongcheng care fund's (each industry party
 committee bound to its industry), Taihu's organisation department, township party committees,
 village committees and party-building instructors (包村党建指导员, each assigned to its
-village), the peer-evaluation participants (参学人员, each rating as itself), the Yuexi and
-Wangjiang accounts, and the system's accounts (the overdue-project policy's and the erasure
-job's, without a scope: verify/rules_principals.py SYSTEM_ACCOUNTS).
+village), the Yuexi and Wangjiang accounts, and the system's accounts (the overdue-project
+policy's and the erasure job's, without a scope: verify/rules_principals.py SYSTEM_ACCOUNTS).
 
 Each county's supervision (纪检监察) account is scoped to its county: Taihu's closes the
 bottom-tenth cases, Wangjiang's registers its cadres, Tongcheng's (supervision-tc-01) revokes
@@ -33,7 +32,6 @@ from ledger.principal import SYSTEM_ACCOUNTS, Principals, Scope, registry_empty
 ADMIN = Actor("demo-admin", Role.ADMIN)
 TAIHU, YUEXI, WANGJIANG, TONGCHENG = "taihu", "yuexi", "wangjiang", "tongcheng"
 YUEXI_SUPERVISION = Actor("jw-yuexi-01", Role.SUPERVISION)  # on-demand escalation (Yuexi)
-EVALUATORS_PER_TOWNSHIP = 9  # the most participants one demo form has
 
 
 def demo_principals() -> list[tuple[Actor, Scope]]:
@@ -62,10 +60,6 @@ def demo_principals() -> list[tuple[Actor, Scope]]:
         code = points.township_code(t)
         township = Scope(county=TAIHU, township=code)
         found.append((Actor(f"tpc-{code}", Role.TOWNSHIP_PARTY_COMMITTEE), township))
-        found += [
-            (Actor(f"evaluator-{code}-{p:02d}", Role.TOWNSHIP_PARTY_COMMITTEE), township)
-            for p in range(1, EVALUATORS_PER_TOWNSHIP + 1)
-        ]
         for v in range(1, points.VILLAGES_PER_TOWNSHIP + 1):
             village = Scope(county=TAIHU, township=code, village=f"{name}{v:02d}村")
             found.append((Actor(f"vc-{code}-{v:02d}", Role.VILLAGE_COMMITTEE), village))

@@ -7,7 +7,6 @@ from collections import Counter
 from ledger.demo.supervision import DEMO_TODAY
 from ledger.ledger import Ledger
 from ledger.points.config import format_points
-from ledger.points.evaluation import EvaluationForm
 from ledger.points.ranking import bottom_share
 from ledger.points.service import Points
 from ledger.supervision.cadre_post import CadrePost
@@ -26,7 +25,7 @@ def other_summary(ledger: Ledger) -> list[str]:
     categories = Counter(b.category for b in books)
     at_cap = sum(1 for b in books if b.bonus_remaining_tenths == 0)
     corrections = sum(len(b.corrected) for b in books)
-    forms = len(app.streams_of(EvaluationForm.Opened.TOPIC))
+    evaluations = sum(c == "evaluation" for b in books for c, _, _ in b.entries.values())
     share = scheme.bottom_share_percent
     bottom = {
         c: len(bottom_share({b.cadre: b.total_tenths for b in books if b.category == c}, share))
@@ -41,7 +40,7 @@ def other_summary(ledger: Ledger) -> list[str]:
         f"Taihu {scheme.year} points (太湖县村干部积分制): {len(books):,} cadres "
         + ", ".join(f"{n} {scheme.categories[c]}" for c, n in sorted(categories.items()))
         + f"; {at_cap} with bonus at the {format_points(scheme.bonus_cap_tenths)}-point cap,"
-        f" {corrections} corrections, {forms} peer-evaluation forms",
+        f" {corrections} corrections, {evaluations:,} 测评 entries",
         "  grades: " + ", ".join(f"{g} {n}" for g, n in sorted(grades.items())),
         "  bottom tenth per category: "
         + ", ".join(f"{scheme.categories[c]} {n}" for c, n in bottom.items())

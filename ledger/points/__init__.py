@@ -1,1 +1,1 @@
-"""Cadre points (积分制): schemes, task plans, points books, peer evaluation, appraisal."""
+"""Cadre points (积分制): schemes, task plans, points books, appraisal."""

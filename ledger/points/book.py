@@ -113,7 +113,6 @@ class PointsBook(LedgerAggregate):
         plan: TaskPlan | None,
         actor: Actor,
         moment: datetime,
-        form: str | None = None,
         register: AllocationRegister | None = None,
     ) -> int:
         """Record a score entry; returns its entry number.
@@ -129,8 +128,7 @@ class PointsBook(LedgerAggregate):
         self._require_adjuster(component, actor)
         if quarter not in (1, 2, 3, 4):
             raise RuleViolation("points.quarter", f"quarter {quarter} not in 1..4")
-        minimum = 0 if form is not None else 1  # a peer evaluation may honestly come to 0
-        if type(points_tenths) is not int or points_tenths < minimum:
+        if type(points_tenths) is not int or points_tenths < 1:
             raise RuleViolation(
                 "points.amount",
                 f"an entry is a positive number of tenths (deductions too), got {points_tenths!r}",
@@ -163,7 +161,6 @@ class PointsBook(LedgerAggregate):
             reason=reason,
             task=task,
             corrects=None,
-            form=form,
         )
         return entry
 
@@ -208,7 +205,6 @@ class PointsBook(LedgerAggregate):
             reason=reason,
             task=None,
             corrects=entry,
-            form=None,
         )
         return new_entry
 
@@ -380,7 +376,6 @@ class PointsBook(LedgerAggregate):
         reason: str
         task: str | None
         corrects: int | None
-        form: str | None
 
         def assign(self, aggregate: Any) -> None:
             aggregate.entries[self.entry] = (self.component, self.quarter, self.points_tenths)

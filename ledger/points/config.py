@@ -93,7 +93,6 @@ class SchemeConfig:
     excellent_share_percent: int = (
         15  # 优秀 from the top of the closed ranking ("由高到低依次选取")
     )
-    evaluation_form_percent: int = 5  # a form's 0-100 mean -> evaluation points (85.0 -> 4.3)
 
     def __post_init__(self) -> None:
         codes = [c.code for c in self.categories]
@@ -103,7 +102,7 @@ class SchemeConfig:
             raise ValueError(f"bonus cap {self.bonus_cap_tenths} must not be negative")
         if set(self.pay_percent) != {g.value for g in Grade}:
             raise ValueError(f"pay_percent needs one percentage per grade, got {self.pay_percent}")
-        for name in ("bottom_share_percent", "excellent_share_percent", "evaluation_form_percent"):
+        for name in ("bottom_share_percent", "excellent_share_percent"):
             if not 0 < getattr(self, name) <= 100:
                 raise ValueError(f"{name} {getattr(self, name)} must be in 1..100")
 

@@ -41,7 +41,6 @@ class Scheme(LedgerAggregate):
         pay_percent: dict[str, int]
         bottom_share_percent: int
         excellent_share_percent: int
-        evaluation_form_percent: int
         closes: int  # how many times the year was closed
         closed: bool  # closed now (not reopened since the last close)
         ranking: dict[str, dict[str, Any]]  # cadre -> its row in the latest YearClosed
@@ -83,7 +82,6 @@ class Scheme(LedgerAggregate):
             pay_percent=dict(config.pay_percent),
             bottom_share_percent=config.bottom_share_percent,
             excellent_share_percent=config.excellent_share_percent,
-            evaluation_form_percent=config.evaluation_form_percent,
         )
 
     def close_year(
@@ -143,7 +141,6 @@ class Scheme(LedgerAggregate):
         pay_percent: dict[str, int]
         bottom_share_percent: int
         excellent_share_percent: int
-        evaluation_form_percent: int
 
         def assign(self, aggregate: Any) -> None:
             for name in (
@@ -153,7 +150,6 @@ class Scheme(LedgerAggregate):
                 "bonus_cap_tenths",
                 "bottom_share_percent",
                 "excellent_share_percent",
-                "evaluation_form_percent",
             ):
                 setattr(aggregate, name, getattr(self, name))
             aggregate.categories = dict(self.categories)

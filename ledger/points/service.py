@@ -14,8 +14,7 @@ from ledger.errors import RuleViolation
 from ledger.ledger import Ledger
 from ledger.points.allocation import AllocationRegister, register_id
 from ledger.points.book import PointsBook, book_id
-from ledger.points.config import Component, Grade, SchemeConfig, divide_half_up
-from ledger.points.evaluation import EvaluationForm
+from ledger.points.config import Component, Grade, SchemeConfig
 from ledger.points.plan import TaskPlan, plan_id
 from ledger.points.scheme import Scheme, scheme_id
 from ledger.points.year_close import Closed, close_year, reopen_year
@@ -250,72 +249,3 @@ class Points:
     def reopen_year(self, reason: str, actor: Actor) -> int:
         """Reopen the closed year with a reason; returns the close that was reopened."""
         return reopen_year(self.ledger, self.scheme_id, reason, actor)
-
-    # --- peer evaluation ----------------------------------------------------------------
-
-    def form(self, form: UUID) -> EvaluationForm:
-        """An evaluation form; NotFound if there is none."""
-        return self._app.get(EvaluationForm, form)
-
-    def open_form(self, book: UUID, quarter: int, actor: Actor) -> UUID:
-        """Open a peer-evaluation form for a book's quarter; returns its id."""
-        form = EvaluationForm.open(
-            id=self.ledger.new_id(),
-            book=self.book(book),
-            quarter=quarter,
-            actor=actor,
-            moment=self.ledger.clock(),
-        )
-        self._app.save(form)
-        return form.id
-
-    def submit_scores(
-        self, form: UUID, participant: str, scores: dict[str, int], actor: Actor
-    ) -> None:
-        """One participant's four scores on an open form."""
-        self._app.update(
-            EvaluationForm,
-            form,
-            lambda state: state.submit(participant, scores, actor, self.ledger.clock()),
-        )
-
-    def close_form(self, form: UUID, actor: Actor) -> int:
-        """Close the form; returns its overall mean in tenths."""
-        return self._app.update(
-            EvaluationForm, form, lambda state: state.close(actor, self.ledger.clock())
-        )
-
-    def feed_form(self, form: UUID, actor: Actor) -> int:
-        """Turn a closed form into the book's evaluation entry for the form's quarter.
-
-        The entry is the form's overall mean × the scheme's evaluation_form_percent / 100,
-        half-up, in tenths. Form and book are saved together: a form feeds exactly once.
-        """
-
-        def attempt() -> int:
-            state = self.form(form)
-            book = self.book(UUID(state.book))
-            percent = self.scheme().evaluation_form_percent
-            moment = self.ledger.clock()
-            if not state.closed:
-                raise RuleViolation("points.form_open", "close the form before it feeds a score")
-            if state.fed_entry:
-                raise RuleViolation(
-                    "points.form_fed", f"the form already fed entry {state.fed_entry}"
-                )
-            entry = book.enter(
-                quarter=state.quarter,
-                component=Component.EVALUATION,
-                points_tenths=divide_half_up(state.overall_tenths * percent, 100),
-                reason=f"评价表 peer evaluation form {form}",
-                task=None,
-                plan=None,
-                actor=actor,
-                moment=moment,
-                form=str(form),
-            )
-            state.record_fed(entry, actor, moment)
-            self._app.save(book, state)
-            return entry
-
-        return retry_on_conflict(attempt)
