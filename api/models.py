@@ -79,7 +79,9 @@ class PersonalData(Body):
 
 class SubjectIn(Body):
     model_config = example({"kind": "worker", "personal": {"name": "张三", "phone": "13800000000"}})
-    kind: Annotated[str, Field(pattern=r"^(worker|responsible_person|donor|cadre|unit_head)$")]
+    kind: Annotated[
+        str, Field(pattern=r"^(worker|responsible_person|donor|cadre|unit_head|department_cadre)$")
+    ]
     personal: PersonalData
 
 
