@@ -22,6 +22,8 @@ class Role(StrEnum):
     VILLAGE_COMMITTEE = "village_committee"
     ORGANISATION_DEPARTMENT = "organisation_department"
     PARTY_BUILDING_INSTRUCTOR = "party_building_instructor"
+    ASSESSMENT_LEADER = "assessment_leader"  # 评鉴, 点评, the annual grade (issue 14)
+    DEPARTMENT_CADRE = "department_cadre"  # an organisation-department cadre's own account
     DATA_PROTECTION = "data_protection"
     ADMIN = "admin"
 

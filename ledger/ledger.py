@@ -24,7 +24,7 @@ from ledger.subject import Subject
 from ledger.vault import PERSONAL_FIELDS, RandomBytes, Vault, load_master_key
 from verify.days import DEFAULT_TIMEZONE, zone_named
 
-SUBJECT_KINDS = ("worker", "responsible_person", "donor", "cadre", "unit_head")
+SUBJECT_KINDS = ("worker", "responsible_person", "donor", "cadre", "unit_head", "department_cadre")
 SUBJECT_ROLES = (
     Role.INTAKE,
     Role.FINANCE,

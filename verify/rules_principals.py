@@ -59,6 +59,8 @@ ROLE_SCOPES: Mapping[str, tuple[str, ...]] = {
     "village_committee": ("county", "township", "village"),
     "party_building_instructor": ("county", "township", "village"),
     "industry_party_committee": ("industry",),
+    "assessment_leader": ("county",),  # 部务会成员/科室负责人/分管部长 of a county's department
+    "department_cadre": ("county",),  # a county organisation department's own cadre
 }
 # The system's own accounts: account -> (its one role, the record types its job writes).
 # Each acts without a scope, for every county (its role's scope levels all null): the

@@ -35,11 +35,13 @@ POINTS_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/point
 POSTS_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/posts")
 PRINCIPAL_PATTERN_LC = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")  # a project lead's account
 PRINCIPAL_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/principals")
+ASSESSMENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/assessment")
 ACCOUNT_PATTERN = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")  # an actor.principal
 ROLES = frozenset({
     "intake", "industry_party_committee", "trade_union", "finance", "audit", "supervision",
     "township_party_committee", "village_committee", "organisation_department",
-    "party_building_instructor", "data_protection", "admin",
+    "party_building_instructor", "data_protection", "admin", "assessment_leader",
+    "department_cadre",
 })  # fmt: skip
 
 
@@ -203,10 +205,20 @@ SOURCES = (
     "express_industry_party_committee", "food_delivery_industry_party_committee", "social_donor",
 )  # fmt: skip
 GRADES = ("excellent", "competent", "basically_competent", "incompetent")
+# Issue 14: the routine assessment (平时考核) of a county organisation department's cadres
+LEADER, DEPARTMENT_CADRE = "assessment_leader", "department_cadre"
+STEPS = ("summary", "appraisal", "feedback", "goal")  # 小结, 评鉴, 反馈, 改进目标
+RATINGS = ("good", "fairly_good", "average", "poor")  # 好, 较好, 一般, 较差
+QUARTER = integer(1, 4)
+FOUR_RATINGS = Spec(
+    f"an array of the four quarters' ratings, each one of {', '.join(RATINGS)}",
+    lambda v: type(v) is list and len(v) == 4 and all(type(r) is str and r in RATINGS for r in v),
+)
 
 EVENTS: dict[str, EventSpec] = {
     "subject.Registered": _first("subject", SUBJECT_ROLES, commitment=HEX64,
-        kind=one_of("worker", "responsible_person", "donor", "cadre", "unit_head")),
+        kind=one_of("worker", "responsible_person", "donor", "cadre", "unit_head",
+                    "department_cadre")),
     # PIPL art. 47: requested by data_protection with the reason, approved by a second
     # principal, recorded as carried out by the approver (rules subject.erasure_*)
     "subject.ErasureRequested": _then("subject", "data_protection", reason=TEXT),
@@ -317,6 +329,40 @@ EVENTS: dict[str, EventSpec] = {
     "keyproject.ItemVerified": _then("project", ORG, item=CODE, evidence=TEXT),
     "keyproject.ItemEscalated": _then("project", "supervision", item=CODE, case=ID,
         rule=one_of(OVERDUE_RULE)),
+    "assessment.ProgrammeOpened": _first("programme", ORG, county=NAME, year=YEAR,
+        department=TEXT, due_days=Members(dict.fromkeys(STEPS, integer(1, 90)))),
+    "assessment.CadreEnrolled": _first("record", ORG, programme=ID, county=NAME, year=YEAR,
+        cadre=ID, section=TEXT),
+    "assessment.SummarySubmitted": _then("record", DEPARTMENT_CADRE, quarter=QUARTER,
+        commitment=HEX64, answers_goal=OrNull(HEX64)),
+    "assessment.Appraised": _then("record", LEADER, quarter=QUARTER,
+        rating=one_of(*RATINGS), commitment=HEX64, references=ArrayOf(ID)),
+    "assessment.FeedbackAcknowledged": _then("record", DEPARTMENT_CADRE, quarter=QUARTER),
+    "assessment.GoalSet": _then("record", DEPARTMENT_CADRE, quarter=QUARTER, commitment=HEX64),
+    "assessment.AnnualGradeRecorded": _then("record", LEADER, grade=one_of(*GRADES),
+        ratings=FOUR_RATINGS, references=ArrayOf(ID), reasons=REASON),
+    "lecture.Scheduled": _first("lecture", ORG, programme=ID, county=NAME, year=YEAR,
+        week=DATE, board=one_of("policy", "business", "plans"), topic=TEXT, speaker=ID),
+    "lecture.Rated": _then("lecture", f"{DEPARTMENT_CADRE} {LEADER}", scores=SCORES),
+    "lecture.Commented": _then("lecture", LEADER,
+        capacity=one_of("section_head", "deputy_head"), commitment=HEX64),
+    "lecture.TestRecorded": _then("lecture", ORG, takers=integer(1, 500),
+        mean_tenths=integer(0, 1000)),
+    "lecture.Closed": _then("lecture", ORG, speaker=ID, ratings=integer(1), means=MEANS,
+        overall_tenths=integer(0, 1000), test_mean_tenths=integer(0, 1000)),
+    "mentoring.PairStarted": _first("pair", ORG, programme=ID, county=NAME, year=YEAR,
+        mentor=ID, mentee=ID, started_on=DATE),
+    "mentoring.NoteRecorded": _then("pair", DEPARTMENT_CADRE, quarter=QUARTER,
+        side=one_of("mentor", "mentee"), commitment=HEX64),
+    "mentoring.PairEnded": _then("pair", ORG, ended_on=DATE, reason=REASON),
+    "training.ClassOpened": _first("training", ORG, county=NAME, year=YEAR,
+        kind=one_of("induction", "young_and_middle_aged", "section_level"), name=TEXT,
+        sessions=integer(1, 100)),
+    "training.ParticipantEnrolled": _then("training", ORG, cadre=ID),
+    "training.AttendanceRecorded": _then("training", ORG, session=integer(1, 100),
+        present=ArrayOf(ID)),
+    "training.CompletionRecorded": _then("training", ORG, cadre=ID, completed=BOOL,
+        attended=integer(0, 100)),
     "principal.Enrolled": _first("principal", "admin",
         account=pattern("an account id", ACCOUNT_PATTERN), acts_as=one_of(*sorted(ROLES)),
         county=OrNull(NAME), township=OrNull(NAME), village=OrNull(NAME), industry=OrNull(NAME)),
@@ -345,6 +391,10 @@ DERIVED_STREAMS: dict[str, Callable[[Mapping[str, Any]], str]] = {
         d["scheme"], f"allocations/{d['township']}/{d['village']}"
     ),
     "principal.Enrolled": lambda d: _v5(PRINCIPAL_NAMESPACE, d["account"]),
+    "assessment.ProgrammeOpened": lambda d: _v5(ASSESSMENT_NAMESPACE, f"{d['county']}/{d['year']}"),
+    "assessment.CadreEnrolled": lambda d: _v5(d["programme"], f"cadre/{d['cadre']}"),
+    "lecture.Scheduled": lambda d: _v5(d["programme"], f"lecture/{d['week']}"),
+    "mentoring.PairStarted": lambda d: _v5(d["programme"], f"pair/{d['mentor']}/{d['mentee']}"),
 }
 
 

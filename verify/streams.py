@@ -35,6 +35,20 @@ REFERENCES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "inspection.CadreExamined": (("cadre", "subject", ""),),
     "selection.UnitHeadTalked": (("head", "subject", "unit_head"),),
     "cadrepost.Assigned": (("cadre", "subject", "cadre"),),
+    "assessment.CadreEnrolled": (
+        ("programme", "programme", ""),
+        ("cadre", "subject", "department_cadre"),
+    ),
+    "lecture.Scheduled": (
+        ("programme", "programme", ""),
+        ("speaker", "subject", "department_cadre"),
+    ),
+    "mentoring.PairStarted": (
+        ("programme", "programme", ""),
+        ("mentor", "subject", "department_cadre"),
+        ("mentee", "subject", "department_cadre"),
+    ),
+    "training.ParticipantEnrolled": (("cadre", "subject", "department_cadre"),),
     "cadrepost.ObservationStarted": (("inspection", "inspection", ""),),
     "principal.SubjectLinked": (("subject", "subject", ""),),
 }
