@@ -1,0 +1,489 @@
+"""Routine-assessment commands (issue 14): load, check, record, save; each all or nothing.
+
+Every command reloads what it checks inside ``retry_on_conflict`` (a concurrent writer took
+the stream's next version first: run again on fresh state). Free text (小结, 评鉴, 目标,
+点评, mentoring notes) goes to the vault under the cadre concerned, after the rules passed
+and before the save; the record carries its commitment, and the document is discarded if
+the save fails (as the care fund's follow-up does). "The actor's subjects" are the subjects
+linked to the acting principal (``principal.SubjectLinked``): a rule "by the cadre" means a
+department_cadre account linked to that cadre, "never the cadre" an account not linked to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
+
+from ledger.actor import Actor
+from ledger.app import LedgerApp, retry_on_conflict
+from ledger.assessment.lecture import Lecture, lecture_id
+from ledger.assessment.mentoring import MentoringPair, pair_id
+from ledger.assessment.programme import AssessmentProgramme, quarter_of
+from ledger.assessment.record import (
+    ENROL,
+    TEXT,
+    AssessmentRecord,
+    check_rating,
+    record_id,
+)
+from ledger.assessment.training import TrainingClass
+from ledger.clock import parse_at
+from ledger.errors import RuleViolation
+from ledger.ledger import Ledger
+from ledger.principal import principal_of
+from ledger.subject import Subject
+from verify.schema import STEPS
+
+T = TypeVar("T")
+DEPARTMENT_CADRE = "department_cadre"  # the subject kind
+
+
+class Assessment:
+    """The routine assessment's command handlers and reads over a Ledger."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    @property
+    def _app(self) -> LedgerApp:
+        return self.ledger.app
+
+    # --- reads (NotFound if absent) -------------------------------------------------------
+
+    def programme(self, programme: UUID) -> AssessmentProgramme:
+        return self._app.get(AssessmentProgramme, programme)
+
+    def record(self, record: UUID) -> AssessmentRecord:
+        return self._app.get(AssessmentRecord, record)
+
+    def lecture(self, lecture: UUID) -> Lecture:
+        return self._app.get(Lecture, lecture)
+
+    def pair(self, pair: UUID) -> MentoringPair:
+        return self._app.get(MentoringPair, pair)
+
+    def training(self, training: UUID) -> TrainingClass:
+        return self._app.get(TrainingClass, training)
+
+    def _linked(self, actor: Actor) -> list[str]:
+        """The subjects linked to ``actor``'s principal (none if it is not enrolled)."""
+        found = principal_of(self._app, actor.principal)
+        return [] if found is None else list(found.subjects)
+
+    def _department_cadre(self, cadre: UUID, rule: str) -> Subject:
+        """The registered, not erased subject ``cadre``, of kind department_cadre (``rule``
+        otherwise); NotFound if there is none."""
+        subject = self.ledger.require_subject(cadre)
+        if subject.kind != DEPARTMENT_CADRE:
+            raise RuleViolation(
+                rule, f"subject {cadre} is a {subject.kind}, not a {DEPARTMENT_CADRE}"
+            )
+        return subject
+
+    def _with_document(
+        self, subject: str, label: str, text: str, record: Callable[[str], None]
+    ) -> None:
+        """Put ``text`` in the vault under ``subject`` and ``label``, then ``record`` with its
+        commitment (which saves); the document is discarded if that fails."""
+        if not text.strip():
+            raise RuleViolation(TEXT, f"{label}: the text is empty")
+        commitment = self.ledger.vault.attach(subject, label, {"text": text})
+        try:
+            record(commitment)
+        except BaseException:
+            self.ledger.vault.discard(subject, label)
+            raise
+
+    # --- the programme and its cadres -----------------------------------------------------
+
+    def open_programme(
+        self,
+        county: str,
+        year: int,
+        department: str,
+        actor: Actor,
+        due_days: dict[str, int] | None = None,
+    ) -> UUID:
+        """Open ``county``'s routine assessment of ``year`` (once: ``assessment.programme``)."""
+
+        def attempt() -> UUID:
+            programme = AssessmentProgramme.open(
+                county=county, year=year, department=department, due_days=due_days,
+                actor=actor, moment=self.ledger.clock(),
+            )  # fmt: skip
+            if self._app.exists(programme.id):
+                raise RuleViolation(
+                    "assessment.programme", f"{county}'s programme of {year} is open already"
+                )
+            self._app.save(programme)
+            return programme.id
+
+        return retry_on_conflict(attempt)
+
+    def enrol_cadre(self, programme: UUID, cadre: UUID, section: str, actor: Actor) -> UUID:
+        """Enrol ``cadre`` (a department_cadre subject) in ``programme``; the record id."""
+
+        def attempt() -> UUID:
+            found = self.programme(programme)
+            self._department_cadre(cadre, ENROL)
+            if self._app.exists(record_id(programme, cadre)):
+                raise RuleViolation(ENROL, f"{cadre} is enrolled in programme {programme}")
+            record = AssessmentRecord.enrol(
+                programme=found, cadre=cadre, section=section, actor=actor,
+                moment=self.ledger.clock(),
+            )  # fmt: skip
+            self._app.save(record)
+            return record.id
+
+        return retry_on_conflict(attempt)
+
+    # --- the quarterly loop ---------------------------------------------------------------
+
+    def _step_with_text(
+        self,
+        record_id_: UUID,
+        quarter: int,
+        step: str,
+        text: str,
+        actor: Actor,
+        extra_check: Callable[[AssessmentRecord], None],
+        change: Callable[[AssessmentRecord, str, Any], None],
+    ) -> None:
+        def attempt() -> None:
+            record = self.record(record_id_)
+            moment = self.ledger.clock()
+            linked = self._linked(actor)
+            record.check_step(quarter, step, actor, moment, linked)  # before the vault write
+            extra_check(record)
+            label = f"assessment/{record.id}/Q{quarter}/{step}"
+
+            def save(commitment: str) -> None:
+                change(record, commitment, (moment, linked))
+                self._app.save(record)
+
+            self._with_document(record.cadre, label, text, save)
+
+        retry_on_conflict(attempt)
+
+    def submit_summary(self, record: UUID, quarter: int, text: str, actor: Actor) -> None:
+        """个人有小结: the cadre's summary of ``quarter``; it answers the previous quarter's
+        改进目标 (``answers_goal``, derived)."""
+        self._step_with_text(
+            record, quarter, "summary", text, actor, lambda r: None,
+            lambda r, commitment, ctx: r.submit_summary(
+                quarter, commitment, None if quarter == 1 else r.goals.get(quarter - 1),
+                actor, *ctx,
+            ),
+        )  # fmt: skip
+
+    def appraise(self, record: UUID, quarter: int, rating: str, text: str, actor: Actor) -> None:
+        """领导有评鉴: a leader's appraisal of ``quarter`` with its rating; the lectures the
+        cadre gave that quarter, closed by now, are its references (derived)."""
+        self._step_with_text(
+            record, quarter, "appraisal", text, actor, lambda r: check_rating(rating),
+            lambda r, commitment, ctx: r.appraise(
+                quarter, rating, commitment, self.lecture_references(r, quarter), actor, *ctx
+            ),
+        )  # fmt: skip
+
+    def acknowledge_feedback(self, record: UUID, quarter: int, actor: Actor) -> None:
+        """结果有反馈: the cadre acknowledges the appraisal of ``quarter``."""
+        self._app.update(
+            AssessmentRecord,
+            record,
+            lambda r: r.acknowledge_feedback(
+                quarter, actor, self.ledger.clock(), self._linked(actor)
+            ),
+        )
+
+    def set_goal(self, record: UUID, quarter: int, text: str, actor: Actor) -> None:
+        """改进有目标: the cadre's goal after ``quarter`` (the next summary answers it)."""
+        self._step_with_text(
+            record, quarter, "goal", text, actor, lambda r: None,
+            lambda r, commitment, ctx: r.set_goal(quarter, commitment, actor, *ctx),
+        )  # fmt: skip
+
+    def record_annual_grade(self, record: UUID, grade: str, reasons: str, actor: Actor) -> None:
+        """The annual grade with its reasons (ratings and references copied from the four
+        appraisals); closes the record."""
+        self._app.update(
+            AssessmentRecord,
+            record,
+            lambda r: r.record_annual_grade(
+                grade, reasons, actor, self.ledger.clock(), self._linked(actor)
+            ),
+        )
+
+    def lecture_references(self, record: AssessmentRecord, quarter: int) -> list[str]:
+        """The lectures whose ``lecture.Closed`` names the record's cadre as speaker and
+        whose week falls in ``quarter`` of the record's year, closed by now; sorted."""
+        found = []
+        for stream in self._app.streams_of("lecture.Closed"):
+            lecture = self.lecture(stream)
+            week = date.fromisoformat(lecture.week)
+            if (
+                lecture.speaker == record.cadre
+                and week.year == record.year
+                and quarter_of(week) == quarter
+            ):
+                found.append(str(stream))
+        return sorted(found)
+
+    # --- lectures -------------------------------------------------------------------------
+
+    def schedule_lecture(
+        self, programme: UUID, week: date, board: str, topic: str, speaker: UUID, actor: Actor
+    ) -> UUID:
+        """Schedule the lecture of ``week`` (a Monday; one a week); the lecture id."""
+
+        def attempt() -> UUID:
+            found = self.programme(programme)
+            stream = lecture_id(programme, week)
+            if self._app.exists(stream):
+                raise RuleViolation("lecture.week", f"the week of {week} has its lecture already")
+            lecture = Lecture.schedule(
+                programme=found, week=week, board=board,
+                topic=topic, speaker=speaker,
+                speaker_enrolled=self._app.exists(record_id(programme, speaker)),
+                actor=actor, moment=self.ledger.clock(),
+            )  # fmt: skip
+            self._app.save(lecture)
+            return lecture.id
+
+        return retry_on_conflict(attempt)
+
+    def rate_lecture(self, lecture: UUID, scores: dict[str, int], actor: Actor) -> None:
+        """One rater's 《评价表》 (the rater is ``actor``)."""
+        self._app.update(
+            Lecture,
+            lecture,
+            lambda x: x.rate(scores, actor, self.ledger.clock(), self._linked(actor)),
+        )
+
+    def comment_lecture(self, lecture: UUID, as_: str, text: str, actor: Actor) -> None:
+        """点评 by the section head or the deputy head (``as_``); text in the vault."""
+
+        def attempt() -> None:
+            found = self.lecture(lecture)
+            moment = self.ledger.clock()
+            linked = self._linked(actor)
+            capacity = found.check_comment(as_, actor, moment, linked)
+
+            def save(commitment: str) -> None:
+                found.comment(capacity, commitment, actor, moment, linked)
+                self._app.save(found)
+
+            label = f"lecture/{found.id}/{capacity.value}"
+            self._with_document(found.speaker, label, text, save)
+
+        retry_on_conflict(attempt)
+
+    def record_lecture_test(
+        self, lecture: UUID, takers: int, mean_tenths: int, actor: Actor
+    ) -> None:
+        """现场测: the test's takers and mean score (tenths)."""
+        self._app.update(
+            Lecture,
+            lecture,
+            lambda x: x.record_test(takers, mean_tenths, actor, self.ledger.clock()),
+        )
+
+    def close_lecture(self, lecture: UUID, actor: Actor) -> dict[str, Any]:
+        """Close the lecture; its result (speaker, ratings, means, overall, test mean)."""
+        return self._app.update(Lecture, lecture, lambda x: x.close(actor, self.ledger.clock()))
+
+    # --- mentoring ------------------------------------------------------------------------
+
+    def _open_pair_of(self, programme: UUID, mentee: UUID) -> UUID | None:
+        """The unended pair of ``programme`` whose mentee is ``mentee``, if any."""
+        for stream in self._app.streams_of("mentoring.PairStarted"):
+            pair = self.pair(stream)
+            if (
+                pair.programme == str(programme)
+                and pair.mentee == str(mentee)
+                and pair.ended_on is None
+            ):
+                return stream
+        return None
+
+    def start_pair(
+        self, programme: UUID, mentor: UUID, mentee: UUID, started_on: date, actor: Actor
+    ) -> UUID:
+        """以老带新: pair ``mentor`` with ``mentee`` (both enrolled); the pair id."""
+
+        def attempt() -> UUID:
+            found = self.programme(programme)
+            stream = pair_id(programme, mentor, mentee)
+            if self._app.exists(stream):
+                raise RuleViolation("mentoring.pair", f"{mentor} and {mentee} are paired already")
+            enrolled = [c for c in (mentor, mentee) if self._app.exists(record_id(programme, c))]
+            pair = MentoringPair.start(
+                programme=found, mentor=mentor, mentee=mentee, started_on=started_on,
+                enrolled=enrolled, mentee_paired=self._open_pair_of(programme, mentee) is not None,
+                actor=actor, moment=self.ledger.clock(),
+            )  # fmt: skip
+            self._app.save(pair)
+            return pair.id
+
+        return retry_on_conflict(attempt)
+
+    def record_pair_note(
+        self, pair: UUID, quarter: int, side: str, text: str, actor: Actor
+    ) -> None:
+        """A side's quarterly note, by its own account; text in the vault."""
+
+        def attempt() -> None:
+            found = self.pair(pair)
+            moment = self.ledger.clock()
+            linked = self._linked(actor)
+            checked = found.check_note(quarter, side, actor, moment, linked)
+            subject = found.mentor if checked.value == "mentor" else found.mentee
+
+            def save(commitment: str) -> None:
+                found.note(quarter, checked, commitment, actor, moment, linked)
+                self._app.save(found)
+
+            label = f"mentoring/{found.id}/Q{quarter}/{checked.value}"
+            self._with_document(subject, label, text, save)
+
+        retry_on_conflict(attempt)
+
+    def end_pair(self, pair: UUID, ended_on: date, reason: str, actor: Actor) -> None:
+        """End the pair, with the reason."""
+        self._app.update(
+            MentoringPair, pair, lambda p: p.end(ended_on, reason, actor, self.ledger.clock())
+        )
+
+    # --- training -------------------------------------------------------------------------
+
+    def open_training(
+        self, county: str, year: int, kind: str, name: str, sessions: int, actor: Actor
+    ) -> UUID:
+        """Open a training class (初任培训班, 中青年干部培训班, 科级干部培训班); its id."""
+        training = TrainingClass.open(
+            id=self.ledger.new_id(), county=county, year=year,
+            kind=kind, name=name, sessions=sessions,
+            actor=actor, moment=self.ledger.clock(),
+        )  # fmt: skip
+        self._app.save(training)
+        return training.id
+
+    def enrol_trainees(self, training: UUID, cadres: list[UUID], actor: Actor) -> None:
+        """Enrol department cadres in the class (all or none)."""
+        for cadre in cadres:
+            self._department_cadre(cadre, "training.enrolled")
+
+        def change(found: TrainingClass) -> None:
+            moment = self.ledger.clock()
+            for cadre in cadres:
+                found.enrol(cadre, actor, moment)
+
+        self._app.update(TrainingClass, training, change)
+
+    def record_attendance(
+        self, training: UUID, session: int, present: list[UUID], actor: Actor
+    ) -> None:
+        """Who was present at ``session``."""
+        self._app.update(
+            TrainingClass,
+            training,
+            lambda t: t.record_attendance(session, present, actor, self.ledger.clock()),
+        )
+
+    def record_completion(self, training: UUID, cadre: UUID, completed: bool, actor: Actor) -> None:
+        """Whether ``cadre`` completed the class (sessions attended counted)."""
+        self._app.update(
+            TrainingClass,
+            training,
+            lambda t: t.record_completion(cadre, completed, actor, self.ledger.clock()),
+        )
+
+    # --- 一人一档 -------------------------------------------------------------------------
+
+    def cadre_file(self, programme: UUID, cadre: UUID) -> dict[str, Any]:
+        """一人一档: ``cadre``'s year in ``programme``: each quarter's loop (each step's
+        business date, due date, late, missing; the rating and lecture references), the
+        annual grade, the lectures given, the mentoring pairs and the training classes.
+        Personal text stays in the vault. NotFound if the cadre is not enrolled."""
+        found = self.programme(programme)
+        record = self.record(record_id(programme, cadre))
+        today = self.ledger.clock().date()
+        quarters = {}
+        for quarter in range(1, 5):
+            steps = {}
+            for step in STEPS:
+                at = record.done(quarter, step)
+                due = found.due(quarter, step)
+                on = None if at is None else parse_at(at).astimezone(self.ledger.zone).date()
+                steps[step] = {
+                    "done_on": None if on is None else on.isoformat(),
+                    "due": due.isoformat(),
+                    "late": on is not None and on > due,
+                    "missing": on is None and due < today,
+                }
+            quarters[f"Q{quarter}"] = {
+                **steps,
+                "rating": record.ratings.get(quarter),
+                "references": record.references.get(quarter, []),
+            }
+        return {
+            "programme": str(programme),
+            "county": found.county,
+            "year": found.year,
+            "department": found.department,
+            "cadre": str(cadre),
+            "section": record.section,
+            "quarters": quarters,
+            "annual_grade": record.grade,
+            "lectures": self._lectures_given(programme, cadre),
+            "mentoring": self._pairs_of(programme, cadre),
+            "training": self._training_of(cadre, found.year),
+        }
+
+    def _lectures_given(self, programme: UUID, cadre: UUID) -> list[dict[str, Any]]:
+        lectures = (self.lecture(s) for s in self._app.streams_of("lecture.Scheduled"))
+        return sorted(
+            (
+                {
+                    "lecture": str(x.id), "week": x.week, "board": x.board, "topic": x.topic,
+                    "closed": x.closed,
+                    "overall_tenths": None if x.result is None else x.result["overall_tenths"],
+                    "test_mean_tenths": None if x.test is None else x.test["mean_tenths"],
+                }
+                for x in lectures
+                if x.programme == str(programme) and x.speaker == str(cadre)
+            ),
+            key=lambda item: str(item["week"]),
+        )  # fmt: skip
+
+    def _pairs_of(self, programme: UUID, cadre: UUID) -> list[dict[str, Any]]:
+        found = []
+        for stream in self._app.streams_of("mentoring.PairStarted"):
+            pair = self.pair(stream)
+            if pair.programme != str(programme) or str(cadre) not in (pair.mentor, pair.mentee):
+                continue
+            side = "mentor" if pair.mentor == str(cadre) else "mentee"
+            found.append({
+                "pair": str(pair.id), "side": side,
+                "with": pair.mentee if side == "mentor" else pair.mentor,
+                "started_on": pair.started_on, "ended_on": pair.ended_on,
+                "notes": sorted(q for q, sides in pair.notes.items() if side in sides),
+            })  # fmt: skip
+        return found
+
+    def _training_of(self, cadre: UUID, year: int) -> list[dict[str, Any]]:
+        found = []
+        for stream in self._app.streams_of("training.ClassOpened"):
+            training = self.training(stream)
+            if str(cadre) not in training.participants:
+                continue
+            completion = training.completions.get(str(cadre))
+            found.append({
+                "training": str(training.id), "county": training.county,
+                "year": training.year, "kind": training.kind, "name": training.name,
+                "sessions": training.sessions, "attended": training.attended(str(cadre)),
+                "completed": None if completion is None else completion["completed"],
+            })  # fmt: skip
+        return found
