@@ -11,18 +11,23 @@ from ledger.db import SqlDatabase, schema_lock
 from ledger.ledger import Ledger
 from ledger.settings import Settings
 from ledger.vault import Vault, load_master_key
+from projections.assessment_loops import AssessmentLoops
 from projections.audit_results import AuditResults
 from projections.base import DEFAULT_ZONE, NameLookup, Projection
 from projections.disbursements import Disbursements
 from projections.fund_ledger import FundLedger
 from projections.key_projects import KeyProjects
+from projections.lectures import Lectures
+from projections.mentoring_pairs import MentoringPairs
 from projections.names import vault_names
 from projections.points import Points
 from projections.runner import Progress, Runner, Status, step_together, table_name
 from projections.supervision_cases import SupervisionCases
+from projections.training_classes import TrainingClasses
 
 PROJECTIONS: tuple[type[Projection], ...] = (
     FundLedger, Disbursements, AuditResults, Points, SupervisionCases, KeyProjects,
+    Lectures, AssessmentLoops, MentoringPairs, TrainingClasses,
 )  # fmt: skip
 NAMES = tuple(p.name for p in PROJECTIONS)
 FOLLOW_BATCH = 2_000  # leaves per transaction while following: short write locks

@@ -13,6 +13,7 @@ import copy
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta, tzinfo
 from typing import Any
+from urllib.parse import quote
 
 from verify.days import DEFAULT_TIMEZONE, business_day, zone_named
 from verify.params import DEFAULTS, check_params
@@ -64,6 +65,17 @@ BOOKED = {
 MONTH = {"disbursed_fen": 0, "disbursements": 0, "received_fen": 0, "recovered_fen": 0}
 TALLY = {"amount_fen": 0, "count": 0}
 _ABSENT = object()
+# issue 14: the lists of an organisation department's own cadres (lectures, 平时考核 loops,
+# 以老带新 pairs, training classes)
+COMMENTERS = ("section_head", "deputy_head")  # 科室负责人, 分管部长 (lecture.Commented capacity)
+LOOP_STEP = {  # 小结, 评鉴, 反馈, 改进目标: the record type of each step of the quarter's loop
+    "assessment.SummarySubmitted": "summary",
+    "assessment.Appraised": "appraisal",
+    "assessment.FeedbackAcknowledged": "feedback",
+    "assessment.GoalSet": "goal",
+}
+LOOP_RATINGS = ("good", "fairly_good", "average", "poor")  # 好, 较好, 一般, 较差
+QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 
 
 def _pick(data: Mapping[str, Any], *names: str) -> Row:
@@ -89,6 +101,35 @@ def _next_visit(first_due: str, visits: int, schedule: Row) -> str:
     return (date.fromisoformat(first_due) + step).isoformat()
 
 
+def loop_key(programme: str, section: str, quarter: int) -> str:
+    """An ``assessment-loops`` row's key: programme, the section percent-encoded (UTF-8, every
+    byte but A-Z a-z 0-9 - . _ ~ as %XX: keys are ASCII), ``Q`` and the quarter."""
+    return f"{programme}/{quote(section, safe='')}/Q{quarter}"
+
+
+def quarter_due(year: int, quarter: int, days: int) -> str:
+    """The due date of a loop's step: the quarter's last day plus ``days``."""
+    last = date(year + quarter // 4, quarter % 4 * 3 + 1, 1) - timedelta(days=1)
+    return (last + timedelta(days=days)).isoformat()
+
+
+def new_loop(programme: str, opened: Mapping[str, Any], section: str, quarter: int) -> Row:
+    """A section's loop for ``quarter`` before any cadre is counted: ``opened`` is the
+    programme's ``ProgrammeOpened`` data (county, year, due_days)."""
+    row: Row = {"programme": programme, "county": opened["county"], "year": opened["year"],
+                "section": section, "quarter": quarter, "cadres": 0,
+                "ratings": dict.fromkeys(LOOP_RATINGS, 0)}  # fmt: skip
+    for step in LOOP_STEP.values():
+        due = quarter_due(opened["year"], quarter, opened["due_days"][step])
+        row[step] = {"due": due, "done": 0, "late": 0}
+    return row
+
+
+def new_notes() -> Row:
+    """A mentoring pair's notes before any: each quarter, neither side."""
+    return {q: {"mentee": False, "mentor": False} for q in QUARTERS}
+
+
 class Lists:
     """Every list's state, fed one record at a time in leaf order (``None``: unparseable)."""
 
@@ -105,6 +146,12 @@ class Lists:
         self.books: dict[str, Row] = {}
         self.cases: dict[str, Row] = {}
         self.projects: dict[str, Row] = {}
+        self.programmes: dict[str, Row] = {}  # ProgrammeOpened: county, year, due_days
+        self.enrolled: dict[str, tuple[str, str]] = {}  # record -> (programme, section)
+        self.loops: dict[str, Row] = {}  # by loop_key
+        self.lectures: dict[str, Row] = {}
+        self.pairs: dict[str, Row] = {}
+        self.trainings: dict[str, Row] = {}
         self.problems: list[str] = []
 
     def add(self, index: int, record: Record | None) -> None:
@@ -244,6 +291,65 @@ class Lists:
                 for item in self.projects[s]["items"]:
                     if item["item"] == d["item"]:
                         item["escalated_case"] = d["case"]
+            case _ if r.type.split(".")[0] in ("assessment", "lecture", "mentoring", "training"):
+                self._fold_cadres(r, s, d, day)
+
+    def _fold_cadres(self, r: Record, s: str, d: Row, day: str) -> None:
+        """The lists of a department's own cadres (issue 14)."""
+        match r.type:
+            case "assessment.ProgrammeOpened":
+                self.programmes[s] = _pick(d, "county", "year") | {"due_days": d["due_days"]}
+            case "assessment.CadreEnrolled":
+                programme = self.programmes[d["programme"]]
+                self.enrolled[s] = (d["programme"], d["section"])
+                for quarter in range(1, 5):
+                    key = loop_key(d["programme"], d["section"], quarter)
+                    loop = self.loops.setdefault(
+                        key, new_loop(d["programme"], programme, d["section"], quarter)
+                    )
+                    loop["cadres"] += 1
+            case kind if kind in LOOP_STEP:
+                loop = self.loops.get(loop_key(*self.enrolled[s], d["quarter"])) or {}
+                if loop:  # a quarter outside 1..4 breaks the schema
+                    step = loop[LOOP_STEP[kind]]
+                    step["done"] += 1
+                    step["late"] += int(day > step["due"])
+                    if kind == "assessment.Appraised":
+                        loop["ratings"][d["rating"]] += 1
+            case "lecture.Scheduled":
+                self.lectures[s] = _pick(d, "programme", "county", "week", "board", "topic")
+                self.lectures[s] |= {"key": s, "lecture": s, "speaker": d["speaker"],
+                                     "ratings": 0, "means": None, "overall_tenths": None,
+                                     "test_mean_tenths": None, "closed": False,
+                                     "comments": dict.fromkeys(COMMENTERS, False)}  # fmt: skip
+            case "lecture.Rated":
+                self.lectures[s]["ratings"] += 1
+            case "lecture.Commented":
+                self.lectures[s]["comments"][d["capacity"]] = True
+            case "lecture.TestRecorded":
+                self.lectures[s]["test_mean_tenths"] = d["mean_tenths"]
+            case "lecture.Closed":
+                self.lectures[s] |= _pick(d, "means", "overall_tenths", "test_mean_tenths")
+                self.lectures[s]["closed"] = True
+            case "mentoring.PairStarted":
+                self.pairs[s] = _pick(d, "programme", "county", "mentor", "mentee", "started_on")
+                self.pairs[s] |= {"key": s, "pair": s, "ended_on": None, "notes": new_notes()}
+            case "mentoring.NoteRecorded":
+                self.pairs[s]["notes"][f"Q{d['quarter']}"][d["side"]] = True
+            case "mentoring.PairEnded":
+                self.pairs[s]["ended_on"] = d["ended_on"]
+            case "training.ClassOpened":
+                self.trainings[s] = _pick(d, "county", "year", "kind", "name", "sessions")
+                self.trainings[s] |= {"key": s, "training": s, "participants": 0, "completed": 0}
+                self.trainings[s]["attendance"] = [None] * d["sessions"]
+            case "training.ParticipantEnrolled":
+                self.trainings[s]["participants"] += 1
+            case "training.AttendanceRecorded":
+                attendance = self.trainings[s]["attendance"]
+                if 1 <= d["session"] <= len(attendance):  # else training.session is broken
+                    attendance[d["session"] - 1] = len(d["present"])
+            case "training.CompletionRecorded":
+                self.trainings[s]["completed"] += d["completed"] is True
 
     def rows(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         """List ``name`` at the current size, in key order; ParamError for params that break
@@ -325,6 +431,20 @@ class Lists:
 
     def _key_projects(self, params: Row) -> Iterable[Row]:
         return self.projects.values()
+
+    def _lectures(self, params: Row) -> Iterable[Row]:
+        return (row | {"name": self._name(row["speaker"])} for row in self.lectures.values())
+
+    def _assessment_loops(self, params: Row) -> Iterable[Row]:
+        return (row | {"key": key} for key, row in self.loops.items())
+
+    def _mentoring_pairs(self, params: Row) -> Iterable[Row]:
+        for pair in self.pairs.values():
+            names = {"mentor_name": self._name(pair["mentor"])}
+            yield pair | names | {"mentee_name": self._name(pair["mentee"])}
+
+    def _training_classes(self, params: Row) -> Iterable[Row]:
+        return self.trainings.values()
 
 
 def recompute(

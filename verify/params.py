@@ -22,14 +22,18 @@ class Param:
 
 
 PARAMS: dict[str, dict[str, Param]] = {
+    "assessment-loops": {},
     "audit-results": {},
     # a disbursement is in the public view for D days (D >= 1: a grant is posted at all)
     "disbursements": {"posting_window_days": Param(30, 1)},
     "fund-ledger": {},
     "key-projects": {},
+    "lectures": {},
+    "mentoring-pairs": {},
     # none: excellence is the closed year's top set (points.YearClosed), not a count setting
     "points": {},
     "supervision-cases": {},
+    "training-classes": {},
 }
 LISTS = tuple(PARAMS)
 DEFAULTS: dict[str, dict[str, int]] = {
