@@ -19,6 +19,7 @@ from api.limits import BodyLimit
 from api.metrics import Measured
 from api.problems import PROBLEM_RESPONSES, RequestIds, install_problem_handlers
 from api.routes import (
+    assessment,
     audit,
     cadre_work,
     carefund,
@@ -83,7 +84,7 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     routers = (
         page, health, public, log, tiles, subjects, carefund, points, supervision, cadre_work,
-        audit, principals,
+        assessment, audit, principals,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router, responses=PROBLEM_RESPONSES)

@@ -33,7 +33,7 @@ ROLES = {
     "finance": "finance-01", "audit": "audit-01", "supervision": "supervision-01",
     "township_party_committee": "tpc-01", "village_committee": "vc-01", "admin": "admin-01",
     "organisation_department": "org-01", "party_building_instructor": "pbi-01",
-    "data_protection": "dpo-01",
+    "data_protection": "dpo-01", "assessment_leader": "leader-01", "department_cadre": "dcadre-01",
 }  # fmt: skip
 
 

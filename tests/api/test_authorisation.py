@@ -18,6 +18,8 @@ SAMPLE = {
     "case": _ID + "1", "subject": _ID + "2", "book": _ID + "3", "form": _ID + "4",
     "inspection": _ID + "5", "project": _ID + "6", "year": "2023", "county": "taihu",
     "township": "th01", "cadre": _ID + "7", "account": "vc-01", "application": _ID + "8",
+    "programme": _ID + "9", "record": _ID + "a", "quarter": "1", "lecture": _ID + "b",
+    "pair": _ID + "c", "training": _ID + "d",
 }  # fmt: skip
 
 
