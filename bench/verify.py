@@ -3,7 +3,7 @@
 1. generate: a valid export bundle (docs/FORMAT.md §7) of --records records (default 1M;
    --quick: 100k) is written to a temp dir (or --out DIR, kept). Records are the project's own
    types and sizes (cadres registered with two years of points books, supervision cases,
-   evaluation forms, inspections, key projects, and care-fund applications from registered
+   inspections, key projects, and care-fund applications from registered
    workers with their fund years), Chinese text included, copied from the demo bundle's
    shapes; about 8-10 records per stream. A few hundred scripted lifecycles run interleaved
    (seeded random), so streams' records are spread over the log as in a real ledger; the
@@ -111,7 +111,6 @@ HARDSHIPS = ("illness", "disaster", "long_term_frontline_hardship")
 TIERS_FEN = {"1": 50_000, "2": 80_000, "3": 150_000}
 APPLICATIONS_PER_FUND_YEAR = 40  # 40 x the top tier (6,000,000 fen) < the budget
 FUND_BUDGET_FEN = 8_000_000
-INDICATORS = ("preparation", "grounding", "expression", "results")
 FOLLOW_UPS = ("stable", "improved", "needs_further_help")
 
 # -- the generator ------------------------------------------------------------------------------
@@ -174,7 +173,7 @@ def preamble(c: Content) -> Script:
             "bonus_cap_tenths": 50, "bottom_share_percent": 10, "county": "taihu",
             "excellent_share_percent": 15,
             "categories": {"deputy": "副职", "principal": "正职", "reserve": "后备"},
-            "evaluation_form_percent": 5, "staff": "village_cadres", "year": year,
+            "staff": "village_cadres", "year": year,
             "pay_percent": {"basically_competent": 100, "competent": 100, "excellent": 105,
                             "incompetent": 95},
         }  # fmt: skip
@@ -256,7 +255,6 @@ def book(
             "component": component,
             "corrects": corrects or None,
             "entry": entry,
-            "form": None,
             "points_tenths": points,
             "quarter": quarter,
             "reason": reason,
@@ -328,40 +326,6 @@ def case(c: Content) -> Script:
     yield s, "supervision.RectificationReported", jw, rectified
     evidence = f"太纪监〔2024〕{c.cases}号 销号审批表"
     yield s, "supervision.CaseClosed", jw, {"evidence": evidence}
-
-
-def evaluation_form(c: Content) -> Script:
-    """A peer evaluation form of a book opened before it: opened, scored by 8 participants,
-    closed (the entry it feeds is left out: it would interleave with the book's own)."""
-    rng = c.rng
-    if not c.recent_books:
-        return
-    s = Stream(c.uuid4())
-    book = rng.choice(c.recent_books)
-    place = c.places[book]  # the form's scope is its book's
-    township = int(place["township"][2:])
-    org = actor(f"tpc-th{township:02d}", "township_party_committee")
-    opened = {"book": book, **place, "indicators": list(INDICATORS),
-              "quarter": rng.randrange(1, 5)}  # fmt: skip
-    yield s, "points.EvaluationFormOpened", org, opened
-    participants = 8
-    totals = dict.fromkeys(INDICATORS, 0)
-    for n in range(1, participants + 1):
-        scores = {name: rng.randrange(70, 96) for name in INDICATORS}
-        for name, value in scores.items():
-            totals[name] += value
-        participant = f"evaluator-th{township:02d}-{n:02d}"
-        yield s, "points.EvaluationScored", org, {"participant": participant, "scores": scores}
-    means = {
-        name: (total * 10 + participants // 2) // participants for name, total in totals.items()
-    }
-    overall = (sum(totals.values()) * 10 + 2 * participants) // (4 * participants)
-    closed = {
-        "indicator_means_tenths": means,
-        "overall_tenths": overall,
-        "participants": participants,
-    }
-    yield s, "points.EvaluationFormClosed", org, closed
 
 
 def inspection(c: Content) -> Script:
@@ -508,7 +472,6 @@ LIFECYCLES: tuple[tuple[Callable[[Content], Script], int], ...] = (
     (cadre, 60),
     (case, 14),
     (care_fund, 10),
-    (evaluation_form, 7),
     (key_project, 5),
     (inspection, 4),
 )

@@ -7,21 +7,23 @@ belongs to the department's own cadres (the lectures, ledger/assessment/). Only 
 arithmetic lives here, for the lectures and for the demo: the mean per indicator and the
 mean over all four, each rounded half-up to one decimal (tenths), computed exactly from the
 submitted integers (the overall mean is total / (4 × raters), not the mean of the rounded
-means).
+means). The verifier's ``lecture_result`` (verify/rules_assessment.py) computes it, so the
+writer and the verifier hold one definition.
 """
 
 from __future__ import annotations
 
 from ledger.errors import RuleViolation
-from ledger.points.config import divide_half_up
+from verify.rules_assessment import lecture_result
+from verify.schema import INDICATORS
 
-INDICATORS = ("preparation", "grounding", "expression", "results")
 INDICATOR_LABELS = {
     "preparation": "课前准备",
     "grounding": "业务功底",
     "expression": "语言表达",
     "results": "实际成效",
 }
+__all__ = ["INDICATORS", "INDICATOR_LABELS", "form_result"]
 
 
 def form_result(
@@ -31,8 +33,4 @@ def form_result(
     RuleViolation named ``rule`` (a lecture closes with at least one rating)."""
     if not scores:
         raise RuleViolation(rule, "the form needs at least one rater's scores")
-    n = len(scores)
-    sums = {k: sum(s[k] for s in scores) for k in INDICATORS}
-    means = {k: divide_half_up(10 * total, n) for k, total in sums.items()}
-    overall = divide_half_up(10 * sum(sums.values()), n * len(INDICATORS))
-    return means, overall
+    return lecture_result(scores)

@@ -1,7 +1,7 @@
 """The principal registry over HTTP: admin enrols, lists, changes roles (revoking tokens) and
 links subjects; each rule every record keeps is 409 problem+json with nothing stored
-(principal.scope, principal.own_book), a token of a former role is 401, and a peer rating's
-participant is the caller, never a name in the body. Each fails with its check removed."""
+(principal.scope, principal.own_book), and a token of a former role is 401. Each fails with
+its check removed."""
 
 from __future__ import annotations
 
@@ -127,24 +127,6 @@ def test_no_principal_enters_in_its_own_book(client: TestClient, tokens: Headers
     entry = {"quarter": 1, "component": "bonus", "points_tenths": 10, "reason": "表彰"}
     _refused(client, f"{SCHEME}/books/{book}/entries", entry,
              tokens["township_party_committee"], "principal.own_book")  # fmt: skip
-
-
-def test_a_peer_rating_is_the_callers_never_a_name_in_the_body(
-    client: TestClient, tokens: Headers
-) -> None:
-    _, book = _book(client, tokens)
-    tpc = tokens["township_party_committee"]
-    form = _post(client, f"{SCHEME}/books/{book}/forms", {"quarter": 1}, tpc)
-    path = f"{SCHEME}/forms/{form['evidence']['stream']}/scores"
-    scores = {"preparation": 80, "grounding": 85, "expression": 90, "results": 75}
-    named = client.post(path, json={"participant": "someone-else", "scores": scores},
-                        headers=tpc)  # fmt: skip
-    assert named.status_code == 422
-    _post(client, path, {"scores": scores}, tpc)
-    _post(client, path, {"scores": scores}, tokens["village_committee"])
-    services = client.app.state.services  # type: ignore[attr-defined]
-    state = services.ledger.app.repository.get(UUID(form["evidence"]["stream"]))
-    assert sorted(state.scores) == ["tpc-01", "vc-01"]
 
 
 def _enrolled(

@@ -4,9 +4,9 @@ the API as 409 application/problem+json naming the rule, and nothing is stored.
 One table, one body: a row builds its state through the services (the state is not what is
 tested) and names the refused request; the test sends it with the acting role's token. A
 row whose check is removed from ledger/ fails. Rules the API cannot answer with a 409 have no
-row: a token carries its principal's current role (``principal.role``); the rater is the
-caller (``principal.participant``); no token is issued for a system account and one found in
-the table is 401 (``principal.system``: tests/api/test_principals_http.py); the escalation
+row: a token carries its principal's current role (``principal.role``); no token is issued
+for a system account and one found in the table is 401 (``principal.system``:
+tests/api/test_principals_http.py); the escalation
 runs on the server's business date and escalates only overdue items not escalated yet, so
 only a racing second writer reaches the aggregate's refusal (``keyproject.escalation``, once
 ``keyproject.escalated``: tested at the aggregate); the schema already refuses with a 422

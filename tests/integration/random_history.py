@@ -22,7 +22,6 @@ from ledger.erasure_hold import holding
 from ledger.ledger import Ledger
 from ledger.points.book import PointsBook
 from ledger.points.config import Component, Grade
-from ledger.points.evaluation import INDICATORS
 from ledger.principal import Scope
 from ledger.subject import Subject
 from ledger.supervision.case import Stage as SupervisionStage
@@ -41,7 +40,7 @@ from tests.integration.helpers import (
     stored_count,
 )  # fmt: skip
 from tests.integration.points_helpers import TOWNSHIP, VILLAGE, cadre_book, points_ready, worked
-from tests.support.principals import enrol, enrolled, rater
+from tests.support.principals import enrol, enrolled
 
 ORG = Actor("org-01", Role.ORGANISATION_DEPARTMENT)  # key projects (tests/support/principals.py)
 
@@ -118,7 +117,7 @@ class RandomHistory:
             self.open_book,  # 4
             self.enter_score,  # 5
             self.correct_or_appraise,  # 6
-            self.peer_evaluation,  # 7
+            self.evaluation,  # 7
             self.open_supervision_case,  # 8
             self.advance_supervision_case,  # 9
             self.key_project,  # 10
@@ -269,18 +268,16 @@ class RandomHistory:
         self.points.reopen_year("随机历史：继续录入", ORG)
         self.clock.set(back)
 
-    def peer_evaluation(self, a: int, b: int) -> bool:
-        """A peer-evaluation form opened, scored, closed and fed into a quarter without one."""
+    def evaluation(self, a: int, b: int) -> bool:
+        """A 测评 entry by the village committee into a quarter without one."""
         for book_id in [*self.books[a % max(1, len(self.books)) :], *self.books]:
             book = self.points.book(book_id)
             free = [q for q in (1, 2, 3, 4) if not _standing_evaluation(book, q)]
             if free:
-                form = self.points.open_form(book_id, free[b % len(free)], VILLAGE)
-                for n in range(b % 3 + 1):
-                    scores = {k: (a + 17 * n + i) % 101 for i, k in enumerate(INDICATORS)}
-                    self.points.submit_scores(form, f"member-{n}", scores, rater(f"member-{n}"))
-                self.points.close_form(form, VILLAGE)
-                self.points.feed_form(form, TOWNSHIP)
+                self.points.enter(
+                    book_id, quarter=free[b % len(free)], component=Component.EVALUATION,
+                    points_tenths=a % 50 + 1, reason="测评", actor=VILLAGE,
+                )  # fmt: skip
                 return True
         return False
 

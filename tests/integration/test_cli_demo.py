@@ -37,7 +37,7 @@ def test_demo_prints_nine_grants_and_is_idempotent(database: Database, tmp_path:
     assert "2024: 3 grants, 2,800.00 yuan disbursed, 300.00 yuan recovered" in first.stdout
     out = first.stdout
     assert "1,296 cadres 648 副职, 432 正职, 216 后备" in out
-    assert "58 with bonus at the 5.0-point cap" in out and "24 peer-evaluation forms" in out
+    assert "58 with bonus at the 5.0-point cap" in out and "5,184 测评 entries" in out
     assert "10 projects, 120 checklist items" in out and "their cases closed" in out
     assert (
         "208 cadres examined across 152 party branches; 2 moved to non-leading posts for "

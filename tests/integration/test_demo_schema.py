@@ -35,5 +35,8 @@ def test_every_demo_record_follows_the_schema_and_the_rules_across_records(
     # held by the cadre's open case (its name stays until the case is closed)
     assert types["subject.ErasureRequested"] == types["subject.ErasureApproved"] == 2
     assert types["subject.Erased"] == 1
-    forms = sum(1 for form in rules.points.forms.values() if form.fed_entry is not None)
-    assert forms == types["points.EvaluationFormFed"] == 24  # each fed entry recomputed
+    # Taihu's 测评: one evaluation entry per cadre and quarter (the 24 tallied Q4 ones too)
+    evaluations = [
+        e for b in rules.points.books.values() for e in b.entries if e[0] == "evaluation"
+    ]
+    assert len(evaluations) == 1_296 * 4

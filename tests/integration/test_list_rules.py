@@ -182,8 +182,7 @@ def test_excellence_candidates_are_the_last_closes_top_set(database: Database) -
             staff="community_cadres", categories={"principal": "正职"},
             bonus_cap_tenths=50, pay_percent={"excellent": 105, "competent": 100,
             "basically_competent": 100, "incompetent": 95},
-            bottom_share_percent=10, excellent_share_percent=15,
-            evaluation_form_percent=5)  # fmt: skip
+            bottom_share_percent=10, excellent_share_percent=15)  # fmt: skip
     totals = {"p1": ("scheme", "principal", 90), "p2": ("scheme", "principal", 80),
               "d1": ("scheme", "deputy", 10), "o1": ("scheme-2", "principal", 20),
               "o2": ("scheme-2", "principal", 20)}  # fmt: skip

@@ -1,5 +1,5 @@
 """Points rules found in review: seasons, one evaluation per quarter, allocated tasks,
-subject kinds, form details, and the bonus cap under racing writers (both backends)."""
+subject kinds, and the bonus cap under racing writers (both backends)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from ledger.actor import Actor, Role
 from ledger.clock import SteppingClock
 from ledger.ledger import Ledger, open_ledger
 from ledger.points.config import Component, Grade
-from ledger.points.evaluation import INDICATORS
 from ledger.points.service import Points
 from ledger.principal import Scope
 from ledger.settings import Settings
-from tests.integration.helpers import FINANCE, INTAKE, rejected
+from tests.integration.helpers import INTAKE, rejected
 from tests.integration.points_helpers import (
     ORGANISATION,
     TOWNSHIP,
@@ -26,9 +25,7 @@ from tests.integration.points_helpers import (
     cadre_book,
     points_ready,
 )
-from tests.support.principals import enrol, rater
-
-FULL = {k: 80 for k in INDICATORS}
+from tests.support.principals import enrol
 
 
 @pytest.fixture
@@ -55,15 +52,6 @@ def test_one_standing_evaluation_entry_per_quarter(ledger: Ledger, points: Point
     fix = points.correct(book, first, "重评", TOWNSHIP)
     _evaluation(points, book)  # after the correction, Q1 takes a new one
     rejected(ledger, "points.evaluation_once", lambda: points.correct(book, fix, "恢复", TOWNSHIP))
-
-
-def test_form_cannot_add_a_second_evaluation_to_a_quarter(ledger: Ledger, points: Points) -> None:
-    book = cadre_book(points)
-    _evaluation(points, book, quarter=4)
-    form = points.open_form(book, 4, TOWNSHIP)
-    points.submit_scores(form, "e-1", FULL, rater("e-1"))
-    points.close_form(form, TOWNSHIP)
-    rejected(ledger, "points.evaluation_once", lambda: points.feed_form(form, TOWNSHIP))
 
 
 def test_entries_belong_to_the_scheme_year(
@@ -159,32 +147,6 @@ def test_books_only_for_cadres_and_with_units(ledger: Ledger, points: Points) ->
              lambda: points.open_book(worker, "th01", "村", "deputy", VILLAGE))  # fmt: skip
     cadre = ledger.register_subject({"name": "干部"}, "cadre", TOWNSHIP)
     rejected(ledger, "points.unit", lambda: points.open_book(cadre, "th01", " ", "deputy", VILLAGE))
-
-
-@pytest.mark.parametrize(
-    ("participant", "scores", "rule"),
-    [("has space", FULL, "points.form_participant"),
-     ("e-1", {**FULL, "results": -1}, "points.form_score"),
-     ("e-1", {**FULL, "results": 80.5}, "points.form_score")],
-    ids=["participant-id", "negative-score", "fractional-score"],
-)  # fmt: skip
-def test_form_submission_rejections(
-    ledger: Ledger, points: Points, participant: str, scores: dict[str, int], rule: str
-) -> None:
-    form = points.open_form(cadre_book(points), 1, TOWNSHIP)
-    rejected(ledger, rule, lambda: points.submit_scores(form, participant, scores, TOWNSHIP))
-
-
-def test_form_roles_and_quarter(ledger: Ledger, points: Points) -> None:
-    book = cadre_book(points)
-    rejected(ledger, "points.quarter", lambda: points.open_form(book, 5, TOWNSHIP))
-    rejected(ledger, "role", lambda: points.open_form(book, 1, FINANCE))
-    form = points.open_form(book, 1, TOWNSHIP)
-    rejected(ledger, "role", lambda: points.submit_scores(form, "e-1", FULL, FINANCE))
-    points.submit_scores(form, VILLAGE.principal, FULL, VILLAGE)
-    rejected(ledger, "role", lambda: points.close_form(form, FINANCE))
-    points.close_form(form, TOWNSHIP)
-    rejected(ledger, "role", lambda: points.feed_form(form, FINANCE))
 
 
 def test_bonus_cap_holds_under_racing_writers(ledger: Ledger, settings: Settings) -> None:

@@ -1,8 +1,6 @@
 """Points streams carry their county (review defects 5, 6): a plan, book and allocation
-register are in their scheme's county, a peer-evaluation form at its book's place (county,
-township, village), so principal.scope holds them to principals of that place; a cadre's own
-account records nothing in the forms of its own book (principal.own_book). Refused through
-the service, nothing stored."""
+register are in their scheme's county, so principal.scope holds them to principals of that
+place. Refused through the service, nothing stored."""
 
 from __future__ import annotations
 
@@ -15,7 +13,6 @@ from ledger.actor import Actor, Role
 from ledger.clock import SteppingClock
 from ledger.ledger import Ledger
 from ledger.points.config import Component
-from ledger.points.evaluation import INDICATORS
 from ledger.points.service import Points
 from ledger.principal import Principals, Scope
 from tests.integration.helpers import rejected
@@ -28,7 +25,6 @@ from tests.support.principals import VILLAGE as V01
 QS_TOWNSHIP = Actor("tpc-qianshan-th01", Role.TOWNSHIP_PARTY_COMMITTEE)
 QS_VILLAGE = Actor("vc-qianshan-01", Role.VILLAGE_COMMITTEE)
 OWN = Actor("vc-member-01", Role.VILLAGE_COMMITTEE)  # a village committee member's account
-SCORES = dict.fromkeys(INDICATORS, 90)
 
 
 def other_county(ledger: Ledger) -> None:
@@ -61,10 +57,6 @@ ACTIONS: dict[str, Callable[[Points, UUID], Refused]] = {
             actor=QS_TOWNSHIP,
         )
     ),
-    "form-opened-by-another-countys-township": lambda p, b: lambda: p.open_form(b, 1, QS_TOWNSHIP),
-    "form-scored-by-another-countys-village": lambda p, b: (
-        lambda form: lambda: p.submit_scores(form, QS_VILLAGE.principal, SCORES, QS_VILLAGE)
-    )(p.open_form(b, 1, TOWNSHIP)),
 }
 
 
@@ -81,27 +73,3 @@ def test_another_countys_committee_of_a_same_named_place_is_refused(
     other_county(ledger)
     error = rejected(ledger, "principal.scope", action(points, book))
     assert "county taihu" in error.message or "county qianshan" in error.message
-
-
-def test_form_takes_its_books_place(ledger: Ledger, points: Points) -> None:
-    form = points.form(points.open_form(cadre_book(points), 2, TOWNSHIP))
-    assert (form.county, form.township, form.village) == ("taihu", TH01, V01)
-
-
-OWN_FORM: dict[str, Callable[[Points, UUID], Refused]] = {
-    "form-opened-by-the-cadres-own-account": lambda p, b: lambda: p.open_form(b, 1, OWN),
-    "form-scored-by-the-cadres-own-account": lambda p, b: (
-        lambda form: lambda: p.submit_scores(form, OWN.principal, SCORES, OWN)
-    )(p.open_form(b, 1, TOWNSHIP)),
-}
-
-
-@pytest.mark.parametrize("action", OWN_FORM.values(), ids=OWN_FORM.keys())
-def test_cadres_own_account_records_nothing_in_its_own_form(
-    ledger: Ledger, points: Points, action: Callable[[Points, UUID], Refused]
-) -> None:
-    book = cadre_book(points)
-    own_account(ledger, points, book)
-    rejected(ledger, "principal.own_book", action(points, book))
-    other = cadre_book(points, name="李四")  # another cadre's form: OWN may rate it
-    points.submit_scores(points.open_form(other, 1, TOWNSHIP), OWN.principal, SCORES, OWN)

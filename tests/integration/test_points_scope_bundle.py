@@ -1,5 +1,5 @@
 """Points streams' place in ``gongshi-verify bundle`` (review defects 5, 6): a real bundle
-with books, a plan and evaluation forms passes; one record changed — re-chained and
+with books, a plan and entries passes; one record changed — re-chained and
 re-signed by an operator holding the log's key, so only the rule across records can catch
 it — fails naming the rule, and that rule only. Named after the tampering."""
 
@@ -14,6 +14,7 @@ from ledger.clock import SteppingClock
 from ledger.ledger import Ledger
 from ledger.log.checkpoints import sign_checkpoint
 from ledger.log.keys import create_log_key, load_signer
+from ledger.points.config import Component
 from ledger.settings import Settings
 from tests.integration.bundles import (
     ORIGIN,
@@ -24,12 +25,11 @@ from tests.integration.bundles import (
     rules,
     run_json,
 )
-from tests.integration.points_helpers import TOWNSHIP, VILLAGE, cadre_book, points_ready
+from tests.integration.points_helpers import VILLAGE, cadre_book, points_ready
 from tests.integration.test_points_scope import (
     OWN,
     QS_TOWNSHIP,
     QS_VILLAGE,
-    SCORES,
     other_county,
     own_account,
 )
@@ -40,8 +40,8 @@ Made = tuple[Keys, Path, Path]
 @pytest.fixture
 def made(ledger: Ledger, settings: Settings, clock: SteppingClock, tmp_path: Path) -> Made:
     """Taihu's 2023 scheme and th01 plan; two books of 晋熙镇01村, the first with no later
-    record; on the second (whose cadre is OWN's) an empty form, then a form rated by vc-01;
-    Qianshan's committees of a same-named th01 and 晋熙镇01村 enrolled. Exported, signed."""
+    record; on the second (whose cadre is OWN's) a 测评 entry by vc-01; Qianshan's
+    committees of a same-named th01 and 晋熙镇01村 enrolled. Exported, signed."""
     other_county(ledger)
     create_log_key(settings.log_skey_path, settings.log_vkey_path, ORIGIN)
     keys = Keys.fresh(load_signer(settings.log_skey_path, ORIGIN))
@@ -49,9 +49,8 @@ def made(ledger: Ledger, settings: Settings, clock: SteppingClock, tmp_path: Pat
     cadre_book(points, name="李四")
     book = cadre_book(points)
     own_account(ledger, points, book)
-    points.open_form(book, 2, TOWNSHIP)
-    form = points.open_form(book, 3, TOWNSHIP)
-    points.submit_scores(form, VILLAGE.principal, SCORES, VILLAGE)
+    points.enter(book, quarter=2, component=Component.EVALUATION, points_tenths=40,
+                 reason="季度综合评价", actor=VILLAGE)  # fmt: skip
     sign_checkpoint(ledger.log, keys.log, ORIGIN, clock)
     return keys, tmp_path / "bundle", export_cosigned(ledger, settings, keys, tmp_path / "bundle")
 
@@ -67,12 +66,10 @@ FORGED: list[tuple[str, dict[str, Any], str, str]] = [  # type, change, rule, te
      "principal.scope", "book-of-a-taihu-scheme-opened-in-qianshan-by-its-committee"),
     ("points.TaskPlanSet", {"data.county": "qianshan", "actor.principal": QS_TOWNSHIP.principal},
      "principal.scope", "plan-of-a-taihu-scheme-set-in-qianshan-by-its-committee"),
-    ("points.EvaluationFormOpened",
-     {"data.county": "qianshan", "actor.principal": QS_TOWNSHIP.principal},
-     "principal.scope", "form-of-a-taihu-book-opened-in-qianshan-by-its-committee"),
-    ("points.EvaluationScored", {"data.participant": OWN.principal,
-                                 "actor.principal": OWN.principal},
-     "principal.own_book", "form-rated-by-the-cadres-own-account"),
+    ("points.ScoreEntered", {"actor.principal": QS_VILLAGE.principal},
+     "principal.scope", "entry-in-a-taihu-book-by-a-same-named-qianshan-village"),
+    ("points.ScoreEntered", {"actor.principal": OWN.principal},
+     "principal.own_book", "entry-by-the-cadres-own-account"),
 ]  # fmt: skip
 
 

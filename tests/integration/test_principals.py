@@ -1,6 +1,6 @@
 """The principal registry through the service (ledger/principal.py): enrolment, bootstrap,
 role changes with history, subject links, and the rules every record keeps (principal.role,
-principal.scope, principal.own_book, principal.participant), each refused with nothing
+principal.scope, principal.own_book), each refused with nothing
 stored. Each test fails if its check is removed."""
 
 from __future__ import annotations
@@ -135,18 +135,6 @@ def test_no_principal_enters_in_its_own_book(registry: Principals, clock: Steppi
             book, quarter=1, component="bonus", points_tenths=10, reason="r", actor=TOWNSHIP
         ),
     )
-
-
-def test_a_peer_rating_is_by_the_authenticated_principal(
-    registry: Principals, clock: SteppingClock
-) -> None:
-    ledger = registry.ledger
-    points = points_ready(ledger, clock)
-    form = points.open_form(cadre_book(points), 1, VILLAGE)
-    scores = {"preparation": 80, "grounding": 80, "expression": 80, "results": 80}
-    rejected(ledger, "principal.participant",
-             lambda: points.submit_scores(form, "someone-else", scores, VILLAGE))  # fmt: skip
-    points.submit_scores(form, VILLAGE.principal, scores, VILLAGE)
 
 
 def test_submitter_reviewer_approver_and_payer_are_four_principals(

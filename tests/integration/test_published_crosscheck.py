@@ -38,8 +38,7 @@ PRODUCED = {
     "carefund.GrantDisbursed", "carefund.DisbursementBooked", "carefund.FollowUpRecorded",
     "carefund.GrantRevoked", "carefund.RecoveryReceived", "carefund.RecoveryBooked",
     "points.SchemeOpened", "points.TaskPlanSet", "points.BookOpened", "points.ScoreEntered",
-    "points.Appraised", "points.EvaluationFormOpened", "points.EvaluationScored",
-    "points.EvaluationFormClosed", "points.EvaluationFormFed",
+    "points.Appraised",
     "supervision.CaseOpened", "supervision.TalkHeld", "supervision.GuidanceGiven",
     "supervision.CaseListed", "supervision.RectificationReported", "supervision.CaseClosed",
     "keyproject.Registered", "keyproject.ProgressReported", "keyproject.ItemEscalated",
@@ -102,9 +101,12 @@ def test_lists_agree_on_both_backends(
     corrections = [
         r for r in records if r["type"] == "points.ScoreEntered" and r["data"]["corrects"]
     ]
-    fed = [r for r in records if r["type"] == "points.ScoreEntered" and r["data"]["form"]]
+    evaluated = [
+        r for r in records if r["type"] == "points.ScoreEntered"
+        and r["data"]["component"] == "evaluation" and r["data"]["corrects"] is None
+    ]  # fmt: skip
     escalated = [
         r for r in records if r["type"] == "supervision.CaseOpened" and r["data"]["trigger"]
     ]
-    assert corrections and fed and escalated  # the rarer shapes of the records the lists read
+    assert corrections and evaluated and escalated  # the rarer shapes of the records the lists read
     assert_lists_agree(ledger, projected(ledger, settings, batch=9))

@@ -1,11 +1,11 @@
 """gongshi-verify on an exported bundle holding a points year of three cadres — a bonus
 entered twice and corrected, work within its allocation by the village and the township
-committee, a peer-evaluation form fed into a book, a village committee member's account
-linked to the cadre it is, a fourth cadre without a book — closed, graded, and the bottom
-cadre's case taken through its four steps: clean, it passes; with one record changed (or one
-slipped in) — re-chained and re-signed by an operator holding the keys, so only the rules
-across records can catch it — it fails naming the rule, and that rule only (docs/FORMAT.md
-§4 rules 6-11, 14-15, 29-36, 44)."""
+committee, a 测评 entry, a village committee member's account linked to the cadre it is, a
+fourth cadre without a book — closed, graded, and the bottom cadre's case taken through its
+four steps: clean, it passes; with one record changed (or one slipped in) — re-chained and
+re-signed by an operator holding the keys, so only the rules across records can catch it —
+it fails naming the rule, and that rule only (docs/FORMAT.md §4 rules 6, 8-11, 14, 29-36,
+44)."""
 
 from __future__ import annotations
 
@@ -46,17 +46,16 @@ from tests.integration.points_helpers import (
     allocated,
     points_ready,
 )
-from tests.support.principals import ADMIN, COUNTY, enrol, rater
+from tests.support.principals import ADMIN, COUNTY, enrol
 from verify.canonical import canonical_bytes
 from verify.record import GENESIS_PREV
 from verify.rules_points import half_up
-from verify.schema import DERIVED_STREAMS, INDICATORS
+from verify.schema import DERIVED_STREAMS
 
 SUP = Actor("jw-01", Role.SUPERVISION)
 INSTRUCTOR = Actor("pbi-01", Role.PARTY_BUILDING_INSTRUCTOR)
 OTHER_TOWNSHIP = Actor("tpc-02", Role.TOWNSHIP_PARTY_COMMITTEE)  # the committee of th02
 MEMBER = Actor("member-2", Role.VILLAGE_COMMITTEE)  # the top cadre's own account
-RATERS = ("e-1", "e-2", "e-3")
 BASE_PAY = 1_800_000
 GRADES = (Grade.INCOMPETENT, Grade.COMPETENT, Grade.EXCELLENT)  # bottom, middle, top
 
@@ -67,11 +66,10 @@ def made(
 ) -> tuple[Keys, Path, Path]:
     """Three cadres of 晋熙镇01村 with 1.0, 2.0 and 3.0 of bonus; the middle one's bonus
     entered a second time and corrected; the top one's 6.0 of work within its allocation
-    (half by the village committee, half by the township's) and a peer-evaluation form of
-    three raters fed into its book; the top cadre is village committee member-2, whose
-    account is linked to it; a fourth cadre, elected late, has no 2023 book. The 2023 close
-    (the lowest gets a case), the case closed after its four steps, the three graded; one
-    signed, cosigned checkpoint; exported."""
+    (half by the village committee, half by the township's) and a Q4 测评 of 4.1; the top
+    cadre is village committee member-2, whose account is linked to it; a fourth cadre,
+    elected late, has no 2023 book. The 2023 close (the lowest gets a case), the case closed
+    after its four steps, the three graded; one signed, cosigned checkpoint; exported."""
     enrol(ledger, SUP, INSTRUCTOR)
     enrol(ledger, OTHER_TOWNSHIP, scope=Scope(county=COUNTY, township="th02"))
     create_log_key(settings.log_skey_path, settings.log_vkey_path, ORIGIN)
@@ -93,12 +91,8 @@ def made(
     for hand in (VILLAGE, TOWNSHIP):
         points.enter(books[2], quarter=1, component=Component.WORK, points_tenths=30,
                      reason="完成", task="industry", actor=hand)  # fmt: skip
-    form = points.open_form(books[2], 4, TOWNSHIP)
-    for n, account in enumerate(RATERS):
-        scores = {k: 80 + n for k in INDICATORS}
-        points.submit_scores(form, account, scores, rater(account))
-    points.close_form(form, TOWNSHIP)
-    points.feed_form(form, TOWNSHIP)
+    points.enter(books[2], quarter=4, component=Component.EVALUATION, points_tenths=41,
+                 reason="第四季度测评", actor=TOWNSHIP)  # fmt: skip
     clock.set(datetime(2024, 1, 10, 9, 0, tzinfo=UTC))
     (case,) = points.close_year(ORGANISATION).cases.values()
     sup = Supervision(ledger)
@@ -235,20 +229,8 @@ def _next_close(record: Record) -> None:  # the scheme has had one close
     record["data"]["close"] += 1
 
 
-def _fed_first_entry(record: Record) -> None:
-    record["data"]["book_entry"] = 1
-
-
 def _talk_by_supervision(record: Record) -> None:  # 约谈提醒 is the township committee's
     record["actor"] = {"principal": SUP.principal, "role": SUP.role.value}
-
-
-def _overall_raised(record: Record) -> None:
-    record["data"]["overall_tenths"] += 1
-
-
-def _rated_for_another(record: Record) -> None:
-    record["data"]["participant"] = "e-3"
 
 
 def _by_own_account(record: Record) -> None:
@@ -301,12 +283,6 @@ FORGED = [  # (how, which record, change, rule, test id)
      _work_as_bonus, "points.bonus_cap", "work-relabelled-bonus-beyond-the-cap"),
     (forge_one, _is("points.BookOpened"), _cap_doubled, "points.bonus_cap",
      "book-cap-above-its-schemes"),
-    (forge_one, _is("points.EvaluationFormFed"), _fed_first_entry, "points.form",
-     "form-fed-record-naming-another-entry"),
-    (forge_one, _is("points.EvaluationFormClosed"), _overall_raised, "points.form",
-     "form-result-above-its-scores"),
-    (forge_one, _is("points.EvaluationScored"), _rated_for_another, "principal.participant",
-     "rating-recorded-for-another-participant"),
     (forge_one, _is("points.ScoreEntered", VILLAGE.principal, component="work"),
      _by_own_account, "principal.own_book", "work-entered-by-the-cadres-own-account"),
     (forge_one, _is("supervision.TalkHeld"), _talk_by_other_township, "supervision.hands",

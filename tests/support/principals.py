@@ -38,14 +38,8 @@ STANDARD = (
     Actor("pbi-01", Role.PARTY_BUILDING_INSTRUCTOR),
     Actor("dpo-01", Role.DATA_PROTECTION),
     Actor("dpo-02", Role.DATA_PROTECTION),
-    *(Actor(f"e-{n}", Role.TOWNSHIP_PARTY_COMMITTEE) for n in (1, 2, 3)),  # peer raters
     *(Actor(f"member-{n}", Role.VILLAGE_COMMITTEE) for n in (0, 1, 2)),
 )
-
-
-def rater(account: str) -> Actor:
-    """The STANDARD actor ``account`` (a peer rater rates as itself: principal.participant)."""
-    return next(a for a in STANDARD if a.principal == account)
 
 
 def default_scope(role: Role, account: str = "") -> Scope:

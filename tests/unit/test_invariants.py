@@ -11,7 +11,7 @@ from typing import Any
 
 from tests.support.records import Log, counted, sid
 from tests.unit.test_invariants_year_close import snapshot
-from tests.unit.test_verify_published import PLACE, disburse, open_book, open_scheme, score
+from tests.unit.test_verify_published import disburse, open_book, open_scheme, score
 from verify.failure import Failure
 from verify.invariants import Invariants
 from verify.record import parse_record
@@ -231,82 +231,6 @@ def test_invariant_book_cap_other_than_its_schemes_is_caught() -> None:
     assert broken(log, "points.") == [("records.jsonl line 2", "points.bonus_cap", "50", "500")]
 
 
-FORM_SCORES = [{"preparation": 85, "grounding": 90, "expression": 80, "results": 88},
-               {"preparation": 80, "grounding": 85, "expression": 75, "results": 90}]  # fmt: skip
-
-
-def fed_form(
-    log: Log,
-    overall: int = 841,
-    entry_points: int = 42,
-    fed_entry: int = 1,
-    scores: list[dict[str, int]] = FORM_SCORES,
-    **closed: Any,
-) -> None:
-    """FORMAT.md §4's example: two participants, O = 841, P = 5, the entry 42."""
-    log.add("scheme", "points.SchemeOpened", county="taihu", year=2023, staff="village_cadres",
-            categories={"principal": "正职"}, bonus_cap_tenths=50,
-            pay_percent={"excellent": 105, "competent": 100, "basically_competent": 100,
-                         "incompetent": 95},
-            bottom_share_percent=10, excellent_share_percent=15,
-            evaluation_form_percent=5)  # fmt: skip
-    log.add("cadre-a", "subject.Registered", commitment="0" * 64, kind="cadre")
-    book = open_book(log, "a")
-    form = log.add("form", "points.EvaluationFormOpened", book=book, quarter=2, **PLACE,
-                   indicators=["preparation", "grounding", "expression", "results"])  # fmt: skip
-    for n, given in enumerate(scores):
-        log.add("form", "points.EvaluationScored", participant=f"p{n}", scores=given)
-    log.add("form", "points.EvaluationFormClosed", participants=2,
-            indicator_means_tenths={"preparation": 825, "grounding": 875, "expression": 775,
-                                    "results": 890} | closed,
-            overall_tenths=overall)  # fmt: skip
-    log.add("a", "points.ScoreEntered", entry=1, quarter=2, component="evaluation",
-            points_tenths=entry_points, reason="民主测评", task=None, corrects=None,
-            form=form)  # fmt: skip
-    log.add("form", "points.EvaluationFormFed", book_entry=fed_entry)
-
-
-def test_form_fed_entry_as_format_md_computes_it_breaks_no_rule() -> None:
-    """§4 "Form-fed entries": "*T* = 673, *O* = round(6730 / 8) = 841 (84.1), means 825, 875,
-    775, 890; with *P* = 5 the entry is round(4205 / 100) = 42 (4.2 points)"."""
-    log = Log()
-    fed_form(log)
-    assert failures(log) == []
-
-
-def test_form_fed_entry_of_0_breaks_no_rule() -> None:
-    """§4: an original entry is positive "or, fed by a form, the value computed below (which
-    may be 0)": every participant scoring 0."""
-    log = Log()
-    zeros = dict.fromkeys(["preparation", "grounding", "expression", "results"], 0)
-    fed_form(log, overall=0, entry_points=0, scores=[zeros, zeros], **zeros)
-    assert failures(log) == []
-
-
-def test_form_fed_entry_typed_in_instead_of_computed_is_caught() -> None:
-    """§4: the entry's `points_tenths` "is computed, never typed in"."""
-    log = Log()
-    fed_form(log, entry_points=50)
-    assert broken(log, "points.") == [("records.jsonl line 8", "points.form", "42", "50")]
-
-
-def test_form_result_not_computed_from_its_scores_is_caught() -> None:
-    """§4: `overall_tenths` *O* = round(10 × *T* / (4 × *n*)) — "the mean of all scores, not the
-    mean of the rounded means"; a made-up mean is caught too."""
-    log = Log()
-    fed_form(log, overall=900, entry_points=45, results=990)
-    found = broken(log, "points.")
-    assert ("records.jsonl line 7", "points.form", "841", "900") in found
-    assert any(f[1] == "points.form" and f[3] and "990" in f[3] for f in found)
-
-
-def test_form_fed_record_naming_another_entry_is_caught() -> None:
-    """§4: the form's "`EvaluationFormFed.book_entry` is that entry's `entry`"."""
-    log = Log()
-    fed_form(log, fed_entry=2)
-    assert broken(log, "points.") == [("records.jsonl line 9", "points.form", "1", "2")]
-
-
 def test_record_in_a_stream_of_another_aggregate_is_caught() -> None:
     """§4 "Streams": "a stream holds only the types of the aggregate its version 1 opened" —
     a subject's erasure appended to an application's stream."""
@@ -419,7 +343,7 @@ def test_negative_deduction_entered_as_an_original_is_caught() -> None:
     log = booked((1, -40, 1, "deduction", None), (2, 0, 1, "deduction", None))
     assert broken(log, "points.") == [
         ("records.jsonl line 4", "points.amount", "at least 1", "-40"),
-        ("records.jsonl line 5", "points.amount", "at least 1", "0"),  # 0 only from a form
+        ("records.jsonl line 5", "points.amount", "at least 1", "0"),
     ]
 
 
@@ -458,9 +382,18 @@ def test_correction_of_another_amount_component_quarter_or_with_a_task_is_caught
     log = booked((1, 40, 1, "deduction", None), (2, 40, 1, "bonus", None))
     book = log.sid("a")
     score(log, book, 3, -30, corrects=1, component="deduction")  # a partial reversal
-    log.add(book, "points.ScoreEntered", role="township_party_committee", entry=4, quarter=2,
-            component="work", points_tenths=-40, reason="r", task="t1", corrects=2,
-            form=None)  # fmt: skip
+    log.add(
+        book,
+        "points.ScoreEntered",
+        role="township_party_committee",
+        entry=4,
+        quarter=2,
+        component="work",
+        points_tenths=-40,
+        reason="r",
+        task="t1",
+        corrects=2,
+    )
     assert broken(log, "points.") == [
         ("records.jsonl line 6", "points.correction", "-40", "-30"),
         ("records.jsonl line 7", "points.correction", "bonus", "work"),
@@ -500,11 +433,13 @@ def test_appraisal_percent_other_than_the_schemes_for_the_grade_is_caught() -> N
 
 def test_format_md_lists_exactly_the_rules_verify_checks_across_records() -> None:
     """FORMAT.md §4 "Rules across records" names each rule; verify/rules_*.py report
-    exactly those (a rule checked but not written down, or written but not checked, fails)."""
+    exactly those (a rule checked but not written down, or written but not checked, fails).
+    A withdrawn rule keeps its number, marked "(withdrawn in issue N: ...)", and is checked
+    no more."""
     root = Path(__file__).resolve().parents[2]
     text = (root / "docs" / "FORMAT.md").read_text(encoding="utf-8")
     section = text[text.index("### Rules across records") : text.index("## 5. ")]
-    written = re.findall(r"^\d+\. `([a-z]+\.[a-z_]+)`", section, re.MULTILINE)
+    written = re.findall(r"^\d+\. `([a-z]+\.[a-z_]+)` — (?!\(withdrawn)", section, re.MULTILINE)
     source = "".join(
         path.read_text(encoding="utf-8") for path in sorted((root / "verify").glob("rules_*.py"))
     )

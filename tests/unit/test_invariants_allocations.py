@@ -56,7 +56,7 @@ def allocate(log: Log, book: str, tenths: int, quarter: int = 1, **kw: Any) -> N
 
 def enter(log: Log, book: str, entry: int, tenths: int, **kw: Any) -> None:
     data = dict(entry=entry, quarter=1, component="work", points_tenths=tenths, reason="r",
-                task="industry", corrects=None, form=None) | kw  # fmt: skip
+                task="industry", corrects=None) | kw  # fmt: skip
     role = data.pop("role", "village_committee")
     log.add(book, "points.ScoreEntered", role=role, **data)
 

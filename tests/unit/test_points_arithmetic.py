@@ -6,7 +6,6 @@ import pytest
 
 from ledger.errors import RuleViolation
 from ledger.points.config import adjusted_pay, divide_half_up, format_points, parse_points
-from ledger.points.evaluation import form_result
 from ledger.points.ranking import bottom_share, dense_ranks
 
 
@@ -38,26 +37,6 @@ def test_adjusted_pay_half_up_to_the_fen() -> None:
     assert adjusted_pay(10, 105) == 11  # 10.5 fen -> 11
     assert adjusted_pay(10, 95) == 10  # 9.5 fen -> 10
     assert adjusted_pay(1_234_567, 100) == 1_234_567
-
-
-def test_form_result_means_rounded_half_up_from_exact_sums() -> None:
-    scores = [
-        {"preparation": 90, "grounding": 80, "expression": 71, "results": 100},
-        {"preparation": 85, "grounding": 81, "expression": 70, "results": 99},
-    ]
-    means, overall = form_result(scores)
-    # 87.5, 80.5, 70.5, 99.5 exactly; overall 676 / 8 = 84.5
-    assert means == {"preparation": 875, "grounding": 805, "expression": 705, "results": 995}
-    assert overall == 845
-
-
-def test_form_result_overall_is_not_the_mean_of_rounded_means() -> None:
-    scores = [{"preparation": 1, "grounding": 0, "expression": 0, "results": 0}] * 2 + [
-        {"preparation": 0, "grounding": 0, "expression": 0, "results": 0}
-    ]
-    means, overall = form_result(scores)
-    assert means["preparation"] == 7  # 0.666.. -> 0.7
-    assert overall == 2  # 2 / 12 = 0.1666.. -> 0.2 (mean of rounded means would be 0.175)
 
 
 def test_dense_ranks_ties_share_and_none_skipped() -> None:

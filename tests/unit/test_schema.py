@@ -323,6 +323,19 @@ def test_unknown_type_is_refused() -> None:
     assert rejected(value).field == "type"
 
 
+def test_the_withdrawn_points_evaluation_form_is_refused() -> None:
+    """Issue 14: the 《评价表》 left Taihu's points; its types, ``ScoreEntered.form`` and
+    ``SchemeOpened.evaluation_form_percent`` are no longer §4's."""
+    for kind in ("points.EvaluationFormOpened", "points.EvaluationScored",
+                 "points.EvaluationFormClosed", "points.EvaluationFormFed"):  # fmt: skip
+        assert kind not in EVENTS
+        assert rejected(record("carefund.GrantDisbursed", GRANT, type=kind)).field == "type"
+    entry = {"entry": 1, "quarter": 4, "component": "evaluation", "points_tenths": 42,
+             "reason": "测评", "task": None, "corrects": None}  # fmt: skip
+    assert parse_record(encode_record(record("points.ScoreEntered", entry))).data == entry
+    assert rejected(record("points.ScoreEntered", entry | {"form": None})).field == "data.form"
+
+
 def test_spec_helpers_describe_what_they_expect() -> None:
     assert OrNull(Spec("a string", lambda v: type(v) is str)).find(None, "x") is None
     assert one_of("a", None).find("b", "x") == ("x", "one of a, null", "b")

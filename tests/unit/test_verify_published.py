@@ -239,11 +239,11 @@ def open_scheme(log: Log, share: int = 10) -> str:
         categories={"principal": "正职", "deputy": "副职"}, bonus_cap_tenths=50,
         pay_percent={"excellent": 120, "competent": 100, "basically_competent": 100,
                      "incompetent": 95},
-        bottom_share_percent=share, excellent_share_percent=15, evaluation_form_percent=20,
+        bottom_share_percent=share, excellent_share_percent=15,
     )  # fmt: skip
 
 
-PLACE = {"county": "taihu", "township": "t", "village": "v"}  # the books' (and forms') place
+PLACE = {"county": "taihu", "township": "t", "village": "v"}  # the books' place
 
 
 def open_book(log: Log, name: str, category: str = "principal", cap: int = 50) -> str:
@@ -265,7 +265,7 @@ def score(
     log.add(
         book, "points.ScoreEntered", role="township_party_committee", entry=entry,
         quarter=quarter, component=component, points_tenths=points, reason="r", task=None,
-        corrects=corrects, form=None,
+        corrects=corrects,
     )  # fmt: skip
 
 
