@@ -34,7 +34,7 @@ from ledger.assessment.programme import AssessmentProgramme, quarter_start
 from ledger.chained import LedgerAggregate
 from ledger.errors import RuleViolation
 from verify.rules_assessment import grade_allowed
-from verify.schema import GRADES, RATINGS, REASON_PATTERN, STEPS
+from verify.schema import RATINGS, REASON_PATTERN, STEPS
 
 ENROL, QUARTER, ORDER = "assessment.enrol", "assessment.quarter", "assessment.order"
 GOAL, HANDS, SELF = "assessment.goal", "assessment.hands", "assessment.self"
@@ -226,8 +226,6 @@ class AssessmentRecord(LedgerAggregate):
         if self.grade is not None:
             raise RuleViolation(CLOSED, f"record {self.id}: the annual grade is recorded")
         self._check_leader(actor, linked, "the annual grade")
-        if grade not in GRADES:
-            raise RuleViolation(ANNUAL_GRADE, f"{grade!r} is not one of {', '.join(GRADES)}")
         missing = [q for q in range(1, 5) if q not in self.ratings]
         if missing:
             raise RuleViolation(

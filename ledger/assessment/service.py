@@ -83,12 +83,13 @@ class Assessment:
         return subject
 
     def _with_document(
-        self, subject: str, label: str, text: str, record: Callable[[str], None]
+        self, subject: str, label: str, text: str, rule: str, record: Callable[[str], None]
     ) -> None:
         """Put ``text`` in the vault under ``subject`` and ``label``, then ``record`` with its
-        commitment (which saves); the document is discarded if that fails."""
+        commitment (which saves); the document is discarded if that fails. Blank text:
+        RuleViolation ``rule``."""
         if not text.strip():
-            raise RuleViolation(TEXT, f"{label}: the text is empty")
+            raise RuleViolation(rule, f"{label}: the text is empty")
         commitment = self.ledger.vault.attach(subject, label, {"text": text})
         try:
             record(commitment)
@@ -163,7 +164,7 @@ class Assessment:
                 change(record, commitment, (moment, linked))
                 self._app.save(record)
 
-            self._with_document(record.cadre, label, text, save)
+            self._with_document(record.cadre, label, text, TEXT, save)
 
         retry_on_conflict(attempt)
 
@@ -276,7 +277,7 @@ class Assessment:
                 self._app.save(found)
 
             label = f"lecture/{found.id}/{capacity.value}"
-            self._with_document(found.speaker, label, text, save)
+            self._with_document(found.speaker, label, text, "lecture.comment", save)
 
         retry_on_conflict(attempt)
 
@@ -346,7 +347,7 @@ class Assessment:
                 self._app.save(found)
 
             label = f"mentoring/{found.id}/Q{quarter}/{checked.value}"
-            self._with_document(subject, label, text, save)
+            self._with_document(subject, label, text, "mentoring.note", save)
 
         retry_on_conflict(attempt)
 
