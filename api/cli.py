@@ -1,5 +1,6 @@
 """The ``gongshi`` command: keys, demo, check, followups, overdue, erase, the log's
-checkpoint, proof and export (api/cli_log.py), and the projections (api/cli_projections.py)."""
+checkpoint, proof and export (api/cli_log.py), the projections (api/cli_projections.py), and
+the steps of the routine assessment (api/cli_assessment.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
 
+from api.cli_assessment import add_assessment_commands
 from api.cli_carefund import add_carefund_commands
 from api.cli_keys import add_keys_commands
 from api.cli_log import add_log_commands
@@ -294,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_log_commands(sub)
     add_principal_commands(sub)
     add_carefund_commands(sub)
+    add_assessment_commands(sub)
     add_projection_commands(sub)
     add_server_commands(sub)
     return parser
@@ -338,6 +341,7 @@ _SUBCOMMANDS = (
     "tokens",
     "principals",
     "carefund_command",
+    "assessment_command",
     "projections",
 )
 EXIT_READER_GONE = 128 + signal.SIGPIPE

@@ -20,14 +20,14 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import BeforeValidator, Field, StrictBool
 
 from api.auth import acting_as
+from api.cadre_file import READERS as FILE_READERS
+from api.cadre_file import require_reader
 from api.evidence import written
 from api.idempotency import IDEMPOTENCY_RESPONSES, WriteRoute, idempotency_key
 from api.models import Body, Count, ShortText, Text, Written, Year, ascii_digits, example
 from api.services import Services, services
 from ledger.actor import Actor, Role
 from ledger.assessment.service import Assessment
-from ledger.errors import RuleViolation
-from ledger.principal import principal_of
 
 router = APIRouter(
     prefix="/api/v1/assessment",
@@ -40,7 +40,7 @@ DEPARTMENT = acting_as(Role.ORGANISATION_DEPARTMENT)  # runs the programme
 CADRE = acting_as(Role.DEPARTMENT_CADRE)  # a department cadre's own account
 LEADER = acting_as(Role.ASSESSMENT_LEADER)  # 部务会成员/科室负责人/分管部长
 AUDIENCE = acting_as(Role.DEPARTMENT_CADRE, Role.ASSESSMENT_LEADER)  # 参学人员
-READERS = acting_as(Role.ORGANISATION_DEPARTMENT, Role.ASSESSMENT_LEADER, Role.DEPARTMENT_CADRE)
+READERS = acting_as(*FILE_READERS)
 Service = Annotated[Services, Depends(services)]
 Acting = Annotated[Actor, Depends(DEPARTMENT)]
 
@@ -214,13 +214,7 @@ def cadre_file(
 ) -> dict[str, Any]:  # fmt: skip
     """The cadre's year in the programme. A department cadre's account reads its own file
     only: another's is 403 (rule ``role``)."""
-    if actor.role == Role.DEPARTMENT_CADRE:
-        principal = principal_of(s.ledger.app, actor.principal)
-        linked = set() if principal is None else {str(x) for x in principal.subjects}
-        if str(cadre) not in linked:
-            raise RuleViolation(
-                "role", f"{actor.principal} is not linked to cadre {cadre}: its own file only"
-            )
+    require_reader(s.ledger, actor, cadre)
     return _assessment(s).cadre_file(programme, cadre)
 
 
