@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from ledger.settings import Database
+from verify.params import LISTS
 
 
 def _gongshi(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -296,7 +297,7 @@ def _witness_round(env: dict[str, str], tmp_path: Path, bundle: Path) -> None:
     assert final.returncode == 0, final.stdout
     line = next(x for x in final.stdout.splitlines() if x.startswith("cosigned by: "))
     assert "finance (" in line and "audit (" in line, line
-    assert "6 published lists" in final.stdout
+    assert f"{len(LISTS)} published lists" in final.stdout
     _changed_published_amount_is_named(again)
     bogus = _gongshi(["witness", "add-cosignature", "\u2014 nobody.example AAAAAAAAAAAA"], env)
     assert bogus.returncode == 2 and "not a known witness" in bogus.stderr

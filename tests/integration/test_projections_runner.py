@@ -20,7 +20,7 @@ from ledger.settings import Settings
 from projections.follow import ProjectionFollower, wait_for
 from projections.points import Points as PointsProjection
 from projections.rebuild import rebuild, rebuild_all, rebuild_shadow
-from projections.registry import UnknownProjection, open_projections
+from projections.registry import PROJECTIONS, UnknownProjection, open_projections
 from projections.runner import ProjectionStateError, Runner
 from tests.integration.helpers import INTAKE, disbursed, funded
 from tests.integration.points_helpers import cadre_book, points_ready, worked
@@ -197,7 +197,7 @@ def test_rebuild_all_catches_up_the_laggards_then_compares_at_the_log_end(
     assert len({s.position for s in projections.status()}) == 2
     reports = rebuild_all(projections)
     size = ledger.log.state().size
-    assert {r.position for r in reports} == {size} and len(reports) == 6
+    assert {r.position for r in reports} == {size} and len(reports) == len(PROJECTIONS)
     assert all(r.identical for r in reports), reports
     assert all(s.position == size for s in projections.status())
     assert {s.name: s.digest for s in projections.status()} == _fresh_digests(ledger, settings)
@@ -231,7 +231,7 @@ def test_table_built_with_other_params_is_refused_until_rebuilt(
     years = [r for r in rows_of(other, "points").values() if r["period"] == "year"]
     assert years and all(r["excellent_candidate"] is None for r in years)  # no close yet
     assert all(r["withdrawn_on"] for r in rows_of(other, "disbursements").values())
-    assert [r.failed for r in rebuild_all(other)] == [False] * 6
+    assert [r.failed for r in rebuild_all(other)] == [False] * len(PROJECTIONS)
 
 
 def test_table_ahead_of_a_reset_log_is_refused(ledger: Ledger, settings: Settings) -> None:
@@ -267,6 +267,6 @@ def test_reset_database_drops_the_projection_tables(ledger: Ledger, settings: Se
     fresh = open_ledger(settings)
     try:
         status = open_projections(fresh, settings).status()
-        assert [(s.position, s.rows) for s in status] == [(0, 0)] * 6
+        assert [(s.position, s.rows) for s in status] == [(0, 0)] * len(PROJECTIONS)
     finally:
         fresh.close()

@@ -21,6 +21,7 @@ from verify.checkpoint import Checkpoint
 from verify.cli import main
 from verify.merkle import CompactRange, leaf_hash
 from verify.note import Signer
+from verify.params import LISTS
 from verify.policy import parse_policy
 from verify.published import (
     DEFAULTS,
@@ -674,10 +675,10 @@ def test_clean_bundle_with_published_lists_passes(
     report = verified(bundle)
     assert report.failures == []
     lists = full_log().lists()
-    assert report.published_lists == 6
+    assert report.published_lists == len(LISTS)
     assert report.published_rows == sum(len(rows) for rows in lists.values()) == 3 + 1 + 1 + 15 + 2
     assert main(["bundle", str(bundle), "--policy", str(bundle / "policy")]) == 0
-    assert "6 published lists (22 rows) recomputed" in capsys.readouterr().out
+    assert f"{len(LISTS)} published lists (22 rows) recomputed" in capsys.readouterr().out
 
 
 def test_bundle_without_published_lists_checks_none(tmp_path: Path) -> None:
@@ -693,7 +694,7 @@ def test_lists_at_different_tree_sizes(bundle: Path) -> None:
     write_list(bundle, "disbursements", prefix.lists()["disbursements"], size)
     write_list(bundle, "fund-ledger", [], 0)
     report = verified(bundle)
-    assert report.failures == [] and report.published_lists == 6
+    assert report.failures == [] and report.published_lists == len(LISTS)
     write_list(bundle, "fund-ledger", log.lists()["fund-ledger"], 0)
     assert failures(bundle) == [
         f"published/fund-ledger.jsonl row {log.sid('fund')}: extra (not recomputed from the "
@@ -804,8 +805,9 @@ def test_tree_size_beyond_bundle(bundle: Path) -> None:
 def test_unknown_list(bundle: Path) -> None:
     write_list(bundle, "rumours", [{"key": "a"}], 1)
     assert failures(bundle) == [
-        "published/rumours.jsonl: header list: expected one of audit-results, "
-        "disbursements, fund-ledger, key-projects, points, supervision-cases, got 'rumours'"
+        "published/rumours.jsonl: header list: expected one of assessment-loops, audit-results, "
+        "disbursements, fund-ledger, key-projects, lectures, mentoring-pairs, points, "
+        "supervision-cases, training-classes, got 'rumours'"
     ]
 
 
