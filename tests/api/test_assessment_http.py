@@ -89,14 +89,19 @@ def _stream(client: TestClient, path: str, body: dict[str, Any] | None,
 
 def _refused(client: TestClient, path: str, body: dict[str, Any] | None,
              headers: dict[str, str], rule: str, status: int = 409) -> None:  # fmt: skip
-    """409 (or 403) problem+json naming ``rule``; nothing stored."""
+    """409 (or 403) problem+json naming ``rule``; nothing stored: no record, no document in
+    the vault (a 小结, 评鉴 or note's text is kept only with its record)."""
     services = client.app.state.services  # type: ignore[attr-defined]
-    before = services.ledger.app.recorder.max_notification_id()
+    stored = (
+        services.ledger.app.recorder.max_notification_id,
+        lambda: services.ledger.db.execute("SELECT COUNT(*) FROM gongshi_vault_documents"),
+    )  # fmt: skip
+    before = [count() for count in stored]
     response = client.post(BASE + path, json=body, headers=headers)
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["rule"] == rule, response.text
-    assert services.ledger.app.recorder.max_notification_id() == before  # nothing stored
+    assert [count() for count in stored] == before  # nothing stored
 
 
 def _programme(client: TestClient, cast: Cast, records: str = "abl") -> tuple[str, dict[str, str]]:
