@@ -27,6 +27,20 @@ WITNESS_STATES = {
     "silent": "无响应（近期未联署）", "waiting": "待联署",
 }  # fmt: skip
 VIOLATIONS = {"rules": "违规", "discipline": "违纪", "law": "违法"}
+# issue 14: an organisation department's own cadres (讲组工, 平时考核, 以老带新, 培训)
+BOARDS = {"policy": "科长讲政策", "business": "骨干讲业务", "plans": "新兵讲打算"}
+INDICATORS = {
+    "preparation": "课前准备", "grounding": "业务功底", "expression": "语言表达",
+    "results": "实际成效",
+}  # fmt: skip
+LOOP_STEPS = {
+    "summary": "个人小结", "appraisal": "领导评鉴", "feedback": "结果反馈", "goal": "改进目标",
+}  # fmt: skip
+RATINGS = {"good": "好", "fairly_good": "较好", "average": "一般", "poor": "较差"}
+TRAINING_KINDS = {
+    "induction": "公务员初任培训班", "young_and_middle_aged": "中青年干部培训班",
+    "section_level": "科级干部培训班",
+}  # fmt: skip
 
 
 def yuan(fen: int) -> str:

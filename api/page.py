@@ -161,6 +161,10 @@ def _render(
         "funds": [{**f, "chart": _chart(f["monthly"])} for f in funds],
         "points": queries.points(s.reader, category=category)[:200],
         "board": queries.supervision_board(s.reader, day),
+        "lectures": queries.lectures(s.reader, limit=queries.MAX_PAGE).rows,
+        "loops": queries.assessment_loops(s.reader, day, limit=queries.MAX_PAGE).rows,
+        "pairs": queries.mentoring_pairs(s.reader, limit=queries.MAX_PAGE).rows,
+        "trainings": queries.training_classes(s.reader, limit=queries.MAX_PAGE).rows,
         "checkpoint": box, "labels": labels, "other_day": day != now.date(),
     }  # fmt: skip
     return templates.TemplateResponse(request, "index.html", context)

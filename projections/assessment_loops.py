@@ -8,7 +8,8 @@ date (decided when read)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from datetime import date
+from typing import Any, ClassVar
 
 from projections.base import Handler, Leaf, Projection
 from projections.rows import ROW, Rows
@@ -56,3 +57,16 @@ class AssessmentLoops(Projection):
         "assessment.CadreEnrolled": enrolled,
         **dict.fromkeys(LOOP_STEP, step),
     }
+
+
+def decided(row: dict[str, Any], today: date) -> dict[str, Any]:
+    """``row`` with each step's ``missing`` (cadres who have not done it: ``cadres`` − ``done``)
+    and ``overdue`` (those missing once ``today`` is after the step's due date, else 0),
+    decided on ``today`` (never stored: the rows don't depend on a clock)."""
+    steps = {}
+    for step in LOOP_STEP.values():
+        found = row[step]
+        missing = max(row["cadres"] - found["done"], 0)
+        overdue = missing if today.isoformat() > found["due"] else 0
+        steps[step] = {**found, "missing": missing, "overdue": overdue}
+    return {**row, **steps}

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from ledger.db import SqlDatabase
+from projections.assessment_loops import decided
 from projections.disbursements import in_public_view
 from projections.rows import ROW
 from projections.runner import table_name
@@ -139,3 +140,55 @@ def key_projects(reader: ListReader, today: date) -> list[Row]:
         {**row, "overdue_items": [i["item"] for i in row["items"] if late(i)]}
         for row in reader.rows("key-projects")
     ]
+
+
+# -- issue 14: an organisation department's own cadres -----------------------------------
+
+
+def lectures(
+    reader: ListReader, *, county: str | None = None, programme: str | None = None,
+    board: str | None = None, closed: bool | None = None, offset: int = 0, limit: int = 50,
+) -> Page:  # fmt: skip
+    """讲组工 lectures by week (then key)."""
+    rows = _matching(
+        reader.rows("lectures"), county=county, programme=programme, board=board, closed=closed
+    )
+    rows.sort(key=lambda r: (r["week"], r["key"]))
+    return page(rows, offset, limit)
+
+
+def assessment_loops(
+    reader: ListReader, today: date, *, county: str | None = None, year: int | None = None,
+    programme: str | None = None, quarter: int | None = None, offset: int = 0, limit: int = 50,
+) -> Page:  # fmt: skip
+    """平时考核 loops by programme, quarter and section, each step's ``missing`` and
+    ``overdue`` decided on ``today``."""
+    rows = _matching(
+        reader.rows("assessment-loops"), county=county, year=year, programme=programme,
+        quarter=quarter,
+    )  # fmt: skip
+    rows.sort(key=lambda r: (r["year"], r["county"], r["programme"], r["quarter"], r["section"]))
+    found = page(rows, offset, limit)
+    return Page([decided(r, today) for r in found.rows], found.total, offset, limit)
+
+
+def mentoring_pairs(
+    reader: ListReader, *, county: str | None = None, programme: str | None = None,
+    ongoing: bool | None = None, offset: int = 0, limit: int = 50,
+) -> Page:  # fmt: skip
+    """以老带新 pairs by start date, mentor, then key; ``ongoing``: not ended (True) or ended."""
+    rows = _matching(reader.rows("mentoring-pairs"), county=county, programme=programme)
+    if ongoing is not None:
+        rows = [r for r in rows if (r["ended_on"] is None) == ongoing]
+    rows.sort(key=lambda r: (r["started_on"], r["mentor_name"], r["key"]))
+    return page(rows, offset, limit)
+
+
+def training_classes(
+    reader: ListReader, *, county: str | None = None, year: int | None = None,
+    kind: str | None = None, offset: int = 0, limit: int = 50,
+) -> Page:  # fmt: skip
+    """Training classes by year, kind, then key."""
+    rows = _matching(reader.rows("training-classes"), county=county, year=year, kind=kind)
+    rows.sort(key=lambda r: (r["year"], r["kind"], r["key"]))
+    return page(rows, offset, limit)

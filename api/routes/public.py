@@ -13,6 +13,7 @@ audit role only (api/reader_date.py).
 from __future__ import annotations
 
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
@@ -125,3 +126,94 @@ def key_projects(
     position = _ready(s, "key-projects", min_position)
     rows = queries.key_projects(s.reader, day)
     return {"position": position, "decided_on": day.isoformat(), "rows": rows}
+
+
+# -- issue 14: the organisation department's own cadres (平时考核, 讲组工, 以老带新, 培训) --------
+County = Annotated[str | None, Query(max_length=60)]
+Year = Annotated[int | None, Query(ge=2000, le=2100)]
+Offset = Annotated[int, Query(ge=0, le=10**9)]
+Limit = Annotated[int, Query(ge=1, le=queries.MAX_PAGE)]
+
+
+def _page(position: int, found: queries.Page, **more: Any) -> dict[str, Any]:
+    return {"position": position, **more, "total": found.total, "offset": found.offset,
+            "rows": found.rows}  # fmt: skip
+
+
+@router.get("/lectures", summary="讲组工: weekly lectures, ratings, comments given, test")
+def lectures(
+    s: Annotated[Services, Depends(services)],
+    county: County = None,
+    programme: UUID | None = None,
+    board: Annotated[str | None, Query(pattern=r"^(policy|business|plans)$")] = None,
+    closed: bool | None = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    position = _ready(s, "lectures", min_position)
+    found = queries.lectures(
+        s.reader, county=county, programme=None if programme is None else str(programme),
+        board=board, closed=closed, offset=offset, limit=limit,
+    )  # fmt: skip
+    return _page(position, found)
+
+
+@router.get("/assessment-loops", summary="平时考核: each section's quarterly loop, counts only")
+def assessment_loops(
+    s: Annotated[Services, Depends(services)],
+    day: ReaderDate,
+    county: County = None,
+    year: Year = None,
+    programme: UUID | None = None,
+    quarter: Annotated[int | None, Query(ge=1, le=4)] = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    """Each step's ``missing`` and ``overdue`` are decided on the server's date
+    (``decided_on``)."""
+    position = _ready(s, "assessment-loops", min_position)
+    found = queries.assessment_loops(
+        s.reader, day, county=county, year=year,
+        programme=None if programme is None else str(programme), quarter=quarter,
+        offset=offset, limit=limit,
+    )  # fmt: skip
+    return _page(position, found, decided_on=day.isoformat())
+
+
+@router.get("/mentoring-pairs", summary="以老带新: mentoring pairs and their quarterly notes")
+def mentoring_pairs(
+    s: Annotated[Services, Depends(services)],
+    county: County = None,
+    programme: UUID | None = None,
+    ongoing: bool | None = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    position = _ready(s, "mentoring-pairs", min_position)
+    found = queries.mentoring_pairs(
+        s.reader, county=county, programme=None if programme is None else str(programme),
+        ongoing=ongoing, offset=offset, limit=limit,
+    )  # fmt: skip
+    return _page(position, found)
+
+
+@router.get("/training-classes", summary="training classes: participants, attendance, completed")
+def training_classes(
+    s: Annotated[Services, Depends(services)],
+    county: County = None,
+    year: Year = None,
+    kind: Annotated[
+        str | None, Query(pattern=r"^(induction|young_and_middle_aged|section_level)$")
+    ] = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    position = _ready(s, "training-classes", min_position)
+    found = queries.training_classes(
+        s.reader, county=county, year=year, kind=kind, offset=offset, limit=limit
+    )
+    return _page(position, found)

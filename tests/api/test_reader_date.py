@@ -21,7 +21,7 @@ Headers = dict[str, dict[str, str]]
 PROBLEM = "application/problem+json"
 SERVER = date(2023, 5, 1)
 PAST = "2023-03-02"  # inside the grants' posting window
-DATED = ("disbursements", "fund-ledger", "supervision", "key-projects")
+DATED = ("disbursements", "fund-ledger", "supervision", "key-projects", "assessment-loops")
 
 
 @pytest.fixture
