@@ -216,6 +216,11 @@ def test_bad_input_is_409_naming_the_rule(
     t = cast.tokens
     programme, records = _programme(client, cast)
     a, q1 = records["a"], f"/records/{records['a']}/quarters/1"
+    # a second programme for the county and year; due days not the four steps'
+    opened = {"county": "taihu", "year": 2023, "department": "中共太湖县委组织部"}
+    _refused(client, "/programmes", opened, t["org-01"], "assessment.programme")
+    _refused(client, "/programmes", {**opened, "year": 2024, "due_days": {"summary": 10}},
+             t["org-01"], "assessment.programme")  # fmt: skip
     # a step out of order: the 反馈 before the 小结 and 评鉴
     _refused(client, q1 + "/feedback", None, t["dc-a"], "assessment.order")
     _post(client, q1 + "/summary", {"text": "小结"}, t["dc-a"])
