@@ -49,6 +49,7 @@ Quarter = Annotated[
     int, BeforeValidator(ascii_digits),
     Path(description="the quarter, 1..4 (another: 409 assessment.quarter)"),
 ]  # fmt: skip
+Document = Annotated[str, Field(min_length=1, max_length=2000)]  # free text, to the vault
 ProgrammeId = Annotated[UUID, Path(description="the programme's stream id (county/year)")]
 RecordId = Annotated[UUID, Path(description="a cadre's record (一人一档) in a programme")]
 LectureId = Annotated[UUID, Path(description="a lecture's stream id (programme/week)")]
@@ -91,9 +92,7 @@ class EnrolIn(Body):
 
 class TextIn(Body):
     model_config = example({"text": "本季度完成干部档案专项审核，存在问题……"})
-    text: Annotated[str, Field(min_length=1, max_length=4000)] = Field(
-        description="to the vault (personal): the record carries its commitment"
-    )
+    text: Document = Field(description="to the vault (personal): the record carries its commitment")
 
 
 class AppraisalIn(Body):
@@ -102,7 +101,7 @@ class AppraisalIn(Body):
         description="good 好 | fairly_good 较好 | average 一般 | poor 较差"
         " (another: 409 assessment.rating)"
     )
-    text: Annotated[str, Field(min_length=1, max_length=4000)] = Field(
+    text: Document = Field(
         description="the 评鉴 itself, to the vault (personal): the record carries its commitment"
     )
 
@@ -249,9 +248,7 @@ class CommentIn(Body):
     as_: Annotated[str, Field(pattern=_vocabulary("section_head", "deputy_head"))] = Field(
         alias="as", description="section_head 科室负责人 | deputy_head 分管部长"
     )
-    text: Annotated[str, Field(min_length=1, max_length=4000)] = Field(
-        description="the 点评, to the vault: the record carries its commitment"
-    )
+    text: Document = Field(description="the 点评, to the vault: the record carries its commitment")
 
 
 class LectureTestIn(Body):
@@ -335,9 +332,7 @@ class NoteIn(Body):
     side: Annotated[str, Field(pattern=_vocabulary("mentor", "mentee"))] = Field(
         description="whose note: the caller's own side"
     )
-    text: Annotated[str, Field(min_length=1, max_length=4000)] = Field(
-        description="to the vault: the record carries its commitment"
-    )
+    text: Document = Field(description="to the vault: the record carries its commitment")
 
 
 class PairEndIn(Body):
