@@ -87,13 +87,15 @@ SCORES = {"preparation": 90, "grounding": 85, "expression": 80, "results": 88}
 MONDAY = date(2023, 4, 3)  # the first Monday of Q2 2023
 
 
-def lecture_done(unit: Department, speaker: int = 0, raters: tuple[int, ...] = (1, 2)) -> UUID:
-    """A lecture of MONDAY by cadre ``speaker``, rated by ``raters`` and LEADER, commented
-    by LEADER (section head) and DEPUTY, tested and closed. The clock must be on MONDAY or
+def lecture_done(
+    unit: Department, speaker: int = 0, raters: tuple[int, ...] = (1, 2), week: date = MONDAY
+) -> UUID:
+    """A lecture of ``week`` by cadre ``speaker``, rated by ``raters`` and LEADER, commented
+    by LEADER (section head) and DEPUTY, tested and closed. The clock must be on ``week`` or
     later."""
     service = unit.service
     lecture = service.schedule_lecture(
-        unit.programme, MONDAY, "business", "干部档案专项审核实务", unit.cadres[speaker], ORG
+        unit.programme, week, "business", "干部档案专项审核实务", unit.cadres[speaker], ORG
     )
     for i in raters:
         service.rate_lecture(lecture, SCORES, unit.accounts[i])
@@ -103,3 +105,13 @@ def lecture_done(unit: Department, speaker: int = 0, raters: tuple[int, ...] = (
     service.record_lecture_test(lecture, 12, 873, ORG)
     service.close_lecture(lecture, ORG)
     return lecture
+
+
+SELF_LEADER = Actor("leader-03", Role.ASSESSMENT_LEADER)  # a leader who is also cadre 0
+
+
+def leader_linked_to(ledger: Ledger, unit: Department, i: int = 0) -> Actor:
+    """SELF_LEADER, enrolled and linked to cadre ``i`` (a leader assessing themselves)."""
+    enrol(ledger, SELF_LEADER)
+    Principals(ledger).link_subject(SELF_LEADER.principal, unit.cadres[i], ADMIN)
+    return SELF_LEADER
