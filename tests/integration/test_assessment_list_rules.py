@@ -108,6 +108,8 @@ def test_lecture_before_and_after_its_close(database: Database) -> None:
     }  # fmt: skip
     log.add("lec", "lecture.Commented", at="2023-04-03", capacity="deputy_head", commitment=HEX)
     log.add("lec", "lecture.TestRecorded", at="2023-04-03", takers=10, mean_tenths=800)
+    tested = by_key(both_sides(database, log)["lectures"])[lecture]
+    assert (tested["test_mean_tenths"], tested["means"], tested["closed"]) == (800, None, False)
     means = {"preparation": 900, "grounding": 850, "expression": 800, "results": 880}
     log.add("lec", "lecture.Closed", at="2023-04-04", speaker=sid("cadre-s"), ratings=2,
             means=means, overall_tenths=858, test_mean_tenths=800)  # fmt: skip
