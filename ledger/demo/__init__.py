@@ -1,4 +1,5 @@
-"""The demo scenario: the Tongcheng care fund, Taihu points, Yuexi projects, Wangjiang inspection.
+"""The demo scenario: the Tongcheng care fund, Taihu points, Yuexi projects, Wangjiang inspection,
+Huaining's lectures and mentoring and Qianshan's routine assessment.
 
 Each part is loaded unless already present, so running the demo twice writes nothing new.
 """
@@ -10,7 +11,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
+from ledger.assessment.programme import programme_id
 from ledger.clock import SteppingClock
+from ledger.demo.assessment import (
+    HUAINING,
+    YEAR,
+    assessment_complete,
+    assessment_summary,
+    load_assessment,
+)
 from ledger.demo.carefund import carefund_summary, load_carefund
 from ledger.demo.erasure import erasure_requests, erasure_summary
 from ledger.demo.ids import seeded_ids
@@ -43,7 +52,8 @@ def load_demo(ledger: Ledger) -> bool:
     """Load every part not yet present; True if anything was written.
 
     Parts: the care fund; Taihu points with the bottom-tenth cases; Yuexi projects; the
-    Wangjiang inspection; then the registry's changes and the erasure requests (one carried
+    Wangjiang inspection; Huaining's lectures and mentoring and Qianshan's routine assessment
+    (ledger/demo/assessment.py); then the registry's changes and the erasure requests (one carried
     out, one held by an open case: ledger/demo/erasure.py). Each part has its own seed, so
     the parts are the same whatever was loaded before. A part that an interrupted run left
     half-written is reported, not repaired: start again with ``gongshi demo --reset``.
@@ -69,6 +79,12 @@ def load_demo(ledger: Ledger) -> bool:
         with _demo_time(ledger, datetime(2023, 9, 4, 9, 0, tzinfo=UTC), 208) as clock:
             wangjiang_inspection(ledger, clock, random.Random(208))
         wrote = True
+    if not app.exists(programme_id(HUAINING, YEAR)):
+        with _demo_time(ledger, datetime(2023, 1, 4, 2, 0, tzinfo=UTC), 2023_14) as clock:
+            load_assessment(ledger, clock, random.Random(14))
+        wrote = True
+    elif not assessment_complete(ledger):
+        raise LedgerError("the demo's assessment part is incomplete: run 'gongshi demo --reset'")
     wrote = registry_changes(ledger) or wrote
     return erasure_requests(ledger) or wrote  # after the cases it holds on
 
@@ -77,4 +93,4 @@ def demo_summary(ledger: Ledger) -> list[str]:
     """Printable lines, computed from the stored records (not from the loader's memory)."""
     lines = ["Tongcheng pioneer care fund (桐城市先锋关爱基金)"]
     lines += ["  " + year.line() for year in carefund_summary(ledger)]
-    return [*lines, *other_summary(ledger), erasure_summary(ledger)]
+    return [*lines, *other_summary(ledger), *assessment_summary(ledger), erasure_summary(ledger)]

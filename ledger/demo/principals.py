@@ -5,8 +5,11 @@ The demo's own admin ``demo-admin`` enrols itself when the registry is empty (th
 then every account the demo's parts act as: the Tongcheng care fund's (each industry party
 committee bound to its industry), Taihu's organisation department, township party committees,
 village committees and party-building instructors (包村党建指导员, each assigned to its
-village), the Yuexi and Wangjiang accounts, and the system's accounts (the overdue-project
-policy's and the erasure job's, without a scope: verify/rules_principals.py SYSTEM_ACCOUNTS).
+village), the Yuexi and Wangjiang accounts, Qianshan's and Huaining's organisation
+departments, assessment leaders (科室负责人, 分管部长) and department cadres (each cadre's own
+account, linked to its subject when the assessment part registers it: ledger/demo/
+assessment.py), and the system's accounts (the overdue-project policy's and the erasure
+job's, without a scope: verify/rules_principals.py SYSTEM_ACCOUNTS).
 
 Each county's supervision (纪检监察) account is scoped to its county: Taihu's closes the
 bottom-tenth cases, Wangjiang's registers its cadres, Tongcheng's (supervision-tc-01) revokes
@@ -36,7 +39,7 @@ YUEXI_SUPERVISION = Actor("jw-yuexi-01", Role.SUPERVISION)  # on-demand escalati
 
 def demo_principals() -> list[tuple[Actor, Scope]]:
     """Every (actor, scope) the demo acts as."""
-    from ledger.demo import carefund, points, supervision
+    from ledger.demo import assessment, carefund, points, supervision
 
     found: list[tuple[Actor, Scope]] = [
         (a, Scope())
@@ -52,6 +55,7 @@ def demo_principals() -> list[tuple[Actor, Scope]]:
     found += [(a, Scope(industry=Industry(i).value)) for i, a in carefund.REVIEWERS.items()]
     found += [(points.COUNTY, Scope(county=TAIHU)), (supervision.YUEXI, Scope(county=YUEXI))]
     found += [(supervision.WANGJIANG_ORG, Scope(county=WANGJIANG))]
+    found += assessment.assessment_principals()
     found += [
         (Actor(f"zzb-yuexi-lead-{n:02d}", Role.ORGANISATION_DEPARTMENT), Scope(county=YUEXI))
         for n in range(1, len(supervision.PROJECTS) + 1)

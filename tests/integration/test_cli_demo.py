@@ -46,6 +46,11 @@ def test_demo_prints_nine_grants_and_is_idempotent(database: Database, tmp_path:
     )
     # "目前已累计约谈 30 余人次": the special inspection of cadre selection, not the other one
     assert "special inspection of cadre selection" in out and "33 talks with unit heads" in out
+    # issue 14: Qianshan's 平时考核 (one Q4 goal missing, five steps late) and Huaining's 讲组工
+    assert "20 cadres in 4 sections; 319 of 320 loop steps" in out and "5 late, 1 missing" in out
+    assert "basically_competent 1, competent 15, excellent 4; 3 training classes" in out
+    assert "13 weekly lectures (policy 5, business 4, plans 4)" in out and "13 closed" in out
+    assert "11 mentors, 22 mentees, 1 pair ended, 174 quarterly notes" in out
     key = tmp_path / "home" / "keys" / "vault.key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
 

@@ -40,3 +40,8 @@ def test_every_demo_record_follows_the_schema_and_the_rules_across_records(
         e for b in rules.points.books.values() for e in b.entries if e[0] == "evaluation"
     ]
     assert len(evaluations) == 1_296 * 4
+    # issue 14: Qianshan's year and Huaining's quarter of lectures, with 11 mentors' 22 pairs
+    assert types["assessment.CadreEnrolled"] == 20 + 33
+    assert types["assessment.AnnualGradeRecorded"] == 20 and types["training.ClassOpened"] == 3
+    assert types["lecture.Scheduled"] == types["lecture.Closed"] == 13
+    assert types["mentoring.PairStarted"] == 22 and types["mentoring.PairEnded"] == 1
