@@ -210,10 +210,6 @@ LEADER, DEPARTMENT_CADRE = "assessment_leader", "department_cadre"
 STEPS = ("summary", "appraisal", "feedback", "goal")  # 小结, 评鉴, 反馈, 改进目标
 RATINGS = ("good", "fairly_good", "average", "poor")  # 好, 较好, 一般, 较差
 QUARTER = integer(1, 4)
-FOUR_RATINGS = Spec(
-    f"an array of the four quarters' ratings, each one of {', '.join(RATINGS)}",
-    lambda v: type(v) is list and len(v) == 4 and all(type(r) is str and r in RATINGS for r in v),
-)
 
 EVENTS: dict[str, EventSpec] = {
     "subject.Registered": _first("subject", SUBJECT_ROLES, commitment=HEX64,
@@ -340,7 +336,7 @@ EVENTS: dict[str, EventSpec] = {
     "assessment.FeedbackAcknowledged": _then("record", DEPARTMENT_CADRE, quarter=QUARTER),
     "assessment.GoalSet": _then("record", DEPARTMENT_CADRE, quarter=QUARTER, commitment=HEX64),
     "assessment.AnnualGradeRecorded": _then("record", LEADER, grade=one_of(*GRADES),
-        ratings=FOUR_RATINGS, references=ArrayOf(ID), reasons=REASON),
+        ratings=ArrayOf(one_of(*RATINGS)), references=ArrayOf(ID), reasons=REASON),
     "lecture.Scheduled": _first("lecture", ORG, programme=ID, county=NAME, year=YEAR,
         week=DATE, board=one_of("policy", "business", "plans"), topic=TEXT, speaker=ID),
     "lecture.Rated": _then("lecture", f"{DEPARTMENT_CADRE} {LEADER}", scores=SCORES),
