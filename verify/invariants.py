@@ -19,6 +19,10 @@ Key projects, the special inspection of cadre selection and cadres' posts
 (verify/rules_supervision.py ProjectRules): amendments, verification by the lead, an
 overdue case closed with its item, findings and talks, observation periods.
 
+The routine assessment of a county organisation department's own cadres
+(verify/rules_assessment.py AssessmentRules): the quarterly loop in order and by the right
+hands, the annual grade, lectures, mentoring pairs, training classes.
+
 Fed one record at a time; state is per stream (and per book entry: three small values), so
 memory grows with streams and score entries, not with other records.
 """
@@ -31,6 +35,7 @@ from datetime import tzinfo
 from verify.days import DEFAULT_TIMEZONE, zone_named
 from verify.failure import Failure, Handler
 from verify.record import Record
+from verify.rules_assessment import AssessmentRules
 from verify.rules_carefund import CareFundRules
 from verify.rules_points import PointsRules, YearCloseRules
 from verify.rules_principals import PrincipalRules
@@ -49,6 +54,7 @@ class Invariants:
     projects: ProjectRules = field(default_factory=ProjectRules)
     principals: PrincipalRules = field(default_factory=PrincipalRules)
     subjects: SubjectRules = field(default_factory=SubjectRules)
+    assessment: AssessmentRules = field(default_factory=AssessmentRules)
     checked: int = 0
     # The business timezone (the bundle's MANIFEST.json ``timezone``): a rule comparing a
     # business date with a record's ``at`` takes the date of ``at`` in it
@@ -58,11 +64,15 @@ class Invariants:
 
     def __post_init__(self) -> None:
         self.cases.registry = self.principals  # supervision.hands: the hands' scope
-        for owner in (self.carefund, self.points, self.projects, self.cases, self.subjects):
+        self.assessment.registry = self.principals  # assessment.*: accounts linked to cadres
+        owners = (self.carefund, self.points, self.projects, self.cases, self.subjects,
+                  self.assessment)  # fmt: skip
+        for owner in owners:
             if hasattr(owner, "zone"):
                 owner.zone = self.zone
         for domain in (
-            self.carefund, self.points, self.year_close, self.cases, self.projects, self.subjects
+            self.carefund, self.points, self.year_close, self.cases, self.projects, self.subjects,
+            self.assessment,
         ):  # fmt: skip
             for record_type, handler in domain.handlers().items():
                 self._handlers.setdefault(record_type, []).append(handler)
