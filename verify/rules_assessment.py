@@ -24,12 +24,10 @@ from verify.failure import Failure, Handler, mismatches
 from verify.record import Record
 from verify.rules_points import half_up
 from verify.rules_principals import SCOPE, PrincipalRules
-from verify.schema import INDICATORS
+from verify.schema import GRADES, INDICATORS, RATINGS, STEPS
 
-# 公务员平时考核: 好 / 较好 / 一般 / 较差, per quarter
-RATINGS = ("good", "fairly_good", "average", "poor")
-# the annual grade: 优秀 / 称职 / 基本称职 / 不称职
-ANNUAL_GRADES = ("excellent", "competent", "basically_competent", "incompetent")
+# RATINGS: 公务员平时考核's quarterly 好 / 较好 / 一般 / 较差 (verify/schema.py)
+ANNUAL_GRADES = GRADES  # the annual grade: 优秀 / 称职 / 基本称职 / 不称职
 
 
 def grade_allowed(grade: str, ratings: Sequence[str]) -> str | None:
@@ -71,7 +69,7 @@ def lecture_result(scores: Sequence[Mapping[str, int]]) -> tuple[dict[str, int],
     return means, overall
 
 
-DUE_STEPS = ("summary", "appraisal", "feedback", "goal")  # the loop's four steps, in order
+DUE_STEPS = STEPS  # the loop's four steps, in order: 小结, 评鉴, 反馈, 改进目标
 
 
 def due_days_problem(due_days: Mapping[str, int]) -> str | None:
