@@ -182,7 +182,8 @@ class AssessmentRules:
     programmes: dict[str, _Programme] = field(default_factory=dict)
     records: dict[str, _Record] = field(default_factory=dict)
     lectures: dict[str, _Lecture] = field(default_factory=dict)
-    given: dict[tuple[str, str, int], list[str]] = field(default_factory=dict)  # closed
+    # (speaker, year, quarter) -> the lectures closed, whatever their programme
+    given: dict[tuple[str, int, int], list[str]] = field(default_factory=dict)
     pairs: dict[str, _Pair] = field(default_factory=dict)
     mentored: dict[tuple[str, str], str] = field(default_factory=dict)  # unended pair
     trainings: dict[str, _Training] = field(default_factory=dict)
@@ -284,7 +285,7 @@ class AssessmentRules:
         d, found = r.data, self._not_self(r, where, rec)
         rec.ratings[quarter] = d["rating"]
         rec.references[quarter] = list(d["references"])
-        expected = sorted(self.given.get((rec.programme, rec.cadre, quarter), []))
+        expected = sorted(self.given.get((rec.cadre, rec.year, quarter), []))
         if d["references"] != expected:
             message = f"record {r.stream}: Q{quarter} appraisal's references"
             found.append(Failure(where, REFERENCES, message, str(expected),
@@ -407,7 +408,7 @@ class AssessmentRules:
         if lecture.closed:
             return [Failure(where, LECTURE_ORDER, message, "closed once", "closed again")]
         lecture.closed = True
-        key = (lecture.programme, lecture.speaker, quarter_of(lecture.week))
+        key = (lecture.speaker, lecture.week.year, quarter_of(lecture.week))
         self.given.setdefault(key, []).append(r.stream)
         lacking = [
             *(["a rating"] if not lecture.scores else []),
