@@ -31,6 +31,7 @@ SUBJECT_ROLES = (
     Role.SUPERVISION,
     Role.TOWNSHIP_PARTY_COMMITTEE,
     Role.VILLAGE_COMMITTEE,
+    Role.ORGANISATION_DEPARTMENT,  # its own department's cadres (issue 14) and others' cadres
 )
 ERASURE_APPROVERS = (Role.DATA_PROTECTION, Role.AUDIT)  # a second principal, not the requester
 

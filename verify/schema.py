@@ -193,7 +193,9 @@ def _then(aggregate: str, roles: str, **data: Spec) -> EventSpec:
     return EventSpec(aggregate, False, frozenset(roles.split()), Members(data))
 
 
-SUBJECT_ROLES = "intake finance supervision township_party_committee village_committee"
+SUBJECT_ROLES = (
+    "intake finance supervision township_party_committee village_committee organisation_department"
+)
 ERASURE_APPROVERS = "data_protection audit"
 POINTS_ROLES = "township_party_committee village_committee"
 SUPERVISION_ROLES = "supervision township_party_committee"

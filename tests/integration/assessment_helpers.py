@@ -18,7 +18,7 @@ YEAR = 2023
 ORG = Actor("org-01", Role.ORGANISATION_DEPARTMENT)
 LEADER = Actor("leader-01", Role.ASSESSMENT_LEADER)  # a section head (科室负责人)
 DEPUTY = Actor("leader-02", Role.ASSESSMENT_LEADER)  # the deputy head (分管部长)
-REGISTRAR = Actor("supervision-01", Role.SUPERVISION)  # registers the subjects
+REGISTRAR = ORG  # the organisation department registers its own cadres
 SECTION = "干部监督科"
 
 

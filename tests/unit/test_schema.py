@@ -25,7 +25,8 @@ from verify.schema import EVENTS, MAX, ROLES, OrNull, Spec, integer, one_of
 
 FORMAT_MD = Path(__file__).resolve().parents[2] / "docs" / "FORMAT.md"
 ROLE_GROUPS = {
-    "*subject roles*": "intake finance supervision township_party_committee village_committee",
+    "*subject roles*": "intake finance supervision township_party_committee village_committee"
+    " organisation_department",
     "*points roles*": "township_party_committee village_committee",
     "*supervision roles*": "supervision township_party_committee",
     "*case roles*": "supervision township_party_committee organisation_department",
