@@ -6,6 +6,7 @@ when the server can't be reached. Each PostgreSQL test gets its own schema, drop
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Iterator
@@ -37,7 +38,28 @@ def postgres_url() -> str:
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
-    return url
+    return worker_database(url)
+
+
+def worker_database(url: str) -> str:
+    """``url`` for the first pytest-xdist worker (or without xdist); for worker gwN (N > 0)
+    the same server's database ``{name}_gwN``, created if missing. One database per worker:
+    the erasure's rewrite waits for older transactions and the chaos tests terminate
+    backends, both within ``current_database()`` only, so workers never see each other."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    if worker == "gw0":
+        return url
+    base = parse_database_url(url)
+    name = f"{base.dbname}_{worker}"
+    with psycopg.connect(base.psycopg_conninfo(), autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if found is None:  # (a concurrent creation of the same name: already there)
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+                conn.execute(f'CREATE DATABASE "{name}"')
+    scheme, rest = url.split("://", 1)
+    authority, _, path = rest.partition("/")
+    query = path.partition("?")[2]
+    return f"{scheme}://{authority}/{name}" + (f"?{query}" if query else "")
 
 
 @pytest.fixture
