@@ -6,7 +6,10 @@ ended in October when its mentee moved); 13 weekly lectures in Q2 from Monday 3 
 ("每周安排1名组工干部上讲台"), on the boards "科长讲政策、骨干讲业务、新兵讲打算", each rated by
 its audience on the four indicators (one form per rater, never the speaker), commented by a
 section head and the deputy head ("科室负责人及分管部长集中点评"), tested (现场测) and closed;
-each side's mentoring note every quarter.
+each side's mentoring note every quarter. Huaining's 33 cadres have their 平时考核 too (the
+lectures' "打分结果作为组工干部平时考核和评先评优的参考依据"): four quarterly loops by their
+section heads, a few steps late; the Q2 appraisals of the 13 speakers carry their lecture as a
+reference, and the annual grades' reasons name it (a reference: it moves no rating or grade).
 
 Qianshan 2023 (潜山市 平时考核, "个人有小结、领导有评鉴、结果有反馈、改进有目标"): 20 department
 cadres of 中共潜山市委组织部 in four sections; four quarterly loops, each cadre's 小结, the
@@ -15,18 +18,24 @@ three training classes ("常态化开展公务员初任培训班、中青年干�
 their attendance and completion; the annual grades by the deputy head, each within the
 annual-grade rule, recorded last.
 
-The cadres' subjects are registered by their county's supervision account (a subject is
-registered by a subject role); each cadre's own account (department_cadre) is linked to its
-subject, so its 小结, 反馈, 目标 and notes are its own and it never rates its own lecture.
+The cadres' subjects are registered by their county's organisation department (a subject
+role since issue 14: the department registers its own cadres); each cadre's own account
+(department_cadre) is linked to its subject, so its 小结, 反馈, 目标 and notes are its own
+and it never rates its own lecture.
 Seeded: the same records every run; free text goes to the vault, commitments to the log.
+The loops' steps of one day are saved together (each record checked by its own rules, as
+the service does; the appraisals' lecture references from the service's look-up), so the
+part costs fewer commits than one command per step.
 """
 
 from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from uuid import UUID
 
 from ledger.actor import Actor, Role
@@ -42,19 +51,18 @@ from ledger.ledger import Ledger
 from ledger.principal import Principals, Scope
 from ledger.rating_form import INDICATORS
 from verify.rules_assessment import grade_allowed
+from verify.schema import STEPS
 
 YEAR = 2023
 QIANSHAN, HUAINING = "qianshan", "huaining"
 QS_ORG = Actor("zzb-qianshan-01", Role.ORGANISATION_DEPARTMENT)  # 中共潜山市委组织部
-QS_REGISTRAR = Actor("jw-qianshan-01", Role.SUPERVISION)  # registers the subjects
 QS_SECTIONS = ("干部监督科", "干部科", "组织科", "办公室")
 QS_HEADS = tuple(Actor(f"qs-head-{n:02d}", Role.ASSESSMENT_LEADER) for n in range(1, 5))
 QS_DEPUTY = Actor("qs-deputy-01", Role.ASSESSMENT_LEADER)  # 分管部长: the annual grades
 QS_CADRES = 20  # five per section
 HN_ORG = Actor("zzb-huaining-01", Role.ORGANISATION_DEPARTMENT)  # 中共怀宁县委组织部
-HN_REGISTRAR = Actor("jw-huaining-01", Role.SUPERVISION)
 HN_SECTIONS = ("组织一科", "组织二科", "干部一科", "干部二科", "干部监督科")
-HN_HEADS = tuple(Actor(f"hn-head-{n:02d}", Role.ASSESSMENT_LEADER) for n in range(1, 4))
+HN_HEADS = tuple(Actor(f"hn-head-{n:02d}", Role.ASSESSMENT_LEADER) for n in range(1, 6))
 HN_DEPUTY = Actor("hn-deputy-01", Role.ASSESSMENT_LEADER)  # 分管部长
 HN_MENTORS, HN_MENTEES = 11, 22
 HN_CADRES = HN_MENTORS + HN_MENTEES  # mentors first: cadre m mentors 11 + 2m and 12 + 2m
@@ -69,19 +77,28 @@ TOPICS = {
     "plans": ["我的组工第一年：学习计划", "新兵谈调研：村级组织建设", "新兵谈履职：当好联络员",
               "新兵谈成长：向老组工学什么"],
 }  # fmt: skip
-# steps done late (days after the quarter's end): (cadre, quarter, step) -> day
+ON_TIME = {"summary": 5, "appraisal": 14, "feedback": 20, "goal": 26}  # days after quarter end
+# Qianshan's loops: steps done late (days after the quarter's end): (cadre, quarter, step) -> day
 LATE = {(3, 2, "summary"): 13, (7, 3, "appraisal"): 23, (12, 1, "feedback"): 27,
         (16, 4, "goal"): 33, (9, 4, "summary"): 12}  # fmt: skip
-ON_TIME = {"summary": 5, "appraisal": 14, "feedback": 20, "goal": 26}  # days after quarter end
 MISSING_GOAL = 19  # the cadre whose Q4 改进目标 is never set
 POOR = (11, 2)  # (cadre, quarter) rated 较差
 EXCELLENT_AT_MOST = 4  # 优秀 for at most a fifth of the unit
+# Huaining's loops, drawn from their own seed (the lectures' and names' draws stay as they were)
+HN_LOOP_SEED = 33
+HN_LATE = {(5, 1, "goal"): 32, (14, 2, "summary"): 12, (27, 3, "feedback"): 26}
+HN_POOR = (30, 3)
+HN_EXCELLENT_AT_MOST = 6  # a fifth of 33
+GRADED_ON = date(2024, 2, 6)  # the annual grades, after Q4's loop
 TRAINING = (  # kind, name, sessions, first day, participants (Qianshan cadres)
     ("induction", "2023年潜山市新录用公务员初任培训班", 4, date(2023, 5, 8), (15, 16, 17, 18, 19)),
     ("young_and_middle_aged", "2023年潜山市中青年干部培训班", 6, date(2023, 9, 11),
      (4, 5, 8, 9, 12, 13, 14, 18)),
     ("section_level", "2023年潜山市科级干部培训班", 3, date(2023, 11, 6), (0, 1, 2, 5, 10, 15)),
 )  # fmt: skip
+RATING_LABELS = {"good": "好", "fairly_good": "较好", "average": "一般", "poor": "较差"}
+GRADE_LABELS = {"excellent": "优秀", "competent": "称职", "basically_competent": "基本称职",
+                "incompetent": "不称职"}  # fmt: skip
 
 
 def qs_account(i: int) -> Actor:
@@ -95,15 +112,20 @@ def hn_account(i: int) -> Actor:
 def assessment_principals() -> list[tuple[Actor, Scope]]:
     """The accounts this part acts as, each scoped to its county."""
     qianshan, huaining = Scope(county=QIANSHAN), Scope(county=HUAINING)
-    found = [(a, qianshan) for a in (QS_ORG, QS_REGISTRAR, *QS_HEADS, QS_DEPUTY)]
+    found = [(a, qianshan) for a in (QS_ORG, *QS_HEADS, QS_DEPUTY)]
     found += [(qs_account(i), qianshan) for i in range(QS_CADRES)]
-    found += [(a, huaining) for a in (HN_ORG, HN_REGISTRAR, *HN_HEADS, HN_DEPUTY)]
+    found += [(a, huaining) for a in (HN_ORG, *HN_HEADS, HN_DEPUTY)]
     return found + [(hn_account(i), huaining) for i in range(HN_CADRES)]
 
 
+def _at(day: date, hour: int = 2) -> datetime:
+    """``day`` at ``hour`` UTC (10:00 in Beijing for 2)."""
+    return datetime(day.year, day.month, day.day, hour, 0, tzinfo=UTC)
+
+
 def _on(clock: SteppingClock, day: date, hour: int = 2) -> None:
-    """The clock to ``day`` at ``hour`` UTC (10:00 in Beijing for 2)."""
-    clock.set(datetime(day.year, day.month, day.day, hour, 0, tzinfo=UTC))
+    """The clock to ``day`` at ``hour`` UTC."""
+    clock.set(_at(day, hour))
 
 
 def _name(rng: random.Random) -> str:
@@ -113,7 +135,8 @@ def _name(rng: random.Random) -> str:
 def _cadres(
     ledger: Ledger, rng: random.Random, n: int, registrar: Actor, account: Callable[[int], Actor]
 ) -> list[UUID]:
-    """``n`` department_cadre subjects, each linked to its own account."""
+    """``n`` department_cadre subjects, registered by the county's organisation department
+    (``registrar``), each linked to its own account."""
     from ledger.demo.principals import ADMIN
 
     registry = Principals(ledger)
@@ -126,31 +149,181 @@ def _cadres(
 
 
 def load_assessment(ledger: Ledger, clock: SteppingClock, rng: random.Random) -> None:
-    """Qianshan's year, then Huaining's lectures and mentoring (the ended pair last). Each
-    appraisal looks up the closed lectures of its cadre: Qianshan's are written before
-    Huaining's lectures exist, which changes no reference (a lecture refers to its speaker)."""
+    """Qianshan's year, then Huaining's (its annual grades last). Each appraisal looks up
+    the closed lectures of its cadre (the service's ``lecture_references``): Qianshan's
+    are written before Huaining's lectures exist, which changes no reference (a lecture
+    refers to its speaker)."""
     service = Assessment(ledger)
     _qianshan(ledger, service, clock, rng)
     _huaining(ledger, service, clock, rng)
 
 
 def assessment_complete(ledger: Ledger) -> bool:
-    """Whether the part was loaded to its end (the ended mentoring pair is its last record)."""
-    return bool(ledger.app.streams_of(MentoringPair.Ended.TOPIC))
+    """Whether the part was loaded to its end (Huaining's annual grades, saved together,
+    are its last records)."""
+    graded = ledger.app.streams_of(AssessmentRecord.AnnualGradeRecorded.TOPIC)
+    return len(graded) == QS_CADRES + HN_CADRES
 
 
-# --- Huaining: 讲组工 and 以老带新 -------------------------------------------------------
+# --- the quarterly loops (both counties) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """One county's cadres in its programme, as their loops need them."""
+
+    records: list[AssessmentRecord]  # loaded once, kept current by the saves
+    account: Callable[[int], Actor]  # cadre i's own account
+    head: Callable[[int], Actor]  # who appraises cadre i (its section head)
+    deputy: Actor  # 分管部长: the annual grades
+    ratings: dict[tuple[int, int], str]  # (cadre, quarter) -> rating
+    late: dict[tuple[int, int, str], int]  # (cadre, quarter, step) -> days after quarter end
+    missing_goal: int | None = None  # the cadre whose Q4 goal is never set
+
+
+Timed = tuple[datetime, Callable[[], None]]
+
+
+def _quarter(
+    service: Assessment,
+    clock: SteppingClock,
+    unit: _Unit,
+    quarter: int,
+    alongside: Sequence[Timed] = (),
+) -> None:
+    """The unit's loop of ``quarter``: each cadre's 小结 (answering the last 改进目标), the
+    section head's 评鉴, 反馈, 改进目标, each on its day after the quarter's end (``late``:
+    after it is due); the steps of one day are saved together, in date order with
+    ``alongside`` (the other records of those days)."""
+    end = quarter_end(YEAR, quarter)
+    batches: dict[tuple[date, str], list[int]] = {}
+    for i in range(len(unit.records)):
+        day = end
+        for step in STEPS:
+            offset = unit.late.get((i, quarter, step), ON_TIME[step])
+            day = max(end + timedelta(days=offset), day + timedelta(days=1))
+            if not (quarter == 4 and step == "goal" and i == unit.missing_goal):
+                batches.setdefault((day, step), []).append(i)
+    timeline = [*alongside]
+    for (day, step), group in sorted(
+        batches.items(), key=lambda b: (b[0][0], STEPS.index(b[0][1]))
+    ):
+        timeline.append(
+            (_at(day), partial(_steps, service, clock, unit, quarter, step, day, group))
+        )
+    for _, action in sorted(timeline, key=lambda t: t[0]):
+        action()
+
+
+def _steps(
+    service: Assessment,
+    clock: SteppingClock,
+    unit: _Unit,
+    quarter: int,
+    step: str,
+    day: date,
+    group: list[int],
+) -> None:
+    """``step`` of ``quarter`` for the cadres ``group`` on ``day``, saved together: each
+    record checks its own rules (as the service's command would); free text to the vault
+    under the cadre; an appraisal's references are the service's look-up."""
+    _on(clock, day)
+    vault = service.ledger.vault
+    for i in group:
+        record = unit.records[i]
+        leader = step == "appraisal"
+        actor = unit.head(i) if leader else unit.account(i)
+        linked = [] if leader else [record.cadre]
+        moment = clock()
+        record.check_step(quarter, step, actor, moment, linked)
+        label = f"assessment/{record.id}/Q{quarter}/{step}"
+        if step == "summary":
+            commitment = vault.attach(record.cadre, label, {"text": f"第{quarter}季度工作小结"})
+            answers = record.goals.get(quarter - 1)  # none for Q1
+            record.submit_summary(quarter, commitment, answers, actor, moment, linked)
+        elif step == "appraisal":
+            references = service.lecture_references(record, quarter)
+            text = f"第{quarter}季度评鉴意见{_cited(service, references)}"
+            commitment = vault.attach(record.cadre, label, {"text": text})
+            rating = unit.ratings[i, quarter]
+            record.appraise(quarter, rating, commitment, references, actor, moment, linked)
+        elif step == "feedback":
+            record.acknowledge_feedback(quarter, actor, moment, linked)
+        else:
+            text = f"第{quarter + 1}季度改进目标"
+            commitment = vault.attach(record.cadre, label, {"text": text})
+            record.set_goal(quarter, commitment, actor, moment, linked)
+    service.ledger.app.save(*(unit.records[i] for i in group))
+
+
+def _cited(service: Assessment, references: list[str]) -> str:
+    """The lectures an appraisal or a grade refers to, as its text names them (a reference:
+    "作为…参考依据", it moves no rating)."""
+    found = []
+    for stream in references:
+        lecture = service.lecture(UUID(stream))
+        result = lecture.result or {}
+        overall, test = result["overall_tenths"] / 10, result["test_mean_tenths"] / 10
+        found.append(
+            f"；参考讲组工“{lecture.topic}”（{lecture.week}，综合{overall:.1f}分，现场测{test:.1f}分）"
+        )
+    return "".join(found)
+
+
+def _grades(service: Assessment, clock: SteppingClock, unit: _Unit, excellent_at_most: int) -> None:
+    """The annual grades by the deputy head, saved together (优秀 for at most
+    ``excellent_at_most``, each grade within the rule: verify/rules_assessment.py
+    grade_allowed); the reasons name the four ratings and any lecture referred to."""
+    _on(clock, GRADED_ON)
+    excellent = 0
+    for i, record in enumerate(unit.records):
+        four = [unit.ratings[i, q] for q in (1, 2, 3, 4)]
+        if excellent < excellent_at_most and grade_allowed("excellent", four) is None:
+            grade, excellent = "excellent", excellent + 1
+        elif "poor" in four:
+            grade = "basically_competent"
+        else:
+            grade = "competent"
+        references = sorted({r for q in (1, 2, 3, 4) for r in record.references[q]})
+        reasons = _reasons(four, grade) + _cited(service, references)
+        record.record_annual_grade(grade, reasons, unit.deputy, clock(), [])
+    service.ledger.app.save(*unit.records)
+
+
+def _rating(rng: random.Random, cadre: int, quarter: int, poor: tuple[int, int]) -> str:
+    if (cadre, quarter) == poor:
+        return "poor"
+    return rng.choices(("good", "fairly_good", "average"), weights=(50, 40, 10))[0]
+
+
+def _reasons(ratings: list[str], grade: str) -> str:
+    counts = "、".join(f"{RATING_LABELS[r]}{ratings.count(r)}次" for r in RATING_LABELS)
+    return f"四个季度评鉴：{counts}；按年度考核等次规则评定为{GRADE_LABELS[grade]}"
+
+
+# --- Huaining: 讲组工, 平时考核 and 以老带新 ---------------------------------------------
 
 
 def _huaining(
     ledger: Ledger, service: Assessment, clock: SteppingClock, rng: random.Random
 ) -> None:
-    """讲组工 and 以老带新 (the module's docstring)."""
+    """讲组工, 平时考核 and 以老带新 (the module's docstring), in date order but the
+    annual grades: the Q1 loop's steps between the lectures of April."""
     _on(clock, date(2023, 1, 4))
     programme = service.open_programme(HUAINING, YEAR, "中共怀宁县委组织部", HN_ORG)
-    cadres = _cadres(ledger, rng, HN_CADRES, HN_REGISTRAR, hn_account)
-    for i, cadre in enumerate(cadres):
+    cadres = _cadres(ledger, rng, HN_CADRES, HN_ORG, hn_account)
+    records = [
         service.enrol_cadre(programme, cadre, HN_SECTIONS[i % len(HN_SECTIONS)], HN_ORG)
+        for i, cadre in enumerate(cadres)
+    ]
+    loops = random.Random(HN_LOOP_SEED)
+    ratings = {
+        (i, q): _rating(loops, i, q, HN_POOR) for i in range(HN_CADRES) for q in (1, 2, 3, 4)
+    }
+    unit = _Unit(
+        [service.record(r) for r in records], hn_account,
+        lambda i: HN_HEADS[i % len(HN_SECTIONS)], HN_DEPUTY, ratings, HN_LATE,
+    )  # fmt: skip
     _on(clock, date(2023, 3, 1))
     pairs = [
         service.start_pair(programme, cadres[m], cadres[HN_MENTORS + 2 * m + k],
@@ -166,15 +339,22 @@ def _huaining(
                                  cadres[speakers[k]], HN_ORG)
         for k, week in enumerate(weeks)
     ]  # fmt: skip
-    for k, (week, lecture) in enumerate(zip(weeks, lectures, strict=True)):
-        _lecture(service, clock, rng, week, lecture, speakers[k], k, cadres)
+    held = [
+        (_at(week, 8), partial(_lecture, service, clock, rng, week, lecture, speakers[k], cadres))
+        for k, (week, lecture) in enumerate(zip(weeks, lectures, strict=True))
+    ]
+    _quarter(service, clock, unit, 1, alongside=held)
     _notes(service, clock, pairs, 2)
+    _quarter(service, clock, unit, 2)  # the 13 speakers' appraisals refer to their lecture
     _notes(service, clock, pairs, 3)
-    _notes(service, clock, pairs[:-1], 4)  # the last pair ended on 31 October (written last)
+    _quarter(service, clock, unit, 3)
     _on(clock, date(2023, 10, 31))
     service.end_pair(
         pairs[-1], date(2023, 10, 31), "帮带对象调任县直其他单位，帮带关系终止", HN_ORG
     )
+    _notes(service, clock, pairs[:-1], 4)  # the last pair ended on 31 October
+    _quarter(service, clock, unit, 4)
+    _grades(service, clock, unit, HN_EXCELLENT_AT_MOST)  # the part's last records
 
 
 def _speakers() -> list[int]:
@@ -195,12 +375,12 @@ def _lecture(
     week: date,
     lecture: UUID,
     speaker: int,
-    k: int,
     cadres: list[UUID],
 ) -> None:
-    """ "一人讲、大家听、现场测": the audience's forms, the two 点评, the test, the close. The
-    forms are recorded through the lecture's own rules (each rater's account and its linked
-    cadre) and saved together, as the points demo saves a book once."""
+    """ "一人讲、大家听、现场测": the audience's forms, the two 点评 (the speaker's section
+    head and the deputy head), the test, the close. The forms are recorded through the
+    lecture's own rules (each rater's account and its linked cadre) and saved together, as
+    the points demo saves a book once."""
     _on(clock, week, 8)  # 16:00 in Beijing
     audience = rng.sample([i for i in range(HN_CADRES) if i != speaker], rng.randint(20, 28))
     state = service.lecture(lecture)
@@ -209,7 +389,7 @@ def _lecture(
         state.rate(scores, hn_account(rater), clock(), [str(cadres[rater])])
     service.ledger.app.save(state)
     service.comment_lecture(lecture, "section_head", "结合工作实际，条理清晰；案例可再充实",
-                            HN_HEADS[k % len(HN_HEADS)])  # fmt: skip
+                            HN_HEADS[speaker % len(HN_SECTIONS)])  # fmt: skip
     service.comment_lecture(lecture, "deputy_head", "把政策讲透、把业务讲实，做到学用结合",
                             HN_DEPUTY)  # fmt: skip
     service.record_lecture_test(lecture, len(audience), rng.randint(780, 960), HN_ORG)
@@ -233,62 +413,25 @@ def _notes(service: Assessment, clock: SteppingClock, pairs: list[UUID], quarter
 def _qianshan(
     ledger: Ledger, service: Assessment, clock: SteppingClock, rng: random.Random
 ) -> None:
-    """平时考核's four loops, three training classes, then the annual grades (优秀 for at most
-    a fifth, each grade within the rule: verify/rules_assessment.py grade_allowed)."""
+    """平时考核's four loops with the three training classes between them (in date order),
+    then the annual grades."""
     _on(clock, date(2023, 1, 5))
     programme = service.open_programme(QIANSHAN, YEAR, "中共潜山市委组织部", QS_ORG)
-    cadres = _cadres(ledger, rng, QS_CADRES, QS_REGISTRAR, qs_account)
+    cadres = _cadres(ledger, rng, QS_CADRES, QS_ORG, qs_account)
     records = [
         service.enrol_cadre(programme, cadre, QS_SECTIONS[i // 5], QS_ORG)
         for i, cadre in enumerate(cadres)
     ]
-    ratings = {(i, q): _rating(rng, i, q) for i in range(QS_CADRES) for q in (1, 2, 3, 4)}
+    ratings = {(i, q): _rating(rng, i, q, POOR) for i in range(QS_CADRES) for q in (1, 2, 3, 4)}
+    unit = _Unit(
+        [service.record(r) for r in records], qs_account, lambda i: QS_HEADS[i // 5],
+        QS_DEPUTY, ratings, LATE, MISSING_GOAL,
+    )  # fmt: skip
     for quarter in (1, 2, 3, 4):
-        for i, record in enumerate(records):
-            _loop(service, clock, record, i, quarter, ratings[i, quarter])
-        if quarter == 2:
-            _training(service, clock, rng, cadres, TRAINING[0])
-        if quarter == 3:
-            _training(service, clock, rng, cadres, TRAINING[1])
-    _training(service, clock, rng, cadres, TRAINING[2])
-    _on(clock, date(2024, 2, 6))
-    excellent = 0
-    for i, record in enumerate(records):
-        four = [ratings[i, q] for q in (1, 2, 3, 4)]
-        if excellent < EXCELLENT_AT_MOST and grade_allowed("excellent", four) is None:
-            grade, excellent = "excellent", excellent + 1
-        elif "poor" in four:
-            grade = "basically_competent"
-        else:
-            grade = "competent"
-        service.record_annual_grade(record, grade, _reasons(four, grade), QS_DEPUTY)
-
-
-def _rating(rng: random.Random, cadre: int, quarter: int) -> str:
-    if (cadre, quarter) == POOR:
-        return "poor"
-    return rng.choices(("good", "fairly_good", "average"), weights=(50, 40, 10))[0]
-
-
-def _loop(
-    service: Assessment, clock: SteppingClock, record: UUID, i: int, quarter: int, rating: str
-) -> None:
-    """The cadre's loop of ``quarter``: 小结 (answering the last 改进目标), the section head's
-    评鉴, 反馈, 改进目标; each step on its day after the quarter's end (LATE: after it is due)."""
-    end, own, head = quarter_end(YEAR, quarter), qs_account(i), QS_HEADS[i // 5]
-    day = end
-    for step in ("summary", "appraisal", "feedback", "goal"):
-        day = max(end + timedelta(days=LATE.get((i, quarter, step), ON_TIME[step])),
-                  day + timedelta(days=1))  # fmt: skip
-        _on(clock, day)
-        if step == "summary":
-            service.submit_summary(record, quarter, f"第{quarter}季度工作小结", own)
-        elif step == "appraisal":
-            service.appraise(record, quarter, rating, f"第{quarter}季度评鉴意见", head)
-        elif step == "feedback":
-            service.acknowledge_feedback(record, quarter, own)
-        elif not (quarter == 4 and i == MISSING_GOAL):
-            service.set_goal(record, quarter, f"第{quarter + 1}季度改进目标", own)
+        if quarter > 1:  # May, September, November: before the next loop's steps
+            _training(service, clock, rng, cadres, TRAINING[quarter - 2])
+        _quarter(service, clock, unit, quarter)
+    _grades(service, clock, unit, EXCELLENT_AT_MOST)
 
 
 def _training(
@@ -315,31 +458,38 @@ def _training(
         service.record_completion(training, cadre, completed, QS_ORG)
 
 
-def _reasons(ratings: list[str], grade: str) -> str:
-    labels = {"good": "好", "fairly_good": "较好", "average": "一般", "poor": "较差"}
-    counts = "、".join(f"{labels[r]}{ratings.count(r)}次" for r in labels)
-    grades = {"excellent": "优秀", "competent": "称职", "basically_competent": "基本称职",
-              "incompetent": "不称职"}  # fmt: skip
-    return f"四个季度评鉴：{counts}；按年度考核等次规则评定为{grades[grade]}"
-
-
 # --- what the demo prints ------------------------------------------------------------
 
 
-def assessment_summary(ledger: Ledger) -> list[str]:
-    """Lines on Qianshan's year and Huaining's lectures and mentoring, from the store."""
-    app, service = ledger.app, Assessment(ledger)
-    qianshan, huaining = programme_id(QIANSHAN, YEAR), programme_id(HUAINING, YEAR)
-    records = [service.record(s) for s in app.streams_of(AssessmentRecord.Enrolled.TOPIC)]
-    unit = [r for r in records if r.programme == str(qianshan)]
-    programme = service.programme(qianshan)
+def _loops_line(ledger: Ledger, service: Assessment, programme: UUID) -> tuple[str, str]:
+    """A programme's loops and grades, from the store: (the loops, the annual grades)."""
+    records = [service.record(s) for s in ledger.app.streams_of(AssessmentRecord.Enrolled.TOPIC)]
+    unit = [r for r in records if r.programme == str(programme)]
+    found = service.programme(programme)
     steps = late = 0
     for record in unit:
         for quarter, step, at in record.steps:
             steps += 1
-            late += parse_at(at).astimezone(ledger.zone).date() > programme.due(quarter, step)
-    missing = 4 * 4 * len(unit) - steps
+            late += parse_at(at).astimezone(ledger.zone).date() > found.due(quarter, step)
     grades = Counter(r.grade["grade"] for r in unit if r.grade is not None)
+    cited = sum(bool(refs) for r in unit for refs in r.references.values())
+    loops = (
+        f"{len(unit)} cadres in {len({r.section for r in unit})} sections; {steps} of "
+        f"{4 * 4 * len(unit)} loop steps (小结/评鉴/反馈/改进目标), {late} late, "
+        f"{4 * 4 * len(unit) - steps} missing"
+    )
+    graded = "annual grades: " + ", ".join(f"{g} {n}" for g, n in sorted(grades.items()))
+    if cited:
+        graded += f"; {cited} appraisals refer to a lecture"
+    return loops, graded
+
+
+def assessment_summary(ledger: Ledger) -> list[str]:
+    """Lines on Qianshan's year and Huaining's lectures, loops and mentoring, from the store."""
+    app, service = ledger.app, Assessment(ledger)
+    qianshan, huaining = programme_id(QIANSHAN, YEAR), programme_id(HUAINING, YEAR)
+    qs_loops, qs_grades = _loops_line(ledger, service, qianshan)
+    hn_loops, hn_grades = _loops_line(ledger, service, huaining)
     classes = [service.training(s) for s in app.streams_of(TrainingClass.Opened.TOPIC)]
     lectures = [service.lecture(s) for s in app.streams_of(Lecture.Scheduled.TOPIC)]
     lectures = [x for x in lectures if x.programme == str(huaining)]
@@ -350,12 +500,8 @@ def assessment_summary(ledger: Ledger) -> list[str]:
     notes = sum(len(sides) for p in pairs for sides in p.notes.values())
     boards = Counter(x.board for x in lectures)
     return [
-        f"Qianshan {YEAR} routine assessment (潜山市组工干部平时考核): {len(unit)} cadres in "
-        f"{len({r.section for r in unit})} sections; {steps} of {4 * 4 * len(unit)} loop steps "
-        f"(小结/评鉴/反馈/改进目标), {late} late, {missing} missing",
-        "  annual grades: "
-        + ", ".join(f"{g} {n}" for g, n in sorted(grades.items()))
-        + f"; {len(classes)} training classes ("
+        f"Qianshan {YEAR} routine assessment (潜山市组工干部平时考核): {qs_loops}",
+        f"  {qs_grades}; {len(classes)} training classes ("
         + "、".join(c.name.removeprefix(f"{YEAR}年潜山市") for c in classes)
         + "): "
         f"{sum(len(c.participants) for c in classes)} places, "
@@ -364,6 +510,8 @@ def assessment_summary(ledger: Ledger) -> list[str]:
         + ", ".join(f"{b} {boards[b]}" for b in BOARDS)
         + f"), {ratings} rating forms, mean overall {overall / 10:.1f}, "
         f"{sum(x.result is not None for x in lectures)} closed",
+        f"  routine assessment (平时考核): {hn_loops}",
+        f"  {hn_grades}",
         f"  以老带新: {len({p.mentor for p in pairs})} mentors, {len({p.mentee for p in pairs})} "
         f"mentees, {sum(p.ended_on is not None for p in pairs)} pair ended, "
         f"{notes} quarterly notes",
