@@ -158,6 +158,7 @@ class _Pair:
     mentor: str
     mentee: str
     started_on: str
+    year: int
     ended: bool = False
     notes: set[tuple[int, str]] = field(default_factory=set)  # (quarter, side)
 
@@ -435,7 +436,7 @@ class AssessmentRules:
         if (programme := self.programmes.get(d["programme"])) is None:
             return []  # reported by the stream check
         mentor, mentee = d["mentor"], d["mentee"]
-        self.pairs[r.stream] = _Pair(d["programme"], mentor, mentee, d["started_on"])
+        self.pairs[r.stream] = _Pair(d["programme"], mentor, mentee, d["started_on"], d["year"])
         found, message = self._place(r, where, programme), f"pair {r.stream}"
         today = self._today(r).isoformat()
         problem = None
@@ -457,7 +458,8 @@ class AssessmentRules:
 
     def _note(self, r: Record, where: str) -> list[Failure]:
         """The mentor's and the mentee's quarterly notes, each by its own account, once per
-        quarter, from the quarter the pair started, while the pair lasts."""
+        quarter, from the quarter the pair started and once the quarter has begun, while the
+        pair lasts."""
         if (pair := self.pairs.get(r.stream)) is None:
             return []
         d = r.data
@@ -473,6 +475,8 @@ class AssessmentRules:
             problem = f"one {side} note for Q{quarter}", "a second"
         elif quarter < first:
             problem = f"a quarter from Q{first} (started {pair.started_on})", f"Q{quarter}"
+        elif (today := self._today(r)) < (begun := quarter_start(pair.year, quarter)):
+            problem = f"on or after {begun}, when Q{quarter} begins", today.isoformat()
         pair.notes.add((quarter, side))
         if problem is None:
             return []

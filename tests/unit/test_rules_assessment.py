@@ -424,6 +424,8 @@ CASES = {
                  steps=changed(STARTED, started_on="2023-04-10", when="2023-04-10",
                                steps=[s for s in valid() if s.type != NOTE])),
         "mentoring.note"),
+    "a note before its quarter begins": (
+        changed(NOTE, 1, quarter=2), "mentoring.note"),
     "a note after the end": (
         inserted(ENDED, 0, Step("pair", NOTE, "2024-01-02", "c-a", CADRE,
                                 {"quarter": 4, "side": "mentor", "commitment": h("late")}),
