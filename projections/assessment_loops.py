@@ -1,7 +1,8 @@
 """Qianshan's 平时考核 loop, per section and quarter (docs/FORMAT.md §8 ``assessment-loops``):
 "个人有小结、领导有评鉴、结果有反馈、改进有目标". Counts only: how many cadres a section has, how
-many did each step and how many of those late, and the quarter's ratings. The 小结 and 评鉴
-are personal (in the vault, committed to by the records), so no content and no names here.
+many did each step and how many of those late. The 小结 and 评鉴 are personal (in the vault,
+committed to by the records), so no content, no names and no ratings here: a section's count
+of 较差 in a five-cadre section points at a person.
 A step is late when its record's date is after its due date (the quarter's last day plus the
 programme's ``due_days``); the ones not done are missing, overdue once read after the due
 date (decided when read)."""
@@ -48,8 +49,6 @@ class AssessmentLoops(Projection):
         step = row[LOOP_STEP[leaf.type]]
         step["done"] += 1
         step["late"] += int(leaf.date > step["due"])
-        if leaf.type == "assessment.Appraised":
-            row["ratings"][d["rating"]] += 1
         rows.put(ROW, row["key"], row)
 
     handlers: ClassVar[dict[str, Handler]] = {

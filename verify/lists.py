@@ -74,7 +74,6 @@ LOOP_STEP = {  # 小结, 评鉴, 反馈, 改进目标: the record type of each s
     "assessment.FeedbackAcknowledged": "feedback",
     "assessment.GoalSet": "goal",
 }
-LOOP_RATINGS = ("good", "fairly_good", "average", "poor")  # 好, 较好, 一般, 较差
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 
 
@@ -117,8 +116,7 @@ def new_loop(programme: str, opened: Mapping[str, Any], section: str, quarter: i
     """A section's loop for ``quarter`` before any cadre is counted: ``opened`` is the
     programme's ``ProgrammeOpened`` data (county, year, due_days)."""
     row: Row = {"programme": programme, "county": opened["county"], "year": opened["year"],
-                "section": section, "quarter": quarter, "cadres": 0,
-                "ratings": dict.fromkeys(LOOP_RATINGS, 0)}  # fmt: skip
+                "section": section, "quarter": quarter, "cadres": 0}  # fmt: skip
     for step in LOOP_STEP.values():
         due = quarter_due(opened["year"], quarter, opened["due_days"][step])
         row[step] = {"due": due, "done": 0, "late": 0}
@@ -314,8 +312,6 @@ class Lists:
                     step = loop[LOOP_STEP[kind]]
                     step["done"] += 1
                     step["late"] += int(day > step["due"])
-                    if kind == "assessment.Appraised":
-                        loop["ratings"][d["rating"]] += 1
             case "lecture.Scheduled":
                 self.lectures[s] = _pick(d, "programme", "county", "week", "board", "topic")
                 self.lectures[s] |= {"key": s, "lecture": s, "speaker": d["speaker"],
