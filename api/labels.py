@@ -36,7 +36,6 @@ INDICATORS = {
 LOOP_STEPS = {
     "summary": "个人小结", "appraisal": "领导评鉴", "feedback": "结果反馈", "goal": "改进目标",
 }  # fmt: skip
-RATINGS = {"good": "好", "fairly_good": "较好", "average": "一般", "poor": "较差"}
 TRAINING_KINDS = {
     "induction": "公务员初任培训班", "young_and_middle_aged": "中青年干部培训班",
     "section_level": "科级干部培训班",
