@@ -71,6 +71,7 @@ def test_loops_missing_and_overdue_are_decided_on_the_server_date(
                                "overdue": 0}  # fmt: skip
     assert rows[OTHER_SECTION]["summary"]["missing"] == 0
     assert "commitment" not in str(body) and "小结" not in str(body)  # counts, no content
+    assert "ratings" not in q1  # nor the section's ratings (personal results, §8)
     later = {"quarter": 1, "today": "2023-05-01"}
     assert client.get(f"{URL}/assessment-loops", params=later).status_code == 401
     audited = client.get(f"{URL}/assessment-loops", params=later, headers=tokens["audit"])
@@ -113,11 +114,12 @@ def test_the_page_has_the_section(client: TestClient, history: History) -> None:
     html = client.get("/").text
     section = html[html.index('<section id="department-cadres">') :]
     for shown in ("讲组工", "骨干讲业务", "组工干部0", "干部档案专项审核实务", "84.7", "87.3",
-                  "第1季度", SECTION, "逾期完成 1", "超期未完成 1", "好 1，较好 0，一般 1，较差 0",
+                  "第1季度", SECTION, "逾期完成 1", "超期未完成 1",
                   "组工干部1", "组工干部3", "2023-04-15", "公务员初任培训班", "3 / — / 1",
                   "科级干部培训班"):  # fmt: skip
         assert shown in section, shown
     assert "第1季度小结" not in html and "准备充分" not in html  # no content, no 点评 text
+    assert "评鉴等次" not in section and "较差" not in section  # no ratings: personal results
 
 
 def test_the_empty_page_says_so(client: TestClient) -> None:
