@@ -146,7 +146,7 @@ def _completion(a: Assessment, args: argparse.Namespace, actor: Actor) -> str:
 
 
 def _file(a: Assessment, args: argparse.Namespace, actor: Actor) -> str:
-    require_reader(a.ledger, actor, args.cadre)
+    require_reader(a.ledger, actor, args.programme, args.cadre)
     return json.dumps(a.cadre_file(args.programme, args.cadre), ensure_ascii=False, indent=2)
 
 
@@ -269,6 +269,6 @@ def add_assessment_commands(sub: Any) -> None:
     done = p.add_mutually_exclusive_group(required=True)
     done.add_argument("--completed", dest="completed", action="store_true")
     done.add_argument("--not-completed", dest="completed", action="store_false")
-    p = verb("file", _file, "a cadre's file, 一人一档 (the department, a leader, the cadre)")
+    p = verb("file", _file, "a cadre's file, 一人一档 (its county's department, leaders; itself)")
     p.add_argument("programme", type=UUID)
     p.add_argument("cadre", type=UUID)

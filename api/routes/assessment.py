@@ -205,15 +205,16 @@ def record_annual_grade(
 
 @router.get("/programmes/{programme}/cadres/{cadre}",
             summary="a cadre's file (一人一档): loop states, grade, lectures given, mentoring,"
-                    " training (organisation department, assessment leader, or the cadre's own"
-                    " account)")  # fmt: skip
+                    " training (the organisation department or an assessment leader of the"
+                    " programme's county, or the cadre's own account)")  # fmt: skip
 def cadre_file(
     programme: ProgrammeId, cadre: Annotated[UUID, Path(description="the cadre's subject id")],
     s: Service, actor: Annotated[Actor, Depends(READERS)],
 ) -> dict[str, Any]:  # fmt: skip
     """The cadre's year in the programme. A department cadre's account reads its own file
-    only: another's is 403 (rule ``role``)."""
-    require_reader(s.ledger, actor, cadre)
+    only, the department and the leaders the files of their county's programmes: another's
+    is 403 (rule ``role``)."""
+    require_reader(s.ledger, actor, programme, cadre)
     return _assessment(s).cadre_file(programme, cadre)
 
 

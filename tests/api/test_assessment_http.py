@@ -365,3 +365,33 @@ def test_the_cadre_file_by_role(client: TestClient, cast: Cast, tokens: Headers)
     assert client.get(path).status_code == 401
     unknown = f"{BASE}/programmes/{programme}/cadres/{cast.cadres['b']}"  # not enrolled
     assert client.get(unknown, headers=tokens[ORG]).status_code == 404
+
+
+def test_the_cadre_file_is_read_in_the_programme_county_only(
+    client: TestClient, cast: Cast, tokens: Headers
+) -> None:
+    """一人一档 holds a cadre's ratings and grade: another county's organisation department or
+    assessment leader (their registry scope) gets what any other role gets, 403 naming the
+    rule; the programme's own county reads it."""
+    from ledger.principal import Principals, Scope
+    from tests.support.principals import enrol
+
+    services = client.app.state.services  # type: ignore[attr-defined]
+    ledger = services.ledger
+    others = [
+        Actor("org-hn", Role.ORGANISATION_DEPARTMENT),
+        Actor("lead-hn", Role.ASSESSMENT_LEADER),
+    ]
+    enrol(ledger, *others, scope=Scope(county="huaining"))
+    registry, now = Principals(ledger), ledger.clock()
+    programme, _ = _programme(client, cast, "a")  # Taihu's
+    path = f"{BASE}/programmes/{programme}/cadres/{cast.cadres['a']}"
+    for actor in others:
+        token = {"Authorization": "Bearer " + services.tokens.issue(registry, actor.principal, now)}
+        response = client.get(path, headers=token)
+        assert response.status_code == 403, (actor, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["rule"] == "role"
+        assert "taihu's" in response.text and "huaining" in response.text  # the evidence
+    for role in (ORG, LEADER):  # org-01, leader-01: Taihu's
+        assert client.get(path, headers=tokens[role]).status_code == 200, role
