@@ -18,7 +18,7 @@ from api.cli import main
 from api.tokens import Tokens
 from ledger.actor import Actor, Role
 from ledger.ledger import Ledger
-from ledger.principal import Principals
+from ledger.principal import Principals, Scope
 from ledger.settings import Settings
 from tests.integration.helpers import stored_count
 from tests.support.principals import ADMIN, enrol
@@ -112,3 +112,23 @@ def test_the_steps_from_the_command_line(ledger: Ledger, settings: Settings) -> 
     assert [x["lecture"] for x in shown["lectures"]] == [lecture]
     code, out, err = gongshi(settings, "file", programme, str(cadres["a"]), token=t["dc-b"])
     assert (code, out) == (2, "") and "own file only" in err
+
+
+def test_another_county_reads_no_file(ledger: Ledger, settings: Settings) -> None:
+    """``gongshi assessment file``: Huaining's assessment leader reading a cadre's file of
+    Taihu's programme is refused with the rule (exit 2), as another role is; Taihu's reads it."""
+    cadre = ledger.register_subject({"name": "王讲"}, "department_cadre", SUPERVISION)
+    t = _tokens(ledger, {"a": cadre, "b": cadre})
+    enrol(ledger, Actor("lead-hn", Role.ASSESSMENT_LEADER), scope=Scope(county="huaining"))
+    t["lead-hn"] = Tokens(ledger.db).issue(Principals(ledger), "lead-hn", ledger.clock())
+    code, out, err = gongshi(settings, "open-programme", "taihu", "2023", "--department",
+                             "中共太湖县委组织部", token=t["org-01"])  # fmt: skip
+    assert code == 0, err
+    programme = _word(out, "programme")
+    code, _, err = gongshi(settings, "enrol", programme, str(cadre), "--section", "干部监督科",
+                           token=t["org-01"])  # fmt: skip
+    assert code == 0, err
+    code, out, err = gongshi(settings, "file", programme, str(cadre), token=t["lead-hn"])
+    assert (code, out) == (2, "") and "role" in err and "huaining" in err, err
+    code, out, err = gongshi(settings, "file", programme, str(cadre), token=t["lead-02"])
+    assert code == 0 and json.loads(out)["cadre"] == str(cadre), err
