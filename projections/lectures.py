@@ -23,7 +23,7 @@ class Lectures(Projection):
             "lecture": leaf.stream, "programme": d["programme"], "county": d["county"],
             "week": d["week"], "board": d["board"], "topic": d["topic"],
             "speaker": d["speaker"], "name": self.name_of(d["speaker"], cadre["erased"]),
-            "ratings": 0, "means": None, "overall_tenths": None, "test_mean_tenths": None,
+            "forms": 0, "means": None, "overall_tenths": None, "test_mean_tenths": None,
             "comments": dict.fromkeys(COMMENTERS, False), "closed": False,
         })  # fmt: skip
         cadre["lectures"].append(leaf.stream)
@@ -31,7 +31,7 @@ class Lectures(Projection):
 
     def rated(self, rows: Rows, leaf: Leaf) -> None:
         if (row := rows.get(ROW, leaf.stream)) is not None:
-            row["ratings"] += 1
+            row["forms"] += 1
             rows.put(ROW, leaf.stream, row)
 
     def commented(self, rows: Rows, leaf: Leaf) -> None:

@@ -315,11 +315,11 @@ class Lists:
             case "lecture.Scheduled":
                 self.lectures[s] = _pick(d, "programme", "county", "week", "board", "topic")
                 self.lectures[s] |= {"key": s, "lecture": s, "speaker": d["speaker"],
-                                     "ratings": 0, "means": None, "overall_tenths": None,
+                                     "forms": 0, "means": None, "overall_tenths": None,
                                      "test_mean_tenths": None, "closed": False,
                                      "comments": dict.fromkeys(COMMENTERS, False)}  # fmt: skip
             case "lecture.Rated":
-                self.lectures[s]["ratings"] += 1
+                self.lectures[s]["forms"] += 1
             case "lecture.Commented":
                 self.lectures[s]["comments"][d["capacity"]] = True
             case "lecture.TestRecorded":

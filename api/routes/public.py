@@ -140,7 +140,7 @@ def _page(position: int, found: queries.Page, **more: Any) -> dict[str, Any]:
             "rows": found.rows}  # fmt: skip
 
 
-@router.get("/lectures", summary="讲组工: weekly lectures, ratings, comments given, test")
+@router.get("/lectures", summary="讲组工: weekly lectures, forms, comments given, test")
 def lectures(
     s: Annotated[Services, Depends(services)],
     county: County = None,

@@ -88,7 +88,7 @@ def test_quarter_due(year: int, quarter: int, days: int, due: str) -> None:
 
 def test_lecture_before_and_after_its_close(database: Database) -> None:
     """§8 ``lectures``: ``means`` and ``overall_tenths`` null until ``lecture.Closed``, then
-    its figures; ``ratings`` counts the forms; ``test_mean_tenths`` of the test."""
+    its figures; ``forms`` counts them; ``test_mean_tenths`` of the test."""
     log = Log()
     prog = programme(log, county="huaining")
     enrol(log, prog, "s")
@@ -102,7 +102,7 @@ def test_lecture_before_and_after_its_close(database: Database) -> None:
     assert before == {
         "key": lecture, "lecture": lecture, "programme": prog, "county": "huaining",
         "week": "2023-04-03", "board": "policy", "topic": "科长讲政策",
-        "speaker": sid("cadre-s"), "name": VAULT, "ratings": 2, "means": None,
+        "speaker": sid("cadre-s"), "name": VAULT, "forms": 2, "means": None,
         "overall_tenths": None, "test_mean_tenths": None,
         "comments": {"section_head": True, "deputy_head": False}, "closed": False,
     }  # fmt: skip
@@ -111,7 +111,7 @@ def test_lecture_before_and_after_its_close(database: Database) -> None:
     tested = by_key(both_sides(database, log)["lectures"])[lecture]
     assert (tested["test_mean_tenths"], tested["means"], tested["closed"]) == (800, None, False)
     means = {"preparation": 900, "grounding": 850, "expression": 800, "results": 880}
-    log.add("lec", "lecture.Closed", at="2023-04-04", speaker=sid("cadre-s"), ratings=2,
+    log.add("lec", "lecture.Closed", at="2023-04-04", speaker=sid("cadre-s"), forms=2,
             means=means, overall_tenths=858, test_mean_tenths=800)  # fmt: skip
     after = by_key(both_sides(database, log)["lectures"])[lecture]
     assert after == before | {

@@ -119,12 +119,12 @@ def test_rows_of_a_department_and_the_verifier_agrees(ledger: Ledger, settings: 
         "key": str(h.closed), "lecture": str(h.closed), "programme": programme,
         "county": COUNTY, "week": MONDAY.isoformat(), "board": "business",
         "topic": "干部档案专项审核实务", "speaker": str(unit.cadres[0]), "name": "组工干部0",
-        "ratings": 3,
+        "forms": 3,
         "means": {"preparation": 900, "grounding": 850, "expression": 800, "results": 837},
         "overall_tenths": 847, "test_mean_tenths": 873,
         "comments": {"section_head": True, "deputy_head": True}, "closed": True,
     }  # fmt: skip
-    assert (open_["ratings"], open_["means"], open_["overall_tenths"]) == (1, None, None)
+    assert (open_["forms"], open_["means"], open_["overall_tenths"]) == (1, None, None)
     assert open_["comments"] == {"section_head": False, "deputy_head": True}
     assert (open_["closed"], open_["name"]) == (False, "组工干部3")
 
@@ -193,7 +193,7 @@ def _change_row(path: Path, key: str, change: dict[str, Any]) -> None:
     ("name", "member", "value"),
     [
         ("lectures", "overall_tenths", 900),
-        ("lectures", "ratings", 4),
+        ("lectures", "forms", 4),
         ("assessment-loops", "summary", {"due": "2023-04-10", "done": 3, "late": 0}),
         # a loop row that publishes its ratings (personal results, §8) is named as an extra member
         ("assessment-loops", "ratings", {"good": 2, "fairly_good": 0, "average": 0, "poor": 0}),
