@@ -168,3 +168,44 @@ def test_filter_verify_tampered_proof_and_a_paid_grant_verifies_by_itself(
         browser.close()
     outside = [u for u in requested if not u.startswith(base)]
     assert outside == [], outside  # no external network requests
+
+
+def test_the_department_cadres_section_renders(ledger: Ledger, settings: Settings) -> None:
+    """Issue 14's section of the page in a real browser, from a small department's history
+    (tests/integration/test_assessment_lists.py History): its heading, a closed lecture's
+    figures, a section's quarterly loop, a mentoring pair and a training class's attendance;
+    no 评鉴等次 (a section's ratings are personal results, not published)."""
+    from tests.integration.assessment_helpers import SECTION
+    from tests.integration.test_assessment_lists import History
+
+    sync_playwright = _browser_or_skip()
+    _keys(settings)
+    History(ledger)
+    ledger.log.integrate()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with serving(settings) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(f"{base}/")
+        section = page.locator("#department-cadres")
+        shown_by = time.monotonic() + PATIENCE  # the projections follow the log in the server
+        while section.locator("#lecture-list tr[data-lecture]").count() < 2:
+            assert time.monotonic() < shown_by, "the lectures never showed"
+            time.sleep(0.2)
+            page.goto(f"{base}/")
+        assert section.locator("h2").inner_text() == "组工干部平时考核、讲组工、以老带新与培训"
+        lectures = section.locator("#lecture-list tbody tr")
+        assert lectures.count() == 2
+        closed = lectures.filter(has_text="已结束")
+        assert closed.count() == 1
+        cells = closed.locator("td").all_inner_texts()
+        assert cells[:4] == ["2023-04-03", "骨干讲业务", "组工干部0", "干部档案专项审核实务"]
+        assert cells[4] == "3" and "84.7" in cells and "87.3" in cells  # forms, overall, test
+        loop = section.locator("#loop-list tbody tr").filter(has_text=SECTION).first
+        assert "第1季度" in loop.inner_text() and "逾期完成 1" in loop.inner_text()
+        assert section.locator("#pair-list tbody tr").count() == 2
+        training = section.locator("#training-list tbody tr").filter(has_text="初任培训班")
+        assert "3 / — / 1" in training.inner_text()
+        assert "评鉴等次" not in section.inner_text()
+        page.screenshot(path=str(ARTIFACTS / "public-page-department-cadres.png"), full_page=True)
+        browser.close()
