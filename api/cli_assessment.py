@@ -78,7 +78,7 @@ def _goal(a: Assessment, args: argparse.Namespace, actor: Actor) -> str:
 
 
 def _grade(a: Assessment, args: argparse.Namespace, actor: Actor) -> str:
-    a.record_annual_grade(args.record, args.grade, args.reasons, actor)
+    a.record_annual_grade(args.record, args.grade, _text(args.reasons), actor)
     return f"record {args.record}: annual grade {args.grade} recorded; the record is closed"
 
 
@@ -214,7 +214,8 @@ def add_assessment_commands(sub: Any) -> None:
     p.add_argument("record", type=UUID)
     p.add_argument("--grade", required=True,
                    help="excellent | competent | basically_competent | incompetent")  # fmt: skip
-    p.add_argument("--reasons", required=True)
+    p.add_argument("--reasons", required=True,
+                   help="the reasons (to the vault); '-' reads them from stdin")  # fmt: skip
     p = verb("schedule-lecture", _schedule, "a week's lecture (organisation_department)")
     p.add_argument("programme", type=UUID)
     p.add_argument("--week", type=date.fromisoformat, required=True, help="its Monday")

@@ -22,7 +22,9 @@ SQLite itself), on PostgreSQL after eventsourcing's ``LOCK TABLE ... IN EXCLUSIV
 every earlier inserter has committed and is visible; a sync after the insert, then one
 statement for all the conditions, raised at eventsourcing's own sync). The save's own records are
 never the counted ones (a close opens no book, a book's save writes no scheme record, a save
-of a principal's own stream does not guard it).
+of a principal's own stream does not guard it; a save that writes records of a counted topic,
+as a mentoring pair's start under ``topic_count("mentoring.PairStarted", n)``, is checked
+against the records of the others: PostgreSQL, counting after the insert, adds the save's own).
 (ledger/idempotency.py's recorders call ``check``.)
 """
 

@@ -98,7 +98,7 @@ def quarter_start(year: int, quarter: int) -> date:
 
 # --- the rules across records ------------------------------------------------------------
 
-PROGRAMME, ENROL = "assessment.programme", "assessment.enrol"
+PROGRAMME, ENROL, ACCOUNT = "assessment.programme", "assessment.enrol", "assessment.account"
 QUARTER, ORDER, GOAL = "assessment.quarter", "assessment.order", "assessment.goal"
 HANDS, SELF, REFERENCES = "assessment.hands", "assessment.self", "assessment.references"
 ANNUAL_GRADE, CLOSED = "assessment.annual_grade", "assessment.closed"
@@ -117,6 +117,8 @@ STEP = {
 BY_THE_CADRE = ("assessment.SummarySubmitted", "assessment.FeedbackAcknowledged",
                 "assessment.GoalSet")  # fmt: skip
 COMMENTERS = ("section_head", "deputy_head")
+HELD = ("assessment_leader", "department_cadre")  # accounts of one cadre: assessment.account
+HELD_TYPES = ("assessment.", "lecture.", "mentoring.")  # the records assessment.account covers
 
 
 @dataclass
@@ -145,9 +147,9 @@ class _Lecture:
     programme: str
     week: date
     speaker: str
-    raters: set[str] = field(default_factory=set)
+    raters: dict[str, str] = field(default_factory=dict)  # person -> the principal who rated
     scores: list[Mapping[str, int]] = field(default_factory=list)
-    comments: set[str] = field(default_factory=set)
+    comments: dict[str, tuple[str, str]] = field(default_factory=dict)  # capacity -> who
     test: int | None = None  # the test's mean_tenths, once recorded
     closed: bool = False
 
@@ -176,9 +178,12 @@ class AssessmentRules:
     """Routine assessment (平时考核), lectures (讲组工), mentoring pairs (以老带新) and
     training classes: each record checked against the state of the records before it.
 
-    "Linked to a cadre" is the principal registry's ``principal.SubjectLinked`` (``registry``,
-    verify/rules_principals.py, which Invariants wires in); dates are business dates in the
-    bundle's timezone (``zone``)."""
+    An ``assessment_leader`` or ``department_cadre`` account acts for its holder: the one
+    ``department_cadre`` subject (``subject.Registered``) it is linked to by the principal
+    registry's ``principal.SubjectLinked`` (``registry``, verify/rules_principals.py, which
+    Invariants wires in; rule ``assessment.account``); "the cadre's own account" and "never
+    the cadre" compare that subject. Dates are business dates in the bundle's timezone
+    (``zone``)."""
 
     programmes: dict[str, _Programme] = field(default_factory=dict)
     records: dict[str, _Record] = field(default_factory=dict)
@@ -188,12 +193,14 @@ class AssessmentRules:
     pairs: dict[str, _Pair] = field(default_factory=dict)
     mentored: dict[tuple[str, str], str] = field(default_factory=dict)  # unended pair
     trainings: dict[str, _Training] = field(default_factory=dict)
+    cadres: set[str] = field(default_factory=set)  # the subjects of kind department_cadre
     registry: PrincipalRules | None = None  # the principals' state (Invariants wires it)
     zone: tzinfo = field(default_factory=lambda: zone_named(DEFAULT_TIMEZONE))  # the bundle's
 
     def handlers(self) -> dict[str, Handler]:
-        """Record type -> this object's check of it."""
-        return {
+        """Record type -> this object's check of it (``assessment.account`` first for the
+        records of the assessment, lectures and mentoring)."""
+        checks: dict[str, Handler] = {
             "assessment.ProgrammeOpened": self._programme,
             "assessment.CadreEnrolled": self._enrolled,
             **dict.fromkeys(STEP, self._step),
@@ -211,12 +218,46 @@ class AssessmentRules:
             "training.AttendanceRecorded": self._attendance,
             "training.CompletionRecorded": self._completion,
         }
+        held = {kind: self._held(check) for kind, check in checks.items()
+                if kind.startswith(HELD_TYPES)}  # fmt: skip
+        return {**checks, **held, "subject.Registered": self._subject}
+
+    def _subject(self, r: Record, where: str) -> list[Failure]:
+        if r.data["kind"] == "department_cadre":
+            self.cadres.add(r.stream)
+        return []
+
+    def _held(self, check: Handler) -> Handler:
+        def checked(r: Record, where: str) -> list[Failure]:
+            return self._account(r, where) + check(r, where)
+
+        return checked
+
+    def _holders(self, principal: str) -> set[str]:
+        """The department_cadre subjects ``principal`` is linked to (none if it is not
+        enrolled, or no registry is wired in)."""
+        actor = self.registry.principals.get(principal) if self.registry else None
+        return set() if actor is None else actor.subjects & self.cadres
+
+    def _account(self, r: Record, where: str) -> list[Failure]:
+        """assessment.account: a leader's or a department cadre's account acts while linked
+        to exactly one department_cadre subject, its holder."""
+        if r.role not in HELD or len(found := self._holders(r.principal)) == 1:
+            return []
+        message = f"{r.type} by {r.principal} ({r.role}), an account of no one cadre"
+        expected = "linked to exactly one department_cadre subject"
+        return [Failure(where, ACCOUNT, message, expected, str(sorted(found)))]
+
+    def _person(self, principal: str) -> str:
+        """Who acts: the account's holder, or the account itself if it has none (or
+        several: assessment.account)."""
+        found = self._holders(principal)
+        return next(iter(found)) if len(found) == 1 else principal
 
     def _linked(self, principal: str, subject: str) -> bool:
-        """Whether ``principal`` is linked to ``subject`` (an account not enrolled, or no
-        registry wired in: not linked; principal.role reports the account)."""
-        actor = self.registry.principals.get(principal) if self.registry else None
-        return actor is not None and subject in actor.subjects
+        """Whether ``subject`` is a holder of ``principal``'s account (an account not
+        enrolled, or no registry wired in: not linked; principal.role reports the account)."""
+        return subject in self._holders(principal)
 
     def _today(self, r: Record) -> date:
         return business_date(r.at, self.zone)
@@ -301,7 +342,8 @@ class AssessmentRules:
 
     def _annual_grade(self, r: Record, where: str) -> list[Failure]:
         """三挂钩: the annual grade takes the four quarters' appraisals into account
-        (``grade_allowed``), with their references; nothing is recorded after it."""
+        (``grade_allowed``), with every lecture the cadre gave in the year and closed before
+        it as its references; nothing is recorded after it."""
         if (rec := self.records.get(r.stream)) is None:
             return []
         if rec.closed:
@@ -317,9 +359,11 @@ class AssessmentRules:
                                  str(ratings), str(d["ratings"])))  # fmt: skip
         elif problem := grade_allowed(d["grade"], d["ratings"]):
             found.append(Failure(where, ANNUAL_GRADE, message, problem, str(d["ratings"])))
-        union = sorted({lecture for refs in rec.references.values() for lecture in refs})
-        if d["references"] != union:
-            found.append(Failure(where, REFERENCES, f"{message}: references", str(union),
+        given = sorted(
+            x for q in (1, 2, 3, 4) for x in self.given.get((rec.cadre, rec.year, q), [])
+        )
+        if d["references"] != given:
+            found.append(Failure(where, REFERENCES, f"{message}: references", str(given),
                                  str(d["references"])))  # fmt: skip
         return found
 
@@ -357,7 +401,8 @@ class AssessmentRules:
         return lecture, []
 
     def _rated(self, r: Record, where: str) -> list[Failure]:
-        """ "由参学人员现场打分": one form per rater, never by the speaker's own account."""
+        """ "由参学人员现场打分": one form per rater (a person, whichever of their accounts),
+        never by the speaker's own account."""
         lecture, found = self._open_lecture(r, where)
         if lecture is None:
             return found
@@ -365,27 +410,35 @@ class AssessmentRules:
             message = f"lecture {r.stream}: rated by {r.principal}, the speaker's own account"
             found.append(Failure(where, RATER, message, "a rater not linked to the speaker",
                                  r.principal))  # fmt: skip
-        if r.principal in lecture.raters:
-            message = f"lecture {r.stream}: a second form from {r.principal}"
-            found.append(Failure(where, ONE_FORM, message, "one form per rater", "a second"))
-        lecture.raters.add(r.principal)
+        person = self._person(r.principal)
+        if (earlier := lecture.raters.get(person)) is not None:
+            message = f"lecture {r.stream}: a second form from {person} (as {r.principal})"
+            found.append(Failure(where, ONE_FORM, message, "one form per rater",
+                                 f"a second; the first by {earlier}"))  # fmt: skip
+        lecture.raters.setdefault(person, r.principal)
         lecture.scores.append(r.data["scores"])
         return found
 
     def _commented(self, r: Record, where: str) -> list[Failure]:
-        """ "科室负责人及分管部长集中点评": one comment each, not by the speaker's account."""
+        """ "科室负责人及分管部长集中点评": one comment each, by two people (different
+        principals with different holders), neither the speaker's account."""
         lecture, found = self._open_lecture(r, where)
         if lecture is None:
             return found
-        role = r.data["capacity"]
+        role, person = r.data["capacity"], self._person(r.principal)
         if role in lecture.comments:
             message = f"lecture {r.stream}: a second comment as {role}"
-            found.append(Failure(where, COMMENT, message, f"one comment as {role}", "a second"))
+            first = f"a second; the first by {lecture.comments[role][0]}"
+            found.append(Failure(where, COMMENT, message, f"one comment as {role}", first))
+        for other, (principal, holder) in lecture.comments.items():
+            if other != role and (principal == r.principal or holder == person):
+                message = f"lecture {r.stream}: the {role} is the {other} ({principal}) again"
+                found.append(Failure(where, COMMENT, message, "two people", r.principal))
         if self._linked(r.principal, lecture.speaker):
             message = f"lecture {r.stream}: commented by {r.principal}, the speaker's own account"
             found.append(Failure(where, COMMENT, message, "a principal not linked to the speaker",
                                  r.principal))  # fmt: skip
-        lecture.comments.add(role)
+        lecture.comments.setdefault(role, (r.principal, person))
         return found
 
     def _tested(self, r: Record, where: str) -> list[Failure]:
@@ -422,7 +475,7 @@ class AssessmentRules:
         means, overall = lecture_result(lecture.scores)
         expected = {
             "speaker": lecture.speaker,
-            "ratings": len(lecture.scores),
+            "forms": len(lecture.scores),
             "means": means,
             "overall_tenths": overall,
             "test_mean_tenths": lecture.test,

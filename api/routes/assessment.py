@@ -112,7 +112,10 @@ class AnnualGradeIn(Body):
         description="excellent 优秀 | competent 称职 | basically_competent 基本称职 |"
         " incompetent 不称职, as the four quarters allow (409 assessment.annual_grade)"
     )
-    reasons: Text = Field(description="one line, recorded with the grade (public to auditors)")
+    reasons: Document = Field(
+        description="the grade's reasons, to the vault (personal, like the 评鉴): the record"
+        " carries its commitment (blank: 409 assessment.annual_grade)"
+    )
 
 
 @router.post("/programmes", status_code=201,
@@ -195,8 +198,9 @@ def set_goal(
 def record_annual_grade(
     record: RecordId, body: AnnualGradeIn, s: Service, actor: Annotated[Actor, Depends(LEADER)]
 ) -> Written:
-    """Record ``assessment.AnnualGradeRecorded`` with the four ratings and the lectures'
-    references copied from the appraisals, and the reasons. The grade follows the rule in
+    """Record ``assessment.AnnualGradeRecorded`` with the four ratings copied from the
+    appraisals, the lectures the cadre gave in the year (closed by now) as references, and
+    the reasons' commitment (the text goes to the vault). The grade follows the rule in
     docs/FORMAT.md (409 ``assessment.annual_grade``); nothing is recorded on the record
     afterwards (``assessment.closed``)."""
     _assessment(s).record_annual_grade(record, body.grade, body.reasons, actor)

@@ -5,22 +5,24 @@ derived from the programme and the week's Monday: ``lecture.week``), a cadre enr
 programme (``lecture.speaker``), on a topic from one of the 板块 "科长讲政策、骨干讲业务、新兵讲
 打算". The audience rates it on the 《评价表》: "设置“课前准备、业务功底、语言表达、实际成效”4个
 指标，由参学人员现场打分，打分结果作为组工干部平时考核和评先评优的参考依据" — one form per rater
-(``lecture.one_form``), never by an account linked to the speaker (``lecture.rater``), each
-indicator 0..100 (``lecture.score``). The section head and the deputy head comment (点评; text
-in the vault: ``lecture.comment``), a short test follows (现场测), and the lecture closes with
-its figures, computed as ledger/rating_form.py does (``lecture.result``). Nothing before the
-week's Monday or after the close (``lecture.order``).
+(a person: the account's holder, ``lecture.one_form``), never by the speaker's own account
+(``lecture.rater``), each indicator 0..100 (``lecture.score``). The section head and the
+deputy head, two people, comment (点评; text in the vault: ``lecture.comment``), a short test
+follows (现场测), and the lecture closes with its figures, computed as ledger/rating_form.py
+does (``lecture.result``; ``forms``: how many forms). Nothing before the week's Monday or
+after the close (``lecture.order``). Raters and commenters are known by their account's
+holder (ledger/assessment/account.py, ``assessment.account``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid5
 
 from ledger.actor import Actor, Role
+from ledger.assessment.account import Holders, holder
 from ledger.assessment.programme import AssessmentProgramme
 from ledger.chained import LedgerAggregate
 from ledger.errors import RuleViolation
@@ -76,6 +78,7 @@ class Lecture(LedgerAggregate):
         raters: list[str]  # the principals who rated, in order
         scores: list[dict[str, int]]
         comments: dict[str, bool]
+        commenters: dict[str, str]  # capacity -> the principal who commented
         test: dict[str, int] | None
         result: dict[str, Any] | None  # the Closed record's figures
 
@@ -135,34 +138,51 @@ class Lecture(LedgerAggregate):
             )
 
     def rate(
-        self, scores: dict[str, int], actor: Actor, moment: datetime, linked: Collection[str]
+        self, scores: dict[str, int], actor: Actor, moment: datetime, holders: Holders
     ) -> None:
-        """One rater's 《评价表》 (the rater is the record's actor, never a name)."""
+        """One rater's 《评价表》 (the rater is the record's actor, never a name): one per
+        person, whichever of their accounts (``holders``: the registry's lookup)."""
         actor.require(*RATERS)
+        own = holder(actor, holders)
         self._check_open(moment, "rating")
-        if self.speaker in linked:
+        if own == self.speaker:
             raise RuleViolation(
-                RATER, f"{actor.principal} is linked to the speaker: no rating of one's own lecture"
-            )
-        if actor.principal in self.raters:
-            raise RuleViolation(ONE_FORM, f"{actor.principal} has rated this lecture already")
+                RATER, f"{actor.principal} is the speaker's own account: no rating of one's own"
+                " lecture",
+            )  # fmt: skip
+        earlier = next((p for p in self.raters if p == actor.principal or own in holders(p)), None)
+        if earlier is not None:
+            raise RuleViolation(
+                ONE_FORM, f"{own} has rated this lecture already (as {earlier}), not again as"
+                f" {actor.principal}",
+            )  # fmt: skip
         checked = check_scores(scores)
         self._append(self.Rated, actor=actor, moment=moment, scores=checked)
 
     def check_comment(
-        self, capacity: Capacity | str, actor: Actor, moment: datetime, linked: Collection[str]
+        self, capacity: Capacity | str, actor: Actor, moment: datetime, holders: Holders
     ) -> Capacity:
-        """The rules of a comment, before its text goes to the vault."""
+        """The rules of a comment, before its text goes to the vault: "科室负责人及分管部长",
+        two people, neither the speaker."""
         actor.require(Role.ASSESSMENT_LEADER)
+        own = holder(actor, holders)
         self._check_open(moment, "comment")
         if capacity not in set(Capacity):
             raise RuleViolation(COMMENT, f"{capacity!r} comments as none of {', '.join(Capacity)}")
-        if self.speaker in linked:
+        if own == self.speaker:
             raise RuleViolation(
-                COMMENT, f"{actor.principal} is linked to the speaker: no comment on oneself"
+                COMMENT, f"{actor.principal} is the speaker's own account: no comment on oneself"
             )
         if self.comments[str(capacity)]:
-            raise RuleViolation(COMMENT, f"the {capacity} has commented already")
+            raise RuleViolation(
+                COMMENT, f"the {capacity} has commented already ({self.commenters[capacity]})"
+            )
+        for other, principal in self.commenters.items():
+            if principal == actor.principal or own in holders(principal):
+                raise RuleViolation(
+                    COMMENT, f"{own} commented as the {other} already ({principal}): the"
+                    f" {capacity} is another person",
+                )  # fmt: skip
         return Capacity(capacity)
 
     def comment(
@@ -171,10 +191,10 @@ class Lecture(LedgerAggregate):
         commitment: str,
         actor: Actor,
         moment: datetime,
-        linked: Collection[str],
+        holders: Holders,
     ) -> None:
         """点评 by the section head or the deputy head, once each (text in the vault)."""
-        checked = self.check_comment(capacity, actor, moment, linked)
+        checked = self.check_comment(capacity, actor, moment, holders)
         self._append(
             self.Commented, actor=actor, moment=moment, capacity=checked.value,
             commitment=commitment,
@@ -210,7 +230,7 @@ class Lecture(LedgerAggregate):
         means, overall = form_result(self.scores, ORDER)
         result = {
             "speaker": self.speaker,
-            "ratings": len(self.scores),
+            "forms": len(self.scores),
             "means": means,
             "overall_tenths": overall,
             "test_mean_tenths": self.test["mean_tenths"],
@@ -239,6 +259,7 @@ class Lecture(LedgerAggregate):
             aggregate.raters = []
             aggregate.scores = []
             aggregate.comments = {c.value: False for c in Capacity}
+            aggregate.commenters = {}
             aggregate.test = None
             aggregate.result = None
 
@@ -257,6 +278,7 @@ class Lecture(LedgerAggregate):
 
         def assign(self, aggregate: Any) -> None:
             aggregate.comments = {**aggregate.comments, self.capacity: True}
+            aggregate.commenters = {**aggregate.commenters, self.capacity: self.principal}
 
     class TestRecorded(LedgerAggregate.Event):
         TOPIC = "lecture.TestRecorded"
@@ -269,7 +291,7 @@ class Lecture(LedgerAggregate):
     class Closed(LedgerAggregate.Event):
         TOPIC = "lecture.Closed"
         speaker: str
-        ratings: int
+        forms: int
         means: dict[str, int]
         overall_tenths: int
         test_mean_tenths: int
@@ -277,7 +299,7 @@ class Lecture(LedgerAggregate):
         def assign(self, aggregate: Any) -> None:
             aggregate.result = {
                 "speaker": self.speaker,
-                "ratings": self.ratings,
+                "forms": self.forms,
                 "means": dict(self.means),
                 "overall_tenths": self.overall_tenths,
                 "test_mean_tenths": self.test_mean_tenths,

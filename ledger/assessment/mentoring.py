@@ -3,8 +3,9 @@
 Huaining: "由11名老组工与22名年轻干部结成帮带对子" — a pair of two cadres enrolled in the
 programme (mentor ≠ mentee; a mentee in one unended pair at a time: ``mentoring.pair``),
 started and ended by the organisation department (``mentoring.ended``: once, nothing after),
-with each side's quarterly note by its own account (text in the vault; one per side and
-quarter, not before the pair's first quarter, not after its end: ``mentoring.note``). The
+with each side's quarterly note by its own account (the account whose holder is that side,
+ledger/assessment/account.py; text in the vault; one per side and quarter, not before the
+pair's first quarter nor before the quarter begins, not after its end: ``mentoring.note``). The
 stream id is derived from the programme, the mentor and the mentee (FORMAT §4).
 """
 
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid5
 
 from ledger.actor import Actor, Role
+from ledger.assessment.account import Holders, holder
 from ledger.assessment.programme import AssessmentProgramme, quarter_of, quarter_start
 from ledger.chained import LedgerAggregate
 from ledger.errors import RuleViolation
@@ -96,16 +98,17 @@ class MentoringPair(LedgerAggregate):
         side: Side | str,
         actor: Actor,
         moment: datetime,
-        linked: Collection[str],
+        holders: Holders,
     ) -> Side:
         """The rules of a note, before its text goes to the vault."""
+        own = holder(actor, holders)
         if self.ended_on is not None:
             raise RuleViolation(NOTE, f"pair {self.id} ended on {self.ended_on}: no note after")
         if side not in set(Side):
             raise RuleViolation(NOTE, f"{side!r} is not a side: {', '.join(Side)}")
         side = Side(side)
         cadre = self.mentor if side is Side.MENTOR else self.mentee
-        if actor.role is not Role.DEPARTMENT_CADRE or cadre not in linked:
+        if actor.role is not Role.DEPARTMENT_CADRE or own != cadre:
             raise RuleViolation(
                 NOTE, f"the {side} note is by the {side}'s own account (linked to {cadre})"
             )
@@ -128,10 +131,10 @@ class MentoringPair(LedgerAggregate):
         commitment: str,
         actor: Actor,
         moment: datetime,
-        linked: Collection[str],
+        holders: Holders,
     ) -> None:
         """A side's quarterly note (its text in the vault)."""
-        checked = self.check_note(quarter, side, actor, moment, linked)
+        checked = self.check_note(quarter, side, actor, moment, holders)
         self._append(
             self.NoteRecorded, actor=actor, moment=moment, quarter=quarter, side=checked.value,
             commitment=commitment,

@@ -18,23 +18,24 @@ what selection and the reserve pool look at), which takes the four quarters' rat
 account (``assessment.annual_grade``: ``verify.rules_assessment.grade_allowed``, one rule for
 the ledger and the verifier; docs/FORMAT.md); nothing is recorded after it
 (``assessment.closed``). No step of quarter q before the quarter's first day
-(``assessment.quarter``). Free text (小结, 评鉴, 目标) is in the vault; records carry its
-commitment.
+(``assessment.quarter``). Free text (小结, 评鉴, 目标, the grade's reasons) is in the vault;
+records carry its commitment. "The cadre" and "never the cadre" compare the cadre with the
+acting account's holder (``ledger/assessment/account.py``, rule ``assessment.account``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid5
 
 from ledger.actor import Actor, Role
+from ledger.assessment.account import Holders, holder
 from ledger.assessment.programme import AssessmentProgramme, quarter_start
 from ledger.chained import LedgerAggregate
 from ledger.errors import RuleViolation
 from verify.rules_assessment import grade_allowed
-from verify.schema import RATINGS, REASON_PATTERN, STEPS
+from verify.schema import RATINGS, STEPS
 
 ENROL, QUARTER, ORDER = "assessment.enrol", "assessment.quarter", "assessment.order"
 GOAL, HANDS, SELF = "assessment.goal", "assessment.hands", "assessment.self"
@@ -106,13 +107,14 @@ class AssessmentRecord(LedgerAggregate):
         return next((at for q, s, at in self.steps if (q, s) == (quarter, step)), None)
 
     def check_step(
-        self, quarter: int, step: str, actor: Actor, moment: datetime, linked: Collection[str]
+        self, quarter: int, step: str, actor: Actor, moment: datetime, holders: Holders
     ) -> None:
-        """The rules every step shares: closed, hands, self, quarter, order."""
+        """The rules every step shares: closed, account, hands, self, quarter, order."""
         if self.grade is not None:
             raise RuleViolation(CLOSED, f"record {self.id}: the annual grade is recorded")
+        own = holder(actor, holders)
         if step in CADRE_STEPS:
-            if actor.role is not Role.DEPARTMENT_CADRE or self.cadre not in linked:
+            if actor.role is not Role.DEPARTMENT_CADRE or own != self.cadre:
                 raise RuleViolation(
                     HANDS,
                     f"the {step} of quarter {quarter} is by the cadre's own account"
@@ -120,7 +122,7 @@ class AssessmentRecord(LedgerAggregate):
                     f" ({actor.role.value})",
                 )
         else:
-            self._check_leader(actor, linked, f"the {step} of quarter {quarter}")
+            self._check_leader(actor, own, f"the {step} of quarter {quarter}")
         if type(quarter) is not int or not 1 <= quarter <= 4:
             raise RuleViolation(QUARTER, f"a quarter is 1..4, not {quarter!r}")
         first = quarter_start(self.year, quarter)
@@ -143,13 +145,15 @@ class AssessmentRecord(LedgerAggregate):
                 f" (expected {expected}, found ({quarter}, {step!r}))",
             )
 
-    def _check_leader(self, actor: Actor, linked: Collection[str], what: str) -> None:
+    def _check_leader(self, actor: Actor, own: str | None, what: str) -> None:
+        """By an assessment leader (``own``: its holder) who is not the cadre."""
         if actor.role is not Role.ASSESSMENT_LEADER:
             raise RuleViolation(HANDS, f"{what} is by an assessment_leader, not {actor.role.value}")
-        if self.cadre in linked:
+        if own == self.cadre:
             raise RuleViolation(
-                SELF, f"{actor.principal} is linked to {self.cadre}: no leader assesses themselves"
-            )
+                SELF, f"{actor.principal} is the account of {self.cadre}: no leader assesses"
+                " themselves",
+            )  # fmt: skip
 
     def submit_summary(
         self,
@@ -158,11 +162,11 @@ class AssessmentRecord(LedgerAggregate):
         answers_goal: str | None,
         actor: Actor,
         moment: datetime,
-        linked: Collection[str],
+        holders: Holders,
     ) -> None:
         """个人有小结: the cadre's quarterly summary; from Q2 on it answers the previous
         quarter's goal first (``answers_goal``, the service passes ``goal_of(q - 1)``)."""
-        self.check_step(quarter, "summary", actor, moment, linked)
+        self.check_step(quarter, "summary", actor, moment, holders)
         expected = None if quarter == 1 else self.goals.get(quarter - 1)
         if answers_goal != expected:
             raise RuleViolation(
@@ -183,11 +187,11 @@ class AssessmentRecord(LedgerAggregate):
         references: list[str],
         actor: Actor,
         moment: datetime,
-        linked: Collection[str],
+        holders: Holders,
     ) -> None:
         """领导有评鉴: a leader's appraisal and rating; ``references``: the lectures the
         cadre gave in the quarter, closed by now (computed by the service)."""
-        self.check_step(quarter, "appraisal", actor, moment, linked)
+        self.check_step(quarter, "appraisal", actor, moment, holders)
         check_rating(rating)
         if references != sorted(set(references)):
             raise RuleViolation(REFERENCES, f"references are sorted, once each: {references}")
@@ -197,10 +201,10 @@ class AssessmentRecord(LedgerAggregate):
         )  # fmt: skip
 
     def acknowledge_feedback(
-        self, quarter: int, actor: Actor, moment: datetime, linked: Collection[str]
+        self, quarter: int, actor: Actor, moment: datetime, holders: Holders
     ) -> None:
         """结果有反馈: the cadre acknowledges the appraisal fed back."""
-        self.check_step(quarter, "feedback", actor, moment, linked)
+        self.check_step(quarter, "feedback", actor, moment, holders)
         self._append(self.FeedbackAcknowledged, actor=actor, moment=moment, quarter=quarter)
 
     def set_goal(
@@ -209,23 +213,23 @@ class AssessmentRecord(LedgerAggregate):
         commitment: str,
         actor: Actor,
         moment: datetime,
-        linked: Collection[str],
+        holders: Holders,
     ) -> None:
         """改进有目标: the cadre's goal for the next quarter."""
-        self.check_step(quarter, "goal", actor, moment, linked)
+        self.check_step(quarter, "goal", actor, moment, holders)
         self._append(
             self.GoalSet, actor=actor, moment=moment, quarter=quarter, commitment=commitment
         )
 
-    def record_annual_grade(
-        self, grade: str, reasons: str, actor: Actor, moment: datetime, linked: Collection[str]
-    ) -> None:
-        """The annual grade (优秀/称职/基本称职/不称职) with its reasons, after all four
-        quarters were appraised (Q4's goal not required); ``ratings`` and ``references``
-        are copied from the four appraisals. Closes the record."""
+    def check_annual_grade(
+        self, grade: str, actor: Actor, moment: datetime, holders: Holders
+    ) -> list[str]:
+        """The rules of the annual grade, before its reasons go to the vault: after all four
+        quarters were appraised (Q4's goal not required), allowed by their ratings; the
+        ratings in quarter order."""
         if self.grade is not None:
             raise RuleViolation(CLOSED, f"record {self.id}: the annual grade is recorded")
-        self._check_leader(actor, linked, "the annual grade")
+        self._check_leader(actor, holder(actor, holders), "the annual grade")
         missing = [q for q in range(1, 5) if q not in self.ratings]
         if missing:
             raise RuleViolation(
@@ -234,14 +238,27 @@ class AssessmentRecord(LedgerAggregate):
         ratings = [self.ratings[q] for q in range(1, 5)]
         if (problem := grade_allowed(grade, ratings)) is not None:
             raise RuleViolation(ANNUAL_GRADE, f"{problem}: ratings {ratings}, grade {grade}")
-        if not REASON_PATTERN.fullmatch(reasons):
-            raise RuleViolation(
-                ANNUAL_GRADE, "the grade's reasons are one non-empty line of up to 500 characters"
-            )
-        references = sorted({r for q in range(1, 5) for r in self.references[q]})
+        return ratings
+
+    def record_annual_grade(
+        self,
+        grade: str,
+        commitment: str,
+        references: list[str],
+        actor: Actor,
+        moment: datetime,
+        holders: Holders,
+    ) -> None:
+        """The annual grade (优秀/称职/基本称职/不称职) with its reasons (``commitment``: a
+        vault document); ``ratings`` are copied from the four appraisals, ``references`` are
+        every lecture the cadre gave in the year, closed by now (computed by the service).
+        Closes the record."""
+        ratings = self.check_annual_grade(grade, actor, moment, holders)
+        if references != sorted(set(references)):
+            raise RuleViolation(REFERENCES, f"references are sorted, once each: {references}")
         self._append(
             self.AnnualGradeRecorded, actor=actor, moment=moment, grade=grade,
-            ratings=ratings, references=references, reasons=reasons,
+            ratings=ratings, references=references, commitment=commitment,
         )  # fmt: skip
 
     class Enrolled(LedgerAggregate.Created):
@@ -306,14 +323,14 @@ class AssessmentRecord(LedgerAggregate):
         grade: str
         ratings: list[str]
         references: list[str]
-        reasons: str
+        commitment: str
 
         def assign(self, aggregate: Any) -> None:
             aggregate.grade = {
                 "grade": self.grade,
                 "ratings": list(self.ratings),
                 "references": list(self.references),
-                "reasons": self.reasons,
+                "commitment": self.commitment,
             }
 
 

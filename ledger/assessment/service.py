@@ -4,24 +4,36 @@ Every command reloads what it checks inside ``retry_on_conflict`` (a concurrent 
 the stream's next version first: run again on fresh state). Free text (小结, 评鉴, 目标,
 点评, mentoring notes) goes to the vault under the cadre concerned, after the rules passed
 and before the save; the record carries its commitment, and the document is discarded if
-the save fails (as the care fund's follow-up does). "The actor's subjects" are the subjects
-linked to the acting principal (``principal.SubjectLinked``): a rule "by the cadre" means a
-department_cadre account linked to that cadre, "never the cadre" an account not linked to it.
+the save fails (as the care fund's follow-up does). Who an account is, is its holder: the
+one department_cadre subject linked to it (``principal.SubjectLinked``; rule
+``assessment.account``, ledger/assessment/account.py); the aggregates ask ``holders``, this
+service's read of the principal registry, never a list the caller built. A rule "by the
+cadre" means a department_cadre account whose holder is that cadre, "never the cadre" an
+account whose holder is another.
+
+Commands that read streams other than the one they write save under ledger/guards.py
+conditions: an appraisal and an annual grade under the count of ``lecture.Closed`` they
+scanned for their references (a lecture closed meanwhile: run again, and referenced), a
+pair's start under the counts of ``mentoring.PairStarted`` and ``PairEnded`` it scanned for
+the mentee's unended pair (a rival pair started meanwhile: run again, and refused).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
+from ledger import guards
 from ledger.actor import Actor
 from ledger.app import LedgerApp, retry_on_conflict
+from ledger.assessment.account import Holders
 from ledger.assessment.lecture import Lecture, lecture_id
 from ledger.assessment.mentoring import MentoringPair, pair_id
 from ledger.assessment.programme import AssessmentProgramme, quarter_of
 from ledger.assessment.record import (
+    ANNUAL_GRADE,
     ENROL,
     TEXT,
     AssessmentRecord,
@@ -67,10 +79,24 @@ class Assessment:
     def training(self, training: UUID) -> TrainingClass:
         return self._app.get(TrainingClass, training)
 
-    def _linked(self, actor: Actor) -> list[str]:
-        """The subjects linked to ``actor``'s principal (none if it is not enrolled)."""
-        found = principal_of(self._app, actor.principal)
-        return [] if found is None else list(found.subjects)
+    def holders(self) -> Holders:
+        """The registry's lookup the aggregates ask: an account -> the department_cadre
+        subjects linked to it (none if it is not enrolled). Read afresh by each attempt of
+        a command (cached within it)."""
+        cache: dict[str, list[str]] = {}
+
+        def linked(account: str) -> Collection[str]:
+            if account not in cache:
+                found = principal_of(self._app, account)
+                subjects = [] if found is None else found.subjects
+                cache[account] = [s for s in subjects if self._kind(s) == DEPARTMENT_CADRE]
+            return cache[account]
+
+        return linked
+
+    def _kind(self, subject: str) -> str:
+        found: str = self._app.get(Subject, UUID(subject)).kind
+        return found
 
     def _department_cadre(self, cadre: UUID, rule: str) -> Subject:
         """The registered, not erased subject ``cadre``, of kind department_cadre (``rule``
@@ -155,18 +181,27 @@ class Assessment:
         def attempt() -> None:
             record = self.record(record_id_)
             moment = self.ledger.clock()
-            linked = self._linked(actor)
-            record.check_step(quarter, step, actor, moment, linked)  # before the vault write
+            holders = self.holders()
+            record.check_step(quarter, step, actor, moment, holders)  # before the vault write
             extra_check(record)
             label = f"assessment/{record.id}/Q{quarter}/{step}"
+            closed = self._app.streams_of("lecture.Closed") if step == "appraisal" else []
 
             def save(commitment: str) -> None:
-                change(record, commitment, (moment, linked))
-                self._app.save(record)
+                change(record, commitment, (moment, holders, closed))
+                # an appraisal's references: no lecture closed since the scan
+                with guards.expecting(*self._closed_guard(step, closed)):
+                    self._app.save(record)
 
             self._with_document(record.cadre, label, text, TEXT, save)
 
         retry_on_conflict(attempt)
+
+    @staticmethod
+    def _closed_guard(step: str, closed: list[UUID]) -> list[guards.Expect]:
+        if step != "appraisal":
+            return []
+        return [guards.topic_count(Lecture.Closed.TOPIC, len(closed))]
 
     def submit_summary(self, record: UUID, quarter: int, text: str, actor: Actor) -> None:
         """个人有小结: the cadre's summary of ``quarter``; it answers the previous quarter's
@@ -175,7 +210,7 @@ class Assessment:
             record, quarter, "summary", text, actor, lambda r: None,
             lambda r, commitment, ctx: r.submit_summary(
                 quarter, commitment, None if quarter == 1 else r.goals.get(quarter - 1),
-                actor, *ctx,
+                actor, *ctx[:2],
             ),
         )  # fmt: skip
 
@@ -185,7 +220,8 @@ class Assessment:
         self._step_with_text(
             record, quarter, "appraisal", text, actor, lambda r: check_rating(rating),
             lambda r, commitment, ctx: r.appraise(
-                quarter, rating, commitment, self.lecture_references(r, quarter), actor, *ctx
+                quarter, rating, commitment, self.lecture_references(r, ctx[2], quarter),
+                actor, *ctx[:2],
             ),
         )  # fmt: skip
 
@@ -194,40 +230,52 @@ class Assessment:
         self._app.update(
             AssessmentRecord,
             record,
-            lambda r: r.acknowledge_feedback(
-                quarter, actor, self.ledger.clock(), self._linked(actor)
-            ),
+            lambda r: r.acknowledge_feedback(quarter, actor, self.ledger.clock(), self.holders()),
         )
 
     def set_goal(self, record: UUID, quarter: int, text: str, actor: Actor) -> None:
         """改进有目标: the cadre's goal after ``quarter`` (the next summary answers it)."""
         self._step_with_text(
             record, quarter, "goal", text, actor, lambda r: None,
-            lambda r, commitment, ctx: r.set_goal(quarter, commitment, actor, *ctx),
+            lambda r, commitment, ctx: r.set_goal(quarter, commitment, actor, *ctx[:2]),
         )  # fmt: skip
 
     def record_annual_grade(self, record: UUID, grade: str, reasons: str, actor: Actor) -> None:
-        """The annual grade with its reasons (ratings and references copied from the four
-        appraisals); closes the record."""
-        self._app.update(
-            AssessmentRecord,
-            record,
-            lambda r: r.record_annual_grade(
-                grade, reasons, actor, self.ledger.clock(), self._linked(actor)
-            ),
-        )
+        """The annual grade with its reasons (text in the vault, label
+        ``assessment/{record}/annual``; ratings copied from the four appraisals, references:
+        every lecture the cadre gave in the year, closed by now); closes the record."""
 
-    def lecture_references(self, record: AssessmentRecord, quarter: int) -> list[str]:
-        """The lectures whose ``lecture.Closed`` names the record's cadre as speaker and
-        whose week falls in ``quarter`` of the record's year, closed by now; sorted."""
+        def attempt() -> None:
+            found = self.record(record)
+            moment, holders = self.ledger.clock(), self.holders()
+            found.check_annual_grade(grade, actor, moment, holders)  # before the vault write
+            closed = self._app.streams_of(Lecture.Closed.TOPIC)
+            references = self.lecture_references(found, closed)
+
+            def save(commitment: str) -> None:
+                found.record_annual_grade(grade, commitment, references, actor, moment, holders)
+                with guards.expecting(guards.topic_count(Lecture.Closed.TOPIC, len(closed))):
+                    self._app.save(found)  # no lecture closed since the scan
+
+            label = f"assessment/{found.id}/annual"
+            self._with_document(found.cadre, label, reasons, ANNUAL_GRADE, save)
+
+        retry_on_conflict(attempt)
+
+    def lecture_references(
+        self, record: AssessmentRecord, closed: list[UUID], quarter: int | None = None
+    ) -> list[str]:
+        """Of the ``closed`` lectures (the streams with a ``lecture.Closed``), those whose
+        speaker is the record's cadre and whose week falls in the record's year (in
+        ``quarter`` of it, if given); sorted."""
         found = []
-        for stream in self._app.streams_of("lecture.Closed"):
+        for stream in closed:
             lecture = self.lecture(stream)
             week = date.fromisoformat(lecture.week)
             if (
                 lecture.speaker == record.cadre
                 and week.year == record.year
-                and quarter_of(week) == quarter
+                and quarter in (None, quarter_of(week))
             ):
                 found.append(str(stream))
         return sorted(found)
@@ -260,7 +308,7 @@ class Assessment:
         self._app.update(
             Lecture,
             lecture,
-            lambda x: x.rate(scores, actor, self.ledger.clock(), self._linked(actor)),
+            lambda x: x.rate(scores, actor, self.ledger.clock(), self.holders()),
         )
 
     def comment_lecture(self, lecture: UUID, as_: str, text: str, actor: Actor) -> None:
@@ -269,11 +317,11 @@ class Assessment:
         def attempt() -> None:
             found = self.lecture(lecture)
             moment = self.ledger.clock()
-            linked = self._linked(actor)
-            capacity = found.check_comment(as_, actor, moment, linked)
+            holders = self.holders()
+            capacity = found.check_comment(as_, actor, moment, holders)
 
             def save(commitment: str) -> None:
-                found.comment(capacity, commitment, actor, moment, linked)
+                found.comment(capacity, commitment, actor, moment, holders)
                 self._app.save(found)
 
             label = f"lecture/{found.id}/{capacity.value}"
@@ -292,14 +340,15 @@ class Assessment:
         )
 
     def close_lecture(self, lecture: UUID, actor: Actor) -> dict[str, Any]:
-        """Close the lecture; its result (speaker, ratings, means, overall, test mean)."""
+        """Close the lecture; its result (speaker, forms, means, overall, test mean)."""
         return self._app.update(Lecture, lecture, lambda x: x.close(actor, self.ledger.clock()))
 
     # --- mentoring ------------------------------------------------------------------------
 
-    def _open_pair_of(self, programme: UUID, mentee: UUID) -> UUID | None:
-        """The unended pair of ``programme`` whose mentee is ``mentee``, if any."""
-        for stream in self._app.streams_of("mentoring.PairStarted"):
+    def _open_pair_of(self, programme: UUID, mentee: UUID, started: list[UUID]) -> UUID | None:
+        """Of the ``started`` pairs, the unended one of ``programme`` whose mentee is
+        ``mentee``, if any."""
+        for stream in started:
             pair = self.pair(stream)
             if (
                 pair.programme == str(programme)
@@ -320,12 +369,18 @@ class Assessment:
             if self._app.exists(stream):
                 raise RuleViolation("mentoring.pair", f"{mentor} and {mentee} are paired already")
             enrolled = [c for c in (mentor, mentee) if self._app.exists(record_id(programme, c))]
+            started = self._app.streams_of(MentoringPair.Started.TOPIC)
+            ended = self._app.streams_of(MentoringPair.Ended.TOPIC)
+            paired = self._open_pair_of(programme, mentee, started) is not None
             pair = MentoringPair.start(
                 programme=found, mentor=mentor, mentee=mentee, started_on=started_on,
-                enrolled=enrolled, mentee_paired=self._open_pair_of(programme, mentee) is not None,
-                actor=actor, moment=self.ledger.clock(),
+                enrolled=enrolled, mentee_paired=paired, actor=actor, moment=self.ledger.clock(),
             )  # fmt: skip
-            self._app.save(pair)
+            with guards.expecting(  # no pair started or ended since the scan
+                guards.topic_count(MentoringPair.Started.TOPIC, len(started)),
+                guards.topic_count(MentoringPair.Ended.TOPIC, len(ended)),
+            ):
+                self._app.save(pair)
             return pair.id
 
         return retry_on_conflict(attempt)
@@ -338,12 +393,12 @@ class Assessment:
         def attempt() -> None:
             found = self.pair(pair)
             moment = self.ledger.clock()
-            linked = self._linked(actor)
-            checked = found.check_note(quarter, side, actor, moment, linked)
+            holders = self.holders()
+            checked = found.check_note(quarter, side, actor, moment, holders)
             subject = found.mentor if checked.value == "mentor" else found.mentee
 
             def save(commitment: str) -> None:
-                found.note(quarter, checked, commitment, actor, moment, linked)
+                found.note(quarter, checked, commitment, actor, moment, holders)
                 self._app.save(found)
 
             label = f"mentoring/{found.id}/Q{quarter}/{checked.value}"

@@ -39,10 +39,11 @@ def _at(clock: SteppingClock, day: str) -> None:
 
 @pytest.fixture
 def cast(client: TestClient, tokens: Headers) -> Cast:
-    """Cadres a (a lecturer and mentor), b (a mentee), l (a leader's own subject), each a
-    department_cadre subject; accounts dc-a, dc-b, dc-l (department_cadre, each linked to its
-    cadre), lead-01 (assessment_leader linked to l: a leader who is also an assessed cadre),
-    lead-02 (assessment_leader, no cadre); org-01 runs the programme."""
+    """Cadres a (a lecturer and mentor), b (a mentee), l (a leader's own subject), m (another
+    leader's, not enrolled), each a department_cadre subject; accounts dc-a, dc-b, dc-l
+    (department_cadre, each linked to its cadre), lead-01 (assessment_leader linked to l: a
+    leader who is also an assessed cadre), lead-02 (assessment_leader linked to m: every
+    leader's account names its holder, rule assessment.account); org-01 runs the programme."""
     from ledger.principal import Principals
     from tests.support.principals import ADMIN, enrol
 
@@ -52,13 +53,13 @@ def cast(client: TestClient, tokens: Headers) -> Cast:
     registered = client.post("/api/v1/subjects", headers=tokens["supervision"], json=body)
     assert registered.status_code == 201, registered.text
     cadres = {"a": registered.json()["evidence"]["stream"]}
-    for letter, name in (("b", "李新"), ("l", "张部")):
+    for letter, name in (("b", "李新"), ("l", "张部"), ("m", "陈科")):
         cadres[letter] = str(ledger.register_subject({"name": name}, "department_cadre",
                                                      SUPERVISION))  # fmt: skip
     accounts = {
         "dc-a": (Role.DEPARTMENT_CADRE, "a"), "dc-b": (Role.DEPARTMENT_CADRE, "b"),
         "dc-l": (Role.DEPARTMENT_CADRE, "l"), "lead-01": (Role.ASSESSMENT_LEADER, "l"),
-        "lead-02": (Role.ASSESSMENT_LEADER, None),
+        "lead-02": (Role.ASSESSMENT_LEADER, "m"),
     }  # fmt: skip
     enrol(ledger, *(Actor(account, role) for account, (role, _) in accounts.items()))
     registry = Principals(ledger)
@@ -158,7 +159,7 @@ def test_a_year_of_routine_assessment_over_http(
     _post(client, f"/lectures/{lecture}/test", {"takers": 12, "mean_tenths": 865}, org)
     closed = _post(client, f"/lectures/{lecture}/close", None, org)
     assert closed["evidence"]["stream"] == lecture
-    assert closed["result"]["ratings"] == 2
+    assert closed["result"]["forms"] == 2
     assert closed["result"]["means"] == {"preparation": 900, "grounding": 850,
                                          "expression": 800, "results": 885}  # fmt: skip
     assert closed["result"]["overall_tenths"] == 859  # (341 + 346) / 8 = 85.875

@@ -1,5 +1,6 @@
 """Builders for the routine assessment's tests (issue 14): a department of cadres, each with
-its own account linked to its subject, two leaders, and the quarterly loop."""
+its own account linked to its subject, two leaders (each account linked to its holder, a
+department cadre not enrolled: rule assessment.account), and the quarterly loop."""
 
 from __future__ import annotations
 
@@ -50,9 +51,19 @@ def cadre(ledger: Ledger, account: str, name: str) -> tuple[UUID, Actor]:
     return subject, actor
 
 
+def holder(ledger: Ledger, account: str, name: str) -> UUID:
+    """A department_cadre subject that ``account`` (enrolled) is linked to: its holder."""
+    subject = ledger.register_subject({"name": name}, "department_cadre", REGISTRAR)
+    Principals(ledger).link_subject(account, subject, ADMIN)
+    return subject
+
+
 def department(ledger: Ledger, n: int = 3) -> Department:
-    """A programme with ``n`` cadres enrolled in SECTION (cadre-0 ... cadre-n-1)."""
+    """A programme with ``n`` cadres enrolled in SECTION (cadre-0 ... cadre-n-1); LEADER
+    and DEPUTY linked to their holders."""
     enrol(ledger, LEADER, DEPUTY)
+    holder(ledger, LEADER.principal, "干部监督科科长")
+    holder(ledger, DEPUTY.principal, "分管副部长")
     service = Assessment(ledger)
     unit = Department(service, service.open_programme(COUNTY, YEAR, "中共太湖县委组织部", ORG))
     for i in range(n):

@@ -48,7 +48,7 @@ def test_a_lecture_from_schedule_to_close_and_into_the_appraisal(ledger: Ledger)
     # 90, 85, 80 from all three; results 88, 88, 75: 83.67 -> 83.7; overall 1016/12 -> 84.7
     assert found.result == {
         "speaker": str(unit.cadres[0]),
-        "ratings": 3,
+        "forms": 3,
         "means": {"preparation": 900, "grounding": 850, "expression": 800, "results": 837},
         "overall_tenths": 847,
         "test_mean_tenths": 873,

@@ -44,12 +44,16 @@ def test_a_year_loop_ends_in_the_annual_grade(ledger: Ledger) -> None:
     a_year(ledger, unit, ("good", "fairly_good", "good", "good"))
     unit.service.record_annual_grade(unit.records[0], "excellent", "四个季度三好一较好", LEADER)
     record = unit.service.record(unit.records[0])
+    assert record.grade is not None
     assert record.grade == {
         "grade": "excellent",
         "ratings": ["good", "fairly_good", "good", "good"],
         "references": [],
-        "reasons": "四个季度三好一较好",
+        "commitment": record.grade["commitment"],
     }
+    # the reasons are 评鉴 content: in the vault on the cadre, the record carries the commitment
+    reasons = ledger.vault.read_document(str(unit.cadres[0]), f"assessment/{record.id}/annual")
+    assert reasons == {"text": "四个季度三好一较好"}
     assert record.next_step() is None
     # the Q2 summary answers the Q1 goal: its commitment, as recorded
     assert record.goals[1] and record.goals[1] != record.goals[2]
@@ -205,11 +209,11 @@ def test_a_summary_answers_the_previous_goal(ledger: Ledger) -> None:
     quarter_loop(unit, 0, 1)
     on(ledger, QUARTER_DAYS[2])
     record = unit.service.record(unit.records[0])
-    linked = [str(unit.cadres[0])]
+    holders = unit.service.holders()
     wrong = "0" * 64
 
     def summary(answers: str | None) -> None:
-        record.submit_summary(2, "1" * 64, answers, unit.accounts[0], ledger.clock(), linked)
+        record.submit_summary(2, "1" * 64, answers, unit.accounts[0], ledger.clock(), holders)
 
     rejected(ledger, "assessment.goal", lambda: summary(wrong))
     rejected(ledger, "assessment.goal", lambda: summary(None))
@@ -309,7 +313,7 @@ def test_references_are_sorted_once_each(ledger: Ledger) -> None:
             ledger,
             "assessment.references",
             lambda refs=references: record.appraise(
-                1, "good", "1" * 64, refs, LEADER, ledger.clock(), []
+                1, "good", "1" * 64, refs, LEADER, ledger.clock(), unit.service.holders()
             ),
         )
 
@@ -360,17 +364,24 @@ def test_the_grade_follows_the_four_ratings(
 
 
 def test_the_grade_has_a_vocabulary_and_reasons(ledger: Ledger) -> None:
+    """The reasons say something (a blank text is refused, no document kept); they are a
+    vault document, so any text the API accepts is fine (several lines included)."""
     unit = department(ledger, 1)
     a_year(ledger, unit)
     grade = unit.service.record_annual_grade
     record = unit.records[0]
     rejected(ledger, "assessment.annual_grade", lambda: grade(record, "good", "理由", LEADER))
-    for reasons in ("", " 前导空格", "两行\n理由", "长" * 501):
+    label, cadre = f"assessment/{record}/annual", str(unit.cadres[0])
+    for reasons in ("", "  \n "):
         rejected(
             ledger,
             "assessment.annual_grade",
             lambda r=reasons: grade(record, "competent", r, LEADER),
         )
+        with pytest.raises(NotFound):
+            ledger.vault.read_document(cadre, label)
+    grade(record, "competent", "两行\n理由", LEADER)
+    assert ledger.vault.read_document(cadre, label) == {"text": "两行\n理由"}
 
 
 def test_nothing_after_the_annual_grade(ledger: Ledger) -> None:

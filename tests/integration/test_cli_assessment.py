@@ -43,14 +43,17 @@ def gongshi(settings: Settings, *args: str, token: str | None = None,
 
 
 def _tokens(ledger: Ledger, cadres: dict[str, UUID]) -> dict[str, str]:
-    """Tokens of org-01, lead-02 (assessment_leader) and dc-a, dc-b (department_cadre,
-    linked to cadres a and b)."""
+    """Tokens of org-01, lead-02 (assessment_leader, linked to its holder, a department cadre
+    not enrolled: rule assessment.account) and dc-a, dc-b (department_cadre, linked to cadres
+    a and b)."""
     accounts = [Actor("lead-02", Role.ASSESSMENT_LEADER), Actor("dc-a", Role.DEPARTMENT_CADRE),
                 Actor("dc-b", Role.DEPARTMENT_CADRE)]  # fmt: skip
     enrol(ledger, *accounts)
     registry = Principals(ledger)
     for letter in ("a", "b"):
         registry.link_subject(f"dc-{letter}", cadres[letter], ADMIN)
+    holder = ledger.register_subject({"name": "陈科"}, "department_cadre", SUPERVISION)
+    registry.link_subject("lead-02", holder, ADMIN)
     store, now = Tokens(ledger.db), ledger.clock()
     return {a: store.issue(registry, a, now) for a in ("org-01", "lead-02", "dc-a", "dc-b")}
 

@@ -162,8 +162,10 @@ def _into_the_graded_record(record: dict[str, Any], before: Records) -> None:
 
 
 def _never_enrolled(record: dict[str, Any], before: Records) -> None:
-    """The speaker: the department cadre registered and never enrolled."""
+    """The speaker: the department cadre registered and never enrolled (not a leader's
+    holder either)."""
     enrolled = {r["data"]["cadre"] for r in before if r["type"] == "assessment.CadreEnrolled"}
+    enrolled |= {r["data"]["subject"] for r in before if r["type"] == "principal.SubjectLinked"}
     (record["data"]["speaker"],) = (
         r["stream"] for r in before
         if r["type"] == "subject.Registered" and r["data"]["kind"] == "department_cadre"

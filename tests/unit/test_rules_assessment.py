@@ -120,12 +120,14 @@ def rules(steps: list[Step], zone: tzinfo = SHANGHAI) -> set[str]:
 
 
 def registry() -> list[Step]:
-    """root, the department (org-01), two leaders, the cadres a..d with their accounts."""
+    """root, the department (org-01), two leaders (each linked to its holder, the
+    department cadres l1 and l2), lead-03 (a leader linked to no one, acting nowhere in
+    valid()), the cadres a..d with their accounts."""
     scope = {"township": None, "village": None, "industry": None}
     steps = [Step("p-root", "principal.Enrolled", "2023-01-02", "root", "admin",
                   {"account": "root", "acts_as": "admin", "county": None, **scope})]  # fmt: skip
     accounts = [("org-01", ORG), ("lead-01", LEADER), ("lead-02", LEADER),
-                ("reg-01", "supervision")]  # fmt: skip
+                ("lead-03", LEADER), ("reg-01", "supervision")]  # fmt: skip
     accounts += [(f"c-{c}", CADRE) for c in "abcd"]
     for account, role in accounts:
         steps.append(Step(f"p-{account}", "principal.Enrolled", "2023-01-02", "root", "admin",
@@ -136,6 +138,8 @@ def registry() -> list[Step]:
                           {"commitment": h(c), "kind": CADRE}))  # fmt: skip
         steps.append(Step(f"p-c-{c}", "principal.SubjectLinked", "2023-01-02", "root", "admin",
                           {"subject": f"@{c}"}))  # fmt: skip
+    for n in "12":
+        steps += [registered(f"l{n}"), link(f"lead-0{n}", f"l{n}")]
     return steps
 
 
@@ -174,7 +178,7 @@ def lecture(name: str = "lec", week: str = "2023-04-03", speaker: str = "a") -> 
         Step(name, "lecture.Commented", week, "lead-02", LEADER,
              {"capacity": "deputy_head", "commitment": h("deputy_head")}),
         org(name, "lecture.TestRecorded", week, takers=20, mean_tenths=876),
-        org(name, "lecture.Closed", week, speaker=f"@{speaker}", ratings=2, means=means,
+        org(name, "lecture.Closed", week, speaker=f"@{speaker}", forms=2, means=means,
             overall_tenths=overall, test_mean_tenths=876),
     ]  # fmt: skip
 
@@ -214,7 +218,7 @@ def valid() -> list[Step]:
     steps += loop("b", 1, rating="average")
     steps.append(Step("rec-a", "assessment.AnnualGradeRecorded", "2024-01-10", "lead-01",
                       LEADER, {"grade": "excellent", "ratings": ["good"] * 4,
-                               "references": ["@lec"], "reasons": "四个季度均为好"}))  # fmt: skip
+                               "references": ["@lec"], "commitment": h("a/annual")}))  # fmt: skip
     steps.append(org("pair", "mentoring.PairEnded", "2023-12-31", ended_on="2023-12-31",
                      reason="帮带期满"))  # fmt: skip
     return steps
@@ -262,9 +266,9 @@ def link(account: str, cadre: str) -> Step:
                 {"subject": f"@{cadre}"})  # fmt: skip
 
 
-def registered(cadre: str) -> Step:
+def registered(cadre: str, kind: str = CADRE) -> Step:
     return Step(cadre, "subject.Registered", "2023-01-02", "reg-01", "supervision",
-                {"commitment": h(cadre), "kind": CADRE})  # fmt: skip
+                {"commitment": h(cadre), "kind": kind})  # fmt: skip
 
 
 def test_a_valid_year_breaks_no_rule() -> None:
@@ -281,7 +285,7 @@ NOTE, ENDED, STARTED = "mentoring.NoteRecorded", "mentoring.PairEnded", "mentori
 ATTENDED, COMPLETED = "training.AttendanceRecorded", "training.CompletionRecorded"
 ENROLLED = "training.ParticipantEnrolled"
 GRADE_A = {"grade": "excellent", "ratings": ["good"] * 4, "references": ["@lec"],
-           "reasons": "再次定等"}  # fmt: skip
+           "commitment": h("again")}  # fmt: skip
 
 
 HUAINING_ORG = Step("p-org-02", "principal.Enrolled", "2023-01-02", "root", "admin",
@@ -326,13 +330,27 @@ CASES = {
                                              "assessment.hands"),
     "a feedback by a leader's account linked to no one": (
         changed(F, 1, principal="c-c"), "assessment.hands"),
-    # assessment.self
+    # assessment.self (lead-03's holder: the cadre)
     "an appraisal by the cadre's own leader account": (
-        changed(A, 4, principal="lead-02",
-                steps=inserted("assessment.ProgrammeOpened", 0, link("lead-02", "b"))),
+        changed(A, 4, principal="lead-03",
+                steps=inserted("assessment.ProgrammeOpened", 0, link("lead-03", "b"))),
         "assessment.self"),
     "an annual grade by a leader linked to the cadre": (
-        inserted(GRADE, 0, link("lead-01", "a")), "assessment.self"),
+        changed(GRADE, principal="lead-03", steps=inserted(GRADE, 0, link("lead-03", "a"))),
+        "assessment.self"),
+    # assessment.account: a leader's or cadre's account acts for exactly one department cadre
+    "an appraisal by a leader linked to no one": (changed(A, 0, principal="lead-03"),
+                                                  "assessment.account"),
+    "an appraisal by a leader linked to a village cadre only": (
+        changed(A, 0, principal="lead-03",
+                steps=inserted("assessment.ProgrammeOpened", 0, registered("v", "cadre"),
+                               link("lead-03", "v"))), "assessment.account"),
+    "a rating by a cadre's account linked to two cadres": (
+        inserted(RATED, 0, link("c-b", "d")), "assessment.account"),
+    "a comment by a leader linked to two cadres": (
+        inserted(COMMENTED, 0, link("lead-01", "d")), "assessment.account"),
+    "a note by an account linked to two cadres": (inserted(NOTE, 0, link("c-a", "d")),
+                                                  "assessment.account"),
     # assessment.references
     "an appraisal without its quarter's lecture": (
         changed(GRADE, references=[], steps=changed(A, 1, references=[])),
@@ -351,7 +369,7 @@ CASES = {
     "a grade before four appraisals": (
         inserted(ENDED, 0, Step("rec-b", GRADE, "2024-01-10", "lead-01", LEADER,
                                 {"grade": "basically_competent", "references": [],
-                                 "ratings": ["average"] * 4, "reasons": "r"})),
+                                 "ratings": ["average"] * 4, "commitment": h("r")})),
         "assessment.annual_grade"),
     # assessment.closed
     "a second grade": (inserted(GRADE, 0, Step("rec-a", GRADE, "2024-01-11", "lead-01",
@@ -369,16 +387,25 @@ CASES = {
     # lecture.rater
     "the speaker rating their own lecture": (changed(RATED, 0, principal="c-a"),
                                              "lecture.rater"),
-    # lecture.one_form
+    # lecture.one_form: per person (the account's holder)
     "a second form from a rater": (changed(RATED, 1, principal="c-b", role=CADRE),
                                    "lecture.one_form"),
+    "a second form from a rater's leader account": (
+        changed(RATED, 1, principal="lead-03", steps=inserted(RATED, 0, link("lead-03", "b"))),
+        "lecture.one_form"),
     # lecture.comment
     "a second comment as section head": (
         inserted(TEST, 0, Step("lec", COMMENTED, "2023-04-03", "lead-02", LEADER,
                                {"capacity": "section_head", "commitment": h("again")})),
         "lecture.comment"),
     "a comment by an account linked to the speaker": (
-        inserted(COMMENTED, 0, link("lead-02", "a")), "lecture.comment"),
+        changed(COMMENTED, 1, principal="lead-03",
+                steps=inserted(COMMENTED, 0, link("lead-03", "a"))), "lecture.comment"),
+    "both comments by one leader": (changed(COMMENTED, 1, principal="lead-01"),
+                                    "lecture.comment"),
+    "both comments by one person's two accounts": (
+        changed(COMMENTED, 1, principal="lead-03",
+                steps=inserted(COMMENTED, 0, link("lead-03", "l1"))), "lecture.comment"),
     # lecture.order
     "a rating before the lecture's week": (
         changed(RATED, 0, when="2023-04-02T08:00:00.000000Z"), "lecture.order"),
@@ -465,6 +492,19 @@ def test_each_rule_is_caught(case: str) -> None:
     """Each history breaks exactly its rule (every other record as valid() has it)."""
     steps, rule = CASES[case]
     assert rules(steps) == {rule}
+
+
+def test_a_grade_refers_to_a_lecture_closed_after_its_quarters_appraisal() -> None:
+    """Cadre a's Q3 lecture closes after the Q3 appraisal (which can't refer to it): the
+    annual grade refers to every lecture of a's year closed before it, so its result shows
+    in the grade; the union of the appraisals' references breaks assessment.references."""
+    both = sorted(["@lec", "@lec2"], key=lambda n: sid(n[1:]))
+
+    def late() -> list[Step]:
+        return inserted(G, 2, *lecture("lec2", "2023-07-10"), after=True)
+
+    assert rules(changed(GRADE, references=both, steps=late())) == set()
+    assert rules(late()) == {"assessment.references"}
 
 
 def test_a_quarters_first_day_is_a_business_date() -> None:
