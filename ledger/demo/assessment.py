@@ -38,6 +38,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from uuid import UUID
 
+from ledger import guards
 from ledger.actor import Actor, Role
 from ledger.assessment.lecture import Lecture
 from ledger.assessment.mentoring import MentoringPair
@@ -148,6 +149,21 @@ def _cadres(
     return found
 
 
+def _leaders(ledger: Ledger, registrar: Actor, heads: dict[Actor, UUID], deputy: Actor) -> None:
+    """Rule ``assessment.account``: each leader account names its holder. A section head
+    (科长) is a cadre of the programme (``heads``: account -> its cadre); the deputy head
+    (分管部长, a 部务会成员 not assessed here) is a department cadre of its own, registered
+    with a name from its own seed (the part's draws stay as they were)."""
+    from ledger.demo.principals import ADMIN
+
+    registry = Principals(ledger)
+    for account, cadre in heads.items():
+        registry.link_subject(account.principal, cadre, ADMIN)
+    name = _name(random.Random(deputy.principal))
+    subject = ledger.register_subject({"name": name}, "department_cadre", registrar)
+    registry.link_subject(deputy.principal, subject, ADMIN)
+
+
 def load_assessment(ledger: Ledger, clock: SteppingClock, rng: random.Random) -> None:
     """Qianshan's year, then Huaining's (its annual grades last). Each appraisal looks up
     the closed lectures of its cadre (the service's ``lecture_references``): Qianshan's
@@ -174,7 +190,7 @@ class _Unit:
 
     records: list[AssessmentRecord]  # loaded once, kept current by the saves
     account: Callable[[int], Actor]  # cadre i's own account
-    head: Callable[[int], Actor]  # who appraises cadre i (its section head)
+    head: Callable[[int], Actor]  # who appraises cadre i (its section head; a head: the deputy)
     deputy: Actor  # 分管部长: the annual grades
     ratings: dict[tuple[int, int], str]  # (cadre, quarter) -> rating
     late: dict[tuple[int, int, str], int]  # (cadre, quarter, step) -> days after quarter end
@@ -228,32 +244,40 @@ def _steps(
     record checks its own rules (as the service's command would); free text to the vault
     under the cadre; an appraisal's references are the service's look-up."""
     _on(clock, day)
-    vault = service.ledger.vault
+    vault, holders = service.ledger.vault, service.holders()
+    closed = service.ledger.app.streams_of(Lecture.Closed.TOPIC) if step == "appraisal" else []
     for i in group:
         record = unit.records[i]
-        leader = step == "appraisal"
-        actor = unit.head(i) if leader else unit.account(i)
-        linked = [] if leader else [record.cadre]
+        actor = unit.head(i) if step == "appraisal" else unit.account(i)
         moment = clock()
-        record.check_step(quarter, step, actor, moment, linked)
+        record.check_step(quarter, step, actor, moment, holders)
         label = f"assessment/{record.id}/Q{quarter}/{step}"
         if step == "summary":
             commitment = vault.attach(record.cadre, label, {"text": f"第{quarter}季度工作小结"})
             answers = record.goals.get(quarter - 1)  # none for Q1
-            record.submit_summary(quarter, commitment, answers, actor, moment, linked)
+            record.submit_summary(quarter, commitment, answers, actor, moment, holders)
         elif step == "appraisal":
-            references = service.lecture_references(record, quarter)
+            references = service.lecture_references(record, closed, quarter)
             text = f"第{quarter}季度评鉴意见{_cited(service, references)}"
             commitment = vault.attach(record.cadre, label, {"text": text})
             rating = unit.ratings[i, quarter]
-            record.appraise(quarter, rating, commitment, references, actor, moment, linked)
+            record.appraise(quarter, rating, commitment, references, actor, moment, holders)
         elif step == "feedback":
-            record.acknowledge_feedback(quarter, actor, moment, linked)
+            record.acknowledge_feedback(quarter, actor, moment, holders)
         else:
             text = f"第{quarter + 1}季度改进目标"
             commitment = vault.attach(record.cadre, label, {"text": text})
-            record.set_goal(quarter, commitment, actor, moment, linked)
-    service.ledger.app.save(*(unit.records[i] for i in group))
+            record.set_goal(quarter, commitment, actor, moment, holders)
+    with guards.expecting(*_no_lecture_closed_since(step, closed)):  # the references' scan
+        service.ledger.app.save(*(unit.records[i] for i in group))
+
+
+def _no_lecture_closed_since(step: str, closed: list[UUID]) -> list[guards.Expect]:
+    """An appraisal's or a grade's references hold only if no lecture closed since the scan
+    (the service's guard on the same saves)."""
+    if step not in ("appraisal", "annual"):
+        return []
+    return [guards.topic_count(Lecture.Closed.TOPIC, len(closed))]
 
 
 def _cited(service: Assessment, references: list[str]) -> str:
@@ -275,6 +299,8 @@ def _grades(service: Assessment, clock: SteppingClock, unit: _Unit, excellent_at
     ``excellent_at_most``, each grade within the rule: verify/rules_assessment.py
     grade_allowed); the reasons name the four ratings and any lecture referred to."""
     _on(clock, GRADED_ON)
+    vault, holders = service.ledger.vault, service.holders()
+    closed = service.ledger.app.streams_of(Lecture.Closed.TOPIC)
     excellent = 0
     for i, record in enumerate(unit.records):
         four = [unit.ratings[i, q] for q in (1, 2, 3, 4)]
@@ -284,10 +310,15 @@ def _grades(service: Assessment, clock: SteppingClock, unit: _Unit, excellent_at
             grade = "basically_competent"
         else:
             grade = "competent"
-        references = sorted({r for q in (1, 2, 3, 4) for r in record.references[q]})
+        moment = clock()
+        record.check_annual_grade(grade, unit.deputy, moment, holders)
+        references = service.lecture_references(record, closed)  # the year's, closed by now
         reasons = _reasons(four, grade) + _cited(service, references)
-        record.record_annual_grade(grade, reasons, unit.deputy, clock(), [])
-    service.ledger.app.save(*unit.records)
+        label = f"assessment/{record.id}/annual"
+        commitment = vault.attach(record.cadre, label, {"text": reasons})
+        record.record_annual_grade(grade, commitment, references, unit.deputy, moment, holders)
+    with guards.expecting(*_no_lecture_closed_since("annual", closed)):
+        service.ledger.app.save(*unit.records)
 
 
 def _rating(rng: random.Random, cadre: int, quarter: int, poor: tuple[int, int]) -> str:
@@ -320,9 +351,11 @@ def _huaining(
     ratings = {
         (i, q): _rating(loops, i, q, HN_POOR) for i in range(HN_CADRES) for q in (1, 2, 3, 4)
     }
+    _leaders(ledger, HN_ORG, {h: cadres[k] for k, h in enumerate(HN_HEADS)}, HN_DEPUTY)
     unit = _Unit(
         [service.record(r) for r in records], hn_account,
-        lambda i: HN_HEADS[i % len(HN_SECTIONS)], HN_DEPUTY, ratings, HN_LATE,
+        lambda i: HN_DEPUTY if i < len(HN_HEADS) else HN_HEADS[i % len(HN_SECTIONS)],
+        HN_DEPUTY, ratings, HN_LATE,
     )  # fmt: skip
     _on(clock, date(2023, 3, 1))
     pairs = [
@@ -383,17 +416,24 @@ def _lecture(
     the points demo saves a book once."""
     _on(clock, week, 8)  # 16:00 in Beijing
     audience = rng.sample([i for i in range(HN_CADRES) if i != speaker], rng.randint(20, 28))
-    state = service.lecture(lecture)
+    state, holders = service.lecture(lecture), service.holders()
     for rater in audience:
         scores = {key: rng.randint(72, 98) for key in INDICATORS}
-        state.rate(scores, hn_account(rater), clock(), [str(cadres[rater])])
+        state.rate(scores, hn_account(rater), clock(), holders)
     service.ledger.app.save(state)
     service.comment_lecture(lecture, "section_head", "结合工作实际，条理清晰；案例可再充实",
-                            HN_HEADS[speaker % len(HN_SECTIONS)])  # fmt: skip
+                            _section_head(speaker))  # fmt: skip
     service.comment_lecture(lecture, "deputy_head", "把政策讲透、把业务讲实，做到学用结合",
                             HN_DEPUTY)  # fmt: skip
     service.record_lecture_test(lecture, len(audience), rng.randint(780, 960), HN_ORG)
     service.close_lecture(lecture, HN_ORG)
+
+
+def _section_head(speaker: int) -> Actor:
+    """The head of the speaker's section; for a head's own lecture ("科长讲政策"), the next
+    section's head (a 科室负责人 comments on another's lecture: rule lecture.comment)."""
+    section = speaker % len(HN_SECTIONS)
+    return HN_HEADS[(section + 1) % len(HN_HEADS) if speaker == section else section]
 
 
 def _notes(service: Assessment, clock: SteppingClock, pairs: list[UUID], quarter: int) -> None:
@@ -423,8 +463,10 @@ def _qianshan(
         for i, cadre in enumerate(cadres)
     ]
     ratings = {(i, q): _rating(rng, i, q, POOR) for i in range(QS_CADRES) for q in (1, 2, 3, 4)}
+    _leaders(ledger, QS_ORG, {h: cadres[5 * k] for k, h in enumerate(QS_HEADS)}, QS_DEPUTY)
     unit = _Unit(
-        [service.record(r) for r in records], qs_account, lambda i: QS_HEADS[i // 5],
+        [service.record(r) for r in records], qs_account,
+        lambda i: QS_DEPUTY if i % 5 == 0 else QS_HEADS[i // 5],
         QS_DEPUTY, ratings, LATE, MISSING_GOAL,
     )  # fmt: skip
     for quarter in (1, 2, 3, 4):

@@ -51,6 +51,11 @@ def test_demo_prints_nine_grants_and_is_idempotent(database: Database, tmp_path:
     assert "basically_competent 1, competent 15, excellent 4; 3 training classes" in out
     assert "13 weekly lectures (policy 5, business 4, plans 4)" in out and "13 closed" in out
     assert "11 mentors, 22 mentees, 1 pair ended, 174 quarterly notes" in out
+    # Huaining's 平时考核 too: the lectures are references of the speakers' Q2 appraisals
+    assert "33 cadres in 5 sections; 528 of 528 loop steps" in out and "3 late, 0 missing" in out
+    assert (
+        "basically_competent 1, competent 26, excellent 6; 13 appraisals refer to a lecture" in out
+    )
     key = tmp_path / "home" / "keys" / "vault.key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
 

@@ -42,6 +42,10 @@ def test_every_demo_record_follows_the_schema_and_the_rules_across_records(
     assert len(evaluations) == 1_296 * 4
     # issue 14: Qianshan's year and Huaining's quarter of lectures, with 11 mentors' 22 pairs
     assert types["assessment.CadreEnrolled"] == 20 + 33
-    assert types["assessment.AnnualGradeRecorded"] == 20 and types["training.ClassOpened"] == 3
+    assert types["assessment.AnnualGradeRecorded"] == 20 + 33 and types["training.ClassOpened"] == 3
+    assert types["assessment.Appraised"] == 4 * (20 + 33)
+    # each of the 13 lectures is a reference of its speaker's Q2 appraisal and annual grade
+    cited = [r for r in rules.assessment.records.values() if r.references.get(2)]
+    assert len(cited) == 13 and all(len(r.references[2]) == 1 for r in cited)
     assert types["lecture.Scheduled"] == types["lecture.Closed"] == 13
     assert types["mentoring.PairStarted"] == 22 and types["mentoring.PairEnded"] == 1
