@@ -197,7 +197,8 @@ def _projection_commands(env: dict[str, str]) -> None:
     shadow = _gongshi(["rebuild", "points", "--shadow"], env)
     assert shadow.returncode == 0 and "swapped in" in shadow.stdout
     status = _gongshi(["projections", "status"], env).stdout.splitlines()
-    assert len(status) == 7 and status[0].split()[:4] == ["projection", "position", "log", "lag"]
+    assert len(status) == len(LISTS) + 1  # a header, a line per list
+    assert status[0].split()[:4] == ["projection", "position", "log", "lag"]
     assert all(line.split()[3] == "0" for line in status[1:]), status
     assert {line.split()[0] for line in status[1:]} >= {"disbursements", "points"}
     for bad in (["rebuild"], ["rebuild", "points", "--all"], ["rebuild", "nosuch"]):
