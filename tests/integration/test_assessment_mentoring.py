@@ -7,7 +7,9 @@ from datetime import date
 from uuid import UUID
 
 from ledger.assessment.mentoring import pair_id
+from ledger.check import iter_notifications
 from ledger.ledger import Ledger
+from ledger.mapper import unpack_state
 from tests.integration.assessment_helpers import (
     LEADER,
     ORG,
@@ -18,6 +20,8 @@ from tests.integration.assessment_helpers import (
     on,
 )
 from tests.integration.helpers import rejected
+from verify.invariants import Invariants
+from verify.record import parse_record
 
 START = date(2023, 4, 10)
 
@@ -119,3 +123,37 @@ def test_a_pair_ends_once_between_its_start_and_today(ledger: Ledger) -> None:
     rejected(ledger, "mentoring.ended", lambda: end(pair, date(2023, 4, 20), "", ORG))
     end(pair, date(2023, 4, 20), "调岗", ORG)
     rejected(ledger, "mentoring.ended", lambda: end(pair, date(2023, 4, 20), "再结束", ORG))
+
+
+# --- business dates (GONGSHI_TIMEZONE) ----------------------------------------------------
+
+
+def test_a_pairs_dates_are_business_dates_at_beijing_midnight(ledger: Ledger) -> None:
+    """At 07:00 in Beijing (23:00 UTC the day before) "today" is the Beijing day: a pair may
+    start on it and not the day after, a note of the quarter that began at Beijing midnight
+    is accepted, and the pair may end on that Beijing day. With the UTC date each of the
+    three accepted steps is refused ("after today", "not begun")."""
+    unit = department(ledger, 2)
+    service = unit.service
+    on(ledger, date(2023, 4, 19), hour=23)  # 07:00 on 20 April in Beijing
+    early = date(2023, 4, 21)
+    rejected(ledger, "mentoring.pair", lambda: service.start_pair(
+        unit.programme, unit.cadres[0], unit.cadres[1], early, ORG), "after today")  # fmt: skip
+    pair = service.start_pair(
+        unit.programme, unit.cadres[0], unit.cadres[1], date(2023, 4, 20), ORG
+    )
+    on(ledger, date(2023, 6, 30), hour=16)  # midnight on 1 July in Beijing: Q3 has begun
+    service.record_pair_note(pair, 3, "mentor", "带教", unit.accounts[0])
+    service.end_pair(pair, date(2023, 7, 1), "调岗", ORG)
+    found = service.pair(pair)
+    assert (found.started_on, found.ended_on) == ("2023-04-20", "2023-07-01")
+    assert found.notes == {"Q3": ["mentor"]}
+    assert mentoring_failures(ledger) == []  # the verifier's business dates agree
+
+
+def mentoring_failures(ledger: Ledger) -> list[str]:
+    """The mentoring rules the verifier finds broken in the ledger's log."""
+    rules, found = Invariants(), []
+    for index, notification in enumerate(iter_notifications(ledger.app.recorder)):
+        found += rules.add(parse_record(unpack_state(notification.state)[1]), f"leaf {index}")
+    return [f"{f.rule}: {f.message}" for f in found if f.rule.startswith("mentoring.")]
