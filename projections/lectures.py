@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from projections.base import Handler, Leaf, Projection
 from projections.rows import ROW, Rows
-from verify.lists import COMMENTERS
+from verify.schema import COMMENTERS
 
 
 class Lectures(Projection):

@@ -17,8 +17,10 @@ from urllib.parse import quote
 
 from verify.days import DEFAULT_TIMEZONE, business_day, zone_named
 from verify.params import DEFAULTS, check_params
+from verify.quarters import step_due
 from verify.record import Record, parse_record
 from verify.rules_supervision import STEP as STAGES
+from verify.schema import COMMENTERS
 
 Row = dict[str, Any]
 FORMAT = "gongshi-published/v1"
@@ -67,7 +69,6 @@ TALLY = {"amount_fen": 0, "count": 0}
 _ABSENT = object()
 # issue 14: the lists of an organisation department's own cadres (lectures, 平时考核 loops,
 # 以老带新 pairs, training classes)
-COMMENTERS = ("section_head", "deputy_head")  # 科室负责人, 分管部长 (lecture.Commented capacity)
 LOOP_STEP = {  # 小结, 评鉴, 反馈, 改进目标: the record type of each step of the quarter's loop
     "assessment.SummarySubmitted": "summary",
     "assessment.Appraised": "appraisal",
@@ -106,19 +107,13 @@ def loop_key(programme: str, section: str, quarter: int) -> str:
     return f"{programme}/{quote(section, safe='')}/Q{quarter}"
 
 
-def quarter_due(year: int, quarter: int, days: int) -> str:
-    """The due date of a loop's step: the quarter's last day plus ``days``."""
-    last = date(year + quarter // 4, quarter % 4 * 3 + 1, 1) - timedelta(days=1)
-    return (last + timedelta(days=days)).isoformat()
-
-
 def new_loop(programme: str, opened: Mapping[str, Any], section: str, quarter: int) -> Row:
     """A section's loop for ``quarter`` before any cadre is counted: ``opened`` is the
     programme's ``ProgrammeOpened`` data (county, year, due_days)."""
     row: Row = {"programme": programme, "county": opened["county"], "year": opened["year"],
                 "section": section, "quarter": quarter, "cadres": 0}  # fmt: skip
     for step in LOOP_STEP.values():
-        due = quarter_due(opened["year"], quarter, opened["due_days"][step])
+        due = step_due(opened["year"], quarter, opened["due_days"][step]).isoformat()
         row[step] = {"due": due, "done": 0, "late": 0}
     return row
 

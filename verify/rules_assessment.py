@@ -21,10 +21,11 @@ from itertools import pairwise
 
 from verify.days import DEFAULT_TIMEZONE, business_date, zone_named
 from verify.failure import Failure, Handler, mismatches
+from verify.quarters import quarter_of, quarter_start
 from verify.record import Record
 from verify.rules_points import half_up
 from verify.rules_principals import SCOPE, PrincipalRules
-from verify.schema import GRADES, INDICATORS, RATINGS, STEPS
+from verify.schema import COMMENTERS, GRADES, INDICATORS, RATINGS, STEPS
 
 # RATINGS: 公务员平时考核's quarterly 好 / 较好 / 一般 / 较差 (verify/schema.py)
 ANNUAL_GRADES = GRADES  # the annual grade: 优秀 / 称职 / 基本称职 / 不称职
@@ -86,16 +87,6 @@ def due_days_problem(due_days: Mapping[str, int]) -> str | None:
     return None
 
 
-def quarter_of(day: date) -> int:
-    """The quarter (1..4) of a calendar date."""
-    return (day.month - 1) // 3 + 1
-
-
-def quarter_start(year: int, quarter: int) -> date:
-    """The first day of ``quarter`` (1..4) of ``year``."""
-    return date(year, 3 * quarter - 2, 1)
-
-
 # --- the rules across records ------------------------------------------------------------
 
 PROGRAMME, ENROL, ACCOUNT = "assessment.programme", "assessment.enrol", "assessment.account"
@@ -116,7 +107,6 @@ STEP = {
 }
 BY_THE_CADRE = ("assessment.SummarySubmitted", "assessment.FeedbackAcknowledged",
                 "assessment.GoalSet")  # fmt: skip
-COMMENTERS = ("section_head", "deputy_head")
 HELD = ("assessment_leader", "department_cadre")  # accounts of one cadre: assessment.account
 HELD_TYPES = ("assessment.", "lecture.", "mentoring.")  # the records assessment.account covers
 

@@ -211,6 +211,7 @@ GRADES = ("excellent", "competent", "basically_competent", "incompetent")
 LEADER, DEPARTMENT_CADRE = "assessment_leader", "department_cadre"
 STEPS = ("summary", "appraisal", "feedback", "goal")  # 小结, 评鉴, 反馈, 改进目标
 RATINGS = ("good", "fairly_good", "average", "poor")  # 好, 较好, 一般, 较差
+COMMENTERS = ("section_head", "deputy_head")  # 点评: "科室负责人及分管部长"
 QUARTER = integer(1, 4)
 
 EVENTS: dict[str, EventSpec] = {
@@ -343,7 +344,7 @@ EVENTS: dict[str, EventSpec] = {
         week=DATE, board=one_of("policy", "business", "plans"), topic=TEXT, speaker=ID),
     "lecture.Rated": _then("lecture", f"{DEPARTMENT_CADRE} {LEADER}", scores=SCORES),
     "lecture.Commented": _then("lecture", LEADER,
-        capacity=one_of("section_head", "deputy_head"), commitment=HEX64),
+        capacity=one_of(*COMMENTERS), commitment=HEX64),
     "lecture.TestRecorded": _then("lecture", ORG, takers=integer(1, 500),
         mean_tenths=integer(0, 1000)),
     "lecture.Closed": _then("lecture", ORG, speaker=ID, forms=integer(1), means=MEANS,

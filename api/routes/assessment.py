@@ -28,6 +28,7 @@ from api.models import Body, Count, ShortText, Text, Written, Year, ascii_digits
 from api.services import Services, services
 from ledger.actor import Actor, Role
 from ledger.assessment.service import Assessment
+from verify.schema import COMMENTERS
 
 router = APIRouter(
     prefix="/api/v1/assessment",
@@ -250,7 +251,7 @@ class RatingIn(Body):
 
 class CommentIn(Body):
     model_config = example({"as": "section_head", "text": "准备充分，联系实际还可加强"})
-    as_: Annotated[str, Field(pattern=_vocabulary("section_head", "deputy_head"))] = Field(
+    as_: Annotated[str, Field(pattern=_vocabulary(*COMMENTERS))] = Field(
         alias="as", description="section_head 科室负责人 | deputy_head 分管部长"
     )
     text: Document = Field(description="the 点评, to the vault: the record carries its commitment")

@@ -27,6 +27,7 @@ from ledger.assessment.programme import AssessmentProgramme
 from ledger.chained import LedgerAggregate
 from ledger.errors import RuleViolation
 from ledger.rating_form import INDICATORS, form_result
+from verify.schema import COMMENTERS  # 点评: "科室负责人及分管部长"
 
 WEEK, SPEAKER, RATER = "lecture.week", "lecture.speaker", "lecture.rater"
 ONE_FORM, SCORE, COMMENT = "lecture.one_form", "lecture.score", "lecture.comment"
@@ -40,13 +41,6 @@ class Board(StrEnum):
     POLICY = "policy"  # 科长讲政策
     BUSINESS = "business"  # 骨干讲业务
     PLANS = "plans"  # 新兵讲打算
-
-
-class Capacity(StrEnum):
-    """Who comments (点评): "科室负责人及分管部长"."""
-
-    SECTION_HEAD = "section_head"  # 科室负责人
-    DEPUTY_HEAD = "deputy_head"  # 分管部长
 
 
 def lecture_id(programme: UUID, week: date) -> UUID:
@@ -159,21 +153,21 @@ class Lecture(LedgerAggregate):
         checked = check_scores(scores)
         self._append(self.Rated, actor=actor, moment=moment, scores=checked)
 
-    def check_comment(
-        self, capacity: Capacity | str, actor: Actor, moment: datetime, holders: Holders
-    ) -> Capacity:
+    def check_comment(self, capacity: str, actor: Actor, moment: datetime, holders: Holders) -> str:
         """The rules of a comment, before its text goes to the vault: "科室负责人及分管部长",
         two people, neither the speaker."""
         actor.require(Role.ASSESSMENT_LEADER)
         own = holder(actor, holders)
         self._check_open(moment, "comment")
-        if capacity not in set(Capacity):
-            raise RuleViolation(COMMENT, f"{capacity!r} comments as none of {', '.join(Capacity)}")
+        if capacity not in COMMENTERS:
+            raise RuleViolation(
+                COMMENT, f"{capacity!r} comments as none of {', '.join(COMMENTERS)}"
+            )
         if own == self.speaker:
             raise RuleViolation(
                 COMMENT, f"{actor.principal} is the speaker's own account: no comment on oneself"
             )
-        if self.comments[str(capacity)]:
+        if self.comments[capacity]:
             raise RuleViolation(
                 COMMENT, f"the {capacity} has commented already ({self.commenters[capacity]})"
             )
@@ -183,11 +177,11 @@ class Lecture(LedgerAggregate):
                     COMMENT, f"{own} commented as the {other} already ({principal}): the"
                     f" {capacity} is another person",
                 )  # fmt: skip
-        return Capacity(capacity)
+        return capacity
 
     def comment(
         self,
-        capacity: Capacity | str,
+        capacity: str,
         commitment: str,
         actor: Actor,
         moment: datetime,
@@ -196,7 +190,7 @@ class Lecture(LedgerAggregate):
         """点评 by the section head or the deputy head, once each (text in the vault)."""
         checked = self.check_comment(capacity, actor, moment, holders)
         self._append(
-            self.Commented, actor=actor, moment=moment, capacity=checked.value,
+            self.Commented, actor=actor, moment=moment, capacity=checked,
             commitment=commitment,
         )  # fmt: skip
 
@@ -258,7 +252,7 @@ class Lecture(LedgerAggregate):
             aggregate.speaker = self.speaker
             aggregate.raters = []
             aggregate.scores = []
-            aggregate.comments = {c.value: False for c in Capacity}
+            aggregate.comments = dict.fromkeys(COMMENTERS, False)
             aggregate.commenters = {}
             aggregate.test = None
             aggregate.result = None

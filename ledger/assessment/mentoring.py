@@ -19,9 +19,10 @@ from uuid import UUID, uuid5
 
 from ledger.actor import Actor, Role
 from ledger.assessment.account import Holders, holder
-from ledger.assessment.programme import AssessmentProgramme, quarter_of, quarter_start
+from ledger.assessment.programme import AssessmentProgramme
 from ledger.chained import LedgerAggregate
 from ledger.errors import RuleViolation
+from verify.quarters import quarter_of, quarter_start
 from verify.schema import REASON_PATTERN
 
 PAIR, NOTE, ENDED = "mentoring.pair", "mentoring.note", "mentoring.ended"

@@ -10,16 +10,17 @@ one programme a year (``assessment.programme``).
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ledger.actor import Actor, Role
 from ledger.chained import LedgerAggregate
 from ledger.errors import RuleViolation
+from verify.quarters import step_due
+from verify.rules_assessment import due_days_problem
 from verify.schema import ASSESSMENT_NAMESPACE, SCOPE_NAME_PATTERN, STEPS
 
 PROGRAMME = "assessment.programme"
@@ -31,31 +32,12 @@ def programme_id(county: str, year: int) -> UUID:
     return uuid.uuid5(ASSESSMENT_NAMESPACE, f"{county}/{year}")
 
 
-def quarter_start(year: int, quarter: int) -> date:
-    """The first day of ``quarter`` (1..4) of ``year``."""
-    return date(year, 3 * quarter - 2, 1)
-
-
-def quarter_end(year: int, quarter: int) -> date:
-    """The last day of ``quarter`` (1..4) of ``year``."""
-    return date(year + quarter // 4, 3 * quarter % 12 + 1, 1) - timedelta(days=1)
-
-
-def quarter_of(day: date) -> int:
-    """The quarter (1..4) ``day`` falls in."""
-    return (day.month - 1) // 3 + 1
-
-
 def check_due_days(due_days: Mapping[str, Any]) -> dict[str, int]:
     """``due_days`` as recorded: exactly the four steps, each an int 1..90, strictly
-    increasing in step order (小结 before 评鉴 before 反馈 before 改进目标)."""
-    if set(due_days) != set(STEPS):
-        raise RuleViolation(PROGRAMME, f"due_days names {sorted(due_days)}, expected {STEPS}")
-    days = [due_days[step] for step in STEPS]
-    if not all(type(d) is int and 1 <= d <= 90 for d in days):
-        raise RuleViolation(PROGRAMME, f"due_days are whole days 1..90, not {days}")
-    if any(a >= b for a, b in itertools.pairwise(days)):
-        raise RuleViolation(PROGRAMME, f"due_days increase step by step ({STEPS}), not {days}")
+    increasing in step order (小结 before 评鉴 before 反馈 before 改进目标): the verifier's
+    rule (verify/rules_assessment.py ``due_days_problem``)."""
+    if (problem := due_days_problem(due_days)) is not None:
+        raise RuleViolation(PROGRAMME, f"due_days: {problem}")
     return {step: due_days[step] for step in STEPS}
 
 
@@ -99,7 +81,7 @@ class AssessmentProgramme(LedgerAggregate):
     def due(self, quarter: int, step: str) -> date:
         """The day by which ``step`` of ``quarter`` is due: the quarter's last day plus
         ``due_days[step]``."""
-        return quarter_end(self.year, quarter) + timedelta(days=self.due_days[step])
+        return step_due(self.year, quarter, self.due_days[step])
 
     class Opened(LedgerAggregate.Created):
         TOPIC = "assessment.ProgrammeOpened"

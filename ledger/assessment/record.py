@@ -31,9 +31,10 @@ from uuid import UUID, uuid5
 
 from ledger.actor import Actor, Role
 from ledger.assessment.account import Holders, holder
-from ledger.assessment.programme import AssessmentProgramme, quarter_start
+from ledger.assessment.programme import AssessmentProgramme
 from ledger.chained import LedgerAggregate
 from ledger.errors import RuleViolation
+from verify.quarters import quarter_start
 from verify.rules_assessment import grade_allowed
 from verify.schema import RATINGS, STEPS
 

@@ -31,7 +31,7 @@ from ledger.app import LedgerApp, retry_on_conflict
 from ledger.assessment.account import Holders
 from ledger.assessment.lecture import Lecture, lecture_id
 from ledger.assessment.mentoring import MentoringPair, pair_id
-from ledger.assessment.programme import AssessmentProgramme, quarter_of
+from ledger.assessment.programme import AssessmentProgramme
 from ledger.assessment.record import (
     ANNUAL_GRADE,
     ENROL,
@@ -46,6 +46,7 @@ from ledger.errors import RuleViolation
 from ledger.ledger import Ledger
 from ledger.principal import principal_of
 from ledger.subject import Subject
+from verify.quarters import quarter_of
 from verify.schema import STEPS
 
 T = TypeVar("T")
@@ -324,7 +325,7 @@ class Assessment:
                 found.comment(capacity, commitment, actor, moment, holders)
                 self._app.save(found)
 
-            label = f"lecture/{found.id}/{capacity.value}"
+            label = f"lecture/{found.id}/{capacity}"
             self._with_document(found.speaker, label, text, "lecture.comment", save)
 
         retry_on_conflict(attempt)

@@ -42,7 +42,7 @@ from ledger import guards
 from ledger.actor import Actor, Role
 from ledger.assessment.lecture import Lecture
 from ledger.assessment.mentoring import MentoringPair
-from ledger.assessment.programme import programme_id, quarter_end
+from ledger.assessment.programme import programme_id
 from ledger.assessment.record import AssessmentRecord
 from ledger.assessment.service import Assessment
 from ledger.assessment.training import TrainingClass
@@ -51,6 +51,7 @@ from ledger.demo.points import GIVEN, SURNAMES
 from ledger.ledger import Ledger
 from ledger.principal import Principals, Scope
 from ledger.rating_form import INDICATORS
+from verify.quarters import quarter_end
 from verify.rules_assessment import grade_allowed
 from verify.schema import STEPS
 

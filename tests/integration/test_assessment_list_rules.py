@@ -11,7 +11,8 @@ import pytest
 from ledger.settings import Database
 from tests.integration.test_list_rules import both_sides, by_key
 from tests.support.records import Log, erase, sid
-from verify.lists import ERASED, VAULT, loop_key, quarter_due
+from verify.lists import ERASED, VAULT, loop_key
+from verify.quarters import quarter_end, step_due
 
 DUE = {"summary": 10, "appraisal": 20, "feedback": 25, "goal": 30}
 SCORES = {"preparation": 90, "grounding": 85, "expression": 80, "results": 88}
@@ -82,8 +83,17 @@ def test_sections_are_separate_rows_with_ascii_keys(database: Database) -> None:
     [(2023, 1, 10, "2023-04-10"), (2023, 2, 30, "2023-07-30"), (2023, 3, 1, "2023-10-01"),
      (2023, 4, 10, "2024-01-10"), (2024, 1, 1, "2024-04-01"), (2023, 4, 90, "2024-03-30")],
 )  # fmt: skip
-def test_quarter_due(year: int, quarter: int, days: int, due: str) -> None:
-    assert quarter_due(year, quarter, days) == due
+def test_step_due(year: int, quarter: int, days: int, due: str) -> None:
+    assert step_due(year, quarter, days).isoformat() == due
+
+
+@pytest.mark.parametrize(
+    ("year", "quarter", "last"),
+    [(2023, 1, "2023-03-31"), (2023, 2, "2023-06-30"), (2023, 3, "2023-09-30"),
+     (2023, 4, "2023-12-31"), (2024, 1, "2024-03-31"), (2100, 4, "2100-12-31")],
+)  # fmt: skip
+def test_quarter_end_q4_is_the_years_last_day(year: int, quarter: int, last: str) -> None:
+    assert quarter_end(year, quarter).isoformat() == last
 
 
 def test_lecture_before_and_after_its_close(database: Database) -> None:
