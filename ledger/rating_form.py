@@ -7,14 +7,14 @@ belongs to the department's own cadres (the lectures, ledger/assessment/). Only 
 arithmetic lives here, for the lectures and for the demo: the mean per indicator and the
 mean over all four, each rounded half-up to one decimal (tenths), computed exactly from the
 submitted integers (the overall mean is total / (4 × raters), not the mean of the rounded
-means). The verifier's ``lecture_result`` (verify/rules_assessment.py) computes it, so the
+means). The verifier's ``lecture_result`` (verify/rules_lectures.py) computes it, so the
 writer and the verifier hold one definition.
 """
 
 from __future__ import annotations
 
 from ledger.errors import RuleViolation
-from verify.rules_assessment import lecture_result
+from verify.rules_lectures import lecture_result
 from verify.schema import INDICATORS
 
 INDICATOR_LABELS = {

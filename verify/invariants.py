@@ -21,7 +21,8 @@ overdue case closed with its item, findings and talks, observation periods.
 
 The routine assessment of a county organisation department's own cadres
 (verify/rules_assessment.py AssessmentRules): the quarterly loop in order and by the right
-hands, the annual grade, lectures, mentoring pairs, training classes.
+hands, the annual grade, the accounts' holders; its lectures (verify/rules_lectures.py),
+mentoring pairs (verify/rules_mentoring.py) and training classes (verify/rules_training.py).
 
 Fed one record at a time; state is per stream (and per book entry: three small values), so
 memory grows with streams and score entries, not with other records.
@@ -37,10 +38,13 @@ from verify.failure import Failure, Handler
 from verify.record import Record
 from verify.rules_assessment import AssessmentRules
 from verify.rules_carefund import CareFundRules
+from verify.rules_lectures import LectureRules
+from verify.rules_mentoring import MentoringRules
 from verify.rules_points import PointsRules, YearCloseRules
 from verify.rules_principals import PrincipalRules
 from verify.rules_subjects import SubjectRules
 from verify.rules_supervision import CaseRules, ProjectRules
+from verify.rules_training import TrainingRules
 from verify.streams import StreamCheck
 
 
@@ -55,6 +59,9 @@ class Invariants:
     principals: PrincipalRules = field(default_factory=PrincipalRules)
     subjects: SubjectRules = field(default_factory=SubjectRules)
     assessment: AssessmentRules = field(default_factory=AssessmentRules)
+    lectures: LectureRules = field(init=False)  # of the assessment's programmes
+    mentoring: MentoringRules = field(init=False)  # of the assessment's programmes
+    training: TrainingRules = field(default_factory=TrainingRules)
     checked: int = 0
     # The business timezone (the bundle's MANIFEST.json ``timezone``): a rule comparing a
     # business date with a record's ``at`` takes the date of ``at`` in it
@@ -65,6 +72,8 @@ class Invariants:
     def __post_init__(self) -> None:
         self.cases.registry = self.principals  # supervision.hands: the hands' scope
         self.assessment.registry = self.principals  # assessment.*: accounts linked to cadres
+        self.lectures = LectureRules(self.assessment)
+        self.mentoring = MentoringRules(self.assessment)
         owners = (self.carefund, self.points, self.projects, self.cases, self.subjects,
                   self.assessment)  # fmt: skip
         for owner in owners:
@@ -72,7 +81,7 @@ class Invariants:
                 owner.zone = self.zone
         for domain in (
             self.carefund, self.points, self.year_close, self.cases, self.projects, self.subjects,
-            self.assessment,
+            self.assessment, self.lectures, self.mentoring, self.training,
         ):  # fmt: skip
             for record_type, handler in domain.handlers().items():
                 self._handlers.setdefault(record_type, []).append(handler)

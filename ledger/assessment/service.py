@@ -29,6 +29,7 @@ from ledger import guards
 from ledger.actor import Actor
 from ledger.app import LedgerApp, retry_on_conflict
 from ledger.assessment.account import Holders
+from ledger.assessment.cadre_file import cadre_file
 from ledger.assessment.lecture import Lecture, lecture_id
 from ledger.assessment.mentoring import MentoringPair, pair_id
 from ledger.assessment.programme import AssessmentProgramme
@@ -41,13 +42,11 @@ from ledger.assessment.record import (
     record_id,
 )
 from ledger.assessment.training import TrainingClass
-from ledger.clock import parse_at
 from ledger.errors import RuleViolation
 from ledger.ledger import Ledger
 from ledger.principal import principal_of
 from ledger.subject import Subject
 from verify.quarters import quarter_of
-from verify.schema import STEPS
 
 T = TypeVar("T")
 DEPARTMENT_CADRE = "department_cadre"  # the subject kind
@@ -460,87 +459,6 @@ class Assessment:
     # --- 一人一档 -------------------------------------------------------------------------
 
     def cadre_file(self, programme: UUID, cadre: UUID) -> dict[str, Any]:
-        """一人一档: ``cadre``'s year in ``programme``: each quarter's loop (each step's
-        business date, due date, late, missing; the rating and lecture references), the
-        annual grade, the lectures given, the mentoring pairs and the training classes.
-        Personal text stays in the vault. NotFound if the cadre is not enrolled."""
-        found = self.programme(programme)
-        record = self.record(record_id(programme, cadre))
-        today = self.ledger.clock().date()
-        quarters = {}
-        for quarter in range(1, 5):
-            steps = {}
-            for step in STEPS:
-                at = record.done(quarter, step)
-                due = found.due(quarter, step)
-                on = None if at is None else parse_at(at).astimezone(self.ledger.zone).date()
-                steps[step] = {
-                    "done_on": None if on is None else on.isoformat(),
-                    "due": due.isoformat(),
-                    "late": on is not None and on > due,
-                    "missing": on is None and due < today,
-                }
-            quarters[f"Q{quarter}"] = {
-                **steps,
-                "rating": record.ratings.get(quarter),
-                "references": record.references.get(quarter, []),
-            }
-        return {
-            "programme": str(programme),
-            "county": found.county,
-            "year": found.year,
-            "department": found.department,
-            "cadre": str(cadre),
-            "section": record.section,
-            "quarters": quarters,
-            "annual_grade": record.grade,
-            "lectures": self._lectures_given(programme, cadre),
-            "mentoring": self._pairs_of(programme, cadre),
-            "training": self._training_of(cadre, found.year),
-        }
-
-    def _lectures_given(self, programme: UUID, cadre: UUID) -> list[dict[str, Any]]:
-        lectures = (self.lecture(s) for s in self._app.streams_of("lecture.Scheduled"))
-        return sorted(
-            (
-                {
-                    "lecture": str(x.id), "week": x.week, "board": x.board, "topic": x.topic,
-                    "closed": x.closed,
-                    "overall_tenths": None if x.result is None else x.result["overall_tenths"],
-                    "test_mean_tenths": None if x.test is None else x.test["mean_tenths"],
-                }
-                for x in lectures
-                if x.programme == str(programme) and x.speaker == str(cadre)
-            ),
-            key=lambda item: str(item["week"]),
-        )  # fmt: skip
-
-    def _pairs_of(self, programme: UUID, cadre: UUID) -> list[dict[str, Any]]:
-        found = []
-        for stream in self._app.streams_of("mentoring.PairStarted"):
-            pair = self.pair(stream)
-            if pair.programme != str(programme) or str(cadre) not in (pair.mentor, pair.mentee):
-                continue
-            side = "mentor" if pair.mentor == str(cadre) else "mentee"
-            found.append({
-                "pair": str(pair.id), "side": side,
-                "with": pair.mentee if side == "mentor" else pair.mentor,
-                "started_on": pair.started_on, "ended_on": pair.ended_on,
-                "notes": sorted(q for q, sides in pair.notes.items() if side in sides),
-            })  # fmt: skip
-        return found
-
-    def _training_of(self, cadre: UUID, year: int) -> list[dict[str, Any]]:
-        found = []
-        for stream in self._app.streams_of("training.ClassOpened"):
-            training = self.training(stream)
-            if str(cadre) not in training.participants:
-                continue
-            completion = training.completions.get(str(cadre))
-            found.append({
-                "training": str(training.id), "county": training.county,
-                "year": training.year, "kind": training.kind, "name": training.name,
-                "sessions": training.sessions, "attended": training.attended(str(cadre)),
-                "completed": None if completion is None else completion["completed"],
-            })  # fmt: skip
-        return found
+        """一人一档: ``cadre``'s year in ``programme`` (ledger/assessment/cadre_file.py).
+        NotFound if the cadre is not enrolled."""
+        return cadre_file(self, programme, cadre)

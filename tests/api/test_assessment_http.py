@@ -368,6 +368,25 @@ def test_the_cadre_file_by_role(client: TestClient, cast: Cast, tokens: Headers)
     assert client.get(unknown, headers=tokens[ORG]).status_code == 404
 
 
+def test_an_account_of_two_cadres_reads_neither_file(
+    client: TestClient, cast: Cast, tokens: Headers
+) -> None:
+    """ "The cadre's own account" is its holder (the one department_cadre subject linked to
+    it, as the domain's rules ask: assessment.account), not any link: dc-a linked to cadre b
+    as well is no one cadre's account and reads neither file, 403 ``role``."""
+    from ledger.principal import Principals
+    from tests.support.principals import ADMIN
+
+    ledger = client.app.state.services.ledger  # type: ignore[attr-defined]
+    programme, _ = _programme(client, cast, "a")
+    path = f"{BASE}/programmes/{programme}/cadres/{cast.cadres['a']}"
+    assert client.get(path, headers=cast.tokens["dc-a"]).status_code == 200
+    Principals(ledger).link_subject("dc-a", UUID(cast.cadres["b"]), ADMIN)
+    response = client.get(path, headers=cast.tokens["dc-a"])
+    assert response.status_code == 403, response.text
+    assert response.json()["rule"] == "role" and "2 cadres" in response.text
+
+
 def test_the_cadre_file_is_read_in_the_programme_county_only(
     client: TestClient, cast: Cast, tokens: Headers
 ) -> None:

@@ -15,7 +15,8 @@ import pytest
 from tests.support.records import Log, sid
 from verify.invariants import Invariants
 from verify.record import parse_record
-from verify.rules_assessment import grade_allowed, lecture_result
+from verify.rules_assessment import grade_allowed
+from verify.rules_lectures import lecture_result
 
 
 @pytest.mark.parametrize(
