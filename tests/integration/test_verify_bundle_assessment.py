@@ -2,9 +2,9 @@
 cadre's four quarterly loops and annual grade, a lecture (rated, commented, tested, closed) as
 a reference of the Q2 appraisal, a second lecture still open, a mentoring pair with its notes
 and end, two training classes. Clean, it passes; with one record changed to break a rule of
-verify/rules_assessment.py, rules_lectures.py, rules_mentoring.py or rules_training.py — re-chained and re-signed by an operator holding the log's keys,
-so that only the rule across records can catch it — it fails naming that rule alone
-(docs/FORMAT.md §4 rules 45-67)."""
+verify/rules_assessment.py, rules_lectures.py, rules_mentoring.py or rules_training.py —
+re-chained and re-signed by an operator holding the log's keys, so that only the rule across
+records can catch it — it fails naming that rule alone (docs/FORMAT.md §4 rules 45-67)."""
 
 from __future__ import annotations
 

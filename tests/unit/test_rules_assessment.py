@@ -1,6 +1,7 @@
 """The routine-assessment rules across records (docs/FORMAT.md §4, verify/rules_assessment.py
-and rules_lectures.py, rules_mentoring.py, rules_training.py): the shared annual-grade rule and lecture result, then each rule on hand-built logs. Each
-rejection test fails if its check is removed."""
+and rules_lectures.py, rules_mentoring.py, rules_training.py): the shared annual-grade rule
+and lecture result, then each rule on hand-built logs. Each rejection test fails if its check
+is removed."""
 
 from __future__ import annotations
 
