@@ -3,6 +3,7 @@ digest is independent of the database)."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,10 @@ from ledger.settings import Database, Settings
 from tests.integration.projection_helpers import projected
 from tests.integration.random_history import RandomHistory
 from tests.integration.test_published_crosscheck import fixed_operations
+
+# The random history writes no routine-assessment records (issue 14): those lists stay empty.
+UNFED = ("lectures", "assessment-loops", "mentoring-pairs", "training-classes")
+EMPTY = hashlib.sha256(b"").hexdigest()  # the digest of a list without rows
 
 
 def _digests(database: Database, home: Path) -> dict[str, str]:
@@ -35,5 +40,7 @@ def test_sqlite_and_postgresql_give_the_same_digests(
     sqlite_database: Database, pg_database: Database, tmp_path: Path
 ) -> None:
     on_sqlite = _digests(sqlite_database, tmp_path / "a")
-    assert len(set(on_sqlite.values())) == 6  # six different, non-empty lists
+    fed = {name: digest for name, digest in on_sqlite.items() if name not in UNFED}
+    assert len(set(fed.values())) == len(fed) and EMPTY not in fed.values()  # all different
+    assert {on_sqlite[name] for name in UNFED} == {EMPTY}
     assert _digests(pg_database, tmp_path / "b") == on_sqlite
