@@ -89,6 +89,12 @@ BY_THE_CADRE = ("assessment.SummarySubmitted", "assessment.FeedbackAcknowledged"
 HELD = ("assessment_leader", "department_cadre")  # accounts of one cadre: assessment.account
 
 
+def named(where: str, r: Record) -> str:
+    """A record as later failures name it (review14 item 14: "a second" names the first):
+    its position and principal, e.g. ``records.jsonl line 12 by org-01``."""
+    return f"{where} by {r.principal}"
+
+
 @dataclass
 class Programme:
     county: str
@@ -107,7 +113,7 @@ class _Record:
     goals: dict[int, str] = field(default_factory=dict)  # quarter -> GoalSet commitment
     ratings: dict[int, str] = field(default_factory=dict)  # quarter -> Appraised rating
     references: dict[int, list[str]] = field(default_factory=dict)  # quarter -> lectures
-    closed: bool = False
+    graded: str = ""  # the annual grade's record (named): nothing after it
 
 
 @dataclass
@@ -226,8 +232,8 @@ class AssessmentRules:
     def _step(self, r: Record, where: str) -> list[Failure]:
         if (rec := self.records.get(r.stream)) is None:
             return []  # reported by the stream check
-        if rec.closed:
-            return [_closed(r, where)]
+        if rec.graded:
+            return [_closed(r, where, rec)]
         d, step = r.data, STEP[r.type]
         quarter = d["quarter"]
         found = self._quarter(r, where, rec, quarter) + _order(r, where, rec, quarter, step)
@@ -277,9 +283,9 @@ class AssessmentRules:
         it as its references; nothing is recorded after it."""
         if (rec := self.records.get(r.stream)) is None:
             return []
-        if rec.closed:
-            return [_closed(r, where)]
-        rec.closed = True
+        if rec.graded:
+            return [_closed(r, where, rec)]
+        rec.graded = named(where, r)
         d, found = r.data, self._not_self(r, where, rec)
         message = f"record {r.stream}: annual grade {d['grade']}"
         ratings = [rec.ratings.get(q) for q in (1, 2, 3, 4)]  # None: not appraised
@@ -299,9 +305,10 @@ class AssessmentRules:
         return found
 
 
-def _closed(r: Record, where: str) -> Failure:
+def _closed(r: Record, where: str, rec: _Record) -> Failure:
     message = f"record {r.stream}: {r.type} after its annual grade"
-    return Failure(where, CLOSED, message, "nothing after the annual grade", r.type)
+    found = f"{r.type}, after the grade at {rec.graded}"
+    return Failure(where, CLOSED, message, "nothing after the annual grade", found)
 
 
 def _order(r: Record, where: str, rec: _Record, quarter: int, step: int) -> list[Failure]:

@@ -18,7 +18,7 @@ from datetime import date
 from verify.failure import Failure, Handler, mismatches
 from verify.quarters import quarter_of
 from verify.record import Record
-from verify.rules_assessment import AssessmentRules
+from verify.rules_assessment import AssessmentRules, named
 from verify.rules_points import half_up
 from verify.schema import COMMENTERS, INDICATORS
 
@@ -46,11 +46,13 @@ class _Lecture:
     programme: str
     week: date
     speaker: str
-    raters: dict[str, str] = field(default_factory=dict)  # person -> the principal who rated
+    raters: dict[str, str] = field(default_factory=dict)  # person -> the form's record
     scores: list[Mapping[str, int]] = field(default_factory=list)
-    comments: dict[str, tuple[str, str]] = field(default_factory=dict)  # capacity -> who
+    # capacity -> (principal, holder, the comment's record)
+    comments: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     test: int | None = None  # the test's mean_tenths, once recorded
-    closed: bool = False
+    tested: str = ""  # the test's record
+    closed: str = ""  # the close's record ("" while open)
 
 
 @dataclass
@@ -116,8 +118,8 @@ class LectureRules:
         if (earlier := lecture.raters.get(person)) is not None:
             message = f"lecture {r.stream}: a second form from {person} (as {r.principal})"
             found.append(Failure(where, ONE_FORM, message, "one form per rater",
-                                 f"a second; the first by {earlier}"))  # fmt: skip
-        lecture.raters.setdefault(person, r.principal)
+                                 f"a second; the first at {earlier}"))  # fmt: skip
+        lecture.raters.setdefault(person, named(where, r))
         lecture.scores.append(r.data["scores"])
         return found
 
@@ -130,9 +132,9 @@ class LectureRules:
         role, person = r.data["capacity"], self.assessment.person(r.principal)
         if role in lecture.comments:
             message = f"lecture {r.stream}: a second comment as {role}"
-            first = f"a second; the first by {lecture.comments[role][0]}"
+            first = f"a second; the first at {lecture.comments[role][2]}"
             found.append(Failure(where, COMMENT, message, f"one comment as {role}", first))
-        for other, (principal, holder) in lecture.comments.items():
+        for other, (principal, holder, _) in lecture.comments.items():
             if other != role and (principal == r.principal or holder == person):
                 message = f"lecture {r.stream}: the {role} is the {other} ({principal}) again"
                 found.append(Failure(where, COMMENT, message, "two people", r.principal))
@@ -140,7 +142,7 @@ class LectureRules:
             message = f"lecture {r.stream}: commented by {r.principal}, the speaker's own account"
             found.append(Failure(where, COMMENT, message, "a principal not linked to the speaker",
                                  r.principal))  # fmt: skip
-        lecture.comments.setdefault(role, (r.principal, person))
+        lecture.comments.setdefault(role, (r.principal, person, named(where, r)))
         return found
 
     def _tested(self, r: Record, where: str) -> list[Failure]:
@@ -148,9 +150,11 @@ class LectureRules:
         lecture, found = self._open(r, where)
         if lecture is None:
             return found
-        if lecture.test is not None:
+        if lecture.tested:
             message = f"lecture {r.stream}: a second test"
-            found.append(Failure(where, LECTURE_ORDER, message, "one test", "a second"))
+            first = f"a second; the first at {lecture.tested}"
+            found.append(Failure(where, LECTURE_ORDER, message, "one test", first))
+        lecture.tested = lecture.tested or named(where, r)
         lecture.test = r.data["mean_tenths"]
         return found
 
@@ -162,8 +166,9 @@ class LectureRules:
             return []
         d, message = r.data, f"lecture {r.stream} closed"
         if lecture.closed:
-            return [Failure(where, LECTURE_ORDER, message, "closed once", "closed again")]
-        lecture.closed = True
+            again = f"closed again; first at {lecture.closed}"
+            return [Failure(where, LECTURE_ORDER, message, "closed once", again)]
+        lecture.closed = named(where, r)
         week = lecture.week
         self.assessment.lecture_closed(lecture.speaker, week.year, quarter_of(week), r.stream)
         lacking = [

@@ -13,7 +13,7 @@ from datetime import date
 from verify.failure import Failure, Handler
 from verify.quarters import quarter_of, quarter_start
 from verify.record import Record
-from verify.rules_assessment import AssessmentRules
+from verify.rules_assessment import AssessmentRules, named
 
 PAIR, NOTE, ENDED = "mentoring.pair", "mentoring.note", "mentoring.ended"
 
@@ -25,8 +25,8 @@ class _Pair:
     mentee: str
     started_on: str
     year: int
-    ended: bool = False
-    notes: set[tuple[int, str]] = field(default_factory=set)  # (quarter, side)
+    ended: str = ""  # the end's record (named; "" while the pair lasts)
+    notes: dict[tuple[int, str], str] = field(default_factory=dict)  # (quarter, side) -> record
 
 
 @dataclass
@@ -83,16 +83,16 @@ class MentoringRules:
         first = quarter_of(date.fromisoformat(pair.started_on))
         problem = None
         if pair.ended:
-            problem = "a note while the pair lasts", "after mentoring.PairEnded"
+            problem = "a note while the pair lasts", f"after mentoring.PairEnded at {pair.ended}"
         elif not self.assessment.linked(r.principal, cadre):
             problem = f"the {side}'s own account (linked to {cadre})", r.principal
-        elif (quarter, side) in pair.notes:
-            problem = f"one {side} note for Q{quarter}", "a second"
+        elif (earlier := pair.notes.get((quarter, side))) is not None:
+            problem = f"one {side} note for Q{quarter}", f"a second; the first at {earlier}"
         elif quarter < first:
             problem = f"a quarter from Q{first} (started {pair.started_on})", f"Q{quarter}"
         elif (today := self.assessment.today(r)) < (begun := quarter_start(pair.year, quarter)):
             problem = f"on or after {begun}, when Q{quarter} begins", today.isoformat()
-        pair.notes.add((quarter, side))
+        pair.notes.setdefault((quarter, side), named(where, r))
         if problem is None:
             return []
         return [Failure(where, NOTE, f"pair {r.stream}: Q{quarter} {side} note", *problem)]
@@ -103,10 +103,10 @@ class MentoringRules:
         ended_on, today = r.data["ended_on"], self.assessment.today(r).isoformat()
         problem = None
         if pair.ended:
-            problem = "ended once", "ended again"
+            problem = "ended once", f"ended again; first at {pair.ended}"
         elif not pair.started_on <= ended_on <= today:
             problem = f"ended on {pair.started_on}..{today}", ended_on
-        pair.ended = True
+        pair.ended = pair.ended or named(where, r)
         if self.mentored.get((pair.programme, pair.mentee)) == r.stream:
             del self.mentored[(pair.programme, pair.mentee)]
         if problem is None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from verify.failure import Failure, Handler
 from verify.record import Record
+from verify.rules_assessment import named
 
 ENROLLED, SESSION, COMPLETION = "training.enrolled", "training.session", "training.completion"
 
@@ -17,9 +18,10 @@ ENROLLED, SESSION, COMPLETION = "training.enrolled", "training.session", "traini
 @dataclass
 class _Training:
     sessions: int
-    enrolled: set[str] = field(default_factory=set)
+    enrolled: dict[str, str] = field(default_factory=dict)  # cadre -> its enrolment (named)
     attendance: dict[int, set[str]] = field(default_factory=dict)  # session -> present
-    completed: set[str] = field(default_factory=set)
+    recorded: dict[int, str] = field(default_factory=dict)  # session -> its record (named)
+    completed: dict[str, str] = field(default_factory=dict)  # cadre -> its completion (named)
 
 
 @dataclass
@@ -42,11 +44,12 @@ class TrainingRules:
         if (training := self.trainings.get(r.stream)) is None:
             return []
         cadre = r.data["cadre"]
-        if cadre not in training.enrolled:
-            training.enrolled.add(cadre)
+        if (earlier := training.enrolled.get(cadre)) is None:
+            training.enrolled[cadre] = named(where, r)
             return []
         message = f"training {r.stream}: {cadre} enrolled again"
-        return [Failure(where, ENROLLED, message, "enrolled once", "a second enrolment")]
+        again = f"a second enrolment; the first at {earlier}"
+        return [Failure(where, ENROLLED, message, "enrolled once", again)]
 
     def _attendance(self, r: Record, where: str) -> list[Failure]:
         if (training := self.trainings.get(r.stream)) is None:
@@ -55,13 +58,16 @@ class TrainingRules:
         message = f"training {r.stream}: session {session}"
         if session > training.sessions or session in training.attendance:
             expected = f"a session 1..{training.sessions} not yet recorded"
-            found.append(Failure(where, SESSION, message, expected, str(session)))
+            earlier = training.recorded.get(session)
+            shown = str(session) if earlier is None else f"{session}, recorded at {earlier}"
+            found.append(Failure(where, SESSION, message, expected, shown))
         strangers = [c for c in present if c not in training.enrolled]
         if strangers or present != sorted(set(present)):
             found.append(Failure(where, ENROLLED, f"{message}: present",
                                  "a sorted list of distinct enrolled cadres",
                                  str(strangers or present)))  # fmt: skip
         training.attendance.setdefault(session, set(present))
+        training.recorded.setdefault(session, named(where, r))
         return found
 
     def _completion(self, r: Record, where: str) -> list[Failure]:
@@ -74,11 +80,11 @@ class TrainingRules:
         recorded = len(training.attendance)
         attended = sum(cadre in present for present in training.attendance.values())
         problem = None
-        if cadre in training.completed:
-            problem = "recorded once", "a second"
+        if (earlier := training.completed.get(cadre)) is not None:
+            problem = "recorded once", f"a second; the first at {earlier}"
         elif recorded < training.sessions:
             problem = f"all {training.sessions} sessions' attendance", f"{recorded} recorded"
         elif d["attended"] != attended:
             problem = str(attended), str(d["attended"])
-        training.completed.add(cadre)
+        training.completed.setdefault(cadre, named(where, r))
         return [] if problem is None else [Failure(where, COMPLETION, message, *problem)]

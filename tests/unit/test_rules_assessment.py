@@ -6,6 +6,7 @@ is removed."""
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
@@ -494,6 +495,46 @@ def test_each_rule_is_caught(case: str) -> None:
     """Each history breaks exactly its rule (every other record as valid() has it)."""
     steps, rule = CASES[case]
     assert rules(steps) == {rule}
+
+
+# the cases whose record repeats one before it, and the type of that first record
+SECONDS = {
+    "a second grade": "assessment.AnnualGradeRecorded",
+    "a step after the grade": "assessment.AnnualGradeRecorded",
+    "a second form from a rater": "lecture.Rated",
+    "a second form from a rater's leader account": "lecture.Rated",
+    "a second comment as section head": "lecture.Commented",
+    "a second test": "lecture.TestRecorded",
+    "a second close": "lecture.Closed",
+    "a second mentee note": "mentoring.NoteRecorded",
+    "a note after the end": "mentoring.PairEnded",
+    "a second end": "mentoring.PairEnded",
+    "a participant enrolled twice": "training.ParticipantEnrolled",
+    "a session recorded twice": "training.AttendanceRecorded",
+    "a second completion": "training.CompletionRecorded",
+}
+
+
+@pytest.mark.parametrize("case", SECONDS)
+def test_a_second_record_names_the_first(case: str) -> None:
+    """Review14 item 14: a failure about a repeated record names the earlier one (its
+    position and principal), not just "a second": that record is of the stream and type
+    the rule counts, before the failing one, by the principal named."""
+    steps, rule = CASES[case]
+    log = build(steps)
+    invariants, found = Invariants(zone=SHANGHAI), []
+    for number, line in enumerate(log.lines, start=1):
+        found += invariants.add(parse_record(line), f"records.jsonl line {number}")
+    evidence = [(f, re.search(r"at records\.jsonl line (\d+) by ([\w-]+)", str(f.computed)))
+                for f in found if f.rule == rule]  # fmt: skip
+    naming = [(f, m) for f, m in evidence if m is not None]
+    assert len(naming) == 1, evidence
+    failure, named = naming[0]
+    first = parse_record(log.lines[int(named[1]) - 1])
+    failing = parse_record(log.lines[int(failure.where.rsplit(" ", 1)[1]) - 1])
+    assert int(named[1]) < int(failure.where.rsplit(" ", 1)[1])
+    found_first = (first.type, first.stream, first.principal)
+    assert found_first == (SECONDS[case], failing.stream, named[2])
 
 
 def test_a_grade_refers_to_a_lecture_closed_after_its_quarters_appraisal() -> None:
