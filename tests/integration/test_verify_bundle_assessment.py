@@ -4,7 +4,7 @@ a reference of the Q2 appraisal, a second lecture still open, a mentoring pair w
 and end, two training classes. Clean, it passes; with one record changed to break a rule of
 verify/rules_assessment.py, rules_lectures.py, rules_mentoring.py or rules_training.py —
 re-chained and re-signed by an operator holding the log's keys, so that only the rule across
-records can catch it — it fails naming that rule alone (docs/FORMAT.md §4 rules 45-67)."""
+records can catch it — it fails naming that rule alone (docs/FORMAT.md §4 rules 45-68)."""
 
 from __future__ import annotations
 
@@ -257,6 +257,10 @@ GRADE = "assessment.AnnualGradeRecorded"
               "training.session"),
         _case("attended-not-the-count", "training.CompletionRecorded", 0, {"data.attended": 1},
               "training.completion"),
+        _case("leader-link-dropped", "principal.SubjectLinked", 0, DROP,
+              "assessment.account"),
+        _case("both-comments-by-one-leader", "lecture.Commented", 1,
+              {"actor.principal": "leader-01"}, "lecture.comment"),
     ],
 )  # fmt: skip
 def test_a_rule_broken_by_one_resigned_record_is_named(
