@@ -73,6 +73,15 @@ class Projection:
     def finish(self, rows: Rows) -> None:
         """Called after every batch's handlers; default: nothing to recompute."""
 
+    def erased_cadre(self, rows: Rows, subject: str) -> dict[str, Any] | None:
+        """Mark ``subject``'s bookkeeping row (kind "cadre": which rows name it, whether it
+        is erased) erased and return it; None if no row of this list names the subject."""
+        cadre: dict[str, Any] | None = rows.get("cadre", subject)
+        if cadre is not None:
+            cadre["erased"] = True
+            rows.put("cadre", subject, cadre)
+        return cadre
+
     def name_of(self, subject: str, erased: bool) -> str:
         """A subject's name from the vault, or 已删除 once erased (or gone from the vault)."""
         if erased:

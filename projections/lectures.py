@@ -54,11 +54,8 @@ class Lectures(Projection):
             rows.put(ROW, leaf.stream, row)
 
     def erased(self, rows: Rows, leaf: Leaf) -> None:
-        cadre = rows.get("cadre", leaf.stream)
-        if cadre is None:
+        if (cadre := self.erased_cadre(rows, leaf.stream)) is None:
             return
-        cadre["erased"] = True
-        rows.put("cadre", leaf.stream, cadre)
         for lecture in cadre["lectures"]:
             if (row := rows.get(ROW, lecture)) is not None:
                 row["name"] = self.name_of(leaf.stream, True)

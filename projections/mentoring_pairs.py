@@ -40,11 +40,8 @@ class MentoringPairs(Projection):
             rows.put(ROW, leaf.stream, row)
 
     def erased(self, rows: Rows, leaf: Leaf) -> None:
-        cadre = rows.get("cadre", leaf.stream)
-        if cadre is None:
+        if (cadre := self.erased_cadre(rows, leaf.stream)) is None:
             return
-        cadre["erased"] = True
-        rows.put("cadre", leaf.stream, cadre)
         for pair in cadre["pairs"]:
             if (row := rows.get(ROW, pair)) is None:
                 continue

@@ -122,11 +122,8 @@ class Points(Projection):
             rows.put(ROW, row["key"], row, _group(book, "year"))
 
     def erased(self, rows: Rows, leaf: Leaf) -> None:
-        cadre = rows.get("cadre", leaf.stream)
-        if cadre is None:
+        if (cadre := self.erased_cadre(rows, leaf.stream)) is None:
             return
-        cadre["erased"] = True
-        rows.put("cadre", leaf.stream, cadre)
         for book_id in cadre["books"]:
             book = rows.get("book", book_id)
             for period in PERIODS:
