@@ -72,4 +72,6 @@ def test_verify_stays_small_enough_to_read_in_an_afternoon() -> None:
     # rules_training.py ~90, quarters.py ~30 (one calendar for the verifier, the lists and the
     # ledger); the four new lists' recomputation (lists.py ~+110) and the 19 record types of
     # the schema (~+70); 7,198 lines after the ledger's copies became imports of these.
-    assert lines < 7200, f"verify/ has {lines} lines"
+    # 7,200 -> 8,000: issue 15, the posting (公示) and its objections (异议/举报) as records
+    # the verifier checks and a list it recomputes, and the spreadsheet import's batch record.
+    assert lines < 8000, f"verify/ has {lines} lines"
