@@ -1,6 +1,12 @@
-"""The ``gongshi`` command: keys, demo, check, followups, overdue, erase, the log's
-checkpoint, proof and export (api/cli_log.py), the projections (api/cli_projections.py), and
-the steps of the routine assessment (api/cli_assessment.py)."""
+"""gongshi (公示): the ledger's own command — keys, the demo, the checks, the care fund's
+return visits and the supervision cases past their deadline, erasure, the transparency log
+(checkpoints, proofs, the auditor's export, witnesses), principals and tokens, the routine
+assessment, the projections, and the HTTP server.
+
+Every command that prints a result takes --json (one JSON object; its keys are in the
+command's help). Settings come from GONGSHI_* environment variables (see the README);
+GONGSHI_LANG=en keeps messages in English.
+"""
 
 from __future__ import annotations
 
@@ -13,22 +19,36 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
-from datetime import date
 from uuid import UUID
 
 from api.cli_assessment import add_assessment_commands
 from api.cli_carefund import add_carefund_commands
+from api.cli_due import add_due_commands
+from api.cli_errors import (
+    command_of,
+    expected,
+    report_bug,
+    report_expected,
+    report_interrupted,
+)
 from api.cli_keys import add_keys_commands
 from api.cli_log import add_log_commands
+from api.cli_output import (
+    Parser,
+    add_json_flag,
+    add_version,
+    print_json,
+    progress,
+    wants_json,
+)
 from api.cli_principals import add_principal_commands, add_token_argument, token_actor
 from api.cli_projections import add_projection_commands
 from api.cli_server import add_server_commands
 from ledger.app import open_app
-from ledger.carefund.service import CareFund
 from ledger.check import check_store
 from ledger.db import SqlDatabase, reset_database
 from ledger.demo import demo_summary, load_demo
-from ledger.errors import LedgerError, RuleViolation
+from ledger.errors import RuleViolation
 from ledger.ledger import open_ledger
 from ledger.log.checkpoints import latest, sign_checkpoint
 from ledger.log.keys import create_log_key, load_signer
@@ -42,7 +62,6 @@ from ledger.log.witnesses import (
     witness_verifiers,
 )
 from ledger.settings import ConfigError, Settings, load_settings
-from ledger.supervision.service import Supervision
 from ledger.unavailable import (
     DISK_ERROR,
     FILE_UNAVAILABLE,
@@ -87,21 +106,27 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     ledger = open_ledger(settings)
     try:
         started = time.perf_counter()
-        if load_demo(ledger):
+        with progress("loading the demo (about 25 s)"):
+            loaded = load_demo(ledger)
+        if loaded:
             print(f"loaded the demo in {time.perf_counter() - started:.1f} s")
         else:
             print("demo data already loaded (nothing written; use --reset to start again)")
         for line in demo_summary(ledger):
             print(line)
-        signed = sign_checkpoint(ledger.log, signer, settings.origin, ledger.clock, policy)
-        now = ledger.clock()
-        demo_keys = witness_verifiers(settings.keys_dir)  # a department's own key: not here
-        local = tuple(n for n in DEPARTMENTS if policy.witnesses[n].verifier == demo_keys[n])
-        cosigned = run_local_witnesses(
-            ledger.log, settings.home, local, int(now.timestamp()), policy, now
-        )
-        with projections_of(ledger, settings, batch=REBUILD_BATCH) as projections:
-            projections.catch_up()
+        with progress("signing and witnessing a checkpoint"):
+            signed = sign_checkpoint(ledger.log, signer, settings.origin, ledger.clock, policy)
+            now = ledger.clock()
+            demo_keys = witness_verifiers(settings.keys_dir)  # a department's own key: not here
+            local = tuple(n for n in DEPARTMENTS if policy.witnesses[n].verifier == demo_keys[n])
+            cosigned = run_local_witnesses(
+                ledger.log, settings.home, local, int(now.timestamp()), policy, now
+            )
+        with (
+            projections_of(ledger, settings, batch=REBUILD_BATCH) as projections,
+            progress("projecting the public lists", unit="leaves") as update,
+        ):
+            projections.catch_up(progress=update)
         state = latest(ledger.log) if signed is None else signed
         if state is not None:
             cp = state.checkpoint
@@ -114,31 +139,44 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(count: int) -> None:
-    if sys.stderr.isatty():
-        print(f"\rchecked {count:,} records", end="", file=sys.stderr, flush=True)
+CHECK_KEYS = (
+    "ok, records, streams, leaves, breaks (stream, version, reason, expected, computed),"
+    " log_problems"
+)
 
 
-def _check(settings: Settings, _: argparse.Namespace) -> int:
+def _check(settings: Settings, args: argparse.Namespace) -> int:
     path = settings.database.sqlite_path
     if path is not None and not path.exists():
-        print(f"gongshi: no ledger at {path} (see GONGSHI_DATABASE_URL)", file=sys.stderr)
-        return 2
+        raise ConfigError(f"no ledger at {path} (see GONGSHI_DATABASE_URL)")
     app = open_app(settings.database)
     db = SqlDatabase(settings.database)
     try:
-        report = check_store(app.recorder, progress=_progress, database=settings.database)
-        store = LogStore(db, app.recorder)
-        log_problems = rederive_log(store, app.recorder)
-        leaves = store.state().size
+        with progress("checking records") as update:
+            report = check_store(
+                app.recorder, progress=lambda n: update(n, 0), database=settings.database
+            )
+        with progress("re-deriving the log"):
+            store = LogStore(db, app.recorder)
+            log_problems = rederive_log(store, app.recorder)
+            leaves = store.state().size
     finally:
         app.close()
         db.close()
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+    ok = report.ok and not log_problems
+    if wants_json(args):
+        breaks = [
+            {"stream": str(b.stream), "version": b.version, "reason": b.reason,
+             "expected": b.expected, "computed": b.computed}
+            for b in report.breaks
+        ]  # fmt: skip
+        print_json({"ok": ok, "records": report.records, "streams": report.streams,
+                    "leaves": leaves, "breaks": breaks,
+                    "log_problems": [str(p) for p in log_problems]})  # fmt: skip
+        return 0 if ok else 1
     for problem in log_problems:
         print(f"LOG BROKEN: {problem}")
-    if report.ok and not log_problems:
+    if ok:
         print(
             f"OK: {report.records} records in {report.streams} streams, all hashes and chains"
             f" valid; the log's {leaves} leaves and its checkpoints match the records"
@@ -155,65 +193,6 @@ def _check(settings: Settings, _: argparse.Namespace) -> int:
         for brk in report.breaks[1:20]:
             print(f"  - {brk}")
     return 1
-
-
-def _followups(settings: Settings, args: argparse.Namespace) -> int:
-    asked = date.fromisoformat(args.today) if args.today else None
-    ledger = open_ledger(settings)
-    today = asked or ledger.clock().date()  # the business date (GONGSHI_TIMEZONE)
-    try:  # the next visit on the fund year's schedule (定期回访), past its due date
-        due = CareFund(ledger).follow_ups_due(args.year)
-    finally:
-        ledger.close()
-    overdue = [(case, on) for case, on in due if today.isoformat() > on]
-    print(f"{len(overdue)} grants of {args.year} with a return visit past its due date ({today}):")
-    for case, on in overdue:
-        days = (today - date.fromisoformat(on)).days
-        visit = case.follow_ups + 1
-        print(f"  {case.id}  disbursed {case.disbursed_on}  visit {visit} due {on}  +{days} days")
-    return 0
-
-
-def _overdue(settings: Settings, args: argparse.Namespace) -> int:
-    asked = date.fromisoformat(args.today) if args.today else None
-    ledger = open_ledger(settings)
-    today = asked or ledger.clock().date()  # the business date (GONGSHI_TIMEZONE)
-    try:
-        cases = Supervision(ledger).overdue_cases(today)
-    finally:
-        ledger.close()
-    print(f"{len(cases)} listed supervision cases past their deadline on {today}:")
-    for case in cases:
-        print(f"  {case.id}  {case.reason}  {case.target_kind} {case.target}  due {case.deadline}")
-    return 0
-
-
-def _escalate(settings: Settings, args: argparse.Namespace) -> int:
-    ledger = open_ledger(settings)
-    try:
-        business = ledger.clock().date()
-        today = date.fromisoformat(args.today) if args.today else business
-        if today > business:  # items not yet due would be escalated
-            print(
-                f"gongshi escalate: --today {today} is after the business date {business}"
-                " (GONGSHI_TIMEZONE); items not yet due can't be overdue",
-                file=sys.stderr,
-            )
-            return 2
-        supervision, failed = Supervision(ledger), dict[UUID, str]()
-        actor = token_actor(ledger, args)  # a supervision principal: its county's projects
-        opened = supervision.escalate_overdue_items(today, actor, failed=failed)
-        cases = [supervision.case(case) for case in opened]
-    finally:
-        ledger.close()
-    print(f"{len(cases)} overdue key-project items escalated on {today} (挂牌督办):")
-    for case in cases:
-        print(f"  {case.id}  {case.target}  due {case.deadline}")
-    for project, reason in failed.items():
-        print(f"  skipped project {project}: {reason}", file=sys.stderr)
-    if failed:
-        return 1
-    return 0
 
 
 def _erase(settings: Settings, args: argparse.Namespace) -> int:
@@ -238,7 +217,7 @@ def _erase(settings: Settings, args: argparse.Namespace) -> int:
             if args.subject is None or (args.reason is not None) == args.approve:
                 print("gongshi erase: SUBJECT with --reason or --approve", file=sys.stderr)
                 return 2
-            subject, actor = UUID(args.subject), token_actor(ledger, args)
+            subject, actor = args.subject, token_actor(ledger, args)
             if not args.approve:
                 ledger.request_erasure(subject, args.reason, actor)
                 print(f"erasure of {subject} requested: a second principal approves it")
@@ -259,33 +238,22 @@ def _erase(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gongshi", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = Parser(prog="gongshi", description=__doc__)
+    add_version(parser, "gongshi")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_keys_commands(sub)
     demo = sub.add_parser("demo", help="load the Tongcheng care-fund demo")
     demo.add_argument("--reset", action="store_true", help="delete all ledger data first")
     demo.add_argument("--yes", action="store_true", help="confirm --reset on PostgreSQL")
     demo.set_defaults(run=_demo)
-    sub.add_parser("check", help="verify every stored record's hash and chain").set_defaults(
-        run=_check
-    )
-    follow = sub.add_parser("followups", help="list grants whose next return visit is overdue")
-    follow.add_argument("--year", type=int, required=True)
-    follow.add_argument("--today", help="YYYY-MM-DD (default: today in GONGSHI_TIMEZONE)")
-    follow.set_defaults(run=_followups)
-    overdue = sub.add_parser("overdue", help="list listed supervision cases past their deadline")
-    overdue.add_argument("--today", help="YYYY-MM-DD (default: today in GONGSHI_TIMEZONE)")
-    overdue.set_defaults(run=_overdue)
-    escalate = sub.add_parser(
-        "escalate", help="run the overdue-project policy now (gongshi serve runs it daily)"
-    )
-    escalate.add_argument("--today", help="YYYY-MM-DD (default: today, GONGSHI_TIMEZONE)")
-    add_token_argument(escalate)  # a supervision principal's: its county's projects
-    escalate.set_defaults(run=_escalate)
+    check = sub.add_parser("check", help="verify every stored record's hash and chain")
+    add_json_flag(check, CHECK_KEYS)
+    check.set_defaults(run=_check)
+    add_due_commands(sub)
     erase = sub.add_parser(
         "erase", help="request (--reason), approve (--approve) an erasure, or --run the job"
     )
-    erase.add_argument("subject", nargs="?", help="the subject's pseudonymous id (UUID)")
+    erase.add_argument("subject", nargs="?", type=UUID, help="the subject's pseudonymous id (UUID)")
     erase.add_argument("--reason", help="request the erasure, with its reason (data_protection)")
     erase.add_argument("--approve", action="store_true", help="approve it (another principal)")
     erase.add_argument(
@@ -303,31 +271,41 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command. Exit status: the command's own (0, 1); 2 for a refused request or
-    configuration; 3 when the database is unavailable (one line on stderr, no traceback);
-    141 (128 + SIGPIPE, what a shell reports for a command killed by a closed pipe) when the
-    reader of stdout went away, as in ``gongshi overdue | head -1``: the rest of the output
-    is dropped silently, and a ``set -o pipefail`` script sees the output was cut short."""
-    args = build_parser().parse_args(argv)
+    """Run one command. Exit status: the command's own (0, 1); 2 for a refused request, bad
+    input or configuration (one line on stderr, no traceback); 3 when the database is
+    unavailable (one line); 130 on Ctrl-C; 70 for an unexpected error (a bug: its traceback and
+    a hint); 141 (128 + SIGPIPE, what a shell reports for a command killed by a closed pipe)
+    when the reader of stdout went away, as in ``gongshi overdue | head -1``: the rest of the
+    output is dropped silently, and a ``set -o pipefail`` script sees the output was cut short."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as done:  # --help, --version or a usage error: argparse's own exit
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            return _reader_gone()
+        raise done from None
     settings: Settings | None = None
+    command = command_of(args, _SUBCOMMANDS)
     try:
         settings = load_settings()
         code: int = args.run(settings, args)
         sys.stdout.flush()  # inside the try: a closed pipe shows here, not at interpreter exit
     except BrokenPipeError:
         if not _stdout_closed():
-            raise  # a socket's broken pipe (a witness, the database) is not the reader's
+            return report_bug()  # a socket's (a witness's, the database's), not the reader's
         return _reader_gone()
+    except KeyboardInterrupt:
+        return report_interrupted(command)
     except Exception as e:
         reason = unavailable(e)
         if reason is not None:
             where = "GONGSHI_DATABASE_URL" if settings is None else redact(settings.database.url)
             print(_unavailable_line(args, where, reason), file=sys.stderr)
             return EXIT_UNAVAILABLE
-        if isinstance(e, ConfigError | LedgerError | ValueError):
-            print(f"gongshi: {e}", file=sys.stderr)
-            return 2
-        raise
+        if expected(e):
+            return report_expected(command, e)
+        return report_bug()
     return code
 
 
@@ -355,7 +333,7 @@ _ADVICE = {
 
 def _unavailable_line(args: argparse.Namespace, where: str, reason: str) -> str:
     """``gongshi CMD: REASON (URL without password); WHAT TO DO, then run it again``."""
-    command = " ".join(v for k in _SUBCOMMANDS if isinstance(v := getattr(args, k, None), str))
+    command = command_of(args, _SUBCOMMANDS)
     advice = _ADVICE.get(reason, "wait a moment")
     return f"gongshi {command}: {reason} ({where}); {advice}, then run the command again"
 

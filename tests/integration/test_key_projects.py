@@ -258,10 +258,10 @@ def test_gongshi_escalate_refuses_a_date_after_the_business_date(
     """``--today`` later than the business date would escalate items not yet due."""
     import argparse
 
-    from api.cli import _escalate
+    from api.cli_due import _escalate
 
     project = _project(sup)
-    code = _escalate(settings, argparse.Namespace(today="2999-01-01"))
+    code = _escalate(settings, argparse.Namespace(today=date(2999, 1, 1)))
     assert code == 2 and "after the business date" in capsys.readouterr().err
     assert sup.project(project).escalated == {}
 
