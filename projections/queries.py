@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from ledger.db import SqlDatabase
+from ledger.points.config import SchemeConfig
 from projections.assessment_loops import decided
 from projections.disbursements import in_public_view
 from projections.rows import ROW
@@ -29,7 +30,7 @@ class Page:
     rows: list[Row]
     total: int  # rows matching the filters, over all pages
     offset: int
-    limit: int
+    limit: int | None  # None: every row from ``offset`` (an export)
 
 
 class ListReader:
@@ -48,11 +49,14 @@ class ListReader:
         return [json.loads(body) for _, body in sorted(found, key=lambda r: str(r[0]))]
 
 
-def page(rows: list[Row], offset: int, limit: int) -> Page:
-    """Requires offset >= 0 and 1 <= limit <= MAX_PAGE."""
-    if offset < 0 or not 1 <= limit <= MAX_PAGE:
+def page(rows: list[Row], offset: int, limit: int | None) -> Page:
+    """Rows ``offset`` to ``offset + limit`` and the total; ``limit`` None: every row from
+    ``offset`` (an export carries every row matching the filters, not one page). Requires
+    offset >= 0 and 1 <= limit <= MAX_PAGE."""
+    if offset < 0 or (limit is not None and not 1 <= limit <= MAX_PAGE):
         raise ValueError(f"offset must be >= 0 and limit 1..{MAX_PAGE}")
-    return Page(rows[offset : offset + limit], len(rows), offset, limit)
+    end = None if limit is None else offset + limit
+    return Page(rows[offset:end], len(rows), offset, limit)
 
 
 def _matching(rows: Iterable[Row], **wanted: object) -> list[Row]:
@@ -62,7 +66,7 @@ def _matching(rows: Iterable[Row], **wanted: object) -> list[Row]:
 def disbursements(
     reader: ListReader, today: date, *, audit_view: bool = False, year: int | None = None,
     industry: str | None = None, tier: int | None = None, month: str | None = None,
-    offset: int = 0, limit: int = 50,
+    offset: int = 0, limit: int | None = 50,
 ) -> Page:  # fmt: skip
     """The public list (rows inside their posting window on ``today``), or with
     ``audit_view`` every row; newest disbursement first. ``month`` is ``YYYY-MM``."""
@@ -91,16 +95,30 @@ def audit_results(reader: ListReader, year: int | None = None) -> list[Row]:
 def points(
     reader: ListReader, *, period: str = "year", county: str | None = None,
     township: str | None = None, village: str | None = None, category: str | None = None,
-    bottom_only: bool = False,
+    bottom_only: bool = False, year: int | None = None,
 ) -> list[Row]:  # fmt: skip
-    """Rows of one period, by category then rank then village."""
+    """Rows of one period: the newest year first, then by county, category (正职, 副职, 后备:
+    the scheme's order, others after by code), rank (unranked last), village. A page of the
+    unfiltered list so begins with a year's 正职 and their bottom-10% marks, not with 副职
+    alone; ``category`` and ``bottom_only`` select one category's 末位 rows."""
     rows = _matching(
         reader.rows("points"), period=period, county=county, township=township,
-        village=village, category=category,
+        village=village, category=category, year=year,
     )  # fmt: skip
     if bottom_only:
         rows = [r for r in rows if r["bottom"]]
-    return sorted(rows, key=lambda r: (r["category"], r["rank"] or 0, r["village"], r["key"]))
+    return sorted(rows, key=_points_order)
+
+
+CATEGORY_ORDER = {c.code: i for i, c in enumerate(SchemeConfig().categories)}
+
+
+def _points_order(r: Row) -> tuple[Any, ...]:
+    rank = r["rank"]
+    return (
+        -int(r["year"]), str(r["county"]), CATEGORY_ORDER.get(r["category"], len(CATEGORY_ORDER)),
+        r["category"], rank is None, rank or 0, r["village"], r["key"],
+    )  # fmt: skip
 
 
 def village_book(reader: ListReader, village: str, year: int | None = None) -> list[Row]:
@@ -115,9 +133,25 @@ def cadre_file(reader: ListReader, cadre: str) -> list[Row]:
     return sorted(rows, key=lambda r: (r["year"], r["scheme"], r["period"]))
 
 
-def supervision_board(reader: ListReader, today: date) -> dict[str, Any]:
-    """Open cases by stage, the overdue ones, and the closed ones (latest closure first)."""
+def supervision_cases(reader: ListReader, today: date) -> list[Row]:
+    """Every case with ``overdue`` decided on ``today``: the open ones (by stage, then key),
+    then the closed ones (latest closure first)."""
     rows = reader.rows("supervision-cases")
+    open_cases = sorted((r for r in rows if r["stage"] != "closed"),
+                        key=lambda r: (r["stage"], r["key"]))  # fmt: skip
+    closed = sorted((r for r in rows if r["stage"] == "closed"),
+                    key=lambda r: (r["closed_on"], r["key"]), reverse=True)  # fmt: skip
+    return [{**r, "overdue": is_overdue(r, today)} for r in open_cases] + [
+        {**r, "overdue": False} for r in closed
+    ]
+
+
+def supervision_board(
+    reader: ListReader, today: date, rows: list[Row] | None = None
+) -> dict[str, Any]:
+    """Open cases by stage, the overdue ones, and the closed ones (latest closure first): of
+    every case, or of ``rows`` (a page of ``supervision_cases``)."""
+    rows = reader.rows("supervision-cases") if rows is None else rows
     open_cases = [r for r in rows if r["stage"] != "closed"]
     by_stage: dict[str, list[Row]] = {}
     for row in open_cases:
@@ -147,7 +181,8 @@ def key_projects(reader: ListReader, today: date) -> list[Row]:
 
 def lectures(
     reader: ListReader, *, county: str | None = None, programme: str | None = None,
-    board: str | None = None, closed: bool | None = None, offset: int = 0, limit: int = 50,
+    board: str | None = None, closed: bool | None = None, offset: int = 0,
+    limit: int | None = 50,
 ) -> Page:  # fmt: skip
     """讲组工 lectures by week (then key)."""
     rows = _matching(
@@ -159,7 +194,8 @@ def lectures(
 
 def assessment_loops(
     reader: ListReader, today: date, *, county: str | None = None, year: int | None = None,
-    programme: str | None = None, quarter: int | None = None, offset: int = 0, limit: int = 50,
+    programme: str | None = None, quarter: int | None = None, offset: int = 0,
+    limit: int | None = 50,
 ) -> Page:  # fmt: skip
     """平时考核 loops by programme, quarter and section, each step's ``missing`` and
     ``overdue`` decided on ``today``."""
@@ -174,7 +210,7 @@ def assessment_loops(
 
 def mentoring_pairs(
     reader: ListReader, *, county: str | None = None, programme: str | None = None,
-    ongoing: bool | None = None, offset: int = 0, limit: int = 50,
+    ongoing: bool | None = None, offset: int = 0, limit: int | None = 50,
 ) -> Page:  # fmt: skip
     """以老带新 pairs by start date, mentor, then key; ``ongoing``: not ended (True) or ended."""
     rows = _matching(reader.rows("mentoring-pairs"), county=county, programme=programme)
@@ -186,7 +222,7 @@ def mentoring_pairs(
 
 def training_classes(
     reader: ListReader, *, county: str | None = None, year: int | None = None,
-    kind: str | None = None, offset: int = 0, limit: int = 50,
+    kind: str | None = None, offset: int = 0, limit: int | None = 50,
 ) -> Page:  # fmt: skip
     """Training classes by year, kind, then key."""
     rows = _matching(reader.rows("training-classes"), county=county, year=year, kind=kind)

@@ -5,6 +5,10 @@ Every list response carries ``position``, the number of log leaves the list is b
 (409 if it is beyond the log, or still not reached after the wait):
 a writer that got leaf index i back reads its own write with ``min_position = i + 1``.
 
+Every list answers a page: ``total`` (rows matching the filters), ``offset``, ``limit`` and
+``rows`` (``?offset=&limit=``, limit 1-500, default 50), or, with ``?format=csv|xlsx`` (or
+``Accept``), every matching row as a spreadsheet (api/listing.py).
+
 Lists that depend on a date (the posting window, overdue follow-ups, cases and items) are
 decided on the server's date and say so in ``decided_on``; another ``today`` is for the
 audit role only (api/reader_date.py).
@@ -15,14 +19,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import Response
 
+from api.listing import DEFAULT_LIMIT, EXPORT_RESPONSES, Format, Limit, Listed, Offset, listed
 from api.reader_date import ReaderDate
 from api.services import Services, services
 from projections import queries
 from projections.follow import wait_for
 
-router = APIRouter(prefix="/api/v1/public", tags=["public"])
+router = APIRouter(prefix="/api/v1/public", tags=["public"], responses=EXPORT_RESPONSES)
 WAIT_SECONDS = 5.0
 MinPosition = Annotated[int | None, Query(ge=0, le=2**53, description="wait for this position")]
 
@@ -42,125 +48,171 @@ def _ready(s: Services, name: str, min_position: int | None) -> int:
     return s.projections.runners[name].position()
 
 
-@router.get("/disbursements", summary="公示: the public disbursement list")
+@router.get("/disbursements", response_model=Listed, summary="公示: the public disbursement list")
 def disbursements(
+    request: Request,
     s: Annotated[Services, Depends(services)],
     day: ReaderDate,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     industry: Annotated[str | None, Query(pattern=r"^[a-z_]{1,40}$")] = None,
     tier: Annotated[int | None, Query(ge=1, le=9)] = None,
     month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 50,
+    offset: Offset = 0,
+    limit: Limit = DEFAULT_LIMIT,
+    format: Format = None,
     min_position: MinPosition = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | Response:
     position = _ready(s, "disbursements", min_position)
-    page = queries.disbursements(
-        s.reader, day, year=year, industry=industry, tier=tier, month=month,
-        offset=offset, limit=limit,
-    )  # fmt: skip
-    return {
-        "position": position, "decided_on": day.isoformat(), "total": page.total,
-        "offset": offset, "rows": page.rows,
-    }  # fmt: skip
+    found = queries.disbursements(
+        s.reader, day, year=year, industry=industry, tier=tier, month=month, limit=None
+    ).rows
+    return listed(request, format, "disbursements", found, offset, limit,
+                  position=position, decided_on=day.isoformat())  # fmt: skip
 
 
-@router.get("/fund-ledger", summary="the fund's ledger per fund year, with overdue follow-ups")
+@router.get(
+    "/fund-ledger",
+    response_model=Listed,
+    summary="the fund's ledger per fund year, with overdue follow-ups",
+)
 def fund_ledger(
+    request: Request,
     s: Annotated[Services, Depends(services)],
     day: ReaderDate,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    offset: Offset = 0,
+    limit: Limit = DEFAULT_LIMIT,
+    format: Format = None,
     min_position: MinPosition = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | Response:
     position = _ready(s, "fund-ledger", min_position)
     rows = queries.fund_ledger(s.reader, day, year)
-    return {"position": position, "decided_on": day.isoformat(), "rows": rows}
+    return listed(request, format, "fund-ledger", rows, offset, limit,
+                  position=position, decided_on=day.isoformat())  # fmt: skip
 
 
-@router.get("/audit-results", summary="published audit findings")
+@router.get("/audit-results", response_model=Listed, summary="published audit findings")
 def audit_results(
+    request: Request,
     s: Annotated[Services, Depends(services)],
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    offset: Offset = 0,
+    limit: Limit = DEFAULT_LIMIT,
+    format: Format = None,
     min_position: MinPosition = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | Response:
     position = _ready(s, "audit-results", min_position)
-    return {"position": position, "rows": queries.audit_results(s.reader, year)}
+    rows = queries.audit_results(s.reader, year)
+    return listed(request, format, "audit-results", rows, offset, limit, position=position)
 
 
-@router.get("/points", summary="cadre points with rank, bottom-10% flag, excellence")
+@router.get(
+    "/points", response_model=Listed, summary="cadre points with rank, bottom-10% flag, excellence"
+)
 def points(
+    request: Request,
     s: Annotated[Services, Depends(services)],
     period: Annotated[str, Query(pattern=r"^(Q[1-4]|year)$")] = "year",
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     county: Annotated[str | None, Query(max_length=60)] = None,
     township: Annotated[str | None, Query(max_length=60)] = None,
     village: Annotated[str | None, Query(max_length=60)] = None,
     category: Annotated[str | None, Query(max_length=60)] = None,
-    bottom_only: bool = False,
+    bottom_only: Annotated[bool, Query(description="only the bottom-share (末位) rows")] = False,
+    offset: Offset = 0,
+    limit: Limit = DEFAULT_LIMIT,
+    format: Format = None,
     min_position: MinPosition = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | Response:
+    """Newest year first, then county, category (正职, 副职, 后备), rank: every category's
+    末位 rows are reached by ``category`` and ``bottom_only``, or by paging."""
     position = _ready(s, "points", min_position)
     rows = queries.points(
         s.reader, period=period, county=county, township=township, village=village,
-        category=category, bottom_only=bottom_only,
+        category=category, bottom_only=bottom_only, year=year,
     )  # fmt: skip
-    return {"position": position, "rows": rows}
+    return listed(request, format, "points", rows, offset, limit, position=position)
 
 
-@router.get("/supervision", summary="the supervision board: open, overdue, closed")
+@router.get(
+    "/supervision", response_model=Listed, summary="the supervision board: open, overdue, closed"
+)
 def supervision(
+    request: Request,
     s: Annotated[Services, Depends(services)],
     day: ReaderDate,
+    offset: Offset = 0,
+    limit: Limit = DEFAULT_LIMIT,
+    format: Format = None,
     min_position: MinPosition = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | Response:
+    """``rows``: a page of every case (open ones by stage, then closed ones, latest closure
+    first), each with ``overdue``; ``open`` (by stage), ``overdue`` and ``closed`` group the
+    same page."""
     position = _ready(s, "supervision-cases", min_position)
-    board = queries.supervision_board(s.reader, day)
-    return {"position": position, "decided_on": day.isoformat(), **board}
+    rows = queries.supervision_cases(s.reader, day)
+    answer = listed(request, format, "supervision", rows, offset, limit, position=position,
+                    decided_on=day.isoformat())  # fmt: skip
+    if isinstance(answer, Response):
+        return answer
+    return {**answer, **queries.supervision_board(s.reader, day, answer["rows"])}
 
 
-@router.get("/key-projects", summary="key projects with progress and overdue items")
+@router.get(
+    "/key-projects", response_model=Listed, summary="key projects with progress and overdue items"
+)
 def key_projects(
+    request: Request,
     s: Annotated[Services, Depends(services)],
     day: ReaderDate,
+    offset: Offset = 0,
+    limit: Limit = DEFAULT_LIMIT,
+    format: Format = None,
     min_position: MinPosition = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | Response:
     position = _ready(s, "key-projects", min_position)
     rows = queries.key_projects(s.reader, day)
-    return {"position": position, "decided_on": day.isoformat(), "rows": rows}
+    return listed(request, format, "key-projects", rows, offset, limit,
+                  position=position, decided_on=day.isoformat())  # fmt: skip
 
 
 # -- issue 14: the organisation department's own cadres (平时考核, 讲组工, 以老带新, 培训) --------
 County = Annotated[str | None, Query(max_length=60)]
 Year = Annotated[int | None, Query(ge=2000, le=2100)]
-Offset = Annotated[int, Query(ge=0, le=10**9)]
-Limit = Annotated[int, Query(ge=1, le=queries.MAX_PAGE)]
 
 
-def _page(position: int, found: queries.Page, **more: Any) -> dict[str, Any]:
-    return {"position": position, **more, "total": found.total, "offset": found.offset,
-            "rows": found.rows}  # fmt: skip
-
-
-@router.get("/lectures", summary="讲组工: weekly lectures, forms, comments given, test")
+@router.get(
+    "/lectures",
+    response_model=Listed,
+    summary="讲组工: weekly lectures, forms, comments given, test",
+)
 def lectures(
+    request: Request,
     s: Annotated[Services, Depends(services)],
     county: County = None,
     programme: UUID | None = None,
     board: Annotated[str | None, Query(pattern=r"^(policy|business|plans)$")] = None,
     closed: bool | None = None,
     offset: Offset = 0,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
+    format: Format = None,
     min_position: MinPosition = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | Response:
     position = _ready(s, "lectures", min_position)
     found = queries.lectures(
         s.reader, county=county, programme=None if programme is None else str(programme),
-        board=board, closed=closed, offset=offset, limit=limit,
-    )  # fmt: skip
-    return _page(position, found)
+        board=board, closed=closed, limit=None,
+    ).rows  # fmt: skip
+    return listed(request, format, "lectures", found, offset, limit, position=position)
 
 
-@router.get("/assessment-loops", summary="平时考核: each section's quarterly loop, counts only")
+@router.get(
+    "/assessment-loops",
+    response_model=Listed,
+    summary="平时考核: each section's quarterly loop, counts only",
+)
 def assessment_loops(
+    request: Request,
     s: Annotated[Services, Depends(services)],
     day: ReaderDate,
     county: County = None,
@@ -168,40 +220,52 @@ def assessment_loops(
     programme: UUID | None = None,
     quarter: Annotated[int | None, Query(ge=1, le=4)] = None,
     offset: Offset = 0,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
+    format: Format = None,
     min_position: MinPosition = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | Response:
     """Each step's ``missing`` and ``overdue`` are decided on the server's date
     (``decided_on``)."""
     position = _ready(s, "assessment-loops", min_position)
     found = queries.assessment_loops(
         s.reader, day, county=county, year=year,
-        programme=None if programme is None else str(programme), quarter=quarter,
-        offset=offset, limit=limit,
-    )  # fmt: skip
-    return _page(position, found, decided_on=day.isoformat())
+        programme=None if programme is None else str(programme), quarter=quarter, limit=None,
+    ).rows  # fmt: skip
+    return listed(request, format, "assessment-loops", found, offset, limit,
+                  position=position, decided_on=day.isoformat())  # fmt: skip
 
 
-@router.get("/mentoring-pairs", summary="以老带新: mentoring pairs and their quarterly notes")
+@router.get(
+    "/mentoring-pairs",
+    response_model=Listed,
+    summary="以老带新: mentoring pairs and their quarterly notes",
+)
 def mentoring_pairs(
+    request: Request,
     s: Annotated[Services, Depends(services)],
     county: County = None,
     programme: UUID | None = None,
     ongoing: bool | None = None,
     offset: Offset = 0,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
+    format: Format = None,
     min_position: MinPosition = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | Response:
     position = _ready(s, "mentoring-pairs", min_position)
     found = queries.mentoring_pairs(
         s.reader, county=county, programme=None if programme is None else str(programme),
-        ongoing=ongoing, offset=offset, limit=limit,
-    )  # fmt: skip
-    return _page(position, found)
+        ongoing=ongoing, limit=None,
+    ).rows  # fmt: skip
+    return listed(request, format, "mentoring-pairs", found, offset, limit, position=position)
 
 
-@router.get("/training-classes", summary="training classes: participants, attendance, completed")
+@router.get(
+    "/training-classes",
+    response_model=Listed,
+    summary="training classes: participants, attendance, completed",
+)
 def training_classes(
+    request: Request,
     s: Annotated[Services, Depends(services)],
     county: County = None,
     year: Year = None,
@@ -209,11 +273,10 @@ def training_classes(
         str | None, Query(pattern=r"^(induction|young_and_middle_aged|section_level)$")
     ] = None,
     offset: Offset = 0,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
+    format: Format = None,
     min_position: MinPosition = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | Response:
     position = _ready(s, "training-classes", min_position)
-    found = queries.training_classes(
-        s.reader, county=county, year=year, kind=kind, offset=offset, limit=limit
-    )
-    return _page(position, found)
+    found = queries.training_classes(s.reader, county=county, year=year, kind=kind, limit=None).rows
+    return listed(request, format, "training-classes", found, offset, limit, position=position)
