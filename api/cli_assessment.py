@@ -25,6 +25,7 @@ from typing import Any
 from uuid import UUID
 
 from api.cadre_file import require_reader
+from api.cli_output import HelpFormatter
 from api.cli_principals import add_token_argument, token_actor
 from ledger.actor import Actor
 from ledger.assessment.service import Assessment
@@ -172,7 +173,7 @@ def _text_argument(parser: Any) -> None:
 def add_assessment_commands(sub: Any) -> None:
     top = sub.add_parser(
         "assessment", help="routine assessment of the department's own cadres (平时考核, 讲组工)",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=__doc__, formatter_class=HelpFormatter,
     )  # fmt: skip
     verbs = top.add_subparsers(dest="assessment_command", required=True, metavar="VERB")
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from api.cli_output import add_json_flag, print_json, progress, wants_json
 from ledger.app import open_app
 from ledger.check import iter_notifications
 from ledger.db import SqlDatabase
@@ -120,7 +121,8 @@ def _export_tiles(settings: Settings, out: Path, unwitnessed: bool) -> int:
         if signed is None:
             raise LedgerError(f"no {'signed' if unwitnessed else 'witnessed'} checkpoint yet")
         size = signed.checkpoint.size
-        count = write_tiles(ledger.log, ledger.app.recorder, out, size, signed.note)
+        with progress("writing the tiles"):
+            count = write_tiles(ledger.log, ledger.app.recorder, out, size, signed.note)
     finally:
         ledger.close()
     print(f"wrote the checkpoint and {count} tiles (c2sp.org/tlog-tiles, size {size}) to {out}")
@@ -135,27 +137,23 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     if args.dir is None:
         return 0
     ledger = open_ledger(settings)
-
-    def progress(done: int, total: int) -> None:
-        if sys.stderr.isatty():
-            print(f"\rexported {done:,} of {total:,} records", end="", file=sys.stderr)
-
     try:
         log = _log_key(settings)
         policy = declared_policy(settings.home, log)
-        with projections_of(ledger, settings, batch=REBUILD_BATCH) as projections:
+        with (
+            projections_of(ledger, settings, batch=REBUILD_BATCH) as projections,
+            progress("exporting the bundle") as update,
+        ):
 
             def publish(out: Path, size: int) -> None:
                 write_published(projections, out, size)
 
             summary = export_bundle(
-                ledger.log, ledger.app.recorder, Path(args.dir), log.vkey(), progress, policy,
+                ledger.log, ledger.app.recorder, Path(args.dir), log.vkey(), update, policy,
                 publish, unwitnessed=args.unwitnessed, timezone=settings.timezone,
             )  # fmt: skip
     finally:
         ledger.close()
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
     print(
         f"exported {summary.size} records, {summary.checkpoints} checkpoints, root "
         f"{_b64(summary.root)} to {args.dir}"
@@ -203,7 +201,13 @@ def _follow(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _status(settings: Settings, _: argparse.Namespace) -> int:
+STATUS_KEYS = (
+    "signed, witnessed (each null or size, signed_at), quorum, witnesses (name, state,"
+    " cosigned_size, updated_at, url, detail), unwitnessed_policy"
+)
+
+
+def _status(settings: Settings, args: argparse.Namespace) -> int:
     """The newest signed and witnessed checkpoints and what each witness last did."""
     policy = _policy(settings)
     ledger = open_ledger(settings)
@@ -212,6 +216,22 @@ def _status(settings: Settings, _: argparse.Namespace) -> int:
         statuses = witness_status(ledger.log, policy)
     finally:
         ledger.close()
+    refused = 1 if any(st.state == "refused" for st in statuses) else 0
+    if wants_json(args):
+        print_json({
+            "signed": None if signed is None else
+            {"size": signed.checkpoint.size, "signed_at": signed.signed_at},
+            "witnessed": None if witnessed is None else
+            {"size": witnessed.checkpoint.size, "signed_at": witnessed.signed_at},
+            "quorum": policy.quorum, "unwitnessed_policy": policy.quorum == "none",
+            "witnesses": [
+                {"name": st.name, "state": st.state, "cosigned_size": st.cosigned_size,
+                 "updated_at": st.updated_at, "url": policy.witnesses[st.name].url,
+                 "detail": st.detail}
+                for st in statuses
+            ],
+        })  # fmt: skip
+        return refused
     for label, found in (("signed", signed), ("witnessed", witnessed)):
         if found is None:
             print(f"newest {label:9} checkpoint: none")
@@ -226,7 +246,7 @@ def _status(settings: Settings, _: argparse.Namespace) -> int:
         size = "-" if st.cosigned_size is None else str(st.cosigned_size)
         print(f"{st.name:<14} {st.state:<12} {size:>9}  {st.updated_at or '-':<28} {url}")
         print(f"{'':<14} {st.detail}")
-    return 1 if any(st.state == "refused" for st in statuses) else 0
+    return refused
 
 
 def _add_cosignature(settings: Settings, args: argparse.Namespace) -> int:
@@ -309,9 +329,11 @@ def add_log_commands(sub: Any) -> None:
     follow.add_argument("--interval", type=float, default=0.2, help="seconds between steps")
     follow.add_argument("--no-checkpoints", action="store_true", help="integrate only")
     follow.set_defaults(run=_follow)
-    log_commands.add_parser(
+    status = log_commands.add_parser(
         "status", help="newest signed and witnessed checkpoints, each witness's state"
-    ).set_defaults(run=_status)
+    )
+    add_json_flag(status, STATUS_KEYS)
+    status.set_defaults(run=_status)
     sub.add_parser(
         "checkpoint", help="integrate, sign a checkpoint if the tree grew, submit to witnesses"
     ).set_defaults(run=_checkpoint)

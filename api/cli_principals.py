@@ -16,6 +16,7 @@ import os
 from typing import Any
 from uuid import UUID
 
+from api.cli_output import add_json_flag, print_json, wants_json
 from api.tokens import TokenError, Tokens
 from ledger.actor import Actor, Role
 from ledger.ledger import Ledger, open_ledger
@@ -50,6 +51,13 @@ def _principals(settings: Settings, args: argparse.Namespace) -> int:
     ledger = open_ledger(settings)
     try:
         registry = Principals(ledger)
+        if args.principals == "list" and wants_json(args):
+            print_json({"principals": [
+                {"account": p.account, "role": p.role, "scope": p.scope,
+                 "subjects": list(p.subjects)}
+                for p in registry.listed()
+            ]})  # fmt: skip
+            return 0
         if args.principals == "list":
             for p in registry.listed():
                 where = ", ".join(f"{k} {v}" for k, v in p.scope.items() if v) or "-"
@@ -77,7 +85,7 @@ def _principals(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{args.account} is now {args.role}; {revoked} token(s) revoked")
         else:
             actor = token_actor(ledger, args)
-            registry.link_subject(args.account, UUID(args.subject), actor)
+            registry.link_subject(args.account, args.subject, actor)
             print(f"linked {args.account} to subject {args.subject}")
     finally:
         ledger.close()
@@ -104,9 +112,9 @@ def add_principal_commands(sub: Any) -> None:
     system.set_defaults(run=_principals)
     link = commands.add_parser("link-subject", help="link an account to its own subject")
     link.add_argument("--account", required=True)
-    link.add_argument("--subject", required=True, help="the subject's id (UUID)")
+    link.add_argument("--subject", required=True, type=UUID, help="the subject's id (UUID)")
     add_token_argument(link)
     link.set_defaults(run=_principals)
-    commands.add_parser("list", help="accounts, roles, scopes, subjects").set_defaults(
-        run=_principals
-    )
+    listed = commands.add_parser("list", help="accounts, roles, scopes, subjects")
+    add_json_flag(listed, "principals (account, role, scope, subjects)")
+    listed.set_defaults(run=_principals)

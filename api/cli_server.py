@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import psycopg
 
+from api.cli_output import add_json_flag, print_json, wants_json
 from api.tokens import Tokens
 from ledger.clock import system_clock
 from ledger.db import SqlDatabase
@@ -74,6 +75,13 @@ def _tokens(settings: Settings, args: argparse.Namespace) -> int:
             count = tokens.revoke(args.principal, system_clock())
             print(f"revoked {count} token(s) of {args.principal}")
             return 0 if count else 1
+        elif wants_json(args):
+            print_json({"tokens": [
+                {"principal": t.principal, "role": t.role, "created_at": t.created_at,
+                 "revoked_at": t.revoked_at, "live": t.revoked_at is None,
+                 "hash_prefix": t.token_hash[:12]}
+                for t in tokens.listed()
+            ]})  # fmt: skip
         else:
             for t in tokens.listed():
                 state = f"revoked {t.revoked_at}" if t.revoked_at else "live"
@@ -85,11 +93,14 @@ def _tokens(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+TOKENS_KEYS = "tokens (principal, role, created_at, revoked_at, live, hash_prefix)"
+
+
 def add_server_commands(sub: Any) -> None:
     serve = sub.add_parser("serve", help="run the HTTP API and the public page (uvicorn)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="the TCP port")
+    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     serve.set_defaults(run=_serve)
     tokens = sub.add_parser("tokens", help="API bearer tokens (admin)")
     commands = tokens.add_subparsers(dest="tokens", required=True)
@@ -99,4 +110,6 @@ def add_server_commands(sub: Any) -> None:
     revoke = commands.add_parser("revoke", help="revoke every live token of a principal")
     revoke.add_argument("--principal", required=True)
     revoke.set_defaults(run=_tokens)
-    commands.add_parser("list", help="principals, roles, states").set_defaults(run=_tokens)
+    listed = commands.add_parser("list", help="principals, roles, states")
+    add_json_flag(listed, TOKENS_KEYS)
+    listed.set_defaults(run=_tokens)
