@@ -25,6 +25,7 @@ from api.routes import (
     carefund,
     health,
     log,
+    notices,
     points,
     principals,
     public,
@@ -84,7 +85,7 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     routers = (
         page, health, public, log, tiles, subjects, carefund, points, supervision, cadre_work,
-        assessment, audit, principals,
+        assessment, audit, principals, notices,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router, responses=PROBLEM_RESPONSES)

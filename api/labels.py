@@ -1,7 +1,12 @@
-"""Chinese labels for the public page: roles, industries, stages, categories, departments,
-witness states, and how long ago."""
+"""Chinese labels for the public page and the printable notices: roles, industries, stages,
+reasons, categories, departments, witness states, townships, counties and funds, and how long
+ago. ``label(table, code)`` shows a code the table does not know as 未知（code） rather than
+bare."""
 
 from __future__ import annotations
+
+from ledger.demo.points import TOWNSHIPS as TAIHU_TOWNSHIPS
+from ledger.demo.points import township_code
 
 ROLES = {
     "intake": "受理", "industry_party_committee": "行业党委审核", "trade_union": "工会审批",
@@ -17,6 +22,22 @@ STAGES = {
     "rectified": "已整改", "closed": "已销号",
 }  # fmt: skip
 CATEGORIES = {"principal": "正职", "deputy": "副职", "reserve": "后备"}
+# supervision.CaseOpened reason (ledger/supervision/case.py Reason)
+REASONS = {
+    "bottom_ranking": "年度积分同类别后10%", "complaint": "群众举报", "inspection": "巡察发现",
+    "carefund_violation": "关爱基金违规", "overdue_project": "重点项目逾期",
+}  # fmt: skip
+# the domain keeps a township as its code (th01 ...); the names are the county's (the demo's
+# Taihu county: ledger/demo/points.py TOWNSHIPS, th01 = 晋熙镇)
+TOWNSHIPS = {township_code(i): name for i, name in enumerate(TAIHU_TOWNSHIPS)}
+COUNTIES = {
+    "taihu": "太湖县", "huaining": "怀宁县", "qianshan": "潜山市", "yuexi": "岳西县",
+    "wangjiang": "望江县", "tongcheng": "桐城市",
+}  # fmt: skip
+FUNDS = {"tongcheng-pioneer-care": "桐城市新业态新就业群体先锋关爱基金"}
+# the unit that issues a posting's notice when the posting record names none (before issue 15's
+# postings): the care fund's approving trade union, the county's organisation department
+FUND_UNITS = {"tongcheng-pioneer-care": "桐城市总工会"}
 GRADES = {
     "excellent": "优秀", "competent": "称职", "basically_competent": "基本称职",
     "incompetent": "不称职",
@@ -40,6 +61,13 @@ TRAINING_KINDS = {
     "induction": "公务员初任培训班", "young_and_middle_aged": "中青年干部培训班",
     "section_level": "科级干部培训班",
 }  # fmt: skip
+
+
+def label(table: dict[str, str], code: object) -> str:
+    """The Chinese label of ``code``; an unknown one as 未知（code）, an empty one as —."""
+    if code is None or code == "":
+        return "—"
+    return table.get(str(code), f"未知（{code}）")
 
 
 def yuan(fen: int) -> str:

@@ -53,7 +53,7 @@ def _signed(found: SignedCheckpoint | None) -> Signed | None:
     return Signed(found.checkpoint, found.note, parse_at(found.signed_at))
 
 
-def _log_view(
+def log_view(
     s: Services, now: datetime
 ) -> tuple[CheckpointBox | None, list[WitnessLine], Signed | None, bool]:
     """The witnessed checkpoint's box, the policy's witnesses, the newest signed
@@ -147,7 +147,7 @@ def _render(
         s.reader, day, year=year, industry=industry, tier=tier, limit=queries.MAX_PAGE
     )
     funds = queries.fund_ledger(s.reader, day, year)
-    box, witnesses, newest, reachable = _log_view(s, now)
+    box, witnesses, newest, reachable = log_view(s, now)
     covered = box.size if box is not None else 0
     interval = s.settings.checkpoint_interval
     pending = {

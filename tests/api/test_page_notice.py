@@ -1,0 +1,134 @@
+"""The printable notice (issue 15 item 3): its rows are the public list's rows, it names the
+checkpoint they belong to and encodes the page's verification of the list, it is an A4 page,
+and it carries no personal data; an unknown posting answers a Chinese page."""
+
+from __future__ import annotations
+
+import html as entities
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.labels import INDUSTRIES
+from ledger.clock import SteppingClock
+from ledger.ledger import Ledger
+from ledger.settings import Settings
+from tests.api.conftest import settle
+from tests.api.test_page_truth import cosign, signed, witnesses  # noqa: F401 (fixture)
+from tests.integration.helpers import YEAR, disbursed, funded
+from tests.integration.points_helpers import cadre_book, points_ready, worked, year_closed
+from verify.note import Signer
+
+FUND = "tongcheng-pioneer-care"  # FundConfig's default fund
+NAMES = ("测试人", "13800000000")  # tests/integration/helpers.subject's personal data
+
+
+@pytest.fixture
+def app(
+    witnesses: dict[str, Signer],  # noqa: F811
+    ledger: Ledger,
+    settings: Settings,
+    clock: SteppingClock,
+) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, clock=clock, follow=False)) as client:
+        yield client
+
+
+def cells(html: str) -> list[list[str]]:
+    """The notice's list: each row's cells as text."""
+    body = html[html.index('<table id="notice-rows">') :]
+    body = body[body.index("<tbody>") : body.index("</tbody>")]
+    return [
+        [entities.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(
+            r"<td[^>]*>(.*?)</td>", row, flags=re.S)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, flags=re.S)
+    ]  # fmt: skip
+
+
+def test_a_fund_years_notice_lists_the_public_rows_and_their_checkpoint(
+    app: TestClient,
+    ledger: Ledger,
+    settings: Settings,
+    witnesses: dict[str, Signer],  # noqa: F811
+) -> None:
+    fund = funded(ledger)
+    for tier in (1, 3, 2):
+        disbursed(fund, tier)
+    made = signed(ledger, settings)
+    cosign(ledger, settings, witnesses, "finance", "audit")
+    settle(app)
+    response = app.get(f"/notices/carefund/{FUND}/{YEAR}")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    html = response.text
+    public = app.get("/api/v1/public/disbursements", params={"year": YEAR}).json()["rows"]
+    assert len(public) == 3
+    expected = [
+        [str(i), r["application"], INDUSTRIES[r["industry"]], f"{r['tier']} 档",
+         f"{r['amount_fen'] // 100:,}.{r['amount_fen'] % 100:02d}", r["disbursed_on"]]
+        for i, r in enumerate(public, 1)
+    ]  # fmt: skip
+    assert cells(html) == expected
+    assert "共 3 笔" in html
+    assert f'id="checkpoint-size">{made.checkpoint.size}<' in html
+    root = re.search(r'id="checkpoint-root">([^<]+)<', html)
+    assert root and root[1] == made.checkpoint.text().split("\n")[2]
+    assert re.search(r'id="checkpoint-cosigners">财政局、审计局<', html)
+    assert 'id="covered">下表各条记录均已收录' in html
+    assert "@page { size: A4" in html and "display: table-header-group" in html
+    assert "发布单位：<strong>桐城市总工会</strong>" in html
+    assert f"/objections/new?kind=carefund&amp;scope={FUND}&amp;year={YEAR}" in html
+    url = f"http://testserver/?verify=carefund:{FUND}:{YEAR}"
+    assert f'id="verify-url">{url}<' in html
+    assert "<svg" in html and "<path" in html  # the QR code, inline
+    for personal in NAMES:
+        assert personal not in html
+    for row in public:  # not even the masked name the list shows during the window
+        assert row["masked_name"] not in html
+
+
+def test_a_points_years_notice_shows_the_close_ranking(
+    app: TestClient, ledger: Ledger, settings: Settings, clock: SteppingClock
+) -> None:
+    points = points_ready(ledger, clock)
+    books = [cadre_book(points, "principal", name) for name in ("李一", "李二", "李三")]
+    for n, book in enumerate(books):
+        worked(points, book, 100 * (n + 1))
+    year_closed(points, clock)
+    settle(app)
+    html = app.get(f"/notices/points/taihu/{YEAR}").text
+    public = app.get("/api/v1/public/points", params={"county": "taihu"}).json()["rows"]
+    listed = sorted((r for r in public if r["year"] == YEAR), key=lambda r: r["closed_rank"])
+    shown = cells(html)
+    assert [c[:6] for c in shown] == [
+        ["正职", str(r["closed_rank"]), r["name"], "晋熙镇", r["village"],
+         f"{r['closed_total'] // 10}.{r['closed_total'] % 10}"] for r in listed
+    ]  # fmt: skip
+    assert [c[6] for c in shown] == ["▲ 后10%" if r["closed_bottom"] else "" for r in listed]
+    assert "th01" not in re.sub(r"<[^>]+>", "", html)  # the township by its name
+    assert "发布单位：<strong>太湖县委组织部</strong>" in html
+    assert "公示期：<strong>2024-01-10</strong> 至 <strong>2024-01-16</strong>" in html
+    assert "年度积分尚未收官" not in html
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "text"),
+    [
+        (f"/notices/carefund/{FUND}/2031", 404, "2031 年度没有关爱基金发放公示"),
+        ("/notices/points/taihu/2031", 404, "太湖县 2031 年度没有"),
+        (f"/notices/parking/{FUND}/2023", 400, "不是有效的公示"),
+        (f"/notices/carefund/{FUND}/23", 400, "不是有效的公示"),
+        ("/notices/carefund/Bad%20Scope/2023", 400, "不是有效的公示"),
+    ],
+)
+def test_an_unknown_or_malformed_notice_answers_a_chinese_page(
+    app: TestClient, path: str, status: int, text: str
+) -> None:
+    settle(app)
+    response = app.get(path)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("text/html")
+    assert text in response.text
