@@ -193,7 +193,9 @@ def add_witness_commands(sub: Any) -> None:
     commands = witness.add_subparsers(dest="witness_command", required=True)
     keygen = commands.add_parser("keygen", help="make a witness key (skey 0600 and vkey)")
     keygen.add_argument("--name", required=True, help="the key name, e.g. witness.example/audit")
-    keygen.add_argument("--type", choices=sorted(KEY_TYPES), default="mldsa44")
+    keygen.add_argument(
+        "--type", choices=sorted(KEY_TYPES), default="mldsa44", help="the signature type"
+    )
     keygen.add_argument("--out", required=True, help="directory for NAME-TYPE.skey and .vkey")
     keygen.set_defaults(run=_keygen)
     serve = commands.add_parser("serve", help="c2sp.org/tlog-witness over HTTP")
