@@ -38,6 +38,7 @@ from verify.failure import Failure, Handler
 from verify.record import Record
 from verify.rules_assessment import AssessmentRules
 from verify.rules_carefund import CareFundRules
+from verify.rules_imports import ImportRules
 from verify.rules_lectures import LectureRules
 from verify.rules_mentoring import MentoringRules
 from verify.rules_points import PointsRules, YearCloseRules
@@ -62,6 +63,7 @@ class Invariants:
     lectures: LectureRules = field(init=False)  # of the assessment's programmes
     mentoring: MentoringRules = field(init=False)  # of the assessment's programmes
     training: TrainingRules = field(default_factory=TrainingRules)
+    imports: ImportRules = field(default_factory=ImportRules)  # spreadsheet batches
     checked: int = 0
     # The business timezone (the bundle's MANIFEST.json ``timezone``): a rule comparing a
     # business date with a record's ``at`` takes the date of ``at`` in it
@@ -82,6 +84,7 @@ class Invariants:
         for domain in (
             self.carefund, self.points, self.year_close, self.cases, self.projects, self.subjects,
             self.assessment, self.lectures, self.mentoring, self.training,
+            self.imports,
         ):  # fmt: skip
             for record_type, handler in domain.handlers().items():
                 self._handlers.setdefault(record_type, []).append(handler)
@@ -102,4 +105,4 @@ class Invariants:
 
     def end(self) -> list[Failure]:
         """After the last record: what was still waiting for its other half."""
-        return self.carefund.end()
+        return self.carefund.end() + self.imports.end()

@@ -171,6 +171,10 @@ TENTHS = integer(1)  # a positive number of points, in tenths
 PERCENT = integer(0)
 SCORES = Members(dict.fromkeys(INDICATORS, integer(0, 100)))
 MEANS = Members(dict.fromkeys(INDICATORS, integer(0, 1000)))
+# Issue 15: spreadsheet imports (ledger/imports/): one batch record per imported file
+IMPORT_KINDS = ("points-entries", "carefund-applications")
+IMPORTS_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/imports")
+MAX_IMPORT_ROWS = 2000  # rows of one file (a township's cadres for a quarter: dozens)
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,6 +373,10 @@ EVENTS: dict[str, EventSpec] = {
         county=OrNull(NAME), township=OrNull(NAME), village=OrNull(NAME), industry=OrNull(NAME),
         reason=REASON),
     "principal.SubjectLinked": _then("principal", "admin", subject=ID),
+    "imports.BatchImported": _first("batch",
+        "township_party_committee village_committee intake", kind=one_of(*IMPORT_KINDS),
+        sha256=HEX64, rows=integer(1, MAX_IMPORT_ROWS),
+        records=ArrayOf(Members({"stream": ID, "version": integer(1)}))),
 }  # fmt: skip
 
 
@@ -394,6 +402,7 @@ DERIVED_STREAMS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "assessment.CadreEnrolled": lambda d: _v5(d["programme"], f"cadre/{d['cadre']}"),
     "lecture.Scheduled": lambda d: _v5(d["programme"], f"lecture/{d['week']}"),
     "mentoring.PairStarted": lambda d: _v5(d["programme"], f"pair/{d['mentor']}/{d['mentee']}"),
+    "imports.BatchImported": lambda d: _v5(IMPORTS_NAMESPACE, f"{d['kind']}/{d['sha256']}"),
 }
 
 
