@@ -49,7 +49,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import caller
 from api.evidence import rebuilt
 from api.models import Written
-from api.problems import PROBLEM, Problem, problem
+from api.problems import PROBLEM, Problem, coded
 from api.services import Services
 from api.tokens import TokenError
 from ledger import idempotency, receipts
@@ -129,18 +129,18 @@ def _replay(body: bytes, status: int) -> Response:
 
 
 def _reused() -> Response:
-    return problem(
-        422, "Idempotency key reused",
+    return coded(
+        422, "idempotency.key_reused",
         f"this {KEY_HEADER} was used for a different request (method, path or body); "
-        "use a new key for a new request", "idempotency-key-reused",
+        "use a new key for a new request",
     )  # fmt: skip
 
 
 def _in_flight() -> Response:
-    response = problem(
-        409, "Request in progress",
+    response = coded(
+        409, "idempotency.in_flight",
         f"a request with this {KEY_HEADER} is still being answered; retry after a moment "
-        "for its answer", "idempotency-in-flight",
+        "for its answer",
     )  # fmt: skip
     response.headers["Retry-After"] = RETRY_AFTER
     return response
@@ -187,7 +187,7 @@ class WriteRoute(APIRoute):
                     raise BadKey(f"one {KEY_HEADER} header, not {len(values)}")
                 key = parse_key(values[0])
             except BadKey as e:
-                return problem(400, "Bad idempotency key", str(e), "idempotency-key")
+                return coded(400, "idempotency.key_invalid", str(e))
             s: Services = request.app.state.services
             try:
                 actor = await run_in_threadpool(caller, s, request.headers.get("authorization"))

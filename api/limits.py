@@ -7,7 +7,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import PROBLEM, TYPE_BASE
+from api.messages import message
+from api.problems import PROBLEM, TYPE_BASE, title_of
 
 
 class BodyLimit:
@@ -59,10 +60,12 @@ class BodyLimit:
             await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
+        code = "input.body_too_large"
         body = json.dumps({
-            "type": TYPE_BASE + "too-large", "title": "Payload too large", "status": 413,
-            "detail": f"request bodies are limited to {self.max_bytes} bytes",
-        }).encode()  # fmt: skip
+            "type": TYPE_BASE + code, "title": title_of(code, 413), "status": 413,
+            "detail": message(code, limit=self.max_bytes), "code": code,
+            "evidence": f"request bodies are limited to {self.max_bytes} bytes",
+        }, ensure_ascii=False).encode()  # fmt: skip
         await send({
             "type": "http.response.start", "status": 413,
             "headers": [(b"content-type", PROBLEM.encode()),

@@ -51,7 +51,10 @@ GENERAL: dict[str, tuple[str, str]] = {
     "auth.invalid_token": ("访问令牌无效", "invalid bearer token"),
     # the request (4xx)
     "input.invalid": ("请求内容不符合要求", "the request does not match the schema"),
-    "input.body_too_large": ("请求内容过大", "request body too large"),
+    "input.body_too_large": (
+        "请求内容过大（上限 {limit} 字节）",
+        "request bodies are limited to {limit} bytes",
+    ),
     "input.bad_date": ("日期 “{value}” 无效，应为 YYYY-MM-DD", "{value!r} is not a date"),
     "input.bad_query": ("查询参数无效：{detail}", "bad query: {detail}"),
     "idempotency.key_invalid": ("Idempotency-Key 请求头无效", "malformed Idempotency-Key header"),
@@ -66,15 +69,24 @@ GENERAL: dict[str, tuple[str, str]] = {
     # the log (proofs, cosignatures, positions)
     "log.proof_range": ("无法提供该证明：{detail}", "no such proof: {detail}"),
     "log.cosignature": ("见证人联署被拒绝：{detail}", "cosignature refused: {detail}"),
-    "log.no_checkpoint": ("尚无{what}检查点", "no {what} checkpoint yet"),
+    "log.no_checkpoint": ("尚无已见证的检查点", "no witnessed checkpoint yet"),
+    "log.no_signed_checkpoint": ("尚无已签名的检查点", "no signed checkpoint yet"),
     "log.position_ahead": (
         "位置 {position} 超出日志（日志共 {size} 个叶子）",
         "position {position} is beyond the log ({size} leaves)",
     ),
     "log.not_at_position": (
-        "公开名单尚未更新到位置 {position}，请稍后重试",
-        "the list is not at position {position} yet; retry later",
+        "公开名单 {name} 尚未更新到位置 {position}，请稍后重试",
+        "{name} has not reached position {position} yet; retry",
     ),
+    "log.no_leaf": (
+        "日志中没有第 {start} 个叶子（共 {size} 个）",
+        "no leaf {start}: the log has {size}",
+    ),
+    "log.line_too_long": ("联署行最多 {limit} 字节", "a cosignature line is at most {limit} bytes"),
+    "log.not_utf8": ("联署行不是 UTF-8 文本", "the cosignature line is not UTF-8"),
+    "log.no_policy": ("日志尚无密钥和见证策略", "the log has no key and no policy yet"),
+    "log.no_tile": ("没有该日志瓦片", "no such tile"),
     "refused": ("请求被拒绝：{detail}", "refused: {detail}"),
     # faults
     "unavailable": ("数据库暂时不可用（{reason}），请稍后重试", "{reason}; retry later"),

@@ -5,6 +5,12 @@ name (403 when the rule is the actor's role, a separation of duties, or a reader
 other than the server's without the audit role: ``public.reader_date``), an unknown stream
 404, a bad or missing token 401, malformed input 422, an oversized body 413.
 
+Every body has a stable English ``code`` (``rule.carefund.budget_cap``,
+``not_found.fund_year``, ``auth.unknown_token``, ``input.invalid``, ``unavailable``: see
+api/messages.py), ``type`` = TYPE_BASE + code, and ``detail`` for people in the language of
+``GONGSHI_LANG`` (Chinese by default); the domain's own evidence (figures, stages, the
+earlier record) stays in ``evidence``, and input errors name each field in ``errors``.
+
 Faults outside the code (``ledger.unavailable``: the database unreachable, a connection
 lost, the pool exhausted, a lock timeout, SQLite "database is locked") are 503 with
 ``Retry-After``, wherever they are raised (a route, a dependency, a thread-pool route). Any
@@ -15,16 +21,19 @@ other exception is 500, logged with the request's id, which the problem body car
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.messages import known, language, message
+from api.messages_input import field_errors, summary
 from api.tokens import TokenError
 from ledger.errors import LedgerError, NotFound, RuleViolation
 from ledger.log.proofs import ProofRequestError
@@ -38,14 +47,15 @@ log = logging.getLogger(__name__)
 
 
 class Problem(BaseModel):
-    """RFC 9457 problem details (extra members: ``rule`` for a broken rule, ``errors`` for
-    invalid input)."""
+    """RFC 9457 problem details (extra members: ``rule`` for a broken rule, ``evidence``
+    the domain's own account of it, ``errors`` for invalid input, one per field)."""
 
     model_config = ConfigDict(extra="allow")
     type: str
     title: str
     status: int
     detail: str
+    code: str = Field(description="stable English code: rule.<name>, not_found.<thing>, auth.*…")
 
 
 def _described(status: int, text: str) -> dict[str, Any]:
@@ -75,11 +85,69 @@ REQUEST_ID_HEADER = "X-Request-Id"
 CONTENTION = frozenset({LOCKED, LOCK_TIMEOUT, POOL_EXHAUSTED, CONFLICT})  # clears quickly
 
 
+TITLES: dict[str, tuple[str, str]] = {
+    "rule": ("违反业务规则", "Rule violation"),
+    "not_found": ("未找到", "Not found"),
+    "auth": ("未授权", "Unauthorized"),
+    "input": ("请求有误", "Invalid request"),
+    "idempotency": ("幂等键问题", "Idempotency key"),
+    "log": ("日志请求有误", "Log request"),
+    "unavailable": ("服务暂不可用", "Service unavailable"),
+    "internal": ("服务器内部错误", "Internal error"),
+}
+
+
+def title_of(code: str, status: int) -> str:
+    """The short title of a code's family (``rule`` → 违反业务规则) in ``GONGSHI_LANG``."""
+    which = 1 if language() == "en" else 0
+    family = code.split(".", 1)[0]
+    found = TITLES.get(family)
+    return found[which] if found else message("http.error", status=status)
+
+
 def problem(status: int, title: str, detail: str, kind: str, **extra: Any) -> JSONResponse:
-    """A problem+json response; ``kind`` names the problem type (``TYPE_BASE + kind``)."""
-    body = {"type": TYPE_BASE + kind, "title": title, "status": status, "detail": detail, **extra}
+    """A problem+json response; ``kind`` is its code (``type`` is ``TYPE_BASE + kind``).
+    Prefer ``coded``, whose title and detail come from the catalog."""
+    body = {
+        "type": TYPE_BASE + kind, "title": title, "status": status, "detail": detail,
+        "code": kind, **extra,
+    }  # fmt: skip
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def coded(
+    status: int, code: str, evidence: str | None = None, fields: dict[str, Any] | None = None,
+    **extra: Any,
+) -> JSONResponse:  # fmt: skip
+    """A problem+json response for ``code`` (api/messages.py): title and ``detail`` from the
+    catalog with ``fields`` filled in, ``evidence`` (the domain's or the server's own
+    account, English) as its member when given."""
+    more = {"evidence": evidence} if evidence is not None else {}
+    detail = message(code, **(fields or {}))
+    return problem(status, title_of(code, status), detail, code, **more, **extra)
+
+
+class Refused(Exception):
+    """Raised by a route for a coded refusal (``coded``'s arguments), answered as problem+json:
+    ``raise Refused(404, "log.no_checkpoint", what="witnessed")``."""
+
+    def __init__(
+        self, status: int, code: str, evidence: str | None = None,
+        headers: dict[str, str] | None = None, **fields: Any,
+    ) -> None:  # fmt: skip
+        super().__init__(evidence or code)
+        self.status, self.code, self.evidence, self.fields = status, code, evidence, fields
+        self.headers = headers or {}
+
+
+def not_found_code(e: NotFound) -> tuple[str, dict[str, Any]]:
+    """``not_found.<thing>`` for a NotFound (``FundYear`` → ``not_found.fund_year``) and the
+    fields its sentence names (the natural key the user gave)."""
+    thing = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", e.kind).replace(" ", "_").lower()
+    fields: dict[str, Any] = {"key": e.key, "thing": e.kind, **e.natural}
+    code = "not_found." + thing
+    return (code if known(code) else "not_found.resource"), fields
 
 
 def retry_after(reason: str) -> int:
@@ -91,15 +159,13 @@ def retry_after(reason: str) -> int:
 def unavailable_problem(reason: str, request_id: str | None = None) -> JSONResponse:
     """503: ``reason`` (from ``ledger.unavailable``, password-free) with Retry-After."""
     extra = {"request_id": request_id} if request_id else {}
-    response = problem(503, "Service unavailable", f"{reason}; retry later", "unavailable",
-                       **extra)  # fmt: skip
+    response = coded(503, "unavailable", f"{reason}; retry later", {"reason": reason}, **extra)
     response.headers["Retry-After"] = str(retry_after(reason))
     return response
 
 
 def internal_problem(request_id: str) -> JSONResponse:
-    return problem(500, "Internal error", f"the server failed; its log names request {request_id}",
-                   "internal", request_id=request_id)  # fmt: skip
+    return coded(500, "internal", None, {"request_id": request_id}, request_id=request_id)
 
 
 def request_id_of(scope: Scope) -> str:
@@ -164,42 +230,49 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RuleViolation)
     async def rule_broken(_: Request, e: RuleViolation) -> JSONResponse:
         status = 403 if e.rule in FORBIDDEN_RULES else 409
-        return problem(status, "Rule violation", e.message, "rule-violation", rule=e.rule)
+        return coded(status, "rule." + e.rule, e.message, rule=e.rule)
 
     @app.exception_handler(NotFound)
     async def not_found(_: Request, e: NotFound) -> JSONResponse:
-        return problem(404, "Not found", str(e), "not-found")
+        code, fields = not_found_code(e)
+        return coded(404, code, str(e), fields)
+
+    @app.exception_handler(Refused)
+    async def refused(_: Request, e: Refused) -> JSONResponse:
+        response = coded(e.status, e.code, e.evidence, e.fields)
+        response.headers.update(e.headers)
+        return response
 
     @app.exception_handler(ProofRequestError)
     async def no_such_proof(_: Request, e: ProofRequestError) -> JSONResponse:
-        return problem(422, "No such proof", str(e), "proof-range")
+        return coded(422, "log.proof_range", str(e), {"detail": str(e)})
 
     @app.exception_handler(WitnessError)
     async def bad_cosignature(_: Request, e: WitnessError) -> JSONResponse:
-        return problem(422, "Cosignature refused", str(e), "cosignature")
+        return coded(422, "log.cosignature", str(e), {"detail": str(e)})
 
     @app.exception_handler(TokenError)
     async def bad_token(_: Request, e: TokenError) -> JSONResponse:
-        return problem(401, "Unauthorized", str(e), "unauthorized")
+        return coded(401, e.code, str(e), e.fields)
 
     @app.exception_handler(LedgerError)
     async def ledger_refused(_: Request, e: LedgerError) -> JSONResponse:
-        return problem(409, "Refused", str(e), "refused")
+        return coded(409, "refused", str(e), {"detail": str(e)})
 
     @app.exception_handler(RequestValidationError)
     async def malformed(_: Request, e: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"loc": [str(p) for p in err.get("loc", ())], "msg": str(err.get("msg", ""))}
-            for err in e.errors()
-        ]
-        return problem(422, "Invalid request", "the request does not match the schema",
-                       "invalid-request", errors=errors)  # fmt: skip
+        errors = field_errors(list(e.errors()))
+        detail = message("input.invalid")
+        if errors:
+            detail += (": " if language() == "en" else "：") + summary(errors)
+        return problem(422, title_of("input.invalid", 422), detail, "input.invalid",
+                       errors=errors)  # fmt: skip
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, e: HTTPException) -> JSONResponse:
-        response = problem(
-            e.status_code, str(e.detail), str(e.detail), "http-" + str(e.status_code)
-        )
+        code = f"http.{e.status_code}"
+        code = code if known(code) else "http.error"
+        response = coded(e.status_code, code, str(e.detail), {"status": e.status_code})
         response.headers.update(e.headers or {})
         return response
 

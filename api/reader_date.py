@@ -41,7 +41,8 @@ def decided_on(s: Services, today: date | None, authorization: str | None) -> da
     if authorization is None:
         raise TokenError(
             f"the public lists are decided on the server's date ({server}); another date"
-            f" ({today}) needs an audit role's bearer token (Authorization: Bearer TOKEN)"
+            f" ({today}) needs an audit role's bearer token (Authorization: Bearer TOKEN)",
+            "auth.missing_token",
         )
     actor = caller(s, authorization)
     if actor.role is not Role.AUDIT:

@@ -45,7 +45,15 @@ RandomBytes = Callable[[int], bytes]
 
 
 class TokenError(LedgerError):
-    """A token is missing, malformed, unknown or revoked (HTTP 401)."""
+    """A token is missing, malformed, unknown or revoked (HTTP 401). ``code`` is the
+    message code (api/messages.py, ``auth.*``), ``fields`` its sentence's fields."""
+
+    def __init__(
+        self, evidence: str, code: str = "auth.invalid_token", **fields: object
+    ) -> None:  # fmt: skip
+        super().__init__(evidence)
+        self.code = code
+        self.fields = fields
 
 
 SYSTEM_NAMES = frozenset(a.principal for a in SYSTEM_ACCOUNTS)
@@ -130,7 +138,7 @@ class Tokens:
     def actor_of(self, token: str) -> Actor:
         """The actor a live token stands for; TokenError (without the token) otherwise."""
         if not TOKEN_PATTERN.fullmatch(token):
-            raise TokenError("malformed bearer token")
+            raise TokenError("malformed bearer token", "auth.malformed_token")
         wanted = token_hash(token)
         rows = self.db.execute(
             "SELECT token_hash, principal, role, revoked_at FROM gongshi_api_tokens"
@@ -138,7 +146,8 @@ class Tokens:
             (wanted,),
         )
         if not rows or not hmac.compare_digest(str(rows[0][0]), wanted):
-            raise TokenError("unknown bearer token")
+            raise TokenError("unknown bearer token", "auth.unknown_token")
         if rows[0][3] is not None:
-            raise TokenError(f"bearer token revoked at {rows[0][3]}")
+            raise TokenError(f"bearer token revoked at {rows[0][3]}", "auth.revoked_token",
+                             at=rows[0][3])  # fmt: skip
         return Actor(str(rows[0][1]), Role(str(rows[0][2])))

@@ -93,17 +93,19 @@ class LedgerApp(Application[UUID]):
         idempotency.saved(recordings)
         return recordings
 
-    def get(self, kind: type[A], stream: UUID) -> A:
-        """The aggregate ``stream`` of class ``kind``; NotFound if absent or of another kind."""
+    def get(self, kind: type[A], stream: UUID, **natural: object) -> A:
+        """The aggregate ``stream`` of class ``kind``; NotFound if absent or of another kind
+        (naming the ``natural`` key the caller was given, when the stream id is derived
+        from it: ``year=2031``, instead of the id)."""
         try:
             aggregate: object = self.repository.get(stream)
         except AggregateNotFoundError:
-            raise NotFound(kind.__name__, stream) from None
+            raise NotFound(kind.__name__, stream, **natural) from None
         if not isinstance(aggregate, kind):
-            raise NotFound(kind.__name__, stream)
+            raise NotFound(kind.__name__, stream, **natural)
         return aggregate
 
-    def update(self, kind: type[A], stream: UUID, change: Callable[[A], T]) -> T:
+    def update(self, kind: type[A], stream: UUID, change: Callable[[A], T], **natural: object) -> T:
         """Load ``stream``, apply ``change`` (which checks the rules and records events),
         save; again from fresh state if a concurrent writer took the next version first.
 
@@ -116,7 +118,7 @@ class LedgerApp(Application[UUID]):
 
         def attempt() -> T:
             with turn:
-                aggregate = self.get(kind, stream)
+                aggregate = self.get(kind, stream, **natural)
                 result = change(aggregate)
                 self.save(aggregate)
                 return result

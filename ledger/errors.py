@@ -20,9 +20,17 @@ class RuleViolation(LedgerError):
 
 
 class NotFound(LedgerError):
-    """The named stream does not exist."""
+    """The named stream does not exist.
 
-    def __init__(self, kind: str, key: object) -> None:
-        super().__init__(f"{kind} {key} not found")
+    ``kind`` names what was looked for (an aggregate's class name, ``FundYear``), ``key``
+    its stream id or name. ``natural`` is the key the user gave when that was not the
+    stream id (``year=2031`` for a fund year): the message then names it and not the
+    internal id (``FundYear year 2031 not found``), and the API says "2031 年度基金未开立".
+    """
+
+    def __init__(self, kind: str, key: object, **natural: object) -> None:
+        named = " ".join(f"{name} {value}" for name, value in natural.items())
+        super().__init__(f"{kind} {named or key} not found")
         self.kind = kind
         self.key = key
+        self.natural = natural

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.problems import Refused
 from api.services import Services, services
 from ledger.log import proofs
 from ledger.log.checkpoints import latest, latest_witnessed
@@ -33,7 +34,8 @@ def checkpoint(
     signed = latest(s.ledger.log) if unwitnessed else latest_witnessed(s.ledger.log)
     if signed is None:
         what = "signed" if unwitnessed else "witnessed"
-        raise HTTPException(404, f"no {what} checkpoint yet")
+        code = "log.no_signed_checkpoint" if unwitnessed else "log.no_checkpoint"
+        raise Refused(404, code, f"no {what} checkpoint yet")
     return PlainTextResponse(signed.note, headers=CACHE_SHORT)
 
 
@@ -60,7 +62,8 @@ def entries(
 ) -> Response:
     size = s.ledger.log.state().size
     if start >= size:
-        raise HTTPException(404, f"no leaf {start}: the log has {size}")
+        raise Refused(404, "log.no_leaf", f"no leaf {start}: the log has {size}", start=start,
+                      size=size)  # fmt: skip
     stop = min(size, start + limit)
     data = [proofs.leaf_data(s.ledger.log, s.ledger.app.recorder, i) for i in range(start, stop)]
     body = b"".join(d + b"\n" for d in data)
@@ -102,14 +105,15 @@ async def cosignature(
     s: Services = request.app.state.services
     body = await request.body()
     if len(body) > MAX_LINE:
-        raise HTTPException(413, f"a cosignature line is at most {MAX_LINE} bytes")
+        raise Refused(413, "log.line_too_long", f"a cosignature line is at most {MAX_LINE} bytes",
+                      limit=MAX_LINE)  # fmt: skip
     try:
         line = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise HTTPException(422, "the cosignature line is not UTF-8") from None
+        raise Refused(422, "log.not_utf8", "the cosignature line is not UTF-8") from None
     policy = s.log_policy()
     if policy is None:
-        raise HTTPException(409, "the log has no key and no policy yet")
+        raise Refused(409, "log.no_policy", "the log has no key and no policy yet")
     added = await run_in_threadpool(
         add_cosignature, s.ledger.log, policy, line, s.ledger.clock(), size
     )

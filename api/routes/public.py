@@ -19,10 +19,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from api.listing import DEFAULT_LIMIT, EXPORT_RESPONSES, Format, Limit, Listed, Offset, listed
+from api.problems import Refused
 from api.reader_date import ReaderDate
 from api.services import Services, services
 from projections import queries
@@ -39,11 +40,12 @@ def _ready(s: Services, name: str, min_position: int | None) -> int:
     if min_position is not None:
         size = s.ledger.log.state().size
         if min_position > size:
-            raise HTTPException(409, f"position {min_position} is beyond the log ({size} leaves)")
+            raise Refused(409, "log.position_ahead", f"position {min_position} is beyond the log"
+                          f" ({size} leaves)", position=min_position, size=size)  # fmt: skip
         if not wait_for(s.projections, min_position, [name], WAIT_SECONDS):
-            raise HTTPException(
-                409, f"{name} has not reached position {min_position} yet; retry",
-                headers={"Retry-After": "1"},
+            raise Refused(
+                409, "log.not_at_position", f"{name} has not reached position {min_position}"
+                " yet; retry", headers={"Retry-After": "1"}, name=name, position=min_position,
             )  # fmt: skip
     return s.projections.runners[name].position()
 

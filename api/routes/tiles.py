@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from api.problems import Refused
 from api.services import Services, services
 from ledger.log.checkpoints import latest_witnessed
 from ledger.log.tiles import TileNotFound, entry_bundle, hash_tile, parse_tile_path
@@ -22,7 +23,7 @@ IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 def checkpoint(s: Annotated[Services, Depends(services)]) -> Response:
     signed = latest_witnessed(s.ledger.log)
     if signed is None:
-        raise HTTPException(404, "no witnessed checkpoint yet")
+        raise Refused(404, "log.no_checkpoint", "no witnessed checkpoint yet")
     return PlainTextResponse(
         signed.note, media_type="text/plain; charset=utf-8",
         headers={"Cache-Control": "public, max-age=5"},
@@ -44,5 +45,5 @@ def tile(path: str, request: Request, s: Annotated[Services, Depends(services)])
         else:
             data = hash_tile(s.ledger.log, wanted)
     except TileNotFound as e:
-        raise HTTPException(404, str(e)) from None
+        raise Refused(404, "log.no_tile", str(e)) from None
     return Response(data, media_type="application/octet-stream", headers=IMMUTABLE)

@@ -36,7 +36,7 @@ class CareFund:
 
     def fund_year(self, year: int) -> FundYear:
         """The fund year; NotFound if it was never opened."""
-        return self._app.get(FundYear, fund_year_id(self.config.fund, year))
+        return self._app.get(FundYear, fund_year_id(self.config.fund, year), year=year)
 
     def application(self, application_id: UUID) -> Application:
         """The application; NotFound if there is none."""
@@ -125,6 +125,7 @@ class CareFund:
                 source, amount_fen, reference, actor, self.ledger.clock(),
                 donor=None if donor is None else str(donor),
             ),
+            year=year,
         )  # fmt: skip
 
     def submit(
@@ -284,4 +285,5 @@ class CareFund:
             lambda fund: fund.record_audit_result(
                 title, conclusion, findings, actor, self.ledger.clock()
             ),
+            year=year,
         )

@@ -37,7 +37,9 @@ class Points:
 
     def scheme(self) -> Scheme:
         """This service's scheme; NotFound until it is opened."""
-        return self._app.get(Scheme, self.scheme_id)
+        return self._app.get(
+            Scheme, self.scheme_id, county=self.config.county, year=self.config.year
+        )
 
     def book(self, book: UUID) -> PointsBook:
         """A points book; NotFound if there is none."""
@@ -45,7 +47,9 @@ class Points:
 
     def plan(self, township: str) -> TaskPlan:
         """A township's plan in this scheme; NotFound if it was never set."""
-        return self._app.get(TaskPlan, plan_id(self.scheme_id, township))
+        return self._app.get(
+            TaskPlan, plan_id(self.scheme_id, township), township=township, year=self.config.year
+        )
 
     def books(self) -> list[PointsBook]:
         """Every points book of this scheme (a scan of the log)."""
@@ -97,6 +101,8 @@ class Points:
             TaskPlan,
             stream,
             lambda plan: plan.amend(task, title, points_tenths, reason, actor, self.ledger.clock()),
+            township=township,
+            year=self.config.year,
         )
 
     def open_book(
@@ -244,8 +250,10 @@ class Points:
 
     def close_year(self, actor: Actor) -> Closed:
         """Close the scheme year: snapshot, seals, bottom-10% cases, in one transaction."""
+        self.scheme()  # NotFound naming the county and year, not the scheme's id
         return close_year(self.ledger, self.scheme_id, actor)
 
     def reopen_year(self, reason: str, actor: Actor) -> int:
         """Reopen the closed year with a reason; returns the close that was reopened."""
+        self.scheme()  # NotFound naming the county and year, not the scheme's id
         return reopen_year(self.ledger, self.scheme_id, reason, actor)

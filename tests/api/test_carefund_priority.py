@@ -110,7 +110,7 @@ def test_non_priority_approval_eating_the_priority_share_is_409(
     approval = f"/api/v1/carefund/applications/{plain}/approval"
     refused = _refused(client.post(approval, json={"tier": 2}, headers=tokens["trade_union"]),
                        "carefund.priority_first")  # fmt: skip
-    assert first in refused["detail"]
+    assert first in refused["evidence"]
     assert _stored(client) == before
     _ok(client.post(approval, json={"tier": 1}, headers=tokens["trade_union"]))  # 500 fits
 

@@ -93,7 +93,7 @@ def test_same_key_with_another_body_is_422_and_stores_nothing(
     stored = _records(client)
     changed = client.post(CONTRIBUTIONS, json={**MONEY, "amount_fen": 1}, headers=headers)
     assert changed.status_code == 422 and changed.headers["content-type"] == PROBLEM
-    assert changed.json()["type"].endswith("/idempotency-key-reused")
+    assert changed.json()["code"] == "idempotency.key_reused"
     elsewhere = client.post("/api/v1/carefund/years/2024/contributions", json=MONEY,
                             headers=headers)  # fmt: skip
     assert elsewhere.status_code == 422
@@ -131,7 +131,7 @@ def test_malformed_keys_are_400_and_nothing_is_written(
                            headers=[*headers, (b"Idempotency-Key", value)])  # fmt: skip
     assert response.status_code == 400, why
     assert response.headers["content-type"] == PROBLEM
-    assert response.json()["type"].endswith("/idempotency-key")
+    assert response.json()["code"] == "idempotency.key_invalid"
     assert _records(client) == stored and _keys(client) == 0
 
 
@@ -201,7 +201,7 @@ def test_in_flight_is_409_then_the_lost_answer_is_rebuilt_from_the_records(
     busy = client.post(CONTRIBUTIONS, json=MONEY, headers=headers)
     assert busy.status_code == 409 and busy.headers["content-type"] == PROBLEM
     assert busy.headers["Retry-After"] == "1"
-    assert busy.json()["type"].endswith("/idempotency-in-flight")
+    assert busy.json()["code"] == "idempotency.in_flight"
     monkeypatch.setattr(api_idempotency, "in_flight_seconds", lambda _: 0.0)
     rebuilt = client.post(CONTRIBUTIONS, json=MONEY, headers=headers)
     assert rebuilt.status_code == 201 and rebuilt.headers["Idempotent-Replayed"] == "true"

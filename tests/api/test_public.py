@@ -39,7 +39,8 @@ def test_read_your_writes_waits_for_the_position(ledger: Ledger, client: TestCli
     assert ok.status_code == 200 and ok.json()["position"] == size
     ahead = client.get("/api/v1/public/audit-results", params={"min_position": size + 1})
     assert ahead.status_code == 409 and ahead.headers["content-type"] == PROBLEM
-    assert "beyond the log" in ahead.json()["detail"]
+    assert "beyond the log" in ahead.json()["evidence"]
+    assert ahead.json()["code"] == "log.position_ahead" and "超出日志" in ahead.json()["detail"]
 
 
 def test_malformed_query_is_a_problem_not_a_crash(client: TestClient) -> None:
@@ -56,7 +57,7 @@ def test_unknown_path_and_oversized_body_are_problems(client: TestClient) -> Non
     missing = client.get("/api/v1/public/nothing")
     assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM
     big = client.post("/api/v1/public/disbursements", content=b"x" * 5000)
-    assert big.status_code == 413 and big.json()["title"] == "Payload too large"
+    assert big.status_code == 413 and big.json()["code"] == "input.body_too_large"
 
 
 def test_board_points_and_projects_answer(

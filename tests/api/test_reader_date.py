@@ -51,7 +51,7 @@ def test_anonymous_other_date_is_401_and_lists_nothing(
         assert response.headers["www-authenticate"] == "Bearer"
         body = response.json()
         assert "rows" not in body and "open" not in body
-        assert str(SERVER) in body["detail"] and "audit" in body["detail"]
+        assert str(SERVER) in body["evidence"] and "audit" in body["evidence"]
     bad = client.get("/api/v1/public/disbursements", params={"today": PAST},
                      headers={"Authorization": "Bearer gst_" + "x" * 43})  # fmt: skip
     assert bad.status_code == 401 and "rows" not in bad.json()
@@ -68,7 +68,7 @@ def test_another_role_is_403_naming_the_rule(
         assert response.headers["content-type"] == PROBLEM
         body = response.json()
         assert body["rule"] == "public.reader_date" and "rows" not in body
-        assert ROLES[role] in body["detail"]
+        assert ROLES[role] in body["evidence"]
 
 
 def test_audit_token_reads_the_past_list(
