@@ -24,7 +24,10 @@ from ledger.subject import Subject
 from ledger.vault import PERSONAL_FIELDS, RandomBytes, Vault, load_master_key
 from verify.days import DEFAULT_TIMEZONE, zone_named
 
-SUBJECT_KINDS = ("worker", "responsible_person", "donor", "cadre", "unit_head", "department_cadre")
+SUBJECT_KINDS = (
+    "worker", "responsible_person", "donor", "cadre", "unit_head", "department_cadre",
+    "objector",  # issue 15: a member of the public objecting to a 公示 (ledger/posting/)
+)  # fmt: skip
 SUBJECT_ROLES = (
     Role.INTAKE,
     Role.FINANCE,

@@ -76,7 +76,8 @@ ENROLLED = "principal.Enrolled"
 # county, and record only their job's types (verify/rules_principals.py SYSTEM_ACCOUNTS,
 # rule ``principal.system``). No token is issued for them (api/tokens.py).
 SYSTEM_ACCOUNTS = tuple(Actor(account, Role(role)) for account, (role, _) in SYSTEM_TABLE.items())
-POLICY_ACTOR, ERASURE_ACTOR = SYSTEM_ACCOUNTS  # escalation.py; projections/erasure.py
+POLICY_ACTOR, ERASURE_ACTOR, OBJECTION_ACTOR = SYSTEM_ACCOUNTS  # escalation.py; erasure.py;
+# ledger/posting/service.py (the public objection channel)
 
 
 def principal_id(account: str) -> UUID:

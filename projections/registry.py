@@ -20,14 +20,16 @@ from projections.key_projects import KeyProjects
 from projections.lectures import Lectures
 from projections.mentoring_pairs import MentoringPairs
 from projections.names import vault_names
+from projections.objections import Objections
 from projections.points import Points
+from projections.postings import Postings
 from projections.runner import Progress, Runner, Status, step_together, table_name
 from projections.supervision_cases import SupervisionCases
 from projections.training_classes import TrainingClasses
 
 PROJECTIONS: tuple[type[Projection], ...] = (
     FundLedger, Disbursements, AuditResults, Points, SupervisionCases, KeyProjects,
-    Lectures, AssessmentLoops, MentoringPairs, TrainingClasses,
+    Lectures, AssessmentLoops, MentoringPairs, TrainingClasses, Postings, Objections,
 )  # fmt: skip
 NAMES = tuple(p.name for p in PROJECTIONS)
 FOLLOW_BATCH = 2_000  # leaves per transaction while following: short write locks

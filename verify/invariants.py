@@ -24,6 +24,10 @@ The routine assessment of a county organisation department's own cadres
 hands, the annual grade, the accounts' holders; its lectures (verify/rules_lectures.py),
 mentoring pairs (verify/rules_mentoring.py) and training classes (verify/rules_training.py).
 
+公示 postings and the objections received during them (verify/rules_postings.py): opened by
+the responsible unit, objections in the period, answered once, closed after the period with
+every objection answered.
+
 Fed one record at a time; state is per stream (and per book entry: three small values), so
 memory grows with streams and score entries, not with other records.
 """
@@ -42,6 +46,7 @@ from verify.rules_imports import ImportRules
 from verify.rules_lectures import LectureRules
 from verify.rules_mentoring import MentoringRules
 from verify.rules_points import PointsRules, YearCloseRules
+from verify.rules_postings import PostingRules
 from verify.rules_principals import PrincipalRules
 from verify.rules_subjects import SubjectRules
 from verify.rules_supervision import CaseRules, ProjectRules
@@ -64,6 +69,7 @@ class Invariants:
     mentoring: MentoringRules = field(init=False)  # of the assessment's programmes
     training: TrainingRules = field(default_factory=TrainingRules)
     imports: ImportRules = field(default_factory=ImportRules)  # spreadsheet batches
+    postings: PostingRules = field(default_factory=PostingRules)  # 公示 and objections
     checked: int = 0
     # The business timezone (the bundle's MANIFEST.json ``timezone``): a rule comparing a
     # business date with a record's ``at`` takes the date of ``at`` in it
@@ -74,16 +80,17 @@ class Invariants:
     def __post_init__(self) -> None:
         self.cases.registry = self.principals  # supervision.hands: the hands' scope
         self.assessment.registry = self.principals  # assessment.*: accounts linked to cadres
+        self.postings.registry = self.principals  # posting.unit: a points unit's county
         self.lectures = LectureRules(self.assessment)
         self.mentoring = MentoringRules(self.assessment)
         owners = (self.carefund, self.points, self.projects, self.cases, self.subjects,
-                  self.assessment)  # fmt: skip
+                  self.assessment, self.postings)  # fmt: skip
         for owner in owners:
             if hasattr(owner, "zone"):
                 owner.zone = self.zone
         for domain in (
             self.carefund, self.points, self.year_close, self.cases, self.projects, self.subjects,
-            self.assessment, self.lectures, self.mentoring, self.training,
+            self.assessment, self.lectures, self.mentoring, self.training, self.postings,
             self.imports,
         ):  # fmt: skip
             for record_type, handler in domain.handlers().items():

@@ -10,6 +10,7 @@ the published value's shape.
 from __future__ import annotations
 
 import copy
+import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta, tzinfo
 from typing import Any
@@ -145,6 +146,8 @@ class Lists:
         self.lectures: dict[str, Row] = {}
         self.pairs: dict[str, Row] = {}
         self.trainings: dict[str, Row] = {}
+        self.postings: dict[str, Row] = {}  # issue 15: 公示 postings and their objections
+        self.objections: dict[str, Row] = {}
         self.problems: list[str] = []
 
     def add(self, index: int, record: Record | None) -> None:
@@ -286,6 +289,40 @@ class Lists:
                         item["escalated_case"] = d["case"]
             case _ if r.type.split(".")[0] in ("assessment", "lecture", "mentoring", "training"):
                 self._fold_cadres(r, s, d, day)
+            case _ if r.type.startswith("posting."):
+                self._fold_postings(r, s, d, day)
+
+    def _fold_postings(self, r: Record, s: str, d: Row, day: str) -> None:
+        """公示 postings and the objections to them (issue 15)."""
+        match r.type:
+            case "posting.Opened":
+                self.postings[s] = _pick(d, "kind", "scope", "year", "issuing_unit",
+                                         "period_start", "period_end", "answer_days",
+                                         "how_to_object")  # fmt: skip
+                self.postings[s] |= {"key": s, "posting": s, "opened_on": day, "status": "open",
+                                     "closed_on": None, "objections": 0, "answered": 0,
+                                     "late": 0}  # fmt: skip
+            case "posting.ObjectionReceived":
+                posting = self.postings[s]
+                posting["objections"] += 1
+                key = f"{s}/{d['number']:010d}"
+                self.objections[key] = _pick(posting, "kind", "scope", "year")
+                self.objections[key] |= _pick(d, "number", "about", "category", "answer_due")
+                self.objections[key] |= {
+                    "key": key, "posting": s, "received_on": day, "status": "waiting",
+                    "objection": str(uuid.uuid5(uuid.UUID(s), f"objection/{d['number']}")),
+                    "answered_on": None, "answer": None, "late": None,
+                }  # fmt: skip
+            case "posting.ObjectionAnswered":
+                objection = self.objections.get(f"{s}/{d['number']:010d}")
+                if objection is not None:  # else posting.answer is broken
+                    posting = self.postings[s]  # an objection's last answer counts
+                    posting["answered"] += objection["answered_on"] is None
+                    posting["late"] += (d["late"] is True) - (objection["late"] is True)
+                    objection |= {"status": "answered", "answered_on": day,
+                                  "answer": d["answer"], "late": d["late"]}  # fmt: skip
+            case "posting.Closed":
+                self.postings[s] |= {"status": "closed", "closed_on": day}
 
     def _fold_cadres(self, r: Record, s: str, d: Row, day: str) -> None:
         """The lists of a department's own cadres (issue 14)."""
@@ -436,6 +473,12 @@ class Lists:
 
     def _training_classes(self, params: Row) -> Iterable[Row]:
         return self.trainings.values()
+
+    def _postings(self, params: Row) -> Iterable[Row]:
+        return self.postings.values()
+
+    def _objections(self, params: Row) -> Iterable[Row]:
+        return self.objections.values()
 
 
 def recompute(

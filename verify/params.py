@@ -30,8 +30,10 @@ PARAMS: dict[str, dict[str, Param]] = {
     "key-projects": {},
     "lectures": {},
     "mentoring-pairs": {},
+    "objections": {},  # issue 15: the objections to 公示 postings, with their answers
     # none: excellence is the closed year's top set (points.YearClosed), not a count setting
     "points": {},
+    "postings": {},  # issue 15: the 公示 postings themselves (period, unit, counts)
     "supervision-cases": {},
     "training-classes": {},
 }

@@ -72,6 +72,10 @@ SYSTEM_ACCOUNTS: Mapping[str, tuple[str, frozenset[str]]] = {
         frozenset({"supervision.CaseOpened", "supervision.CaseListed", "keyproject.ItemEscalated"}),
     ),
     "policy-erasure": ("data_protection", frozenset({"subject.Erased"})),
+    # the public objection channel (issue 15): a member of the public objects to a 公示
+    # without an account; the server records the objector (a subject of kind objector, in
+    # the vault) and the objection as this account ("受理": the intake desk's role)
+    "public-objection": ("intake", frozenset({"subject.Registered", "posting.ObjectionReceived"})),
 }
 REGISTRY_TYPES = ("principal.Enrolled", "principal.RoleChanged", "principal.SubjectLinked")
 ALLOCATED = "points.ResponsibilityAllocated"  # names the book it allocates to (``book``)

@@ -36,6 +36,7 @@ POSTS_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/posts"
 PRINCIPAL_PATTERN_LC = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")  # a project lead's account
 PRINCIPAL_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/principals")
 ASSESSMENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/assessment")
+POSTING_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/postings")
 ACCOUNT_PATTERN = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")  # an actor.principal
 ROLES = frozenset({
     "intake", "industry_party_committee", "trade_union", "finance", "audit", "supervision",
@@ -217,11 +218,16 @@ STEPS = ("summary", "appraisal", "feedback", "goal")  # 小结, 评鉴, 反馈, 
 RATINGS = ("good", "fairly_good", "average", "poor")  # 好, 较好, 一般, 较差
 COMMENTERS = ("section_head", "deputy_head")  # 点评: "科室负责人及分管部长"
 QUARTER = integer(1, 4)
+# Issue 15: 公示 postings and the objections (异议/举报) received during them
+POSTING_KINDS = ("carefund", "points")  # a fund year's grants, a points year's results
+POSTING_UNITS = "trade_union organisation_department"  # the responsible units (posting.unit)
+OBJECTION_CATEGORIES = ("eligibility", "amount", "score", "procedure", "misconduct", "other")
+ANSWER_PATTERN = re.compile(r"\S.{0,1999}", re.DOTALL)  # a published answer: 1..2000 chars
 
 EVENTS: dict[str, EventSpec] = {
     "subject.Registered": _first("subject", SUBJECT_ROLES, commitment=HEX64,
         kind=one_of("worker", "responsible_person", "donor", "cadre", "unit_head",
-                    "department_cadre")),
+                    "department_cadre", "objector")),
     # PIPL art. 47: requested by data_protection with the reason, approved by a second
     # principal, recorded as carried out by the approver (rules subject.erasure_*)
     "subject.ErasureRequested": _then("subject", "data_protection", reason=TEXT),
@@ -366,6 +372,15 @@ EVENTS: dict[str, EventSpec] = {
         present=ArrayOf(ID)),
     "training.CompletionRecorded": _then("training", ORG, cadre=ID, completed=BOOL,
         attended=integer(0, 100)),
+    "posting.Opened": _first("posting", POSTING_UNITS, kind=one_of(*POSTING_KINDS),
+        scope=NAME, year=YEAR, issuing_unit=NAME, period_start=DATE, period_end=DATE,
+        answer_days=integer(1, 60), how_to_object=REASON),
+    "posting.ObjectionReceived": _then("posting", "intake", number=integer(1), subject=ID,
+        commitment=HEX64, about=OrNull(ID), category=one_of(*OBJECTION_CATEGORIES),
+        answer_due=DATE),
+    "posting.ObjectionAnswered": _then("posting", POSTING_UNITS, number=integer(1),
+        answer=pattern("an answer of 1..2000 characters", ANSWER_PATTERN), late=BOOL),
+    "posting.Closed": _then("posting", POSTING_UNITS, objections=integer(0), late=integer(0)),
     "principal.Enrolled": _first("principal", "admin",
         account=pattern("an account id", ACCOUNT_PATTERN), acts_as=one_of(*sorted(ROLES)),
         county=OrNull(NAME), township=OrNull(NAME), village=OrNull(NAME), industry=OrNull(NAME)),
@@ -399,6 +414,7 @@ DERIVED_STREAMS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     ),
     "principal.Enrolled": lambda d: _v5(PRINCIPAL_NAMESPACE, d["account"]),
     "assessment.ProgrammeOpened": lambda d: _v5(ASSESSMENT_NAMESPACE, f"{d['county']}/{d['year']}"),
+    "posting.Opened": lambda d: _v5(POSTING_NAMESPACE, f"{d['kind']}/{d['scope']}/{d['year']}"),
     "assessment.CadreEnrolled": lambda d: _v5(d["programme"], f"cadre/{d['cadre']}"),
     "lecture.Scheduled": lambda d: _v5(d["programme"], f"lecture/{d['week']}"),
     "mentoring.PairStarted": lambda d: _v5(d["programme"], f"pair/{d['mentor']}/{d['mentee']}"),

@@ -35,6 +35,7 @@ STANDARD = (
     Actor("org-02", Role.ORGANISATION_DEPARTMENT),  # a key project's 工作专班 lead
     Actor("policy-keyproject", Role.SUPERVISION),  # the overdue-project policy (escalation.py)
     Actor("policy-erasure", Role.DATA_PROTECTION),  # the erasure job (projections/erasure.py)
+    Actor("public-objection", Role.INTAKE),  # the public objection channel (ledger/posting/)
     Actor("pbi-01", Role.PARTY_BUILDING_INSTRUCTOR),
     Actor("dpo-01", Role.DATA_PROTECTION),
     Actor("dpo-02", Role.DATA_PROTECTION),
