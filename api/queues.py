@@ -1,0 +1,185 @@
+"""待办: what waits for a principal, by its role (and its registry scope).
+
+- applications at my step: 审核 (industry party committee: submitted), 审批 (trade union:
+  reviewed by another), 发放 (finance: approved by another), and 回访 due or overdue
+  (intake, committee, union: "建立定期回访制度");
+- score entries due this quarter (township party committee, village committee: books of the
+  current year in my township / village with nothing entered this quarter);
+- supervision cases at my step (约谈提醒 → 现场指导 → 挂牌督办 → 整改 → 销号; a bottom-10%
+  case's talk is the cadre's own township party committee's and its guidance the village's
+  party-building instructor's), listed cases past their deadline;
+- key projects with overdue items (organisation department).
+
+The queue only lists: the rules stay in the domain, which checks every step again when the
+clerk acts (a listed item may still be refused, e.g. a separation of duties). Applications
+are read from the records (a scan of the log, as ``CareFund.review_queue`` does); points
+books, cases and projects from their projections, which follow the log within moments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from ledger.actor import Actor, Role
+from ledger.carefund.application import Application, Stage
+from ledger.carefund.fund import FundYear
+from ledger.principal import principal_of
+from verify.quarters import quarter_end, quarter_of
+
+if TYPE_CHECKING:
+    from api.services import Services
+
+FOLLOW_UP_NOTICE = timedelta(days=30)  # a visit shows this long before it is due
+VISITORS = (Role.INTAKE, Role.INDUSTRY_PARTY_COMMITTEE, Role.TRADE_UNION)
+SUPERVISORS = (Role.SUPERVISION, Role.TOWNSHIP_PARTY_COMMITTEE, Role.ORGANISATION_DEPARTMENT)
+SCORERS = (Role.TOWNSHIP_PARTY_COMMITTEE, Role.VILLAGE_COMMITTEE)
+# the application's stage -> (the role that acts next, the step, its Chinese name)
+APPLICATION_STEPS = {
+    Stage.SUBMITTED.value: (Role.INDUSTRY_PARTY_COMMITTEE, "review", "待审核"),
+    Stage.REVIEWED.value: (Role.TRADE_UNION, "approval", "待审批"),
+    Stage.APPROVED.value: (Role.FINANCE, "disbursement", "待发放"),
+}
+# a case's stage -> its next step and that step's Chinese name
+CASE_STEPS = {
+    "opened": ("talk", "待约谈提醒"), "talk": ("guidance", "待现场指导"),
+    "guidance": ("listing", "待挂牌督办"), "listed": ("rectification", "待报告整改"),
+    "rectified": ("closure", "待销号"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One thing waiting: its kind (application, points_book, case, project), its stream,
+    the step waiting, a Chinese title, the due date if any, whether it is overdue, and the
+    console page that shows it."""
+
+    kind: str
+    item: str
+    step: str
+    title: str
+    due: str | None = None
+    overdue: bool = False
+    priority: bool = False
+
+    @property
+    def page(self) -> str:
+        return f"/console/{self.kind.replace('_', '-')}s/{self.item}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "page": self.page}
+
+
+def queue_for(s: Services, actor: Actor, today: date) -> list[QueueItem]:
+    """What waits for ``actor`` on ``today``: overdue first, then priority, then by due date
+    and stream (see the module docstring). Pseudonymous ids only, no names."""
+    scope = _scope(s, actor)
+    found = [*_applications(s, actor, today), *_books(s, actor, scope, today)]
+    found += _cases(s, actor, scope, today) + _projects(s, actor, today)
+    return sorted(
+        found, key=lambda i: (not i.overdue, not i.priority, i.due or "9999", i.kind, i.item)
+    )
+
+
+def _scope(s: Services, actor: Actor) -> dict[str, str | None]:
+    principal = principal_of(s.ledger.app, actor.principal)
+    return dict(principal.scope) if principal is not None else {}
+
+
+def _applications(s: Services, actor: Actor, today: date) -> list[QueueItem]:
+    visits = actor.role in VISITORS
+    if actor.role not in (Role.INDUSTRY_PARTY_COMMITTEE, Role.TRADE_UNION, Role.FINANCE, *VISITORS):
+        return []
+    app, years, found = s.ledger.app, {}, []
+    for stream in app.streams_of(Application.Submitted.TOPIC):
+        a = app.get(Application, stream)
+        role, step, title = APPLICATION_STEPS.get(a.stage, (None, "", ""))
+        if role is actor.role and actor.principal not in (a.reviewer, a.approver):
+            found.append(QueueItem("application", str(a.id), step, title, priority=a.priority))
+        if visits and a.stage == Stage.DISBURSED.value:
+            if a.fund_year not in years:
+                years[a.fund_year] = app.get(FundYear, UUID(a.fund_year))
+            due = a.next_follow_up_due(years[a.fund_year].follow_up_schedule(a.follow_up_due))
+            if due is not None and date.fromisoformat(due) <= today + FOLLOW_UP_NOTICE:
+                late = today > date.fromisoformat(due)
+                title = "回访逾期" if late else "待回访"
+                found.append(QueueItem("application", str(a.id), "follow_up", title, due, late))
+    return found
+
+
+def _books(s: Services, actor: Actor, scope: dict[str, str | None], today: date) -> list[QueueItem]:
+    """Books of today's year in the actor's township (and village, for a village
+    committee) with no entry in the current quarter, the year not closed."""
+    if actor.role not in SCORERS:
+        return []
+    quarter = quarter_of(today)
+    due = quarter_end(today.year, quarter).isoformat()
+    closed = {r["book"] for r in s.reader.rows("points") if r["period"] == "year" and r["close"]}
+    found = []
+    for row in s.reader.rows("points"):
+        if row["period"] != f"Q{quarter}" or row["year"] != today.year or row["book"] in closed:
+            continue
+        if any(scope.get(level) not in (None, row[level]) for level in ("township", "village")):
+            continue
+        if any(row[c] for c in ("work", "evaluation", "bonus", "deduction")):
+            continue
+        title = f"第{quarter}季度待记分（{row['village']}）"
+        found.append(QueueItem("points_book", row["book"], "score_entry", title, due))
+    return found
+
+
+def _cases(s: Services, actor: Actor, scope: dict[str, str | None], today: date) -> list[QueueItem]:
+    if actor.role not in (*SUPERVISORS, Role.PARTY_BUILDING_INSTRUCTOR):
+        return []
+    places = {
+        r["cadre"]: (r["township"], r["village"])
+        for r in s.reader.rows("points") if r["period"] == "year"
+    }  # fmt: skip
+    found = []
+    for row in s.reader.rows("supervision-cases"):
+        if row["stage"] not in CASE_STEPS:
+            continue
+        step, title = CASE_STEPS[row["stage"]]
+        if not _at_my_step(actor, scope, row, step, places.get(row["target"])):
+            continue
+        late = bool(row["deadline"]) and today > date.fromisoformat(row["deadline"])
+        found.append(
+            QueueItem(
+                "case", row["case"], step, "督办逾期" if late else title, row["deadline"], late
+            )
+        )
+    return found
+
+
+def _at_my_step(
+    actor: Actor, scope: dict[str, str | None], row: dict[str, Any], step: str,
+    place: tuple[str, str] | None,
+) -> bool:  # fmt: skip
+    """Whether a case's next ``step`` is ``actor``'s: on a bottom-10% case the talk is the
+    cadre's township party committee's and the guidance its village's instructor's; other
+    steps (and every step of other cases) are the supervising roles'."""
+    bottom = row["reason"] == "bottom_ranking"
+    if bottom and step == "talk":
+        return actor.role is Role.TOWNSHIP_PARTY_COMMITTEE and (
+            place is None or scope.get("township") in (None, place[0])
+        )
+    if bottom and step == "guidance":
+        return actor.role is Role.PARTY_BUILDING_INSTRUCTOR and (
+            place is None or (scope.get("township"), scope.get("village")) == place
+        )
+    return actor.role in SUPERVISORS
+
+
+def _projects(s: Services, actor: Actor, today: date) -> list[QueueItem]:
+    if actor.role is not Role.ORGANISATION_DEPARTMENT:
+        return []
+    found = []
+    for row in s.reader.rows("key-projects"):
+        late = [i for i in row["items"] if not i["verified"] and i["due"] < today.isoformat()]
+        if late:
+            due = min(i["due"] for i in late)
+            title = f"重点项目逾期事项 {len(late)} 项"
+            found.append(QueueItem("project", row["project"], "verification", title, due, True))
+    return found
