@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 
-from api import page
+from api import console, page
 from api.limits import BodyLimit
 from api.metrics import Measured
 from api.problems import PROBLEM_RESPONSES, RequestIds, install_problem_handlers
@@ -29,6 +29,7 @@ from api.routes import (
     points,
     principals,
     public,
+    queue,
     subjects,
     supervision,
     tiles,
@@ -85,7 +86,7 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     routers = (
         page, health, public, log, tiles, subjects, carefund, points, supervision, cadre_work,
-        assessment, audit, principals, notices,
+        assessment, audit, principals, notices, queue, console,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
