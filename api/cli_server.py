@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import sys
 from typing import Any
@@ -23,6 +24,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.cli_log import unwitnessed_warning
+    from api.metrics import worker_counts
+    from api.request_log import configure_logging
     from ledger.log.witnesses import declared_policy
     from ledger.log.witnessing import log_verifier
 
@@ -32,10 +35,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if warning is not None:
         print(warning, file=sys.stderr, flush=True)
 
-    uvicorn.run(
-        "api.app:app_from_environment", factory=True, host=args.host, port=args.port,
-        workers=args.workers, log_level="warning", access_log=False,
-    )  # fmt: skip
+    # JSON lines on stderr (api/request_log.py): uvicorn's own loggers write through the
+    # same handler (log_config=None), each worker configures it in the app factory.
+    configure_logging()
+    with worker_counts(args.workers, os.environ):  # /metrics sums the workers' counts
+        uvicorn.run(
+            "api.app:app_from_environment", factory=True, host=args.host, port=args.port,
+            workers=args.workers, log_level="warning", access_log=False, log_config=None,
+        )  # fmt: skip
     return 0
 
 

@@ -1,109 +1,94 @@
-"""Prometheus text-format metrics: requests by route and status, latencies, log size,
-projection lag, checkpoints and each witness's state. Counters live in the process (each
-worker reports its own); the log and witness figures are read from the database."""
+"""Prometheus metrics (``prometheus_client``): requests by method, route template and
+status, and their latency, counted per process; the log's figures are computed at scrape time
+(api/metrics_ledger.py).
+
+With several workers (``gongshi serve --workers N``, N > 1) each is its own process, so its
+counters would only be its own. ``gongshi serve`` then creates a fresh directory, names it in
+``PROMETHEUS_MULTIPROC_DIR`` before the workers start (prometheus_client reads it when it is
+first imported) and removes it at exit: every worker writes its counts to files there, and
+a scrape answered by any worker sums them all (``MultiProcessCollector``). With one worker
+the variable is unset and the counts stay in the process.
+"""
 
 from __future__ import annotations
 
-import threading
+import os
+import shutil
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, MutableMapping
+from contextlib import contextmanager
 
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.metrics_core import Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ledger.log.witness_status import STATES, WitnessStatus
-
-BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
-HELP = {
-    "gongshi_http_requests_total": "HTTP requests by method, route template and status",
-    "gongshi_http_request_seconds": "HTTP request latency by route template",
-    "gongshi_log_size": "leaves in the transparency log",
-    "gongshi_checkpoint_size": "tree size of the newest checkpoint, signed or witnessed",
-    "gongshi_checkpoint_age_seconds": "seconds since the newest checkpoint was signed",
-    "gongshi_projection_lag": "log records a projection has not applied yet",
-    "gongshi_witness_state": "1 for each witness's current state (cosigning, refused, "
-    "unreachable, unknown)",
-    "gongshi_witness_cosigned_size": "largest checkpoint size the witness's cosignature is "
-    "stored for",
-}
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+UNMATCHED = "unmatched"  # the route label of a request no route took (404, 405)
 
 
-def _head(name: str, kind: str) -> list[str]:
-    return [f"# HELP {name} {HELP[name]}", f"# TYPE {name} {kind}"]
-
-
-def witness_lines(statuses: Sequence[WitnessStatus]) -> list[str]:
-    """One ``gongshi_witness_state`` series per witness and state (1 for the current one),
-    and the size each has cosigned."""
-    lines = _head("gongshi_witness_state", "gauge")
-    for st in statuses:
-        for state in STATES:
-            lines.append(
-                f'gongshi_witness_state{{witness="{st.name}",state="{state}"}} '
-                f"{int(st.state == state)}"
-            )
-    lines += _head("gongshi_witness_cosigned_size", "gauge")
-    for st in statuses:
-        size = -1 if st.cosigned_size is None else st.cosigned_size
-        lines.append(f'gongshi_witness_cosigned_size{{witness="{st.name}"}} {size}')
-    return lines
+@contextmanager
+def worker_counts(workers: int, environ: MutableMapping[str, str]) -> Iterator[str | None]:
+    """For ``gongshi serve``: with several ``workers``, a fresh directory for this run named
+    in ``environ``'s PROMETHEUS_MULTIPROC_DIR (the workers, started later, inherit it) and
+    removed at exit; with one, the variable unset (the counts stay in the process)."""
+    if workers <= 1:
+        environ.pop(MULTIPROC_ENV, None)
+        yield None
+        return
+    path = tempfile.mkdtemp(prefix="gongshi-metrics-")
+    environ[MULTIPROC_ENV] = path
+    try:
+        yield path
+    finally:
+        environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(path, ignore_errors=True)
 
 
 class Metrics:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.requests: dict[tuple[str, str, int], int] = {}
-        self.latency: dict[str, list[float]] = {}  # route -> bucket counts, then sum, count
+    """This process's request counter and latency histogram (its own registry, no global
+    one: several apps may live in one test process). ``multiprocess_dir``: where the workers'
+    counts are summed (default: ``PROMETHEUS_MULTIPROC_DIR``, if set)."""
+
+    def __init__(self, multiprocess_dir: str | None = None) -> None:
+        self.multiprocess_dir = multiprocess_dir or os.environ.get(MULTIPROC_ENV) or None
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "gongshi_http_requests", "HTTP requests by method, route template and status",
+            ["method", "route", "status"], registry=self.registry,
+        )  # fmt: skip
+        self.latency = Histogram(
+            "gongshi_http_request_seconds", "HTTP request latency in seconds by route template",
+            ["route"], buckets=BUCKETS, registry=self.registry,
+        )  # fmt: skip
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        with self._lock:
-            key = (method, route, status)
-            self.requests[key] = self.requests.get(key, 0) + 1
-            cells = self.latency.setdefault(route, [0.0] * (len(BUCKETS) + 2))
-            for i, bound in enumerate(BUCKETS):
-                if seconds <= bound:
-                    cells[i] += 1
-            cells[-2] += seconds
-            cells[-1] += 1
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(route).observe(seconds)
 
-    def render(
-        self,
-        gauges: dict[str, float],
-        lags: dict[str, int],
-        labelled: Sequence[str] = (),
-    ) -> str:
-        """``gauges`` by name (each named in HELP; a name with ``{labels}`` keeps them),
-        projection ``lags``, and ``labelled`` lines already rendered (witness_lines)."""
-        lines = _head("gongshi_http_requests_total", "counter")
-        with self._lock:
-            for (method, route, status), n in sorted(self.requests.items()):
-                lines.append(
-                    f'gongshi_http_requests_total{{method="{method}",route="{route}",'
-                    f'status="{status}"}} {n}'
-                )
-            lines += _head("gongshi_http_request_seconds", "histogram")
-            for route, cells in sorted(self.latency.items()):
-                for bound, count in zip(BUCKETS, cells, strict=False):
-                    lines.append(
-                        f'gongshi_http_request_seconds_bucket{{route="{route}",le="{bound}"}}'
-                        f" {int(count)}"
-                    )
-                label = f'route="{route}"'
-                lines.append(
-                    f'gongshi_http_request_seconds_bucket{{{label},le="+Inf"}} {int(cells[-1])}'
-                )
-                lines.append(f"gongshi_http_request_seconds_sum{{{label}}} {cells[-2]:.6f}")
-                lines.append(f"gongshi_http_request_seconds_count{{{label}}} {int(cells[-1])}")
-        seen: set[str] = set()
-        for name, value in sorted(gauges.items()):
-            family = name.split("{", 1)[0]
-            if family not in seen:
-                lines += _head(family, "gauge")
-                seen.add(family)
-            lines.append(f"{name} {value:g}")
-        lines += _head("gongshi_projection_lag", "gauge")
-        for projection, lag in sorted(lags.items()):
-            lines.append(f'gongshi_projection_lag{{projection="{projection}"}} {lag}')
-        return "\n".join([*lines, *labelled]) + "\n"
+    def exposition(self, *live: Collector) -> bytes:
+        """The text format: the request families (every worker's, summed, in multiprocess
+        mode), then the ``live`` collectors' families (computed now)."""
+        counted: Collector = (
+            self.registry
+            if self.multiprocess_dir is None
+            else MultiProcessCollector(None, path=self.multiprocess_dir)  # type: ignore[arg-type]
+        )
+        return generate_latest(_Together([counted, *live]))  # type: ignore[arg-type]
+
+
+class _Together:
+    """The families of several collectors, in order (what ``generate_latest`` reads)."""
+
+    def __init__(self, collectors: Iterable[Collector]) -> None:
+        self.collectors = list(collectors)
+
+    def collect(self) -> Iterator[Metric]:
+        for collector in self.collectors:
+            yield from collector.collect()
 
 
 class Measured:
@@ -132,5 +117,5 @@ class Measured:
             services = getattr(scope.get("app"), "state", None)
             metrics = getattr(getattr(services, "services", None), "metrics", None)
             if metrics is not None:
-                path = getattr(scope.get("route"), "path", "unmatched")
+                path = getattr(scope.get("route"), "path", UNMATCHED)
                 metrics.observe(scope["method"], path, status, time.perf_counter() - started)

@@ -6,13 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
-from api.metrics import witness_lines
+from api.metrics_ledger import LedgerFigures
 from api.services import Services, services
 from ledger.background import describe
-from ledger.clock import parse_at
-from ledger.log.checkpoints import latest, latest_witnessed
-from ledger.log.witness_status import witness_status
 from projections.leaves import log_size
 
 router = APIRouter(tags=["operations"])
@@ -58,15 +56,7 @@ def _probe(s: Services) -> tuple[int, dict[str, int]]:
 
 @router.get("/metrics", response_class=PlainTextResponse, summary="Prometheus text format")
 def metrics(s: Annotated[Services, Depends(services)]) -> Response:
-    size = s.ledger.log.state().size
-    lags = {r.projection.name: max(0, size - r.position()) for r in s.projections.select()}
-    gauges: dict[str, float] = {"gongshi_log_size": size}
-    for kind, found in (("signed", latest(s.ledger.log)),
-                        ("witnessed", latest_witnessed(s.ledger.log))):  # fmt: skip
-        if found is not None:
-            gauges[f'gongshi_checkpoint_size{{kind="{kind}"}}'] = found.checkpoint.size
-            age = (s.ledger.clock() - parse_at(found.signed_at)).total_seconds()
-            gauges[f'gongshi_checkpoint_age_seconds{{kind="{kind}"}}'] = round(age, 3)
-    statuses = witness_status(s.ledger.log, s.log_policy())
-    text = s.metrics.render(gauges, lags, witness_lines(statuses))
-    return PlainTextResponse(text, media_type="text/plain; version=0.0.4; charset=utf-8")
+    """Requests by route template (every worker's, summed), the log's size, the newest
+    checkpoints' sizes and ages, each projection's lag and each witness's state, with HELP
+    and TYPE lines (api/metrics.py, api/metrics_ledger.py)."""
+    return Response(s.metrics.exposition(LedgerFigures(s)), media_type=CONTENT_TYPE_PLAIN_0_0_4)

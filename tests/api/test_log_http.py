@@ -69,7 +69,7 @@ def test_health_and_metrics(client: TestClient) -> None:
     client.get("/api/v1/public/points")
     text = client.get("/metrics").text
     assert (
-        'gongshi_http_requests_total{method="GET",route="/api/v1/public/points",status="200"} 1'
+        'gongshi_http_requests_total{method="GET",route="/api/v1/public/points",status="200"} 1.0'
         in text
     )
     assert "gongshi_log_size " in text and 'gongshi_projection_lag{projection="points"}' in text
