@@ -176,22 +176,31 @@ def build_parser() -> argparse.ArgumentParser:
 EXIT_READER_GONE = 141  # 128 + SIGPIPE, what a shell reports for a closed pipe
 
 
+def _reader_gone() -> int:
+    """Point stdout at /dev/null, so that the interpreter's final flush can't fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_READER_GONE
+
+
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     """Run one command; ``environ`` (default: the process's) is where the policy is found."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as e:
+    except SystemExit as e:  # --help, --version or a usage error
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            return _reader_gone()
         return 2 if e.code else 0
     args.environ = os.environ if environ is None else environ
     try:
         code: int = args.run(args)
         sys.stdout.flush()  # inside the try: a closed pipe shows here, not at exit
     except BrokenPipeError:  # the reader went away (``| head -1``): stop quietly
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush can't fail
-        os.close(devnull)
-        return EXIT_READER_GONE
+        return _reader_gone()
     except UsageError as e:
         print(f"gongshi-verify: {e}", file=sys.stderr)
         return 2
