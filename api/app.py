@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from api import console, page
 from api.limits import BodyLimit
 from api.metrics import Measured
+from api.openapi_docs import install_docs
 from api.problems import PROBLEM_RESPONSES, RequestIds, install_problem_handlers
 from api.routes import (
     assessment,
@@ -79,7 +80,10 @@ def create_app(
         summary="A verifiable disclosure ledger: records, public lists and their proofs.",
         version="1",
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, without a CDN
+        redoc_url=None,
     )
+    install_docs(app)
     install_problem_handlers(app)
     app.add_middleware(RequestIds)  # innermost: the others see its 503/500 answers
     app.add_middleware(Measured)
