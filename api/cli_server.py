@@ -25,7 +25,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from api.cli_log import unwitnessed_warning
     from api.metrics import worker_counts
-    from api.request_log import configure_logging
+    from api.request_log import configure_logging, serving_line
     from ledger.log.witnesses import declared_policy
     from ledger.log.witnessing import log_verifier
 
@@ -39,6 +39,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # same handler (log_config=None), each worker configures it in the app factory.
     configure_logging()
     with worker_counts(args.workers, os.environ):  # /metrics sums the workers' counts
+        serving_line(args.host, args.port, args.workers, settings)
         uvicorn.run(
             "api.app:app_from_environment", factory=True, host=args.host, port=args.port,
             workers=args.workers, log_level="warning", access_log=False, log_config=None,

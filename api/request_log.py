@@ -1,7 +1,7 @@
 """Structured logs: one JSON object per line on stderr (``gongshi serve``).
 
-Every line has ``time`` (UTC, ISO 8601), ``level``, ``logger``, ``message`` and, for the
-lines this module writes, an ``event``:
+Every line has ``time`` (UTC, ISO 8601), ``level``, ``logger``, ``pid`` (the worker),
+``message`` and, for the lines this module writes, an ``event``:
 
 - ``request``: one per HTTP request, when its answer is complete — ``request_id`` (the
   ``X-Request-Id`` the answer carries, api/problems.py), ``method``, ``route`` (the route's
@@ -9,7 +9,8 @@ lines this module writes, an ``event``:
   ``status``, ``duration_ms`` and ``principal`` (the account of a valid bearer token the
   route resolved, else null; the token is not checked a second time: the route's
   dependency leaves the principal in ``request.state``, ``remember_principal``);
-- ``startup`` and ``shutdown``: the version, the process id, the database's kind and its
+- ``serve``: ``gongshi serve``'s own line before its workers start (host, port, workers);
+- ``startup`` and ``shutdown``: one per worker, the version, the database's kind and its
   password-free address (``Database.display``).
 
 Other loggers (the followers, uvicorn's errors) write through the same handler. The level
@@ -48,6 +49,7 @@ class JsonLines(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
+            "pid": record.process,  # which worker, with --workers N
             "message": record.getMessage(),
             **getattr(record, "fields", {}),
         }
@@ -95,6 +97,18 @@ def log_lifecycle(event: str, settings: Settings) -> None:
         "database": database.kind, "database_address": database.display(),
     }  # fmt: skip
     server_log.info("gongshi %s (%s, pid %d)", event, database.kind, os.getpid(),
+                    extra={"fields": fields})  # fmt: skip
+
+
+def serving_line(host: str, port: int, workers: int, settings: Settings) -> None:
+    """``gongshi serve``'s own line before the workers start: where it listens, how many
+    workers, the database's kind and password-free address."""
+    database = settings.database
+    fields = {
+        "event": "serve", "version": software_version(), "host": host, "port": port,
+        "workers": workers, "database": database.kind, "database_address": database.display(),
+    }  # fmt: skip
+    server_log.info("gongshi serve on %s:%d, %d worker(s)", host, port, workers,
                     extra={"fields": fields})  # fmt: skip
 
 
