@@ -12,6 +12,8 @@ ROLES = {
     "intake": "受理", "industry_party_committee": "行业党委审核", "trade_union": "工会审批",
     "finance": "财政发放", "audit": "审计", "supervision": "纪检监察",
     "township_party_committee": "乡镇党委", "village_committee": "村委会", "admin": "管理员",
+    "organisation_department": "组织部", "party_building_instructor": "包村党建指导员",
+    "assessment_leader": "考核领导", "department_cadre": "组工干部", "data_protection": "数据保护",
 }  # fmt: skip
 INDUSTRIES = {
     "express_delivery": "快递", "food_delivery": "外卖", "ride_hailing": "网约车",

@@ -9,11 +9,13 @@ never a failing 验证 button."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
@@ -27,6 +29,8 @@ from api.checkpoint_box import (
     quorum_reachable,
     witness_lines,
 )
+from api.notice import notice, parse_list
+from api.paging import PER_PAGE, Pager, pager
 from api.reader_date import RULE, AuthorizationHeader, decided_on
 from api.services import Services, services
 from api.tokens import TokenError
@@ -45,6 +49,12 @@ templates.env.filters["yuan"] = labels.yuan
 templates.env.filters["points"] = labels.points
 templates.env.filters["ago"] = labels.ago
 CHART_WIDTH, CHART_HEIGHT = 560, 160
+Row = dict[str, Any]
+# the page's lists, each paged on its own (``{name}_page``): api/paging.py
+LISTS = (
+    "disbursements", "points", "bottom_principal", "bottom_deputy", "bottom_reserve",
+    "overdue", "lectures", "loops", "pairs", "trainings", "verify",
+)  # fmt: skip
 
 
 def _signed(found: SignedCheckpoint | None) -> Signed | None:
@@ -98,35 +108,67 @@ def _chart(monthly: dict[str, dict[str, int]]) -> dict[str, Any]:
     return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT}
 
 
+QUERY = {  # the page's parameters: pattern, and what a value must be (said in Chinese)
+    "year": (r"\d{4}", "四位数字的年度，如 2023"),
+    "industry": (r"[a-z_]{1,40}", "行业代码，如 food_delivery"),
+    "tier": (r"[1-9]", "档次 1-9"),
+    "category": (r"[a-z_]{1,40}", "类别代码：principal、deputy 或 reserve"),
+    "today": (r"\d{4}-\d{2}-\d{2}", "日期，如 2023-03-25"),
+    "verify": (r"[a-z]{1,20}:[a-z0-9][a-z0-9_-]{0,59}:\d{4}",
+               "类别:范围:年度，如 points:taihu:2023"),
+    **{f"{name}_page": (r"[1-9]\d{0,5}", "页码（正整数）") for name in LISTS},
+}  # fmt: skip
+
+
+def bad_query(params: Mapping[str, str], multi: Mapping[str, list[str]]) -> list[str]:
+    """What is wrong with the query string, one Chinese sentence per parameter (an empty
+    value means "all" and is fine; parameters the page does not know are ignored)."""
+    problems = []
+    for name, (pattern, wanted) in QUERY.items():
+        values = multi.get(name, [])
+        if len(values) > 1:
+            problems.append(f"参数 {name} 出现了 {len(values)} 次，只能给一次。")
+        elif values and values[0] and not re.fullmatch(pattern, values[0]):
+            problems.append(f"参数 {name} 的值“{values[0][:40]}”无效，应为{wanted}。")
+    if not problems and params.get("today"):
+        try:
+            date.fromisoformat(params["today"])
+        except ValueError:
+            problems.append(f"参数 today 的值“{params['today']}”不是有效日期。")
+    if not problems and params.get("verify") and parse_list(params["verify"]) is None:
+        problems.append(f"参数 verify 的值“{params['verify'][:80]}”不是可核验的公示"
+                        "（类别为 carefund 或 points，年度 2000-2100）。")  # fmt: skip
+    return problems
+
+
 @router.get("/", response_class=HTMLResponse)
 def page(
     request: Request,
     s: Annotated[Services, Depends(services)],
-    year: Annotated[str, Query(pattern=r"^(|\d{4})$")] = "",
-    industry: Annotated[str, Query(pattern=r"^[a-z_]{0,40}$")] = "",
-    tier: Annotated[str, Query(pattern=r"^[1-9]?$")] = "",
-    category: Annotated[str, Query(pattern=r"^[a-z_]{0,40}$")] = "",
-    today: Annotated[str, Query(pattern=r"^(|\d{4}-\d{2}-\d{2})$")] = "",
     authorization: AuthorizationHeader = None,
 ) -> HTMLResponse:
-    """A plain HTML form sends empty fields for "all": empty means no filter here. The app's
-    clock is read once: it dates the lists and ages the checkpoint. A ``today`` other than
-    the server's date is for the audit role only (api/reader_date.py): without its bearer
-    token the page answers a Chinese notice (401, or 403 for another role) and lists
-    nothing."""
+    """Every parameter is optional; a plain HTML form sends empty fields for "all": empty
+    means no filter here. A malformed one answers a Chinese page (400) naming it, never
+    JSON. The app's clock is read once: it dates the lists and ages the checkpoint. A
+    ``today`` other than the server's date is for the audit role only
+    (api/reader_date.py): without its bearer token the page answers a Chinese notice (401,
+    or 403 for another role) and lists nothing."""
+    multi = {k: request.query_params.getlist(k) for k in request.query_params}
+    params = {k: v[-1] for k, v in multi.items() if k in QUERY}
+    problems = bad_query(params, multi)
+    if problems:
+        context = {"title": "查询参数有误", "text": "无法按以下参数显示公示：",
+                   "problems": problems, "status": 400}  # fmt: skip
+        return templates.TemplateResponse(request, "page_error.html", context, status_code=400)
     now = s.ledger.clock()
-    try:
-        asked = date.fromisoformat(today) if today else None
-    except ValueError:
-        raise HTTPException(422, f"today {today!r} is not a date") from None
+    asked = date.fromisoformat(params["today"]) if params.get("today") else None
     try:
         day = decided_on(s, asked, authorization)
     except TokenError:
         return _refused(request, now.date(), asked, 401)
     except RuleViolation:
         return _refused(request, now.date(), asked, 403)
-    return _render(request, s, now, day, int(year) if year else None, industry or None,
-                   int(tier) if tier else None, category or None)  # fmt: skip
+    return _render(request, s, now, day, params)
 
 
 def _refused(request: Request, server: date, asked: date | None, status: int) -> HTMLResponse:
@@ -140,31 +182,74 @@ def _refused(request: Request, server: date, asked: date | None, status: int) ->
 
 
 def _render(
-    request: Request, s: Services, now: datetime, day: date, year: int | None,
-    industry: str | None, tier: int | None, category: str | None,
-) -> HTMLResponse:  # fmt: skip
-    listed = queries.disbursements(
-        s.reader, day, year=year, industry=industry, tier=tier, limit=queries.MAX_PAGE
-    )
-    funds = queries.fund_ledger(s.reader, day, year)
+    request: Request, s: Services, now: datetime, day: date, params: dict[str, str]
+) -> HTMLResponse:
+    year = int(params["year"]) if params.get("year") else None
+    tier = int(params["tier"]) if params.get("tier") else None
+    industry, category = params.get("industry") or None, params.get("category") or None
     box, witnesses, newest, reachable = log_view(s, now)
     covered = box.size if box is not None else 0
     interval = s.settings.checkpoint_interval
+    verifying = None
+    if params.get("verify"):
+        kind, scope, verify_year = parse_list(params["verify"]) or ("", "", 0)
+        verifying = notice(s, kind, scope, verify_year, day)
+        if verifying is None:
+            text = f"没有可核验的公示“{params['verify']}”。"
+            context = {"title": "未找到公示", "text": text, "status": 404}
+            return templates.TemplateResponse(request, "page_error.html", context, 404)
+    pagers: dict[str, Pager] = {}
+
+    def paged(name: str, rows: list[Row], anchor: str) -> list[Row]:
+        pagers[name] = pager(params, name, len(rows), anchor)
+        return rows[pagers[name].offset : pagers[name].offset + PER_PAGE]
+
+    def paged_query(name: str, anchor: str, read: Callable[[int], queries.Page]) -> list[Row]:
+        asked = pager(params, name, 10**9, anchor)  # the offset asked for, before the total
+        found = read(asked.offset)
+        pagers[name] = pager(params, name, found.total, anchor)
+        if pagers[name].offset != asked.offset:  # past the last page: show the last
+            found = read(pagers[name].offset)
+        return found.rows
+
+    listed = paged_query(
+        "disbursements",
+        "disbursements",
+        lambda at: queries.disbursements(
+            s.reader, day, year=year, industry=industry, tier=tier, offset=at, limit=PER_PAGE
+        ),
+    )
     pending = {
         r["leaf"]: pending_text(r["leaf"], newest, now, interval, reachable)
-        for r in listed.rows if r["leaf"] >= covered
+        for r in listed if r["leaf"] >= covered
     }  # fmt: skip
+    points = queries.points(s.reader)
+    bottoms = {
+        code: paged(f"bottom_{code}", [p for p in points if p["category"] == code and p["bottom"]],
+                    f"bottom-{code}")
+        for code in labels.CATEGORIES
+    }  # fmt: skip
+    board = queries.supervision_board(s.reader, day)
     context = {
-        "today": day.isoformat(), "rows": listed.rows, "total": listed.total,
-        "pending": pending, "witnesses": witnesses,
+        "today": day.isoformat(), "rows": listed, "pending": pending, "witnesses": witnesses,
         "filters": {"year": year, "industry": industry, "tier": tier, "category": category},
-        "funds": [{**f, "chart": _chart(f["monthly"])} for f in funds],
-        "points": queries.points(s.reader, category=category)[:200],
-        "board": queries.supervision_board(s.reader, day),
-        "lectures": queries.lectures(s.reader, limit=queries.MAX_PAGE).rows,
-        "loops": queries.assessment_loops(s.reader, day, limit=queries.MAX_PAGE).rows,
-        "pairs": queries.mentoring_pairs(s.reader, limit=queries.MAX_PAGE).rows,
-        "trainings": queries.training_classes(s.reader, limit=queries.MAX_PAGE).rows,
-        "checkpoint": box, "labels": labels, "other_day": day != now.date(),
+        "funds": [{**f, "chart": _chart(f["monthly"])} for f in queries.fund_ledger(
+            s.reader, day, year)],
+        "points": paged("points", [p for p in points if category in (None, p["category"])],
+                        "points"),
+        "bottoms": bottoms, "board": board,
+        "overdue": paged("overdue", board["overdue"], "board"),
+        "lectures": paged_query("lectures", "lecture-list", lambda at: queries.lectures(
+            s.reader, offset=at, limit=PER_PAGE)),
+        "loops": paged_query("loops", "loop-list", lambda at: queries.assessment_loops(
+            s.reader, day, offset=at, limit=PER_PAGE)),
+        "pairs": paged_query("pairs", "pair-list", lambda at: queries.mentoring_pairs(
+            s.reader, offset=at, limit=PER_PAGE)),
+        "trainings": paged_query("trainings", "training-list", lambda at: (
+            queries.training_classes(s.reader, offset=at, limit=PER_PAGE))),
+        "verifying": verifying,
+        "verify_rows": paged("verify", verifying.rows, "verify") if verifying else [],
+        "checkpoint": box, "labels": labels, "other_day": day != now.date(), "pagers": pagers,
+        "covered": covered,
     }  # fmt: skip
     return templates.TemplateResponse(request, "index.html", context)
