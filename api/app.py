@@ -27,7 +27,9 @@ from api.routes import (
     health,
     log,
     notices,
+    objection_form,
     points,
+    postings,
     principals,
     public,
     queue,
@@ -90,7 +92,7 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     routers = (
         page, health, public, log, tiles, subjects, carefund, points, supervision, cadre_work,
-        assessment, audit, principals, notices, queue, console,
+        assessment, audit, principals, notices, queue, console, postings, objection_form,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router, responses=PROBLEM_RESPONSES)

@@ -1,0 +1,196 @@
+"""公示 postings and objections (异议/举报) over HTTP (ledger/posting/).
+
+- the responsible unit (trade_union for a fund year, the county's organisation_department for
+  a points year) opens a posting, answers each objection (the answer is published as
+  written: no personal data, ``posting.personal``) and closes it after the period
+  (``posting.unanswered`` while one waits);
+- the public, without a token, submits an objection during the period
+  (``POST /api/v1/public/postings/{kind}/{scope}/{year}/objections``): contact details and
+  the text go to the vault, the record holds the pseudonym and commitments; the answer is
+  the receipt (record hash, leaf) and the objection's number;
+- ``GET /api/v1/public/objections`` lists the objections with their answers (paged),
+  ``GET /api/v1/public/postings/{kind}/{scope}/{year}`` one posting (``posting_view``).
+
+The anonymous submission honours no ``Idempotency-Key``: the key is scoped to a token's
+principal (api/idempotency.py) and a member of the public has none, so a retried submission
+is a second objection (numbered on); the form page shows the number so a person sees it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import Field
+
+from api.auth import acting_as
+from api.evidence import written
+from api.idempotency import IDEMPOTENCY_RESPONSES, WriteRoute, idempotency_key
+from api.models import Body, ShortText, Text, Written, Year, example
+from api.services import Services, services
+from ledger.actor import Actor, Role
+from ledger.errors import NotFound
+from ledger.posting.posting import DEFAULT_ANSWER_DAYS, objection_id, posting_id
+from ledger.posting.service import Postings
+from projections import queries
+from projections.objections import posting_view
+from verify.schema import OBJECTION_CATEGORIES
+
+router = APIRouter(
+    tags=["postings (公示) and objections"],
+    route_class=WriteRoute,
+    dependencies=[Depends(idempotency_key)],
+    responses=IDEMPOTENCY_RESPONSES,
+)
+UNIT = acting_as(Role.TRADE_UNION, Role.ORGANISATION_DEPARTMENT)
+Service = Annotated[Services, Depends(services)]
+Unit = Annotated[Actor, Depends(UNIT)]
+Kind = Annotated[str, Path(pattern=r"^(carefund|points)$", description="carefund | points")]
+Scope = Annotated[str, Path(min_length=1, max_length=100, description="the fund; the county")]
+YearPath = Annotated[int, Path(ge=2000, le=2100)]
+Document = Annotated[str, Field(min_length=1, max_length=2000)]
+CATEGORY = f"^({'|'.join(OBJECTION_CATEGORIES)})$"
+
+
+class PostingIn(Body):
+    model_config = example({
+        "kind": "carefund", "scope": "tongcheng-pioneer-care", "year": 2023,
+        "issuing_unit": "桐城市总工会", "period_start": "2023-12-20", "period_end": "2023-12-29",
+        "answer_days": 7, "how_to_object": "向桐城市总工会书面或电话反映（电话0556-6120000）",
+    })  # fmt: skip
+    kind: Annotated[str, Field(pattern=r"^(carefund|points)$")]
+    scope: ShortText = Field(description="the fund's name (carefund) or the county (points)")
+    year: Year
+    issuing_unit: ShortText = Field(description="发布单位, e.g. 桐城市总工会")
+    period_start: date = Field(description="公示期: the first day")
+    period_end: date = Field(description="公示期: the last day (included)")
+    answer_days: int = Field(DEFAULT_ANSWER_DAYS, description="days to answer an objection")
+    how_to_object: Text = Field(description="an office's address or phone, never a person's")
+
+
+class ContactIn(Body):
+    name: Annotated[str, Field(max_length=200)] = ""
+    phone: Annotated[str, Field(max_length=200)] = ""
+    address: Annotated[str, Field(max_length=200)] = ""
+
+
+class ObjectionIn(Body):
+    model_config = example({
+        "contact": {"name": "王某", "phone": "13900000000", "address": ""},
+        "text": "第3号申请人并非快递从业人员", "category": "eligibility", "about": None,
+    })  # fmt: skip
+    contact: ContactIn = Field(description="to the vault only: a phone or an address")
+    text: Document = Field(description="the objection (to the vault; the record: commitment)")
+    category: Annotated[str, Field(pattern=CATEGORY)] = "other"
+    about: UUID | None = Field(None, description="the row objected to (application, book)")
+
+
+class AnswerIn(Body):
+    model_config = example({"answer": "经核实，该申请人符合帮扶条件，维持原审批结果。"})
+    answer: Document = Field(description="published as written: no personal data")
+
+
+def contact_of(body: ContactIn) -> dict[str, str]:
+    return {k: v for k, v in body.model_dump().items() if v.strip()}
+
+
+@router.post("/api/v1/postings", status_code=201,
+             summary="open a 公示 posting (trade union: a fund year; organisation department: a"
+                     " points year), after the year is open")  # fmt: skip
+def open_posting(body: PostingIn, s: Service, actor: Unit) -> Written:
+    """Record ``posting.Opened``: 公示期, issuing unit, answer days, how to object."""
+    stream = Postings(s.ledger).open(
+        body.kind, body.scope, body.year, body.issuing_unit, body.period_start,
+        body.period_end, body.how_to_object, actor, body.answer_days,
+    )  # fmt: skip
+    return written(s.ledger, stream, posting=str(stream))
+
+
+@router.post("/api/v1/public/postings/{kind}/{scope}/{year}/objections", status_code=201,
+             summary="submit an objection (异议/举报) to a posting, no token: during its period",
+             tags=["public"])  # fmt: skip
+def submit_objection(
+    kind: Kind, scope: Scope, year: YearPath, body: ObjectionIn, s: Service
+) -> Written:
+    """Record the objector (a subject of kind objector) and ``posting.ObjectionReceived``,
+    by the public channel's system account; the answer names the objection's number."""
+    received = Postings(s.ledger).submit(
+        kind, scope, year, contact_of(body.contact), body.text, body.category, body.about
+    )
+    return written(
+        s.ledger, received.posting, objection=str(received.objection), number=received.number
+    )
+
+
+def _number(postings: Postings, kind: str, scope: str, year: int, objection: str) -> int:
+    """An objection named by its number or its id."""
+    if objection.isascii() and objection.isdigit():
+        return int(objection)
+    try:
+        wanted = UUID(objection)
+    except ValueError:
+        raise NotFound("objection", objection) from None
+    found = postings.posting(kind, scope, year)
+    for number in found.objections:
+        if objection_id(found.id, number) == wanted:
+            return number
+    raise NotFound("objection", objection)
+
+
+@router.post("/api/v1/postings/{kind}/{scope}/{year}/objections/{objection}/answer",
+             status_code=201,
+             summary="answer an objection (the posting's unit), after it was received;"
+                     " published as written")  # fmt: skip
+def answer_objection(
+    kind: Kind, scope: Scope, year: YearPath, objection: Annotated[str, Path(max_length=40)],
+    body: AnswerIn, s: Service, actor: Unit,
+) -> Written:  # fmt: skip
+    """Record ``posting.ObjectionAnswered`` (``late`` when after the due date)."""
+    postings = Postings(s.ledger)
+    number = _number(postings, kind, scope, year, objection)
+    late = postings.answer(kind, scope, year, number, body.answer, actor)
+    stream = posting_id(kind, scope, year)
+    return written(s.ledger, stream, number=number, late=late)
+
+
+@router.post("/api/v1/postings/{kind}/{scope}/{year}/close", status_code=201,
+             summary="close a posting (its unit), after the period, every objection"
+                     " answered")  # fmt: skip
+def close_posting(kind: Kind, scope: Scope, year: YearPath, s: Service, actor: Unit) -> Written:
+    """Record ``posting.Closed``; 409 ``posting.unanswered`` while an objection waits."""
+    Postings(s.ledger).close(kind, scope, year, actor)
+    return written(s.ledger, posting_id(kind, scope, year))
+
+
+@router.get("/api/v1/public/objections", tags=["public"],
+            summary="objections (异议/举报) to postings, with published answers")  # fmt: skip
+def objections(
+    s: Service,
+    kind: Annotated[str | None, Query(pattern=r"^(carefund|points)$")] = None,
+    scope: Annotated[str | None, Query(max_length=100)] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    status: Annotated[str | None, Query(pattern=r"^(waiting|answered)$")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 50,
+) -> dict[str, Any]:
+    """Paged: ``total``, ``offset``, ``limit``, ``rows``; by posting, then number."""
+    rows = [
+        r for r in s.reader.rows("objections")
+        if all(v is None or r[k] == v for k, v in
+               (("kind", kind), ("scope", scope), ("year", year), ("status", status)))
+    ]  # fmt: skip
+    found = queries.page(rows, offset, limit)
+    position = s.projections.runners["objections"].position()
+    return {"position": position, "total": found.total, "offset": offset, "limit": limit,
+            "rows": found.rows}  # fmt: skip
+
+
+@router.get("/api/v1/public/postings/{kind}/{scope}/{year}", tags=["public"],
+            summary="one posting with its objections, unanswered and overdue counts")  # fmt: skip
+def posting(kind: Kind, scope: Scope, year: YearPath, s: Service) -> dict[str, Any]:
+    found = posting_view(s.reader, kind, scope, year, s.ledger.clock().date())
+    if found is None:
+        raise NotFound("posting", f"{kind}/{scope}/{year}")
+    return found
