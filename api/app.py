@@ -19,6 +19,7 @@ from api.limits import BodyLimit
 from api.metrics import Measured
 from api.openapi_docs import install_docs
 from api.problems import PROBLEM_RESPONSES, RequestIds, install_problem_handlers
+from api.request_log import RequestLog, configure_logging, log_lifecycle
 from api.routes import (
     assessment,
     audit,
@@ -72,10 +73,12 @@ def create_app(
                 database.pool_size, threads, BACKGROUND_CONNECTIONS, database.pool_timeout,
             )  # fmt: skip
         app.state.services = Services.open(settings, clock, follow, interval)
+        log_lifecycle("startup", settings)
         try:
             yield
         finally:
             app.state.services.close()
+            log_lifecycle("shutdown", settings)
 
     app = FastAPI(
         title="Gongshi 公示",
@@ -90,6 +93,7 @@ def create_app(
     app.add_middleware(RequestIds)  # innermost: the others see its 503/500 answers
     app.add_middleware(Measured)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(RequestLog)  # outermost: one line for every answer, a 413 too
     routers = (
         page, health, public, log, tiles, subjects, carefund, points, supervision, cadre_work,
         assessment, audit, principals, notices, queue, console, postings, objection_form,
@@ -100,7 +104,9 @@ def create_app(
 
 
 def app_from_environment() -> FastAPI:
-    """The factory uvicorn calls in each worker: settings from the environment."""
+    """The factory uvicorn calls in each worker: settings from the environment, JSON-line
+    logs on stderr at GONGSHI_LOG_LEVEL (api/request_log.py)."""
+    configure_logging()
     server = ServerSettings()
     return create_app(
         server.ledger_settings(), interval=server.follow_interval,
