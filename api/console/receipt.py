@@ -1,6 +1,8 @@
-"""Whether a checkpoint covers a record's leaf: "已纳入检查点" (with the smallest signed
-checkpoint that includes it, and whether its cosignatures satisfied the witnesses' policy)
-or "待纳入检查点" (the log signs one every GONGSHI_CHECKPOINT_INTERVAL seconds)."""
+"""Whether a checkpoint covers a record's leaf: "已纳入检查点" once a witnessed checkpoint
+(its cosignatures satisfied the log's policy: the one the record's proof is made against)
+includes it, with that checkpoint's size; else "待纳入检查点" (the log signs one every
+GONGSHI_CHECKPOINT_INTERVAL seconds, then the witnesses cosign it), saying so when the leaf
+is in a signed checkpoint still being cosigned."""
 
 from __future__ import annotations
 
@@ -16,16 +18,17 @@ PENDING = "待纳入检查点"
 
 def with_checkpoint(s: Services, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``records`` (each with ``stream``, ``version``, ``leaf_index``) with ``checkpoint``
-    (COVERED or PENDING), ``checkpoint_size`` (or None), ``witnessed`` and ``proof``."""
+    (COVERED or PENDING), ``checkpoint_size`` (the witnessed checkpoint's, or None),
+    ``cosigning`` (in a signed checkpoint not yet witnessed) and ``proof``."""
     found = []
     for record in records:
         leaf = record.get("leaf_index")
-        signed = covering(s.ledger.log, leaf) if leaf is not None else None
-        witnessed = signed is not None and covering(s.ledger.log, leaf, witnessed=True) is not None
+        witnessed = covering(s.ledger.log, leaf, witnessed=True) if leaf is not None else None
+        signed = covering(s.ledger.log, leaf) if leaf is not None and not witnessed else None
         found.append({
-            **record, "checkpoint": COVERED if signed is not None else PENDING,
-            "checkpoint_size": signed.checkpoint.size if signed is not None else None,
-            "witnessed": witnessed,
+            **record, "checkpoint": COVERED if witnessed is not None else PENDING,
+            "checkpoint_size": witnessed.checkpoint.size if witnessed is not None else None,
+            "cosigning": signed is not None,
             "proof": record.get("proof") or proof_url(record["stream"], record["version"]),
         })  # fmt: skip
     return found
