@@ -3,16 +3,17 @@ expected failure (a refused request, bad input, a missing file, configuration), 
 traceback and a hint for an unexpected one (a bug to report).
 
 The line is ``gongshi CMD: 错误：WHAT`` (``GONGSHI_LANG=en``: ``gongshi CMD: error: WHAT``);
-WHAT is the error's own message, which names the natural key the user gave (the ledger's
-NotFound and RuleViolation, the settings' ConfigError)."""
+WHAT is the API's sentence for the error's code (api/messages.py: a broken rule, a resource
+not found by the natural key the user gave, a refused token), else the error's own message."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
-from ledger.errors import LedgerError
+from api.messages import language, message
+from api.tokens import TokenError
+from ledger.errors import LedgerError, NotFound, RuleViolation
 from ledger.settings import ConfigError
 
 EXIT_REFUSED = 2  # a refused request, bad input or configuration
@@ -40,13 +41,9 @@ TEXT = {
 }
 
 
-def lang() -> str:
-    """``GONGSHI_LANG``: ``en`` keeps English for operators; anything else is Chinese."""
-    return "en" if os.environ.get("GONGSHI_LANG", "zh").strip().lower().startswith("en") else "zh"
-
-
 def text(key: str) -> str:
-    return TEXT[lang()][key]
+    """The CLI's own sentence ``key`` in ``GONGSHI_LANG`` (api/messages.py's ``language``)."""
+    return TEXT[language()][key]
 
 
 def expected(e: BaseException) -> bool:
@@ -55,13 +52,33 @@ def expected(e: BaseException) -> bool:
 
 
 def describe(e: BaseException) -> str:
-    """The error's message, an OSError's in the user's words (file name, what went wrong)."""
+    """The error's message in the user's language: the API's sentence for its code (a broken
+    rule with its name and the domain's evidence, a resource not found by the key the user
+    gave, a refused token), an OSError's file and what went wrong, else its own text."""
+    if isinstance(e, RuleViolation):
+        return _with_evidence(message("rule." + e.rule), f"{e.rule}: {e.message}")
+    if isinstance(e, NotFound):
+        from api.problems import not_found_code
+
+        code, fields = not_found_code(e)
+        sentence = message(code, **fields)
+        return str(e) if "{" in sentence else sentence  # its key named: no need of the id
+    if isinstance(e, TokenError):
+        return _with_evidence(message(e.code, **e.fields), str(e))
     if isinstance(e, FileNotFoundError | PermissionError) and e.filename is not None:
         what = text("no_such_file") if isinstance(e, FileNotFoundError) else text("denied")
         return f"{e.filename}: {what}"
     if isinstance(e, OSError) and e.strerror:
         return f"{e.filename}: {e.strerror}" if e.filename is not None else e.strerror
     return str(e) or type(e).__name__
+
+
+def _with_evidence(sentence: str, evidence: str) -> str:
+    """The catalog's sentence and, in brackets, the account the error itself gives (what to
+    do, the rule's evidence); the account alone where the sentence lacks a field."""
+    if "{" in sentence or sentence == evidence:
+        return evidence
+    return f"{sentence}（{evidence}）" if language() == "zh" else f"{sentence} ({evidence})"
 
 
 def command_of(args: argparse.Namespace, names: tuple[str, ...]) -> str:

@@ -48,9 +48,21 @@ def test_english_for_operators(ledger: Ledger, settings: Settings) -> None:
 
 
 def test_a_fund_year_never_opened_is_one_line(ledger: Ledger, settings: Settings) -> None:
+    """Named by the year the user gave (api/messages.py), not by the fund year's stream id."""
     code, out, err = gongshi(settings, "followups", "--year", "2031")
     assert code == 2 and out == ""
-    assert one_line(err).startswith("gongshi followups: 错误：")
+    assert one_line(err) == "gongshi followups: 错误：2031 年度基金未开立"
+    _, _, err = gongshi(settings, "followups", "--year", "2031", lang="en")
+    assert one_line(err) == "gongshi followups: error: fund year 2031 is not open"
+
+
+def test_a_broken_rule_names_it(ledger: Ledger, settings: Settings) -> None:
+    """The rule's sentence, its name and the domain's evidence, on one line."""
+    _, token, _ = gongshi(settings, "tokens", "create", "--principal", "org-01")
+    code, _, err = gongshi(settings, "carefund", "open-year", "2031", "--token", token.strip())
+    line = one_line(err)
+    assert code == 2 and line.startswith("gongshi carefund open-year: 错误：")
+    assert "（role: " in line and "finance" in line
 
 
 def test_a_missing_file_names_it(ledger: Ledger, settings: Settings) -> None:
