@@ -124,7 +124,9 @@ def test_a_fund_years_notice_prints_and_its_qr_code_verifies_the_grants(
 
 
 def test_a_points_years_long_notice_prints_on_pages_and_verifies_against_the_close(
-    ledger: Ledger, settings: Settings, clock: SteppingClock  # noqa: F811
+    ledger: Ledger,
+    settings: Settings,
+    clock: SteppingClock,  # noqa: F811
 ) -> None:
     """60 cadres: the notice runs over two A4 pages; the page verifies its first 50 rows
     against the close record points.YearClosed."""
@@ -149,7 +151,7 @@ def test_a_points_years_long_notice_prints_on_pages_and_verifies_against_the_clo
     assert text.startswith("✔ 核验通过：本页 50 条记录均收录于检查点"), text
 
     def rank_changed(html: str) -> str:  # the first row's rank, not the one the close froze
-        return re.sub(r'data-rank="(\d+)"', lambda m: f'data-rank="{int(m[1]) + 1}"', html, 1)
+        return re.sub(r'data-rank="(\d+)"', lambda m: f'data-rank="{int(m[1]) + 1}"', html, count=1)
 
     with departments_serving(settings), serving(settings) as base:
         _witnessed_everything(base)
