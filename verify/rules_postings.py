@@ -194,7 +194,8 @@ class PostingRules:
                 )
             )
         if objection is not None and objection.answered is None:
-            objection.answered, objection.late = named(where, r), d["late"] is True
+            # the close counts the answers late by their dates, not by their flags
+            objection.answered, objection.late = named(where, r), day > objection.answer_due
         return found
 
     def _closed(self, r: Record, where: str) -> list[Failure]:
