@@ -1,0 +1,126 @@
+"""Care-fund applications from a spreadsheet ("个人申请-所属行业党务审核-市总工会审批": the
+intake desk's 申请 forms, typed into one sheet): each row registers the applicant as a
+subject (the personal columns go to the vault, the record holds a pseudonym and a
+commitment: docs/FORMAT.md §5) and submits the application, queued in its fund year — the
+three records ``subject.Registered``, ``carefund.ApplicationSubmitted`` and
+``carefund.ApplicationQueued`` next to each other, as ledger/carefund/service.py writes them.
+
+The same applicant twice in one file (the same ID number, or without one the same name and
+phone) is refused. Whether an applicant applied before, in another file, is for the review
+(the vault is not searched by name).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from api.spreadsheets.fields import CAREFUND_COLUMNS
+from api.spreadsheets.outcome import Prepared, Row, RowError, actor_refusal
+from ledger.actor import Actor
+from ledger.carefund.application import Application
+from ledger.carefund.config import FundConfig, Hardship, Industry
+from ledger.carefund.fund import FundYear, fund_year_id
+from ledger.errors import NotFound, RuleViolation
+from ledger.ledger import Ledger
+from ledger.subject import Subject
+
+HEADER = {c.key: c.header for c in CAREFUND_COLUMNS}
+PERSONAL = [c.key for c in CAREFUND_COLUMNS if c.personal]
+PLACEHOLDER = "0" * 64  # the commitment of a row checked before its vault entry exists
+Vaulted = Callable[[Row], tuple[UUID, str]]  # a row -> its subject id and commitment
+
+
+def personal_of(row: Row) -> dict[str, str]:
+    """The row's personal columns given (for the vault only)."""
+    return {key: str(row.values[key]) for key in PERSONAL if row.values.get(key)}
+
+
+def _same_person(row: Row) -> tuple[str, ...]:
+    v = row.values
+    if v.get("id_number"):
+        return ("id_number", str(v["id_number"]))
+    return ("name", str(v["name"]), str(v.get("phone") or ""))
+
+
+_RULES = {
+    "role": ("", "当前账号的角色不能受理申请（须为受理窗口 intake）"),
+    "principal.role": ("", "当前账号未登记，或其角色已变更"),
+    "principal.scope": ("industry", "该行业不在当前账号的管辖范围内"),
+    "carefund.priority": ("priority", "优先考虑须填“是”或“否”"),
+}  # fmt: skip
+
+
+def prepare_applications(
+    ledger: Ledger, actor: Actor, rows: list[Row], moment: datetime, today: date,
+    config: FundConfig, vaulted: Vaulted | None = None,
+) -> Prepared:  # fmt: skip
+    """Apply every row in memory (nothing saved). ``vaulted`` gives each row's subject id and
+    vault commitment once its personal data is stored; without it (the check before any
+    write) a fresh id and a placeholder commitment stand in."""
+    out = Prepared()
+    funds: dict[int, FundYear | None] = {}
+    first: dict[tuple[str, ...], int] = {}
+    done: list[tuple[Subject, Application, FundYear]] = []
+
+    def refuse(row: Row, key: str, message: str) -> None:
+        out.errors.append(RowError(row.number, HEADER.get(key, ""), message))
+
+    for row in rows:
+        v = row.values
+        person = _same_person(row)
+        if person in first:
+            key = "id_number" if person[0] == "id_number" else "name"
+            refuse(row, key, f"与第 {first[person]} 行是同一申请人：一人一份申请")
+            continue
+        first[person] = row.number
+        year = int(v["year"])
+        if year not in funds:
+            try:
+                funds[year] = ledger.app.get(FundYear, fund_year_id(config.fund, year))
+            except NotFound:
+                funds[year] = None
+        fund = funds[year]
+        if fund is None:
+            refuse(row, "year", f"{year} 年度基金未开立")
+            continue
+        tier = int(v["requested_tier"])
+        if str(tier) not in fund.tiers_fen:
+            offered = "、".join(sorted(fund.tiers_fen, key=int))
+            refuse(row, "requested_tier", f"{year} 年度没有第 {tier} 档（可选：{offered}）")
+            continue
+        subject_id, commitment = vaulted(row) if vaulted else (ledger.new_id(), PLACEHOLDER)
+        try:
+            subject = Subject._start(
+                Subject.Registered, id=subject_id, actor=actor, moment=moment,
+                commitment=commitment, kind="worker",
+            )  # fmt: skip
+            application = Application.submit(
+                id=ledger.new_id(), fund_year=fund.id, subject=subject_id,
+                industry=Industry(str(v["industry"])), hardship=Hardship(str(v["hardship"])),
+                requested_tier=tier, priority=bool(v["priority"]), actor=actor, moment=moment,
+            )  # fmt: skip
+            fund.enqueue(application.id, bool(v["priority"]), tier, actor, moment)
+        except RuleViolation as e:
+            column, message = _RULES.get(e.rule, ("", "不符合受理规则"))
+            refuse(row, column, f"{message}（规则 {e.rule}）")
+            continue
+        refusal = next(
+            (r for obj in (subject, application, fund) if (r := actor_refusal(ledger.app, obj))),
+            None,
+        )
+        if refusal is not None:
+            column, message = _RULES.get(refusal.rule, ("", "账号不能受理该申请"))
+            refuse(row, column, f"{message}（规则 {refusal.rule}）")
+            continue
+        done.append((subject, application, fund))
+        out.records.append((application.id, 1))
+    queued: dict[str, Any] = {}
+    for fund in {id(f): f for _, _, f in done}.values():
+        for event in fund.collect_events():
+            queued[str(getattr(event, "application", ""))] = event
+    for subject, application, _ in done:  # each pair next to each other, as the service
+        out.save += [subject, application, queued[str(application.id)]]
+    return out
