@@ -86,7 +86,8 @@ def test_a_good_file_writes_the_batch_then_every_row(
 def test_three_bad_rows_are_named_by_row_and_column_and_nothing_is_written(
     services: Services, ledger: Ledger, points: Points, cadre: str
 ) -> None:
-    lines = good_rows(cadre) + [
+    lines = [
+        *good_rows(cadre),
         points_row(cadre, points="3.55"),  # row 5: two decimals
         points_row(str(uuid4())),  # row 6: no such book
         points_row(cadre, component="加分", points="4", task=None, reason="再次表彰"),  # row 7
@@ -140,7 +141,8 @@ def test_rows_add_up_against_the_allocation_and_the_cap(
     lines = [POINTS_HEADER, points_row(cadre, points="5"), points_row(cadre, points="3.5",
              reason="完成产业任务（补）"),
              points_row(cadre, component="加分", points="3", task=None, reason="表彰一"),
-             points_row(cadre, component="加分", points="2.5", task=None, reason="表彰二")]  # fmt: skip
+             points_row(cadre, component="加分", points="2.5", task=None,
+                        reason="表彰二")]  # fmt: skip
     outcome = import_file(services, TOWNSHIP, "points-entries", "x.csv", csv_file(lines), TODAY)
     assert [(e.row, e.column) for e in outcome.errors] == [(3, "分值"), (5, "分值")]
     assert "已录 5.0 分，本行 3.5 分，分配 8.0 分" in outcome.errors[0].message
@@ -159,7 +161,8 @@ def test_a_rule_broken_meanwhile_refuses_the_row_and_writes_nothing(
         calls.append(1)
         if len(calls) == 2:
             points.enter(_book(points, cadre), quarter=1, component=Component.WORK,
-                         points_tenths=60, reason="另一位录入员", actor=TOWNSHIP, task="industry")  # fmt: skip
+                         points_tenths=60, reason="另一位录入员", actor=TOWNSHIP,
+                         task="industry")  # fmt: skip
         return real(*args, **kwargs)
 
     monkeypatch.setattr(importer, "_prepare", rival_first)
@@ -200,8 +203,8 @@ def test_bonus_rows_by_the_village_committee_are_refused(
 
 
 def test_header_problems_are_row_1(services: Services, points: Points, cadre: str) -> None:
-    header = [h for h in POINTS_HEADER if h != "事由"] + ["备注", "季度"]
-    row = points_row(cadre)[:-1] + ["x", "1"]
+    header = [*(h for h in POINTS_HEADER if h != "事由"), "备注", "季度"]
+    row = [*points_row(cadre)[:-1], "x", "1"]
     outcome = import_file(services, TOWNSHIP, "points-entries", "x.csv",
                           csv_file([header, row]), TODAY)  # fmt: skip
     assert sorted((e.row, e.column) for e in outcome.errors) == [
