@@ -16,13 +16,16 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
+from ledger.actor import Actor, Role
 from ledger.clock import SteppingClock
 from ledger.ledger import Ledger
+from ledger.supervision.service import Supervision
 from tests.api.conftest import settle
 from tests.integration.helpers import disbursed, funded
 from tests.integration.points_helpers import cadre_book, points_ready, worked
 
 URL = "/api/v1/public"
+SUPERVISOR = Actor("supervision-01", Role.SUPERVISION)
 PROBLEM = "application/problem+json"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LISTS = (
@@ -121,3 +124,22 @@ def test_points_export_equals_the_json_list(
     header = values[0]
     names = [line[header.index("姓名")] for line in values[1:]]
     assert names == [r["name"] for r in listed] == ["正甲", "正乙", "副甲", "副乙"]
+
+
+def test_the_board_pages_its_cases_and_groups_the_page(ledger: Ledger, client: TestClient) -> None:
+    board = Supervision(ledger)
+    cases = {
+        str(board.open_case(target_kind="unit", target=target, reason="complaint",
+                            detail="群众反映", county="taihu", actor=SUPERVISOR))
+        for target in ("水利局", "交通局", "教育局")
+    }  # fmt: skip
+    settle(client)
+    first = client.get(f"{URL}/supervision", params={"limit": 2}).json()
+    second = client.get(f"{URL}/supervision", params={"offset": 2, "limit": 2}).json()
+    assert (first["total"], len(first["rows"]), len(second["rows"])) == (3, 2, 1)
+    assert {r["case"] for r in first["rows"] + second["rows"]} == cases
+    grouped = [r["case"] for stage in first["open"].values() for r in stage]
+    assert grouped == [r["case"] for r in first["rows"]]  # the page's cases, not all three
+    assert all(r["overdue"] is False for r in first["rows"])
+    exported = client.get(f"{URL}/supervision", params={"limit": 1, "format": "csv"})
+    assert len(exported.content.decode("utf-8-sig").strip().splitlines()) == 1 + 3
