@@ -7,6 +7,7 @@ from __future__ import annotations
 import html as entities
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -132,3 +133,18 @@ def test_an_unknown_or_malformed_notice_answers_a_chinese_page(
     assert response.status_code == status
     assert response.headers["content-type"].startswith("text/html")
     assert text in response.text
+
+
+def test_a_grant_past_its_posting_window_is_not_on_the_notice(
+    app: TestClient, ledger: Ledger, clock: SteppingClock
+) -> None:
+    """The notice lists what the public list shows on the server's date: a grant paid 30 days
+    ago has been withdrawn (公示期 over), one paid today is listed."""
+    fund = funded(ledger)
+    old = disbursed(fund, 1)
+    clock.set(clock() + timedelta(days=30))
+    new = disbursed(fund, 2)
+    settle(app)
+    html = app.get(f"/notices/carefund/{FUND}/{YEAR}").text
+    assert [c[1] for c in cells(html)] == [str(new)]
+    assert str(old) not in html
