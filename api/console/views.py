@@ -16,6 +16,7 @@ from api import labels
 from api.console.access import current, render, to_signin
 from api.console.forms import forms_for
 from api.console.receipt import with_checkpoint
+from api.console.wording import APPLICATION_STAGES
 from api.history import stream_history
 from api.queues import queue_for
 from api.services import Services, services
@@ -49,7 +50,8 @@ def _application(s: Services, stream: UUID) -> Facts:
     a = s.ledger.app.get(Application, stream)
     year = s.ledger.app.get(FundYear, UUID(a.fund_year)).year
     facts = [
-        ("年度", year), ("阶段", a.stage), ("行业", labels.INDUSTRIES.get(a.industry, a.industry)),
+        ("年度", year), ("阶段", APPLICATION_STAGES.get(a.stage, a.stage)),
+        ("行业", labels.INDUSTRIES.get(a.industry, a.industry)),
         ("申请档次", a.requested_tier), ("优先考虑", "是" if a.priority else "否"),
         ("当事人编号", a.subject), ("受理", a.submitter), ("审核", a.reviewer or "—"),
         ("审批", a.approver or "—"), ("核定金额（元）", labels.yuan(a.amount_fen or 0)),

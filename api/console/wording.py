@@ -48,6 +48,9 @@ FORMS = {
     "subjects": "登记当事人（个人信息入保险库）",
     "subjects/{subject}/erasure": "申请删除个人信息",
     "subjects/{subject}/erasure/approval": "批准删除个人信息",
+    "postings": "发布公示",
+    "postings/{kind}/{scope}/{year}/objections/{objection}/answer": "答复异议",
+    "postings/{kind}/{scope}/{year}/close": "结束公示",
 }  # fmt: skip
 FIELDS = {
     "year": "年度",
@@ -108,6 +111,10 @@ FIELDS = {
     "recover_fen": "应追回（分）",
     "done": "已完成",
     "item": "事项",
+}  # fmt: skip
+APPLICATION_STAGES = {
+    "submitted": "已受理", "reviewed": "已审核", "approved": "已审批", "rejected": "不予批准",
+    "disbursed": "已发放", "revoked": "已撤销",
 }  # fmt: skip
 RECORDS = {
     "carefund.ApplicationSubmitted": "提交申请",
