@@ -9,6 +9,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.messages import message
 from api.problems import PROBLEM, TYPE_BASE, title_of
+from api.spreadsheets.read import MAX_BYTES as UPLOAD_BYTES
+
+# Paths whose bodies may be larger: an uploaded spreadsheet (api/routes/imports.py), up to
+# the import's own file limit (api/spreadsheets/read.py), whatever ``max_bytes`` is.
+LARGER = (("/api/v1/imports/", UPLOAD_BYTES),)
 
 
 class BodyLimit:
@@ -21,17 +26,22 @@ class BodyLimit:
     so nothing is stored.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: tuple[tuple[str, int], ...] = LARGER
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = str(scope.get("path", ""))
+        limit = max([self.max_bytes, *(n for p, n in self.larger if path.startswith(p))])
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(send, limit)
             return
         seen = 0
         over = False
@@ -41,7 +51,7 @@ class BodyLimit:
             nonlocal seen, over
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
+            if seen > limit:
                 over = True
                 raise _TooLarge
             return message
@@ -57,14 +67,14 @@ class BodyLimit:
         with contextlib.suppress(_TooLarge):
             await self.app(scope, limited, guarded)
         if over and not started:
-            await self._refuse(send)
+            await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         code = "input.body_too_large"
         body = json.dumps({
             "type": TYPE_BASE + code, "title": title_of(code, 413), "status": 413,
-            "detail": message(code, limit=self.max_bytes), "code": code,
-            "evidence": f"request bodies are limited to {self.max_bytes} bytes",
+            "detail": message(code, limit=limit), "code": code,
+            "evidence": f"request bodies are limited to {limit} bytes",
         }, ensure_ascii=False).encode()  # fmt: skip
         await send({
             "type": "http.response.start", "status": 413,
