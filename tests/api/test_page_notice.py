@@ -16,11 +16,19 @@ from api.app import create_app
 from api.labels import INDUSTRIES
 from ledger.clock import SteppingClock
 from ledger.ledger import Ledger
+from ledger.points.config import Component
 from ledger.settings import Settings
 from tests.api.conftest import settle
 from tests.api.test_page_truth import cosign, signed, witnesses  # noqa: F401 (fixture)
 from tests.integration.helpers import YEAR, disbursed, funded
-from tests.integration.points_helpers import cadre_book, points_ready, worked, year_closed
+from tests.integration.points_helpers import (
+    ORGANISATION,
+    TOWNSHIP,
+    cadre_book,
+    points_ready,
+    worked,
+    year_closed,
+)
 from verify.note import Signer
 
 FUND = "tongcheng-pioneer-care"  # FundConfig's default fund
@@ -97,13 +105,17 @@ def test_a_points_years_notice_shows_the_close_ranking(
     points = points_ready(ledger, clock)
     books = [cadre_book(points, "principal", name) for name in ("李一", "李二", "李三")]
     for n, book in enumerate(books):
-        worked(points, book, 100 * (n + 1))
+        worked(points, book, 10 * (n + 1))
     year_closed(points, clock)
+    points.reopen_year("补录", ORGANISATION)  # live totals move on; the posting is the close's
+    points.enter(books[0], quarter=4, component=Component.BONUS, points_tenths=50,
+                 reason="补录表彰", actor=TOWNSHIP)  # fmt: skip
     settle(app)
     html = app.get(f"/notices/points/taihu/{YEAR}").text
     public = app.get("/api/v1/public/points", params={"county": "taihu"}).json()["rows"]
     listed = sorted((r for r in public if r["year"] == YEAR), key=lambda r: r["closed_rank"])
     shown = cells(html)
+    assert [r["rank"] for r in listed] == [2, 3, 1]  # live: the last of the close now leads
     assert [c[:6] for c in shown] == [
         ["正职", str(r["closed_rank"]), r["name"], "晋熙镇", r["village"],
          f"{r['closed_total'] // 10}.{r['closed_total'] % 10}"] for r in listed
