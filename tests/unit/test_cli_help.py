@@ -60,10 +60,14 @@ def test_defaults_are_shown() -> None:
     assert "(default: mldsa44)" in keygen
 
 
-def test_a_flag_without_a_default_shows_none() -> None:
-    """``--json`` (False) and ``--today`` (None) say nothing about a default."""
-    text = commands(gongshi_parser())["overdue"].format_help()
-    assert "default: None" not in text and "default: False" not in text
+@pytest.mark.parametrize("build", [gongshi_parser, verify_parser], ids=["gongshi", "verify"])
+def test_no_default_of_none_or_false_is_shown(
+    build: Callable[[], argparse.ArgumentParser],
+) -> None:
+    """A flag (False) or an optional value (None, as ``rebuild NAME``) says nothing."""
+    for path, parser in commands(build()).items():
+        text = " ".join(parser.format_help().split())
+        assert "default: None" not in text and "default: False" not in text, path
 
 
 @pytest.mark.parametrize("name", JSON_COMMANDS)
