@@ -26,6 +26,7 @@ from api.routes import (
     cadre_work,
     carefund,
     health,
+    imports,
     log,
     notices,
     objection_form,
@@ -97,9 +98,12 @@ def create_app(
     routers = (
         page, health, public, log, tiles, subjects, carefund, points, supervision, cadre_work,
         assessment, audit, principals, notices, queue, console, postings, objection_form,
+        imports,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
+        if hasattr(module, "reads"):  # GET on one resource of a write module: no Idempotency-Key
+            app.include_router(module.reads, responses=PROBLEM_RESPONSES)
     return app
 
 

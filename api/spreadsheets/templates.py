@@ -1,0 +1,68 @@
+"""The import templates a clerk downloads: ``GET /api/v1/imports/templates/{kind}.xlsx|.csv``.
+
+XLSX: sheet 导入 with the header (required columns marked *, which the import ignores) and
+one example row, every cell formatted as text (so an ID number keeps its 18 digits and a
+leading zero stays); sheet 说明 explaining each column: 列名, 必填, 说明, 示例. CSV (UTF-8
+with BOM): the header and the example row only. The example row is an example: imported as
+it is, its made-up cadre id or its fund year is refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from api.spreadsheets.fields import COLUMNS_OF, ImportColumn
+
+TITLES = {"points-entries": "季度积分录入", "carefund-applications": "关爱基金申请"}
+
+
+def _header(column: ImportColumn) -> str:
+    return column.header + ("*" if column.required else "")
+
+
+def template_csv(kind: str) -> bytes:
+    """Requires a kind of COLUMNS_OF."""
+    columns = COLUMNS_OF[kind]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_header(c) for c in columns])
+    writer.writerow([c.example for c in columns])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def template_xlsx(kind: str) -> bytes:
+    """Requires a kind of COLUMNS_OF."""
+    columns = COLUMNS_OF[kind]
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "导入"
+    bold = Font(bold=True)
+    for i, column in enumerate(columns, start=1):
+        head = sheet.cell(row=1, column=i, value=_header(column))
+        head.font = bold
+        example = sheet.cell(row=2, column=i, value=column.example)
+        example.number_format = "@"
+        for row in range(3, 203):  # text format for the rows a clerk fills in
+            sheet.cell(row=row, column=i).number_format = "@"
+        letter = head.column_letter
+        sheet.column_dimensions[letter].width = max(12, min(40, 2 * len(column.example) + 4))
+    sheet.freeze_panes = "A2"
+    notes = book.create_sheet("说明")
+    notes.append([f"{TITLES[kind]}导入模板：第 1 行为列名，从第 2 行起每行一条；标 * 的列必填"])
+    notes.append(["列名", "必填", "说明", "示例"])
+    for column in columns:
+        notes.append([column.header, "是" if column.required else "否", column.help,
+                      column.example])  # fmt: skip
+    for cell in notes[2]:
+        cell.font = bold
+    notes.column_dimensions["A"].width = 16
+    notes.column_dimensions["C"].width = 70
+    notes.column_dimensions["D"].width = 40
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
