@@ -58,7 +58,7 @@ def caller(
     return actor
 
 
-def acting_as(*roles: Role) -> Callable[[Actor], Actor]:
+def acting_as(*roles: Role) -> Callable[[Request, Actor], Actor]:
     """A dependency: the caller, if it holds one of ``roles`` (else 403, rule ``role``)."""
 
     def check(request: Request, actor: Annotated[Actor, Depends(caller)]) -> Actor:

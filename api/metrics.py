@@ -75,9 +75,9 @@ class Metrics:
         counted: Collector = (
             self.registry
             if self.multiprocess_dir is None
-            else MultiProcessCollector(None, path=self.multiprocess_dir)  # type: ignore[arg-type]
+            else MultiProcessCollector(None, path=self.multiprocess_dir)  # type: ignore[no-untyped-call]
         )
-        return generate_latest(_Together([counted, *live]))  # type: ignore[arg-type]
+        return generate_latest(_Together([counted, *live]))
 
 
 class _Together:
