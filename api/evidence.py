@@ -101,6 +101,11 @@ def rebuilt(ledger: Ledger, saved: Sequence[tuple[str, int]]) -> dict[str, Any]:
     return {"evidence": records[-1], "records": records}
 
 
-def written(ledger: Ledger, primary: UUID | str, **result: Any) -> Written:
-    """The answer of a write route: its receipt (see ``receipt``) and the command's result."""
-    return Written.model_validate({**receipt(ledger, primary), "result": result})
+def written(
+    ledger: Ledger, primary: UUID | str, location: str | None = None, **result: Any
+) -> Written:
+    """The answer of a write route: its receipt (see ``receipt``), the command's result
+    and the ``location`` of the resource it made or changed (a path the API answers GET
+    on; WriteRoute sends it as the ``Location`` header too)."""
+    answer = {**receipt(ledger, primary), "result": result, "location": location}
+    return Written.model_validate(answer)

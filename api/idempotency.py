@@ -121,10 +121,32 @@ IDEMPOTENCY_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+def location_of(body: bytes) -> str | None:
+    """The ``location`` member of a write's JSON answer (api.models.Written), if any."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return None
+    found = answer.get("location") if isinstance(answer, dict) else None
+    return found if isinstance(found, str) and found.startswith("/") else None
+
+
+def with_location(response: Response) -> Response:
+    """``response`` with a ``Location`` header naming its body's ``location`` (2xx)."""
+    if 200 <= response.status_code < 300 and "location" not in response.headers:
+        found = location_of(bytes(response.body))
+        if found is not None:
+            response.headers["Location"] = found
+    return response
+
+
 def _replay(body: bytes, status: int) -> Response:
-    return Response(
-        content=body, status_code=status, media_type="application/json",
-        headers={REPLAYED_HEADER: "true"},
+    """The stored answer again: same status, same body, same Location."""
+    return with_location(
+        Response(
+            content=body, status_code=status, media_type="application/json",
+            headers={REPLAYED_HEADER: "true"},
+        )
     )  # fmt: skip
 
 
@@ -181,7 +203,7 @@ class WriteRoute(APIRoute):
             values = request.headers.getlist(KEY_HEADER)
             if not values:
                 with receipts.capture():
-                    return await handler(request)
+                    return with_location(await handler(request))
             try:
                 if len(values) > 1:
                     raise BadKey(f"one {KEY_HEADER} header, not {len(values)}")
@@ -230,7 +252,7 @@ class WriteRoute(APIRoute):
                 and _is_final(final, bytes(response.body))
             ):
                 await run_in_threadpool(_keep, s, pending, response)
-            return response
+            return with_location(response)
 
         return route
 

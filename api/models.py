@@ -63,7 +63,16 @@ class Written(BaseModel):
     records: list[Evidence] = Field(
         default_factory=list, description="every record this request saved, in save order"
     )
-    result: dict[str, Any] = Field(default_factory=dict)
+    result: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the command's result: a new resource's id under its name (application,"
+        " subject, book, case, project, …), amounts, counts",
+    )
+    location: str | None = Field(
+        default=None,
+        description="the path of the resource this write made or changed (also the Location"
+        " header); GET it to read the resource",
+    )
 
 
 class PersonalData(Body):

@@ -1,19 +1,28 @@
-"""Supervision commands: cases and their actions to closure with evidence, inspections, key
-projects and their monthly progress."""
+"""Supervision commands (督办): cases and their actions to closure with evidence,
+inspections, key projects and their monthly progress; GET on one case and one key project.
+
+A case runs 立案 → 约谈提醒 → 现场指导 → 挂牌督办 → 整改 → 销号 (a bottom-10% case every
+step in order; the year-end close of the points scheme opens those). A key project is
+registered with its checklist (工作专班), reports progress, adjusts items with a reason
+(动态调整) and has each item verified by its lead (盘点销号); overdue items escalate to a
+case (挂牌督办). Statuses: 201 for a write that adds something (a case, an action, an
+inspection's visits and examinations, a project, a report), 200 for a step that moves a case
+on (listing, rectification, closure); ``Location`` names the case or project."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, StrictBool
 
-from api.auth import acting_as
+from api.auth import acting_as, caller
 from api.evidence import receipt, written
 from api.idempotency import IDEMPOTENCY_RESPONSES, WriteRoute, idempotency_key
 from api.models import Body, Evidence, ShortText, Text, Written, Year, example
+from api.resources import case_path, case_view, project_path, project_view
 from api.services import Services, services
 from ledger.actor import Actor, Role
 from ledger.supervision.case import SUPERVISION_ROLES
@@ -28,6 +37,7 @@ router = APIRouter(
     dependencies=[Depends(idempotency_key)],
     responses=IDEMPOTENCY_RESPONSES,
 )
+reads = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
 SUPERVISORS = acting_as(*SUPERVISION_ROLES)
 GUIDES = acting_as(*SUPERVISION_ROLES, Role.PARTY_BUILDING_INSTRUCTOR)  # 包村党建指导员
 INSPECTORS = acting_as(*INSPECTION_ROLES)
@@ -159,80 +169,137 @@ class ProgressIn(Body):
     note: Text
 
 
-def _written(s: Services, stream: UUID) -> Written:
-    return written(s.ledger, stream)
+def _case(s: Services, case: UUID, /, **result: Any) -> Written:
+    return written(s.ledger, case, case_path(case), **result)
 
 
-@router.post("/cases", status_code=201, summary="open a case (supervision, township)")
+def _project(s: Services, project: UUID, /, **result: Any) -> Written:
+    return written(s.ledger, project, project_path(project), **result)
+
+
+@reads.get("/cases/{case}", summary="一个督办案件 one supervision case")
+def get_case(
+    case: UUID, s: Service, actor: Annotated[Actor, Depends(caller)]
+) -> dict[str, Any]:  # fmt: skip
+    """读取一个督办案件：对象、缘由、当前步骤、督办期限、销号日期、由谁触发（年度结算、重点项目）。
+
+    Any enrolled principal's token. 404 ``not_found.supervision_case`` if there is none."""
+    return case_view(Supervision(s.ledger).case(case))
+
+
+@reads.get("/projects/{project}", summary="一个重点项目 one key project")
+def get_project(
+    project: UUID, s: Service, actor: Annotated[Actor, Depends(caller)]
+) -> dict[str, Any]:  # fmt: skip
+    """读取一个重点项目及其清单：每项的期限、是否完成、是否核验销号、是否挂牌督办。
+
+    Any enrolled principal's token. 404 ``not_found.key_project`` if there is none."""
+    return project_view(Supervision(s.ledger).project(project))
+
+
+@router.post("/cases", status_code=201, summary="立案督办 open a case (supervision, township)")
 def open_case(body: CaseIn, s: Service, actor: Annotated[Actor, Depends(SUPERVISORS)]) -> Written:
+    """立案：督办对象（干部以假名编号、单位以名称）、缘由、所在县。第一步；末位 10% 的案件
+    由积分年度结算自动立案，不能手工立案。``result.case`` 是新案件的编号。
+
+    角色：supervision, township_party_committee, organisation_department."""
     case = Supervision(s.ledger).open_case(
         target_kind=body.target_kind, target=body.target, reason=body.reason,
         detail=body.detail, county=body.county, actor=actor,
     )  # fmt: skip
-    return _written(s, case)
+    return _case(s, case, case=str(case))
 
 
-@router.post("/cases/{case}/talks", status_code=201, summary="a talk and reminder (约谈提醒)")
+@router.post("/cases/{case}/talks", status_code=201, summary="约谈提醒 a talk and reminder")
 def talk(
     case: UUID, body: NoteIn, s: Service, actor: Annotated[Actor, Depends(SUPERVISORS)]
 ) -> Written:
+    """约谈提醒：立案之后的第一项督办措施（末位案件由干部所在镇的党委办理），可多次。
+
+    角色：supervision, township_party_committee, organisation_department."""
     Supervision(s.ledger).talk(case, body.note, actor)
-    return _written(s, case)
+    return _case(s, case)
 
 
-@router.post("/cases/{case}/guidance", status_code=201, summary="on-site guidance (现场指导)")
+@router.post("/cases/{case}/guidance", status_code=201, summary="现场指导 on-site guidance")
 def guide(
     case: UUID, body: GuidanceIn, s: Service, actor: Annotated[Actor, Depends(GUIDES)]
 ) -> Written:
+    """现场指导：在约谈提醒之后（末位案件由包村党建指导员亲自办理），可多次。
+
+    角色：supervision, township_party_committee, organisation_department,
+    party_building_instructor."""
     Supervision(s.ledger).guide(case, body.instructor, body.note, actor)
-    return _written(s, case)
+    return _case(s, case)
 
 
-@router.post("/cases/{case}/listing", summary="listed supervision with a deadline (挂牌督办)")
+@router.post("/cases/{case}/listing", summary="挂牌督办 listed supervision with a deadline")
 def list_case(
     case: UUID, body: ListingIn, s: Service, actor: Annotated[Actor, Depends(SUPERVISORS)]
 ) -> Written:
+    """挂牌督办，定整改期限（不早于今天）：在约谈提醒、现场指导之后。
+
+    角色：supervision, township_party_committee, organisation_department."""
     Supervision(s.ledger).list_case(case, body.deadline, body.note, actor)
-    return _written(s, case)
+    return _case(s, case)
 
 
-@router.post("/cases/{case}/rectification", summary="rectification reported")
+@router.post("/cases/{case}/rectification", summary="报告整改 rectification reported")
 def rectified(
     case: UUID, body: RectificationIn, s: Service, actor: Annotated[Actor, Depends(SUPERVISORS)]
 ) -> Written:
+    """报告整改情况（末位案件须附佐证材料）：在至少一项督办措施之后、销号之前。
+
+    角色：supervision, township_party_committee, organisation_department."""
     Supervision(s.ledger).report_rectification(case, body.note, actor, body.evidence)
-    return _written(s, case)
+    return _case(s, case)
 
 
-@router.post("/cases/{case}/closure", summary="closure with evidence (销号)")
+@router.post("/cases/{case}/closure", summary="销号 closure with evidence")
 def close(
     case: UUID, body: ClosureIn, s: Service, actor: Annotated[Actor, Depends(SUPERVISORS)]
 ) -> Written:
+    """销号，附佐证材料：在报告整改之后；末位案件由报告整改以外的另一人销号。最后一步。
+
+    角色：supervision, township_party_committee, organisation_department."""
     Supervision(s.ledger).close(case, body.evidence, actor)
-    return _written(s, case)
+    return _case(s, case)
 
 
-@router.post("/inspections", status_code=201, summary="open an inspection")
+@router.post("/inspections", status_code=201, summary="开展督查 open an inspection")
 def open_inspection(
     body: InspectionIn, s: Service, actor: Annotated[Actor, Depends(INSPECTORS)]
 ) -> Written:
-    return _written(s, Supervision(s.ledger).open_inspection(body.name, body.county, actor))
+    """开展一次督查（名称、所在县）：第一步，之后走访党支部、检查干部。``result.inspection``
+    是新督查的编号.
+
+    角色：organisation_department."""
+    inspection = Supervision(s.ledger).open_inspection(body.name, body.county, actor)
+    return written(s.ledger, inspection, inspection=str(inspection))
 
 
-@router.post("/inspections/{inspection}/visits", status_code=201, summary="branches visited")
+@router.post("/inspections/{inspection}/visits", status_code=201,
+             summary="走访党支部 branches visited")  # fmt: skip
 def visit(
     inspection: UUID, body: VisitsIn, s: Service, actor: Annotated[Actor, Depends(INSPECTORS)]
 ) -> Written:
+    """登记走访过的党支部：在开展督查之后、检查该支部干部之前。
+
+    角色：organisation_department."""
     Supervision(s.ledger).visit(inspection, list(body.branches), actor)
-    return _written(s, inspection)
+    return written(s.ledger, inspection)
 
 
 @router.post("/inspections/{inspection}/examinations", status_code=201,
-             summary="cadres examined, all or nothing")  # fmt: skip
+             summary="检查干部 cadres examined, all or nothing")  # fmt: skip
 def examine(
     inspection: UUID, body: ExaminationsIn, s: Service,
     actor: Annotated[Actor, Depends(INSPECTORS)],
 ) -> Written:  # fmt: skip
+    """登记干部检查结论（全部成功或全部不记），结论不是"无问题"的须说明理由；观察使用者
+    注明非领导职务和观察期。在走访该支部之后。
+
+    角色：organisation_department."""
     results = [(r.cadre, r.branch, r.outcome, r.reason) for r in body.results]
     observations = {
         r.cadre: (r.non_leading_post, r.observe_until)
@@ -240,52 +307,73 @@ def examine(
         if r.observe_until is not None
     }
     Supervision(s.ledger).examine(inspection, results, actor, observations)
-    return _written(s, inspection)
+    return written(s.ledger, inspection)
 
 
-@router.post("/projects", status_code=201, summary="register a key project and its items")
+@router.post("/projects", status_code=201,
+             summary="登记重点项目 register a key project and its items")  # fmt: skip
 def register_project(
     body: ProjectIn, s: Service, actor: Annotated[Actor, Depends(PROJECTS)]
 ) -> Written:
+    """登记重点项目及其清单（每项代码、名称、期限）和工作专班负责人：第一步。
+    ``result.project`` 是新项目的编号。
+
+    角色：organisation_department."""
     project = Supervision(s.ledger).register_project(
         name=body.name, owner_unit=body.owner_unit, county=body.county, lead=body.lead,
         year=body.year,
         items=[(i.item, i.title, i.due) for i in body.items], actor=actor,
     )  # fmt: skip
-    return _written(s, project)
+    return _project(s, project, project=str(project))
 
 
-@router.post("/projects/{project}/progress", status_code=201, summary="progress on an item")
+@router.post("/projects/{project}/progress", status_code=201,
+             summary="报告进度 progress on an item")  # fmt: skip
 def report_progress(
     project: UUID, body: ProgressIn, s: Service, actor: Annotated[Actor, Depends(PROJECTS)]
 ) -> Written:
+    """报告一项的进度（完成与否、说明）：在项目登记之后、该项核验之前。
+
+    角色：organisation_department."""
     Supervision(s.ledger).report_progress(project, body.item, body.done, body.note, actor)
-    return _written(s, project)
+    return _project(s, project)
 
 
 @router.post("/projects/{project}/amendments", status_code=201,
-             summary="add, drop or move a checklist item, with the reason (动态调整)")  # fmt: skip
+             summary="动态调整清单 add, drop or move a checklist item")  # fmt: skip
 def amend_project(
     project: UUID, body: AmendmentIn, s: Service, actor: Annotated[Actor, Depends(PROJECTS)]
 ) -> Written:
+    """动态调整：增加、删除或改期一项，须说明理由；已完成或已挂牌督办的项不能调整。在项目
+    登记之后。
+
+    角色：organisation_department."""
     Supervision(s.ledger).amend_project(
         project, body.change, body.item, body.reason, actor, body.title, body.due
     )
-    return _written(s, project)
+    return _project(s, project)
 
 
 @router.post("/projects/{project}/verifications", status_code=201,
-             summary="an item verified by the project's lead (盘点销号)")  # fmt: skip
+             summary="盘点销号 an item verified by the project's lead")  # fmt: skip
 def verify_item(
     project: UUID, body: VerificationIn, s: Service, actor: Annotated[Actor, Depends(PROJECTS)]
 ) -> Written:
+    """盘点销号：项目的工作专班负责人核验一项已报告完成的事项，注明核验依据；报告完成者
+    不能自己核验。在报告完成之后；由该项转来的督办案件随之可以销号。
+
+    角色：organisation_department（项目负责人的账户）."""
     Supervision(s.ledger).verify_item(project, body.item, body.evidence, actor)
-    return _written(s, project)
+    return _project(s, project)
 
 
-@router.post("/escalations", summary="run the overdue-project policy now (挂牌督办)")
+@router.post("/escalations", summary="逾期事项挂牌督办 run the overdue-project policy now")
 def escalate(s: Service, actor: Annotated[Actor, Depends(ESCALATORS)]) -> EscalationRun:
-    """On the server's business date, as the calling supervision account, on the projects of
+    """逾期未完成的重点项目事项转为挂牌督办案件（每项一次）：服务器每天自动运行，这里立即运行。
+
+    角色：supervision.
+
+    On the server's business date, as the calling supervision account, on the projects of
     its county (the same policy ``gongshi serve`` runs daily as the system account, for every
     county). Opens nothing for items already escalated."""
     today = s.ledger.clock().date()

@@ -13,9 +13,9 @@ def test_application_routes_name_their_parameter_application(client: TestClient)
     paths = client.get("/openapi.json").json()["paths"]
     routes = sorted(path for path in paths if path.startswith(APPLICATIONS))
     assert [path.removeprefix(APPLICATIONS) for path in routes] == [
-        "{application}/approval", "{application}/disbursement", "{application}/follow-ups",
-        "{application}/recoveries", "{application}/rejection", "{application}/review",
-        "{application}/revocation",
+        "{application}", "{application}/approval", "{application}/disbursement",
+        "{application}/follow-ups", "{application}/recoveries", "{application}/rejection",
+        "{application}/review", "{application}/revocation",
     ]  # fmt: skip
     for path in routes:
         for operation in paths[path].values():
