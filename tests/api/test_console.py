@@ -12,6 +12,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from ledger.clock import SteppingClock
+from tests.api.conftest import settle
 
 Headers = dict[str, dict[str, str]]
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -24,7 +25,9 @@ def token_of(header: dict[str, str]) -> str:
 
 def signed_in(client: TestClient, header: dict[str, str]) -> tuple[TestClient, str]:
     """A new browser (cookie jar) on the same app, signed in with ``header``'s token; and
-    its session's CSRF token."""
+    its session's CSRF token. The projections are brought up to the log first, as a
+    served app's followers keep them (the queue reads the points and cases lists)."""
+    settle(client)
     browser = TestClient(client.app, follow_redirects=False)
     nonce = CSRF.search(browser.get("/console/signin").text)
     assert nonce is not None
