@@ -13,9 +13,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, Header, Query
+from fastapi import Depends, Header, Query, Request
 
 from api.auth import caller
+from api.request_log import remember_principal
 from api.services import Services, services
 from api.tokens import TokenError
 from ledger.actor import Role
@@ -30,11 +31,13 @@ TodayQuery = Annotated[
 AuthorizationHeader = Annotated[str | None, Header(max_length=200)]
 
 
-def decided_on(s: Services, today: date | None, authorization: str | None) -> date:
+def decided_on(
+    s: Services, today: date | None, authorization: str | None, request: Request | None = None
+) -> date:
     """The date to decide a public read on: the server's date when ``today`` is None or that
     date; ``today`` itself only if ``authorization`` is an audit role's bearer token.
     TokenError (401) without a valid token, RuleViolation ``public.reader_date`` (403) for
-    another role."""
+    another role. A token checked here names its principal in ``request``'s log line."""
     server = s.ledger.clock().date()
     if today is None or today == server:
         return server
@@ -45,6 +48,8 @@ def decided_on(s: Services, today: date | None, authorization: str | None) -> da
             "auth.missing_token",
         )
     actor = caller(s, authorization)
+    if request is not None:
+        remember_principal(request, actor.principal)
     if actor.role is not Role.AUDIT:
         raise RuleViolation(
             RULE,
@@ -55,12 +60,13 @@ def decided_on(s: Services, today: date | None, authorization: str | None) -> da
 
 
 def reader_date(
+    request: Request,
     s: Annotated[Services, Depends(services)],
     today: TodayQuery = None,
     authorization: AuthorizationHeader = None,
 ) -> date:
     """A dependency: ``decided_on`` for the request's ``today`` and Authorization header."""
-    return decided_on(s, today, authorization)
+    return decided_on(s, today, authorization, request)
 
 
 ReaderDate = Annotated[date, Depends(reader_date)]

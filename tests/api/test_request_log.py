@@ -32,7 +32,10 @@ def test_one_line_per_request_with_id_route_status_and_principal(
     bad = client.get("/api/v1/principals", headers={"Authorization": "Bearer nope"})
     missing = client.get("/api/v1/no/such/thing")
     big = client.post("/api/v1/subjects", content=b"x" * 5000, headers=tokens["admin"])
+    audited = client.get("/api/v1/public/disbursements", params={"today": "2030-01-01"},
+                         headers=tokens["audit"])  # fmt: skip
     lines = _requests(caplog)
+    assert audited.status_code == 200 and lines.pop()["principal"] == "audit-01"  # its date
     assert [(x["method"], x["route"], x["status"], x["principal"]) for x in lines] == [
         ("GET", "/api/v1/public/points", 200, None),
         ("GET", "/api/v1/principals", 200, "admin-01"),
