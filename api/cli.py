@@ -39,6 +39,7 @@ from api.cli_output import (
     add_version,
     print_json,
     progress,
+    say,
     wants_json,
 )
 from api.cli_postings import add_posting_commands
@@ -178,19 +179,27 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
     for problem in log_problems:
         print(f"LOG BROKEN: {problem}")
     if ok:
-        print(
+        print(say(
+            f"OK: {report.records} 条记录、{report.streams} 个流，哈希与链全部有效；日志的"
+            f" {leaves} 个叶子及其检查点与记录一致",
             f"OK: {report.records} records in {report.streams} streams, all hashes and chains"
-            f" valid; the log's {leaves} leaves and its checkpoints match the records"
-        )
+            f" valid; the log's {leaves} leaves and its checkpoints match the records",
+        ))  # fmt: skip
         return 0
     if report.ok:
         return 1
     first = report.breaks[0]
-    print(f"BROKEN: stream {first.stream} version {first.version}: {first.reason}")
-    print(f"  expected {first.expected}")
-    print(f"  computed {first.computed}")
+    print(
+        say(
+            f"BROKEN: 流 {first.stream} 第 {first.version} 版：{first.reason}",
+            f"BROKEN: stream {first.stream} version {first.version}: {first.reason}",
+        )
+    )
+    print(say(f"  应为 {first.expected}", f"  expected {first.expected}"))
+    print(say(f"  算得 {first.computed}", f"  computed {first.computed}"))
     if len(report.breaks) > 1:
-        print(f"  ({len(report.breaks) - 1} further breaks)")
+        print(say(f"  （另有 {len(report.breaks) - 1} 处断裂）",
+                  f"  ({len(report.breaks) - 1} further breaks)"))  # fmt: skip
         for brk in report.breaks[1:20]:
             print(f"  - {brk}")
     return 1

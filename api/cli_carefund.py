@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from api.cli_output import say
 from api.cli_principals import add_token_argument, token_actor
 from ledger.carefund.config import yuan
 from ledger.carefund.service import CareFund
@@ -43,10 +44,14 @@ def _open_year(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         ledger.close()
     tiers = ", ".join(f"{t}: {yuan(fen)}" for t, fen in sorted(year.tiers_fen.items()))
-    print(f"fund year {args.year} opened: budget {yuan(year.budget_fen)} yuan; tiers {tiers} "
-          f"yuan; posted {year.posting_days} days; {year.follow_ups} return visits, the first "
-          f"{year.first_follow_up_days} days after payment, then every "
-          f"{year.follow_up_interval_days} days")  # fmt: skip
+    print(say(f"{args.year} 年度基金已开立：预算 {yuan(year.budget_fen)} 元；档次 {tiers} 元；"
+              f"公示 {year.posting_days} 天；回访 {year.follow_ups} 次，发放后第"
+              f" {year.first_follow_up_days} 天首次回访，其后每 {year.follow_up_interval_days}"
+              " 天一次",
+              f"fund year {args.year} opened: budget {yuan(year.budget_fen)} yuan; tiers {tiers} "
+              f"yuan; posted {year.posting_days} days; {year.follow_ups} return visits, the first "
+              f"{year.first_follow_up_days} days after payment, then every "
+              f"{year.follow_up_interval_days} days"))  # fmt: skip
     return 0
 
 

@@ -10,8 +10,9 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from api.cli_output import add_json_flag, print_json, wants_json
+from api.cli_output import add_json_flag, print_json, say, wants_json
 from api.cli_principals import add_token_argument, token_actor
+from api.labels import REASONS, label
 from ledger.carefund.service import CareFund
 from ledger.ledger import open_ledger
 from ledger.settings import Settings
@@ -44,10 +45,14 @@ def _followups(settings: Settings, args: argparse.Namespace) -> int:
     if wants_json(args):
         print_json({"year": args.year, "today": today.isoformat(), "grants": grants})
         return 0
-    print(f"{len(grants)} grants of {args.year} with a return visit past its due date ({today}):")
+    print(say(f"{args.year} 年度救助中定期回访已逾期的 {len(grants)} 笔（{today}）：",
+              f"{len(grants)} grants of {args.year} with a return visit past its due date"
+              f" ({today}):"))  # fmt: skip
     for g in grants:
-        print(f"  {g['case']}  disbursed {g['disbursed_on']}  visit {g['visit']} due"
-              f" {g['due_on']}  +{g['days_late']} days")  # fmt: skip
+        print(say(f"  {g['case']}  发放于 {g['disbursed_on']}  第 {g['visit']} 次回访应于"
+                  f" {g['due_on']}  逾期 {g['days_late']} 天",
+                  f"  {g['case']}  disbursed {g['disbursed_on']}  visit {g['visit']} due"
+                  f" {g['due_on']}  +{g['days_late']} days"))  # fmt: skip
     return 0
 
 
@@ -69,10 +74,19 @@ def _overdue(settings: Settings, args: argparse.Namespace) -> int:
     if wants_json(args):
         print_json({"today": today.isoformat(), "cases": rows})
         return 0
-    print(f"{len(rows)} listed supervision cases past their deadline on {today}:")
+    print(
+        say(
+            f"{today} 已过整改期限的挂牌督办案件 {len(rows)} 件：",
+            f"{len(rows)} listed supervision cases past their deadline on {today}:",
+        )
+    )
     for r in rows:
+        reason = say(label(REASONS, r["reason"]), r["reason"])
         print(
-            f"  {r['case']}  {r['reason']}  {r['target_kind']} {r['target']}  due {r['deadline']}"
+            say(
+                f"  {r['case']}  {reason}  {r['target_kind']} {r['target']}  期限 {r['deadline']}",
+                f"  {r['case']}  {reason}  {r['target_kind']} {r['target']}  due {r['deadline']}",
+            )
         )
     return 0
 
@@ -95,11 +109,22 @@ def _escalate(settings: Settings, args: argparse.Namespace) -> int:
         cases = [supervision.case(case) for case in opened]
     finally:
         ledger.close()
-    print(f"{len(cases)} overdue key-project items escalated on {today} (挂牌督办):")
+    print(
+        say(
+            f"{today} 逾期重点项目事项升级为挂牌督办 {len(cases)} 项：",
+            f"{len(cases)} overdue key-project items escalated on {today} (挂牌督办):",
+        )
+    )
     for case in cases:
-        print(f"  {case.id}  {case.target}  due {case.deadline}")
+        print(
+            say(
+                f"  {case.id}  {case.target}  期限 {case.deadline}",
+                f"  {case.id}  {case.target}  due {case.deadline}",
+            )
+        )
     for project, reason in failed.items():
-        print(f"  skipped project {project}: {reason}", file=sys.stderr)
+        print(say(f"  跳过项目 {project}：{reason}", f"  skipped project {project}: {reason}"),
+              file=sys.stderr)  # fmt: skip
     if failed:
         return 1
     return 0

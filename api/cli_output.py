@@ -6,7 +6,9 @@ Conventions (helpers adding subcommands follow them):
   help) and then prints exactly one JSON object on stdout (``print_json``);
 - progress goes to stderr, and only when stderr is a terminal (``progress``): a script or a
   pipe sees the result alone;
-- help texts name no source files; an option with a default shows it (``HelpFormatter``).
+- help texts name no source files; an option with a default shows it (``HelpFormatter``);
+- what a clerk reads is Chinese, English with ``GONGSHI_LANG=en`` (``say``); the keys of
+  ``--json`` and the codes stay English.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from api.messages import language
+
 Update = Callable[[int, int], None]  # (done, total)
+
+
+def say(zh: str, en: str) -> str:
+    """A result line in the user's language: Chinese, or English with ``GONGSHI_LANG=en``."""
+    return en if language() == "en" else zh
 
 
 def package_version() -> str:

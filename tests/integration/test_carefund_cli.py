@@ -36,7 +36,7 @@ def test_open_year_takes_the_parameters(
     assert (year.budget_fen, year.tiers_fen, year.posting_days) == (
         3_000_000, {"1": 40_000, "2": 90_000}, 14)  # fmt: skip
     assert (year.first_follow_up_days, year.follow_up_interval_days, year.follow_ups) == (90, 30, 6)
-    assert "posted 14 days; 6 return visits" in capsys.readouterr().out
+    assert "公示 14 天；回访 6 次" in capsys.readouterr().out
 
 
 def test_open_year_defaults_are_the_seeds(ledger: Ledger, settings: Settings) -> None:

@@ -130,8 +130,8 @@ def test_cli_check_exits_1_naming_the_record(ledger: Ledger, settings: Settings)
         with redirect_stdout(out):
             assert main(["check"]) == 1
     text = out.getvalue()
-    assert f"BROKEN: stream {stream} version {version}: record hash mismatch" in text
-    assert f"expected {state[:64].decode()}" in text
+    assert f"BROKEN: 流 {stream} 第 {version} 版：record hash mismatch" in text
+    assert f"应为 {state[:64].decode()}" in text
 
 
 @pytest.mark.parametrize("column", ["originator_id"])
