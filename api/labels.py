@@ -36,6 +36,11 @@ COUNTIES = {
     "taihu": "太湖县", "huaining": "怀宁县", "qianshan": "潜山市", "yuexi": "岳西县",
     "wangjiang": "望江县", "tongcheng": "桐城市",
 }  # fmt: skip
+# posting.ObjectionReceived category (verify/schema.py OBJECTION_CATEGORIES)
+OBJECTION_CATEGORIES = {
+    "eligibility": "资格条件", "amount": "金额档次", "score": "积分计算", "procedure": "程序",
+    "misconduct": "违规违纪", "other": "其他",
+}  # fmt: skip
 FUNDS = {"tongcheng-pioneer-care": "桐城市新业态新就业群体先锋关爱基金"}
 # the unit that issues a posting's notice when the posting record names none (before issue 15's
 # postings): the care fund's approving trade union, the county's organisation department

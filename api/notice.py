@@ -11,15 +11,15 @@ year's results (``points``, scope = the county, e.g. ``taihu``: "利用党务公
   its frozen ranking (rank, total, 末位 flag) as the close record ``points.YearClosed`` holds
   it — the record each row is verified against.
 
-The posting's unit, period and how to object come from the posting record (issue 15's
-``posting_view``) when there is one; without it, from the list itself (see ``_fallback``).
+The posting's unit, period, how to object and its objections with their published answers
+come from the posting record (``projections.objections.posting_view``) when the unit has
+opened one; without it, from the list itself (see ``_fallback``).
 Nothing personal: the grants are named by application id only, and the points list's names
 are the cadres' public ones (as on the page).
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -32,6 +32,7 @@ from api import labels
 from api.services import Services
 from ledger.points.scheme import Scheme
 from projections import queries
+from projections.objections import posting_view
 from verify.days import business_date
 
 KINDS = {"carefund": "关爱基金发放", "points": "村（社区）干部年度积分"}
@@ -127,7 +128,7 @@ def notice(s: Services, kind: str, scope: str, year: int, day: date) -> Notice |
     where = labels.FUNDS.get(scope, scope) if kind == "carefund" else (
         labels.COUNTIES.get(scope, scope) + "村（社区）干部积分")  # fmt: skip
     title = f"{where} {year} 年度{'帮扶资金发放' if kind == 'carefund' else '积分结果'}公示"
-    posted = posting_view(s, kind, scope, year)
+    posted = posting_view(s.reader, kind, scope, year, day)
     if posted is None:
         return _fallback(s, kind, scope, year, title, rows)
     return Notice(
@@ -135,20 +136,6 @@ def notice(s: Services, kind: str, scope: str, year: int, day: date) -> Notice |
         str(posted["period_end"]), posted["how_to_object"], posted["status"], rows,
         list(posted.get("objections") or []), True,
     )  # fmt: skip
-
-
-def posting_view(s: Services, kind: str, scope: str, year: int) -> dict[str, Any] | None:
-    """Issue 15's posting record as ``projections.objections.posting_view`` reads it, or None
-    (no such posting, or a ledger without postings)."""
-    try:
-        module = importlib.import_module("projections.objections")
-    except ImportError:
-        return None
-    view = getattr(module, "posting_view", None)
-    if view is None:
-        return None
-    found: dict[str, Any] | None = view(s.reader, kind, scope, year)
-    return found
 
 
 def _fallback(s: Services, kind: str, scope: str, year: int, title: str, rows: list[Row]) -> Notice:

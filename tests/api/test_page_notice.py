@@ -20,7 +20,7 @@ from ledger.points.config import Component
 from ledger.settings import Settings
 from tests.api.conftest import settle
 from tests.api.test_page_truth import cosign, signed, witnesses  # noqa: F401 (fixture)
-from tests.integration.helpers import YEAR, disbursed, funded
+from tests.integration.helpers import UNION, YEAR, disbursed, funded
 from tests.integration.points_helpers import (
     ORGANISATION,
     TOWNSHIP,
@@ -28,6 +28,15 @@ from tests.integration.points_helpers import (
     points_ready,
     worked,
     year_closed,
+)
+from tests.integration.posting_helpers import (
+    CONTACT,
+    END,
+    HOW,
+    START,
+    UNIT_NAME,
+    carefund_posting,
+    objected,
 )
 from verify.note import Signer
 
@@ -160,3 +169,28 @@ def test_a_grant_past_its_posting_window_is_not_on_the_notice(
     html = app.get(f"/notices/carefund/{FUND}/{YEAR}").text
     assert [c[1] for c in cells(html)] == [str(new)]
     assert str(old) not in html
+
+
+def test_an_opened_posting_gives_the_notice_its_unit_period_and_answered_objections(
+    app: TestClient, ledger: Ledger
+) -> None:
+    """With the unit's posting record (ledger/posting/): its issuing unit, period and how to
+    object, and each objection's number, category, status and published answer — never the
+    objector's contact details nor the objection's own text (both in the vault)."""
+    fund = funded(ledger)
+    disbursed(fund, 1)
+    postings = carefund_posting(ledger)
+    objected(postings)
+    answer = "经核查，申请人系快递从业人员，符合帮扶条件。"
+    postings.answer("carefund", FUND, YEAR, 1, answer, UNION)
+    settle(app)
+    html = app.get(f"/notices/carefund/{FUND}/{YEAR}").text
+    assert f"发布单位：<strong>{UNIT_NAME}</strong>" in html
+    assert f"公示期：<strong>{START}</strong> 至 <strong>{END}</strong>" in html
+    assert f"异议方式：{HOW}" in html
+    objections = html[html.index('<section id="notice-objections">') :]
+    objections = objections[: objections.index("</section>")]
+    assert "<td>1</td>" in objections and "资格条件" in objections and "已答复" in objections
+    assert answer in objections
+    for personal in (*CONTACT.values(), "申请人并非快递从业人员"):
+        assert personal not in html
