@@ -64,6 +64,10 @@ def disbursements(
     format: Format = None,
     min_position: MinPosition = None,
 ) -> dict[str, Any] | Response:
+    """发放公示：每笔已发放的关爱基金资助（姓名打码、行业、档次、金额、回访次数、日志叶子），可按
+    年度、行业、档次、月份筛选，分页（``total``/``offset``/``limit``），``?format=csv|xlsx`` 导出。
+
+    Public: no token. Another date than the server's (``today``) with an audit token only."""
     position = _ready(s, "disbursements", min_position)
     found = queries.disbursements(
         s.reader, day, year=year, industry=industry, tier=tier, month=month, limit=None
@@ -87,6 +91,9 @@ def fund_ledger(
     format: Format = None,
     min_position: MinPosition = None,
 ) -> dict[str, Any] | Response:
+    """基金台账：每个基金年度的预算、到账、资助、发放、追回、结余，以及逾期未回访的资助。
+
+    Public: no token; ``today`` other than the server's date with an audit token only."""
     position = _ready(s, "fund-ledger", min_position)
     rows = queries.fund_ledger(s.reader, day, year)
     return listed(request, format, "fund-ledger", rows, offset, limit,
@@ -103,6 +110,9 @@ def audit_results(
     format: Format = None,
     min_position: MinPosition = None,
 ) -> dict[str, Any] | Response:
+    """审计结果公示（"对先锋关爱基金使用情况和审计结果及时向社会公示"）。
+
+    Public: no token."""
     position = _ready(s, "audit-results", min_position)
     rows = queries.audit_results(s.reader, year)
     return listed(request, format, "audit-results", rows, offset, limit, position=position)
@@ -172,6 +182,9 @@ def key_projects(
     format: Format = None,
     min_position: MinPosition = None,
 ) -> dict[str, Any] | Response:
+    """重点项目公示：每个项目的清单、进度、核验销号和逾期事项。
+
+    Public: no token; ``today`` other than the server's date with an audit token only."""
     position = _ready(s, "key-projects", min_position)
     rows = queries.key_projects(s.reader, day)
     return listed(request, format, "key-projects", rows, offset, limit,
@@ -200,6 +213,9 @@ def lectures(
     format: Format = None,
     min_position: MinPosition = None,
 ) -> dict[str, Any] | Response:
+    """讲组工公示：每周的讲课、评价表均分、点评、现场测成绩。
+
+    Public: no token."""
     position = _ready(s, "lectures", min_position)
     found = queries.lectures(
         s.reader, county=county, programme=None if programme is None else str(programme),
@@ -253,6 +269,9 @@ def mentoring_pairs(
     format: Format = None,
     min_position: MinPosition = None,
 ) -> dict[str, Any] | Response:
+    """以老带新公示：帮带对子及其季度记录。
+
+    Public: no token."""
     position = _ready(s, "mentoring-pairs", min_position)
     found = queries.mentoring_pairs(
         s.reader, county=county, programme=None if programme is None else str(programme),
@@ -279,6 +298,9 @@ def training_classes(
     format: Format = None,
     min_position: MinPosition = None,
 ) -> dict[str, Any] | Response:
+    """培训班公示：学员、考勤、结业。
+
+    Public: no token."""
     position = _ready(s, "training-classes", min_position)
     found = queries.training_classes(s.reader, county=county, year=year, kind=kind, limit=None).rows
     return listed(request, format, "training-classes", found, offset, limit, position=position)
