@@ -36,6 +36,7 @@ COUNTIES = {
     "taihu": "太湖县", "huaining": "怀宁县", "qianshan": "潜山市", "yuexi": "岳西县",
     "wangjiang": "望江县", "tongcheng": "桐城市",
 }  # fmt: skip
+POSTING_KINDS = {"carefund": "关爱基金发放公示", "points": "积分结果公示"}
 # posting.ObjectionReceived category (verify/schema.py OBJECTION_CATEGORIES)
 OBJECTION_CATEGORIES = {
     "eligibility": "资格条件", "amount": "金额档次", "score": "积分计算", "procedure": "程序",

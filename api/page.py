@@ -40,6 +40,7 @@ from ledger.log.checkpoints import SignedCheckpoint, latest, latest_witnessed
 from ledger.log.witness_status import witness_status
 from ledger.log.witnesses import WitnessError
 from projections import queries
+from projections.objections import public_objection
 from verify.note import NoteError
 from verify.policy import PolicyError
 
@@ -53,7 +54,7 @@ Row = dict[str, Any]
 # the page's lists, each paged on its own (``{name}_page``): api/paging.py
 LISTS = (
     "disbursements", "points", "bottom_principal", "bottom_deputy", "bottom_reserve",
-    "overdue", "lectures", "loops", "pairs", "trainings", "verify",
+    "overdue", "lectures", "loops", "pairs", "trainings", "verify", "postings", "objections",
 )  # fmt: skip
 
 
@@ -90,6 +91,11 @@ def log_view(
     interval = s.settings.checkpoint_interval
     lines = witness_lines(policy, cosigners, reports, newest, now, interval)
     return box, lines, newest, quorum_reachable(policy, reports)
+
+
+def _newest_first(row: Row) -> tuple[int, str, str, int]:
+    """Postings and their objections: the newest year first, then kind, scope, number."""
+    return (-int(row["year"]), row["kind"], row["scope"], int(row.get("number", 0)))
 
 
 def _chart(monthly: dict[str, dict[str, int]]) -> dict[str, Any]:
@@ -247,6 +253,12 @@ def _render(
             s.reader, offset=at, limit=PER_PAGE)),
         "trainings": paged_query("trainings", "training-list", lambda at: (
             queries.training_classes(s.reader, offset=at, limit=PER_PAGE))),
+        "postings": paged("postings", sorted(s.reader.rows("postings"), key=_newest_first),
+                          "postings"),
+        "objections": paged("objections", [
+            {**public_objection(o, day), "kind": o["kind"], "scope": o["scope"], "year": o["year"]}
+            for o in sorted(s.reader.rows("objections"), key=_newest_first)
+        ], "objections"),
         "verifying": verifying,
         "verify_rows": paged("verify", verifying.rows, "verify") if verifying else [],
         "checkpoint": box, "labels": labels, "other_day": day != now.date(), "pagers": pagers,

@@ -211,3 +211,36 @@ def test_verify_lists_the_postings_rows_under_its_checkpoint_without_javascript(
     assert f'href="/notices/carefund/{FUND}/{YEAR}"' in section
     missing = app.get("/", params={"verify": f"points:taihu:{YEAR}"})
     assert missing.status_code == 404 and "没有可核验的公示" in missing.text
+
+
+def test_postings_and_their_answered_objections_are_on_the_page(
+    app: TestClient, ledger: Ledger
+) -> None:
+    """The 公示与异议 section: each posting with its notice, verification and objection form
+    links; each objection's number, category, status and published answer, and nothing the
+    objector gave (contact details, the objection's text)."""
+    from tests.integration.helpers import UNION
+    from tests.integration.posting_helpers import CONTACT, carefund_posting, objected
+
+    funded(ledger)
+    postings = carefund_posting(ledger)
+    objected(postings)
+    objected(postings, text="金额有误", category="amount", contact={"phone": "13900000000"})
+    postings.answer("carefund", FUND, YEAR, 1, "经核查符合条件。", UNION)
+    html = page(app)
+    section = html[html.index('<section id="postings">') :]
+    section = section[: section.index("</section>")]
+    (posting,) = table_rows(section, "posting-list")
+    assert "桐城市总工会" in posting and "2023-03-01 至 2023-03-10" in posting
+    assert f'href="/notices/carefund/{FUND}/{YEAR}"' in posting
+    assert f'href="/?verify=carefund:{FUND}:{YEAR}#verify"' in posting
+    assert f"/objections/new?kind=carefund&amp;scope={FUND}&amp;year={YEAR}" in posting
+    first, second = (
+        [text_of(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r, flags=re.S)]
+        for r in table_rows(section, "objection-list")
+    )
+    assert first == ["2023 年度关爱基金发放公示", "1", "2023-03-01", "资格条件", "2023-03-08",
+                     "已答复（2023-03-01）", "经核查符合条件。"]  # fmt: skip
+    assert second[1:4] == ["2", "2023-03-01", "金额档次"] and second[5:] == ["待答复", ""]
+    for personal in (*CONTACT.values(), "13900000000", "申请人并非快递从业人员", "金额有误"):
+        assert personal not in html
