@@ -46,6 +46,7 @@ from api.cli_postings import add_posting_commands
 from api.cli_principals import add_principal_commands, add_token_argument, token_actor
 from api.cli_projections import add_projection_commands
 from api.cli_server import add_server_commands
+from api.cli_spreadsheets import add_spreadsheet_commands
 from ledger.app import open_app
 from ledger.check import check_store
 from ledger.db import SqlDatabase, reset_database
@@ -278,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_posting_commands(sub)
     add_projection_commands(sub)
     add_server_commands(sub)
+    add_spreadsheet_commands(sub)
     return parser
 
 

@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from api.evidence import rebuilt, receipt
 from api.labels import ROLES
-from api.services import Services
 from api.spreadsheets.carefund_rows import personal_of, prepare_applications
 from api.spreadsheets.fields import COLUMNS_OF, header_map
 from api.spreadsheets.outcome import ImportOutcome, Prepared, Row, RowError
@@ -38,10 +37,23 @@ from api.spreadsheets.read import FileRefused, Table, column_letter, read_table
 from ledger import receipts
 from ledger.actor import Actor
 from ledger.app import retry_on_conflict
+from ledger.carefund.config import FundConfig
 from ledger.imports.batch import IMPORTERS, ImportBatch, batch_id
+from ledger.ledger import Ledger
 
-__all__ = ["ImportOutcome", "RowError", "import_file", "parse_rows"]
+__all__ = ["KINDS", "ImportOutcome", "RowError", "Services", "import_file", "parse_rows"]
 KINDS = tuple(COLUMNS_OF)
+
+
+class Services(Protocol):
+    """What an import uses of the server's services (api/services.py Services has it; the CLI
+    passes its own)."""
+
+    @property
+    def ledger(self) -> Ledger: ...
+
+    @property
+    def carefund_config(self) -> FundConfig: ...
 
 
 class _Refused(Exception):
