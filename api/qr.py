@@ -3,9 +3,9 @@ printable notice: a reader's phone opens the page's verification of the list on 
 
 from __future__ import annotations
 
-import qrcode
-import qrcode.constants
-from qrcode.image.svg import SvgPathImage
+import qrcode  # type: ignore[import-untyped]  # no stubs; typed at this module's edge
+import qrcode.constants  # type: ignore[import-untyped]
+from qrcode.image.svg import SvgPathImage  # type: ignore[import-untyped]
 
 MODULE_MM = 1  # one module is 1 mm on paper: a 45-module code is 4.5 cm wide with its margin
 

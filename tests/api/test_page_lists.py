@@ -77,7 +77,8 @@ def page(app: TestClient, **params: str) -> str:
     settle(app)
     response = app.get("/", params=params)
     assert response.status_code == 200, response.text
-    return response.text
+    html: str = response.text
+    return html
 
 
 def test_the_points_list_pages_with_a_total_and_plain_links(

@@ -101,7 +101,7 @@ def _verified_with_a_tampered_row(url: str, tamper: Callable[[str], str]) -> str
         result = page.locator("#verify-result")
         result.filter(has_text="核验").filter(has_not_text="正在").wait_for(timeout=60_000)
         failed = page.locator("#verify-list .result.fail").all_inner_texts()
-        text = result.inner_text()
+        text: str = result.inner_text()
         browser.close()
     return text + "\n" + "\n".join(failed)
 
