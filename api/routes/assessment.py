@@ -124,7 +124,9 @@ class AnnualGradeIn(Body):
                      " department): the first step")  # fmt: skip
 def open_programme(body: ProgrammeIn, s: Service, actor: Acting) -> Written:
     """Record ``assessment.ProgrammeOpened``: one programme per county and year (its stream id
-    is derived from them: a second is 409 ``assessment.programme``)."""
+    is derived from them: a second is 409 ``assessment.programme``).
+
+    角色：organisation_department."""
     stream = _assessment(s).open_programme(
         body.county, body.year, body.department, actor, body.due_days
     )
@@ -136,7 +138,9 @@ def open_programme(body: ProgrammeIn, s: Service, actor: Acting) -> Written:
                      " after it opened: the cadre's record (一人一档)")  # fmt: skip
 def enrol_cadre(programme: ProgrammeId, body: EnrolIn, s: Service, actor: Acting) -> Written:
     """Record ``assessment.CadreEnrolled`` on the cadre's new record (its id in the receipt's
-    ``evidence.stream`` and ``result.record``); once per cadre (409 ``assessment.enrol``)."""
+    ``evidence.stream`` and ``result.record``); once per cadre (409 ``assessment.enrol``).
+
+    角色：organisation_department."""
     record = _assessment(s).enrol_cadre(programme, body.cadre, body.section, actor)
     return written(s.ledger, record, record=str(record))
 
@@ -151,7 +155,9 @@ def submit_summary(
     """Record ``assessment.SummarySubmitted``: the first thing it answers is the previous
     quarter's goal (``answers_goal``, derived). Not before the quarter's first day
     (``assessment.quarter``); in order (``assessment.order``); the cadre's own account only
-    (``assessment.hands``)."""
+    (``assessment.hands``).
+
+    角色：department_cadre."""
     _assessment(s).submit_summary(record, quarter, body.text, actor)
     return written(s.ledger, record)
 
@@ -165,7 +171,9 @@ def appraise(
 ) -> Written:  # fmt: skip
     """Record ``assessment.Appraised`` with its rating and, as references, the cadre's lectures
     closed in that quarter (shown; they move no score). A leader appraising their own record:
-    409 ``assessment.self``."""
+    409 ``assessment.self``.
+
+    角色：assessment_leader."""
     _assessment(s).appraise(record, quarter, body.rating, body.text, actor)
     return written(s.ledger, record)
 
@@ -176,7 +184,9 @@ def appraise(
 def acknowledge_feedback(
     record: RecordId, quarter: Quarter, s: Service, actor: Annotated[Actor, Depends(CADRE)]
 ) -> Written:
-    """Record ``assessment.FeedbackAcknowledged`` (no body)."""
+    """Record ``assessment.FeedbackAcknowledged`` (no body).
+
+    角色：department_cadre."""
     _assessment(s).acknowledge_feedback(record, quarter, actor)
     return written(s.ledger, record)
 
@@ -188,7 +198,9 @@ def set_goal(
     record: RecordId, quarter: Quarter, body: TextIn, s: Service,
     actor: Annotated[Actor, Depends(CADRE)],
 ) -> Written:  # fmt: skip
-    """Record ``assessment.GoalSet``; the next quarter's 小结 answers it first."""
+    """Record ``assessment.GoalSet``; the next quarter's 小结 answers it first.
+
+    角色：department_cadre."""
     _assessment(s).set_goal(record, quarter, body.text, actor)
     return written(s.ledger, record)
 
@@ -203,7 +215,9 @@ def record_annual_grade(
     appraisals, the lectures the cadre gave in the year (closed by now) as references, and
     the reasons' commitment (the text goes to the vault). The grade follows the rule in
     docs/FORMAT.md (409 ``assessment.annual_grade``); nothing is recorded on the record
-    afterwards (``assessment.closed``)."""
+    afterwards (``assessment.closed``).
+
+    角色：assessment_leader."""
     _assessment(s).record_annual_grade(record, body.grade, body.reasons, actor)
     return written(s.ledger, record)
 
@@ -218,7 +232,9 @@ def cadre_file(
 ) -> dict[str, Any]:  # fmt: skip
     """The cadre's year in the programme. A department cadre's account reads its own file
     only, the department and the leaders the files of their county's programmes: another's
-    is 403 (rule ``role``)."""
+    is 403 (rule ``role``).
+
+    角色：organisation_department, assessment_leader, department_cadre."""
     require_reader(s.ledger, actor, programme, cadre)
     return _assessment(s).cadre_file(programme, cadre)
 
@@ -268,7 +284,9 @@ class LectureTestIn(Body):
                      " department), after the speaker's enrolment")  # fmt: skip
 def schedule_lecture(programme: ProgrammeId, body: LectureIn, s: Service, actor: Acting) -> Written:
     """Record ``lecture.Scheduled``: "每周安排1名组工干部上讲台"; one lecture a week
-    (409 ``lecture.week``)."""
+    (409 ``lecture.week``).
+
+    角色：organisation_department."""
     lecture = _assessment(s).schedule_lecture(
         programme, body.week, body.board, body.topic, body.speaker, actor
     )
@@ -282,7 +300,9 @@ def rate_lecture(
     lecture: LectureId, body: RatingIn, s: Service, actor: Annotated[Actor, Depends(AUDIENCE)]
 ) -> Written:
     """Record ``lecture.Rated``: "由参学人员现场打分". The rater is the caller: one form each
-    (409 ``lecture.one_form``), never the speaker's own account (409 ``lecture.rater``)."""
+    (409 ``lecture.one_form``), never the speaker's own account (409 ``lecture.rater``).
+
+    角色：department_cadre, assessment_leader."""
     _assessment(s).rate_lecture(lecture, dict(body.scores), actor)
     return written(s.ledger, lecture)
 
@@ -294,7 +314,9 @@ def comment_lecture(
     lecture: LectureId, body: CommentIn, s: Service, actor: Annotated[Actor, Depends(LEADER)]
 ) -> Written:
     """Record ``lecture.Commented``: "科室负责人及分管部长集中点评"; one per capacity
-    (409 ``lecture.comment``)."""
+    (409 ``lecture.comment``).
+
+    角色：assessment_leader."""
     _assessment(s).comment_lecture(lecture, body.as_, body.text, actor)
     return written(s.ledger, lecture)
 
@@ -305,7 +327,9 @@ def comment_lecture(
 def record_lecture_test(
     lecture: LectureId, body: LectureTestIn, s: Service, actor: Acting
 ) -> Written:
-    """Record ``lecture.TestRecorded``."""
+    """Record ``lecture.TestRecorded``.
+
+    角色：organisation_department."""
     _assessment(s).record_lecture_test(lecture, body.takers, body.mean_tenths, actor)
     return written(s.ledger, lecture)
 
@@ -316,7 +340,9 @@ def record_lecture_test(
 def close_lecture(lecture: LectureId, s: Service, actor: Acting) -> Written:
     """Record ``lecture.Closed`` with the result (means per indicator and overall, in tenths,
     half up; the test's mean): a reference for the speaker's routine assessment, moving no
-    score by itself. ``result`` is the recorded figures."""
+    score by itself. ``result`` is the recorded figures.
+
+    角色：organisation_department."""
     result = _assessment(s).close_lecture(lecture, actor)
     return written(s.ledger, lecture, **result)
 
@@ -352,7 +378,9 @@ class PairEndIn(Body):
                      " cadres' enrolment")  # fmt: skip
 def start_pair(programme: ProgrammeId, body: PairIn, s: Service, actor: Acting) -> Written:
     """Record ``mentoring.PairStarted``: "由11名老组工与22名年轻干部结成帮带对子"
-    (409 ``mentoring.pair``: the same cadre twice, not enrolled, a mentee already paired)."""
+    (409 ``mentoring.pair``: the same cadre twice, not enrolled, a mentee already paired).
+
+    角色：organisation_department."""
     pair = _assessment(s).start_pair(programme, body.mentor, body.mentee, body.started_on, actor)
     return written(s.ledger, pair, pair=str(pair))
 
@@ -363,7 +391,9 @@ def start_pair(programme: ProgrammeId, body: PairIn, s: Service, actor: Acting) 
 def record_pair_note(
     pair: PairId, body: NoteIn, s: Service, actor: Annotated[Actor, Depends(CADRE)]
 ) -> Written:
-    """Record ``mentoring.NoteRecorded``: one per side and quarter (409 ``mentoring.note``)."""
+    """Record ``mentoring.NoteRecorded``: one per side and quarter (409 ``mentoring.note``).
+
+    角色：department_cadre."""
     _assessment(s).record_pair_note(pair, body.quarter, body.side, body.text, actor)
     return written(s.ledger, pair)
 
@@ -372,7 +402,9 @@ def record_pair_note(
              summary="end a mentoring pair (organisation department), after it started; its"
                      " last step")  # fmt: skip
 def end_pair(pair: PairId, body: PairEndIn, s: Service, actor: Acting) -> Written:
-    """Record ``mentoring.PairEnded`` (once: 409 ``mentoring.ended``)."""
+    """Record ``mentoring.PairEnded`` (once: 409 ``mentoring.ended``).
+
+    角色：organisation_department."""
     _assessment(s).end_pair(pair, body.ended_on, body.reason, actor)
     return written(s.ledger, pair)
 
@@ -419,7 +451,9 @@ class CompletionIn(Body):
                      " department): the first step")  # fmt: skip
 def open_training(body: TrainingIn, s: Service, actor: Acting) -> Written:
     """Record ``training.ClassOpened``: "常态化开展公务员初任培训班、中青年干部培训班、科级干部
-    培训班课程"."""
+    培训班课程".
+
+    角色：organisation_department."""
     training = _assessment(s).open_training(
         body.county, body.year, body.kind, body.name, body.sessions, actor
     )
@@ -430,7 +464,9 @@ def open_training(body: TrainingIn, s: Service, actor: Acting) -> Written:
              summary="enrol participants (organisation department), after the class"
                      " opened")  # fmt: skip
 def enrol_trainees(training: TrainingId, body: TraineesIn, s: Service, actor: Acting) -> Written:
-    """Record one ``training.ParticipantEnrolled`` per cadre."""
+    """Record one ``training.ParticipantEnrolled`` per cadre.
+
+    角色：organisation_department."""
     _assessment(s).enrol_trainees(training, list(body.cadres), actor)
     return written(s.ledger, training)
 
@@ -441,7 +477,9 @@ def enrol_trainees(training: TrainingId, body: TraineesIn, s: Service, actor: Ac
 def record_attendance(
     training: TrainingId, body: AttendanceIn, s: Service, actor: Acting
 ) -> Written:
-    """Record ``training.AttendanceRecorded``."""
+    """Record ``training.AttendanceRecorded``.
+
+    角色：organisation_department."""
     _assessment(s).record_attendance(training, body.session, list(body.present), actor)
     return written(s.ledger, training)
 
@@ -452,6 +490,8 @@ def record_attendance(
 def record_completion(
     training: TrainingId, body: CompletionIn, s: Service, actor: Acting
 ) -> Written:
-    """Record ``training.CompletionRecorded`` with the sessions attended (computed)."""
+    """Record ``training.CompletionRecorded`` with the sessions attended (computed).
+
+    角色：organisation_department."""
     _assessment(s).record_completion(training, body.cadre, body.completed, actor)
     return written(s.ledger, training)

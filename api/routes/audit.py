@@ -26,12 +26,16 @@ from verify.note import parse_vkey
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 
-@router.get("/export", response_class=FileResponse, summary="the auditor's bundle as a tar",
+@router.get("/export", response_class=FileResponse, summary="审计包 the auditor's bundle as a tar",
             responses={200: {"content": {"application/x-tar": {}}}})  # fmt: skip
 def export(
     s: Annotated[Services, Depends(services)],
     actor: Annotated[Actor, Depends(acting_as(Role.AUDIT))],
 ) -> FileResponse:
+    """审计包：日志全部记录、检查点、见证联署、公开名单，打成 tar 包，供独立核验程序
+    （gongshi-verify）离线核对。
+
+    角色：audit."""
     settings = s.settings
     vkey_path = settings.log_vkey_path
     vkey = vkey_path.read_text() if vkey_path.exists() else None

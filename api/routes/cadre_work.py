@@ -90,64 +90,86 @@ class ReviewIn(Body):
 
 
 @router.post("/selection-inspections", status_code=201,
-             summary="open a special inspection of cadre selection (选人用人专项检查)")  # fmt: skip
+             summary="选人用人专项检查 open a special inspection of cadre selection")  # fmt: skip
 def open_selection_inspection(
     body: SelectionInspectionIn, s: Service, actor: Annotated[Actor, Depends(INSPECTORS)]
 ) -> Written:
+    """开展选人用人专项检查（名称、所在县、检查组）：第一步，之后走访单位、记录发现、约谈。
+    ``result.inspection`` 是新检查的编号。
+
+    角色：organisation_department."""
     work = CadreWork(s.ledger)
-    return written(
-        s.ledger, work.open_selection_inspection(body.name, body.county, body.team, actor)
-    )
+    inspection = work.open_selection_inspection(body.name, body.county, body.team, actor)
+    return written(s.ledger, inspection, inspection=str(inspection))
 
 
 @router.post("/selection-inspections/{inspection}/visits", status_code=201,
-             summary="units the research team visited")  # fmt: skip
+             summary="走访单位 units the research team visited")  # fmt: skip
 def visit_units(
     inspection: UUID, body: UnitsIn, s: Service, actor: Annotated[Actor, Depends(INSPECTORS)]
 ) -> Written:
+    """登记检查组走访的单位：在开展专项检查之后、记录该单位的发现之前。
+
+    角色：organisation_department."""
     CadreWork(s.ledger).visit_units(inspection, [(u.unit, u.kind) for u in body.units], actor)
     return written(s.ledger, inspection)
 
 
 @router.post("/selection-inspections/{inspection}/findings", status_code=201,
-             summary="a finding in a visited unit")  # fmt: skip
+             summary="记录发现 a finding in a visited unit")  # fmt: skip
 def record_finding(
     inspection: UUID, body: FindingIn, s: Service, actor: Annotated[Actor, Depends(INSPECTORS)]
 ) -> Written:
+    """记录在已走访单位的发现（是否属于工作推动不力）：在走访该单位之后。
+
+    角色：organisation_department."""
     CadreWork(s.ledger).record_finding(inspection, body.unit, body.finding, body.weak_work, actor)
     return written(s.ledger, inspection)
 
 
 @router.post("/selection-inspections/{inspection}/talks", status_code=201,
-             summary="a talk with a unit's head (约谈) after a weak-work finding")  # fmt: skip
+             summary="约谈单位负责人 a talk with a unit's head")  # fmt: skip
 def talk_to_head(
     inspection: UUID, body: TalkIn, s: Service, actor: Annotated[Actor, Depends(INSPECTORS)]
 ) -> Written:
+    """约谈单位主要负责人：在该单位有工作推动不力的发现之后，记录谈话内容。
+
+    角色：organisation_department."""
     CadreWork(s.ledger).talk_to_head(inspection, body.unit, body.head, body.note, actor)
     return written(s.ledger, inspection)
 
 
-@router.post("/posts", status_code=201, summary="a cadre's post, leading or not")
+@router.post("/posts", status_code=201, summary="登记职务 a cadre's post, leading or not")
 def assign_post(body: PostIn, s: Service, actor: Annotated[Actor, Depends(POSTS)]) -> Written:
+    """登记干部的职务（领导职务与否）：观察使用之前的第一步（干部须先登记为 subject）。
+    ``result.post`` 是职务记录的编号。
+
+    角色：organisation_department."""
     work = CadreWork(s.ledger)
-    return written(
-        s.ledger, work.assign_post(body.cadre, body.county, body.post, body.leading, actor)
-    )
+    post = work.assign_post(body.cadre, body.county, body.post, body.leading, actor)
+    return written(s.ledger, post, post=str(post))
 
 
 @router.post("/posts/{cadre}/observation", status_code=201,
-             summary="moved to a non-leading post for observation (观察使用)")  # fmt: skip
+             summary="观察使用 moved to a non-leading post for observation")  # fmt: skip
 def start_observation(
     cadre: UUID, body: ObservationIn, s: Service, actor: Annotated[Actor, Depends(POSTS)]
 ) -> Written:
+    """调整到非领导职务观察使用（注明职务、理由和观察期，观察期在今天之后）：在登记领导职务之后，
+    通常随专项检查的结论。
+
+    角色：organisation_department."""
     CadreWork(s.ledger).start_observation(cadre, body.post, body.until, body.reason, actor)
     return written(s.ledger, post_id(cadre))
 
 
 @router.post("/posts/{cadre}/review", status_code=201,
-             summary="the observation period reviewed at its end")  # fmt: skip
+             summary="观察期满复核 the observation reviewed at its end")  # fmt: skip
 def review_observation(
     cadre: UUID, body: ReviewIn, s: Service, actor: Annotated[Actor, Depends(POSTS)]
 ) -> Written:
+    """观察期满复核：留任非领导职务或恢复领导职务，说明理由。在观察期结束之后；最后一步。
+
+    角色：organisation_department."""
     CadreWork(s.ledger).review_observation(cadre, body.decision, body.post, body.reason, actor)
     return written(s.ledger, post_id(cadre))

@@ -31,6 +31,10 @@ def checkpoint(
         bool, Query(description="the newest signed checkpoint, witnessed or not")
     ] = False,
 ) -> Response:
+    """最新检查点（C2SP 签名注释）：满足日志见证策略的最新一个，附已收集的见证联署；
+    ``unwitnessed=true`` 取最新签名的检查点（不论是否已见证）。
+
+    Public: no token."""
     signed = latest(s.ledger.log) if unwitnessed else latest_witnessed(s.ledger.log)
     if signed is None:
         what = "signed" if unwitnessed else "witnessed"
@@ -43,6 +47,9 @@ def checkpoint(
 def inclusion(
     s: Annotated[Services, Depends(services)], index: Index, size: Index
 ) -> dict[str, Any]:
+    """包含证明（RFC 9162）：第 ``index`` 个叶子在大小为 ``size`` 的树中的审计路径。
+
+    Public: no token."""
     return proofs.inclusion(s.ledger.log, s.ledger.app.recorder, index, size)
 
 
@@ -50,6 +57,9 @@ def inclusion(
 def consistency(
     s: Annotated[Services, Depends(services)], old: Index, new: Index
 ) -> dict[str, Any]:
+    """一致性证明（RFC 9162）：大小 ``old`` 的树是大小 ``new`` 的树的前缀。
+
+    Public: no token."""
     return proofs.consistency(s.ledger.log, old, new)
 
 
@@ -60,6 +70,9 @@ def entries(
     start: Index,
     limit: Annotated[int, Query(ge=1, le=MAX_ENTRIES)] = 100,
 ) -> Response:
+    """日志叶子数据：从 ``start`` 起，每行一条记录（最多 ``limit`` 条）。
+
+    Public: no token."""
     size = s.ledger.log.state().size
     if start >= size:
         raise Refused(404, "log.no_leaf", f"no leaf {start}: the log has {size}", start=start,
@@ -78,6 +91,10 @@ def record_proof(
     stream: UUID,
     version: Annotated[int, Path(ge=1, le=2**53)],
 ) -> Response:
+    """一条记录的离线证明（c2sp.org/tlog-proof@v1）：叶子、包含证明和检查点，离线核对用。
+    每条写入的回执里都有它的链接。
+
+    Public: no token."""
     text = proofs.record_proof(s.ledger.log, stream, version)
     return PlainTextResponse(text, headers=CACHE_SHORT)
 

@@ -62,44 +62,56 @@ def _shown(p: Principal) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.post("", status_code=201, summary="enrol an account in one role and its scope")
+@router.post("", status_code=201, summary="登记账户 enrol an account in one role and its scope")
 def enrol(
     body: EnrolIn,
     s: Annotated[Services, Depends(services)],
     actor: Annotated[Actor, Depends(ADMIN)],
 ) -> Written:
+    """登记一个账户：一个角色及其工作范围（县、镇、村）。签发令牌之前的第一步（令牌从不登记任何人）。
+
+    角色：admin."""
     stream = Principals(s.ledger).enrol(body.account, body.role, body.scope(), actor)
     return written(s.ledger, stream, account=body.account)
 
 
-@router.post("/{account}/role", summary="change an account's role and scope; revokes its tokens")
+@router.post("/{account}/role", summary="变更角色 change an account's role; revokes its tokens")
 def change_role(
     account: Account,
     body: RoleIn,
     s: Annotated[Services, Depends(services)],
     actor: Annotated[Actor, Depends(ADMIN)],
 ) -> Written:
+    """变更账户的角色和工作范围（须说明理由），同时吊销它的所有令牌：在登记之后；之后须重新签发令牌。
+
+    角色：admin."""
     registry = Principals(s.ledger)
     registry.change_role(account, body.role, body.scope(), body.reason, actor)
     revoked = s.tokens.revoke(account, s.ledger.clock())
     return written(s.ledger, registry.get(account).id, tokens_revoked=revoked)
 
 
-@router.post("/{account}/subject", summary="link an account to the subject it belongs to")
+@router.post("/{account}/subject", summary="关联对象 link an account to its subject")
 def link_subject(
     account: Account,
     body: LinkIn,
     s: Annotated[Services, Depends(services)],
     actor: Annotated[Actor, Depends(ADMIN)],
 ) -> Written:
+    """把账户关联到它所属的登记对象（干部本人的账户不能给自己记分）：在账户和对象都登记之后。
+
+    角色：admin."""
     registry = Principals(s.ledger)
     registry.link_subject(account, body.subject, actor)
     return written(s.ledger, registry.get(account).id)
 
 
-@router.get("", summary="every enrolled principal: role, scope, linked subjects, roles held")
+@router.get("", summary="账户名单 every enrolled principal")
 def listed(
     s: Annotated[Services, Depends(services)],
     _: Annotated[Actor, Depends(ADMIN)],
 ) -> list[dict[str, Any]]:
+    """所有已登记的账户：角色、工作范围、关联的对象、曾任角色。
+
+    角色：admin."""
     return [_shown(p) for p in Principals(s.ledger).listed()]

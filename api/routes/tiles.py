@@ -21,6 +21,9 @@ IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 @router.get("/checkpoint", response_class=PlainTextResponse,
             summary="the newest witnessed checkpoint (tlog-tiles prefix: server root)")  # fmt: skip
 def checkpoint(s: Annotated[Services, Depends(services)]) -> Response:
+    """最新的已见证检查点（tlog-tiles 的根路径），供按 tlog-tiles 读取日志的客户端使用。
+
+    Public: no token."""
     signed = latest_witnessed(s.ledger.log)
     if signed is None:
         raise Refused(404, "log.no_checkpoint", "no witnessed checkpoint yet")
