@@ -133,12 +133,3 @@ def table_response(fmt: str, name: str, rows: list[dict[str, Any]]) -> Response:
         body, media_type=media,
         headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
     )  # fmt: skip
-
-
-def board_rows(board: dict[str, Any]) -> list[dict[str, Any]]:
-    """The supervision board's answer (``open`` by stage, ``overdue``, ``closed``) as one row
-    per case, each with ``overdue`` (true or false), open cases first (by stage, then key)."""
-    late = {r["key"] for r in board.get("overdue", [])}
-    cases = [r for stage in board.get("open", {}).values() for r in stage]
-    cases.sort(key=lambda r: (str(r.get("stage")), str(r.get("key"))))
-    return [{**r, "overdue": r["key"] in late} for r in [*cases, *board.get("closed", [])]]
