@@ -79,7 +79,7 @@ def write_forms(app: FastAPI) -> list[Form]:
     if cached is None:
         cached = [
             _form(route) for route in _flat(app.routes)
-            if isinstance(route, APIRoute) and "POST" in route.methods
+            if isinstance(route, APIRoute) and "POST" in (route.methods or ())
             and route.path.startswith("/api/") and not route.path.startswith(SKIPPED)
             and route_roles(route)
         ]  # fmt: skip
@@ -136,7 +136,8 @@ def _fields(
 
 
 def _field(name: str, prop: dict[str, Any], required: bool) -> Field:
-    kind, choices, hint = "text", (), str(prop.get("description", ""))
+    choices: tuple[str, ...] = ()
+    kind, hint = "text", str(prop.get("description", ""))
     match prop.get("type"), prop.get("format"):
         case "integer", _:
             kind = "integer"

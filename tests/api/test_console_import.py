@@ -44,7 +44,8 @@ def test_an_upload_names_every_bad_row_then_writes_the_good_file_once(
 
     def upload(data: bytes, name: str, token: str | None = csrf) -> Response:
         form = {"kind": "points-entries", **({"csrf": token} if token else {})}
-        return browser.post("/console/import", data=form, files={"file": (name, data)})
+        answer: Response = browser.post("/console/import", data=form, files={"file": (name, data)})
+        return answer
 
     refused = upload(csv_file(bad), "一季度.csv")
     assert refused.status_code == 422
