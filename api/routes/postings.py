@@ -100,7 +100,12 @@ def contact_of(body: ContactIn) -> dict[str, str]:
              summary="open a 公示 posting (trade union: a fund year; organisation department: a"
                      " points year), after the year is open")  # fmt: skip
 def open_posting(body: PostingIn, s: Service, actor: Unit) -> Written:
-    """Record ``posting.Opened``: 公示期, issuing unit, answer days, how to object."""
+    """Record ``posting.Opened``: 公示期, issuing unit, answer days, how to object.
+
+    开始公示：发布单位、公示期、答复期限、异议方式。关爱基金年度的公示由总工会、积分年度的公示
+    由县委组织部发布，在该年度开立之后。
+
+    角色：trade_union, organisation_department."""
     stream = Postings(s.ledger).open(
         body.kind, body.scope, body.year, body.issuing_unit, body.period_start,
         body.period_end, body.how_to_object, actor, body.answer_days,
@@ -147,7 +152,11 @@ def answer_objection(
     kind: Kind, scope: Scope, year: YearPath, objection: Annotated[str, Path(max_length=40)],
     body: AnswerIn, s: Service, actor: Unit,
 ) -> Written:  # fmt: skip
-    """Record ``posting.ObjectionAnswered`` (``late`` when after the due date)."""
+    """Record ``posting.ObjectionAnswered`` (``late`` when after the due date).
+
+    答复一件异议（答复内容公开，不含个人信息）：在收到异议之后、答复期限之内。
+
+    角色：trade_union, organisation_department."""
     postings = Postings(s.ledger)
     number = _number(postings, kind, scope, year, objection)
     late = postings.answer(kind, scope, year, number, body.answer, actor)
@@ -159,7 +168,11 @@ def answer_objection(
              summary="close a posting (its unit), after the period, every objection"
                      " answered")  # fmt: skip
 def close_posting(kind: Kind, scope: Scope, year: YearPath, s: Service, actor: Unit) -> Written:
-    """Record ``posting.Closed``; 409 ``posting.unanswered`` while an objection waits."""
+    """Record ``posting.Closed``; 409 ``posting.unanswered`` while an objection waits.
+
+    结束公示：在公示期结束之后，且每件异议都已答复。
+
+    角色：trade_union, organisation_department."""
     Postings(s.ledger).close(kind, scope, year, actor)
     return written(s.ledger, posting_id(kind, scope, year))
 
@@ -190,6 +203,9 @@ def objections(
 @router.get("/api/v1/public/postings/{kind}/{scope}/{year}", tags=["public"],
             summary="one posting with its objections, unanswered and overdue counts")  # fmt: skip
 def posting(kind: Kind, scope: Scope, year: YearPath, s: Service) -> dict[str, Any]:
+    """一次公示及其异议：公示期、发布单位、异议方式、每件异议的状态和公开的答复、未答复和逾期件数。
+
+    Public: no token."""
     found = posting_view(s.reader, kind, scope, year, s.ledger.clock().date())
     if found is None:
         raise NotFound("posting", f"{kind}/{scope}/{year}")
