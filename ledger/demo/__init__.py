@@ -24,6 +24,7 @@ from ledger.demo.carefund import carefund_summary, load_carefund
 from ledger.demo.erasure import erasure_requests, erasure_summary
 from ledger.demo.ids import seeded_ids
 from ledger.demo.points import CADRES, load_points
+from ledger.demo.postings import load_postings, postings_summary
 from ledger.demo.principals import enrol_demo, registry_changes
 from ledger.demo.summary import other_summary
 from ledger.demo.supervision import bottom_tenth_cases, key_projects, wangjiang_inspection
@@ -53,7 +54,8 @@ def load_demo(ledger: Ledger) -> bool:
 
     Parts: the care fund; Taihu points with the bottom-tenth cases; Yuexi projects; the
     Wangjiang inspection; Huaining's lectures and mentoring and Qianshan's routine assessment
-    (ledger/demo/assessment.py); then the registry's changes and the erasure requests (one carried
+    (ledger/demo/assessment.py); the 公示 postings and objections (ledger/demo/postings.py);
+    then the registry's changes and the erasure requests (one carried
     out, one held by an open case: ledger/demo/erasure.py). Each part has its own seed, so
     the parts are the same whatever was loaded before. A part that an interrupted run left
     half-written is reported, not repaired: start again with ``gongshi demo --reset``.
@@ -85,6 +87,7 @@ def load_demo(ledger: Ledger) -> bool:
         wrote = True
     elif not assessment_complete(ledger):
         raise LedgerError("the demo's assessment part is incomplete: run 'gongshi demo --reset'")
+    wrote = load_postings(ledger) or wrote  # 公示 and objections, by accounts changed next
     wrote = registry_changes(ledger) or wrote
     return erasure_requests(ledger) or wrote  # after the cases it holds on
 
@@ -93,4 +96,5 @@ def demo_summary(ledger: Ledger) -> list[str]:
     """Printable lines, computed from the stored records (not from the loader's memory)."""
     lines = ["Tongcheng pioneer care fund (桐城市先锋关爱基金)"]
     lines += ["  " + year.line() for year in carefund_summary(ledger)]
-    return [*lines, *other_summary(ledger), *assessment_summary(ledger), erasure_summary(ledger)]
+    lines += [*other_summary(ledger), *assessment_summary(ledger), *postings_summary(ledger)]
+    return [*lines, erasure_summary(ledger)]

@@ -49,3 +49,11 @@ def test_every_demo_record_follows_the_schema_and_the_rules_across_records(
     assert len(cited) == 13 and all(len(r.references[2]) == 1 for r in cited)
     assert types["lecture.Scheduled"] == types["lecture.Closed"] == 13
     assert types["mentoring.PairStarted"] == 22 and types["mentoring.PairEnded"] == 1
+    # issue 15: the care fund's 2023 posting (answered on time and late, closed) and Taihu's
+    # 2023 points posting (one answered, one waiting), as the published lists show them
+    assert types["posting.Opened"] == 2 and types["posting.Closed"] == 1
+    assert (types["posting.ObjectionReceived"], types["posting.ObjectionAnswered"]) == (4, 3)
+    postings = sorted((r["kind"], r["status"], r["objections"], r["answered"], r["late"])
+                      for r in lists.rows("postings"))  # fmt: skip
+    assert postings == [("carefund", "closed", 2, 2, 1), ("points", "open", 2, 1, 0)]
+    assert [r["status"] for r in lists.rows("objections")].count("waiting") == 1
