@@ -218,3 +218,36 @@ def test_a_book_in_another_village_is_a_mismatch(
     outcome = import_file(services, TOWNSHIP, "points-entries", "x.csv", csv_file(lines), TODAY)
     assert [(e.row, e.column) for e in outcome.errors] == [(2, "村")]
     assert PointsBook  # the book itself is untouched
+
+
+def test_a_row_repeated_in_the_file_is_refused(
+    services: Services, ledger: Ledger, points: Points, cadre: str
+) -> None:
+    lines = [POINTS_HEADER, points_row(cadre, points="1"), points_row(cadre, points="1")]
+    outcome = import_file(services, TOWNSHIP, "points-entries", "x.csv", csv_file(lines), TODAY)
+    assert [(e.row, e.column) for e in outcome.errors] == [(3, "事由")]
+    assert "与第 2 行完全相同" in outcome.errors[0].message
+
+
+def test_a_book_in_another_township_is_a_mismatch(
+    services: Services, points: Points, cadre: str
+) -> None:
+    lines = [POINTS_HEADER, points_row(cadre, township="th02")]
+    outcome = import_file(services, TOWNSHIP, "points-entries", "x.csv", csv_file(lines), TODAY)
+    assert [(e.row, e.column) for e in outcome.errors] == [(2, "乡镇")]
+
+
+def test_a_village_outside_the_accounts_scope_is_refused_by_the_registry(
+    services: Services, ledger: Ledger, points: Points
+) -> None:
+    """vc-01 acts for 晋熙镇01村: an evaluation entry for a cadre of 晋熙镇02村 is refused by
+    the principal registry's check, row by row, before anything is written."""
+    other = ledger.register_subject({"name": "丁"}, "cadre", TOWNSHIP)
+    points.open_book(other, "th01", "晋熙镇02村", "principal", TOWNSHIP)
+    row = points_row(str(other), component="评议", points="5", task=None, village="晋熙镇02村")
+    before = stored_count(ledger)
+    outcome = import_file(services, VILLAGE, "points-entries", "x.csv",
+                          csv_file([POINTS_HEADER, row]), TODAY)  # fmt: skip
+    assert [(e.row, e.column) for e in outcome.errors] == [(2, "乡镇")]
+    assert "principal.scope" in outcome.errors[0].message
+    assert stored_count(ledger) == before

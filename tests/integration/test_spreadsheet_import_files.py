@@ -173,3 +173,23 @@ def test_more_columns_than_allowed_with_cells_is_refused(services: Services) -> 
     outcome = import_file(services, TOWNSHIP, "points-entries", "x.csv", csv_file(wide + wide),
                           TODAY)  # fmt: skip
     assert [(e.row, e.message) for e in outcome.errors] == [(1, f"列数超过上限 {MAX_COLUMNS} 列")]
+
+
+def test_a_failed_save_of_applications_leaves_nothing_in_the_vault(
+    services: Services, ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = [CAREFUND_HEADER, application_row("王小明", ID_A)]
+    before, vaulted = stored_count(ledger), vault_subjects(ledger)
+    with monkeypatch.context() as patched:
+
+        def crash(*args: Any, **kwargs: Any) -> Any:
+            raise ConnectionError("the database went away during the insert")
+
+        patched.setattr(ledger.app, "_store", crash)
+        with pytest.raises(ConnectionError):
+            import_file(services, INTAKE, "carefund-applications", "x.csv", csv_file(lines),
+                        TODAY)  # fmt: skip
+    assert (stored_count(ledger), vault_subjects(ledger)) == (before, vaulted)
+    outcome = import_file(services, INTAKE, "carefund-applications", "x.csv", csv_file(lines),
+                          TODAY)  # fmt: skip
+    assert outcome.errors == [] and vault_subjects(ledger) == vaulted + 1
