@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from api.cli_output import add_json_flag, print_json, say, wants_json
+from api.cli_output import add_json_flag, print_json, progress, say, wants_json
 from api.cli_principals import add_token_argument, token_actor
 from api.spreadsheets.columns import COLUMNS
 from api.spreadsheets.export import csv_bytes, xlsx_bytes
@@ -47,8 +47,9 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     try:
         actor = token_actor(ledger, args)
         today = ledger.clock().date()
-        outcome = import_file(_Local(ledger, FundConfig()), actor, args.kind,
-                              Path(args.file).name, data, today)  # fmt: skip
+        with progress(f"importing {Path(args.file).name}", unit="rows"):
+            outcome = import_file(_Local(ledger, FundConfig()), actor, args.kind,
+                                  Path(args.file).name, data, today)  # fmt: skip
     finally:
         ledger.close()
     if wants_json(args):
@@ -113,12 +114,16 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     ledger = open_ledger(settings)
     try:
         ledger.log.integrate()
-        with projections_of(ledger, settings) as projections:
-            projections.catch_up([PROJECTION.get(args.name, args.name)])
+        with (
+            projections_of(ledger, settings) as projections,
+            progress(f"bringing {args.name} up to the log", unit="leaves") as update,
+        ):
+            projections.catch_up([PROJECTION.get(args.name, args.name)], progress=update)
         rows = _rows(ListReader(ledger.db), args.name, ledger.clock().date(), args)
     finally:
         ledger.close()
-    body = csv_bytes(args.name, rows) if args.format == "csv" else xlsx_bytes(args.name, rows)
+    with progress(f"writing {len(rows):,} rows", unit="rows"):
+        body = csv_bytes(args.name, rows) if args.format == "csv" else xlsx_bytes(args.name, rows)
     Path(args.out).write_bytes(body)
     if wants_json(args):
         print_json({"list": args.name, "format": args.format, "rows": len(rows), "out": args.out})
