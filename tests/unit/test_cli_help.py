@@ -23,7 +23,7 @@ SOURCE = re.compile(  # a module (x.py) or a package path; not a URL's /api/v1/ 
 )
 JSON_COMMANDS = [
     "check", "projections status", "overdue", "followups", "tokens list", "log status",
-    "principals list", "rebuild",
+    "principals list", "rebuild", "postings list", "import", "export-list",
 ]  # fmt: skip
 VERIFY_JSON = ["bundle", "proof", "consistency"]
 
