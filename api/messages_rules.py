@@ -252,6 +252,34 @@ _RULES: dict[str, tuple[str, str]] = {
         "公示尚有未答复的异议，不能结束",
         "the posting has unanswered objections",
     ),
+    "posting.unit": ("只有负责该公示的单位才能办理", "only the posting's responsible unit acts"),
+    "posting.opened": (
+        "公示信息有误、对应年度未开立，或该公示已经开始",
+        "the posting is not valid, its year is not open, or it is open already",
+    ),
+    "posting.period": ("异议须在公示期内提出", "objections are received during the period"),
+    "posting.objection": (
+        "异议的类别或所涉条目有误",
+        "the objection's category or row is not valid",
+    ),
+    "posting.contact": (
+        "请留下电话或地址以便答复（每项不超过 200 字）",
+        "give a phone or an address for the answer (200 characters each at most)",
+    ),
+    "posting.text": ("请写明异议内容", "say what is objected to"),
+    "posting.answer": (
+        "该异议不存在、已答复，或答复内容为空",
+        "no such objection, answered already, or empty",
+    ),
+    "posting.personal": (
+        "答复将公开，不能包含异议人的个人信息",
+        "the answer is published: no objector's details",
+    ),
+    "posting.closed": ("公示已结束，或公示期尚未结束", "the posting is closed, or its period runs"),
+    # spreadsheet imports (导入)
+    "imports.kind": ("导入类型不在规定范围内", "the import kind is not valid"),
+    "imports.sha256": ("文件摘要格式有误", "the file's SHA-256 is not valid"),
+    "imports.rows": ("导入的行数超出范围", "the number of rows is out of range"),
 }
 
 RULES: dict[str, tuple[str, str]] = {"rule." + name: text for name, text in _RULES.items()}
