@@ -77,7 +77,7 @@ def queue_for(s: Services, actor: Actor, today: date) -> list[QueueItem]:
     and stream (see the module docstring). Pseudonymous ids only, no names."""
     scope = _scope(s, actor)
     found = [*_applications(s, actor, today), *_books(s, actor, scope, today)]
-    found += _cases(s, actor, scope, today) + _projects(s, actor, today)
+    found += _cases(s, actor, scope, today) + _projects(s, actor, scope, today)
     return sorted(
         found, key=lambda i: (not i.overdue, not i.priority, i.due or "9999", i.kind, i.item)
     )
@@ -159,12 +159,17 @@ def _at_my_step(
 ) -> bool:  # fmt: skip
     """Whether a case's next ``step`` is ``actor``'s: on a bottom-10% case the talk is the
     cadre's township party committee's and the guidance its village's instructor's; other
-    steps (and every step of other cases) are the supervising roles'."""
+    steps (and every step of other cases) are the supervising roles'. Only cases of the
+    actor's county (its scope's), and a township committee's only of its township when the
+    case's cadre has one."""
+    if scope.get("county") not in (None, row["county"]):
+        return False
+    mine = scope.get("township")
+    if actor.role is Role.TOWNSHIP_PARTY_COMMITTEE and place and mine not in (None, place[0]):
+        return False
     bottom = row["reason"] == "bottom_ranking"
     if bottom and step == "talk":
-        return actor.role is Role.TOWNSHIP_PARTY_COMMITTEE and (
-            place is None or scope.get("township") in (None, place[0])
-        )
+        return actor.role is Role.TOWNSHIP_PARTY_COMMITTEE
     if bottom and step == "guidance":
         return actor.role is Role.PARTY_BUILDING_INSTRUCTOR and (
             place is None or (scope.get("township"), scope.get("village")) == place
@@ -172,11 +177,15 @@ def _at_my_step(
     return actor.role in SUPERVISORS
 
 
-def _projects(s: Services, actor: Actor, today: date) -> list[QueueItem]:
+def _projects(
+    s: Services, actor: Actor, scope: dict[str, str | None], today: date
+) -> list[QueueItem]:
     if actor.role is not Role.ORGANISATION_DEPARTMENT:
         return []
     found = []
     for row in s.reader.rows("key-projects"):
+        if scope.get("county") not in (None, row["county"]):
+            continue
         late = [i for i in row["items"] if not i["verified"] and i["due"] < today.isoformat()]
         if late:
             due = min(i["due"] for i in late)
