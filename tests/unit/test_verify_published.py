@@ -806,8 +806,8 @@ def test_unknown_list(bundle: Path) -> None:
     write_list(bundle, "rumours", [{"key": "a"}], 1)
     assert failures(bundle) == [
         "published/rumours.jsonl: header list: expected one of assessment-loops, audit-results, "
-        "disbursements, fund-ledger, key-projects, lectures, mentoring-pairs, points, "
-        "supervision-cases, training-classes, got 'rumours'"
+        "disbursements, fund-ledger, key-projects, lectures, mentoring-pairs, objections, points,"
+        " postings, supervision-cases, training-classes, got 'rumours'"
     ]
 
 
