@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from api.messages import language, message
 from api.tokens import TokenError
@@ -64,7 +65,8 @@ def describe(e: BaseException) -> str:
         sentence = message(code, **fields)
         return str(e) if "{" in sentence else sentence  # its key named: no need of the id
     if isinstance(e, TokenError):
-        return _with_evidence(message(e.code, **e.fields), str(e))
+        given: dict[str, Any] = dict(e.fields)
+        return _with_evidence(message(e.code, **given), str(e))
     if isinstance(e, FileNotFoundError | PermissionError) and e.filename is not None:
         what = text("no_such_file") if isinstance(e, FileNotFoundError) else text("denied")
         return f"{e.filename}: {what}"

@@ -93,7 +93,8 @@ def _bundle(args: argparse.Namespace) -> int:
         anchor = resolve_anchor(args.policy, args.environ)
     since = Path(args.since) if args.since else None
     with ticking("gongshi-verify: checking the bundle") as ticker:
-        report = verify_bundle(bundle, anchor, since, ticker and ticker.update, now)
+        update = None if ticker is None else ticker.update
+        report = verify_bundle(bundle, anchor, since, update, now)
     return _show(report, args, now)
 
 
