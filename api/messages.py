@@ -126,10 +126,14 @@ NOT_FOUND: dict[str, tuple[str, str]] = {
     "not_found.lecture": ("未找到该讲组工", "no such lecture"),
     "not_found.mentoring_pair": ("未找到该帮带对子", "no such mentoring pair"),
     "not_found.training_class": ("未找到该培训班", "no such training class"),
-    "not_found.principal": ("账户 {account} 未登记", "account {account} is not enrolled"),
+    "not_found.principal": (
+        "账户 {key} 未登记（先用 gongshi principals enrol 登记）",
+        "account {key} is not enrolled (enrol it first: gongshi principals enrol)",
+    ),
     "not_found.vault_subject": ("保险库中没有该对象的资料", "no such subject in the vault"),
     "not_found.vault_document": ("保险库中没有该文件", "no such document in the vault"),
-    "not_found.posting": ("{year} 年度 {scope} 的公示未发布", "no posting {kind} {scope} {year}"),
+    "not_found.posting": ("公示 {key} 尚未开始", "no posting {key}"),
+    "not_found.objection": ("未找到异议 {key}", "no objection {key}"),
     "not_found.resource": ("未找到{thing}", "{thing} not found"),
 }
 

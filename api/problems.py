@@ -147,7 +147,9 @@ def not_found_code(e: NotFound) -> tuple[str, dict[str, Any]]:
     thing = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", e.kind).replace(" ", "_").lower()
     fields: dict[str, Any] = {"key": e.key, "thing": e.kind, **e.natural}
     code = "not_found." + thing
-    return (code if known(code) else "not_found.resource"), fields
+    if not known(code) or "{" in message(code, "zh", **fields):  # a field the sentence lacks
+        code = "not_found.resource"
+    return code, fields
 
 
 def retry_after(reason: str) -> int:

@@ -122,7 +122,7 @@ class Tokens:
         registry has no such principal (enrol it first: a token never enrols anyone)."""
         principal = registry.find(account)
         if principal is None:
-            raise NotFound("principal", f"{account} (enrol it first: gongshi principals enrol)")
+            raise NotFound("principal", account)  # the message says: enrol it first
         return self.create(Actor(account, Role(principal.role)), now, random_bytes)
 
     def listed(self) -> list[TokenInfo]:
