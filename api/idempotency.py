@@ -22,6 +22,8 @@ structured-field string ``"..."``), scoped to the bearer token's principal:
   is recorded but no final answer is stored (the first attempt failed after its save, or
   answered ``files_cleared: false``, which is never stored): the run finishes what is left
   and its answer is stored;
+- an endpoint marked ``public_write`` (no token: an objection to a 公示) scopes its keys to
+  the system account that records it;
 - a request refused before anything was saved (4xx, a broken rule) records no key: the draft
   lets the client send it again with the same key;
 - a key expires ``KEY_LIFETIME`` seconds (24 h) after its write: its row is deleted (when
@@ -173,6 +175,23 @@ RERUN_ATTRIBUTE = "_gongshi_rerun_unanswered"
 E = TypeVar("E", bound=Callable[..., Any])
 
 
+PUBLIC_ATTRIBUTE = "_gongshi_public_principal"
+
+
+def public_write(principal: str) -> Callable[[E], E]:
+    """Mark a write endpoint the public calls without a token (an objection to a 公示): its
+    ``Idempotency-Key`` is scoped to ``principal``, the system account that records the
+    write, instead of a token's. A retry with the same key and the same bytes gets the first
+    answer (which holds no personal data); the same key with another body is 422, nothing
+    stored: two people who picked the same key learn only that it was taken."""
+
+    def mark(endpoint: E) -> E:
+        setattr(endpoint, PUBLIC_ATTRIBUTE, principal)
+        return endpoint
+
+    return mark
+
+
 def rerun_unanswered(final: Final) -> Callable[[E], E]:
     """Mark a write endpoint whose work may end after its record is saved, yet unfinished
     (an erasure: the record, then the vault deletion and the files). Under an
@@ -211,8 +230,11 @@ class WriteRoute(APIRoute):
             except BadKey as e:
                 return coded(400, "idempotency.key_invalid", str(e))
             s: Services = request.app.state.services
+            principal: str | None = getattr(self.endpoint, PUBLIC_ATTRIBUTE, None)
             try:
-                actor = await run_in_threadpool(caller, s, request.headers.get("authorization"))
+                if principal is None:
+                    actor = await run_in_threadpool(caller, s, request.headers.get("authorization"))
+                    principal = actor.principal
             except TokenError:
                 with receipts.capture():
                     return await handler(request)  # answers 401 before anything is saved
@@ -221,7 +243,7 @@ class WriteRoute(APIRoute):
             if secret is None:
                 secret = request.app.state.idempotency_secret = fingerprint_secret(s)
             pending = PendingKey(
-                principal=actor.principal, key=key,
+                principal=principal, key=key,
                 request_hash=request_hash(secret, request.method, request.url.path,
                                           request.url.query, body),
             )  # fmt: skip

@@ -11,9 +11,10 @@
 - ``GET /api/v1/public/objections`` lists the objections with their answers (paged),
   ``GET /api/v1/public/postings/{kind}/{scope}/{year}`` one posting (``posting_view``).
 
-The anonymous submission honours no ``Idempotency-Key``: the key is scoped to a token's
-principal (api/idempotency.py) and a member of the public has none, so a retried submission
-is a second objection (numbered on); the form page shows the number so a person sees it.
+The anonymous submission honours ``Idempotency-Key`` like every write, its keys scoped to the
+system account ``public-objection`` (api/idempotency.py ``public_write``): a client retrying
+over a poor connection with the same key and body gets the first answer, not a second
+objection. The form page (api/routes/objection_form.py) shows the number it got.
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ from pydantic import Field
 
 from api.auth import acting_as
 from api.evidence import written
-from api.idempotency import IDEMPOTENCY_RESPONSES, WriteRoute, idempotency_key
+from api.idempotency import IDEMPOTENCY_RESPONSES, WriteRoute, idempotency_key, public_write
 from api.models import Body, ShortText, Text, Written, Year, example
 from api.services import Services, services
 from ledger.actor import Actor, Role
 from ledger.errors import NotFound
 from ledger.posting.posting import DEFAULT_ANSWER_DAYS, objection_id, posting_id
 from ledger.posting.service import Postings
+from ledger.principal import OBJECTION_ACTOR
 from projections import queries
 from projections.objections import posting_view
 from verify.schema import OBJECTION_CATEGORIES
@@ -116,6 +118,7 @@ def open_posting(body: PostingIn, s: Service, actor: Unit) -> Written:
 @router.post("/api/v1/public/postings/{kind}/{scope}/{year}/objections", status_code=201,
              summary="submit an objection (异议/举报) to a posting, no token: during its period",
              tags=["public"])  # fmt: skip
+@public_write(OBJECTION_ACTOR.principal)
 def submit_objection(
     kind: Kind, scope: Scope, year: YearPath, body: ObjectionIn, s: Service
 ) -> Written:

@@ -141,3 +141,23 @@ def test_the_form_page_takes_an_objection_without_javascript(
     receipt = client.get("/api/v1/public/objections").json()["rows"][0]
     assert receipt["category"] == "amount"
     assert client.get("/objections/new?kind=points&scope=taihu&year=2023").status_code == 404
+
+
+def test_a_retried_submission_with_its_idempotency_key_is_one_objection(
+    client: TestClient, tokens: dict[str, dict[str, str]], ledger: Ledger
+) -> None:
+    """The anonymous route's keys are the public channel's (api/idempotency.py public_write)."""
+    funded(ledger)
+    opened(client, tokens["trade_union"])
+    body = {"contact": {"phone": PHONE}, "text": TEXT, "category": "other"}
+    path, key = f"/api/v1/public/postings/{POSTING}/objections", {"Idempotency-Key": "k-1"}
+    first = client.post(path, json=body, headers=key)
+    after = stored_count(ledger)
+    again = client.post(path, json=body, headers=key)
+    assert first.status_code == again.status_code == 201
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.content == first.content
+    assert stored_count(ledger) == after
+    other = client.post(path, json=body | {"text": "另一条异议"}, headers=key)
+    assert other.status_code == 422 and stored_count(ledger) == after
+    fresh = client.post(path, json=body, headers={"Idempotency-Key": "k-2"})
+    assert fresh.json()["result"]["number"] == 2
