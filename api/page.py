@@ -31,7 +31,7 @@ from api.checkpoint_box import (
 )
 from api.notice import notice, parse_list
 from api.paging import PER_PAGE, Pager, pager
-from api.reader_date import RULE, AuthorizationHeader, decided_on
+from api.reader_date import RULE, decided_on
 from api.services import Services, services
 from api.tokens import TokenError
 from ledger.clock import parse_at
@@ -151,14 +151,13 @@ def bad_query(params: Mapping[str, str], multi: Mapping[str, list[str]]) -> list
 def page(
     request: Request,
     s: Annotated[Services, Depends(services)],
-    authorization: AuthorizationHeader = None,
 ) -> HTMLResponse:
     """Every parameter is optional; a plain HTML form sends empty fields for "all": empty
     means no filter here. A malformed one answers a Chinese page (400) naming it, never
     JSON. The app's clock is read once: it dates the lists and ages the checkpoint. A
     ``today`` other than the server's date is for the audit role only
-    (api/reader_date.py): without its bearer token the page answers a Chinese notice (401,
-    or 403 for another role) and lists nothing."""
+    (api/reader_date.py): without its bearer token (or with a malformed one) the page
+    answers a Chinese notice (401, or 403 for another role) and lists nothing."""
     multi = {k: request.query_params.getlist(k) for k in request.query_params}
     params = {k: v[-1] for k, v in multi.items() if k in QUERY}
     problems = bad_query(params, multi)
@@ -169,7 +168,7 @@ def page(
     now = s.ledger.clock()
     asked = date.fromisoformat(params["today"]) if params.get("today") else None
     try:
-        day = decided_on(s, asked, authorization)
+        day = decided_on(s, asked, request.headers.get("authorization"))
     except TokenError:
         return _refused(request, now.date(), asked, 401)
     except RuleViolation:

@@ -245,3 +245,14 @@ def test_postings_and_their_answered_objections_are_on_the_page(
     assert second[1:4] == ["2", "2023-03-01", "金额档次"] and second[5:] == ["待答复", ""]
     for personal in (*CONTACT.values(), "13900000000", "申请人并非快递从业人员", "金额有误"):
         assert personal not in html
+
+
+def test_an_overlong_authorization_header_answers_the_chinese_notice(app: TestClient) -> None:
+    """The page reads the header itself: a malformed token is a 401 notice in Chinese, not a
+    422 in English JSON from the header's validation."""
+    settle(app)
+    response = app.get("/", params={"today": "2023-03-25"},
+                       headers={"Authorization": "Bearer " + "x" * 300})  # fmt: skip
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("text/html")
+    assert "公示期按服务器日期" in response.text
