@@ -158,7 +158,7 @@ class Posting(LedgerAggregate):
     def answer(self, number: int, answer: str, actor: Actor, moment: datetime) -> bool:
         """Publish the unit's answer to objection ``number``; whether it is late."""
         objection = self.check_answer(number, answer, actor)
-        late = moment.date().isoformat() > objection["answer_due"]
+        late = moment.date().isoformat() > str(objection["answer_due"])
         self._append(
             self.ObjectionAnswered, actor=actor, moment=moment, number=number, answer=answer,
             late=late,
