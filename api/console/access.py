@@ -16,7 +16,7 @@ from api import labels
 from api.auth import caller
 from api.console.csrf import csrf_token
 from api.console.session import COOKIE, ConsoleSession, Sessions
-from api.console.wording import RECORDS, ROLES
+from api.console.wording import CHOICES, RECORDS, ROLES
 from api.services import Services
 from api.tokens import TokenError
 
@@ -74,7 +74,7 @@ def render(
 ) -> HTMLResponse:  # fmt: skip
     """A console page: the template with the signed-in principal, its role's Chinese name
     and the session's CSRF token for every form."""
-    base = {"roles": ROLES, "records": RECORDS, "labels": labels}
+    base = {"roles": ROLES, "records": RECORDS, "labels": labels, "choice_names": CHOICES}
     if session is not None:
         base |= {
             "me": session.actor.principal, "role": session.actor.role.value,

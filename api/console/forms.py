@@ -26,6 +26,7 @@ from api.console.wording import field_label, form_title
 
 SKIPPED = ("/api/v1/imports",)  # raw-body uploads: the console's import page
 INTEGER = re.compile(r"^-?[0-9]{1,18}$")
+ALTERNATIVES = re.compile(r"^\^\(([a-z0-9_]+(?:\|[a-z0-9_]+)+)\)\$$")  # ^(a|b|c)$: a choice
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,9 @@ def _field(name: str, prop: dict[str, Any], required: bool) -> Field:
             kind = "date"
         case "string", _ if "enum" in prop:
             kind, choices = "choice", tuple(str(v) for v in prop["enum"])
+        case "string", _ if ALTERNATIVES.match(str(prop.get("pattern", ""))):
+            kind = "choice"
+            choices = tuple(ALTERNATIVES.match(prop["pattern"])[1].split("|"))  # type: ignore[index]
         case "string", _ if prop.get("maxLength", 0) > 100:
             kind = "textarea"
         case "string", _:

@@ -112,6 +112,12 @@ FIELDS = {
     "done": "已完成",
     "item": "事项",
 }  # fmt: skip
+CHOICES = {
+    **labels.INDUSTRIES, **labels.CATEGORIES, **labels.GRADES, **labels.VIOLATIONS,
+    "work": "工作实绩", "evaluation": "评议", "bonus": "加分", "deduction": "减分",
+    "worker": "新就业群体劳动者", "responsible_person": "责任人", "donor": "捐赠人",
+    "cadre": "村干部", "unit_head": "单位负责人", "department_cadre": "组工干部",
+}  # fmt: skip
 APPLICATION_STAGES = {
     "submitted": "已受理", "reviewed": "已审核", "approved": "已审批", "rejected": "不予批准",
     "disbursed": "已发放", "revoked": "已撤销",

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from ledger.clock import SteppingClock
-from tests.api.conftest import settle
+from tests.api.conftest import ROLES, settle
 
 Headers = dict[str, dict[str, str]]
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -181,3 +181,32 @@ def test_a_role_sees_only_its_own_forms(client: TestClient, tokens: Headers) -> 
     )
     forms = client.app.state.console_forms  # type: ignore[attr-defined]
     assert len(forms) >= 36 and all(f.roles for f in forms)
+
+
+def test_every_write_route_has_a_form_for_exactly_its_roles(
+    client: TestClient, tokens: Headers
+) -> None:
+    """Each role's 办理 lists a form for every write route whose roles include it and no
+    other; each of its forms renders with a field per path parameter and body member."""
+    from fastapi.routing import APIRoute
+
+    from api.console.forms import route_roles
+    from tests.api.test_authorisation import _all_routes
+
+    routes = {
+        route.path: route_roles(route)
+        for route in _all_routes(client.app.routes)  # type: ignore[attr-defined]
+        if isinstance(route, APIRoute) and "POST" in route.methods and route_roles(route)
+        and route.path.startswith("/api/") and not route.path.startswith("/api/v1/imports")
+    }  # fmt: skip
+    for role in ROLES:
+        browser, _ = signed_in(client, tokens[role])
+        listed = browser.get("/console/forms").text
+        forms = client.app.state.console_forms  # type: ignore[attr-defined]
+        for form in forms:
+            shown = f'href="/console/forms/{form.key}"' in listed
+            assert shown == (role in routes[form.path]), (role, form.path)
+            if shown:
+                page = browser.get(f"/console/forms/{form.key}")
+                assert page.status_code == 200, (role, form.key)
+                assert all(f'name="{f.name}"' in page.text for f in form.fields), form.key

@@ -104,7 +104,7 @@ def test_care_fund_with_four_roles_and_a_score_entry(
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = _signed_in(browser, base, token["intake"])
         page.goto(f"{base}/console/forms/subjects")
-        page.fill("[name=kind]", "worker")
+        page.select_option("[name=kind]", "worker")
         page.fill("[name='personal.name']", "王小五")
         page.click("#submit")
         subject = _receipt(page)
