@@ -155,7 +155,7 @@ def _decode(data: bytes) -> tuple[str, str]:
             return data.decode(encoding), ","
         except UnicodeDecodeError:
             continue
-    raise FileRefused("无法识别文件编码：请以 UTF-8 或 GBK/GB18030 保存 CSV")  # pragma: no cover
+    raise FileRefused("无法识别文件编码：请以 UTF-8 或 GBK/GB18030 保存 CSV")
 
 
 def _csv_lines(data: bytes) -> Iterator[list[str]]:

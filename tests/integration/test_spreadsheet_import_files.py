@@ -142,6 +142,7 @@ def _formula() -> bytes:
 ENTITIES = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'
 HOSTILE = {
     "not-a-spreadsheet": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "不是 XLSX 或 CSV"),
+    "binary-in-no-encoding": (b"\x00\x01\x02\x81", "不是 XLSX 或 CSV"),
     "legacy-xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512, "旧版 Excel"),
     "broken-zip": (b"PK\x03\x04" + b"\x00" * 64, "不是有效的 XLSX"),
     "zip-bomb": (_zip({"xl/worksheets/sheet1.xml": b"\x00" * (41 * 1024 * 1024)}), "解压后超过"),
