@@ -251,3 +251,13 @@ def test_a_village_outside_the_accounts_scope_is_refused_by_the_registry(
     assert [(e.row, e.column) for e in outcome.errors] == [(2, "乡镇")]
     assert "principal.scope" in outcome.errors[0].message
     assert stored_count(ledger) == before
+
+
+def test_a_year_whose_scheme_was_never_opened_is_named_by_county_and_year(
+    services: Services, points: Points, cadre: str
+) -> None:
+    lines = [POINTS_HEADER, points_row(cadre, year=2024)]
+    outcome = import_file(services, TOWNSHIP, "points-entries", "x.csv", csv_file(lines), TODAY)
+    assert [(e.row, e.column) for e in outcome.errors] == [(2, "年度")]
+    assert outcome.errors[0].message.endswith("2024 年度积分方案未开启")
+    assert "-" not in outcome.errors[0].message  # no stream id: the natural key
