@@ -5,8 +5,14 @@ Two kinds of list are posted: a fund year's grants (``carefund``, scope = the fu
 year's results (``points``, scope = the county, e.g. ``taihu``: "利用党务公开栏等多种形式，
 即时公示公开"). The rows are the public list's own rows, read as the public reads them:
 
-- ``carefund``: the disbursement list's rows of that fund and year that are on public display
-  on the reader's date (each grant inside its posting window; none of a withdrawn one);
+- ``carefund`` with a posting record (the unit posts the year's grants, e.g. 桐城市总工会 from
+  23 to 31 March 2023 after the ninth grant: "今年来已有9人享受7800元帮扶资金"): the
+  disbursement list's rows of that fund and year paid on or before the period's last day,
+  each grant by application id, industry, tier, amount and date — the posting's rows that an
+  objection may be about — whatever the running list's own 30-day window says (that window
+  withdraws the masked names; the notice names no one);
+- ``carefund`` without one: the rows on public display on the reader's date (each grant
+  inside its posting window; none of a withdrawn one);
 - ``points``: the points list's year rows of that county and year; once the year is closed,
   its frozen ranking (rank, total, 末位 flag) as the close record ``points.YearClosed`` holds
   it — the record each row is verified against.
@@ -67,9 +73,12 @@ def parse_list(text: str) -> tuple[str, str, int] | None:
     return parts[0], scope, year
 
 
-def list_rows(s: Services, kind: str, scope: str, year: int, day: date) -> list[Row] | None:
+def list_rows(
+    s: Services, kind: str, scope: str, year: int, day: date, until: str | None = None
+) -> list[Row] | None:
     """The posted list's rows on ``day``, or None if there is no such list (no such fund
-    year, no points rows of that county and year)."""
+    year, no points rows of that county and year). ``until``: a posting's last day — a fund
+    year's grants paid on or before it, whatever their own window (oldest first)."""
     if kind == "carefund":
         if not [f for f in queries.fund_ledger(s.reader, day, year) if f["fund"] == scope]:
             return None
@@ -77,11 +86,15 @@ def list_rows(s: Services, kind: str, scope: str, year: int, day: date) -> list[
         offset, total = 0, 1
         while offset < total:
             found = queries.disbursements(
-                s.reader, day, year=year, offset=offset, limit=queries.MAX_PAGE
-            )
+                s.reader, day, audit_view=until is not None, year=year, offset=offset,
+                limit=queries.MAX_PAGE,
+            )  # fmt: skip
             rows += [r for r in found.rows if r["fund"] == scope]
             offset, total = offset + queries.MAX_PAGE, found.total
-        return rows
+        if until is None:
+            return rows
+        return sorted((r for r in rows if r["disbursed_on"] <= until),
+                      key=lambda r: (r["disbursed_on"], r["leaf"]))  # fmt: skip
     points = [r for r in queries.points(s.reader, county=scope) if r["year"] == year]
     if not points:
         return None
@@ -122,13 +135,14 @@ def close_leaf(s: Services, scheme: str) -> int | None:
 
 
 def notice(s: Services, kind: str, scope: str, year: int, day: date) -> Notice | None:
-    rows = list_rows(s, kind, scope, year, day)
+    posted = posting_view(s.reader, kind, scope, year, day)
+    until = None if posted is None else str(posted["period_end"])
+    rows = list_rows(s, kind, scope, year, day, until)
     if rows is None:
         return None
     where = labels.FUNDS.get(scope, scope) if kind == "carefund" else (
         labels.COUNTIES.get(scope, scope) + "村（社区）干部积分")  # fmt: skip
     title = f"{where} {year} 年度{'帮扶资金发放' if kind == 'carefund' else '积分结果'}公示"
-    posted = posting_view(s.reader, kind, scope, year, day)
     if posted is None:
         return _fallback(s, kind, scope, year, title, rows)
     return Notice(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html as entities
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -171,20 +171,25 @@ def test_a_grant_past_its_posting_window_is_not_on_the_notice(
     assert str(old) not in html
 
 
-def test_an_opened_posting_gives_the_notice_its_unit_period_and_answered_objections(
-    app: TestClient, ledger: Ledger
+def test_an_opened_posting_gives_the_notice_its_unit_period_rows_and_answered_objections(
+    app: TestClient, ledger: Ledger, clock: SteppingClock
 ) -> None:
     """With the unit's posting record (ledger/posting/): its issuing unit, period and how to
-    object, and each objection's number, category, status and published answer — never the
+    object; the rows are the year's grants paid by the period's end (not the running list's
+    30-day window); each objection's number, category, status and published answer — never the
     objector's contact details nor the objection's own text (both in the vault)."""
     fund = funded(ledger)
-    disbursed(fund, 1)
+    posted = disbursed(fund, 1)  # 1 March, inside the period 1-10 March
     postings = carefund_posting(ledger)
     objected(postings)
     answer = "经核查，申请人系快递从业人员，符合帮扶条件。"
     postings.answer("carefund", FUND, YEAR, 1, answer, UNION)
+    clock.set(datetime(2023, 4, 15, 2, 0, tzinfo=UTC))  # past the grant's own 30-day window
+    later = disbursed(fund, 2)  # after the period: not a row of this posting
     settle(app)
     html = app.get(f"/notices/carefund/{FUND}/{YEAR}").text
+    assert [c[1] for c in cells(html)] == [str(posted)]
+    assert str(later) not in html
     assert f"发布单位：<strong>{UNIT_NAME}</strong>" in html
     assert f"公示期：<strong>{START}</strong> 至 <strong>{END}</strong>" in html
     assert f"异议方式：{HOW}" in html
