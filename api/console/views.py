@@ -29,7 +29,6 @@ from ledger.supervision.project import KeyProject
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Service = Annotated[Services, Depends(services)]
-Stream = Annotated[UUID, Path()]
 Facts = tuple[str, list[tuple[str, Any]], dict[str, str]]  # title, facts, path values
 
 
@@ -96,18 +95,20 @@ PAGES: dict[str, Callable[[Services, UUID], Facts]] = {
 }  # fmt: skip
 
 
-@router.get("/{kind}/{stream}", response_class=HTMLResponse)
-def one(request: Request, s: Service, kind: str, stream: Stream) -> Response:
-    """One application, case, points book or project with its history."""
+@router.get("/{kind}/{name}", response_class=HTMLResponse)
+def one(
+    request: Request, s: Service, kind: str, name: Annotated[str, Path(max_length=64)]
+) -> Response:
+    """One application, case, points book or project with its history (an unknown one, or
+    not a stream id: the Chinese 未找到 page, 404)."""
     session = current(request, s)
     if session is None:
         return to_signin()
-    if kind not in PAGES:
-        return render(request, "missing.html", session, 404, what=kind)
     try:
+        stream = UUID(name)
         title, facts, values = PAGES[kind](s, stream)
-    except NotFound:
-        return render(request, "missing.html", session, 404, what=str(stream))
+    except (KeyError, ValueError, NotFound):
+        return render(request, "missing.html", session, 404, what=name)
     forms = [
         (form, {f.name: values[f.name] for f in form.fields if f.name in values})
         for form in forms_for(request.app, session.actor.role.value)

@@ -78,8 +78,10 @@ async def submit(request: Request, s: Service, key: str) -> Response:
                       key=idempotency, problem=_problem(answer.status, answer.body))  # fmt: skip
     records = await run_in_threadpool(with_checkpoint, s, answer.body.get("records", []))
     evidence = answer.body.get("evidence", {})
+    follow = _next(request, form, evidence, session.actor.role.value)
     return render(request, "receipt.html", session, 201 if answer.status == 201 else 200,
                   form=form, records=records, evidence=evidence, link=_link(form, evidence),
+                  follow=follow,
                   result=answer.body.get("result", {}),
                   replayed=answer.headers.get("idempotent-replayed") == "true")  # fmt: skip
 
@@ -95,6 +97,26 @@ def _problem(status: int, body: dict[str, Any]) -> dict[str, Any]:
         "status": status, "title": body.get("title", ""), "detail": body.get("detail", ""),
         "rule": body.get("rule"), "code": body.get("code"), "errors": errors,
     }  # fmt: skip
+
+
+CREATED = {"/subjects": "subject", "/applications": "application", "/books": "book",
+           "/cases": "case", "/projects": "project"}  # fmt: skip
+
+
+def _next(
+    request: Request, form: Form, evidence: dict[str, Any], role: str
+) -> list[tuple[Form, str]]:
+    """After a write that made a stream (a subject, an application, a book, …): the role's
+    forms that take that stream as a field, with the field filled in."""
+    field = next((f for end, f in CREATED.items() if form.path.endswith(end)), None)
+    stream = evidence.get("stream")
+    if field is None or not stream:
+        return []
+    return [
+        (other, f"/console/forms/{other.key}?{field}={stream}")
+        for other in forms_for(request.app, role)
+        if other.key != form.key and any(f.name == field for f in other.fields)
+    ]
 
 
 def _link(form: Form, evidence: dict[str, Any]) -> str | None:

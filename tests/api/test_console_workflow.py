@@ -41,7 +41,9 @@ def _submitted(client: TestClient, tokens: Headers) -> str:
     _written(send(finance, csrf, "carefund.years.year.contributions", **money))
     intake, csrf = signed_in(client, tokens["intake"])
     person = {"kind": "worker", "personal.name": "欧阳娜娜", "personal.phone": "13912345678"}
-    subject, _, _ = _written(send(intake, csrf, "subjects", **person))
+    registered = send(intake, csrf, "subjects", **person)
+    subject, _, _ = _written(registered)
+    assert f'href="/console/forms/carefund.applications?subject={subject}"' in registered.text
     application = {
         "year": 2023, "subject": subject, "industry": "express_delivery", "hardship": "illness",
         "requested_tier": 1, "priority": "false",
@@ -128,3 +130,11 @@ def test_a_form_sent_twice_writes_once(client: TestClient, tokens: Headers) -> N
     again = intake.post("/console/forms/subjects", data=data)
     assert _written(first)[:2] == _written(again)[:2] and stored(client) == before
     assert "重复提交" in again.text
+
+
+def test_an_unknown_page_is_a_chinese_404(client: TestClient, tokens: Headers) -> None:
+    browser, _ = signed_in(client, tokens["finance"])
+    for path in ("applications/not-a-stream", "applications/" + "0" * 8 + "-0000-4000-8000-"
+                 + "0" * 12, "nothing/" + "0" * 8, "forms/no.such.form"):  # fmt: skip
+        answer = browser.get(f"/console/{path}")
+        assert answer.status_code == 404 and "未找到" in answer.text, path
