@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 
 from api.evidence import receipt
 from api.page import templates
+from api.routes.postings import positions
 from api.services import Services, services
 from ledger import receipts
 from ledger.errors import NotFound, RuleViolation
@@ -40,6 +41,7 @@ MESSAGES = {
 
 
 def _context(s: Services, kind: str, scope: str, year: str) -> dict[str, Any]:
+    positions(s)  # the lists' tables exist from here on
     valid = kind in KINDS and year.isdigit() and len(year) == 4 and 0 < len(scope) <= 100
     view = (
         posting_view(s.reader, kind, scope, int(year), s.ledger.clock().date()) if valid else None

@@ -94,6 +94,11 @@ class AnswerIn(Body):
     answer: Document = Field(description="published as written: no personal data")
 
 
+def positions(s: Services) -> dict[str, int]:
+    """The two lists' positions (leaves applied); creates their tables if not yet there."""
+    return {name: s.projections.runners[name].position() for name in ("postings", "objections")}
+
+
 def contact_of(body: ContactIn) -> dict[str, str]:
     return {k: v for k, v in body.model_dump().items() if v.strip()}
 
@@ -192,13 +197,13 @@ def objections(
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 50,
 ) -> dict[str, Any]:
     """Paged: ``total``, ``offset``, ``limit``, ``rows``; by posting, then number."""
+    position = positions(s)["objections"]  # the tables exist from here on
     rows = [
         r for r in s.reader.rows("objections")
         if all(v is None or r[k] == v for k, v in
                (("kind", kind), ("scope", scope), ("year", year), ("status", status)))
     ]  # fmt: skip
     found = queries.page(rows, offset, limit)
-    position = s.projections.runners["objections"].position()
     return {"position": position, "total": found.total, "offset": offset, "limit": limit,
             "rows": found.rows}  # fmt: skip
 
@@ -209,6 +214,7 @@ def posting(kind: Kind, scope: Scope, year: YearPath, s: Service) -> dict[str, A
     """一次公示及其异议：公示期、发布单位、异议方式、每件异议的状态和公开的答复、未答复和逾期件数。
 
     Public: no token."""
+    positions(s)
     found = posting_view(s.reader, kind, scope, year, s.ledger.clock().date())
     if found is None:
         raise NotFound("posting", f"{kind}/{scope}/{year}")

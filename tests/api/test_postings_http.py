@@ -161,3 +161,11 @@ def test_a_retried_submission_with_its_idempotency_key_is_one_objection(
     assert other.status_code == 422 and stored_count(ledger) == after
     fresh = client.post(path, json=body, headers={"Idempotency-Key": "k-2"})
     assert fresh.json()["result"]["number"] == 2
+
+
+def test_the_public_reads_answer_on_a_fresh_server(client: TestClient) -> None:
+    """Before the followers ran (no projection table yet): an empty page and 404s, not 500."""
+    empty = client.get("/api/v1/public/objections")
+    assert empty.status_code == 200 and (empty.json()["total"], empty.json()["rows"]) == (0, [])
+    assert client.get(f"/api/v1/public/postings/{POSTING}").status_code == 404
+    assert client.get(f"/objections/new?kind=carefund&scope={FUND}&year=2023").status_code == 404
