@@ -76,7 +76,7 @@ def test_the_care_fund_path_through_the_console(
     approved = send(union, csrf, "carefund.applications.application.approval",
                     application=application, tier=1)  # fmt: skip
     _written(approved)
-    assert 'data-key="amount_fen">50000<' in approved.text
+    assert 'data-key="amount_fen">50000</code>（500.00 元）' in approved.text
     finance, csrf, page = _from_queue(client, tokens["finance"], application, "disbursement")
     paid = send(finance, csrf, "carefund.applications.application.disbursement",
                 application=application, reference="TX-0001")  # fmt: skip
