@@ -92,3 +92,13 @@ def test_serve_gives_several_workers_a_fresh_directory_removed_at_exit(tmp_path:
         assert made is not None and environ[MULTIPROC_ENV] == made and os.path.isdir(made)
         assert os.listdir(made) == []  # fresh: no counts of an earlier run
     assert not os.path.exists(made) and MULTIPROC_ENV not in environ
+
+
+def test_operations_guide_names_every_family(client: TestClient) -> None:
+    """docs/OPERATIONS.md's table of metrics keeps up with the scrape."""
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "OPERATIONS.md").read_text()
+    _, families = _scrape(client)
+    shown = {name + "_total" if kind == "counter" else name for name, kind in FAMILIES.items()}
+    assert set(families) <= set(FAMILIES)  # no family the guide and this test don't know
+    for name in shown:
+        assert f"`{name}" in guide, name
