@@ -5,8 +5,8 @@
 - money in fen (columns.FEN): yuan with two decimals (12345 → 123.45); points in tenths
   (columns.TENTHS, in the lists of columns.TENTHS_LISTS): points with one decimal (935 → 93.5).
   Exact: a Decimal, never a float computation.
-- a code with a Chinese label (columns.LABELS, LIST_LABELS, api/labels.py): the label; a code
-  without one: the code as it is.
+- a code with a Chinese label (columns.OWN_LABELS, LIST_LABELS, LABELS: api/labels.py's tables):
+  the label; a code without one: the code as it is.
 - a list of plain values: its entries joined by 、 (each labelled, ``null`` as —).
 - any other list or object (a list of objects, ``monthly``, ``by_tier`` …): its JSON, keys
   sorted, UTF-8, no spaces (the list's own values and units, e.g. fen), so nothing is lost.
@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from api import labels
-from api.spreadsheets.columns import FEN, LABELS, LIST_LABELS, TENTHS, TENTHS_LISTS
+from api.spreadsheets.columns import FEN, LABELS, LIST_LABELS, OWN_LABELS, TENTHS, TENTHS_LISTS
 
 Cell = str | int | Decimal | None
 PERIODS = {"Q1": "第一季度", "Q2": "第二季度", "Q3": "第三季度", "Q4": "第四季度", "year": "全年"}
@@ -42,6 +42,8 @@ def _labels(name: str, key: str) -> dict[str, str]:
     last = key.rsplit(".", 1)[-1]
     if name == "points" and last == "period":
         return PERIODS
+    if (name, last) in OWN_LABELS:
+        return OWN_LABELS[(name, last)]
     attr = LIST_LABELS.get((name, last)) or LABELS.get(last)
     found = getattr(labels, attr, None) if attr else None
     return found if isinstance(found, dict) else {}

@@ -59,5 +59,5 @@ def test_import_prints_every_error_or_the_receipt_and_export_list_writes_the_lis
     sheet = load_workbook(io.BytesIO(target.read_bytes()), read_only=True).worksheets[0]
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert rows[0][:3] == ["县（市、区）", "年度", "期间"]
-    assert rows[1][:3] == ["taihu", 2023, "第一季度"] and rows[1][6] == "甲"
+    assert rows[1][:3] == ["太湖县", 2023, "第一季度"] and rows[1][6] == "甲"
     assert rows[1][7] == 3.5  # 工作实绩: 35 tenths
