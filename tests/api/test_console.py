@@ -210,3 +210,22 @@ def test_every_write_route_has_a_form_for_exactly_its_roles(
                 page = browser.get(f"/console/forms/{form.key}")
                 assert page.status_code == 200, (role, form.key)
                 assert all(f'name="{f.name}"' in page.text for f in form.fields), form.key
+
+
+def test_a_post_after_the_session_ended_stores_nothing(client: TestClient, tokens: Headers) -> None:
+    """A form sent once the session has ended (revoked here), with its valid CSRF token:
+    back to sign-in, nothing stored."""
+    browser, csrf = signed_in(client, tokens["intake"])
+    page = browser.get("/console/forms/subjects")
+    key = KEY.search(page.text)
+    assert key is not None
+    services = client.app.state.services  # type: ignore[attr-defined]
+    services.tokens.revoke("intake-01", services.ledger.clock())
+    before = stored(client)
+    data = {"csrf": csrf, "idempotency_key": key[1], "kind": "worker", "personal.name": "李四"}
+    answer = browser.post("/console/forms/subjects", data=data)
+    assert answer.status_code == 303 and answer.headers["location"] == "/console/signin"
+    assert stored(client) == before
+    anonymous = TestClient(client.app, follow_redirects=False)
+    assert anonymous.post("/console/forms/subjects", data=data).status_code == 303
+    assert stored(client) == before
