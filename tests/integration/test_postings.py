@@ -6,6 +6,7 @@ every objection answered. A rejection test per rule, nothing stored (records nor
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from uuid import UUID
 
@@ -15,6 +16,7 @@ from ledger.actor import Actor, Role
 from ledger.clock import SteppingClock
 from ledger.errors import NotFound
 from ledger.ledger import Ledger
+from ledger.mapper import unpack_state
 from ledger.posting.posting import objection_id, posting_id
 from ledger.posting.service import Postings
 from ledger.principal import Scope
@@ -32,6 +34,7 @@ from tests.integration.posting_helpers import (
     objected,
 )
 from tests.support.principals import enrol
+from tests.unit.test_document_commitment_recipe import recipe
 
 QIANSHAN_ORG = Actor("org-qs", Role.ORGANISATION_DEPARTMENT)
 
@@ -292,3 +295,21 @@ def test_a_posting_closes_once_after_its_period(ledger: Ledger, clock: SteppingC
     postings.close("carefund", FUND, YEAR, UNION)
     rejected(ledger, "posting.closed", lambda: postings.close("carefund", FUND, YEAR, UNION))
     rejected(ledger, "posting.period", lambda: objected(postings))
+
+
+def test_an_objections_commitment_opens_with_the_format_recipe(ledger: Ledger) -> None:
+    """docs/FORMAT.md §5: the HMAC over {"document": {"text": TEXT}, "label":
+    "posting/POSTING/objection/N"} under the objector's subject key (standard library only)."""
+    funded(ledger)
+    postings = carefund_posting(ledger)
+    text = "申请人并非快递从业人员，\n请核实"
+    received = objected(postings, text=text)
+    (stored,) = [
+        json.loads(unpack_state(n.state)[1])
+        for n in ledger.app.recorder.select_notifications(start=1, limit=10_000)
+        if json.loads(unpack_state(n.state)[1])["type"] == "posting.ObjectionReceived"
+    ]
+    label = f"posting/{received.posting}/objection/1"
+    key = ledger.vault._subject_key(str(received.subject))
+    assert stored["data"]["subject"] == str(received.subject)
+    assert stored["data"]["commitment"] == recipe(key, label, text)
