@@ -103,8 +103,11 @@ def test_a_role_that_does_not_score_is_403_and_nothing_stored(
     client: TestClient, ledger: Ledger, tokens: Headers, cadre: str
 ) -> None:
     before = stored_count(ledger)
-    answer = _post(client, xlsx([POINTS_HEADER, points_row(cadre)]), tokens["finance"])
-    assert answer.status_code == 403 and stored_count(ledger) == before
+    data = xlsx([POINTS_HEADER, points_row(cadre)])
+    for role in ("finance", "intake"):  # intake imports applications, not score entries
+        answer = _post(client, data, tokens[role])
+        assert answer.status_code == 403 and answer.json()["rule"] == "role", role
+    assert stored_count(ledger) == before
     assert client.post(UPLOAD, content=b"x").status_code == 401
 
 
