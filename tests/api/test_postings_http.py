@@ -7,6 +7,7 @@ phone and text appear in no public answer."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -137,6 +138,8 @@ def test_the_form_page_takes_an_objection_without_javascript(
     assert TEXT in missing.text  # what was typed stays in the form
     done = client.post(url, data=fields | {"phone": PHONE})
     assert done.status_code == 201 and "编号第 1 号" in done.text
+    assert re.search(r"记录哈希：<code>[0-9a-f]{64}</code>", done.text)  # the receipt
+    assert re.search(r"日志叶序号：[0-9]+", done.text) and PHONE not in done.text
     settle(client)
     receipt = client.get("/api/v1/public/objections").json()["rows"][0]
     assert receipt["category"] == "amount"
