@@ -71,6 +71,14 @@ TRAINING_KINDS = {
 }  # fmt: skip
 
 
+def posting_title(kind: str, scope: str, year: int) -> str:
+    """A posting's title: '桐城市…先锋关爱基金 2023 年度帮扶资金发放公示',
+    '太湖县村（社区）干部积分 2023 年度积分结果公示'."""
+    if kind == "carefund":
+        return f"{FUNDS.get(scope, scope)} {year} 年度帮扶资金发放公示"
+    return f"{COUNTIES.get(scope, scope)}村（社区）干部积分 {year} 年度积分结果公示"
+
+
 def label(table: dict[str, str], code: object) -> str:
     """The Chinese label of ``code``; an unknown one as 未知（code）, an empty one as —."""
     if code is None or code == "":

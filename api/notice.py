@@ -140,9 +140,7 @@ def notice(s: Services, kind: str, scope: str, year: int, day: date) -> Notice |
     rows = list_rows(s, kind, scope, year, day, until)
     if rows is None:
         return None
-    where = labels.FUNDS.get(scope, scope) if kind == "carefund" else (
-        labels.COUNTIES.get(scope, scope) + "村（社区）干部积分")  # fmt: skip
-    title = f"{where} {year} 年度{'帮扶资金发放' if kind == 'carefund' else '积分结果'}公示"
+    title = labels.posting_title(kind, scope, year)
     if posted is None:
         return _fallback(s, kind, scope, year, title, rows)
     return Notice(

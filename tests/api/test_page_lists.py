@@ -232,7 +232,8 @@ def test_postings_and_their_answered_objections_are_on_the_page(
     section = html[html.index('<section id="postings">') :]
     section = section[: section.index("</section>")]
     (posting,) = table_rows(section, "posting-list")
-    assert "桐城市总工会" in posting and "2023-03-01 至 2023-03-10" in posting
+    assert "桐城市总工会" in posting and "2023-03-01<br>至 2023-03-10" in posting
+    assert f"<td>桐城市新业态新就业群体先锋关爱基金 {YEAR} 年度帮扶资金发放公示</td>" in posting
     assert f'href="/notices/carefund/{FUND}/{YEAR}"' in posting
     assert f'href="/?verify=carefund:{FUND}:{YEAR}#verify"' in posting
     assert f"/objections/new?kind=carefund&amp;scope={FUND}&amp;year={YEAR}" in posting
