@@ -4,7 +4,8 @@
   reviewed by another), 发放 (finance: approved by another), and 回访 due or overdue
   (intake, committee, union: "建立定期回访制度");
 - score entries due this quarter (township party committee, village committee: books of the
-  current year in my township / village with nothing entered this quarter);
+  current year in my township / village with nothing entered this quarter, or overdue: an
+  earlier quarter of the year with nothing entered);
 - supervision cases at my step (约谈提醒 → 现场指导 → 挂牌督办 → 整改 → 销号; a bottom-10%
   case's talk is the cadre's own township party committee's and its guidance the village's
   party-building instructor's), listed cases past their deadline;
@@ -110,23 +111,31 @@ def _applications(s: Services, actor: Actor, today: date) -> list[QueueItem]:
 
 
 def _books(s: Services, actor: Actor, scope: dict[str, str | None], today: date) -> list[QueueItem]:
-    """Books of today's year in the actor's township (and village, for a village
-    committee) with no entry in the current quarter, the year not closed."""
+    """Books of today's year in the actor's township (and village, for a village committee),
+    the year not closed, with a quarter up to this one where nothing is entered: one item per
+    book, its earliest such quarter (overdue once that quarter has ended)."""
     if actor.role not in SCORERS:
         return []
-    quarter = quarter_of(today)
-    due = quarter_end(today.year, quarter).isoformat()
-    closed = {r["book"] for r in s.reader.rows("points") if r["period"] == "year" and r["close"]}
-    found = []
-    for row in s.reader.rows("points"):
-        if row["period"] != f"Q{quarter}" or row["year"] != today.year or row["book"] in closed:
+    rows = s.reader.rows("points")
+    closed = {r["book"] for r in rows if r["period"] == "year" and r["close"]}
+    quarters = {f"Q{q}": q for q in range(1, quarter_of(today) + 1)}
+    empty: dict[str, tuple[int, str]] = {}  # book -> (its earliest empty quarter, village)
+    for row in rows:
+        if row["year"] != today.year or row["period"] not in quarters or row["book"] in closed:
             continue
         if any(scope.get(level) not in (None, row[level]) for level in ("township", "village")):
             continue
         if any(row[c] for c in ("work", "evaluation", "bonus", "deduction")):
             continue
-        title = f"第{quarter}季度待记分（{row['village']}）"
-        found.append(QueueItem("points_book", row["book"], "score_entry", title, due))
+        quarter = quarters[row["period"]]
+        if row["book"] not in empty or quarter < empty[row["book"]][0]:
+            empty[row["book"]] = (quarter, row["village"])
+    found = []
+    for book, (quarter, village) in empty.items():
+        due = quarter_end(today.year, quarter)
+        late = today > due
+        title = f"第{quarter}季度{'未记分（逾期）' if late else '待记分'}（{village}）"
+        found.append(QueueItem("points_book", book, "score_entry", title, due.isoformat(), late))
     return found
 
 

@@ -134,3 +134,17 @@ def test_a_key_project_with_an_overdue_item(
     items = _queue(client, tokens["organisation_department"])
     assert [(i["item"], i["overdue"]) for i in items] == [(stream, True)]
     assert UUID(items[0]["item"]) and items[0]["page"] == f"/console/projects/{stream}"
+
+
+def test_a_quarter_left_without_entries_is_overdue(
+    client: TestClient, tokens: Headers, ledger: Ledger, clock: SteppingClock
+) -> None:
+    points: Points = points_ready(ledger, clock)
+    book = cadre_book(points)
+    settle(client)
+    clock.set(datetime(2023, 4, 10, 9, tzinfo=UTC))  # Q2: Q1 ended with nothing entered
+    items = [
+        i for i in _queue(client, tokens["township_party_committee"]) if i["item"] == str(book)
+    ]
+    assert [(i["due"], i["overdue"]) for i in items] == [("2023-03-31", True)]
+    assert items[0]["title"].startswith("第1季度未记分")
