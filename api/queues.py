@@ -19,6 +19,7 @@ books, cases and projects from their projections, which follow the log within mo
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from uuid import UUID
 from ledger.actor import Actor, Role
 from ledger.carefund.application import Application, Stage
 from ledger.carefund.fund import FundYear
+from ledger.mapper import unpack_state
 from ledger.principal import principal_of
 from verify.quarters import quarter_end, quarter_of
 
@@ -112,14 +114,15 @@ def _applications(s: Services, actor: Actor, today: date) -> list[QueueItem]:
 
 def _books(s: Services, actor: Actor, scope: dict[str, str | None], today: date) -> list[QueueItem]:
     """Books of today's year in the actor's township (and village, for a village committee),
-    the year not closed, with a quarter up to this one where nothing is entered: one item per
-    book, its earliest such quarter (overdue once that quarter has ended)."""
+    the year not closed, with a quarter up to this one where nothing is entered (since the
+    book was opened): one item per book, its earliest such quarter (overdue once that
+    quarter has ended)."""
     if actor.role not in SCORERS:
         return []
     rows = s.reader.rows("points")
     closed = {r["book"] for r in rows if r["period"] == "year" and r["close"]}
     quarters = {f"Q{q}": q for q in range(1, quarter_of(today) + 1)}
-    empty: dict[str, tuple[int, str]] = {}  # book -> (its earliest empty quarter, village)
+    empty: dict[str, dict[int, str]] = {}  # book -> its empty quarters -> village
     for row in rows:
         if row["year"] != today.year or row["period"] not in quarters or row["book"] in closed:
             continue
@@ -127,16 +130,31 @@ def _books(s: Services, actor: Actor, scope: dict[str, str | None], today: date)
             continue
         if any(row[c] for c in ("work", "evaluation", "bonus", "deduction")):
             continue
-        quarter = quarters[row["period"]]
-        if row["book"] not in empty or quarter < empty[row["book"]][0]:
-            empty[row["book"]] = (quarter, row["village"])
+        empty.setdefault(row["book"], {})[quarters[row["period"]]] = row["village"]
     found = []
-    for book, (quarter, village) in empty.items():
+    for book, gaps in empty.items():
+        since = _opened_quarter(s, book, today.year) if min(gaps) < max(quarters.values()) else 1
+        due_quarters = [q for q in gaps if q >= since]
+        if not due_quarters:
+            continue
+        quarter = min(due_quarters)
+        village = gaps[quarter]
         due = quarter_end(today.year, quarter)
         late = today > due
         title = f"第{quarter}季度{'未记分（逾期）' if late else '待记分'}（{village}）"
         found.append(QueueItem("points_book", book, "score_entry", title, due.isoformat(), late))
     return found
+
+
+def _opened_quarter(s: Services, book: str, year: int) -> int:
+    """The quarter of ``year`` its book was opened in (1 if opened before the year): no entry
+    is owed for a quarter before the book existed."""
+    first = s.ledger.app.recorder.select_events(UUID(book), lte=1)
+    if not first:
+        return 1
+    at = json.loads(unpack_state(first[0].state)[1])["at"]
+    opened = date.fromisoformat(at[:10])
+    return quarter_of(opened) if opened.year == year else 1
 
 
 def _cases(s: Services, actor: Actor, scope: dict[str, str | None], today: date) -> list[QueueItem]:

@@ -148,3 +148,16 @@ def test_a_quarter_left_without_entries_is_overdue(
     ]
     assert [(i["due"], i["overdue"]) for i in items] == [("2023-03-31", True)]
     assert items[0]["title"].startswith("第1季度未记分")
+
+
+def test_no_entry_is_owed_for_a_quarter_before_the_book_was_opened(
+    client: TestClient, tokens: Headers, ledger: Ledger, clock: SteppingClock
+) -> None:
+    points: Points = points_ready(ledger, clock)
+    clock.set(datetime(2023, 5, 10, 9, tzinfo=UTC))  # opened in Q2
+    book = cadre_book(points)
+    settle(client)
+    items = [
+        i for i in _queue(client, tokens["township_party_committee"]) if i["item"] == str(book)
+    ]
+    assert [(i["due"], i["overdue"]) for i in items] == [("2023-06-30", False)]
