@@ -88,6 +88,7 @@ def test_followups_and_erase_commands(sqlite_database: Database, tmp_path: Path)
         **os.environ,
         "GONGSHI_HOME": str(tmp_path / "home"),
         "GONGSHI_DATABASE_URL": sqlite_database.url,
+        "GONGSHI_LANG": "en",  # an operator's English (the lines read below; codes as is)
     }
     assert _gongshi(["demo"], env).returncode == 0
     early = _gongshi(["followups", "--year", "2023", "--today", "2023-04-01"], env)
@@ -269,7 +270,9 @@ def _log_commands(env: dict[str, str], tmp_path: Path) -> None:
                 ["proof", "consistency", "0", "4"], ["proof", "inclusion", "0", "--size", "0"],
                 ["proof", "record", record["stream"], "999"]):  # fmt: skip
         refused = _gongshi(bad, env)
-        assert refused.returncode == 2 and refused.stderr.startswith("gongshi: "), bad
+        line = refused.stderr  # one line, no traceback: "gongshi proof KIND: error: ..."
+        assert refused.returncode == 2 and line.startswith(f"gongshi proof {bad[1]}: error: "), bad
+        assert line.count("\n") == 1, line
     _witness_round(env, tmp_path, bundle)
 
 
