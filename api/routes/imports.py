@@ -37,14 +37,18 @@ def _download(body: bytes, media: str, name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
 
-@router.get("/templates/{kind}.xlsx", summary="导入模板（XLSX）：表头、示例行和“说明”页",
+@router.get("/templates/{kind}.xlsx", response_class=Response,
+            responses={200: {"description": "the template", "content": {XLSX_TYPE: {}}}},
+            summary="导入模板（XLSX）：表头、示例行和“说明”页",
             description="无需令牌。第一页“导入”为表头（* 为必填）和一行示例，"
                         "第二页“说明”解释每一列。")  # fmt: skip
 def xlsx_template(kind: Kind) -> Response:
     return _download(template_xlsx(kind), XLSX_TYPE, f"{kind}.xlsx")
 
 
-@router.get("/templates/{kind}.csv", summary="导入模板（CSV，UTF-8 带 BOM）：表头和示例行",
+@router.get("/templates/{kind}.csv", response_class=Response,
+            responses={200: {"description": "the template", "content": {"text/csv": {}}}},
+            summary="导入模板（CSV，UTF-8 带 BOM）：表头和示例行",
             description="无需令牌。Excel 可直接打开；填好后另存为 CSV（UTF-8 或 GBK 均可）"
                         "或 XLSX。")  # fmt: skip
 def csv_template(kind: Kind) -> Response:
