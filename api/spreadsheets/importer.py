@@ -41,11 +41,11 @@ from ledger.carefund.config import FundConfig
 from ledger.imports.batch import IMPORTERS, ImportBatch, batch_id
 from ledger.ledger import Ledger
 
-__all__ = ["KINDS", "ImportOutcome", "RowError", "Services", "import_file", "parse_rows"]
+__all__ = ["KINDS", "ImportOutcome", "ImportServices", "RowError", "import_file", "parse_rows"]
 KINDS = tuple(COLUMNS_OF)
 
 
-class Services(Protocol):
+class ImportServices(Protocol):
     """What an import uses of the server's services (api/services.py Services has it; the CLI
     passes its own)."""
 
@@ -97,7 +97,7 @@ def parse_rows(kind: str, table: Table) -> tuple[list[Row], list[RowError]]:
 Vaulted = dict[int, tuple[UUID, str]]  # row number -> its subject id and vault commitment
 
 
-def _prepare(s: Services, actor: Actor, kind: str, rows: list[Row], moment: datetime,
+def _prepare(s: ImportServices, actor: Actor, kind: str, rows: list[Row], moment: datetime,
              today: date, vaulted: Vaulted | None = None) -> Prepared:  # fmt: skip
     if kind == "points-entries":
         return prepare_points(s.ledger, actor, rows, moment, today)
@@ -105,7 +105,7 @@ def _prepare(s: Services, actor: Actor, kind: str, rows: list[Row], moment: date
     return prepare_applications(s.ledger, actor, rows, moment, today, s.carefund_config, by_row)
 
 
-def _answer(s: Services, batch: UUID, kind: str, sha256: str, found: dict[str, Any],
+def _answer(s: ImportServices, batch: UUID, kind: str, sha256: str, found: dict[str, Any],
             already: bool) -> ImportOutcome:  # fmt: skip
     rows = len(s.ledger.app.get(ImportBatch, batch).records)
     result = {"batch": str(batch), "kind": kind, "sha256": sha256, "rows": rows,
@@ -114,7 +114,7 @@ def _answer(s: Services, batch: UUID, kind: str, sha256: str, found: dict[str, A
 
 
 def import_file(
-    s: Services, actor: Actor, kind: str, filename: str, data: bytes, today: date
+    s: ImportServices, actor: Actor, kind: str, filename: str, data: bytes, today: date
 ) -> ImportOutcome:
     """Import ``data`` (an XLSX or CSV file of ``kind``: points-entries or
     carefund-applications) by ``actor``, checked on business date ``today``. ``filename`` is
