@@ -169,6 +169,7 @@ def import_file(
     except _Refused as refused:
         return ImportOutcome(refused.errors, None, False, None)
     finally:
-        if not saved:
-            for subject, _ in (vaulted or {}).values():  # no record names them
-                s.ledger.vault.erase(str(subject))
+        if not saved:  # no record names them: delete, and compact the vault once
+            subjects = [str(subject) for subject, _ in (vaulted or {}).values()]
+            for i, subject in enumerate(subjects, start=1):
+                s.ledger.vault.erase(subject, compact=i == len(subjects))
