@@ -124,13 +124,13 @@ def import_file(
     del filename  # a file may be named after a person: not recorded, not logged
     sha256 = hashlib.sha256(data).hexdigest()
     batch, app = batch_id(kind, sha256), s.ledger.app
-    if app.exists(batch):
-        return _answer(s, batch, kind, sha256, rebuilt(s.ledger, [(str(batch), 1)]), True)
     if actor.role not in IMPORTERS[kind]:
         allowed = "、".join(ROLES.get(r.value, r.value) for r in IMPORTERS[kind])
         mine = ROLES.get(actor.role.value, actor.role.value)
         return ImportOutcome([RowError(0, "", f"{mine}不能导入此类文件（须为：{allowed}）")],
                              None, False, None)  # fmt: skip
+    if app.exists(batch):
+        return _answer(s, batch, kind, sha256, rebuilt(s.ledger, [(str(batch), 1)]), True)
     try:
         rows, errors = parse_rows(kind, read_table(data))
     except FileRefused as e:
