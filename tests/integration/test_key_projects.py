@@ -212,7 +212,12 @@ def test_on_a_server_bootstrapped_by_hand_the_daily_policy_escalates(
 
     clock.set(datetime(2024, 1, 10, 1, 0, tzinfo=UTC))
     registry = Principals(ledger)
-    assert registry.bootstrap("root") == ["root", "policy-keyproject", "policy-erasure", "public-objection"]
+    assert registry.bootstrap("root") == [
+        "root",
+        "policy-keyproject",
+        "policy-erasure",
+        "public-objection",
+    ]
     root = Actor("root", Role.ADMIN)
     for actor in (ORG, LEAD):
         registry.enrol(actor.principal, actor.role, Scope(county="taihu"), root)
