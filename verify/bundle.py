@@ -251,7 +251,7 @@ def _stream_records(
                 )
                 report.fail(Failure(expected[0], "checkpoint.prefix_root", message,
                                     b64(expected[1]), b64(tree.root())))  # fmt: skip
-            if progress is not None and number % 100_000 == 0:
+            if progress is not None and number % 10_000 == 0:  # the ticker shows the count
                 progress(number)
     for problem in invariants.end():
         report.fail(as_failure(problem, "invariant"))
