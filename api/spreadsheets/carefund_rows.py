@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID
 
 from api.spreadsheets.fields import CAREFUND_COLUMNS
@@ -24,6 +23,7 @@ from ledger.carefund.application import Application
 from ledger.carefund.config import FundConfig, Hardship, Industry
 from ledger.carefund.fund import FundYear, fund_year_id
 from ledger.errors import NotFound, RuleViolation
+from ledger.imports.applications import applicant, in_log_order
 from ledger.ledger import Ledger
 from ledger.subject import Subject
 
@@ -63,7 +63,7 @@ def prepare_applications(
     out = Prepared()
     funds: dict[int, FundYear | None] = {}
     first: dict[tuple[str, ...], int] = {}
-    done: list[tuple[Subject, Application, FundYear]] = []
+    done: list[tuple[Subject, Application, FundYear]] = []  # each row's, and its fund year
 
     def refuse(row: Row, key: str, message: str) -> None:
         out.errors.append(RowError(row.number, HEADER.get(key, ""), message))
@@ -93,16 +93,12 @@ def prepare_applications(
             continue
         subject_id, commitment = vaulted(row) if vaulted else (ledger.new_id(), PLACEHOLDER)
         try:
-            subject = Subject._start(
-                Subject.Registered, id=subject_id, actor=actor, moment=moment,
-                commitment=commitment, kind="worker",
+            subject, application = applicant(
+                fund=fund, subject=subject_id, commitment=commitment,
+                application=ledger.new_id(), industry=Industry(str(v["industry"])),
+                hardship=Hardship(str(v["hardship"])), requested_tier=tier,
+                priority=bool(v["priority"]), actor=actor, moment=moment,
             )  # fmt: skip
-            application = Application.submit(
-                id=ledger.new_id(), fund_year=fund.id, subject=subject_id,
-                industry=Industry(str(v["industry"])), hardship=Hardship(str(v["hardship"])),
-                requested_tier=tier, priority=bool(v["priority"]), actor=actor, moment=moment,
-            )  # fmt: skip
-            fund.enqueue(application.id, bool(v["priority"]), tier, actor, moment)
         except RuleViolation as e:
             column, message = _RULES.get(e.rule, ("", "不符合受理规则"))
             refuse(row, column, f"{message}（规则 {e.rule}）")
@@ -117,10 +113,6 @@ def prepare_applications(
             continue
         done.append((subject, application, fund))
         out.records.append((application.id, 1))
-    queued: dict[str, Any] = {}
-    for fund in {id(f): f for _, _, f in done}.values():
-        for event in fund.collect_events():
-            queued[str(getattr(event, "application", ""))] = event
-    for subject, application, _ in done:  # each pair next to each other, as the service
-        out.save += [subject, application, queued[str(application.id)]]
+    touched = {id(f): f for _, _, f in done}.values()
+    out.save = in_log_order([(subject, submitted) for subject, submitted, _ in done], touched)
     return out

@@ -38,7 +38,7 @@ from ledger import receipts
 from ledger.actor import Actor
 from ledger.app import retry_on_conflict
 from ledger.carefund.config import FundConfig
-from ledger.imports.batch import IMPORTERS, ImportBatch, batch_id
+from ledger.imports.batch import IMPORTERS, ImportBatch, batch_id, save_batch
 from ledger.ledger import Ledger
 
 __all__ = ["KINDS", "ImportOutcome", "ImportServices", "RowError", "import_file", "parse_rows"]
@@ -154,9 +154,8 @@ def import_file(
         prepared = _prepare(s, actor, kind, rows, moment, today, vaulted)
         if prepared.errors:
             raise _Refused(prepared.errors)
-        record = ImportBatch.record(kind=kind, sha256=sha256, records=prepared.records,
-                                    actor=actor, moment=moment)  # fmt: skip
-        app.save(record, *prepared.save)
+        save_batch(app, kind=kind, sha256=sha256, records=prepared.records,
+                   save=prepared.save, actor=actor, moment=moment)  # fmt: skip
         return True
 
     saved = False
@@ -170,6 +169,6 @@ def import_file(
         return ImportOutcome(refused.errors, None, False, None)
     finally:
         if not saved:  # no record names them: delete, and compact the vault once
-            subjects = [str(subject) for subject, _ in (vaulted or {}).values()]
-            for i, subject in enumerate(subjects, start=1):
-                s.ledger.vault.erase(subject, compact=i == len(subjects))
+            stored = [str(entry[0]) for entry in (vaulted or {}).values()]
+            for i, stored_id in enumerate(stored, start=1):
+                s.ledger.vault.erase(stored_id, compact=i == len(stored))

@@ -17,13 +17,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid5
 
+from eventsourcing.persistence import Recording
+
 from ledger.actor import Actor, Role
+from ledger.app import LedgerApp
 from ledger.chained import LedgerAggregate
 from ledger.errors import RuleViolation
 from verify.rules_imports import ROW_TYPE, ROWS
 from verify.schema import HEX64_PATTERN, IMPORT_KINDS, IMPORTS_NAMESPACE, MAX_IMPORT_ROWS
 
-__all__ = ["IMPORTERS", "ROWS", "ROW_TYPE", "ImportBatch", "batch_id"]
+__all__ = ["IMPORTERS", "ROWS", "ROW_TYPE", "ImportBatch", "batch_id", "save_batch"]
 
 IMPORTERS = {
     "points-entries": (Role.TOWNSHIP_PARTY_COMMITTEE, Role.VILLAGE_COMMITTEE),
@@ -75,3 +78,15 @@ class ImportBatch(LedgerAggregate):
             sha256=sha256, rows=len(records),
             records=[{"stream": str(s), "version": v} for s, v in records],
         )  # fmt: skip
+
+
+def save_batch(
+    app: LedgerApp, *, kind: str, sha256: str, records: list[tuple[UUID, int]],
+    save: list[Any], actor: Actor, moment: datetime,
+) -> list[Recording[UUID]]:  # fmt: skip
+    """Save the batch of ``records`` first, then ``save`` (the rows' aggregates, or events in
+    the log's order), in one transaction: all or nothing (RecordConflictError if another
+    writer took a version first, or the same file's batch exists)."""
+    batch = ImportBatch.record(kind=kind, sha256=sha256, records=records, actor=actor,
+                               moment=moment)  # fmt: skip
+    return app.save(batch, *save)
