@@ -61,7 +61,9 @@ def csv_template(kind: Kind) -> Response:
     description="请求体即文件本身（Content-Type: text/csv 或 XLSX 类型；可选 X-Filename，不记录）。"
     "先逐行检查全部内容：有任何问题则不写入，返回 422，errors 列出每个问题的行号（表头为第 1 行）、"
     "列名和中文说明；全部通过则先写一条批次记录（文件 SHA-256、行数），再写每行的记录，同一事务，"
-    "返回 201 和批次回执。同一文件再次导入不写入，返回 200 和原批次回执（already）。",
+    "返回 201 和批次回执。同一文件再次导入不写入，返回 200 和原批次回执（already）。"
+    "\n\n角色：township_party_committee, village_committee（points-entries）；"
+    "intake（carefund-applications）.",
     responses={200: {"description": "already imported: the batch's receipt"},
                403: {"description": "a role that does not record these rows"},
                413: {"description": "over 5 MB"},
