@@ -23,6 +23,7 @@ from ledger.demo.assessment import (
 from ledger.demo.carefund import carefund_summary, load_carefund
 from ledger.demo.erasure import erasure_requests, erasure_summary
 from ledger.demo.ids import seeded_ids
+from ledger.demo.imports import load_imports
 from ledger.demo.points import CADRES, load_points
 from ledger.demo.postings import load_postings, postings_summary
 from ledger.demo.principals import enrol_demo, registry_changes
@@ -55,6 +56,7 @@ def load_demo(ledger: Ledger) -> bool:
     Parts: the care fund; Taihu points with the bottom-tenth cases; Yuexi projects; the
     Wangjiang inspection; Huaining's lectures and mentoring and Qianshan's routine assessment
     (ledger/demo/assessment.py); the 公示 postings and objections (ledger/demo/postings.py);
+    two 2024 applications imported from a spreadsheet (ledger/demo/imports.py);
     then the registry's changes and the erasure requests (one carried
     out, one held by an open case: ledger/demo/erasure.py). Each part has its own seed, so
     the parts are the same whatever was loaded before. A part that an interrupted run left
@@ -88,6 +90,7 @@ def load_demo(ledger: Ledger) -> bool:
     elif not assessment_complete(ledger):
         raise LedgerError("the demo's assessment part is incomplete: run 'gongshi demo --reset'")
     wrote = load_postings(ledger) or wrote  # 公示 and objections, by accounts changed next
+    wrote = load_imports(ledger) or wrote  # a spreadsheet of two 2024 applications
     wrote = registry_changes(ledger) or wrote
     return erasure_requests(ledger) or wrote  # after the cases it holds on
 
