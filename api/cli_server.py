@@ -105,7 +105,7 @@ TOKENS_KEYS = "tokens (principal, role, created_at, revoked_at, live, hash_prefi
 
 
 def add_server_commands(sub: Any) -> None:
-    serve = sub.add_parser("serve", help="run the HTTP API and the public page (uvicorn)")
+    serve = sub.add_parser("serve", help="run the HTTP API, the public page and the console")
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on")
     serve.add_argument("--port", type=int, default=8000, help="the TCP port")
     serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
