@@ -11,9 +11,10 @@ from api.messages import message
 from api.problems import PROBLEM, TYPE_BASE, title_of
 from api.spreadsheets.read import MAX_BYTES as UPLOAD_BYTES
 
-# Paths whose bodies may be larger: an uploaded spreadsheet (api/routes/imports.py), up to
-# the import's own file limit (api/spreadsheets/read.py), whatever ``max_bytes`` is.
-LARGER = (("/api/v1/imports/", UPLOAD_BYTES),)
+# Paths whose bodies may be larger: an uploaded spreadsheet (api/routes/imports.py, and the
+# console's multipart form, api/console/imports.py, with room for the form's own fields), up
+# to the import's own file limit (api/spreadsheets/read.py), whatever ``max_bytes`` is.
+LARGER = (("/api/v1/imports/", UPLOAD_BYTES), ("/console/import", UPLOAD_BYTES + 16 * 1024))
 
 
 class BodyLimit:
