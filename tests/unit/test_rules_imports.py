@@ -86,3 +86,23 @@ def test_a_missing_row_is_named_with_the_batch_where_it_was_announced() -> None:
     (failure,) = _honest_then("row-missing")
     assert failure.where == "line 2" and failure.computed == "none"  # the batch
     assert failure.expected == "a points.ScoreEntered after the batch"
+
+
+def test_the_verifier_applies_rule_80_to_every_record_and_at_the_end() -> None:
+    """Wired in verify/invariants.py: a row of another principal, and a row never recorded."""
+    from verify.invariants import Invariants
+
+    for change, where in (("row-by-another-principal", "line 4"), ("row-missing", "line 2")):
+        log = Log()
+        a = log.add("book-a", "points.BookOpened", scheme=log.sid("scheme"), cadre=log.sid("c"),
+                    county="taihu", township="th01", village="晋熙镇01村", category="principal",
+                    year=2023, bonus_cap_tenths=50)  # fmt: skip
+        _batch(log, [(a, 2), (a, 3)])
+        _entry(log, "book-a", 1)
+        if change != "row-missing":
+            _entry(log, "book-a", 2, principal="tpc-02")
+        rules, found = Invariants(), []
+        for i, line in enumerate(log.lines):
+            found += rules.add(parse_record(line), f"line {i + 1}")
+        found += rules.end()
+        assert [f.where for f in found if f.rule == ROWS] == [where], change
