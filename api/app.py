@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from api import console, page
 from api.limits import BodyLimit
 from api.metrics import Measured
-from api.openapi_docs import install_docs
+from api.openapi_docs import API_DESCRIPTION, TAGS, install_docs
 from api.problems import PROBLEM_RESPONSES, RequestIds, install_problem_handlers
 from api.request_log import RequestLog, configure_logging, log_lifecycle
 from api.routes import (
@@ -84,6 +84,8 @@ def create_app(
     app = FastAPI(
         title="Gongshi 公示",
         summary="A verifiable disclosure ledger: records, public lists and their proofs.",
+        description=API_DESCRIPTION,
+        openapi_tags=TAGS,
         version="1",
         lifespan=lifespan,
         docs_url=None,  # served by install_docs, without a CDN
