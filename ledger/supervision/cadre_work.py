@@ -86,7 +86,7 @@ class CadreWork:
 
     def post(self, cadre: UUID) -> CadrePost:
         """A cadre's post record; NotFound if there is none."""
-        return self._app.get(CadrePost, post_id(cadre))
+        return self._app.get(CadrePost, post_id(cadre), cadre=cadre)
 
     def start_observation(
         self, cadre: UUID, post: str, until: date, reason: str, actor: Actor
@@ -100,6 +100,7 @@ class CadreWork:
                 post=post, until=until, reason=reason, inspection=None, actor=actor,
                 moment=self.ledger.clock(),
             ),
+            cadre=cadre,
         )  # fmt: skip
 
     def review_observation(
@@ -111,4 +112,5 @@ class CadreWork:
             CadrePost,
             post_id(cadre),
             lambda p: p.review(decision, post, reason, actor, self.ledger.clock()),
+            cadre=cadre,
         )

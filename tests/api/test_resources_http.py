@@ -172,3 +172,18 @@ def test_not_found_names_the_natural_key_in_chinese(client: TestClient, tokens: 
         missing = client.get(path, headers=audit)
         assert missing.status_code == 404 and missing.json()["code"] == code, path
         assert missing.json()["type"].endswith("/" + code) and "未找到" in missing.json()["detail"]
+
+
+def test_a_cadre_without_a_post_is_named_by_the_cadre_not_the_post_record(
+    client: TestClient, tokens: Headers
+) -> None:
+    cadre = "00000000-0000-4000-8000-0000000000c1"
+    observed = client.post(f"/api/v1/supervision/posts/{cadre}/observation", json={
+        "post": "四级调研员", "until": "2030-12-31", "reason": "专项检查"},
+        headers=tokens["organisation_department"])  # fmt: skip
+    body = observed.json()
+    assert observed.status_code == 404 and body["code"] == "not_found.cadre_post"
+    assert (
+        body["detail"] == "该干部没有登记职务"
+        and body["evidence"] == f"CadrePost cadre {cadre} not found"
+    )
