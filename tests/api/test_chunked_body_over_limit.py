@@ -35,7 +35,7 @@ def test_chunked_body_over_limit_is_413_and_stores_nothing(
     assert "content-length" not in response.request.headers
     assert response.status_code == 413, response.text
     assert response.headers["content-type"] == PROBLEM
-    assert response.json()["title"] == "Payload too large"
+    assert response.json()["code"] == "input.body_too_large"
     assert response.json()["status"] == 413
     # Nothing stored: the same year opens now (a second opening would be 409).
     small = _year_body(LIMIT - 10)
