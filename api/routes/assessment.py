@@ -130,7 +130,7 @@ def open_programme(body: ProgrammeIn, s: Service, actor: Acting) -> Written:
     stream = _assessment(s).open_programme(
         body.county, body.year, body.department, actor, body.due_days
     )
-    return written(s.ledger, stream)
+    return written(s.ledger, stream, programme=str(stream))
 
 
 @router.post("/programmes/{programme}/cadres", status_code=201,
@@ -142,7 +142,8 @@ def enrol_cadre(programme: ProgrammeId, body: EnrolIn, s: Service, actor: Acting
 
     角色：organisation_department."""
     record = _assessment(s).enrol_cadre(programme, body.cadre, body.section, actor)
-    return written(s.ledger, record, record=str(record))
+    file = f"/api/v1/assessment/programmes/{programme}/cadres/{body.cadre}"  # 一人一档
+    return written(s.ledger, record, file, record=str(record))
 
 
 @router.post("/records/{record}/quarters/{quarter}/summary", status_code=201,

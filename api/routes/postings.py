@@ -99,6 +99,11 @@ def positions(s: Services) -> dict[str, int]:
     return {name: s.projections.runners[name].position() for name in ("postings", "objections")}
 
 
+def _public(kind: str, scope: str, year: int) -> str:
+    """The posting's public read (its ``Location``)."""
+    return f"/api/v1/public/postings/{kind}/{scope}/{year}"
+
+
 def contact_of(body: ContactIn) -> dict[str, str]:
     return {k: v for k, v in body.model_dump().items() if v.strip()}
 
@@ -117,7 +122,8 @@ def open_posting(body: PostingIn, s: Service, actor: Unit) -> Written:
         body.kind, body.scope, body.year, body.issuing_unit, body.period_start,
         body.period_end, body.how_to_object, actor, body.answer_days,
     )  # fmt: skip
-    return written(s.ledger, stream, posting=str(stream))
+    return written(s.ledger, stream, _public(body.kind, body.scope, body.year),
+                   posting=str(stream))  # fmt: skip
 
 
 @router.post("/api/v1/public/postings/{kind}/{scope}/{year}/objections", status_code=201,
@@ -133,8 +139,9 @@ def submit_objection(
         kind, scope, year, contact_of(body.contact), body.text, body.category, body.about
     )
     return written(
-        s.ledger, received.posting, objection=str(received.objection), number=received.number
-    )
+        s.ledger, received.posting, _public(kind, scope, year),
+        objection=str(received.objection), number=received.number,
+    )  # fmt: skip
 
 
 def _number(postings: Postings, kind: str, scope: str, year: int, objection: str) -> int:
@@ -169,7 +176,7 @@ def answer_objection(
     number = _number(postings, kind, scope, year, objection)
     late = postings.answer(kind, scope, year, number, body.answer, actor)
     stream = posting_id(kind, scope, year)
-    return written(s.ledger, stream, number=number, late=late)
+    return written(s.ledger, stream, _public(kind, scope, year), number=number, late=late)
 
 
 @router.post("/api/v1/postings/{kind}/{scope}/{year}/close", status_code=201,
@@ -182,7 +189,7 @@ def close_posting(kind: Kind, scope: Scope, year: YearPath, s: Service, actor: U
 
     角色：trade_union, organisation_department."""
     Postings(s.ledger).close(kind, scope, year, actor)
-    return written(s.ledger, posting_id(kind, scope, year))
+    return written(s.ledger, posting_id(kind, scope, year), _public(kind, scope, year))
 
 
 @router.get("/api/v1/public/objections", tags=["public"],

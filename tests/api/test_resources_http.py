@@ -10,6 +10,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.api.conftest import settle
+
 Headers = dict[str, dict[str, str]]
 SCHEME = "/api/v1/points/taihu/2023"
 PHONE, NAME = "13912345678", "欧阳娜娜"
@@ -187,3 +189,16 @@ def test_a_cadre_without_a_post_is_named_by_the_cadre_not_the_post_record(
         body["detail"] == "该干部没有登记职务"
         and body["evidence"] == f"CadrePost cadre {cadre} not found"
     )
+
+
+def test_a_posting_s_writes_name_its_public_read(client: TestClient, tokens: Headers) -> None:
+    _application(client, tokens)  # the 2023 fund year is open
+    fund = client.app.state.services.carefund_config.fund  # type: ignore[attr-defined]
+    opened = client.post("/api/v1/postings", headers=tokens["trade_union"], json={
+        "kind": "carefund", "scope": fund, "year": 2023, "issuing_unit": "桐城市总工会",
+        "period_start": "2023-01-01", "period_end": "2099-12-31",
+        "how_to_object": "来信来访：桐城市总工会办公室"})  # fmt: skip
+    _, at = _created(opened)
+    assert at == f"/api/v1/public/postings/carefund/{fund}/2023"
+    settle(client)
+    assert client.get(at).json()["issuing_unit"] == "桐城市总工会"
