@@ -22,6 +22,7 @@ from api.problems import PROBLEM_RESPONSES, RequestIds, install_problem_handlers
 from api.request_log import RequestLog, configure_logging, log_lifecycle
 from api.routes import (
     assessment,
+    assessment_activities,
     audit,
     cadre_work,
     carefund,
@@ -99,8 +100,8 @@ def create_app(
     app.add_middleware(RequestLog)  # outermost: one line for every answer, a 413 too
     routers = (
         page, health, public, log, tiles, subjects, carefund, points, supervision, cadre_work,
-        assessment, audit, principals, notices, queue, console, postings, objection_form,
-        imports,
+        assessment, assessment_activities, audit, principals, notices, queue, console, postings,
+        objection_form, imports,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
