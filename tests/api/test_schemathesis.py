@@ -18,6 +18,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from api.auth import caller
 from tests.api.test_authorisation import _all_routes, _write_routes
 
 CHECKS = [
@@ -43,7 +44,8 @@ def _exercise(operation: Any, headers: dict[str, str], count: Callable[[], None]
 
 def _guarded_reads(client: TestClient) -> dict[str, tuple[str, ...]]:
     """(path, roles) of the GET endpoints that declare their roles (a cadre's 一人一档, a
-    review queue): exercised with a token of one, so their answers past authorisation are
+    review queue) or take any enrolled principal's token (one application, subject, book,
+    case, project): exercised with a token of one, so their answers past authorisation are
     checked too, not only the 401."""
     found = {}
     for route in _all_routes(client.app.routes):  # type: ignore[attr-defined]
@@ -51,6 +53,8 @@ def _guarded_reads(client: TestClient) -> dict[str, tuple[str, ...]]:
             calls = [d.call for d in route.dependant.dependencies if hasattr(d.call, "roles")]
             if calls:
                 found[route.path] = tuple(r.value for r in calls[0].roles)
+            elif any(d.call is caller for d in route.dependant.dependencies):
+                found[route.path] = ("audit",)  # any enrolled principal's token: one resource
     return found
 
 
