@@ -11,13 +11,14 @@ from urllib.parse import quote
 
 import psycopg
 
-from api.cli_output import add_json_flag, print_json, wants_json
+from api.cli_output import add_json_flag, print_json, say, wants_json
 from api.tokens import Tokens
 from ledger.clock import system_clock
 from ledger.db import SqlDatabase
 from ledger.ledger import open_ledger
 from ledger.principal import Principals
-from ledger.settings import Database, Settings
+from ledger.settings import ConfigError, Database, Settings
+from ledger.vault import VaultError, load_master_key
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -30,6 +31,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from ledger.log.witnessing import log_verifier
 
     database_reachable(settings.database)  # unavailable: main's one line and exit 3
+    vault_key_present(settings)  # missing: main's one line and exit 2, before uvicorn starts
     log = log_verifier(settings)
     warning = None if log is None else unwitnessed_warning(declared_policy(settings.home, log))
     if warning is not None:
@@ -45,6 +47,23 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             workers=args.workers, log_level="warning", access_log=False, log_config=None,
         )  # fmt: skip
     return 0
+
+
+def vault_key_present(settings: Settings) -> None:
+    """Load the vault master key once, so that ``gongshi serve`` without keys stops with
+    main's one line (``gongshi serve: 错误：…（先运行 gongshi keys init）``) and exit status 2,
+    not with the app factory's traceback in uvicorn's startup log. ConfigError if it is
+    missing or malformed; the server needs no other key (no log key: no checkpoints)."""
+    try:
+        load_master_key(settings.vault_key_hex, settings.vault_key_path)
+    except VaultError as e:
+        if settings.vault_key_hex is not None or settings.vault_key_path.exists():
+            raise ConfigError(say(f"保险库主密钥无效：{e}", str(e))) from None
+        raise ConfigError(say(
+            f"没有保险库主密钥 {settings.vault_key_path}，服务无法启动（先运行 gongshi keys"
+            " init；账本已有数据时，改为从备份恢复 keys 目录：新密钥无法解密原有资料）",
+            f"{e}",
+        )) from None  # fmt: skip
 
 
 def database_reachable(database: Database) -> None:
