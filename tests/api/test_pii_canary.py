@@ -15,9 +15,9 @@ CANARY = {
 NOTE = "金丝雀回访备注"
 
 
-def test_no_public_endpoint_returns_personal_data(
-    client: TestClient, tokens: dict[str, dict[str, str]]
-) -> None:
+def paid_canary_grant(client: TestClient, tokens: dict[str, dict[str, str]]) -> str:
+    """The 2023 fund year opened and funded, and a grant paid to an applicant whose personal
+    data is CANARY (the follow-up visit's note is NOTE); the application's id."""
     finance, intake = tokens["finance"], tokens["intake"]
     client.post("/api/v1/carefund/years", json={"year": 2023}, headers=finance)
     money = {"source": "trade_union", "amount_fen": 900_000, "reference": "R"}
@@ -37,6 +37,13 @@ def test_no_public_endpoint_returns_personal_data(
     client.post(base + "/follow-ups", headers=intake,
                 json={"visited_on": "2023-03-01", "outcome": "stable", "note": NOTE})  # fmt: skip
     settle(client)
+    return str(case)
+
+
+def test_no_public_endpoint_returns_personal_data(
+    client: TestClient, tokens: dict[str, dict[str, str]]
+) -> None:
+    paid_canary_grant(client, tokens)
     size = client.app.state.services.ledger.log.state().size  # type: ignore[attr-defined]
     bodies = []
     for route in _all_routes(client.app.routes):  # type: ignore[attr-defined]
