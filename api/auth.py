@@ -24,7 +24,7 @@ from ledger.principal import principal_of
 # operation that needs a token; ``caller`` reads the header itself for its own messages.
 BEARER = HTTPBearer(
     auto_error=False, scheme_name="bearer",
-    description="访问令牌（gongshi tokens issue ACCOUNT）：Authorization: Bearer 令牌",
+    description="访问令牌（gongshi tokens create --principal 账户）：Authorization: Bearer 令牌",
 )  # fmt: skip
 
 
