@@ -7,15 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from api import labels
 from api.console.access import current, render, to_signin
+from api.console.dispatch import dispatch
 from api.console.forms import forms_for
 from api.console.receipt import with_checkpoint
+from api.console.session import ConsoleSession
 from api.console.wording import APPLICATION_STAGES
 from api.history import stream_history
 from api.queues import queue_for
@@ -95,20 +99,51 @@ PAGES: dict[str, Callable[[Services, UUID], Facts]] = {
 }  # fmt: skip
 
 
+def api_read(s: Services, kind: str, stream: UUID) -> str:
+    """The API's GET route of the item (the points book's names its scheme's county and
+    year); NotFound if there is no such item (KeyError for an unknown kind)."""
+    if kind == "points-books":
+        book = s.ledger.app.get(PointsBook, stream)
+        return f"/api/v1/points/{quote(book.county, safe='')}/{book.year}/books/{stream}"
+    return {
+        "applications": f"/api/v1/carefund/applications/{stream}",
+        "cases": f"/api/v1/supervision/cases/{stream}",
+        "projects": f"/api/v1/supervision/projects/{stream}",
+    }[kind]
+
+
 @router.get("/{kind}/{name}", response_class=HTMLResponse)
-def one(
+async def one(
     request: Request, s: Service, kind: str, name: Annotated[str, Path(max_length=64)]
 ) -> Response:
-    """One application, case, points book or project with its history (an unknown one, or
-    not a stream id: the Chinese 未找到 page, 404)."""
-    session = current(request, s)
+    """One application, case, points book or project with its history: read first through
+    the API's own GET route as the session's principal (api/console/dispatch.py), so the
+    page shows only what the API would answer that principal. An unknown one, not a stream
+    id, or one the API refuses the principal (403): the Chinese 未找到 page, 404 — the same
+    page either way, so it tells nothing of items not the principal's."""
+    session = await run_in_threadpool(current, request, s)
     if session is None:
         return to_signin()
+    missing = render(request, "missing.html", session, 404, what=name)
     try:
         stream = UUID(name)
-        title, facts, values = PAGES[kind](s, stream)
+        path = await run_in_threadpool(api_read, s, kind, stream)
     except (KeyError, ValueError, NotFound):
-        return render(request, "missing.html", session, 404, what=name)
+        return missing
+    client = (request.client.host, request.client.port) if request.client else None
+    answer = await dispatch(request.app, path, session.token, None, "", client, method="GET")
+    if answer.status != 200:
+        return missing
+    return await run_in_threadpool(_page, request, s, session, kind, stream)
+
+
+def _page(
+    request: Request, s: Services, session: ConsoleSession, kind: str, stream: UUID
+) -> Response:
+    try:
+        title, facts, values = PAGES[kind](s, stream)
+    except NotFound:
+        return render(request, "missing.html", session, 404, what=str(stream))
     forms = [
         (form, {f.name: values[f.name] for f in form.fields if f.name in values})
         for form in forms_for(request.app, session.actor.role.value)
