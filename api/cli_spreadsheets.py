@@ -70,12 +70,12 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     result, evidence = written.get("result", {}), written.get("evidence", {})
     leaf = evidence.get("leaf_index")
     if outcome.already:
-        print(say(f"该文件已导入过（批次 {result['batch']}，{result['rows']} 行），未重复写入",
-                  f"already imported (batch {result['batch']}, {result['rows']} rows); nothing"
+        print(say(f"该文件已导入过（批次 {result['batch']}，{result['row_count']} 行），未重复写入",
+                  f"already imported (batch {result['batch']}, {result['row_count']} rows); nothing"
                   " written"))  # fmt: skip
     else:
-        print(say(f"已导入 {result['rows']} 行：批次 {result['batch']}",
-                  f"imported {result['rows']} rows: batch {result['batch']}"))  # fmt: skip
+        print(say(f"已导入 {result['row_count']} 行：批次 {result['batch']}",
+                  f"imported {result['row_count']} rows: batch {result['batch']}"))  # fmt: skip
     print(f"sha256 {result['sha256']}  record {evidence.get('record_hash')}  leaf {leaf}")
     return 0
 

@@ -6,16 +6,19 @@ three records ``subject.Registered``, ``carefund.ApplicationSubmitted`` and
 ``carefund.ApplicationQueued`` next to each other, as ledger/carefund/service.py writes them.
 
 The same applicant twice in one file (the same ID number, or without one the same name and
-phone) is refused. Whether an applicant applied before, in another file, is for the review
-(the vault is not searched by name).
+phone) is refused, and so is an applicant who already applied in that fund year (from
+another file, a re-saved copy of this one, or the API): api/spreadsheets/earlier.py compares
+with the earlier applicants' data in the vault, adding nothing personal to any record.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
+from api.spreadsheets.earlier import Batches, PersonKey, fund_applicants
 from api.spreadsheets.fields import CAREFUND_COLUMNS
 from api.spreadsheets.outcome import Prepared, Row, RowError, actor_refusal
 from ledger.actor import Actor
@@ -38,11 +41,12 @@ def personal_of(row: Row) -> dict[str, str]:
     return {key: str(row.values[key]) for key in PERSONAL if row.values.get(key)}
 
 
-def _same_person(row: Row) -> tuple[str, ...]:
-    v = row.values
+def same_person(v: dict[str, Any]) -> PersonKey:
+    """Who an applicant is, for finding the same one again: the ID number, or without one
+    the name and phone (a row's values or a subject's personal data in the vault)."""
     if v.get("id_number"):
-        return ("id_number", str(v["id_number"]))
-    return ("name", str(v["name"]), str(v.get("phone") or ""))
+        return ("id_number", str(v["id_number"]).upper())
+    return ("name", str(v.get("name") or ""), str(v.get("phone") or ""))
 
 
 _RULES = {
@@ -62,7 +66,9 @@ def prepare_applications(
     write) a fresh id and a placeholder commitment stand in."""
     out = Prepared()
     funds: dict[int, FundYear | None] = {}
-    first: dict[tuple[str, ...], int] = {}
+    first: dict[PersonKey, int] = {}
+    earlier: dict[int, dict[PersonKey, UUID]] = {}
+    batches = Batches(ledger)
     done: list[tuple[Subject, Application, FundYear]] = []  # each row's, and its fund year
 
     def refuse(row: Row, key: str, message: str) -> None:
@@ -70,9 +76,9 @@ def prepare_applications(
 
     for row in rows:
         v = row.values
-        person = _same_person(row)
+        person = same_person(v)
+        key = "id_number" if person[0] == "id_number" else "name"
         if person in first:
-            key = "id_number" if person[0] == "id_number" else "name"
             refuse(row, key, f"与第 {first[person]} 行是同一申请人：一人一份申请")
             continue
         first[person] = row.number
@@ -90,6 +96,12 @@ def prepare_applications(
         if str(tier) not in fund.tiers_fen:
             offered = "、".join(sorted(fund.tiers_fen, key=int))
             refuse(row, "requested_tier", f"{year} 年度没有第 {tier} 档（可选：{offered}）")
+            continue
+        if year not in earlier:
+            earlier[year] = fund_applicants(ledger, fund.id, same_person)
+        if (before := earlier[year].get(person)) is not None:
+            where = batches.say(before, 1, f"该申请人的 {year} 年度申请（{before}）")
+            refuse(row, key, f"该申请人本年度已申请过（{where}）：一人一份申请，请勿重复导入")
             continue
         subject_id, commitment = vaulted(row) if vaulted else (ledger.new_id(), PLACEHOLDER)
         try:

@@ -37,6 +37,7 @@ from api.spreadsheets.read import FileRefused, Table, column_letter, read_table
 from ledger import receipts
 from ledger.actor import Actor
 from ledger.app import retry_on_conflict
+from ledger.carefund.application import Application
 from ledger.carefund.config import FundConfig
 from ledger.imports.batch import IMPORTERS, ImportBatch, batch_id, save_batch
 from ledger.ledger import Ledger
@@ -105,12 +106,34 @@ def _prepare(s: ImportServices, actor: Actor, kind: str, rows: list[Row], moment
     return prepare_applications(s.ledger, actor, rows, moment, today, s.carefund_config, by_row)
 
 
+def _row_results(s: ImportServices, kind: str, records: list[dict[str, Any]],
+                 numbers: list[int], subjects: dict[str, str]) -> list[dict[str, Any]]:  # fmt: skip
+    """Which record each row made (review finding 13): ``{row, book, version}`` per score
+    entry, ``{row, application, subject}`` per application; ``row`` as the file shows it."""
+    out: list[dict[str, Any]] = []
+    for number, record in zip(numbers, records, strict=True):
+        stream = record["stream"]
+        if kind == "points-entries":
+            out.append({"row": number, "book": stream, "version": record["version"]})
+            continue
+        subject = subjects.get(stream) or str(s.ledger.app.get(Application, UUID(stream)).subject)
+        out.append({"row": number, "application": stream, "subject": subject})
+    return out
+
+
 def _answer(s: ImportServices, batch: UUID, kind: str, sha256: str, found: dict[str, Any],
-            already: bool) -> ImportOutcome:  # fmt: skip
-    rows = len(s.ledger.app.get(ImportBatch, batch).records)
-    result = {"batch": str(batch), "kind": kind, "sha256": sha256, "rows": rows,
-              "already": already}  # fmt: skip
+            already: bool, numbers: list[int],
+            subjects: dict[str, str] | None = None) -> ImportOutcome:  # fmt: skip
+    records = s.ledger.app.get(ImportBatch, batch).records
+    rows = _row_results(s, kind, records, numbers, subjects or {})
+    result = {"batch": str(batch), "kind": kind, "sha256": sha256, "row_count": len(records),
+              "rows": rows, "already": already}  # fmt: skip
     return ImportOutcome([], batch, already, {**found, "result": result})
+
+
+def _numbers(kind: str, data: bytes) -> list[int]:
+    """The row numbers of an imported file's rows (each made one record, in this order)."""
+    return [row.number for row in parse_rows(kind, read_table(data))[0]]
 
 
 def import_file(
@@ -130,7 +153,8 @@ def import_file(
         return ImportOutcome([RowError(0, "", f"{mine}不能导入此类文件（须为：{allowed}）")],
                              None, False, None)  # fmt: skip
     if app.exists(batch):
-        return _answer(s, batch, kind, sha256, rebuilt(s.ledger, [(str(batch), 1)]), True)
+        found = rebuilt(s.ledger, [(str(batch), 1)])
+        return _answer(s, batch, kind, sha256, found, True, _numbers(kind, data))
     try:
         rows, errors = parse_rows(kind, read_table(data))
     except FileRefused as e:
@@ -147,6 +171,8 @@ def import_file(
             commitment = s.ledger.vault.store_subject(str(subject), personal_of(row))
             vaulted[row.number] = (subject, commitment)
 
+    subjects: dict[str, str] = {}
+
     def attempt() -> bool:
         if app.exists(batch):
             return False
@@ -156,15 +182,21 @@ def import_file(
             raise _Refused(prepared.errors)
         save_batch(app, kind=kind, sha256=sha256, records=prepared.records,
                    save=prepared.save, actor=actor, moment=moment)  # fmt: skip
+        if vaulted is not None:  # each application's subject, for the receipt's rows
+            for (stream, _), row in zip(prepared.records, rows, strict=True):
+                subjects[str(stream)] = str(vaulted[row.number][0])
         return True
 
     saved = False
     try:
         with receipts.capture():
             saved = retry_on_conflict(attempt)
+            numbers = [row.number for row in rows]
             if saved:
-                return _answer(s, batch, kind, sha256, receipt(s.ledger, batch), False)
-        return _answer(s, batch, kind, sha256, rebuilt(s.ledger, [(str(batch), 1)]), True)
+                found = receipt(s.ledger, batch)
+                return _answer(s, batch, kind, sha256, found, False, numbers, subjects)
+        found = rebuilt(s.ledger, [(str(batch), 1)])
+        return _answer(s, batch, kind, sha256, found, True, numbers)
     except _Refused as refused:
         return ImportOutcome(refused.errors, None, False, None)
     finally:

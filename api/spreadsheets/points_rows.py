@@ -3,7 +3,9 @@ book, "一人一档、一村一册"): each row a ``points.ScoreEntered`` in the 
 file's order to the books as they are, with the domain's own rules (ledger/points/book.py):
 a refused row is named with its column and the rule in Chinese; rows accumulate (two bonus
 rows of one cadre count together against the yearly cap, two work rows against the 两委会议's
-allocation).
+allocation). A row the book already holds (the same quarter, component, points, reason and
+task, not corrected: a re-saved file imported again) is refused, naming the earlier record's
+batch and row (api/spreadsheets/earlier.py).
 
 A row names the book by natural keys a clerk has: county and year (the scheme), the cadre's
 public id (the points list's 干部编号 column: a pseudonym, never a name), and township and
@@ -16,6 +18,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from api import labels
+from api.spreadsheets.earlier import Batches, EntryKey, book_entries
 from api.spreadsheets.fields import COMPONENTS, POINTS_COLUMNS
 from api.spreadsheets.outcome import Prepared, Row, RowError, actor_refusal
 from ledger.actor import Actor
@@ -47,6 +50,17 @@ class _State:
         self.books: dict[UUID, PointsBook | None] = {}
         self.plans: dict[tuple[UUID, str], TaskPlan | None] = {}
         self.registers: dict[tuple[UUID, str, str], AllocationRegister | None] = {}
+        self.entries: dict[UUID, dict[EntryKey, int]] = {}
+        self.batches = Batches(ledger)
+
+    def entered(self, book: PointsBook, key: EntryKey) -> str | None:
+        """Where the same entry is already in the book (its batch and row), or None."""
+        if book.id not in self.entries:
+            self.entries[book.id] = book_entries(self.ledger, book.id)
+        version = self.entries[book.id].get(key)
+        if version is None:
+            return None
+        return self.batches.say(book.id, version, f"该干部积分册的第 {version} 条记录")
 
     def scheme(self, county: str, year: int) -> Scheme | None:
         if (county, year) not in self.schemes:
@@ -166,6 +180,11 @@ def prepare_points(
             refuse(row, "task", f"{_place(book.township)}尚未制定 {year} 年度任务清单")
             continue
         component = Component(str(v["component"]))
+        key = (int(v["quarter"]), component.value, int(v["points"]), str(v["reason"]), task)
+        if (earlier := state.entered(book, key)) is not None:
+            refuse(row, "reason", f"与已录入的记录相同（{earlier}）：同一文件另存后请勿重复导入；"
+                                  "如确为另一条记录，请在事由中区分")  # fmt: skip
+            continue
         register = state.register(scheme, book) if component is Component.WORK else None
         quarter = int(v["quarter"])
         work = book.work_standing.get((task or "", quarter), 0)

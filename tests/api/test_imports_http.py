@@ -72,7 +72,7 @@ def test_a_filled_in_template_imports_once(
     assert answer.headers["location"] == body["location"] == (
         f"/api/v1/imports/batches/{body['result']['batch']}")  # fmt: skip
     assert body["evidence"]["stream"] == body["result"]["batch"]
-    assert body["result"]["rows"] == 1 and stored_count(ledger) == before + 2
+    assert body["result"]["row_count"] == 1 and stored_count(ledger) == before + 2
     again = _post(client, out.getvalue(), tokens["township_party_committee"])
     assert again.status_code == 200 and again.json()["result"]["already"] is True
     assert again.json()["evidence"] == body["evidence"]

@@ -47,7 +47,7 @@ def test_import_prints_every_error_or_the_receipt_and_export_list_writes_the_lis
     code, out, _ = gongshi(settings, "import", str(good), "--kind", "points-entries",
                            "--json", token=token)  # fmt: skip
     receipt = json.loads(out)
-    assert code == 0 and receipt["errors"] == [] and receipt["written"]["result"]["rows"] == 1
+    assert code == 0 and receipt["errors"] == [] and receipt["written"]["result"]["row_count"] == 1
     code, out, _ = gongshi(settings, "import", str(good), "--kind", "points-entries",
                            token=token)  # fmt: skip
     assert code == 0 and "已导入过" in out

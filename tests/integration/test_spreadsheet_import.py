@@ -80,7 +80,10 @@ def test_a_good_file_writes_the_batch_then_every_row(
     written = cast(dict[str, Any], outcome.written)
     assert written["evidence"]["stream"] == str(outcome.batch)
     assert [r["stream"] for r in written["records"]] == [str(outcome.batch)] + [book] * 3
-    assert written["result"]["rows"] == 3
+    assert written["result"]["row_count"] == 3
+    assert written["result"]["rows"] == [
+        {"row": n, "book": book, "version": v} for n, v in ((2, 2), (3, 3), (4, 4))
+    ]
 
 
 def test_three_bad_rows_are_named_by_row_and_column_and_nothing_is_written(
