@@ -20,6 +20,7 @@ books, cases and projects from their projections, which follow the log within mo
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,7 @@ from ledger.carefund.fund import FundYear
 from ledger.mapper import unpack_state
 from ledger.principal import principal_of
 from verify.quarters import quarter_end, quarter_of
+from verify.rules_principals import uncovered
 
 if TYPE_CHECKING:
     from api.services import Services
@@ -79,7 +81,7 @@ def queue_for(s: Services, actor: Actor, today: date) -> list[QueueItem]:
     """What waits for ``actor`` on ``today``: overdue first, then priority, then by due date
     and stream (see the module docstring). Pseudonymous ids only, no names."""
     scope = _scope(s, actor)
-    found = [*_applications(s, actor, today), *_books(s, actor, scope, today)]
+    found = [*_applications(s, actor, scope, today), *_books(s, actor, scope, today)]
     found += _cases(s, actor, scope, today) + _projects(s, actor, scope, today)
     return sorted(
         found, key=lambda i: (not i.overdue, not i.priority, i.due or "9999", i.kind, i.item)
@@ -91,13 +93,27 @@ def _scope(s: Services, actor: Actor) -> dict[str, str | None]:
     return dict(principal.scope) if principal is not None else {}
 
 
-def _applications(s: Services, actor: Actor, today: date) -> list[QueueItem]:
+def covers(scope: Mapping[str, str | None], **item: str | None) -> bool:
+    """Whether a principal of registry ``scope`` may act on an item of these scope levels
+    (``principal.scope``, verify/rules_principals.py ``uncovered``: every level both name
+    is the same): an industry party committee only its industry's applications, a
+    township's committee only its county's and township's books, and so on."""
+    return uncovered(scope, {k: v for k, v in item.items() if isinstance(v, str)}) is None
+
+
+def _applications(
+    s: Services, actor: Actor, scope: dict[str, str | None], today: date
+) -> list[QueueItem]:
+    """Applications at the actor's step and visits due, of the actor's scope (an industry
+    party committee's: its industry's; the domain refuses any other, ``principal.scope``)."""
     visits = actor.role in VISITORS
     if actor.role not in (Role.INDUSTRY_PARTY_COMMITTEE, Role.TRADE_UNION, Role.FINANCE, *VISITORS):
         return []
     app, years, found = s.ledger.app, {}, []
     for stream in app.streams_of(Application.Submitted.TOPIC):
         a = app.get(Application, stream)
+        if not covers(scope, industry=a.industry):
+            continue
         role, step, title = APPLICATION_STEPS.get(a.stage, (None, "", ""))
         if role is actor.role and actor.principal not in (a.reviewer, a.approver):
             found.append(QueueItem("application", str(a.id), step, title, priority=a.priority))
@@ -126,7 +142,9 @@ def _books(s: Services, actor: Actor, scope: dict[str, str | None], today: date)
     for row in rows:
         if row["year"] != today.year or row["period"] not in quarters or row["book"] in closed:
             continue
-        if any(scope.get(level) not in (None, row[level]) for level in ("township", "village")):
+        if not covers(
+            scope, county=row["county"], township=row["township"], village=row["village"]
+        ):
             continue
         if any(row[c] for c in ("work", "evaluation", "bonus", "deduction")):
             continue
@@ -189,7 +207,7 @@ def _at_my_step(
     steps (and every step of other cases) are the supervising roles'. Only cases of the
     actor's county (its scope's), and a township committee's only of its township when the
     case's cadre has one."""
-    if scope.get("county") not in (None, row["county"]):
+    if not covers(scope, county=row["county"]):
         return False
     mine = scope.get("township")
     if actor.role is Role.TOWNSHIP_PARTY_COMMITTEE and place and mine not in (None, place[0]):
@@ -211,7 +229,7 @@ def _projects(
         return []
     found = []
     for row in s.reader.rows("key-projects"):
-        if scope.get("county") not in (None, row["county"]):
+        if not covers(scope, county=row["county"]):
             continue
         late = [i for i in row["items"] if not i["verified"] and i["due"] < today.isoformat()]
         if late:
