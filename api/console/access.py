@@ -17,6 +17,7 @@ from api.auth import caller
 from api.console.csrf import csrf_token
 from api.console.session import COOKIE, ConsoleSession, Sessions
 from api.console.wording import CHOICES, RECORDS, ROLES
+from api.request_log import remember_principal
 from api.services import Services
 from api.tokens import TokenError
 
@@ -58,6 +59,7 @@ def current(request: Request, s: Services) -> ConsoleSession | None:
     if actor != found.actor:
         store.close(found.session_id)
         return None
+    remember_principal(request, actor.principal)  # the request's log line names it
     return found
 
 

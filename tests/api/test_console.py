@@ -229,3 +229,22 @@ def test_a_post_after_the_session_ended_stores_nothing(client: TestClient, token
     anonymous = TestClient(client.app, follow_redirects=False)
     assert anonymous.post("/console/forms/subjects", data=data).status_code == 303
     assert stored(client) == before
+
+
+def test_console_requests_log_the_signed_in_principal(
+    client: TestClient, tokens: Headers, caplog: Any
+) -> None:
+    import logging
+
+    browser, _ = signed_in(client, tokens["finance"])
+    caplog.set_level(logging.INFO, logger="gongshi.request")
+    assert browser.get("/console/").status_code == 200
+    assert browser.get("/console/forms").status_code == 200
+    lines = [r.fields for r in caplog.records if r.name == "gongshi.request"]
+    assert [(x["route"], x["principal"]) for x in lines] == [
+        ("/console/", "finance-01"), ("/console/forms", "finance-01"),
+    ]  # fmt: skip
+    signed_out = TestClient(client.app, follow_redirects=False)
+    caplog.clear()
+    assert signed_out.get("/console/").status_code == 303
+    assert [r.fields["principal"] for r in caplog.records if r.name == "gongshi.request"] == [None]
