@@ -45,7 +45,7 @@ def _followups(settings: Settings, args: argparse.Namespace) -> int:
     if wants_json(args):
         print_json({"year": args.year, "today": today.isoformat(), "grants": grants})
         return 0
-    print(say(f"{args.year} 年度救助中定期回访已逾期的 {len(grants)} 笔（{today}）：",
+    print(say(f"{args.year} 年度帮扶资金中定期回访已逾期的 {len(grants)} 笔（{today}）：",
               f"{len(grants)} grants of {args.year} with a return visit past its due date"
               f" ({today}):"))  # fmt: skip
     for g in grants:

@@ -5,7 +5,7 @@ a public list (or the fund ledger) with every row matching the filters, as the l
 ``?format=`` answers it.
 
 KIND: points-entries (季度积分; township party committee, village committee) or
-carefund-applications (关爱基金申请; intake). Templates: GET /api/v1/imports/templates/KIND.xlsx.
+carefund-applications (帮扶申请; intake). Templates: GET /api/v1/imports/templates/KIND.xlsx.
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ def add_spreadsheet_commands(sub: Any) -> None:
     imp.add_argument("file", help="the XLSX or CSV file (CSV: UTF-8, UTF-8 with BOM or GBK)")
     imp.add_argument("--kind", required=True, choices=KINDS,
                      help="points-entries (季度积分) or carefund-applications "
-                          "(关爱基金申请)")  # fmt: skip
+                          "(帮扶申请)")  # fmt: skip
     add_token_argument(imp)
     add_json_flag(imp, "errors ([{row, column, message}]), already, written (the receipt)")
     imp.set_defaults(run=_import)

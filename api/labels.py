@@ -8,6 +8,19 @@ from __future__ import annotations
 from ledger.demo.points import TOWNSHIPS as TAIHU_TOWNSHIPS
 from ledger.demo.points import township_code
 
+# The glossary: one Chinese word per thing, the source's own (anqing-organisation-newsletter-
+# 2023-06.txt). The care fund helps: "帮扶资金", "分三个档次设立帮扶资金", "明确申请帮扶内容"; an
+# application is a 帮扶申请, its tier a 帮扶档次. A cadre's points book is the card each cadre
+# is given: "为每名村（社区）干部发放积分卡" (一村一册 is the village's register, 分配登记簿).
+# Console, messages, exports, templates and forms use these; tests/unit/test_glossary.py
+# refuses each SYNONYMS word anywhere under api/ (救助 is other relief, not this fund's).
+TERMS = {
+    "application": "帮扶申请", "tier": "帮扶档次", "grant": "帮扶资金", "points_book": "积分卡",
+}  # fmt: skip
+SYNONYMS = {
+    "救助": "帮扶", "关爱基金申请": TERMS["application"], "积分台账": TERMS["points_book"],
+    "积分簿": TERMS["points_book"], "积分册": TERMS["points_book"],
+}  # fmt: skip
 ROLES = {
     "intake": "受理", "industry_party_committee": "行业党委审核", "trade_union": "工会审批",
     "finance": "财政发放", "audit": "审计", "supervision": "纪检监察",

@@ -34,7 +34,7 @@ API_DESCRIPTION = """\
 可以调用的角色（如 `trade_union`）和它在流程中的前一步。公开名单（`/api/v1/public/...`）、
 日志和证明不需要令牌。
 
-**写入的答复**：新增返回 201，推进已有申请、案件或台账的一步返回 200；两者都在 `Location`
+**写入的答复**：新增返回 201，推进已有申请、案件或积分卡的一步返回 200；两者都在 `Location`
 （和 `location`）中给出资源的地址，新资源的编号在 `result` 中，`evidence` 是回执。
 同一个 `Idempotency-Key` 重发得到同样的答复。
 
@@ -51,7 +51,10 @@ TAGS = [
         "name": "care fund",
         "description": "先锋关爱基金：个人申请、行业党委审核、总工会审批、发放、回访",
     },
-    {"name": "points", "description": "村（社区）干部积分制管理：方案、任务计划、台账、记分、结算"},
+    {
+        "name": "points",
+        "description": "村（社区）干部积分制管理：方案、任务计划、积分卡、记分、结算",
+    },
     {"name": "supervision", "description": "督办：案件、督查、重点项目"},
     {"name": "cadre work", "description": "选人用人专项检查、观察使用"},
     {

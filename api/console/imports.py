@@ -30,7 +30,7 @@ from ledger.imports.batch import IMPORTERS
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Service = Annotated[Services, Depends(services)]
-KINDS = {"points-entries": "季度记分", "carefund-applications": "关爱基金申请"}
+KINDS = {"points-entries": "季度记分", "carefund-applications": "帮扶申请"}
 
 
 def _kinds(role: str) -> dict[str, str]:

@@ -59,7 +59,7 @@ def _application(s: Services, stream: UUID) -> Facts:
         ("当事人编号", a.subject), ("受理", a.submitter), ("审核", a.reviewer or "—"),
         ("审批", a.approver or "—"), ("核定金额（元）", labels.yuan(a.amount_fen or 0)),
     ]  # fmt: skip
-    return "关爱基金申请", facts, {"application": str(stream), "year": str(year)}
+    return "帮扶申请", facts, {"application": str(stream), "year": str(year)}
 
 
 def _case(s: Services, stream: UUID) -> Facts:
@@ -81,7 +81,7 @@ def _book(s: Services, stream: UUID) -> Facts:
     facts += [(f"第{q}季度", labels.points(t)) for q, t in sorted(b.quarter_totals.items())]
     values = {"book": str(stream), "county": b.county, "year": str(b.year),
               "township": b.township}  # fmt: skip
-    return "干部积分簿", facts, values
+    return "干部积分卡", facts, values
 
 
 def _project(s: Services, stream: UUID) -> Facts:

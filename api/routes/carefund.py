@@ -85,7 +85,7 @@ def get_year(
     return fund_year_view(_fund(s).fund_year(year))
 
 
-@reads.get("/applications/{application}", summary="一份救助申请 one application")
+@reads.get("/applications/{application}", summary="一份帮扶申请 one application")
 def get_application(
     application: ApplicationId, s: Service, actor: Annotated[Actor, Depends(READERS)]
 ) -> dict[str, Any]:  # fmt: skip

@@ -24,7 +24,7 @@ from ledger.actor import Actor
 from ledger.imports.batch import IMPORTERS, ImportBatch
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
-KIND_HELP = "points-entries（季度积分）或 carefund-applications（关爱基金申请）"
+KIND_HELP = "points-entries（季度积分）或 carefund-applications（帮扶申请）"
 Kind = Annotated[str, Path(pattern=r"^(points-entries|carefund-applications)$",
                            description=KIND_HELP)]  # fmt: skip
 Service = Annotated[Services, Depends(services)]
@@ -57,7 +57,7 @@ def csv_template(kind: Kind) -> Response:
 
 @router.post(
     "/{kind}", status_code=201,
-    summary="导入一个 XLSX 或 CSV 文件（季度积分：乡镇党委、村委会；关爱基金申请：受理窗口）",
+    summary="导入一个 XLSX 或 CSV 文件（季度积分：乡镇党委、村委会；帮扶申请：受理窗口）",
     description="请求体即文件本身（Content-Type: text/csv 或 XLSX 类型；可选 X-Filename，不记录）。"
     "先逐行检查全部内容：有任何问题则不写入，返回 422，errors 列出每个问题的行号（表头为第 1 行）、"
     "列名和中文说明；全部通过则先写一条批次记录（文件 SHA-256、行数），再写每行的记录，同一事务，"

@@ -178,12 +178,12 @@ def get_plan(
     return plan_view(_points(s, county, year).plan(township))
 
 
-@reads.get("/books/{book}", summary="一名干部的积分台账 one points book")
+@reads.get("/books/{book}", summary="一名干部的积分卡 one points book")
 def get_book(
     county: County, year: YearPath, book: UUID, s: Service,
     actor: Annotated[Actor, Depends(caller)],
 ) -> dict[str, Any]:  # fmt: skip
-    """读取一名干部本年度的积分台账（一人一档）：每条记分、更正、分项和季度合计、总分、
+    """读取一名干部本年度的积分卡（一人一档）：每条记分、更正、分项和季度合计、总分、
     年度等次与报酬。干部以假名编号出现。
 
     Any enrolled principal's token. 404 ``not_found.points_book`` if there is none in this
@@ -200,7 +200,7 @@ def _on_book(s: Services, county: str, year: int, book: UUID, /, **result: Any) 
 def open_scheme(
     county: County, year: YearPath, s: Service, actor: Annotated[Actor, Depends(ORGANISATION)]
 ) -> Written:
-    """开立县的年度积分管理方案：第一步，之后乡镇制定任务计划、建立干部积分台账。
+    """开立县的年度积分管理方案：第一步，之后乡镇制定任务计划、建立干部积分卡。
 
     角色：organisation_department."""
     scheme = _points(s, county, year).open_scheme(actor)
@@ -213,7 +213,7 @@ def close_year(
     county: County, year: YearPath, s: Service,
     actor: Annotated[Actor, Depends(ORGANISATION)],
 ) -> Written:  # fmt: skip
-    """年度结算：在年度结束之后，封存所有台账，计算总分和排名，末位 10% 自动立案督办。
+    """年度结算：在年度结束之后，封存所有积分卡，计算总分和排名，末位 10% 自动立案督办。
     ``result.close`` 是第几次结算，``result.cases`` 是新立的案件数。
 
     角色：organisation_department."""
@@ -231,7 +231,7 @@ def reopen_year(
     county: County, year: YearPath, body: ReopeningIn, s: Service,
     actor: Annotated[Actor, Depends(ORGANISATION)],
 ) -> Written:  # fmt: skip
-    """重新开放已结算的年度（须说明理由），解封台账以便补录或更正：在年度结算之后；之后须再次结算。
+    """重新开放已结算的年度（须说明理由），解封积分卡以便补录或更正：在年度结算之后；之后须再次结算。
 
     角色：organisation_department."""
     points = _points(s, county, year)
@@ -267,13 +267,13 @@ def amend_plan(
     return written(s.ledger, points.plan(township).id, plan_path(county, year, township))
 
 
-@router.post("/books", status_code=201, summary="建立干部积分台账 open a cadre's book")
+@router.post("/books", status_code=201, summary="建立干部积分卡 open a cadre's book")
 def open_book(
     county: County, year: YearPath, body: BookIn, s: Service,
     actor: Annotated[Actor, Depends(SCORERS)],
 ) -> Written:  # fmt: skip
-    """为一名村（社区）干部建立本年度积分台账（"一人一档"，干部须先登记为 subject）：在方案
-    开立之后、年度结算之前。``result.book`` 是新台账的编号。
+    """为一名村（社区）干部建立本年度积分卡（"一人一档"，干部须先登记为 subject）：在方案
+    开立之后、年度结算之前。``result.book`` 是新积分卡的编号。
 
     角色：township_party_committee, village_committee."""
     points = _points(s, county, year)
@@ -306,7 +306,7 @@ def enter(
     actor: Annotated[Actor, Depends(SCORERS)],
 ) -> Written:  # fmt: skip
     """季度记分：工作分（不超过分配的责任分）、测评分（每季度一次）、加分和扣分（由乡镇党委记入，
-    加分全年上限 5 分）。在台账建立之后、年度结算之前。``result.entry`` 是记录的序号。
+    加分全年上限 5 分）。在积分卡建立之后、年度结算之前。``result.entry`` 是记录的序号。
 
     角色：township_party_committee, village_committee."""
     points = _points(s, county, year)

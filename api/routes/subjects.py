@@ -65,7 +65,7 @@ def register(
     actor: Annotated[Actor, Depends(SUBJECTS)],
 ) -> Written:
     """登记一个人（申请人、干部、捐赠人……）：个人信息进加密保险库，记录里只有随机假名和承诺值。
-    其他记录（申请、积分台账、督办）引用的第一步。``result.subject`` 是新对象的假名编号。
+    其他记录（帮扶申请、积分卡、督办）引用的第一步。``result.subject`` 是新对象的假名编号。
 
     角色：intake, finance, supervision, township_party_committee, village_committee,
     organisation_department."""

@@ -60,7 +60,7 @@ COLUMNS: dict[str, Columns] = {
         ("base_pay_fen", "基本报酬（元）"), ("pay_percent", "报酬比例（%）"),
         ("adjusted_pay_fen", "核定报酬（元）"), ("closed_total", "年终总分"),
         ("closed_rank", "年终名次"), ("closed_bottom", "年终末位"),
-        ("closed_top", "年终优秀"), ("book", "积分册编号"), ("cadre", "干部编号"),
+        ("closed_top", "年终优秀"), ("book", "积分卡编号"), ("cadre", "干部编号"),
         ("scheme", "方案编号"),
     ],
     "supervision": [

@@ -60,7 +60,7 @@ class _State:
         version = self.entries[book.id].get(key)
         if version is None:
             return None
-        return self.batches.say(book.id, version, f"该干部积分册的第 {version} 条记录")
+        return self.batches.say(book.id, version, f"该干部积分卡的第 {version} 条记录")
 
     def scheme(self, county: str, year: int) -> Scheme | None:
         if (county, year) not in self.schemes:
@@ -113,7 +113,7 @@ def _explain(e: RuleViolation, book: PointsBook, values: dict[str, object], work
         "role": "当前账号的角色不能录入积分",
         "points.adjustment_by_township": "加分、减分须由乡镇党委录入",
         "points.evaluation_once": f"第 {quarter} 季度已有评议分：须先更正原记录再录入",
-        "points.season": f"{book.year} 年度积分册自 {book.year}-01-01 起才能录入",
+        "points.season": f"{book.year} 年度积分卡自 {book.year}-01-01 起才能录入",
         "points.year_closed": f"{book.year} 年度已年终结算：须经县委组织部重新开启后才能录入",
         "points.bonus_cap": (f"加分超出年度上限：剩余可加 {format_points(remaining)} 分，"
                              f"本行 {format_points(tenths)} 分"),
@@ -160,19 +160,19 @@ def prepare_points(
             refuse(row, "year", f"{labels.COUNTIES.get(county, county)} {year} 年度积分方案未开启")
             continue
         if today < date(year, 1, 1):
-            refuse(row, "year", f"{year} 年度积分册自 {year}-01-01 起才能录入")
+            refuse(row, "year", f"{year} 年度积分卡自 {year}-01-01 起才能录入")
             continue
         book = state.book(scheme, str(v["cadre"]))
         if book is None:
             refuse(
-                row, "cadre", f"该干部编号在 {year} 年度没有积分册（请核对公示名单的“干部编号”）"
+                row, "cadre", f"该干部编号在 {year} 年度没有积分卡（请核对公示名单的“干部编号”）"
             )
             continue
         if book.township != v["township"]:
-            refuse(row, "township", f"与积分册不符：该干部的积分册在{_place(book.township)}")
+            refuse(row, "township", f"与积分卡不符：该干部的积分卡在{_place(book.township)}")
             continue
         if book.village != v["village"]:
-            refuse(row, "village", f"与积分册不符：该干部的积分册在{book.village}")
+            refuse(row, "village", f"与积分卡不符：该干部的积分卡在{book.village}")
             continue
         task = None if v["task"] is None else str(v["task"])
         plan = state.plan(scheme, book.township) if task is not None else None

@@ -17,7 +17,7 @@ from openpyxl.styles import Font
 
 from api.spreadsheets.fields import COLUMNS_OF, ImportColumn
 
-TITLES = {"points-entries": "季度积分录入", "carefund-applications": "关爱基金申请"}
+TITLES = {"points-entries": "季度积分录入", "carefund-applications": "帮扶申请"}
 
 
 def _header(column: ImportColumn) -> str:

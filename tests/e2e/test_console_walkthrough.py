@@ -108,7 +108,7 @@ def test_care_fund_with_four_roles_and_a_score_entry(
         page.fill("[name='personal.name']", "王小五")
         page.click("#submit")
         subject = _receipt(page)
-        page.click("a.next:has-text('提交关爱基金申请')")  # the new subject filled in
+        page.click("a.next:has-text('提交帮扶申请')")  # the new subject filled in
         assert page.input_value("[name=subject]") == subject
         page.fill("[name=year]", "2023")
         page.fill("[name=industry]", "express_delivery")
