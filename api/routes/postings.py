@@ -23,12 +23,14 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
 from pydantic import Field
 
 from api.auth import acting_as
 from api.evidence import written
 from api.idempotency import IDEMPOTENCY_RESPONSES, WriteRoute, idempotency_key, public_write
+from api.listing import EXPORT_RESPONSES, Format, Listed, listed
 from api.models import Body, ShortText, Text, Written, Year, example
 from api.services import Services, services
 from ledger.actor import Actor, Role
@@ -192,9 +194,11 @@ def close_posting(kind: Kind, scope: Scope, year: YearPath, s: Service, actor: U
     return written(s.ledger, posting_id(kind, scope, year), _public(kind, scope, year))
 
 
-@router.get("/api/v1/public/objections", tags=["public"],
+@router.get("/api/v1/public/objections", tags=["public"], response_model=Listed,
+            responses=EXPORT_RESPONSES,
             summary="objections (异议/举报) to postings, with published answers")  # fmt: skip
 def objections(
+    request: Request,
     s: Service,
     kind: Annotated[str | None, Query(pattern=r"^(carefund|points)$")] = None,
     scope: Annotated[str | None, Query(max_length=100)] = None,
@@ -202,17 +206,17 @@ def objections(
     status: Annotated[str | None, Query(pattern=r"^(waiting|answered)$")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 50,
-) -> dict[str, Any]:
-    """Paged: ``total``, ``offset``, ``limit``, ``rows``; by posting, then number."""
+    format: Format = None,
+) -> dict[str, Any] | Response:
+    """Paged: ``total``, ``offset``, ``limit``, ``rows``; by posting, then number. With
+    ``?format=csv|xlsx`` (or Accept), every matching row as a spreadsheet."""
     position = positions(s)["objections"]  # the tables exist from here on
     rows = [
         r for r in s.reader.rows("objections")
         if all(v is None or r[k] == v for k, v in
                (("kind", kind), ("scope", scope), ("year", year), ("status", status)))
     ]  # fmt: skip
-    found = queries.page(rows, offset, limit)
-    return {"position": position, "total": found.total, "offset": offset, "limit": limit,
-            "rows": found.rows}  # fmt: skip
+    return listed(request, format, "objections", rows, offset, limit, position=position)
 
 
 @router.get("/api/v1/public/postings/{kind}/{scope}/{year}", tags=["public"],
