@@ -8,8 +8,9 @@
 - a code with a Chinese label (columns.OWN_LABELS, LIST_LABELS, LABELS: api/labels.py's tables):
   the label; a code without one: the code as it is.
 - a list of plain values: its entries joined by 、 (each labelled, ``null`` as —).
-- any other list or object (a list of objects, ``monthly``, ``by_tier`` …): its JSON, keys
+- any other list or object (a list of objects, e.g. a key project's ``items``): its JSON, keys
   sorted, UTF-8, no spaces (the list's own values and units, e.g. fen), so nothing is lost.
+  The fund ledger's nested members are columns and sheets instead (fund_sheets.py).
 - anything else (text, integers, dates as YYYY-MM-DD text): as it is.
 """
 

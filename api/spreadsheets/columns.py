@@ -38,14 +38,11 @@ COLUMNS: dict[str, Columns] = {
     ],
     "fund-ledger": [
         ("fund", "基金"), ("year", "年度"), ("budget_fen", "预算（元）"),
-        ("received_fen", "收入（元）"), ("received_by_source", "收入来源"),
-        ("granted_fen", "已承诺（元）"), ("disbursed_fen", "已发放（元）"),
-        ("recovered_fen", "已追回（元）"), ("remaining_budget_fen", "剩余预算（元）"),
-        ("cash_on_hand_fen", "结余资金（元）"), ("by_tier", "按档次"),
-        ("by_industry", "按行业"), ("monthly", "按月"),
-        ("pending_follow_ups", "待回访"), ("overdue_follow_ups", "逾期未回访"),
+        ("received_fen", "收入（元）"), ("granted_fen", "已承诺（元）"),
+        ("disbursed_fen", "已发放（元）"), ("recovered_fen", "已追回（元）"),
+        ("remaining_budget_fen", "剩余预算（元）"), ("cash_on_hand_fen", "结余资金（元）"),
         ("fund_year", "基金年度编号"),
-    ],
+    ],  # the nested members: columns and sheets of api/spreadsheets/fund_sheets.py
     "audit-results": [
         ("fund", "基金"), ("year", "年度"), ("title", "标题"), ("conclusion", "结论"),
         ("findings", "发现的问题"), ("recorded_on", "记录日期"), ("leaf", "日志叶序号"),

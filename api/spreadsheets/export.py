@@ -20,6 +20,7 @@ from openpyxl.styles import Font
 
 from api.spreadsheets.cells import Cell, row_cells
 from api.spreadsheets.columns import columns_for
+from api.spreadsheets.fund_sheets import extra_sheets, main_table
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -61,7 +62,10 @@ def header(name: str) -> list[str]:
 
 
 def table(name: str, rows: list[dict[str, Any]]) -> list[list[Cell]]:
-    """The header and the cells of every row of list ``name``."""
+    """The header and the cells of every row of list ``name`` (the fund ledger: its main
+    table, nested members as columns: api/spreadsheets/fund_sheets.py)."""
+    if name == "fund-ledger":
+        return main_table(rows)
     columns = columns_for(name)
     titles: list[Cell] = list(header(name))
     return [titles, *(row_cells(name, columns, row) for row in rows)]
@@ -85,14 +89,25 @@ def csv_bytes(name: str, rows: list[dict[str, Any]]) -> bytes:
 
 
 def xlsx_bytes(name: str, rows: list[dict[str, Any]], sheet: str | None = None) -> bytes:
-    """One sheet (titled ``sheet`` or the list's name), the header bold and frozen; text cells
-    are typed as text (a value starting with = stays text, never a formula)."""
+    """One sheet (titled ``sheet`` or the list's name; the fund ledger: 基金台账 and its
+    further sheets), the header bold and frozen; text cells are typed as text (a value
+    starting with = stays text, never a formula)."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet((sheet or name)[:31])
+    sheets = [((sheet or name)[:31], table(name, rows))]
+    if name == "fund-ledger":
+        sheets = [(sheet or "基金台账", main_table(rows)), *extra_sheets(rows)]
+    for title, lines in sheets:
+        _write_sheet(wb, title[:31], lines)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _write_sheet(wb: Workbook, title: str, lines: list[list[Cell]]) -> None:
+    ws = wb.create_sheet(title)
     ws.freeze_panes = "A2"
-    lines = table(name, rows)
-    for col, title in enumerate(header(name)):
-        ws.column_dimensions[_letter(col)].width = max(10, min(40, 2 * len(title) + 2))
+    for col, head in enumerate(lines[0]):
+        ws.column_dimensions[_letter(col)].width = max(10, min(40, 2 * len(str(head)) + 2))
     bold = Font(bold=True)
     for n, line in enumerate(lines):
         out = []
@@ -106,9 +121,6 @@ def xlsx_bytes(name: str, rows: list[dict[str, Any]], sheet: str | None = None) 
                 c.font = bold
             out.append(c)
         ws.append(out)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def _letter(col: int) -> str:
