@@ -26,11 +26,9 @@ from uuid import UUID
 
 from api.cadre_file import require_reader
 from api.cli_output import HelpFormatter
-from api.cli_principals import add_token_argument, token_actor
+from api.cli_principals import acting_step, add_token_argument
 from ledger.actor import Actor
 from ledger.assessment.service import Assessment
-from ledger.ledger import open_ledger
-from ledger.settings import Settings
 from verify.schema import INDICATORS
 
 Step = Callable[[Assessment, argparse.Namespace, Actor], str]
@@ -151,19 +149,6 @@ def _file(a: Assessment, args: argparse.Namespace, actor: Actor) -> str:
     return json.dumps(a.cadre_file(args.programme, args.cadre), ensure_ascii=False, indent=2)
 
 
-def _runner(step: Step) -> Callable[[Settings, argparse.Namespace], int]:
-    def run(settings: Settings, args: argparse.Namespace) -> int:
-        ledger = open_ledger(settings)
-        try:
-            line = step(Assessment(ledger), args, token_actor(ledger, args))
-        finally:
-            ledger.close()
-        print(line)
-        return 0
-
-    return run
-
-
 def _text_argument(parser: Any) -> None:
     parser.add_argument(
         "--text", required=True, help="the text (to the vault); '-' reads it from stdin"
@@ -180,7 +165,7 @@ def add_assessment_commands(sub: Any) -> None:
     def verb(name: str, step: Step, what: str) -> Any:
         parser = verbs.add_parser(name, help=what, description=what)
         add_token_argument(parser)
-        parser.set_defaults(run=_runner(step))
+        parser.set_defaults(run=acting_step(Assessment, step))
         return parser
 
     def record_quarter(parser: Any) -> None:

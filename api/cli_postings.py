@@ -20,8 +20,9 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from api.cli_output import HelpFormatter, add_json_flag, wants_json
-from api.cli_principals import add_token_argument, token_actor
+from api.cli_output import HelpFormatter, add_json_flag, say, wants_json
+from api.cli_principals import acting_step, add_token_argument
+from api.labels import OBJECTION_CATEGORIES, label, posting_title
 from ledger.actor import Actor
 from ledger.ledger import open_ledger
 from ledger.posting.posting import DEFAULT_ANSWER_DAYS, Posting, objection_id
@@ -32,25 +33,39 @@ Step = Callable[[Postings, argparse.Namespace, Actor], str]
 STATUS = {False: "待答复", True: "已答复"}
 
 
+def _key(args: argparse.Namespace) -> tuple[str, str, int]:
+    """(kind, scope, year) of the posting the command names (``posting_kind``: not ``kind``,
+    the dest of ``gongshi proof``'s subcommands, which would show in an error's prefix)."""
+    return args.posting_kind, args.scope, args.year
+
+
+def _title(args: argparse.Namespace) -> str:
+    return posting_title(*_key(args))
+
+
 def _open(p: Postings, args: argparse.Namespace, actor: Actor) -> str:
     stream = p.open(
-        args.kind, args.scope, args.year, args.issuing_unit, args.start, args.end,
-        args.how_to_object, actor, args.answer_days,
+        *_key(args), args.issuing_unit, args.start, args.end, args.how_to_object, actor,
+        args.answer_days,
     )  # fmt: skip
-    return (
-        f"posting {stream}: {args.kind}/{args.scope}/{args.year} opened, {args.start}..{args.end}"
+    return say(
+        f"已开始{_title(args)}：公示期 {args.start} 至 {args.end}（公示编号 {stream}）",
+        f"posting {stream}: {'/'.join(map(str, _key(args)))} opened, {args.start}..{args.end}",
     )
 
 
 def _answer(p: Postings, args: argparse.Namespace, actor: Actor) -> str:
     text = sys.stdin.read().strip() if args.text == "-" else args.text
-    late = p.answer(args.kind, args.scope, args.year, args.number, text, actor)
-    return f"objection {args.number} answered{' (late)' if late else ''}"
+    late = p.answer(*_key(args), args.number, text, actor)
+    return say(
+        f"{_title(args)}第 {args.number} 号异议已答复{'（逾期）' if late else ''}",
+        f"objection {args.number} answered{' (late)' if late else ''}",
+    )
 
 
 def _close(p: Postings, args: argparse.Namespace, actor: Actor) -> str:
-    p.close(args.kind, args.scope, args.year, actor)
-    return f"posting {args.kind}/{args.scope}/{args.year} closed"
+    p.close(*_key(args), actor)
+    return say(f"{_title(args)}已结束", f"posting {'/'.join(map(str, _key(args)))} closed")
 
 
 def listing(posting: Posting) -> dict[str, Any]:
@@ -74,37 +89,34 @@ def listing(posting: Posting) -> dict[str, Any]:
 def _list(settings: Settings, args: argparse.Namespace) -> int:
     ledger = open_ledger(settings)
     try:
-        found = listing(Postings(ledger).posting(args.kind, args.scope, args.year))
+        found = listing(Postings(ledger).posting(*_key(args)))
     finally:
         ledger.close()
     if wants_json(args):
         print(json.dumps(found, ensure_ascii=False, sort_keys=True))
         return 0
-    state = "已结束" if found["status"] == "closed" else "公示中"
-    print(f"{found['issuing_unit']} {found['kind']}/{found['scope']}/{found['year']}"
-          f" 公示期 {found['period_start']} 至 {found['period_end']}（{state}）")  # fmt: skip
-    for o in found["objections"]:
-        line = f"  第{o['number']}号 {o['category']} 答复期限 {o['answer_due']}"
-        line += f" {STATUS[o['status'] == 'answered']}{'（逾期）' if o['late'] else ''}"
-        print(line + (f"：{o['answer']}" if o["answer"] else ""))
+    print(lines(found))
     return 0
 
 
-def _runner(step: Step) -> Callable[[Settings, argparse.Namespace], int]:
-    def run(settings: Settings, args: argparse.Namespace) -> int:
-        ledger = open_ledger(settings)
-        try:
-            line = step(Postings(ledger), args, token_actor(ledger, args))
-        finally:
-            ledger.close()
-        print(line)
-        return 0
-
-    return run
+def lines(found: dict[str, Any]) -> str:
+    """``listing``'s text for a clerk: the posting's title, unit, period and state, then each
+    objection with its category's name, deadline and state (Chinese; ``--json`` keeps codes)."""
+    state = "已结束" if found["status"] == "closed" else "公示中"
+    title = posting_title(found["kind"], found["scope"], found["year"])
+    out = [f"{found['issuing_unit']}　{title}　公示期 {found['period_start']} 至"
+           f" {found['period_end']}（{state}）"]  # fmt: skip
+    for o in found["objections"]:
+        line = f"  第 {o['number']} 号异议　{label(OBJECTION_CATEGORIES, o['category'])}"
+        line += f"　答复期限 {o['answer_due']}　{STATUS[o['status'] == 'answered']}"
+        line += "（逾期）" if o["late"] else ""
+        out.append(line + (f"：{o['answer']}" if o["answer"] else ""))
+    return "\n".join(out)
 
 
 def _posting_arguments(parser: Any) -> None:
-    parser.add_argument("kind", choices=("carefund", "points"), help="carefund | points")
+    parser.add_argument("posting_kind", metavar="KIND", choices=("carefund", "points"),
+                        help="carefund | points")  # fmt: skip
     parser.add_argument("scope", help="the fund (carefund) or the county (points)")
     parser.add_argument("year", type=int)
 
@@ -121,7 +133,7 @@ def add_posting_commands(sub: Any) -> None:
                                   formatter_class=HelpFormatter)  # fmt: skip
         _posting_arguments(parser)
         add_token_argument(parser)
-        parser.set_defaults(run=_runner(step))
+        parser.set_defaults(run=acting_step(Postings, step))
         return parser
 
     p = verb("open", _open, "open a posting (its unit), once the fund or points year is open")

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from uuid import UUID
 
 from api.cli_output import add_json_flag, print_json, wants_json
@@ -37,6 +38,28 @@ def token_actor(ledger: Ledger, args: argparse.Namespace) -> Actor:
     if principal is None or principal.role != actor.role.value:
         raise TokenError(f"the token's role {actor.role.value} is no longer {actor.principal}'s")
     return actor
+
+
+Service = TypeVar("Service")
+
+
+def acting_step(
+    service: Callable[[Ledger], Service], step: Callable[[Service, argparse.Namespace, Actor], str]
+) -> Callable[[Settings, argparse.Namespace], int]:
+    """A command's ``run`` that acts as the token's principal through one service of the
+    ledger (``Postings``, ``Assessment``): ``step`` gets the service, the arguments and the
+    actor and returns the line to print (after the ledger is closed); exit status 0."""
+
+    def run(settings: Settings, args: argparse.Namespace) -> int:
+        ledger = open_ledger(settings)
+        try:
+            line = step(service(ledger), args, token_actor(ledger, args))
+        finally:
+            ledger.close()
+        print(line)
+        return 0
+
+    return run
 
 
 def add_token_argument(parser: Any) -> None:
