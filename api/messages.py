@@ -58,6 +58,17 @@ GENERAL: dict[str, tuple[str, str]] = {
     "input.bad_date": ("日期 “{value}” 无效，应为 YYYY-MM-DD", "{value!r} is not a date"),
     "input.bad_query": ("查询参数无效：{detail}", "bad query: {detail}"),
     "idempotency.key_invalid": ("Idempotency-Key 请求头无效", "malformed Idempotency-Key header"),
+    # the public objection channel's limits (429, api/objection_limits.py)
+    "rate_limited.objection_client": (
+        "提交过于频繁：同一网络地址每小时最多提交 {limit} 件异议，请约 {minutes} 分钟后再试，"
+        "或按公示上的方式书面或电话反映",
+        "too many objections from this address: {limit} an hour; retry in {minutes} min",
+    ),
+    "rate_limited.objection_posting": (
+        "该公示一小时内收到的在线异议已达 {limit} 件，请约 {minutes} 分钟后再试，"
+        "或按公示上的方式书面或电话反映",
+        "this posting received {limit} objections in the last hour; retry in {minutes} min",
+    ),
     "idempotency.key_reused": (
         "该 Idempotency-Key 已用于另一个请求（方法、路径或内容不同）：新请求请使用新的键",
         "this Idempotency-Key was used for a different request: use a new key",

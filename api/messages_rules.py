@@ -263,8 +263,10 @@ _RULES: dict[str, tuple[str, str]] = {
         "the objection's category or row is not valid",
     ),
     "posting.contact": (
-        "请留下电话或地址以便答复（每项不超过 200 字）",
-        "give a phone or an address for the answer (200 characters each at most)",
+        "请留下有效的联系电话（7 至 20 位数字）或联系地址（至少 5 个字）以便答复，"
+        "每项不超过 200 字",
+        "give a phone (7 to 20 digits) or an address (5 characters at least) for the answer,"
+        " 200 characters each at most",
     ),
     "posting.text": ("请写明异议内容", "say what is objected to"),
     "posting.answer": (

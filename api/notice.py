@@ -162,7 +162,7 @@ def _fallback(s: Services, kind: str, scope: str, year: int, title: str, rows: l
     else:
         unit = labels.COUNTIES.get(scope, scope) + "委组织部"
         start, end = _close_period(s, rows)
-    how = (f"对公示内容有异议的，请于公示期内向{unit}实名或匿名反映（可在线提交，见下方网址）；"
+    how = (f"对公示内容有异议的，请于公示期内向{unit}实名或匿名反映；"
            f"{unit}将在收到后限期答复并公开答复内容（不含个人信息）。")  # fmt: skip
     return Notice(kind, scope, year, title, unit, start, end, how, "unknown", rows)
 

@@ -91,6 +91,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "auth": ("未授权", "Unauthorized"),
     "input": ("请求有误", "Invalid request"),
     "idempotency": ("幂等键问题", "Idempotency key"),
+    "rate_limited": ("提交过于频繁", "Too many requests"),
     "log": ("日志请求有误", "Log request"),
     "unavailable": ("服务暂不可用", "Service unavailable"),
     "internal": ("服务器内部错误", "Internal error"),

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.public_access import PER_CLIENT, PER_POSTING, networks, public_url
 from ledger.settings import (
     DEFAULT_LOCK_TIMEOUT,
     DEFAULT_ORIGIN,
@@ -46,6 +47,23 @@ class ServerSettings(BaseSettings):
     db_pool_size: int | None = Field(None, ge=MIN_POOL_SIZE, le=1000)
     db_pool_timeout: float = Field(DEFAULT_POOL_TIMEOUT, gt=0, le=300)
     db_lock_timeout: float = Field(DEFAULT_LOCK_TIMEOUT, gt=0, le=300)
+    # The public's side (api/public_access.py): the address printed on notices, the proxies
+    # allowed to name the client in X-Forwarded-For, objections an hour per client/posting.
+    public_url: str | None = None
+    trusted_proxies: str = ""
+    objections_per_client: int = Field(PER_CLIENT, ge=1, le=10_000)
+    objections_per_posting: int = Field(PER_POSTING, ge=1, le=100_000)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        return public_url(value)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: str) -> str:
+        networks(value)  # ValueError names the bad entry
+        return value
 
     def pool_size(self) -> int:
         """GONGSHI_DB_POOL_SIZE, else room for every request thread and background worker."""

@@ -3,8 +3,9 @@
 Server-rendered Chinese, no JavaScript: the posting's unit, period and answer days, the form
 (category, the row objected to, the text, name, phone, address), and on success the
 objection's number with the record's hash and leaf (the receipt). It calls the same service
-as ``POST /api/v1/public/postings/{kind}/{scope}/{year}/objections``. A refused submission
-shows the form again with what was typed and a Chinese message; nothing is stored.
+as ``POST /api/v1/public/postings/{kind}/{scope}/{year}/objections``, under the same
+limits (api/objection_limits.py: 429 with ``Retry-After``). A refused submission shows the
+form again with what was typed and a Chinese message; nothing is stored.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from api.evidence import receipt
+from api.messages import message
+from api.objection_limits import Limited, objection_slot
 from api.page import templates
+from api.public_access import base_url
 from api.routes.postings import positions
 from api.services import Services, services
 from ledger import receipts
@@ -34,7 +38,8 @@ CATEGORIES = (
 )  # fmt: skip
 FIELDS = ("category", "about", "text", "name", "phone", "address")
 MESSAGES = {
-    "posting.contact": "请填写联系电话或联系地址（至少一项），每项不超过 200 字。",
+    "posting.contact": "请填写有效的联系电话（7 至 20 位数字，可含 +、- 或空格）或联系地址"
+    "（至少 5 个字），至少一项，每项不超过 200 字。",
     "posting.text": "请填写异议内容（不超过 2000 字）。",
     "posting.objection": "异议类别或公示条目编号有误，请核对。",
 }
@@ -56,6 +61,7 @@ def _context(s: Services, kind: str, scope: str, year: str) -> dict[str, Any]:
 
 
 def _page(request: Request, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    context["base"] = base_url(request)  # the form posts to the public address when set
     return templates.TemplateResponse(request, "objection_form.html", context, status_code=status)
 
 
@@ -88,7 +94,7 @@ async def submit_objection(
     contact = {k: form[k] for k in ("name", "phone", "address") if form[k].strip()}
 
     def submit() -> tuple[Any, dict[str, Any]]:
-        with receipts.capture():
+        with receipts.capture(), objection_slot(request, s.ledger, kind, scope, int(year)):
             received = Postings(s.ledger).submit(
                 kind, scope, int(year), contact, form["text"], form["category"], about
             )
@@ -96,6 +102,11 @@ async def submit_objection(
 
     try:
         received, evidence = await run_in_threadpool(submit)
+    except Limited as e:  # 429: what the API says, on the page
+        context["error"] = message(e.code, "zh", limit=e.limit, minutes=-(-e.retry_after // 60))
+        page = _page(request, context, 429)
+        page.headers["Retry-After"] = str(e.retry_after)
+        return page
     except RuleViolation as e:
         view = context["posting"]
         period = f"不在公示期内（{view['period_start']} 至 {view['period_end']}），不受理异议。"

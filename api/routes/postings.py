@@ -32,6 +32,8 @@ from api.evidence import written
 from api.idempotency import IDEMPOTENCY_RESPONSES, WriteRoute, idempotency_key, public_write
 from api.listing import EXPORT_RESPONSES, Format, Listed, listed
 from api.models import Body, ShortText, Text, Written, Year, example
+from api.objection_limits import Limited, objection_slot
+from api.problems import Problem
 from api.services import Services, services
 from ledger.actor import Actor, Role
 from ledger.errors import NotFound
@@ -56,6 +58,13 @@ Scope = Annotated[str, Path(min_length=1, max_length=100, description="the fund;
 YearPath = Annotated[int, Path(ge=2000, le=2100)]
 Document = Annotated[str, Field(min_length=1, max_length=2000)]
 CATEGORY = f"^({'|'.join(OBJECTION_CATEGORIES)})$"
+LIMITED = {
+    "description": "too many objections from this client address or to this posting in the"
+    " last hour (``rate_limited.objection_client`` / ``.objection_posting``): retry after"
+    " ``Retry-After`` seconds; nothing stored",
+    "content": {"application/problem+json": {"schema": Problem.model_json_schema()}},
+    "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+}
 
 
 class PostingIn(Body):
@@ -130,16 +139,23 @@ def open_posting(body: PostingIn, s: Service, actor: Unit) -> Written:
 
 @router.post("/api/v1/public/postings/{kind}/{scope}/{year}/objections", status_code=201,
              summary="submit an objection (异议/举报) to a posting, no token: during its period",
-             tags=["public"])  # fmt: skip
+             tags=["public"], responses={429: LIMITED})  # fmt: skip
 @public_write(OBJECTION_ACTOR.principal)
 def submit_objection(
-    kind: Kind, scope: Scope, year: YearPath, body: ObjectionIn, s: Service
+    kind: Kind, scope: Scope, year: YearPath, body: ObjectionIn, s: Service, request: Request
 ) -> Written:
     """Record the objector (a subject of kind objector) and ``posting.ObjectionReceived``,
-    by the public channel's system account; the answer names the objection's number."""
-    received = Postings(s.ledger).submit(
-        kind, scope, year, contact_of(body.contact), body.text, body.category, body.about
-    )
+    by the public channel's system account; the answer names the objection's number.
+
+    公众无需令牌，在公示期内提交异议：联系方式（电话 7–20 位数字，或地址至少 5 个字）和异议内容
+    加密存入保险库。每个网络地址每小时、每项公示每小时的在线异议有上限（429，Retry-After）。"""
+    try:
+        with objection_slot(request, s.ledger, kind, scope, year):
+            received = Postings(s.ledger).submit(
+                kind, scope, year, contact_of(body.contact), body.text, body.category, body.about
+            )
+    except Limited as e:
+        raise e.refused() from None
     return written(
         s.ledger, received.posting, _public(kind, scope, year),
         objection=str(received.objection), number=received.number,

@@ -13,6 +13,7 @@ repeats the objector's name, phone or address (``posting.personal``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -43,6 +44,23 @@ OBJECTOR = "objector"  # the subject kind
 CONTACT, TEXT, PERSONAL = "posting.contact", "posting.text", "posting.personal"
 CONTACT_FIELDS = ("name", "phone", "address")
 MAX_TEXT = 2000
+PHONE = re.compile(r"\+?[0-9][0-9 -]*[0-9]", re.ASCII)  # digits, 7..20 of them
+MIN_ADDRESS = 5  # 龙眠村五组, 文城街道1号: a place, not a word
+
+
+def plausible_contact(given: dict[str, str]) -> None:
+    """``posting.contact``: a phone given is 7..20 digits (with ``+``, ``-`` or spaces
+    between), an address given has MIN_ADDRESS characters at least — the unit must be able
+    to reach the objector with its answer ("1" reaches no one)."""
+    phone, address = given.get("phone"), given.get("address")
+    if phone is not None:
+        digits = sum(c.isdigit() for c in phone)
+        if not PHONE.fullmatch(phone) or not 7 <= digits <= 20:
+            raise RuleViolation(
+                CONTACT, f"{phone!r} is no phone number (7..20 digits, +, - or spaces)"
+            )
+    if address is not None and len("".join(address.split())) < MIN_ADDRESS:
+        raise RuleViolation(CONTACT, f"an address has {MIN_ADDRESS} characters at least")
 
 
 @dataclass(frozen=True)
@@ -152,6 +170,7 @@ class Postings:
             )
         if any(len(v) > 200 for v in given.values()):
             raise RuleViolation(CONTACT, "contact details are up to 200 characters each")
+        plausible_contact(given)
         if not text.strip() or len(text) > MAX_TEXT:
             raise RuleViolation(TEXT, f"an objection says what is objected to, 1..{MAX_TEXT} chars")
         actor = OBJECTION_ACTOR

@@ -134,7 +134,7 @@ def test_the_form_page_takes_an_objection_without_javascript(
     fields = {"category": "amount", "about": "", "text": TEXT, "name": NAME, "phone": "",
               "address": ""}  # fmt: skip
     missing = client.post(url, data=fields)
-    assert missing.status_code == 409 and "请填写联系电话或联系地址" in missing.text
+    assert missing.status_code == 409 and "请填写有效的联系电话" in missing.text
     assert TEXT in missing.text  # what was typed stays in the form
     done = client.post(url, data=fields | {"phone": PHONE})
     assert done.status_code == 201 and "编号第 1 号" in done.text

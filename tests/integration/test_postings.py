@@ -95,7 +95,7 @@ def test_a_points_posting_by_the_county_organisation_department(
         ORGANISATION,
     )
     received = postings.submit(
-        "points", "taihu", YEAR, {"address": "晋熙镇"}, "积分有误", "score", book
+        "points", "taihu", YEAR, {"address": "晋熙镇红旗村"}, "积分有误", "score", book
     )
     assert received.number == 1
 
@@ -226,6 +226,15 @@ def test_an_objection_gives_a_contact_and_says_something(ledger: Ledger) -> None
         lambda: objected(postings, contact={"phone": "1", "id_number": "3408"}),
     )
     rejected(ledger, "posting.text", lambda: objected(postings, text="  "))
+    before = vault_subjects(ledger)
+    for implausible in ({"phone": "1"}, {"phone": "123456"}, {"phone": "1" * 21},
+                        {"phone": "电话13912345678"}, {"phone": "13912345678", "address": "某村"},
+                        {"address": "桐 城"}):  # fmt: skip
+        rejected(ledger, "posting.contact", lambda c=implausible: objected(postings, contact=c))
+    assert vault_subjects(ledger) == before
+    for plausible in ({"phone": "+86 556-612 0000"}, {"phone": "1234567"},
+                      {"address": "龙眠村五组"}):  # fmt: skip
+        assert objected(postings, contact=plausible).number >= 1
     with pytest.raises(NotFound, match="posting points/taihu/2023"):
         postings.submit("points", "taihu", YEAR, CONTACT, "异议", "score")
 
