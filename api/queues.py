@@ -9,7 +9,11 @@
 - supervision cases at my step (约谈提醒 → 现场指导 → 挂牌督办 → 整改 → 销号; a bottom-10%
   case's talk is the cadre's own township party committee's and its guidance the village's
   party-building instructor's), listed cases past their deadline;
-- key projects with overdue items (organisation department).
+- key projects with overdue items (organisation department);
+- objections to a posting waiting for the responsible unit's answer (overdue past
+  ``answer_due``) and postings ready to close (period over, every objection answered): the
+  trade union's care-fund postings, a county organisation department's points postings
+  (api/queue_postings.py).
 
 The queue only lists: the rules stay in the domain, which checks every step again when the
 clerk acts (a listed item may still be refused, e.g. a separation of duties). Applications
@@ -20,22 +24,22 @@ books, cases and projects from their projections, which follow the log within mo
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from api.queue_item import QueueItem, covers
+from api.queue_postings import posting_items
 from ledger.actor import Actor, Role
 from ledger.carefund.application import Application, Stage
 from ledger.carefund.fund import FundYear
 from ledger.mapper import unpack_state
 from ledger.principal import principal_of
 from verify.quarters import quarter_end, quarter_of
-from verify.rules_principals import uncovered
 
 if TYPE_CHECKING:
     from api.services import Services
+
 
 FOLLOW_UP_NOTICE = timedelta(days=30)  # a visit shows this long before it is due
 VISITORS = (Role.INTAKE, Role.INDUSTRY_PARTY_COMMITTEE, Role.TRADE_UNION)
@@ -55,50 +59,22 @@ CASE_STEPS = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class QueueItem:
-    """One thing waiting: its kind (application, points_book, case, project), its stream,
-    the step waiting, a Chinese title, the due date if any, whether it is overdue, and the
-    console page that shows it."""
-
-    kind: str
-    item: str
-    step: str
-    title: str
-    due: str | None = None
-    overdue: bool = False
-    priority: bool = False
-
-    @property
-    def page(self) -> str:
-        return f"/console/{self.kind.replace('_', '-')}s/{self.item}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "page": self.page}
-
-
 def queue_for(s: Services, actor: Actor, today: date) -> list[QueueItem]:
     """What waits for ``actor`` on ``today``: overdue first, then priority, then by due date
     and stream (see the module docstring). Pseudonymous ids only, no names."""
-    scope = _scope(s, actor)
+    scope = scope_of(s, actor)
     found = [*_applications(s, actor, scope, today), *_books(s, actor, scope, today)]
     found += _cases(s, actor, scope, today) + _projects(s, actor, scope, today)
+    found += posting_items(s, actor, scope, today)
     return sorted(
         found, key=lambda i: (not i.overdue, not i.priority, i.due or "9999", i.kind, i.item)
     )
 
 
-def _scope(s: Services, actor: Actor) -> dict[str, str | None]:
+def scope_of(s: Services, actor: Actor) -> dict[str, str | None]:
+    """The principal's registry scope ({} if it is not enrolled)."""
     principal = principal_of(s.ledger.app, actor.principal)
     return dict(principal.scope) if principal is not None else {}
-
-
-def covers(scope: Mapping[str, str | None], **item: str | None) -> bool:
-    """Whether a principal of registry ``scope`` may act on an item of these scope levels
-    (``principal.scope``, verify/rules_principals.py ``uncovered``: every level both name
-    is the same): an industry party committee only its industry's applications, a
-    township's committee only its county's and township's books, and so on."""
-    return uncovered(scope, {k: v for k, v in item.items() if isinstance(v, str)}) is None
 
 
 def _applications(

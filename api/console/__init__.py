@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.console import imports, signin, views, writes
+from api.console import imports, postings, signin, views, writes
 
 router = APIRouter(include_in_schema=False)
-for part in (signin, writes, imports, views):  # views last: its /console/{kind}/{stream} is generic
+for part in (signin, writes, imports, postings, views):  # views last: its /console/{kind}/{stream} is generic
     router.include_router(part.router)
