@@ -30,6 +30,7 @@ from api.checkpoint_box import (
     witness_lines,
 )
 from api.notice import notice, parse_list
+from api.page_exports import export_links
 from api.paging import PER_PAGE, Pager, pager
 from api.reader_date import RULE, decided_on
 from api.services import Services, services
@@ -261,6 +262,6 @@ def _render(
         "verifying": verifying,
         "verify_rows": paged("verify", verifying.rows, "verify") if verifying else [],
         "checkpoint": box, "labels": labels, "other_day": day != now.date(), "pagers": pagers,
-        "covered": covered,
+        "covered": covered, "exports": export_links(year, industry, tier, category),
     }  # fmt: skip
     return templates.TemplateResponse(request, "index.html", context)
