@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from api.messages import language
+from api.messages_patterns import pattern_sentence
 
 # pydantic error type -> (zh, en); {fields} come from the error's ``ctx``.
 FIELD_ERRORS: dict[str, tuple[str, str]] = {
@@ -24,7 +25,6 @@ FIELD_ERRORS: dict[str, tuple[str, str]] = {
     "string_type": ("应为文本", "should be text"),
     "string_too_short": ("至少 {min_length} 个字符", "at least {min_length} characters"),
     "string_too_long": ("不能超过 {max_length} 个字符", "at most {max_length} characters"),
-    "string_pattern_mismatch": ("格式不符（{pattern}）", "should match {pattern}"),
     "too_short": ("至少 {min_length} 项", "at least {min_length} items"),
     "too_long": ("不能超过 {max_length} 项", "at most {max_length} items"),
     "greater_than": ("应大于 {gt}", "should be greater than {gt}"),
@@ -61,6 +61,8 @@ def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
 
 def field_message(error: Mapping[str, Any], lang: str | None = None) -> str:
     """The sentence for one pydantic error (its ``type`` and ``ctx``), without the field."""
+    if error.get("type") == "string_pattern_mismatch":  # the values it allows, not a regex
+        return pattern_sentence(str((error.get("ctx") or {}).get("pattern", "")), lang)
     which = 1 if language(lang) == "en" else 0
     text = FIELD_ERRORS.get(str(error.get("type", "")), FALLBACK)[which]
     ctx = {k: str(v) for k, v in (error.get("ctx") or {}).items()}
