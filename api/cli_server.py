@@ -6,6 +6,7 @@ import argparse
 import os
 import sqlite3
 import sys
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -32,6 +33,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     database_reachable(settings.database)  # unavailable: main's one line and exit 3
     vault_key_present(settings)  # missing: main's one line and exit 2, before uvicorn starts
+    proxies = proxy_headers(os.environ)  # malformed: main's one line, before uvicorn starts
     log = log_verifier(settings)
     warning = None if log is None else unwitnessed_warning(declared_policy(settings.home, log))
     if warning is not None:
@@ -45,8 +47,25 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         uvicorn.run(
             "api.app:app_from_environment", factory=True, host=args.host, port=args.port,
             workers=args.workers, log_level="warning", access_log=False, log_config=None,
+            **proxies,
         )  # fmt: skip
     return 0
+
+
+def proxy_headers(environ: Mapping[str, str]) -> dict[str, Any]:
+    """uvicorn's X-Forwarded-For/-Proto handling, from GONGSHI_TRUSTED_PROXIES only: off
+    when it is empty (uvicorn's own default would trust 127.0.0.1), else from those
+    addresses (api/public_access.py reads the same setting). ConfigError if malformed."""
+    from api.public_access import networks
+
+    trusted = environ.get("GONGSHI_TRUSTED_PROXIES", "").strip()
+    try:
+        networks(trusted)
+    except ValueError as e:
+        raise ConfigError(f"GONGSHI_TRUSTED_PROXIES: {e}") from None
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted}
 
 
 def vault_key_present(settings: Settings) -> None:
