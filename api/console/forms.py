@@ -6,7 +6,10 @@ only hides the forms the caller's role can't use.
 
 Fields: a string, a date, a UUID, an integer or a boolean per schema property (an enum is a
 choice, a nested object's properties are fields ``parent.child``); a list of strings is one
-per line; anything else (a list of objects, a map) is JSON in a text box.
+per line; anything else (a list of objects, a map) is JSON in a text box. Points
+(``…_tenths``, the API's tenths of a point) are typed as points with at most one decimal,
+like the spreadsheets' 分值 ("3.5" is sent as 35); more decimals are refused on the form
+with a Chinese message, nothing sent.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from api.console.wording import field_label, form_title
+from ledger.points.config import POINTS_PATTERN, parse_points
 
 SKIPPED = ("/api/v1/imports",)  # raw-body uploads: the console's import page
 INTEGER = re.compile(r"^-?[0-9]{1,18}$")
@@ -33,7 +37,7 @@ ALTERNATIVES = re.compile(r"^\^\(([a-z0-9_]+(?:\|[a-z0-9_]+)+)\)\$$")  # ^(a|b|c
 class Field:
     name: str  # the path parameter, or the body member (``a.b`` inside an object)
     label: str
-    kind: str  # text, textarea, integer, boolean, date, choice, lines, json
+    kind: str  # text, textarea, integer, points, boolean, date, choice, lines, json
     required: bool
     in_path: bool = False
     choices: tuple[str, ...] = ()
@@ -140,6 +144,8 @@ def _field(name: str, prop: dict[str, Any], required: bool) -> Field:
     choices: tuple[str, ...] = ()
     kind, hint = "text", str(prop.get("description", ""))
     match prop.get("type"), prop.get("format"):
+        case "integer", _ if name.endswith("_tenths"):
+            kind, hint = "points", "分，最多一位小数，如 3.5"
         case "integer", _:
             kind = "integer"
         case "boolean", _:
@@ -162,9 +168,22 @@ def _field(name: str, prop: dict[str, Any], required: bool) -> Field:
     return Field(name, field_label(name), kind, required, choices=choices, hint=hint)
 
 
+class FormInvalid(ValueError):
+    """Form fields the console refuses before sending anything: (label, message) each."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{label}: {message}" for label, message in errors))
+        self.errors = errors
+
+
 def _value(field: Field, text: str) -> Any:
     """A form's text as the JSON value the route expects; text the route will refuse is
-    passed as it is (the API's 422 then names the field)."""
+    passed as it is (the API's 422 then names the field). Points: ValueError with the
+    Chinese message unless a number with at most one decimal."""
+    if field.kind == "points":
+        if not POINTS_PATTERN.fullmatch(text.strip()):
+            raise ValueError(f"分值须为最多一位小数的数字（如 3.5），而不是“{text}”")
+        return parse_points(text.strip())
     if field.kind == "integer" and INTEGER.fullmatch(text.strip()):
         return int(text.strip())
     if field.kind == "boolean" and text in ("true", "false"):
@@ -181,8 +200,10 @@ def _value(field: Field, text: str) -> Any:
 
 def request_of(form: Form, values: Mapping[str, str]) -> tuple[str, dict[str, Any] | None]:
     """The route's URL and JSON body for a submitted form's ``values``; an empty field is
-    left out (the route's default, or its "field required")."""
+    left out (the route's default, or its "field required"). FormInvalid names every field
+    refused here."""
     body: dict[str, Any] = {}
+    errors: list[tuple[str, str]] = []
     has_body = any(not f.in_path for f in form.fields)
     for field in form.fields:
         text = values.get(field.name, "")
@@ -192,5 +213,10 @@ def request_of(form: Form, values: Mapping[str, str]) -> tuple[str, dict[str, An
         *parents, last = field.name.split(".")
         for parent in parents:
             place = place.setdefault(parent, {})
-        place[last] = _value(field, text)
+        try:
+            place[last] = _value(field, text)
+        except ValueError as e:
+            errors.append((field.label, str(e)))
+    if errors:
+        raise FormInvalid(errors)
     return form.url(values), body if has_body else None

@@ -75,7 +75,7 @@ FIELDS = {
     "note": "说明",
     "quarter": "季度",
     "component": "积分类别",
-    "points_tenths": "分值（十分之一分）",
+    "points_tenths": "分值",
     "task": "任务",
     "title": "名称",
     "entry": "记分序号",

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from api.console.access import current, render, to_signin
 from api.console.csrf import FIELD, csrf_ok
 from api.console.dispatch import dispatch
-from api.console.forms import Form, form_named, forms_for, request_of
+from api.console.forms import Form, FormInvalid, form_named, forms_for, request_of
 from api.console.receipt import with_checkpoint
 from api.console.signin import refused
 from api.services import Services, services
@@ -70,7 +70,11 @@ async def submit(request: Request, s: Service, key: str) -> Response:
         return render(request, "missing.html", session, 404, what=key)
     values = {f.name: str(posted.get(f.name, "")) for f in form.fields}
     idempotency = str(posted.get(KEY_FIELD, "")) or f"console-{uuid.uuid4()}"
-    path, body = request_of(form, values)
+    try:
+        path, body = request_of(form, values)
+    except FormInvalid as e:
+        return render(request, "form.html", session, 422, form=form, values=values,
+                      key=idempotency, problem=_invalid(e))  # fmt: skip
     client = (request.client.host, request.client.port) if request.client else None
     answer = await dispatch(request.app, path, session.token, body, idempotency, client)
     if not 200 <= answer.status < 300:
@@ -84,6 +88,15 @@ async def submit(request: Request, s: Service, key: str) -> Response:
                   follow=follow,
                   result=answer.body.get("result", {}),
                   replayed=answer.headers.get("idempotent-replayed") == "true")  # fmt: skip
+
+
+def _invalid(e: FormInvalid) -> dict[str, Any]:
+    """The form's own refusal (nothing sent): each field's Chinese message."""
+    return {
+        "status": 422, "title": "填写有误", "detail": "请按提示修改后再提交，未办理任何事项。",
+        "rule": None, "code": "input.invalid",
+        "errors": [{"field": label, "message": message} for label, message in e.errors],
+    }  # fmt: skip
 
 
 def _problem(status: int, body: dict[str, Any]) -> dict[str, Any]:
