@@ -55,6 +55,26 @@ OBJECTION_CATEGORIES = {
     "eligibility": "资格条件", "amount": "金额档次", "score": "积分计算", "procedure": "程序",
     "misconduct": "违规违纪", "other": "其他",
 }  # fmt: skip
+# record types (FORMAT §4) of the streams the console shows: an application, a points book, a
+# supervision case, a key project, a posting
+RECORD_TYPES = {
+    "carefund.ApplicationSubmitted": "提交申请", "carefund.ApplicationQueued": "进入审核队列",
+    "carefund.ApplicationReviewed": "行业党委审核", "carefund.ApplicationApproved": "工会审批",
+    "carefund.ApplicationRejected": "不予批准", "carefund.GrantDisbursed": "发放",
+    "carefund.FollowUpRecorded": "回访", "carefund.GrantRevoked": "撤销资助",
+    "carefund.RecoveryReceived": "追回资金",
+    "points.BookOpened": "建立积分簿", "points.ScoreEntered": "记分",
+    "points.Appraised": "年度定等",
+    "points.BookSealed": "年度结算封存", "points.BookUnsealed": "重新开放",
+    "supervision.CaseOpened": "立案", "supervision.TalkHeld": "约谈提醒",
+    "supervision.GuidanceGiven": "现场指导", "supervision.CaseListed": "挂牌督办",
+    "supervision.RectificationReported": "报告整改", "supervision.CaseClosed": "销号",
+    "keyproject.Registered": "登记重点项目", "keyproject.ProgressReported": "报告进度",
+    "keyproject.Amended": "调整事项", "keyproject.ItemVerified": "核验销号",
+    "keyproject.ItemEscalated": "逾期督办",
+    "posting.Opened": "发布公示", "posting.ObjectionReceived": "收到异议",
+    "posting.ObjectionAnswered": "答复异议", "posting.Closed": "结束公示",
+}  # fmt: skip
 FUNDS = {"tongcheng-pioneer-care": "桐城市新业态新就业群体先锋关爱基金"}
 # the unit that issues a posting's notice when the posting record names none (before issue 15's
 # postings): the care fund's approving trade union, the county's organisation department
