@@ -11,7 +11,8 @@ published: clients and scripts key on them, people read the sentence. They are
 - ``auth.*`` (the bearer token), ``input.*`` (the request), ``idempotency.*``, ``log.*``,
   ``unavailable``, ``internal``, ``http.<status>`` (what the framework answers itself).
 
-``fields`` fill the sentence's ``{name}`` placeholders; a placeholder without its field
+``fields`` fill the sentence's ``{name}`` placeholders (in Chinese a county, township, reason
+or posting by its name: api/messages_fields.py); a placeholder without its field
 stays as written, and an unknown code falls back to its family's sentence naming the
 code, so an error path never fails for want of a message.
 """
@@ -22,6 +23,7 @@ import os
 import string
 from collections.abc import Mapping
 
+from api.messages_fields import named
 from api.messages_rules import RULES
 
 LANGS = ("zh", "en")
@@ -115,7 +117,7 @@ GENERAL: dict[str, tuple[str, str]] = {
 
 NOT_FOUND: dict[str, tuple[str, str]] = {
     "not_found.fund_year": ("{year} 年度基金未开立", "fund year {year} is not open"),
-    "not_found.application": ("未找到该救助申请", "no such application"),
+    "not_found.application": ("未找到该帮扶申请", "no such application"),
     "not_found.subject": ("未找到该登记对象", "no such subject"),
     "not_found.scheme": (
         "{county} {year} 年度积分管理方案未开立",
@@ -125,7 +127,7 @@ NOT_FOUND: dict[str, tuple[str, str]] = {
         "{township} {year} 年度任务计划尚未制定",
         "the {township} plan of {year} is not set",
     ),
-    "not_found.points_book": ("未找到该积分台账", "no such points book"),
+    "not_found.points_book": ("未找到该积分卡", "no such points book"),
     "not_found.allocation_register": ("未找到该村的分配登记簿", "no such allocation register"),
     "not_found.supervision_case": ("未找到该督办案件", "no such supervision case"),
     "not_found.key_project": ("未找到该重点项目", "no such key project"),
@@ -143,8 +145,8 @@ NOT_FOUND: dict[str, tuple[str, str]] = {
     ),
     "not_found.vault_subject": ("保险库中没有该对象的资料", "no such subject in the vault"),
     "not_found.vault_document": ("保险库中没有该文件", "no such document in the vault"),
-    "not_found.posting": ("公示 {key} 尚未开始", "no posting {key}"),
-    "not_found.objection": ("未找到异议 {key}", "no objection {key}"),
+    "not_found.posting": ("{posting}尚未开始", "no posting {key}"),
+    "not_found.objection": ("未找到{objection}", "no objection {key}"),
     "not_found.resource": ("未找到{thing}", "{thing} not found"),
 }
 
@@ -181,6 +183,8 @@ def message(code: str, lang: str | None = None, **fields: object) -> str:
     Never raises for an unknown code or a missing field: an unknown ``rule.x`` says "违反规则
     rule.x", an unknown ``not_found.x`` names it, anything else says the request failed."""
     which = 1 if language(lang) == "en" else 0
+    if which == 0:  # names, not codes: 太湖县, not taihu (api/messages_fields.py)
+        fields = named(code, fields)
     found = CATALOG.get(code)
     if found is None:
         family = code.split(".", 1)[0] if "." in code else ""

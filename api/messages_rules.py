@@ -19,7 +19,7 @@ _RULES: dict[str, tuple[str, str]] = {
     "principal.enrolled": ("该账户已经登记", "the account is already enrolled"),
     "principal.linked": ("该账户已关联此对象", "the account is already linked to this subject"),
     "principal.own_book": (
-        "不得登记本人的积分台账",
+        "不得在本人的积分卡上记分",
         "no one records in the book of the cadre they are",
     ),
     "principal.reason": ("变更角色须说明理由", "a role change needs a reason"),
@@ -45,7 +45,7 @@ _RULES: dict[str, tuple[str, str]] = {
     "carefund.year_open": ("该年度基金已开立", "the fund year is already open"),
     "carefund.year_params": ("基金年度参数有误", "the fund year's parameters are not valid"),
     "carefund.amount": ("金额须为正整数（分）", "an amount is a positive number of fen"),
-    "carefund.tier": ("救助档次不在本年度设定的档次之内", "the tier is not one of the year's"),
+    "carefund.tier": ("帮扶档次不在本年度设定的档次之内", "the tier is not one of the year's"),
     "carefund.donor": (
         "社会捐赠须注明捐赠人，其他来源不注明",
         "a social donation names its donor; other sources don't",
@@ -86,7 +86,7 @@ _RULES: dict[str, tuple[str, str]] = {
     "points.scheme_open": ("该年度积分管理方案已开立", "the points scheme is already open"),
     "points.category": ("干部类别不在方案规定之内", "the category is not one of the scheme's"),
     "points.unit": ("干部须属于一个镇和一个村", "a cadre belongs to a township and a village"),
-    "points.book_open": ("该干部本年度已有积分台账", "the cadre already has a book this year"),
+    "points.book_open": ("该干部本年度已有积分卡", "the cadre already has a book this year"),
     "points.quarter": ("季度须为 1 至 4", "a quarter is 1..4"),
     "points.amount": ("分值须为正数（以 0.1 分计）", "points are a positive number of tenths"),
     "points.format": ("分值最多一位小数", "points have at most one decimal"),

@@ -158,7 +158,7 @@ def test_not_found_names_the_natural_key_in_chinese(client: TestClient, tokens: 
     assert paid_in.status_code == 404 and paid_in.json()["detail"] == "2031 年度基金未开立"
     assert "-" not in paid_in.json()["evidence"]  # "FundYear year 2031 not found", no uuid
     scheme = client.get("/api/v1/points/taihu/2031/scheme", headers=audit)
-    assert scheme.json()["detail"] == "taihu 2031 年度积分管理方案未开立"
+    assert scheme.json()["detail"] == "太湖县 2031 年度积分管理方案未开立"
     closed = client.post("/api/v1/points/taihu/2031/closure", json={},
                          headers=tokens["organisation_department"])  # fmt: skip
     assert closed.status_code == 404 and closed.json()["code"] == "not_found.scheme"
