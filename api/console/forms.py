@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -27,9 +27,18 @@ from pydantic import BaseModel
 
 from api.console.wording import field_label, form_title
 from ledger.points.config import POINTS_PATTERN, parse_points
+from ledger.supervision.case import Reason, TargetKind
 
 SKIPPED = ("/api/v1/imports",)  # raw-body uploads: the console's import page
 INTEGER = re.compile(r"^-?[0-9]{1,18}$")
+# text fields whose values the domain takes from a vocabulary: a choice on the form (a case's
+# reason without bottom_ranking: the year-end close opens those, a manual one is refused)
+VOCABULARIES = {
+    "/api/v1/supervision/cases": {
+        "reason": tuple(r.value for r in Reason if r is not Reason.BOTTOM_RANKING),
+        "target_kind": tuple(k.value for k in TargetKind),
+    },
+}
 ALTERNATIVES = re.compile(r"^\^\(([a-z0-9_]+(?:\|[a-z0-9_]+)+)\)\$$")  # ^(a|b|c)$: a choice
 
 
@@ -111,6 +120,10 @@ def _form(route: APIRoute) -> Form:
         if isinstance(model, type) and issubclass(model, BaseModel):
             schema = model.model_json_schema()
             fields += _fields(schema, schema.get("$defs", {}), "", True)
+    known = VOCABULARIES.get(route.path, {})
+    fields = [
+        replace(f, kind="choice", choices=known[f.name]) if f.name in known else f for f in fields
+    ]
     summary = route.summary or ""
     return Form(key, route.path, form_title(route.path, summary), summary, route_roles(route),
                 tuple(fields))  # fmt: skip

@@ -65,7 +65,9 @@ def _application(s: Services, stream: UUID) -> Facts:
 def _case(s: Services, stream: UUID) -> Facts:
     c = s.ledger.app.get(SupervisionCase, stream)
     facts = [
-        ("事由", c.reason), ("阶段", labels.STAGES.get(c.stage, c.stage)), ("县", c.county),
+        ("事由", labels.REASONS.get(c.reason, c.reason)),
+        ("阶段", labels.STAGES.get(c.stage, c.stage)),
+        ("县", labels.COUNTIES.get(c.county, c.county)),
         ("对象编号", c.target), ("整改期限", c.deadline or "—"),
     ]  # fmt: skip
     return "督办案件", facts, {"case": str(stream)}
@@ -74,7 +76,8 @@ def _case(s: Services, stream: UUID) -> Facts:
 def _book(s: Services, stream: UUID) -> Facts:
     b = s.ledger.app.get(PointsBook, stream)
     facts: list[tuple[str, Any]] = [
-        ("年度", b.year), ("县", b.county), ("乡镇", b.township), ("村", b.village),
+        ("年度", b.year), ("县", labels.COUNTIES.get(b.county, b.county)),
+        ("乡镇", labels.TOWNSHIPS.get(b.township, b.township)), ("村", b.village),
         ("类别", labels.CATEGORIES.get(b.category, b.category)), ("干部编号", b.cadre),
         ("年度总分", labels.points(b.total_tenths)),
     ]  # fmt: skip

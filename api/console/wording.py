@@ -114,27 +114,17 @@ FIELDS = {
 }  # fmt: skip
 CHOICES = {
     **labels.INDUSTRIES, **labels.CATEGORIES, **labels.GRADES, **labels.VIOLATIONS,
+    **labels.REASONS, **labels.OBJECTION_CATEGORIES, **labels.POSTING_KINDS,
     "work": "工作实绩", "evaluation": "评议", "bonus": "加分", "deduction": "减分",
     "worker": "新就业群体劳动者", "responsible_person": "责任人", "donor": "捐赠人",
     "cadre": "村干部", "unit_head": "单位负责人", "department_cadre": "组工干部",
+    "unit": "单位",
 }  # fmt: skip
 APPLICATION_STAGES = {
     "submitted": "已受理", "reviewed": "已审核", "approved": "已审批", "rejected": "不予批准",
     "disbursed": "已发放", "revoked": "已撤销",
 }  # fmt: skip
-RECORDS = {
-    "carefund.ApplicationSubmitted": "提交申请",
-    "carefund.ApplicationReviewed": "行业党委审核",
-    "carefund.ApplicationApproved": "工会审批",
-    "carefund.ApplicationRejected": "不予批准",
-    "carefund.GrantDisbursed": "发放",
-    "carefund.FollowUpRecorded": "回访",
-    "carefund.GrantRevoked": "撤销",
-    "carefund.RecoveryReceived": "追回",
-    "points.BookOpened": "建立积分卡",
-    "points.ScoreEntered": "记分",
-    "points.Appraised": "年度定等",
-}  # fmt: skip
+RECORDS = labels.RECORD_TYPES
 
 
 def form_title(path: str, summary: str | None) -> str:
