@@ -22,7 +22,8 @@ from api.console.receipt import with_checkpoint
 from api.console.session import ConsoleSession
 from api.console.wording import APPLICATION_STAGES
 from api.history import stream_history
-from api.queues import queue_for
+from api.queue_postings import posting_page, units_postings
+from api.queues import queue_for, scope_of
 from api.services import Services, services
 from ledger.carefund.application import Application
 from ledger.carefund.fund import FundYear
@@ -45,8 +46,12 @@ def home(request: Request, s: Service) -> Response:
     today = s.ledger.clock().date()
     items = queue_for(s, session.actor, today)
     forms = forms_for(request.app, session.actor.role.value)
+    postings = [
+        (labels.posting_title(r["kind"], r["scope"], r["year"]), posting_page(r["key"]))
+        for r in units_postings(s, session.actor, scope_of(s, session.actor))
+    ]
     return render(request, "queue.html", session, items=items, today=today.isoformat(),
-                  forms=forms)  # fmt: skip
+                  forms=forms, postings=postings)  # fmt: skip
 
 
 def _application(s: Services, stream: UUID) -> Facts:

@@ -67,6 +67,7 @@ def test_an_objection_waits_in_the_unions_queue_then_is_answered_from_the_postin
     ]
 
     browser, csrf = signed_in(client, tokens["trade_union"])
+    assert f'<li><a href="{page}">' in browser.get("/console/").text  # its open postings
     shown = browser.get(page)
     assert shown.status_code == 200 and "第1号" in shown.text and "资格条件" in shown.text
     assert 'id="objection-1" class="overdue"' in shown.text
