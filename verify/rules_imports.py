@@ -1,4 +1,4 @@
-"""Spreadsheet imports, the rule across records (docs/FORMAT.md §4, rule 80 ``imports.rows``):
+"""Spreadsheet imports, the rule across records (docs/FORMAT.md §4, rule 76 ``imports.rows``):
 an ``imports.BatchImported`` names, in the file's order, the record of each of its rows; the
 ledger saves the batch and those records in one transaction, the batch first. So each record
 it names comes after it in the log, is of its kind's type (``points.ScoreEntered``,

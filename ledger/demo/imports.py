@@ -1,7 +1,7 @@
 """The demo's spreadsheet import: in September 2024 Tongcheng's intake desk (受理窗口) imports
 two care-fund applications collected on paper forms, from one CSV file — one
 ``imports.BatchImported`` naming the file's SHA-256, then each applicant's three records
-(docs/FORMAT.md §4 rule 80). The two applications wait for review (not decided in the demo).
+(docs/FORMAT.md §4 rule 76). The two applications wait for review (not decided in the demo).
 
 The file's bytes are the ones below (the import template's columns, UTF-8 with BOM); its
 personal columns go to the vault only. The API and ``gongshi import`` check a real file's rows

@@ -1,4 +1,4 @@
-"""Rule 80 ``imports.rows`` (docs/FORMAT.md §4, verify/rules_imports.py): a batch's named
+"""Rule 76 ``imports.rows`` (docs/FORMAT.md §4, verify/rules_imports.py): a batch's named
 records come after it, of its kind's type, by its principal and role at its ``at``, named by
 no other batch, as many as ``rows``. One tamper test per way to break it."""
 
