@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
 
@@ -23,7 +22,9 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
+
+from api.answered import Answered, route_template
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -91,31 +92,13 @@ class _Together:
             yield from collector.collect()
 
 
-class Measured:
-    """Pure ASGI middleware (no per-request task group): counts and times every HTTP request
-    by method, route template and status into the app's ``Metrics`` (once it has them)."""
+class Measured(Answered):
+    """Pure ASGI middleware (api/answered.py): counts and times every HTTP request by method,
+    route template and status into the app's ``Metrics`` (once it has them)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            services = getattr(scope.get("app"), "state", None)
-            metrics = getattr(getattr(services, "services", None), "metrics", None)
-            if metrics is not None:
-                path = getattr(scope.get("route"), "path", UNMATCHED)
-                metrics.observe(scope["method"], path, status, time.perf_counter() - started)
+    def answered(self, scope: Scope, status: int, seconds: float) -> None:
+        services = getattr(scope.get("app"), "state", None)
+        metrics = getattr(getattr(services, "services", None), "metrics", None)
+        if metrics is not None:
+            route = route_template(scope) or UNMATCHED
+            metrics.observe(scope["method"], route, status, seconds)

@@ -24,14 +24,14 @@ import json
 import logging
 import os
 import sys
-import time
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TextIO
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
+from api.answered import Answered, route_template
 from api.problems import request_id_of
 from ledger.settings import ConfigError, Settings
 
@@ -118,37 +118,21 @@ def remember_principal(request: Request, principal: str) -> None:
     request.state.principal = principal
 
 
-class RequestLog:
+class RequestLog(Answered):
     """Pure ASGI middleware: one ``request`` line per HTTP request once its answer is sent
     (or failed). Add it outermost, so that it sees every answer (413, 500, 503)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def starting(self, scope: Scope) -> None:
+        request_id_of(scope)  # RequestIds (inner) answers with this one
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        request_id = request_id_of(scope)  # RequestIds (inner) answers with this one
-        status = 500
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            if requests_log.isEnabledFor(logging.INFO):
-                route = getattr(scope.get("route"), "path", None)
-                fields = {
-                    "event": "request", "request_id": request_id, "method": scope["method"],
-                    "route": route, "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                    "principal": scope.get("state", {}).get("principal"),
-                }  # fmt: skip
-                requests_log.info("%s %s %d", scope["method"], route or "(no route)", status,
-                                  extra={"fields": fields})  # fmt: skip
+    def answered(self, scope: Scope, status: int, seconds: float) -> None:
+        if requests_log.isEnabledFor(logging.INFO):
+            route = route_template(scope)
+            fields = {
+                "event": "request", "request_id": request_id_of(scope),
+                "method": scope["method"], "route": route, "status": status,
+                "duration_ms": round(seconds * 1000, 3),
+                "principal": scope.get("state", {}).get("principal"),
+            }  # fmt: skip
+            requests_log.info("%s %s %d", scope["method"], route or "(no route)", status,
+                              extra={"fields": fields})  # fmt: skip
