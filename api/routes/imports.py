@@ -19,6 +19,8 @@ from api.problems import problem
 from api.services import Services, services
 from api.spreadsheets.export import CSV_TYPE, XLSX_TYPE
 from api.spreadsheets.importer import import_file
+from api.spreadsheets.prefill import Place, book_rows, how_to
+from api.spreadsheets.prefill_place import prefill_place
 from api.spreadsheets.templates import template_csv, template_xlsx
 from ledger.actor import Actor
 from ledger.imports.batch import IMPORTERS, ImportBatch
@@ -37,22 +39,43 @@ def _download(body: bytes, media: str, name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
 
+PREFILL = (
+    "季度积分（points-entries）可按乡镇预填：给出 county、year 和 township"
+    "（可选 village、quarter），或带乡镇党委、村委会的令牌（其管辖范围补足县、乡镇、村，"
+    "年度默认为当年），则每本未年终结算的积分卡一行，预填县、年度、季度、乡镇、村和"
+    "干部编号（不含姓名），其余列由录入人填写；未填写的行导入时跳过。"
+)
+
+
 @router.get("/templates/{kind}.xlsx", response_class=Response,
-            responses={200: {"description": "the template", "content": {XLSX_TYPE: {}}}},
-            summary="导入模板（XLSX）：表头、示例行和“说明”页",
+            responses={200: {"description": "the template", "content": {XLSX_TYPE: {}}},
+                       403: {"description": "a place outside the token's scope"},
+                       422: {"description": "a pre-fill without county, year and township"}},
+            summary="导入模板（XLSX）：表头、示例行（或预填的积分卡行）和“说明”页",
             description="无需令牌。第一页“导入”为表头（* 为必填）和一行示例，"
-                        "第二页“说明”解释每一列。")  # fmt: skip
-def xlsx_template(kind: Kind) -> Response:
-    return _download(template_xlsx(kind), XLSX_TYPE, f"{kind}.xlsx")
+                        "第二页“说明”解释每一列。" + PREFILL)  # fmt: skip
+def xlsx_template(kind: Kind, s: Service, place: Annotated[Place | None, Depends(prefill_place)]
+                  ) -> Response:  # fmt: skip
+    if place is None:
+        return _download(template_xlsx(kind), XLSX_TYPE, f"{kind}.xlsx")
+    rows = book_rows(s.reader, place)
+    body = template_xlsx(kind, rows, how_to(place, len(rows)))
+    return _download(body, XLSX_TYPE, f"{kind}-{place.township}-{place.year}.xlsx")
 
 
 @router.get("/templates/{kind}.csv", response_class=Response,
-            responses={200: {"description": "the template", "content": {"text/csv": {}}}},
-            summary="导入模板（CSV，UTF-8 带 BOM）：表头和示例行",
+            responses={200: {"description": "the template", "content": {"text/csv": {}}},
+                       403: {"description": "a place outside the token's scope"},
+                       422: {"description": "a pre-fill without county, year and township"}},
+            summary="导入模板（CSV，UTF-8 带 BOM）：表头和示例行（或预填的积分卡行）",
             description="无需令牌。Excel 可直接打开；填好后另存为 CSV（UTF-8 或 GBK 均可）"
-                        "或 XLSX。")  # fmt: skip
-def csv_template(kind: Kind) -> Response:
-    return _download(template_csv(kind), CSV_TYPE, f"{kind}.csv")
+                        "或 XLSX。" + PREFILL)  # fmt: skip
+def csv_template(kind: Kind, s: Service, place: Annotated[Place | None, Depends(prefill_place)]
+                 ) -> Response:  # fmt: skip
+    if place is None:
+        return _download(template_csv(kind), CSV_TYPE, f"{kind}.csv")
+    body = template_csv(kind, book_rows(s.reader, place))
+    return _download(body, CSV_TYPE, f"{kind}-{place.township}-{place.year}.csv")
 
 
 @router.post(

@@ -30,9 +30,10 @@ from uuid import UUID
 from api.evidence import rebuilt, receipt
 from api.labels import ROLES
 from api.spreadsheets.carefund_rows import personal_of, prepare_applications
-from api.spreadsheets.fields import COLUMNS_OF, header_map
+from api.spreadsheets.fields import COLUMNS_OF, ImportColumn, header_map
 from api.spreadsheets.outcome import ImportOutcome, Prepared, Row, RowError
 from api.spreadsheets.points_rows import prepare_points
+from api.spreadsheets.prefill import TO_FILL
 from api.spreadsheets.read import FileRefused, Table, column_letter, read_table
 from ledger import receipts
 from ledger.actor import Actor
@@ -73,6 +74,8 @@ def parse_rows(kind: str, table: Table) -> tuple[list[Row], list[RowError]]:
         return [], errors
     rows = []
     for number, cells in table.rows:
+        if _left_empty(kind, mapping, cells):
+            continue
         refused = len(errors)
         values: dict[str, Any] = {c.key: None for c in COLUMNS_OF[kind]}
         for i, text in enumerate(cells):
@@ -93,6 +96,15 @@ def parse_rows(kind: str, table: Table) -> tuple[list[Row], list[RowError]]:
         if len(errors) == refused:
             rows.append(Row(number, values))
     return rows, errors
+
+
+def _left_empty(kind: str, mapping: dict[int, ImportColumn], cells: list[str]) -> bool:
+    """A pre-filled template's row the clerk left empty (api/spreadsheets/prefill.py): a
+    points-entries row whose 类型, 分值, 任务 and 事由 are all empty is skipped."""
+    if kind != "points-entries":
+        return False
+    return not any(text for i, text in enumerate(cells) if mapping.get(i) is not None
+                   and mapping[i].key in TO_FILL)  # fmt: skip
 
 
 Vaulted = dict[int, tuple[UUID, str]]  # row number -> its subject id and vault commitment
@@ -159,6 +171,9 @@ def import_file(
         rows, errors = parse_rows(kind, read_table(data))
     except FileRefused as e:
         return ImportOutcome([RowError(e.row, e.column, e.message)], None, False, None)
+    if not rows and not errors:  # every row of a pre-filled template left empty
+        unfilled = "文件中没有填写任何积分：请在预填的行中填写类型、分值、任务和事由"
+        return ImportOutcome([RowError(0, "", unfilled)], None, False, None)
     checked = _prepare(s, actor, kind, rows, s.ledger.clock(), today).errors if rows else []
     errors = sorted(errors + checked, key=lambda e: e.row)  # stable: columns stay in order
     if errors:

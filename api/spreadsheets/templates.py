@@ -24,19 +24,24 @@ def _header(column: ImportColumn) -> str:
     return column.header + ("*" if column.required else "")
 
 
-def template_csv(kind: str) -> bytes:
-    """Requires a kind of COLUMNS_OF."""
+def template_csv(kind: str, rows: list[list[str]] | None = None) -> bytes:
+    """Requires a kind of COLUMNS_OF; ``rows`` (pre-filled, api/spreadsheets/prefill.py)
+    instead of the example row."""
     columns = COLUMNS_OF[kind]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([_header(c) for c in columns])
-    writer.writerow([c.example for c in columns])
+    writer.writerows(rows if rows is not None else [[c.example for c in columns]])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def template_xlsx(kind: str) -> bytes:
-    """Requires a kind of COLUMNS_OF."""
+def template_xlsx(
+    kind: str, rows: list[list[str]] | None = None, how_to: list[str] | None = None
+) -> bytes:
+    """Requires a kind of COLUMNS_OF; ``rows`` (pre-filled, api/spreadsheets/prefill.py)
+    instead of the example row, and ``how_to`` their lines on the 说明 sheet."""
     columns = COLUMNS_OF[kind]
+    lines = rows if rows is not None else [[c.example for c in columns]]
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -45,20 +50,22 @@ def template_xlsx(kind: str) -> bytes:
     for i, column in enumerate(columns, start=1):
         head = sheet.cell(row=1, column=i, value=_header(column))
         head.font = bold
-        example = sheet.cell(row=2, column=i, value=column.example)
-        example.number_format = "@"
-        for row in range(3, 203):  # text format for the rows a clerk fills in
+        for n, line in enumerate(lines, start=2):
+            sheet.cell(row=n, column=i, value=line[i - 1] or None).number_format = "@"
+        for row in range(len(lines) + 2, len(lines) + 202):  # text format for a clerk's rows
             sheet.cell(row=row, column=i).number_format = "@"
         letter = head.column_letter
         sheet.column_dimensions[letter].width = max(12, min(40, 2 * len(column.example) + 4))
     sheet.freeze_panes = "A2"
     notes = book.create_sheet("说明")
     notes.append([f"{TITLES[kind]}导入模板：第 1 行为列名，从第 2 行起每行一条；标 * 的列必填"])
+    for line in how_to or []:
+        notes.append([line])
     notes.append(["列名", "必填", "说明", "示例"])
     for column in columns:
         notes.append([column.header, "是" if column.required else "否", column.help,
                       column.example])  # fmt: skip
-    for cell in notes[2]:
+    for cell in notes[2 + len(how_to or [])]:
         cell.font = bold
     notes.column_dimensions["A"].width = 16
     notes.column_dimensions["C"].width = 70
