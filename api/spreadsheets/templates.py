@@ -59,8 +59,8 @@ def template_xlsx(
     sheet.freeze_panes = "A2"
     notes = book.create_sheet("说明")
     notes.append([f"{TITLES[kind]}导入模板：第 1 行为列名，从第 2 行起每行一条；标 * 的列必填"])
-    for line in how_to or []:
-        notes.append([line])
+    for text in how_to or []:
+        notes.append([text])
     notes.append(["列名", "必填", "说明", "示例"])
     for column in columns:
         notes.append([column.header, "是" if column.required else "否", column.help,

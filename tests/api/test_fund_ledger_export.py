@@ -22,10 +22,11 @@ FUND = "桐城市新业态新就业群体先锋关爱基金"
 def _sheets(client: TestClient) -> dict[str, list[dict[str, Any]]]:
     content = client.get(URL, params={"format": "xlsx"}).content
     book = load_workbook(io.BytesIO(content), read_only=True)
-    found = {}
+    found: dict[str, list[dict[str, Any]]] = {}
     for ws in book.worksheets:
         rows = [[c.value for c in row] for row in ws.iter_rows()]
-        found[ws.title] = [dict(zip(rows[0], row, strict=False)) for row in rows[1:]]
+        header = [str(title) for title in rows[0]]
+        found[ws.title] = [dict(zip(header, row, strict=False)) for row in rows[1:]]
     return found
 
 

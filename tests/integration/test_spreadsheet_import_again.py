@@ -43,7 +43,8 @@ def services(ledger: Ledger) -> Services:
 
 def _written(outcome: Any) -> dict[str, Any]:
     assert outcome.errors == [], outcome.errors
-    return cast(dict[str, Any], outcome.written)["result"]
+    result: dict[str, Any] = cast(dict[str, Any], outcome.written)["result"]
+    return result
 
 
 def test_resaved_applications_write_nothing_and_name_each_row(
