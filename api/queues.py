@@ -35,6 +35,7 @@ from ledger.carefund.application import Application, Stage
 from ledger.carefund.fund import FundYear
 from ledger.mapper import unpack_state
 from ledger.principal import principal_of
+from ledger.supervision import hands
 from verify.quarters import quarter_end, quarter_of
 
 if TYPE_CHECKING:
@@ -189,12 +190,10 @@ def _at_my_step(
     if actor.role is Role.TOWNSHIP_PARTY_COMMITTEE and place and mine not in (None, place[0]):
         return False
     bottom = row["reason"] == "bottom_ranking"
-    if bottom and step == "talk":
-        return actor.role is Role.TOWNSHIP_PARTY_COMMITTEE
+    if bottom and step == "talk":  # the domain's own decision (ledger/supervision/hands.py)
+        return place is not None and hands.may_talk(actor, scope, place[0])
     if bottom and step == "guidance":
-        return actor.role is Role.PARTY_BUILDING_INSTRUCTOR and (
-            place is None or (scope.get("township"), scope.get("village")) == place
-        )
+        return place is not None and hands.may_guide(actor, scope, *place)
     return actor.role in SUPERVISORS
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from fastapi.testclient import TestClient
 
@@ -15,11 +16,13 @@ from ledger.actor import Actor, Role
 from ledger.carefund.config import Hardship, Industry
 from ledger.clock import SteppingClock
 from ledger.ledger import Ledger
+from ledger.points.config import Component
 from ledger.principal import Principals, Scope
+from ledger.supervision.service import Supervision
 from tests.api.conftest import settle
 from tests.api.test_console import signed_in
 from tests.integration.helpers import INTAKE, YEAR, disbursed, funded, subject, submitted
-from tests.integration.points_helpers import cadre_book, points_ready
+from tests.integration.points_helpers import ORGANISATION, TOWNSHIP, cadre_book, points_ready
 from tests.support.principals import enrol
 
 Headers = dict[str, dict[str, str]]
@@ -83,3 +86,31 @@ def test_a_township_committee_of_another_county_sees_none_of_its_books_nor_cases
     supervisor = Actor("supervision-huaining-01", Role.SUPERVISION)
     assert _items(client, _token_of(client, ledger, supervisor, Scope(county="huaining"))) == set()
     assert ("talk", stream) in _items(client, tokens["supervision"])
+
+
+def test_a_bottom_cases_talk_and_guidance_wait_only_for_the_cadres_own_township_and_village(
+    client: TestClient, tokens: Headers, ledger: Ledger, clock: SteppingClock
+) -> None:
+    """ "乡镇党委及时约谈提醒，包村党建指导员现场指导": the domain's hands (ledger/supervision/
+    hands.py) decide whose 待办 the step is in."""
+    points = points_ready(ledger, clock)
+    clock.set(datetime(2023, 6, 1, 9, tzinfo=UTC))
+    for i in range(10):
+        book = cadre_book(points, name=f"干部{i}")
+        points.enter(book, quarter=2, component=Component.BONUS, points_tenths=i + 1,
+                     reason="表彰", actor=TOWNSHIP)  # fmt: skip
+    clock.set(datetime(2024, 1, 10, 9, tzinfo=UTC))
+    points.close_year(ORGANISATION)
+    (case,) = (str(c) for c in ledger.app.streams_of("supervision.CaseOpened"))
+    settle(client)
+    th02 = Actor("tpc-th02-01", Role.TOWNSHIP_PARTY_COMMITTEE)
+    th02_header = _token_of(client, ledger, th02, Scope(county="taihu", township="th02"))
+    assert ("talk", case) in _items(client, tokens["township_party_committee"])
+    for header in (th02_header, tokens["supervision"], tokens["party_building_instructor"]):
+        assert ("talk", case) not in _items(client, header)
+    Supervision(ledger).talk(UUID(case), "约谈提醒", TOWNSHIP)
+    settle(client)
+    village02 = Actor("pbi-th01-02", Role.PARTY_BUILDING_INSTRUCTOR)
+    other_village = Scope(county="taihu", township="th01", village="晋熙镇02村")
+    assert _items(client, tokens["party_building_instructor"]) == {("guidance", case)}
+    assert _items(client, _token_of(client, ledger, village02, other_village)) == set()
