@@ -32,13 +32,20 @@ from api.services import Services, services
 from ledger.actor import Actor, Role
 from ledger.assessment.service import Assessment
 
-router = APIRouter(
-    prefix="/api/v1/assessment",
-    tags=["routine assessment"],
-    route_class=WriteRoute,
-    dependencies=[Depends(idempotency_key)],
-    responses=IDEMPOTENCY_RESPONSES,
-)
+
+def assessment_router() -> APIRouter:
+    """A router of the programme's writes, this module's and assessment_activities.py's: one
+    prefix and tag, an Idempotency-Key on every write."""
+    return APIRouter(
+        prefix="/api/v1/assessment",
+        tags=["routine assessment"],
+        route_class=WriteRoute,
+        dependencies=[Depends(idempotency_key)],
+        responses=IDEMPOTENCY_RESPONSES,
+    )
+
+
+router = assessment_router()
 DEPARTMENT = acting_as(Role.ORGANISATION_DEPARTMENT)  # runs the programme
 CADRE = acting_as(Role.DEPARTMENT_CADRE)  # a department cadre's own account
 LEADER = acting_as(Role.ASSESSMENT_LEADER)  # 部务会成员/科室负责人/分管部长

@@ -12,11 +12,10 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from pydantic import Field, StrictBool
 
 from api.evidence import written
-from api.idempotency import IDEMPOTENCY_RESPONSES, WriteRoute, idempotency_key
 from api.models import Body, Count, ShortText, Text, Written, Year, example
 from api.routes.assessment import (
     AUDIENCE,
@@ -31,18 +30,13 @@ from api.routes.assessment import (
     Service,
     TrainingId,
     assessment_of,
+    assessment_router,
     vocabulary,
 )  # fmt: skip
 from ledger.actor import Actor
 from verify.schema import COMMENTERS
 
-router = APIRouter(
-    prefix="/api/v1/assessment",
-    tags=["routine assessment"],
-    route_class=WriteRoute,
-    dependencies=[Depends(idempotency_key)],
-    responses=IDEMPOTENCY_RESPONSES,
-)
+router = assessment_router()
 
 
 # --- 讲组工: lectures ------------------------------------------------------------------------
