@@ -94,7 +94,10 @@ def _book(s: Services, stream: UUID) -> Facts:
 
 def _project(s: Services, stream: UUID) -> Facts:
     p = s.ledger.app.get(KeyProject, stream)
-    facts: list[tuple[str, Any]] = [("项目", p.name), ("责任单位", p.owner_unit), ("年度", p.year)]
+    facts: list[tuple[str, Any]] = [
+        ("项目", p.name), ("责任单位", p.owner_unit),
+        ("县", labels.COUNTIES.get(p.county, p.county)), ("年度", p.year),
+    ]  # fmt: skip
     facts += [
         (f"事项 {item}", f"{due} 到期" + ("，已核验" if item in p.verified else ""))
         for item, due in sorted(p.items.items())

@@ -23,7 +23,7 @@ from ledger.posting.service import Postings
 from ledger.principal import Principals, Scope
 from tests.api.conftest import settle
 from tests.api.test_console import CSRF, KEY, signed_in
-from tests.integration.helpers import funded
+from tests.integration.helpers import funded, submitted
 from tests.integration.points_helpers import ORGANISATION, points_ready
 from tests.integration.posting_helpers import END, FUND, at, carefund_posting, objected
 from tests.support.principals import enrol
@@ -106,13 +106,14 @@ def test_an_objection_waits_in_the_unions_queue_then_is_answered_from_the_postin
 def test_the_posting_page_shows_no_unit_forms_to_another_role(
     client: TestClient, tokens: Headers, ledger: Ledger, clock: SteppingClock
 ) -> None:
-    funded(ledger)
+    application = submitted(funded(ledger))
     postings = carefund_posting(ledger)
     at(clock, date(2023, 3, 2))
-    objected(postings)
+    objected(postings, about=application)
     browser, _ = signed_in(client, tokens["finance"])
     shown = browser.get(f"/console/postings/{posting_id('carefund', FUND, 2023)}")
     assert shown.status_code == 200 and "第1号" in shown.text
+    assert f'class="about" href="/console/applications/{application}"' in shown.text
     assert 'class="answer"' not in shown.text and 'id="close"' not in shown.text
     assert browser.get("/console/postings/not-a-posting").status_code == 404
 
