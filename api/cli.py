@@ -253,7 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_version(parser, "gongshi")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_keys_commands(sub)
-    demo = sub.add_parser("demo", help="load the Tongcheng care-fund demo")
+    demo = sub.add_parser(
+        "demo", help="load the demo: the source's six programmes (Tongcheng care fund, Taihu"
+        " points, Yuexi key projects, Wangjiang inspections, Qianshan assessment, Huaining"
+        " lectures and mentoring), their postings and an import",
+    )  # fmt: skip
     demo.add_argument("--reset", action="store_true", help="delete all ledger data first")
     demo.add_argument("--yes", action="store_true", help="confirm --reset on PostgreSQL")
     demo.set_defaults(run=_demo)
