@@ -20,9 +20,12 @@ router = APIRouter(prefix="/api/v1", tags=["queue"])
     description=(
         "Applications at the caller's step (审核 by the industry party committee, 审批 by the"
         " trade union, 发放 by finance, 回访 due), score entries due this quarter in the"
-        " caller's township or village, supervision cases at the caller's step and key projects"
-        " with overdue items; overdue first, then priority. Pseudonymous ids only; each item"
-        " names its console page. The domain checks every step again when it is taken."
+        " caller's township or village, supervision cases at the caller's step, key projects"
+        " with overdue items, objections to the caller's postings waiting for its answer and"
+        " postings ready to close; only items in the caller's registry scope (an industry"
+        " party committee's industry, a county's, a township's); overdue first, then priority."
+        " Pseudonymous ids only; each item names its console page. The domain checks every"
+        " step again when it is taken."
     ),
 )
 def queue(
