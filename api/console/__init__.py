@@ -10,5 +10,6 @@ from fastapi import APIRouter
 from api.console import imports, postings, signin, views, writes
 
 router = APIRouter(include_in_schema=False)
-for part in (signin, writes, imports, postings, views):  # views last: its /console/{kind}/{stream} is generic
+# views last: its /console/{kind}/{stream} is generic
+for part in (signin, writes, imports, postings, views):
     router.include_router(part.router)
