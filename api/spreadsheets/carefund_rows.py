@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from api.spreadsheets.earlier import Batches, PersonKey, fund_applicants
+from api.spreadsheets.earlier import Applicants, Batches, fund_applicants
 from api.spreadsheets.fields import CAREFUND_COLUMNS
 from api.spreadsheets.outcome import Prepared, Row, RowError, actor_refusal
 from ledger.actor import Actor
@@ -41,9 +41,9 @@ def personal_of(row: Row) -> dict[str, str]:
     return {key: str(row.values[key]) for key in PERSONAL if row.values.get(key)}
 
 
-def same_person(v: dict[str, Any]) -> PersonKey:
-    """Who an applicant is, for finding the same one again: the ID number, or without one
-    the name and phone (a row's values or a subject's personal data in the vault)."""
+def same_person(v: dict[str, Any]) -> tuple[str, ...]:
+    """Who a row's applicant is, within one file: the ID number, or without one the name and
+    phone."""
     if v.get("id_number"):
         return ("id_number", str(v["id_number"]).upper())
     return ("name", str(v.get("name") or ""), str(v.get("phone") or ""))
@@ -66,8 +66,8 @@ def prepare_applications(
     write) a fresh id and a placeholder commitment stand in."""
     out = Prepared()
     funds: dict[int, FundYear | None] = {}
-    first: dict[PersonKey, int] = {}
-    earlier: dict[int, dict[PersonKey, UUID]] = {}
+    first: dict[tuple[str, ...], int] = {}
+    earlier: dict[int, Applicants] = {}
     batches = Batches(ledger)
     done: list[tuple[Subject, Application, FundYear]] = []  # each row's, and its fund year
 
@@ -98,8 +98,8 @@ def prepare_applications(
             refuse(row, "requested_tier", f"{year} 年度没有第 {tier} 档（可选：{offered}）")
             continue
         if year not in earlier:
-            earlier[year] = fund_applicants(ledger, fund.id, same_person)
-        if (before := earlier[year].get(person)) is not None:
+            earlier[year] = fund_applicants(ledger, fund.id)
+        if (before := earlier[year].find(v)) is not None:
             where = batches.say(before, 1, f"该申请人的 {year} 年度申请（{before}）")
             refuse(row, key, f"该申请人本年度已申请过（{where}）：一人一份申请，请勿重复导入")
             continue

@@ -5,8 +5,8 @@ dates, a sheet's metadata). So each row is also checked against what the ledger 
 - a score entry: the cadre's book already has an entry of the same quarter, component,
   points, reason and task that was not corrected (a correction reverses it; entering it
   again is then legitimate) — by the book's own stored records;
-- a care-fund application: the same applicant (the same ID number; without one, the same
-  name and phone) already applied in that fund year — found by opening, in the vault, the
+- a care-fund application: the same applicant (the same ID number; where either has none,
+  the same name and phone) already applied in that fund year — found by opening, in the vault, the
   subject of each earlier application of the fund year (the records hold only pseudonyms
   and per-subject commitments, which can't be searched: nothing personal is added to any
   record or table for this). An erased applicant can't be compared and doesn't count.
@@ -18,7 +18,6 @@ a file (``imports.BatchImported.records`` lists them in file order).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -31,7 +30,6 @@ SUBMITTED, SCORED, BATCH = (
     "carefund.ApplicationSubmitted", "points.ScoreEntered", "imports.BatchImported",
 )  # fmt: skip
 EntryKey = tuple[int, str, int, str, str | None]  # quarter, component, tenths, reason, task
-PersonKey = tuple[str, ...]
 
 
 def book_entries(ledger: Ledger, book: UUID) -> dict[EntryKey, int]:
@@ -56,12 +54,36 @@ def book_entries(ledger: Ledger, book: UUID) -> dict[EntryKey, int]:
     return found
 
 
-def fund_applicants(
-    ledger: Ledger, fund_year: UUID, person: Callable[[dict[str, Any]], PersonKey]
-) -> dict[PersonKey, UUID]:
-    """The applicants of ``fund_year`` by ``person`` (their key from the vault's personal
-    data), with the application of each (the first)."""
-    found: dict[PersonKey, UUID] = {}
+class Applicants:
+    """A fund year's applicants (from the vault), found again by ID number, or by name and
+    phone where either side has no ID number (an applicant typed once with and once without
+    it is the same person when name and phone agree)."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, UUID] = {}
+        self.by_name: dict[tuple[str, str], tuple[UUID, bool]] = {}  # -> (application, has id)
+
+    def add(self, personal: dict[str, Any], application: UUID) -> None:
+        number = str(personal.get("id_number") or "").upper()
+        if number:
+            self.by_id.setdefault(number, application)
+        name = (str(personal.get("name") or ""), str(personal.get("phone") or ""))
+        self.by_name.setdefault(name, (application, bool(number)))
+
+    def find(self, values: dict[str, Any]) -> UUID | None:
+        """The earlier application of the applicant of ``values`` (a row's), or None."""
+        number = str(values.get("id_number") or "").upper()
+        if number and number in self.by_id:
+            return self.by_id[number]
+        named = self.by_name.get((str(values.get("name") or ""), str(values.get("phone") or "")))
+        if named is None or (number and named[1]):
+            return None  # both have ID numbers, and they differ: two people
+        return named[0]
+
+
+def fund_applicants(ledger: Ledger, fund_year: UUID) -> Applicants:
+    """The applicants of ``fund_year``, each with the first application it made."""
+    found = Applicants()
     for record in stored_records(ledger.app.recorder, [SUBMITTED]):
         data = record["data"]
         if data.get("fund_year") != str(fund_year):
@@ -70,7 +92,7 @@ def fund_applicants(
             personal = ledger.vault.read_subject(str(data["subject"]))
         except NotFound:  # erased: nothing to compare
             continue
-        found.setdefault(person(personal), UUID(record["stream"]))
+        found.add(personal, UUID(record["stream"]))
     return found
 
 

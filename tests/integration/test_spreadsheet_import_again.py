@@ -81,9 +81,25 @@ def test_an_applicant_without_id_number_is_known_by_name_and_phone(
                         csv_file([CAREFUND_HEADER, row]), TODAY)  # fmt: skip
     assert [(e.row, e.column) for e in again.errors] == [(2, "姓名")]
     assert "非文件导入" in again.errors[0].message
+    with_id = application_row("周八", ID_A)  # the same name and phone, now with an ID number
+    again = import_file(services, INTAKE, APPLICATIONS, "b.xlsx",
+                        xlsx([CAREFUND_HEADER, with_id]), TODAY)  # fmt: skip
+    assert [e.row for e in again.errors] == [2]
     other = application_row("测试人", None)  # registered, never applied: accepted
     assert _written(import_file(services, INTAKE, APPLICATIONS, "c.csv",
                                 csv_file([CAREFUND_HEADER, other]), TODAY))  # fmt: skip
+
+
+def test_two_people_of_one_name_and_phone_with_their_own_id_numbers_both_apply(
+    services: Services, ledger: Ledger
+) -> None:
+    funded(ledger)
+    assert _written(import_file(services, INTAKE, APPLICATIONS, "a.csv",
+                                csv_file([CAREFUND_HEADER, application_row("王伟", ID_A)]),
+                                TODAY))  # fmt: skip
+    assert _written(import_file(services, INTAKE, APPLICATIONS, "b.csv",
+                                csv_file([CAREFUND_HEADER, application_row("王伟", ID_B)]),
+                                TODAY))  # fmt: skip
 
 
 def test_the_receipt_names_each_rows_application_and_subject(
