@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import Any, NoReturn
 
 from api.messages import language
 
@@ -63,6 +63,16 @@ class Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        """A usage error: the usage, then ``PROG: 错误：…`` in Chinese (api/cli_usage.py), or
+        argparse's English with ``GONGSHI_LANG=en``; exit status 2."""
+        if language() == "en":
+            super().error(message)
+        from api.cli_usage import usage_error_zh
+
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: 错误：{usage_error_zh(message)}\n")
 
 
 def add_version(parser: argparse.ArgumentParser, prog: str) -> None:
