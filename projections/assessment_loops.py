@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from projections.base import Handler, Leaf, Projection
 from projections.rows import ROW, Rows
-from verify.lists import LOOP_STEP, loop_key, new_loop
+from verify.lists_cadres import LOOP_STEP, loop_key, new_loop
 
 
 class AssessmentLoops(Projection):

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from projections.base import Handler, Leaf, Projection
 from projections.rows import ROW, Document, Rows
-from verify.lists import new_notes
+from verify.lists_cadres import new_notes
 
 
 class MentoringPairs(Projection):

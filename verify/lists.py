@@ -10,18 +10,16 @@ the published value's shape.
 from __future__ import annotations
 
 import copy
-import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta, tzinfo
 from typing import Any
-from urllib.parse import quote
 
 from verify.days import DEFAULT_TIMEZONE, business_day, zone_named
+from verify.lists_cadres import CadreLists
+from verify.lists_postings import PostingLists
 from verify.params import DEFAULTS, check_params
-from verify.quarters import step_due
 from verify.record import Record, parse_record
 from verify.rules_supervision import STEP as STAGES
-from verify.schema import COMMENTERS
 
 Row = dict[str, Any]
 FORMAT = "gongshi-published/v1"
@@ -68,15 +66,6 @@ BOOKED = {
 MONTH = {"disbursed_fen": 0, "disbursements": 0, "received_fen": 0, "recovered_fen": 0}
 TALLY = {"amount_fen": 0, "count": 0}
 _ABSENT = object()
-# issue 14: the lists of an organisation department's own cadres (lectures, 平时考核 loops,
-# 以老带新 pairs, training classes)
-LOOP_STEP = {  # 小结, 评鉴, 反馈, 改进目标: the record type of each step of the quarter's loop
-    "assessment.SummarySubmitted": "summary",
-    "assessment.Appraised": "appraisal",
-    "assessment.FeedbackAcknowledged": "feedback",
-    "assessment.GoalSet": "goal",
-}
-QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 
 
 def _pick(data: Mapping[str, Any], *names: str) -> Row:
@@ -102,28 +91,6 @@ def _next_visit(first_due: str, visits: int, schedule: Row) -> str:
     return (date.fromisoformat(first_due) + step).isoformat()
 
 
-def loop_key(programme: str, section: str, quarter: int) -> str:
-    """An ``assessment-loops`` row's key: programme, the section percent-encoded (UTF-8, every
-    byte but A-Z a-z 0-9 - . _ ~ as %XX: keys are ASCII), ``Q`` and the quarter."""
-    return f"{programme}/{quote(section, safe='')}/Q{quarter}"
-
-
-def new_loop(programme: str, opened: Mapping[str, Any], section: str, quarter: int) -> Row:
-    """A section's loop for ``quarter`` before any cadre is counted: ``opened`` is the
-    programme's ``ProgrammeOpened`` data (county, year, due_days)."""
-    row: Row = {"programme": programme, "county": opened["county"], "year": opened["year"],
-                "section": section, "quarter": quarter, "cadres": 0}  # fmt: skip
-    for step in LOOP_STEP.values():
-        due = step_due(opened["year"], quarter, opened["due_days"][step]).isoformat()
-        row[step] = {"due": due, "done": 0, "late": 0}
-    return row
-
-
-def new_notes() -> Row:
-    """A mentoring pair's notes before any: each quarter, neither side."""
-    return {q: {"mentee": False, "mentor": False} for q in QUARTERS}
-
-
 class Lists:
     """Every list's state, fed one record at a time in leaf order (``None``: unparseable)."""
 
@@ -140,14 +107,8 @@ class Lists:
         self.books: dict[str, Row] = {}
         self.cases: dict[str, Row] = {}
         self.projects: dict[str, Row] = {}
-        self.programmes: dict[str, Row] = {}  # ProgrammeOpened: county, year, due_days
-        self.enrolled: dict[str, tuple[str, str]] = {}  # record -> (programme, section)
-        self.loops: dict[str, Row] = {}  # by loop_key
-        self.lectures: dict[str, Row] = {}
-        self.pairs: dict[str, Row] = {}
-        self.trainings: dict[str, Row] = {}
-        self.postings: dict[str, Row] = {}  # issue 15: 公示 postings and their objections
-        self.objections: dict[str, Row] = {}
+        self.cadres = CadreLists()  # issue 14 (verify/lists_cadres.py)
+        self.posted = PostingLists()  # issue 15: 公示 postings, objections (lists_postings.py)
         self.problems: list[str] = []
 
     def add(self, index: int, record: Record | None) -> None:
@@ -288,96 +249,9 @@ class Lists:
                     if item["item"] == d["item"]:
                         item["escalated_case"] = d["case"]
             case _ if r.type.split(".")[0] in ("assessment", "lecture", "mentoring", "training"):
-                self._fold_cadres(r, s, d, day)
+                self.cadres.fold(r, s, d, day)
             case _ if r.type.startswith("posting."):
-                self._fold_postings(r, s, d, day)
-
-    def _fold_postings(self, r: Record, s: str, d: Row, day: str) -> None:
-        """公示 postings and the objections to them (issue 15)."""
-        match r.type:
-            case "posting.Opened":
-                self.postings[s] = _pick(d, "kind", "scope", "year", "issuing_unit",
-                                         "period_start", "period_end", "answer_days",
-                                         "how_to_object")  # fmt: skip
-                self.postings[s] |= {"key": s, "posting": s, "opened_on": day, "status": "open",
-                                     "closed_on": None, "objections": 0, "answered": 0,
-                                     "late": 0}  # fmt: skip
-            case "posting.ObjectionReceived":
-                posting = self.postings[s]
-                posting["objections"] += 1
-                key = f"{s}/{d['number']:010d}"
-                self.objections[key] = _pick(posting, "kind", "scope", "year")
-                self.objections[key] |= _pick(d, "number", "about", "category", "answer_due")
-                self.objections[key] |= {
-                    "key": key, "posting": s, "received_on": day, "status": "waiting",
-                    "objection": str(uuid.uuid5(uuid.UUID(s), f"objection/{d['number']}")),
-                    "answered_on": None, "answer": None, "late": None,
-                }  # fmt: skip
-            case "posting.ObjectionAnswered":
-                objection = self.objections.get(f"{s}/{d['number']:010d}")
-                if objection is not None:  # else posting.answer is broken
-                    posting = self.postings[s]  # an objection's last answer counts
-                    posting["answered"] += objection["answered_on"] is None
-                    posting["late"] += (d["late"] is True) - (objection["late"] is True)
-                    objection |= {"status": "answered", "answered_on": day,
-                                  "answer": d["answer"], "late": d["late"]}  # fmt: skip
-            case "posting.Closed":
-                self.postings[s] |= {"status": "closed", "closed_on": day}
-
-    def _fold_cadres(self, r: Record, s: str, d: Row, day: str) -> None:
-        """The lists of a department's own cadres (issue 14)."""
-        match r.type:
-            case "assessment.ProgrammeOpened":
-                self.programmes[s] = _pick(d, "county", "year") | {"due_days": d["due_days"]}
-            case "assessment.CadreEnrolled":
-                programme = self.programmes[d["programme"]]
-                self.enrolled[s] = (d["programme"], d["section"])
-                for quarter in range(1, 5):
-                    key = loop_key(d["programme"], d["section"], quarter)
-                    loop = self.loops.setdefault(
-                        key, new_loop(d["programme"], programme, d["section"], quarter)
-                    )
-                    loop["cadres"] += 1
-            case kind if kind in LOOP_STEP:
-                loop = self.loops.get(loop_key(*self.enrolled[s], d["quarter"])) or {}
-                if loop:  # a quarter outside 1..4 breaks the schema
-                    step = loop[LOOP_STEP[kind]]
-                    step["done"] += 1
-                    step["late"] += int(day > step["due"])
-            case "lecture.Scheduled":
-                self.lectures[s] = _pick(d, "programme", "county", "week", "board", "topic")
-                self.lectures[s] |= {"key": s, "lecture": s, "speaker": d["speaker"],
-                                     "forms": 0, "means": None, "overall_tenths": None,
-                                     "test_mean_tenths": None, "closed": False,
-                                     "comments": dict.fromkeys(COMMENTERS, False)}  # fmt: skip
-            case "lecture.Rated":
-                self.lectures[s]["forms"] += 1
-            case "lecture.Commented":
-                self.lectures[s]["comments"][d["capacity"]] = True
-            case "lecture.TestRecorded":
-                self.lectures[s]["test_mean_tenths"] = d["mean_tenths"]
-            case "lecture.Closed":
-                self.lectures[s] |= _pick(d, "means", "overall_tenths", "test_mean_tenths")
-                self.lectures[s]["closed"] = True
-            case "mentoring.PairStarted":
-                self.pairs[s] = _pick(d, "programme", "county", "mentor", "mentee", "started_on")
-                self.pairs[s] |= {"key": s, "pair": s, "ended_on": None, "notes": new_notes()}
-            case "mentoring.NoteRecorded":
-                self.pairs[s]["notes"][f"Q{d['quarter']}"][d["side"]] = True
-            case "mentoring.PairEnded":
-                self.pairs[s]["ended_on"] = d["ended_on"]
-            case "training.ClassOpened":
-                self.trainings[s] = _pick(d, "county", "year", "kind", "name", "sessions")
-                self.trainings[s] |= {"key": s, "training": s, "participants": 0, "completed": 0}
-                self.trainings[s]["attendance"] = [None] * d["sessions"]
-            case "training.ParticipantEnrolled":
-                self.trainings[s]["participants"] += 1
-            case "training.AttendanceRecorded":
-                attendance = self.trainings[s]["attendance"]
-                if 1 <= d["session"] <= len(attendance):  # else training.session is broken
-                    attendance[d["session"] - 1] = len(d["present"])
-            case "training.CompletionRecorded":
-                self.trainings[s]["completed"] += d["completed"] is True
+                self.posted.fold(r, s, d, day)
 
     def rows(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         """List ``name`` at the current size, in key order; ParamError for params that break
@@ -461,24 +335,22 @@ class Lists:
         return self.projects.values()
 
     def _lectures(self, params: Row) -> Iterable[Row]:
-        return (row | {"name": self._name(row["speaker"])} for row in self.lectures.values())
+        return self.cadres.lecture_rows(self._name)
 
     def _assessment_loops(self, params: Row) -> Iterable[Row]:
-        return (row | {"key": key} for key, row in self.loops.items())
+        return self.cadres.loop_rows()
 
     def _mentoring_pairs(self, params: Row) -> Iterable[Row]:
-        for pair in self.pairs.values():
-            names = {"mentor_name": self._name(pair["mentor"])}
-            yield pair | names | {"mentee_name": self._name(pair["mentee"])}
+        return self.cadres.pair_rows(self._name)
 
     def _training_classes(self, params: Row) -> Iterable[Row]:
-        return self.trainings.values()
+        return self.cadres.training_rows()
 
     def _postings(self, params: Row) -> Iterable[Row]:
-        return self.postings.values()
+        return self.posted.posting_rows()
 
     def _objections(self, params: Row) -> Iterable[Row]:
-        return self.objections.values()
+        return self.posted.objection_rows()
 
 
 def recompute(

@@ -23,7 +23,8 @@ from datetime import datetime
 from typing import Any
 
 from verify.canonical import CanonicalError, canonical_bytes, parse_canonical
-from verify.schema import ABSENT, ROLES, UUID_PATTERN, schema_problem
+from verify.schema import ROLES, UUID_PATTERN, schema_problem
+from verify.spec import ABSENT
 
 GENESIS_PREV = "0" * 64
 RECORD_KEYS = frozenset({"stream", "version", "type", "at", "actor", "data", "prev"})

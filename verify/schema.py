@@ -5,6 +5,7 @@ For each type: which aggregate's stream it goes to (and whether it is that strea
 each with its JSON type and allowed values. ``schema_problem`` applies them to one record and
 returns the evidence of the first rule it breaks; verify.record.parse_record raises it as a
 RecordError. The ledger's event classes are held to this table by tests/unit/test_schema.py.
+How a rule is written down (``Spec``, ``Members``, ``first``/``then``…) is verify/spec.py.
 """
 
 from __future__ import annotations
@@ -12,13 +13,25 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from verify.canonical import MAX_SAFE_INTEGER
+from verify.spec import (
+    MAX,
+    ArrayOf,
+    EventSpec,
+    Members,
+    ObjectOf,
+    OrNull,
+    Problem,
+    Spec,
+    first,
+    integer,
+    one_of,
+    pattern,
+    then,
+)
 
-MAX = MAX_SAFE_INTEGER
 UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MONTH_PATTERN = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
@@ -44,105 +57,6 @@ ROLES = frozenset({
     "party_building_instructor", "data_protection", "admin", "assessment_leader",
     "department_cadre",
 })  # fmt: skip
-
-
-ABSENT = object()  # a member that is not there
-Problem = tuple[str, str, Any]  # the member (data.tasks[0].title), what was expected, found
-
-
-class Spec:
-    """One value's rule; ``find`` returns the first (path, expected, found) it breaks."""
-
-    def __init__(self, expected: str, test: Callable[[Any], bool] = lambda v: True) -> None:
-        self.expected, self.test = expected, test
-        self.regex: re.Pattern[str] | None = None  # a string matching it in full (pattern())
-
-    def find(self, value: Any, path: str) -> Problem | None:
-        return None if self.test(value) else (path, self.expected, value)
-
-
-class ArrayOf(Spec):
-    def __init__(self, item: Spec) -> None:
-        super().__init__(f"an array of {item.expected}")
-        self.item = item
-
-    def find(self, value: Any, path: str) -> Problem | None:
-        if type(value) is not list:
-            return path, self.expected, value
-        return next(
-            (bad for i, v in enumerate(value) if (bad := self.item.find(v, f"{path}[{i}]"))), None
-        )
-
-
-class ObjectOf(Spec):
-    """An object whose member names match ``names`` and whose values follow ``value``."""
-
-    def __init__(self, names: re.Pattern[str], value: Spec, least: int = 0) -> None:
-        super().__init__(f"an object of at least {least} members {names.pattern}: {value.expected}")
-        self.names, self.value, self.least = names, value, least
-
-    def find(self, value: Any, path: str) -> Problem | None:
-        if type(value) is not dict or len(value) < self.least:
-            return path, self.expected, value
-        for name, item in value.items():
-            if not self.names.fullmatch(name):
-                return f"{path}.{name}", f"a member name {self.names.pattern}", name
-            if bad := self.value.find(item, f"{path}.{name}"):
-                return bad
-        return None
-
-
-class Members(Spec):
-    """An object with exactly these members, each following its own rule."""
-
-    def __init__(self, members: Mapping[str, Spec]) -> None:
-        super().__init__(f"an object with exactly the members {', '.join(sorted(members))}")
-        self.members = dict(members)
-        self.names = frozenset(members)
-        # a plain Spec's test is called directly: one call per member on every record
-        self.tests = [(n, s.test if type(s) is Spec else None, s) for n, s in members.items()]
-
-    def find(self, value: Any, path: str) -> Problem | None:
-        if type(value) is not dict:
-            return path, self.expected, value
-        if value.keys() != self.names:
-            for name in sorted(value.keys() - self.names):
-                expected = f"no such member (the members are {', '.join(sorted(self.names))})"
-                return f"{path}.{name}", expected, value[name]
-            missing = min(self.names - value.keys())
-            return f"{path}.{missing}", self.members[missing].expected, ABSENT
-        for name, test, spec in self.tests:
-            item = value[name]
-            if test is not None:
-                if not test(item):
-                    return f"{path}.{name}", spec.expected, item
-            elif bad := spec.find(item, f"{path}.{name}"):
-                return bad
-        return None
-
-
-def integer(least: int, most: int = MAX) -> Spec:
-    return Spec(f"an integer {least}..{most}", lambda v: type(v) is int and least <= v <= most)
-
-
-def pattern(expected: str, regex: re.Pattern[str]) -> Spec:
-    spec = Spec(expected, lambda v: type(v) is str and regex.fullmatch(v) is not None)
-    spec.regex = regex
-    return spec
-
-
-def one_of(*values: Any) -> Spec:
-    shown = ", ".join("null" if v is None else str(v) for v in values)
-    return Spec(f"one of {shown}", lambda v: type(v) in (str, type(None)) and v in values)
-
-
-class OrNull(Spec):
-    def __init__(self, spec: Spec) -> None:
-        super().__init__(f"{spec.expected}, or null")
-        self.spec = spec
-
-    def find(self, value: Any, path: str) -> Problem | None:
-        return None if value is None else self.spec.find(value, path)
 
 
 def _is_date(value: Any) -> bool:
@@ -178,26 +92,6 @@ IMPORTS_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/impo
 MAX_IMPORT_ROWS = 2000  # rows of one file (a township's cadres for a quarter: dozens)
 
 
-@dataclass(frozen=True, slots=True)
-class EventSpec:
-    """A type's stream (``aggregate``; ``creates``: it is version 1), roles and data."""
-
-    aggregate: str
-    creates: bool
-    roles: frozenset[str]
-    data: Members
-
-
-def _first(aggregate: str, roles: str, **data: Spec) -> EventSpec:
-    """A type that opens a stream of ``aggregate`` (version 1), recorded by ``roles``."""
-    return EventSpec(aggregate, True, frozenset(roles.split()), Members(data))
-
-
-def _then(aggregate: str, roles: str, **data: Spec) -> EventSpec:
-    """A type that follows the first record of a stream of ``aggregate``."""
-    return EventSpec(aggregate, False, frozenset(roles.split()), Members(data))
-
-
 SUBJECT_ROLES = (
     "intake finance supervision township_party_committee village_committee organisation_department"
 )
@@ -225,170 +119,170 @@ OBJECTION_CATEGORIES = ("eligibility", "amount", "score", "procedure", "miscondu
 ANSWER_PATTERN = re.compile(r"\S.{0,1999}", re.DOTALL)  # a published answer: 1..2000 chars
 
 EVENTS: dict[str, EventSpec] = {
-    "subject.Registered": _first("subject", SUBJECT_ROLES, commitment=HEX64,
+    "subject.Registered": first("subject", SUBJECT_ROLES, commitment=HEX64,
         kind=one_of("worker", "responsible_person", "donor", "cadre", "unit_head",
                     "department_cadre", "objector")),
     # PIPL art. 47: requested by data_protection with the reason, approved by a second
     # principal, recorded as carried out by the approver (rules subject.erasure_*)
-    "subject.ErasureRequested": _then("subject", "data_protection", reason=TEXT),
-    "subject.ErasureApproved": _then("subject", ERASURE_APPROVERS, requested_by=TEXT),
-    "subject.Erased": _then("subject", ERASURE_APPROVERS, reason=TEXT, approved_by=TEXT),
-    "carefund.FundYearOpened": _first("fund_year", "finance", fund=TEXT, year=YEAR,
+    "subject.ErasureRequested": then("subject", "data_protection", reason=TEXT),
+    "subject.ErasureApproved": then("subject", ERASURE_APPROVERS, requested_by=TEXT),
+    "subject.Erased": then("subject", ERASURE_APPROVERS, reason=TEXT, approved_by=TEXT),
+    "carefund.FundYearOpened": first("fund_year", "finance", fund=TEXT, year=YEAR,
         budget_fen=FEN, tiers_fen=ObjectOf(re.compile(r"[1-9][0-9]{0,5}"), FEN, least=1),
         first_follow_up_days=integer(1), posting_days=integer(1),
         follow_up_interval_days=integer(1), follow_ups=integer(1)),
-    "carefund.ApplicationQueued": _then("fund_year", "intake", application=ID,
+    "carefund.ApplicationQueued": then("fund_year", "intake", application=ID,
         priority=BOOL, requested_tier=integer(1)),
-    "carefund.ContributionReceived": _then("fund_year", "finance", source=one_of(*SOURCES),
+    "carefund.ContributionReceived": then("fund_year", "finance", source=one_of(*SOURCES),
         amount_fen=FEN, reference=TEXT, donor=OrNull(ID)),
-    "carefund.GrantCommitted": _then("fund_year", "trade_union", application=ID,
+    "carefund.GrantCommitted": then("fund_year", "trade_union", application=ID,
         tier=integer(1), amount_fen=FEN),
-    "carefund.DisbursementBooked": _then("fund_year", "finance", application=ID, amount_fen=FEN),
-    "carefund.RecoveryBooked": _then("fund_year", "finance", application=ID, amount_fen=FEN),
-    "carefund.AuditResultRecorded": _then("fund_year", "audit", title=TEXT, conclusion=TEXT,
+    "carefund.DisbursementBooked": then("fund_year", "finance", application=ID, amount_fen=FEN),
+    "carefund.RecoveryBooked": then("fund_year", "finance", application=ID, amount_fen=FEN),
+    "carefund.AuditResultRecorded": then("fund_year", "audit", title=TEXT, conclusion=TEXT,
         findings=ArrayOf(TEXT)),
-    "carefund.ApplicationSubmitted": _first("application", "intake", fund_year=ID, subject=ID,
+    "carefund.ApplicationSubmitted": first("application", "intake", fund_year=ID, subject=ID,
         industry=one_of("express_delivery", "food_delivery", "ride_hailing", "other"),
         hardship=one_of("illness", "disaster", "long_term_frontline_hardship"),
         requested_tier=integer(1), priority=BOOL),
-    "carefund.ApplicationReviewed": _then("application", "industry_party_committee",
+    "carefund.ApplicationReviewed": then("application", "industry_party_committee",
         decision=one_of("approve", "reject"), reason=TEXT),
-    "carefund.ApplicationApproved": _then("application", "trade_union", tier=integer(1),
+    "carefund.ApplicationApproved": then("application", "trade_union", tier=integer(1),
         amount_fen=FEN),
-    "carefund.ApplicationRejected": _then("application", "trade_union", reason=TEXT),
-    "carefund.GrantDisbursed": _then("application", "finance", amount_fen=FEN,
+    "carefund.ApplicationRejected": then("application", "trade_union", reason=TEXT),
+    "carefund.GrantDisbursed": then("application", "finance", amount_fen=FEN,
         reference=TEXT, disbursed_on=DATE, follow_up_due=DATE),
-    "carefund.FollowUpRecorded": _then("application", VISITORS, visited_on=DATE,
+    "carefund.FollowUpRecorded": then("application", VISITORS, visited_on=DATE,
         outcome=one_of("stable", "improved", "needs_further_help"), note_commitment=HEX64),
-    "carefund.GrantRevoked": _then("application", "supervision",
+    "carefund.GrantRevoked": then("application", "supervision",
         violation=one_of("rules", "discipline", "law"), reason=TEXT, recover_fen=integer(0),
         discipline_referral=BOOL, judicial_referral=BOOL, accountable_organisation=TEXT,
         responsible=ArrayOf(ID)),
-    "carefund.RecoveryReceived": _then("application", "finance", amount_fen=FEN,
+    "carefund.RecoveryReceived": then("application", "finance", amount_fen=FEN,
         reference=TEXT),
-    "points.SchemeOpened": _first("scheme", "organisation_department", county=NAME,
+    "points.SchemeOpened": first("scheme", "organisation_department", county=NAME,
         year=YEAR, staff=TEXT, categories=ObjectOf(re.compile(r".+", re.DOTALL), TEXT, least=1),
         bonus_cap_tenths=integer(0), pay_percent=Members(dict.fromkeys(GRADES, PERCENT)),
         bottom_share_percent=integer(1, 100), excellent_share_percent=integer(1, 100)),
-    "points.YearClosed": _then("scheme", "organisation_department", close=integer(1),
+    "points.YearClosed": then("scheme", "organisation_department", close=integer(1),
         ranking=ArrayOf(Members({"cadre": ID, "book": ID, "category": TEXT,
                                  "total_tenths": integer(-MAX), "rank": integer(1),
                                  "bottom": BOOL, "top": BOOL})),
         cases=ArrayOf(ID)),
-    "points.YearReopened": _then("scheme", "organisation_department", reason=TEXT),
-    "points.BookSealed": _then("book", "organisation_department", close=integer(1)),
-    "points.BookUnsealed": _then("book", "organisation_department", close=integer(1)),
-    "points.TaskPlanSet": _first("plan", "township_party_committee", scheme=ID, year=YEAR,
+    "points.YearReopened": then("scheme", "organisation_department", reason=TEXT),
+    "points.BookSealed": then("book", "organisation_department", close=integer(1)),
+    "points.BookUnsealed": then("book", "organisation_department", close=integer(1)),
+    "points.TaskPlanSet": first("plan", "township_party_committee", scheme=ID, year=YEAR,
         county=NAME, township=NAME,
         tasks=ArrayOf(Members({"task": CODE, "title": TEXT, "points_tenths": TENTHS}))),
-    "points.TaskPlanAmended": _then("plan", "township_party_committee", task=CODE,
+    "points.TaskPlanAmended": then("plan", "township_party_committee", task=CODE,
         title=TEXT, points_tenths=TENTHS, reason=TEXT),
-    "points.BookOpened": _first("book", POINTS_ROLES, scheme=ID, cadre=ID, county=NAME,
+    "points.BookOpened": first("book", POINTS_ROLES, scheme=ID, cadre=ID, county=NAME,
         township=NAME, village=NAME, category=TEXT, year=YEAR, bonus_cap_tenths=integer(0)),
-    "points.AllocationRegisterOpened": _first("allocations", "village_committee", scheme=ID,
+    "points.AllocationRegisterOpened": first("allocations", "village_committee", scheme=ID,
         year=YEAR, county=NAME, township=NAME, village=NAME),
-    "points.ResponsibilityAllocated": _then("allocations", "village_committee", book=ID,
+    "points.ResponsibilityAllocated": then("allocations", "village_committee", book=ID,
         task=CODE, quarter=integer(1, 4), points_tenths=TENTHS, meeting_on=DATE,
         minutes=pattern("a minutes number", MINUTES_PATTERN)),
-    "points.ScoreEntered": _then("book", POINTS_ROLES, entry=integer(1),
+    "points.ScoreEntered": then("book", POINTS_ROLES, entry=integer(1),
         quarter=integer(1, 4), component=one_of("work", "evaluation", "bonus", "deduction"),
         points_tenths=integer(-MAX), reason=TEXT, task=OrNull(CODE),
         corrects=OrNull(integer(1))),
-    "points.Appraised": _then("book", "township_party_committee", grade=one_of(*GRADES),
+    "points.Appraised": then("book", "township_party_committee", grade=one_of(*GRADES),
         base_pay_fen=integer(0), pay_percent=PERCENT, adjusted_pay_fen=integer(0),
         close=integer(1), reason=TEXT),
-    "supervision.CaseOpened": _first("case", CASE_ROLES,
+    "supervision.CaseOpened": first("case", CASE_ROLES,
         target_kind=one_of("cadre", "unit_head", "unit"), target=TEXT,
         reason=one_of("bottom_ranking", "complaint", "inspection", "carefund_violation",
                       "overdue_project"),
         detail=TEXT, county=NAME, trigger=one_of(None, OVERDUE_RULE, YEAR_CLOSE_RULE),
         source=OrNull(pattern("PROJECT/ITEM or SCHEME/close-N", SOURCE_PATTERN))),
-    "supervision.TalkHeld": _then("case", CASE_ROLES, note=TEXT),
-    "supervision.GuidanceGiven": _then("case", CASE_ROLES + " party_building_instructor",
+    "supervision.TalkHeld": then("case", CASE_ROLES, note=TEXT),
+    "supervision.GuidanceGiven": then("case", CASE_ROLES + " party_building_instructor",
         instructor=TEXT, note=TEXT),
-    "supervision.CaseListed": _then("case", CASE_ROLES, deadline=DATE, note=TEXT),
-    "supervision.RectificationReported": _then("case", CASE_ROLES, note=TEXT, evidence=TEXT),
-    "supervision.CaseClosed": _then("case", CASE_ROLES,
+    "supervision.CaseListed": then("case", CASE_ROLES, deadline=DATE, note=TEXT),
+    "supervision.RectificationReported": then("case", CASE_ROLES, note=TEXT, evidence=TEXT),
+    "supervision.CaseClosed": then("case", CASE_ROLES,
         evidence=pattern("a document reference", EVIDENCE_PATTERN)),
-    "inspection.Opened": _first("inspection", ORG, name=TEXT, county=NAME),
-    "inspection.BranchVisited": _then("inspection", ORG, branch=TEXT),
-    "inspection.CadreExamined": _then("inspection", ORG, cadre=ID, branch=TEXT,
+    "inspection.Opened": first("inspection", ORG, name=TEXT, county=NAME),
+    "inspection.BranchVisited": then("inspection", ORG, branch=TEXT),
+    "inspection.CadreExamined": then("inspection", ORG, cadre=ID, branch=TEXT,
         outcome=one_of("no_finding", "reminder", "non_leading_post_observation",
                        "promotion_deferred"),
         reason=TEXT),
-    "selection.InspectionOpened": _first("selection", ORG, name=TEXT, county=NAME, team=TEXT),
-    "selection.UnitVisited": _then("selection", ORG, unit=TEXT,
+    "selection.InspectionOpened": first("selection", ORG, name=TEXT, county=NAME, team=TEXT),
+    "selection.UnitVisited": then("selection", ORG, unit=TEXT,
         unit_kind=one_of("county_unit", "township")),
-    "selection.FindingRecorded": _then("selection", ORG, unit=TEXT, finding=TEXT,
+    "selection.FindingRecorded": then("selection", ORG, unit=TEXT, finding=TEXT,
         weak_work=BOOL),
-    "selection.UnitHeadTalked": _then("selection", ORG, unit=TEXT, head=ID, note=TEXT),
-    "cadrepost.Assigned": _first("post", ORG, cadre=ID, county=NAME, post=TEXT,
+    "selection.UnitHeadTalked": then("selection", ORG, unit=TEXT, head=ID, note=TEXT),
+    "cadrepost.Assigned": first("post", ORG, cadre=ID, county=NAME, post=TEXT,
         leading=BOOL),
-    "cadrepost.ObservationStarted": _then("post", ORG, post=TEXT, until=DATE, reason=TEXT,
+    "cadrepost.ObservationStarted": then("post", ORG, post=TEXT, until=DATE, reason=TEXT,
         inspection=OrNull(ID)),
-    "cadrepost.ObservationReviewed": _then("post", ORG,
+    "cadrepost.ObservationReviewed": then("post", ORG,
         decision=one_of("restored_leading", "kept_non_leading"), post=TEXT, reason=TEXT),
-    "keyproject.Registered": _first("project", ORG, name=TEXT, owner_unit=TEXT, county=NAME,
+    "keyproject.Registered": first("project", ORG, name=TEXT, owner_unit=TEXT, county=NAME,
         lead=pattern("an account id", PRINCIPAL_PATTERN_LC), year=YEAR,
         items=ArrayOf(Members({"item": CODE, "title": TEXT, "due": DATE}))),
-    "keyproject.Amended": _then("project", ORG, change=one_of("add", "drop", "move"),
+    "keyproject.Amended": then("project", ORG, change=one_of("add", "drop", "move"),
         item=CODE, title=TEXT, due=OrNull(DATE), reason=TEXT),
-    "keyproject.ProgressReported": _then("project", ORG, item=CODE, done=BOOL,
+    "keyproject.ProgressReported": then("project", ORG, item=CODE, done=BOOL,
         note=TEXT, month=MONTH),
-    "keyproject.ItemVerified": _then("project", ORG, item=CODE, evidence=TEXT),
-    "keyproject.ItemEscalated": _then("project", "supervision", item=CODE, case=ID,
+    "keyproject.ItemVerified": then("project", ORG, item=CODE, evidence=TEXT),
+    "keyproject.ItemEscalated": then("project", "supervision", item=CODE, case=ID,
         rule=one_of(OVERDUE_RULE)),
-    "assessment.ProgrammeOpened": _first("programme", ORG, county=NAME, year=YEAR,
+    "assessment.ProgrammeOpened": first("programme", ORG, county=NAME, year=YEAR,
         department=TEXT, due_days=Members(dict.fromkeys(STEPS, integer(1, 90)))),
-    "assessment.CadreEnrolled": _first("record", ORG, programme=ID, county=NAME, year=YEAR,
+    "assessment.CadreEnrolled": first("record", ORG, programme=ID, county=NAME, year=YEAR,
         cadre=ID, section=TEXT),
-    "assessment.SummarySubmitted": _then("record", DEPARTMENT_CADRE, quarter=QUARTER,
+    "assessment.SummarySubmitted": then("record", DEPARTMENT_CADRE, quarter=QUARTER,
         commitment=HEX64, answers_goal=OrNull(HEX64)),
-    "assessment.Appraised": _then("record", LEADER, quarter=QUARTER,
+    "assessment.Appraised": then("record", LEADER, quarter=QUARTER,
         rating=one_of(*RATINGS), commitment=HEX64, references=ArrayOf(ID)),
-    "assessment.FeedbackAcknowledged": _then("record", DEPARTMENT_CADRE, quarter=QUARTER),
-    "assessment.GoalSet": _then("record", DEPARTMENT_CADRE, quarter=QUARTER, commitment=HEX64),
-    "assessment.AnnualGradeRecorded": _then("record", LEADER, grade=one_of(*GRADES),
+    "assessment.FeedbackAcknowledged": then("record", DEPARTMENT_CADRE, quarter=QUARTER),
+    "assessment.GoalSet": then("record", DEPARTMENT_CADRE, quarter=QUARTER, commitment=HEX64),
+    "assessment.AnnualGradeRecorded": then("record", LEADER, grade=one_of(*GRADES),
         ratings=ArrayOf(one_of(*RATINGS)), references=ArrayOf(ID), commitment=HEX64),
-    "lecture.Scheduled": _first("lecture", ORG, programme=ID, county=NAME, year=YEAR,
+    "lecture.Scheduled": first("lecture", ORG, programme=ID, county=NAME, year=YEAR,
         week=DATE, board=one_of("policy", "business", "plans"), topic=TEXT, speaker=ID),
-    "lecture.Rated": _then("lecture", f"{DEPARTMENT_CADRE} {LEADER}", scores=SCORES),
-    "lecture.Commented": _then("lecture", LEADER,
+    "lecture.Rated": then("lecture", f"{DEPARTMENT_CADRE} {LEADER}", scores=SCORES),
+    "lecture.Commented": then("lecture", LEADER,
         capacity=one_of(*COMMENTERS), commitment=HEX64),
-    "lecture.TestRecorded": _then("lecture", ORG, takers=integer(1, 500),
+    "lecture.TestRecorded": then("lecture", ORG, takers=integer(1, 500),
         mean_tenths=integer(0, 1000)),
-    "lecture.Closed": _then("lecture", ORG, speaker=ID, forms=integer(1), means=MEANS,
+    "lecture.Closed": then("lecture", ORG, speaker=ID, forms=integer(1), means=MEANS,
         overall_tenths=integer(0, 1000), test_mean_tenths=integer(0, 1000)),
-    "mentoring.PairStarted": _first("pair", ORG, programme=ID, county=NAME, year=YEAR,
+    "mentoring.PairStarted": first("pair", ORG, programme=ID, county=NAME, year=YEAR,
         mentor=ID, mentee=ID, started_on=DATE),
-    "mentoring.NoteRecorded": _then("pair", DEPARTMENT_CADRE, quarter=QUARTER,
+    "mentoring.NoteRecorded": then("pair", DEPARTMENT_CADRE, quarter=QUARTER,
         side=one_of("mentor", "mentee"), commitment=HEX64),
-    "mentoring.PairEnded": _then("pair", ORG, ended_on=DATE, reason=REASON),
-    "training.ClassOpened": _first("training", ORG, county=NAME, year=YEAR,
+    "mentoring.PairEnded": then("pair", ORG, ended_on=DATE, reason=REASON),
+    "training.ClassOpened": first("training", ORG, county=NAME, year=YEAR,
         kind=one_of("induction", "young_and_middle_aged", "section_level"), name=TEXT,
         sessions=integer(1, 100)),
-    "training.ParticipantEnrolled": _then("training", ORG, cadre=ID),
-    "training.AttendanceRecorded": _then("training", ORG, session=integer(1, 100),
+    "training.ParticipantEnrolled": then("training", ORG, cadre=ID),
+    "training.AttendanceRecorded": then("training", ORG, session=integer(1, 100),
         present=ArrayOf(ID)),
-    "training.CompletionRecorded": _then("training", ORG, cadre=ID, completed=BOOL,
+    "training.CompletionRecorded": then("training", ORG, cadre=ID, completed=BOOL,
         attended=integer(0, 100)),
-    "posting.Opened": _first("posting", POSTING_UNITS, kind=one_of(*POSTING_KINDS),
+    "posting.Opened": first("posting", POSTING_UNITS, kind=one_of(*POSTING_KINDS),
         scope=NAME, year=YEAR, issuing_unit=NAME, period_start=DATE, period_end=DATE,
         answer_days=integer(1, 60), how_to_object=REASON),
-    "posting.ObjectionReceived": _then("posting", "intake", number=integer(1), subject=ID,
+    "posting.ObjectionReceived": then("posting", "intake", number=integer(1), subject=ID,
         commitment=HEX64, about=OrNull(ID), category=one_of(*OBJECTION_CATEGORIES),
         answer_due=DATE),
-    "posting.ObjectionAnswered": _then("posting", POSTING_UNITS, number=integer(1),
+    "posting.ObjectionAnswered": then("posting", POSTING_UNITS, number=integer(1),
         answer=pattern("an answer of 1..2000 characters", ANSWER_PATTERN), late=BOOL),
-    "posting.Closed": _then("posting", POSTING_UNITS, objections=integer(0), late=integer(0)),
-    "principal.Enrolled": _first("principal", "admin",
+    "posting.Closed": then("posting", POSTING_UNITS, objections=integer(0), late=integer(0)),
+    "principal.Enrolled": first("principal", "admin",
         account=pattern("an account id", ACCOUNT_PATTERN), acts_as=one_of(*sorted(ROLES)),
         county=OrNull(NAME), township=OrNull(NAME), village=OrNull(NAME), industry=OrNull(NAME)),
-    "principal.RoleChanged": _then("principal", "admin", acts_as=one_of(*sorted(ROLES)),
+    "principal.RoleChanged": then("principal", "admin", acts_as=one_of(*sorted(ROLES)),
         county=OrNull(NAME), township=OrNull(NAME), village=OrNull(NAME), industry=OrNull(NAME),
         reason=REASON),
-    "principal.SubjectLinked": _then("principal", "admin", subject=ID),
-    "imports.BatchImported": _first("batch",
+    "principal.SubjectLinked": then("principal", "admin", subject=ID),
+    "imports.BatchImported": first("batch",
         "township_party_committee village_committee intake", kind=one_of(*IMPORT_KINDS),
         sha256=HEX64, rows=integer(1, MAX_IMPORT_ROWS),
         records=ArrayOf(Members({"stream": ID, "version": integer(1)}))),

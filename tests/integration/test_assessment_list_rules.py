@@ -11,7 +11,8 @@ import pytest
 from ledger.settings import Database
 from tests.integration.test_list_rules import both_sides, by_key
 from tests.support.records import Log, erase, sid
-from verify.lists import ERASED, VAULT, loop_key
+from verify.lists import ERASED, VAULT
+from verify.lists_cadres import loop_key
 from verify.quarters import quarter_end, step_due
 
 DUE = {"summary": 10, "appraisal": 20, "feedback": 25, "goal": 30}

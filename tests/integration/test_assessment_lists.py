@@ -39,7 +39,7 @@ from tests.support.principals import COUNTY
 from verify.anchor import Anchor
 from verify.bundle import verify_bundle
 from verify.canonical import canonical_bytes
-from verify.lists import loop_key
+from verify.lists_cadres import loop_key
 from verify.policy import parse_policy
 from verify.published import digest
 

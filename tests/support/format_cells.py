@@ -21,16 +21,11 @@ from verify.schema import (
     DATE,
     HEX64,
     ID,
-    MAX,
     MONTH,
     SOURCE_PATTERN,
     TEXT,
-    ArrayOf,
-    Members,
-    ObjectOf,
-    OrNull,
-    Spec,
 )
+from verify.spec import MAX, ArrayOf, Members, ObjectOf, OrNull, Spec
 
 Shape = tuple[Any, ...]
 NAMED = {"string": TEXT, "bool": BOOL, "date": DATE, "month": MONTH, "id": ID, "hex64": HEX64,

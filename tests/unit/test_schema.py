@@ -21,7 +21,8 @@ from tests.support.format_cells import cell_members, spec_shape
 from tests.support.records import Log, enrolled, sid
 from tests.unit.test_verify_published import verified, write_bundle
 from verify.record import GENESIS_PREV, RecordError, encode_record, parse_record
-from verify.schema import EVENTS, MAX, ROLES, OrNull, Spec, integer, one_of
+from verify.schema import EVENTS, ROLES
+from verify.spec import MAX, OrNull, Spec, integer, one_of
 
 FORMAT_MD = Path(__file__).resolve().parents[2] / "docs" / "FORMAT.md"
 ROLE_GROUPS = {
