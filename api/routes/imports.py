@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.auth import acting_as, caller
+from api.messages import language
 from api.problems import problem
 from api.services import Services, services
 from api.spreadsheets.export import CSV_TYPE, XLSX_TYPE
@@ -100,11 +101,12 @@ async def upload(kind: Kind, request: Request, s: Service,
     today = s.ledger.clock().date()
     outcome = await run_in_threadpool(import_file, s, actor, kind, filename, data, today)
     if outcome.errors:
-        return problem(
-            422, "导入文件有误，未写入任何记录",
-            f"共 {len(outcome.errors)} 处问题：请按行号和列名修改后重新导入",
-            "import.rows", errors=[e.to_json() for e in outcome.errors],
-        )  # fmt: skip
+        n, en = len(outcome.errors), language() == "en"  # the rows' messages stay Chinese
+        title = "the file has errors; nothing was written" if en else "导入文件有误，未写入任何记录"
+        detail = (f"{n} problem(s): fix them by row and column and import the file again" if en
+                  else f"共 {n} 处问题：请按行号和列名修改后重新导入")  # fmt: skip
+        errors = [e.to_json() for e in outcome.errors]
+        return problem(422, title, detail, "import.rows", errors=errors)
     written: dict[str, Any] = dict(outcome.written or {})
     location = f"/api/v1/imports/batches/{outcome.batch}"
     written["location"] = location
