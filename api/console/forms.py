@@ -26,6 +26,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from api.console.wording import field_label, form_title
+from ledger.carefund.config import Hardship, Industry, Source
 from ledger.points.config import POINTS_PATTERN, parse_points
 from ledger.supervision.case import Reason, TargetKind
 
@@ -34,6 +35,11 @@ INTEGER = re.compile(r"^-?[0-9]{1,18}$")
 # text fields whose values the domain takes from a vocabulary: a choice on the form (a case's
 # reason without bottom_ranking: the year-end close opens those, a manual one is refused)
 VOCABULARIES = {
+    "/api/v1/carefund/applications": {
+        "industry": tuple(i.value for i in Industry),
+        "hardship": tuple(h.value for h in Hardship),
+    },
+    "/api/v1/carefund/years/{year}/contributions": {"source": tuple(s.value for s in Source)},
     "/api/v1/supervision/cases": {
         "reason": tuple(r.value for r in Reason if r is not Reason.BOTTOM_RANKING),
         "target_kind": tuple(k.value for k in TargetKind),

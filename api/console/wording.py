@@ -119,6 +119,14 @@ CHOICES = {
     "worker": "新就业群体劳动者", "responsible_person": "责任人", "donor": "捐赠人",
     "cadre": "村干部", "unit_head": "单位负责人", "department_cadre": "组工干部",
     "unit": "单位",
+    # the care fund's hardships ("就因病、因灾导致生活困难以及长期在苦脏累险艰苦行业岗位一线奋斗")
+    # and sources ("由市委非公工委牵头，市总工会、团市委、市妇联及快递、外卖送餐等行业党委共同设立")
+    "illness": "因病致困", "disaster": "因灾致困",
+    "long_term_frontline_hardship": "长期在艰苦行业岗位一线",
+    "non_public_sector_work_committee": "市委非公工委", "trade_union": "市总工会",
+    "youth_league": "团市委", "womens_federation": "市妇联",
+    "express_industry_party_committee": "快递行业党委",
+    "food_delivery_industry_party_committee": "外卖送餐行业党委", "social_donor": "社会捐赠",
 }  # fmt: skip
 APPLICATION_STAGES = {
     "submitted": "已受理", "reviewed": "已审核", "approved": "已审批", "rejected": "不予批准",

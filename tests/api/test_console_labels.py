@@ -57,3 +57,16 @@ def test_a_books_page_names_its_county_and_township(
     seen = _text(page.text)
     assert "太湖县" in seen and "晋熙镇" in seen and "th01" not in seen
     assert TYPE_CELL.findall(page.text)[0] == ("points.BookOpened", "建立积分簿")
+
+
+def test_the_application_and_contribution_forms_offer_the_domains_words_by_name(
+    client: TestClient, tokens: Headers
+) -> None:
+    intake, _ = signed_in(client, tokens["intake"])
+    form = intake.get("/console/forms/carefund.applications").text
+    assert '<select id="f-industry" name="industry">' in form
+    assert '<option value="express_delivery">快递</option>' in form
+    assert '<option value="illness">因病致困</option>' in form
+    finance, _ = signed_in(client, tokens["finance"])
+    money = finance.get("/console/forms/carefund.years.year.contributions").text
+    assert '<option value="non_public_sector_work_committee">市委非公工委</option>' in money

@@ -111,8 +111,8 @@ def test_care_fund_with_four_roles_and_a_score_entry(
         page.click("a.next:has-text('提交帮扶申请')")  # the new subject filled in
         assert page.input_value("[name=subject]") == subject
         page.fill("[name=year]", "2023")
-        page.fill("[name=industry]", "express_delivery")
-        page.fill("[name=hardship]", "illness")
+        page.select_option("[name=industry]", "express_delivery")  # shown as 快递
+        page.select_option("[name=hardship]", "illness")  # shown as 因病致困
         page.fill("[name=requested_tier]", "1")
         page.select_option("[name=priority]", "true")
         page.click("#submit")
