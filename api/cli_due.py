@@ -24,7 +24,9 @@ def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise argparse.ArgumentTypeError(
+            say(f"“{text}” 不是日期（应为 YYYY-MM-DD）", f"{text!r} is not a date (YYYY-MM-DD)")
+        ) from None
 
 
 FOLLOWUPS_KEYS = "year, today, grants (case, disbursed_on, visit, due_on, days_late)"

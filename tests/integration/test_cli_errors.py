@@ -97,9 +97,12 @@ def test_an_unexpected_error_keeps_its_traceback_and_hints(
 def test_bad_input_is_a_usage_error(
     ledger: Ledger, settings: Settings, args: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """argparse checks the value before anything runs: its usage line and exit status 2."""
-    with pytest.raises(SystemExit) as done:
-        main(args)
-    err = capsys.readouterr().err
-    assert done.value.code == 2 and "Traceback" not in err
-    assert err.splitlines()[-1].startswith(f"gongshi {args[0]}: error: argument ")
+    """argparse checks the value before anything runs: its usage line and exit status 2, the
+    message in Chinese (GONGSHI_LANG=en: argparse's English)."""
+    for lang, start in (("zh", f"gongshi {args[0]}: 错误：参数 "),
+                        ("en", f"gongshi {args[0]}: error: argument ")):  # fmt: skip
+        with mock.patch.dict(os.environ, {"GONGSHI_LANG": lang}), pytest.raises(SystemExit) as done:
+            main(args)
+        err = capsys.readouterr().err
+        assert done.value.code == 2 and "Traceback" not in err
+        assert err.splitlines()[-1].startswith(start), err
