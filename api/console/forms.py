@@ -8,8 +8,9 @@ Fields: a string, a date, a UUID, an integer or a boolean per schema property (a
 choice, a nested object's properties are fields ``parent.child``); a list of strings is one
 per line; anything else (a list of objects, a map) is JSON in a text box. Points
 (``…_tenths``, the API's tenths of a point) are typed as points with at most one decimal,
-like the spreadsheets' 分值 ("3.5" is sent as 35); more decimals are refused on the form
-with a Chinese message, nothing sent.
+like the spreadsheets' 分值 ("3.5" is sent as 35), and amounts (``…_fen``) in yuan with at
+most two ("500.5" is sent as 50050); more decimals are refused on the form with a Chinese
+message, nothing sent.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from ledger.supervision.case import Reason, TargetKind
 
 SKIPPED = ("/api/v1/imports",)  # raw-body uploads: the console's import page
 INTEGER = re.compile(r"^-?[0-9]{1,18}$")
+YUAN = re.compile(r"^([0-9]{1,10})(?:\.([0-9]{1,2}))?$")
 # text fields whose values the domain takes from a vocabulary: a choice on the form (a case's
 # reason without bottom_ranking: the year-end close opens those, a manual one is refused)
 VOCABULARIES = {
@@ -52,7 +54,7 @@ ALTERNATIVES = re.compile(r"^\^\(([a-z0-9_]+(?:\|[a-z0-9_]+)+)\)\$$")  # ^(a|b|c
 class Field:
     name: str  # the path parameter, or the body member (``a.b`` inside an object)
     label: str
-    kind: str  # text, textarea, integer, points, boolean, date, choice, lines, json
+    kind: str  # text, textarea, integer, points, yuan, boolean, date, choice, lines, json
     required: bool
     in_path: bool = False
     choices: tuple[str, ...] = ()
@@ -165,6 +167,8 @@ def _field(name: str, prop: dict[str, Any], required: bool) -> Field:
     match prop.get("type"), prop.get("format"):
         case "integer", _ if name.endswith("_tenths"):
             kind, hint = "points", "分，最多一位小数，如 3.5"
+        case "integer", _ if name.endswith("_fen"):
+            kind, hint = "yuan", "元，最多两位小数，如 500 或 1234.50"
         case "integer", _:
             kind = "integer"
         case "boolean", _:
@@ -203,6 +207,13 @@ def _value(field: Field, text: str) -> Any:
         if not POINTS_PATTERN.fullmatch(text.strip()):
             raise ValueError(f"分值须为最多一位小数的数字（如 3.5），而不是“{text}”")
         return parse_points(text.strip())
+    if field.kind == "yuan":
+        found = YUAN.fullmatch(text.strip().replace(",", ""))
+        if found is None:
+            raise ValueError(
+                f"金额须为以元计、最多两位小数的数字（如 500 或 1234.50），而不是“{text}”"
+            )
+        return int(found[1]) * 100 + int((found[2] or "").ljust(2, "0"))
     if field.kind == "integer" and INTEGER.fullmatch(text.strip()):
         return int(text.strip())
     if field.kind == "boolean" and text in ("true", "false"):

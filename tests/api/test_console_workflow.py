@@ -37,7 +37,7 @@ def _written(answer: Any) -> tuple[str, list[str], list[int]]:
 def _submitted(client: TestClient, tokens: Headers) -> str:
     finance, csrf = signed_in(client, tokens["finance"])
     _written(send(finance, csrf, "carefund.years", year=2023))
-    money = {"year": 2023, "source": "trade_union", "amount_fen": 2_000_000, "reference": "R-1"}
+    money = {"year": 2023, "source": "trade_union", "amount_fen": "20000", "reference": "R-1"}
     _written(send(finance, csrf, "carefund.years.year.contributions", **money))
     intake, csrf = signed_in(client, tokens["intake"])
     person = {"kind": "worker", "personal.name": "欧阳娜娜", "personal.phone": "13912345678"}
