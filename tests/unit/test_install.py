@@ -92,3 +92,24 @@ def test_readme_shows_the_server_install_without_the_test_extra() -> None:
     blocks = [_command(b.split("```", 1)[0]) for b in section.split("```sh\n")[1:]]
     server = "pip install -U pip setuptools && pip install -c constraints.txt -e ."
     assert any(b.endswith(server) for b in blocks), blocks
+
+
+def test_constraints_meet_the_floors() -> None:
+    """Each pinned version satisfies pyproject's specifier (a floor raised for an advisory
+    without regenerating constraints.txt would install the old version with -c)."""
+    from packaging.requirements import Requirement
+
+    project = pyproject()["project"]
+    assert isinstance(project, dict)
+    pins = {
+        re.sub(r"[-_.]+", "-", name).lower(): version
+        for name, _, version in (
+            line.partition("==")
+            for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")
+        )
+    }
+    for text in [*project["dependencies"], *project["optional-dependencies"]["test"]]:
+        req = Requirement(text)
+        pinned = pins[re.sub(r"[-_.]+", "-", req.name).lower()]
+        assert req.specifier.contains(pinned, prereleases=True), f"{text}: pinned {pinned}"
