@@ -38,7 +38,7 @@ def prefill_place(
     if authorization is None and year is None and quarter is None and not any(asked.values()):
         return None
     if kind != "points-entries":
-        raise HTTPException(422, "只有季度积分模板可以预填（关爱基金申请模板不预填）")
+        raise HTTPException(422, "只有季度积分模板可以预填（帮扶申请模板不预填）")
     if authorization is not None:
         actor = caller(s, authorization)
         remember_principal(request, actor.principal)
