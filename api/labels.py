@@ -63,7 +63,7 @@ RECORD_TYPES = {
     "carefund.ApplicationRejected": "不予批准", "carefund.GrantDisbursed": "发放",
     "carefund.FollowUpRecorded": "回访", "carefund.GrantRevoked": "撤销资助",
     "carefund.RecoveryReceived": "追回资金",
-    "points.BookOpened": "建立积分簿", "points.ScoreEntered": "记分",
+    "points.BookOpened": "建立积分卡", "points.ScoreEntered": "记分",
     "points.Appraised": "年度定等",
     "points.BookSealed": "年度结算封存", "points.BookUnsealed": "重新开放",
     "supervision.CaseOpened": "立案", "supervision.TalkHeld": "约谈提醒",
