@@ -56,7 +56,7 @@ def test_a_books_page_names_its_county_and_township(
     assert page.status_code == 200
     seen = _text(page.text)
     assert "太湖县" in seen and "晋熙镇" in seen and "th01" not in seen
-    assert TYPE_CELL.findall(page.text)[0] == ("points.BookOpened", "建立积分簿")
+    assert TYPE_CELL.findall(page.text)[0] == ("points.BookOpened", "建立积分卡")
 
 
 def test_the_application_and_contribution_forms_offer_the_domains_words_by_name(
