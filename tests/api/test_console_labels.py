@@ -9,6 +9,8 @@ import re
 
 from fastapi.testclient import TestClient
 
+from api.console.forms import write_forms
+from api.console.wording import FORMS, V1
 from ledger.clock import SteppingClock
 from ledger.ledger import Ledger
 from tests.api.test_console import signed_in
@@ -45,6 +47,7 @@ def test_a_case_page_names_its_reason_county_and_record_types_in_chinese(
     form = _text(browser.get("/console/forms/supervision.cases").text)
     assert "群众举报" in form and "巡察发现" in form and "complaint" not in form
     assert "bottom_ranking" not in form  # the year-end close opens those, never a clerk
+    assert "target_kind" not in form and "对象类型" in form  # labels, not the members' names
 
 
 def test_a_books_page_names_its_county_and_township(
@@ -70,3 +73,16 @@ def test_the_application_and_contribution_forms_offer_the_domains_words_by_name(
     finance, _ = signed_in(client, tokens["finance"])
     money = finance.get("/console/forms/carefund.years.year.contributions").text
     assert '<option value="non_public_sector_work_committee">市委非公工委</option>' in money
+
+
+def test_every_write_form_has_a_chinese_title_and_every_field_a_chinese_label(
+    client: TestClient,
+) -> None:
+    """A new write route without its console words fails here (api/console/wording.py)."""
+    untitled, unlabelled = [], []
+    for form in write_forms(client.app):
+        if form.path.removeprefix(V1) not in FORMS:
+            untitled.append(form.path)
+        unlabelled += [(form.key, f.name) for f in form.fields
+                       if f.label in (f.name, f.name.rsplit(".", 1)[-1])]  # fmt: skip
+    assert (untitled, unlabelled) == ([], [])
