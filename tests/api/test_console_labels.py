@@ -6,6 +6,7 @@ the code only in the cell's title), a form's choices; the receipt cells are one 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -80,7 +81,8 @@ def test_every_write_form_has_a_chinese_title_and_every_field_a_chinese_label(
 ) -> None:
     """A new write route without its console words fails here (api/console/wording.py)."""
     untitled, unlabelled = [], []
-    for form in write_forms(client.app):
+    app: Any = client.app
+    for form in write_forms(app):
         if form.path.removeprefix(V1) not in FORMS:
             untitled.append(form.path)
         unlabelled += [(form.key, f.name) for f in form.fields
