@@ -48,11 +48,16 @@ class Limited(Exception):
         super().__init__(f"{code}: {limit} an hour; retry after {retry_after} s")
         self.code, self.limit, self.retry_after = code, limit, retry_after
 
+    @property
+    def minutes(self) -> int:
+        """The wait in whole minutes, rounded up (what the Chinese message says)."""
+        return math.ceil(self.retry_after / 60)
+
     def refused(self) -> Refused:
         """The 429 problem for the API."""
         return Refused(
             429, self.code, str(self), {"Retry-After": str(self.retry_after)},
-            limit=self.limit, minutes=math.ceil(self.retry_after / 60),
+            limit=self.limit, minutes=self.minutes,
         )  # fmt: skip
 
 

@@ -103,7 +103,7 @@ async def submit_objection(
     try:
         received, evidence = await run_in_threadpool(submit)
     except Limited as e:  # 429: what the API says, on the page
-        context["error"] = message(e.code, "zh", limit=e.limit, minutes=-(-e.retry_after // 60))
+        context["error"] = message(e.code, "zh", limit=e.limit, minutes=e.minutes)
         page = _page(request, context, 429)
         page.headers["Retry-After"] = str(e.retry_after)
         return page
