@@ -25,6 +25,7 @@ from api.history import stream_history
 from api.queue_postings import posting_page, units_postings
 from api.queues import queue_for, scope_of
 from api.services import Services, services
+from ledger.actor import Role
 from ledger.carefund.application import Application
 from ledger.carefund.fund import FundYear
 from ledger.errors import NotFound
@@ -155,6 +156,8 @@ def _page(
         title, facts, values = PAGES[kind](s, stream)
     except NotFound:
         return render(request, "missing.html", session, 404, what=str(stream))
+    if session.actor.role is Role.PARTY_BUILDING_INSTRUCTOR:  # 现场指导 is given in person
+        values = values | {"instructor": session.actor.principal}
     forms = [
         (form, {f.name: values[f.name] for f in form.fields if f.name in values})
         for form in forms_for(request.app, session.actor.role.value)

@@ -113,4 +113,7 @@ def test_a_bottom_cases_talk_and_guidance_wait_only_for_the_cadres_own_township_
     village02 = Actor("pbi-th01-02", Role.PARTY_BUILDING_INSTRUCTOR)
     other_village = Scope(county="taihu", township="th01", village="晋熙镇02村")
     assert _items(client, tokens["party_building_instructor"]) == {("guidance", case)}
+    instructor, _ = signed_in(client, tokens["party_building_instructor"])
+    page = instructor.get(f"/console/cases/{case}").text  # the guidance form: no id to type
+    assert f"supervision.cases.case.guidance?case={case}&amp;instructor=pbi-01" in page
     assert _items(client, _token_of(client, ledger, village02, other_village)) == set()
