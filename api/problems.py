@@ -2,7 +2,8 @@
 
 Domain errors become statuses here and nowhere else: a rule broken is 409 with the rule's
 name (403 when the rule is the actor's role, a separation of duties, or a reader's date
-other than the server's without the audit role: ``public.reader_date``), an unknown stream
+other than the server's without the audit role: ``public.reader_date``, or a posting not
+the actor's unit's: ``posting.unit``), an unknown stream
 404, a bad or missing token 401, malformed input 422, an oversized body 413.
 
 Every body has a stable English ``code`` (``rule.carefund.budget_cap``,
@@ -41,7 +42,9 @@ from ledger.log.witnesses import WitnessError
 from ledger.unavailable import CONFLICT, LOCK_TIMEOUT, LOCKED, POOL_EXHAUSTED, unavailable
 
 PROBLEM = "application/problem+json"
-FORBIDDEN_RULES = frozenset({"role", "carefund.separation_of_duties", "public.reader_date"})
+FORBIDDEN_RULES = frozenset(
+    {"role", "carefund.separation_of_duties", "public.reader_date", "posting.unit"}
+)
 TYPE_BASE = "https://gongshi.example/problems/"
 log = logging.getLogger(__name__)
 
