@@ -8,6 +8,10 @@
   (``POST /api/v1/public/postings/{kind}/{scope}/{year}/objections``): contact details and
   the text go to the vault, the record holds the pseudonym and commitments; the answer is
   the receipt (record hash, leaf) and the objection's number;
+- the unit alone reads an objection's text and the objector's contact, to answer it
+  (``GET /api/v1/postings/{kind}/{scope}/{year}/objections/{objection}``: ``posting.unit``
+  as for an answer, 403 to anyone else; ``Cache-Control: no-store``; ``erased`` once the
+  objector was erased);
 - ``GET /api/v1/public/objections`` lists the objections with their answers (paged),
   ``GET /api/v1/public/postings/{kind}/{scope}/{year}`` one posting (``posting_view``).
 
@@ -25,7 +29,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from api.auth import acting_as
 from api.evidence import written
@@ -195,6 +199,57 @@ def answer_objection(
     late = postings.answer(kind, scope, year, number, body.answer, actor)
     stream = posting_id(kind, scope, year)
     return written(s.ledger, stream, _public(kind, scope, year), number=number, late=late)
+
+
+class ContactOut(BaseModel):
+    name: str | None = None
+    phone: str | None = None
+    address: str | None = None
+
+
+class UnitObjection(BaseModel):
+    """An objection as its posting's unit reads it (never public, never cached)."""
+
+    posting: UUID
+    objection: UUID
+    number: int
+    category: str
+    about: UUID | None = Field(description="the row objected to, or null: the whole posting")
+    received_on: date
+    answer_due: date
+    status: Annotated[str, Field(pattern=r"^(waiting|answered)$")]
+    answered_on: date | None
+    answer: str | None = Field(description="the published answer, once given")
+    erased: bool = Field(description="the objector's data was erased: no text, no contact")
+    text: str | None = Field(description="the objection's text (from the vault)")
+    contact: ContactOut | None = Field(description="the objector's contact (from the vault)")
+
+
+@router.get("/api/v1/postings/{kind}/{scope}/{year}/objections/{objection}",
+            response_model=UnitObjection,
+            summary="read an objection's text and the objector's contact (the posting's unit,"
+                    " to answer it); not public, not cached")  # fmt: skip
+def read_objection(
+    kind: Kind, scope: Scope, year: YearPath, objection: Annotated[str, Path(max_length=40)],
+    s: Service, actor: Unit, response: Response,
+) -> dict[str, Any]:  # fmt: skip
+    """负责该公示的单位读取一件异议（按编号或编号 id）：类别、涉及、收到日期、答复期限、状态，
+    以及保险库中的异议内容和异议人的联系方式，以便核实和答复。与答复的权限相同：关爱基金的公示
+    只有总工会、积分的公示只有本县县委组织部可以读取；其他角色或其他县 403（``role``、
+    ``posting.unit``）。异议人的个人信息已删除时 ``erased`` 为 true，不返回内容和联系方式。
+    答复带 ``Cache-Control: no-store``。
+
+    角色：trade_union, organisation_department."""
+    response.headers["Cache-Control"] = "no-store"
+    wanted: int | UUID
+    if objection.isascii() and objection.isdigit():
+        wanted = int(objection)
+    else:
+        try:
+            wanted = UUID(objection)
+        except ValueError:
+            raise NotFound("objection", objection) from None
+    return Postings(s.ledger).read_objection(kind, scope, year, wanted, actor)
 
 
 @router.post("/api/v1/postings/{kind}/{scope}/{year}/close", status_code=201,

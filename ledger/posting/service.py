@@ -39,6 +39,7 @@ from ledger.posting.posting import (
 )
 from ledger.principal import OBJECTION_ACTOR, principal_of
 from ledger.subject import Subject
+from verify.days import business_day
 
 OBJECTOR = "objector"  # the subject kind
 CONTACT, TEXT, PERSONAL = "posting.contact", "posting.text", "posting.personal"
@@ -235,6 +236,41 @@ class Postings:
             self.posting(kind, scope, year).id,
             lambda p: p.close(actor, self.ledger.clock()),
         )
+
+    def read_objection(
+        self, kind: str, scope: str, year: int, objection: int | UUID, actor: Actor
+    ) -> dict[str, Any]:
+        """Objection ``objection`` (its number or id) as the posting's unit reads it, to answer
+        it: checked first as an answer is (``posting.unit``: the role and, for points, the
+        county), then its members, its text and the objector's contact from the vault;
+        ``erased`` with neither once the objector was erased. Never public."""
+        self._county_unit(kind, scope, actor)
+        posting = self.posting(kind, scope, year)
+        number = objection if isinstance(objection, int) else next(
+            (n for n in posting.objections if objection_id(posting.id, n) == objection), -1
+        )  # fmt: skip
+        found = posting.objections.get(number)
+        if found is None:
+            raise NotFound("objection", f"{kind}/{scope}/{year}/{objection}")
+        subject, vault = str(found["subject"]), self.ledger.vault
+        try:
+            contact: dict[str, str] | None = vault.read_subject(subject)
+            label = f"posting/{posting.id}/objection/{number}"
+            text: str | None = vault.read_document(subject, label)["text"]
+        except NotFound:
+            if vault.has_subject(subject):
+                raise  # the subject is there, its document not: no erasure explains that
+            contact = text = None
+        return {
+            "posting": str(posting.id), "objection": str(objection_id(posting.id, number)),
+            "number": number, "category": found["category"], "about": found["about"],
+            "received_on": business_day(str(found["received_at"]), self.ledger.zone),
+            "answer_due": found["answer_due"],
+            "status": "waiting" if found["answered_on"] is None else "answered",
+            "answered_on": None if found["answered_on"] is None
+            else business_day(str(found["answered_on"]), self.ledger.zone),
+            "answer": found["answer"], "erased": text is None, "text": text, "contact": contact,
+        }  # fmt: skip
 
     def objection_text(self, kind: str, scope: str, year: int, number: int) -> str:
         """Objection ``number``'s text from the vault (the unit's read, not public)."""

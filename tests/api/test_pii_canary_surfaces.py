@@ -83,7 +83,8 @@ def test_no_surface_of_the_console_exports_notices_or_objections_returns_persona
               _imported(client, tokens["intake"]).text]  # fmt: skip
     settle(client)
     ids = {"kind": POSTING[0], "scope": POSTING[1], "year": POSTING[2],
-           "application": application, "subject": subject, "county": "taihu"}  # fmt: skip
+           "application": application, "subject": subject, "county": "taihu",
+           "objection": "1"}  # fmt: skip
     audit = tokens["audit"]
     for route in _all_routes(client.app.routes):  # type: ignore[attr-defined]
         template = getattr(route, "path", "")
