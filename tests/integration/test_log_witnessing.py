@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
 from ledger.clock import parse_at, system_clock
@@ -106,10 +107,17 @@ def test_scheduler_signs_within_the_interval_and_serves_it_once_two_of_three_cos
         assert check_policy(served, policy)[0].size == 5
         _wait(lambda: witness_status(ledger.log, policy)[2].state == "unreachable", 5, "down")
         metrics = client.get("/metrics").text
-    assert 'gongshi_witness_state{witness="supervision",state="unreachable"} 1' in metrics
-    assert 'gongshi_witness_cosigned_size{witness="finance"} 5' in metrics
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(metrics) for s in family.samples
+    }  # fmt: skip
+    assert (
+        samples["gongshi_witness_state", (("state", "unreachable"), ("witness", "supervision"))]
+        == 1
+    )
+    assert samples["gongshi_witness_cosigned_size", (("witness", "finance"),)] == 5
     assert "# HELP gongshi_witness_state " in metrics
-    assert 'gongshi_checkpoint_size{kind="witnessed"} 5' in metrics
+    assert samples["gongshi_checkpoint_size", (("kind", "witnessed"),)] == 5
 
 
 def test_witness_down_or_refusing_does_not_stop_the_others(

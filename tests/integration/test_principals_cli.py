@@ -40,7 +40,7 @@ def test_bootstrap_tokens_and_commands_that_act_only_with_a_token(
     ledger: object, settings: Settings
 ) -> None:
     code, _, err = gongshi(settings, "tokens", "create", "--principal", "root")
-    assert code == 2 and "principal root" in err  # never enrolled: no token
+    assert code == 2 and "账户 root 未登记" in err  # never enrolled: no token
     code, _, err = gongshi(settings, "principals", "enrol", "--account", "x-01", "--role", "intake")
     assert code == 2 and "first admin" in err
     code, out, _ = gongshi(settings, "principals", "enrol", "--account", "root", "--role", "admin")

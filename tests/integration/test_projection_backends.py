@@ -18,8 +18,10 @@ from tests.integration.projection_helpers import projected
 from tests.integration.random_history import RandomHistory
 from tests.integration.test_published_crosscheck import fixed_operations
 
-# The random history writes no routine-assessment records (issue 14): those lists stay empty.
-UNFED = ("lectures", "assessment-loops", "mentoring-pairs", "training-classes")
+# The random history writes no routine-assessment records (issue 14) and no postings or
+# objections (issue 15): those lists stay empty.
+UNFED = ("lectures", "assessment-loops", "mentoring-pairs", "training-classes", "postings",
+         "objections")  # fmt: skip
 EMPTY = hashlib.sha256(b"").hexdigest()  # the digest of a list without rows
 
 
