@@ -92,7 +92,7 @@ def _points(ledger: Ledger, clock: SteppingClock) -> None:
     postings.answer("points", TAIHU, YEAR, 1, "经乡镇党委核对工作台账，第四季度产业发展得分"
                     "计算无误，维持原积分。", COUNTY)  # fmt: skip
     _at(clock, date(2024, 1, 24))
-    postings.submit("points", TAIHU, YEAR, {"name": "村民甲", "address": "太湖县晋熙镇"},
+    postings.submit("points", TAIHU, YEAR, {"name": "村民甲", "address": "太湖县晋熙镇城西村五组"},
                     "村干部年度考核优秀等次名单未在党务公开栏张贴。", "procedure")  # fmt: skip
 
 
