@@ -15,7 +15,9 @@ subprocess, inclusion proofs checked against the signed checkpoint before the lo
 Client: one asyncio process (uvloop when installed), bench/load.py's minimal HTTP/1.1 GET
 client over keep-alive connections. A scheduler wakes at each due time and hands the request
 to an idle connection; when none is idle it opens another (at most --max-connections; beyond
-that a request waits for one, and that wait is part of its latency). Printed for the client
+that a request waits for one, and that wait is part of its latency; a GET on an idle
+connection the server has closed meanwhile is sent once more on a fresh one, and counted).
+Printed for the client
 itself: its scheduling lag (how late the scheduler handed each request over: the client's
 own share of the latency, which must stay far below the targets) and its CPU seconds per
 second. Before the server runs, a calibration against a stub HTTP server in a subprocess
@@ -34,7 +36,8 @@ Targets (issue 16), at 500 req/s offered: p99 <= 50 ms (list), <= 20 ms (proof),
 Debian (bookworm) has neither ``wrk2`` nor ``oha`` (``apt-cache policy`` finds no package);
 it has ``wrk`` 4.1.0, which is closed-loop only, hence this client.
 
-    python bench/openloop.py [--rate R] [--seconds S] [--workers W] [--quick] [--no-wait]
+    python bench/openloop.py [--rate R] [--seconds S] [--workers W] [--only list|proof]
+                             [--quick] [--no-wait]
 """
 
 from __future__ import annotations
@@ -106,6 +109,7 @@ class Result:
     waits: list[float] = field(default_factory=list)  # due time to the GET's write
     statuses: dict[int, int] = field(default_factory=dict)  # non-200 (0 lost, -1 timed out)
     bad_bodies: int = 0
+    retries: int = 0  # GETs sent again after the server had closed an idle connection
     connections: int = 0
     answered_in_window: int = 0  # answers whose last byte came inside the window
     client_cpu: float = 0.0
@@ -147,11 +151,19 @@ async def open_loop(
     async def one(i: int, due: float) -> None:
         conn = await connection()
         sent = clock()
-        try:
-            status, body = await conn.get(paths[i % len(paths)])
-        except (ConnectionError, asyncio.IncompleteReadError, OSError) as e:
-            conn.close()  # reopened by its next get
-            status, body = 0, repr(e).encode()
+        for attempt in (1, 2):
+            reused = conn.writer is not None
+            try:
+                status, body = await conn.get(paths[i % len(paths)])
+                break
+            except (ConnectionError, asyncio.IncompleteReadError, OSError) as e:
+                conn.close()  # reopened by its next get
+                status, body = 0, repr(e).encode()
+                if not (reused and attempt == 1):
+                    break
+                # an idle keep-alive connection the server closed (uvicorn: after 5 s):
+                # a GET is idempotent, so once more on a fresh one, as HTTP clients do
+                result.retries += i >= first
         done = clock()
         idle.append(conn)
         async with freed:
@@ -226,7 +238,8 @@ def report(name: str, target: str, result: Result) -> float:
     codes = ", ".join(f"{k}: {v}" for k, v in sorted(result.statuses.items())) or "none"
     print(
         f"{'':<16} errors: {result.errors} (status {codes}; 0 lost, -1 timed out;"
-        f" bad bodies {result.bad_bodies})"
+        f" bad bodies {result.bad_bodies}); retried on a fresh connection after the server"
+        f" closed an idle one: {result.retries}"
     )
     server, client, busy = (
         cpu / result.seconds for cpu in (result.server_cpu, result.client_cpu, result.busy_cpu)
@@ -334,24 +347,30 @@ def measure(port: int, pid: int, args: Namespace) -> None:
             print("WARNING: a pytest run is going on: these figures may be disturbed")
         return result
 
-    listed = go([LIST_PATH], lambda body: b'"rows":[{' in body)
-    list_p99 = report("public list", LIST_PATH, listed)
-    proof_paths = [
-        f"/log/v1/proof/inclusion?index={rng.randrange(size)}&size={size}" for _ in range(PATHS)
-    ]
-    proved = go(proof_paths, lambda body: body.startswith(b'{"index":'))
-    proof_p99 = report("inclusion proof", f"/log/v1/proof/inclusion?index=I&size={size}", proved)
-
-    errors = listed.errors + proved.errors
     at = f"at {args.rate:,.0f} req/s offered"
-    print(
-        f"target public list p99 <= {TARGET_LIST_P99:g} ms {at}:"
-        f" {verdict(list_p99 <= TARGET_LIST_P99)} (p99 {list_p99:.1f} ms)"
-    )
-    print(
-        f"target inclusion proof p99 <= {TARGET_PROOF_P99:g} ms {at}:"
-        f" {verdict(proof_p99 <= TARGET_PROOF_P99)} (p99 {proof_p99:.1f} ms)"
-    )
+    if args.rate != 500:
+        at += " (the issue's targets are at 500 req/s)"
+    errors = 0
+    if args.only in (None, "list"):
+        listed = go([LIST_PATH], lambda body: b'"rows":[{' in body)
+        list_p99 = report("public list", LIST_PATH, listed)
+        errors += listed.errors
+        print(
+            f"target public list p99 <= {TARGET_LIST_P99:g} ms {at}:"
+            f" {verdict(list_p99 <= TARGET_LIST_P99)} (p99 {list_p99:.1f} ms)"
+        )
+    if args.only in (None, "proof"):
+        proof_paths = [
+            f"/log/v1/proof/inclusion?index={rng.randrange(size)}&size={size}" for _ in range(PATHS)
+        ]
+        proved = go(proof_paths, lambda body: body.startswith(b'{"index":'))
+        target = f"/log/v1/proof/inclusion?index=I&size={size}"
+        proof_p99 = report("inclusion proof", target, proved)
+        errors += proved.errors
+        print(
+            f"target inclusion proof p99 <= {TARGET_PROOF_P99:g} ms {at}:"
+            f" {verdict(proof_p99 <= TARGET_PROOF_P99)} (p99 {proof_p99:.1f} ms)"
+        )
     print(f"target no errors (non-200, timeouts or bad bodies): {verdict(errors == 0)} ({errors})")
 
 
@@ -384,6 +403,7 @@ def main() -> None:
     parser.add_argument("--max-connections", type=int, default=256, help="connection cap")
     parser.add_argument("--workers", type=int, default=2, help="gongshi serve --workers")
     parser.add_argument("--calibration", type=float, help="seconds of the client-alone run (5)")
+    parser.add_argument("--only", choices=["list", "proof"], help="one scenario only")
     parser.add_argument("--quick", action="store_true", help="5 s per scenario, 1 s warm-up")
     parser.add_argument("--no-wait", action="store_true", help="do not wait for pytest to end")
     args = parser.parse_args()
