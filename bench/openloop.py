@@ -17,11 +17,13 @@ client over keep-alive connections. A scheduler wakes at each due time and hands
 to an idle connection; when none is idle it opens another (at most --max-connections; beyond
 that a request waits for one, and that wait is part of its latency; a GET on an idle
 connection the server has closed meanwhile is sent once more on a fresh one, and counted).
-Printed for the client
-itself: its scheduling lag (how late the scheduler handed each request over: the client's
-own share of the latency, which must stay far below the targets) and its CPU seconds per
-second. Before the server runs, a calibration against a stub HTTP server in a subprocess
-(a fixed 200 answer) at twice the offered rate shows what the client sustains on its own.
+Printed for the client itself: its scheduling lag (how late the scheduler handed each
+request over: the client's own share of the latency, which must stay far below the targets)
+and its CPU seconds per second. Before the scenarios (the server idle), a calibration against
+a stub HTTP server in a subprocess (a fixed 200 answer as long as the list's) at twice the
+offered rate shows what the client sustains on its own (--calibration 0 skips it). Each
+scenario starts once the server is idle again and after 20 GETs one at a time (the service
+time without queueing).
 
 Scenarios, --seconds each (default 20) after --warmup (2 s) at the same rate; a request
 counts when it is due in the measured window; those not answered --grace s (10) after the
