@@ -8,8 +8,10 @@
    close), which the verifier rejects [stream.reference] (reported, not this file's to fix).
    A checkpoint is signed, the three departments cosign it and the ledger exports the bundle
    (tests/integration/bundles.py: export_cosigned); the departments' policy is pinned.
-   The services write about 80 records/s, so keep a bundle with --out DIR and reuse it with
-   --bundle DIR.
+   Generation is slow and slows down as the ledger grows (measured on a loaded 2-core machine:
+   ~220 records/s at 3k, 107 at 17k, 57 at 58k; whether RandomHistory's reads or the ledger
+   is the cause is not yet known): keep a bundle with --out DIR and time it again with
+   --bundle DIR (its pinned-policy beside it).
 2. verify: ``python -m verify bundle DIR --policy PINNED`` in a child, --repeat times; each run
    must exit 0 and print VALID. Wall time, records/s, CPU time and the child's peak RSS
    (getrusage(RUSAGE_CHILDREN) in a small launcher whose only child is the verifier).
