@@ -79,8 +79,8 @@ def log_view(
         policy = s.policy()
     except WitnessError:  # the operator's policy file is malformed: nothing is witnessed
         return None, [], None, True
-    newest = _signed(latest(s.ledger.log))
-    shown = _signed(latest_witnessed(s.ledger.log))
+    newest = _signed(latest(s.read.log))
+    shown = _signed(latest_witnessed(s.read.log))
     box = None
     if shown is not None:
         try:
@@ -88,7 +88,7 @@ def log_view(
         except (NoteError, PolicyError):
             box = None
     cosigners = box.cosigners if box is not None else ()
-    reports = witness_status(s.ledger.log, policy)
+    reports = witness_status(s.read.log, policy)
     interval = s.settings.checkpoint_interval
     lines = witness_lines(policy, cosigners, reports, newest, now, interval)
     return box, lines, newest, quorum_reachable(policy, reports)
@@ -222,42 +222,42 @@ def _render(
         "disbursements",
         "disbursements",
         lambda at: queries.disbursements(
-            s.reader, day, year=year, industry=industry, tier=tier, offset=at, limit=PER_PAGE
+            s.read.reader, day, year=year, industry=industry, tier=tier, offset=at, limit=PER_PAGE
         ),
     )
     pending = {
         r["leaf"]: pending_text(r["leaf"], newest, now, interval, reachable)
         for r in listed if r["leaf"] >= covered
     }  # fmt: skip
-    points = queries.points(s.reader)
+    points = queries.points(s.read.reader)
     bottoms = {
         code: paged(f"bottom_{code}", [p for p in points if p["category"] == code and p["bottom"]],
                     f"bottom-{code}")
         for code in labels.CATEGORIES
     }  # fmt: skip
-    board = queries.supervision_board(s.reader, day)
+    board = queries.supervision_board(s.read.reader, day)
     context = {
         "today": day.isoformat(), "rows": listed, "pending": pending, "witnesses": witnesses,
         "filters": {"year": year, "industry": industry, "tier": tier, "category": category},
         "funds": [{**f, "chart": _chart(f["monthly"])} for f in queries.fund_ledger(
-            s.reader, day, year)],
+            s.read.reader, day, year)],
         "points": paged("points", [p for p in points if category in (None, p["category"])],
                         "points"),
         "bottoms": bottoms, "board": board,
         "overdue": paged("overdue", board["overdue"], "board"),
         "lectures": paged_query("lectures", "lecture-list", lambda at: queries.lectures(
-            s.reader, offset=at, limit=PER_PAGE)),
+            s.read.reader, offset=at, limit=PER_PAGE)),
         "loops": paged_query("loops", "loop-list", lambda at: queries.assessment_loops(
-            s.reader, day, offset=at, limit=PER_PAGE)),
+            s.read.reader, day, offset=at, limit=PER_PAGE)),
         "pairs": paged_query("pairs", "pair-list", lambda at: queries.mentoring_pairs(
-            s.reader, offset=at, limit=PER_PAGE)),
+            s.read.reader, offset=at, limit=PER_PAGE)),
         "trainings": paged_query("trainings", "training-list", lambda at: (
-            queries.training_classes(s.reader, offset=at, limit=PER_PAGE))),
-        "postings": paged("postings", sorted(s.reader.rows("postings"), key=_newest_first),
+            queries.training_classes(s.read.reader, offset=at, limit=PER_PAGE))),
+        "postings": paged("postings", sorted(s.read.reader.rows("postings"), key=_newest_first),
                           "postings"),
         "objections": paged("objections", [
             {**public_objection(o, day), "kind": o["kind"], "scope": o["scope"], "year": o["year"]}
-            for o in sorted(s.reader.rows("objections"), key=_newest_first)
+            for o in sorted(s.read.reader.rows("objections"), key=_newest_first)
         ], "objections"),
         "verifying": verifying,
         "verify_rows": paged("verify", verifying.rows, "verify") if verifying else [],

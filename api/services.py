@@ -12,6 +12,7 @@ from datetime import datetime
 from fastapi import Request
 
 from api.metrics import Metrics
+from api.read_side import ReadSide
 from api.tokens import Tokens
 from ledger.background import describe
 from ledger.carefund.config import FundConfig
@@ -39,6 +40,7 @@ class Services:
     tokens: Tokens
     metrics: Metrics
     followers: list[LogFollower | ProjectionFollower | DailyEscalation | ErasureJob]
+    read: ReadSide  # where public reads are answered from (api/read_side.py)
     policy: PolicyFile | None = None  # None until the log has a key
     checkpointing: Checkpointing | None = None
     carefund_config: FundConfig = field(default_factory=FundConfig)
@@ -64,9 +66,11 @@ class Services:
             ]
             if policy is not None and settings.log_skey_path.exists():
                 checkpointing = start_checkpointing(ledger.log, settings, clock, policy)
+        reader = ListReader(ledger.db)
+        read = ReadSide.primary(reader, ledger.log, projections)
         return cls(
-            settings, ledger, projections, ListReader(ledger.db), Tokens(ledger.db), Metrics(),
-            followers, policy, checkpointing,
+            settings, ledger, projections, reader, Tokens(ledger.db), Metrics(),
+            followers, read, policy, checkpointing,
         )  # fmt: skip
 
     def log_policy(self) -> Policy | None:
@@ -107,6 +111,7 @@ class Services:
             self.checkpointing.stop()
         for follower in self.followers:
             follower.stop()
+        self.read.close()
         self.projections.close()
         self.ledger.close()
 

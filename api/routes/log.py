@@ -35,7 +35,7 @@ def checkpoint(
     ``unwitnessed=true`` 取最新签名的检查点（不论是否已见证）。
 
     Public: no token."""
-    signed = latest(s.ledger.log) if unwitnessed else latest_witnessed(s.ledger.log)
+    signed = latest(s.read.log) if unwitnessed else latest_witnessed(s.read.log)
     if signed is None:
         what = "signed" if unwitnessed else "witnessed"
         code = "log.no_signed_checkpoint" if unwitnessed else "log.no_checkpoint"
@@ -50,7 +50,7 @@ def inclusion(
     """包含证明（RFC 9162）：第 ``index`` 个叶子在大小为 ``size`` 的树中的审计路径。
 
     Public: no token."""
-    return proofs.inclusion(s.ledger.log, s.ledger.app.recorder, index, size)
+    return proofs.inclusion(s.read.log, s.read.log.recorder, index, size)
 
 
 @router.get("/proof/consistency", summary="consistency proof between two tree sizes")
@@ -60,7 +60,7 @@ def consistency(
     """一致性证明（RFC 9162）：大小 ``old`` 的树是大小 ``new`` 的树的前缀。
 
     Public: no token."""
-    return proofs.consistency(s.ledger.log, old, new)
+    return proofs.consistency(s.read.log, old, new)
 
 
 @router.get("/entries", response_class=PlainTextResponse,
@@ -73,12 +73,12 @@ def entries(
     """日志叶子数据：从 ``start`` 起，每行一条记录（最多 ``limit`` 条）。
 
     Public: no token."""
-    size = s.ledger.log.state().size
+    size = s.read.log.state().size
     if start >= size:
         raise Refused(404, "log.no_leaf", f"no leaf {start}: the log has {size}", start=start,
                       size=size)  # fmt: skip
     stop = min(size, start + limit)
-    data = [proofs.leaf_data(s.ledger.log, s.ledger.app.recorder, i) for i in range(start, stop)]
+    data = [proofs.leaf_data(s.read.log, s.read.log.recorder, i) for i in range(start, stop)]
     body = b"".join(d + b"\n" for d in data)
     headers = CACHE_LONG if stop - start == limit else CACHE_SHORT
     return Response(body, media_type="text/plain; charset=utf-8", headers=headers)
@@ -95,7 +95,7 @@ def record_proof(
     每条写入的回执里都有它的链接。
 
     Public: no token."""
-    text = proofs.record_proof(s.ledger.log, stream, version)
+    text = proofs.record_proof(s.read.log, stream, version)
     return PlainTextResponse(text, headers=CACHE_SHORT)
 
 

@@ -27,7 +27,6 @@ from api.problems import Refused
 from api.reader_date import ReaderDate
 from api.services import Services, services
 from projections import queries
-from projections.follow import wait_for
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"], responses=EXPORT_RESPONSES)
 WAIT_SECONDS = 5.0
@@ -38,16 +37,16 @@ def _ready(s: Services, name: str, min_position: int | None) -> int:
     """The list's position, after waiting (up to WAIT_SECONDS) for ``min_position``: 409 at
     once for a position beyond the log, 409 with Retry-After if the wait runs out."""
     if min_position is not None:
-        size = s.ledger.log.state().size
+        size = s.read.log_size()
         if min_position > size:
             raise Refused(409, "log.position_ahead", f"position {min_position} is beyond the log"
                           f" ({size} leaves)", position=min_position, size=size)  # fmt: skip
-        if not wait_for(s.projections, min_position, [name], WAIT_SECONDS):
+        if not s.read.wait(min_position, [name], WAIT_SECONDS):
             raise Refused(
                 409, "log.not_at_position", f"{name} has not reached position {min_position}"
                 " yet; retry", headers={"Retry-After": "1"}, name=name, position=min_position,
             )  # fmt: skip
-    return s.projections.runners[name].position()
+    return s.read.position([name])
 
 
 @router.get("/disbursements", response_model=Listed, summary="公示: the public disbursement list")
@@ -70,7 +69,7 @@ def disbursements(
     Public: no token. Another date than the server's (``today``) with an audit token only."""
     position = _ready(s, "disbursements", min_position)
     found = queries.disbursements(
-        s.reader, day, year=year, industry=industry, tier=tier, month=month, limit=None
+        s.read.reader, day, year=year, industry=industry, tier=tier, month=month, limit=None
     ).rows
     return listed(request, format, "disbursements", found, offset, limit,
                   position=position, decided_on=day.isoformat())  # fmt: skip
@@ -95,7 +94,7 @@ def fund_ledger(
 
     Public: no token; ``today`` other than the server's date with an audit token only."""
     position = _ready(s, "fund-ledger", min_position)
-    rows = queries.fund_ledger(s.reader, day, year)
+    rows = queries.fund_ledger(s.read.reader, day, year)
     return listed(request, format, "fund-ledger", rows, offset, limit,
                   position=position, decided_on=day.isoformat())  # fmt: skip
 
@@ -114,7 +113,7 @@ def audit_results(
 
     Public: no token."""
     position = _ready(s, "audit-results", min_position)
-    rows = queries.audit_results(s.reader, year)
+    rows = queries.audit_results(s.read.reader, year)
     return listed(request, format, "audit-results", rows, offset, limit, position=position)
 
 
@@ -140,7 +139,7 @@ def points(
     末位 rows are reached by ``category`` and ``bottom_only``, or by paging."""
     position = _ready(s, "points", min_position)
     rows = queries.points(
-        s.reader, period=period, county=county, township=township, village=village,
+        s.read.reader, period=period, county=county, township=township, village=village,
         category=category, bottom_only=bottom_only, year=year,
     )  # fmt: skip
     return listed(request, format, "points", rows, offset, limit, position=position)
@@ -162,12 +161,12 @@ def supervision(
     first), each with ``overdue``; ``open`` (by stage), ``overdue`` and ``closed`` group the
     same page."""
     position = _ready(s, "supervision-cases", min_position)
-    rows = queries.supervision_cases(s.reader, day)
+    rows = queries.supervision_cases(s.read.reader, day)
     answer = listed(request, format, "supervision", rows, offset, limit, position=position,
                     decided_on=day.isoformat())  # fmt: skip
     if isinstance(answer, Response):
         return answer
-    return {**answer, **queries.supervision_board(s.reader, day, answer["rows"])}
+    return {**answer, **queries.supervision_board(s.read.reader, day, answer["rows"])}
 
 
 @router.get(
@@ -186,7 +185,7 @@ def key_projects(
 
     Public: no token; ``today`` other than the server's date with an audit token only."""
     position = _ready(s, "key-projects", min_position)
-    rows = queries.key_projects(s.reader, day)
+    rows = queries.key_projects(s.read.reader, day)
     return listed(request, format, "key-projects", rows, offset, limit,
                   position=position, decided_on=day.isoformat())  # fmt: skip
 
@@ -218,7 +217,7 @@ def lectures(
     Public: no token."""
     position = _ready(s, "lectures", min_position)
     found = queries.lectures(
-        s.reader, county=county, programme=None if programme is None else str(programme),
+        s.read.reader, county=county, programme=None if programme is None else str(programme),
         board=board, closed=closed, limit=None,
     ).rows  # fmt: skip
     return listed(request, format, "lectures", found, offset, limit, position=position)
@@ -246,7 +245,7 @@ def assessment_loops(
     (``decided_on``)."""
     position = _ready(s, "assessment-loops", min_position)
     found = queries.assessment_loops(
-        s.reader, day, county=county, year=year,
+        s.read.reader, day, county=county, year=year,
         programme=None if programme is None else str(programme), quarter=quarter, limit=None,
     ).rows  # fmt: skip
     return listed(request, format, "assessment-loops", found, offset, limit,
@@ -274,7 +273,7 @@ def mentoring_pairs(
     Public: no token."""
     position = _ready(s, "mentoring-pairs", min_position)
     found = queries.mentoring_pairs(
-        s.reader, county=county, programme=None if programme is None else str(programme),
+        s.read.reader, county=county, programme=None if programme is None else str(programme),
         ongoing=ongoing, limit=None,
     ).rows  # fmt: skip
     return listed(request, format, "mentoring-pairs", found, offset, limit, position=position)
@@ -302,5 +301,7 @@ def training_classes(
 
     Public: no token."""
     position = _ready(s, "training-classes", min_position)
-    found = queries.training_classes(s.reader, county=county, year=year, kind=kind, limit=None).rows
+    found = queries.training_classes(
+        s.read.reader, county=county, year=year, kind=kind, limit=None
+    ).rows
     return listed(request, format, "training-classes", found, offset, limit, position=position)

@@ -24,7 +24,7 @@ def checkpoint(s: Annotated[Services, Depends(services)]) -> Response:
     """最新的已见证检查点（tlog-tiles 的根路径），供按 tlog-tiles 读取日志的客户端使用。
 
     Public: no token."""
-    signed = latest_witnessed(s.ledger.log)
+    signed = latest_witnessed(s.read.log)
     if signed is None:
         raise Refused(404, "log.no_checkpoint", "no witnessed checkpoint yet")
     return PlainTextResponse(
@@ -44,9 +44,9 @@ def tile(path: str, request: Request, s: Annotated[Services, Depends(services)])
             raise TileNotFound(f"not a tile path: {request.scope['path']!r}")
         wanted = parse_tile_path(path)
         if wanted.level is None:
-            data = entry_bundle(s.ledger.log, s.ledger.app.recorder, wanted)
+            data = entry_bundle(s.read.log, s.read.log.recorder, wanted)
         else:
-            data = hash_tile(s.ledger.log, wanted)
+            data = hash_tile(s.read.log, wanted)
     except TileNotFound as e:
         raise Refused(404, "log.no_tile", str(e)) from None
     return Response(data, media_type="application/octet-stream", headers=IMMUTABLE)
