@@ -128,10 +128,14 @@ class LogState:
 class LogStore:
     """Reads and integrates the log in ``db`` (the ledger's database) from ``recorder``."""
 
-    def __init__(self, db: SqlDatabase, recorder: ApplicationRecorder) -> None:
+    def __init__(self, db: SqlDatabase, recorder: ApplicationRecorder, create: bool = True) -> None:
+        """``create=False``: the tables exist and are not touched here (a read replica's
+        store, api/read_side.py: a hot standby refuses CREATE TABLE)."""
         self.db = db
         self.recorder = recorder
         self._roots: dict[int, bytes] = {}  # size -> root: a tree of a size never changes
+        if not create:
+            return
         with schema_lock(db.database), db.transaction() as cur:
             for statement in SCHEMA:
                 cur.execute(statement if db.is_postgres else statement.replace("BYTEA", "BLOB"))
