@@ -21,8 +21,10 @@ from ledger.settings import (
     MIN_POOL_SIZE,
     ORIGIN_PATTERN,
     WINDOW,
+    Database,
     Settings,
     parse_database_url,
+    parse_read_database_url,
 )
 
 # Connections a worker uses beside its request threads: the log follower, the projection
@@ -35,6 +37,7 @@ class ServerSettings(BaseSettings):
 
     home: Path = Path("./gongshi-data")
     database_url: SecretStr | None = None  # may hold a password: never in a repr
+    read_database_url: SecretStr | None = None  # a streaming replica (api/read_side.py)
     vault_key: SecretStr | None = None
     log_origin: str = Field(DEFAULT_ORIGIN, pattern="^" + ORIGIN_PATTERN.pattern + "$")
     posting_window_days: int = Field(WINDOW.default, ge=WINDOW.minimum, le=WINDOW.maximum)
@@ -71,18 +74,24 @@ class ServerSettings(BaseSettings):
             return self.db_pool_size
         return max(DEFAULT_POOL_SIZE, self.threads + BACKGROUND_CONNECTIONS)
 
-    def ledger_settings(self) -> Settings:
-        given = self.database_url.get_secret_value() if self.database_url else None
-        url = given or f"sqlite:///{self.home / 'ledger.db'}"
-        database = replace(
-            parse_database_url(url),
+    def _pooled(self, database: Database) -> Database:
+        """``database`` with the pool size and the waits of these settings."""
+        return replace(
+            database,
             pool_size=self.pool_size(),
             pool_timeout=self.db_pool_timeout,
             lock_timeout=self.db_lock_timeout,
         )
+
+    def ledger_settings(self) -> Settings:
+        given = self.database_url.get_secret_value() if self.database_url else None
+        url = given or f"sqlite:///{self.home / 'ledger.db'}"
+        database = self._pooled(parse_database_url(url))
+        read = self.read_database_url.get_secret_value() if self.read_database_url else None
         return Settings(
             home=self.home,
             database=database,
+            read_database=self._pooled(parse_read_database_url(read, database)) if read else None,
             vault_key_hex=self.vault_key.get_secret_value() if self.vault_key else None,
             origin=self.log_origin,
             posting_window_days=self.posting_window_days,

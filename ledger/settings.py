@@ -5,6 +5,12 @@ This is the one place that knows eventsourcing's setting names.
     GONGSHI_HOME          local state (default ./gongshi-data): keys/, the SQLite file
     GONGSHI_DATABASE_URL  sqlite:///PATH (default sqlite:///$GONGSHI_HOME/ledger.db) or
                           postgresql://user:pass@host:port/db[?schema=NAME]
+    GONGSHI_READ_DATABASE_URL  postgresql://... of a streaming replica of the primary
+                          (``pg_basebackup -R``): public lists, proofs, tiles and the page are
+                          read from it, writes and the integrator stay on the primary
+                          (api/read_side.py, docs/OPERATIONS.md "Read replicas"). PostgreSQL
+                          only, and only with a PostgreSQL primary; without ``?schema=`` the
+                          primary's schema; application_name defaults to gongshi-read
     GONGSHI_VAULT_KEY     the vault master key, 64 hex digits (else $GONGSHI_HOME/keys/vault.key)
     GONGSHI_LOG_ORIGIN    the log's origin line and key name (default gongshi.example/anqing)
     GONGSHI_CHECKPOINT_INTERVAL  seconds between scheduled checkpoints (default 2)
@@ -54,6 +60,7 @@ LIBPQ_PARAMS = frozenset({
 })  # fmt: skip
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 DEFAULT_APPLICATION_NAME = "gongshi"
+READ_APPLICATION_NAME = "gongshi-read"  # a read replica's connections (pg_stat_activity)
 DEFAULT_CONNECT_TIMEOUT = "5"  # seconds libpq tries to reach the server (unless the URL says)
 DEFAULT_POOL_SIZE = 24  # 16 request threads + log and projection followers (+ vault reads)
 DEFAULT_POOL_TIMEOUT = 5.0  # + checkpoint scheduler + witness submitter, with room to spare
@@ -261,6 +268,32 @@ DEFAULT_ORIGIN = "gongshi.example/anqing"
 ORIGIN_PATTERN = re.compile(r"[^\s+]{1,200}")
 
 
+def parse_read_database_url(url: str, primary: Database) -> Database:
+    """GONGSHI_READ_DATABASE_URL: a postgresql:// URL as ``parse_database_url`` reads it, of a
+    replica of ``primary`` (which must be PostgreSQL too); without ``schema`` the primary's;
+    without ``application_name`` READ_APPLICATION_NAME. ConfigError otherwise."""
+    shown = redact(url)
+    if primary.kind != "postgresql":
+        raise ConfigError(
+            f"GONGSHI_READ_DATABASE_URL={shown!r}: a read replica needs a PostgreSQL primary"
+            f" (GONGSHI_DATABASE_URL is {primary.display()!r})"
+        )
+    try:
+        found = parse_database_url(url)
+    except ConfigError as e:
+        raise ConfigError(f"GONGSHI_READ_DATABASE_URL: {e}") from None
+    if found.kind != "postgresql":
+        raise ConfigError(
+            f"GONGSHI_READ_DATABASE_URL={shown!r}: a read replica is a PostgreSQL streaming"
+            " replica (postgresql://user:pass@host:port/db[?schema=NAME]), not SQLite"
+        )
+    params = dict(found.params)
+    params.setdefault("application_name", READ_APPLICATION_NAME)
+    return replace(
+        found, schema=found.schema or primary.schema, params=tuple(sorted(params.items()))
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     home: Path
@@ -270,6 +303,8 @@ class Settings:
     posting_window_days: int = WINDOW.default  # a disbursement's days in the public list
     checkpoint_interval: float = 2.0  # seconds between checkpoints signed by the scheduler
     timezone: str = DEFAULT_TIMEZONE  # the business timezone (IANA name), checked on load
+    # a streaming replica the public reads go to (None: the primary), api/read_side.py
+    read_database: Database | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -301,9 +336,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     origin = env.get("GONGSHI_LOG_ORIGIN") or DEFAULT_ORIGIN
     if not ORIGIN_PATTERN.fullmatch(origin):
         raise ConfigError(f"origin {origin!r} must be non-empty without spaces or '+'")
+    database = with_pool_settings(parse_database_url(url), env)
+    read_url = env.get("GONGSHI_READ_DATABASE_URL")
+    read_database = None
+    if read_url:
+        read_database = with_pool_settings(parse_read_database_url(read_url, database), env)
     return Settings(
         home=home,
-        database=with_pool_settings(parse_database_url(url), env),
+        database=database,
+        read_database=read_database,
         vault_key_hex=env.get("GONGSHI_VAULT_KEY") or None,
         origin=origin,
         posting_window_days=_count(env, "GONGSHI_POSTING_WINDOW_DAYS", WINDOW),
