@@ -16,15 +16,18 @@ audit role only (api/reader_date.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from api.http_cache import answer, cache_key, normalised_query, rendered
 from api.listing import DEFAULT_LIMIT, EXPORT_RESPONSES, Format, Limit, Listed, Offset, listed
 from api.problems import Refused
 from api.reader_date import ReaderDate
+from api.rows_cache import rows_cache
 from api.services import Services, services
 from projections import queries
 
@@ -49,6 +52,28 @@ def _ready(s: Services, name: str, min_position: int | None) -> int:
     return s.read.position([name])
 
 
+def _reader(request: Request, s: Services) -> queries.ListReader:
+    """The read side's rows, parsed once per projection position (api/rows_cache.py)."""
+    return rows_cache(request).reader(s.read.reader, lambda name: s.read.position([name]))
+
+
+def _cached(
+    request: Request, s: Services, name: str, position: int, fmt: str | None,
+    render: Callable[[], dict[str, Any] | Response], *depends: object,
+) -> Response:  # fmt: skip
+    """The list's answer keyed by the path, the query, ``position`` of projection ``name``,
+    the format wanted and ``depends`` (the reader's date), rendered once per key
+    (api/http_cache.py)."""
+    from api.spreadsheets.export import wanted_format  # openpyxl: imported on first use
+
+    wanted = wanted_format(request, fmt)
+    key = cache_key(request.url.path, normalised_query(request), position, wanted, *depends)
+    return answer(
+        request, key, lambda: rendered(render()), weak=wanted == "xlsx", vary="Accept",
+        still=lambda: s.read.position([name]) == position,
+    )  # fmt: skip
+
+
 @router.get("/disbursements", response_model=Listed, summary="公示: the public disbursement list")
 def disbursements(
     request: Request,
@@ -68,11 +93,16 @@ def disbursements(
 
     Public: no token. Another date than the server's (``today``) with an audit token only."""
     position = _ready(s, "disbursements", min_position)
-    found = queries.disbursements(
-        s.read.reader, day, year=year, industry=industry, tier=tier, month=month, limit=None
-    ).rows
-    return listed(request, format, "disbursements", found, offset, limit,
-                  position=position, decided_on=day.isoformat())  # fmt: skip
+
+    def render() -> dict[str, Any] | Response:
+        reader = _reader(request, s)
+        found = queries.disbursements(
+            reader, day, year=year, industry=industry, tier=tier, month=month, limit=None
+        ).rows
+        return listed(request, format, "disbursements", found, offset, limit,
+                      position=position, decided_on=day.isoformat())  # fmt: skip
+
+    return _cached(request, s, "disbursements", position, format, render, day)
 
 
 @router.get(
@@ -94,9 +124,14 @@ def fund_ledger(
 
     Public: no token; ``today`` other than the server's date with an audit token only."""
     position = _ready(s, "fund-ledger", min_position)
-    rows = queries.fund_ledger(s.read.reader, day, year)
-    return listed(request, format, "fund-ledger", rows, offset, limit,
-                  position=position, decided_on=day.isoformat())  # fmt: skip
+
+    def render() -> dict[str, Any] | Response:
+        reader = _reader(request, s)
+        rows = queries.fund_ledger(reader, day, year)
+        return listed(request, format, "fund-ledger", rows, offset, limit,
+                      position=position, decided_on=day.isoformat())  # fmt: skip
+
+    return _cached(request, s, "fund-ledger", position, format, render, day)
 
 
 @router.get("/audit-results", response_model=Listed, summary="published audit findings")
@@ -113,8 +148,13 @@ def audit_results(
 
     Public: no token."""
     position = _ready(s, "audit-results", min_position)
-    rows = queries.audit_results(s.read.reader, year)
-    return listed(request, format, "audit-results", rows, offset, limit, position=position)
+
+    def render() -> dict[str, Any] | Response:
+        reader = _reader(request, s)
+        rows = queries.audit_results(reader, year)
+        return listed(request, format, "audit-results", rows, offset, limit, position=position)
+
+    return _cached(request, s, "audit-results", position, format, render)
 
 
 @router.get(
@@ -138,11 +178,16 @@ def points(
     """Newest year first, then county, category (正职, 副职, 后备), rank: every category's
     末位 rows are reached by ``category`` and ``bottom_only``, or by paging."""
     position = _ready(s, "points", min_position)
-    rows = queries.points(
-        s.read.reader, period=period, county=county, township=township, village=village,
-        category=category, bottom_only=bottom_only, year=year,
-    )  # fmt: skip
-    return listed(request, format, "points", rows, offset, limit, position=position)
+
+    def render() -> dict[str, Any] | Response:
+        reader = _reader(request, s)
+        rows = queries.points(
+            reader, period=period, county=county, township=township, village=village,
+            category=category, bottom_only=bottom_only, year=year,
+        )  # fmt: skip
+        return listed(request, format, "points", rows, offset, limit, position=position)
+
+    return _cached(request, s, "points", position, format, render)
 
 
 @router.get(
@@ -161,12 +206,17 @@ def supervision(
     first), each with ``overdue``; ``open`` (by stage), ``overdue`` and ``closed`` group the
     same page."""
     position = _ready(s, "supervision-cases", min_position)
-    rows = queries.supervision_cases(s.read.reader, day)
-    answer = listed(request, format, "supervision", rows, offset, limit, position=position,
-                    decided_on=day.isoformat())  # fmt: skip
-    if isinstance(answer, Response):
-        return answer
-    return {**answer, **queries.supervision_board(s.read.reader, day, answer["rows"])}
+
+    def render() -> dict[str, Any] | Response:
+        reader = _reader(request, s)
+        rows = queries.supervision_cases(reader, day)
+        answer = listed(request, format, "supervision", rows, offset, limit, position=position,
+                        decided_on=day.isoformat())  # fmt: skip
+        if isinstance(answer, Response):
+            return answer
+        return {**answer, **queries.supervision_board(reader, day, answer["rows"])}
+
+    return _cached(request, s, "supervision-cases", position, format, render, day)
 
 
 @router.get(
@@ -185,9 +235,14 @@ def key_projects(
 
     Public: no token; ``today`` other than the server's date with an audit token only."""
     position = _ready(s, "key-projects", min_position)
-    rows = queries.key_projects(s.read.reader, day)
-    return listed(request, format, "key-projects", rows, offset, limit,
-                  position=position, decided_on=day.isoformat())  # fmt: skip
+
+    def render() -> dict[str, Any] | Response:
+        reader = _reader(request, s)
+        rows = queries.key_projects(reader, day)
+        return listed(request, format, "key-projects", rows, offset, limit,
+                      position=position, decided_on=day.isoformat())  # fmt: skip
+
+    return _cached(request, s, "key-projects", position, format, render, day)
 
 
 # -- issue 14: the organisation department's own cadres (平时考核, 讲组工, 以老带新, 培训) --------
@@ -216,11 +271,16 @@ def lectures(
 
     Public: no token."""
     position = _ready(s, "lectures", min_position)
-    found = queries.lectures(
-        s.read.reader, county=county, programme=None if programme is None else str(programme),
-        board=board, closed=closed, limit=None,
-    ).rows  # fmt: skip
-    return listed(request, format, "lectures", found, offset, limit, position=position)
+
+    def render() -> dict[str, Any] | Response:
+        reader = _reader(request, s)
+        found = queries.lectures(
+            reader, county=county, programme=None if programme is None else str(programme),
+            board=board, closed=closed, limit=None,
+        ).rows  # fmt: skip
+        return listed(request, format, "lectures", found, offset, limit, position=position)
+
+    return _cached(request, s, "lectures", position, format, render)
 
 
 @router.get(
@@ -244,12 +304,17 @@ def assessment_loops(
     """Each step's ``missing`` and ``overdue`` are decided on the server's date
     (``decided_on``)."""
     position = _ready(s, "assessment-loops", min_position)
-    found = queries.assessment_loops(
-        s.read.reader, day, county=county, year=year,
-        programme=None if programme is None else str(programme), quarter=quarter, limit=None,
-    ).rows  # fmt: skip
-    return listed(request, format, "assessment-loops", found, offset, limit,
-                  position=position, decided_on=day.isoformat())  # fmt: skip
+
+    def render() -> dict[str, Any] | Response:
+        reader = _reader(request, s)
+        found = queries.assessment_loops(
+            reader, day, county=county, year=year,
+            programme=None if programme is None else str(programme), quarter=quarter, limit=None,
+        ).rows  # fmt: skip
+        return listed(request, format, "assessment-loops", found, offset, limit,
+                      position=position, decided_on=day.isoformat())  # fmt: skip
+
+    return _cached(request, s, "assessment-loops", position, format, render, day)
 
 
 @router.get(
@@ -272,11 +337,16 @@ def mentoring_pairs(
 
     Public: no token."""
     position = _ready(s, "mentoring-pairs", min_position)
-    found = queries.mentoring_pairs(
-        s.read.reader, county=county, programme=None if programme is None else str(programme),
-        ongoing=ongoing, limit=None,
-    ).rows  # fmt: skip
-    return listed(request, format, "mentoring-pairs", found, offset, limit, position=position)
+
+    def render() -> dict[str, Any] | Response:
+        reader = _reader(request, s)
+        found = queries.mentoring_pairs(
+            reader, county=county, programme=None if programme is None else str(programme),
+            ongoing=ongoing, limit=None,
+        ).rows  # fmt: skip
+        return listed(request, format, "mentoring-pairs", found, offset, limit, position=position)
+
+    return _cached(request, s, "mentoring-pairs", position, format, render)
 
 
 @router.get(
@@ -301,7 +371,12 @@ def training_classes(
 
     Public: no token."""
     position = _ready(s, "training-classes", min_position)
-    found = queries.training_classes(
-        s.read.reader, county=county, year=year, kind=kind, limit=None
-    ).rows
-    return listed(request, format, "training-classes", found, offset, limit, position=position)
+
+    def render() -> dict[str, Any] | Response:
+        reader = _reader(request, s)
+        found = queries.training_classes(
+            reader, county=county, year=year, kind=kind, limit=None
+        ).rows
+        return listed(request, format, "training-classes", found, offset, limit, position=position)
+
+    return _cached(request, s, "training-classes", position, format, render)
