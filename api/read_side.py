@@ -2,10 +2,23 @@
 
 ``Services.read`` is a ``ReadSide``. The public lists, the log's proofs, leaves and
 checkpoints, the tiles and the public page read through it; writes, the integrator, the
-projection followers, checkpoint signing and the console stay on the primary.
+projection followers, checkpoint signing, cosignatures and the console stay on the primary.
 
 Without ``GONGSHI_READ_DATABASE_URL`` it wraps the primary's own objects (the ledger's log
 store and recorder, the projections' runners): exactly the reads of before.
+
+With it (``ReadSide.replica``), it has a pool of its own on the replica: an eventsourcing
+recorder built with CREATE_TABLE off (a hot standby refuses DDL, and the tables are the
+primary's, replayed), a ``SqlDatabase`` borrowing from that recorder's pool, a ``ListReader``
+and a ``LogStore(create=False)`` over it. Nothing here writes. Opening touches no
+connection: a replica that is down at start costs the reads, not the server.
+
+Read-your-writes: ``wait(min_position, names, seconds)`` polls the projection positions on
+the READ database (the primary's tracking rows as the replica has replayed them), so a
+``min_position`` answered from a replica has that write in it; when the wait runs out the
+route answers 409 ``log.not_at_position`` with Retry-After. There is no silent fallback to
+the primary. A replica that cannot be reached fails the read with the pool's or the
+driver's error, which ``ledger.unavailable`` names (503 with Retry-After), never a 500.
 """
 
 from __future__ import annotations
@@ -13,12 +26,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
+from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.utils import Environment
+
+from ledger.db import SqlDatabase
+from ledger.factories import PostgresFactory, recorder_pool
 from ledger.log.store import LogStore
+from ledger.settings import APP_NAME, Database
 from projections.follow import wait_for
 from projections.queries import ListReader
 from projections.registry import ProjectionSet
+from projections.runner import table_name
 
 Clock = Callable[[], float]
+POLL = 0.02  # s between two looks at the replica's positions while waiting
 
 
 class ReadSide:
@@ -26,29 +47,54 @@ class ReadSide:
     ``log.recorder``) and projection positions."""
 
     def __init__(
-        self, reader: ListReader, log: LogStore, projections: ProjectionSet | None = None
+        self,
+        reader: ListReader,
+        log: LogStore,
+        projections: ProjectionSet | None = None,
+        factory: PostgresFactory | None = None,
     ) -> None:
         self.reader = reader
         self.log = log
-        self._projections = projections
+        self._projections = projections  # the primary's runners (None: a replica)
+        self._factory = factory  # the replica's own pool (None: the primary's)
 
     @classmethod
     def primary(cls, reader: ListReader, log: LogStore, projections: ProjectionSet) -> ReadSide:
         """The primary's own objects: reads as without a replica."""
         return cls(reader, log, projections)
 
+    @classmethod
+    def replica(cls, database: Database) -> ReadSide:
+        """Reads from ``database``, a streaming replica of the primary (PostgreSQL), through
+        a pool of its own (``database.pool_size`` connections at most), opened lazily."""
+        if database.kind != "postgresql":
+            raise ValueError("a read replica is a PostgreSQL database")
+        env = {**database.eventsourcing_env(), PostgresFactory.CREATE_TABLE: "n"}
+        factory = PostgresFactory(Environment(APP_NAME, env))
+        recorder: ApplicationRecorder = factory.application_recorder()
+        db = SqlDatabase(database, recorder_pool(recorder))
+        return cls(ListReader(db), LogStore(db, recorder, create=False), factory=factory)
+
     @property
-    def replica(self) -> bool:
+    def is_replica(self) -> bool:
         """True if reads go to a replica (not the primary's own objects)."""
         return self._projections is None
 
     def position(self, names: Iterable[str]) -> int:
         """The smallest position of the named projections on the read database (0 for a
-        projection that has not stepped yet)."""
+        projection that has not stepped yet). Requires at least one name."""
         wanted = list(names)
+        if not wanted:
+            raise ValueError("position of no projection")
         if self._projections is not None:
             return min(r.position() for r in self._projections.select(wanted))
-        raise NotImplementedError
+        tables = [table_name(name) for name in wanted]
+        marks = ",".join("?" * len(tables))
+        rows = self.reader.db.execute(
+            f"SELECT name, position FROM gongshi_proj_positions WHERE name IN ({marks})", tables
+        )
+        found = {str(name): int(position) for name, position in rows}
+        return min(found.get(table, 0) for table in tables)
 
     def log_size(self) -> int:
         """Leaves in the read database's log."""
@@ -60,13 +106,23 @@ class ReadSide:
         names: Iterable[str],
         seconds: float,
         clock: Clock = time.monotonic,
-        poll: float = 0.02,
+        poll: float = POLL,
     ) -> bool:
         """True once every named projection on the read database has reached
         ``min_position``; False if ``seconds`` pass first. Requires min_position >= 0."""
+        if min_position < 0:
+            raise ValueError("position must be >= 0")
+        wanted = list(names)
         if self._projections is not None:
-            return wait_for(self._projections, min_position, names, seconds, clock, poll)
-        raise NotImplementedError
+            return wait_for(self._projections, min_position, wanted, seconds, clock, poll)
+        deadline = clock() + seconds
+        while self.position(wanted) < min_position:
+            if clock() >= deadline:
+                return False
+            time.sleep(poll)
+        return True
 
     def close(self) -> None:
-        """Close what this read side opened (nothing when it wraps the primary's objects)."""
+        """Close the replica's pool (nothing when this wraps the primary's objects)."""
+        if self._factory is not None:
+            self._factory.close()

@@ -67,7 +67,10 @@ class Services:
             if policy is not None and settings.log_skey_path.exists():
                 checkpointing = start_checkpointing(ledger.log, settings, clock, policy)
         reader = ListReader(ledger.db)
-        read = ReadSide.primary(reader, ledger.log, projections)
+        if settings.read_database is None:
+            read = ReadSide.primary(reader, ledger.log, projections)
+        else:  # public reads from the streaming replica (api/read_side.py)
+            read = ReadSide.replica(settings.read_database)
         return cls(
             settings, ledger, projections, reader, Tokens(ledger.db), Metrics(),
             followers, read, policy, checkpointing,

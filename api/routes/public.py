@@ -38,10 +38,12 @@ MinPosition = Annotated[int | None, Query(ge=0, le=2**53, description="wait for 
 
 def _ready(s: Services, name: str, min_position: int | None) -> int:
     """The list's position, after waiting (up to WAIT_SECONDS) for ``min_position``: 409 at
-    once for a position beyond the log, 409 with Retry-After if the wait runs out."""
+    once for a position beyond the log, 409 with Retry-After if the wait runs out. On a read
+    replica (api/read_side.py) a position beyond its log may be one it has not replayed yet:
+    it waits, then 409 ``log.not_at_position`` with Retry-After (no fallback to the primary)."""
     if min_position is not None:
         size = s.read.log_size()
-        if min_position > size:
+        if min_position > size and not s.read.is_replica:
             raise Refused(409, "log.position_ahead", f"position {min_position} is beyond the log"
                           f" ({size} leaves)", position=min_position, size=size)  # fmt: skip
         if not s.read.wait(min_position, [name], WAIT_SECONDS):
