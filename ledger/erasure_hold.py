@@ -13,6 +13,8 @@ projections/disbursements.py; the hold ends on the business date ``disbursed_on 
 posting_days``), or of a revoked grant whose recovery is outstanding (``GrantRevoked.recover_fen``
 more than the ``RecoveryReceived`` amounts since: the money is claimed back from a named person).
 The same fold is the verifier's rule ``subject.erasure_hold`` (verify/rules_subjects.py).
+A points year still open is not a hold: the year-end close leaves a cadre erased before it
+out of its ranking and opens no case on it (ledger/points/year_close.py).
 
 Read from the event store by record type (the stored topic is the record's type), so it sees
 every saved record, integrated into the log or not.

@@ -260,6 +260,7 @@ class _Year:
     closes: int = 0
     closed: bool = False
     top: set[str] = field(default_factory=set)  # the latest close's top cadres
+    ranked: set[str] = field(default_factory=set)  # the latest close's cadres (its rows)
     cased: set[str] = field(default_factory=set)  # cadres a close of the year opened a case for
     books: list[str] = field(default_factory=list)
 
@@ -287,10 +288,14 @@ def _share(totals: Mapping[str, int], percent: int, lowest: bool) -> list[str]:
 @dataclass
 class YearCloseRules:
     """The year-end close (ledger/points/year_close.py): its snapshot recomputed from the
-    entries before it, no entry while the year is closed, grades from the closed ranking."""
+    entries before it, no entry while the year is closed, grades from the closed ranking.
+    A cadre erased before a close (``subject.Erased``) is not ranked by it: no row, not
+    counted in its category's shares, no case (the ledger never opens a case on an erased
+    subject, rule ``stream.reference``); nor is it graded after."""
 
     years: dict[str, _Year] = field(default_factory=dict)
     books: dict[str, _Ranked] = field(default_factory=dict)
+    erased: set[str] = field(default_factory=set)  # subjects erased so far
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -302,7 +307,12 @@ class YearCloseRules:
             "points.BookSealed": self._sealed,
             "points.BookUnsealed": self._unsealed,
             "points.Appraised": self._appraised,
+            "subject.Erased": self._erased,
         }
+
+    def _erased(self, r: Record, where: str) -> list[Failure]:
+        self.erased.add(r.stream)
+        return []
 
     def _scheme(self, r: Record, where: str) -> list[Failure]:
         d = r.data
@@ -345,7 +355,8 @@ class YearCloseRules:
             state = f"close {d['close']}, {'closed' if year.closed else 'open'}"
             found.append(Failure(where, YEAR_CLOSE, message, f"close {year.closes + 1}, open",
                                  state))  # fmt: skip
-        ranking = _ranking(year, [(b, self.books[b]) for b in year.books])
+        ranked = [(b, self.books[b]) for b in year.books if self.books[b].cadre not in self.erased]
+        ranking = _ranking(year, ranked)
         for i in range(max(len(ranking), len(d["ranking"]))):
             want = ranking[i] if i < len(ranking) else None
             got = d["ranking"][i] if i < len(d["ranking"]) else None
@@ -360,6 +371,7 @@ class YearCloseRules:
             found.append(Failure(where, YEAR_CLOSE, message, str(cases), str(d["cases"])))
         year.closes, year.closed = d["close"], True
         year.top = {row["cadre"] for row in d["ranking"] if row["top"]}
+        year.ranked = {row["cadre"] for row in d["ranking"]}
         year.cased.update(d["cases"])
         return found
 
@@ -403,7 +415,11 @@ class YearCloseRules:
             message = f"book {r.stream}: a grade refers to the closed year"
             state = f"close {d['close']}, {'closed' if year.closed else 'open'}"
             found.append(Failure(where, GRADE, message, f"close {year.closes}, closed", state))
-        if d["grade"] == "excellent" and ranked.cadre not in year.top:
+        if year.closed and ranked.cadre not in year.ranked:
+            message = f"book {r.stream}: a grade of a cadre the close did not rank (erased)"
+            found.append(Failure(where, GRADE, message, "a cadre of the close's ranking",
+                                 ranked.cadre))  # fmt: skip
+        elif d["grade"] == "excellent" and ranked.cadre not in year.top:
             message = f"book {r.stream}: excellent outside its category's top set"
             found.append(Failure(where, GRADE, message, "a cadre of the close's top set",
                                  ranked.cadre))  # fmt: skip

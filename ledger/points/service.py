@@ -237,9 +237,12 @@ class Points:
         self, book: UUID, grade: Grade, base_pay_fen: int, actor: Actor, reason: str = ""
     ) -> None:
         """The annual grade of the closed year and the adjusted pay (once, role township
-        party committee; rules in PointsBook.appraise)."""
+        party committee; rules in PointsBook.appraise). Not of an erased cadre
+        (``subject.erased``: one erased before the close has no row in its ranking,
+        ledger/points/year_close.py)."""
 
         def change(state: PointsBook) -> None:
+            self.ledger.require_subject(UUID(state.cadre))
             state.appraise(
                 self.scheme(), grade, base_pay_fen, actor, self.ledger.clock(), reason=reason
             )

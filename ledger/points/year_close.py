@@ -6,6 +6,19 @@ total, the dense rank in the category, the bottom set (``bottom_share_percent``)
 set (``excellent_share_percent``) in ``points.YearClosed.ranking``; grades and the bottom
 cases refer to it.
 
+A cadre erased before the close (``subject.Erased``, PIPL art. 47: docs/FORMAT.md §5) is not
+ranked: its book is sealed like every other, but it has no row, counts in no category's
+share and gets no case. The supervision the newsletter asks for (约谈提醒, 现场指导, 挂牌督办,
+销号管理) is of a serving cadre the ledger can still name; an erased subject is neither, and
+a case naming it breaks rule ``stream.reference``. The points year in progress is not an
+erasure hold (ledger/erasure_hold.py holds what names the subject already: an open case,
+an application, a posted grant); the bottom 10% is taken of the cadres that remain, and a
+close after a reopening leaves out those erased since the first. gongshi-verify recomputes
+the ranking the same way (rule ``points.year_close``, verify/rules_points.py). An erasure
+committed between the close's scan and its commit is caught by the commit's guard (the
+log's count of ``subject.Erased`` is still the one read; else the close is retried without
+that cadre).
+
 Serialisation (across processes, on both backends): optimistic concurrency on the books,
 not a lock. The close first seals every book of the scheme (``points.BookSealed``, one update
 per book, retried like any write of that book): an entry racing a seal either is stored
@@ -36,12 +49,14 @@ from uuid import UUID
 from ledger import guards, idempotency
 from ledger.actor import Actor
 from ledger.app import retry_on_conflict
+from ledger.erasure_hold import stored_records
 from ledger.errors import RuleViolation
 from ledger.ledger import Ledger
 from ledger.points.book import PointsBook
 from ledger.points.config import format_points
 from ledger.points.ranking import bottom_share, dense_ranks, top_share
 from ledger.points.scheme import Scheme
+from ledger.subject import Subject
 from ledger.supervision.case import YEAR_CLOSE_RULE, Reason, SupervisionCase, TargetKind
 
 
@@ -81,6 +96,12 @@ def freeze(scheme: Scheme, books: list[PointsBook]) -> list[dict[str, Any]]:
     return rows
 
 
+def erased_subjects(ledger: Ledger) -> list[str]:
+    """The id of every subject erased so far, one per stored ``subject.Erased`` record (a
+    subject is erased once), in log order."""
+    return [r["stream"] for r in stored_records(ledger.app.recorder, [Subject.Erased.TOPIC])]
+
+
 def scheme_books(ledger: Ledger, scheme: UUID) -> list[PointsBook]:
     """Every book of ``scheme`` (a scan of the log)."""
     app = ledger.app
@@ -90,8 +111,8 @@ def scheme_books(ledger: Ledger, scheme: UUID) -> list[PointsBook]:
 
 def close_year(ledger: Ledger, scheme_id: UUID, actor: Actor) -> Closed:
     """Close the scheme's year (role organisation department): seal every book, then record
-    the ranking and open one bottom case per newly bottom-ranked cadre, in one transaction
-    (with a seal for any book opened meanwhile)."""
+    the ranking of the books whose cadre is not erased and open one bottom case per newly
+    bottom-ranked cadre, in one transaction (with a seal for any book opened meanwhile)."""
     app = ledger.app
     scheme = app.get(Scheme, scheme_id)
     scheme.require_closable(actor, ledger.clock())
@@ -108,7 +129,9 @@ def close_year(ledger: Ledger, scheme_id: UUID, actor: Actor) -> Closed:
         late = [b for b in books if b.sealed != close]  # opened while the seals went in
         for book in late:
             book.seal(close, actor, moment)
-        ranking = freeze(scheme, books)
+        erased = erased_subjects(ledger)
+        gone = set(erased)
+        ranking = freeze(scheme, [b for b in books if b.cadre not in gone])
         newly = scheme.close_year(ranking=ranking, actor=actor, moment=moment)
         row_of = {row["cadre"]: row for row in ranking}
         percent = scheme.bottom_share_percent
@@ -130,8 +153,11 @@ def close_year(ledger: Ledger, scheme_id: UUID, actor: Actor) -> Closed:
                 actor=actor,
                 moment=moment,
             )
-        with guards.expecting(guards.topic_count(PointsBook.Opened.TOPIC, len(streams))):
-            app.save(scheme, *cases.values(), *late)  # no book opened since the scan
+        with guards.expecting(
+            guards.topic_count(PointsBook.Opened.TOPIC, len(streams)),
+            guards.topic_count(Subject.Erased.TOPIC, len(erased)),
+        ):
+            app.save(scheme, *cases.values(), *late)  # no book opened, no cadre erased since
         return Closed(close, {c: case.id for c, case in cases.items()})
 
     return retry_on_conflict(attempt)

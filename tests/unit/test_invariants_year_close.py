@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.records import Log, counted, sid
+from tests.support.records import Log, counted, erase, sid
 from tests.unit.test_verify_published import open_book, open_scheme, score
 from verify.invariants import Invariants
 from verify.record import parse_record
@@ -262,3 +262,45 @@ def test_a_book_opened_while_the_year_is_closed_is_caught() -> None:
     log.add("cadre-d", "subject.Registered", commitment="0" * 64, kind="cadre")
     open_book(log, "d")
     assert failures(log, "points.year_closed") == [("line 13", "points.year_closed")]
+
+
+def erased_before_the_close(of: dict[str, int]) -> Log:
+    """Cadres a (1.0), b (3.0), c (2.0); a erased in December (lines 11-13); the three books
+    sealed; the close (line 17) ranking the cadres of ``of`` (name -> total), its cases in
+    its commit (line 18 on)."""
+    log = Log()
+    open_scheme(log)
+    for name, points in (("a", 10), ("b", 30), ("c", 20)):
+        log.add(f"cadre-{name}", "subject.Registered", commitment="0" * 64, kind="cadre")
+        open_book(log, name)
+        score(log, log.sid(name), 1, points, component="evaluation")
+    erase(log, "cadre-a", at="2023-12-01")
+    for name in ("a", "b", "c"):
+        log.add(name, "points.BookSealed", close=1)
+    close = snapshot(log, of)
+    log.add("scheme", "points.YearClosed", at="2024-01-10", **close)
+    for cadre in close["cases"]:
+        log.add(f"case-{cadre}", "supervision.CaseOpened", role="organisation_department",
+                target_kind="cadre", target=cadre, reason="bottom_ranking", detail="后10%",
+                county="taihu", trigger="points.year_close",
+                source=f"{log.sid('scheme')}/close-1")  # fmt: skip
+    return log
+
+
+def test_a_close_leaves_out_a_cadre_erased_before_it_and_cases_the_next_lowest() -> None:
+    assert failures(erased_before_the_close({"b": 30, "c": 20}), "") == []
+
+
+def test_a_close_ranking_a_cadre_erased_before_it_is_caught() -> None:
+    """The erased cadre ranked, bottom and cased (what the ledger stored before the fix):
+    the ranking is not the recomputed one, and the case names an erased subject."""
+    found = failures(erased_before_the_close({"a": 10, "b": 30, "c": 20}), "")
+    assert ("line 17", "points.year_close") in found
+    assert ("line 18", "stream.reference") in found
+
+
+def test_a_grade_of_a_cadre_erased_before_the_close_is_caught() -> None:
+    log = erased_before_the_close({"b": 30, "c": 20})
+    log.add("a", "points.Appraised", grade="competent", base_pay_fen=100, pay_percent=100,
+            adjusted_pay_fen=100, close=1, reason="")  # fmt: skip
+    assert failures(log, "points.grade") == [("line 19", "points.grade")]
