@@ -33,6 +33,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 CACHE_FORMAT = "gongshi-http-cache/1"
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -198,6 +199,41 @@ def answer(
             return _response(found, headers)
         cache.put(key, found)
     return _response(found, headers)
+
+
+async def answer_async(
+    request: Request,
+    key: str,
+    render: Callable[[], Rendered],
+    *,
+    max_age: int = LONG_MAX_AGE,
+    immutable: bool = True,
+) -> Response:
+    """``answer`` for an answer that never changes under ``key`` (a proof for given sizes, a
+    tile): the 304 and the cached bytes are served on the event loop, ``render`` (which
+    reads the database) runs in the thread pool only on a miss. ``render`` raises for an
+    answer that does not exist (yet): nothing is kept."""
+    headers = {"Cache-Control": cache_control(request, max_age, immutable), "ETag": etag(key)}
+    if not_modified(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    cache = rendered_cache(request)
+    found = cache.get(key)
+    if found is None:
+        found = await run_in_threadpool(render)
+        cache.put(key, found)
+    return _response(found, headers)
+
+
+def answer_content(
+    request: Request, body: bytes, media_type: str, max_age: int = SHORT_MAX_AGE
+) -> Response:
+    """An answer tagged by its own bytes (a checkpoint, whose cosignatures grow without the
+    log growing): the tag and 304, nothing kept."""
+    key = cache_key(request.url.path, normalised_query(request), hashlib.sha256(body).hexdigest())
+    headers = {"Cache-Control": cache_control(request, max_age), "ETag": etag(key)}
+    if not_modified(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
 
 
 def _response(found: Rendered, headers: dict[str, str]) -> Response:

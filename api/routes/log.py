@@ -9,6 +9,15 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.http_cache import (
+    LONG_MAX_AGE,
+    Rendered,
+    answer,
+    answer_async,
+    answer_content,
+    cache_key,
+    rendered,
+)
 from api.problems import Refused
 from api.services import Services, services
 from ledger.log import proofs
@@ -18,14 +27,15 @@ from ledger.log.cosignatures import MAX_LINE, add_cosignature
 router = APIRouter(prefix="/log/v1", tags=["log"])
 MAX_ENTRIES = 1000
 Index = Annotated[int, Query(ge=0, le=2**53)]
-CACHE_SHORT = {"Cache-Control": "public, max-age=5"}
-CACHE_LONG = {"Cache-Control": "public, max-age=86400, immutable"}
+CHECKPOINT_MAX_AGE = 5  # seconds; then revalidated with its ETag
+TEXT = "text/plain; charset=utf-8"
 
 
 @router.get("/checkpoint", response_class=PlainTextResponse,
             summary="the newest checkpoint satisfying the log's witness policy, with the "
                     "cosignatures collected so far")  # fmt: skip
 def checkpoint(
+    request: Request,
     s: Annotated[Services, Depends(services)],
     unwitnessed: Annotated[
         bool, Query(description="the newest signed checkpoint, witnessed or not")
@@ -40,32 +50,41 @@ def checkpoint(
         what = "signed" if unwitnessed else "witnessed"
         code = "log.no_signed_checkpoint" if unwitnessed else "log.no_checkpoint"
         raise Refused(404, code, f"no {what} checkpoint yet")
-    return PlainTextResponse(signed.note, headers=CACHE_SHORT)
+    return answer_content(request, signed.note.encode(), TEXT, CHECKPOINT_MAX_AGE)
 
 
-@router.get("/proof/inclusion", summary="inclusion proof of a leaf in a tree size")
-def inclusion(
-    s: Annotated[Services, Depends(services)], index: Index, size: Index
-) -> dict[str, Any]:
+@router.get("/proof/inclusion", summary="inclusion proof of a leaf in a tree size",
+            response_model=dict[str, Any])  # fmt: skip
+async def inclusion(request: Request, index: Index, size: Index) -> Response:
     """包含证明（RFC 9162）：第 ``index`` 个叶子在大小为 ``size`` 的树中的审计路径。
 
-    Public: no token."""
-    return proofs.inclusion(s.read.log, s.read.log.recorder, index, size)
+    Public: no token. Never changes once ``size`` is inside the log: cached for good (ETag)."""
+    s: Services = request.app.state.services
+
+    def render() -> Rendered:
+        return rendered(proofs.inclusion(s.read.log, s.read.log.recorder, index, size))
+
+    return await answer_async(request, cache_key(request.url.path, "", index, size), render)
 
 
-@router.get("/proof/consistency", summary="consistency proof between two tree sizes")
-def consistency(
-    s: Annotated[Services, Depends(services)], old: Index, new: Index
-) -> dict[str, Any]:
+@router.get("/proof/consistency", summary="consistency proof between two tree sizes",
+            response_model=dict[str, Any])  # fmt: skip
+async def consistency(request: Request, old: Index, new: Index) -> Response:
     """一致性证明（RFC 9162）：大小 ``old`` 的树是大小 ``new`` 的树的前缀。
 
-    Public: no token."""
-    return proofs.consistency(s.read.log, old, new)
+    Public: no token. Never changes once ``new`` is inside the log: cached for good (ETag)."""
+    s: Services = request.app.state.services
+
+    def render() -> Rendered:
+        return rendered(proofs.consistency(s.read.log, old, new))
+
+    return await answer_async(request, cache_key(request.url.path, "", old, new), render)
 
 
 @router.get("/entries", response_class=PlainTextResponse,
             summary="leaf data from start, one record per line")  # fmt: skip
 def entries(
+    request: Request,
     s: Annotated[Services, Depends(services)],
     start: Index,
     limit: Annotated[int, Query(ge=1, le=MAX_ENTRIES)] = 100,
@@ -78,15 +97,22 @@ def entries(
         raise Refused(404, "log.no_leaf", f"no leaf {start}: the log has {size}", start=start,
                       size=size)  # fmt: skip
     stop = min(size, start + limit)
-    data = [proofs.leaf_data(s.read.log, s.read.log.recorder, i) for i in range(start, stop)]
-    body = b"".join(d + b"\n" for d in data)
-    headers = CACHE_LONG if stop - start == limit else CACHE_SHORT
-    return Response(body, media_type="text/plain; charset=utf-8", headers=headers)
+
+    def render() -> Rendered:
+        data = [proofs.leaf_data(s.read.log, s.read.log.recorder, i) for i in range(start, stop)]
+        return Rendered(b"".join(d + b"\n" for d in data), TEXT)
+
+    full = stop - start == limit  # leaves start..stop never change; a short batch grows
+    key = cache_key(request.url.path, "", start, stop)
+    if full:
+        return answer(request, key, render, max_age=LONG_MAX_AGE, immutable=True)
+    return answer(request, key, render, max_age=CHECKPOINT_MAX_AGE)
 
 
 @router.get("/records/{stream}/{version}/proof", response_class=PlainTextResponse,
             summary="the record's offline proof (c2sp.org/tlog-proof@v1)")  # fmt: skip
 def record_proof(
+    request: Request,
     s: Annotated[Services, Depends(services)],
     stream: UUID,
     version: Annotated[int, Path(ge=1, le=2**53)],
@@ -96,7 +122,7 @@ def record_proof(
 
     Public: no token."""
     text = proofs.record_proof(s.read.log, stream, version)
-    return PlainTextResponse(text, headers=CACHE_SHORT)
+    return answer_content(request, text.encode(), TEXT, CHECKPOINT_MAX_AGE)
 
 
 LINE_BODY = {"type": "string", "maxLength": MAX_LINE}
