@@ -11,8 +11,9 @@
     DIR/MANIFEST.json      what each file is, format versions, size, root and the business
                            timezone the records' dates are taken in (canonical JSON)
 
-Records are streamed in batches; while writing, the root is recomputed and must equal the
-checkpoint's, so a bundle that was written is a bundle that verifies.
+Records are streamed in batches of plain SQL (keyset on the notification id: each batch
+costs the same wherever it starts in the log); while writing, the root is recomputed and
+must equal the checkpoint's, so a bundle that was written is a bundle that verifies.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from pathlib import Path
 
 from eventsourcing.persistence import ApplicationRecorder
 
-from ledger.check import iter_notifications
 from ledger.errors import LedgerError
 from ledger.log.checkpoints import all_checkpoints, latest, latest_witnessed
 from ledger.log.store import LogStore
@@ -88,16 +88,14 @@ def export_bundle(
     if out.exists():
         shutil.rmtree(out)  # an earlier export that was interrupted
     size, root = signed.checkpoint.size, signed.checkpoint.root
-    last_notification = store.notification_of(size - 1)
-    assert last_notification is not None
+    first, last = store.notification_of(0), store.notification_of(size - 1)
+    assert first is not None and last is not None
     (out / "keys").mkdir(parents=True, exist_ok=True)
     (out / "checkpoints").mkdir(exist_ok=True)
     tree = CompactRange()
     with (out / "records.jsonl").open("wb") as f:
-        for n in iter_notifications(recorder):
-            if n.id > last_notification:
-                break
-            _, record = unpack_state(n.state)
+        for state in store.records_between(first, last):
+            _, record = unpack_state(state)
             f.write(record + b"\n")
             tree.append(leaf_hash(record))
             if progress is not None and tree.size % 10_000 == 0:

@@ -37,6 +37,14 @@ def leaf_data(store: LogStore, recorder: ApplicationRecorder, index: int) -> byt
     return data
 
 
+def leaves_data(store: LogStore, start: int, stop: int) -> list[bytes]:
+    """The data of leaves ``start .. stop - 1`` in one query.
+    Requires 0 <= start <= stop <= the log size."""
+    have = store.state().size
+    _require(0 <= start <= stop <= have, f"need 0 <= start {start} <= stop {stop} <= {have}")
+    return store.leaves_data(start, stop)
+
+
 def checkpoint_size(store: LogStore, given: int | None) -> int:
     """``given``, or the latest signed checkpoint's size."""
     if given is not None:

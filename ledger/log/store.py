@@ -17,9 +17,11 @@ Tiles hold the tree as c2sp.org/tlog-tiles lays it out: the tile at tile level L
 holds up to 256 consecutive hashes of tree level 8·L, nodes N·256 onwards; a partial
 (rightmost) tile grows until it is full and then never changes. Any perfect subtree
 (level 8·L + r, index i) is the hash over 2^r hashes of one tile, so roots and proofs need
-O(log n) tiles, read in one query. Leaf i's record is notification ``offset + i`` where the
-offset changes only at gaps in the notification ids (PostgreSQL), so a row is written per
-gap, not per leaf.
+O(log n) tiles, read in one query; tiles read outside a transaction are kept in an
+in-process cache (ledger/log/tilecache.py), so hot proofs and tiles read no tile at all,
+and a random proof reads at most its leaf's tile. Leaf i's record is notification
+``offset + i`` where the offset changes only at gaps in the notification ids (PostgreSQL),
+so a row is written per gap, not per leaf.
 
 One integration step runs in one transaction: take the integration lock (PostgreSQL: an
 advisory transaction lock; SQLite: BEGIN IMMEDIATE, the file's write lock), read the state,
@@ -43,20 +45,23 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder
 
 from ledger.db import Cursor, SqlDatabase, schema_lock
+from ledger.log.tilecache import DEFAULT_BYTES, TileCache
+from ledger.log.tilecache import TILE_HEIGHT as TILE_HEIGHT
+from ledger.log.tilecache import TILE_WIDTH as TILE_WIDTH
 from ledger.log.tree import NodeId
 from ledger.log.tree import root as tree_root
 from ledger.mapper import unpack_state
 from verify.merkle import HASH_SIZE, CompactRange, leaf_hash, node_hash
 
+K = TypeVar("K")
 LEVEL_SHIFT = 48
-TILE_HEIGHT = 8
-TILE_WIDTH = 1 << TILE_HEIGHT
+LOOKUPS = 1 << 16  # cached leaf <-> notification answers (each dict cleared when full)
 LOCK_KEY = 0x676F6E6C  # "gonl": the integration lock on PostgreSQL
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS gongshi_log_state ("
@@ -109,6 +114,13 @@ def _subtree(hashes: bytes, position: int, count: int) -> bytes:
     return layer[0]
 
 
+def _remember(cache: dict[K, int], key: K, value: int) -> None:
+    """Keep an immutable answer; the dict is emptied when it holds LOOKUPS (bounded)."""
+    if len(cache) >= LOOKUPS:
+        cache.clear()
+    cache[key] = value
+
+
 class StoredRecord(NamedTuple):
     """What integration needs of a stored record: its notification id, stream, version and
     stored state (the hash and the canonical bytes, ``ledger.mapper.unpack_state``)."""
@@ -126,14 +138,27 @@ class LogState:
 
 
 class LogStore:
-    """Reads and integrates the log in ``db`` (the ledger's database) from ``recorder``."""
+    """Reads and integrates the log in ``db`` (the ledger's database) from ``recorder``.
 
-    def __init__(self, db: SqlDatabase, recorder: ApplicationRecorder, create: bool = True) -> None:
+    Cached in process, all of it immutable: roots by size, committed tile prefixes
+    (``cache_bytes``, 0 for none), leaf index <-> notification id of leaves, and the leaf
+    index of records found in the log (a leaf stays a leaf)."""
+
+    def __init__(
+        self,
+        db: SqlDatabase,
+        recorder: ApplicationRecorder,
+        create: bool = True,
+        cache_bytes: int = DEFAULT_BYTES,
+    ) -> None:
         """``create=False``: the tables exist and are not touched here (a read replica's
         store, api/read_side.py: a hot standby refuses CREATE TABLE)."""
         self.db = db
         self.recorder = recorder
         self._roots: dict[int, bytes] = {}  # size -> root: a tree of a size never changes
+        self.tile_cache = TileCache(cache_bytes)
+        self._notifications: dict[int, int] = {}  # leaf index -> notification id
+        self._leaves: dict[tuple[str, int], int] = {}  # (stream, version) -> leaf index
         if not create:
             return
         with schema_lock(db.database), db.transaction() as cur:
@@ -168,6 +193,42 @@ class LogStore:
             sql = "SELECT state FROM stored_events WHERE rowid = ?"
         return unpack_state(bytes(self.db.execute(sql, (notification,))[0][0]))[1]
 
+    def leaves_data(self, start: int, stop: int) -> list[bytes]:
+        """The data of leaves ``start .. stop - 1``, read in one query.
+        Requires 0 <= start <= stop <= the log's size."""
+        if start >= stop:
+            return []
+        first = self.notification_of(start)
+        if first is None:
+            raise ValueError(f"leaf {start} is not in the log")
+        rows = self._records_from(first, stop - start)
+        return [unpack_state(state)[1] for _, state in rows]
+
+    def _records_from(self, first: int, limit: int) -> list[tuple[int, bytes]]:
+        """(notification id, stored state) of up to ``limit`` records from notification
+        ``first`` on, in order (ids skipped at gaps are not records)."""
+        if self.db.is_postgres:
+            sql = (
+                "SELECT notification_id, state FROM gongshi_events WHERE notification_id >= ?"
+                " ORDER BY notification_id LIMIT ?"
+            )
+        else:
+            sql = "SELECT rowid, state FROM stored_events WHERE rowid >= ? ORDER BY rowid LIMIT ?"
+        return [(int(i), bytes(state)) for i, state in self.db.execute(sql, (first, limit))]
+
+    def records_between(self, first: int, last: int, batch: int = 5000) -> Iterator[bytes]:
+        """The stored state of every record with notification id in [first, last], in order,
+        read ``batch`` at a time (keyset: each batch costs the same wherever it starts)."""
+        while first <= last:
+            rows = self._records_from(first, batch)
+            for notification, state in rows:
+                if notification > last:
+                    return
+                yield state
+            if len(rows) < batch:
+                return
+            first = rows[-1][0] + 1
+
     def state(self) -> LogState:
         """The log's size and the last notification id integrated."""
         row = self.db.execute("SELECT size, position FROM gongshi_log_state WHERE id = 1")[0]
@@ -184,18 +245,50 @@ class LogStore:
         return {int(k): bytes(h) for k, h in rows}
 
     def tile(self, level: int, index: int) -> bytes | None:
-        """The stored hashes of one tile (full, or partial as the log now stands)."""
+        """The stored hashes of one tile (full, or partial as the log now stands), read from
+        the database (never the cache)."""
         return self.tiles([tile_key(level, index)]).get(tile_key(level, index))
 
-    def fetch(self, nodes: Iterable[NodeId], cur: Cursor | None = None) -> dict[NodeId, bytes]:
-        """Complete perfect subtrees by (level, index), computed from tiles read at once."""
+    def tile_prefix(self, level: int, index: int, width: int) -> bytes | None:
+        """The first ``width`` hashes of a tile (cached), or None if the log holds fewer."""
+        key = tile_key(level, index)
+        entry = self.tile_cache.get(key, width)
+        if entry is None:
+            stored = self.tiles([key]).get(key)
+            if stored is None or len(stored) < width * HASH_SIZE:
+                return None
+            entry = self.tile_cache.put(key, stored)
+        return entry.hashes[: width * HASH_SIZE]
+
+    def fetch(
+        self, nodes: Iterable[NodeId], cur: Cursor | None = None, cached: bool = True
+    ) -> dict[NodeId, bytes]:
+        """Complete perfect subtrees by (level, index), computed from tiles read at once:
+        from the tile cache and one query for the tiles it lacks (``cached``, outside a
+        transaction), or all from the database (inside ``cur``'s transaction, or not
+        ``cached``: writers and ``gongshi check`` see the stored tiles themselves)."""
         placed = tiles_for(nodes)
-        tiles = self.tiles((key for key, _, _ in placed.values()), cur)
+        if cur is not None or not cached:
+            tiles = self.tiles((key for key, _, _ in placed.values()), cur)
+            found = {}
+            for node, (key, position, count) in placed.items():
+                hashes = tiles.get(key, b"")
+                if len(hashes) >= (position + count) * HASH_SIZE:
+                    found[node] = _subtree(hashes, position, count)
+            return found
+        need: dict[int, int] = {}  # tile key -> hashes needed
+        for key, position, count in placed.values():
+            need[key] = max(need.get(key, 0), position + count)
+        entries = {key: self.tile_cache.get(key, width) for key, width in need.items()}
+        missing = [key for key, entry in entries.items() if entry is None]
+        for key, hashes in self.tiles(missing).items():
+            entries[key] = self.tile_cache.put(key, hashes)
         found = {}
         for node, (key, position, count) in placed.items():
-            hashes = tiles.get(key, b"")
-            if len(hashes) >= (position + count) * HASH_SIZE:
-                found[node] = _subtree(hashes, position, count)
+            entry = entries.get(key)
+            value = entry.subtree(position, count) if entry is not None else None
+            if value is not None:
+                found[node] = value
         return found
 
     def leaf_notifications(self) -> Iterator[tuple[int, int]]:
@@ -208,7 +301,11 @@ class LogStore:
                 yield index, int(notification) + index - int(start)
 
     def notification_of(self, index: int) -> int | None:
-        """The notification id of leaf ``index``; None if it is not (yet) a leaf."""
+        """The notification id of leaf ``index``; None if it is not (yet) a leaf (cached:
+        a leaf's notification never changes)."""
+        found = self._notifications.get(index)
+        if found is not None:
+            return found
         if not 0 <= index < self.state().size:
             return None
         rows = self.db.execute(
@@ -216,7 +313,9 @@ class LogStore:
             " ORDER BY idx DESC LIMIT 1",
             (index,),
         )
-        return int(rows[0][1]) + index - int(rows[0][0])
+        found = int(rows[0][1]) + index - int(rows[0][0])
+        _remember(self._notifications, index, found)
+        return found
 
     def leaf_of_notification(self, notification: int) -> int | None:
         """The leaf index of a notification id, or None if it is not (yet) a leaf."""
@@ -231,7 +330,11 @@ class LogStore:
         return index if self.notification_of(index) == notification else None
 
     def leaf_of(self, stream: str, version: int) -> int | None:
-        """The leaf index of a record, or None if it is not (yet) in the log."""
+        """The leaf index of a record, or None if it is not (yet) in the log (a leaf found
+        is cached: it stays that record's leaf)."""
+        found = self._leaves.get((stream, version))
+        if found is not None:
+            return found
         if self.db.is_postgres:
             sql = (
                 "SELECT notification_id FROM gongshi_events"
@@ -244,7 +347,10 @@ class LogStore:
             )
             key = stream.replace("-", "")
         rows = self.db.execute(sql, (key, version))
-        return self.leaf_of_notification(int(rows[0][0])) if rows else None
+        found = self.leaf_of_notification(int(rows[0][0])) if rows else None
+        if found is not None:
+            _remember(self._leaves, (stream, version), found)
+        return found
 
     # --- integrating ---------------------------------------------------------------------
 

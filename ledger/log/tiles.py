@@ -21,7 +21,6 @@ from eventsourcing.persistence import ApplicationRecorder
 
 from ledger.errors import LedgerError
 from ledger.log.store import LEVEL_SHIFT, TILE_WIDTH, LogStore
-from ledger.mapper import unpack_state
 from verify.merkle import HASH_SIZE
 
 MAX_LEVEL = 63
@@ -91,23 +90,22 @@ def parse_tile_path(path: str) -> TileId:
 def hash_tile(store: LogStore, tile: TileId) -> bytes:
     """The tile's hashes; TileNotFound unless the log holds at least ``width`` of them."""
     assert tile.level is not None
-    stored = store.tile(tile.level, tile.index) or b""
-    if len(stored) < tile.width * HASH_SIZE:
-        raise TileNotFound(f"{tile.path()}: the log holds {len(stored) // HASH_SIZE} hashes")
-    return stored[: tile.width * HASH_SIZE]
+    found = store.tile_prefix(tile.level, tile.index, tile.width)
+    if found is None:
+        held = len(store.tile(tile.level, tile.index) or b"") // HASH_SIZE
+        raise TileNotFound(f"{tile.path()}: the log holds {held} hashes")
+    return found
 
 
 def entry_bundle(store: LogStore, recorder: ApplicationRecorder, tile: TileId) -> bytes:
-    """The bundle of leaves ``index·256 ..``; TileNotFound unless all ``width`` are leaves."""
+    """The bundle of leaves ``index·256 ..``; TileNotFound unless all ``width`` are leaves.
+    The leaves are read in one query."""
     first = tile.index * TILE_WIDTH
-    if first + tile.width > store.state().size:
-        raise TileNotFound(f"{tile.path()}: the log has {store.state().size} leaves")
-    notification = store.notification_of(first)
-    assert notification is not None
-    rows = recorder.select_notifications(start=notification, limit=tile.width)
+    size = store.state().size
+    if first + tile.width > size:
+        raise TileNotFound(f"{tile.path()}: the log has {size} leaves")
     out = bytearray()
-    for row in rows:
-        _, data = unpack_state(row.state)
+    for data in store.leaves_data(first, first + tile.width):
         if len(data) > MAX_ENTRY:
             raise LedgerError(f"leaf of {len(data)} bytes can't be in an entry bundle")
         out += struct.pack(">H", len(data)) + data

@@ -3,7 +3,6 @@ untested (bench/mutation-survivors.md), with a store and recorder faked in memor
 
 from __future__ import annotations
 
-import hashlib
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,6 @@ from ledger.log.tiles import (
     write_tiles,
 )  # fmt: skip
 from ledger.log.tree import TreeRangeError, consistency_proof, inclusion_proof, root
-from ledger.mapper import pack_state
 
 # --- tree ------------------------------------------------------------------------------
 
@@ -84,11 +82,6 @@ class _State:
     size: int
 
 
-@dataclass
-class _Row:
-    state: bytes
-
-
 class _Store:
     """The parts of LogStore the tile functions read: leaf i is notification i + 1."""
 
@@ -104,9 +97,12 @@ class _Store:
     def tile(self, level: int, index: int) -> bytes | None:
         return self.stored.get((level, index))
 
-    def select_notifications(self, start: int, limit: int) -> list[_Row]:
-        rows = self.leaves[start - 1 : start - 1 + limit]
-        return [_Row(pack_state(hashlib.sha256(d).hexdigest(), d)) for d in rows]
+    def tile_prefix(self, level: int, index: int, width: int) -> bytes | None:
+        stored = self.stored.get((level, index), b"")
+        return stored[: width * 32] if len(stored) >= width * 32 else None
+
+    def leaves_data(self, start: int, stop: int) -> list[bytes]:
+        return self.leaves[start:stop]
 
 
 def test_hash_tile_wider_than_stored_names_what_the_log_holds() -> None:
