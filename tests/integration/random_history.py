@@ -250,7 +250,7 @@ class RandomHistory:
             if entries and (b % 3 or book.grade):
                 self.points.correct(book_id, entries[b % len(entries)], "更正", TOWNSHIP)
                 return True
-            if not book.grade:
+            if not book.grade and self._live(book.cadre):  # no grade of an erased cadre
                 self._appraise_in_a_close(book_id, list(Grade)[b % 4], 200_000 + a)
                 return True
         return False
