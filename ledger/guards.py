@@ -11,7 +11,9 @@ command again, on fresh state) if that changed before its own commit:
   one whose ``closed`` the command checked (a close or reopening since: retried, and refused
   as ``points.year_closed`` once the year is closed);
 - ``topic_count("points.BookOpened", n)``: the close — no book was opened anywhere since its
-  scan counted ``n`` (a book opened since: retried, and the book ranked and sealed).
+  scan counted ``n`` (a book opened since: retried, and the book ranked and sealed); and
+  ``topic_count("subject.Erased", n)``: no subject was erased since it read the erased ones
+  (an erasure since: retried, and that cadre left out of the ranking and its cases).
 - ``stream_version(principal, v)``: every save (``LedgerApp.save``) — each actor's registry
   stream is still at the version its rules were checked against (a role or scope changed
   since: checked again, and refused by the rule rather than stored under the old role).
