@@ -9,6 +9,8 @@ never a failing 验证 button."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api import labels
@@ -29,6 +31,7 @@ from api.checkpoint_box import (
     quorum_reachable,
     witness_lines,
 )
+from api.http_cache import Rendered, answer, cache_key
 from api.notice import notice, parse_list
 from api.page_exports import export_links
 from api.paging import PER_PAGE, Pager, pager
@@ -152,7 +155,7 @@ def bad_query(params: Mapping[str, str], multi: Mapping[str, list[str]]) -> list
 def page(
     request: Request,
     s: Annotated[Services, Depends(services)],
-) -> HTMLResponse:
+) -> Response:
     """Every parameter is optional; a plain HTML form sends empty fields for "all": empty
     means no filter here. A malformed one answers a Chinese page (400) naming it, never
     JSON. The app's clock is read once: it dates the lists and ages the checkpoint. A
@@ -174,7 +177,43 @@ def page(
         return _refused(request, now.date(), asked, 401)
     except RuleViolation:
         return _refused(request, now.date(), asked, 403)
-    return _render(request, s, now, day, params)
+    view = log_view(s, now)
+    positions = _positions(s)
+    # everything the page is drawn from: the query, the reader's date, the clock to the
+    # second (the checkpoint's age, a row's pending estimate), the lists' positions and the
+    # checkpoint box and witnesses (cosignatures and witness reports change without the log)
+    key = cache_key("/", json.dumps(sorted(params.items())), day, int(now.timestamp()),
+                    positions, hashlib.sha256(repr(view).encode()).hexdigest())  # fmt: skip
+
+    def render() -> Rendered:
+        answered = _render(request, s, now, day, params, view)
+        if answered.status_code != 200:
+            raise _Answered(answered)
+        return Rendered(bytes(answered.body), "text/html")
+
+    try:
+        return answer(request, key, render, still=lambda: _positions(s) == positions)
+    except _Answered as e:
+        return e.response
+
+
+# the lists the page shows (api/notice.py's too); its answer is keyed by their positions
+SOURCES = (
+    "disbursements", "fund-ledger", "points", "supervision-cases", "lectures",
+    "assessment-loops", "mentoring-pairs", "training-classes", "postings", "objections",
+)  # fmt: skip
+
+
+def _positions(s: Services) -> tuple[int, ...]:
+    return tuple(s.read.position([name]) for name in SOURCES)
+
+
+class _Answered(Exception):
+    """Another answer than the page (the 404 of an unknown ``verify``): not cached."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
 
 
 def _refused(request: Request, server: date, asked: date | None, status: int) -> HTMLResponse:
@@ -188,12 +227,13 @@ def _refused(request: Request, server: date, asked: date | None, status: int) ->
 
 
 def _render(
-    request: Request, s: Services, now: datetime, day: date, params: dict[str, str]
-) -> HTMLResponse:
+    request: Request, s: Services, now: datetime, day: date, params: dict[str, str],
+    view: tuple[CheckpointBox | None, list[WitnessLine], Signed | None, bool],
+) -> HTMLResponse:  # fmt: skip
     year = int(params["year"]) if params.get("year") else None
     tier = int(params["tier"]) if params.get("tier") else None
     industry, category = params.get("industry") or None, params.get("category") or None
-    box, witnesses, newest, reachable = log_view(s, now)
+    box, witnesses, newest, reachable = view
     covered = box.size if box is not None else 0
     interval = s.settings.checkpoint_interval
     verifying = None
