@@ -7,7 +7,8 @@ advisory transaction locks: ``ledger.log.store.LOCK_KEY`` for integration and si
 genuine domain saves (``Points.enter``) for --seconds, a sampler reads pg_locks every few
 milliseconds for the servers' own backends (their application_name is this run's) and
 counts, per lock, how many of them held it at once (at most 1 if the lock does its job),
-how many different backends held it in turn, and how often others waited. Afterwards:
+how many different servers held it in turn (each server's connections carry its own
+application_name), and how often a server waited for it. Afterwards:
 the log holds every stored record once (size = records, the last checkpoint's root equal
 to the root recomputed from the tiles, one root per signed size), and every projection's
 position is the log's size; bench/scale.py's next ``rebuild --all`` then compares each
@@ -26,6 +27,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,8 @@ from ledger.log.store import LOCK_KEY
 from ledger.points.config import Component, SchemeConfig
 from ledger.points.service import Points
 from ledger.settings import Settings
+from projections.registry import NAMES
+from projections.runner import table_name
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_PATIENCE = 180.0
@@ -51,7 +55,7 @@ class LockSeen:
 
     samples: int = 0
     max_holders: int = 0
-    holders: set[int] = field(default_factory=set)
+    holders: set[str] = field(default_factory=set)  # the servers (application_name)
     waited: int = 0  # samples with a server backend waiting for it
 
 
@@ -67,24 +71,25 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         sql = (
-            "SELECT l.pid, l.granted, l.classid, l.objid, l.objsubid FROM pg_locks l"
-            " JOIN pg_stat_activity a ON a.pid = l.pid"
-            " WHERE l.locktype = 'advisory' AND a.application_name = %s"
+            "SELECT a.application_name, l.granted, l.classid, l.objid, l.objsubid"
+            " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE l.locktype = 'advisory' AND a.application_name LIKE %s"
         )
+        projections = {zlib.crc32(table_name(n).encode()) & 0x7FFFFFFF: n for n in NAMES}
         with psycopg.connect(self.conninfo, autocommit=True) as conn:
             while not self.stop.is_set():
-                held: dict[str, set[int]] = defaultdict(set)
+                held: dict[str, set[str]] = defaultdict(set)
                 waiting: set[str] = set()
-                for pid, granted, classid, objid, objsubid in conn.execute(
-                    sql, (self.app_name,)
+                for server, granted, classid, objid, objsubid in conn.execute(
+                    sql, (self.app_name + "-%",)
                 ).fetchall():
                     if objsubid == 1:  # one bigint key: classid high, objid low 32 bits
                         key = (int(classid) << 32) | int(objid)
                         name = INTEGRATION if key == LOCK_KEY else f"key {key:#x}"
                     else:
-                        name = f"projection {int(objid):#x}"
+                        name = f"projection {projections.get(int(objid), hex(int(objid)))}"
                     if granted:
-                        held[name].add(int(pid))
+                        held[name].add(str(server))
                     else:
                         waiting.add(name)
                 for name in set(held) | waiting:
@@ -128,9 +133,6 @@ def many_nodes(
     """Run ``nodes`` servers for ``seconds`` of writes; the printable findings."""
     lines = [f"many API nodes: {nodes} gongshi serve processes on the primary, {seconds:g} s"]
     app_name = f"gongshi-scale-{uuid4().hex[:8]}"
-    url = env["GONGSHI_DATABASE_URL"] + f"&application_name={app_name}"
-    child_env = {**env, "GONGSHI_DATABASE_URL": url, "PGAPPNAME": app_name,
-                 "GONGSHI_CHECKPOINT_INTERVAL": "0.5", "GONGSHI_DB_POOL_SIZE": "24"}  # fmt: skip
     logs = Path(tempfile.mkdtemp(prefix="gongshi-scale-nodes-"))
     ports = [_free_port() for _ in range(nodes)]
     servers: list[subprocess.Popen[bytes]] = []
@@ -138,7 +140,11 @@ def many_nodes(
     sampler = Sampler(settings.database.psycopg_conninfo(), app_name)
     try:
         began = time.perf_counter()
-        for port in ports:
+        for n, port in enumerate(ports):
+            name = f"{app_name}-{n + 1}"  # this server's backends in pg_stat_activity
+            url = env["GONGSHI_DATABASE_URL"] + f"&application_name={name}"
+            child_env = {**env, "GONGSHI_DATABASE_URL": url, "PGAPPNAME": name,
+                         "GONGSHI_CHECKPOINT_INTERVAL": "0.5"}  # fmt: skip
             out = (logs / f"serve-{port}.log").open("wb")
             servers.append(subprocess.Popen(
                 [str(ROOT / ".venv" / "bin" / "gongshi"), "serve", "--port", str(port)],
@@ -177,8 +183,8 @@ def many_nodes(
     for name, seen in sorted(sampler.seen.items()):
         lines.append(
             f"    {name}: held by at most {seen.max_holders} backend at once"
-            f" [{'ok' if seen.max_holders <= 1 else 'TWO HOLDERS'}], by {len(seen.holders)}"
-            f" different backends in turn, others waiting in {seen.waited} samples"
+            f" [{'ok' if seen.max_holders <= 1 else 'TWO HOLDERS'}], by {len(seen.holders)} of"
+            f" the {nodes} servers in turn; a server waiting for it in {seen.waited} samples"
         )
     signed = ledger.db.execute(
         "SELECT size, root FROM gongshi_log_checkpoints ORDER BY size DESC LIMIT 1"
