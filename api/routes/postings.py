@@ -31,6 +31,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from api.access_log import log_access
 from api.auth import acting_as
 from api.evidence import written
 from api.idempotency import IDEMPOTENCY_RESPONSES, WriteRoute, idempotency_key, public_write
@@ -231,13 +232,14 @@ class UnitObjection(BaseModel):
                     " to answer it); not public, not cached")  # fmt: skip
 def read_objection(
     kind: Kind, scope: Scope, year: YearPath, objection: Annotated[str, Path(max_length=40)],
-    s: Service, actor: Unit, response: Response,
+    s: Service, actor: Unit, request: Request, response: Response,
 ) -> dict[str, Any]:  # fmt: skip
     """负责该公示的单位读取一件异议（按编号或编号 id）：类别、涉及、收到日期、答复期限、状态，
     以及保险库中的异议内容和异议人的联系方式，以便核实和答复。与答复的权限相同：关爱基金的公示
     只有总工会、积分的公示只有本县县委组织部可以读取；其他角色或其他县 403（``role``、
     ``posting.unit``）。异议人的个人信息已删除时 ``erased`` 为 true，不返回内容和联系方式。
-    答复带 ``Cache-Control: no-store``。
+    答复带 ``Cache-Control: no-store``。每次成功读取记一条访问日志（``access``：谁、哪件异议、
+    读了哪些保险库数据；不含数据本身，api/access_log.py）。
 
     角色：trade_union, organisation_department."""
     response.headers["Cache-Control"] = "no-store"
@@ -249,7 +251,11 @@ def read_objection(
             wanted = UUID(objection)
         except ValueError:
             raise NotFound("objection", objection) from None
-    return Postings(s.ledger).read_objection(kind, scope, year, wanted, actor)
+    read = Postings(s.ledger).read_objection(kind, scope, year, wanted, actor)
+    log_access(request, actor, "objection", [] if read["erased"] else ["text", "contact"],
+               posting=read["posting"], objection=read["objection"],
+               number=read["number"])  # fmt: skip
+    return read
 
 
 @router.post("/api/v1/postings/{kind}/{scope}/{year}/close", status_code=201,
