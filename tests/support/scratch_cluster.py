@@ -76,7 +76,10 @@ def unavailable_reason() -> str | None:
 def _free_port(taken: set[int]) -> int:
     """A port of PORTS that nothing listens on (a race with another process is caught by
     the cluster's start failing, and retried on the next port)."""
-    for port in PORTS:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:]
+    first = 4 * int(worker) % len(PORTS) if worker.isdigit() else 0  # workers apart
+    order: list[int] = [*PORTS[first:], *PORTS[:first]]
+    for port in order:
         if port in taken:
             continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -118,8 +121,13 @@ class ScratchPair:
             raise RuntimeError(f"{' '.join(args[:2])} failed: {done.stdout}{done.stderr}")
         return done
 
-    def _start(self, data: Path, taken: set[int]) -> int:
-        """Start the cluster in ``data`` on a free port (trying the next on failure)."""
+    def _start(self, data: Path, taken: set[int], port: int = 0) -> int:
+        """Start the cluster in ``data`` on ``port``, or on a free port (trying the next on
+        failure)."""
+        if port:
+            self.run("pg_ctl", "-D", str(data), "-l", str(data / "server.log"), "-w",
+                     "-t", "30", "-o", f"-p {port}", "start")  # fmt: skip
+            return port
         last = ""
         for _ in range(5):
             port = _free_port(taken)
@@ -146,8 +154,9 @@ class ScratchPair:
         self.start_replica()
 
     def start_replica(self) -> None:
-        """Start the replica (again) and wait until the primary sees it streaming."""
-        self.replica_port = self._start(self.replica_dir, {self.primary_port})
+        """Start the replica (again: on the port it had, which its clients know) and wait
+        until the primary sees it streaming."""
+        self.replica_port = self._start(self.replica_dir, {self.primary_port}, self.replica_port)
         deadline = time.monotonic() + 30
         while True:
             with psycopg.connect(self.url(self.primary_port), autocommit=True) as conn:
