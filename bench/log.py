@@ -20,7 +20,14 @@
 SQLite always (files in a temp dir); PostgreSQL too if GONGSHI_TEST_DATABASE_URL is set
 (fresh schemas gongshi_bench_<hex>, dropped at the end).
 
+5. with --sizes N,M,...: only this, bench/log_sizes.py: proofs, consistency proofs and tiles
+   (p50/p99) read from a fresh LogStore over a synthetic log of each size, and the
+   integration rate of --records real records appended at that size (size 0: the
+   baseline). Target: inclusion and consistency p99 <= 5 ms at 10M leaves; integration
+   leaves/s the same at every size. --backend sqlite|postgresql limits the databases.
+
     python bench/log.py [--records N] [--repeat N] [--quick]
+    python bench/log.py --sizes 0,1000000,10000000 [--backend postgresql] [--records 5000]
 """
 
 from __future__ import annotations
@@ -57,6 +64,7 @@ from append import (
     plain_change,
     plain_create,
 )
+from log_sizes import enrol
 
 from ledger.app import LedgerApp, open_app
 from ledger.db import SqlDatabase, ensure_schema
@@ -221,6 +229,8 @@ def bench_ledger(kind: str, ledger_db: Database, plain_db: Database, args: Names
     sql = SqlDatabase(ledger_db)
     try:
         store = LogStore(sql, app.recorder)
+        enrol(app)
+        store.integrate()
         bench_integrate(kind, app, store, args.records)
         for interval in (0.2, 0.05):
             found = latencies(app, store, interval, args.saves)
@@ -317,6 +327,33 @@ def bench_proofs(kind: str, database: Database, size: int) -> None:
         app.close()
 
 
+# --- 5. costs as the log grows (bench/log_sizes.py) ----------------------------------------
+
+
+def by_size(args: Namespace) -> None:
+    from log_sizes import bench_size
+
+    sizes = [int(float(s)) for s in args.sizes.split(",")]
+    records = args.records or 5000
+    url = os.environ.get("GONGSHI_TEST_DATABASE_URL")
+    print(f"5: reads from a fresh LogStore ({args.proofs} each) and integration of {records:,}"
+          " records at each size; target p99 <= 5 ms at 10M, leaves/s flat")  # fmt: skip
+    began = time.perf_counter()
+    if args.backend in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory(prefix="gongshi-bench-") as tmp:
+            for size in sizes:
+                db = parse_database_url(f"sqlite:///{tmp}/log-{size}.db")
+                bench_size("sqlite", db, size, args.proofs, records)
+    if url and args.backend in ("postgresql", "both"):
+        for size in sizes:
+            schema, db = fresh_schema(url)
+            try:
+                bench_size("postgresql", db, size, args.proofs, records)
+            finally:
+                drop_schema(db, schema)
+    print(f"total {time.perf_counter() - began:.0f} s")
+
+
 # --- main ----------------------------------------------------------------------------------
 
 
@@ -337,7 +374,13 @@ def main() -> None:
     parser.add_argument("--aggregates", type=int, default=300, help="append: aggregates of 10")
     parser.add_argument("--repeat", type=int, default=5, help="timed append runs (median)")
     parser.add_argument("--quick", action="store_true", help="fewer records, no 1M-leaf tree")
+    parser.add_argument("--sizes", help="only the log-size run (5.): comma-separated sizes")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--proofs", type=int, default=1000, help="timed reads per kind (5.)")
     args = parser.parse_args()
+    if args.sizes:
+        by_size(args)
+        return
     args.records = args.records or (5000 if args.quick else 20_000)
     args.saves = args.saves or (50 if args.quick else 100)
     sizes = [100_000] if args.quick else [100_000, 1_000_000]

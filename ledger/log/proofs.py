@@ -29,9 +29,12 @@ def _b64(value: bytes) -> str:
     return base64.b64encode(value).decode()
 
 
-def leaf_data(store: LogStore, recorder: ApplicationRecorder, index: int) -> bytes:
-    """Leaf ``index``'s data: the record's canonical bytes. Requires index < the log size."""
-    data = store.leaf_data(index)
+def leaf_data(
+    store: LogStore, recorder: ApplicationRecorder, index: int, size: int | None = None
+) -> bytes:
+    """Leaf ``index``'s data: the record's canonical bytes. Requires index < the log size
+    (``size``: the log's size if the caller just read it)."""
+    data = store.leaf_data(index, size)
     if data is None:
         raise ProofRequestError(f"leaf {index} is not in the log ({store.state().size} leaves)")
     return data
@@ -67,11 +70,12 @@ def inclusion(
     size = checkpoint_size(store, size)
     have = store.state().size
     _require(0 <= index < size <= have, f"need 0 <= index {index} < size {size} <= {have}")
+    fetch = store.prefetch(tree.nodes_for_inclusion(index, size) | _unless_known(store, size))
     return {
         "index": index, "tree_size": size,
-        "leaf_hash": _b64(leaf_hash(leaf_data(store, recorder, index))),
-        "root": _b64(store.root(size)),
-        "proof": [_b64(h) for h in tree.inclusion_proof(index, size, store.fetch)],
+        "leaf_hash": _b64(leaf_hash(leaf_data(store, recorder, index, have))),
+        "root": _b64(store.root(size, fetch)),
+        "proof": [_b64(h) for h in tree.inclusion_proof(index, size, fetch)],
     }  # fmt: skip
 
 
@@ -79,12 +83,19 @@ def consistency(store: LogStore, old: int, new: int) -> dict[str, Any]:
     """Requires 0 < old <= new <= the log's size."""
     have = store.state().size
     _require(0 < old <= new <= have, f"need 0 < old {old} <= new {new} <= {have}")
+    wanted = tree.nodes_for_consistency(old, new)
+    fetch = store.prefetch(wanted | _unless_known(store, old) | _unless_known(store, new))
     return {
         "old_size": old, "new_size": new,
-        "old_root": _b64(store.root(old)),
-        "new_root": _b64(store.root(new)),
-        "proof": [_b64(h) for h in tree.consistency_proof(old, new, store.fetch)],
+        "old_root": _b64(store.root(old, fetch)),
+        "new_root": _b64(store.root(new, fetch)),
+        "proof": [_b64(h) for h in tree.consistency_proof(old, new, fetch)],
     }  # fmt: skip
+
+
+def _unless_known(store: LogStore, size: int) -> set[tree.NodeId]:
+    """The nodes of root(size) unless that root is cached (read with the proof's)."""
+    return set() if store.knows_root(size) else tree.nodes_for_root(size)
 
 
 def record_proof(store: LogStore, stream: UUID, version: int) -> str:

@@ -54,7 +54,7 @@ from ledger.db import Cursor, SqlDatabase, schema_lock
 from ledger.log.tilecache import DEFAULT_BYTES, TileCache
 from ledger.log.tilecache import TILE_HEIGHT as TILE_HEIGHT
 from ledger.log.tilecache import TILE_WIDTH as TILE_WIDTH
-from ledger.log.tree import NodeId
+from ledger.log.tree import Fetch, NodeId
 from ledger.log.tree import root as tree_root
 from ledger.mapper import unpack_state
 from verify.merkle import HASH_SIZE, CompactRange, leaf_hash, node_hash
@@ -171,27 +171,61 @@ class LogStore:
 
     # --- reading -------------------------------------------------------------------------
 
-    def root(self, size: int) -> bytes:
-        """The RFC 9162 root of the first ``size`` leaves (cached: it never changes).
-        Requires 0 < size <= the log's size."""
+    def root(self, size: int, fetch: Fetch | None = None) -> bytes:
+        """The RFC 9162 root of the first ``size`` leaves (cached: it never changes), its
+        nodes read through ``fetch`` (default ``self.fetch``). Requires 0 < size <= the
+        log's size."""
         found = self._roots.get(size)
         if found is None:
-            found = tree_root(size, self.fetch)
+            found = tree_root(size, fetch or self.fetch)
             if len(self._roots) >= 4096:
                 self._roots.clear()
             self._roots[size] = found
         return found
 
-    def leaf_data(self, index: int) -> bytes | None:
-        """Leaf ``index``'s data (the record's canonical bytes); None if not a leaf."""
-        notification = self.notification_of(index)
-        if notification is None:
+    def knows_root(self, size: int) -> bool:
+        """Whether root(size) is cached."""
+        return size in self._roots
+
+    def leaf_data(self, index: int, size: int | None = None) -> bytes | None:
+        """Leaf ``index``'s data (the record's canonical bytes); None if not a leaf.
+        ``size``: the log's size as the caller just read it (saves reading it again).
+        One query: the record found through the offsets in the same statement."""
+        notification = self._notifications.get(index)
+        if notification is None and size is None:
+            size = self.state().size
+        if notification is None and not 0 <= index < (size or 0):
             return None
-        if self.db.is_postgres:
-            sql = "SELECT state FROM gongshi_events WHERE notification_id = ?"
+        events, key = ("gongshi_events", "notification_id") if self.db.is_postgres else (
+            "stored_events", "rowid")  # fmt: skip
+        params: tuple[int, ...] = (notification,) if notification is not None else (index, index)
+        if notification is not None:
+            sql = f"SELECT {key}, state FROM {events} WHERE {key} = ?"
         else:
-            sql = "SELECT state FROM stored_events WHERE rowid = ?"
-        return unpack_state(bytes(self.db.execute(sql, (notification,))[0][0]))[1]
+            sql = (
+                f"SELECT {key}, state FROM {events} WHERE {key} = ("
+                "SELECT notification_id + (? - idx) FROM gongshi_log_offsets WHERE idx <= ?"
+                " ORDER BY idx DESC LIMIT 1)"
+            )
+        rows = self.db.execute(sql, params)
+        if not rows:
+            return None
+        _remember(self._notifications, index, int(rows[0][0]))
+        return unpack_state(bytes(rows[0][1]))[1]
+
+    def prefetch(self, nodes: Iterable[NodeId]) -> Fetch:
+        """A fetch answering from ``nodes`` read at once (a proof and its roots in one read);
+        asking it for any other node reads those too."""
+        got = self.fetch(nodes)
+
+        def fetch(wanted: Iterable[NodeId]) -> dict[NodeId, bytes]:
+            wanted = list(wanted)
+            missing = [n for n in wanted if n not in got]
+            if missing:
+                got.update(self.fetch(missing))
+            return {n: got[n] for n in wanted if n in got}
+
+        return fetch
 
     def leaves_data(self, start: int, stop: int) -> list[bytes]:
         """The data of leaves ``start .. stop - 1``, read in one query.

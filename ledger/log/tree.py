@@ -76,12 +76,31 @@ def _consistency_ranges(m: int, a: int, b: int, whole: bool) -> list[Range]:
 
 
 def _hashes(ranges: list[Range], fetch: Fetch) -> list[bytes]:
-    wanted = {piece for a, b in ranges for piece in _pieces(a, b)}
+    wanted = _nodes(ranges)
     nodes = fetch(wanted) if wanted else {}
     missing = wanted - set(nodes)
     if missing:
         raise TreeRangeError(f"nodes {sorted(missing)[:3]} are not stored")
     return [_range_hash(a, b, nodes) for a, b in ranges]
+
+
+def _nodes(ranges: list[Range]) -> set[NodeId]:
+    return {piece for a, b in ranges for piece in _pieces(a, b)}
+
+
+def nodes_for_root(size: int) -> set[NodeId]:
+    """The nodes ``root(size)`` reads (requires size >= 0)."""
+    return _nodes([(0, size)]) if size > 0 else set()
+
+
+def nodes_for_inclusion(index: int, size: int) -> set[NodeId]:
+    """The nodes ``inclusion_proof(index, size)`` reads (requires 0 <= index < size)."""
+    return _nodes(_inclusion_ranges(index, 0, size))
+
+
+def nodes_for_consistency(old: int, new: int) -> set[NodeId]:
+    """The nodes ``consistency_proof(old, new)`` reads (requires 0 < old <= new)."""
+    return _nodes(_consistency_ranges(old, 0, new, True)) if old < new else set()
 
 
 def root(size: int, fetch: Fetch) -> bytes:
