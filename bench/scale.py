@@ -39,6 +39,12 @@ Figures measured on a shared 2-core machine are contended; the lead reruns them 
 
     python bench/scale.py [--sizes 1M,3M,10M] [--url URL] [--schema S --home DIR] [--keep]
                           [--samples 2000] [--writes 200] [--no-nodes] [--quick]
+
+Resumable: with --keep the schema and the home stay (their names are printed); the same
+--schema and --home with larger --sizes grow that ledger by further units and measure
+again (a size the ledger already holds is skipped, except the last). A run interrupted in
+a unit leaves a valid prefix: the next run continues with the next unit. --quick: sizes
+50k,100k, 300 proofs, 50 writes (a few minutes).
 """
 
 from __future__ import annotations
@@ -188,6 +194,11 @@ class Bench:
         self.catch_up(step)
         step.rebuild = self.child("rebuild --all", ["gongshi", "rebuild", "--all"])
         self.report_child(step.rebuild, "rebuild --all", log_size, TARGETS["rebuild_seconds"])
+        said = step.rebuild.output.splitlines()
+        same, different = (sum(f" is {word}" in line for line in said)
+                           for word in ("identical", "DIFFERENT"))  # fmt: skip
+        self.say(f"  rebuilt digests: {same} identical to the live projections', {different}"
+                 " different")  # fmt: skip
         bundle = self.out / f"bundle-{log_size}"
         step.export = self.child("export", ["gongshi", "export", str(bundle)])
         self.report_child(step.export, "gongshi export", log_size, None)
@@ -199,6 +210,7 @@ class Bench:
             valid = "VALID" in step.verify.output.splitlines()
             self.report_child(step.verify, "gongshi-verify bundle", log_size,
                               TARGETS["verify_seconds"], TARGETS["verify_mb"])  # fmt: skip
+            self.say(f"  verdict: {'VALID' if valid else 'NOT VALID'}")
             if not valid:
                 self.say("  NOT VALID:\n    " + "\n    ".join(step.verify.output.splitlines()[:20]))
             shutil.rmtree(bundle, ignore_errors=True)
