@@ -171,25 +171,25 @@ def units_present(ledger: Ledger) -> int:
 
 
 def enrol_county(ledger: Ledger, county: str) -> int:
-    """The county's principals (and the admin, into an empty registry); records written."""
+    """The county's principals (and the admin, into an empty registry); records written.
+    The organisation department is enrolled last: once it is, the county is complete (a run
+    interrupted halfway enrols the rest next time)."""
     principals = Principals(ledger)
     made = 0
     if principals.find(ADMIN.principal) is None:
         made += len(principals.bootstrap(ADMIN.principal))
     if principals.find(org_actor(county).principal) is not None:
         return made
-    principals.enrol(org_actor(county).principal, Role.ORGANISATION_DEPARTMENT,
-                     Scope(county=county), ADMIN)  # fmt: skip
-    made += 1
+    wanted: list[tuple[Actor, Scope]] = []
     for t in range(TOWNSHIPS):
-        scope = Scope(county=county, township=township_code(t))
-        principals.enrol(township_actor(county, t).principal, scope=scope, actor=ADMIN,
-                         role=Role.TOWNSHIP_PARTY_COMMITTEE)  # fmt: skip
-        made += 1
+        wanted.append((township_actor(county, t), Scope(county=county, township=township_code(t))))
         for v in range(VILLAGES):
             scope = Scope(county=county, township=township_code(t), village=village_name(t, v))
-            principals.enrol(village_actor(county, t, v).principal, Role.VILLAGE_COMMITTEE,
-                             scope, ADMIN)  # fmt: skip
+            wanted.append((village_actor(county, t, v), scope))
+    wanted.append((org_actor(county), Scope(county=county)))
+    for actor, scope in wanted:
+        if principals.find(actor.principal) is None:
+            principals.enrol(actor.principal, actor.role, scope, ADMIN)
             made += 1
     return made
 
