@@ -234,3 +234,23 @@ def test_the_page_and_the_checkpoint_change_with_the_log(
     frozen.set(datetime(2023, 3, 1, 9, 5, tzinfo=UTC))
     aged = app.get("/", headers={"If-None-Match": after.headers["etag"]})
     assert aged.status_code == 200 and aged.headers["etag"] != after.headers["etag"]
+
+
+def test_the_server_date_keys_the_date_dependent_lists_without_a_new_record(
+    ledger: Ledger, app: TestClient, frozen: SteppingClock
+) -> None:
+    fund = funded(ledger)
+    disbursed(fund, 1)
+    settle(app)
+    dated = ("/api/v1/public/disbursements", "/api/v1/public/supervision",
+             "/api/v1/public/fund-ledger", "/api/v1/public/key-projects",
+             "/api/v1/public/assessment-loops")  # fmt: skip
+    before = {path: app.get(path) for path in dated}
+    assert before["/api/v1/public/disbursements"].json()["total"] == 1
+    frozen.set(datetime(2023, 6, 1, 9, 0, tzinfo=UTC))  # the next days: no record written
+    for path in dated:
+        after = app.get(path, headers={"If-None-Match": before[path].headers["etag"]})
+        assert after.status_code == 200, path
+        assert after.json()["decided_on"] == "2023-06-01", path
+        assert after.headers["etag"] != before[path].headers["etag"], path
+    assert app.get(dated[0]).json()["total"] == 0  # past the grant's posting window
