@@ -17,7 +17,6 @@ from datetime import tzinfo
 from pathlib import Path
 
 from verify.anchor import Anchor, read_policy
-from verify.canonical import CanonicalError
 from verify.chain import ChainChecker
 from verify.checked import check_checkpoint
 from verify.checkpoint import Checkpoint, parse_checkpoint
@@ -25,11 +24,11 @@ from verify.declared import compare_declared
 from verify.failure import Failure
 from verify.invariants import Invariants
 from verify.manifest import check_manifest, manifest_zone, read_manifest
-from verify.merkle import CompactRange, leaf_hash
+from verify.merkle import CompactRange
 from verify.note import NoteError, parse_note
+from verify.parallel import Edge, chunks
 from verify.policy import Policy
 from verify.published import DEFAULTS, PublishedCheck
-from verify.record import Record, RecordError, parse_record
 from verify.report import Report, as_failure, b64
 from verify.usage import UsageError
 
@@ -74,8 +73,10 @@ def verify_bundle(
     since: Path | None = None,
     progress: Progress | None = None,
     now: int | None = None,
+    jobs: int = 1,
 ) -> BundleReport:
-    """Check ``bundle`` under ``anchor`` at ``now`` (POSIX seconds, for cosignature times);
+    """Check ``bundle`` under ``anchor`` at ``now`` (POSIX seconds, for cosignature times),
+    the records' own checks on ``jobs`` processes (the same report for any number);
     BundleError if it can't be read, else a report of every failure."""
     report = BundleReport(policy_source=anchor.source, anchored=anchor.anchored)
     if not bundle.is_dir():
@@ -108,7 +109,9 @@ def verify_bundle(
     published = None
     if (bundle / "published").is_dir() or "published/" in manifest.get("files", {}):
         published = _published(bundle, cp.size, report, zone)
-    tree = _stream_records(bundle / "records.jsonl", report, prefixes, progress, published, zone)
+    tree = _stream_records(
+        bundle / "records.jsonl", report, prefixes, progress, published, zone, jobs
+    )
     if published is not None:
         published.finish(tree.size)
         report.published_lists, report.published_rows = published.lists, published.rows
@@ -198,13 +201,6 @@ def _published(bundle: Path, size: int, report: Report, zone: tzinfo) -> Publish
     )
 
 
-def _record_failure(where: str, error: CanonicalError | RecordError) -> Failure:
-    if isinstance(error, CanonicalError):
-        return Failure(where, "record.canonical", str(error))
-    return Failure(where, "record", str(error), getattr(error, "expected", None),
-                   getattr(error, "computed", None))  # fmt: skip
-
-
 def _stream_records(
     path: Path,
     report: BundleReport,
@@ -212,9 +208,11 @@ def _stream_records(
     progress: Progress | None,
     published: PublishedCheck | None = None,
     zone: tzinfo | None = None,
+    jobs: int = 1,
 ) -> CompactRange:
     """Read records.jsonl once: canonical form, chains, invariants (business dates in
-    ``zone``, the manifest's timezone), the tree and its roots."""
+    ``zone``, the manifest's timezone), the tree and its roots; the records' own checks on
+    ``jobs`` processes (verify/parallel.py), the rest here in order."""
     chains = ChainChecker()
     invariants = Invariants() if zone is None else Invariants(zone=zone)
     tree = CompactRange()
@@ -223,36 +221,29 @@ def _stream_records(
     except FileNotFoundError:
         raise BundleError(f"{path}: missing") from None
     with handle:
-        for number, line in enumerate(handle, start=1):
-            where = f"records.jsonl line {number}"
-            if not line.endswith(b"\n"):
-                report.fail(Failure(where, "records.newline", "truncated (no final newline)"))
-            data = line[:-1] if line.endswith(b"\n") else line
-            tree.append(leaf_hash(data))
-            record: Record | None = None
-            try:
-                record = parse_record(data)
-            except (CanonicalError, RecordError) as e:
-                report.fail(_record_failure(where, e))
-            else:
-                for brk in chains.add(record):
-                    rule = "chain.prev" if brk.reason == "prev mismatch" else "chain.version"
-                    message = f"stream {brk.stream} version {brk.version}: {brk.reason}"
-                    report.fail(Failure(where, rule, message, brk.expected, brk.computed))
-                for problem in invariants.add(record, where):
-                    report.fail(as_failure(problem, "invariant"))
-            if published is not None:
-                published.add(number - 1, record)
-            expected = prefixes.get(tree.size)
-            if expected is not None and tree.root() != expected[1]:
-                message = (
-                    f"root of the first {tree.size} records differs from the signed one: "
-                    "history was rewritten or the log forked"
-                )
-                report.fail(Failure(expected[0], "checkpoint.prefix_root", message,
-                                    b64(expected[1]), b64(tree.root())))  # fmt: skip
-            if progress is not None and number % 10_000 == 0:  # the ticker shows the count
-                progress(number)
+        for chunk in chunks(handle, jobs, prefixes):
+            for offset, line in enumerate(chunk.lines):
+                number = chunk.start + offset + 1
+                where = f"records.jsonl line {number}"
+                if not line.endswith(b"\n"):
+                    report.fail(Failure(where, "records.newline", "truncated (no final newline)"))
+                record = chunk.record(offset)
+                if record is None:
+                    report.fail(chunk.bad[offset])
+                else:
+                    for brk in chains.add(record):
+                        rule = "chain.prev" if brk.reason == "prev mismatch" else "chain.version"
+                        message = f"stream {brk.stream} version {brk.version}: {brk.reason}"
+                        report.fail(Failure(where, rule, message, brk.expected, brk.computed))
+                    for problem in invariants.add(record, where):
+                        report.fail(as_failure(problem, "invariant"))
+                if published is not None:
+                    published.add(number - 1, record)
+                if number in chunk.prefixes:
+                    _prefix_root(tree, chunk.prefixes[number], prefixes[number], report)
+                if progress is not None and number % 10_000 == 0:  # the ticker shows the count
+                    progress(number)
+            tree.extend(chunk.edge)
     for problem in invariants.end():
         report.fail(as_failure(problem, "invariant"))
     if tree.size == 0:
@@ -260,3 +251,16 @@ def _stream_records(
     report.records, report.streams = tree.size, chains.streams
     report.invariants_checked = invariants.checked
     return tree
+
+
+def _prefix_root(tree: CompactRange, rest: Edge, signed: tuple[str, bytes], report: Report) -> None:
+    """The root of ``tree`` and then ``rest`` is the one ``signed`` (where, root) for its size."""
+    prefix = CompactRange(tree.size, [value for _, value in tree.edge()])
+    prefix.extend(rest)
+    if prefix.root() != signed[1]:
+        message = (
+            f"root of the first {prefix.size} records differs from the signed one: "
+            "history was rewritten or the log forked"
+        )
+        report.fail(Failure(signed[0], "checkpoint.prefix_root", message, b64(signed[1]),
+                            b64(prefix.root())))  # fmt: skip

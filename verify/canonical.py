@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -164,11 +165,11 @@ def parse_canonical(data: bytes) -> Any:
         # 15 characters and no character beyond U+FFFF (no UTF-8 lead byte F0..F4), the C
         # encoder's sorted output is the canonical form; a duplicate key or a lone surrogate
         # makes it differ or fail, and the careful path below then names the fault.
-        try:
-            value = _FAST_DECODER.decode(text)
+        try:  # scan_once: the value at 0; anything after it makes the re-encoding differ
+            value = _FAST_SCAN(text, 0)[0]
             if _FAST_ENCODER.encode(value).encode("utf-8") == data:
                 return value
-        except (_Slow, ValueError, RecursionError, UnicodeEncodeError):
+        except (_Slow, ValueError, RecursionError, UnicodeEncodeError, StopIteration):
             pass
     return _parse_carefully(data, text)
 
@@ -185,6 +186,10 @@ def _short_int(text: str) -> int:
 _FAST_DECODER = json.JSONDecoder(
     parse_float=_reject_float, parse_int=_short_int, parse_constant=_reject_constant
 )
+# The C scanner: (value, end) at an offset (JSONDecoder.decode without the whitespace checks)
+Scan = Callable[[str, int], tuple[Any, int]]
+SCAN: Scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_FAST_SCAN: Scan = _FAST_DECODER.scan_once  # type: ignore[attr-defined]
 _FAST_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 

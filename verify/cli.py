@@ -1,6 +1,7 @@
 """``gongshi-verify`` (also ``python -m verify``): the auditor's offline checks.
 
     gongshi-verify bundle DIR [--policy FILE | --trust-bundle-policy] [--since CHECKPOINT]
+                              [--jobs N]
     gongshi-verify proof FILE --record RECORD [--policy FILE]
     gongshi-verify consistency OLD NEW --proof FILE [--policy FILE]
         (each also takes --json, and --now SECONDS for a reproducible run)
@@ -70,6 +71,12 @@ JSON_KEYS = (
 )
 
 
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes >= 1")
+    return int(text)
+
+
 def _now(args: argparse.Namespace) -> int:
     """The one reading of the clock for this run (or ``--now``)."""
     return int(args.now) if args.now is not None else int(time.time())
@@ -94,7 +101,7 @@ def _bundle(args: argparse.Namespace) -> int:
     since = Path(args.since) if args.since else None
     with ticking("gongshi-verify: checking the bundle") as ticker:
         update = None if ticker is None else ticker.update
-        report = verify_bundle(bundle, anchor, since, update, now)
+        report = verify_bundle(bundle, anchor, since, update, now, args.jobs)
     return _show(report, args, now)
 
 
@@ -151,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     bundle.add_argument("--trust-bundle-policy", action="store_true",
                         help="use the bundle's own policy: the result says UNANCHORED")  # fmt: skip
     bundle.add_argument("--since", help="an earlier checkpoint you hold")
+    bundle.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 1, metavar="N",
+                        help="processes checking the records (default: the CPU count; "
+                        "the same report for any N)")  # fmt: skip
     bundle.set_defaults(run=_bundle)
     proof = sub.add_parser("proof", help="check a record's tlog-proof@v1 file")
     proof.add_argument("file", help="the tlog-proof file ('gongshi proof record --out')")

@@ -73,11 +73,12 @@ class CompactRange:
             if size >> level & 1
         ]
 
-    def append(self, hash_of_leaf: bytes, on_node: NodeSink | None = None) -> None:
-        """Append a leaf hash; ``on_node`` sees every node it completes."""
-        index, level, value = self.size, 0, hash_of_leaf
+    def append(self, hash_of_leaf: bytes, on_node: NodeSink | None = None, level: int = 0) -> None:
+        """Append a leaf hash, or with ``level`` the hash of a perfect subtree of 2**level
+        leaves (the size a multiple of 2**level); ``on_node`` sees every node it completes."""
+        index, value, self.size = self.size >> level, hash_of_leaf, self.size + (1 << level)
         if on_node is not None:
-            on_node(0, index, value)
+            on_node(level, index, value)
         while index & 1:
             value = node_hash(self._pending.pop(level), value)
             index >>= 1
@@ -85,7 +86,16 @@ class CompactRange:
             if on_node is not None:
                 on_node(level, index, value)
         self._pending[level] = value
-        self.size += 1
+
+    def edge(self) -> list[tuple[int, bytes]]:
+        """(level, hash) of each perfect subtree of the right edge, highest level first."""
+        return sorted(self._pending.items(), reverse=True)
+
+    def extend(self, edge: list[tuple[int, bytes]]) -> None:
+        """Append the leaves of another range's ``edge()``, a range of fewer than 2**k leaves
+        started at 0 when this size is a multiple of 2**k (verify/parallel.py's chunks)."""
+        for level, value in edge:
+            self.append(value, level=level)
 
     def root(self) -> bytes:
         """MTH of the leaves appended so far (RFC 9162 §2.1.1)."""
