@@ -60,14 +60,14 @@ from argparse import ArgumentParser, Namespace
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.append(str(ROOT / "bench"))  # after ROOT: bench/verify.py is not verify/
 
 import psycopg
-from scale_load import grow, stored_count
+from scale_load import grow, random_books, stored_count
 from scale_run import Run, measured
 
 from ledger.actor import Actor, Role
@@ -246,12 +246,8 @@ class Bench:
     def writes(self, step: Step) -> None:
         """``Points.enter``: a deduction on a random book, through the ledger's service."""
         ledger = self.ledger
-        rows = ledger.db.execute(
-            "SELECT originator_id FROM gongshi_events WHERE topic = ? ORDER BY random() LIMIT ?",
-            ("points.BookOpened", self.args.writes),
-        )
-        for (stream,) in rows:
-            book = UUID(str(stream))
+        books = random_books(ledger, self.args.writes, self.rng.randrange(2**32))
+        for book in books:
             state = Points(ledger).book(book)
             points = Points(ledger, SchemeConfig(county=state.county, year=state.year))
             actor = Actor(f"tpc-{state.county}-{state.township}", Role.TOWNSHIP_PARTY_COMMITTEE)
@@ -265,7 +261,7 @@ class Bench:
         added = ledger.log.integrate()
         seconds = time.perf_counter() - began
         self.say(
-            f"write latency (Points.enter: load the book, check, LedgerApp.save), {len(rows)}"
+            f"write latency (Points.enter: load the book, check, LedgerApp.save), {len(books)}"
             f" saves: p50 {quantile(step.writes, 0.5) * 1000:.1f} ms, p99"
             f" {quantile(step.writes, 0.99) * 1000:.1f} ms; their {added} leaves integrated"
             f" in {seconds * 1000:.0f} ms"

@@ -31,9 +31,10 @@ import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import psycopg
+from scale_load import random_books
 
 from ledger.actor import Actor, Role
 from ledger.ledger import Ledger
@@ -209,13 +210,7 @@ def many_nodes(
 
 def _write_for(ledger: Ledger, seconds: float) -> list[float]:
     """``Points.enter`` deductions on random books for ``seconds``; each save's latency."""
-    books = [
-        UUID(str(stream))
-        for (stream,) in ledger.db.execute(
-            "SELECT originator_id FROM gongshi_events WHERE topic = ? ORDER BY random() LIMIT 50",
-            ("points.BookOpened",),
-        )
-    ]
+    books = random_books(ledger, 50, os.getpid())
     rng = random.Random(os.getpid())
     latencies: list[float] = []
     end = time.perf_counter() + seconds
