@@ -67,7 +67,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.append(str(ROOT / "bench"))  # after ROOT: bench/verify.py is not verify/
 
 import psycopg
-from scale_load import grow, random_books, stored_count
+from scale_books import random_books
+from scale_load import grow, stored_count
 from scale_run import Run, measured
 
 from ledger.actor import Actor, Role

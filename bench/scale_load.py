@@ -48,7 +48,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import psycopg
 
@@ -458,24 +458,6 @@ def grow(ledger: Ledger, target: int, unit_records: int, per_round: int,
     return written
 
 
-def random_books(ledger: Ledger, count: int, seed: int) -> list[UUID]:
-    """Up to ``count`` books (with repeats), the streams of score entries at random
-    notification ids: index lookups, not a scan of the events table."""
-    top = int(ledger.db.execute("SELECT MAX(notification_id) FROM gongshi_events")[0][0] or 0)
-    rng = random.Random(seed)
-    found: list[UUID] = []
-    for _ in range(20):
-        ids = [rng.randint(1, top) for _ in range(count * 4)]
-        rows = ledger.db.execute(
-            "SELECT originator_id FROM gongshi_events WHERE notification_id = ANY(?) AND topic = ?",
-            (ids, "points.ScoreEntered"),
-        )
-        found += [UUID(str(stream)) for (stream,) in rows]
-        if len(found) >= count:
-            return found[:count]
-    return found
-
-
 def stored_count(ledger: Ledger) -> int:
     """Rows of the events table (an estimate-free count)."""
     return int(ledger.db.execute("SELECT COUNT(*) FROM gongshi_events")[0][0])
@@ -485,7 +467,6 @@ __all__ = [
     "BOOKS",
     "Written",
     "grow",
-    "random_books",
     "stored_count",
     "unit_place",
     "units_present",

@@ -34,7 +34,7 @@ from pathlib import Path
 from uuid import uuid4
 
 import psycopg
-from scale_load import random_books
+from scale_books import random_books
 
 from ledger.actor import Actor, Role
 from ledger.ledger import Ledger
