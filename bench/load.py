@@ -17,11 +17,10 @@ figures are those of the server with the client's CPU taken out of its budget.
 Scenarios, each --seconds (default 10; --quick 3) measured after a 2 s warm-up (1 s with
 --quick) on the same connections:
 
-a. public list: GET /api/v1/public/disbursements?today=2023-07-10 (the demo's grants are
-   from 2023; that day is inside several posting windows, so the list has rows; checked
-   before the run and by every 200 body holding a row). A date other than the server's is
-   the audit role's only, so every request carries an auditor's bearer token (made with
-   ``gongshi tokens create`` after the demo): the list's figures include the token check;
+a. public list: GET /api/v1/public/points, the issue's route (its default page: every
+   year, 50 rows; anonymous, no validator: every request asks for the whole answer, which
+   the server's rendered cache holds once per position, api/http_cache.py; checked before
+   the run and by every 200 body holding a row);
 b. inclusion proof: GET /log/v1/proof/inclusion?index=I&size=S, S the signed checkpoint's
    size (GET /log/v1/checkpoint, second line), I uniform in [0, S); a sample of proofs is
    verified against the checkpoint's root before the run;
@@ -34,7 +33,9 @@ max in ms, non-200 responses (a lost connection counts as status 0) and 200s wit
 unexpected body (both must be 0), reconnects, and the CPU seconds per second of the server
 (its processes), the client (this process) and the rest of the machine (mostly PostgreSQL).
 Exception lines in the server's log are summed up at the end.
-Targets: public list >= 1,000 req/s and p99 <= 50 ms; inclusion proof p99 <= 10 ms.
+Targets (issue 16), each printed next to its figure: public list >= 3,000 req/s,
+inclusion proofs >= 3,000 req/s, hash tiles >= 5,000 req/s, 0 errors. A closed loop's p99
+is about connections ÷ throughput: latency is bench/openloop.py's.
 
 Before the setup and again before the load the benchmark waits (up to 15 min, polling
 every 10 s) until no ``python -m pytest`` process runs on the machine, so a CI run does not
@@ -74,12 +75,12 @@ from ledger.settings import Database, parse_database_url
 from verify.merkle import HASH_SIZE, verify_inclusion
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
-LIST_PATH = "/api/v1/public/disbursements?today=2023-07-10"
+LIST_PATH = "/api/v1/public/points"
 TILE_WIDTH = 256
 PATHS = 50_000  # pre-built random paths per scenario, cycled
 CHECKED_PROOFS = 20
 QUIET_POLL, QUIET_MAX = 10.0, 15 * 60.0
-TARGET_LIST_RPS, TARGET_LIST_P99, TARGET_PROOF_P99 = 1000.0, 50.0, 10.0  # req/s, ms, ms
+TARGET_LIST_RPS, TARGET_PROOF_RPS, TARGET_TILE_RPS = 3000.0, 3000.0, 5000.0  # req/s
 
 
 # --- a minimal HTTP/1.1 GET client ---------------------------------------------------------
@@ -370,15 +371,6 @@ def _gongshi(env: dict[str, str], *args: str) -> str:
     return done.stdout.strip()
 
 
-def audit_token(env: dict[str, str]) -> str:
-    """An auditor's bearer token: the list on 2023-07-10 is not the server's date. The
-    demo's admin (its registry's bootstrap) enrols the auditor, who then gets a token."""
-    admin = _gongshi(env, "tokens", "create", "--principal", "demo-admin")
-    _gongshi(env, "principals", "enrol", "--account", "bench-audit", "--role", "audit",
-             "--token", admin)  # fmt: skip
-    return _gongshi(env, "tokens", "create", "--principal", "bench-audit")
-
-
 @contextmanager
 def serving(env: dict[str, str], workers: int, home: Path) -> Iterator[tuple[int, int]]:
     """``gongshi serve`` on a free port until the block ends; yields (port, pid)."""
@@ -486,7 +478,7 @@ def run(args: Namespace) -> None:
             home = Path(tmp)
             env = environment(home, database)
             demo(env)
-            args.auth = audit_token(env)
+            args.auth = ""  # every scenario is an anonymous public read
             with serving(env, args.workers, home) as (port, pid):
                 print(f"setup: {time.perf_counter() - began:.1f} s in all")
                 try:
@@ -507,7 +499,7 @@ def measure(port: int, pid: int, args: Namespace) -> None:
     full = size // TILE_WIDTH
     check_tiles(port, leaves, full)
     print(
-        f"checked: the list has {rows} rows on 2023-07-10; {len(leaves)} inclusion proofs"
+        f"checked: the list's page has {rows} rows; {len(leaves)} inclusion proofs"
         f" verify against the signed checkpoint (size {size:,}); tiles match the proofs"
     )
     print(
@@ -527,24 +519,29 @@ def measure(port: int, pid: int, args: Namespace) -> None:
         f"/log/v1/proof/inclusion?index={rng.randrange(size)}&size={size}" for _ in range(PATHS)
     ]
     proved = go(proof_paths, lambda body: body.startswith(b'{"index":'))
-    _, proof_p99 = report("inclusion proof", f"/log/v1/proof/inclusion?index=I&size={size}", proved)
+    proof_rps, proof_p99 = report(
+        "inclusion proof", f"/log/v1/proof/inclusion?index=I&size={size}", proved
+    )
     tiled: Result | None = None
+    tile_rps = 0.0
     if full and not args.no_tiles:
         tile_paths = [f"/tile/0/{encode_index(rng.randrange(full))}" for _ in range(PATHS)]
         tiled = go(tile_paths, lambda body: len(body) == TILE_WIDTH * HASH_SIZE)
-        report("hash tile", f"/tile/0/<N>, N < {full} (full tiles)", tiled)
+        tile_rps, _ = report("hash tile", f"/tile/0/<N>, N < {full} (full tiles)", tiled)
 
     errors = sum(r.errors + r.bad_bodies for r in (listed, proved, tiled) if r is not None)
-    list_ok = list_rps >= TARGET_LIST_RPS and list_p99 <= TARGET_LIST_P99
-    print(
-        f"target public list >= {TARGET_LIST_RPS:,.0f} req/s and p99 <= {TARGET_LIST_P99:g} ms:"
-        f" {verdict(list_ok)} ({list_rps:,.0f} req/s, p99 {list_p99:.1f} ms)"
-    )
-    print(
-        f"target inclusion proof p99 <= {TARGET_PROOF_P99:g} ms:"
-        f" {verdict(proof_p99 <= TARGET_PROOF_P99)} (p99 {proof_p99:.1f} ms)"
-    )
+    figures = [("public list", list_rps, TARGET_LIST_RPS),
+               ("inclusion proof", proof_rps, TARGET_PROOF_RPS)]  # fmt: skip
+    if tiled is not None:
+        figures.append(("hash tile", tile_rps, TARGET_TILE_RPS))
+    for name, rps, target in figures:
+        print(f"target {name:<16} >= {target:>6,.0f} req/s: {rps:>7,.0f} req/s"
+              f" ({rps / target:.2f}x) {verdict(rps >= target)}")  # fmt: skip
     print(f"target no errors (non-200 or bad bodies): {verdict(errors == 0)} ({errors})")
+    print(
+        f"(a closed loop's p99 is about {args.connections} / throughput: list p99"
+        f" {list_p99:.1f} ms, proof p99 {proof_p99:.1f} ms; latency: bench/openloop.py)"
+    )
 
 
 def main() -> None:
