@@ -363,14 +363,6 @@ def demo(env: dict[str, str]) -> None:
     print(f"setup: gongshi demo {time.perf_counter() - started:.1f} s; {last[:90]}")
 
 
-def _gongshi(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, check=False)  # fmt: skip
-    if done.returncode != 0:
-        raise RuntimeError(f"gongshi {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout.strip()
-
-
 @contextmanager
 def serving(env: dict[str, str], workers: int, home: Path) -> Iterator[tuple[int, int]]:
     """``gongshi serve`` on a free port until the block ends; yields (port, pid)."""
