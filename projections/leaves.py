@@ -7,14 +7,15 @@ table: ``stored_events`` (SQLite, notification id = rowid) or ``gongshi_events``
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import tzinfo
 
 from ledger.db import Cursor
-from ledger.mapper import unpack_state
+from ledger.mapper import HASH_LENGTH, SEPARATOR, unpack_state
 from projections.base import DEFAULT_ZONE, Leaf
 
 _raw_decode = json.JSONDecoder().raw_decode
+_LF, _BODY = HASH_LENGTH, HASH_LENGTH + len(SEPARATOR)  # state = HASH LF RECORD
 
 
 class LeafReadError(RuntimeError):
@@ -28,9 +29,16 @@ def log_size(cur: Cursor) -> int:
 
 
 def read_leaves(
-    cur: Cursor, postgres: bool, start: int, stop: int, zone: tzinfo = DEFAULT_ZONE
+    cur: Cursor,
+    postgres: bool,
+    start: int,
+    stop: int,
+    zone: tzinfo = DEFAULT_ZONE,
+    types: Collection[str] | None = None,
 ) -> Iterator[Leaf]:
-    """Leaves ``start`` .. ``stop - 1``, dated in ``zone`` (the business timezone).
+    """Leaves ``start`` .. ``stop - 1``, dated in ``zone`` (the business timezone); only those
+    whose record's type is in ``types`` unless it is None (every record is parsed: its type
+    is the record's own, not the stored topic column).
     Requires 0 <= start <= stop <= the log's size."""
     if start >= stop:
         return
@@ -55,10 +63,16 @@ def read_leaves(
             f"leaves {start}..{stop - 1}: expected {stop - start} records from notification"
             f" {first}, read {len(found)}"
         )
-    for offset, (_, state) in enumerate(found):
-        _, raw = unpack_state(bytes(state))
-        text = raw.decode("utf-8")
+    index = start
+    for _, state in found:
+        state = bytes(state)
+        # unpack_state's checks, inlined (it raises, naming the fault, if one fails)
+        if len(state) <= _BODY or state[_LF] != 10 or not state[:_LF].isascii():
+            unpack_state(state)
+        text = state[_BODY:].decode("utf-8")
         record, end = _raw_decode(text)  # records are canonical: no whitespace around them
         if end != len(text):
             record = json.loads(text)  # raises, naming the position
-        yield Leaf(start + offset, record, zone)
+        if types is None or record["type"] in types:
+            yield Leaf(index, record, zone)
+        index += 1

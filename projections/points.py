@@ -35,11 +35,11 @@ class Points(Projection):
     ) -> None:  # fmt: skip
         super().__init__(names, params, zone)
         self._marked: set[str] = set()  # groups to re-rank at the end of the batch
-        self._entries: list[tuple[str, int, str, int]] = []  # the batch's score entries
+        self._sums: dict[tuple[str, int, str], int] = {}  # the batch's score entries, summed
 
     def begin(self) -> None:
         self._marked.clear()
-        self._entries.clear()
+        self._sums.clear()
 
     def scheme_opened(self, rows: Rows, leaf: Leaf) -> None:
         d = leaf.data
@@ -74,15 +74,16 @@ class Points(Projection):
         """Only noted here: sums are commutative, so a batch's entries are added to their
         rows once, in ``finish`` (one row update per book and period, not per entry)."""
         d = leaf.data
-        self._entries.append((leaf.stream, d["quarter"], d["component"], d["points_tenths"]))
+        key = (leaf.stream, d["quarter"], d["component"])
+        self._sums[key] = self._sums.get(key, 0) + d["points_tenths"]
 
     def _add_entries(self, rows: Rows) -> None:
         sums: dict[tuple[str, str, str], int] = {}
-        for book_id, quarter, component, amount in self._entries:
+        for (book_id, quarter, component), amount in self._sums.items():
             for period in (f"Q{quarter}", "year"):
                 key = (book_id, period, component)
                 sums[key] = sums.get(key, 0) + amount
-        self._entries.clear()
+        self._sums.clear()
         changed: dict[tuple[str, str], Document] = {}
         for (book_id, period, component), amount in sums.items():
             row = rows.get(ROW, f"{book_id}/{period}")

@@ -49,8 +49,12 @@ def table_ddl(table: str) -> tuple[str, ...]:
 class Rows:
     """Read-through, write-back access to one projection table. Not thread-safe."""
 
-    def __init__(self, table: str) -> None:
+    def __init__(self, table: str, complete: bool = False) -> None:
+        """``complete``: the cache starts as the whole table (an empty table, at position 0),
+        so a document not in the cache is not in the table either: no SELECT for it (a
+        rebuild from empty tables reads nothing back)."""
         self.table = table
+        self.complete = complete
         self.cursor: Cursor | None = None
         self._docs: dict[tuple[str, str], Document | None] = {}
         self._groups: dict[str, set[str]] = {}  # grp -> keys of its public rows (loaded)
@@ -69,7 +73,10 @@ class Rows:
     def get(self, kind: str, key: str) -> Document | None:
         """The document, or None; the caller may change it and must then ``put`` it."""
         if (kind, key) not in self._docs:
-            found = self._cur().execute(
+            cur = self._cur()
+            if self.complete:
+                return None
+            found = cur.execute(
                 f"SELECT grp, body FROM {self.table} WHERE kind = ? AND key = ?", (kind, key)
             )
             doc: Document | None = json.loads(found[0][1]) if found else None
@@ -96,9 +103,11 @@ class Rows:
         """Every public row of group ``grp`` (requires grp != ""), by key."""
         if grp not in self._groups:
             keys = set()
-            for key, body in self._cur().execute(
+            cur = self._cur()
+            stored = () if self.complete else cur.execute(
                 f"SELECT key, body FROM {self.table} WHERE grp = ? AND kind = ?", (grp, ROW)
-            ):
+            )  # fmt: skip
+            for key, body in stored:
                 keys.add(key)
                 if (ROW, key) not in self._docs:
                     self._docs[(ROW, key)] = json.loads(body)

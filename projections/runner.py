@@ -13,9 +13,13 @@ rows is used only while (position, generation) is what it last wrote.
 
 from __future__ import annotations
 
+import gc
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain
+from operator import attrgetter
 
 from ledger.db import Cursor, SqlDatabase, schema_lock
 from ledger.errors import LedgerError
@@ -29,6 +33,7 @@ POSITIONS = (
     "CREATE TABLE IF NOT EXISTS gongshi_proj_positions (name TEXT PRIMARY KEY,"
     " position BIGINT NOT NULL, generation BIGINT NOT NULL, params TEXT NOT NULL)"
 )
+_index = attrgetter("index")
 MAX_CACHED = 250_000  # documents a runner keeps between batches before starting afresh
 Progress = Callable[[int, int], None]
 
@@ -156,8 +161,12 @@ class Runner:
         target = self.target(cur, position, stop)
         if target <= position:
             return 0
-        leaves = read_leaves(cur, self.db.is_postgres, position, target, self.projection.zone)
-        self.apply(cur, list(leaves), generation)
+        handled = self.projection.handlers
+        with collector_paused():
+            leaves = read_leaves(
+                cur, self.db.is_postgres, position, target, self.projection.zone, handled
+            )
+            self.apply(cur, list(leaves), generation, (position, target))
         return target - position
 
     def target(self, cur: Cursor, position: int, stop: int | None) -> int:
@@ -165,31 +174,36 @@ class Runner:
         target = min(log_size(cur), position + self.batch)
         return target if stop is None else min(target, stop)
 
-    def apply(self, cur: Cursor, leaves: list[Leaf], generation: int) -> None:
-        """Apply ``leaves`` (the next ones after the position: requires leaves[0].index ==
-        position) and write the rows and the new position in ``cur``'s transaction."""
-        if self._cached_at != (leaves[0].index, generation) or len(self._rows) > MAX_CACHED:
-            self._rows = Rows(self.table)
+    def apply(
+        self, cur: Cursor, leaves: list[Leaf], generation: int,
+        span: tuple[int, int] | None = None,
+    ) -> None:  # fmt: skip
+        """Apply ``leaves`` and write the rows and the new position in ``cur``'s transaction.
+        ``span``: (position, new position), the leaves read, when ``leaves`` holds only
+        those of the types this projection handles, in order (read_leaves' ``types``);
+        without it, ``leaves`` are all the next ones (requires leaves[0].index ==
+        position), and those of other types are skipped here."""
+        start, target = span or (leaves[0].index, leaves[-1].index + 1)
+        if self._cached_at != (start, generation) or len(self._rows) > MAX_CACHED:
+            self._rows = Rows(self.table, complete=start == 0 and self._empty(cur))
         self._cached_at = None  # until this batch commits
         rows = self._rows
         rows.cursor = cur
         try:
             projection = self.projection
             projection.begin()
-            handler_of = projection.handlers.get
-            for leaf in leaves:  # Projection.apply, inlined: this loop is the rebuild's cost
-                handler = handler_of(leaf.type)
-                if handler is not None:
-                    try:
-                        handler(projection, rows, leaf)
-                    except (KeyError, TypeError, ValueError, AttributeError) as e:
-                        raise ProjectionStateError(
-                            f"{projection.name}: can't fold leaf {leaf.index} ({leaf.type},"
-                            f" stream {leaf.stream}): {type(e).__name__}: {e}"
-                        ) from e
+            handlers = projection.handlers
+            for leaf in leaves if span else [leaf for leaf in leaves if leaf.type in handlers]:
+                # Projection.apply, inlined: this loop is the rebuild's cost
+                try:
+                    handlers[leaf.type](projection, rows, leaf)
+                except (KeyError, TypeError, ValueError, AttributeError) as e:
+                    raise ProjectionStateError(
+                        f"{projection.name}: can't fold leaf {leaf.index} ({leaf.type},"
+                        f" stream {leaf.stream}): {type(e).__name__}: {e}"
+                    ) from e
             projection.finish(rows)
             rows.flush()
-            target = leaves[-1].index + 1
             cur.execute(
                 "INSERT INTO gongshi_proj_positions (name, position, generation, params)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE"
@@ -199,6 +213,10 @@ class Runner:
         finally:
             rows.cursor = None
         self._pending = (target, generation)
+
+    def _empty(self, cur: Cursor) -> bool:
+        """The table holds no document (at position 0: just created or dropped)."""
+        return not cur.execute(f"SELECT 1 FROM {self.table} LIMIT 1")
 
     def committed(self) -> None:
         """The transaction around ``advance`` committed: the cache holds what it wrote."""
@@ -236,6 +254,22 @@ class Runner:
             return Status(self.projection.name, position, log_size(cur), digest, count)
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for one batch. A batch allocates several objects
+    per leaf (the parsed record, the cached documents) and keeps most until it ends, so the
+    collector would otherwise traverse them again and again while they are still alive;
+    reference counting still frees everything acyclic. It is switched on again (and so runs)
+    after the batch, unless it was off before."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def step_together(db: SqlDatabase, runners: list[Runner], stop: int | None = None) -> int:
     """One transaction for several projections: those at the lowest position share one read
     of the next leaves (a rebuild of every projection reads the log once, not once each).
@@ -256,9 +290,15 @@ def step_together(db: SqlDatabase, runners: list[Runner], stop: int | None = Non
         zones = {r.projection.zone for r in behind}
         if len(zones) != 1:
             raise ValueError(f"projections stepped together in one timezone, not {zones}")
-        leaves = list(read_leaves(cur, db.is_postgres, position, target, zones.pop()))
-        for runner in behind:
-            runner.apply(cur, leaves, at[runner.table][1])
+        handled = {kind for runner in behind for kind in runner.projection.handlers}
+        with collector_paused():
+            by_type: dict[str, list[Leaf]] = {}
+            for leaf in read_leaves(cur, db.is_postgres, position, target, zones.pop(), handled):
+                by_type.setdefault(leaf.type, []).append(leaf)
+            for runner in behind:
+                mine = [by_type[kind] for kind in runner.projection.handlers if kind in by_type]
+                leaves = mine[0] if len(mine) == 1 else sorted(chain(*mine), key=_index)
+                runner.apply(cur, leaves, at[runner.table][1], (position, target))
     for runner in behind:
         runner.committed()
     return target - position
