@@ -1,10 +1,15 @@
 """The console's forms: one per write route the clerk's role may use (api/console/forms.py),
 sent to that route in-process (api/console/dispatch.py). A refused write shows the problem's
 detail and rule on the form with the values kept; a write shows its receipt: each record's
-hash, its leaf, whether a checkpoint covers it yet, and its proof."""
+hash, its leaf, whether a checkpoint covers it yet, and its proof. The answer form of an
+objection, its path fields filled, shows the objection's text and the objector's contact to
+the posting's unit, as the posting's page does (the API's unit-only GET, as the session's
+principal: what the API refuses the principal, the form does not show; the page is no-store
+like every console page)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated, Any
 
@@ -16,6 +21,7 @@ from api.console.access import current, render, to_signin
 from api.console.csrf import FIELD, csrf_ok
 from api.console.dispatch import dispatch
 from api.console.forms import Form, FormInvalid, form_named, forms_for, request_of
+from api.console.postings import ANSWER
 from api.console.receipt import with_checkpoint
 from api.console.signin import refused
 from api.services import Services, services
@@ -42,18 +48,41 @@ def _mine(request: Request, key: str, role: str) -> Form | None:
     return form if form is not None and form.may(role) else None
 
 
+async def _objection(
+    request: Request, token: str, form: Form, values: dict[str, str]
+) -> dict[str, Any] | None:
+    """For the answer form of an objection whose kind, scope, year and objection are filled:
+    the objection as the posting's unit reads it, through the API's unit-only GET as the
+    bearer of ``token`` (a read recorded as an access event there); None for another form,
+    a value that is not a plain path segment, or a read the API refused."""
+    if form.key != ANSWER:
+        return None
+    parts = [values.get(name, "") for name in ("kind", "scope", "year", "objection")]
+    if not all(re.fullmatch(r"[\w-]{1,64}", part, re.ASCII) for part in parts):
+        return None
+    kind, scope, year, objection = parts
+    path = f"/api/v1/postings/{kind}/{scope}/{year}/objections/{objection}"
+    client = (request.client.host, request.client.port) if request.client else None
+    read = await dispatch(request.app, path, token, None, "", client, method="GET")
+    return read.body if read.status == 200 else None
+
+
 @router.get("/forms/{key}", response_class=HTMLResponse)
-def form_page(request: Request, s: Service, key: str) -> Response:
-    """The form, its fields filled from the query (e.g. ``?application=...`` from a page)."""
-    session = current(request, s)
+async def form_page(request: Request, s: Service, key: str) -> Response:
+    """The form, its fields filled from the query (e.g. ``?application=...`` from a page);
+    an objection's answer form with the objection's text and contact (``_objection``)."""
+    session = await run_in_threadpool(current, request, s)
     if session is None:
         return to_signin()
     form = _mine(request, key, session.actor.role.value)
     if form is None:
-        return render(request, "missing.html", session, 404, what=key)
+        return await run_in_threadpool(render, request, "missing.html", session, 404, what=key)
     values = {f.name: request.query_params.get(f.name, "") for f in form.fields}
-    return render(request, "form.html", session, form=form, values=values,
-                  key=f"console-{uuid.uuid4()}", problem=None)  # fmt: skip
+    objection = await _objection(request, session.token, form, values)
+    return await run_in_threadpool(
+        render, request, "form.html", session, form=form, values=values,
+        key=f"console-{uuid.uuid4()}", problem=None, objection=objection,
+    )  # fmt: skip
 
 
 @router.post("/forms/{key}", response_class=HTMLResponse)
@@ -73,13 +102,16 @@ async def submit(request: Request, s: Service, key: str) -> Response:
     try:
         path, body = request_of(form, values)
     except FormInvalid as e:
+        objection = await _objection(request, session.token, form, values)
         return render(request, "form.html", session, 422, form=form, values=values,
-                      key=idempotency, problem=_invalid(e))  # fmt: skip
+                      key=idempotency, problem=_invalid(e), objection=objection)  # fmt: skip
     client = (request.client.host, request.client.port) if request.client else None
     answer = await dispatch(request.app, path, session.token, body, idempotency, client)
     if not 200 <= answer.status < 300:
+        objection = await _objection(request, session.token, form, values)
         return render(request, "form.html", session, answer.status, form=form, values=values,
-                      key=idempotency, problem=_problem(answer.status, answer.body))  # fmt: skip
+                      key=idempotency, problem=_problem(answer.status, answer.body),
+                      objection=objection)  # fmt: skip
     records = await run_in_threadpool(with_checkpoint, s, answer.body.get("records", []))
     evidence = answer.body.get("evidence", {})
     follow = _next(request, form, evidence, session.actor.role.value)
