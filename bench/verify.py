@@ -12,16 +12,24 @@
    ~220 records/s at 3k, 107 at 17k, 57 at 58k; whether RandomHistory's reads or the ledger
    is the cause is not yet known): keep a bundle with --out DIR and time it again with
    --bundle DIR (its pinned-policy beside it).
-2. verify: ``python -m verify bundle DIR --policy PINNED`` in a child, --repeat times; each run
-   must exit 0 and print VALID. Wall time, records/s, CPU time and the child's peak RSS
-   (getrusage(RUSAGE_CHILDREN) in a small launcher whose only child is the verifier).
+2. verify: ``python -m verify bundle DIR --policy PINNED --jobs N`` in a child, --repeat times,
+   for each N of --jobs (default "1,2": one process, then both cores; the verifier's default
+   is the CPU count); each run must exit 0 and print VALID. Wall time, records/s, CPU time
+   (the verifier's and its pool's) and peak RSS (getrusage(RUSAGE_CHILDREN) in a small
+   launcher whose only child is the verifier: the largest one process of the verifier and
+   its workers, not their sum; with --jobs N the N workers add ~25-35 MB each).
 3. reference, same run: a Go program using golang.org/x/mod/sumdb/tlog (StoredHashes over each
    line of records.jsonl, then TreeHash) computes only the RFC 9162 root, built from Debian's
    golang-go and golang-golang-x-mod-dev (apt-get installed when missing; GO111MODULE=off with
    GOPATH=/usr/share/gocode). Its root must equal the bundle's. Printed: Python/Go speed ratio
    against the target >= 1.0x. Skipped with a message when Go can't be installed or built.
 
-    python bench/verify.py [--records N] [--repeat N] [--out DIR | --bundle DIR] [--seed N]
+4. with several --bundle (e.g. two sizes), each is timed and a last table gives seconds,
+   records/s, microseconds per record and peak RSS by size: a flat cost per record shows
+   as the same microseconds per record at both sizes.
+
+    python bench/verify.py [--records N] [--repeat N] [--out DIR | --bundle DIR ...]
+                           [--jobs 1,2] [--seed N]
 """
 
 from __future__ import annotations
@@ -206,10 +214,11 @@ def describe(name: str, run: Run, records: int) -> str:
     )
 
 
-def time_verifier(bundle: Path, pinned: Path, records: int, repeat: int) -> Run | None:
+def time_verifier(bundle: Path, pinned: Path, records: int, repeat: int, jobs: int) -> Run | None:
     """The fastest of ``repeat`` VALID runs; None (failures shown) if one isn't VALID."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "verify", "bundle", str(bundle), "--policy", str(pinned)]
+    command = [sys.executable, "-m", "verify", "bundle", str(bundle), "--policy", str(pinned),
+               "--jobs", str(jobs)]  # fmt: skip
     best: Run | None = None
     for n in range(1, repeat + 1):
         run = measured(command, env)
@@ -219,7 +228,7 @@ def time_verifier(bundle: Path, pinned: Path, records: int, repeat: int) -> Run 
             for line in lines[:25]:
                 print(f"    {line}")
             return None
-        print("  " + describe(f"run {n} VALID", run, records))
+        print("  " + describe(f"--jobs {jobs} run {n} VALID", run, records))
         best = run if best is None or run.seconds < best.seconds else best
     return best
 
@@ -250,7 +259,7 @@ def go_reference(records_file: Path, scratch: Path) -> tuple[Run, str] | str:
     if why:
         return why
     source = scratch / "gotlog" / "root.go"
-    source.parent.mkdir()
+    source.parent.mkdir(parents=True)
     source.write_text(GO_PROGRAM)
     binary = scratch / "gotlog" / "root"
     env = {
@@ -286,65 +295,85 @@ def parse_args() -> Namespace:
     parser.add_argument("--records", type=int, default=100_000, help="records to generate")
     parser.add_argument("--repeat", type=int, default=1, help="timed verifier runs")
     parser.add_argument("--out", type=Path, help="export (and keep) the bundle here")
-    parser.add_argument(
-        "--bundle", type=Path, help="time an existing bundle (pinned-policy beside)"
-    )
+    parser.add_argument("--bundle", type=Path, action="append",
+                        help="time this bundle (pinned-policy beside); repeatable")  # fmt: skip
+    parser.add_argument("--jobs", default="1,2", help="the verifier's --jobs, comma-separated")
     parser.add_argument("--seed", type=int, default=2023, help="seed of the history")
     args = parser.parse_args()
     if args.records < 1 or args.repeat < 1:
         parser.error("--records and --repeat must be >= 1")
     if args.out is not None and args.out.exists() and any(args.out.iterdir()):
         parser.error(f"--out {args.out} is not empty")
-    if args.bundle is not None and not (args.bundle.parent / "pinned-policy").is_file():
-        parser.error(f"--bundle {args.bundle}: no pinned-policy beside it")
+    for bundle in args.bundle or []:
+        if not (bundle.parent / "pinned-policy").is_file():
+            parser.error(f"--bundle {bundle}: no pinned-policy beside it")
+    args.jobs = [int(n) for n in args.jobs.split(",")]
     return args
+
+
+def measure(bundle: Path, pinned: Path, args: Namespace, scratch: Path) -> list[str] | None:
+    """Time the verifier (each --jobs) and Go on ``bundle``; rows for the size table."""
+    records, root = bundle_size(bundle)
+    size = (bundle / "records.jsonl").stat().st_size
+    print(f"bundle {bundle}: {records:,} records, {size / 2**20:.1f} MB of records.jsonl")
+    runs: dict[int, Run] = {}
+    for jobs in args.jobs:
+        print(f"verify: python -m verify bundle {bundle} --policy {pinned} --jobs {jobs}"
+              f" (x{args.repeat})")  # fmt: skip
+        run = time_verifier(bundle, pinned, records, args.repeat, jobs)
+        if run is None:
+            return None
+        runs[jobs] = run
+    rows = [
+        f"{records:>10,} {jobs:>5} {run.seconds:>8.2f} {records / run.seconds:>10,.0f} "
+        f"{run.seconds / records * 1e6:>8.1f} {run.max_rss_kib / 1024:>8.1f}"
+        for jobs, run in runs.items()
+    ]
+    print("reference: Go golang.org/x/mod/sumdb/tlog, RFC 9162 root only, same leaves")
+    reference = go_reference(bundle / "records.jsonl", scratch)
+    if isinstance(reference, str):
+        print(f"  SKIPPED: {reference} (no Go ratio)")
+        return rows
+    go, go_root = reference
+    same = "same root as the bundle" if go_root == root else f"ROOT DIFFERS: {go_root}"
+    print("  " + describe("Go", go, records) + f"; {same}")
+    for jobs, run in runs.items():
+        ratio = go.seconds / run.seconds
+        verdict = "ok" if ratio >= TARGET_RATIO else "below target"
+        print(
+            f"--jobs {jobs}: {records / run.seconds:,.0f} records/s, {run.seconds:.2f} s, "
+            f"peak RSS {run.max_rss_kib / 1024:.1f} MB; Go {go.seconds:.2f} s; "
+            f"ratio (Go time / verifier time) {ratio:.3f}x; target >= {TARGET_RATIO:.1f}x "
+            f"[{verdict}]; RSS Python/Go {run.max_rss_kib / go.max_rss_kib:.2f}x"
+        )
+    return rows if go_root == root else None
 
 
 def main() -> int:
     args = parse_args()
     began = time.perf_counter()
     scratch = Path(tempfile.mkdtemp(prefix="gongshi-bench-verify-"))
+    table: list[str] = []
     try:
-        if args.bundle is not None:
-            bundle, pinned = args.bundle, args.bundle.parent / "pinned-policy"
+        if args.bundle:
+            bundles = [(b, b.parent / "pinned-policy") for b in args.bundle]
         else:
             bundle = args.out if args.out is not None else scratch / "export" / "bundle"
             bundle.parent.mkdir(parents=True, exist_ok=True)
             print(f"generate: at least {args.records:,} records through the ledger's services")
-            pinned = generate(bundle, args.records, args.seed, scratch)
-        records, root = bundle_size(bundle)
-        size = (bundle / "records.jsonl").stat().st_size
-        print(f"bundle {bundle}: {records:,} records, {size / 2**20:.1f} MB of records.jsonl")
-
-        print(f"verify: python -m verify bundle {bundle} --policy {pinned} (x{args.repeat})")
-        python = time_verifier(bundle, pinned, records, args.repeat)
-        if python is None:
-            return 1
-
-        print("reference: Go golang.org/x/mod/sumdb/tlog, RFC 9162 root only, same leaves")
-        reference = go_reference(bundle / "records.jsonl", scratch)
-        if isinstance(reference, str):
-            print(f"  SKIPPED: {reference}")
-            print(f"python verifier {records / python.seconds:,.0f} records/s (no Go ratio)")
-            return 0
-        go, go_root = reference
-        same = "same root as the bundle" if go_root == root else f"ROOT DIFFERS: {go_root}"
-        print("  " + describe("Go", go, records) + f"; {same}")
-        ratio = go.seconds / python.seconds
-        verdict = "ok" if ratio >= TARGET_RATIO else "below target"
-        print(
-            f"ratio Python/Go (speed, = Go time / verifier time): {go.seconds:.2f} s / "
-            f"{python.seconds:.2f} s = {ratio:.3f}x; target >= {TARGET_RATIO:.1f}x [{verdict}]"
-        )
-        print(
-            f"peak RSS Python/Go: {python.max_rss_kib / 1024:.1f} MB / "
-            f"{go.max_rss_kib / 1024:.1f} MB = {python.max_rss_kib / go.max_rss_kib:.2f}x"
-        )
-        if go_root != root:
-            return 1
+            bundles = [(bundle, generate(bundle, args.records, args.seed, scratch))]
+        for n, (bundle, pinned) in enumerate(bundles):
+            rows = measure(bundle, pinned, args, scratch / f"go{n}")
+            if rows is None:
+                return 1
+            table += rows
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    print(f"total {time.perf_counter() - began:.1f} s")
+    head = ("records", 10), ("jobs", 5), ("seconds", 8), ("records/s", 10), ("us/rec", 8)
+    print(" ".join(f"{name:>{width}}" for name, width in head) + f" {'RSS MB':>8}")
+    print("\n".join(table))
+    print(f"target at 10M records: < 120 s and < 300 MB (issue 16); total "
+          f"{time.perf_counter() - began:.1f} s")  # fmt: skip
     return 0
 
 

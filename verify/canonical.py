@@ -187,9 +187,7 @@ _FAST_DECODER = json.JSONDecoder(
     parse_float=_reject_float, parse_int=_short_int, parse_constant=_reject_constant
 )
 # The C scanner: (value, end) at an offset (JSONDecoder.decode without the whitespace checks)
-Scan = Callable[[str, int], tuple[Any, int]]
-SCAN: Scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-_FAST_SCAN: Scan = _FAST_DECODER.scan_once  # type: ignore[attr-defined]
+_FAST_SCAN: Callable[[str, int], tuple[Any, int]] = _FAST_DECODER.scan_once  # type: ignore[attr-defined]
 _FAST_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 

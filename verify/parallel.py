@@ -3,12 +3,11 @@
 What a record needs alone (its canonical form and its type's rules, §2 and §4) and the tree
 over a chunk's leaves are checked chunk by chunk by a pool of N processes; what needs the
 records before it (chains, rules across records, published lists, prefix roots) stays in the
-calling process, which takes the chunks back in order and re-reads each accepted record with
-the plain JSON parser (its bytes were found canonical). A chunk is CHUNK lines (a power of
-two) from a multiple of CHUNK, so its leaves are whole subtrees of the log's tree. Every
-failure is reported where a single pass reports it: the report is the same for every N.
-With N = 1 the same code runs in-process, and the parsed records are kept, not re-read.
-At most 2N + 1 chunks are in flight: memory does not grow with the records.
+calling process, which takes the chunks back in order, each record's fields as a tuple (the
+cheapest to send). A chunk is CHUNK lines (a power of two) from a multiple of CHUNK, so its
+leaves are whole subtrees of the log's tree. Every failure is reported where a single pass
+reports it: the report is the same for every N. With N = 1 the same code runs in-process on
+chunks of KEPT lines. At most 2N + 1 chunks are in flight: memory does not grow with the log.
 """
 
 from __future__ import annotations
@@ -18,14 +17,17 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from itertools import chain, count, islice
+from typing import Any
 
-from verify.canonical import SCAN, CanonicalError
+from verify.canonical import CanonicalError
 from verify.failure import Failure
 from verify.merkle import CompactRange, leaf_hash
-from verify.record import Record, RecordError, parse_record, record_hash
+from verify.record import Record, RecordError, parse_record
 
 CHUNK = 4096
+KEPT = 256  # in-process: parsed records are kept, so smaller chunks
 Edge = list[tuple[int, bytes]]  # CompactRange.edge(): a range's perfect subtrees
+Fields = tuple[str, int, str, str, str, str, dict[str, Any], str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,20 +39,15 @@ class Chunk:
     edge: Edge  # the tree over its leaves
     prefixes: dict[int, Edge]  # size (start < size <= its end) -> the tree over [start, size)
     bad: dict[int, Failure]  # line offset -> why its record is refused
-    records: list[Record | None] | None  # kept in-process (N = 1), else re-read
+    records: list[Record | None]  # kept in-process (N = 1), else empty
+    fields: list[Fields | None]  # from a pool: each Record's fields but raw
 
     def record(self, offset: int) -> Record | None:
         """The record at ``offset``, or None if refused."""
-        if offset in self.bad:
-            return None
-        if self.records is not None:
+        if self.records:
             return self.records[offset]
-        raw = self.lines[offset].removesuffix(b"\n")
-        value = SCAN(raw.decode(), 0)[0]  # canonical: the value parse_canonical gave
-        actor = value["actor"]
-        return Record(value["stream"], value["version"], value["type"], value["at"],
-                      actor["principal"], actor["role"], value["data"], value["prev"],
-                      record_hash(raw), raw)  # fmt: skip
+        fields = self.fields[offset]
+        return None if fields is None else Record(*fields, self.lines[offset])
 
 
 def record_failure(where: str, error: CanonicalError | RecordError) -> Failure:
@@ -60,9 +57,10 @@ def record_failure(where: str, error: CanonicalError | RecordError) -> Failure:
 
 
 def check_chunk(start: int, lines: list[bytes], sizes: tuple[int, ...], keep: bool) -> Chunk:
-    """Leaf hashes, the chunk's tree (and at ``sizes``) and each record's own checks."""
+    """Leaf hashes, the chunk's tree (and at ``sizes``) and each record's own checks; the
+    records ``keep``t, else their fields (a tuple pickles several times faster)."""
     tree, prefixes, bad = CompactRange(), {}, {}
-    records: list[Record | None] | None = [] if keep else None
+    records: list[Record | None] = []
     for offset, line in enumerate(lines):
         data = line.removesuffix(b"\n")
         tree.append(leaf_hash(data))
@@ -71,28 +69,34 @@ def check_chunk(start: int, lines: list[bytes], sizes: tuple[int, ...], keep: bo
             record = parse_record(data)
         except (CanonicalError, RecordError) as e:
             bad[offset] = record_failure(f"records.jsonl line {start + offset + 1}", e)
-        if records is not None:
-            records.append(record)
+        records.append(record)
         if start + offset + 1 in sizes:
             prefixes[start + offset + 1] = tree.edge()
-    return Chunk(start, lines if keep else [], tree.edge(), prefixes, bad, records)
+    if keep:
+        return Chunk(start, lines, tree.edge(), prefixes, bad, records, [])
+    fields: list[Fields | None] = [
+        None if r is None else (r.stream, r.version, r.type, r.at, r.principal, r.role, r.data,
+                                r.prev, r.hash)
+        for r in records
+    ]  # fmt: skip
+    return Chunk(start, [], tree.edge(), prefixes, bad, [], fields)
 
 
 def _sizes(start: int, end: int, sizes: Iterable[int]) -> tuple[int, ...]:
     return tuple(s for s in sizes if start < s <= end)
 
 
-def _pieces(lines: Iterable[bytes]) -> Iterator[tuple[int, list[bytes]]]:
+def _pieces(lines: Iterable[bytes], size: int) -> Iterator[tuple[int, list[bytes]]]:
     source = iter(lines)
-    for start in count(0, CHUNK):
-        if not (part := list(islice(source, CHUNK))):
+    for start in count(0, size):
+        if not (part := list(islice(source, size))):
             return
         yield start, part
 
 
 def chunks(lines: Iterable[bytes], jobs: int, sizes: Iterable[int] = ()) -> Iterator[Chunk]:
     """The lines' chunks in order, checked by ``jobs`` processes (in-process for 1)."""
-    wanted, pieces = sorted(sizes), _pieces(lines)
+    wanted, pieces = sorted(sizes), _pieces(lines, CHUNK if jobs > 1 else KEPT)
     head = list(islice(pieces, 2))  # one chunk only: no pool
     if jobs <= 1 or len(head) < 2:
         for start, part in chain(head, pieces):
