@@ -42,25 +42,26 @@ log from the records and would name a skipped record.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple, TypeVar
-from uuid import UUID
+from typing import TypeVar
 
 from eventsourcing.persistence import ApplicationRecorder
 
 from ledger.db import Cursor, SqlDatabase, schema_lock
+from ledger.log.integration import LogIntegrityError as LogIntegrityError
+from ledger.log.integration import grow, jumps, read_records
 from ledger.log.tilecache import DEFAULT_BYTES, TileCache
+from ledger.log.tilecache import LEVEL_SHIFT as LEVEL_SHIFT
 from ledger.log.tilecache import TILE_HEIGHT as TILE_HEIGHT
 from ledger.log.tilecache import TILE_WIDTH as TILE_WIDTH
+from ledger.log.tilecache import tile_key as tile_key
 from ledger.log.tree import Fetch, NodeId
 from ledger.log.tree import root as tree_root
 from ledger.mapper import unpack_state
-from verify.merkle import HASH_SIZE, CompactRange, leaf_hash, node_hash
+from verify.merkle import HASH_SIZE, CompactRange, node_hash
 
 K = TypeVar("K")
-LEVEL_SHIFT = 48
 LOOKUPS = 1 << 16  # cached leaf <-> notification answers (each dict cleared when full)
 LOCK_KEY = 0x676F6E6C  # "gonl": the integration lock on PostgreSQL
 SCHEMA = (
@@ -82,15 +83,6 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS gongshi_log_submission_leases ("
     " url TEXT PRIMARY KEY, owner TEXT NOT NULL, until TEXT NOT NULL)",
 )
-
-
-class LogIntegrityError(RuntimeError):
-    """A stored record can't become a leaf (its bytes don't match its hash): evidence named."""
-
-
-def tile_key(level: int, index: int) -> int:
-    """The key of tile (tile level, tile index) in gongshi_log_tiles."""
-    return level << LEVEL_SHIFT | index
 
 
 def tiles_for(nodes: Iterable[NodeId]) -> dict[NodeId, tuple[int, int, int]]:
@@ -119,16 +111,6 @@ def _remember(cache: dict[K, int], key: K, value: int) -> None:
     if len(cache) >= LOOKUPS:
         cache.clear()
     cache[key] = value
-
-
-class StoredRecord(NamedTuple):
-    """What integration needs of a stored record: its notification id, stream, version and
-    stored state (the hash and the canonical bytes, ``ledger.mapper.unpack_state``)."""
-
-    id: int
-    originator_id: str
-    originator_version: int
-    state: bytes
 
 
 @dataclass(frozen=True)
@@ -404,13 +386,13 @@ class LogStore:
                 "SELECT size, position FROM gongshi_log_state WHERE id = 1"
             )[0]
             size, position = int(size), int(position)
-            records = self.records_after(cur, position, batch)
+            records = read_records(cur, self.db.is_postgres, position, batch)
             if not records:
                 return 0
             edge_ids = CompactRange.node_ids(size)
             edge = self.fetch(edge_ids, cur)
             tree = CompactRange(size, [edge[n] for n in edge_ids])
-            grown = self._grow(tree, records, cur)
+            grown = grow(tree, records, lambda keys: self.tiles(keys, cur))
             cur.executemany(
                 "INSERT INTO gongshi_log_tiles (id, hashes) VALUES (?, ?)"
                 " ON CONFLICT (id) DO UPDATE SET hashes = excluded.hashes",
@@ -418,78 +400,10 @@ class LogStore:
             )
             cur.executemany(
                 "INSERT INTO gongshi_log_offsets (idx, notification_id) VALUES (?, ?)",
-                self._jumps(size, position, records),
+                jumps(size, position, records),
             )
             cur.execute(
                 "UPDATE gongshi_log_state SET size = ?, position = ? WHERE id = 1",
                 (tree.size, records[-1].id),
             )
             return len(records)
-
-    def records_after(self, cur: Cursor, position: int, limit: int) -> list[StoredRecord]:
-        """Up to ``limit`` stored records after notification ``position``, in notification
-        order, read on ``cur`` (in its transaction).
-
-        Plain SQL on the caller's connection, never the recorder: on SQLite the caller holds
-        the file's write lock (BEGIN IMMEDIATE) and eventsourcing's pool may be held by a
-        writer waiting for that very lock (a lock-order inversion, issue 12 item 3)."""
-        if self.db.is_postgres:
-            sql = (
-                "SELECT notification_id, originator_id, originator_version, state"
-                " FROM gongshi_events WHERE notification_id > ?"
-                " ORDER BY notification_id LIMIT ?"
-            )
-        else:
-            sql = (
-                "SELECT rowid, originator_id, originator_version, state FROM stored_events"
-                " WHERE rowid > ? ORDER BY rowid LIMIT ?"
-            )
-        return [
-            StoredRecord(int(i), str(UUID(str(stream))), int(version), bytes(state))
-            for i, stream, version, state in cur.execute(sql, (position, limit))
-        ]
-
-    def _grow(
-        self, tree: CompactRange, records: Sequence[StoredRecord], cur: Cursor
-    ) -> dict[int, bytes]:
-        """Append the records' leaves; return the tiles they changed, whole."""
-        additions: dict[int, list[tuple[int, bytes]]] = {}
-
-        def keep(level: int, index: int, value: bytes) -> None:
-            if level % TILE_HEIGHT == 0:
-                additions.setdefault(level // TILE_HEIGHT, []).append((index, value))
-
-        for n in records:
-            expected, record = unpack_state(n.state)
-            computed = hashlib.sha256(record).hexdigest()
-            if computed != expected:
-                raise LogIntegrityError(
-                    f"record {n.originator_id} v{n.originator_version} (notification "
-                    f"{n.id}): stored hash {expected}, bytes hash to {computed}"
-                )
-            tree.append(leaf_hash(record), keep)
-        first_tiles = {
-            tile_key(level, nodes[0][0] // TILE_WIDTH): level for level, nodes in additions.items()
-        }
-        existing = self.tiles(first_tiles, cur)
-        grown: dict[int, bytes] = {}
-        for level, nodes in additions.items():
-            for index, value in nodes:
-                key = tile_key(level, index // TILE_WIDTH)
-                if key not in grown:
-                    grown[key] = existing.get(key, b"")
-                if len(grown[key]) != (index % TILE_WIDTH) * HASH_SIZE:
-                    raise LogIntegrityError(f"tile {key:#x} is not contiguous at node {index}")
-                grown[key] += value
-        return grown
-
-    @staticmethod
-    def _jumps(size: int, position: int, records: Sequence[StoredRecord]) -> list[tuple[int, int]]:
-        """Offset rows: the first leaf, and each leaf after a gap in the notification ids."""
-        rows = []
-        previous = position if size else None
-        for index, n in enumerate(records, start=size):
-            if previous is None or n.id != previous + 1:
-                rows.append((index, n.id))
-            previous = n.id
-        return rows

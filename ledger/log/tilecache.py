@@ -21,7 +21,13 @@ from verify.merkle import HASH_SIZE, node_hash
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
+LEVEL_SHIFT = 48
 DEFAULT_BYTES = 32 << 20  # a full tile's entry is about 16 KiB: ~2,000 tiles
+
+
+def tile_key(level: int, index: int) -> int:
+    """The key of tile (tile level, tile index) in gongshi_log_tiles and in the cache."""
+    return level << LEVEL_SHIFT | index
 
 
 class TileLayers:
