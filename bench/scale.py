@@ -314,7 +314,7 @@ class Bench:
         self.say(
             f"  {label}: {run.seconds:.1f} s ({records / run.seconds:,.0f} records/s),"
             f" CPU {run.cpu:.1f} s, peak RSS {rss:,.0f} MB{status}"
-            + (f" (target {'; '.join(targets)})" if targets else "")
+            + (f" ({'; '.join(targets)})" if targets else "")
         )
         if run.code != 0:
             self.say("    " + "\n    ".join(run.output.strip().splitlines()[-15:]))
