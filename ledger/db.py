@@ -167,6 +167,18 @@ class SqlDatabase:
         assert self.database.sqlite_path is not None
         return take_write_turn(self.database.sqlite_path, self.database.lock_timeout)
 
+    @contextmanager
+    def reading(self, wait: float | None = None) -> Iterator[Cursor]:
+        """Statements that only read, on one connection for the block. PostgreSQL: each
+        statement its own transaction (autocommit: no BEGIN/COMMIT round trips, and no
+        snapshot across statements); SQLite: one read transaction."""
+        if self.is_postgres:
+            with self._borrowed(wait) as conn:
+                yield Cursor(conn.cursor(row_factory=tuple_row), self)
+            return
+        with self.transaction(immediate=False, wait=wait) as cur:
+            yield cur
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one statement in its own transaction and return its rows (if any)."""
         reading = sql.lstrip()[:6].upper() == "SELECT"
