@@ -126,7 +126,7 @@ def _kind(reason: str) -> str:
     return f"{kind} [{found[1]}]" if found else kind
 
 
-def services(request: Request) -> Services:
-    """FastAPI dependency: the app's services."""
+async def services(request: Request) -> Services:
+    """FastAPI dependency: the app's services (async: no thread pool turn for a lookup)."""
     found: Services = request.app.state.services
     return found
