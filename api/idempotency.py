@@ -12,7 +12,8 @@ structured-field string ``"..."``), scoped to the bearer token's principal:
   (``ledger.idempotency``); once the answer is built (2xx), its status and body are stored;
 - same key, same request: the first answer, byte for byte, with ``Idempotent-Replayed: true``;
   nothing is executed again. If the first answer was never stored (the process died after the
-  write), it is rebuilt from the recorded records (``result`` is then empty);
+  write), it is rebuilt from the recorded records (``result`` is then empty; ``location``
+  and the ``Location`` header derived from them, api/locations.py);
 - same key, different request: 422 problem+json, nothing stored;
 - same key while the first request is still in flight (its write recorded less than
   ``in_flight_seconds`` ago — twice the pool and lock timeouts plus 10 s, 40 s by default —
@@ -50,6 +51,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import caller
 from api.evidence import rebuilt
+from api.locations import rebuilt_location
 from api.models import Written
 from api.problems import PROBLEM, Problem, coded
 from api.services import Services
@@ -350,7 +352,8 @@ def _rebuild(
     s: Services, store: KeyStore, pending: PendingKey, status: int, found: StoredKey
 ) -> Response:
     """The answer of a stored write whose answer was never stored, built from its records."""
-    answer = Written.model_validate(rebuilt(s.ledger, found.records))
+    location = rebuilt_location(s.ledger, found.records)  # the first answer's Location too
+    answer = Written.model_validate({**rebuilt(s.ledger, found.records), "location": location})
     body = bytes(JSONResponse(answer.model_dump(mode="json")).body)
     store.answer(pending.principal, pending.key, status, body)
     again = store.find(pending.principal, pending.key)  # a concurrent rebuild may have won
