@@ -438,6 +438,13 @@ def main() -> int:
         " contended",
         flush=True,
     )
+    print(
+        "records: whole county-year points units (1,296 cadres each: principals, scheme and"
+        " plans through LedgerApp.save; subjects, books, allocations and score entries built"
+        " by the aggregates in memory, mapped by the app's mapper, written with COPY in"
+        " notification order; bench/scale_load.py)",
+        flush=True,
+    )
     settings, env = prepare(args)
     bench = Bench(args, settings, env)
     steps: list[Step] = []
