@@ -208,20 +208,37 @@ async def answer_async(
     *,
     max_age: int = LONG_MAX_AGE,
     immutable: bool = True,
+    still: Callable[[], bool] | None = None,
+    weak: bool = False,
+    vary: str | None = None,
 ) -> Response:
-    """``answer`` for an answer that never changes under ``key`` (a proof for given sizes, a
-    tile): the 304 and the cached bytes are served on the event loop, ``render`` (which
-    reads the database) runs in the thread pool only on a miss. ``render`` raises for an
-    answer that does not exist (yet): nothing is kept."""
-    headers = {"Cache-Control": cache_control(request, max_age, immutable), "ETag": etag(key)}
+    """``answer`` on the event loop: the 304 and the cached bytes are served there, and only
+    a miss runs ``render`` (and ``still``, both reading the database) in the thread pool.
+    By default for an answer that never changes under ``key`` (a proof for given sizes, a
+    tile); ``render`` raises for an answer that does not exist (yet): nothing is kept."""
+    headers = {"Cache-Control": cache_control(request, max_age, immutable), "ETag": etag(key, weak)}
+    if vary:
+        headers["Vary"] = vary
     if not_modified(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
     cache = rendered_cache(request)
-    found = cache.get(key)
-    if found is None:
-        found = await run_in_threadpool(render)
-        cache.put(key, found)
+    kept = cache.get(key)
+    if kept is not None:
+        return _response(kept, headers)
+    found, unmoved = await run_in_threadpool(_render, render, still)
+    if not unmoved:
+        del headers["ETag"]
+        headers["Cache-Control"] = "no-cache"
+        return _response(found, headers)
+    cache.put(key, found)
     return _response(found, headers)
+
+
+def _render(
+    render: Callable[[], Rendered], still: Callable[[], bool] | None
+) -> tuple[Rendered, bool]:
+    found = render()
+    return found, still is None or still()
 
 
 def answer_content(

@@ -22,9 +22,11 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
-from api.http_cache import answer, cache_key, normalised_query, rendered
+from api.http_cache import SHORT_MAX_AGE, answer_async, cache_key, normalised_query, rendered
 from api.listing import DEFAULT_LIMIT, EXPORT_RESPONSES, Format, Limit, Listed, Offset, listed
+from api.positions import SharedPositions
 from api.problems import Refused
 from api.reader_date import ReaderDate
 from api.rows_cache import rows_cache
@@ -36,22 +38,37 @@ WAIT_SECONDS = 5.0
 MinPosition = Annotated[int | None, Query(ge=0, le=2**53, description="wait for this position")]
 
 
-def _ready(s: Services, name: str, min_position: int | None) -> int:
-    """The list's position, after waiting (up to WAIT_SECONDS) for ``min_position``: 409 at
-    once for a position beyond the log, 409 with Retry-After if the wait runs out. On a read
+async def _ready(request: Request, s: Services, name: str, min_position: int | None) -> int:
+    """The list's position, after waiting (up to WAIT_SECONDS) for ``min_position``
+    (``_wait``). The position is read once for all the requests that arrived before the
+    read began (api/positions.py)."""
+    if min_position is not None:
+        await run_in_threadpool(_wait, s, name, min_position)
+    return await _positions(request, s).get(name)
+
+
+def _positions(request: Request, s: Services) -> SharedPositions:
+    state = request.app.state
+    found: SharedPositions | None = getattr(state, "shared_positions", None)
+    if found is None:  # on the event loop: no other request runs meanwhile
+        found = state.shared_positions = SharedPositions(lambda name: s.read.position([name]))
+    return found
+
+
+def _wait(s: Services, name: str, min_position: int) -> None:
+    """Wait (up to WAIT_SECONDS) for ``min_position``: 409 at once for a position beyond the
+    log, 409 with Retry-After if the wait runs out. On a read
     replica (api/read_side.py) a position beyond its log may be one it has not replayed yet:
     it waits, then 409 ``log.not_at_position`` with Retry-After (no fallback to the primary)."""
-    if min_position is not None:
-        size = s.read.log_size()
-        if min_position > size and not s.read.is_replica:
-            raise Refused(409, "log.position_ahead", f"position {min_position} is beyond the log"
-                          f" ({size} leaves)", position=min_position, size=size)  # fmt: skip
-        if not s.read.wait(min_position, [name], WAIT_SECONDS):
-            raise Refused(
-                409, "log.not_at_position", f"{name} has not reached position {min_position}"
-                " yet; retry", headers={"Retry-After": "1"}, name=name, position=min_position,
-            )  # fmt: skip
-    return s.read.position([name])
+    size = s.read.log_size()
+    if min_position > size and not s.read.is_replica:
+        raise Refused(409, "log.position_ahead", f"position {min_position} is beyond the log"
+                      f" ({size} leaves)", position=min_position, size=size)  # fmt: skip
+    if not s.read.wait(min_position, [name], WAIT_SECONDS):
+        raise Refused(
+            409, "log.not_at_position", f"{name} has not reached position {min_position}"
+            " yet; retry", headers={"Retry-After": "1"}, name=name, position=min_position,
+        )  # fmt: skip
 
 
 def _reader(request: Request, s: Services) -> queries.ListReader:
@@ -59,7 +76,7 @@ def _reader(request: Request, s: Services) -> queries.ListReader:
     return rows_cache(request).reader(s.read.reader, lambda name: s.read.position([name]))
 
 
-def _cached(
+async def _cached(
     request: Request, s: Services, name: str, position: int, fmt: str | None,
     render: Callable[[], dict[str, Any] | Response], *depends: object,
 ) -> Response:  # fmt: skip
@@ -70,14 +87,14 @@ def _cached(
 
     wanted = wanted_format(request, fmt)
     key = cache_key(request.url.path, normalised_query(request), position, wanted, *depends)
-    return answer(
-        request, key, lambda: rendered(render()), weak=wanted == "xlsx", vary="Accept",
-        still=lambda: s.read.position([name]) == position,
+    return await answer_async(
+        request, key, lambda: rendered(render()), max_age=SHORT_MAX_AGE, immutable=False,
+        still=lambda: s.read.position([name]) == position, weak=wanted == "xlsx", vary="Accept",
     )  # fmt: skip
 
 
 @router.get("/disbursements", response_model=Listed, summary="公示: the public disbursement list")
-def disbursements(
+async def disbursements(
     request: Request,
     s: Annotated[Services, Depends(services)],
     day: ReaderDate,
@@ -94,7 +111,7 @@ def disbursements(
     年度、行业、档次、月份筛选，分页（``total``/``offset``/``limit``），``?format=csv|xlsx`` 导出。
 
     Public: no token. Another date than the server's (``today``) with an audit token only."""
-    position = _ready(s, "disbursements", min_position)
+    position = await _ready(request, s, "disbursements", min_position)
 
     def render() -> dict[str, Any] | Response:
         reader = _reader(request, s)
@@ -104,7 +121,7 @@ def disbursements(
         return listed(request, format, "disbursements", found, offset, limit,
                       position=position, decided_on=day.isoformat())  # fmt: skip
 
-    return _cached(request, s, "disbursements", position, format, render, day)
+    return await _cached(request, s, "disbursements", position, format, render, day)
 
 
 @router.get(
@@ -112,7 +129,7 @@ def disbursements(
     response_model=Listed,
     summary="the fund's ledger per fund year, with overdue follow-ups",
 )
-def fund_ledger(
+async def fund_ledger(
     request: Request,
     s: Annotated[Services, Depends(services)],
     day: ReaderDate,
@@ -125,7 +142,7 @@ def fund_ledger(
     """基金台账：每个基金年度的预算、到账、资助、发放、追回、结余，以及逾期未回访的资助。
 
     Public: no token; ``today`` other than the server's date with an audit token only."""
-    position = _ready(s, "fund-ledger", min_position)
+    position = await _ready(request, s, "fund-ledger", min_position)
 
     def render() -> dict[str, Any] | Response:
         reader = _reader(request, s)
@@ -133,11 +150,11 @@ def fund_ledger(
         return listed(request, format, "fund-ledger", rows, offset, limit,
                       position=position, decided_on=day.isoformat())  # fmt: skip
 
-    return _cached(request, s, "fund-ledger", position, format, render, day)
+    return await _cached(request, s, "fund-ledger", position, format, render, day)
 
 
 @router.get("/audit-results", response_model=Listed, summary="published audit findings")
-def audit_results(
+async def audit_results(
     request: Request,
     s: Annotated[Services, Depends(services)],
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
@@ -149,20 +166,20 @@ def audit_results(
     """审计结果公示（"对先锋关爱基金使用情况和审计结果及时向社会公示"）。
 
     Public: no token."""
-    position = _ready(s, "audit-results", min_position)
+    position = await _ready(request, s, "audit-results", min_position)
 
     def render() -> dict[str, Any] | Response:
         reader = _reader(request, s)
         rows = queries.audit_results(reader, year)
         return listed(request, format, "audit-results", rows, offset, limit, position=position)
 
-    return _cached(request, s, "audit-results", position, format, render)
+    return await _cached(request, s, "audit-results", position, format, render)
 
 
 @router.get(
     "/points", response_model=Listed, summary="cadre points with rank, bottom-10% flag, excellence"
 )
-def points(
+async def points(
     request: Request,
     s: Annotated[Services, Depends(services)],
     period: Annotated[str, Query(pattern=r"^(Q[1-4]|year)$")] = "year",
@@ -179,7 +196,7 @@ def points(
 ) -> dict[str, Any] | Response:
     """Newest year first, then county, category (正职, 副职, 后备), rank: every category's
     末位 rows are reached by ``category`` and ``bottom_only``, or by paging."""
-    position = _ready(s, "points", min_position)
+    position = await _ready(request, s, "points", min_position)
 
     def render() -> dict[str, Any] | Response:
         reader = _reader(request, s)
@@ -189,13 +206,13 @@ def points(
         )  # fmt: skip
         return listed(request, format, "points", rows, offset, limit, position=position)
 
-    return _cached(request, s, "points", position, format, render)
+    return await _cached(request, s, "points", position, format, render)
 
 
 @router.get(
     "/supervision", response_model=Listed, summary="the supervision board: open, overdue, closed"
 )
-def supervision(
+async def supervision(
     request: Request,
     s: Annotated[Services, Depends(services)],
     day: ReaderDate,
@@ -207,7 +224,7 @@ def supervision(
     """``rows``: a page of every case (open ones by stage, then closed ones, latest closure
     first), each with ``overdue``; ``open`` (by stage), ``overdue`` and ``closed`` group the
     same page."""
-    position = _ready(s, "supervision-cases", min_position)
+    position = await _ready(request, s, "supervision-cases", min_position)
 
     def render() -> dict[str, Any] | Response:
         reader = _reader(request, s)
@@ -218,13 +235,13 @@ def supervision(
             return answer
         return {**answer, **queries.supervision_board(reader, day, answer["rows"])}
 
-    return _cached(request, s, "supervision-cases", position, format, render, day)
+    return await _cached(request, s, "supervision-cases", position, format, render, day)
 
 
 @router.get(
     "/key-projects", response_model=Listed, summary="key projects with progress and overdue items"
 )
-def key_projects(
+async def key_projects(
     request: Request,
     s: Annotated[Services, Depends(services)],
     day: ReaderDate,
@@ -236,7 +253,7 @@ def key_projects(
     """重点项目公示：每个项目的清单、进度、核验销号和逾期事项。
 
     Public: no token; ``today`` other than the server's date with an audit token only."""
-    position = _ready(s, "key-projects", min_position)
+    position = await _ready(request, s, "key-projects", min_position)
 
     def render() -> dict[str, Any] | Response:
         reader = _reader(request, s)
@@ -244,7 +261,7 @@ def key_projects(
         return listed(request, format, "key-projects", rows, offset, limit,
                       position=position, decided_on=day.isoformat())  # fmt: skip
 
-    return _cached(request, s, "key-projects", position, format, render, day)
+    return await _cached(request, s, "key-projects", position, format, render, day)
 
 
 # -- issue 14: the organisation department's own cadres (平时考核, 讲组工, 以老带新, 培训) --------
@@ -257,7 +274,7 @@ Year = Annotated[int | None, Query(ge=2000, le=2100)]
     response_model=Listed,
     summary="讲组工: weekly lectures, forms, comments given, test",
 )
-def lectures(
+async def lectures(
     request: Request,
     s: Annotated[Services, Depends(services)],
     county: County = None,
@@ -272,7 +289,7 @@ def lectures(
     """讲组工公示：每周的讲课、评价表均分、点评、现场测成绩。
 
     Public: no token."""
-    position = _ready(s, "lectures", min_position)
+    position = await _ready(request, s, "lectures", min_position)
 
     def render() -> dict[str, Any] | Response:
         reader = _reader(request, s)
@@ -282,7 +299,7 @@ def lectures(
         ).rows  # fmt: skip
         return listed(request, format, "lectures", found, offset, limit, position=position)
 
-    return _cached(request, s, "lectures", position, format, render)
+    return await _cached(request, s, "lectures", position, format, render)
 
 
 @router.get(
@@ -290,7 +307,7 @@ def lectures(
     response_model=Listed,
     summary="平时考核: each section's quarterly loop, counts only",
 )
-def assessment_loops(
+async def assessment_loops(
     request: Request,
     s: Annotated[Services, Depends(services)],
     day: ReaderDate,
@@ -305,7 +322,7 @@ def assessment_loops(
 ) -> dict[str, Any] | Response:
     """Each step's ``missing`` and ``overdue`` are decided on the server's date
     (``decided_on``)."""
-    position = _ready(s, "assessment-loops", min_position)
+    position = await _ready(request, s, "assessment-loops", min_position)
 
     def render() -> dict[str, Any] | Response:
         reader = _reader(request, s)
@@ -316,7 +333,7 @@ def assessment_loops(
         return listed(request, format, "assessment-loops", found, offset, limit,
                       position=position, decided_on=day.isoformat())  # fmt: skip
 
-    return _cached(request, s, "assessment-loops", position, format, render, day)
+    return await _cached(request, s, "assessment-loops", position, format, render, day)
 
 
 @router.get(
@@ -324,7 +341,7 @@ def assessment_loops(
     response_model=Listed,
     summary="以老带新: mentoring pairs and their quarterly notes",
 )
-def mentoring_pairs(
+async def mentoring_pairs(
     request: Request,
     s: Annotated[Services, Depends(services)],
     county: County = None,
@@ -338,7 +355,7 @@ def mentoring_pairs(
     """以老带新公示：帮带对子及其季度记录。
 
     Public: no token."""
-    position = _ready(s, "mentoring-pairs", min_position)
+    position = await _ready(request, s, "mentoring-pairs", min_position)
 
     def render() -> dict[str, Any] | Response:
         reader = _reader(request, s)
@@ -348,7 +365,7 @@ def mentoring_pairs(
         ).rows  # fmt: skip
         return listed(request, format, "mentoring-pairs", found, offset, limit, position=position)
 
-    return _cached(request, s, "mentoring-pairs", position, format, render)
+    return await _cached(request, s, "mentoring-pairs", position, format, render)
 
 
 @router.get(
@@ -356,7 +373,7 @@ def mentoring_pairs(
     response_model=Listed,
     summary="training classes: participants, attendance, completed",
 )
-def training_classes(
+async def training_classes(
     request: Request,
     s: Annotated[Services, Depends(services)],
     county: County = None,
@@ -372,7 +389,7 @@ def training_classes(
     """培训班公示：学员、考勤、结业。
 
     Public: no token."""
-    position = _ready(s, "training-classes", min_position)
+    position = await _ready(request, s, "training-classes", min_position)
 
     def render() -> dict[str, Any] | Response:
         reader = _reader(request, s)
@@ -381,4 +398,4 @@ def training_classes(
         ).rows
         return listed(request, format, "training-classes", found, offset, limit, position=position)
 
-    return _cached(request, s, "training-classes", position, format, render)
+    return await _cached(request, s, "training-classes", position, format, render)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 
 import pytest
 
@@ -13,6 +15,7 @@ from api.http_cache import (
     etag,
     not_modified,
 )
+from api.positions import SharedPositions
 
 
 def body(n: int) -> Rendered:
@@ -92,3 +95,46 @@ def test_keys_differ_by_every_part_and_its_type() -> None:
     assert base != cache_key("/api/v1/public/lectures", "[]", 5)
     assert base != cache_key("/api/v1/public/points", '[["year","2023"]]', 5)
     assert cache_key("/p", "[]", 1, 23) != cache_key("/p", "[]", 12, 3)
+
+
+def test_a_position_read_is_shared_only_by_requests_that_arrived_before_it_began() -> None:
+    values = iter(range(1, 100))
+    lock = threading.Lock()
+
+    def read(name: str) -> int:
+        time.sleep(0.05)
+        with lock:
+            return next(values)
+
+    shared = SharedPositions(read)
+
+    async def together() -> list[int]:
+        return list(await asyncio.gather(*(shared.get("points") for _ in range(10))))
+
+    got = asyncio.run(together())
+    # the first request's read began before the others arrived: they share the next one
+    assert got == [1] + [2] * 9 and shared.reads == 2
+    assert asyncio.run(shared.get("points")) == 3  # one at a time: a read each, never older
+    assert asyncio.run(shared.get("points")) == 4 and shared.reads == 4
+    assert asyncio.run(shared.get("lectures")) == 5
+
+
+def test_a_failed_position_read_is_not_shared() -> None:
+    calls = []
+
+    def read(name: str) -> int:
+        calls.append(name)
+        if len(calls) == 1:
+            time.sleep(0.05)
+            raise OSError("the database went away")
+        return 7
+
+    shared = SharedPositions(read)
+
+    async def together() -> list[int | BaseException]:
+        return list(
+            await asyncio.gather(*(shared.get("points") for _ in range(3)), return_exceptions=True)
+        )
+
+    first, *rest = asyncio.run(together())
+    assert isinstance(first, OSError) and rest == [7, 7]

@@ -1,0 +1,62 @@
+"""A projection's position read once for all the requests waiting for it (single flight).
+
+Every public list request reads its projection's position (its cache key). Under load many
+requests want the same position at the same moment; one database read serves all of those
+that arrived before it started, so the answer is exactly as fresh as each request's own
+read would have been: a request uses a read only if the read began after the request
+arrived, never an older value (there is no time-to-live and nothing to invalidate). A
+request that arrives while an older read is under way waits for it to end and then shares
+the next one.
+
+One ``SharedPositions`` per app, used on its event loop (the read itself runs in the thread
+pool); reads of different loops are never shared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from starlette.concurrency import run_in_threadpool
+
+Clock = Callable[[], float]
+
+
+class SharedPositions:
+    """``await get(name)``: ``read(name)`` begun no earlier than the call."""
+
+    def __init__(self, read: Callable[[str], int], clock: Clock = time.monotonic) -> None:
+        self._read, self._clock = read, clock
+        self._done: dict[tuple[int, str], tuple[float, int]] = {}  # began, value
+        self._flying: dict[tuple[int, str], tuple[float, asyncio.Future[None]]] = {}
+        self.reads = 0  # database reads (a test counts them)
+
+    async def get(self, name: str) -> int:
+        arrived = self._clock()
+        key = (id(asyncio.get_running_loop()), name)
+        while True:
+            done = self._done.get(key)
+            if done is not None and done[0] >= arrived:
+                return done[1]
+            flying = self._flying.get(key)
+            if flying is None:
+                return await self._fly(key, name)
+            # a read under way: if it began after this request arrived its value is kept in
+            # _done (above, next turn); if it began before, or failed, the next read is ours
+            await asyncio.wait([flying[1]])
+
+    async def _fly(self, key: tuple[int, str], name: str) -> int:
+        began = self._clock()
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._flying[key] = (began, future)
+        try:
+            self.reads += 1
+            value = await run_in_threadpool(self._read, name)
+            done = self._done.get(key)
+            if done is None or done[0] <= began:
+                self._done[key] = (began, value)
+            return value
+        finally:
+            del self._flying[key]
+            future.set_result(None)  # wakes the waiters, who look at _done
