@@ -90,12 +90,14 @@ def software_version() -> str:
 
 def log_lifecycle(event: str, settings: Settings) -> None:
     """The ``startup`` or ``shutdown`` line: version, pid, database kind and address (no
-    password)."""
+    password), and the read replica's address if public reads go to one."""
     database = settings.database
     fields = {
         "event": event, "version": software_version(), "pid": os.getpid(),
         "database": database.kind, "database_address": database.display(),
     }  # fmt: skip
+    if settings.read_database is not None:
+        fields["read_database_address"] = settings.read_database.display()
     server_log.info("gongshi %s (%s, pid %d)", event, database.kind, os.getpid(),
                     extra={"fields": fields})  # fmt: skip
 
