@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from verify.record import GENESIS_PREV, Record
 
+_NEW = (0, GENESIS_PREV)  # a stream's head before its first record
+
 
 @dataclass(frozen=True, slots=True)
 class ChainBreak:
@@ -45,8 +47,12 @@ class ChainChecker:
 
         Returns the breaks this record caused (also appended to ``self.breaks``).
         """
+        last_version, last_hash = self._heads.get(record.stream, _NEW)
+        if record.version == last_version + 1 and record.prev == last_hash:  # the usual case
+            self._heads[record.stream] = (record.version, record.hash)
+            self.records += 1
+            return []
         found: list[ChainBreak] = []
-        last_version, last_hash = self._heads.get(record.stream, (0, GENESIS_PREV))
         if record.version <= last_version:
             found.append(
                 ChainBreak(
