@@ -23,6 +23,10 @@
    golang-go and golang-golang-x-mod-dev (apt-get installed when missing; GO111MODULE=off with
    GOPATH=/usr/share/gocode). Its root must equal the bundle's. Printed: Python/Go speed ratio
    against the target >= 1.0x. Skipped with a message when Go can't be installed or built.
+   It is root-only: StoredHashes hashes each leaf (a line without its LF, as the verifier's
+   leaves; a canonical record never ends in the CR that bufio.ScanLines would also drop) and
+   each interior node once, 2n - 1 hashes as a compact range does, keeping them (32 bytes
+   each, so its RSS grows with n); TreeHash reads O(log n) of them. No parsing, no checks.
 
 4. with several --bundle (e.g. two sizes), each is timed and a last table gives seconds,
    records/s, microseconds per record and peak RSS by size: a flat cost per record shows
