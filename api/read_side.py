@@ -100,6 +100,12 @@ class ReadSide:
         """Leaves in the read database's log."""
         return self.log.state().size
 
+    def probe(self, wait: float) -> int:
+        """The read database's log size, waiting ``wait`` seconds at most for a connection
+        (a health check answers quickly); the database's fault as an exception."""
+        with self.reader.db.transaction(immediate=False, wait=wait) as cur:
+            return int(cur.execute("SELECT size FROM gongshi_log_state WHERE id = 1")[0][0])
+
     def wait(
         self,
         min_position: int,

@@ -24,7 +24,9 @@ def healthz(s: Annotated[Services, Depends(services)]) -> Response:
     the exception's type): never the exception's text. A follower's error clears with its
     next successful step. ``skipped`` lists what the jobs' last runs skipped and will try
     again (an overdue project the escalation refused, an erasure that failed): the server
-    stays healthy (the other items went on), but the list is there to be watched."""
+    stays healthy (the other items went on), but the list is there to be watched. With a
+    read replica, ``read_replica`` gives its log size and how far it is behind, or its error;
+    it does not fail the check (writes and the console go on without it)."""
     errors: list[str] = []
     size: int | None = None
     lags: dict[str, int] = {}
@@ -37,6 +39,8 @@ def healthz(s: Annotated[Services, Depends(services)]) -> Response:
         "status": "failing" if errors else "ok", "log_size": size, "projection_lag": lags,
         "errors": errors, "skipped": s.skipped(),
     }  # fmt: skip
+    if s.read.is_replica:  # reported, not failing: writes and the console go on without it
+        body["read_replica"] = _replica(s, size)
     headers = {"Retry-After": "2"} if errors else None
     return JSONResponse(body, status_code=503 if errors else 200, headers=headers)
 
@@ -52,6 +56,17 @@ def _probe(s: Services) -> tuple[int, dict[str, int]]:
         positions = dict(cur.execute("SELECT name, position FROM gongshi_proj_positions"))
     lags = {r.projection.name: max(0, size - int(positions.get(r.table, 0))) for r in runners}
     return size, lags
+
+
+def _replica(s: Services, size: int | None) -> dict[str, Any]:
+    """The read replica's log size and how many leaves it is behind the primary's, or its
+    error (docs/OPERATIONS.md, "Read replicas")."""
+    try:
+        replayed = s.read.probe(PROBE_WAIT)
+    except Exception as e:  # reported, not raised
+        return {"error": describe(e)}
+    behind = None if size is None else max(0, size - replayed)
+    return {"log_size": replayed, "behind": behind}
 
 
 @router.get("/metrics", response_class=PlainTextResponse, summary="Prometheus text format")

@@ -155,6 +155,8 @@ def test_the_replica_down_is_503_and_writes_go_on(client: TestClient, pair: Scra
     assert client.get(FUND, params={"min_position": opened + 1}).status_code == 200
     size = _services(client).read.log_size()
     assert size >= 1
+    replica = client.get("/healthz").json()["read_replica"]
+    assert replica["log_size"] >= opened + 1 and replica["behind"] >= 0
 
     pair.stop_replica()
     try:
@@ -171,6 +173,9 @@ def test_the_replica_down_is_503_and_writes_go_on(client: TestClient, pair: Scra
             answer = client.get(path)
             assert answer.status_code == 503, f"{path}: {answer.status_code} {answer.text}"
             assert int(answer.headers["Retry-After"]) >= 1, path
+        health = client.get("/healthz")  # the replica named, the server not failed for it
+        assert health.status_code == 200, health.text
+        assert "error" in health.json()["read_replica"]
     finally:
         pair.start_replica()
     # The pool replaces its dead connections by itself, its reconnection attempts backing
