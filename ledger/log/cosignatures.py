@@ -141,7 +141,7 @@ def stored_lines(cur: Cursor | LogStore, sizes: Iterable[int]) -> dict[int, list
     wanted = sorted(set(sizes))
     if not wanted:
         return {}
-    execute = cur.db.execute if isinstance(cur, LogStore) else cur.execute
+    execute = cur.query if isinstance(cur, LogStore) else cur.execute
     found: dict[int, list[str]] = {s: [] for s in wanted}
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]

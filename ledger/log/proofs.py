@@ -8,7 +8,9 @@ the JSON forms, as in docs/FORMAT.md §6 "CLI proof JSON".
 from __future__ import annotations
 
 import base64
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder
@@ -20,15 +22,30 @@ from ledger.log.store import LogStore
 from verify.merkle import leaf_hash
 from verify.tlogproof import TlogProof
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 
 class ProofRequestError(LedgerError):
     """The requested proof can't exist (index or size outside the log): evidence named."""
+
+
+def _reading(f: Callable[Concatenate[LogStore, P], R]) -> Callable[Concatenate[LogStore, P], R]:
+    """Run ``f``'s reads of the log on one connection (``LogStore.reading``)."""
+
+    @functools.wraps(f)
+    def wrapped(store: LogStore, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with store.reading():
+            return f(store, *args, **kwargs)
+
+    return wrapped
 
 
 def _b64(value: bytes) -> str:
     return base64.b64encode(value).decode()
 
 
+@_reading
 def leaf_data(
     store: LogStore, recorder: ApplicationRecorder, index: int, size: int | None = None
 ) -> bytes:
@@ -40,6 +57,7 @@ def leaf_data(
     return data
 
 
+@_reading
 def leaves_data(store: LogStore, start: int, stop: int) -> list[bytes]:
     """The data of leaves ``start .. stop - 1`` in one query.
     Requires 0 <= start <= stop <= the log size."""
@@ -63,6 +81,7 @@ def _require(condition: bool, message: str) -> None:
         raise ProofRequestError(message)
 
 
+@_reading
 def inclusion(
     store: LogStore, recorder: ApplicationRecorder, index: int, size: int | None = None
 ) -> dict[str, Any]:
@@ -79,6 +98,7 @@ def inclusion(
     }  # fmt: skip
 
 
+@_reading
 def consistency(store: LogStore, old: int, new: int) -> dict[str, Any]:
     """Requires 0 < old <= new <= the log's size."""
     have = store.state().size
@@ -98,6 +118,7 @@ def _unless_known(store: LogStore, size: int) -> set[tree.NodeId]:
     return set() if store.knows_root(size) else tree.nodes_for_root(size)
 
 
+@_reading
 def record_proof(store: LogStore, stream: UUID, version: int) -> str:
     """The record's c2sp.org/tlog-proof@v1 against the first witnessed checkpoint covering
     it (the one whose cosignatures satisfied the log's policy), cosignatures included."""

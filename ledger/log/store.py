@@ -42,9 +42,11 @@ log from the records and would name a skipped record.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from eventsourcing.persistence import ApplicationRecorder
 
@@ -139,6 +141,7 @@ class LogStore:
         self.recorder = recorder
         self._roots: dict[int, bytes] = {}  # size -> root: a tree of a size never changes
         self.tile_cache = TileCache(cache_bytes)
+        self._local = threading.local()  # .cur: this thread's reading() cursor
         self._notifications: dict[int, int] = {}  # leaf index -> notification id
         self._leaves: dict[tuple[str, int], int] = {}  # (stream, version) -> leaf index
         if not create:
@@ -152,6 +155,32 @@ class LogStore:
             )
 
     # --- reading -------------------------------------------------------------------------
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """This thread's reads of the log (and its checkpoints) in the block share one
+        pooled connection on PostgreSQL, without BEGIN/COMMIT: a proof is one checkout and
+        a round trip per statement. SQLite: each read as before (no nested transaction)."""
+        if not self.db.is_postgres or getattr(self._local, "cur", None) is not None:
+            yield
+            return
+        with self.db.reading() as cur:
+            self._local.cur = cur
+            try:
+                yield
+            finally:
+                self._local.cur = None
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """One reading statement: on the block's connection inside ``reading()``, else on
+        its own (autocommit on PostgreSQL)."""
+        cur: Cursor | None = getattr(self._local, "cur", None)
+        if cur is not None:
+            return cur.execute(sql, params)
+        if self.db.is_postgres:
+            with self.db.reading() as cur:
+                return cur.execute(sql, params)
+        return self.db.execute(sql, params)
 
     def root(self, size: int, fetch: Fetch | None = None) -> bytes:
         """The RFC 9162 root of the first ``size`` leaves (cached: it never changes), its
@@ -189,7 +218,7 @@ class LogStore:
                 "SELECT notification_id + (? - idx) FROM gongshi_log_offsets WHERE idx <= ?"
                 " ORDER BY idx DESC LIMIT 1)"
             )
-        rows = self.db.execute(sql, params)
+        rows = self.query(sql, params)
         if not rows:
             return None
         _remember(self._notifications, index, int(rows[0][0]))
@@ -230,7 +259,7 @@ class LogStore:
             )
         else:
             sql = "SELECT rowid, state FROM stored_events WHERE rowid >= ? ORDER BY rowid LIMIT ?"
-        return [(int(i), bytes(state)) for i, state in self.db.execute(sql, (first, limit))]
+        return [(int(i), bytes(state)) for i, state in self.query(sql, (first, limit))]
 
     def records_between(self, first: int, last: int, batch: int = 5000) -> Iterator[bytes]:
         """The stored state of every record with notification id in [first, last], in order,
@@ -247,7 +276,7 @@ class LogStore:
 
     def state(self) -> LogState:
         """The log's size and the last notification id integrated."""
-        row = self.db.execute("SELECT size, position FROM gongshi_log_state WHERE id = 1")[0]
+        row = self.query("SELECT size, position FROM gongshi_log_state WHERE id = 1")[0]
         return LogState(int(row[0]), int(row[1]))
 
     def tiles(self, keys: Iterable[int], cur: Cursor | None = None) -> dict[int, bytes]:
@@ -257,7 +286,7 @@ class LogStore:
             return {}
         marks = ",".join("?" * len(wanted))
         sql = f"SELECT id, hashes FROM gongshi_log_tiles WHERE id IN ({marks})"
-        rows = cur.execute(sql, wanted) if cur is not None else self.db.execute(sql, wanted)
+        rows = cur.execute(sql, wanted) if cur is not None else self.query(sql, wanted)
         return {int(k): bytes(h) for k, h in rows}
 
     def tile(self, level: int, index: int) -> bytes | None:
@@ -310,7 +339,7 @@ class LogStore:
     def leaf_notifications(self) -> Iterator[tuple[int, int]]:
         """(leaf index, notification id) of every leaf, in order."""
         size = self.state().size
-        jumps = self.db.execute("SELECT idx, notification_id FROM gongshi_log_offsets ORDER BY idx")
+        jumps = self.query("SELECT idx, notification_id FROM gongshi_log_offsets ORDER BY idx")
         for n, (start, notification) in enumerate(jumps):
             end = int(jumps[n + 1][0]) if n + 1 < len(jumps) else size
             for index in range(int(start), end):
@@ -324,7 +353,7 @@ class LogStore:
             return found
         if not 0 <= index < self.state().size:
             return None
-        rows = self.db.execute(
+        rows = self.query(
             "SELECT idx, notification_id FROM gongshi_log_offsets WHERE idx <= ?"
             " ORDER BY idx DESC LIMIT 1",
             (index,),
@@ -335,7 +364,7 @@ class LogStore:
 
     def leaf_of_notification(self, notification: int) -> int | None:
         """The leaf index of a notification id, or None if it is not (yet) a leaf."""
-        rows = self.db.execute(
+        rows = self.query(
             "SELECT idx, notification_id FROM gongshi_log_offsets WHERE notification_id <= ?"
             " ORDER BY notification_id DESC LIMIT 1",
             (notification,),
@@ -362,7 +391,7 @@ class LogStore:
                 "SELECT rowid FROM stored_events WHERE originator_id = ? AND originator_version = ?"
             )
             key = stream.replace("-", "")
-        rows = self.db.execute(sql, (key, version))
+        rows = self.query(sql, (key, version))
         found = self.leaf_of_notification(int(rows[0][0])) if rows else None
         if found is not None:
             _remember(self._leaves, (stream, version), found)

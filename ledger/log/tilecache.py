@@ -33,16 +33,23 @@ def tile_key(level: int, index: int) -> int:
 class TileLayers:
     """A tile's prefix of ``width`` hashes and every complete subtree inside it."""
 
-    __slots__ = ("hashes", "layers", "width")
+    __slots__ = ("_layers", "hashes", "width")
 
     def __init__(self, hashes: bytes) -> None:
         self.hashes = hashes
         self.width = len(hashes) // HASH_SIZE
-        layer = [hashes[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in range(self.width)]
-        self.layers = [layer]
-        while len(layer) > 1:
-            layer = [node_hash(layer[i], layer[i + 1]) for i in range(0, len(layer) - 1, 2)]
-            self.layers.append(layer)
+        self._layers: list[list[bytes]] | None = None  # hashed on the first subtree asked
+
+    def _hashed(self) -> list[list[bytes]]:
+        if self._layers is None:
+            hashes = self.hashes
+            layer = [hashes[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in range(self.width)]
+            layers = [layer]
+            while len(layer) > 1:
+                layer = [node_hash(layer[i], layer[i + 1]) for i in range(0, len(layer) - 1, 2)]
+                layers.append(layer)
+            self._layers = layers  # one assignment: a racing thread computes the same
+        return self._layers
 
     def subtree(self, position: int, count: int) -> bytes | None:
         """The hash of hashes ``position .. position + count - 1`` (count a power of two,
@@ -50,7 +57,7 @@ class TileLayers:
         if position + count > self.width:
             return None
         rise = count.bit_length() - 1
-        return self.layers[rise][position >> rise]
+        return self._hashed()[rise][position >> rise]
 
     def size(self) -> int:
         """Bytes held, roughly: the prefix and its internal nodes."""

@@ -90,10 +90,11 @@ def parse_tile_path(path: str) -> TileId:
 def hash_tile(store: LogStore, tile: TileId) -> bytes:
     """The tile's hashes; TileNotFound unless the log holds at least ``width`` of them."""
     assert tile.level is not None
-    found = store.tile_prefix(tile.level, tile.index, tile.width)
-    if found is None:
-        held = len(store.tile(tile.level, tile.index) or b"") // HASH_SIZE
-        raise TileNotFound(f"{tile.path()}: the log holds {held} hashes")
+    with store.reading():
+        found = store.tile_prefix(tile.level, tile.index, tile.width)
+        if found is None:
+            held = len(store.tile(tile.level, tile.index) or b"") // HASH_SIZE
+            raise TileNotFound(f"{tile.path()}: the log holds {held} hashes")
     return found
 
 
@@ -101,11 +102,13 @@ def entry_bundle(store: LogStore, recorder: ApplicationRecorder, tile: TileId) -
     """The bundle of leaves ``index·256 ..``; TileNotFound unless all ``width`` are leaves.
     The leaves are read in one query."""
     first = tile.index * TILE_WIDTH
-    size = store.state().size
-    if first + tile.width > size:
-        raise TileNotFound(f"{tile.path()}: the log has {size} leaves")
+    with store.reading():
+        size = store.state().size
+        if first + tile.width > size:
+            raise TileNotFound(f"{tile.path()}: the log has {size} leaves")
+        leaves = store.leaves_data(first, first + tile.width)
     out = bytearray()
-    for data in store.leaves_data(first, first + tile.width):
+    for data in leaves:
         if len(data) > MAX_ENTRY:
             raise LedgerError(f"leaf of {len(data)} bytes can't be in an entry bundle")
         out += struct.pack(">H", len(data)) + data

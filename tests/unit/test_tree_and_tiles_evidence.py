@@ -3,6 +3,7 @@ untested (bench/mutation-survivors.md), with a store and recorder faked in memor
 
 from __future__ import annotations
 
+import contextlib
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,9 @@ class _Store:
 
     def leaves_data(self, start: int, stop: int) -> list[bytes]:
         return self.leaves[start:stop]
+
+    def reading(self) -> contextlib.nullcontext[None]:
+        return contextlib.nullcontext()
 
 
 def test_hash_tile_wider_than_stored_names_what_the_log_holds() -> None:
