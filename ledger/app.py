@@ -44,6 +44,11 @@ class LedgerApp(Application[UUID]):
         could silently redirect or weaken the store."""
         return Environment(name, dict(env or {}))
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._principals: dict[str, principal.Principal] = {}  # LedgerApp._principal
+        self._principals_guard = threading.Lock()
+
     def construct_mapper(self) -> Mapper[UUID]:
         return RecordMapper(transcoder=self.construct_transcoder())
 
@@ -64,28 +69,72 @@ class LedgerApp(Application[UUID]):
         and the events are checked again against the registry as it is now, so a write is
         refused (the rule's RuleViolation) rather than stored under the old role; a conflict
         that no rule explains is raised as it is (``retry_on_conflict`` runs the command
-        again)."""
+        again).
+
+        The registry entries are this app's cached ones (``_principal``), not read again on
+        every save: the guard is what proves them current, in the save's transaction. When
+        it fails and the entries read again differ from the cached ones, the events are
+        checked against the fresh entries and, if no rule refuses them, stored once more
+        under guards on the fresh versions. An actor saving its own registry stream (no
+        guard: the stream's own version stands for it) is always read afresh."""
         if not self.enforce_principals:
             return self._store(objs, kwargs)
         events = principal.pending_events(objs)
-        read = self._check_actors(events)
         own = {obj.id for obj in objs if isinstance(obj, LedgerAggregate)}  # versioned already
+        read = self._check_actors(events, own)
         expected = [guards.stream_version(p.id, p.version) for p in read if p.id not in own]
         try:
             with guards.expecting(*expected):
-                return self._store(objs, kwargs)
+                recordings = self._store(objs, kwargs)
         except RecordConflictError:
-            if expected:
-                self._check_actors(events)
-            raise
+            if not expected:
+                raise
+            self._forget(read)
+            fresh = self._check_actors(events, own)  # a rule refusing them now raises
+            if [(p.id, p.version) for p in fresh] == [(p.id, p.version) for p in read] or any(
+                not isinstance(obj, LedgerAggregate | None) for obj in objs
+            ):
+                raise  # not a registry entry that changed: the stream's own conflict
+            for obj, event in events:  # the failed save took them: pending again
+                obj.pending_events.append(event)
+            again = [guards.stream_version(p.id, p.version) for p in fresh if p.id not in own]
+            with guards.expecting(*again):
+                recordings = self._store(objs, kwargs)
+        self._forget([obj for obj in objs if isinstance(obj, principal.Principal)])
+        return recordings
 
-    def _check_actors(self, events: principal.Pending) -> list[principal.Principal]:
+    def _check_actors(self, events: principal.Pending, own: set[UUID]) -> list[principal.Principal]:
         return principal.check_actors(
             events,
-            lambda account: principal.principal_of(self, account),
+            lambda account: self._principal(account, principal.principal_id(account) in own),
             lambda: principal.registry_empty(self),
             lambda book: principal.book_cadre(self, book),
         )
+
+    def _principal(self, account: str, fresh: bool) -> principal.Principal | None:
+        """``account``'s registry entry: the one this app read last, unless ``fresh`` or
+        never read (then read, and kept). Only a guard on its version in the save's own
+        transaction makes a kept entry safe to check events against (``save``)."""
+        if not fresh:
+            with self._principals_guard:
+                cached = self._principals.get(account)
+            if cached is not None:
+                return cached
+        found = principal.principal_of(self, account)
+        with self._principals_guard:
+            if found is None:
+                self._principals.pop(account, None)
+            else:
+                if len(self._principals) >= PRINCIPALS_CACHED:
+                    self._principals.clear()
+                self._principals[account] = found
+        return found
+
+    def _forget(self, entries: list[principal.Principal]) -> None:
+        """Drop the kept registry entries of ``entries``' accounts (read again next time)."""
+        with self._principals_guard:
+            for entry in entries:
+                self._principals.pop(entry.account, None)
 
     def _store(self, objs: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Recording[UUID]]:
         recordings = super().save(*objs, **kwargs)
@@ -158,6 +207,7 @@ def open_app(database: Database, extra_env: dict[str, str] | None = None) -> Led
         return LedgerApp(env=env)
 
 
+PRINCIPALS_CACHED = 4096  # registry entries LedgerApp._principal keeps (then starts afresh)
 _STREAM_TURNS = tuple(threading.Lock() for _ in range(64))  # LedgerApp.update, per stream
 CONFLICT_BOUND = 10.0  # s: how long writes to one stream may keep losing before "contention"
 CONFLICT_BACKOFF = (0.002, 0.1)  # s: the first pause's ceiling, and the cap of the ceilings
