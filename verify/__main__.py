@@ -4,4 +4,5 @@ import sys
 
 from verify.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not in a --jobs worker started by spawn, which imports this
+    sys.exit(main())
