@@ -168,6 +168,7 @@ def test_the_replica_down_is_503_and_writes_go_on(client: TestClient, pair: Scra
             f"/log/v1/proof/inclusion?index=0&size={size}",
             f"/log/v1/entries?start=0&limit={size}",
             f"/tile/0/000.p/{size}",
+            f"/tile/entries/000.p/{size}",  # read through eventsourcing's recorder
             "/",
         ):
             answer = client.get(path)
