@@ -7,8 +7,11 @@ Another process changes the principal after this app kept it:
 - a change no rule cares about (a subject linked): the next write is stored, checked against
   the fresh entry, without a conflict reaching the caller.
 
+- the actor writing its own registry stream (no guard on it): read afresh, refused.
+
 SQLite and PostgreSQL; the first fails without the guard (the write is stored under the old
-role), the second without the save's second attempt (a RecordConflictError)."""
+role), the second without the save's second attempt (a RecordConflictError), the third when
+the kept entry is used for the actor's own stream."""
 
 from __future__ import annotations
 
@@ -88,3 +91,26 @@ def test_a_kept_entry_changed_elsewhere_without_consequence_still_writes(
     before = stored_count(ledger)
     open_case(ledger)  # no RecordConflictError: checked against the fresh entry, stored
     assert stored_count(ledger) == before + 1
+
+
+def test_an_actor_writing_its_own_registry_stream_is_read_afresh(
+    ledger: Ledger, settings: Settings
+) -> None:
+    """No guard covers the actor's own stream in that save (the stream's version does, for
+    the entry the command loaded): the kept entry must not be what the rule is checked on."""
+    ledger.clock = SteppingClock(datetime(2024, 1, 10, 1, 0, tzinfo=UTC))
+    second = Actor("admin-02", Role.ADMIN)
+    registry = Principals(ledger)
+    registry.enrol(second.principal, Role.ADMIN, Scope(), ADMIN)
+    registry.enrol("finance-kept-01", Role.FINANCE, Scope(), second)  # second's entry kept
+    other = elsewhere(settings)
+    try:
+        Principals(other).change_role(second.principal, Role.AUDIT, Scope(), "调整分工", ADMIN)
+    finally:
+        other.close()
+    subject = ledger.register_subject({"name": "王芳"}, "worker", INTAKE)
+    before = stored_count(ledger)
+    with pytest.raises(RuleViolation) as refused:
+        registry.link_subject(second.principal, subject, second)  # its own stream, as admin
+    assert refused.value.rule == "principal.role"
+    assert stored_count(ledger) == before
