@@ -45,8 +45,9 @@ class SignedCheckpoint:
 def _read(store: LogStore, where: str = "", params: tuple[Any, ...] = (),
           order: str = "c.size DESC", limit: int | None = 1) -> list[SignedCheckpoint]:  # fmt: skip
     sql = f"{COLUMNS} {where} ORDER BY {order}" + (f" LIMIT {limit}" if limit else "")
-    rows = store.query(sql, params)
-    lines = stored_lines(store, (int(r[0]) for r in rows))
+    with store.reading():  # one connection for the checkpoints and their cosignatures
+        rows = store.query(sql, params)
+        lines = stored_lines(store, (int(r[0]) for r in rows))
     return [
         SignedCheckpoint(
             parse_checkpoint(parse_note(note).text),
