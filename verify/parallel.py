@@ -7,7 +7,7 @@ calling process, which takes the chunks back in order, each record's fields as a
 cheapest to send). A chunk is CHUNK lines (a power of two) from a multiple of CHUNK, so its
 leaves are whole subtrees of the log's tree. Every failure is reported where a single pass
 reports it: the report is the same for every N. With N = 1 the same code runs in-process on
-chunks of KEPT lines. At most 2N + 1 chunks are in flight: memory does not grow with the log.
+chunks of KEPT lines. At most N + 2 chunks are in flight: memory does not grow with the log.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from verify.failure import Failure
 from verify.merkle import CompactRange, leaf_hash
 from verify.record import Record, RecordError, parse_record
 
-CHUNK = 4096
+CHUNK = 2048
 KEPT = 256  # in-process: parsed records are kept, so smaller chunks
 Edge = list[tuple[int, bytes]]  # CompactRange.edge(): a range's perfect subtrees
 Fields = tuple[str, int, str, str, str, str, dict[str, Any], str, str]
@@ -103,7 +103,7 @@ def chunks(lines: Iterable[bytes], jobs: int, sizes: Iterable[int] = ()) -> Iter
         for start, part in chain(head, pieces):
             within = _sizes(start, start + len(part), wanted)
             window.append((part, pool.submit(check_chunk, start, part, within, False)))
-            if len(window) > 2 * jobs:
+            if len(window) > jobs + 1:
                 kept, done = window.popleft()
                 yield replace(done.result(), lines=kept)
         while window:
