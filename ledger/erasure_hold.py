@@ -17,7 +17,11 @@ A points year still open is not a hold: the year-end close leaves a cadre erased
 out of its ranking and opens no case on it (ledger/points/year_close.py).
 
 Read from the event store by record type (the stored topic is the record's type), so it sees
-every saved record, integrated into the log or not.
+every saved record, integrated into the log or not. A hold that begins after the read and
+before the erasure commits (a case opened, the year-end close's bottom case among them; an
+application submitted; a grant revoked) is caught by the erasure's commit guard
+(``Duties.unchanged``: the log's counts of those types are still the ones read, else the
+erasure is retried and finds the hold, ledger/guards.py).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder
 
+from ledger import guards
 from ledger.mapper import unpack_state
 
 OPENS = {
@@ -44,6 +49,7 @@ REVOKED, RECOVERED = "carefund.GrantRevoked", "carefund.RecoveryReceived"
 HOLD_TYPES = (*OPENS, *CLOSES, REVIEWED, FUND_OPENED, DISBURSED, REVOKED, RECOVERED)
 APPROVED, ERASED = "subject.ErasureApproved", "subject.Erased"
 PAGE = 5_000
+BEGIN_HOLDS = ("supervision.CaseOpened", "carefund.ApplicationSubmitted", REVOKED)
 
 
 @dataclass
@@ -58,9 +64,11 @@ class Duties:
     fund_of: dict[str, str] = field(default_factory=dict)  # application -> its fund year
     posted: dict[str, tuple[str, date]] = field(default_factory=dict)  # -> (subject, until)
     owed: dict[str, tuple[str, int]] = field(default_factory=dict)  # -> (subject, fen)
+    seen: dict[str, int] = field(default_factory=dict)  # record type -> how many folded
 
     def add(self, record: Mapping[str, Any]) -> None:
         kind, stream, data = record["type"], record["stream"], record["data"]
+        self.seen[kind] = self.seen.get(kind, 0) + 1
         if kind == FUND_OPENED:
             self.posting_days[stream] = int(data["posting_days"])
         elif kind in OPENS:
@@ -105,6 +113,11 @@ class Duties:
             if who == subject
         ]
         return sorted(found)
+
+    def unchanged(self) -> tuple[guards.Expect, ...]:
+        """Guards for the erasure's save: no record that begins a hold was stored since this
+        fold read them (ledger/guards.py ``topic_count``)."""
+        return tuple(guards.topic_count(kind, self.seen.get(kind, 0)) for kind in BEGIN_HOLDS)
 
     def pending(self) -> list[str]:
         """Subjects whose approved erasure is not yet carried out, in id order."""

@@ -12,11 +12,12 @@ from uuid import UUID
 
 from eventsourcing.persistence import Recording
 
+from ledger import guards
 from ledger.actor import Actor, Role
 from ledger.app import LedgerApp, open_app
 from ledger.clock import BusinessClock, Clock, system_clock
 from ledger.db import SqlDatabase, schema_lock
-from ledger.erasure_hold import holding
+from ledger.erasure_hold import duties
 from ledger.errors import RuleViolation
 from ledger.log.store import LogStore
 from ledger.settings import Settings
@@ -169,7 +170,10 @@ class Ledger:
         and no open supervision case, undecided application, grant in its posting window
         (on the business date of the ledger's clock) or outstanding recovery naming the
         subject (``subject.erasure_hold``, evidence: which; ledger/erasure_hold.py): the
-        request waits, and the erasure job completes it once they are closed or ended.
+        request waits, and the erasure job completes it once they are closed or ended. A
+        hold begun between that check and the save (a case opened meanwhile, in another
+        process) makes the save fail with a conflict (RecordConflictError, the commit's guard:
+        callers retry, and the retry finds the hold).
         Record first, then the vault: if the deletion fails after the record was saved,
         running the erasure again finishes it (an erased subject whose vault data remains
         is erased again). This deletes the vault rows only: the lists still name the subject
@@ -191,7 +195,8 @@ class Ledger:
                     " an approval by a different principal first",
                 )
             moment = self.clock()  # once: the hold's business date is the record's
-            held = holding(self.app.recorder, subject_id, moment.date())
+            folded = duties(self.app.recorder)
+            held = folded.holding(str(subject_id), moment.date())
             if held:
                 raise RuleViolation(
                     "subject.erasure_hold",
@@ -204,7 +209,8 @@ class Ledger:
                 Subject.Erased, actor=by, moment=moment,
                 reason=subject.erasure_reason, approved_by=subject.approved_by,
             )  # fmt: skip
-            recorded = self.app.save(subject)
+            with guards.expecting(*folded.unchanged()):  # no hold begun since the read
+                recorded = self.app.save(subject)
         self.vault.erase(str(subject_id), compact=compact)
         return recorded
 

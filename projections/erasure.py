@@ -147,9 +147,10 @@ def complete_erasure(
 ) -> list[Recording[UUID]]:
     """Carry out ``subject_id``'s approved erasure now: record it, delete its vault data and
     rewrite the lists that named it. The files are compacted by the next run of the job.
-    Raises what ``Ledger.erase_subject`` raises (``subject.erasure_hold`` while held)."""
+    Raises what ``Ledger.erase_subject`` raises (``subject.erasure_hold`` while held; a hold
+    begun while it saved: retried, and then held)."""
     _require_secure_delete(ledger, projections)
-    recorded = ledger.erase_subject(subject_id)
+    recorded = retry_on_conflict(lambda: ledger.erase_subject(subject_id))
     ledger.log.integrate()
     projections.catch_up()
     return recorded

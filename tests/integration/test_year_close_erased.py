@@ -1,7 +1,10 @@
 """A cadre erased before the year-end close (PIPL art. 47, docs/FORMAT.md §5) is not ranked:
 the close ranks, shares and cases only the cadres not erased before it, so it never opens a
 bottom-10% case on an erased subject (which rule ``stream.reference`` rejects), and the
-verifier's recomputation (rule ``points.year_close``) agrees (both backends)."""
+verifier's recomputation (rule ``points.year_close``) agrees (both backends). The two races:
+an erasure committed while the close ranks (the close's guard), and a close's bottom case
+committed while the erasure saves (the erasure's guard: then held, rule
+``subject.erasure_hold``)."""
 
 from __future__ import annotations
 
@@ -11,9 +14,13 @@ from uuid import UUID
 
 import pytest
 
+import ledger.ledger as ledger_module
 from ledger.actor import Actor, Role
+from ledger.app import retry_on_conflict
 from ledger.check import iter_notifications
 from ledger.clock import SteppingClock
+from ledger.erasure_hold import duties
+from ledger.errors import RuleViolation
 from ledger.ledger import Ledger
 from ledger.mapper import unpack_state
 from ledger.points import year_close
@@ -134,4 +141,34 @@ def test_an_erasure_committed_while_the_close_ranks_is_caught_by_its_guard(
     assert ranked == [10, 9] and erased  # ranked with it, conflicted, ranked again without
     assert str(lowest) not in points.scheme().ranking
     assert list(closed.cases) == [points.book(books[1]).cadre]
+    assert _failures(ledger) == []
+
+
+def test_a_bottom_case_committed_while_the_erasure_saves_is_caught_by_its_guard(
+    ledger: Ledger, clock: SteppingClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The close commits the lowest cadre's bottom case after the erasure checked its holds
+    (none yet) and before its save: the erasure's guard on the count of
+    ``supervision.CaseOpened`` fails, and the retry finds the case: held, not erased."""
+    points = points_ready(ledger, clock)
+    clock.set(datetime(2023, 6, 1, 9, 0, tzinfo=UTC))
+    books = _books(points)
+    lowest = UUID(points.book(books[0]).cadre)
+    ledger.request_erasure(lowest, "本人申请删除", DATA_PROTECTION)
+    ledger.approve_erasure(lowest, DATA_PROTECTION_2)
+    clock.set(AFTER)
+    closed: list[Any] = []
+
+    def racing(recorder: Any, erasures: bool = False) -> Any:
+        folded = duties(recorder, erasures)
+        if not closed:
+            closed.append(points.close_year(ORGANISATION))
+        return folded
+
+    monkeypatch.setattr(ledger_module, "duties", racing)
+    with pytest.raises(RuleViolation) as held:  # the close stored its records meanwhile
+        retry_on_conflict(lambda: ledger.erase_subject(lowest))
+    assert held.value.rule == "subject.erasure_hold", held.value
+    assert list(closed[0].cases) == [str(lowest)]
+    assert not ledger.app.get(Subject, lowest).erased
     assert _failures(ledger) == []
