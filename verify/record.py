@@ -105,7 +105,7 @@ def validate_record(value: Any) -> None:
         actor["principal"]
     ):
         _fail("actor.principal", f"{actor['principal']!r} is not {PRINCIPAL_PATTERN.pattern}")
-    if actor["role"] not in ROLES:
+    if not isinstance(actor["role"], str) or actor["role"] not in ROLES:  # [] is unhashable
         _fail("actor.role", f"{actor['role']!r} is not one of {', '.join(sorted(ROLES))}")
     if not isinstance(value["data"], dict):
         _fail("data", "not an object")
