@@ -287,9 +287,10 @@ def objections(
 ) -> dict[str, Any] | Response:
     """Paged: ``total``, ``offset``, ``limit``, ``rows``; by posting, then number. With
     ``?format=csv|xlsx`` (or Accept), every matching row as a spreadsheet."""
-    position = positions(s)["objections"]  # the tables exist from here on
+    # the read side's (a replica's, api/read_side.py); on the primary it creates the tables
+    position = s.read.position(["objections"])
     rows = [
-        r for r in s.reader.rows("objections")
+        r for r in s.read.reader.rows("objections")
         if all(v is None or r[k] == v for k, v in
                (("kind", kind), ("scope", scope), ("year", year), ("status", status)))
     ]  # fmt: skip
@@ -302,8 +303,8 @@ def posting(kind: Kind, scope: Scope, year: YearPath, s: Service) -> dict[str, A
     """一次公示及其异议：公示期、发布单位、异议方式、每件异议的状态和公开的答复、未答复和逾期件数。
 
     Public: no token."""
-    positions(s)
-    found = posting_view(s.reader, kind, scope, year, s.ledger.clock().date())
+    s.read.position(["postings", "objections"])  # the primary's: creates the tables
+    found = posting_view(s.read.reader, kind, scope, year, s.ledger.clock().date())
     if found is None:
         raise NotFound("posting", f"{kind}/{scope}/{year}")
     return found
