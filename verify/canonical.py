@@ -167,7 +167,7 @@ def parse_canonical(data: bytes) -> Any:
         # makes it differ or fail, and the careful path below then names the fault.
         try:  # scan_once: the value at 0; anything after it makes the re-encoding differ
             value = _FAST_SCAN(text, 0)[0]
-            if _sorted_json(value).encode("utf-8") == data:
+            if _sorted_json(value) == text:  # text is data decoded: equal iff bytes equal
                 return value
         except (_Slow, ValueError, RecursionError, UnicodeEncodeError, StopIteration):
             pass
