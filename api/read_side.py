@@ -26,6 +26,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
+import psycopg
 from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.utils import Environment
 
@@ -34,12 +35,23 @@ from ledger.factories import PostgresFactory, recorder_pool
 from ledger.log.store import LogStore
 from ledger.settings import APP_NAME, Database
 from projections.follow import wait_for
-from projections.queries import ListReader
+from projections.queries import ListReader, Row
 from projections.registry import ProjectionSet
 from projections.runner import table_name
 
 Clock = Callable[[], float]
 POLL = 0.02  # s between two looks at the replica's positions while waiting
+
+
+class ReplicaReader(ListReader):
+    """A replica's rows: a list whose table the primary has not created yet (its projection
+    never stepped: position 0) is empty, as on the primary, where reading creates it."""
+
+    def rows(self, name: str, grp: str | None = None) -> list[Row]:
+        try:
+            return super().rows(name, grp)
+        except psycopg.errors.UndefinedTable:
+            return []
 
 
 class ReadSide:
@@ -73,7 +85,7 @@ class ReadSide:
         factory = PostgresFactory(Environment(APP_NAME, env))
         recorder: ApplicationRecorder = factory.application_recorder()
         db = SqlDatabase(database, recorder_pool(recorder))
-        return cls(ListReader(db), LogStore(db, recorder, create=False), factory=factory)
+        return cls(ReplicaReader(db), LogStore(db, recorder, create=False), factory=factory)
 
     @property
     def is_replica(self) -> bool:
@@ -90,9 +102,13 @@ class ReadSide:
             return min(r.position() for r in self._projections.select(wanted))
         tables = [table_name(name) for name in wanted]
         marks = ",".join("?" * len(tables))
-        rows = self.reader.db.execute(
-            f"SELECT name, position FROM gongshi_proj_positions WHERE name IN ({marks})", tables
-        )
+        try:
+            rows = self.reader.db.execute(
+                f"SELECT name, position FROM gongshi_proj_positions WHERE name IN ({marks})",
+                tables,
+            )
+        except psycopg.errors.UndefinedTable:  # no projection has stepped on the primary yet
+            rows = []
         found = {str(name): int(position) for name, position in rows}
         return min(found.get(table, 0) for table in tables)
 

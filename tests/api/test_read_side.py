@@ -105,12 +105,16 @@ def test_the_wait_is_bounded_and_sees_the_replica_advance(services: Services) ->
 
 def test_nothing_is_created_on_the_read_side(services: Services) -> None:
     """A hot standby refuses DDL: the read side opened on a database without the ledger's
-    tables creates none of them (reads fail as a missing table, not a write)."""
+    tables creates none of them. Lists and positions the primary has not created yet read
+    as empty and 0 (as on the primary); the log's state, created when the primary's ledger
+    opens, fails as a missing table."""
     settings = services.settings
     empty = "gongshi_read_empty_" + settings.database.schema[-8:]
     url = settings.database.url.split("?")[0] + f"?schema={empty}"
     read = ReadSide.replica(parse_read_database_url(url, settings.database))
     try:
+        assert read.reader.rows("points") == []
+        assert read.position(["points"]) == 0
         with pytest.raises(psycopg.errors.UndefinedTable):
             read.log_size()
         with psycopg.connect(settings.database.psycopg_conninfo()) as conn:
