@@ -158,9 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     bundle.add_argument("--trust-bundle-policy", action="store_true",
                         help="use the bundle's own policy: the result says UNANCHORED")  # fmt: skip
     bundle.add_argument("--since", help="an earlier checkpoint you hold")
-    bundle.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 1, metavar="N",
-                        help="processes checking the records (default: the CPU count; "
-                        "the same report for any N)")  # fmt: skip
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    bundle.add_argument("--jobs", type=_jobs, default=cpus or 1, metavar="N",
+                        help="processes checking the records (default: the CPUs this process "
+                        "may use; the same report for any N)")  # fmt: skip
     bundle.set_defaults(run=_bundle)
     proof = sub.add_parser("proof", help="check a record's tlog-proof@v1 file")
     proof.add_argument("file", help="the tlog-proof file ('gongshi proof record --out')")
