@@ -15,6 +15,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from api import console, page
+from api.cached_reads import CachedReads
 from api.limits import BodyLimit
 from api.metrics import Measured
 from api.openapi_docs import API_DESCRIPTION, TAGS, install_docs
@@ -94,7 +95,8 @@ def create_app(
     )
     install_docs(app)
     install_problem_handlers(app)
-    app.add_middleware(RequestIds)  # innermost: the others see its 503/500 answers
+    app.add_middleware(CachedReads)  # innermost: a kept public list answered before routing
+    app.add_middleware(RequestIds)  # the others see its 503/500 answers
     app.add_middleware(Measured)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(RequestLog)  # outermost: one line for every answer, a 413 too

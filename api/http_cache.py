@@ -241,6 +241,23 @@ def _render(
     return found, still is None or still()
 
 
+def cached_answer(
+    request: Request, key: str, weak: bool = False, vary: str | None = "Accept",
+    max_age: int = SHORT_MAX_AGE,
+) -> Response | None:  # fmt: skip
+    """The kept answer under ``key`` (304 if If-None-Match holds its tag), None if none is
+    kept: ``answer_async``'s hit, for a caller that knows the key before routing."""
+    found = rendered_cache(request).get(key)
+    if found is None:
+        return None
+    headers = {"Cache-Control": cache_control(request, max_age), "ETag": etag(key, weak)}
+    if vary:
+        headers["Vary"] = vary
+    if not_modified(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    return _response(found, headers)
+
+
 def answer_content(
     request: Request, body: bytes, media_type: str, max_age: int = SHORT_MAX_AGE
 ) -> Response:

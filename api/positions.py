@@ -17,8 +17,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+if TYPE_CHECKING:
+    from api.services import Services
 
 Clock = Callable[[], float]
 
@@ -60,3 +65,13 @@ class SharedPositions:
         finally:
             del self._flying[key]
             future.set_result(None)  # wakes the waiters, who look at _done
+
+
+def shared_positions(request: Request, s: Services) -> SharedPositions:
+    """The app's shared position reads over its read side (made on first use, on the event
+    loop: no other request runs meanwhile)."""
+    state = request.app.state
+    found: SharedPositions | None = getattr(state, "shared_positions", None)
+    if found is None:
+        found = state.shared_positions = SharedPositions(lambda name: s.read.position([name]))
+    return found

@@ -24,9 +24,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.http_cache import SHORT_MAX_AGE, answer_async, cache_key, normalised_query, rendered
+from api.cached_reads import list_key
+from api.http_cache import SHORT_MAX_AGE, answer_async, rendered
 from api.listing import DEFAULT_LIMIT, EXPORT_RESPONSES, Format, Limit, Listed, Offset, listed
-from api.positions import SharedPositions
+from api.positions import shared_positions
 from api.problems import Refused
 from api.reader_date import ReaderDate
 from api.rows_cache import rows_cache
@@ -44,15 +45,7 @@ async def _ready(request: Request, s: Services, name: str, min_position: int | N
     read began (api/positions.py)."""
     if min_position is not None:
         await run_in_threadpool(_wait, s, name, min_position)
-    return await _positions(request, s).get(name)
-
-
-def _positions(request: Request, s: Services) -> SharedPositions:
-    state = request.app.state
-    found: SharedPositions | None = getattr(state, "shared_positions", None)
-    if found is None:  # on the event loop: no other request runs meanwhile
-        found = state.shared_positions = SharedPositions(lambda name: s.read.position([name]))
-    return found
+    return await shared_positions(request, s).get(name)
 
 
 def _wait(s: Services, name: str, min_position: int) -> None:
@@ -86,7 +79,7 @@ async def _cached(
     from api.spreadsheets.export import wanted_format  # openpyxl: imported on first use
 
     wanted = wanted_format(request, fmt)
-    key = cache_key(request.url.path, normalised_query(request), position, wanted, *depends)
+    key = list_key(request, position, wanted, *depends)
     return await answer_async(
         request, key, lambda: rendered(render()), max_age=SHORT_MAX_AGE, immutable=False,
         still=lambda: s.read.position([name]) == position, weak=wanted == "xlsx", vary="Accept",

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.cached_reads import UNDATED
 from ledger.carefund.service import CareFund
 from ledger.clock import SteppingClock
 from ledger.ledger import Ledger
@@ -254,3 +255,34 @@ def test_the_server_date_keys_the_date_dependent_lists_without_a_new_record(
         assert after.json()["decided_on"] == "2023-06-01", path
         assert after.headers["etag"] != before[path].headers["etag"], path
     assert app.get(dated[0]).json()["total"] == 0  # past the grant's posting window
+
+
+def test_a_kept_undated_list_is_answered_before_routing_with_the_routes_own_answer(
+    ledger: Ledger, client: TestClient
+) -> None:
+    fund = funded(ledger)
+    disbursed(fund, 1)
+    settle(client)
+    state = client.app.state  # type: ignore[attr-defined]
+    paths = [p + q for p in UNDATED for q in ("", "?limit=3", "?format=csv")]
+    for path in paths:
+        first = client.get(path)
+        served = getattr(state, "served_before_routing", 0)
+        again = client.get(path)
+        assert getattr(state, "served_before_routing", 0) == served + 1, path
+        assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+        assert again.headers["cache-control"] == first.headers["cache-control"], path
+        assert again.headers["vary"] == "Accept" and "x-request-id" in again.headers, path
+        unchanged = client.get(path, headers={"If-None-Match": first.headers["etag"]})
+        assert unchanged.status_code == 304 and unchanged.content == b"", path
+    # a token, today or min_position go to the route; a new position is a miss there too
+    served = state.served_before_routing
+    client.get("/api/v1/public/points", params={"min_position": 1})
+    client.get("/api/v1/public/points", params={"today": "2023-03-01"})
+    assert state.served_before_routing == served
+    grown(ledger, client, fund)
+    fresh = client.get("/api/v1/public/points")
+    assert fresh.json()["position"] == ledger.log.state().size
+    assert state.served_before_routing == served
+    metrics = client.get("/metrics").text
+    assert 'route="/api/v1/public/points"' in metrics

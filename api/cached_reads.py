@@ -1,0 +1,88 @@
+"""The public lists' cached answers served before routing (ASGI middleware, issue 16).
+
+A public list's answer is kept under a key of its path, normalised query, projection
+position and format (api/http_cache.py, api/routes/public.py). A request whose key is kept
+was asked, validated and answered before at that same position, so it is answered here from
+the kept bytes (or 304 on If-None-Match) without FastAPI's routing, parameter validation and
+dependencies, which cost more than the answer itself. Anything else goes to the app:
+
+- a list decided on the reader's date (its key holds the date the route decides on);
+- a request with ``Authorization``, ``today`` or ``min_position`` (the route checks the
+  token, decides the date, waits for the position);
+- a miss: the route renders the answer and keeps it, the next request is served here.
+
+The keys are the route's own (``list_key``): a test asks each list twice and checks the
+second answer came from here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.http_cache import cache_key, cached_answer, normalised_query
+from api.positions import shared_positions
+
+PREFIX = "/api/v1/public/"
+# the public lists that do not depend on the reader's date: path -> projection
+UNDATED = {
+    PREFIX + "audit-results": "audit-results",
+    PREFIX + "points": "points",
+    PREFIX + "lectures": "lectures",
+    PREFIX + "mentoring-pairs": "mentoring-pairs",
+    PREFIX + "training-classes": "training-classes",
+}
+FORMATS = {None, "json", "csv", "xlsx"}
+PASS = ("today", "min_position")
+
+
+def list_key(request: Request, position: int, wanted: str, *depends: object) -> str:
+    """A public list's cache key (the route's and this middleware's)."""
+    return cache_key(request.url.path, normalised_query(request), position, wanted, *depends)
+
+
+def _route(app: Any, path: str) -> object:
+    """The public router's route for ``path`` (one of UNDATED): what the metrics label by."""
+    routes: dict[str, object] | None = getattr(app.state, "undated_routes", None)
+    if routes is None:
+        from api.routes.public import router  # which imports this module
+
+        routes = {getattr(r, "path", ""): r for r in router.routes}
+        app.state.undated_routes = routes
+    return routes.get(path)
+
+
+class CachedReads:
+    """Serves a kept public list answer before routing; everything else passes through."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] not in UNDATED:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        query = request.query_params
+        if (
+            "authorization" in request.headers
+            or any(name in query for name in PASS)
+            or query.get("format") not in FORMATS
+        ):
+            await self.app(scope, receive, send)
+            return
+        from api.spreadsheets.export import wanted_format  # openpyxl: imported on first use
+
+        services = scope["app"].state.services
+        position = await shared_positions(request, services).get(UNDATED[scope["path"]])
+        wanted = wanted_format(request, query.get("format"))
+        found = cached_answer(request, list_key(request, position, wanted), wanted == "xlsx")
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state
+        scope["route"] = _route(scope["app"], scope["path"])  # the metrics' route label
+        state.served_before_routing = getattr(state, "served_before_routing", 0) + 1  # tests
+        await found(scope, receive, send)
