@@ -80,13 +80,13 @@ def list_rows(
     year, no points rows of that county and year). ``until``: a posting's last day — a fund
     year's grants paid on or before it, whatever their own window (oldest first)."""
     if kind == "carefund":
-        if not [f for f in queries.fund_ledger(s.reader, day, year) if f["fund"] == scope]:
+        if not [f for f in queries.fund_ledger(s.read.reader, day, year) if f["fund"] == scope]:
             return None
         rows: list[Row] = []
         offset, total = 0, 1
         while offset < total:
             found = queries.disbursements(
-                s.reader, day, audit_view=until is not None, year=year, offset=offset,
+                s.read.reader, day, audit_view=until is not None, year=year, offset=offset,
                 limit=queries.MAX_PAGE,
             )  # fmt: skip
             rows += [r for r in found.rows if r["fund"] == scope]
@@ -95,7 +95,7 @@ def list_rows(
             return rows
         return sorted((r for r in rows if r["disbursed_on"] <= until),
                       key=lambda r: (r["disbursed_on"], r["leaf"]))  # fmt: skip
-    points = [r for r in queries.points(s.reader, county=scope) if r["year"] == year]
+    points = [r for r in queries.points(s.read.reader, county=scope) if r["year"] == year]
     if not points:
         return None
     closes = {scheme: close_leaf(s, scheme) for scheme in {r["scheme"] for r in points}}
@@ -128,14 +128,14 @@ def close_leaf(s: Services, scheme: str) -> int | None:
     """The log leaf of the scheme's latest ``points.YearClosed`` (None: not closed, or the
     record not yet in the log)."""
     topic = get_topic(Scheme.YearClosed)
-    closes = [e for e in s.ledger.app.recorder.select_events(UUID(scheme)) if e.topic == topic]
+    closes = [e for e in s.read.log.recorder.select_events(UUID(scheme)) if e.topic == topic]
     if not closes:
         return None
-    return s.ledger.log.leaf_of(scheme, closes[-1].originator_version)
+    return s.read.log.leaf_of(scheme, closes[-1].originator_version)
 
 
 def notice(s: Services, kind: str, scope: str, year: int, day: date) -> Notice | None:
-    posted = posting_view(s.reader, kind, scope, year, day)
+    posted = posting_view(s.read.reader, kind, scope, year, day)
     until = None if posted is None else str(posted["period_end"])
     rows = list_rows(s, kind, scope, year, day, until)
     if rows is None:
@@ -170,7 +170,7 @@ def _fallback(s: Services, kind: str, scope: str, year: int, title: str, rows: l
 def _close_period(s: Services, rows: list[Row]) -> tuple[str | None, str | None]:
     """A points year's posting: from the close record's date for POINTS_POSTING_DAYS."""
     leaves = [r["close_leaf"] for r in rows if r["close_leaf"] is not None]
-    data = s.ledger.log.leaf_data(max(leaves)) if leaves else None
+    data = s.read.log.leaf_data(max(leaves)) if leaves else None
     if data is None:
         return None, None
     start = business_date(json.loads(data)["at"], s.settings.zone)
