@@ -5,6 +5,7 @@ small bundle spans many chunks and the pool is used."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from tests.integration.bundles import (
     write_lines,
 )
 from verify.merkle import CompactRange, leaf_hash
+from verify.parallel import KEPT, chunks
 
 CHUNK = 4
 
@@ -118,3 +120,23 @@ def test_chunk_edges_extend_to_the_same_tree() -> None:
             chunked.extend(part.edge())
         assert (chunked.size, chunked.root()) == (whole.size, whole.root())
         assert chunked.edge() == whole.edge()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_lines_are_read_as_the_chunks_are_taken(jobs: int) -> None:
+    """Streaming: at most N + 2 chunks are read ahead of the one taken (in-process: two of
+    KEPT lines), so memory does not grow with the records."""
+    read, lines = 0, 4 * KEPT
+
+    def source() -> Iterator[bytes]:
+        nonlocal read
+        for _ in range(lines):
+            read += 1
+            yield b"x\n"
+
+    ahead, taken = 2 * KEPT if jobs == 1 else (jobs + 2) * CHUNK, 0
+    for chunk in chunks(source(), jobs):
+        taken += len(chunk.lines)
+        assert len(chunk.bad) == len(chunk.lines)  # each line refused, in its chunk
+        assert read - taken <= ahead
+    assert taken == read == lines
