@@ -11,18 +11,25 @@ dependencies, which cost more than the answer itself. Anything else goes to the 
   token, decides the date, waits for the position);
 - a miss: the route renders the answer and keeps it, the next request is served here.
 
+Tiles and proofs never change once kept (api/routes/tiles.py, log.py): a kept one is
+answered here too, a proof only when its query is exactly its two numbers in canonical
+decimal (anything else goes to the route, which validates it).
+
 The keys are the route's own (``list_key``): a test asks each list twice and checks the
 second answer came from here.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.http_cache import cache_key, cached_answer, normalised_query
+from api.http_cache import LONG_MAX_AGE, cache_key, cached_answer, normalised_query
 from api.positions import shared_positions
 
 PREFIX = "/api/v1/public/"
@@ -44,12 +51,13 @@ def list_key(request: Request, position: int, wanted: str, *depends: object) -> 
 
 
 def _route(app: Any, path: str) -> object:
-    """The public router's route for ``path`` (one of UNDATED): what the metrics label by."""
+    """The route of template ``path``: what the metrics label the request by."""
     routes: dict[str, object] | None = getattr(app.state, "undated_routes", None)
     if routes is None:
-        from api.routes.public import router  # which imports this module
+        from api.routes import log, public, tiles  # public imports this module
 
-        routes = {getattr(r, "path", ""): r for r in router.routes}
+        every = [*public.router.routes, *log.router.routes, *tiles.router.routes]
+        routes = {getattr(r, "path", ""): r for r in every}
         app.state.undated_routes = routes
     return routes.get(path)
 
@@ -61,8 +69,15 @@ class CachedReads:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] not in UNDATED:
+        if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
+            return
+        if scope["path"] not in UNDATED:
+            kept = _kept_for_good(scope)
+            if kept is None:
+                await self.app(scope, receive, send)
+            else:
+                await _served(scope, kept[0], kept[1], receive, send)
             return
         request = Request(scope)
         query = request.query_params
@@ -82,7 +97,39 @@ class CachedReads:
         if found is None:
             await self.app(scope, receive, send)
             return
-        state = scope["app"].state
-        scope["route"] = _route(scope["app"], scope["path"])  # the metrics' route label
-        state.served_before_routing = getattr(state, "served_before_routing", 0) + 1  # tests
-        await found(scope, receive, send)
+        await _served(scope, scope["path"], found, receive, send)
+
+
+async def _served(
+    scope: Scope, template: str, found: Response, receive: Receive, send: Send
+) -> None:
+    state = scope["app"].state
+    scope["route"] = _route(scope["app"], template)  # the metrics' route label
+    state.served_before_routing = getattr(state, "served_before_routing", 0) + 1  # tests
+    await found(scope, receive, send)
+
+
+PROOFS = {"/log/v1/proof/inclusion": ("index", "size"), "/log/v1/proof/consistency": ("old", "new")}
+NUMBER = re.compile(r"0|[1-9][0-9]{0,15}")  # a canonical size or index (the routes: <= 2**53)
+TILE = "/tile/{path:path}"
+
+
+def _kept_for_good(scope: Scope) -> tuple[str, Response] | None:
+    """A kept tile or proof (they never change: api/routes/tiles.py, log.py) and its route's
+    template, or None. A proof only for exactly its two parameters in canonical decimal."""
+    path: str = scope["path"]
+    if path.startswith("/tile/"):
+        key, template = cache_key(path, ""), TILE
+    elif path in PROOFS:
+        pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+        names = PROOFS[path]
+        given = dict(pairs)
+        if len(pairs) != 2 or set(given) != set(names):
+            return None
+        if not all(NUMBER.fullmatch(given[n]) and int(given[n]) <= 2**53 for n in names):
+            return None
+        key, template = cache_key(path, "", *(int(given[n]) for n in names)), path
+    else:
+        return None
+    found = cached_answer(Request(scope), key, vary=None, max_age=LONG_MAX_AGE, immutable=True)
+    return None if found is None else (template, found)

@@ -243,14 +243,14 @@ def _render(
 
 def cached_answer(
     request: Request, key: str, weak: bool = False, vary: str | None = "Accept",
-    max_age: int = SHORT_MAX_AGE,
+    max_age: int = SHORT_MAX_AGE, immutable: bool = False,
 ) -> Response | None:  # fmt: skip
     """The kept answer under ``key`` (304 if If-None-Match holds its tag), None if none is
     kept: ``answer_async``'s hit, for a caller that knows the key before routing."""
     found = rendered_cache(request).get(key)
     if found is None:
         return None
-    headers = {"Cache-Control": cache_control(request, max_age), "ETag": etag(key, weak)}
+    headers = {"Cache-Control": cache_control(request, max_age, immutable), "ETag": etag(key, weak)}
     if vary:
         headers["Vary"] = vary
     if not_modified(request.headers.get("if-none-match"), headers["ETag"]):

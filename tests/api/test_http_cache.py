@@ -286,3 +286,32 @@ def test_a_kept_undated_list_is_answered_before_routing_with_the_routes_own_answ
     assert state.served_before_routing == served
     metrics = client.get("/metrics").text
     assert 'route="/api/v1/public/points"' in metrics
+
+
+def test_kept_tiles_and_proofs_are_answered_before_routing(
+    ledger: Ledger, client: TestClient
+) -> None:
+    funded(ledger)
+    settle(client)
+    size = ledger.log.state().size
+    state = client.app.state  # type: ignore[attr-defined]
+    paths = [f"/tile/0/000.p/{size}", f"/tile/entries/000.p/{size}",
+             f"/log/v1/proof/inclusion?index=1&size={size}",
+             f"/log/v1/proof/consistency?old=1&new={size}"]  # fmt: skip
+    for path in paths:
+        first = client.get(path)
+        assert first.status_code == 200, path
+        served = getattr(state, "served_before_routing", 0)
+        again = client.get(path)
+        assert state.served_before_routing == served + 1, path
+        assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+        assert again.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert client.get(path, headers={"If-None-Match": first.headers["etag"]}).status_code \
+            == 304  # fmt: skip
+    served = state.served_before_routing
+    # not the canonical query, or not the exact tile path: the route decides
+    assert client.get(f"/log/v1/proof/inclusion?index=01&size={size}").status_code in (200, 422)
+    assert client.get(f"/log/v1/proof/inclusion?index=1&size={size}&x=1").status_code == 200
+    assert client.get(f"/tile/0/000.p/{size}%0A").status_code == 404
+    assert state.served_before_routing == served
+    assert 'route="/tile/{path:path}"' in client.get("/metrics").text
