@@ -225,6 +225,10 @@ class Cursor:
         count: int = self._cursor.rowcount
         return count
 
+    @property
+    def is_postgres(self) -> bool:
+        return self._db.is_postgres
+
 
 SCHEMA_LOCK_KEY = 0x676F6E67  # "gong": the advisory lock serialising DDL between processes
 

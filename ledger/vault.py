@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +144,9 @@ class Vault:
         )
         if not rows:
             raise NotFound("vault subject", subject_id)
-        wrapped = bytes(rows[0][0])
+        return self._unwrap(subject_id, bytes(rows[0][0]))
+
+    def _unwrap(self, subject_id: str, wrapped: bytes) -> bytes:
         try:
             return self._master.decrypt(
                 wrapped[:NONCE_SIZE],
@@ -202,6 +204,26 @@ class Vault:
         )
         value: dict[str, Any] = json.loads(plaintext)
         return value
+
+    def read_subjects(self, subject_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        """``read_subject`` of each of ``subject_ids`` that is in the vault (an erased one is
+        absent), one query per 500; VaultError if one is tampered."""
+        ids = sorted(set(subject_ids))
+        found: dict[str, dict[str, Any]] = {}
+        for at in range(0, len(ids), 500):
+            chunk = tuple(ids[at : at + 500])
+            for subject_id, wrapped, sealed in self._db.execute(
+                "SELECT subject_id, wrapped_key, ciphertext FROM gongshi_vault_subjects"
+                f" WHERE subject_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ):
+                key = self._unwrap(str(subject_id), bytes(wrapped))
+                aad = b"subject:" + str(subject_id).encode()
+                plaintext = self._open(
+                    _derive(key, b"gongshi vault encryption"), bytes(sealed), aad
+                )
+                found[str(subject_id)] = json.loads(plaintext)
+        return found
 
     def read_document(self, subject_id: str, label: str) -> dict[str, Any]:
         """A document attached to the subject; NotFound if absent or erased, VaultError if

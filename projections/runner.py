@@ -16,7 +16,7 @@ from __future__ import annotations
 import gc
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
@@ -25,6 +25,7 @@ from ledger.db import Cursor, SqlDatabase, schema_lock
 from ledger.errors import LedgerError
 from projections.base import Leaf, Projection
 from projections.leaves import log_size, read_leaves
+from projections.names import VaultNames
 from projections.rows import Rows, digest_of_lines, row_lines, table_ddl
 from verify.canonical import canonical_bytes
 
@@ -34,6 +35,7 @@ POSITIONS = (
     " position BIGINT NOT NULL, generation BIGINT NOT NULL, params TEXT NOT NULL)"
 )
 _index = attrgetter("index")
+REGISTERED = "subject.Registered"  # a subject's first record: its name is in the vault
 MAX_CACHED = 250_000  # documents a runner keeps between batches before starting afresh
 Progress = Callable[[int, int], None]
 
@@ -291,10 +293,15 @@ def step_together(db: SqlDatabase, runners: list[Runner], stop: int | None = Non
         if len(zones) != 1:
             raise ValueError(f"projections stepped together in one timezone, not {zones}")
         handled = {kind for runner in behind for kind in runner.projection.handlers}
-        with collector_paused():
+        names = {id(n): n for r in behind if isinstance(n := r.projection.names, VaultNames)}
+        with collector_paused(), ExitStack() as batch:
             by_type: dict[str, list[Leaf]] = {}
-            for leaf in read_leaves(cur, db.is_postgres, position, target, zones.pop(), handled):
+            wanted = handled | {REGISTERED} if names else handled
+            for leaf in read_leaves(cur, db.is_postgres, position, target, zones.pop(), wanted):
                 by_type.setdefault(leaf.type, []).append(leaf)
+            subjects = {leaf.stream for leaf in by_type.get(REGISTERED, ())}
+            for source in names.values():  # the names of the batch's new subjects, at once
+                batch.enter_context(source.prefetched(subjects))
             for runner in behind:
                 mine = [by_type[kind] for kind in runner.projection.handlers if kind in by_type]
                 leaves = mine[0] if len(mine) == 1 else sorted(chain(*mine), key=_index)
