@@ -91,7 +91,11 @@ class CachedReads:
         from api.spreadsheets.export import wanted_format  # openpyxl: imported on first use
 
         services = scope["app"].state.services
-        position = await shared_positions(request, services).get(UNDATED[scope["path"]])
+        try:
+            position = await shared_positions(request, services).get(UNDATED[scope["path"]])
+        except Exception:  # the database unavailable: the route answers it (503, a problem)
+            await self.app(scope, receive, send)
+            return
         wanted = wanted_format(request, query.get("format"))
         found = cached_answer(request, list_key(request, position, wanted), wanted == "xlsx")
         if found is None:
