@@ -197,7 +197,7 @@ def measure_reads(kind: str, store: LogStore, size: int, count: int) -> None:
     hot = [_timed(partial(_inclusion, store, indexes[0], size)) for _ in range(count)]
     print(f"{label}  inclusion    {percentiles(inclusion)}  (cold start; tile hits {hit:.0%})")
     print(
-        f"{label}  inclusion    {per_proof:.2f} statements/proof on one connection,"
+        f"{label}  inclusion    {per_proof:.2f} statements/proof (PostgreSQL: on one connection),"
         f" CPU {cpu * 1e3:.2f} ms/proof (median, this process)"
     )
     print(f"{label}  consistency  {percentiles(consistency)}  (random old < new)")
