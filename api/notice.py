@@ -14,8 +14,9 @@ year's results (``points``, scope = the county, e.g. ``taihu``: "利用党务公
 - ``carefund`` without one: the rows on public display on the reader's date (each grant
   inside its posting window; none of a withdrawn one);
 - ``points``: the points list's year rows of that county and year; once the year is closed,
-  its frozen ranking (rank, total, 末位 flag) as the close record ``points.YearClosed`` holds
-  it — the record each row is verified against.
+  its frozen ranking (rank, total, 末位 flag) as the close's records hold it (each row's leaf:
+  the ``points.RankingPart`` with its row, saved just before ``points.YearClosed``)
+  — the record each row is verified against.
 
 The posting's unit, period, how to object and its objections with their published answers
 come from the posting record (``projections.objections.posting_view``) when the unit has
@@ -98,8 +99,8 @@ def list_rows(
     points = [r for r in queries.points(s.read.reader, county=scope) if r["year"] == year]
     if not points:
         return None
-    closes = {scheme: close_leaf(s, scheme) for scheme in {r["scheme"] for r in points}}
-    return sorted((_result(r, closes[r["scheme"]]) for r in points), key=_order)
+    closes = {scheme: close_leaves(s, scheme) for scheme in {r["scheme"] for r in points}}
+    return sorted((_result(r, closes[r["scheme"]].get(r["book"])) for r in points), key=_order)
 
 
 def _order(row: Row) -> tuple[Any, ...]:
@@ -124,14 +125,26 @@ def _result(row: Row, close: int | None) -> Row:
     }  # fmt: skip
 
 
-def close_leaf(s: Services, scheme: str) -> int | None:
-    """The log leaf of the scheme's latest ``points.YearClosed`` (None: not closed, or the
-    record not yet in the log)."""
-    topic = get_topic(Scheme.YearClosed)
-    closes = [e for e in s.read.log.recorder.select_events(UUID(scheme)) if e.topic == topic]
-    if not closes:
-        return None
-    return s.read.log.leaf_of(scheme, closes[-1].originator_version)
+def close_leaves(s: Services, scheme: str) -> dict[str, int]:
+    """Book -> the log leaf of the ``points.RankingPart`` holding its row in the scheme's
+    latest close (the parts just before its ``points.YearClosed``); empty: not closed, or
+    the close not yet in the log."""
+    closed, part = get_topic(Scheme.YearClosed), get_topic(Scheme.RankingPart)
+    events = list(s.read.log.recorder.select_events(UUID(scheme)))
+    ends = [i for i, e in enumerate(events) if e.topic == closed]
+    if not ends or s.read.log.leaf_of(scheme, events[ends[-1]].originator_version) is None:
+        return {}
+    first = ends[-1]
+    while first > 0 and events[first - 1].topic == part:
+        first -= 1
+    found: dict[str, int] = {}
+    for event in events[first : ends[-1]]:
+        leaf = s.read.log.leaf_of(scheme, event.originator_version)
+        data = None if leaf is None else s.read.log.leaf_data(leaf)
+        if leaf is None or data is None:
+            return {}
+        found |= dict.fromkeys((row["book"] for row in json.loads(data)["data"]["rows"]), leaf)
+    return found
 
 
 def notice(s: Services, kind: str, scope: str, year: int, day: date) -> Notice | None:

@@ -22,8 +22,10 @@ from eventsourcing.utils import register_topic
 
 from ledger.actor import Actor
 from ledger.clock import format_at
+from ledger.errors import RecordTooLarge
 from verify.canonical import canonical_bytes
 from verify.record import GENESIS_PREV, TYPE_PATTERN, record_hash
+from verify.schema import MAX_RECORD_BYTES
 
 
 def build_record(
@@ -36,7 +38,9 @@ def build_record(
     data: dict[str, Any],
     prev: str,
 ) -> bytes:
-    """The canonical bytes of one record (CanonicalError if ``data`` holds a float or the like).
+    """The canonical bytes of one record (CanonicalError if ``data`` holds a float or the like;
+    RecordTooLarge, a RuleViolation, if they are longer than MAX_RECORD_BYTES = 65,535: no
+    entry bundle could carry them, so the ledger never saves one).
 
     Equal to ``verify.record.encode_record`` of the same value (a property test holds them
     together), but assembled around ``canonical_bytes(data)``: every other member is built
@@ -44,7 +48,7 @@ def build_record(
     a checked type name, ``at``, a checked principal, a role, a hex hash), in the fixed
     sorted member order actor, at, data, prev, stream, type, version.
     """
-    return b"".join(
+    raw = b"".join(
         (
             b'{"actor":{"principal":"',
             actor.principal.encode(),
@@ -65,6 +69,9 @@ def build_record(
             b"}",
         )
     )
+    if len(raw) > MAX_RECORD_BYTES:  # an entry bundle's uint16 length (FORMAT.md rule 78)
+        raise RecordTooLarge(type_name, len(raw), MAX_RECORD_BYTES)
+    return raw
 
 
 class LedgerAggregate(Aggregate):

@@ -19,6 +19,20 @@ class RuleViolation(LedgerError):
         self.message = message
 
 
+class RecordTooLarge(RuleViolation):
+    """A record longer than an entry bundle can carry (``size`` > ``limit`` = 65,535 bytes,
+    docs/FORMAT.md rule 78 ``record.entry_size``); nothing was stored."""
+
+    def __init__(self, type_name: str, size: int, limit: int) -> None:
+        super().__init__(
+            "record.entry_size",
+            f"a {type_name} record of {size} bytes is longer than {limit} bytes, the most an"
+            " entry bundle (c2sp.org/tlog-tiles) can carry",
+        )
+        self.size = size
+        self.limit = limit
+
+
 class NotFound(LedgerError):
     """The named stream does not exist.
 

@@ -108,11 +108,12 @@ class Points(Projection):
             row[member] = leaf.data[member]
         rows.put(ROW, row["key"], row, _group(book, "year"))
 
-    def year_closed(self, rows: Rows, leaf: Leaf) -> None:
-        """The close's frozen ranking on the books' year rows (the latest close wins); the
-        published ``excellent_candidate`` is the close's ``top``: 优秀 only from the top of the
-        closed ranking (the scheme's ``excellent_share_percent``), never from live totals."""
-        for ranked in leaf.data["ranking"]:
+    def ranking_part(self, rows: Rows, leaf: Leaf) -> None:
+        """The close's frozen ranking (its parts, saved with ``points.YearClosed`` in one
+        commit) on the books' year rows (the latest close wins); the published
+        ``excellent_candidate`` is the close's ``top``: 优秀 only from the top of the closed
+        ranking (the scheme's ``excellent_share_percent``), never from live totals."""
+        for ranked in leaf.data["rows"]:
             row = rows.get(ROW, f"{ranked['book']}/year")
             book = rows.get("book", ranked["book"])
             if row is None or book is None:
@@ -162,6 +163,6 @@ class Points(Projection):
         "points.BookOpened": book_opened,
         "points.ScoreEntered": scored,
         "points.Appraised": appraised,
-        "points.YearClosed": year_closed,
+        "points.RankingPart": ranking_part,
         "subject.Erased": erased,
     }

@@ -48,6 +48,7 @@ from verify.rules_mentoring import MentoringRules
 from verify.rules_points import PointsRules, YearCloseRules
 from verify.rules_postings import PostingRules
 from verify.rules_principals import PrincipalRules
+from verify.rules_records import entry_size
 from verify.rules_subjects import SubjectRules
 from verify.rules_supervision import CaseRules, ProjectRules
 from verify.rules_training import TrainingRules
@@ -99,6 +100,7 @@ class Invariants:
     def add(self, record: Record, where: str) -> list[Failure]:
         """Apply one record (well-formed, §4); returns the rules it breaks, with evidence."""
         found = self.streams.add(record, where)
+        found += entry_size(record, where)  # any record, whatever its type
         found += self.cases.every(record, where)  # a close's commit holds its bottom cases
         found += self.projects.every(record, where)  # a verification's commit closes its case
         found += self.carefund.every(record, where)  # a pair's two records: one commit
@@ -112,4 +114,4 @@ class Invariants:
 
     def end(self) -> list[Failure]:
         """After the last record: what was still waiting for its other half."""
-        return self.carefund.end() + self.imports.end()
+        return self.carefund.end() + self.imports.end() + self.year_close.end()

@@ -193,8 +193,8 @@ class Lists:
                     self.books[s]["sums"][period][d["component"]] += d["points_tenths"]
             case "points.Appraised":
                 self.books[s]["appraisal"] = _pick(d, *APPRAISAL)
-            case "points.YearClosed":
-                for ranked in d["ranking"]:
+            case "points.RankingPart":  # rows of the close saved with it (one commit)
+                for ranked in d["rows"]:
                     self.books[ranked["book"]]["closed"] = {
                         "close": d["close"], "closed_total": ranked["total_tenths"],
                         "closed_rank": ranked["rank"], "closed_bottom": ranked["bottom"],

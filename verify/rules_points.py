@@ -19,7 +19,7 @@ from typing import Any
 from verify.days import DEFAULT_TIMEZONE, business_date, zone_named
 from verify.failure import Failure, Handler, mismatches
 from verify.record import Record
-from verify.schema import DERIVED_STREAMS
+from verify.schema import DERIVED_STREAMS, RANKING_PART_ROWS
 
 BONUS_CAP = "points.bonus_cap"
 ENTRY, AMOUNT, CORRECTION, PAY = "points.entry", "points.amount", "points.correction", "points.pay"
@@ -250,6 +250,7 @@ def _correction(book: _Book, r: Record, where: str) -> list[Failure]:
 
 
 YEAR_CLOSE, YEAR_CLOSED, GRADE = "points.year_close", "points.year_closed", "points.grade"
+RANKING_PART = "points.ranking_part"  # a close's ranking in its parts, in order, just before it
 SIGN = {"work": 1, "evaluation": 1, "bonus": 1, "deduction": -1}
 
 
@@ -263,6 +264,7 @@ class _Year:
     ranked: set[str] = field(default_factory=set)  # the latest close's cadres (its rows)
     cased: set[str] = field(default_factory=set)  # cadres a close of the year opened a case for
     books: list[str] = field(default_factory=list)
+    parts: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)  # where, data
 
 
 @dataclass
@@ -302,6 +304,7 @@ class YearCloseRules:
             "points.SchemeOpened": self._scheme,
             "points.BookOpened": self._book,
             "points.ScoreEntered": self._entry,
+            "points.RankingPart": self._part,
             "points.YearClosed": self._closed,
             "points.YearReopened": self._reopened,
             "points.BookSealed": self._sealed,
@@ -346,10 +349,34 @@ class YearCloseRules:
                             f"sealed by close {ranked.sealed}")]  # fmt: skip
         return []
 
+    def _part(self, r: Record, where: str) -> list[Failure]:
+        """Part k of the coming close's ranking: after part k − 1 (or first), 1 to
+        RANKING_PART_ROWS rows; the rows and cases are checked with the close."""
+        if (year := self.years.get(r.stream)) is None:
+            return []
+        d, number = r.data, len(year.parts) + 1
+        year.parts.append((where, d))
+        if year.closed or d["close"] != year.closes + 1 or d["part"] != number:
+            message = f"scheme {r.stream}: ranking parts number 1, 2, ... of the coming close"
+            state = f"close {d['close']} part {d['part']}, {'closed' if year.closed else 'open'}"
+            return [Failure(where, RANKING_PART, message,
+                            f"close {year.closes + 1} part {number}, open", state)]  # fmt: skip
+        if not 1 <= len(d["rows"]) <= RANKING_PART_ROWS:
+            message = f"scheme {r.stream}: a ranking part holds 1..{RANKING_PART_ROWS} rows"
+            return [Failure(where, RANKING_PART, message, f"1..{RANKING_PART_ROWS} rows",
+                            f"{len(d['rows'])} rows")]  # fmt: skip
+        return []
+
     def _closed(self, r: Record, where: str) -> list[Failure]:
         if (year := self.years.get(r.stream)) is None:
             return []
         d, found = r.data, []
+        parts, year.parts = year.parts, []
+        if d["parts"] != len(parts):
+            message = f"close {r.stream}: parts is the number of ranking parts just before it"
+            found.append(Failure(where, RANKING_PART, message, str(len(parts)), str(d["parts"])))
+        rows = [row for _, p in parts for row in p["rows"]]
+        cases_named = [c for _, p in parts for c in p["cases"]]
         if year.closed or d["close"] != year.closes + 1:
             message = f"scheme {r.stream}: a close follows the opening or a reopening"
             state = f"close {d['close']}, {'closed' if year.closed else 'open'}"
@@ -357,28 +384,47 @@ class YearCloseRules:
                                  state))  # fmt: skip
         ranked = [(b, self.books[b]) for b in year.books if self.books[b].cadre not in self.erased]
         ranking = _ranking(year, ranked)
-        for i in range(max(len(ranking), len(d["ranking"]))):
+        for i in range(max(len(ranking), len(rows))):
             want = ranking[i] if i < len(ranking) else None
-            got = d["ranking"][i] if i < len(d["ranking"]) else None
+            got = rows[i] if i < len(rows) else None
             if want != got:
                 message = f"close {r.stream}: ranking row {i} is not recomputed from the entries"
                 found.append(Failure(where, YEAR_CLOSE, message, str(want), str(got)))
                 break
-        bottom = [row["cadre"] for row in ranking if row["bottom"]]
-        cases = sorted(c for c in bottom if c not in year.cased)
-        if d["cases"] != cases:
+        for k, (at, part) in enumerate(parts):  # all parts but the last are full
+            if len(part["rows"]) != RANKING_PART_ROWS and k + 1 < len(parts):
+                message = f"close {r.stream}: ranking part {k + 1} is not full"
+                found.append(Failure(at, RANKING_PART, message, f"{RANKING_PART_ROWS} rows",
+                                     f"{len(part['rows'])} rows"))  # fmt: skip
+        cases = [
+            row["cadre"] for row in ranking if row["bottom"] and row["cadre"] not in year.cased
+        ]
+        if cases_named != cases:
             message = f"close {r.stream}: cases are not the bottom cadres without an earlier case"
-            found.append(Failure(where, YEAR_CLOSE, message, str(cases), str(d["cases"])))
+            found.append(Failure(where, YEAR_CLOSE, message, str(cases), str(cases_named)))
         year.closes, year.closed = d["close"], True
-        year.top = {row["cadre"] for row in d["ranking"] if row["top"]}
-        year.ranked = {row["cadre"] for row in d["ranking"]}
-        year.cased.update(d["cases"])
+        year.top = {row["cadre"] for row in rows if row["top"]}
+        year.ranked = {row["cadre"] for row in rows}
+        year.cased.update(cases_named)
         return found
+
+    def end(self) -> list[Failure]:
+        """Ranking parts no close followed (a close's parts come just before it)."""
+        return [
+            Failure(year.parts[0][0], RANKING_PART, f"scheme {scheme}: parts without their close",
+                    "points.YearClosed after its parts", f"{len(year.parts)} parts, no close")
+            for scheme, year in self.years.items() if year.parts
+        ]  # fmt: skip
 
     def _reopened(self, r: Record, where: str) -> list[Failure]:
         if (year := self.years.get(r.stream)) is None:
             return []
         found = []
+        if year.parts:  # parts the reopening interrupts: their close never came
+            message = f"scheme {r.stream}: ranking parts without their close"
+            found.append(Failure(year.parts[0][0], RANKING_PART, message,
+                                 "its close after its parts", "points.YearReopened"))  # fmt: skip
+            year.parts = []
         if not year.closed:
             message = f"scheme {r.stream}: reopened while not closed"
             found.append(Failure(where, YEAR_CLOSE, message, "a closed year", "open"))

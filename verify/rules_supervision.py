@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from typing import Any
 
 from verify.days import DEFAULT_TIMEZONE, business_day, zone_named
 from verify.failure import Failure, Handler
@@ -56,6 +57,7 @@ class CaseRules:
     source: str = ""  # SCHEME/close-N of the close whose commit is being read
     books: dict[str, tuple[str, str]] = field(default_factory=dict)  # book -> (township, village)
     ranked: dict[str, str] = field(default_factory=dict)  # bottom cadre -> book, of the close
+    parts: list[tuple[list[str], list[dict[str, Any]]]] = field(default_factory=list)  # coming
     registry: PrincipalRules | None = None  # the principals' state (Invariants wires it)
     zone: tzinfo = field(default_factory=lambda: zone_named(DEFAULT_TIMEZONE))  # the bundle's
 
@@ -90,11 +92,14 @@ class CaseRules:
             message = f"case {r.stream}: a bottom_ranking case opened outside a close's commit"
             found.append(Failure(where, BY_CLOSE, message, "opened by points.YearClosed",
                                  f"opened by {r.role} {r.principal}"))  # fmt: skip
+        if r.type == "points.RankingPart":  # the close's cases are its parts' (one commit)
+            self.parts += [(d["cases"], d["rows"])]
         if r.type == "points.YearClosed":
-            self.pending = list(d["cases"])
+            parts, self.parts = self.parts, []
+            self.pending = sorted(c for cases, _ in parts for c in cases)  # opened in this order
             self.source = f"{r.stream}/close-{d['close']}"
             bottom = set(self.pending)
-            rows = d["ranking"]
+            rows = [row for _, part in parts for row in part]
             self.ranked = {row["cadre"]: row["book"] for row in rows if row["cadre"] in bottom}
         return found
 

@@ -90,6 +90,10 @@ MEANS = Members(dict.fromkeys(INDICATORS, integer(0, 1000)))
 IMPORT_KINDS = ("points-entries", "carefund-applications")
 IMPORTS_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gongshi.example/imports")
 MAX_IMPORT_ROWS = 2000  # rows of one file (a township's cadres for a quarter: dozens)
+# A record is at most MAX_RECORD_BYTES long (an entry bundle's uint16 length, c2sp.org/tlog-tiles);
+# a list that grows with the data is split into parts of a bounded number of items.
+MAX_RECORD_BYTES = 0xFFFF
+RANKING_PART_ROWS = 200  # rows of a year close's ranking per points.RankingPart
 
 
 SUBJECT_ROLES = (
@@ -164,11 +168,14 @@ EVENTS: dict[str, EventSpec] = {
         year=YEAR, staff=TEXT, categories=ObjectOf(re.compile(r".+", re.DOTALL), TEXT, least=1),
         bonus_cap_tenths=integer(0), pay_percent=Members(dict.fromkeys(GRADES, PERCENT)),
         bottom_share_percent=integer(1, 100), excellent_share_percent=integer(1, 100)),
-    "points.YearClosed": then("scheme", "organisation_department", close=integer(1),
-        ranking=ArrayOf(Members({"cadre": ID, "book": ID, "category": TEXT,
-                                 "total_tenths": integer(-MAX), "rank": integer(1),
-                                 "bottom": BOOL, "top": BOOL})),
+    "points.RankingPart": then("scheme", "organisation_department", close=integer(1),
+        part=integer(1),
+        rows=ArrayOf(Members({"cadre": ID, "book": ID, "category": TEXT,
+                              "total_tenths": integer(-MAX), "rank": integer(1),
+                              "bottom": BOOL, "top": BOOL})),
         cases=ArrayOf(ID)),
+    "points.YearClosed": then("scheme", "organisation_department", close=integer(1),
+        parts=integer(0)),
     "points.YearReopened": then("scheme", "organisation_department", reason=TEXT),
     "points.BookSealed": then("book", "organisation_department", close=integer(1)),
     "points.BookUnsealed": then("book", "organisation_department", close=integer(1)),

@@ -6,7 +6,10 @@ The county's organisation department opens the scheme and closes its year. The c
 由高到低依次选取" (the top set per category, ``excellent_share_percent``) and "年度得分处于同类别
 后 10% 的村干部，乡镇党委及时约谈提醒…" (the bottom set, ``bottom_share_percent``). Grades,
 excellence and the bottom cases refer to the latest close; entries after it need a
-``points.YearReopened`` with a reason, then a new close. ledger/points/year_close.py seals
+``points.YearReopened`` with a reason, then a new close. The ranking is written in
+``points.RankingPart`` records of at most RANKING_PART_ROWS rows each, just before the
+``YearClosed`` that counts them (a record stays within an entry bundle's 65,535 bytes
+whatever the county's size, docs/FORMAT.md §4). ledger/points/year_close.py seals
 the books, then computes the ranking and saves the close with its bottom cases.
 """
 
@@ -20,6 +23,7 @@ from ledger.actor import Actor, Role
 from ledger.chained import LedgerAggregate
 from ledger.errors import RuleViolation
 from ledger.points.config import SchemeConfig
+from verify.schema import RANKING_PART_ROWS
 
 POINTS_NAMESPACE = uuid5(NAMESPACE_URL, "https://gongshi.example/points")
 SCHEME_ROLES = (Role.ORGANISATION_DEPARTMENT,)
@@ -45,6 +49,7 @@ class Scheme(LedgerAggregate):
         closed: bool  # closed now (not reopened since the last close)
         ranking: dict[str, dict[str, Any]]  # cadre -> its row in the latest YearClosed
         bottom_cased: set[str]  # cadres whose bottom case a close of this year opened
+        parts: list[Scheme.RankingPart]  # of the close being applied
 
     def require_category(self, category: str) -> None:
         """RuleViolation unless ``category`` is one of the scheme's."""
@@ -95,20 +100,25 @@ class Scheme(LedgerAggregate):
         the sealed books); returns the cadres whose bottom case this close opens (in the
         bottom set, no case from an earlier close of the year)."""
         self.require_closable(actor, moment)
-        cases = sorted(
-            row["cadre"]
-            for row in ranking
-            if row["bottom"] and row["cadre"] not in self.bottom_cased
-        )
-        self._append(
-            self.YearClosed,
-            actor=actor,
-            moment=moment,
-            close=self.closes + 1,
-            ranking=ranking,
-            cases=cases,
-        )
-        return cases
+        close, cased = self.closes + 1, set(self.bottom_cased)
+        parts = [
+            ranking[i : i + RANKING_PART_ROWS] for i in range(0, len(ranking), RANKING_PART_ROWS)
+        ]
+        cases: list[str] = []
+        for number, rows in enumerate(parts, 1):  # a record stays within MAX_RECORD_BYTES
+            opened = [row["cadre"] for row in rows if row["bottom"] and row["cadre"] not in cased]
+            self._append(
+                self.RankingPart,
+                actor=actor,
+                moment=moment,
+                close=close,
+                part=number,
+                rows=rows,
+                cases=opened,
+            )
+            cases += opened
+        self._append(self.YearClosed, actor=actor, moment=moment, close=close, parts=len(parts))
+        return sorted(cases)
 
     def require_closable(self, actor: Actor, moment: datetime) -> None:
         """RuleViolation unless ``actor`` (organisation department) may close the year now:
@@ -158,19 +168,35 @@ class Scheme(LedgerAggregate):
             aggregate.closed = False
             aggregate.ranking = {}
             aggregate.bottom_cased = set()
+            aggregate.parts = []
+
+    class RankingPart(LedgerAggregate.Event):
+        """Rows ``(part − 1)·RANKING_PART_ROWS ..`` of the close's ranking (at most
+        RANKING_PART_ROWS), saved before the ``YearClosed`` they belong to."""
+
+        TOPIC = "points.RankingPart"
+        close: int
+        part: int  # 1, 2, ...
+        # one row per book: cadre, book, category, total_tenths, rank, bottom, top
+        rows: list[dict[str, Any]]
+        cases: list[str]  # cadres of these rows whose bottom case this close opens
+
+        def assign(self, aggregate: Any) -> None:
+            aggregate.parts.append(self)
 
     class YearClosed(LedgerAggregate.Event):
+        """The close; its ranking is in the ``parts`` RankingPart records just before it."""
+
         TOPIC = "points.YearClosed"
         close: int
-        # one row per book: cadre, book, category, total_tenths, rank, bottom, top
-        ranking: list[dict[str, Any]]
-        cases: list[str]  # cadres whose bottom case this close opens
+        parts: int
 
         def assign(self, aggregate: Any) -> None:
             aggregate.closes = self.close
             aggregate.closed = True
-            aggregate.ranking = {row["cadre"]: dict(row) for row in self.ranking}
-            aggregate.bottom_cased.update(self.cases)
+            parts, aggregate.parts = aggregate.parts, []
+            aggregate.ranking = {row["cadre"]: dict(row) for p in parts for row in p.rows}
+            aggregate.bottom_cased.update(c for p in parts for c in p.cases)
 
     class YearReopened(LedgerAggregate.Event):
         TOPIC = "points.YearReopened"

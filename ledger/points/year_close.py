@@ -3,8 +3,9 @@
 "评先评优原则上按年度积分，由高到低依次选取" and "年度得分处于同类别后 10% 的村干部，乡镇党委及时
 约谈提醒，包村党建指导员现场指导、挂牌督办、销号管理": the close freezes each cadre's annual
 total, the dense rank in the category, the bottom set (``bottom_share_percent``) and the top
-set (``excellent_share_percent``) in ``points.YearClosed.ranking``; grades and the bottom
-cases refer to it.
+set (``excellent_share_percent``) in the close's ranking (its ``points.RankingPart``
+records, at most RANKING_PART_ROWS rows each, just before ``points.YearClosed``); grades and
+the bottom cases refer to it.
 
 A cadre erased before the close (``subject.Erased``, PIPL art. 47: docs/FORMAT.md §5) is not
 ranked: its book is sealed like every other, but it has no row, counts in no category's
@@ -26,11 +27,12 @@ first — the seal's insert then fails on the stream's unique (id, version) and 
 the fresh book, entry included — or comes after it and is refused (rule points.year_closed).
 Once every book is sealed nothing can change the totals, so the ranking computed from them is
 exactly what the records before the close add up to, which is what gongshi-verify
-recomputes; ``points.YearClosed`` and the bottom cases are then saved in one transaction
-(with a seal for any book opened in between, written at the version the ranking read).
-Sealing book by book keeps the close live under steady data entry (one transaction over
-every book would be retried for as long as any book is written to). A close interrupted
-after some seals leaves those books closed to entries; running the close again finishes it.
+recomputes; the ranking's parts, ``points.YearClosed`` and the bottom cases are then saved in
+one transaction (with a seal for any book opened in between, written at the version the
+ranking read). Sealing book by book keeps the close live under steady data entry (one
+transaction over every book would be retried for as long as any book is written to). A close
+interrupted after some seals leaves those books closed to entries; running the close again
+finishes it.
 A book opened between the final read and the commit is caught by the commit's guard
 (ledger/guards.py: the log's count of ``points.BookOpened`` is still the one scanned; else the
 close is retried and ranks and seals it), and opening a book checks in its own transaction

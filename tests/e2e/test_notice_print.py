@@ -129,7 +129,7 @@ def test_a_points_years_long_notice_prints_on_pages_and_verifies_against_the_clo
     clock: SteppingClock,  # noqa: F811
 ) -> None:
     """60 cadres: the notice runs over two A4 pages; the page verifies its first 50 rows
-    against the close record points.YearClosed."""
+    against the close's records (points.RankingPart)."""
     from ledger.points.config import Component
 
     _browser_or_skip()

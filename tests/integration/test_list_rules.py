@@ -9,7 +9,7 @@ from typing import Any
 
 from ledger.settings import Database
 from tests.integration.projection_helpers import project_lines
-from tests.support.records import Log, sid
+from tests.support.records import Log, close_year, sid
 from tests.unit.test_verify_published import (
     PLACE,
     disburse,
@@ -202,7 +202,7 @@ def test_excellence_candidates_are_the_last_closes_top_set(database: Database) -
         ranking = [{"cadre": sid(f"cadre-{n}"), "book": log.sid(n), "category": c,
                     "total_tenths": t, "rank": 1, "bottom": False, "top": n in top}
                    for n, (s, c, t) in totals.items() if s == scheme]  # fmt: skip
-        log.add(scheme, "points.YearClosed", close=1, ranking=ranking, cases=[])
+        close_year(log, scheme, close=1, ranking=ranking, cases=[])
     assert flags() == {"p1": True, "p2": False, "d1": True, "o1": True, "o2": True}
 
 
@@ -254,7 +254,7 @@ def test_year_rows_show_the_last_close_and_keep_it_through_a_reopening(
                  "top": ranks[n] == 1} for t, n in rows]  # fmt: skip
         return {"close": close, "ranking": data, "cases": []}
 
-    log.add("scheme", "points.YearClosed", **ranking(1, 10))
+    close_year(log, "scheme", **ranking(1, 10))
     log.add("scheme", "points.YearReopened", reason="补录")
     score(log, log.sid("a"), 2, 5, component="evaluation")
     rows = by_key(both_sides(database, log)["points"])
@@ -263,7 +263,7 @@ def test_year_rows_show_the_last_close_and_keep_it_through_a_reopening(
                "excellent_candidate")  # fmt: skip
     assert [year_a[m] for m in members] == [15, 1, 10, 2, True, False, False]
     assert q2_a["close"] is None and q2_a["closed_rank"] is None
-    log.add("scheme", "points.YearClosed", **ranking(2, 15))
+    close_year(log, "scheme", **ranking(2, 15))
     rows = by_key(both_sides(database, log)["points"])
     assert rows[f"{log.sid('a')}/year"]["closed_total"] == 15
     assert rows[f"{log.sid('a')}/year"]["close"] == 2

@@ -164,7 +164,7 @@ def _is(kind: str, by: str = "", corrected: bool | None = None, **data: Any) -> 
 
 
 def _total_raised(record: Record) -> None:
-    record["data"]["ranking"][0]["total_tenths"] += 1
+    record["data"]["rows"][0]["total_tenths"] += 1
 
 
 def _closed_by_reporter(record: Record) -> None:
@@ -254,7 +254,7 @@ def _deadline_before_listing(record: Record) -> None:  # listed on 2024-01-10 (B
 
 
 FORGED = [  # (how, which record, change, rule, test id)
-    (forge_one, _is("points.YearClosed"), _total_raised, "points.year_close",
+    (forge_one, _is("points.RankingPart"), _total_raised, "points.year_close",
      "year-closed-with-a-wrong-total"),
     (forge_one, _is("supervision.CaseClosed"), _closed_by_reporter, "supervision.separation",
      "case-closed-by-its-reporter"),

@@ -12,7 +12,7 @@ from verify.lists import Row, recompute
 from verify.record import GENESIS_PREV, encode_record, record_hash
 from verify.rules_carefund import PAIR
 from verify.rules_principals import ROLE_SCOPES, SCOPE_LEVELS, opening_scope
-from verify.schema import DERIVED_STREAMS, EVENTS
+from verify.schema import DERIVED_STREAMS, EVENTS, RANKING_PART_ROWS
 
 
 def sid(name: str) -> str:
@@ -76,6 +76,22 @@ class Log:
 
     def row(self, name: str, key: str, **params: dict[str, int]) -> Row:
         return next(row for row in self.lists(**params)[name] if row["key"] == key)
+
+
+def close_year(log: Log, name: str, /, close: int, ranking: list[dict[str, Any]],
+               cases: list[str] | None = None, at: str = "2023-03-01",
+               **change: Any) -> str:  # fmt: skip
+    """A year close as the ledger writes it: its ranking in ``points.RankingPart`` records of
+    RANKING_PART_ROWS rows (each with its rows' ``cases``: by default the bottom rows'), then
+    the ``points.YearClosed`` counting them; ``change`` overrides the close's data."""
+    cased = set(cases if cases is not None else [r["cadre"] for r in ranking if r["bottom"]])
+    parts = [ranking[i : i + RANKING_PART_ROWS] for i in range(0, len(ranking), RANKING_PART_ROWS)]
+    for number, rows in enumerate(parts, 1):
+        log.add(name, "points.RankingPart", at=at, close=close, part=number, rows=rows,
+                cases=[r["cadre"] for r in rows if r["cadre"] in cased])  # fmt: skip
+    return log.add(
+        name, "points.YearClosed", at=at, **({"close": close, "parts": len(parts)} | change)
+    )
 
 
 def erase(log: Log, name: str, reason: str = "本人申请", at: str = "2023-03-01") -> None:

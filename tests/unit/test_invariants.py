@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.support.records import Log, counted, sid
+from tests.support.records import Log, close_year, counted, sid
 from tests.unit.test_invariants_year_close import snapshot
 from tests.unit.test_verify_published import disburse, open_book, open_scheme, score
 from verify.failure import Failure
@@ -403,10 +403,10 @@ def test_correction_of_another_amount_component_quarter_or_with_a_task_is_caught
 
 
 def appraised(grade: str, base: int, percent: int, adjusted: int) -> Log:
-    """Cadre a's book, the year closed (line 4; a alone is both top and bottom), then the
-    appraisal (line 5)."""
+    """Cadre a's book, the year closed (its ranking part line 4, the close line 5; a alone is
+    both top and bottom), then the appraisal (line 6)."""
     log = booked()
-    log.add("scheme", "points.YearClosed", **snapshot(log, {"a": 0}))
+    close_year(log, "scheme", **snapshot(log, {"a": 0}))
     log.add(log.sid("a"), "points.Appraised", grade=grade, base_pay_fen=base,
             pay_percent=percent, adjusted_pay_fen=adjusted, close=1, reason="r")  # fmt: skip
     return log
@@ -416,18 +416,18 @@ def test_appraisal_pay_not_computed_from_base_and_percent_is_caught() -> None:
     """§4: `adjusted_pay_fen` "= base × percent / 100, half-up": 1 fen on 100,000 × 120 %;
     10 × 120 % = 12 exactly, 10 × 95 % = 9.5 rounds up to 10 (not down to 9)."""
     assert broken(appraised("excellent", 100_000, 120, 1), "points.") == [
-        ("records.jsonl line 5", "points.pay", "120000", "1")
+        ("records.jsonl line 6", "points.pay", "120000", "1")
     ]
     assert failures(appraised("incompetent", 10, 95, 10), "points.") == []
     assert broken(appraised("incompetent", 10, 95, 9), "points.") == [
-        ("records.jsonl line 5", "points.pay", "10", "9")
+        ("records.jsonl line 6", "points.pay", "10", "9")
     ]
 
 
 def test_appraisal_percent_other_than_the_schemes_for_the_grade_is_caught() -> None:
     """The ledger takes `pay_percent` from the scheme for the grade (excellent: 120 %)."""
     assert broken(appraised("excellent", 100_000, 150, 150_000), "points.") == [
-        ("records.jsonl line 5", "points.pay", "120", "150")
+        ("records.jsonl line 6", "points.pay", "120", "150")
     ]
 
 

@@ -6,10 +6,14 @@ removed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from tests.support.records import Log, counted, erase, sid
+import pytest
+
+from tests.support.records import Log, close_year, counted, erase, sid
 from tests.unit.test_verify_published import open_book, open_scheme, score
+from verify import rules_points
 from verify.invariants import Invariants
 from verify.record import parse_record
 
@@ -26,8 +30,9 @@ def failures(log: Log, family: str) -> list[tuple[str, str]]:
 
 
 def snapshot(log: Log, of: dict[str, int], **change: Any) -> dict[str, Any]:
-    """The YearClosed data of books named in ``of`` (name -> total), all principal, with the
-    default scheme's shares (bottom 10%, top 15%): the lowest is bottom, the highest top."""
+    """The close's data (close, ranking, cases: tests.support.records.close_year) of books
+    named in ``of`` (name -> total), all principal, with the default scheme's shares (bottom
+    10%, top 15%): the lowest is bottom, the highest top."""
     ranked = sorted(set(of.values()), reverse=True)
     low, high = min(of.values()), max(of.values())
     rows = [{"cadre": sid(f"cadre-{n}"), "book": log.sid(n), "category": "principal",
@@ -40,8 +45,8 @@ def snapshot(log: Log, of: dict[str, int], **change: Any) -> dict[str, Any]:
 
 
 def history(**change: Any) -> tuple[Log, dict[str, Any]]:
-    """A scheme, books a (1.0) and b (3.0), both sealed (lines 8, 9), the close (line 10)
-    with its bottom case (a's, line 11) in its commit."""
+    """A scheme, books a (1.0) and b (3.0), both sealed (lines 8, 9), the close (its
+    ranking part line 10, the close line 11) with its bottom case (a's, line 12) in its commit."""
     log = Log()
     open_scheme(log)
     for name, points in (("a", 10), ("b", 30)):
@@ -51,7 +56,7 @@ def history(**change: Any) -> tuple[Log, dict[str, Any]]:
     for name in ("a", "b"):
         log.add(name, "points.BookSealed", close=1)
     close = snapshot(log, {"a": 10, "b": 30}, **change)
-    log.add("scheme", "points.YearClosed", at="2024-01-10", **close)
+    close_year(log, "scheme", at="2024-01-10", **close)
     for cadre in close["cases"]:
         log.add(f"case-{cadre}", "supervision.CaseOpened", role="organisation_department",
                 target_kind="cadre", target=cadre, reason="bottom_ranking", detail="后10%",
@@ -89,8 +94,8 @@ def test_year_closed_with_a_wrong_total_is_caught() -> None:
     log.add("cadre-a", "subject.Registered", commitment="0" * 64, kind="cadre")
     open_book(log, "a")
     score(log, log.sid("a"), 1, 10, component="evaluation")
-    log.add("scheme", "points.YearClosed", **snapshot(log, {"a": 12}))
-    assert ("line 5", "points.year_close") in failures(log, "points.")
+    close_year(log, "scheme", **snapshot(log, {"a": 12}))
+    assert ("line 6", "points.year_close") in failures(log, "points.")
 
 
 def test_year_closed_with_a_wrong_bottom_set_or_rank_is_caught() -> None:
@@ -99,19 +104,19 @@ def test_year_closed_with_a_wrong_bottom_set_or_rank_is_caught() -> None:
     for wrong in ({**low, "bottom": False}, {**low, "rank": 3}, {**top, "top": False}):
         rows = [top, wrong] if wrong["cadre"] == low["cadre"] else [wrong, low]
         assert failures(history(ranking=rows)[0], "points.year_close") == [
-            ("line 10", "points.year_close")
+            ("line 11", "points.year_close")
         ], wrong
 
 
 def test_year_closed_whose_cases_miss_a_bottom_cadre_is_caught() -> None:
-    assert ("line 10", "points.year_close") in failures(history(cases=[])[0], "points.")
+    assert ("line 11", "points.year_close") in failures(history(cases=[])[0], "points.")
 
 
 def test_an_entry_saved_after_the_close_is_caught() -> None:
     """A write racing the close, committed after it (or slipped in by hand)."""
     log, _ = history()
     score(log, log.sid("a"), 2, 5, component="evaluation")
-    assert failures(log, "points.year_closed") == [("line 12", "points.year_closed")]
+    assert failures(log, "points.year_closed") == [("line 13", "points.year_closed")]
 
 
 def test_an_entry_after_a_reopening_breaks_no_rule_and_the_new_close_counts_it() -> None:
@@ -123,7 +128,7 @@ def test_an_entry_after_a_reopening_breaks_no_rule_and_the_new_close_counts_it()
     for name in ("a", "b"):
         log.add(name, "points.BookSealed", close=2)
     close = snapshot(log, {"a": 15, "b": 30}, close=2, cases=[])
-    log.add("scheme", "points.YearClosed", **close)
+    close_year(log, "scheme", **close)
     assert failures(log, "points.") == []
 
 
@@ -133,8 +138,8 @@ def test_excellent_outside_the_top_or_incompetent_without_reason_is_caught() -> 
             adjusted_pay_fen=120, close=1, reason="")  # fmt: skip
     log.add("b", "points.Appraised", grade="incompetent", base_pay_fen=100, pay_percent=95,
             adjusted_pay_fen=95, close=1, reason=" ")  # fmt: skip
-    assert failures(log, "points.grade") == [("line 12", "points.grade"),
-                                             ("line 13", "points.grade")]  # fmt: skip
+    assert failures(log, "points.grade") == [("line 13", "points.grade"),
+                                             ("line 14", "points.grade")]  # fmt: skip
 
 
 def test_a_grade_before_the_close_is_caught() -> None:
@@ -153,7 +158,7 @@ def test_a_bottom_case_opened_by_hand_is_caught() -> None:
     log.add("case-c", "supervision.CaseOpened", target_kind="cadre", target=sid("cadre-c"),
             reason="bottom_ranking", detail="后10%", county="taihu",
             trigger="points.year_close", source=f"{log.sid('scheme')}/close-1")  # fmt: skip
-    assert failures(log, "supervision.") == [("line 13", "supervision.bottom_by_close")]
+    assert failures(log, "supervision.") == [("line 14", "supervision.bottom_by_close")]
 
 
 def test_a_close_whose_commit_lacks_its_bottom_case_is_caught() -> None:
@@ -162,37 +167,37 @@ def test_a_close_whose_commit_lacks_its_bottom_case_is_caught() -> None:
     log.add("cadre-a", "subject.Registered", commitment="0" * 64, kind="cadre")
     open_book(log, "a")
     log.add("a", "points.BookSealed", close=1)
-    log.add("scheme", "points.YearClosed", **snapshot(log, {"a": 0}))
+    close_year(log, "scheme", **snapshot(log, {"a": 0}))
     log.add("cadre-b", "subject.Registered", commitment="0" * 64, kind="cadre")
-    assert failures(log, "supervision.") == [("line 6", "supervision.bottom_by_close")]
+    assert failures(log, "supervision.") == [("line 7", "supervision.bottom_by_close")]
 
 
 def test_a_bottom_case_step_out_of_order_is_caught() -> None:
     log, _ = history()
     steps(log, CASE, TALK, LIST)  # guidance skipped
-    assert failures(log, "supervision.") == [("line 13", "supervision.order")]
+    assert failures(log, "supervision.") == [("line 14", "supervision.order")]
 
 
 def test_a_bottom_case_step_by_the_wrong_hand_is_caught() -> None:
     log, _ = history()
     steps(log, CASE, ("TalkHeld", SUP, "jw-01", {"note": "约谈"}))
     steps(log, CASE, ("GuidanceGiven", PBI, "pbi-01", {"instructor": "pbi-02", "note": "指导"}))
-    assert failures(log, "supervision.") == [("line 12", "supervision.hands"),
-                                             ("line 13", "supervision.hands")]  # fmt: skip
+    assert failures(log, "supervision.") == [("line 13", "supervision.hands"),
+                                             ("line 14", "supervision.hands")]  # fmt: skip
 
 
 def test_a_bottom_case_closed_by_its_reporter_is_caught() -> None:
     log, _ = history()
     steps(log, CASE, TALK, GUIDE, LIST, RECTIFY, ("CaseClosed", TPC, "tpc-01",
                                                   {"evidence": "销号审批表1号"}))  # fmt: skip
-    assert failures(log, "supervision.") == [("line 16", "supervision.separation")]
+    assert failures(log, "supervision.") == [("line 17", "supervision.separation")]
 
 
 def test_a_bottom_rectification_without_evidence_is_caught() -> None:
     log, _ = history()
     steps(log, CASE, TALK, GUIDE, LIST, ("RectificationReported", TPC, "tpc-01",
                                          {"note": "整改", "evidence": ""}))  # fmt: skip
-    assert failures(log, "supervision.") == [("line 15", "supervision.evidence")]
+    assert failures(log, "supervision.") == [("line 16", "supervision.evidence")]
 
 
 def test_other_cases_keep_their_forward_only_steps() -> None:
@@ -248,8 +253,8 @@ def test_a_bottom_case_step_by_another_township_or_village_is_caught() -> None:
     steps(log, CASE, ("TalkHeld", TPC, "tpc-02", {"note": "约谈"}), TALK)
     steps(log, CASE, ("GuidanceGiven", PBI, "pbi-02", {"instructor": "pbi-02", "note": "指导"}))
     steps(log, CASE, GUIDE, LIST)
-    assert failures(log, "supervision.") == [("line 17", "supervision.hands"),
-                                             ("line 19", "supervision.hands")]  # fmt: skip
+    assert failures(log, "supervision.") == [("line 18", "supervision.hands"),
+                                             ("line 20", "supervision.hands")]  # fmt: skip
 
 
 def test_a_book_opened_while_the_year_is_closed_is_caught() -> None:
@@ -261,13 +266,13 @@ def test_a_book_opened_while_the_year_is_closed_is_caught() -> None:
     log.add("scheme", "points.YearReopened", reason="新增村干部")
     log.add("cadre-d", "subject.Registered", commitment="0" * 64, kind="cadre")
     open_book(log, "d")
-    assert failures(log, "points.year_closed") == [("line 13", "points.year_closed")]
+    assert failures(log, "points.year_closed") == [("line 14", "points.year_closed")]
 
 
 def erased_before_the_close(of: dict[str, int]) -> Log:
     """Cadres a (1.0), b (3.0), c (2.0); a erased in December (lines 11-13); the three books
-    sealed; the close (line 17) ranking the cadres of ``of`` (name -> total), its cases in
-    its commit (line 18 on)."""
+    sealed; the close (its part line 17, the close line 18) ranking the cadres of ``of``
+    (name -> total), its cases in its commit (line 19 on)."""
     log = Log()
     open_scheme(log)
     for name, points in (("a", 10), ("b", 30), ("c", 20)):
@@ -278,7 +283,7 @@ def erased_before_the_close(of: dict[str, int]) -> Log:
     for name in ("a", "b", "c"):
         log.add(name, "points.BookSealed", close=1)
     close = snapshot(log, of)
-    log.add("scheme", "points.YearClosed", at="2024-01-10", **close)
+    close_year(log, "scheme", at="2024-01-10", **close)
     for cadre in close["cases"]:
         log.add(f"case-{cadre}", "supervision.CaseOpened", role="organisation_department",
                 target_kind="cadre", target=cadre, reason="bottom_ranking", detail="后10%",
@@ -295,12 +300,143 @@ def test_a_close_ranking_a_cadre_erased_before_it_is_caught() -> None:
     """The erased cadre ranked, bottom and cased (what the ledger stored before the fix):
     the ranking is not the recomputed one, and the case names an erased subject."""
     found = failures(erased_before_the_close({"a": 10, "b": 30, "c": 20}), "")
-    assert ("line 17", "points.year_close") in found
-    assert ("line 18", "stream.reference") in found
+    assert ("line 18", "points.year_close") in found
+    assert ("line 19", "stream.reference") in found
 
 
 def test_a_grade_of_a_cadre_erased_before_the_close_is_caught() -> None:
     log = erased_before_the_close({"b": 30, "c": 20})
     log.add("a", "points.Appraised", grade="competent", base_pay_fen=100, pay_percent=100,
             adjusted_pay_fen=100, close=1, reason="")  # fmt: skip
-    assert failures(log, "points.grade") == [("line 19", "points.grade")]
+    assert failures(log, "points.grade") == [("line 20", "points.grade")]
+
+
+# A close's ranking in parts (rule points.ranking_part): parts of one row here, so the two
+# books' close has two parts; each test tampers with them as a forger re-chaining the log could.
+
+
+@pytest.fixture
+def parts_of_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rules_points, "RANKING_PART_ROWS", 1)
+
+
+def in_parts(mangle: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] = list,
+             parts: int | None = None, end: bool = True) -> list[tuple[str, str]]:  # fmt: skip
+    """history()'s scheme and books (lines 1-9), its ranking in parts of one row (b's part 1,
+    a's part 2) changed by ``mangle`` from line 10, the close naming ``parts`` (default: as
+    many as written) and a's bottom case; the failures, those at the end of the log too."""
+    log = Log()
+    open_scheme(log)
+    for name, points in (("a", 10), ("b", 30)):
+        log.add(f"cadre-{name}", "subject.Registered", commitment="0" * 64, kind="cadre")
+        open_book(log, name)
+        score(log, log.sid(name), 1, points, component="evaluation")
+    for name in ("a", "b"):
+        log.add(name, "points.BookSealed", close=1)
+    rows = snapshot(log, {"a": 10, "b": 30})["ranking"]
+    good = [{"close": 1, "part": k, "rows": [row], "cases": [row["cadre"]] if row["bottom"] else []}
+            for k, row in enumerate(rows, 1)]  # fmt: skip
+    written = mangle(good)
+    for part in written:
+        log.add("scheme", "points.RankingPart", at="2024-01-10", **part)
+    if end:
+        log.add("scheme", "points.YearClosed", at="2024-01-10", close=1,
+                parts=len(written) if parts is None else parts)  # fmt: skip
+        log.add(f"case-{rows[1]['cadre']}", "supervision.CaseOpened",
+                role="organisation_department", target_kind="cadre", target=rows[1]["cadre"],
+                reason="bottom_ranking", detail="后10%", county="taihu",
+                trigger="points.year_close", source=f"{log.sid('scheme')}/close-1")  # fmt: skip
+    rules, found = Invariants(), []
+    for number, line in enumerate(log.lines, start=1):
+        found += rules.add(parse_record(line), f"line {number}")
+    return [(f.where, f.rule) for f in found + rules.end() if counted(f.rule, "")]
+
+
+@pytest.mark.usefixtures("parts_of_one")
+def test_a_close_in_two_parts_breaks_no_rule() -> None:
+    assert in_parts() == []
+
+
+@pytest.mark.usefixtures("parts_of_one")
+def test_a_close_missing_a_ranking_part_is_caught() -> None:
+    """Part 2 (a's row, its case) dropped: the close's count, its ranking and its cases."""
+    found = in_parts(lambda p: p[:1], parts=2)
+    assert found[:3] == [("line 11", "points.ranking_part"), ("line 11", "points.year_close"),
+                         ("line 11", "points.year_close")]  # fmt: skip
+    assert ("line 11", "points.year_close") in in_parts(lambda p: p[:1])  # its count too
+
+
+@pytest.mark.usefixtures("parts_of_one")
+def test_a_duplicated_ranking_part_is_caught() -> None:
+    found = in_parts(lambda p: [p[0], p[0], p[1]])
+    assert ("line 11", "points.ranking_part") in found  # a second part 1
+    assert ("line 13", "points.year_close") in found
+
+
+@pytest.mark.usefixtures("parts_of_one")
+def test_reordered_ranking_parts_are_caught() -> None:
+    found = in_parts(lambda p: [p[1], p[0]])
+    assert found[:2] == [("line 10", "points.ranking_part"), ("line 11", "points.ranking_part")]
+    assert ("line 12", "points.year_close") in found  # the rows out of ranking order
+
+
+@pytest.mark.usefixtures("parts_of_one")
+def test_renumbered_ranking_parts_are_caught() -> None:
+    """Parts in ranking order but numbered 2, 1, or naming another close."""
+    swapped = in_parts(lambda p: [p[0] | {"part": 2}, p[1] | {"part": 1}])
+    assert swapped == [("line 10", "points.ranking_part"), ("line 11", "points.ranking_part")]
+    other = in_parts(lambda p: [p[0], p[1] | {"close": 2}])
+    assert other == [("line 11", "points.ranking_part")]
+
+
+@pytest.mark.usefixtures("parts_of_one")
+def test_an_altered_ranking_part_is_caught() -> None:
+    def raised(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        row = parts[1]["rows"][0]
+        return [parts[0], parts[1] | {"rows": [row | {"total_tenths": row["total_tenths"] + 1}]}]
+
+    assert in_parts(raised) == [("line 12", "points.year_close")]
+
+
+@pytest.mark.usefixtures("parts_of_one")
+def test_a_ranking_part_whose_cases_miss_a_bottom_cadre_is_caught() -> None:
+    found = in_parts(lambda p: [p[0], p[1] | {"cases": []}])
+    assert ("line 12", "points.year_close") in found
+
+
+@pytest.mark.usefixtures("parts_of_one")
+def test_a_ranking_part_over_its_rows_is_caught() -> None:
+    """Both rows in one part where a part holds one."""
+    found = in_parts(lambda p: [p[0] | {"rows": p[0]["rows"] + p[1]["rows"],
+                                        "cases": p[1]["cases"]}])  # fmt: skip
+    assert found == [("line 10", "points.ranking_part")]
+
+
+def test_a_ranking_part_not_full_before_the_last_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts of two rows: the two rows split one and one."""
+    monkeypatch.setattr(rules_points, "RANKING_PART_ROWS", 2)
+    assert in_parts() == [("line 10", "points.ranking_part")]
+
+
+@pytest.mark.usefixtures("parts_of_one")
+def test_a_close_naming_the_wrong_number_of_parts_is_caught() -> None:
+    assert in_parts(parts=3) == [("line 12", "points.ranking_part")]
+
+
+@pytest.mark.usefixtures("parts_of_one")
+def test_ranking_parts_without_their_close_are_caught() -> None:
+    assert in_parts(end=False) == [("line 10", "points.ranking_part")]
+
+
+@pytest.mark.usefixtures("parts_of_one")
+def test_a_ranking_part_after_its_close_is_caught() -> None:
+    """A part appended after the close (the year closed): the close already counted."""
+    log, _ = history()
+    rows = snapshot(log, {"a": 10, "b": 30})["ranking"]
+    log.add("scheme", "points.RankingPart", close=1, part=1, rows=rows[:1], cases=[])
+    rules, found = Invariants(), []
+    for number, line in enumerate(log.lines, start=1):
+        found += rules.add(parse_record(line), f"line {number}")
+    assert ("line 13", "points.ranking_part") in [
+        (f.where, f.rule) for f in found if counted(f.rule, "")
+    ]

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.support.records import Log, enrolled, erase, sid
+from tests.support.records import Log, close_year, enrolled, erase, sid
 from verify.anchor import Anchor
 from verify.bundle import BundleReport, verify_bundle
 from verify.canonical import canonical_bytes
@@ -335,7 +335,7 @@ def test_excellence_candidates_are_the_closes_top_set() -> None:
     ranking = [{"cadre": sid(f"cadre-{name}"), "book": log.sid(name), "category": "principal",
                 "total_tenths": total, "rank": rank, "bottom": rank == 3, "top": rank == 1}
                for rank, (name, total) in enumerate(totals.items(), start=1)]  # fmt: skip
-    log.add("scheme", "points.YearClosed", close=1, ranking=ranking, cases=[])
+    close_year(log, "scheme", close=1, ranking=ranking, cases=[])
     log.add("scheme", "points.YearReopened", reason="补录")
     score(log, log.sid("b2"), 2, 250)
     assert flags() == [True, False, False]
