@@ -94,6 +94,7 @@ MAX_IMPORT_ROWS = 2000  # rows of one file (a township's cadres for a quarter: d
 # a list that grows with the data is split into parts of a bounded number of items.
 MAX_RECORD_BYTES = 0xFFFF
 RANKING_PART_ROWS = 200  # rows of a year close's ranking per points.RankingPart
+IMPORT_PART_ROWS = 500  # records an imports.BatchImported or one imports.BatchPart names
 
 
 SUBJECT_ROLES = (
@@ -292,7 +293,9 @@ EVENTS: dict[str, EventSpec] = {
     "imports.BatchImported": first("batch",
         "township_party_committee village_committee intake", kind=one_of(*IMPORT_KINDS),
         sha256=HEX64, rows=integer(1, MAX_IMPORT_ROWS),
-        records=ArrayOf(Members({"stream": ID, "version": integer(1)}))),
+        records=ArrayOf(Members({"stream": ID, "version": integer(1)})), parts=integer(0)),
+    "imports.BatchPart": then("batch", "township_party_committee village_committee intake",
+        part=integer(1), records=ArrayOf(Members({"stream": ID, "version": integer(1)}))),
 }  # fmt: skip
 
 

@@ -12,7 +12,8 @@ dates, a sheet's metadata). So each row is also checked against what the ledger 
   record or table for this). An erased applicant can't be compared and doesn't count.
 
 The earlier record is named by its import batch and the row's place in it when it came from
-a file (``imports.BatchImported.records`` lists them in file order).
+a file (``imports.BatchImported.records`` lists them in file order, the first 500; its
+``imports.BatchPart`` records the rest).
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from ledger.erasure_hold import stored_records
 from ledger.errors import NotFound
 from ledger.ledger import Ledger
 from ledger.mapper import unpack_state
+from verify.schema import IMPORT_PART_ROWS
 
-SUBMITTED, SCORED, BATCH = (
+SUBMITTED, SCORED, BATCH, PART = (
     "carefund.ApplicationSubmitted", "points.ScoreEntered", "imports.BatchImported",
+    "imports.BatchPart",
 )  # fmt: skip
 EntryKey = tuple[int, str, int, str, str | None]  # quarter, component, tenths, reason, task
 
@@ -107,8 +110,9 @@ class Batches:
     def of(self, stream: UUID, version: int) -> tuple[str, int] | None:
         if self._rows is None:
             self._rows = {}
-            for record in stored_records(self._ledger.app.recorder, [BATCH]):
-                for i, row in enumerate(record["data"]["records"], start=1):
+            for record in stored_records(self._ledger.app.recorder, [BATCH, PART]):
+                first = record["data"].get("part", 0) * IMPORT_PART_ROWS + 1  # a part's: later
+                for i, row in enumerate(record["data"]["records"], start=first):
                     self._rows[(row["stream"], int(row["version"]))] = (record["stream"], i)
         return self._rows.get((str(stream), version))
 

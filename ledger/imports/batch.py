@@ -6,6 +6,9 @@ kept by the township), and intake desks collect care-fund applications on forms;
 imported whole or not at all. The batch names the file's SHA-256, the kind, the number of
 rows and, in the file's order, each row's record (stream and version): a
 ``points.ScoreEntered`` per score entry, a ``carefund.ApplicationSubmitted`` per application.
+The batch record names the first IMPORT_PART_ROWS (500) of them and ``parts``
+``imports.BatchPart`` records right after it in its stream name the rest, 500 each (the last
+1..500), so no record outgrows an entry bundle's 65,535 bytes (docs/FORMAT.md rule 79).
 Its stream id is UUID v5 of ``KIND/SHA256`` in IMPORTS_NAMESPACE (docs/FORMAT.md §4), so a
 file is imported once: the same bytes again find the batch and write nothing. The file's
 name is not recorded (a clerk may name a file after a person).
@@ -24,7 +27,13 @@ from ledger.app import LedgerApp
 from ledger.chained import LedgerAggregate
 from ledger.errors import RuleViolation
 from verify.rules_imports import ROW_TYPE, ROWS
-from verify.schema import HEX64_PATTERN, IMPORT_KINDS, IMPORTS_NAMESPACE, MAX_IMPORT_ROWS
+from verify.schema import (
+    HEX64_PATTERN,
+    IMPORT_KINDS,
+    IMPORT_PART_ROWS,
+    IMPORTS_NAMESPACE,
+    MAX_IMPORT_ROWS,
+)
 
 __all__ = ["IMPORTERS", "ROWS", "ROW_TYPE", "ImportBatch", "batch_id", "save_batch"]
 
@@ -44,20 +53,29 @@ class ImportBatch(LedgerAggregate):
         kind: str
         sha256: str
         rows: int
-        records: list[dict[str, Any]]
+        records: list[dict[str, Any]]  # every row's, the parts' included
 
     class Imported(LedgerAggregate.Created):
         TOPIC = "imports.BatchImported"
         kind: str
         sha256: str
         rows: int
-        records: list[dict[str, Any]]
+        records: list[dict[str, Any]]  # the first IMPORT_PART_ROWS rows'
+        parts: int  # the BatchPart records after it, naming the rest
 
         def assign(self, aggregate: Any) -> None:
             aggregate.kind = self.kind
             aggregate.sha256 = self.sha256
             aggregate.rows = self.rows
-            aggregate.records = self.records
+            aggregate.records = list(self.records)
+
+    class Part(LedgerAggregate.Event):
+        TOPIC = "imports.BatchPart"
+        part: int  # 1, 2, ...: rows part·IMPORT_PART_ROWS + 1 ..
+        records: list[dict[str, Any]]
+
+        def assign(self, aggregate: Any) -> None:
+            aggregate.records = aggregate.records + list(self.records)
 
     @classmethod
     def record(
@@ -73,11 +91,15 @@ class ImportBatch(LedgerAggregate):
             raise RuleViolation("imports.sha256", f"{sha256!r} is not 64 lower-case hex digits")
         if not 1 <= len(records) <= MAX_IMPORT_ROWS:
             raise RuleViolation(ROWS, f"1..{MAX_IMPORT_ROWS} rows, not {len(records)}")
-        return cls._start(
+        named = [{"stream": str(s), "version": v} for s, v in records]
+        chunks = [named[i : i + IMPORT_PART_ROWS] for i in range(0, len(named), IMPORT_PART_ROWS)]
+        batch = cls._start(
             cls.Imported, id=batch_id(kind, sha256), actor=actor, moment=moment, kind=kind,
-            sha256=sha256, rows=len(records),
-            records=[{"stream": str(s), "version": v} for s, v in records],
+            sha256=sha256, rows=len(records), records=chunks[0], parts=len(chunks) - 1,
         )  # fmt: skip
+        for number, chunk in enumerate(chunks[1:], 1):
+            batch._append(cls.Part, actor=actor, moment=moment, part=number, records=chunk)
+        return batch
 
 
 def save_batch(

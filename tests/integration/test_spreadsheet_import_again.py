@@ -159,3 +159,24 @@ def test_a_corrected_entry_may_be_entered_again(
     points.correct(book, 1, "录错了", TOWNSHIP)
     assert _written(import_file(services, TOWNSHIP, "points-entries", "a.xlsx",
                                 xlsx([POINTS_HEADER, row]), day))  # fmt: skip
+
+
+def test_a_row_named_in_a_batch_part_is_named_by_its_place_in_the_file(
+    services: Services, ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's records beyond its first IMPORT_PART_ROWS are in its ``imports.BatchPart``
+    records (rule 79): parts of one record here, so the second row is named by part 1 and is
+    still the file's row 2."""
+    from api.spreadsheets import earlier
+    from ledger.imports import batch
+
+    monkeypatch.setattr(batch, "IMPORT_PART_ROWS", 1)
+    monkeypatch.setattr(earlier, "IMPORT_PART_ROWS", 1)
+    funded(ledger)
+    rows = [application_row("王小明", ID_A), application_row("李小红", ID_B)]
+    first = _written(import_file(services, INTAKE, APPLICATIONS, "a.xlsx",
+                                 xlsx([CAREFUND_HEADER, *rows]), TODAY))  # fmt: skip
+    resaved = csv_file([CAREFUND_HEADER, *rows])
+    again = import_file(services, INTAKE, APPLICATIONS, "a.csv", resaved, TODAY)
+    for error, n in zip(again.errors, (1, 2), strict=True):
+        assert f"导入批次 {first['batch']} 的第 {n} 条" in error.message, error.message

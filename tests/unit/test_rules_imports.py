@@ -4,12 +4,17 @@ no other batch, as many as ``rows``. One tamper test per way to break it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from tests.support.records import Log
+from verify import rules_imports
 from verify.failure import Failure
 from verify.record import parse_record
-from verify.rules_imports import ROWS, ImportRules
+from verify.rules_imports import PARTS, ROWS, ImportRules
+from verify.schema import IMPORT_PART_ROWS
 
 SHA = "ab" * 32
 AT = "2023-04-01T08:00:00.000000Z"
@@ -25,11 +30,22 @@ def _entry(log: Log, book: str, n: int, **actor: Any) -> tuple[str, int]:
 
 
 def _batch(log: Log, records: list[tuple[str, int]], rows: int | None = None,
-           kind: str = "points-entries", sha: str = SHA) -> None:  # fmt: skip
-    log.add(f"batch-{sha}-{kind}", "imports.BatchImported", at=AT, principal="tpc-01",
+           kind: str = "points-entries", sha: str = SHA, per: int = IMPORT_PART_ROWS,
+           mangle: Callable[[list[Any]], list[Any]] = list,
+           parts: int | None = None) -> None:  # fmt: skip
+    """The batch as the ledger writes it: its first ``per`` records, then BatchPart records
+    of ``per`` each (``mangle``d: the parts as written; ``parts``: the count it names)."""
+    named = [{"stream": s, "version": v} for s, v in records]
+    lists = [named[i : i + per] for i in range(0, len(named), per)]
+    written = mangle([{"part": k, "records": r} for k, r in enumerate(lists[1:], 1)])
+    name = f"batch-{sha}-{kind}"
+    log.add(name, "imports.BatchImported", at=AT, principal="tpc-01",
             role="township_party_committee", kind=kind, sha256=sha,
-            rows=len(records) if rows is None else rows,
-            records=[{"stream": s, "version": v} for s, v in records])  # fmt: skip
+            rows=len(records) if rows is None else rows, records=lists[0],
+            parts=len(written) if parts is None else parts)  # fmt: skip
+    for part in written:
+        log.add(name, "imports.BatchPart", at=AT, principal="tpc-01",
+                role="township_party_committee", **part)  # fmt: skip
 
 
 def failures(log: Log) -> list[Failure]:
@@ -106,3 +122,84 @@ def test_the_verifier_applies_rule_80_to_every_record_and_at_the_end() -> None:
             found += rules.add(parse_record(line), f"line {i + 1}")
         found += rules.end()
         assert [f.where for f in found if f.rule == ROWS] == [where], change
+
+
+# Rule 79 ``imports.parts``: a batch of more than IMPORT_PART_ROWS records names the rest in
+# BatchPart records; here parts of one record (three rows: the batch's list and two parts),
+# each tampered with as a forger re-chaining the log could.
+
+
+def _parted(mangle: Callable[[list[Any]], list[Any]] = list, parts: int | None = None,
+            rows: int | None = None) -> list[tuple[str, str]]:  # fmt: skip
+    """Book a's entries 1-3 named by a batch (line 2) and its parts (lines 3, 4 unless
+    ``mangle``d), then the entries; the (where, rule) failures."""
+    log = Log()
+    a = log.add("book-a", "points.BookOpened", scheme=log.sid("scheme"), cadre=log.sid("c"),
+                county="taihu", township="th01", village="晋熙镇01村", category="principal",
+                year=2023, bonus_cap_tenths=50)  # fmt: skip
+    _batch(log, [(a, 2), (a, 3), (a, 4)], per=1, mangle=mangle, parts=parts, rows=rows)
+    for n in (1, 2, 3):
+        _entry(log, "book-a", n)
+    return [(f.where, f.rule) for f in failures(log)]
+
+
+@pytest.fixture
+def parts_of_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rules_imports, "IMPORT_PART_ROWS", 1)
+
+
+@pytest.mark.usefixtures("parts_of_one")
+def test_a_batch_in_parts_breaks_nothing() -> None:
+    assert _parted() == []
+
+
+@pytest.mark.usefixtures("parts_of_one")
+def test_a_missing_batch_part_is_caught() -> None:
+    found = _parted(lambda p: p[:1])  # counts 1 part: 2 records for 3 rows, entry 3 unnamed
+    assert found == [("line 3", ROWS)]
+    assert _parted(lambda p: p[:1], parts=2) == [("line 2", PARTS)]  # at the end of the log
+
+
+@pytest.mark.usefixtures("parts_of_one")
+def test_a_duplicated_batch_part_is_caught() -> None:
+    found = _parted(lambda p: [p[0], p[0], p[1]], parts=2)
+    assert ("line 4", PARTS) in found  # a second part 1, and the records named twice
+    assert ("line 4", ROWS) in found
+
+
+@pytest.mark.usefixtures("parts_of_one")
+def test_reordered_batch_parts_are_caught() -> None:
+    assert _parted(lambda p: [p[1], p[0]]) == [("line 3", PARTS), ("line 4", PARTS)]
+
+
+@pytest.mark.usefixtures("parts_of_one")
+def test_an_altered_batch_part_is_caught() -> None:
+    def other(parts: list[Any]) -> list[Any]:
+        record = parts[1]["records"][0]
+        return [parts[0], {"part": 2, "records": [record | {"version": 9}]}]
+
+    found = _parted(other)
+    assert ("line 2", ROWS) in found  # version 9 never comes (at the end of the log)
+
+
+@pytest.mark.usefixtures("parts_of_one")
+def test_a_batch_part_over_its_records_is_caught() -> None:
+    both = _parted(lambda p: [{"part": 1, "records": p[0]["records"] + p[1]["records"]}])
+    assert both == [("line 3", PARTS)]
+
+
+def test_a_batch_list_not_full_before_its_last_part_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(rules_imports, "IMPORT_PART_ROWS", 2)  # the lists of one: not full
+    assert _parted() == [("line 3", PARTS), ("line 4", PARTS)]
+
+
+@pytest.mark.usefixtures("parts_of_one")
+def test_a_batch_part_the_batch_does_not_count_is_caught() -> None:
+    assert _parted(parts=1) == [("line 3", ROWS), ("line 4", PARTS)]  # 2 of 3 rows named
+
+
+@pytest.mark.usefixtures("parts_of_one")
+def test_a_batch_in_parts_whose_rows_miscount_is_caught() -> None:
+    assert _parted(rows=4) == [("line 4", ROWS)]
