@@ -282,6 +282,11 @@ _RULES: dict[str, tuple[str, str]] = {
     "imports.kind": ("导入类型不在规定范围内", "the import kind is not valid"),
     "imports.sha256": ("文件摘要格式有误", "the file's SHA-256 is not valid"),
     "imports.rows": ("导入的行数超出范围", "the number of rows is out of range"),
+    # any record (docs/FORMAT.md rule 78): an entry bundle carries at most 65,535 bytes
+    "record.entry_size": (
+        "记录超过 65,535 字节，无法收入日志的条目包，未保存",
+        "the record is longer than 65,535 bytes, more than an entry bundle carries: not saved",
+    ),
 }
 
 RULES: dict[str, tuple[str, str]] = {"rule." + name: text for name, text in _RULES.items()}

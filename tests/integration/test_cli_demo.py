@@ -228,10 +228,12 @@ def _log_commands(env: dict[str, str], tmp_path: Path) -> None:
     assert f"newest signed    checkpoint: size {size}," in status.stdout
     # since the demo's witnessed checkpoint: two enrolments, the request, approval, erasure
     assert f"newest witnessed checkpoint: size {size - 5}," in status.stdout
-    bundle = tmp_path / "bundle"
-    exported = _gongshi(["export", "--unwitnessed", str(bundle)], env)
+    bundle, tiles = tmp_path / "bundle", tmp_path / "tiles"
+    exported = _gongshi(["export", "--unwitnessed", "--tiles", str(tiles), str(bundle)], env)
     assert exported.returncode == 0, exported.stderr
     lines = (bundle / "records.jsonl").read_bytes().split(b"\n")[:-1]
+    assert max(map(len, lines)) <= 65_535  # every record fits an entry bundle (rule 78)
+    assert _entry_bundles(tiles, len(lines)) == lines  # the static tiles serve every record
     vkey = parse_vkey((bundle / "keys" / "log.vkey").read_text())
     checkpoint = open_checkpoint(
         (bundle / "checkpoint").read_text(), "gongshi.example/anqing", vkey
@@ -274,6 +276,22 @@ def _log_commands(env: dict[str, str], tmp_path: Path) -> None:
         assert refused.returncode == 2 and line.startswith(f"gongshi proof {bad[1]}: error: "), bad
         assert line.count("\n") == 1, line
     _witness_round(env, tmp_path, bundle)
+
+
+def _entry_bundles(tiles: Path, size: int) -> list[bytes]:
+    """The records of the exported entry bundles (c2sp.org/tlog-tiles: each a big-endian
+    uint16 length then the record), the full ones and the partial one at ``size``."""
+    from ledger.log.tiles import TileId
+
+    found = []
+    for index in range(-(-size // 256)):
+        data = tiles / TileId(None, index, min(256, size - index * 256)).path()
+        body, at = data.read_bytes(), 0
+        while at < len(body):
+            length = int.from_bytes(body[at : at + 2], "big")
+            found.append(body[at + 2 : at + 2 + length])
+            at += 2 + length
+    return found
 
 
 def _pinned(env: dict[str, str], bundle: Path) -> str:
