@@ -429,6 +429,20 @@ def test_ranking_parts_without_their_close_are_caught() -> None:
 
 
 @pytest.mark.usefixtures("parts_of_one")
+def test_ranking_parts_a_reopening_follows_are_caught() -> None:
+    """Parts of a second close, then a reopening instead of the close: parts without it."""
+    log, _ = history()
+    log.add("scheme", "points.YearReopened", reason="漏录")
+    rows = snapshot(log, {"a": 10, "b": 30})["ranking"]
+    log.add("scheme", "points.RankingPart", close=2, part=1, rows=rows[:1], cases=[])
+    log.add("scheme", "points.YearReopened", reason="再次")
+    rules, found = Invariants(), []
+    for number, line in enumerate(log.lines, start=1):
+        found += rules.add(parse_record(line), f"line {number}")
+    assert ("line 14", "points.ranking_part") in [(f.where, f.rule) for f in found]
+
+
+@pytest.mark.usefixtures("parts_of_one")
 def test_a_ranking_part_after_its_close_is_caught() -> None:
     """A part appended after the close (the year closed): the close already counted."""
     log, _ = history()
