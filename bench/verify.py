@@ -4,8 +4,6 @@
    tests/integration/random_history.py's RandomHistory (care fund, points, supervision, key
    projects, erasures; the standard principal registry enrolled first), valid by construction,
    until it holds --records records (default 100,000; --records 300000 for the issue's figure).
-   No erasures: with them the ledger stores bottom-ranking cases on erased cadres (a year
-   close), which the verifier rejects [stream.reference] (reported, not this file's to fix).
    A checkpoint is signed, the three departments cosign it and the ledger exports the bundle
    (tests/integration/bundles.py: export_cosigned); the departments' policy is pinned.
    Generation is slow and slows down as the ledger grows (measured on a loaded 2-core machine:
@@ -125,9 +123,7 @@ def generate(out: Path, records: int, seed: int, scratch: Path) -> Path:
     from tests.integration.helpers import stored_count
     from tests.integration.random_history import KINDS, RandomHistory
 
-    # Not erase_subject (kind KINDS - 1): a year close then opens bottom-ranking cases on
-    # erased cadres, which the ledger stores and the verifier rejects [stream.reference].
-    KINDS_USED = range(KINDS - 1)
+    KINDS_USED = range(KINDS)  # every operation, erase_subject included
     home = scratch / "ledger"
     home.mkdir(mode=0o700)
     database = parse_database_url(f"sqlite:///{home / 'ledger.db'}")
