@@ -11,6 +11,10 @@ dependencies, which cost more than the answer itself. Anything else goes to the 
   token, decides the date, waits for the position);
 - a miss: the route renders the answer and keeps it, the next request is served here.
 
+A position read that fails because the database is unavailable (``ledger.unavailable``) is
+answered here, with the route's problem (503, Retry-After, api/problems.py): passing it to
+the route would make the request wait once more for a new read of the same outage.
+
 Tiles and proofs never change once kept (api/routes/tiles.py, log.py): a kept one is
 answered here too, a proof only when its query is exactly its two numbers in canonical
 decimal (anything else goes to the route, which validates it).
@@ -31,6 +35,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.http_cache import LONG_MAX_AGE, cache_key, cached_answer, normalised_query
 from api.positions import shared_positions
+from api.problems import answer_failure
+from ledger.unavailable import unavailable
 
 PREFIX = "/api/v1/public/"
 # the public lists that do not depend on the reader's date: path -> projection
@@ -93,8 +99,13 @@ class CachedReads:
         services = scope["app"].state.services
         try:
             position = await shared_positions(request, services).get(UNDATED[scope["path"]])
-        except Exception:  # the database unavailable: the route answers it (503, a problem)
-            await self.app(scope, receive, send)
+        except Exception as e:
+            if unavailable(e) is None:  # not the database's fault: the route answers it
+                await self.app(scope, receive, send)
+                return
+            # the database unavailable: the 503 problem (Retry-After) the route would answer,
+            # now, not after the route waits for another read of the same outage
+            await _served(scope, scope["path"], answer_failure(e, scope), receive, send)
             return
         wanted = wanted_format(request, query.get("format"))
         found = cached_answer(request, list_key(request, position, wanted), wanted == "xlsx")

@@ -8,6 +8,13 @@ arrived, never an older value (there is no time-to-live and nothing to invalidat
 request that arrives while an older read is under way waits for it to end and then shares
 the next one.
 
+A failure is shared as a value is: every request that was waiting for a read that fails
+(the database or replica down: the pool waits its timeout, then raises) gets that read's
+exception at once, since the read ended after the request arrived, which is as recent as
+its own failure would have been. Otherwise the waiters would fly one read after another,
+each waiting the pool timeout again: the k-th request answered 503 after k timeouts. A
+request arriving after the failure starts a new read.
+
 One ``SharedPositions`` per app, used on its event loop (the read itself runs in the thread
 pool); reads of different loops are never shared.
 """
@@ -35,6 +42,7 @@ class SharedPositions:
         self._read, self._clock = read, clock
         self._done: dict[tuple[int, str], tuple[float, int]] = {}  # began, value
         self._flying: dict[tuple[int, str], tuple[float, asyncio.Future[None]]] = {}
+        self._failed: dict[tuple[int, str], tuple[float, Exception]] = {}  # ended, error
         self.reads = 0  # database reads (a test counts them)
 
     async def get(self, name: str) -> int:
@@ -44,11 +52,15 @@ class SharedPositions:
             done = self._done.get(key)
             if done is not None and done[0] >= arrived:
                 return done[1]
+            failed = self._failed.get(key)
+            if failed is not None and failed[0] >= arrived:  # failed after this arrived
+                raise failed[1]
             flying = self._flying.get(key)
             if flying is None:
                 return await self._fly(key, name)
             # a read under way: if it began after this request arrived its value is kept in
-            # _done (above, next turn); if it began before, or failed, the next read is ours
+            # _done (above, next turn); if it failed, its error in _failed (raised above, next
+            # turn); if it began before this request arrived and succeeded, the next read is ours
             await asyncio.wait([flying[1]])
 
     async def _fly(self, key: tuple[int, str], name: str) -> int:
@@ -57,7 +69,11 @@ class SharedPositions:
         self._flying[key] = (began, future)
         try:
             self.reads += 1
-            value = await run_in_threadpool(self._read, name)
+            try:
+                value = await run_in_threadpool(self._read, name)
+            except Exception as e:
+                self._failed[key] = (self._clock(), e)  # for the waiters: raised by each
+                raise
             done = self._done.get(key)
             if done is None or done[0] <= began:
                 self._done[key] = (began, value)

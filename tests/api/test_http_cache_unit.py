@@ -119,7 +119,7 @@ def test_a_position_read_is_shared_only_by_requests_that_arrived_before_it_began
     assert asyncio.run(shared.get("lectures")) == 5
 
 
-def test_a_failed_position_read_is_not_shared() -> None:
+def test_a_failed_position_read_is_shared_by_its_waiters_and_read_again_after() -> None:
     calls = []
 
     def read(name: str) -> int:
@@ -136,5 +136,8 @@ def test_a_failed_position_read_is_not_shared() -> None:
             await asyncio.gather(*(shared.get("points") for _ in range(3)), return_exceptions=True)
         )
 
-    first, *rest = asyncio.run(together())
-    assert isinstance(first, OSError) and rest == [7, 7]
+    # the waiters get the failure of the read they waited for (api/positions.py: not one
+    # pool timeout after another); a request after it reads again
+    got = asyncio.run(together())
+    assert all(isinstance(e, OSError) for e in got) and len(calls) == 1
+    assert asyncio.run(shared.get("points")) == 7 and len(calls) == 2
