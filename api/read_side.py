@@ -18,22 +18,26 @@ the READ database (the primary's tracking rows as the replica has replayed them)
 ``min_position`` answered from a replica has that write in it; when the wait runs out the
 route answers 409 ``log.not_at_position`` with Retry-After. There is no silent fallback to
 the primary. A replica that cannot be reached fails the read with the pool's or the
-driver's error, which ``ledger.unavailable`` names (503 with Retry-After), never a 500.
+driver's error, which ``ledger.unavailable`` names (503 with Retry-After), never a 500; so
+does a table missing on the replica (not replayed yet; a list's own table reads as empty)
+or a read role without SELECT on a table (``ReadSideUnavailable``, ``ReadDatabase``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 import psycopg
 from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.utils import Environment
 
-from ledger.db import SqlDatabase
+from ledger.db import Cursor, SqlDatabase
 from ledger.factories import PostgresFactory, recorder_pool
 from ledger.log.store import LogStore
 from ledger.settings import APP_NAME, Database
+from ledger.unavailable import ReadSideUnavailable
 from projections.follow import wait_for
 from projections.queries import ListReader, Row
 from projections.registry import ProjectionSet
@@ -43,6 +47,39 @@ Clock = Callable[[], float]
 POLL = 0.02  # s between two looks at the replica's positions while waiting
 
 
+READ_FAULTS = (psycopg.errors.UndefinedTable, psycopg.errors.InsufficientPrivilege)
+
+
+@contextmanager
+def _read_faults() -> Iterator[None]:
+    """psycopg's UndefinedTable / InsufficientPrivilege as ``ReadSideUnavailable`` (503 with
+    Retry-After naming the read database, not SQL), from the error."""
+    try:
+        yield
+    except READ_FAULTS as e:
+        raise ReadSideUnavailable(type(e).__name__) from e
+
+
+def _missing_table(e: ReadSideUnavailable) -> bool:
+    return isinstance(e.__cause__, psycopg.errors.UndefinedTable)
+
+
+class ReadDatabase(SqlDatabase):
+    """The replica's database: a table missing on it (the primary's CREATE not replayed
+    yet: a fresh primary, a projection added by an upgrade) or a read role without SELECT
+    on a table raises ``ReadSideUnavailable`` (api: 503 with Retry-After), not a 500."""
+
+    @contextmanager
+    def transaction(self, immediate: bool = True, wait: float | None = None) -> Iterator[Cursor]:
+        with _read_faults(), super().transaction(immediate, wait) as cur:
+            yield cur
+
+    @contextmanager
+    def reading(self, wait: float | None = None) -> Iterator[Cursor]:
+        with _read_faults(), super().reading(wait) as cur:
+            yield cur
+
+
 class ReplicaReader(ListReader):
     """A replica's rows: a list whose table the primary has not created yet (its projection
     never stepped: position 0) is empty, as on the primary, where reading creates it."""
@@ -50,8 +87,10 @@ class ReplicaReader(ListReader):
     def rows(self, name: str, grp: str | None = None) -> list[Row]:
         try:
             return super().rows(name, grp)
-        except psycopg.errors.UndefinedTable:
-            return []
+        except ReadSideUnavailable as e:
+            if _missing_table(e):
+                return []
+            raise
 
 
 class ReadSide:
@@ -84,7 +123,7 @@ class ReadSide:
         env = {**database.eventsourcing_env(), PostgresFactory.CREATE_TABLE: "n"}
         factory = PostgresFactory(Environment(APP_NAME, env))
         recorder: ApplicationRecorder = factory.application_recorder()
-        db = SqlDatabase(database, recorder_pool(recorder))
+        db = ReadDatabase(database, recorder_pool(recorder))
         return cls(ReplicaReader(db), LogStore(db, recorder, create=False), factory=factory)
 
     @property
@@ -107,8 +146,10 @@ class ReadSide:
                 f"SELECT name, position FROM gongshi_proj_positions WHERE name IN ({marks})",
                 tables,
             )
-        except psycopg.errors.UndefinedTable:  # no projection has stepped on the primary yet
-            rows = []
+        except ReadSideUnavailable as e:
+            if not _missing_table(e):
+                raise
+            rows = []  # no projection has stepped on the primary yet
         found = {str(name): int(position) for name, position in rows}
         return min(found.get(table, 0) for table in tables)
 

@@ -36,6 +36,7 @@ OUT_OF_RESOURCES = "database server out of resources"
 CONFLICT = "database transaction conflict"
 FILE_UNAVAILABLE = "database file unavailable"
 DISK_ERROR = "database disk error"
+READ_SIDE = "read database not ready or not readable"
 
 # SQLSTATE (PostgreSQL error codes, appendix A) → reason. Class 08 is handled by prefix.
 _SQLSTATE = {
@@ -59,6 +60,13 @@ _SQLITE = (  # sqlite3.OperationalError messages that are not the code's fault
 )
 
 
+class ReadSideUnavailable(Exception):
+    """The read database (a replica, api/read_side.py) lacks a table the read needs (not
+    replayed yet) or refuses the read role a SELECT: not the code's fault, nor a reason to
+    name SQL to a client. Raised ``from`` psycopg's UndefinedTable / InsufficientPrivilege
+    on the read side only (the same errors on the primary are bugs: 500); named READ_SIDE."""
+
+
 class Contention(Exception):
     """Concurrent writers kept taking the same stream's next version until the retries' time
     bound ran out (``ledger.app.retry_on_conflict``): contention, not a fault in the code.
@@ -68,7 +76,8 @@ class Contention(Exception):
 def unavailable(e: BaseException) -> str | None:
     """A short, password-free reason if ``e`` or an exception in its ``__cause__`` chain is a
     database fault outside the code (unreachable, connection lost or closed, pool exhausted or
-    closed, lock timeout, SQLite "database is locked", ``Contention``); None for anything
+    closed, lock timeout, SQLite "database is locked", ``Contention``, the read database not
+    ready or not readable: ``ReadSideUnavailable``); None for anything
     else, including an exception merely raised while handling a fault (``__context__``)."""
     seen: set[int] = set()
     current: BaseException | None = e
@@ -84,6 +93,8 @@ def unavailable(e: BaseException) -> str | None:
 def _reason(e: BaseException) -> str | None:
     if isinstance(e, Contention):
         return CONFLICT
+    if isinstance(e, ReadSideUnavailable):
+        return READ_SIDE
     if isinstance(e, psycopg_pool.PoolTimeout | psycopg_pool.TooManyRequests):
         return POOL_EXHAUSTED
     if isinstance(e, psycopg_pool.PoolClosed):

@@ -5,6 +5,7 @@ gongshi-read, no table created, the wait and its time bound."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from ledger.clock import SteppingClock
 from ledger.log import proofs
 from ledger.log.tiles import TileId, entry_bundle, hash_tile
 from ledger.settings import Database, Settings, parse_read_database_url
+from ledger.unavailable import READ_SIDE, ReadSideUnavailable, unavailable
 from tests.conftest import make_settings
 from tests.support.principals import enrol, enrolled
 
@@ -107,7 +109,7 @@ def test_nothing_is_created_on_the_read_side(services: Services) -> None:
     """A hot standby refuses DDL: the read side opened on a database without the ledger's
     tables creates none of them. Lists and positions the primary has not created yet read
     as empty and 0 (as on the primary); the log's state, created when the primary's ledger
-    opens, fails as a missing table."""
+    opens, fails as the read database not ready (ReadSideUnavailable: 503, not 500)."""
     settings = services.settings
     empty = "gongshi_read_empty_" + settings.database.schema[-8:]
     url = settings.database.url.split("?")[0] + f"?schema={empty}"
@@ -115,8 +117,10 @@ def test_nothing_is_created_on_the_read_side(services: Services) -> None:
     try:
         assert read.reader.rows("points") == []
         assert read.position(["points"]) == 0
-        with pytest.raises(psycopg.errors.UndefinedTable):
+        with pytest.raises(ReadSideUnavailable) as raised:  # 503 with Retry-After, not 500
             read.log_size()
+        assert isinstance(raised.value.__cause__, psycopg.errors.UndefinedTable)
+        assert unavailable(raised.value) == READ_SIDE
         with psycopg.connect(settings.database.psycopg_conninfo()) as conn:
             found = conn.execute(
                 "SELECT count(*) FROM information_schema.schemata WHERE schema_name = %s",
@@ -125,3 +129,62 @@ def test_nothing_is_created_on_the_read_side(services: Services) -> None:
         assert found == (0,)
     finally:
         read.close()
+
+
+def _empty_read_side(settings: Settings) -> Settings:
+    empty = "gongshi_read_empty_" + settings.database.schema[-8:]
+    url = settings.database.url.split("?")[0] + f"?schema={empty}"
+    return dataclasses.replace(
+        settings, read_database=parse_read_database_url(url, settings.database)
+    )
+
+
+def test_reads_from_a_read_side_without_the_tables_are_503_not_500(
+    services: Services, clock: SteppingClock
+) -> None:
+    """review16 item 6: the log's tables missing on the read database (a replica that has not
+    replayed them) answer 503 with Retry-After naming the read database, nothing about SQL;
+    a list whose table is missing reads as empty (its projection never stepped)."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    app = create_app(_empty_read_side(services.settings), clock=clock, follow=False)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for path in ("/log/v1/checkpoint", "/log/v1/proof/inclusion?index=0&size=1"):
+            got = client.get(path)
+            assert got.status_code == 503, (path, got.status_code, got.text)
+            assert got.headers["Retry-After"] == "2"
+            body = got.json()
+            assert body["code"] == "unavailable" and READ_SIDE in body["detail"], body
+            text = got.text.lower()
+            assert "sql" not in text and "relation" not in text and "gongshi_" not in text
+        got = client.get("/api/v1/public/points")
+        assert got.status_code == 200 and got.json()["rows"] == [], got.text
+
+
+def test_a_read_role_without_select_is_503_not_500(services: Services) -> None:
+    """review16 item 6: a read-only role lacking SELECT on the log's state: 503, not 500."""
+    settings = services.settings
+    schema = settings.database.schema
+    role = "gongshi_ro_" + schema[-8:]
+    conninfo = settings.database.psycopg_conninfo()
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f"DROP ROLE IF EXISTS {role}")
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+    try:
+        base = settings.database.url.split("?")[0].replace("postgres@", f"{role}@", 1)
+        assert role in base, base
+        read = ReadSide.replica(parse_read_database_url(base, settings.database))
+        try:
+            with pytest.raises(ReadSideUnavailable) as raised:
+                read.log_size()
+            assert isinstance(raised.value.__cause__, psycopg.errors.InsufficientPrivilege)
+            assert unavailable(raised.value) == READ_SIDE
+        finally:
+            read.close()
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f"REVOKE ALL ON SCHEMA {schema} FROM {role}")
+            conn.execute(f"DROP ROLE IF EXISTS {role}")
