@@ -388,10 +388,10 @@ def prepare(args: Namespace) -> tuple[Settings, dict[str, str]]:
         "GONGSHI_HOME": str(args.home),
         "GONGSHI_DATABASE_URL": url,
         "GONGSHI_LANG": "en",
-        # PostgreSQL advisory locks are the database's, not the schema's: the integration
-        # and projection lock keys are the same in every schema, so other ledgers in other
-        # schemas of the same database (other benchmarks) take turns with this one. Wait
-        # for them (the most the setting allows) rather than fail with a lock timeout.
+        # The lock keys are the schema's (ledger.db.lock_key): other ledgers in other
+        # schemas no longer take turns with this one. The rebuild may still wait for the
+        # nodes' projection steps on this schema: wait (the most the setting allows)
+        # rather than fail with a lock timeout.
         "GONGSHI_DB_LOCK_TIMEOUT": "300",
         "PYTHONPATH": str(ROOT),
     }

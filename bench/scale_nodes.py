@@ -2,18 +2,17 @@
 
 Each server runs the log's integrator, the checkpoint signer (every 0.5 s here) and the
 projections' follower in background threads; they coordinate only through PostgreSQL
-advisory transaction locks: ``ledger.log.store.LOCK_KEY`` for integration and signing
-(one key), one lock per projection (projections/runner.py). While this process writes
-genuine domain saves (``Points.enter``) for --seconds, a sampler reads pg_locks every few
-milliseconds for the servers' own backends (their application_name is this run's) and
-counts, per lock, how many of them held it at once (at most 1 if the lock does its job),
-how many different servers held it in turn (each server's connections carry its own
-application_name), and how often a server waited for it. Afterwards:
-the log holds every stored record once (size = records, the last checkpoint's root equal
-to the root recomputed from the tiles, one root per signed size), and every projection's
-position is the log's size; bench/scale.py's next ``rebuild --all`` then compares each
-live projection, built in part by the servers, with a replay (identical digests: each leaf
-applied once).
+advisory transaction locks of the schema (ledger.db.lock_key): ``ledger.log.store.LOCK``
+for integration and signing, one lock per projection (projections/runner.py). While this
+process writes genuine domain saves (``Points.enter``) for --seconds, a sampler reads
+pg_locks every few milliseconds for the servers' own backends (their application_name is
+this run's) and counts, per lock, how many of them held it at once (at most 1 if the lock
+does its job), how many different servers held it in turn (each server's connections carry
+its own application_name), and how often a server waited for it. Afterwards: the log holds
+every stored record once (size = records, the last checkpoint's root equal to the root
+recomputed from the tiles, one root per signed size), and every projection's position is
+the log's size; bench/scale.py's next ``rebuild --all`` then compares each live projection,
+built in part by the servers, with a replay (identical digests: each leaf applied once).
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ import tempfile
 import threading
 import time
 import urllib.request
-import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,8 +35,9 @@ import psycopg
 from scale_books import random_books
 
 from ledger.actor import Actor, Role
+from ledger.db import lock_key
 from ledger.ledger import Ledger
-from ledger.log.store import LOCK_KEY
+from ledger.log.store import LOCK
 from ledger.points.config import Component, SchemeConfig
 from ledger.points.service import Points
 from ledger.settings import Settings
@@ -61,9 +60,9 @@ class LockSeen:
 
 
 class Sampler(threading.Thread):
-    def __init__(self, conninfo: str, app_name: str, period: float = 0.003) -> None:
+    def __init__(self, settings: Settings, app_name: str, period: float = 0.003) -> None:
         super().__init__(daemon=True)
-        self.conninfo = conninfo
+        self.settings = settings
         self.app_name = app_name
         self.period = period
         self.stop = threading.Event()
@@ -72,23 +71,23 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         sql = (
-            "SELECT a.application_name, l.granted, l.classid, l.objid, l.objsubid"
+            "SELECT a.application_name, l.granted, l.objid"
             " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
             " WHERE l.locktype = 'advisory' AND a.application_name LIKE %s"
+            " AND l.objsubid = 2 AND l.classid::bigint = %s"
         )
-        projections = {zlib.crc32(table_name(n).encode()) & 0x7FFFFFFF: n for n in NAMES}
-        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+        database = self.settings.database
+        schema = lock_key(database, LOCK)[0]  # the first key: the schema's
+        names = {lock_key(database, table_name(n))[1]: f"projection {n}" for n in NAMES}
+        names[lock_key(database, LOCK)[1]] = INTEGRATION
+        with psycopg.connect(database.psycopg_conninfo(), autocommit=True) as conn:
             while not self.stop.is_set():
                 held: dict[str, set[str]] = defaultdict(set)
                 waiting: set[str] = set()
-                for server, granted, classid, objid, objsubid in conn.execute(
-                    sql, (self.app_name + "-%",)
+                for server, granted, objid in conn.execute(
+                    sql, (self.app_name + "-%", schema)
                 ).fetchall():
-                    if objsubid == 1:  # one bigint key: classid high, objid low 32 bits
-                        key = (int(classid) << 32) | int(objid)
-                        name = INTEGRATION if key == LOCK_KEY else f"key {key:#x}"
-                    else:
-                        name = f"projection {projections.get(int(objid), hex(int(objid)))}"
+                    name = names.get(int(objid), f"key {int(objid):#x}")
                     if granted:
                         held[name].add(str(server))
                     else:
@@ -138,7 +137,7 @@ def many_nodes(
     ports = [_free_port() for _ in range(nodes)]
     servers: list[subprocess.Popen[bytes]] = []
     signed_before = int(ledger.db.execute("SELECT COUNT(*) FROM gongshi_log_checkpoints")[0][0])
-    sampler = Sampler(settings.database.psycopg_conninfo(), app_name)
+    sampler = Sampler(settings, app_name)
     try:
         began = time.perf_counter()
         for n, port in enumerate(ports):

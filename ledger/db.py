@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -230,22 +231,49 @@ class Cursor:
         return self._db.is_postgres
 
 
-SCHEMA_LOCK_KEY = 0x676F6E67  # "gong": the advisory lock serialising DDL between processes
+SCHEMA_LOCK = "tables"  # the advisory lock serialising DDL between processes
+
+
+def lock_key(database: Database, name: str) -> tuple[int, int]:
+    """The PostgreSQL advisory lock ``name`` of the ledger in ``database``'s schema, as the
+    two int4 keys (classid, objid) pg_locks shows: the CRC-32 of the schema's name (the
+    URL's ``schema``, "public" without one) and of the lock's name, each UTF-8 and masked to
+    31 bits (so the int4 given and the oid pg_locks shows are the same number). Advisory
+    locks are the database's, not the schema's: with the schema in the key, two ledgers in
+    two schemas of one database never wait on each other. (A CRC collision between two
+    schemas only makes them take turns.) docs/OPERATIONS.md names the locks."""
+    return _key31(database.schema or "public"), _key31(name)
+
+
+def _key31(text: str) -> int:
+    return zlib.crc32(text.encode()) & 0x7FFFFFFF
+
+
+def xact_lock(cur: Cursor, name: str) -> None:
+    """Hold the advisory lock ``name`` (lock_key) until ``cur``'s transaction ends; nothing
+    on SQLite (its transactions are begun IMMEDIATE: the file's write lock)."""
+    if cur.is_postgres:
+        cur.execute(
+            "SELECT pg_advisory_xact_lock(CAST(? AS INTEGER), CAST(? AS INTEGER))",
+            lock_key(cur._db.database, name),
+        )
 
 
 @contextmanager
 def schema_lock(database: Database) -> Iterator[None]:
     """Hold a PostgreSQL advisory lock while creating tables: concurrent CREATE TABLE IF NOT
-    EXISTS in several processes can fail with "tuple concurrently updated". No-op on SQLite."""
+    EXISTS in several processes can fail with "tuple concurrently updated". The race is on
+    one schema's names, so the lock is the schema's (lock_key). No-op on SQLite."""
     if database.kind != "postgresql":
         yield
         return
+    key = lock_key(database, SCHEMA_LOCK)
     with psycopg.connect(database.psycopg_conninfo(), autocommit=True) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
+        conn.execute("SELECT pg_advisory_lock(%s::int4, %s::int4)", key)
         try:
             yield
         finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
+            conn.execute("SELECT pg_advisory_unlock(%s::int4, %s::int4)", key)
 
 
 def ensure_schema(database: Database) -> None:

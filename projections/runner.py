@@ -2,26 +2,26 @@
 
     gongshi_proj_positions (name, position, generation)
 
-``position`` is the number of leaves applied (the tree size the rows are built to). One step
-is one transaction: take the projection's lock (PostgreSQL: an advisory transaction lock;
-SQLite: BEGIN IMMEDIATE), read the position, read the next leaves, apply them, write the
-changed rows and the new position, commit. A crash rolls the whole step back, and a second
-runner serialises on the lock and sees the first's position: every leaf is applied exactly
-once. ``generation`` changes when the table is dropped or swapped, so a runner's cache of
-rows is used only while (position, generation) is what it last wrote.
+``position`` is the number of leaves applied (the tree size the rows are built to). One
+step is one transaction: take the projection's lock (PostgreSQL: an advisory transaction
+lock named by the table, of the ledger's schema, ledger.db.lock_key; SQLite: BEGIN
+IMMEDIATE), read the position, read the next leaves, apply them, write the changed rows and
+the new position, commit. A crash rolls the whole step back, and a second runner serialises
+on the lock and sees the first's position: every leaf is applied exactly once.
+``generation`` changes when the table is dropped or swapped, so a runner's cache of rows is
+used only while (position, generation) is what it last wrote.
 """
 
 from __future__ import annotations
 
 import gc
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
 
-from ledger.db import Cursor, SqlDatabase, schema_lock
+from ledger.db import Cursor, SqlDatabase, schema_lock, xact_lock
 from ledger.errors import LedgerError
 from projections.base import Leaf, Projection
 from projections.leaves import log_size, read_leaves
@@ -29,7 +29,6 @@ from projections.names import VaultNames
 from projections.rows import Rows, digest_of_lines, row_lines, table_ddl
 from verify.canonical import canonical_bytes
 
-LOCK_CLASS = 0x676F6E70  # "gonp": projection locks on PostgreSQL (first key of the pair)
 POSITIONS = (
     "CREATE TABLE IF NOT EXISTS gongshi_proj_positions (name TEXT PRIMARY KEY,"
     " position BIGINT NOT NULL, generation BIGINT NOT NULL, params TEXT NOT NULL)"
@@ -128,12 +127,7 @@ class Runner:
 
     def lock(self, cur: Cursor) -> None:
         """Hold this projection's lock until ``cur``'s transaction ends (SQLite: held)."""
-        if self.db.is_postgres:
-            key = zlib.crc32(self.table.encode()) & 0x7FFFFFFF
-            cur.execute(
-                "SELECT pg_advisory_xact_lock(CAST(? AS INTEGER), CAST(? AS INTEGER))",
-                (LOCK_CLASS, key),
-            )
+        xact_lock(cur, self.table)
 
     def read_position(self, cur: Cursor) -> tuple[int, int]:
         """(position, generation); (0, 0) before the first step."""

@@ -19,9 +19,10 @@ from datetime import timedelta
 from typing import Any
 
 from ledger.clock import Clock, format_at, parse_at
+from ledger.db import xact_lock
 from ledger.log import tree
 from ledger.log.cosignatures import log_note, refresh_witnessed, stored_lines
-from ledger.log.store import LOCK_KEY, LogIntegrityError, LogStore
+from ledger.log.store import LOCK, LogIntegrityError, LogStore
 from ledger.log.tree import NodeId
 from verify.checkpoint import Checkpoint, parse_checkpoint
 from verify.merkle import ProofError, verify_consistency
@@ -107,8 +108,7 @@ def sign_checkpoint(
     """
     store.integrate()
     with store.db.transaction() as cur:
-        if store.db.is_postgres:
-            cur.execute("SELECT pg_advisory_xact_lock(?)", (LOCK_KEY,))
+        xact_lock(cur, LOCK)
         size = int(cur.execute("SELECT size FROM gongshi_log_state WHERE id = 1")[0][0])
         rows = cur.execute(
             "SELECT note, signed_at FROM gongshi_log_checkpoints ORDER BY size DESC LIMIT 1"

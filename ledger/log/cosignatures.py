@@ -26,14 +26,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ledger.clock import format_at
-from ledger.db import Cursor
+from ledger.db import Cursor, xact_lock
 from ledger.log.store import LogStore
 from ledger.log.witness_status import record_status
 from ledger.log.witnesses import WitnessError
 from verify.note import NoteError, Signature, Verifier, cosignature_time, parse_note
 from verify.policy import MAX_FUTURE_SECONDS, Policy, PolicyError, open_under_policy
 
-COSIGNATURE_LOCK = 0x676F6E77  # "gonw": serialises the witnessed decision on PostgreSQL
+COSIGNATURE_LOCK = "cosignatures"  # serialises the witnessed decision (ledger.db.lock_key)
 RECENT = 8  # checkpoints a line naming no size is tried against, newest first
 MAX_LINE = 8192  # an ML-DSA-44 cosignature line is about 3,300 bytes
 
@@ -121,8 +121,7 @@ def add_cosignature(
         where = f"checkpoint {size}" if size is not None else f"the {len(rows)} newest checkpoints"
         raise CosignatureError(f"the cosignature by {name} does not verify over {where}")
     with store.db.transaction() as cur:
-        if store.db.is_postgres:
-            cur.execute("SELECT pg_advisory_xact_lock(?)", (COSIGNATURE_LOCK,))
+        xact_lock(cur, COSIGNATURE_LOCK)
         cur.execute(
             "INSERT INTO gongshi_log_cosignatures (size, name, key_id, timestamp, line)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (size, name, key_id) DO UPDATE"

@@ -24,13 +24,13 @@ and a random proof reads at most its leaf's tile. Leaf i's record is notificatio
 so a row is written per gap, not per leaf.
 
 One integration step runs in one transaction: take the integration lock (PostgreSQL: an
-advisory transaction lock; SQLite: BEGIN IMMEDIATE, the file's write lock), read the state,
-read the records after ``position`` in notification order (plain SQL on the same
-connection: never eventsourcing's pool while holding the lock), write the grown tiles, the new
-offsets and the new state, commit. A crash anywhere rolls the step back; two integrators
-serialise on the lock, and the second sees the first's state. Leaf data are the records'
-canonical bytes; a stored record whose bytes no longer match its stored hash stops
-integration.
+advisory transaction lock of the ledger's schema, ledger.db.lock_key; SQLite: BEGIN
+IMMEDIATE, the file's write lock), read the state, read the records after ``position`` in
+notification order (plain SQL on the same connection: never eventsourcing's pool while
+holding the lock), write the grown tiles, the new offsets and the new state, commit. A
+crash anywhere rolls the step back; two integrators serialise on the lock, and the second
+sees the first's state. Leaf data are the records' canonical bytes; a stored record whose
+bytes no longer match its stored hash stops integration.
 
 Reading "every record after ``position``" and never looking back is safe only because a
 record with a higher notification id never becomes visible before one with a lower id: on
@@ -50,7 +50,7 @@ from typing import Any, TypeVar
 
 from eventsourcing.persistence import ApplicationRecorder
 
-from ledger.db import Cursor, SqlDatabase, schema_lock
+from ledger.db import Cursor, SqlDatabase, schema_lock, xact_lock
 from ledger.log.integration import LogIntegrityError as LogIntegrityError
 from ledger.log.integration import grow, jumps, read_records
 from ledger.log.tilecache import DEFAULT_BYTES, TileCache
@@ -65,7 +65,7 @@ from verify.merkle import HASH_SIZE, CompactRange, node_hash
 
 K = TypeVar("K")
 LOOKUPS = 1 << 16  # cached leaf <-> notification answers (each dict cleared when full)
-LOCK_KEY = 0x676F6E6C  # "gonl": the integration lock on PostgreSQL
+LOCK = "log"  # the integration (and signing) lock on PostgreSQL, ledger.db.lock_key
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS gongshi_log_state ("
     " id INTEGER PRIMARY KEY, size BIGINT NOT NULL, position BIGINT NOT NULL)",
@@ -409,8 +409,7 @@ class LogStore:
     def integrate_step(self, batch: int = 5000) -> int:
         """One transaction: up to ``batch`` records after the log's position become leaves."""
         with self.db.transaction() as cur:
-            if self.db.is_postgres:
-                cur.execute("SELECT pg_advisory_xact_lock(?)", (LOCK_KEY,))
+            xact_lock(cur, LOCK)
             size, position = cur.execute(
                 "SELECT size, position FROM gongshi_log_state WHERE id = 1"
             )[0]
