@@ -45,7 +45,7 @@ class Points(Projection):
         d = leaf.data
         rows.put("scheme", leaf.stream, {
             "county": d["county"], "year": d["year"],
-            "bottom_share_percent": d["bottom_share_percent"],
+            "bottom_share_percent": d["bottom_share_percent"], "erased": [],
         })  # fmt: skip
 
     def book_opened(self, rows: Rows, leaf: Leaf) -> None:
@@ -124,15 +124,22 @@ class Points(Projection):
             rows.put(ROW, row["key"], row, _group(book, "year"))
 
     def erased(self, rows: Rows, leaf: Leaf) -> None:
+        """The cadre's rows say 已删除 and leave the live ranking (as the close leaves them
+        out: rule 29): its scheme's ``erased`` names it, and its groups are ranked again."""
         if (cadre := self.erased_cadre(rows, leaf.stream)) is None:
             return
         for book_id in cadre["books"]:
-            book = rows.get("book", book_id)
+            if (book := rows.get("book", book_id)) is None:
+                continue
+            scheme = rows.get("scheme", book["scheme"])
+            if scheme is not None and leaf.stream not in scheme.setdefault("erased", []):
+                scheme["erased"].append(leaf.stream)
+                rows.put("scheme", book["scheme"], scheme)
             for period in PERIODS:
-                row = rows.get(ROW, f"{book_id}/{period}")
-                if row is not None and book is not None:
+                if (row := rows.get(ROW, f"{book_id}/{period}")) is not None:
                     row["name"] = self.name_of(leaf.stream, True)
                     rows.put(ROW, row["key"], row, _group(book, period))
+                    self._marked.add(_group(book, period))
 
     def finish(self, rows: Rows) -> None:
         self._add_entries(rows)
@@ -146,13 +153,16 @@ class Points(Projection):
             return
         any_row = next(iter(group.values()))
         scheme = rows.get("scheme", any_row["scheme"])
-        totals = {key: int(row["total"]) for key, row in group.items()}
+        gone = set(scheme.get("erased", ())) if scheme is not None else set()
+        # an erased cadre's row is not ranked and counts in no share, as in the close (rule 29)
+        totals = {key: int(row["total"]) for key, row in group.items() if row["cadre"] not in gone}
         ranks = dense_ranks(totals)
         share = int(scheme["bottom_share_percent"]) if scheme is not None else 0
         bottom = bottom_share(totals, share) if share else set()
         for key, row in group.items():
             changed: Document = {
-                "rank": ranks[key], "bottom": (key in bottom) if scheme is not None else None,
+                "rank": ranks.get(key),
+                "bottom": (key in bottom) if scheme is not None and key in totals else None,
             }  # fmt: skip
             if any(row[k] != v for k, v in changed.items()):
                 row.update(changed)

@@ -309,18 +309,19 @@ class Lists:
                 row = _pick(book, "scheme", "township", "village", "category", "cadre") | sums
                 row |= {"key": f"{key}/{period}", "book": key, "period": period}
                 row |= {"county": scheme.get("county"), "year": scheme.get("year")}
-                row |= {"name": self._name(book["cadre"])}
+                row |= {"name": self._name(book["cadre"]), "rank": None, "bottom": None}
                 row["total"] = sums["work"] + sums["evaluation"] + sums["bonus"] - sums["deduction"]
                 row |= book["appraisal"] if period == "year" else dict.fromkeys(APPRAISAL)
                 row |= book["closed"] if period == "year" else dict.fromkeys(CLOSED)
                 row["excellent_candidate"] = row["closed_top"]  # the close's top set, not a count
                 groups.setdefault((book["scheme"], period, book["category"]), []).append(row)
-        for (scheme_id, _, _), group in groups.items():
-            totals = sorted(row["total"] for row in group)
+        for (scheme_id, _, _), group in groups.items():  # an erased cadre is not ranked (rule 29)
+            ranked = [row for row in group if row["cadre"] not in self.erased]
+            totals = sorted(row["total"] for row in ranked)
             ranks = {t: n for n, t in enumerate(sorted(set(totals), reverse=True), start=1)}
             share = self.schemes.get(scheme_id, {}).get("bottom_share_percent")
-            cut = None if share is None else min(-(-share * len(group) // 100), len(group))
-            for row in group:
+            cut = None if share is None else min(-(-share * len(ranked) // 100), len(ranked))
+            for row in ranked:
                 row["rank"] = ranks[row["total"]]
                 row["bottom"] = None if cut is None else cut > 0 and row["total"] <= totals[cut - 1]
         return [row for group in groups.values() for row in group]

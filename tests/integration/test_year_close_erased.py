@@ -26,13 +26,18 @@ from ledger.mapper import unpack_state
 from ledger.points import year_close
 from ledger.points.config import Component, Grade
 from ledger.points.service import Points
+from ledger.settings import Settings
 from ledger.subject import Subject
 from ledger.supervision.service import Supervision
+from projections import queries
+from projections.queries import ListReader
 from tests.integration.helpers import DATA_PROTECTION, DATA_PROTECTION_2, erase, rejected
 from tests.integration.points_helpers import ORGANISATION, TOWNSHIP, VILLAGE, points_ready
+from tests.integration.projection_helpers import projected, refresh, rows_of
 from tests.support.principals import enrol
 from verify.failure import Failure
 from verify.invariants import Invariants
+from verify.published import compare, recompute
 from verify.record import parse_record
 
 SUP = Actor("jw-01", Role.SUPERVISION)
@@ -172,3 +177,38 @@ def test_a_bottom_case_committed_while_the_erasure_saves_is_caught_by_its_guard(
     assert list(closed[0].cases) == [str(lowest)]
     assert not ledger.app.get(Subject, lowest).erased
     assert _failures(ledger) == []
+
+
+def test_the_public_list_ranks_as_the_close_without_the_erased_cadre(
+    ledger: Ledger, settings: Settings, clock: SteppingClock
+) -> None:
+    """The points list's live ``rank`` and ``bottom`` (so ``bottom_only`` and the page's 末位
+    section) leave out an erased cadre as the close does: its row stays, 已删除, unranked; the
+    bottom rows are the close's cased cadres; the verifier's recomputed list is the same."""
+    points = points_ready(ledger, clock)
+    clock.set(datetime(2023, 6, 1, 9, 0, tzinfo=UTC))
+    books = _books(points)
+    projections = projected(ledger, settings)  # built with all ten ranked, then the erasure
+    erase(ledger, UUID(points.book(books[0]).cadre))
+    clock.set(AFTER)
+    closed = points.close_year(ORGANISATION)
+    rows = rows_of(refresh(ledger, projections), "points")
+    gone = rows[f"{books[0]}/year"]
+    assert (gone["name"], gone["rank"], gone["bottom"], gone["closed_rank"]) == (
+        "已删除", None, None, None,
+    )  # fmt: skip
+    year = [rows[f"{b}/year"] for b in books[1:]]
+    assert [(r["rank"], r["bottom"]) for r in year] == [
+        (r["closed_rank"], r["closed_bottom"]) for r in year
+    ]
+    reader = ListReader(projections.db)
+    bottom = queries.points(reader, bottom_only=True, year=2023)
+    assert [r["cadre"] for r in bottom] == list(closed.cases) == [points.book(books[1]).cadre]
+    size = ledger.log.state().size
+    records = [unpack_state(n.state)[1] for n in iter_notifications(ledger.app.recorder)]
+    recomputed = recompute(
+        records[:size], {"points": projections.runners["points"].projection.params}
+    )
+    assert (
+        compare("points", sorted(rows.values(), key=lambda r: r["key"]), recomputed["points"]) == []
+    )
