@@ -30,7 +30,9 @@ def test_every_demo_record_follows_the_schema_and_the_rules_across_records(
         types[record.type] += 1
     assert failures == [] and lists.problems == []
     assert sum(types.values()) > 19_000 and rules.checked > 12_000
-    assert set(EVENTS) - set(types) == set()  # every type §4 knows
+    # every type §4 knows but a batch's part: the demo imports files of dozens of rows, not
+    # the 501 that need one (tests/unit/test_import_batch.py writes and parses a batch's parts)
+    assert set(EVENTS) - set(types) == {"imports.BatchPart"}
     # the erasure path: two requests approved by a second principal, one carried out, one
     # held by the cadre's open case (its name stays until the case is closed)
     assert types["subject.ErasureRequested"] == types["subject.ErasureApproved"] == 2

@@ -45,7 +45,8 @@ PRODUCED = {
     # the rules of issue 13: enrolled principals, the care fund's queue, allocations, the
     # year-end close (seals, reopening) and erasure by request and approval
     "principal.Enrolled", "carefund.ApplicationQueued", "points.AllocationRegisterOpened",
-    "points.ResponsibilityAllocated", "points.BookSealed", "points.YearClosed",
+    "points.ResponsibilityAllocated", "points.BookSealed", "points.RankingPart",
+    "points.YearClosed",
     "points.BookUnsealed", "points.YearReopened", "subject.ErasureRequested",
     "subject.ErasureApproved",
 }  # fmt: skip

@@ -11,6 +11,7 @@ import pytest
 from ledger.actor import Actor, Role
 from ledger.errors import RuleViolation
 from ledger.imports.batch import ImportBatch, batch_id
+from verify.record import parse_record
 from verify.schema import MAX_IMPORT_ROWS, MAX_RECORD_BYTES
 
 TPC = Actor("tpc-01", Role.TOWNSHIP_PARTY_COMMITTEE)
@@ -55,5 +56,7 @@ def test_a_batch_of_the_most_rows_is_in_parts_within_an_entry_bundles_limit() ->
     assert [e.TOPIC for e in events] == ["imports.BatchImported"] + ["imports.BatchPart"] * 3
     assert [e.part for e in events[1:]] == [1, 2, 3]  # type: ignore[attr-defined]
     assert max(len(e.record) for e in events) <= MAX_RECORD_BYTES
+    parsed = [parse_record(e.record) for e in events]  # §4's schema takes what the ledger writes
+    assert [r.type for r in parsed[1:]] == ["imports.BatchPart"] * 3
     assert batch.rows == 2_000
     assert batch.records == [{"stream": str(s), "version": v} for s, v in records]

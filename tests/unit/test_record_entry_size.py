@@ -55,6 +55,8 @@ def test_a_close_of_five_thousand_cadres_is_in_parts_within_the_limit() -> None:
     events = scheme.collect_events()
     assert [e.TOPIC for e in events[1:]] == ["points.RankingPart"] * 25 + ["points.YearClosed"]
     assert max(len(e.record) for e in events) <= MAX_RECORD_BYTES
+    assert [parse_record(e.record).type for e in events[-2:]] == [  # §4 takes what it writes
+        "points.RankingPart", "points.YearClosed"]  # fmt: skip
     assert [row for e in events[1:-1] for row in e.rows] == ranking  # type: ignore[attr-defined]
     assert cases == sorted(row["cadre"] for row in ranking[4_500:]) and len(cases) == 500
     assert len(scheme.ranking) == 5_000 and scheme.bottom_cased == set(cases)
