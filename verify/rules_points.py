@@ -11,6 +11,7 @@ bonus and deduction entries are the township party committee's.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
@@ -34,16 +35,32 @@ def half_up(numerator: int, denominator: int) -> int:
     return (2 * numerator + denominator) // (2 * denominator)
 
 
-@dataclass
+COMPONENTS = ("work", "evaluation", "bonus", "deduction")
+CODE = {component: i for i, component in enumerate(COMPONENTS)}
+
+
+@dataclass(slots=True)
 class _Book:
+    """A book's state; its entries in 12 bytes each (the log's most numerous records):
+    points × 32 + 16 once corrected + component × 4 + quarter − 1 (|points| < 2**53), and
+    each entry's task (or its entry's) as an index in PointsRules.task_names."""
+
     scheme: str
     cap: int  # bonus_cap_tenths
     bonus: int = 0  # running sum of the bonus entries, corrections with their sign
-    entries: list[tuple[str, int, int]] = field(default_factory=list)  # component, quarter, points
-    corrected: set[int] = field(default_factory=set)  # entry numbers reversed
+    packed: array[int] = field(default_factory=lambda: array("q"))
     place: tuple[str, str] = ("", "")  # township, village
-    tasks: list[str | None] = field(default_factory=list)  # each entry's task (or its entry's)
+    tasks: array[int] = field(default_factory=lambda: array("I"))
     work: dict[tuple[str, int], int] = field(default_factory=dict)  # (task, quarter) -> standing
+
+    @property
+    def entries(self) -> list[tuple[str, int, int]]:
+        """Each entry's component, quarter and points."""
+        return [_entry(packed) for packed in self.packed]
+
+
+def _entry(packed: int) -> tuple[str, int, int]:
+    return COMPONENTS[packed >> 2 & 3], (packed & 3) + 1, packed >> 5
 
 
 @dataclass
@@ -62,6 +79,8 @@ class PointsRules:
     registers: dict[str, _Register] = field(default_factory=dict)
     allocated: dict[tuple[str, str, int], int] = field(default_factory=dict)  # book, task, q
     places: dict[str, dict[str, str]] = field(default_factory=dict)  # scheme, book -> place
+    task_names: list[str | None] = field(default_factory=lambda: [None])  # index -> task
+    task_codes: dict[str | None, int] = field(default_factory=lambda: {None: 0})
     zone: tzinfo = field(default_factory=lambda: zone_named(DEFAULT_TIMEZONE))
 
     def handlers(self) -> dict[str, Handler]:
@@ -111,7 +130,7 @@ class PointsRules:
         found: list[Failure] = []
         if (book := self.books.get(r.stream)) is None:  # reported by the stream check
             return found
-        d, number = r.data, len(book.entries) + 1
+        d, number = r.data, len(book.packed) + 1
         if d["entry"] != number:
             message = f"book {r.stream}: entry is not the book's count of entries + 1"
             found.append(Failure(where, ENTRY, message, str(number), str(d["entry"])))
@@ -123,10 +142,13 @@ class PointsRules:
             found += _correction(book, r, where)
         corrects = d["corrects"]
         task = d["task"] if corrects is None else (
-            book.tasks[corrects - 1] if 1 <= corrects <= len(book.tasks) else None)  # fmt: skip
+            self.task_names[book.tasks[corrects - 1]] if 1 <= corrects <= len(book.tasks)
+            else None)  # fmt: skip
         found += self._work(book, r, where, task) + _adjuster(r, where)
-        book.entries.append((d["component"], d["quarter"], d["points_tenths"]))
-        book.tasks.append(task)
+        book.packed.append(d["points_tenths"] * 32 + CODE[d["component"]] * 4 + d["quarter"] - 1)
+        if (code := self.task_codes.setdefault(task, len(self.task_names))) == len(self.task_names):
+            self.task_names.append(task)
+        book.tasks.append(code)
         if d["component"] == "bonus":
             book.bonus += d["points_tenths"]
             if book.bonus > book.cap:
@@ -235,14 +257,15 @@ def _correction(book: _Book, r: Record, where: str) -> list[Failure]:
     an entry too, so it may be corrected once in turn): that entry's component and quarter,
     minus its points, no task (ledger/points/book.py ``correct``)."""
     d, corrects = r.data, r.data["corrects"]
-    if not 1 <= corrects <= len(book.entries):
+    if not 1 <= corrects <= len(book.packed):
         message = f"book {r.stream}: corrects an entry the book does not have"
-        return [Failure(where, CORRECTION, message, f"1..{len(book.entries)}", str(corrects))]
-    if corrects in book.corrected:
+        return [Failure(where, CORRECTION, message, f"1..{len(book.packed)}", str(corrects))]
+    entry = book.packed[corrects - 1]
+    if entry & 16:
         message = f"book {r.stream}: entry {corrects} was already corrected"
         return [Failure(where, CORRECTION, message, "an entry not yet corrected", str(corrects))]
-    book.corrected.add(corrects)
-    component, quarter, points = book.entries[corrects - 1]
+    book.packed[corrects - 1] = entry | 16
+    component, quarter, points = _entry(entry)
     expected = {"component": component, "quarter": quarter, "points_tenths": -points,
                 "task": None}  # fmt: skip
     return mismatches(where, CORRECTION, f"book {r.stream}: correction of entry {corrects}",
