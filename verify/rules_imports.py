@@ -95,6 +95,7 @@ class ImportRules:
             if state.rows != state.named:
                 found.append(Failure(where, ROWS, f"{message}: rows", str(state.named),
                                      str(state.rows)))  # fmt: skip
+        by = f"{message} ({where})"  # one string for the list's records, not one each
         for i, item in enumerate(records, start):
             key = (item["stream"], item["version"])
             if (other := self.named.get(key)) is not None:
@@ -102,7 +103,7 @@ class ImportRules:
                                      "a record no other row names",
                                      f"{key[0]}/{key[1]}, named by {other}"))  # fmt: skip
                 continue
-            self.named[key] = f"{message} ({where})"
+            self.named[key] = by
             self.waiting[key] = announced
         return found
 
