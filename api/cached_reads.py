@@ -1,8 +1,9 @@
 """The public lists' cached answers served before routing (ASGI middleware, issue 16).
 
 A public list's answer is kept under a key of its path, normalised query, projection
-position and format (api/http_cache.py, api/routes/public.py). A request whose key is kept
-was asked, validated and answered before at that same position, so it is answered here from
+position and generation (``Mark``) and format (api/http_cache.py, api/routes/public.py). A
+request whose key is kept was asked, validated and answered before at that same position,
+so it is answered here from
 the kept bytes (or 304 on If-None-Match) without FastAPI's routing, parameter validation and
 dependencies, which cost more than the answer itself. Anything else goes to the app:
 
@@ -36,6 +37,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.http_cache import LONG_MAX_AGE, cache_key, cached_answer, normalised_query
 from api.positions import shared_positions
 from api.problems import answer_failure
+from api.read_side import Mark
 from ledger.unavailable import unavailable
 
 PREFIX = "/api/v1/public/"
@@ -51,9 +53,11 @@ FORMATS = {None, "json", "csv", "xlsx"}
 PASS = ("today", "min_position")
 
 
-def list_key(request: Request, position: int, wanted: str, *depends: object) -> str:
-    """A public list's cache key (the route's and this middleware's)."""
-    return cache_key(request.url.path, normalised_query(request), position, wanted, *depends)
+def list_key(request: Request, mark: Mark, wanted: str, *depends: object) -> str:
+    """A public list's cache key (the route's and this middleware's): the projection's
+    position and generation (a rebuild may change the rows at the same position)."""
+    path, query = request.url.path, normalised_query(request)
+    return cache_key(path, query, mark.position, mark.generation, wanted, *depends)
 
 
 def _route(app: Any, path: str) -> object:
@@ -98,7 +102,7 @@ class CachedReads:
 
         services = scope["app"].state.services
         try:
-            position = await shared_positions(request, services).get(UNDATED[scope["path"]])
+            mark = await shared_positions(request, services).get(UNDATED[scope["path"]])
         except Exception as e:
             if unavailable(e) is None:  # not the database's fault: the route answers it
                 await self.app(scope, receive, send)
@@ -108,7 +112,7 @@ class CachedReads:
             await _served(scope, scope["path"], answer_failure(e, scope), receive, send)
             return
         wanted = wanted_format(request, query.get("format"))
-        found = cached_answer(request, list_key(request, position, wanted), wanted == "xlsx")
+        found = cached_answer(request, list_key(request, mark, wanted), wanted == "xlsx")
         if found is None:
             await self.app(scope, receive, send)
             return

@@ -5,8 +5,12 @@ moves, a log read when the log grows, the page when either does or when its chec
 does. So an answer is keyed by (route path, normalised query, the source's position and
 whatever else the answer depends on: the reader's date, the export format); the key gives:
 
-- a strong ``ETag`` (``"<hex>"``, from the key and ``SALT``: the cache format and the
-  package version, so a server answering in another format never reuses a validator);
+- a strong ``ETag`` (``"<hex>"``, from the key and ``SALT``: the cache format, the
+  package version and a digest of the source of the code that renders answers, api/ and
+  projections/ (``code_digest``), so a server running other code never reuses a validator,
+  while every node running the same code gives the same tag to the same bytes; a process
+  start nonce would do the first but not the second: a client's 304 would fail across the
+  nodes behind a load balancer, and every restart would invalidate every client's copy);
   an XLSX file is not byte-stable (openpyxl writes the time into it), so its tag is weak;
 - ``If-None-Match`` (a list of tags, ``*``, weak tags compared weakly, RFC 9110 §13.1.2)
   answers ``304 Not Modified`` with the tag and no body;
@@ -29,6 +33,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from fastapi import Request
@@ -42,12 +47,36 @@ LONG_MAX_AGE = 31536000  # an answer that never changes (a proof, a full batch o
 IGNORED = frozenset({"min_position"})  # waits for a position; the answer is keyed by the one read
 
 
+# What renders an answer: the API (routes, listing, exports, templates) and the projections'
+# queries and rows. Their files' digest is in the salt (``code_digest``).
+RENDERING = (Path(__file__).resolve().parent, Path(__file__).resolve().parents[1] / "projections")
+SUFFIXES = frozenset({".py", ".html", ".j2", ".json", ".css", ".txt", ".toml"})
+
+
+def code_digest(roots: Iterable[Path] = RENDERING) -> str:
+    """SHA-256 of the files under ``roots`` that render answers (their paths relative to
+    the root and their bytes, in sorted order; caches and compiled files left out): the
+    running code's version of the answer format, computed once at import."""
+    h = hashlib.sha256()
+    for root in roots:
+        files = sorted(
+            p for p in root.rglob("*")
+            if p.is_file() and p.suffix in SUFFIXES and "__pycache__" not in p.parts
+        )  # fmt: skip
+        for path in files:
+            data = path.read_bytes()
+            name = f"{root.name}/{path.relative_to(root).as_posix()}"
+            h.update(f"{name}\0{len(data)}\0".encode())
+            h.update(data)
+    return h.hexdigest()
+
+
 def _salt() -> str:
     try:
         version = metadata.version("gongshi")
     except metadata.PackageNotFoundError:
         version = "unknown"
-    return f"{CACHE_FORMAT}\n{version}"
+    return f"{CACHE_FORMAT}\n{version}\n{code_digest()}"
 
 
 SALT = _salt()

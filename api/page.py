@@ -35,6 +35,7 @@ from api.http_cache import Rendered, answer, cache_key
 from api.notice import notice, parse_list
 from api.page_exports import export_links
 from api.paging import PER_PAGE, Pager, pager
+from api.read_side import Mark
 from api.reader_date import RULE, decided_on
 from api.services import Services, services
 from api.tokens import TokenError
@@ -204,8 +205,9 @@ SOURCES = (
 )  # fmt: skip
 
 
-def _positions(s: Services) -> tuple[int, ...]:
-    return tuple(s.read.position([name]) for name in SOURCES)
+def _positions(s: Services) -> tuple[Mark, ...]:
+    """The lists' positions and generations (a rebuild may change a list at its position)."""
+    return tuple(s.read.mark(name) for name in SOURCES)
 
 
 class _Answered(Exception):

@@ -24,28 +24,32 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+
+from api.read_side import Mark
 
 if TYPE_CHECKING:
     from api.services import Services
 
 Clock = Callable[[], float]
+V = TypeVar("V")
 
 
-class SharedPositions:
-    """``await get(name)``: ``read(name)`` begun no earlier than the call."""
+class SharedPositions(Generic[V]):
+    """``await get(name)``: ``read(name)`` begun no earlier than the call (the app's: a
+    projection's ``Mark``, its position and generation)."""
 
-    def __init__(self, read: Callable[[str], int], clock: Clock = time.monotonic) -> None:
+    def __init__(self, read: Callable[[str], V], clock: Clock = time.monotonic) -> None:
         self._read, self._clock = read, clock
-        self._done: dict[tuple[int, str], tuple[float, int]] = {}  # began, value
+        self._done: dict[tuple[int, str], tuple[float, V]] = {}  # began, value
         self._flying: dict[tuple[int, str], tuple[float, asyncio.Future[None]]] = {}
         self._failed: dict[tuple[int, str], tuple[float, Exception]] = {}  # ended, error
         self.reads = 0  # database reads (a test counts them)
 
-    async def get(self, name: str) -> int:
+    async def get(self, name: str) -> V:
         arrived = self._clock()
         key = (id(asyncio.get_running_loop()), name)
         while True:
@@ -63,7 +67,7 @@ class SharedPositions:
             # turn); if it began before this request arrived and succeeded, the next read is ours
             await asyncio.wait([flying[1]])
 
-    async def _fly(self, key: tuple[int, str], name: str) -> int:
+    async def _fly(self, key: tuple[int, str], name: str) -> V:
         began = self._clock()
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._flying[key] = (began, future)
@@ -83,11 +87,11 @@ class SharedPositions:
             future.set_result(None)  # wakes the waiters, who look at _done
 
 
-def shared_positions(request: Request, s: Services) -> SharedPositions:
-    """The app's shared position reads over its read side (made on first use, on the event
-    loop: no other request runs meanwhile)."""
+def shared_positions(request: Request, s: Services) -> SharedPositions[Mark]:
+    """The app's shared reads of a projection's mark (position and generation) over its read
+    side (made on first use, on the event loop: no other request runs meanwhile)."""
     state = request.app.state
-    found: SharedPositions | None = getattr(state, "shared_positions", None)
+    found: SharedPositions[Mark] | None = getattr(state, "shared_positions", None)
     if found is None:
-        found = state.shared_positions = SharedPositions(lambda name: s.read.position([name]))
+        found = state.shared_positions = SharedPositions(s.read.mark)
     return found

@@ -28,6 +28,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import NamedTuple
 
 import psycopg
 from eventsourcing.persistence import ApplicationRecorder
@@ -93,6 +94,15 @@ class ReplicaReader(ListReader):
             raise
 
 
+class Mark(NamedTuple):
+    """What a projection's rows are built to: its position and its table's generation
+    (projections/runner.py: changed by a rebuild, which may replay to the same position
+    with other params or code). The public lists' caches are keyed by it."""
+
+    position: int
+    generation: int
+
+
 class ReadSide:
     """The read database's projection rows (``reader``), log (``log``, with its recorder as
     ``log.recorder``) and projection positions."""
@@ -139,19 +149,34 @@ class ReadSide:
             raise ValueError("position of no projection")
         if self._projections is not None:
             return min(r.position() for r in self._projections.select(wanted))
-        tables = [table_name(name) for name in wanted]
-        marks = ",".join("?" * len(tables))
+        return min(mark.position for mark in self._replica_marks(wanted))
+
+    def mark(self, name: str) -> Mark:
+        """Projection ``name``'s position and generation on the read database, in one
+        query: what its rows are (a rebuild replays to the same position under a new
+        generation, maybe with other params: other rows). (0, 0) before its first step."""
+        if self._projections is not None:
+            runner = self._projections.select([name])[0]
+            runner.ensure_tables()
+            with runner.db.transaction(immediate=False) as cur:
+                return Mark(*runner.read_position(cur))
+        return self._replica_marks([name])[0]
+
+    def _replica_marks(self, names: list[str]) -> list[Mark]:
+        tables = [table_name(name) for name in names]
+        holes = ",".join("?" * len(tables))
         try:
             rows = self.reader.db.execute(
-                f"SELECT name, position FROM gongshi_proj_positions WHERE name IN ({marks})",
+                "SELECT name, position, generation FROM gongshi_proj_positions"
+                f" WHERE name IN ({holes})",
                 tables,
             )
         except ReadSideUnavailable as e:
             if not _missing_table(e):
                 raise
             rows = []  # no projection has stepped on the primary yet
-        found = {str(name): int(position) for name, position in rows}
-        return min(found.get(table, 0) for table in tables)
+        found = {str(name): Mark(int(position), int(gen)) for name, position, gen in rows}
+        return [found.get(table, Mark(0, 0)) for table in tables]
 
     def log_size(self) -> int:
         """Leaves in the read database's log."""

@@ -29,6 +29,7 @@ from api.http_cache import SHORT_MAX_AGE, answer_async, rendered
 from api.listing import DEFAULT_LIMIT, EXPORT_RESPONSES, Format, Limit, Listed, Offset, listed
 from api.positions import shared_positions
 from api.problems import Refused
+from api.read_side import Mark
 from api.reader_date import ReaderDate
 from api.rows_cache import rows_cache
 from api.services import Services, services
@@ -42,10 +43,14 @@ MinPosition = Annotated[int | None, Query(ge=0, le=2**53, description="wait for 
 async def _ready(request: Request, s: Services, name: str, min_position: int | None) -> int:
     """The list's position, after waiting (up to WAIT_SECONDS) for ``min_position``
     (``_wait``). The position is read once for all the requests that arrived before the
-    read began (api/positions.py)."""
+    read began (api/positions.py), with the projection's generation: the whole ``Mark`` is
+    kept for ``_cached``'s key (``request.state.marks``)."""
     if min_position is not None:
         await run_in_threadpool(_wait, s, name, min_position)
-    return await shared_positions(request, s).get(name)
+    mark = await shared_positions(request, s).get(name)
+    marks: dict[str, Mark] = getattr(request.state, "marks", {})
+    request.state.marks = {**marks, name: mark}
+    return mark.position
 
 
 def _wait(s: Services, name: str, min_position: int) -> None:
@@ -66,23 +71,25 @@ def _wait(s: Services, name: str, min_position: int) -> None:
 
 def _reader(request: Request, s: Services) -> queries.ListReader:
     """The read side's rows, parsed once per projection position (api/rows_cache.py)."""
-    return rows_cache(request).reader(s.read.reader, lambda name: s.read.position([name]))
+    return rows_cache(request).reader(s.read.reader, s.read.mark)
 
 
 async def _cached(
     request: Request, s: Services, name: str, position: int, fmt: str | None,
     render: Callable[[], dict[str, Any] | Response], *depends: object,
 ) -> Response:  # fmt: skip
-    """The list's answer keyed by the path, the query, ``position`` of projection ``name``,
-    the format wanted and ``depends`` (the reader's date), rendered once per key
-    (api/http_cache.py)."""
+    """The list's answer keyed by the path, the query, ``position`` and generation of
+    projection ``name`` (the mark ``_ready`` read), the format wanted and ``depends`` (the
+    reader's date), rendered once per key (api/http_cache.py)."""
     from api.spreadsheets.export import wanted_format  # openpyxl: imported on first use
 
+    mark: Mark = request.state.marks[name]
+    assert mark.position == position
     wanted = wanted_format(request, fmt)
-    key = list_key(request, position, wanted, *depends)
+    key = list_key(request, mark, wanted, *depends)
     return await answer_async(
         request, key, lambda: rendered(render()), max_age=SHORT_MAX_AGE, immutable=False,
-        still=lambda: s.read.position([name]) == position, weak=wanted == "xlsx", vary="Accept",
+        still=lambda: s.read.mark(name) == mark, weak=wanted == "xlsx", vary="Accept",
     )  # fmt: skip
 
 

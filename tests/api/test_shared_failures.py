@@ -23,7 +23,7 @@ from ledger.settings import Settings
 READ = 0.3  # s a failing read takes (the pool's timeout, shortened)
 
 
-def failing(reads: list[str]) -> SharedPositions:
+def failing(reads: list[str]) -> SharedPositions[int]:
     lock = threading.Lock()
 
     def read(name: str) -> int:
