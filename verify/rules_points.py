@@ -27,7 +27,6 @@ ENTRY, AMOUNT, CORRECTION, PAY = "points.entry", "points.amount", "points.correc
 ALLOCATION_CAP, MEETING = "points.allocation_cap", "points.allocation_meeting"
 WORK, ADJUSTER = "points.work_allocated", "points.adjustment_by_township"
 SCOPE = "principal.scope"  # a stream's place is its parent's (verify/rules_principals.py)
-PLACE = ("county", "township", "village")
 
 
 def half_up(numerator: int, denominator: int) -> int:
@@ -43,7 +42,8 @@ CODE = {component: i for i, component in enumerate(COMPONENTS)}
 class _Book:
     """A book's state; its entries in 12 bytes each (the log's most numerous records):
     points × 32 + 16 once corrected + component × 4 + quarter − 1 (|points| < 2**53), and
-    each entry's task (or its entry's) as an index in PointsRules.task_names."""
+    each entry's task (or its entry's) as an index in PointsRules.task_names; work standing
+    and allocated per task and quarter keyed by that index × 4 + quarter, not a tuple."""
 
     scheme: str
     cap: int  # bonus_cap_tenths
@@ -51,7 +51,8 @@ class _Book:
     packed: array[int] = field(default_factory=lambda: array("q"))
     place: tuple[str, str] = ("", "")  # township, village
     tasks: array[int] = field(default_factory=lambda: array("I"))
-    work: dict[tuple[str, int], int] = field(default_factory=dict)  # (task, quarter) -> standing
+    work: dict[int, int] = field(default_factory=dict)  # task and quarter -> standing
+    allocated: dict[int, int] = field(default_factory=dict)  # task and quarter -> allocated
 
     @property
     def entries(self) -> list[tuple[str, int, int]]:
@@ -77,8 +78,7 @@ class PointsRules:
     books: dict[str, _Book] = field(default_factory=dict)
     plans: dict[str, dict[str, int]] = field(default_factory=dict)  # plan stream -> task values
     registers: dict[str, _Register] = field(default_factory=dict)
-    allocated: dict[tuple[str, str, int], int] = field(default_factory=dict)  # book, task, q
-    places: dict[str, dict[str, str]] = field(default_factory=dict)  # scheme, book -> place
+    places: dict[str, dict[str, str]] = field(default_factory=dict)  # scheme -> place
     task_names: list[str | None] = field(default_factory=lambda: [None])  # index -> task
     task_codes: dict[str | None, int] = field(default_factory=lambda: {None: 0})
     zone: tzinfo = field(default_factory=lambda: zone_named(DEFAULT_TIMEZONE))
@@ -119,7 +119,6 @@ class PointsRules:
     def _book_opened(self, r: Record, where: str) -> list[Failure]:
         cap, scheme, d = r.data["bonus_cap_tenths"], r.data["scheme"], r.data
         self.books[r.stream] = _Book(scheme, cap, place=(d["township"], d["village"]))
-        self.places[r.stream] = {level: d[level] for level in PLACE}
         found = self._place(r, where, "scheme")
         if scheme in self.schemes and cap != (expected := self.schemes[scheme]["bonus_cap_tenths"]):
             message = f"book {r.stream}: bonus_cap_tenths is not its scheme's"
@@ -146,9 +145,7 @@ class PointsRules:
             else None)  # fmt: skip
         found += self._work(book, r, where, task) + _adjuster(r, where)
         book.packed.append(d["points_tenths"] * 32 + CODE[d["component"]] * 4 + d["quarter"] - 1)
-        if (code := self.task_codes.setdefault(task, len(self.task_names))) == len(self.task_names):
-            self.task_names.append(task)
-        book.tasks.append(code)
+        book.tasks.append(self._code(task))
         if d["component"] == "bonus":
             book.bonus += d["points_tenths"]
             if book.bonus > book.cap:
@@ -180,8 +177,8 @@ class PointsRules:
         book = self.books.get(d["book"])
         if register is None or book is None:  # reported by the stream check
             return []
-        key = (d["book"], d["task"], d["quarter"])
-        self.allocated[key] = self.allocated.get(key, 0) + d["points_tenths"]
+        key = self._code(d["task"]) * 4 + d["quarter"]
+        book.allocated[key] = book.allocated.get(key, 0) + d["points_tenths"]
         found = _meeting(register, r, where, business_date(r.at, self.zone))
         if (book.scheme, book.place) != (register.scheme, register.place):
             message = f"allocation register {r.stream}: the book is of another village"
@@ -212,13 +209,19 @@ class PointsRules:
                 return []
             message = f"book {r.stream}: a work entry names the task it was earned on"
             return [Failure(where, WORK, message, "a task", "null")]
-        key = (task, d["quarter"])
+        key = self._code(task) * 4 + d["quarter"]
         standing = book.work[key] = book.work.get(key, 0) + d["points_tenths"]
-        allocated = self.allocated.get((r.stream, task, d["quarter"]), 0)
+        allocated = book.allocated.get(key, 0)
         if d["points_tenths"] > 0 and standing > allocated:
             message = f"book {r.stream}: work on {task} in Q{d['quarter']} beyond its allocation"
             return [Failure(where, WORK, message, f"at most {allocated}", str(standing))]
         return []
+
+    def _code(self, task: str | None) -> int:
+        """``task``'s index in task_names (added if new)."""
+        if (code := self.task_codes.setdefault(task, len(self.task_names))) == len(self.task_names):
+            self.task_names.append(task)
+        return code
 
     def _appraised(self, r: Record, where: str) -> list[Failure]:
         book, d = self.books.get(r.stream), r.data
