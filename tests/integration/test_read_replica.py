@@ -19,6 +19,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -174,6 +175,18 @@ def test_the_replica_down_is_503_and_writes_go_on(client: TestClient, pair: Scra
             answer = client.get(path)
             assert answer.status_code == 503, f"{path}: {answer.status_code} {answer.text}"
             assert int(answer.headers["Retry-After"]) >= 1, path
+
+        # concurrent reads share the failed position read (api/positions.py): all 503 in
+        # about one pool timeout, not one timeout after another (16 x POOL_TIMEOUT)
+        def timed(path: str) -> tuple[int, float]:
+            start = time.monotonic()
+            return client.get(path).status_code, time.monotonic() - start
+
+        with ThreadPoolExecutor(16) as workers:
+            paths = ["/api/v1/public/points", FUND] * 8
+            got = list(workers.map(timed, paths))
+        assert all(status == 503 for status, _ in got), got
+        assert max(t for _, t in got) < 2 * POOL_TIMEOUT + 1.5, got
         health = client.get("/healthz")  # the replica named, the server not failed for it
         assert health.status_code == 200, health.text
         assert "error" in health.json()["read_replica"]
