@@ -64,7 +64,7 @@ def _entry(packed: int) -> tuple[str, int, int]:
     return COMPONENTS[packed >> 2 & 3], (packed & 3) + 1, packed >> 5
 
 
-@dataclass
+@dataclass(slots=True)
 class _Register:
     scheme: str
     year: int
@@ -280,7 +280,7 @@ RANKING_PART = "points.ranking_part"  # a close's ranking in its parts, in order
 SIGN = {"work": 1, "evaluation": 1, "bonus": 1, "deduction": -1}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Year:
     bottom_percent: int
     top_percent: int
@@ -293,7 +293,7 @@ class _Year:
     parts: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)  # where, data
 
 
-@dataclass
+@dataclass(slots=True)
 class _Ranked:
     scheme: str
     cadre: str

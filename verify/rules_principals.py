@@ -127,7 +127,7 @@ def opening_scope(data: Mapping[str, object]) -> dict[str, str]:
     return {k: v for k in SCOPE_LEVELS if isinstance(v := data.get(k), str)}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Principal:
     role: str
     scope: dict[str, str | None]

@@ -41,7 +41,7 @@ REPEATABLE = ("talk", "guidance")
 HAND_OF = {"talk": "township_party_committee", "guidance": "party_building_instructor"}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Case:
     bottom: bool
     stage: int = 0  # index in STAGES
@@ -201,7 +201,7 @@ OBSERVATION, REVIEW = "cadrepost.observation", "cadrepost.review"
 NON_LEADING = "non_leading_post_observation"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Project:
     lead: str
     year: int
@@ -212,7 +212,7 @@ class _Project:
     escalated: dict[str, str] = field(default_factory=dict)  # item -> case
 
 
-@dataclass
+@dataclass(slots=True)
 class _Post:
     leading: bool
     until: str = ""  # the end of the observation in progress, or ""
