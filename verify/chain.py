@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from verify.record import GENESIS_PREV, Record
 
-_NEW = (0, GENESIS_PREV)  # a stream's head before its first record
+_NEW = (0, bytes.fromhex(GENESIS_PREV))  # a stream's head before its first record
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,53 +31,34 @@ class ChainBreak:
 
 
 class ChainChecker:
-    """Checks that records extend their streams' chains; collects every break it sees."""
+    """Checks that records extend their streams' chains: each stream's head is its last
+    (version, hash), the hash as 32 bytes (~50 fewer per stream than its hex)."""
 
     def __init__(self) -> None:
-        self._heads: dict[str, tuple[int, str]] = {}
+        self._heads: dict[str, tuple[int, bytes]] = {}
         self.records = 0
-        self.breaks: list[ChainBreak] = []
 
     @property
     def streams(self) -> int:
         return len(self._heads)
 
     def add(self, record: Record) -> list[ChainBreak]:
-        """Check ``record`` against its stream's head, then make it the head.
-
-        Returns the breaks this record caused (also appended to ``self.breaks``).
-        """
-        last_version, last_hash = self._heads.get(record.stream, _NEW)
+        """Check ``record`` against its stream's head, then make it the head; the breaks
+        this record caused."""
+        last_version, last = self._heads.get(record.stream, _NEW)
+        self.records += 1
+        head, last_hash = bytes.fromhex(record.hash), last.hex()
         if record.version == last_version + 1 and record.prev == last_hash:  # the usual case
-            self._heads[record.stream] = (record.version, record.hash)
-            self.records += 1
+            self._heads[record.stream] = (record.version, head)
             return []
         found: list[ChainBreak] = []
-        if record.version <= last_version:
-            found.append(
-                ChainBreak(
-                    record.stream,
-                    record.version,
-                    "fork: version already seen",
-                    str(last_version + 1),
-                    str(record.version),
-                )
-            )
-        elif record.version != last_version + 1:
-            found.append(
-                ChainBreak(
-                    record.stream,
-                    record.version,
-                    "version gap",
-                    str(last_version + 1),
-                    str(record.version),
-                )
-            )
+        stream, version, expected = record.stream, record.version, str(last_version + 1)
+        if version <= last_version:
+            found.append(ChainBreak(stream, version, "fork: version already seen", expected,
+                                    str(version)))  # fmt: skip
+        elif version != last_version + 1:
+            found.append(ChainBreak(stream, version, "version gap", expected, str(version)))
         if record.prev != last_hash:
-            found.append(
-                ChainBreak(record.stream, record.version, "prev mismatch", last_hash, record.prev)
-            )
-        self._heads[record.stream] = (max(record.version, last_version), record.hash)
-        self.records += 1
-        self.breaks.extend(found)
+            found.append(ChainBreak(stream, version, "prev mismatch", last_hash, record.prev))
+        self._heads[stream] = (max(version, last_version), head)
         return found
