@@ -28,7 +28,7 @@ mentoring pairs (verify/rules_mentoring.py) and training classes (verify/rules_t
 the responsible unit, objections in the period, answered once, closed after the period with
 every objection answered.
 
-Fed one record at a time; state is per stream (and per book entry: three small values), so
+Fed one record at a time; state is per stream (and per book entry: 12 bytes, see _Book), so
 memory grows with streams and score entries, not with other records.
 """
 
